@@ -1,0 +1,152 @@
+//! SQL lexical helpers shared by every layer: quoting identifiers and literals, and splitting
+//! dotted names written the SQL way (`"Audit Log"."UserAccount".id`).
+
+use std::fmt::Write;
+
+use crate::model::QualifiedName;
+
+/// `"name"` with embedded quotes doubled. Generated SQL quotes every identifier.
+pub fn quote_ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('"');
+    for ch in name.chars() {
+        if ch == '"' {
+            out.push('"');
+        }
+        out.push(ch);
+    }
+    out.push('"');
+    out
+}
+
+/// `"schema"."name"`.
+pub fn quote_qualified(name: &QualifiedName) -> String {
+    format!("{}.{}", quote_ident(&name.schema), quote_ident(&name.name))
+}
+
+/// A string literal; uses the `E''` form only when a backslash makes it necessary, so the
+/// result means the same under any `standard_conforming_strings`.
+pub fn quote_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    if value.contains('\\') {
+        out.push('E');
+    }
+    out.push('\'');
+    for ch in value.chars() {
+        match ch {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(ch),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// True when `name` can be written without quotes and mean the same thing
+/// (lower case letters, digits, `_`, `$`, not starting with a digit or `$`, not a keyword we
+/// know of). Used only for readability in snapshots and messages, never to decide SQL quoting.
+pub fn is_plain_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+}
+
+/// An identifier quoted only when needed (for messages and snapshots).
+pub fn display_ident(name: &str) -> String {
+    if is_plain_ident(name) {
+        name.to_string()
+    } else {
+        quote_ident(name)
+    }
+}
+
+/// Split `a.b."c.d"` into `["a", "b", "c.d"]`. Unquoted parts are taken verbatim (schemactl
+/// names are case-sensitive as written); quoted parts may contain dots and doubled quotes.
+pub fn split_qualified(input: &str) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut chars = input.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => return Err(format!("unterminated quoted identifier in `{input}`")),
+                }
+            }
+            if part.is_empty() {
+                return Err(format!("empty quoted identifier in `{input}`"));
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                if c == '"' {
+                    return Err(format!("unexpected `\"` inside a name in `{input}`"));
+                }
+                part.push(c);
+                chars.next();
+            }
+            if part.is_empty() {
+                return Err(format!("empty name part in `{input}`"));
+            }
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Ok(parts),
+            Some('.') => continue,
+            Some(c) => {
+                let mut rest = String::from(c);
+                rest.extend(chars);
+                return Err(format!("unexpected `{rest}` after a quoted name in `{input}`"));
+            }
+        }
+    }
+}
+
+/// Join names for a message: `public.members.id`, quoting parts that need it.
+pub fn display_path(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let _ = write!(out, "{}", display_ident(p));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_identifiers_and_literals() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
+    }
+
+    #[test]
+    fn splits_quoted_dotted_names() {
+        assert_eq!(
+            split_qualified("\"Audit Log\".\"UserAccount\".id").unwrap(),
+            vec!["Audit Log", "UserAccount", "id"]
+        );
+        assert_eq!(split_qualified("\"a\"\"b.c\"").unwrap(), vec!["a\"b.c"]);
+        assert!(split_qualified("a..b").is_err());
+        assert!(split_qualified("\"a").is_err());
+        assert!(split_qualified("\"a\"x").is_err());
+    }
+}
