@@ -1,1 +1,119 @@
-fn main() {}
+//! The `schemactl` binary: parse arguments, run a command, map the outcome to an exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use schemactl::commands::{self, Exit, Format, Global};
+use schemactl::plan::Hazard;
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success, or nothing to do
+  1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
+  2  invalid input: schema files, schemactl.toml, migration directory
+  3  database or runtime failure";
+
+#[derive(Parser, Debug)]
+#[command(name = "schemactl", version, about = "Schema-as-code migrations for PostgreSQL", after_help = EXIT_CODES)]
+struct Cli {
+    /// Project directory (default: nearest schemactl.toml upward, else the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    project: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Colour output (accepted for compatibility; output is plain text).
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scaffold schemactl.toml, schema/, migrations/ and snapshots/ in a new directory.
+    Init,
+    /// Compile the schema files and verify the migration directory (no database).
+    Check,
+    /// Diff schema/ against the head snapshot and write the next migration (no database).
+    Plan {
+        /// Migration name (lower_snake_case).
+        #[arg(short = 'm', long = "name", value_name = "NAME")]
+        name: Option<String>,
+        /// Print the plan; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Exit 1 if a migration would be written (for CI); write nothing.
+        #[arg(long, conflicts_with = "dry_run")]
+        check: bool,
+        /// Allow hazards, comma-separated (e.g. deletes_data).
+        #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
+        allow: Vec<Hazard>,
+    },
+}
+
+fn parse_hazard(s: &str) -> Result<Hazard, String> {
+    Hazard::parse(s).ok_or_else(|| {
+        let ids: Vec<&str> = Hazard::ALL.iter().map(|h| h.id()).collect();
+        format!("unknown hazard `{s}` (hazards: {})", ids.join(", "))
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // clap uses 2 for usage errors, which is also our "invalid input" code.
+            return ExitCode::from(if e.use_stderr() { Exit::Invalid as u8 } else { 0 });
+        }
+    };
+    let _ = cli.color;
+    let g = Global {
+        project: cli.project,
+        format: match cli.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+        },
+        quiet: cli.quiet,
+    };
+    let outcome = match cli.command {
+        Command::Init => commands::init::run(&g),
+        Command::Check => commands::check::run(&g),
+        Command::Plan {
+            name,
+            dry_run,
+            check,
+            allow,
+        } => commands::plan::run(
+            &g,
+            &commands::plan::Options {
+                name,
+                dry_run,
+                check,
+                allow,
+            },
+        ),
+    };
+    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    ExitCode::from(outcome.exit as u8)
+}

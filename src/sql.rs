@@ -115,6 +115,12 @@ pub fn split_qualified(input: &str) -> Result<Vec<String>, String> {
     }
 }
 
+/// Text safe inside a `--` comment line: control characters (newlines above all) escaped,
+/// so a hostile name can never end the comment and become SQL.
+pub fn comment_safe(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
 /// Join names for a message: `public.members.id`, quoting parts that need it.
 pub fn display_path(parts: &[&str]) -> String {
     let mut out = String::new();
@@ -136,6 +142,12 @@ mod tests {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
+    }
+
+    #[test]
+    fn comments_cannot_be_escaped() {
+        assert_eq!(comment_safe("a\nDROP TABLE x"), "a\\nDROP TABLE x");
+        assert!(!comment_safe("x\r\n").contains('\n'));
     }
 
     #[test]

@@ -1,1 +1,208 @@
-//! commands
+//! The commands behind the CLI. Each returns an [`Outcome`]: what to print and the exit code;
+//! `main` only parses arguments and prints.
+
+pub mod check;
+pub mod init;
+pub mod plan;
+
+use std::path::{Path, PathBuf};
+
+use crate::compile;
+use crate::diag::{self, SourceMap};
+use crate::migrations::{self, Chain, Layout, Problem};
+use crate::model::{Model, snapshot};
+use crate::schema::config::{self, Project};
+
+/// Exit codes (workflow spec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Success, or nothing to do.
+    Ok = 0,
+    /// A "no" answer: changes found with `--check`, hazard not allowed, cannot plan yet.
+    No = 1,
+    /// Invalid input: schema, config, migration directory.
+    Invalid = 2,
+    /// Database or runtime failure.
+    Failure = 3,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Options shared by every command.
+#[derive(Clone, Debug, Default)]
+pub struct Global {
+    pub project: Option<PathBuf>,
+    pub format: Format,
+    pub quiet: bool,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit: Exit,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    pub fn new(exit: Exit) -> Self {
+        Outcome {
+            exit,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+
+    fn json(exit: Exit, value: serde_json::Value) -> Self {
+        let mut o = Outcome::new(exit);
+        o.stdout = serde_json::to_string_pretty(&value).expect("JSON values always serialise");
+        o.stdout.push('\n');
+        o
+    }
+
+    pub fn error(exit: Exit, message: impl Into<String>) -> Self {
+        let mut o = Outcome::new(exit);
+        o.stderr = message.into();
+        if !o.stderr.ends_with('\n') {
+            o.stderr.push('\n');
+        }
+        o
+    }
+}
+
+/// The project root: `--project`, else the nearest `schemactl.toml` upward, else the cwd.
+pub fn project_root(g: &Global) -> std::io::Result<PathBuf> {
+    match &g.project {
+        Some(p) => Ok(p.clone()),
+        None => Ok(config::find_root(&std::env::current_dir()?)),
+    }
+}
+
+pub fn layout(project: &Project) -> Layout {
+    Layout {
+        migrations_dir: project.migrations_dir(),
+        snapshots_dir: project.snapshots_dir(),
+    }
+}
+
+/// The compiled desired schema, or the outcome reporting why it is invalid.
+pub(crate) struct Loaded {
+    pub project: Project,
+    pub model: Model,
+    pub chain: Chain,
+    /// The model at the head of the chain (empty before the first migration).
+    pub head: Model,
+}
+
+/// Compile the schema and load the migration chain; report every problem at once (exit 2).
+pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
+    let root = project_root(g).map_err(|e| Outcome::error(Exit::Failure, format!("error: {e}")))?;
+    if !root.is_dir() {
+        return Err(Outcome::error(
+            Exit::Invalid,
+            format!(
+                "error: project directory {} does not exist\n  = hint: pass an existing directory to --project",
+                root.display()
+            ),
+        ));
+    }
+    let (sources, project, compiled) = compile::compile_project(&root);
+    let layout = layout(&project);
+    let chain = migrations::load(&layout);
+    let (diags, problems) = match (&compiled, &chain) {
+        (Ok(_), Ok(_)) => (Vec::new(), Vec::new()),
+        (c, ch) => (
+            c.as_ref().err().cloned().unwrap_or_default(),
+            ch.as_ref().err().cloned().unwrap_or_default(),
+        ),
+    };
+    if !diags.is_empty() || !problems.is_empty() {
+        return Err(invalid(g, &sources, &diags, &problems, &project.root));
+    }
+    let (Ok(out), Ok(chain)) = (compiled, chain) else {
+        unreachable!("errors handled above")
+    };
+    let head = match &chain.snapshot {
+        None => Model::default(),
+        Some(text) => snapshot::from_toml(text).map_err(|e| {
+            let path = layout.snapshot_path();
+            Outcome::error(
+                Exit::Invalid,
+                format!(
+                    "{}: error[snapshot-unreadable]: {}\n  = hint: restore the snapshot from version control",
+                    rel(&project.root, &path),
+                    e.trim()
+                ),
+            )
+        })?,
+    };
+    Ok(Loaded {
+        model: out.model,
+        project,
+        chain,
+        head,
+    })
+}
+
+pub(crate) fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).display().to_string()
+}
+
+/// Report schema diagnostics and migration-directory problems (exit 2).
+fn invalid(
+    g: &Global,
+    sources: &SourceMap,
+    diags: &[diag::Diagnostic],
+    problems: &[Problem],
+    root: &Path,
+) -> Outcome {
+    match g.format {
+        Format::Json => Outcome::json(
+            Exit::Invalid,
+            serde_json::json!({
+                "ok": false,
+                "errors": diag::to_json(diags, sources),
+                "migration_problems": problems.iter().map(|p| problem_json(p, root)).collect::<Vec<_>>(),
+            }),
+        ),
+        Format::Text => {
+            let mut s = diag::render_text(diags, sources);
+            for p in problems {
+                s.push_str(&problem_text(p, root));
+            }
+            let n = diags.len() + problems.len();
+            s.push_str(&format!(
+                "{n} error{} found; nothing was written\n",
+                if n == 1 { "" } else { "s" }
+            ));
+            Outcome::error(Exit::Invalid, s)
+        }
+    }
+}
+
+pub(crate) fn problem_text(p: &Problem, root: &Path) -> String {
+    let loc = match p.line {
+        Some(l) => format!("{}:{l}", rel(root, &p.path)),
+        None => rel(root, &p.path),
+    };
+    format!(
+        "{loc}: error[{}]: {}\n      = hint: {}\n",
+        p.kind.id(),
+        p.message,
+        p.hint
+    )
+}
+
+pub(crate) fn problem_json(p: &Problem, root: &Path) -> serde_json::Value {
+    serde_json::json!({
+        "kind": p.kind.id(),
+        "file": rel(root, &p.path),
+        "line": p.line,
+        "message": p.message,
+        "hint": p.hint,
+    })
+}

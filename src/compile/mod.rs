@@ -1,2 +1,1437 @@
-//! compile
-pub mod names; pub mod types;
+//! Compile raw schema definitions into the canonical [`Model`]: resolve schemas, types and
+//! references, choose PostgreSQL's default names, parse expressions, and report every problem
+//! at once.
+
+pub mod defaults;
+pub mod names;
+pub mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::{Diagnostic, SourceMap, Span};
+use crate::model::{
+    BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
+    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
+    Table, Unique,
+};
+use crate::schema::config::{self, Project};
+use crate::schema::reader::Sp;
+use crate::schema::{self, RawColumn, RawEnum, RawFkActions, RawTable, Sources};
+use names::{MAX_IDENT_BYTES, Namespace};
+use types::{BuiltinType, TypeSpec};
+
+/// An explicit rename declared with `renamed_from` (kept out of the model and snapshots).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rename {
+    pub kind: &'static str,
+    /// The object's new qualified path, e.g. `["public", "members", "email"]`.
+    pub to: Vec<String>,
+    pub from: String,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub model: Model,
+    pub renames: Vec<Rename>,
+}
+
+/// Read `schemactl.toml` and `schema/**/*.toml` under `root` and compile them.
+/// Returns the sources (for rendering diagnostics) and the project even on failure.
+pub fn compile_project(root: &std::path::Path) -> (SourceMap, Project, Result<Output, Vec<Diagnostic>>) {
+    let mut sources = SourceMap::default();
+    let mut diags = Vec::new();
+    let project = config::load(root, &mut sources, &mut diags);
+    let dir = project.schema_dir();
+    let paths = match schema::discover(&dir) {
+        Ok(p) => p,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            let id = sources.add(dir.clone(), String::new());
+            diags.push(
+                Diagnostic::new(
+                    "unreadable-file",
+                    Span { file: id, range: 0..0 },
+                    format!("cannot read schema directory: {e}"),
+                )
+                .hint("check the `schema_dir` setting and permissions"),
+            );
+            Vec::new()
+        }
+    };
+    let raw = schema::load(root, &paths, &mut sources, &mut diags);
+    let result = compile(&project, &raw, diags);
+    (sources, project, result)
+}
+
+/// Compile loaded sources; `diags` holds problems found while reading.
+pub fn compile(project: &Project, sources: &Sources, diags: Vec<Diagnostic>) -> Result<Output, Vec<Diagnostic>> {
+    let mut c = Compiler {
+        managed: project.config.schema_names().map(String::from).collect(),
+        diags,
+        renames: Vec::new(),
+    };
+    let model = c.run(sources);
+    if c.diags.is_empty() {
+        Ok(Output {
+            model,
+            renames: c.renames,
+        })
+    } else {
+        crate::diag::sort(&mut c.diags);
+        c.diags.dedup();
+        Err(c.diags)
+    }
+}
+
+struct Compiler {
+    managed: Vec<String>,
+    diags: Vec<Diagnostic>,
+    renames: Vec<Rename>,
+}
+
+/// A table being compiled, with the spans needed for later checks.
+struct Pending<'a> {
+    name: QualifiedName,
+    raw: &'a RawTable,
+    table: Table,
+    /// Resolved FKs waiting for all tables: (raw span, fk without final name, explicit name).
+    fks: Vec<PendingFk>,
+}
+
+struct PendingFk {
+    span: Span,
+    columns: Vec<Sp<String>>,
+    target: Option<(QualifiedName, Vec<Sp<String>>)>,
+    target_span: Span,
+    actions: (FkAction, FkAction, Deferrable),
+    name: Option<Sp<String>>,
+}
+
+impl Compiler {
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn ident(&mut self, s: &Sp<String>, what: &str) -> bool {
+        if s.value.is_empty() {
+            self.push(
+                Diagnostic::new("invalid-identifier", s.span.clone(), format!("{what} name is empty"))
+                    .hint("give it a non-empty name"),
+            );
+            return false;
+        }
+        if s.value.len() > MAX_IDENT_BYTES {
+            self.push(
+                Diagnostic::new(
+                    "identifier-too-long",
+                    s.span.clone(),
+                    format!(
+                        "{what} name `{}` is {} bytes; PostgreSQL identifiers are at most 63",
+                        s.value,
+                        s.value.len()
+                    ),
+                )
+                .hint("shorten the name (PostgreSQL would silently truncate it)"),
+            );
+            return false;
+        }
+        if s.value.contains('\0') {
+            self.push(
+                Diagnostic::new("invalid-identifier", s.span.clone(), format!("{what} name contains a NUL byte"))
+                    .hint("remove the NUL character"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The schema of an object: its own key, else the file's, else `public`; must be managed.
+    fn object_schema(&mut self, own: Option<&Sp<String>>, file: Option<&Sp<String>>, fallback: &Span) -> String {
+        let chosen = own.or(file);
+        match chosen {
+            Some(s) => {
+                self.check_managed(&s.value, &s.span);
+                s.value.clone()
+            }
+            None => {
+                let s = "public".to_string();
+                self.check_managed(&s, fallback);
+                s
+            }
+        }
+    }
+
+    fn check_managed(&mut self, schema: &str, span: &Span) -> bool {
+        if self.managed.iter().any(|m| m == schema) {
+            return true;
+        }
+        self.push(
+            Diagnostic::new(
+                "unmanaged-schema",
+                span.clone(),
+                format!("schema `{schema}` is not in `project.schemas`"),
+            )
+            .hint(format!(
+                "add \"{schema}\" to `schemas` in schemactl.toml (managed: {})",
+                self.managed.join(", ")
+            )),
+        );
+        false
+    }
+
+    fn run(&mut self, sources: &Sources) -> Model {
+        let mut model = Model::default();
+        for s in &self.managed {
+            model.schemas.insert(s.clone(), Schema::default());
+        }
+
+        // Extensions.
+        let mut ext_seen: BTreeMap<String, Span> = BTreeMap::new();
+        for f in &sources.files {
+            for e in &f.extensions {
+                if !self.ident(&e.name, "extension") {
+                    continue;
+                }
+                if let Some(first) = ext_seen.get(&e.name.value) {
+                    let first = first.clone();
+                    self.duplicate("extension", &e.name, first);
+                    continue;
+                }
+                if let Some(s) = &e.schema {
+                    self.check_managed(&s.value, &s.span);
+                }
+                ext_seen.insert(e.name.value.clone(), e.name.span.clone());
+                model.extensions.insert(
+                    e.name.value.clone(),
+                    Extension {
+                        schema: e.schema.as_ref().map(|s| s.value.clone()),
+                    },
+                );
+            }
+        }
+
+        // Enums.
+        let mut type_seen: BTreeMap<QualifiedName, (Span, &'static str)> = BTreeMap::new();
+        let mut enums: BTreeMap<QualifiedName, &RawEnum> = BTreeMap::new();
+        for f in &sources.files {
+            for e in &f.enums {
+                let schema = self.object_schema(e.schema.as_ref(), f.schema.as_ref(), &e.name.span);
+                if !self.ident(&e.name, "enum") {
+                    continue;
+                }
+                let q = QualifiedName::new(schema, e.name.value.clone());
+                if let Some((first, _)) = type_seen.get(&q) {
+                    let first = first.clone();
+                    self.duplicate("enum", &e.name, first);
+                    continue;
+                }
+                type_seen.insert(q.clone(), (e.name.span.clone(), "enum"));
+                enums.insert(q, e);
+            }
+        }
+        for (q, e) in &enums {
+            let values = self.enum_values(e);
+            if let Some(r) = &e.renamed_from {
+                self.renames.push(Rename {
+                    kind: "enum",
+                    to: vec![q.schema.clone(), q.name.clone()],
+                    from: r.value.clone(),
+                });
+            }
+            for (old, new) in &e.renamed_values {
+                self.renames.push(Rename {
+                    kind: "enum-value",
+                    to: vec![q.schema.clone(), q.name.clone(), new.value.clone()],
+                    from: old.value.clone(),
+                });
+            }
+            if let Some(schema) = model.schemas.get_mut(&q.schema) {
+                schema.enums.insert(
+                    q.name.clone(),
+                    EnumType {
+                        values,
+                        comment: e.comment.as_ref().map(|c| c.value.clone()),
+                    },
+                );
+            }
+        }
+
+        // Tables (columns and inline constraints), in (schema, name) order.
+        let mut raw_tables: BTreeMap<QualifiedName, &RawTable> = BTreeMap::new();
+        for f in &sources.files {
+            for t in &f.tables {
+                let schema = self.object_schema(t.schema.as_ref(), f.schema.as_ref(), &t.name.span);
+                if !self.ident(&t.name, "table") {
+                    continue;
+                }
+                let q = QualifiedName::new(schema, t.name.value.clone());
+                if let Some((first, kind)) = type_seen.get(&q) {
+                    let (first, kind) = (first.clone(), *kind);
+                    if kind == "enum" {
+                        self.push(
+                            Diagnostic::new(
+                                "duplicate-object",
+                                t.name.span.clone(),
+                                format!(
+                                    "table `{q}` has the same name as an enum; PostgreSQL gives every table a type of its name"
+                                ),
+                            )
+                            .label(first, "the enum is defined here")
+                            .hint("rename the table or the enum"),
+                        );
+                    } else {
+                        self.duplicate("table", &t.name, first);
+                    }
+                    continue;
+                }
+                type_seen.insert(q.clone(), (t.name.span.clone(), "table"));
+                raw_tables.insert(q, t);
+            }
+        }
+
+        let mut pending: Vec<Pending<'_>> = Vec::new();
+        for (q, raw) in &raw_tables {
+            let p = self.table(q.clone(), raw, &model, &enums);
+            pending.push(p);
+        }
+
+        // Names PostgreSQL would choose, per schema; explicit names are reserved first.
+        let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
+        for p in &pending {
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            ns.relations.insert(p.name.name.clone());
+        }
+        self.reserve_explicit_names(&pending, &mut namespaces);
+        for p in &mut pending {
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            name_table(p, ns);
+        }
+
+        // Foreign keys need every table.
+        let by_name: BTreeMap<QualifiedName, usize> =
+            pending.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        let mut resolved: Vec<Vec<(Option<Sp<String>>, ForeignKey)>> = Vec::new();
+        for p in &pending {
+            let mut out = Vec::new();
+            for fk in &p.fks {
+                if let Some(f) = self.check_fk(p, fk, &pending, &by_name) {
+                    out.push((fk.name.clone(), f));
+                }
+            }
+            resolved.push(out);
+        }
+        for (p, fks) in pending.iter_mut().zip(resolved) {
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            for (explicit, fk) in fks {
+                let name = match explicit {
+                    Some(n) => n.value,
+                    None => {
+                        let add = names::name_addition(&fk.columns);
+                        names::choose_constraint_name(ns, &p.name.name, Some(&add), "fkey")
+                    }
+                };
+                p.table.foreign_keys.insert(name, fk);
+            }
+        }
+
+        for p in pending {
+            if let Some(schema) = model.schemas.get_mut(&p.name.schema) {
+                schema.tables.insert(p.name.name, p.table);
+            }
+        }
+        model
+    }
+
+    fn duplicate(&mut self, what: &str, name: &Sp<String>, first: Span) {
+        self.push(
+            Diagnostic::new(
+                "duplicate-object",
+                name.span.clone(),
+                format!("{what} `{}` is defined more than once", name.value),
+            )
+            .label(first, "first defined here")
+            .hint(format!("keep one definition of the {what} (schema files are merged)")),
+        );
+    }
+
+    fn enum_values(&mut self, e: &RawEnum) -> Vec<String> {
+        let Some(values) = &e.values else {
+            self.push(
+                Diagnostic::new(
+                    "empty-enum",
+                    e.name.span.clone(),
+                    format!("enum `{}` has no `values`", e.name.value),
+                )
+                .hint("add `values = [\"A\", \"B\"]`"),
+            );
+            return Vec::new();
+        };
+        if values.value.is_empty() {
+            self.push(
+                Diagnostic::new("empty-enum", values.span.clone(), format!("enum `{}` has no values", e.name.value))
+                    .hint("list at least one value"),
+            );
+        }
+        let mut seen: BTreeMap<&str, &Span> = BTreeMap::new();
+        let mut out = Vec::new();
+        for v in &values.value {
+            if v.value.is_empty() || v.value.len() > MAX_IDENT_BYTES {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-enum-value",
+                        v.span.clone(),
+                        format!("enum value `{}` must be 1 to 63 bytes long", v.value),
+                    )
+                    .hint("PostgreSQL enum labels are limited to 63 bytes"),
+                );
+                continue;
+            }
+            if let Some(first) = seen.get(v.value.as_str()) {
+                self.push(
+                    Diagnostic::new(
+                        "duplicate-enum-value",
+                        v.span.clone(),
+                        format!("enum value `{}` is listed twice", v.value),
+                    )
+                    .label((*first).clone(), "first listed here")
+                    .hint("enum values must be unique"),
+                );
+                continue;
+            }
+            seen.insert(&v.value, &v.span);
+            out.push(v.value.clone());
+        }
+        out
+    }
+
+    /// Resolve a (possibly qualified) enum name written in a type.
+    fn resolve_enum(
+        &mut self,
+        parts: &[String],
+        here: &str,
+        span: &Span,
+        enums: &BTreeMap<QualifiedName, &RawEnum>,
+    ) -> Result<Option<QualifiedName>, ()> {
+        match parts {
+            [name] => {
+                for schema in [here, "public"] {
+                    let q = QualifiedName::new(schema, name.clone());
+                    if enums.contains_key(&q) {
+                        return Ok(Some(q));
+                    }
+                }
+                Ok(None)
+            }
+            [schema, name] => {
+                if !self.check_managed(schema, span) {
+                    return Err(());
+                }
+                let q = QualifiedName::new(schema.clone(), name.clone());
+                Ok(enums.contains_key(&q).then_some(q))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn table<'a>(
+        &mut self,
+        name: QualifiedName,
+        raw: &'a RawTable,
+        model: &Model,
+        enums: &BTreeMap<QualifiedName, &RawEnum>,
+    ) -> Pending<'a> {
+        let mut table = Table {
+            comment: raw.comment.as_ref().map(|c| c.value.clone()),
+            ..Table::default()
+        };
+        if let Some(r) = &raw.renamed_from {
+            self.renames.push(Rename {
+                kind: "table",
+                to: vec![name.schema.clone(), name.name.clone()],
+                from: r.value.clone(),
+            });
+        }
+        let mut fks = Vec::new();
+        let mut pk_shorthand: Vec<&Sp<String>> = Vec::new();
+        let mut uniques: Vec<(Option<Sp<String>>, Vec<String>)> = Vec::new();
+        let mut pk_spans: BTreeMap<String, Span> = BTreeMap::new();
+        for col in &raw.columns {
+            if !self.ident(&col.name, "column") {
+                continue;
+            }
+            let Some(column) = self.column(&name, col, model, enums) else {
+                continue;
+            };
+            if let Some(r) = &col.renamed_from {
+                self.renames.push(Rename {
+                    kind: "column",
+                    to: vec![name.schema.clone(), name.name.clone(), col.name.value.clone()],
+                    from: r.value.clone(),
+                });
+            }
+            if col.primary_key.as_ref().is_some_and(|b| b.value) {
+                pk_shorthand.push(&col.name);
+                pk_spans.insert(col.name.value.clone(), col.name.span.clone());
+            }
+            if col.unique.as_ref().is_some_and(|b| b.value) {
+                uniques.push((None, vec![col.name.value.clone()]));
+            }
+            if let Some(r) = &col.references {
+                match self.parse_column_reference(r, &name.schema) {
+                    Some((target, column_name)) => fks.push(PendingFk {
+                        span: r.span.clone(),
+                        columns: vec![col.name.clone()],
+                        target: Some((target, vec![Sp::new(column_name, r.span.clone())])),
+                        target_span: r.span.clone(),
+                        actions: self.fk_actions(&col.actions),
+                        name: None,
+                    }),
+                    None => {
+                        self.fk_actions(&col.actions);
+                    }
+                }
+            } else {
+                for a in [&col.actions.on_delete, &col.actions.on_update, &col.actions.deferrable]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            a.span.clone(),
+                            "foreign key options need `references` on the column",
+                        )
+                        .hint("add `references = \"table.column\"` or remove the option"),
+                    );
+                }
+            }
+            table.columns.push(column);
+        }
+
+        // Primary key: table-level list or column shorthand, not both.
+        let mut pk_columns: Option<Vec<String>> = None;
+        if let Some(list) = &raw.primary_key {
+            if !pk_shorthand.is_empty() {
+                self.push(
+                    Diagnostic::new(
+                        "duplicate-primary-key",
+                        list.span.clone(),
+                        format!("table `{name}` declares its primary key twice"),
+                    )
+                    .label(pk_shorthand[0].span.clone(), "also `primary_key = true` here")
+                    .hint("keep either the table-level list or the column shorthand"),
+                );
+            }
+            let cols = self.column_list(&table, list, "primary key", &name);
+            for c in &list.value {
+                pk_spans.insert(c.value.clone(), c.span.clone());
+            }
+            if cols.is_empty() && list.value.is_empty() {
+                self.push(
+                    Diagnostic::new("invalid-value", list.span.clone(), "`primary_key` is empty")
+                        .hint("list the key columns, e.g. [\"id\"]"),
+                );
+            }
+            pk_columns = Some(cols);
+        } else if pk_shorthand.len() > 1 {
+            self.push(
+                Diagnostic::new(
+                    "duplicate-primary-key",
+                    pk_shorthand[1].span.clone(),
+                    format!("table `{name}` has `primary_key = true` on several columns"),
+                )
+                .label(pk_shorthand[0].span.clone(), "first here")
+                .hint(format!(
+                    "for a composite key write `primary_key = [{}]` on the table",
+                    pk_shorthand.iter().map(|s| format!("\"{}\"", s.value)).collect::<Vec<_>>().join(", ")
+                )),
+            );
+        } else if let Some(c) = pk_shorthand.first() {
+            pk_columns = Some(vec![c.value.clone()]);
+        }
+        if let Some(cols) = pk_columns {
+            for c in &cols {
+                let explicit_nullable = raw
+                    .columns
+                    .iter()
+                    .find(|rc| &rc.name.value == c)
+                    .and_then(|rc| rc.nullable.as_ref())
+                    .filter(|n| n.value);
+                if let Some(n) = explicit_nullable {
+                    self.push(
+                        Diagnostic::new(
+                            "nullable-primary-key",
+                            n.span.clone(),
+                            format!("primary key column `{c}` cannot be nullable"),
+                        )
+                        .hint("remove `nullable = true` (primary key columns are NOT NULL)"),
+                    );
+                }
+                if let Some(col) = table.columns.iter_mut().find(|x| &x.name == c) {
+                    col.nullable = false;
+                }
+            }
+            if !cols.is_empty() {
+                table.primary_key = Some(PrimaryKey {
+                    name: String::new(),
+                    columns: cols,
+                });
+            }
+        }
+
+        for u in &raw.uniques {
+            let Some(list) = &u.columns else {
+                self.push(
+                    Diagnostic::new("missing-key", u.span.clone(), "unique constraint without `columns`")
+                        .hint("add `columns = [\"…\"]`"),
+                );
+                continue;
+            };
+            let cols = self.column_list(&table, list, "unique constraint", &name);
+            if let Some(n) = &u.name {
+                self.ident(n, "constraint");
+            }
+            if !cols.is_empty() {
+                uniques.push((u.name.clone(), cols));
+            }
+        }
+        let mut pending_uniques = Vec::new();
+        for (n, cols) in uniques {
+            pending_uniques.push((n, cols));
+        }
+
+        let mut checks = Vec::new();
+        for ch in &raw.checks {
+            let Some(e) = &ch.expr else {
+                self.push(
+                    Diagnostic::new("missing-key", ch.span.clone(), "check constraint without `expr`")
+                        .hint("add `expr = \"…\"` with a boolean SQL expression"),
+                );
+                continue;
+            };
+            if let Some(n) = &ch.name {
+                self.ident(n, "constraint");
+            }
+            let Some(expr) = self.expr(e, "check expression") else { continue };
+            self.expr_columns(&expr, &table, e, "check expression");
+            checks.push((ch.name.clone(), expr));
+        }
+
+        let mut indexes = Vec::new();
+        for ix in &raw.indexes {
+            if let Some(n) = &ix.name {
+                self.ident(n, "index");
+            }
+            if let Some(i) = self.index(ix, &table, &name) {
+                indexes.push((ix.name.clone(), i));
+            }
+        }
+
+        for fk in &raw.foreign_keys {
+            let Some(cols) = &fk.columns else {
+                self.push(
+                    Diagnostic::new("missing-key", fk.span.clone(), "foreign key without `columns`")
+                        .hint("add `columns = [\"…\"]`"),
+                );
+                continue;
+            };
+            let Some(target) = &fk.references else {
+                self.push(
+                    Diagnostic::new("missing-key", fk.span.clone(), "foreign key without `references`")
+                        .hint("add `references = { table = \"…\", columns = [\"…\"] }`"),
+                );
+                continue;
+            };
+            if let Some(n) = &fk.name {
+                self.ident(n, "constraint");
+            }
+            let _ = self.column_list(&table, cols, "foreign key", &name);
+            let resolved = self.fk_target(target, &name.schema);
+            fks.push(PendingFk {
+                span: fk.span.clone(),
+                columns: cols.value.clone(),
+                target: resolved,
+                target_span: target.span.clone(),
+                actions: self.fk_actions(&fk.actions),
+                name: fk.name.clone(),
+            });
+        }
+
+        // Temporarily keep constraint definitions with placeholder names; `name_table` names them.
+        let mut p = Pending {
+            name,
+            raw,
+            table,
+            fks,
+        };
+        p.table.uniques = pending_uniques
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, cols))| (placeholder(i, n), Unique { columns: cols }))
+            .collect();
+        p.table.checks = checks
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, e))| (placeholder(i, n), Check { expr: e }))
+            .collect();
+        p.table.indexes = indexes
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, ix))| (placeholder(i, n), ix))
+            .collect();
+        p
+    }
+
+    fn column(
+        &mut self,
+        table: &QualifiedName,
+        col: &RawColumn,
+        model: &Model,
+        enums: &BTreeMap<QualifiedName, &RawEnum>,
+    ) -> Option<Column> {
+        let cname = &col.name.value;
+        let mut serial = false;
+        let mut builtin: Option<BuiltinType> = None;
+        let data_type = match (&col.ty, &col.type_sql) {
+            (Some(_), Some(ts)) => {
+                self.push(
+                    Diagnostic::new(
+                        "type-conflict",
+                        ts.span.clone(),
+                        format!("column `{cname}` sets both `type` and `type_sql`"),
+                    )
+                    .hint("use `type` for built-in and enum types, `type_sql` for anything else"),
+                );
+                return None;
+            }
+            (None, None) => {
+                self.push(
+                    Diagnostic::new(
+                        "missing-type",
+                        col.name.span.clone(),
+                        format!("column `{cname}` has no type"),
+                    )
+                    .hint("add `type = \"…\"` (e.g. \"bigint\", \"text\"), or `type_sql` for an extension type"),
+                );
+                return None;
+            }
+            (None, Some(ts)) => {
+                let t = ts.value.trim();
+                if t.is_empty() {
+                    self.push(
+                        Diagnostic::new("unknown-type", ts.span.clone(), "`type_sql` is empty")
+                            .hint("write the type as PostgreSQL prints it, e.g. \"citext\""),
+                    );
+                    return None;
+                }
+                DataType {
+                    base: BaseType::Custom(t.to_string()),
+                    array: false,
+                }
+            }
+            (Some(ty), None) => match types::parse_type(&ty.value) {
+                Err(e) => {
+                    self.push(
+                        Diagnostic::new("invalid-type", ty.span.clone(), e.message).hint(e.hint),
+                    );
+                    return None;
+                }
+                Ok(TypeSpec::Builtin { ty: b, serial: s, array }) => {
+                    serial = s;
+                    let dt = DataType {
+                        base: BaseType::Builtin(b.canonical.clone()),
+                        array,
+                    };
+                    builtin = Some(b);
+                    dt
+                }
+                Ok(TypeSpec::Named { parts, array }) => {
+                    match self.resolve_enum(&parts, &table.schema, &ty.span, enums) {
+                        Err(()) => return None,
+                        Ok(Some(q)) => DataType {
+                            base: BaseType::Enum(q),
+                            array,
+                        },
+                        Ok(None) => {
+                            let enum_names: Vec<String> =
+                                enums.keys().map(|q| q.name.clone()).collect();
+                            let candidates = types::known_type_names()
+                                .iter()
+                                .copied()
+                                .chain(enum_names.iter().map(String::as_str));
+                            let hint = match crate::suggest::closest(&ty.value, candidates) {
+                                Some(s) => format!("did you mean `{s}`? (for extension types use `type_sql`)"),
+                                None => "use a built-in type, an enum of this project, or `type_sql` for extension types".to_string(),
+                            };
+                            self.push(
+                                Diagnostic::new(
+                                    "unknown-type",
+                                    ty.span.clone(),
+                                    format!("unknown type `{}`", ty.value),
+                                )
+                                .hint(hint),
+                            );
+                            return None;
+                        }
+                    }
+                }
+            },
+        };
+
+        let mut column = Column {
+            name: cname.clone(),
+            data_type: data_type.clone(),
+            nullable: col.nullable.as_ref().is_some_and(|n| n.value),
+            default: None,
+            identity: None,
+            generated: None,
+            collation: col.collation.as_ref().map(|c| c.value.clone()),
+            comment: col.comment.as_ref().map(|c| c.value.clone()),
+        };
+
+        if let (Some(d), Some(ds)) = (&col.default, &col.default_sql) {
+            self.push(
+                Diagnostic::new(
+                    "default-conflict",
+                    ds.span.clone(),
+                    format!("column `{cname}` sets both `default` and `default_sql`"),
+                )
+                .label(d.span.clone(), "`default` is here")
+                .hint("`default` is a value, `default_sql` an SQL expression: keep one"),
+            );
+        } else if let Some(d) = &col.default {
+            let target = match &data_type.base {
+                BaseType::Builtin(_) => builtin.as_ref().map(defaults::Target::Builtin),
+                BaseType::Enum(q) => model.enum_type(q).map(|e| defaults::Target::Enum {
+                    name: q.name.clone(),
+                    values: &e.values,
+                }),
+                BaseType::Custom(_) => Some(defaults::Target::Custom),
+            };
+            if let Some(target) = target {
+                match defaults::render(d, &target, data_type.array) {
+                    Ok(sql) => match Expr::parse(&sql) {
+                        Ok(e) => column.default = Some(ColumnDefault::Sql(e)),
+                        Err(e) => self.push(
+                            Diagnostic::new("invalid-default", d.span.clone(), format!("default cannot be written as SQL: {}", e.message))
+                                .hint("use `default_sql` to write the expression yourself"),
+                        ),
+                    },
+                    Err(e) => self.push(
+                        Diagnostic::new("invalid-default", d.span.clone(), e.message).hint(e.hint),
+                    ),
+                }
+            }
+        } else if let Some(ds) = &col.default_sql
+            && let Some(e) = self.expr(ds, "default_sql")
+        {
+            column.default = Some(ColumnDefault::Sql(e));
+        }
+
+        if serial {
+            if let Some(d) = col.default.as_ref().map(|d| d.span.clone()).or(col.default_sql.as_ref().map(|d| d.span.clone())) {
+                self.push(
+                    Diagnostic::new("default-conflict", d, format!("serial column `{cname}` cannot have a default"))
+                        .hint("serial already defaults to the next value of its sequence; use a plain integer type to set another default"),
+                );
+            }
+            if let Some(n) = col.nullable.as_ref().filter(|n| n.value) {
+                self.push(
+                    Diagnostic::new("invalid-value", n.span.clone(), format!("serial column `{cname}` cannot be nullable"))
+                        .hint("serial columns are NOT NULL"),
+                );
+            }
+            column.nullable = false;
+            column.default = Some(ColumnDefault::Serial { sequence: String::new() });
+        }
+
+        if let Some(id) = &col.identity {
+            let identity = match id.value.as_str() {
+                "always" => Some(Identity::Always),
+                "by_default" => Some(Identity::ByDefault),
+                other => {
+                    let hint = crate::suggest::did_you_mean(other, ["always", "by_default"])
+                        .unwrap_or_else(|| "use \"always\" or \"by_default\"".into());
+                    self.push(
+                        Diagnostic::new("invalid-value", id.span.clone(), format!("unknown identity kind `{other}`"))
+                            .hint(hint),
+                    );
+                    None
+                }
+            };
+            let integer = builtin
+                .as_ref()
+                .is_some_and(|b| matches!(b.family, types::TypeFamily::Integer { .. }))
+                && !data_type.array
+                && !serial;
+            if !integer {
+                self.push(
+                    Diagnostic::new(
+                        "identity-type",
+                        id.span.clone(),
+                        format!("identity column `{cname}` must be smallint, integer or bigint, not `{}`", data_type),
+                    )
+                    .hint("change the type to bigint (or drop `identity`)"),
+                );
+            } else if column.default.is_some() {
+                self.push(
+                    Diagnostic::new("default-conflict", id.span.clone(), format!("identity column `{cname}` cannot also have a default"))
+                        .hint("remove `default`/`default_sql`; the identity supplies values"),
+                );
+            } else if let Some(n) = col.nullable.as_ref().filter(|n| n.value) {
+                self.push(
+                    Diagnostic::new("invalid-value", n.span.clone(), format!("identity column `{cname}` cannot be nullable"))
+                        .hint("identity columns are NOT NULL"),
+                );
+            }
+            column.identity = identity;
+            column.nullable = false;
+        }
+
+        if let Some(g) = &col.generated_sql {
+            if col.default.is_some() || col.default_sql.is_some() || col.identity.is_some() || serial {
+                self.push(
+                    Diagnostic::new(
+                        "default-conflict",
+                        g.span.clone(),
+                        format!("generated column `{cname}` cannot also have a default or identity"),
+                    )
+                    .hint("a stored generated column computes its value; remove the default"),
+                );
+            } else if let Some(e) = self.expr(g, "generated_sql") {
+                column.generated = Some(e);
+            }
+        }
+        if let Some(c) = &col.collation
+            && c.value.is_empty()
+        {
+            self.push(
+                Diagnostic::new("invalid-value", c.span.clone(), "`collation` is empty")
+                    .hint("name a collation, e.g. \"C\""),
+            );
+        }
+        Some(column)
+    }
+
+    fn expr(&mut self, s: &Sp<String>, what: &str) -> Option<Expr> {
+        match Expr::parse(&s.value) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let mut span = s.span.clone();
+                if let Some(off) = e.offset {
+                    // Point inside the string when the value is a plain one-line string.
+                    let start = span.range.start + 1 + off;
+                    if start < span.range.end {
+                        span.range = start..span.range.end.saturating_sub(1).max(start);
+                    }
+                }
+                self.push(
+                    Diagnostic::new("invalid-sql", span, format!("cannot parse {what}: {}", e.message))
+                        .hint("write a single PostgreSQL expression (no statements, no trailing `;`)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Columns an expression refers to must exist in the table.
+    fn expr_columns(&mut self, e: &Expr, table: &Table, s: &Sp<String>, what: &str) {
+        for c in e.referenced_columns() {
+            if table.column(&c).is_none() {
+                let names = table.columns.iter().map(|c| c.name.as_str());
+                let hint = crate::suggest::did_you_mean(&c, names)
+                    .unwrap_or_else(|| "refer only to columns of this table".into());
+                self.push(
+                    Diagnostic::new("unknown-column", s.span.clone(), format!("{what} refers to unknown column `{c}`"))
+                        .hint(hint),
+                );
+            }
+        }
+    }
+
+    /// Names in a column list must be columns of the table; returns the valid ones.
+    fn column_list(&mut self, table: &Table, list: &Sp<Vec<Sp<String>>>, what: &str, tname: &QualifiedName) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in &list.value {
+            if table.column(&c.value).is_none() {
+                let hint = crate::suggest::did_you_mean(&c.value, table.columns.iter().map(|c| c.name.as_str()))
+                    .unwrap_or_else(|| format!("columns of `{tname}`: {}", table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")));
+                self.push(
+                    Diagnostic::new("unknown-column", c.span.clone(), format!("{what} on unknown column `{}` of `{tname}`", c.value))
+                        .hint(hint),
+                );
+            } else if out.contains(&c.value) {
+                self.push(
+                    Diagnostic::new("duplicate-column", c.span.clone(), format!("column `{}` is listed twice in the {what}", c.value))
+                        .hint("list each column once"),
+                );
+            } else {
+                out.push(c.value.clone());
+            }
+        }
+        if list.value.is_empty() {
+            self.push(
+                Diagnostic::new("invalid-value", list.span.clone(), format!("the {what} lists no columns"))
+                    .hint("list at least one column"),
+            );
+        }
+        out
+    }
+
+    fn index(&mut self, ix: &schema::RawIndex, table: &Table, tname: &QualifiedName) -> Option<Index> {
+        let Some(keys) = &ix.keys else {
+            self.push(
+                Diagnostic::new("missing-key", ix.span.clone(), "index without `columns`")
+                    .hint("add `columns = [\"…\"]`"),
+            );
+            return None;
+        };
+        if keys.value.is_empty() {
+            self.push(
+                Diagnostic::new("invalid-value", keys.span.clone(), "the index lists no columns")
+                    .hint("list at least one column or expression"),
+            );
+            return None;
+        }
+        let method = ix.method.as_ref().map_or("btree".to_string(), |m| m.value.to_lowercase());
+        const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
+        let mut ok = true;
+        if let Some(m) = &ix.method
+            && !METHODS.contains(&method.as_str())
+        {
+            let hint = crate::suggest::did_you_mean(&m.value, METHODS.iter().copied())
+                .unwrap_or_else(|| format!("methods: {}", METHODS.join(", ")));
+            self.push(Diagnostic::new("invalid-value", m.span.clone(), format!("unknown index method `{}`", m.value)).hint(hint));
+            ok = false;
+        }
+        let unique = ix.unique.as_ref().is_some_and(|u| u.value);
+        if unique && method != "btree" {
+            let span = ix.unique.as_ref().map_or(ix.span.clone(), |u| u.span.clone());
+            self.push(
+                Diagnostic::new("invalid-value", span, format!("a unique index must use btree, not {method}"))
+                    .hint("PostgreSQL supports unique indexes only with btree"),
+            );
+            ok = false;
+        }
+        let mut out_keys = Vec::new();
+        for k in &keys.value {
+            let (column, expr) = match (&k.column, &k.expr) {
+                (Some(c), None) => {
+                    if table.column(&c.value).is_none() {
+                        let hint = crate::suggest::did_you_mean(&c.value, table.columns.iter().map(|c| c.name.as_str()))
+                            .unwrap_or_else(|| "index only columns of this table".into());
+                        self.push(Diagnostic::new("unknown-column", c.span.clone(), format!("index on unknown column `{}` of `{tname}`", c.value)).hint(hint));
+                        ok = false;
+                    }
+                    (Some(c.value.clone()), None)
+                }
+                (None, Some(e)) => match self.expr(e, "index expression") {
+                    Some(x) => {
+                        self.expr_columns(&x, table, e, "index expression");
+                        (None, Some(x))
+                    }
+                    None => {
+                        ok = false;
+                        (None, None)
+                    }
+                },
+                _ => {
+                    self.push(
+                        Diagnostic::new("invalid-value", k.span.clone(), "an index entry needs exactly one of `column` or `expr`")
+                            .hint("write `{ column = \"a\" }` or `{ expr = \"lower(a)\" }`"),
+                    );
+                    ok = false;
+                    (None, None)
+                }
+            };
+            let descending = match k.order.as_ref().map(|o| (o, o.value.to_lowercase())) {
+                None => false,
+                Some((_, o)) if o == "asc" => false,
+                Some((_, o)) if o == "desc" => true,
+                Some((o, _)) => {
+                    self.push(Diagnostic::new("invalid-value", o.span.clone(), format!("unknown order `{}`", o.value)).hint("use \"asc\" or \"desc\""));
+                    ok = false;
+                    false
+                }
+            };
+            let nulls_first = match k.nulls.as_ref().map(|o| (o, o.value.to_lowercase())) {
+                None => descending,
+                Some((_, n)) if n == "first" => true,
+                Some((_, n)) if n == "last" => false,
+                Some((n, _)) => {
+                    self.push(Diagnostic::new("invalid-value", n.span.clone(), format!("unknown nulls position `{}`", n.value)).hint("use \"first\" or \"last\""));
+                    ok = false;
+                    descending
+                }
+            };
+            out_keys.push(IndexKey {
+                column,
+                expr,
+                descending,
+                nulls_first,
+            });
+        }
+        let include = match &ix.include {
+            Some(list) => {
+                if !matches!(method.as_str(), "btree" | "gist" | "spgist") {
+                    self.push(
+                        Diagnostic::new("invalid-value", list.span.clone(), format!("`include` is not supported by {method} indexes"))
+                            .hint("INCLUDE works with btree, gist and spgist"),
+                    );
+                    ok = false;
+                }
+                self.column_list(table, list, "index include list", tname)
+            }
+            None => Vec::new(),
+        };
+        let predicate = match &ix.predicate {
+            Some(p) => match self.expr(p, "index `where`") {
+                Some(e) => {
+                    self.expr_columns(&e, table, p, "index `where`");
+                    Some(e)
+                }
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        ok.then_some(Index {
+            unique,
+            method,
+            keys: out_keys,
+            include,
+            predicate,
+        })
+    }
+
+    fn fk_actions(&mut self, a: &RawFkActions) -> (FkAction, FkAction, Deferrable) {
+        let mut action = |v: &Option<Sp<String>>| -> FkAction {
+            let Some(v) = v else { return FkAction::NoAction };
+            match v.value.as_str() {
+                "no_action" => FkAction::NoAction,
+                "restrict" => FkAction::Restrict,
+                "cascade" => FkAction::Cascade,
+                "set_null" => FkAction::SetNull,
+                "set_default" => FkAction::SetDefault,
+                other => {
+                    const ALL: [&str; 5] = ["no_action", "restrict", "cascade", "set_null", "set_default"];
+                    let hint = crate::suggest::did_you_mean(other, ALL)
+                        .unwrap_or_else(|| format!("use one of {}", ALL.join(", ")));
+                    self.diags.push(Diagnostic::new("invalid-value", v.span.clone(), format!("unknown foreign key action `{other}`")).hint(hint));
+                    FkAction::NoAction
+                }
+            }
+        };
+        let on_delete = action(&a.on_delete);
+        let on_update = action(&a.on_update);
+        let deferrable = match &a.deferrable {
+            None => Deferrable::No,
+            Some(d) => match d.value.as_str() {
+                "false" => Deferrable::No,
+                "immediate" => Deferrable::Immediate,
+                "deferred" => Deferrable::Deferred,
+                other => {
+                    self.push(
+                        Diagnostic::new("invalid-value", d.span.clone(), format!("unknown `deferrable` value `{other}`"))
+                            .hint("use true, false, \"immediate\" or \"deferred\""),
+                    );
+                    Deferrable::No
+                }
+            },
+        };
+        (on_delete, on_update, deferrable)
+    }
+
+    /// `references = "table.column"` / `"schema.table.column"` on a column.
+    fn parse_column_reference(&mut self, r: &Sp<String>, here: &str) -> Option<(QualifiedName, String)> {
+        let parts = match crate::sql::split_qualified(&r.value) {
+            Ok(p) => p,
+            Err(e) => {
+                self.push(Diagnostic::new("invalid-reference", r.span.clone(), e).hint("write \"table.column\" or \"schema.table.column\"; quote names containing dots"));
+                return None;
+            }
+        };
+        match parts.as_slice() {
+            [table, column] => Some((QualifiedName::new(here, table.clone()), column.clone()))
+                .map(|(q, c)| (self.unresolved(q, here), c)),
+            [schema, table, column] => {
+                if !self.check_managed(schema, &r.span) {
+                    return None;
+                }
+                Some((QualifiedName::new(schema.clone(), table.clone()), column.clone()))
+            }
+            _ => {
+                self.push(
+                    Diagnostic::new("invalid-reference", r.span.clone(), format!("cannot read reference `{}`", r.value))
+                        .hint("write \"table.column\" or \"schema.table.column\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// Marks an unqualified table reference: resolved later (referring schema, then public).
+    fn unresolved(&self, q: QualifiedName, _here: &str) -> QualifiedName {
+        q
+    }
+
+    fn fk_target(&mut self, t: &schema::RawFkTarget, here: &str) -> Option<(QualifiedName, Vec<Sp<String>>)> {
+        let Some(table) = &t.table else {
+            self.push(Diagnostic::new("missing-key", t.span.clone(), "`references` without `table`").hint("add `table = \"…\"`"));
+            return None;
+        };
+        let Some(columns) = &t.columns else {
+            self.push(Diagnostic::new("missing-key", t.span.clone(), "`references` without `columns`").hint("add `columns = [\"id\"]`"));
+            return None;
+        };
+        let q = if let Some(schema) = &t.schema {
+            if !self.check_managed(&schema.value, &schema.span) {
+                return None;
+            }
+            QualifiedName::new(schema.value.clone(), table.value.clone())
+        } else {
+            match crate::sql::split_qualified(&table.value) {
+                Ok(parts) => match parts.as_slice() {
+                    [name] => QualifiedName::new(here, name.clone()),
+                    [schema, name] => {
+                        if !self.check_managed(schema, &table.span) {
+                            return None;
+                        }
+                        QualifiedName::new(schema.clone(), name.clone())
+                    }
+                    _ => {
+                        self.push(Diagnostic::new("invalid-reference", table.span.clone(), format!("cannot read table name `{}`", table.value)).hint("write \"table\" or \"schema.table\", or use the `schema` key"));
+                        return None;
+                    }
+                },
+                Err(e) => {
+                    self.push(Diagnostic::new("invalid-reference", table.span.clone(), e).hint("quote names containing dots, or use the `schema` key"));
+                    return None;
+                }
+            }
+        };
+        Some((q, columns.value.clone()))
+    }
+
+    /// Resolve and validate a foreign key against all tables.
+    fn check_fk(
+        &mut self,
+        p: &Pending<'_>,
+        fk: &PendingFk,
+        all: &[Pending<'_>],
+        by_name: &BTreeMap<QualifiedName, usize>,
+    ) -> Option<ForeignKey> {
+        let (target, ref_cols) = fk.target.as_ref()?;
+        // Unqualified names resolve in the referring schema first, then public.
+        let candidates = [target.clone(), QualifiedName::new("public", target.name.clone())];
+        let Some(idx) = candidates.iter().find_map(|q| by_name.get(q)) else {
+            let names = all.iter().map(|t| t.name.name.as_str());
+            let hint = crate::suggest::did_you_mean(&target.name, names)
+                .unwrap_or_else(|| "declare the referenced table in a schema file".into());
+            self.push(Diagnostic::new("unknown-table", fk.target_span.clone(), format!("foreign key references unknown table `{target}`")).hint(hint));
+            return None;
+        };
+        let rt = &all[*idx];
+        if fk.columns.len() != ref_cols.len() {
+            self.push(
+                Diagnostic::new("fk-mismatch", fk.span.clone(), format!("foreign key has {} column(s) but references {}", fk.columns.len(), ref_cols.len()))
+                    .hint("list as many referenced columns as foreign key columns"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (c, r) in fk.columns.iter().zip(ref_cols) {
+            let Some(rc) = rt.table.column(&r.value) else {
+                let hint = crate::suggest::did_you_mean(&r.value, rt.table.columns.iter().map(|c| c.name.as_str()))
+                    .unwrap_or_else(|| format!("`{}` has columns: {}", rt.name, rt.table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")));
+                self.push(Diagnostic::new("unknown-column", r.span.clone(), format!("foreign key references unknown column `{}` of `{}`", r.value, rt.name)).hint(hint));
+                ok = false;
+                continue;
+            };
+            let Some(lc) = p.table.column(&c.value) else {
+                ok = false;
+                // Reported by column_list (table form); report here for the shorthand too.
+                continue;
+            };
+            if lc.data_type != rc.data_type {
+                self.push(
+                    Diagnostic::new(
+                        "fk-type-mismatch",
+                        c.span.clone(),
+                        format!(
+                            "foreign key column `{}` is `{}` but `{}.{}` is `{}`",
+                            c.value, display_type(&lc.data_type), rt.name, rc.name, display_type(&rc.data_type)
+                        ),
+                    )
+                    .hint(format!("make `{}` a `{}`", c.value, display_type(&rc.data_type))),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let wanted: BTreeSet<&str> = ref_cols.iter().map(|c| c.value.as_str()).collect();
+        let same = |cols: &[String]| cols.len() == wanted.len() && cols.iter().all(|c| wanted.contains(c.as_str()));
+        let unique_target = rt.table.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
+            || rt.table.uniques.values().any(|u| same(&u.columns))
+            || rt.table.indexes.values().any(|i| {
+                i.unique
+                    && i.predicate.is_none()
+                    && i.keys.iter().all(|k| k.column.is_some())
+                    && same(&i.keys.iter().filter_map(|k| k.column.clone()).collect::<Vec<_>>())
+            });
+        if !unique_target {
+            let cols: Vec<&str> = ref_cols.iter().map(|c| c.value.as_str()).collect();
+            self.push(
+                Diagnostic::new(
+                    "fk-not-unique",
+                    fk.target_span.clone(),
+                    format!("foreign key references ({}) of `{}`, which is not a primary key or unique", cols.join(", "), rt.name),
+                )
+                .hint(format!("reference the primary key of `{}`, or declare a unique constraint on ({})", rt.name, cols.join(", "))),
+            );
+            return None;
+        }
+        let (on_delete, on_update, deferrable) = fk.actions;
+        Some(ForeignKey {
+            columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
+            references: rt.name.clone(),
+            referenced_columns: ref_cols.iter().map(|c| c.value.clone()).collect(),
+            on_delete,
+            on_update,
+            deferrable,
+        })
+    }
+
+    /// Explicit names must not collide; then they are reserved so default names avoid them.
+    fn reserve_explicit_names(&mut self, pending: &[Pending<'_>], namespaces: &mut BTreeMap<String, Namespace>) {
+        let mut relations: BTreeMap<(String, String), Span> = BTreeMap::new();
+        for p in pending {
+            let mut table_constraints: BTreeMap<String, Span> = BTreeMap::new();
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            let raw = p.raw;
+            let rel_names = raw
+                .uniques
+                .iter()
+                .filter_map(|u| u.name.as_ref())
+                .chain(raw.indexes.iter().filter_map(|i| i.name.as_ref()));
+            for n in rel_names {
+                let key = (p.name.schema.clone(), n.value.clone());
+                let clash = relations.get(&key).cloned().or_else(|| {
+                    pending
+                        .iter()
+                        .find(|t| t.name.schema == p.name.schema && t.name.name == n.value)
+                        .map(|t| t.raw.name.span.clone())
+                });
+                if let Some(first) = clash {
+                    self.diags.push(
+                        Diagnostic::new("duplicate-name", n.span.clone(), format!("name `{}` is already used in schema `{}`", n.value, p.name.schema))
+                            .label(first, "also used here")
+                            .hint("index and unique-constraint names share one namespace with tables in a schema; pick another name"),
+                    );
+                    continue;
+                }
+                relations.insert(key, n.span.clone());
+                ns.relations.insert(n.value.clone());
+            }
+            let con_names = raw
+                .uniques
+                .iter()
+                .filter_map(|u| u.name.as_ref())
+                .chain(raw.checks.iter().filter_map(|c| c.name.as_ref()))
+                .chain(raw.foreign_keys.iter().filter_map(|f| f.name.as_ref()));
+            for n in con_names {
+                if let Some(first) = table_constraints.get(&n.value) {
+                    self.diags.push(
+                        Diagnostic::new("duplicate-name", n.span.clone(), format!("constraint name `{}` is used twice on `{}`", n.value, p.name))
+                            .label(first.clone(), "first used here")
+                            .hint("constraint names must be unique per table"),
+                    );
+                    continue;
+                }
+                table_constraints.insert(n.value.clone(), n.span.clone());
+                ns.constraints.insert(n.value.clone());
+            }
+        }
+    }
+}
+
+fn placeholder(i: usize, n: Option<Sp<String>>) -> String {
+    match n {
+        Some(n) => format!("\u{0}explicit\u{0}{i:06}\u{0}{}", n.value),
+        None => format!("\u{0}default\u{0}{i:06}"),
+    }
+}
+
+/// Replace placeholder names with explicit names or PostgreSQL's default choices, in the
+/// order PostgreSQL would create them: sequences, primary key, uniques, checks, indexes.
+fn name_table(p: &mut Pending<'_>, ns: &mut Namespace) {
+    let tname = p.name.name.clone();
+    for col in &mut p.table.columns {
+        if col.identity.is_some() || matches!(col.default, Some(ColumnDefault::Serial { .. })) {
+            let seq = names::choose_relation_name(ns, &tname, Some(&col.name), "seq", false);
+            if let Some(ColumnDefault::Serial { sequence }) = &mut col.default {
+                *sequence = seq;
+            }
+        }
+    }
+    if let Some(pk) = &mut p.table.primary_key {
+        pk.name = names::choose_relation_name(ns, &tname, None, "pkey", true);
+    }
+    let uniques = std::mem::take(&mut p.table.uniques);
+    for (k, u) in uniques {
+        let name = match explicit(&k) {
+            Some(n) => n,
+            None => names::choose_relation_name(ns, &tname, Some(&names::name_addition(&u.columns)), "key", true),
+        };
+        p.table.uniques.insert(name, u);
+    }
+    let checks = std::mem::take(&mut p.table.checks);
+    for (k, c) in checks {
+        let name = match explicit(&k) {
+            Some(n) => n,
+            None => {
+                let cols = c.expr.referenced_columns();
+                let single = (cols.len() == 1).then(|| cols.into_iter().next()).flatten();
+                names::choose_constraint_name(ns, &tname, single.as_deref(), "check")
+            }
+        };
+        p.table.checks.insert(name, c);
+    }
+    let indexes = std::mem::take(&mut p.table.indexes);
+    for (k, ix) in indexes {
+        let name = match explicit(&k) {
+            Some(n) => n,
+            None => {
+                let mut cols: Vec<String> = ix
+                    .keys
+                    .iter()
+                    .map(|k| match (&k.column, &k.expr) {
+                        (Some(c), _) => c.clone(),
+                        (None, Some(e)) => e.index_column_name(),
+                        _ => "expr".to_string(),
+                    })
+                    .collect();
+                cols.extend(ix.include.iter().cloned());
+                names::choose_relation_name(ns, &tname, Some(&names::name_addition(&cols)), "idx", false)
+            }
+        };
+        p.table.indexes.insert(name, ix);
+    }
+}
+
+fn explicit(placeholder: &str) -> Option<String> {
+    let rest = placeholder.strip_prefix("\u{0}explicit\u{0}")?;
+    rest.split_once('\u{0}').map(|(_, n)| n.to_string())
+}
+
+fn display_type(t: &DataType) -> String {
+    let base = match &t.base {
+        BaseType::Builtin(s) | BaseType::Custom(s) => s.clone(),
+        BaseType::Enum(q) => q.to_string(),
+    };
+    if t.array { format!("{base}[]") } else { base }
+}

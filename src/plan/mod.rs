@@ -1,1 +1,274 @@
-//! plan
+//! Plan: order changes into executable steps and attach hazards.
+//!
+//! Order (workflow spec): schemas, extensions; enum types; tables (columns, primary key,
+//! unique, check — no foreign keys); column changes; indexes; foreign keys last (so cycles
+//! work); comments. Within a phase, steps keep the diff's deterministic object order.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::diff::{Change, CommentTarget};
+use crate::model::{ColumnDefault, Expr};
+use crate::render;
+
+/// A risk carried by a statement. Ids are the spec's snake_case names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hazard {
+    DeletesData,
+    RewritesTable,
+    BlocksWrites,
+    MayFailOnData,
+    BreaksClients,
+}
+
+impl Hazard {
+    pub const ALL: [Hazard; 5] = [
+        Hazard::DeletesData,
+        Hazard::RewritesTable,
+        Hazard::BlocksWrites,
+        Hazard::MayFailOnData,
+        Hazard::BreaksClients,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Hazard::DeletesData => "deletes_data",
+            Hazard::RewritesTable => "rewrites_table",
+            Hazard::BlocksWrites => "blocks_writes",
+            Hazard::MayFailOnData => "may_fail_on_data",
+            Hazard::BreaksClients => "breaks_clients",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Hazard> {
+        Hazard::ALL.into_iter().find(|h| h.id() == id)
+    }
+}
+
+impl fmt::Display for Hazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Kinds of step, with stable kebab-case ids shown in plans and migration files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    CreateSchema,
+    CreateExtension,
+    CreateEnum,
+    CreateTable,
+    AddColumn,
+    AddPrimaryKey,
+    AddUnique,
+    AddCheck,
+    CreateIndex,
+    AddForeignKey,
+    Comment,
+}
+
+impl StepKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            StepKind::CreateSchema => "create-schema",
+            StepKind::CreateExtension => "create-extension",
+            StepKind::CreateEnum => "create-enum",
+            StepKind::CreateTable => "create-table",
+            StepKind::AddColumn => "add-column",
+            StepKind::AddPrimaryKey => "add-primary-key",
+            StepKind::AddUnique => "add-unique",
+            StepKind::AddCheck => "add-check",
+            StepKind::CreateIndex => "create-index",
+            StepKind::AddForeignKey => "add-foreign-key",
+            StepKind::Comment => "comment",
+        }
+    }
+}
+
+/// One executable statement with what it touches and its risks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub kind: StepKind,
+    /// Human-readable object path, e.g. `public.members.members_email_key`.
+    pub object: String,
+    pub sql: String,
+    pub hazards: Vec<Hazard>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// Differences that cannot be planned yet; a plan with any of these must not be written.
+    pub unsupported: Vec<String>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty() && self.unsupported.is_empty()
+    }
+
+    /// The migration body: each statement preceded by a comment naming the step and its
+    /// hazards. Deterministic.
+    pub fn sql_body(&self) -> String {
+        let mut s = String::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            s.push_str(&format!(
+                "-- step {}: {} {}",
+                i + 1,
+                step.kind.id(),
+                crate::sql::comment_safe(&step.object)
+            ));
+            if !step.hazards.is_empty() {
+                let h: Vec<&str> = step.hazards.iter().map(|h| h.id()).collect();
+                s.push_str(&format!(" [hazards: {}]", h.join(", ")));
+            }
+            s.push('\n');
+            s.push_str(&step.sql);
+            s.push_str("\n\n");
+        }
+        if s.ends_with("\n\n") {
+            s.pop();
+        }
+        s
+    }
+
+    /// Every hazard of every step, sorted and deduplicated.
+    pub fn hazards(&self) -> Vec<Hazard> {
+        let mut h: Vec<Hazard> = self.steps.iter().flat_map(|s| s.hazards.clone()).collect();
+        h.sort();
+        h.dedup();
+        h
+    }
+}
+
+/// Execution phase of a change (lower runs first).
+fn phase(c: &Change) -> u8 {
+    match c {
+        Change::CreateSchema(_) => 0,
+        Change::CreateExtension(..) => 1,
+        Change::CreateEnum(..) => 2,
+        Change::CreateTable(..) => 3,
+        Change::AddColumn(..) => 4,
+        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 5,
+        Change::CreateIndex { .. } => 6,
+        Change::AddForeignKey { .. } => 7,
+        Change::SetComment(..) => 8,
+        Change::Unsupported(_) => 9,
+    }
+}
+
+/// Functions whose value differs per row: as a new column's default they force a rewrite.
+const VOLATILE_FUNCTIONS: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "txid_current",
+];
+
+fn volatile(e: &Expr) -> bool {
+    let c = e.canonical().to_lowercase();
+    VOLATILE_FUNCTIONS.iter().any(|f| c.contains(&format!("{f}(")))
+}
+
+/// `schema.table[.part]` for messages, quoting names that need it.
+fn obj(q: &crate::model::QualifiedName, part: Option<&str>) -> String {
+    let mut parts = vec![q.schema.as_str(), q.name.as_str()];
+    parts.extend(part);
+    crate::sql::display_path(&parts)
+}
+
+/// Order the changes and attach hazards.
+pub fn plan(changes: Vec<Change>) -> Plan {
+    let mut changes = changes;
+    // Stable: keeps the diff's object order inside each phase.
+    changes.sort_by_key(phase);
+    let mut plan = Plan::default();
+    for c in changes {
+        let (kind, object, hazards) = match &c {
+            Change::Unsupported(what) => {
+                plan.unsupported.push(what.clone());
+                continue;
+            }
+            Change::CreateSchema(s) => (StepKind::CreateSchema, crate::sql::display_ident(s), vec![]),
+            Change::CreateExtension(n, _) => (StepKind::CreateExtension, crate::sql::display_ident(n), vec![]),
+            Change::CreateEnum(q, _) => (StepKind::CreateEnum, obj(q, None), vec![]),
+            Change::CreateTable(q, _) => (StepKind::CreateTable, obj(q, None), vec![]),
+            Change::AddColumn(q, col) => {
+                let mut h = Vec::new();
+                let rewrites = col.identity.is_some()
+                    || col.generated.is_some()
+                    || match &col.default {
+                        Some(ColumnDefault::Serial { .. }) => true,
+                        Some(ColumnDefault::Sql(e)) => volatile(e),
+                        None => false,
+                    };
+                if rewrites {
+                    h.push(Hazard::RewritesTable);
+                }
+                // NOT NULL without a default fails as soon as the table has a row.
+                if !col.nullable && col.default.is_none() && col.identity.is_none() && col.generated.is_none() {
+                    h.push(Hazard::MayFailOnData);
+                }
+                (StepKind::AddColumn, obj(q, Some(&col.name)), h)
+            }
+            Change::AddPrimaryKey(q, pk) => (
+                StepKind::AddPrimaryKey,
+                obj(q, Some(&pk.name)),
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            ),
+            Change::AddUnique(q, n, _) => (
+                StepKind::AddUnique,
+                obj(q, Some(n)),
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            ),
+            Change::AddCheck(q, n, _) => (
+                StepKind::AddCheck,
+                obj(q, Some(n)),
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            ),
+            Change::CreateIndex { table, name, index, new_table } => {
+                let mut h = Vec::new();
+                if !new_table {
+                    h.push(Hazard::BlocksWrites);
+                    if index.unique {
+                        h.push(Hazard::MayFailOnData);
+                    }
+                }
+                (StepKind::CreateIndex, obj(table, Some(name)), h)
+            }
+            Change::AddForeignKey { table, name, new_table, .. } => (
+                StepKind::AddForeignKey,
+                obj(table, Some(name)),
+                if *new_table {
+                    vec![]
+                } else {
+                    vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+                },
+            ),
+            Change::SetComment(target, _) => (
+                StepKind::Comment,
+                match target {
+                    CommentTarget::Table(q) | CommentTarget::Type(q) => obj(q, None),
+                    CommentTarget::Column(q, c) => obj(q, Some(c)),
+                },
+                vec![],
+            ),
+        };
+        let mut hazards = hazards;
+        hazards.sort();
+        plan.steps.push(Step {
+            kind,
+            object,
+            sql: render::statement(&c),
+            hazards,
+        });
+    }
+    plan
+}

@@ -1,1 +1,582 @@
-//! schema
+//! Schema sources: discover `schema/**/*.toml`, parse each with spans, and read it into raw
+//! (unresolved) definitions. Nothing here knows about types or references; `compile` does.
+
+pub mod config;
+pub mod reader;
+
+use std::path::{Path, PathBuf};
+
+use toml::de::DeTable;
+
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+use reader::{Literal, Reader, Sp, entries, span, table_items};
+
+/// Everything read from the schema files.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<SchemaFile>,
+}
+
+#[derive(Debug)]
+pub struct SchemaFile {
+    pub file: FileId,
+    /// The file's `schema = "…"`.
+    pub schema: Option<Sp<String>>,
+    pub extensions: Vec<RawExtension>,
+    pub enums: Vec<RawEnum>,
+    pub tables: Vec<RawTable>,
+}
+
+#[derive(Debug)]
+pub struct RawExtension {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawEnum {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub values: Option<Sp<Vec<Sp<String>>>>,
+    pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
+    /// old = new
+    pub renamed_values: Vec<(Sp<String>, Sp<String>)>,
+}
+
+#[derive(Debug)]
+pub struct RawTable {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
+    pub primary_key: Option<Sp<Vec<Sp<String>>>>,
+    pub columns: Vec<RawColumn>,
+    pub uniques: Vec<RawUnique>,
+    pub checks: Vec<RawCheck>,
+    pub indexes: Vec<RawIndex>,
+    pub foreign_keys: Vec<RawForeignKey>,
+}
+
+#[derive(Debug)]
+pub struct RawColumn {
+    pub name: Sp<String>,
+    pub ty: Option<Sp<String>>,
+    pub type_sql: Option<Sp<String>>,
+    pub nullable: Option<Sp<bool>>,
+    pub default: Option<Sp<Literal>>,
+    pub default_sql: Option<Sp<String>>,
+    pub identity: Option<Sp<String>>,
+    pub generated_sql: Option<Sp<String>>,
+    pub primary_key: Option<Sp<bool>>,
+    pub unique: Option<Sp<bool>>,
+    pub references: Option<Sp<String>>,
+    pub actions: RawFkActions,
+    pub collation: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct RawFkActions {
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<String>>,
+    /// `true`/`false`/`"immediate"`/`"deferred"`, normalised to a string.
+    pub deferrable: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawUnique {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub columns: Option<Sp<Vec<Sp<String>>>>,
+    pub renamed_from: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawCheck {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub expr: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawIndex {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub keys: Option<Sp<Vec<RawIndexKey>>>,
+    pub unique: Option<Sp<bool>>,
+    pub method: Option<Sp<String>>,
+    pub include: Option<Sp<Vec<Sp<String>>>>,
+    pub predicate: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawIndexKey {
+    pub span: Span,
+    pub column: Option<Sp<String>>,
+    pub expr: Option<Sp<String>>,
+    pub order: Option<Sp<String>>,
+    pub nulls: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawForeignKey {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub columns: Option<Sp<Vec<Sp<String>>>>,
+    pub references: Option<RawFkTarget>,
+    pub actions: RawFkActions,
+    pub renamed_from: Option<Sp<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawFkTarget {
+    pub span: Span,
+    pub schema: Option<Sp<String>>,
+    pub table: Option<Sp<String>>,
+    pub columns: Option<Sp<Vec<Sp<String>>>>,
+}
+
+const FILE_KEYS: &[&str] = &["schema", "extensions", "enums", "tables"];
+const EXTENSION_KEYS: &[&str] = &["schema"];
+const ENUM_KEYS: &[&str] = &[
+    "values",
+    "comment",
+    "schema",
+    "renamed_from",
+    "renamed_values",
+];
+const TABLE_KEYS: &[&str] = &[
+    "schema",
+    "comment",
+    "primary_key",
+    "renamed_from",
+    "columns",
+    "unique",
+    "checks",
+    "indexes",
+    "foreign_keys",
+];
+const COLUMN_KEYS: &[&str] = &[
+    "type",
+    "type_sql",
+    "nullable",
+    "default",
+    "default_sql",
+    "identity",
+    "generated_sql",
+    "primary_key",
+    "unique",
+    "references",
+    "on_delete",
+    "on_update",
+    "deferrable",
+    "collation",
+    "comment",
+    "renamed_from",
+];
+const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from"];
+const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
+const INDEX_KEYS: &[&str] = &[
+    "columns",
+    "name",
+    "unique",
+    "method",
+    "include",
+    "where",
+    "renamed_from",
+];
+const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls"];
+const FK_KEYS: &[&str] = &[
+    "columns",
+    "references",
+    "on_delete",
+    "on_update",
+    "deferrable",
+    "name",
+    "renamed_from",
+];
+const FK_TARGET_KEYS: &[&str] = &["schema", "table", "columns"];
+
+/// All `*.toml` files under `dir`, recursively, sorted by path.
+pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parse one TOML document, reporting syntax errors as diagnostics.
+pub fn parse_document<'i>(
+    file: FileId,
+    text: &'i str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<DeTable<'i>> {
+    match DeTable::parse(text) {
+        Ok(t) => Some(t.into_inner()),
+        Err(e) => {
+            let range = e.span().unwrap_or(0..0);
+            let message = e.message().trim().to_string();
+            diags.push(
+                Diagnostic::new("toml-syntax", span(file, range), format!("TOML syntax: {message}"))
+                    .hint("fix the TOML syntax (see https://toml.io)"),
+            );
+            None
+        }
+    }
+}
+
+/// Read every schema file in `paths` (display paths are made relative to `root`).
+pub fn load(
+    root: &Path,
+    paths: &[PathBuf],
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Sources {
+    let mut out = Sources::default();
+    for path in paths {
+        let display = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let id = sources.add(display, String::new());
+                diags.push(
+                    Diagnostic::new("unreadable-file", span(id, 0..0), format!("cannot read file: {e}"))
+                        .hint("schema files must be readable UTF-8 text"),
+                );
+                continue;
+            }
+        };
+        let id = sources.add(display, text);
+        let text = sources.text(id);
+        if let Some(doc) = parse_document(id, text, diags) {
+            out.files.push(read_file(id, &doc, diags));
+        }
+    }
+    out
+}
+
+fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> SchemaFile {
+    let mut r = Reader {
+        file,
+        table: doc,
+        span: span(file, 0..0),
+        diags,
+    };
+    r.deny_unknown("a schema file", FILE_KEYS);
+    let schema = r.string("schema");
+    let mut out = SchemaFile {
+        file,
+        schema,
+        extensions: Vec::new(),
+        enums: Vec::new(),
+        tables: Vec::new(),
+    };
+    if let Some(ext) = r.table("extensions") {
+        for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
+            let schema = t.and_then(|t| {
+                let mut e = Reader {
+                    file,
+                    table: t,
+                    span: name.span.clone(),
+                    diags: ext.diags,
+                };
+                e.deny_unknown("an extension", EXTENSION_KEYS);
+                e.string("schema")
+            });
+            out.extensions.push(RawExtension { name, schema });
+        }
+    }
+    if let Some(enums) = r.table("enums") {
+        let table = enums.table;
+        for (name, t, tspan) in entries(file, table, "enum", enums.diags) {
+            let Some(t) = t else { continue };
+            out.enums.push(read_enum(file, name, t, tspan, enums.diags));
+        }
+    }
+    if let Some(tables) = r.table("tables") {
+        let table = tables.table;
+        for (name, t, tspan) in entries(file, table, "table", tables.diags) {
+            let Some(t) = t else { continue };
+            out.tables.push(read_table(file, name, t, tspan, tables.diags));
+        }
+    }
+    out
+}
+
+fn read_enum(
+    file: FileId,
+    name: Sp<String>,
+    t: &DeTable<'_>,
+    tspan: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> RawEnum {
+    let mut r = Reader { file, table: t, span: tspan, diags };
+    r.deny_unknown(&format!("enum `{}`", name.value), ENUM_KEYS);
+    let mut renamed_values = Vec::new();
+    if let Some(rv) = r.table("renamed_values") {
+        for (k, v) in rv.table.iter() {
+            let old = Sp::new(k.get_ref().to_string(), span(file, k.span()));
+            match v.get_ref().as_str() {
+                Some(s) => renamed_values.push((old, Sp::new(s.to_string(), span(file, v.span())))),
+                None => rv.diags.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        span(file, v.span()),
+                        "`renamed_values` entries must be strings (old = \"new\")",
+                    )
+                    .hint("write `renamed_values = { OLD = \"NEW\" }`"),
+                ),
+            }
+        }
+    }
+    RawEnum {
+        values: r.strings("values"),
+        comment: r.string("comment"),
+        schema: r.string("schema"),
+        renamed_from: r.string("renamed_from"),
+        renamed_values,
+        name,
+    }
+}
+
+fn read_table(
+    file: FileId,
+    name: Sp<String>,
+    t: &DeTable<'_>,
+    tspan: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> RawTable {
+    let mut r = Reader { file, table: t, span: tspan, diags };
+    r.deny_unknown(&format!("table `{}`", name.value), TABLE_KEYS);
+    let schema = r.string("schema");
+    let comment = r.string("comment");
+    let renamed_from = r.string("renamed_from");
+    let primary_key = match r.raw("primary_key") {
+        Some(v) if v.get_ref().is_bool() => {
+            r.diags.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    span(file, v.span()),
+                    "table-level `primary_key` must list columns",
+                )
+                .hint("write `primary_key = [\"id\"]`, or `primary_key = true` on the column itself"),
+            );
+            None
+        }
+        _ => r.strings("primary_key"),
+    };
+    let mut columns = Vec::new();
+    if let Some(cols) = r.table("columns") {
+        let table = cols.table;
+        for (cname, ct, cspan) in entries(file, table, "column", cols.diags) {
+            let Some(ct) = ct else { continue };
+            columns.push(read_column(file, cname, ct, cspan, cols.diags));
+        }
+    }
+    let mut uniques = Vec::new();
+    let mut checks = Vec::new();
+    let mut indexes = Vec::new();
+    let mut foreign_keys = Vec::new();
+    if let Some(v) = r.raw("unique") {
+        for (t, s) in table_items(file, v, "unique", r.diags) {
+            let mut u = Reader { file, table: t, span: s.clone(), diags: r.diags };
+            u.deny_unknown("a unique constraint", UNIQUE_KEYS);
+            uniques.push(RawUnique {
+                span: s,
+                name: u.string("name"),
+                columns: u.strings("columns"),
+                renamed_from: u.string("renamed_from"),
+            });
+        }
+    }
+    if let Some(v) = r.raw("checks") {
+        for (t, s) in table_items(file, v, "checks", r.diags) {
+            let mut c = Reader { file, table: t, span: s.clone(), diags: r.diags };
+            c.deny_unknown("a check constraint", CHECK_KEYS);
+            checks.push(RawCheck {
+                span: s,
+                name: c.string("name"),
+                expr: c.string("expr"),
+                renamed_from: c.string("renamed_from"),
+            });
+        }
+    }
+    if let Some(v) = r.raw("indexes") {
+        for (t, s) in table_items(file, v, "indexes", r.diags) {
+            indexes.push(read_index(file, t, s, r.diags));
+        }
+    }
+    if let Some(v) = r.raw("foreign_keys") {
+        for (t, s) in table_items(file, v, "foreign_keys", r.diags) {
+            foreign_keys.push(read_foreign_key(file, t, s, r.diags));
+        }
+    }
+    RawTable {
+        name,
+        schema,
+        comment,
+        renamed_from,
+        primary_key,
+        columns,
+        uniques,
+        checks,
+        indexes,
+        foreign_keys,
+    }
+}
+
+fn read_actions(r: &mut Reader<'_, '_>) -> RawFkActions {
+    let deferrable = match r.raw("deferrable") {
+        Some(v) if v.get_ref().is_bool() => {
+            let b = v.get_ref().as_bool().unwrap_or(false);
+            Some(Sp::new(
+                if b { "immediate" } else { "false" }.to_string(),
+                span(r.file, v.span()),
+            ))
+        }
+        Some(_) => r.string("deferrable"),
+        None => None,
+    };
+    RawFkActions {
+        on_delete: r.string("on_delete"),
+        on_update: r.string("on_update"),
+        deferrable,
+    }
+}
+
+fn read_column(
+    file: FileId,
+    name: Sp<String>,
+    t: &DeTable<'_>,
+    cspan: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> RawColumn {
+    let mut r = Reader { file, table: t, span: cspan, diags };
+    r.deny_unknown(&format!("column `{}`", name.value), COLUMN_KEYS);
+    RawColumn {
+        ty: r.string("type"),
+        type_sql: r.string("type_sql"),
+        nullable: r.bool("nullable"),
+        default: r.literal("default"),
+        default_sql: r.string("default_sql"),
+        identity: r.string("identity"),
+        generated_sql: r.string("generated_sql"),
+        primary_key: r.bool("primary_key"),
+        unique: r.bool("unique"),
+        references: r.string("references"),
+        actions: read_actions(&mut r),
+        collation: r.string("collation"),
+        comment: r.string("comment"),
+        renamed_from: r.string("renamed_from"),
+        name,
+    }
+}
+
+fn read_index(file: FileId, t: &DeTable<'_>, s: Span, diags: &mut Vec<Diagnostic>) -> RawIndex {
+    let mut r = Reader { file, table: t, span: s.clone(), diags };
+    r.deny_unknown("an index", INDEX_KEYS);
+    let keys = r.raw("columns").and_then(|v| {
+        let Some(arr) = v.get_ref().as_array() else {
+            r.diags.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    span(file, v.span()),
+                    format!("index `columns` must be an array, found {}", v.get_ref().type_str()),
+                )
+                .hint("write `columns = [\"a\", { expr = \"lower(b)\" }]`"),
+            );
+            return None;
+        };
+        let mut keys = Vec::new();
+        for item in arr.iter() {
+            let ispan = span(file, item.span());
+            match item.get_ref() {
+                toml::de::DeValue::String(c) => keys.push(RawIndexKey {
+                    span: ispan.clone(),
+                    column: Some(Sp::new(c.to_string(), ispan)),
+                    expr: None,
+                    order: None,
+                    nulls: None,
+                }),
+                toml::de::DeValue::Table(kt) => {
+                    let mut k = Reader { file, table: kt, span: ispan.clone(), diags: r.diags };
+                    k.deny_unknown("an index column", INDEX_KEY_KEYS);
+                    keys.push(RawIndexKey {
+                        span: ispan,
+                        column: k.string("column"),
+                        expr: k.string("expr"),
+                        order: k.string("order"),
+                        nulls: k.string("nulls"),
+                    });
+                }
+                other => r.diags.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        ispan,
+                        format!("an index column must be a name or a table, found {}", other.type_str()),
+                    )
+                    .hint("write `\"col\"`, `{ column = \"col\", order = \"desc\" }` or `{ expr = \"lower(col)\" }`"),
+                ),
+            }
+        }
+        Some(Sp::new(keys, span(file, v.span())))
+    });
+    RawIndex {
+        span: s,
+        keys,
+        name: r.string("name"),
+        unique: r.bool("unique"),
+        method: r.string("method"),
+        include: r.strings("include"),
+        predicate: r.string("where"),
+        renamed_from: r.string("renamed_from"),
+    }
+}
+
+fn read_foreign_key(
+    file: FileId,
+    t: &DeTable<'_>,
+    s: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> RawForeignKey {
+    let mut r = Reader { file, table: t, span: s.clone(), diags };
+    r.deny_unknown("a foreign key", FK_KEYS);
+    let references = r.table("references").map(|mut t| {
+        t.deny_unknown("a foreign key's `references`", FK_TARGET_KEYS);
+        RawFkTarget {
+            span: t.span.clone(),
+            schema: t.string("schema"),
+            table: t.string("table"),
+            columns: t.strings("columns"),
+        }
+    });
+    RawForeignKey {
+        span: s,
+        name: r.string("name"),
+        columns: r.strings("columns"),
+        references,
+        actions: read_actions(&mut r),
+        renamed_from: r.string("renamed_from"),
+    }
+}

@@ -1,0 +1,196 @@
+//! `schemactl plan`: diff the compiled schema against the head snapshot (offline) and write
+//! the next migration, the new snapshot and the sum file.
+
+use serde_json::json;
+
+use super::{Exit, Format, Global, Outcome, layout, load, rel};
+use crate::diff;
+use crate::migrations::{self, NewMigration};
+use crate::model::snapshot;
+use crate::plan::{self, Hazard, Plan, StepKind};
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub name: Option<String>,
+    pub dry_run: bool,
+    pub check: bool,
+    pub allow: Vec<Hazard>,
+}
+
+/// Hazards that must be allowed explicitly before a migration is written.
+const GATED: &[Hazard] = &[Hazard::DeletesData];
+
+pub fn run(g: &Global, opts: &Options) -> Outcome {
+    let loaded = match load(g) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let plan = plan::plan(diff::diff(&loaded.head, &loaded.model));
+
+    if !plan.unsupported.is_empty() {
+        let msg = "schemactl cannot plan these changes yet (changing, dropping and renaming existing objects arrives with schema evolution support); nothing was written";
+        return match g.format {
+            Format::Json => Outcome::json(
+                Exit::No,
+                json!({ "ok": false, "error": msg, "unsupported": plan.unsupported, "written": false }),
+            ),
+            Format::Text => {
+                let mut s = String::from("error: the schema changes existing objects in ways this version cannot plan yet:\n");
+                for u in &plan.unsupported {
+                    s.push_str(&format!("  - {u}\n"));
+                }
+                s.push_str("  = hint: revert these edits in schema/ (additions are supported); nothing was written\n");
+                Outcome::error(Exit::No, s)
+            }
+        };
+    }
+
+    let layout = layout(&loaded.project);
+    if plan.steps.is_empty() {
+        return match g.format {
+            Format::Json => Outcome::json(
+                Exit::Ok,
+                json!({ "ok": true, "changes": 0, "steps": [], "hazards": [], "written": false, "migration": null }),
+            ),
+            Format::Text => {
+                let mut o = Outcome::new(Exit::Ok);
+                if !g.quiet {
+                    o.stdout = "No schema changes: the schema matches the head of the migration chain. Nothing written.\n".into();
+                }
+                o
+            }
+        };
+    }
+
+    let hazards = plan.hazards();
+    let refused: Vec<Hazard> = hazards
+        .iter()
+        .copied()
+        .filter(|h| GATED.contains(h) && !opts.allow.contains(h))
+        .collect();
+    let allowed: Vec<String> = hazards
+        .iter()
+        .filter(|h| GATED.contains(h) && opts.allow.contains(h))
+        .map(|h| h.id().to_string())
+        .collect();
+
+    let name = match &opts.name {
+        Some(n) => match migrations::validate_name(n) {
+            Ok(()) => n.clone(),
+            Err(e) => {
+                return Outcome::error(
+                    Exit::Invalid,
+                    format!(
+                        "error: invalid migration name `{n}`: {e}\n  = hint: try `-m {}`",
+                        migrations::slug(n)
+                    ),
+                );
+            }
+        },
+        None => default_name(&plan, loaded.chain.migrations.is_empty()),
+    };
+    let body = plan.sql_body();
+    let snapshot_text = snapshot::to_toml(&loaded.model);
+    let new = NewMigration {
+        name: &name,
+        hazards: hazards.iter().map(|h| h.id().to_string()).collect(),
+        allowed: allowed.clone(),
+        up_body: &body,
+        down_body: None,
+        snapshot: &snapshot_text,
+    };
+    let files = match migrations::prepare(&layout, &loaded.chain, &new) {
+        Ok(f) => f,
+        Err(p) => return Outcome::error(Exit::Invalid, super::problem_text(&p, &loaded.project.root)),
+    };
+    let migration_path = rel(&loaded.project.root, &files[0].0);
+    let will_write = !opts.dry_run && !opts.check && refused.is_empty();
+
+    let mut written = false;
+    if will_write {
+        if let Err(e) = migrations::write_files(&files) {
+            return Outcome::error(Exit::Failure, format!("error: writing the migration failed: {e}"));
+        }
+        written = true;
+    }
+    let exit = if !refused.is_empty() || opts.check {
+        Exit::No
+    } else {
+        Exit::Ok
+    };
+
+    match g.format {
+        Format::Json => Outcome::json(
+            exit,
+            json!({
+                "ok": exit == Exit::Ok,
+                "changes": plan.steps.len(),
+                "steps": plan.steps,
+                "hazards": hazards,
+                "refused_hazards": refused,
+                "migration": migration_path,
+                "written": written,
+            }),
+        ),
+        Format::Text => {
+            let mut o = Outcome::new(exit);
+            if !g.quiet || !refused.is_empty() {
+                o.stdout = describe(&plan, &migration_path);
+            }
+            if !refused.is_empty() {
+                let ids: Vec<&str> = refused.iter().map(|h| h.id()).collect();
+                o.stderr = format!(
+                    "error: the plan has hazards that are not allowed: {}\n  = hint: review the statements above, then re-run with `--allow {}`; nothing was written\n",
+                    ids.join(", "),
+                    ids.join(",")
+                );
+            } else if opts.check {
+                o.stderr = "error: schema/ has changes with no migration written\n  = hint: run `schemactl plan -m <name>` and commit the result\n".into();
+            } else if opts.dry_run {
+                o.stdout.push_str("Dry run: nothing written.\n");
+            } else {
+                o.stdout.push_str(&format!(
+                    "Wrote {migration_path}, {}, {}\n",
+                    rel(&loaded.project.root, &layout.snapshot_path()),
+                    rel(&loaded.project.root, &layout.sum_path())
+                ));
+            }
+            o
+        }
+    }
+}
+
+/// Human summary of a plan: each step with its hazards, then the SQL.
+fn describe(plan: &Plan, migration: &str) -> String {
+    let mut s = format!("Plan for {migration}: {} step(s)\n", plan.steps.len());
+    for (i, step) in plan.steps.iter().enumerate() {
+        s.push_str(&format!("  {:>3}. {} {}", i + 1, step.kind.id(), crate::sql::comment_safe(&step.object)));
+        if !step.hazards.is_empty() {
+            let h: Vec<&str> = step.hazards.iter().map(|h| h.id()).collect();
+            s.push_str(&format!("  [hazards: {}]", h.join(", ")));
+        }
+        s.push('\n');
+    }
+    s.push('\n');
+    s.push_str(&plan.sql_body());
+    s
+}
+
+/// `init` for the first migration; otherwise named after what it adds.
+fn default_name(plan: &Plan, first: bool) -> String {
+    if first {
+        return "init".into();
+    }
+    let created: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::CreateTable)
+        .map(|s| s.object.rsplit('.').next().unwrap_or(""))
+        .collect();
+    let name = match created.as_slice() {
+        [one] => format!("create_{one}"),
+        [] => "schema_change".to_string(),
+        [first, ..] => format!("create_{first}_and_more"),
+    };
+    migrations::slug(&name)
+}

@@ -1,0 +1,190 @@
+//! `schemactl.toml`: project layout, managed schemas, ignore list, database and history
+//! settings. Unknown keys are errors, as in schema files.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, SourceMap};
+use crate::schema::reader::{Reader, Sp, span};
+
+pub const FILE_NAME: &str = "schemactl.toml";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub schema_dir: String,
+    pub migrations_dir: String,
+    pub snapshots_dir: String,
+    /// Managed PostgreSQL schemas, in the order written.
+    pub schemas: Vec<Sp<String>>,
+    pub ignore: Vec<String>,
+    pub url_env: String,
+    pub history_schema: String,
+}
+
+impl Config {
+    pub fn schema_names(&self) -> impl Iterator<Item = &str> {
+        self.schemas.iter().map(|s| s.value.as_str())
+    }
+}
+
+/// A loaded project: its root and configuration.
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    /// Whether `schemactl.toml` exists (defaults apply otherwise).
+    pub has_config_file: bool,
+}
+
+impl Project {
+    pub fn schema_dir(&self) -> PathBuf {
+        self.root.join(&self.config.schema_dir)
+    }
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join(&self.config.migrations_dir)
+    }
+    pub fn snapshots_dir(&self) -> PathBuf {
+        self.root.join(&self.config.snapshots_dir)
+    }
+}
+
+/// The nearest directory at or above `start` holding `schemactl.toml`, else `start`.
+pub fn find_root(start: &Path) -> PathBuf {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        if d.join(FILE_NAME).is_file() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start.to_path_buf()
+}
+
+/// Read `root/schemactl.toml` (or the defaults when it does not exist).
+pub fn load(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Project {
+    let path = root.join(FILE_NAME);
+    let (config, has_config_file) = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let id = sources.add(PathBuf::from(FILE_NAME), text);
+            let text = sources.text(id);
+            let config = match super::parse_document(id, text, diags) {
+                Some(doc) => read(id, &doc, diags),
+                None => defaults(),
+            };
+            (config, true)
+        }
+        Err(_) => (defaults(), false),
+    };
+    Project {
+        root: root.to_path_buf(),
+        config,
+        has_config_file,
+    }
+}
+
+fn defaults() -> Config {
+    let file = crate::diag::FileId(usize::MAX);
+    Config {
+        schema_dir: "schema".into(),
+        migrations_dir: "migrations".into(),
+        snapshots_dir: "snapshots".into(),
+        schemas: vec![Sp::new("public".into(), span(file, 0..0))],
+        ignore: Vec::new(),
+        url_env: "DATABASE_URL".into(),
+        history_schema: "schemactl".into(),
+    }
+}
+
+fn read(file: crate::diag::FileId, doc: &toml::de::DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Config {
+    let mut c = defaults();
+    let mut r = Reader {
+        file,
+        table: doc,
+        span: span(file, 0..0),
+        diags,
+    };
+    r.deny_unknown("schemactl.toml", &["project", "database", "history"]);
+    if let Some(mut p) = r.table("project") {
+        p.deny_unknown(
+            "[project]",
+            &[
+                "schema_dir",
+                "migrations_dir",
+                "snapshots_dir",
+                "schemas",
+                "ignore",
+            ],
+        );
+        for (key, slot) in [
+            ("schema_dir", &mut c.schema_dir),
+            ("migrations_dir", &mut c.migrations_dir),
+            ("snapshots_dir", &mut c.snapshots_dir),
+        ] {
+            if let Some(v) = p.string(key) {
+                if v.value.is_empty() {
+                    p.diags.push(
+                        Diagnostic::new("invalid-value", v.span, format!("`{key}` is empty"))
+                            .hint("give a directory relative to the project root"),
+                    );
+                } else {
+                    *slot = v.value;
+                }
+            }
+        }
+        if let Some(list) = p.strings("schemas") {
+            if list.value.is_empty() {
+                p.diags.push(
+                    Diagnostic::new("invalid-value", list.span, "`schemas` is empty")
+                        .hint("list at least one PostgreSQL schema, e.g. [\"public\"]"),
+                );
+            } else {
+                let mut seen: Vec<&str> = Vec::new();
+                for s in &list.value {
+                    if seen.contains(&s.value.as_str()) {
+                        p.diags.push(
+                            Diagnostic::new(
+                                "duplicate-schema",
+                                s.span.clone(),
+                                format!("schema `{}` is listed twice", s.value),
+                            )
+                            .hint("list each managed schema once"),
+                        );
+                    }
+                    seen.push(&s.value);
+                }
+                c.schemas = list.value.clone();
+            }
+        }
+        if let Some(list) = p.strings("ignore") {
+            c.ignore = list.value.into_iter().map(|s| s.value).collect();
+        }
+    }
+    if let Some(mut d) = r.table("database") {
+        d.deny_unknown("[database]", &["url_env"]);
+        if let Some(v) = d.string("url_env") {
+            c.url_env = v.value;
+        }
+    }
+    if let Some(mut h) = r.table("history") {
+        h.deny_unknown("[history]", &["schema"]);
+        if let Some(v) = h.string("schema") {
+            c.history_schema = v.value;
+        }
+    }
+    c
+}
+
+/// The `schemactl.toml` written by `init`.
+pub const DEFAULT_FILE: &str = r#"# schemactl project configuration.
+[project]
+schema_dir     = "schema"       # desired state: every *.toml below it, merged
+migrations_dir = "migrations"   # generated, hash-chained SQL files + schemactl.sum
+snapshots_dir  = "snapshots"    # compiled model at the head of the chain
+schemas        = ["public"]     # PostgreSQL schemas this project manages
+# ignore       = ["public.spatial_ref_sys"]
+
+[database]
+url_env = "DATABASE_URL"        # where `--db` falls back to
+
+[history]
+schema = "schemactl"            # where the history table lives
+"#;
