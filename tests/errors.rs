@@ -1,0 +1,388 @@
+//! One test per schema error kind in the spec: each asserts the code, the message, the file
+//! and the line, and that the hint is present. The binary tests assert exit code 2 and that
+//! nothing is written.
+
+use std::path::Path;
+use std::process::Command;
+
+use schemactl::compile;
+use schemactl::diag::{Diagnostic, SourceMap};
+
+struct Found {
+    code: &'static str,
+    file: String,
+    line: usize,
+    message: String,
+    hint: String,
+    labels: Vec<(String, usize)>,
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn errors(files: &[(&str, &str)]) -> Vec<Found> {
+    let dir = project(files);
+    let (sources, _, result) = compile::compile_project(dir.path());
+    let diags = result.expect_err("expected the schema to be rejected");
+    diags.iter().map(|d| found(&sources, d)).collect()
+}
+
+fn found(sources: &SourceMap, d: &Diagnostic) -> Found {
+    let (line, _) = sources.line_col(d.span.file, d.span.range.start);
+    Found {
+        code: d.code,
+        file: sources.path(d.span.file).display().to_string(),
+        line,
+        message: d.message.clone(),
+        hint: d.hint.clone().unwrap_or_default(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| {
+                let (ll, _) = sources.line_col(l.span.file, l.span.range.start);
+                (sources.path(l.span.file).display().to_string(), ll)
+            })
+            .collect(),
+    }
+}
+
+/// Exactly one error, with this code, in this file and line.
+fn one(files: &[(&str, &str)], code: &str, file: &str, line: usize) -> Found {
+    let mut all = errors(files);
+    let summary: Vec<String> = all
+        .iter()
+        .map(|f| format!("{}:{} {} {}", f.file, f.line, f.code, f.message))
+        .collect();
+    assert_eq!(all.len(), 1, "expected one error, got {summary:#?}");
+    let f = all.remove(0);
+    assert_eq!((f.code, f.file.as_str(), f.line), (code, file, line), "{summary:?}");
+    assert!(!f.hint.is_empty(), "every error has a hint: {}", f.message);
+    f
+}
+
+const T: &str = "schema/t.toml";
+
+#[test]
+fn toml_syntax_error() {
+    let f = one(&[(T, "[tables.a]\ncomment = \"x\n")], "toml-syntax", T, 2);
+    assert!(f.message.starts_with("TOML syntax"), "{}", f.message);
+}
+
+#[test]
+fn unknown_key_suggests_the_closest() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", nulable = true }\n";
+    let f = one(&[(T, src)], "unknown-key", T, 2);
+    assert!(f.message.contains("`nulable`"), "{}", f.message);
+    assert!(f.hint.contains("`nullable`"), "{}", f.hint);
+}
+
+#[test]
+fn unknown_top_level_and_table_keys() {
+    let src = "tabels = {}\n[tables.a]\ncoment = \"x\"\n[tables.a.columns]\nid = { type = \"int\" }\n";
+    let all = errors(&[(T, src)]);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(codes, vec![("unknown-key", 1), ("unknown-key", 3)]);
+    assert!(all[0].hint.contains("`tables`"));
+    assert!(all[1].hint.contains("`comment`"));
+}
+
+#[test]
+fn missing_type() {
+    let src = "[tables.a.columns]\nid = { nullable = true }\n";
+    let f = one(&[(T, src)], "missing-type", T, 2);
+    assert!(f.message.contains("column `id` has no type"), "{}", f.message);
+}
+
+#[test]
+fn unknown_type_suggests_a_known_one() {
+    let src = "[tables.a.columns]\nid = { type = \"integr\" }\n";
+    let f = one(&[(T, src)], "unknown-type", T, 2);
+    assert!(f.message.contains("`integr`"));
+    assert!(f.hint.contains("`integer`"), "{}", f.hint);
+}
+
+#[test]
+fn unknown_type_suggests_an_enum() {
+    let src = "[enums.registrationstatus]\nvalues = [\"A\"]\n[tables.a.columns]\ns = { type = \"registrationstatu\" }\n";
+    let f = one(&[(T, src)], "unknown-type", T, 4);
+    assert!(f.hint.contains("registrationstatus"), "{}", f.hint);
+}
+
+#[test]
+fn enum_type_names_are_case_sensitive() {
+    let src = "[enums.AccountRole]\nvalues = [\"A\"]\n[tables.a.columns]\nr = { type = \"accountrole\" }\nok = { type = \"AccountRole[]\" }\n";
+    let f = one(&[(T, src)], "unknown-type", T, 4);
+    assert!(f.hint.contains("AccountRole"), "{}", f.hint);
+}
+
+#[test]
+fn bad_precision_scale_and_length() {
+    for (ty, needle) in [
+        ("numeric(0,2)", "precision"),
+        ("numeric(1001)", "precision"),
+        ("numeric(10,1001)", "scale"),
+        ("varchar(0)", "length"),
+        ("varchar(10485761)", "length"),
+        ("timestamp(7)", "precision"),
+    ] {
+        let src = format!("[tables.a.columns]\nc = {{ type = \"{ty}\" }}\n");
+        let all = errors(&[(T, &src)]);
+        assert_eq!(all.len(), 1, "{ty}");
+        assert_eq!((all[0].code, all[0].line), ("invalid-type", 2), "{ty}");
+        assert!(
+            all[0].message.to_lowercase().contains(needle) || all[0].hint.to_lowercase().contains(needle),
+            "{ty}: {} / {}",
+            all[0].message,
+            all[0].hint
+        );
+    }
+}
+
+#[test]
+fn duplicate_object_across_files_names_both_locations() {
+    let a = "[tables.members.columns]\nid = { type = \"bigint\" }\n";
+    let b = "# other\n\n[tables.members.columns]\nid = { type = \"bigint\" }\n";
+    let f = one(&[("schema/a.toml", a), ("schema/b.toml", b)], "duplicate-object", "schema/b.toml", 3);
+    assert_eq!(f.labels, vec![("schema/a.toml".to_string(), 1)]);
+}
+
+#[test]
+fn duplicate_enum_across_files() {
+    let a = "[enums.s]\nvalues = [\"A\"]\n";
+    let f = one(&[("schema/a.toml", a), ("schema/b.toml", a)], "duplicate-object", "schema/b.toml", 1);
+    assert_eq!(f.labels, vec![("schema/a.toml".to_string(), 1)]);
+}
+
+#[test]
+fn table_named_like_an_enum() {
+    let src = "[enums.s]\nvalues = [\"A\"]\n[tables.s.columns]\nid = { type = \"int\" }\n";
+    one(&[(T, src)], "duplicate-object", T, 3);
+}
+
+#[test]
+fn fk_to_missing_table_and_column() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\nb_id = { type = \"bigint\", references = \"bees.id\" }\n";
+    let f = one(&[(T, src)], "unknown-table", T, 3);
+    assert!(f.message.contains("bees"));
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\nparent = { type = \"bigint\", references = \"a.idd\" }\n";
+    let f = one(&[(T, src)], "unknown-column", T, 3);
+    assert!(f.hint.contains("`id`"), "{}", f.hint);
+}
+
+#[test]
+fn fk_column_type_differs() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\n[tables.b.columns]\na_id = { type = \"integer\", references = \"a.id\" }\n";
+    let f = one(&[(T, src)], "fk-type-mismatch", T, 4);
+    assert!(f.message.contains("integer") && f.message.contains("bigint"), "{}", f.message);
+}
+
+#[test]
+fn fk_to_columns_that_are_not_unique() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\ncode = { type = \"text\" }\n[tables.b.columns]\ncode = { type = \"text\" }\n[[tables.b.foreign_keys]]\ncolumns = [\"code\"]\nreferences = { table = \"a\", columns = [\"code\"] }\n";
+    let f = one(&[(T, src)], "fk-not-unique", T, 8);
+    assert!(f.hint.contains("unique"), "{}", f.hint);
+}
+
+#[test]
+fn fk_to_a_unique_index_or_constraint_is_fine() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\ncode = { type = \"text\", unique = true }\n[tables.b.columns]\ncode = { type = \"text\", references = \"a.code\" }\n";
+    let dir = project(&[(T, src)]);
+    let (_, _, r) = compile::compile_project(dir.path());
+    assert!(r.is_ok(), "{:?}", r.err());
+}
+
+#[test]
+fn index_unique_and_check_on_missing_columns() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\" }\n\
+               [[tables.a.indexes]]\ncolumns = [\"idd\"]\n\
+               [[tables.a.unique]]\ncolumns = [\"nope\"]\n\
+               [[tables.a.checks]]\nexpr = \"missing > 0\"\n";
+    let all = errors(&[(T, src)]);
+    let got: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(got, vec![("unknown-column", 4), ("unknown-column", 6), ("unknown-column", 8)]);
+    assert!(all[0].hint.contains("`id`"));
+    assert!(all[2].message.contains("`missing`"), "{}", all[2].message);
+}
+
+#[test]
+fn nullable_primary_key() {
+    let src = "[tables.a]\nprimary_key = [\"id\"]\n[tables.a.columns]\nid = { type = \"bigint\", nullable = true }\n";
+    one(&[(T, src)], "nullable-primary-key", T, 4);
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true, nullable = true }\n";
+    one(&[(T, src)], "nullable-primary-key", T, 2);
+}
+
+#[test]
+fn default_not_valid_for_the_type() {
+    let cases = [
+        ("[enums.s]\nvalues = [\"ACTIVE\"]\n[tables.a.columns]\nc = { type = \"s\", default = \"ACTIVE_\" }\n", 4, "ACTIVE"),
+        ("[tables.a.columns]\nc = { type = \"integer\", default = \"seven\" }\n", 2, "integer"),
+        ("[tables.a.columns]\nc = { type = \"numeric(10,2)\", default = 123456789.5 }\n", 2, "digits"),
+        ("[tables.a.columns]\nc = { type = \"numeric(10,2)\", default = 1.234 }\n", 2, "decimals"),
+        ("[tables.a.columns]\nc = { type = \"smallint\", default = 40000 }\n", 2, "32767"),
+        ("[tables.a.columns]\nc = { type = \"varchar(3)\", default = \"abcd\" }\n", 2, "3"),
+        ("[tables.a.columns]\nc = { type = \"boolean\", default = \"yes\" }\n", 2, "true"),
+    ];
+    for (src, line, hint) in cases {
+        let f = one(&[(T, src)], "invalid-default", T, line);
+        assert!(f.hint.contains(hint), "{src}: hint {}", f.hint);
+    }
+}
+
+#[test]
+fn default_and_default_sql_both_set() {
+    let src = "[tables.a.columns]\nc = { type = \"integer\", default = 1,\n  default_sql = \"1\" }\n";
+    one(&[(T, src)], "default-conflict", T, 3);
+}
+
+#[test]
+fn identity_on_a_non_integer() {
+    let src = "[tables.a.columns]\nc = { type = \"text\", identity = \"always\" }\n";
+    let f = one(&[(T, src)], "identity-type", T, 2);
+    assert!(f.message.contains("text"));
+}
+
+#[test]
+fn unparsable_sql_expressions() {
+    let src = "[tables.a.columns]\nc = { type = \"integer\", default_sql = \"1 +\" }\n[[tables.a.checks]]\nexpr = \"c > 0; drop table a\"\n";
+    let all = errors(&[(T, src)]);
+    let got: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(got, vec![("invalid-sql", 2), ("invalid-sql", 4)]);
+}
+
+#[test]
+fn empty_or_duplicate_enum_values() {
+    one(&[(T, "[enums.s]\nvalues = []\n")], "empty-enum", T, 2);
+    let f = one(&[(T, "[enums.s]\nvalues = [\"A\", \"B\", \"A\"]\n")], "duplicate-enum-value", T, 2);
+    assert!(f.message.contains("`A`"));
+}
+
+#[test]
+fn identifier_over_63_bytes() {
+    let long = "x".repeat(64);
+    let src = format!("[tables.{long}.columns]\nid = {{ type = \"int\" }}\n");
+    one(&[(T, &src)], "identifier-too-long", T, 1);
+    // 63 bytes is fine; multibyte characters count in bytes.
+    let ok = "é".repeat(32); // 64 bytes
+    let src = format!("[tables.a.columns]\n\"{ok}\" = {{ type = \"int\" }}\n");
+    one(&[(T, &src)], "identifier-too-long", T, 2);
+}
+
+#[test]
+fn reference_to_a_schema_not_managed() {
+    let src = "schema = \"audit\"\n[tables.a.columns]\nid = { type = \"int\" }\n";
+    let f = one(&[(T, src)], "unmanaged-schema", T, 1);
+    assert!(f.hint.contains("schemactl.toml"), "{}", f.hint);
+    let src = "[tables.a.columns]\nid = { type = \"int\", references = \"audit.b.id\" }\n";
+    one(&[(T, src)], "unmanaged-schema", T, 2);
+}
+
+#[test]
+fn type_and_type_sql_both_set() {
+    let src = "[tables.a.columns]\nc = { type = \"text\", type_sql = \"citext\" }\n";
+    one(&[(T, src)], "type-conflict", T, 2);
+}
+
+#[test]
+fn unknown_key_in_project_config() {
+    let cfg = "[project]\nschemas = [\"public\"]\nmigration_dir = \"m\"\n";
+    let f = one(&[("schemactl.toml", cfg)], "unknown-key", "schemactl.toml", 3);
+    assert!(f.hint.contains("`migrations_dir`"), "{}", f.hint);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let a = "[tables.a.columns]\nid = { type = \"integr\" }\nx = { typ = \"int\" }\n";
+    let b = "[enums.e]\nvalues = [\"A\", \"A\"]\n[tables.b.columns]\nc = { type = \"numeric(0)\" }\n";
+    let all = errors(&[("schema/a.toml", a), ("schema/b.toml", b)]);
+    let got: Vec<(&str, usize, &str)> = all.iter().map(|f| (f.file.as_str(), f.line, f.code)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("schema/a.toml", 2, "unknown-type"),
+            ("schema/a.toml", 3, "missing-type"),
+            ("schema/a.toml", 3, "unknown-key"),
+            ("schema/b.toml", 2, "duplicate-enum-value"),
+            ("schema/b.toml", 4, "invalid-type"),
+        ]
+    );
+}
+
+fn schemactl(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn binary_reports_file_line_col_exits_2_and_writes_nothing() {
+    let dir = project(&[(T, "[tables.a.columns]\nid = { type = \"integr\" }\n")]);
+    let out = schemactl(dir.path(), &["plan", "-m", "init"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("schema/t.toml:2:"), "{err}");
+    assert!(err.contains("error[unknown-type]"), "{err}");
+    assert!(err.contains("hint: did you mean `integer`?"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!dir.path().join("migrations").exists());
+    assert!(!dir.path().join("snapshots").exists());
+}
+
+#[test]
+fn binary_json_errors_carry_locations() {
+    let dir = project(&[(T, "[tables.a.columns]\nid = { type = \"bigint\", nulable = true }\n")]);
+    let out = schemactl(dir.path(), &["--format", "json", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(e["code"], "unknown-key");
+    assert_eq!(e["file"], "schema/t.toml");
+    assert_eq!(e["line"], 2);
+    assert_eq!(e["column"], 29);
+    assert_eq!(e["snippet"], "nulable");
+}
+
+#[test]
+fn hostile_inputs_never_panic() {
+    let inputs = [
+        "",
+        "\u{0}",
+        "[tables]\n",
+        "tables = 5\n",
+        "[tables.a]\ncolumns = []\n",
+        "[tables.a.columns]\nx = 1\n",
+        "[tables.a.columns]\nx = { type = 5 }\n",
+        "[[tables.a.indexes]]\ncolumns = [1, {}, { column = \"x\", expr = \"y\" }]\n",
+        "[tables.a.columns]\nx = { type = \"int\", default = [[1]] }\n",
+        "[tables.a.columns]\nx = { type = \"int[]\", default = [\"a\", 1.5] }\n",
+        "[tables.a.columns]\nx = { type = \"numeric(\" }\n",
+        "[tables.a.columns]\nx = { type = \"\\\"\" }\n",
+        "[tables.a.columns]\nx = { type = \"int\", references = \"\\\"\" }\n",
+        "[tables.a.columns]\nx = { type = \"int\", default_sql = \"((((((((((((((((((((((((((((((\" }\n",
+        "[enums.e]\nvalues = [\"\", 1]\nrenamed_values = { A = 1 }\n",
+        "[[tables.a.foreign_keys]]\nreferences = \"x\"\n",
+        "[[tables.a.foreign_keys]]\ncolumns = []\nreferences = { table = \"a\", columns = [] }\n",
+        "schema = \"\"\n[tables.\"\".columns]\n\"\" = { type = \"int\" }\n",
+    ];
+    for src in inputs {
+        let dir = project(&[(T, src)]);
+        let out = schemactl(dir.path(), &["check"]);
+        let code = out.status.code();
+        assert!(
+            code == Some(2) || code == Some(0),
+            "input {src:?} gave {code:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{src:?}");
+    }
+}
