@@ -1,6 +1,24 @@
 //! PostgreSQL's own choice of names for unnamed constraints, indexes and sequences
 //! (`makeObjectName`, `ChooseRelationName`, `ChooseConstraintName`,
 //! `ChooseIndexColumnNames`), so a schema built by hand introspects to the same names.
+//!
+//! How PostgreSQL 15 applies them (checked against a real server):
+//! * primary key: `choose_relation_name(table, None, "pkey", true)`;
+//! * unique constraint: `choose_relation_name(table, Some(name_addition(cols)), "key", true)`;
+//!   exclusion constraint: label `excl`; plain `CREATE INDEX` (also `CREATE UNIQUE INDEX`):
+//!   label `idx` with `is_constraint = false`. Index columns are key columns followed by
+//!   `INCLUDE` columns; an expression contributes `FigureIndexColname` (`lower(x)` → `lower`,
+//!   `x::text` → `x`, otherwise `expr`);
+//! * check constraint: `choose_constraint_name(table, Some(col) or None, "check")`, `col`
+//!   being the only column the expression references (`None` for zero or several);
+//! * foreign key: `choose_constraint_name(table, Some(fk_name_addition(cols)), "fkey")`;
+//! * serial / identity sequence: `choose_relation_name(table, Some(column), "seq", false)`.
+//!
+//! Within one `CREATE TABLE` the order is: sequences, CHECK constraints (in order written),
+//! the primary key, the other unique/exclusion constraints (in order written), then foreign
+//! keys (added afterwards as `ALTER TABLE … ADD`). PostgreSQL also silently drops a unique
+//! constraint identical to an earlier one in the same statement (`a int unique, unique (a)`
+//! makes one `t_a_key`); that is the caller's business.
 
 use std::collections::BTreeSet;
 

@@ -147,6 +147,20 @@ const KNOWN_TYPE_NAMES: &[&str] = &[
 ///   are taken as [`TypeSpec::Named`] (the compiler reports them as unknown);
 /// * names of more than two parts (`db.schema.type`) are an error;
 /// * whitespace inside a qualified name (`public . mood`) is an error.
+///
+/// Interpretations:
+/// * `bpchar` without a length is accepted and canonicalised to `bpchar` (what PostgreSQL 15's
+///   `format_type(atttypid, atttypmod)` prints for it; unlike `char`, it is *not*
+///   `character(1)`), family `Text { max_len: None, fixed: true }`; `bpchar(n)` is
+///   `character(n)`;
+/// * `float(p)` becomes `real` (p 1–24) or `double precision` (25–53), family `Float`;
+/// * `time`/`timetz` are both `TypeFamily::Time`, `timestamp`/`timestamptz` both `Timestamp`
+///   (the canonical string keeps the zone and precision);
+/// * `json`/`jsonb` are both `TypeFamily::Json`; inet, cidr, macaddr, macaddr8 are `Network`;
+/// * `numeric(p)` is `numeric(p,0)`, family `Numeric { precision: Some(p), scale: Some(0) }`;
+/// * array bounds (`[3]`, `[3][4]`, `ARRAY[3]`) are accepted and dropped, as PostgreSQL does;
+/// * types without a `TypeFamily` (money, xml, oid, point, tsquery, …) are not built-ins
+///   here and come back as `TypeSpec::Named`.
 pub fn parse_type(input: &str) -> Result<TypeSpec, TypeError> {
     if input.trim().is_empty() {
         return Err(err(
@@ -1416,6 +1430,51 @@ mod tests {
         // Odd but valid names, as PostgreSQL's lexer sees them (non-ASCII is identifier text).
         assert!(matches!(parse_type("🦀"), Ok(TypeSpec::Named { .. })));
         assert!(matches!(parse_type("x\u{a0}y"), Ok(TypeSpec::Named { .. })));
+    }
+
+    /// Every short combination of awkward pieces parses or errors, never panics.
+    #[test]
+    fn no_panic_on_combinations() {
+        let pieces = [
+            "",
+            "(",
+            ")",
+            ",",
+            "[",
+            "]",
+            ".",
+            "-",
+            "+",
+            "\"",
+            " ",
+            "1",
+            "99999999999999999999",
+            "é",
+            "🦀",
+            "int",
+            "numeric",
+            "varchar",
+            "time",
+            "with",
+            "time zone",
+            "interval",
+            "second",
+            "to",
+            "array",
+            "x",
+            "\\",
+            "\u{0}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let input = format!("{a}{b}{c}");
+                    let _ = parse_type(&input);
+                    let _ = parse_type(&format!("numeric{input}"));
+                    let _ = parse_type(&format!("interval {input}"));
+                }
+            }
+        }
     }
 
     #[test]
