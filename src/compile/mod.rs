@@ -306,6 +306,10 @@ impl Compiler {
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
             name_table(p, ns);
         }
+        for p in &mut pending {
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            name_indexes(p, ns);
+        }
 
         // Foreign keys need every table.
         let by_name: BTreeMap<QualifiedName, usize> =
@@ -326,7 +330,7 @@ impl Compiler {
                 let name = match explicit {
                     Some(n) => n.value,
                     None => {
-                        let add = names::name_addition(&fk.columns);
+                        let add = names::fk_name_addition(&fk.columns);
                         names::choose_constraint_name(ns, &p.name.name, Some(&add), "fkey")
                     }
                 };
@@ -1366,8 +1370,8 @@ fn placeholder(i: usize, n: Option<Sp<String>>) -> String {
     }
 }
 
-/// Replace placeholder names with explicit names or PostgreSQL's default choices, in the
-/// order PostgreSQL would create them: sequences, primary key, uniques, checks, indexes.
+/// Name what a CREATE TABLE creates, in PostgreSQL's order: sequences (serial/identity),
+/// check constraints, the primary key, unique constraints.
 fn name_table(p: &mut Pending<'_>, ns: &mut Namespace) {
     let tname = p.name.name.clone();
     for col in &mut p.table.columns {
@@ -1377,17 +1381,6 @@ fn name_table(p: &mut Pending<'_>, ns: &mut Namespace) {
                 *sequence = seq;
             }
         }
-    }
-    if let Some(pk) = &mut p.table.primary_key {
-        pk.name = names::choose_relation_name(ns, &tname, None, "pkey", true);
-    }
-    let uniques = std::mem::take(&mut p.table.uniques);
-    for (k, u) in uniques {
-        let name = match explicit(&k) {
-            Some(n) => n,
-            None => names::choose_relation_name(ns, &tname, Some(&names::name_addition(&u.columns)), "key", true),
-        };
-        p.table.uniques.insert(name, u);
     }
     let checks = std::mem::take(&mut p.table.checks);
     for (k, c) in checks {
@@ -1401,6 +1394,22 @@ fn name_table(p: &mut Pending<'_>, ns: &mut Namespace) {
         };
         p.table.checks.insert(name, c);
     }
+    if let Some(pk) = &mut p.table.primary_key {
+        pk.name = names::choose_relation_name(ns, &tname, None, "pkey", true);
+    }
+    let uniques = std::mem::take(&mut p.table.uniques);
+    for (k, u) in uniques {
+        let name = match explicit(&k) {
+            Some(n) => n,
+            None => names::choose_relation_name(ns, &tname, Some(&names::name_addition(&u.columns)), "key", true),
+        };
+        p.table.uniques.insert(name, u);
+    }
+}
+
+/// Name indexes: they are created after every table, as separate statements.
+fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace) {
+    let tname = p.name.name.clone();
     let indexes = std::mem::take(&mut p.table.indexes);
     for (k, ix) in indexes {
         let name = match explicit(&k) {
