@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use schemactl::migrations::{
     Chain, Header, Layout, Link, NewMigration, Problem, ProblemKind, compute_link, genesis, load,
-    parse_header, prepare, render_header, slug, snapshot_hash, validate_name, write_files,
+    parse_header, prepare, rehash, render_header, slug, snapshot_hash, validate_name, write_files,
 };
 use tempfile::TempDir;
 
@@ -339,11 +339,10 @@ fn renamed_file_with_its_down_file() {
     assert!(p.message.contains("0002_dispatch.sql"));
 }
 
+type Files = Vec<(PathBuf, String)>;
+
 /// Two branches each plan a 0004 on top of the same 0003. Returns the prepared file sets.
-fn two_branches(
-    layout: &Layout,
-    chain: &Chain,
-) -> (Vec<(PathBuf, String)>, Vec<(PathBuf, String)>) {
+fn two_branches(layout: &Layout, chain: &Chain) -> (Files, Files) {
     let a = prepare(
         layout,
         chain,
@@ -722,4 +721,81 @@ fn problem_kind_ids_are_kebab_case() {
     assert_eq!(ProblemKind::SumOutOfDate.id(), "sum-out-of-date");
     assert_eq!(ProblemKind::Edited.id(), "edited");
     assert_eq!(ProblemKind::SnapshotEdited.id(), "snapshot-edited");
+}
+
+#[test]
+fn rehash_accepts_a_deliberate_edit() {
+    let (_dir, layout, before) = three();
+    let path = mig(&layout, "0002_add_dispatch.sql");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("(id int)", "(id bigint)")).unwrap();
+    assert_eq!(problems(&layout)[0].kind, ProblemKind::Edited);
+    let files = rehash(&layout).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].0, layout.sum_path());
+    write_files(&files).unwrap();
+    let after = load(&layout).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(after.migrations[0], before.migrations[0]);
+    assert_ne!(after.migrations[1].link, before.migrations[1].link);
+    for (a, b) in after.migrations.iter().zip(&before.migrations) {
+        assert_eq!(a.snapshot_hash, b.snapshot_hash);
+    }
+    // Rehashing a consistent directory changes nothing.
+    let sum = fs::read_to_string(layout.sum_path()).unwrap();
+    assert_eq!(rehash(&layout).unwrap()[0].1, sum);
+}
+
+#[test]
+fn rehash_records_a_hand_written_tip_and_rebuilds_a_missing_sum() {
+    let (_dir, layout, _) = three();
+    fs::write(mig(&layout, "0004_by_hand.sql"), "SELECT 1;\n").unwrap();
+    write_files(&rehash(&layout).unwrap()).unwrap();
+    let chain = load(&layout).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(chain.migrations.len(), 4);
+    assert_eq!(chain.migrations[3].snapshot_hash, snapshot_hash(SNAP3));
+    assert_eq!(chain.next_version(), 5);
+
+    fs::remove_file(layout.sum_path()).unwrap();
+    write_files(&rehash(&layout).unwrap()).unwrap();
+    let rebuilt = load(&layout).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(rebuilt.migrations.len(), 4);
+    assert!(
+        rebuilt
+            .migrations
+            .iter()
+            .all(|m| m.snapshot_hash == snapshot_hash(SNAP3))
+    );
+}
+
+#[test]
+fn rehash_refuses_duplicates_and_gaps() {
+    let (_dir, layout, chain) = three();
+    let (a, b) = two_branches(&layout, &chain);
+    write_files(&a).unwrap();
+    write_files(&b[..1]).unwrap();
+    let ps = rehash(&layout).unwrap_err();
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].kind, ProblemKind::DuplicateVersion);
+    assert!(ps[0].message.contains("0004_a.sql, 0004_b.sql"));
+
+    fs::remove_file(mig(&layout, "0004_b.sql")).unwrap();
+    fs::remove_file(mig(&layout, "0002_add_dispatch.sql")).unwrap();
+    let ps = rehash(&layout).unwrap_err();
+    assert!(has(&ps, ProblemKind::Missing, "0002"), "{ps:#?}");
+    assert!(has(
+        &ps,
+        ProblemKind::BadFileName,
+        "0002_add_dispatch.down.sql"
+    ));
+}
+
+#[test]
+fn orphan_down_file_is_reported() {
+    let (_dir, layout, _) = three();
+    fs::write(mig(&layout, "0004_x.down.sql"), "SELECT 1;\n").unwrap();
+    only(
+        &layout,
+        ProblemKind::BadFileName,
+        "migrations/0004_x.down.sql",
+    );
 }

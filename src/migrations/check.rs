@@ -41,7 +41,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::file::{parse_file_name, parse_header};
-use super::sum::{SumEntry, SumError, parse};
+use super::sum::{SumEntry, SumError, parse, render_sum};
 use super::{
     Chain, Layout, Link, Migration, Problem, ProblemKind, SUM_FILE, compute_link, genesis,
     normalise, show, snapshot_hash,
@@ -136,40 +136,8 @@ pub fn load(layout: &Layout) -> Result<Chain, Vec<Problem>> {
         }
         Ok(Some(text)) => match parse(&text) {
             Ok((head, entries)) => Some(walk(layout, &disk, head, &entries, &mut problems)),
-            Err(SumError::Conflict(lines)) => {
-                problems.push(Problem {
-                    line: Some(lines[0]),
-                    ..problem(
-                        ProblemKind::SumConflict,
-                        &sum_path,
-                        format!(
-                            "{} has merge conflict markers: two branches each added migrations",
-                            show(&sum_path)
-                        ),
-                        "do not merge the sum file by hand: take the other branch's version \
-                         (`git checkout --theirs`) and run `schemactl rebase` to renumber this \
-                         branch's migrations on top of the other's",
-                    )
-                });
-                disk_duplicates(&disk, &mut problems);
-                None
-            }
-            Err(SumError::Syntax(errors)) => {
-                for (line, message) in errors {
-                    problems.push(Problem {
-                        line: Some(line),
-                        ..problem(
-                            ProblemKind::SumSyntax,
-                            &sum_path,
-                            format!("{} line {line}: {message}", show(&sum_path)),
-                            format!(
-                                "the sum file is generated; restore it (`git checkout -- {}`) \
-                                 or rebuild it with `schemactl hash`",
-                                show(&sum_path)
-                            ),
-                        )
-                    });
-                }
+            Err(e) => {
+                problems.extend(sum_error_problems(&sum_path, e));
                 disk_duplicates(&disk, &mut problems);
                 None
             }
@@ -196,11 +164,156 @@ pub fn load(layout: &Layout) -> Result<Chain, Vec<Problem>> {
             snapshot,
         });
     }
+    sort_problems(&mut problems);
+    Err(problems)
+}
+
+/// Problems for a sum file that cannot be parsed.
+fn sum_error_problems(sum_path: &Path, error: SumError) -> Vec<Problem> {
+    match error {
+        SumError::Conflict(lines) => vec![Problem {
+            line: Some(lines[0]),
+            ..problem(
+                ProblemKind::SumConflict,
+                sum_path,
+                format!(
+                    "{} has merge conflict markers: two branches each added migrations",
+                    show(sum_path)
+                ),
+                "do not merge the sum file by hand: take the other branch's version \
+                 (`git checkout --theirs`) and run `schemactl rebase` to renumber this \
+                 branch's migrations on top of the other's",
+            )
+        }],
+        SumError::Syntax(errors) => errors
+            .into_iter()
+            .map(|(line, message)| Problem {
+                line: Some(line),
+                ..problem(
+                    ProblemKind::SumSyntax,
+                    sum_path,
+                    format!("{} line {line}: {message}", show(sum_path)),
+                    format!(
+                        "the sum file is generated; restore it (`git checkout -- {}`) \
+                         or rebuild it with `schemactl hash`",
+                        show(sum_path)
+                    ),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn sort_problems(problems: &mut Vec<Problem>) {
     problems.sort_by(|a, b| {
         (&a.path, a.kind, a.line, &a.message).cmp(&(&b.path, b.kind, b.line, &b.message))
     });
     problems.dedup();
-    Err(problems)
+}
+
+/// `schemactl hash`: the sum file rebuilt from the migration files on disk, for after a
+/// deliberate, reviewed edit (or a hand-written migration at the tip). Returns the file to
+/// write (the sum file only; migration headers and the snapshot are left alone).
+///
+/// Requires migration files numbered 1..=n without gaps or duplicates, good file names and a
+/// sum file that is absent or parses. Each migration keeps the snapshot hash the current sum
+/// file records for its number; numbers it does not record (a hand-written migration, or
+/// every migration when there is no sum file) get the hash of the current head snapshot,
+/// which must then exist.
+pub fn rehash(layout: &Layout) -> Result<Vec<(PathBuf, String)>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let disk = scan(layout, &mut problems);
+    disk_duplicates(&disk, &mut problems);
+    let sum_path = layout.sum_path();
+    let recorded: BTreeMap<u32, Link> = match read_text(&sum_path) {
+        Err(p) => {
+            problems.push(p);
+            BTreeMap::new()
+        }
+        Ok(None) => BTreeMap::new(),
+        Ok(Some(text)) => match parse(&text) {
+            Ok((_, entries)) => entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (i as u32 + 1, e.snapshot_hash))
+                .collect(),
+            Err(e) => {
+                problems.extend(sum_error_problems(&sum_path, e));
+                BTreeMap::new()
+            }
+        },
+    };
+
+    let mut ups: Vec<(u32, &str, &DiskStem)> = disk
+        .iter()
+        .filter(|(_, d)| d.up.is_some())
+        .map(|(stem, d)| (d.version, stem.as_str(), d))
+        .collect();
+    ups.sort_by_key(|(v, stem, _)| (*v, *stem));
+    let mut present: BTreeSet<u32> = ups.iter().map(|(v, _, _)| *v).collect();
+    if let Some(&max) = present.last() {
+        for v in 1..max {
+            if present.insert(v) {
+                problems.push(problem(
+                    ProblemKind::Missing,
+                    &layout.migrations_dir,
+                    format!(
+                        "{}/ has no migration numbered {v:04}: numbers must run 0001, 0002, … without gaps",
+                        file_name(&layout.migrations_dir)
+                    ),
+                    "restore the missing migration (`git checkout`), or renumber the later ones",
+                ));
+            }
+        }
+    }
+
+    let snapshot_path = layout.snapshot_path();
+    let needs_snapshot = ups.iter().any(|(v, _, _)| !recorded.contains_key(v));
+    let head_snapshot = match read_text(&snapshot_path) {
+        Ok(Some(text)) => Some(snapshot_hash(&text)),
+        Ok(None) => {
+            if needs_snapshot {
+                problems.push(problem(
+                    ProblemKind::SnapshotMissing,
+                    &snapshot_path,
+                    format!(
+                        "{} is missing; it is needed to record migrations the sum file does not know",
+                        show(&snapshot_path)
+                    ),
+                    format!("restore it (`git checkout -- {}`)", show(&snapshot_path)),
+                ));
+            }
+            None
+        }
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    };
+    if !problems.is_empty() {
+        sort_problems(&mut problems);
+        return Err(problems);
+    }
+
+    let mut prev = genesis();
+    let mut entries = Vec::new();
+    for (version, stem, d) in ups {
+        let up = d.up.as_ref().and_then(|f| f.text.as_deref()).unwrap_or("");
+        let down = d.down.as_ref().and_then(|f| f.text.as_deref());
+        let snap = recorded
+            .get(&version)
+            .copied()
+            .or(head_snapshot)
+            .expect("checked: the snapshot exists when needed");
+        let link = compute_link(&prev, stem, up, down, &snap);
+        entries.push(SumEntry {
+            stem: stem.to_string(),
+            link,
+            snapshot_hash: snap,
+        });
+        prev = link;
+    }
+    Ok(vec![(sum_path, render_sum(&prev, &entries))])
 }
 
 /// The last recorded migration, for the snapshot check.
@@ -357,12 +470,27 @@ fn duplicate_problem(version: u32, paths: &[&Path]) -> Problem {
     )
 }
 
-/// Without a usable sum file: report up files that share a number.
+fn orphan_down(stem: &str, path: &Path) -> Problem {
+    problem(
+        ProblemKind::BadFileName,
+        path,
+        format!(
+            "{} is a down file without its migration {stem}.sql",
+            show(path)
+        ),
+        format!("delete it, or restore {stem}.sql"),
+    )
+}
+
+/// Without a usable sum file: report up files that share a number, and down files without
+/// an up file.
 fn disk_duplicates(disk: &BTreeMap<String, DiskStem>, problems: &mut Vec<Problem>) {
     let mut by_version: BTreeMap<u32, Vec<&Path>> = BTreeMap::new();
-    for stem in disk.values() {
-        if let Some(up) = &stem.up {
-            by_version.entry(stem.version).or_default().push(&up.path);
+    for (name, stem) in disk {
+        match (&stem.up, &stem.down) {
+            (Some(up), _) => by_version.entry(stem.version).or_default().push(&up.path),
+            (None, Some(down)) => problems.push(orphan_down(name, &down.path)),
+            (None, None) => {}
         }
     }
     for (version, paths) in by_version {
@@ -600,15 +728,7 @@ fn unrecorded(
         let v = d.version;
         let Some(up) = &d.up else {
             let down = d.down.as_ref().expect("a stem has at least one file");
-            problems.push(problem(
-                ProblemKind::BadFileName,
-                &down.path,
-                format!(
-                    "{} is a down file without its migration {stem}.sql",
-                    show(&down.path)
-                ),
-                format!("delete it, or restore {stem}.sql"),
-            ));
+            problems.push(orphan_down(stem, &down.path));
             continue;
         };
         if v > n {

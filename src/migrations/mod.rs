@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use chain::{compute_link, genesis, snapshot_hash};
-pub use check::load;
+pub use check::{load, rehash};
 pub use file::{
     Header, NewMigration, parse_header, prepare, render_header, slug, validate_name, write_files,
 };
@@ -205,10 +205,8 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{} (line {line}) [{}]", self.message, self.kind.id())?,
-            None => write!(f, "{} [{}]", self.message, self.kind.id())?,
-        }
+        // Messages already name the file (and the line, for sum-file problems).
+        write!(f, "{} [{}]", self.message, self.kind.id())?;
         if !self.hint.is_empty() {
             write!(f, "\n  hint: {}", self.hint)?;
         }
