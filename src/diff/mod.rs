@@ -53,7 +53,9 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     let mut out = Vec::new();
 
     for name in to.schemas.keys() {
-        if !from.schemas.contains_key(name) {
+        // `public` exists in every new database; CREATE SCHEMA would need database-level
+        // CREATE privilege even with IF NOT EXISTS.
+        if !from.schemas.contains_key(name) && name != "public" {
             out.push(Change::CreateSchema(name.clone()));
         }
     }
