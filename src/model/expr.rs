@@ -1,16 +1,75 @@
 //! SQL expressions in the model (defaults, generated columns, checks, index expressions and
 //! predicates). Parsed with sqlparser (PostgreSQL dialect); compared by a normalised form so
 //! that what PostgreSQL prints back equals what the user wrote.
+//!
+//! # Normalisation
+//!
+//! The canonical form is rendered from the parsed tree by [`Node`], not from the user's text.
+//! It is valid-looking SQL, but only meant for comparison and display. The rules:
+//!
+//! * Parentheses: the tree decides. Every non-atomic operand is parenthesised, uniformly, the
+//!   top level never is, so `((a > 0))` == `a > 0` but `(a + b) * c` != `a + (b * c)`.
+//! * `AND` / `OR` chains are flattened into n-ary lists (PostgreSQL flattens only the left side
+//!   when it parses, and `BETWEEN` / `IN` expansions merge into an enclosing chain).
+//! * Identifiers: unquoted ones fold to lower case (ASCII, as PostgreSQL does), quoted ones are
+//!   kept; rendered quoted only when needed, so `"status"` == `status`, `"Status"` != `status`.
+//!   Function names likewise; a `pg_catalog.` qualifier is dropped.
+//! * Keywords are case-insensitive (rendered lower case); `!=` is `<>`.
+//! * Casts: `CAST(x AS t)` == `x::t`; type names are rendered the way `format_type` prints them
+//!   (`int4` -> `integer`, `varchar(5)` -> `character varying(5)`, `timestamptz` ->
+//!   `timestamp with time zone`, ...). Casts whose operand is a literal (string, number,
+//!   boolean, `NULL`, an array of literals) are removed, because PostgreSQL adds them when it
+//!   resolves types (`'ACTIVE'::registrationstatus`, `(0)::numeric`, `'{}'::jsonb`,
+//!   `ARRAY['a'::text]`), and the normaliser does not know column types. Typed literals
+//!   (`date '2020-01-01'`, `interval '1 day'`) are casts too.
+//! * Casts that PostgreSQL inserts implicitly on non-literals are removed as well, since the
+//!   user rarely writes them: a cast to `text`, `numeric` or `double precision` applied to a
+//!   column reference (`lower((name)::text)` on a varchar column, `(a)::double precision ^ ...`),
+//!   and such a cast as a direct operand of a comparison (`((a / b))::numeric > 0.5`).
+//!   Trade-off: `a::numeric / b` then compares equal to `a / b` (integer vs numeric division).
+//! * Numbers: exponents expanded the way `numeric` input does (`1.5e3` -> `1500`, `.5` ->
+//!   `0.5`), leading zeros dropped, trailing fractional zeros kept (`1.50` stays). Unary minus
+//!   on a number folds into it. A string literal whose text is exactly a canonical number
+//!   (`'7'`, `'-1'`) is that number, because PostgreSQL prints non-int4 constants quoted
+//!   (`'7'::bigint`, `'-1'::integer`). `'007'` stays a string.
+//! * Strings compare by value (`E'a\'b'` == `'a''b'`), rendered with `''` escaping.
+//! * `x IN (...)` becomes `x = ANY (ARRAY[...])` for the elements without column references
+//!   (when there are at least two of them) OR-ed with `x = e` for the rest, exactly like
+//!   PostgreSQL's `transformAExprIn`; `NOT IN` likewise with `<> ALL` and `AND`.
+//! * `x BETWEEN a AND b` -> `x >= a AND x <= b`; `NOT BETWEEN` -> `x < a OR x > b`.
+//! * `LIKE` -> `~~`, `NOT LIKE` -> `!~~`, `ILIKE` -> `~~*`, `NOT ILIKE` -> `!~~*`,
+//!   `LIKE p ESCAPE e` -> `~~ like_escape(p, e)`, `SIMILAR TO p` -> `~ similar_to_escape(p)`.
+//! * `IS NOT DISTINCT FROM` -> `NOT (IS DISTINCT FROM)`.
+//! * SQL-syntax functions become plain calls: `SUBSTRING(x FROM a FOR b)` ->
+//!   `substring(x, a, b)`, `POSITION(a IN b)` -> `position(b, a)`, `TRIM([BOTH] c FROM x)` ->
+//!   `btrim(x, c)` (`ltrim` / `rtrim` for `LEADING` / `TRAILING`), `CEIL` / `FLOOR`.
+//! * `CASE` without `ELSE` gets `ELSE NULL` (PostgreSQL stores the default).
+//! * `now()` and `CURRENT_TIMESTAMP` stay different (PostgreSQL 15 prints each as written).
 
 use std::collections::BTreeSet;
+use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+/// Maximum nesting of parentheses / brackets accepted in an expression.
+const MAX_NESTING: usize = 200;
+/// Maximum depth of the parsed tree (long operator chains nest without parentheses).
+const MAX_TREE_DEPTH: usize = 1000;
+/// Maximum number of tokens (bounds the tree size and parse time).
+const MAX_TOKENS: usize = 20_000;
 
 /// An expression: the SQL to emit, plus its normalised form used for comparison.
 #[derive(Clone, Debug, Eq)]
 pub struct Expr {
     sql: String,
     canonical: String,
+    columns: BTreeSet<String>,
+    index_column_name: String,
 }
 
 /// A parse failure; `offset` is a byte offset into the expression text when known.
@@ -20,15 +79,45 @@ pub struct ExprError {
     pub offset: Option<usize>,
 }
 
-impl Expr {
-    /// Parse and normalise `sql`.
-    pub fn parse(sql: &str) -> Result<Expr, ExprError> {
-        let sql = sql.trim();
-        if sql.is_empty() {
-            return Err(ExprError { message: "empty expression".into(), offset: None });
+impl std::fmt::Display for ExprError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.offset {
+            Some(o) => write!(f, "{} (at byte {o})", self.message),
+            None => f.write_str(&self.message),
         }
-        // Placeholder until the sqlparser-based normaliser lands.
-        Ok(Expr { sql: sql.to_string(), canonical: sql.to_string() })
+    }
+}
+
+impl std::error::Error for ExprError {}
+
+impl Expr {
+    /// Parse and normalise `sql`. Error offsets are byte offsets into `sql` as given.
+    pub fn parse(sql: &str) -> Result<Expr, ExprError> {
+        let trimmed = sql.trim();
+        if trimmed.is_empty() {
+            return Err(ExprError {
+                message: "empty expression".into(),
+                offset: None,
+            });
+        }
+        let parsed = parse_sql(sql)?;
+        let node = Converter::default().convert(&parsed, 0)?;
+        let mut columns = BTreeSet::new();
+        node.collect_columns(&mut columns, 0);
+        let mut canonical = String::new();
+        node.render(&mut canonical, false, 0);
+        let index_column_name = figure_colname(&parsed, 0)
+            .0
+            .unwrap_or_else(|| "expr".into());
+        // The sqlparser tree can be deep (long operator chains); drop it iteratively-ish by
+        // letting it go here, after the depth checks bounded it.
+        drop(parsed);
+        Ok(Expr {
+            sql: trimmed.to_string(),
+            canonical,
+            columns,
+            index_column_name,
+        })
     }
 
     /// The SQL to write into DDL.
@@ -44,13 +133,14 @@ impl Expr {
     /// Distinct column names the expression references (unqualified identifiers and the last
     /// part of qualified ones), for validation and PostgreSQL's default check names.
     pub fn referenced_columns(&self) -> BTreeSet<String> {
-        BTreeSet::new()
+        self.columns.clone()
     }
 
     /// The name PostgreSQL gives an index column built from this expression
-    /// (`FigureColname`): the function name for a function call, else `expr`.
+    /// (`FigureColname`): the function name for a function call, the column name for a
+    /// (possibly cast) column, `case` for `CASE`, else `expr`.
     pub fn index_column_name(&self) -> String {
-        "expr".to_string()
+        self.index_column_name.clone()
     }
 }
 
@@ -70,5 +160,1379 @@ impl<'de> Deserialize<'de> for Expr {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Expr::parse(&s).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/// Byte offset of a 1-based line / character column in `sql`.
+fn byte_offset(sql: &str, line: u64, column: u64) -> Option<usize> {
+    if line == 0 || column == 0 {
+        return None;
+    }
+    let mut line_start = 0usize;
+    let mut current = 1u64;
+    while current < line {
+        let nl = sql[line_start..].find('\n')?;
+        line_start += nl + 1;
+        current += 1;
+    }
+    let rest = &sql[line_start..];
+    let col = usize::try_from(column - 1).ok()?;
+    match rest.char_indices().nth(col) {
+        Some((i, _)) => Some(line_start + i),
+        None if rest.chars().count() == col => Some(sql.len()),
+        None => None,
+    }
+}
+
+/// Split sqlparser's " at Line: L, Column: C" suffix off a message.
+fn split_location(sql: &str, message: &str) -> (String, Option<usize>) {
+    if let Some(pos) = message.rfind(" at Line: ") {
+        let tail = &message[pos + " at Line: ".len()..];
+        if let Some((l, c)) = tail.split_once(", Column: ") {
+            if let (Ok(l), Ok(c)) = (l.trim().parse::<u64>(), c.trim().parse::<u64>()) {
+                return (message[..pos].to_string(), byte_offset(sql, l, c));
+            }
+        }
+    }
+    (message.to_string(), None)
+}
+
+fn parser_error(sql: &str, e: ParserError) -> ExprError {
+    match e {
+        ParserError::RecursionLimitExceeded => ExprError {
+            message: "expression is nested too deeply".into(),
+            offset: None,
+        },
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => {
+            let (message, offset) = split_location(sql, &m);
+            ExprError { message, offset }
+        }
+    }
+}
+
+/// PostgreSQL prints `trim(x)` as `TRIM(BOTH FROM x)`, which sqlparser does not accept:
+/// drop the `FROM` in `TRIM ( BOTH|LEADING|TRAILING FROM`.
+fn rewrite_trim_from(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let mut remove = Vec::new();
+    for w in significant.windows(4) {
+        let word = |i: usize, kw: &[Keyword]| match &tokens[i].token {
+            Token::Word(word) => kw.contains(&word.keyword),
+            _ => false,
+        };
+        if word(w[0], &[Keyword::TRIM])
+            && tokens[w[1]].token == Token::LParen
+            && word(w[2], &[Keyword::BOTH, Keyword::LEADING, Keyword::TRAILING])
+            && word(w[3], &[Keyword::FROM])
+        {
+            remove.push(w[3]);
+        }
+    }
+    for i in remove.into_iter().rev() {
+        tokens.remove(i);
+    }
+    tokens
+}
+
+fn parse_sql(sql: &str) -> Result<ast::Expr, ExprError> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| {
+            let m = e.to_string();
+            let (message, offset) = split_location(sql, &m);
+            ExprError { message, offset }
+        })?;
+    let tokens = rewrite_trim_from(tokens);
+    if tokens.len() > MAX_TOKENS {
+        return Err(ExprError {
+            message: "expression is too long".into(),
+            offset: None,
+        });
+    }
+    // Guard nesting before handing the tokens to the recursive-descent parser.
+    let mut depth = 0usize;
+    for t in &tokens {
+        match t.token {
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let loc = t.span.start;
+                    return Err(ExprError {
+                        message: format!(
+                            "expression is nested too deeply (more than {MAX_NESTING} levels)"
+                        ),
+                        offset: byte_offset(sql, loc.line, loc.column),
+                    });
+                }
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let mut parser = Parser::new(&dialect)
+        .with_recursion_limit(MAX_NESTING * 4 + 50)
+        .with_tokens_with_locations(tokens);
+    let expr = parser.parse_expr().map_err(|e| parser_error(sql, e))?;
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        let loc = next.span.start;
+        return Err(ExprError {
+            message: format!("unexpected `{}` after the expression", next.token),
+            offset: byte_offset(sql, loc.line, loc.column),
+        });
+    }
+    Ok(expr)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical tree
+
+/// The normalised expression tree.
+#[derive(Clone, Debug, PartialEq)]
+enum Node {
+    /// Column reference; parts already folded.
+    Column(Vec<String>),
+    /// A canonical number (may start with `-`).
+    Number(String),
+    Str(String),
+    Bool(bool),
+    Null,
+    /// Function call; `parens` false for keyword functions such as `current_timestamp`.
+    Func {
+        name: Vec<String>,
+        args: Vec<Node>,
+        parens: bool,
+    },
+    Binary {
+        op: String,
+        left: Box<Node>,
+        right: Box<Node>,
+    },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    Unary {
+        op: String,
+        expr: Box<Node>,
+    },
+    /// `expr IS NULL` and friends; `test` is the lower-case keyword text after the operand.
+    Postfix {
+        expr: Box<Node>,
+        test: String,
+    },
+    Cast {
+        expr: Box<Node>,
+        ty: String,
+    },
+    Array(Vec<Node>),
+    /// `left op ANY (right)` / `ALL`.
+    Quantified {
+        left: Box<Node>,
+        op: String,
+        quantifier: &'static str,
+        right: Box<Node>,
+    },
+    Case {
+        operand: Option<Box<Node>>,
+        whens: Vec<(Node, Node)>,
+        default: Box<Node>,
+    },
+    Subscript {
+        expr: Box<Node>,
+        subscripts: Vec<String>,
+    },
+    Collate {
+        expr: Box<Node>,
+        collation: String,
+    },
+    AtTimeZone {
+        expr: Box<Node>,
+        zone: Box<Node>,
+    },
+    Extract {
+        field: String,
+        expr: Box<Node>,
+    },
+    Row(Vec<Node>),
+    /// Anything not modelled: sqlparser's rendering (no normalisation inside).
+    Raw(String),
+}
+
+impl Node {
+    fn is_atom(&self) -> bool {
+        match self {
+            Node::Number(n) => !n.starts_with('-'),
+            Node::Column(_)
+            | Node::Str(_)
+            | Node::Bool(_)
+            | Node::Null
+            | Node::Func { .. }
+            | Node::Array(_)
+            | Node::Case { .. }
+            | Node::Extract { .. }
+            | Node::Row(_)
+            | Node::Subscript { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn is_literal(&self) -> bool {
+        match self {
+            Node::Number(_) | Node::Str(_) | Node::Bool(_) | Node::Null => true,
+            Node::Array(items) => items.iter().all(Node::is_literal),
+            _ => false,
+        }
+    }
+
+    fn has_columns(&self) -> bool {
+        let mut set = BTreeSet::new();
+        self.collect_columns(&mut set, 0);
+        !set.is_empty()
+    }
+
+    fn children(&self) -> Vec<&Node> {
+        match self {
+            Node::Column(_) | Node::Number(_) | Node::Str(_) | Node::Bool(_) | Node::Null => {
+                vec![]
+            }
+            Node::Raw(_) => vec![],
+            Node::Func { args, .. } => args.iter().collect(),
+            Node::Binary { left, right, .. } | Node::Quantified { left, right, .. } => {
+                vec![left, right]
+            }
+            Node::And(items) | Node::Or(items) | Node::Array(items) | Node::Row(items) => {
+                items.iter().collect()
+            }
+            Node::Not(e)
+            | Node::Unary { expr: e, .. }
+            | Node::Postfix { expr: e, .. }
+            | Node::Cast { expr: e, .. }
+            | Node::Subscript { expr: e, .. }
+            | Node::Collate { expr: e, .. }
+            | Node::Extract { expr: e, .. } => vec![e],
+            Node::AtTimeZone { expr, zone } => vec![expr, zone],
+            Node::Case {
+                operand,
+                whens,
+                default,
+            } => {
+                let mut v: Vec<&Node> = operand.iter().map(|b| &**b).collect();
+                for (w, t) in whens {
+                    v.push(w);
+                    v.push(t);
+                }
+                v.push(default);
+                v
+            }
+        }
+    }
+
+    fn collect_columns(&self, out: &mut BTreeSet<String>, depth: usize) {
+        if depth > MAX_TREE_DEPTH {
+            return;
+        }
+        if let Node::Column(parts) = self {
+            if let Some(last) = parts.last() {
+                out.insert(last.clone());
+            }
+        }
+        for c in self.children() {
+            c.collect_columns(out, depth + 1);
+        }
+    }
+
+    fn render_operand(&self, out: &mut String, depth: usize) {
+        self.render(out, !self.is_atom(), depth);
+    }
+
+    fn render(&self, out: &mut String, parens: bool, depth: usize) {
+        if depth > MAX_TREE_DEPTH {
+            out.push('…');
+            return;
+        }
+        let d = depth + 1;
+        if parens {
+            out.push('(');
+        }
+        match self {
+            Node::Column(parts) => out.push_str(&render_name(parts)),
+            Node::Number(n) => out.push_str(n),
+            Node::Str(s) => out.push_str(&render_string(s)),
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Null => out.push_str("null"),
+            Node::Func {
+                name,
+                args,
+                parens: p,
+            } => {
+                out.push_str(&render_name(name));
+                if *p || !args.is_empty() {
+                    out.push('(');
+                    render_list(out, args, d);
+                    out.push(')');
+                }
+            }
+            Node::Binary { op, left, right } => {
+                left.render_operand(out, d);
+                let _ = write!(out, " {op} ");
+                right.render_operand(out, d);
+            }
+            Node::And(items) | Node::Or(items) => {
+                let sep = if matches!(self, Node::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(sep);
+                    }
+                    item.render_operand(out, d);
+                }
+            }
+            Node::Not(e) => {
+                out.push_str("not ");
+                e.render_operand(out, d);
+            }
+            Node::Unary { op, expr } => {
+                let _ = write!(out, "{op} ");
+                expr.render_operand(out, d);
+            }
+            Node::Postfix { expr, test } => {
+                expr.render_operand(out, d);
+                let _ = write!(out, " {test}");
+            }
+            Node::Cast { expr, ty } => {
+                expr.render_operand(out, d);
+                let _ = write!(out, "::{ty}");
+            }
+            Node::Array(items) => {
+                out.push_str("array[");
+                render_list(out, items, d);
+                out.push(']');
+            }
+            Node::Quantified {
+                left,
+                op,
+                quantifier,
+                right,
+            } => {
+                left.render_operand(out, d);
+                let _ = write!(out, " {op} {quantifier} (");
+                right.render(out, false, d);
+                out.push(')');
+            }
+            Node::Case {
+                operand,
+                whens,
+                default,
+            } => {
+                out.push_str("case");
+                if let Some(o) = operand {
+                    out.push(' ');
+                    o.render_operand(out, d);
+                }
+                for (w, t) in whens {
+                    out.push_str(" when ");
+                    w.render_operand(out, d);
+                    out.push_str(" then ");
+                    t.render_operand(out, d);
+                }
+                out.push_str(" else ");
+                default.render_operand(out, d);
+                out.push_str(" end");
+            }
+            Node::Subscript { expr, subscripts } => {
+                expr.render_operand(out, d);
+                for s in subscripts {
+                    let _ = write!(out, "[{s}]");
+                }
+            }
+            Node::Collate { expr, collation } => {
+                expr.render_operand(out, d);
+                let _ = write!(out, " collate {collation}");
+            }
+            Node::AtTimeZone { expr, zone } => {
+                expr.render_operand(out, d);
+                out.push_str(" at time zone ");
+                zone.render_operand(out, d);
+            }
+            Node::Extract { field, expr } => {
+                let _ = write!(out, "extract({field} from ");
+                expr.render(out, false, d);
+                out.push(')');
+            }
+            Node::Row(items) => {
+                out.push_str("row(");
+                render_list(out, items, d);
+                out.push(')');
+            }
+            Node::Raw(s) => out.push_str(s),
+        }
+        if parens {
+            out.push(')');
+        }
+    }
+}
+
+fn render_list(out: &mut String, items: &[Node], depth: usize) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        item.render(out, false, depth);
+    }
+}
+
+fn render_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for ch in s.chars() {
+        if ch == '\'' {
+            out.push('\'');
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    out
+}
+
+/// An identifier quoted only when needed (lower-case letters, digits, `_`, `$`).
+fn render_ident(name: &str) -> String {
+    let mut chars = name.chars();
+    let plain = match chars.next() {
+        Some(c) if c.is_ascii_lowercase() || c == '_' => {
+            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        }
+        _ => false,
+    };
+    if plain {
+        name.to_string()
+    } else {
+        crate::sql::quote_ident(name)
+    }
+}
+
+fn render_name(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| render_ident(p))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// PostgreSQL's identifier folding: unquoted identifiers are lower-cased (ASCII only).
+fn fold_ident(ident: &ast::Ident) -> String {
+    if ident.quote_style.is_some() {
+        ident.value.clone()
+    } else {
+        ident.value.to_ascii_lowercase()
+    }
+}
+
+fn fold_object_name(name: &ast::ObjectName) -> Option<Vec<String>> {
+    name.0
+        .iter()
+        .map(|p| p.as_ident().map(fold_ident))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and types
+
+/// Canonical text of a numeric literal: exponent expanded as `numeric` input does, leading
+/// zeros dropped, fractional digits kept. `None` when `text` is not a plain numeric literal.
+fn canonical_number(text: &str) -> Option<String> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let body = body.to_ascii_lowercase();
+    let (mantissa, exponent) = match body.split_once('e') {
+        Some((m, e)) => {
+            let e: i64 = e.parse().ok()?;
+            (m.to_string(), e)
+        }
+        None => (body.clone(), 0),
+    };
+    let (int_part, frac_part) = match mantissa.split_once('.') {
+        Some((i, f)) => (i.to_string(), f.to_string()),
+        None => (mantissa.clone(), String::new()),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    if exponent.unsigned_abs() > 1000 {
+        return Some(text.to_ascii_lowercase());
+    }
+    let digits = format!("{int_part}{frac_part}");
+    let scale = frac_part.len() as i64 - exponent;
+    let point = int_part.len() as i64 + exponent;
+    let (mut int_digits, frac_digits) = if point <= 0 {
+        (
+            String::new(),
+            format!("{}{}", "0".repeat((-point) as usize), digits),
+        )
+    } else if point as usize >= digits.len() {
+        (
+            format!("{}{}", digits, "0".repeat(point as usize - digits.len())),
+            String::new(),
+        )
+    } else {
+        (
+            digits[..point as usize].to_string(),
+            digits[point as usize..].to_string(),
+        )
+    };
+    // `numeric` keeps max(0, scale) fractional digits.
+    let keep = scale.max(0) as usize;
+    let mut frac_digits = frac_digits;
+    frac_digits.truncate(keep);
+    while frac_digits.len() < keep {
+        frac_digits.push('0');
+    }
+    let trimmed = int_digits.trim_start_matches('0');
+    int_digits = if trimmed.is_empty() {
+        "0".into()
+    } else {
+        trimmed.to_string()
+    };
+    let mut out = String::new();
+    let zero = int_digits == "0" && frac_digits.bytes().all(|b| b == b'0');
+    if negative && !zero {
+        out.push('-');
+    }
+    out.push_str(&int_digits);
+    if !frac_digits.is_empty() {
+        out.push('.');
+        out.push_str(&frac_digits);
+    }
+    Some(out)
+}
+
+fn negate_number(n: &str) -> String {
+    match n.strip_prefix('-') {
+        Some(rest) => rest.to_string(),
+        None if n.bytes().all(|b| b == b'0' || b == b'.') => n.to_string(),
+        None => format!("-{n}"),
+    }
+}
+
+/// Types whose casts PostgreSQL inserts implicitly on columns / comparison operands.
+fn is_widening_type(ty: &str) -> bool {
+    matches!(ty, "text" | "numeric" | "double precision")
+}
+
+/// A data type rendered the way PostgreSQL's `format_type` prints it.
+fn canonical_type(data_type: &ast::DataType) -> String {
+    if let ast::DataType::Custom(name, modifiers) = data_type {
+        let mut parts = match fold_object_name(name) {
+            Some(p) => p,
+            None => return name.to_string(),
+        };
+        if parts.len() == 2 && parts[0] == "pg_catalog" {
+            parts.remove(0);
+        }
+        let mods = if modifiers.is_empty() {
+            String::new()
+        } else {
+            format!("({})", modifiers.join(","))
+        };
+        if parts.len() == 1 {
+            let rendered = canonical_type_text(&format!("{}{mods}", parts[0]));
+            if !rendered.starts_with('"') {
+                return rendered;
+            }
+        }
+        return format!("{}{mods}", render_name(&parts));
+    }
+    if let ast::DataType::Array(def) = data_type {
+        return match def {
+            ast::ArrayElemTypeDef::AngleBracket(t)
+            | ast::ArrayElemTypeDef::SquareBracket(t, _)
+            | ast::ArrayElemTypeDef::Parenthesis(t)
+            | ast::ArrayElemTypeDef::Qualified(t, _) => format!("{}[]", canonical_type(t)),
+            ast::ArrayElemTypeDef::None => "anyarray".into(),
+        };
+    }
+    canonical_type_text(&data_type.to_string())
+}
+
+/// Canonicalise a type name given as text (`INT4`, `varchar(10)`, `timestamp(3) with time zone`).
+fn canonical_type_text(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut s = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    s = s.replace(" (", "(");
+    let mut arrays = 0;
+    while let Some(rest) = s.strip_suffix("[]") {
+        s = rest.trim_end().to_string();
+        arrays += 1;
+    }
+    // Split `base(mods) suffix`.
+    let (base, mods, suffix) = match s.find('(') {
+        Some(open) => match s[open..].find(')') {
+            Some(close) => {
+                let close = open + close;
+                (
+                    s[..open].trim().to_string(),
+                    Some(s[open + 1..close].replace(' ', "")),
+                    s[close + 1..].trim().to_string(),
+                )
+            }
+            None => (s.clone(), None, String::new()),
+        },
+        None => (s.clone(), None, String::new()),
+    };
+    let (base, suffix) = match base.split_once(" with") {
+        Some((b, rest)) if suffix.is_empty() => (b.to_string(), format!("with{rest}")),
+        _ => (base, suffix),
+    };
+    let with_tz = suffix == "with time zone";
+    let m = |m: &Option<String>| m.as_ref().map(|m| format!("({m})")).unwrap_or_default();
+    let rendered = match base.as_str() {
+        "int" | "int4" | "integer" => "integer".to_string(),
+        "int2" | "smallint" => "smallint".into(),
+        "int8" | "bigint" => "bigint".into(),
+        "float4" | "real" => "real".into(),
+        "float8" | "double precision" | "double" => "double precision".into(),
+        "float" => match mods.as_deref().and_then(|p| p.parse::<u32>().ok()) {
+            Some(p) if p <= 24 => "real".into(),
+            _ => "double precision".into(),
+        },
+        "bool" | "boolean" => "boolean".into(),
+        "varchar" | "character varying" | "char varying" => {
+            format!("character varying{}", m(&mods))
+        }
+        "char" | "character" => {
+            format!(
+                "character{}",
+                mods.as_ref()
+                    .map(|m| format!("({m})"))
+                    .unwrap_or("(1)".into())
+            )
+        }
+        "decimal" | "dec" | "numeric" => format!("numeric{}", m(&mods)),
+        "timestamptz" => format!("timestamp{} with time zone", m(&mods)),
+        "timestamp" if with_tz => format!("timestamp{} with time zone", m(&mods)),
+        "timestamp" => format!("timestamp{} without time zone", m(&mods)),
+        "timetz" => format!("time{} with time zone", m(&mods)),
+        "time" if with_tz => format!("time{} with time zone", m(&mods)),
+        "time" => format!("time{} without time zone", m(&mods)),
+        other => {
+            let mut r = format!("{other}{}", m(&mods));
+            if !suffix.is_empty() {
+                r.push(' ');
+                r.push_str(&suffix);
+            }
+            r
+        }
+    };
+    format!("{rendered}{}", "[]".repeat(arrays))
+}
+
+/// PostgreSQL's internal name of a type as written (`integer` -> `int4`), for FigureColname.
+fn internal_type_name(data_type: &ast::DataType) -> String {
+    if let ast::DataType::Custom(name, _) = data_type {
+        if let Some(parts) = fold_object_name(name) {
+            if let Some(last) = parts.last() {
+                return last.clone();
+            }
+        }
+    }
+    if let ast::DataType::Array(
+        ast::ArrayElemTypeDef::AngleBracket(t)
+        | ast::ArrayElemTypeDef::SquareBracket(t, _)
+        | ast::ArrayElemTypeDef::Parenthesis(t)
+        | ast::ArrayElemTypeDef::Qualified(t, _),
+    ) = data_type
+    {
+        return internal_type_name(t);
+    }
+    let canonical = canonical_type(data_type);
+    let base = canonical
+        .split('(')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches("[]");
+    match base {
+        "integer" => "int4".into(),
+        "smallint" => "int2".into(),
+        "bigint" => "int8".into(),
+        "real" => "float4".into(),
+        "double precision" => "float8".into(),
+        "boolean" => "bool".into(),
+        "character varying" => "varchar".into(),
+        "character" => "bpchar".into(),
+        _ if canonical.starts_with("timestamp") && canonical.ends_with("with time zone") => {
+            "timestamptz".into()
+        }
+        _ if canonical.starts_with("timestamp") => "timestamp".into(),
+        _ if canonical.starts_with("time") && canonical.ends_with("with time zone") => {
+            "timetz".into()
+        }
+        _ if canonical.starts_with("time") => "time".into(),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion from the sqlparser tree
+
+#[derive(Default)]
+struct Converter;
+
+fn too_deep() -> ExprError {
+    ExprError {
+        message: "expression is nested too deeply".into(),
+        offset: None,
+    }
+}
+
+fn comparison_op(op: &str) -> bool {
+    matches!(op, "=" | "<>" | "<" | ">" | "<=" | ">=")
+}
+
+/// Drop a widening cast on a comparison operand (`((a / b))::numeric > 0.5`).
+fn strip_comparison_cast(node: Node) -> Node {
+    match node {
+        Node::Cast { expr, ty } if is_widening_type(&ty) => *expr,
+        other => other,
+    }
+}
+
+fn binary(op: &str, left: Node, right: Node) -> Node {
+    let (left, right) = if comparison_op(op) {
+        (strip_comparison_cast(left), strip_comparison_cast(right))
+    } else {
+        (left, right)
+    };
+    Node::Binary {
+        op: op.to_string(),
+        left: Box::new(left),
+        right: Box::new(right),
+    }
+}
+
+fn and(items: Vec<Node>) -> Node {
+    let mut out = Vec::new();
+    for i in items {
+        match i {
+            Node::And(inner) => out.extend(inner),
+            other => out.push(other),
+        }
+    }
+    if out.len() == 1 {
+        out.pop().unwrap_or(Node::Null)
+    } else {
+        Node::And(out)
+    }
+}
+
+fn or(items: Vec<Node>) -> Node {
+    let mut out = Vec::new();
+    for i in items {
+        match i {
+            Node::Or(inner) => out.extend(inner),
+            other => out.push(other),
+        }
+    }
+    if out.len() == 1 {
+        out.pop().unwrap_or(Node::Null)
+    } else {
+        Node::Or(out)
+    }
+}
+
+fn func(name: &str, args: Vec<Node>) -> Node {
+    Node::Func {
+        name: vec![name.to_string()],
+        args,
+        parens: true,
+    }
+}
+
+fn binary_op_text(op: &ast::BinaryOperator) -> String {
+    use ast::BinaryOperator as B;
+    match op {
+        B::NotEq => "<>".into(),
+        B::PGCustomBinaryOperator(parts) => {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            match parts.as_slice() {
+                ["pg_catalog", op] | [op] => (*op).to_string(),
+                _ => format!("operator({})", parts.join(".")),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Cast `node` to `ty`, dropping the casts PostgreSQL adds on its own (see module docs).
+fn cast(node: Node, ty: String) -> Node {
+    match node {
+        Node::Str(s) => match canonical_number(&s) {
+            // A quoted number cast to anything is the number (`'7'::bigint`).
+            Some(n) if looks_numeric_type(&ty) || n == s => Node::Number(n),
+            _ => Node::Str(s),
+        },
+        n if n.is_literal() => n,
+        Node::Column(c) if is_widening_type(&ty) => Node::Column(c),
+        n => Node::Cast {
+            expr: Box::new(n),
+            ty,
+        },
+    }
+}
+
+fn looks_numeric_type(ty: &str) -> bool {
+    matches!(
+        ty,
+        "integer" | "smallint" | "bigint" | "real" | "double precision"
+    ) || ty.starts_with("numeric")
+}
+
+/// A string literal as a node: a canonical number when its text is exactly one.
+fn string_literal(s: &str) -> Node {
+    match canonical_number(s) {
+        Some(n) if n == s => Node::Number(n),
+        _ => Node::Str(s.to_string()),
+    }
+}
+
+impl Converter {
+    fn convert(&self, e: &ast::Expr, depth: usize) -> Result<Node, ExprError> {
+        if depth > MAX_TREE_DEPTH {
+            return Err(too_deep());
+        }
+        let d = depth + 1;
+        let c = |x: &ast::Expr| self.convert(x, d);
+        use ast::Expr as E;
+        Ok(match e {
+            E::Identifier(i) => Node::Column(vec![fold_ident(i)]),
+            E::CompoundIdentifier(parts) => Node::Column(parts.iter().map(fold_ident).collect()),
+            E::Nested(inner) => c(inner)?,
+            E::Value(v) => self.value(&v.value),
+            E::IsNull(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is null".into(),
+            },
+            E::IsNotNull(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is not null".into(),
+            },
+            E::IsTrue(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is true".into(),
+            },
+            E::IsNotTrue(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is not true".into(),
+            },
+            E::IsFalse(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is false".into(),
+            },
+            E::IsNotFalse(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is not false".into(),
+            },
+            E::IsUnknown(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is unknown".into(),
+            },
+            E::IsNotUnknown(x) => Node::Postfix {
+                expr: Box::new(c(x)?),
+                test: "is not unknown".into(),
+            },
+            E::IsDistinctFrom(a, b) => binary("is distinct from", c(a)?, c(b)?),
+            E::IsNotDistinctFrom(a, b) => {
+                Node::Not(Box::new(binary("is distinct from", c(a)?, c(b)?)))
+            }
+            E::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let left = c(expr)?;
+                let items = list.iter().map(c).collect::<Result<Vec<_>, _>>()?;
+                self.in_list(left, items, *negated)
+            }
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let x = c(expr)?;
+                let (lo, hi) = (c(low)?, c(high)?);
+                if *negated {
+                    or(vec![binary("<", x.clone(), lo), binary(">", x, hi)])
+                } else {
+                    and(vec![binary(">=", x.clone(), lo), binary("<=", x, hi)])
+                }
+            }
+            E::BinaryOp { left, op, right } => match op {
+                ast::BinaryOperator::And => self.chain(e, ast::BinaryOperator::And, d, and)?,
+                ast::BinaryOperator::Or => self.chain(e, ast::BinaryOperator::Or, d, or)?,
+                _ => binary(&binary_op_text(op), c(left)?, c(right)?),
+            },
+            E::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                let op = if *negated { "!~~" } else { "~~" };
+                self.pattern(op, "like_escape", expr, pattern, escape_char.as_deref(), d)?
+            }
+            E::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                let op = if *negated { "!~~*" } else { "~~*" };
+                self.pattern(op, "like_escape", expr, pattern, escape_char.as_deref(), d)?
+            }
+            E::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                let op = if *negated { "!~" } else { "~" };
+                let mut args = vec![c(pattern)?];
+                if let Some(esc) = escape_char {
+                    args.push(c(esc)?);
+                }
+                binary(op, c(expr)?, func("similar_to_escape", args))
+            }
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => Node::Quantified {
+                left: Box::new(c(left)?),
+                op: binary_op_text(compare_op),
+                quantifier: "any",
+                right: Box::new(c(right)?),
+            },
+            E::AllOp {
+                left,
+                compare_op,
+                right,
+            } => Node::Quantified {
+                left: Box::new(c(left)?),
+                op: binary_op_text(compare_op),
+                quantifier: "all",
+                right: Box::new(c(right)?),
+            },
+            E::UnaryOp { op, expr } => {
+                let inner = c(expr)?;
+                match (op, inner) {
+                    (ast::UnaryOperator::Not, x) => Node::Not(Box::new(x)),
+                    (ast::UnaryOperator::Minus, Node::Number(n)) => Node::Number(negate_number(&n)),
+                    (op, x) => Node::Unary {
+                        op: op.to_string(),
+                        expr: Box::new(x),
+                    },
+                }
+            }
+            E::Cast {
+                expr,
+                data_type,
+                format: None,
+                ..
+            } => cast(c(expr)?, canonical_type(data_type)),
+            E::TypedString(ts) => cast(self.value(&ts.value.value), canonical_type(&ts.data_type)),
+            E::Interval(iv)
+                if iv.leading_field.is_none()
+                    && iv.last_field.is_none()
+                    && iv.leading_precision.is_none()
+                    && iv.fractional_seconds_precision.is_none() =>
+            {
+                cast(c(&iv.value)?, "interval".into())
+            }
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => Node::AtTimeZone {
+                expr: Box::new(c(timestamp)?),
+                zone: Box::new(c(time_zone)?),
+            },
+            E::Extract { field, expr, .. } => Node::Extract {
+                field: field.to_string().to_ascii_lowercase(),
+                expr: Box::new(c(expr)?),
+            },
+            E::Ceil {
+                expr,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            } => func("ceil", vec![c(expr)?]),
+            E::Floor {
+                expr,
+                field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
+            } => func("floor", vec![c(expr)?]),
+            E::Position { expr, r#in } => func("position", vec![c(r#in)?, c(expr)?]),
+            E::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![c(expr)?];
+                match (substring_from, substring_for) {
+                    (Some(f), Some(n)) => {
+                        args.push(c(f)?);
+                        args.push(c(n)?);
+                    }
+                    (Some(f), None) => args.push(c(f)?),
+                    (None, Some(n)) => {
+                        args.push(Node::Number("1".into()));
+                        args.push(c(n)?);
+                    }
+                    (None, None) => {}
+                }
+                func("substring", args)
+            }
+            E::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters: None,
+            } => {
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![c(expr)?];
+                if let Some(w) = trim_what {
+                    args.push(c(w)?);
+                }
+                func(name, args)
+            }
+            E::Collate { expr, collation } => {
+                let coll = match fold_object_name(collation) {
+                    Some(mut parts) => {
+                        if parts.len() == 2 && parts[0] == "pg_catalog" {
+                            parts.remove(0);
+                        }
+                        render_name(&parts)
+                    }
+                    None => collation.to_string(),
+                };
+                Node::Collate {
+                    expr: Box::new(c(expr)?),
+                    collation: coll,
+                }
+            }
+            E::Function(f) => self.function(f, d)?,
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => Node::Case {
+                operand: match operand {
+                    Some(o) => Some(Box::new(c(o)?)),
+                    None => None,
+                },
+                whens: conditions
+                    .iter()
+                    .map(|w| Ok((c(&w.condition)?, c(&w.result)?)))
+                    .collect::<Result<Vec<_>, ExprError>>()?,
+                default: Box::new(match else_result {
+                    Some(x) => c(x)?,
+                    None => Node::Null,
+                }),
+            },
+            E::Array(arr) => Node::Array(arr.elem.iter().map(c).collect::<Result<_, _>>()?),
+            E::Tuple(items) => Node::Row(items.iter().map(c).collect::<Result<_, _>>()?),
+            E::CompoundFieldAccess { root, access_chain }
+                if access_chain
+                    .iter()
+                    .all(|a| matches!(a, ast::AccessExpr::Subscript(_))) =>
+            {
+                let mut subscripts = Vec::new();
+                for a in access_chain {
+                    if let ast::AccessExpr::Subscript(s) = a {
+                        subscripts.push(self.subscript(s, d)?);
+                    }
+                }
+                Node::Subscript {
+                    expr: Box::new(c(root)?),
+                    subscripts,
+                }
+            }
+            other => Node::Raw(other.to_string()),
+        })
+    }
+
+    fn subscript(&self, s: &ast::Subscript, depth: usize) -> Result<String, ExprError> {
+        let r = |x: &Option<ast::Expr>| -> Result<String, ExprError> {
+            let mut out = String::new();
+            if let Some(x) = x {
+                self.convert(x, depth)?.render(&mut out, false, depth);
+            }
+            Ok(out)
+        };
+        Ok(match s {
+            ast::Subscript::Index { index } => {
+                let mut out = String::new();
+                self.convert(index, depth)?.render(&mut out, false, depth);
+                out
+            }
+            ast::Subscript::Slice {
+                lower_bound,
+                upper_bound,
+                stride,
+            } => {
+                let mut out = format!("{}:{}", r(lower_bound)?, r(upper_bound)?);
+                if stride.is_some() {
+                    let _ = write!(out, ":{}", r(stride)?);
+                }
+                out
+            }
+        })
+    }
+
+    /// Flatten a left- or right-nested AND / OR chain without recursing along the chain.
+    fn chain(
+        &self,
+        e: &ast::Expr,
+        kind: ast::BinaryOperator,
+        depth: usize,
+        build: fn(Vec<Node>) -> Node,
+    ) -> Result<Node, ExprError> {
+        let mut operands = Vec::new();
+        let mut stack = vec![e];
+        while let Some(x) = stack.pop() {
+            let mut x = x;
+            while let ast::Expr::Nested(inner) = x {
+                x = inner;
+            }
+            match x {
+                ast::Expr::BinaryOp { left, op, right } if *op == kind => {
+                    stack.push(right);
+                    stack.push(left);
+                }
+                other => operands.push(self.convert(other, depth)?),
+            }
+            if stack.len() > MAX_TREE_DEPTH * 10 {
+                return Err(too_deep());
+            }
+        }
+        Ok(build(operands))
+    }
+
+    fn pattern(
+        &self,
+        op: &str,
+        escape_fn: &str,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        depth: usize,
+    ) -> Result<Node, ExprError> {
+        let left = self.convert(expr, depth)?;
+        let mut right = self.convert(pattern, depth)?;
+        if let Some(esc) = escape {
+            right = func(escape_fn, vec![right, self.convert(esc, depth)?]);
+        }
+        Ok(binary(op, left, right))
+    }
+
+    fn in_list(&self, left: Node, items: Vec<Node>, negated: bool) -> Node {
+        let (op, quantifier) = if negated { ("<>", "all") } else { ("=", "any") };
+        let (constants, with_vars): (Vec<Node>, Vec<Node>) =
+            items.iter().cloned().partition(|i| !i.has_columns());
+        let mut parts = Vec::new();
+        let rest = if constants.len() > 1 {
+            parts.push(Node::Quantified {
+                left: Box::new(left.clone()),
+                op: op.into(),
+                quantifier,
+                right: Box::new(Node::Array(constants)),
+            });
+            with_vars
+        } else {
+            items
+        };
+        for item in rest {
+            parts.push(binary(op, left.clone(), item));
+        }
+        if negated { and(parts) } else { or(parts) }
+    }
+
+    fn value(&self, v: &ast::Value) -> Node {
+        use ast::Value as V;
+        match v {
+            V::Number(n, _) => {
+                let text = n.to_string();
+                match canonical_number(&text) {
+                    Some(c) => Node::Number(c),
+                    None => Node::Raw(text),
+                }
+            }
+            V::SingleQuotedString(s)
+            | V::EscapedStringLiteral(s)
+            | V::UnicodeStringLiteral(s)
+            | V::NationalStringLiteral(s) => string_literal(s),
+            V::DollarQuotedString(d) => string_literal(&d.value),
+            V::Boolean(b) => Node::Bool(*b),
+            V::Null => Node::Null,
+            other => Node::Raw(other.to_string()),
+        }
+    }
+
+    fn function(&self, f: &ast::Function, depth: usize) -> Result<Node, ExprError> {
+        let raw = || Ok(Node::Raw(f.to_string()));
+        if f.filter.is_some()
+            || f.over.is_some()
+            || !f.within_group.is_empty()
+            || f.null_treatment.is_some()
+            || !matches!(f.parameters, ast::FunctionArguments::None)
+        {
+            return raw();
+        }
+        let Some(mut name) = fold_object_name(&f.name) else {
+            return raw();
+        };
+        if name.len() == 2 && name[0] == "pg_catalog" {
+            name.remove(0);
+        }
+        match &f.args {
+            ast::FunctionArguments::None => Ok(Node::Func {
+                name,
+                args: vec![],
+                parens: false,
+            }),
+            ast::FunctionArguments::List(list) => {
+                if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                    return raw();
+                }
+                let mut args = Vec::new();
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
+                            args.push(self.convert(x, depth)?)
+                        }
+                        _ => return raw(),
+                    }
+                }
+                Ok(Node::Func {
+                    name,
+                    args,
+                    parens: true,
+                })
+            }
+            ast::FunctionArguments::Subquery(_) => raw(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// FigureColname
+
+/// PostgreSQL's `FigureColnameInternal`: a name and its strength (2 = strong, 1 = type name).
+fn figure_colname(e: &ast::Expr, depth: usize) -> (Option<String>, u8) {
+    if depth > MAX_TREE_DEPTH {
+        return (None, 0);
+    }
+    use ast::Expr as E;
+    let strong = |s: &str| (Some(s.to_string()), 2);
+    match e {
+        E::Nested(inner) => figure_colname(inner, depth + 1),
+        E::Identifier(i) => (Some(fold_ident(i)), 2),
+        E::CompoundIdentifier(parts) => (parts.last().map(fold_ident), 2),
+        E::Function(f) => match fold_object_name(&f.name).and_then(|p| p.last().cloned()) {
+            Some(n) => (Some(n), 2),
+            None => (None, 0),
+        },
+        E::Cast {
+            expr, data_type, ..
+        } => {
+            let (name, strength) = figure_colname(expr, depth + 1);
+            if strength <= 1 {
+                (Some(internal_type_name(data_type)), 1)
+            } else {
+                (name, strength)
+            }
+        }
+        E::TypedString(ts) => (Some(internal_type_name(&ts.data_type)), 1),
+        E::Interval(_) => (Some("interval".into()), 1),
+        E::Collate { expr, .. } => figure_colname(expr, depth + 1),
+        E::CompoundFieldAccess { root, access_chain } => {
+            let field = access_chain.iter().rev().find_map(|a| match a {
+                ast::AccessExpr::Dot(E::Identifier(i)) => Some(fold_ident(i)),
+                _ => None,
+            });
+            match field {
+                Some(f) => (Some(f), 2),
+                None => figure_colname(root, depth + 1),
+            }
+        }
+        E::Case { .. } => strong("case"),
+        E::Array(_) => strong("array"),
+        E::Substring { .. } => strong("substring"),
+        E::Position { .. } => strong("position"),
+        E::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => strong("ltrim"),
+            Some(ast::TrimWhereField::Trailing) => strong("rtrim"),
+            _ => strong("btrim"),
+        },
+        E::Extract { .. } => strong("extract"),
+        E::Ceil { .. } => strong("ceil"),
+        E::Floor { .. } => strong("floor"),
+        E::Exists { .. } => strong("exists"),
+        E::Tuple(_) => strong("row"),
+        _ => (None, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        Expr::parse(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .canonical()
+            .to_string()
+    }
+
+    #[test]
+    fn debug_dump() {
+        for s in [
+            "CURRENT_TIMESTAMP",
+            "interval '1 day'",
+            "date '2020-01-01'",
+            "TRIM(BOTH FROM txt)",
+        ] {
+            let d = PostgreSqlDialect {};
+            let e = Parser::new(&d)
+                .try_with_sql(s)
+                .unwrap()
+                .parse_expr()
+                .unwrap();
+            println!("{s}: {e:?}");
+            println!("  -> {}", canon(s));
+        }
     }
 }
