@@ -62,6 +62,10 @@ const MAX_NESTING: usize = 200;
 const MAX_TREE_DEPTH: usize = 1000;
 /// Maximum number of tokens (bounds the tree size and parse time).
 const MAX_TOKENS: usize = 20_000;
+/// Inputs with at most this many tokens are analysed on the caller's thread.
+const INLINE_TOKENS: usize = 100;
+/// Stack for analysing larger inputs (reserved, only touched pages are committed).
+const DEEP_STACK: usize = 256 << 20;
 
 /// An expression: the SQL to emit, plus its normalised form used for comparison.
 #[derive(Clone, Debug, Eq)]
@@ -100,24 +104,28 @@ impl Expr {
                 offset: None,
             });
         }
-        let parsed = parse_sql(sql)?;
-        let node = Converter::default().convert(&parsed, 0)?;
-        let mut columns = BTreeSet::new();
-        node.collect_columns(&mut columns, 0);
-        let mut canonical = String::new();
-        node.render(&mut canonical, false, 0);
-        let index_column_name = figure_colname(&parsed, 0)
-            .0
-            .unwrap_or_else(|| "expr".into());
-        // The sqlparser tree can be deep (long operator chains); drop it iteratively-ish by
-        // letting it go here, after the depth checks bounded it.
-        drop(parsed);
-        Ok(Expr {
-            sql: trimmed.to_string(),
-            canonical,
-            columns,
-            index_column_name,
-        })
+        let tokens = tokenize(sql)?;
+        let significant = tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .count();
+        if significant <= INLINE_TOKENS {
+            return analyse(sql, trimmed, tokens);
+        }
+        // Large inputs can nest deeply; the recursive parser and normaliser then get a thread
+        // with a generous stack instead of whatever the caller's thread has left.
+        let owned = sql.to_string();
+        let handle = std::thread::Builder::new()
+            .name("schemactl-expr".into())
+            .stack_size(DEEP_STACK)
+            .spawn(move || analyse(&owned, owned.trim(), tokens));
+        match handle.map(|h| h.join()) {
+            Ok(Ok(result)) => result,
+            _ => Err(ExprError {
+                message: "could not analyse the expression".into(),
+                offset: None,
+            }),
+        }
     }
 
     /// The SQL to write into DDL.
@@ -242,7 +250,26 @@ fn rewrite_trim_from(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     tokens
 }
 
-fn parse_sql(sql: &str) -> Result<ast::Expr, ExprError> {
+/// Parse, normalise and describe `sql` (already tokenized).
+fn analyse(sql: &str, trimmed: &str, tokens: Vec<TokenWithSpan>) -> Result<Expr, ExprError> {
+    let parsed = parse_tokens(sql, tokens)?;
+    let node = Converter.convert(&parsed, 0)?;
+    let mut columns = BTreeSet::new();
+    node.collect_columns(&mut columns, 0);
+    let mut canonical = String::new();
+    node.render(&mut canonical, false, 0);
+    let index_column_name = figure_colname(&parsed, 0)
+        .0
+        .unwrap_or_else(|| "expr".into());
+    Ok(Expr {
+        sql: trimmed.to_string(),
+        canonical,
+        columns,
+        index_column_name,
+    })
+}
+
+fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>, ExprError> {
     let dialect = PostgreSqlDialect {};
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
@@ -278,6 +305,11 @@ fn parse_sql(sql: &str) -> Result<ast::Expr, ExprError> {
             _ => {}
         }
     }
+    Ok(tokens)
+}
+
+fn parse_tokens(sql: &str, tokens: Vec<TokenWithSpan>) -> Result<ast::Expr, ExprError> {
+    let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(MAX_NESTING * 4 + 50)
         .with_tokens_with_locations(tokens);
@@ -346,9 +378,11 @@ enum Node {
         whens: Vec<(Node, Node)>,
         default: Box<Node>,
     },
+    /// `expr[...]...`: rendered subscripts, plus the nodes inside them (for columns).
     Subscript {
         expr: Box<Node>,
         subscripts: Vec<String>,
+        inner: Vec<Node>,
     },
     Collate {
         expr: Box<Node>,
@@ -416,10 +450,14 @@ impl Node {
             | Node::Unary { expr: e, .. }
             | Node::Postfix { expr: e, .. }
             | Node::Cast { expr: e, .. }
-            | Node::Subscript { expr: e, .. }
             | Node::Collate { expr: e, .. }
             | Node::Extract { expr: e, .. } => vec![e],
             Node::AtTimeZone { expr, zone } => vec![expr, zone],
+            Node::Subscript { expr, inner, .. } => {
+                let mut v: Vec<&Node> = vec![expr];
+                v.extend(inner.iter());
+                v
+            }
             Node::Case {
                 operand,
                 whens,
@@ -551,7 +589,9 @@ impl Node {
                 default.render_operand(out, d);
                 out.push_str(" end");
             }
-            Node::Subscript { expr, subscripts } => {
+            Node::Subscript {
+                expr, subscripts, ..
+            } => {
                 expr.render_operand(out, d);
                 for s in subscripts {
                     let _ = write!(out, "[{s}]");
@@ -752,11 +792,8 @@ fn canonical_type(data_type: &ast::DataType) -> String {
         } else {
             format!("({})", modifiers.join(","))
         };
-        if parts.len() == 1 {
-            let rendered = canonical_type_text(&format!("{}{mods}", parts[0]));
-            if !rendered.starts_with('"') {
-                return rendered;
-            }
+        if parts.len() == 1 && !render_ident(&parts[0]).starts_with('"') {
+            return canonical_type_text(&format!("{}{mods}", parts[0]));
         }
         return format!("{}{mods}", render_name(&parts));
     }
@@ -983,6 +1020,12 @@ fn binary_op_text(op: &ast::BinaryOperator) -> String {
 /// Cast `node` to `ty`, dropping the casts PostgreSQL adds on its own (see module docs).
 fn cast(node: Node, ty: String) -> Node {
     match node {
+        Node::Str(s) if ty == "boolean" => match s.trim().to_ascii_lowercase().as_str() {
+            "t" | "true" | "y" | "yes" | "on" | "1" => Node::Bool(true),
+            "f" | "false" | "n" | "no" | "off" | "0" => Node::Bool(false),
+            _ => Node::Str(s),
+        },
+        Node::Number(n) if ty == "boolean" && (n == "0" || n == "1") => Node::Bool(n == "1"),
         Node::Str(s) => match canonical_number(&s) {
             // A quoted number cast to anything is the number (`'7'::bigint`).
             Some(n) if looks_numeric_type(&ty) || n == s => Node::Number(n),
@@ -1013,17 +1056,43 @@ fn string_literal(s: &str) -> Node {
 }
 
 impl Converter {
+    /// Convert one node. The work is split over several functions, one per group of
+    /// expression kinds, so that a recursion step only holds one small stack frame (unoptimised
+    /// builds give a single big `match` a frame of tens of kilobytes).
     fn convert(&self, e: &ast::Expr, depth: usize) -> Result<Node, ExprError> {
+        let mut e = e;
+        while let ast::Expr::Nested(inner) = e {
+            e = inner;
+        }
         if depth > MAX_TREE_DEPTH {
             return Err(too_deep());
         }
         let d = depth + 1;
+        if let Some(n) = self.convert_g1(e, d)? {
+            return Ok(n);
+        }
+        if let Some(n) = self.convert_g2(e, d)? {
+            return Ok(n);
+        }
+        if let Some(n) = self.convert_g3(e, d)? {
+            return Ok(n);
+        }
+        if let Some(n) = self.convert_g4(e, d)? {
+            return Ok(n);
+        }
+        if let Some(n) = self.convert_g5(e, d)? {
+            return Ok(n);
+        }
+        self.convert_g6(e, d)
+    }
+
+    #[inline(never)]
+    fn convert_g1(&self, e: &ast::Expr, d: usize) -> Result<Option<Node>, ExprError> {
         let c = |x: &ast::Expr| self.convert(x, d);
         use ast::Expr as E;
-        Ok(match e {
+        Ok(Some(match e {
             E::Identifier(i) => Node::Column(vec![fold_ident(i)]),
             E::CompoundIdentifier(parts) => Node::Column(parts.iter().map(fold_ident).collect()),
-            E::Nested(inner) => c(inner)?,
             E::Value(v) => self.value(&v.value),
             E::IsNull(x) => Node::Postfix {
                 expr: Box::new(c(x)?),
@@ -1061,6 +1130,15 @@ impl Converter {
             E::IsNotDistinctFrom(a, b) => {
                 Node::Not(Box::new(binary("is distinct from", c(a)?, c(b)?)))
             }
+            _ => return Ok(None),
+        }))
+    }
+
+    #[inline(never)]
+    fn convert_g2(&self, e: &ast::Expr, d: usize) -> Result<Option<Node>, ExprError> {
+        let c = |x: &ast::Expr| self.convert(x, d);
+        use ast::Expr as E;
+        Ok(Some(match e {
             E::InList {
                 expr,
                 list,
@@ -1089,6 +1167,15 @@ impl Converter {
                 ast::BinaryOperator::Or => self.chain(e, ast::BinaryOperator::Or, d, or)?,
                 _ => binary(&binary_op_text(op), c(left)?, c(right)?),
             },
+            _ => return Ok(None),
+        }))
+    }
+
+    #[inline(never)]
+    fn convert_g3(&self, e: &ast::Expr, d: usize) -> Result<Option<Node>, ExprError> {
+        let c = |x: &ast::Expr| self.convert(x, d);
+        use ast::Expr as E;
+        Ok(Some(match e {
             E::Like {
                 negated,
                 any: false,
@@ -1154,6 +1241,15 @@ impl Converter {
                     },
                 }
             }
+            _ => return Ok(None),
+        }))
+    }
+
+    #[inline(never)]
+    fn convert_g4(&self, e: &ast::Expr, d: usize) -> Result<Option<Node>, ExprError> {
+        let c = |x: &ast::Expr| self.convert(x, d);
+        use ast::Expr as E;
+        Ok(Some(match e {
             E::Cast {
                 expr,
                 data_type,
@@ -1188,6 +1284,15 @@ impl Converter {
                 expr,
                 field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime),
             } => func("floor", vec![c(expr)?]),
+            _ => return Ok(None),
+        }))
+    }
+
+    #[inline(never)]
+    fn convert_g5(&self, e: &ast::Expr, d: usize) -> Result<Option<Node>, ExprError> {
+        let c = |x: &ast::Expr| self.convert(x, d);
+        use ast::Expr as E;
+        Ok(Some(match e {
             E::Position { expr, r#in } => func("position", vec![c(r#in)?, c(expr)?]),
             E::Substring {
                 expr,
@@ -1242,6 +1347,15 @@ impl Converter {
                     collation: coll,
                 }
             }
+            _ => return Ok(None),
+        }))
+    }
+
+    #[inline(never)]
+    fn convert_g6(&self, e: &ast::Expr, d: usize) -> Result<Node, ExprError> {
+        let c = |x: &ast::Expr| self.convert(x, d);
+        use ast::Expr as E;
+        Ok(match e {
             E::Function(f) => self.function(f, d)?,
             E::Case {
                 operand,
@@ -1270,34 +1384,39 @@ impl Converter {
                     .all(|a| matches!(a, ast::AccessExpr::Subscript(_))) =>
             {
                 let mut subscripts = Vec::new();
+                let mut inner = Vec::new();
                 for a in access_chain {
                     if let ast::AccessExpr::Subscript(s) = a {
-                        subscripts.push(self.subscript(s, d)?);
+                        subscripts.push(self.subscript(s, d, &mut inner)?);
                     }
                 }
                 Node::Subscript {
                     expr: Box::new(c(root)?),
                     subscripts,
+                    inner,
                 }
             }
             other => Node::Raw(other.to_string()),
         })
     }
 
-    fn subscript(&self, s: &ast::Subscript, depth: usize) -> Result<String, ExprError> {
-        let r = |x: &Option<ast::Expr>| -> Result<String, ExprError> {
+    fn subscript(
+        &self,
+        s: &ast::Subscript,
+        depth: usize,
+        inner: &mut Vec<Node>,
+    ) -> Result<String, ExprError> {
+        let mut r = |x: &Option<ast::Expr>| -> Result<String, ExprError> {
             let mut out = String::new();
             if let Some(x) = x {
-                self.convert(x, depth)?.render(&mut out, false, depth);
+                let node = self.convert(x, depth)?;
+                node.render(&mut out, false, depth);
+                inner.push(node);
             }
             Ok(out)
         };
         Ok(match s {
-            ast::Subscript::Index { index } => {
-                let mut out = String::new();
-                self.convert(index, depth)?.render(&mut out, false, depth);
-                out
-            }
+            ast::Subscript::Index { index } => r(&Some(index.clone()))?,
             ast::Subscript::Slice {
                 lower_bound,
                 upper_bound,
@@ -1517,22 +1636,524 @@ mod tests {
             .to_string()
     }
 
+    fn assert_same(user: &str, pg: &str) {
+        let a = Expr::parse(user).unwrap_or_else(|e| panic!("{user}: {e}"));
+        let b = Expr::parse(pg).unwrap_or_else(|e| panic!("{pg}: {e}"));
+        assert_eq!(
+            a.canonical(),
+            b.canonical(),
+            "user `{user}` vs PostgreSQL `{pg}`"
+        );
+        assert_eq!(a, b);
+    }
+
+    fn assert_differ(a: &str, b: &str) {
+        assert_ne!(canon(a), canon(b), "`{a}` vs `{b}` must differ");
+    }
+
+    /// (what the user writes, what PostgreSQL 15 prints back). The right-hand sides were
+    /// observed on PostgreSQL 15 via `pg_get_expr(adbin, adrelid)`, `pg_get_constraintdef`,
+    /// `pg_get_expr(indpred, indrelid)` and `pg_get_indexdef(indexrelid, k, true)`.
+    const PG15_PAIRS: &[(&str, &str)] = &[
+        // column defaults (pg_get_expr(adbin))
+        ("7", "7"),
+        ("'7'", "'7'::bigint"),
+        ("7", "'7'::bigint"),
+        ("(7)::bigint", "'7'::bigint"),
+        ("-1", "'-1'::integer"),
+        ("(-1)", "'-1'::integer"),
+        ("-(5)", "'-5'::integer"),
+        ("+3", "(+ 3)"),
+        ("0", "0"),
+        ("'ACTIVE'", "'ACTIVE'::registrationstatus"),
+        ("''", "''::character varying"),
+        ("''::text", "''::text"),
+        ("'{}'::jsonb", "'{}'::jsonb"),
+        ("'{}'", "'{}'::jsonb"),
+        ("'{}'", "'{}'::text[]"),
+        ("ARRAY[]::text[]", "ARRAY[]::text[]"),
+        ("array[1,2]", "ARRAY[1, 2]"),
+        ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+        ("current_timestamp", "CURRENT_TIMESTAMP"),
+        ("current_timestamp(0)", "CURRENT_TIMESTAMP(0)"),
+        ("localtimestamp", "LOCALTIMESTAMP"),
+        ("current_user", "CURRENT_USER"),
+        ("now()", "now()"),
+        ("NOW()", "now()"),
+        ("pg_catalog.now()", "now()"),
+        ("CURRENT_DATE", "CURRENT_DATE"),
+        ("current_date + 1", "(CURRENT_DATE + 1)"),
+        ("gen_random_uuid()", "gen_random_uuid()"),
+        ("true", "true"),
+        ("FALSE", "false"),
+        ("TRUE", "true"),
+        ("'t'::boolean", "true"),
+        ("1.5e3", "'1500'::numeric"),
+        ("1e3", "'1000'::numeric"),
+        ("1.50", "1.50"),
+        (".5", "0.5"),
+        ("007", "7"),
+        ("0.00", "0.00"),
+        ("2.5", "2.5"),
+        ("interval '1 day'", "'1 day'::interval"),
+        ("E'a\\nb'", "'a\nb'::text"),
+        ("'it''s'", "'it''s'::text"),
+        ("E'it\\'s'", "'it''s'::text"),
+        ("'ab'", "'ab'::bpchar"),
+        ("'x'::varchar(10)", "'x'::character varying(10)"),
+        ("nextval('s')", "nextval('s'::regclass)"),
+        (
+            "now() at time zone 'utc'",
+            "(now() AT TIME ZONE 'utc'::text)",
+        ),
+        ("now()::date", "(now())::date"),
+        ("CAST(now() AS date)", "(now())::date"),
+        ("upper('x')", "upper('x'::text)"),
+        ("2147483648 - 1", "('2147483648'::bigint - 1)"),
+        // generated columns
+        ("(a + bb) * c", "((a + bb) * c)"),
+        ("a + bb * c", "(a + (bb * c))"),
+        // CHECK bodies (pg_get_constraintdef, outer `CHECK (...)` removed)
+        ("apn > 0", "((apn > (0)::numeric))"),
+        ("apn >= 0.5", "((apn >= 0.5))"),
+        (
+            "status = 'ACTIVE' or status in ('INACTIVE','Pending')",
+            "(((status = 'ACTIVE'::registrationstatus) OR (status = ANY (ARRAY['INACTIVE'::registrationstatus, 'Pending'::registrationstatus]))))",
+        ),
+        (
+            "length(name) > 2 and name like 'a%' and name ilike 'B%'",
+            "(((length((name)::text) > 2) AND ((name)::text ~~ 'a%'::text) AND ((name)::text ~~* 'B%'::text)))",
+        ),
+        (
+            "txt in ('A','B')",
+            "((txt = ANY (ARRAY['A'::text, 'B'::text])))",
+        ),
+        (
+            "txt not in ('C','D')",
+            "((txt <> ALL (ARRAY['C'::text, 'D'::text])))",
+        ),
+        ("txt in ('A')", "((txt = 'A'::text))"),
+        ("txt not in ('A')", "((txt <> 'A'::text))"),
+        ("a between 1 and 10", "(((a >= 1) AND (a <= 10)))"),
+        ("a not between 1 and 10", "(((a < 1) OR (a > 10)))"),
+        (
+            "(a + bb) * c > 0 and (a > 0 or bb > 0)",
+            "(((((a + bb) * c) > 0) AND ((a > 0) OR (bb > 0))))",
+        ),
+        (
+            "coalesce(a, 0) <> 5 and bb != 3",
+            "(((COALESCE(a, 0) <> 5) AND (bb <> 3)))",
+        ),
+        ("name::text = txt", "(((name)::text = txt))"),
+        ("lower(name) = 'x'", "((lower((name)::text) = 'x'::text))"),
+        (
+            "a is not null and b is true and txt is distinct from 'z'",
+            "(((a IS NOT NULL) AND (b IS TRUE) AND (txt IS DISTINCT FROM 'z'::text)))",
+        ),
+        (
+            "txt ~ '^[a-z]+$' and txt not like 'q%'",
+            "(((txt ~ '^[a-z]+$'::text) AND (txt !~~ 'q%'::text)))",
+        ),
+        ("E'a\\'b' <> txt", "(('a''b'::text <> txt))"),
+        (
+            "-a < 5 and - 5 < a and a > -5",
+            "((((- a) < 5) AND ('-5'::integer < a) AND (a > '-5'::integer)))",
+        ),
+        ("char_length(txt) <= 10", "((char_length(txt) <= 10))"),
+        (
+            "txt similar to 'abc%'",
+            "((txt ~ similar_to_escape('abc%'::text)))",
+        ),
+        ("not (a > 1)", "((NOT (a > 1)))"),
+        ("not a > 1", "((NOT (a > 1)))"),
+        (
+            "a % 2 = 0 and a ^ 2 > 1",
+            "((((a % 2) = 0) AND (((a)::double precision ^ (2)::double precision) > (1)::double precision)))",
+        ),
+        (
+            "j ? 'k' and j @> '{}'",
+            "(((j ? 'k'::text) AND (j @> '{}'::jsonb)))",
+        ),
+        (
+            "case when a > 0 then bb else c end > 0",
+            "((\nCASE\n    WHEN (a > 0) THEN bb\n    ELSE c\nEND > 0))",
+        ),
+        (
+            "substring(txt from 1 for 2) = 'ab'",
+            "((SUBSTRING(txt FROM 1 FOR 2) = 'ab'::text))",
+        ),
+        (
+            "substring(txt, 1, 2) = 'ab'",
+            "((\"substring\"(txt, 1, 2) = 'ab'::text))",
+        ),
+        (
+            "substring(txt, 1, 2) = 'ab'",
+            "((SUBSTRING(txt FROM 1 FOR 2) = 'ab'::text))",
+        ),
+        (
+            "extract(year from ts) > 2000",
+            "((EXTRACT(year FROM ts) > (2000)::numeric))",
+        ),
+        (
+            "ts > now() - interval '1 day'",
+            "((ts > (now() - '1 day'::interval)))",
+        ),
+        (
+            "txt = any(array['x','y'])",
+            "((txt = ANY (ARRAY['x'::text, 'y'::text])))",
+        ),
+        (
+            "\"id\" > 0 and \"a\" is not null",
+            "(((id > 0) AND (a IS NOT NULL)))",
+        ),
+        (
+            "cast(a as bigint) > 0 and a::int8 > 0",
+            "((((a)::bigint > 0) AND ((a)::bigint > 0)))",
+        ),
+        ("txt || 'x' <> 'y'", "(((txt || 'x'::text) <> 'y'::text))"),
+        ("\"Weird\" is null", "((\"Weird\" IS NULL))"),
+        ("true and a > 0", "((true AND (a > 0)))"),
+        ("exists_fn(a)", "(exists_fn(a))"),
+        ("public.myfn(a) > 0", "((public.myfn(a) > 0))"),
+        ("a = 1 is not false", "(((a = 1) IS NOT FALSE))"),
+        (
+            "arr @> array['x'] and array_length(arr, 1) > 0 and arr[1] <> 'z'",
+            "(((arr @> ARRAY['x'::text]) AND (array_length(arr, 1) > 0) AND (arr[1] <> 'z'::text)))",
+        ),
+        (
+            "a > 0 and (bb > 0 and c > 0)",
+            "(((a > 0) AND ((bb > 0) AND (c > 0))))",
+        ),
+        (
+            "(a > 0 or bb > 0) or c > 0",
+            "(((a > 0) OR (bb > 0) OR (c > 0)))",
+        ),
+        (
+            "nullif(a, 0) > 0 and greatest(a, bb) < least(c, 10)",
+            "(((NULLIF(a, 0) > 0) AND (GREATEST(a, bb) < LEAST(c, 10))))",
+        ),
+        (
+            "name::varchar(10) <> 'x' and txt::char(3) <> 'abc'",
+            "(((((name)::character varying(10))::text <> 'x'::text) AND ((txt)::character(3) <> 'abc'::bpchar)))",
+        ),
+        (
+            "n::numeric(10,2) > 0",
+            "(((n)::numeric(10,2) > (0)::numeric))",
+        ),
+        (
+            "d < current_date + 1 and ts > now() and d > now()",
+            "(((d < (CURRENT_DATE + 1)) AND (ts > now()) AND (d > now())))",
+        ),
+        (
+            "date_trunc('day', ts) = ts",
+            "((date_trunc('day'::text, ts) = ts))",
+        ),
+        (
+            "-(a + bb) < 0 and a * -1 < 0 and a - -1 > 0 and +a > 0",
+            "((((- (a + bb)) < 0) AND ((a * '-1'::integer) < 0) AND ((a - '-1'::integer) > 0) AND ((+ a) > 0)))",
+        ),
+        (
+            "id in (1, 2) and id > 1 and a in (bb, c)",
+            "(((id = ANY (ARRAY[(1)::bigint, (2)::bigint])) AND (id > 1) AND ((a = bb) OR (a = c))))",
+        ),
+        ("a / bb > 0.5", "((((a / bb))::numeric > 0.5))"),
+        (
+            "a::numeric / bb > 0.5",
+            "((((a)::numeric / (bb)::numeric) > 0.5))",
+        ),
+        (
+            "a is distinct from bb and a is not distinct from c",
+            "(((a IS DISTINCT FROM bb) AND (NOT (a IS DISTINCT FROM c))))",
+        ),
+        (
+            "j->>'k' = 'v' and j#>>'{a,b}' is not null and j->'a' is not null",
+            "((((j ->> 'k'::text) = 'v'::text) AND ((j #>> '{a,b}'::text[]) IS NOT NULL) AND ((j -> 'a'::text) IS NOT NULL)))",
+        ),
+        (
+            "(txt = 'a') is not true or txt is null",
+            "(((txt = 'a'::text) IS NOT TRUE) OR (txt IS NULL))",
+        ),
+        (
+            "position('a' in txt) > 0 and trim(txt) <> '' and trim(both 'x' from txt) <> ''",
+            "(((POSITION(('a'::text) IN (txt)) > 0) AND (TRIM(BOTH FROM txt) <> ''::text) AND (TRIM(BOTH 'x'::text FROM txt) <> ''::text)))",
+        ),
+        (
+            "txt collate \"C\" > 'a'",
+            "(((txt COLLATE \"C\") > 'a'::text))",
+        ),
+        (
+            "txt ~* 'x' and txt !~ 'y' and txt !~* 'z' and txt not ilike 'w'",
+            "(((txt ~* 'x'::text) AND (txt !~ 'y'::text) AND (txt !~* 'z'::text) AND (txt !~~* 'w'::text)))",
+        ),
+        (
+            "txt like 'a!%' escape '!'",
+            "((txt ~~ like_escape('a!%'::text, '!'::text)))",
+        ),
+        (
+            "tz > now() - interval '1 day'",
+            "((tz > (now() - '1 day'::interval)))",
+        ),
+        // index keys (pg_get_indexdef(indexrelid, k, true)) and predicates (indpred)
+        ("lower(name)", "lower(name::text)"),
+        ("lower(txt)", "lower(txt)"),
+        (
+            "status = 'ACTIVE'",
+            "(status = 'ACTIVE'::registrationstatus)",
+        ),
+        ("a + bb", "(a + bb)"),
+        (
+            "a > 0 and txt in ('x','y')",
+            "((a > 0) AND (txt = ANY (ARRAY['x'::text, 'y'::text])))",
+        ),
+        ("coalesce(a, 0)", "COALESCE(a, 0)"),
+        ("upper(txt)", "upper(txt)"),
+        ("txt::varchar", "(txt::character varying)"),
+        (
+            "case when a>0 then 1 else 0 end",
+            "(\nCASE\n    WHEN a > 0 THEN 1\n    ELSE 0\nEND)",
+        ),
+        ("j->>'k'", "(j ->> 'k'::text)"),
+        ("j ? 'k'", "(j ? 'k'::text)"),
+    ];
+
     #[test]
-    fn debug_dump() {
-        for s in [
-            "CURRENT_TIMESTAMP",
-            "interval '1 day'",
-            "date '2020-01-01'",
-            "TRIM(BOTH FROM txt)",
-        ] {
-            let d = PostgreSqlDialect {};
-            let e = Parser::new(&d)
-                .try_with_sql(s)
-                .unwrap()
-                .parse_expr()
-                .unwrap();
-            println!("{s}: {e:?}");
-            println!("  -> {}", canon(s));
+    fn user_text_matches_postgres_15_output() {
+        for (user, pg) in PG15_PAIRS {
+            assert_same(user, pg);
         }
+    }
+
+    #[test]
+    fn different_expressions_differ() {
+        let pairs = [
+            ("a > 0", "a >= 0"),
+            ("(a+b)*c", "a+(b*c)"),
+            ("a - (b - c)", "(a - b) - c"),
+            ("\"Status\" = 1", "status = 1"),
+            ("'A'", "'B'"),
+            ("'a'", "'A'"),
+            ("now()", "CURRENT_TIMESTAMP"),
+            ("CURRENT_DATE", "now()"),
+            ("7", "8"),
+            ("-1", "1"),
+            ("1.5", "1.50"),
+            ("'007'", "7"),
+            ("'7'::text", "'07'::text"),
+            ("a like 'x'", "a ilike 'x'"),
+            ("a like 'x'", "a not like 'x'"),
+            ("a in (1, 2)", "a not in (1, 2)"),
+            ("a in (1, 2)", "a in (1, 3)"),
+            ("a between 1 and 2", "a between 1 and 3"),
+            ("a and b or c", "a and (b or c)"),
+            ("not a and b", "not (a and b)"),
+            ("a is null", "a is not null"),
+            ("x::date", "x::timestamp"),
+            ("x::varchar(10)", "x::varchar(20)"),
+            ("lower(a)", "upper(a)"),
+            ("f(a, b)", "f(b, a)"),
+            ("s.f(a)", "f(a)"),
+            ("t.a = 1", "u.a = 1"),
+            ("a = b", "a <> b"),
+            ("'x'", "x"),
+            ("null", "'null'"),
+            ("true", "'true'"),
+            ("a is distinct from b", "a is not distinct from b"),
+            ("case when a then 1 end", "case when a then 2 end"),
+            ("arr[1]", "arr[2]"),
+            ("x collate \"C\"", "x collate \"POSIX\""),
+        ];
+        for (a, b) in pairs {
+            assert_differ(a, b);
+        }
+    }
+
+    #[test]
+    fn canonical_rendering() {
+        assert_eq!(canon("((a > 0))"), "a > 0");
+        assert_eq!(canon("(A + \"B\") * c"), "(a + \"B\") * c");
+        assert_eq!(canon("x IN (1, 2)"), "x = any (array[1, 2])");
+        assert_eq!(canon("x NOT IN ('a', 'b')"), "x <> all (array['a', 'b'])");
+        assert_eq!(canon("a != b"), "a <> b");
+        assert_eq!(canon("CAST(x AS INT4)"), "x::integer");
+        assert_eq!(canon("x::timestamptz"), "x::timestamp with time zone");
+        assert_eq!(
+            canon("x::timestamp(3)"),
+            "x::timestamp(3) without time zone"
+        );
+        assert_eq!(canon("x::bool"), "x::boolean");
+        assert_eq!(canon("f(x)::float8"), "f(x)::double precision");
+        assert_eq!(canon("x::float8"), "x");
+        assert_eq!(canon("x::float4"), "x::real");
+        assert_eq!(canon("x::varchar[]"), "x::character varying[]");
+        assert_eq!(canon("x::\"MyType\""), "x::\"MyType\"");
+        assert_eq!(canon("x::public.mytype"), "x::public.mytype");
+        assert_eq!(
+            canon("case when a then 1 end"),
+            "case when a then 1 else null end"
+        );
+        assert_eq!(canon("  a  "), "a");
+        assert_eq!(canon("'\u{e9}t\u{e9}'"), "'\u{e9}t\u{e9}'");
+    }
+
+    #[test]
+    fn sql_is_kept_verbatim_but_trimmed() {
+        let e = Expr::parse("  (A > 0)  ").unwrap();
+        assert_eq!(e.sql(), "(A > 0)");
+        assert_eq!(e.canonical(), "a > 0");
+    }
+
+    #[test]
+    fn referenced_columns() {
+        let cols = |s: &str| {
+            Expr::parse(s)
+                .unwrap()
+                .referenced_columns()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cols("lower(Name) = 'abc def' and t.\"Id\" > 0"),
+            ["Id", "name"]
+        );
+        assert_eq!(
+            cols("x::mytype is not null and coalesce(y, x) > 0"),
+            ["x", "y"]
+        );
+        assert_eq!(cols("now()"), Vec::<String>::new());
+        assert_eq!(cols("CURRENT_TIMESTAMP"), Vec::<String>::new());
+        assert_eq!(cols("a between b and c"), ["a", "b", "c"]);
+        assert_eq!(cols("case when a > 0 then b else c end"), ["a", "b", "c"]);
+        assert_eq!(cols("arr[i] = 1"), ["arr", "i"]);
+    }
+
+    #[test]
+    fn index_column_names() {
+        // Observed on PostgreSQL 15 (pg_attribute.attname of the index columns).
+        let name = |s: &str| Expr::parse(s).unwrap().index_column_name();
+        assert_eq!(name("lower(name)"), "lower");
+        assert_eq!(name("LOWER(name)"), "lower");
+        assert_eq!(name("public.f(x)"), "f");
+        assert_eq!(name("(a + bb)"), "expr");
+        assert_eq!(name("name::text"), "name");
+        assert_eq!(name("coalesce(a, 0)"), "coalesce");
+        assert_eq!(name("upper(txt)"), "upper");
+        assert_eq!(name("txt::varchar"), "txt");
+        assert_eq!(name("case when a>0 then 1 else 0 end"), "case");
+        assert_eq!(name("j->>'k'"), "expr");
+        assert_eq!(name("'x'::integer"), "int4");
+        assert_eq!(name("lower(a)::text"), "lower");
+        assert_eq!(name("\"Col\""), "Col");
+    }
+
+    #[test]
+    fn errors() {
+        let err = |s: &str| Expr::parse(s).unwrap_err();
+        assert_eq!(err("").offset, None);
+        assert_eq!(err("   ").message, "empty expression");
+        let e = err("a > 0 foo");
+        assert_eq!(e.offset, Some(6), "{e:?}");
+        let e = err("1; drop table x");
+        assert_eq!(e.offset, Some(1), "{e:?}");
+        let e = err("a > ");
+        assert!(e.message.contains("Expected"), "{e:?}");
+        let e = err("a >\n  )");
+        assert_eq!(e.offset, Some(6), "{e:?}");
+        let e = err("'\u{e9}' = ) ");
+        assert_eq!(e.offset, Some(7), "{e:?}");
+        assert!(Expr::parse("'unterminated").is_err());
+        assert!(Expr::parse("a > 0)").is_err());
+        assert!(Expr::parse("(a > 0").is_err());
+    }
+
+    #[test]
+    fn never_panics() {
+        let deep_ok = format!("{}1{}", "(".repeat(200), ")".repeat(200));
+        assert_eq!(canon(&deep_ok), "1");
+        let too_deep = format!("{}1{}", "(".repeat(201), ")".repeat(201));
+        assert!(Expr::parse(&too_deep).is_err());
+        let very_deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(Expr::parse(&very_deep).is_err());
+        let unbalanced = "(".repeat(100_000);
+        assert!(Expr::parse(&unbalanced).is_err());
+        let long_chain = vec!["a"; 5000].join(" + ");
+        let _ = Expr::parse(&long_chain);
+        let long_and = vec!["a > 0"; 3000].join(" and ");
+        let _ = Expr::parse(&long_and);
+        let minus = format!("{}a", "- ".repeat(5000));
+        let _ = Expr::parse(&minus);
+        let nots = format!("{}a", "not ".repeat(5000));
+        let _ = Expr::parse(&nots);
+        for s in [
+            "\u{0}",
+            "'",
+            "\"",
+            "$$",
+            "e'\\",
+            "1e999999999999",
+            "1e",
+            "::",
+            "a::",
+            "()",
+            "[]",
+            "ARRAY[",
+            "x in ()",
+            "🦀",
+            "\"🦀\" > 'ü'",
+            "1.2.3",
+            "0x1F",
+            "$1",
+            "?",
+            "*",
+            "a.*",
+            "count(*)",
+            "f(distinct a)",
+            "(select 1)",
+            "exists (select 1)",
+            "a = any(select 1)",
+            "x::",
+            "interval '1' day",
+            "b'101'",
+            "x'ff'",
+            "u&'d\\0061t'",
+            "row(1, 2)",
+            "(1, 2)",
+            "a[1:2]",
+            "(a).b",
+            "array[[1,2],[3,4]]",
+            "-0",
+            "- -1",
+            "1e-3",
+            "-.5e2",
+            "9e1000",
+        ] {
+            let _ = Expr::parse(s);
+        }
+    }
+
+    #[test]
+    fn number_canonicalisation() {
+        let n = |s: &str| canonical_number(s).unwrap();
+        assert_eq!(n("1.5e3"), "1500");
+        assert_eq!(n("1.50e1"), "15.0");
+        assert_eq!(n("1.5e-3"), "0.0015");
+        assert_eq!(n("007"), "7");
+        assert_eq!(n(".5"), "0.5");
+        assert_eq!(n("-0"), "0");
+        assert_eq!(n("-12.30"), "-12.30");
+        assert_eq!(canonical_number("1.2.3"), None);
+        assert_eq!(canonical_number("abc"), None);
+        assert_eq!(canonical_number(""), None);
+        assert_eq!(canonical_number("-"), None);
+    }
+
+    #[test]
+    fn serde_round_trip_uses_sql() {
+        let e = Expr::parse(" lower(Name) ").unwrap();
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, "\"lower(Name)\"");
+        let back: Expr = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(back.sql(), "lower(Name)");
+        assert!(serde_json::from_str::<Expr>("\"a >\"").is_err());
     }
 }
