@@ -14,7 +14,7 @@
 //!   this process (the write end is close-on-exec, so no other program inherits it). When this
 //!   process exits in any way — normally, by a signal, with the `Cluster` leaked in a `static` —
 //!   the pipe reaches EOF and the watchdog stops the server (`SIGQUIT` = immediate shutdown,
-//!   `SIGKILL` after 10 s) and removes the temp dir. It runs in its own process group, so a
+//!   `SIGKILL` after 5 s) and removes the temp dir. It runs in its own process group, so a
 //!   Ctrl-C in the terminal does not kill it before it has done its job.
 //!
 //! Running as root: `initdb` and `postgres` refuse to run as root, so when the effective uid is
@@ -319,8 +319,11 @@ if [ -f "$pidfile" ]; then
   pid=$(head -n 1 "$pidfile")
   if [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null; then
     i=0
-    while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-    kill -KILL "$pid" 2>/dev/null
+    # The postmaster removes its pid file on exit; a zombie still answers kill -0.
+    while [ -f "$pidfile" ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
+      sleep 0.05; i=$((i+1))
+    done
+    [ -f "$pidfile" ] && kill -KILL "$pid" 2>/dev/null
   fi
 fi
 rm -rf "$2"

@@ -1,2 +1,3 @@
 //! compile
-pub mod names; pub mod types;
+pub mod names;
+pub mod types;

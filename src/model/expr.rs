@@ -25,10 +25,16 @@ impl Expr {
     pub fn parse(sql: &str) -> Result<Expr, ExprError> {
         let sql = sql.trim();
         if sql.is_empty() {
-            return Err(ExprError { message: "empty expression".into(), offset: None });
+            return Err(ExprError {
+                message: "empty expression".into(),
+                offset: None,
+            });
         }
         // Placeholder until the sqlparser-based normaliser lands.
-        Ok(Expr { sql: sql.to_string(), canonical: sql.to_string() })
+        Ok(Expr {
+            sql: sql.to_string(),
+            canonical: sql.to_string(),
+        })
     }
 
     /// The SQL to write into DDL.

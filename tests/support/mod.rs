@@ -40,7 +40,7 @@ enum Server {
     External {
         admin: String,
     },
-    Local(Cluster),
+    Local(Box<Cluster>),
 }
 
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
@@ -51,7 +51,7 @@ fn server() -> &'static Server {
     let server = SERVER.get_or_init(|| match std::env::var(DATABASE_URL_ENV) {
         Ok(url) if !url.trim().is_empty() => Ok(Server::External { admin: url }),
         _ => Cluster::start()
-            .map(Server::Local)
+            .map(|c| Server::Local(Box::new(c)))
             .map_err(|e| format!("could not start a throwaway PostgreSQL for the tests: {e}")),
     });
     match server {
@@ -219,22 +219,28 @@ fn quote_ident(name: &str) -> String {
 ///
 /// Panics (without echoing the string, which may hold a password) when it cannot be parsed.
 pub fn with_dbname(conninfo: &str, dbname: &str) -> String {
+    try_with_dbname(conninfo, dbname)
+        .unwrap_or_else(|message| panic!("{DATABASE_URL_ENV}: {message}"))
+}
+
+/// [`with_dbname`] returning an error (which never contains `conninfo`) instead of panicking.
+pub fn try_with_dbname(conninfo: &str, dbname: &str) -> Result<String, String> {
     let trimmed = conninfo.trim();
     for scheme in ["postgres://", "postgresql://"] {
         if let Some(rest) = trimmed.strip_prefix(scheme) {
-            return format!("{scheme}{}", url_with_dbname(rest, dbname));
+            return Ok(format!("{scheme}{}", url_with_dbname(rest, dbname)));
         }
     }
-    let mut pairs = parse_keyword_value(trimmed).unwrap_or_else(|| {
-        panic!("{DATABASE_URL_ENV} is neither a postgres:// URL nor a key=value connection string")
-    });
+    let mut pairs = parse_keyword_value(trimmed).ok_or_else(|| {
+        "neither a postgres:// URL nor a valid key=value connection string".to_string()
+    })?;
     pairs.retain(|(k, _)| k != "dbname");
     pairs.push(("dbname".into(), dbname.into()));
-    pairs
+    Ok(pairs
         .iter()
         .map(|(k, v)| format!("{k}={}", conninfo_value(v)))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" "))
 }
 
 fn url_with_dbname(rest: &str, dbname: &str) -> String {
