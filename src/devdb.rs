@@ -221,12 +221,15 @@ impl Cluster {
         if !out.status.success() {
             return Err(DevDbError::new(format!(
                 "could not start the throwaway PostgreSQL server (pg_ctl start: {}):\n{}\n\
-                 server log ({}):\n{}\n{}",
+                 server log (last lines):\n{}\n{}",
                 out.status,
                 tail(&output_text(&out), LOG_TAIL_LINES),
-                self.log_file.display(),
                 self.log_tail(),
-                self.user_hint(HINT)
+                self.user_hint(&format!(
+                    "hint: the server binaries are in {}; the log above says why the server \
+                     did not start",
+                    self.bin_dir.display()
+                ))
             )));
         }
         Ok(())
@@ -363,8 +366,9 @@ rm -rf "$2"
     pub fn connect(&self, dbname: &str) -> Result<postgres::Client, DevDbError> {
         postgres::Client::connect(&self.conninfo(dbname), postgres::NoTls).map_err(|e| {
             DevDbError::new(format!(
-                "could not connect to database {dbname:?} of the throwaway cluster: {e}\n\
+                "could not connect to database {dbname:?} of the throwaway cluster: {}\n\
                  server log:\n{}",
+                describe_pg_error(&e),
                 self.log_tail()
             ))
         })
@@ -390,7 +394,8 @@ rm -rf "$2"
                 }
                 Err(e) => {
                     return Err(DevDbError::new(format!(
-                        "could not create database {name:?} in the throwaway cluster: {e}"
+                        "could not create database {name:?} in the throwaway cluster: {}",
+                        describe_pg_error(&e)
                     )));
                 }
             }
@@ -407,7 +412,8 @@ rm -rf "$2"
             ))
             .map_err(|e| {
                 DevDbError::new(format!(
-                    "could not drop database {name:?} in the throwaway cluster: {e}"
+                    "could not drop database {name:?} in the throwaway cluster: {}",
+                    describe_pg_error(&e)
                 ))
             })
     }
@@ -534,6 +540,19 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A `postgres::Error` with its causes (`db error` alone says nothing): e.g.
+/// `db error: ERROR: database "x" already exists`. Contains no connection parameters.
+pub fn describe_pg_error(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

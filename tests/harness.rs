@@ -288,6 +288,49 @@ fn leak_a_cluster_and_exit() {
     std::process::exit(0);
 }
 
+/// Run `try_start_cluster_in_child` in a child process with `env` and return its report.
+fn start_in_child(env: &[(&str, &str)]) -> String {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "try_start_cluster_in_child", "--nocapture"])
+        .env("SCHEMACTL_HARNESS_START_REPORT", report.path())
+        .envs(env.iter().copied())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read_to_string(report.path()).unwrap()
+}
+
+/// Helper for `start_failures_are_explained`; does nothing unless run by it.
+#[test]
+fn try_start_cluster_in_child() {
+    let Some(report) = std::env::var_os("SCHEMACTL_HARNESS_START_REPORT") else {
+        return;
+    };
+    let text = match Cluster::start() {
+        Ok(cluster) => format!("ok {}", cluster.temp_dir().display()),
+        Err(e) => format!("err {e}"),
+    };
+    std::fs::write(report, text).unwrap();
+}
+
+#[test]
+fn start_failures_are_explained() {
+    if std::env::var_os(support::DATABASE_URL_ENV).is_some() {
+        return;
+    }
+    let report = start_in_child(&[("SCHEMACTL_PG_BINDIR", "/nonexistent/bin")]);
+    assert!(report.starts_with("err "), "{report}");
+    assert!(
+        report.contains("SCHEMACTL_PG_BINDIR is /nonexistent/bin"),
+        "{report}"
+    );
+    assert!(
+        report.contains("hint: install the PostgreSQL server package"),
+        "{report}"
+    );
+}
+
 fn postmaster_pid(data_dir: &Path) -> u32 {
     std::fs::read_to_string(data_dir.join("postmaster.pid"))
         .unwrap()

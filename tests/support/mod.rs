@@ -30,7 +30,7 @@ use std::thread;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use schemactl::devdb::{Cluster, conninfo_value};
+use schemactl::devdb::{Cluster, conninfo_value, describe_pg_error};
 
 /// Environment variable naming an existing server to use instead of a throwaway cluster.
 pub const DATABASE_URL_ENV: &str = "SCHEMACTL_TEST_DATABASE_URL";
@@ -122,8 +122,13 @@ pub fn test_db() -> TestDb {
 
 /// Connect to a test database.
 pub fn connect(db: &TestDb) -> postgres::Client {
-    postgres::Client::connect(&db.conninfo, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("could not connect to test database {}: {e}", db.name))
+    postgres::Client::connect(&db.conninfo, postgres::NoTls).unwrap_or_else(|e| {
+        panic!(
+            "could not connect to test database {}: {}",
+            db.name,
+            describe_pg_error(&e)
+        )
+    })
 }
 
 /// Connect to the server's admin database (`postgres` of the local cluster, or the database
@@ -139,7 +144,10 @@ pub fn admin_client() -> postgres::Client {
 
 fn connect_admin(admin: &str) -> postgres::Client {
     postgres::Client::connect(admin, postgres::NoTls).unwrap_or_else(|e| {
-        panic!("could not connect to the server given by {DATABASE_URL_ENV}: {e}")
+        panic!(
+            "could not connect to the server given by {DATABASE_URL_ENV}: {}",
+            describe_pg_error(&e)
+        )
     })
 }
 
@@ -156,7 +164,10 @@ fn create_external(admin: &str, name: &str) {
                 attempt += 1;
                 thread::sleep(Duration::from_millis(20 * attempt.min(10)));
             }
-            Err(e) => panic!("could not create test database {name}: {e}"),
+            Err(e) => panic!(
+                "could not create test database {name}: {}",
+                describe_pg_error(&e)
+            ),
         }
     }
 }
@@ -165,14 +176,14 @@ fn drop_database(name: &str) -> Result<(), String> {
     match server() {
         Server::Local(cluster) => cluster.drop_database(name).map_err(|e| e.to_string()),
         Server::External { admin } => {
-            let mut client =
-                postgres::Client::connect(admin, postgres::NoTls).map_err(|e| e.to_string())?;
+            let mut client = postgres::Client::connect(admin, postgres::NoTls)
+                .map_err(|e| describe_pg_error(&e))?;
             client
                 .batch_execute(&format!(
                     "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                     quote_ident(name)
                 ))
-                .map_err(|e| e.to_string())
+                .map_err(|e| describe_pg_error(&e))
         }
     }
 }
