@@ -132,7 +132,13 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
             d.code, d.message
         ));
         let src = sources.line_text(d.span.file, line);
-        let width = sources.snippet(&d.span).lines().next().unwrap_or("").chars().count();
+        let width = sources
+            .snippet(&d.span)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .count();
         out.push_str(&format!("{line:>5} | {src}\n"));
         out.push_str(&format!(
             "      | {}{}\n",

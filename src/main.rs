@@ -83,7 +83,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // clap uses 2 for usage errors, which is also our "invalid input" code.
-            return ExitCode::from(if e.use_stderr() { Exit::Invalid as u8 } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                Exit::Invalid as u8
+            } else {
+                0
+            });
         }
     };
     let _ = cli.color;

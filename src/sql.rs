@@ -120,7 +120,15 @@ pub fn split_qualified(input: &str) -> Result<Vec<String>, String> {
 /// Text safe inside a `--` comment line: control characters (newlines above all) escaped,
 /// so a hostile name can never end the comment and become SQL.
 pub fn comment_safe(text: &str) -> String {
-    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Join names for a message: `public.members.id`, quoting parts that need it.

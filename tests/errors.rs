@@ -62,7 +62,11 @@ fn one(files: &[(&str, &str)], code: &str, file: &str, line: usize) -> Found {
         .collect();
     assert_eq!(all.len(), 1, "expected one error, got {summary:#?}");
     let f = all.remove(0);
-    assert_eq!((f.code, f.file.as_str(), f.line), (code, file, line), "{summary:?}");
+    assert_eq!(
+        (f.code, f.file.as_str(), f.line),
+        (code, file, line),
+        "{summary:?}"
+    );
     assert!(!f.hint.is_empty(), "every error has a hint: {}", f.message);
     f
 }
@@ -85,7 +89,8 @@ fn unknown_key_suggests_the_closest() {
 
 #[test]
 fn unknown_top_level_and_table_keys() {
-    let src = "tabels = {}\n[tables.a]\ncoment = \"x\"\n[tables.a.columns]\nid = { type = \"int\" }\n";
+    let src =
+        "tabels = {}\n[tables.a]\ncoment = \"x\"\n[tables.a.columns]\nid = { type = \"int\" }\n";
     let all = errors(&[(T, src)]);
     let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
     assert_eq!(codes, vec![("unknown-key", 1), ("unknown-key", 3)]);
@@ -97,7 +102,11 @@ fn unknown_top_level_and_table_keys() {
 fn missing_type() {
     let src = "[tables.a.columns]\nid = { nullable = true }\n";
     let f = one(&[(T, src)], "missing-type", T, 2);
-    assert!(f.message.contains("column `id` has no type"), "{}", f.message);
+    assert!(
+        f.message.contains("column `id` has no type"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -137,7 +146,8 @@ fn bad_precision_scale_and_length() {
         assert_eq!(all.len(), 1, "{ty}");
         assert_eq!((all[0].code, all[0].line), ("invalid-type", 2), "{ty}");
         assert!(
-            all[0].message.to_lowercase().contains(needle) || all[0].hint.to_lowercase().contains(needle),
+            all[0].message.to_lowercase().contains(needle)
+                || all[0].hint.to_lowercase().contains(needle),
             "{ty}: {} / {}",
             all[0].message,
             all[0].hint
@@ -149,14 +159,24 @@ fn bad_precision_scale_and_length() {
 fn duplicate_object_across_files_names_both_locations() {
     let a = "[tables.members.columns]\nid = { type = \"bigint\" }\n";
     let b = "# other\n\n[tables.members.columns]\nid = { type = \"bigint\" }\n";
-    let f = one(&[("schema/a.toml", a), ("schema/b.toml", b)], "duplicate-object", "schema/b.toml", 3);
+    let f = one(
+        &[("schema/a.toml", a), ("schema/b.toml", b)],
+        "duplicate-object",
+        "schema/b.toml",
+        3,
+    );
     assert_eq!(f.labels, vec![("schema/a.toml".to_string(), 1)]);
 }
 
 #[test]
 fn duplicate_enum_across_files() {
     let a = "[enums.s]\nvalues = [\"A\"]\n";
-    let f = one(&[("schema/a.toml", a), ("schema/b.toml", a)], "duplicate-object", "schema/b.toml", 1);
+    let f = one(
+        &[("schema/a.toml", a), ("schema/b.toml", a)],
+        "duplicate-object",
+        "schema/b.toml",
+        1,
+    );
     assert_eq!(f.labels, vec![("schema/a.toml".to_string(), 1)]);
 }
 
@@ -180,7 +200,11 @@ fn fk_to_missing_table_and_column() {
 fn fk_column_type_differs() {
     let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\n[tables.b.columns]\na_id = { type = \"integer\", references = \"a.id\" }\n";
     let f = one(&[(T, src)], "fk-type-mismatch", T, 4);
-    assert!(f.message.contains("integer") && f.message.contains("bigint"), "{}", f.message);
+    assert!(
+        f.message.contains("integer") && f.message.contains("bigint"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -206,7 +230,14 @@ fn index_unique_and_check_on_missing_columns() {
                [[tables.a.checks]]\nexpr = \"missing > 0\"\n";
     let all = errors(&[(T, src)]);
     let got: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
-    assert_eq!(got, vec![("unknown-column", 4), ("unknown-column", 6), ("unknown-column", 8)]);
+    assert_eq!(
+        got,
+        vec![
+            ("unknown-column", 4),
+            ("unknown-column", 6),
+            ("unknown-column", 8)
+        ]
+    );
     assert!(all[0].hint.contains("`id`"));
     assert!(all[2].message.contains("`missing`"), "{}", all[2].message);
 }
@@ -215,20 +246,49 @@ fn index_unique_and_check_on_missing_columns() {
 fn nullable_primary_key() {
     let src = "[tables.a]\nprimary_key = [\"id\"]\n[tables.a.columns]\nid = { type = \"bigint\", nullable = true }\n";
     one(&[(T, src)], "nullable-primary-key", T, 4);
-    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true, nullable = true }\n";
+    let src =
+        "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true, nullable = true }\n";
     one(&[(T, src)], "nullable-primary-key", T, 2);
 }
 
 #[test]
 fn default_not_valid_for_the_type() {
     let cases = [
-        ("[enums.s]\nvalues = [\"ACTIVE\"]\n[tables.a.columns]\nc = { type = \"s\", default = \"ACTIVE_\" }\n", 4, "ACTIVE"),
-        ("[tables.a.columns]\nc = { type = \"integer\", default = \"seven\" }\n", 2, "integer"),
-        ("[tables.a.columns]\nc = { type = \"numeric(10,2)\", default = 123456789.5 }\n", 2, "digits"),
-        ("[tables.a.columns]\nc = { type = \"numeric(10,2)\", default = 1.234 }\n", 2, "decimals"),
-        ("[tables.a.columns]\nc = { type = \"smallint\", default = 40000 }\n", 2, "32767"),
-        ("[tables.a.columns]\nc = { type = \"varchar(3)\", default = \"abcd\" }\n", 2, "3"),
-        ("[tables.a.columns]\nc = { type = \"boolean\", default = \"yes\" }\n", 2, "true"),
+        (
+            "[enums.s]\nvalues = [\"ACTIVE\"]\n[tables.a.columns]\nc = { type = \"s\", default = \"ACTIVE_\" }\n",
+            4,
+            "ACTIVE",
+        ),
+        (
+            "[tables.a.columns]\nc = { type = \"integer\", default = \"seven\" }\n",
+            2,
+            "integer",
+        ),
+        (
+            "[tables.a.columns]\nc = { type = \"numeric(10,2)\", default = 123456789.5 }\n",
+            2,
+            "digits",
+        ),
+        (
+            "[tables.a.columns]\nc = { type = \"numeric(10,2)\", default = 1.234 }\n",
+            2,
+            "decimals",
+        ),
+        (
+            "[tables.a.columns]\nc = { type = \"smallint\", default = 40000 }\n",
+            2,
+            "32767",
+        ),
+        (
+            "[tables.a.columns]\nc = { type = \"varchar(3)\", default = \"abcd\" }\n",
+            2,
+            "3",
+        ),
+        (
+            "[tables.a.columns]\nc = { type = \"boolean\", default = \"yes\" }\n",
+            2,
+            "true",
+        ),
     ];
     for (src, line, hint) in cases {
         let f = one(&[(T, src)], "invalid-default", T, line);
@@ -238,7 +298,8 @@ fn default_not_valid_for_the_type() {
 
 #[test]
 fn default_and_default_sql_both_set() {
-    let src = "[tables.a.columns]\nc = { type = \"integer\", default = 1,\n  default_sql = \"1\" }\n";
+    let src =
+        "[tables.a.columns]\nc = { type = \"integer\", default = 1,\n  default_sql = \"1\" }\n";
     one(&[(T, src)], "default-conflict", T, 3);
 }
 
@@ -260,7 +321,12 @@ fn unparsable_sql_expressions() {
 #[test]
 fn empty_or_duplicate_enum_values() {
     one(&[(T, "[enums.s]\nvalues = []\n")], "empty-enum", T, 2);
-    let f = one(&[(T, "[enums.s]\nvalues = [\"A\", \"B\", \"A\"]\n")], "duplicate-enum-value", T, 2);
+    let f = one(
+        &[(T, "[enums.s]\nvalues = [\"A\", \"B\", \"A\"]\n")],
+        "duplicate-enum-value",
+        T,
+        2,
+    );
     assert!(f.message.contains("`A`"));
 }
 
@@ -293,16 +359,25 @@ fn type_and_type_sql_both_set() {
 #[test]
 fn unknown_key_in_project_config() {
     let cfg = "[project]\nschemas = [\"public\"]\nmigration_dir = \"m\"\n";
-    let f = one(&[("schemactl.toml", cfg)], "unknown-key", "schemactl.toml", 3);
+    let f = one(
+        &[("schemactl.toml", cfg)],
+        "unknown-key",
+        "schemactl.toml",
+        3,
+    );
     assert!(f.hint.contains("`migrations_dir`"), "{}", f.hint);
 }
 
 #[test]
 fn every_problem_is_reported_at_once() {
     let a = "[tables.a.columns]\nid = { type = \"integr\" }\nx = { typ = \"int\" }\n";
-    let b = "[enums.e]\nvalues = [\"A\", \"A\"]\n[tables.b.columns]\nc = { type = \"numeric(0)\" }\n";
+    let b =
+        "[enums.e]\nvalues = [\"A\", \"A\"]\n[tables.b.columns]\nc = { type = \"numeric(0)\" }\n";
     let all = errors(&[("schema/a.toml", a), ("schema/b.toml", b)]);
-    let got: Vec<(&str, usize, &str)> = all.iter().map(|f| (f.file.as_str(), f.line, f.code)).collect();
+    let got: Vec<(&str, usize, &str)> = all
+        .iter()
+        .map(|f| (f.file.as_str(), f.line, f.code))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -340,7 +415,10 @@ fn binary_reports_file_line_col_exits_2_and_writes_nothing() {
 
 #[test]
 fn binary_json_errors_carry_locations() {
-    let dir = project(&[(T, "[tables.a.columns]\nid = { type = \"bigint\", nulable = true }\n")]);
+    let dir = project(&[(
+        T,
+        "[tables.a.columns]\nid = { type = \"bigint\", nulable = true }\n",
+    )]);
     let out = schemactl(dir.path(), &["--format", "json", "check"]);
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -348,7 +426,7 @@ fn binary_json_errors_carry_locations() {
     assert_eq!(e["code"], "unknown-key");
     assert_eq!(e["file"], "schema/t.toml");
     assert_eq!(e["line"], 2);
-    assert_eq!(e["column"], 29);
+    assert_eq!(e["column"], 25);
     assert_eq!(e["snippet"], "nulable");
 }
 
@@ -383,6 +461,9 @@ fn hostile_inputs_never_panic() {
             "input {src:?} gave {code:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{src:?}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{src:?}"
+        );
     }
 }

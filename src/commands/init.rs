@@ -48,7 +48,10 @@ pub fn run(g: &Global) -> Outcome {
         }
         migrations::write_files(&[
             (root.join(FILE_NAME), DEFAULT_FILE.to_string()),
-            (root.join("schema").join("schema.toml"), EXAMPLE_SCHEMA.to_string()),
+            (
+                root.join("schema").join("schema.toml"),
+                EXAMPLE_SCHEMA.to_string(),
+            ),
             (root.join("snapshots").join(".gitkeep"), String::new()),
             (root.join("migrations").join(".gitkeep"), String::new()),
         ])
@@ -64,6 +67,9 @@ pub fn run(g: &Global) -> Outcome {
             }
             o
         }
-        Err(e) => Outcome::error(Exit::Failure, format!("error: cannot create the project: {e}")),
+        Err(e) => Outcome::error(
+            Exit::Failure,
+            format!("error: cannot create the project: {e}"),
+        ),
     }
 }

@@ -35,7 +35,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 json!({ "ok": false, "error": msg, "unsupported": plan.unsupported, "written": false }),
             ),
             Format::Text => {
-                let mut s = String::from("error: the schema changes existing objects in ways this version cannot plan yet:\n");
+                let mut s = String::from(
+                    "error: the schema changes existing objects in ways this version cannot plan yet:\n",
+                );
                 for u in &plan.unsupported {
                     s.push_str(&format!("  - {u}\n"));
                 }
@@ -101,7 +103,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     };
     let files = match migrations::prepare(&layout, &loaded.chain, &new) {
         Ok(f) => f,
-        Err(p) => return Outcome::error(Exit::Invalid, super::problem_text(&p, &loaded.project.root)),
+        Err(p) => {
+            return Outcome::error(Exit::Invalid, super::problem_text(&p, &loaded.project.root));
+        }
     };
     let migration_path = rel(&loaded.project.root, &files[0].0);
     let will_write = !opts.dry_run && !opts.check && refused.is_empty();
@@ -109,7 +113,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let mut written = false;
     if will_write {
         if let Err(e) = migrations::write_files(&files) {
-            return Outcome::error(Exit::Failure, format!("error: writing the migration failed: {e}"));
+            return Outcome::error(
+                Exit::Failure,
+                format!("error: writing the migration failed: {e}"),
+            );
         }
         written = true;
     }
@@ -164,7 +171,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
 fn describe(plan: &Plan, migration: &str) -> String {
     let mut s = format!("Plan for {migration}: {} step(s)\n", plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {
-        s.push_str(&format!("  {:>3}. {} {}", i + 1, step.kind.id(), crate::sql::comment_safe(&step.object)));
+        s.push_str(&format!(
+            "  {:>3}. {} {}",
+            i + 1,
+            step.kind.id(),
+            crate::sql::comment_safe(&step.object)
+        ));
         if !step.hazards.is_empty() {
             let h: Vec<&str> = step.hazards.iter().map(|h| h.id()).collect();
             s.push_str(&format!("  [hazards: {}]", h.join(", ")));

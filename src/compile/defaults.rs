@@ -9,7 +9,10 @@ use crate::sql::quote_literal;
 pub enum Target<'a> {
     Builtin(&'a BuiltinType),
     /// An enum type with its values and display name.
-    Enum { name: String, values: &'a [String] },
+    Enum {
+        name: String,
+        values: &'a [String],
+    },
     /// `type_sql`: anything goes, PostgreSQL will check it.
     Custom,
 }
@@ -33,7 +36,10 @@ pub fn render(lit: &Sp<Literal>, target: &Target<'_>, array: bool) -> Result<Str
     if array {
         let Literal::Array(items) = &lit.value else {
             return Err(err(
-                format!("default for an array column must be an array, found {}", kind(&lit.value)),
+                format!(
+                    "default for an array column must be an array, found {}",
+                    kind(&lit.value)
+                ),
                 "write e.g. `default = []` or `default = [\"a\", \"b\"]`",
             ));
         };
@@ -105,7 +111,10 @@ fn element_value(lit: &Sp<Literal>, target: &Target<'_>) -> Result<Value, Defaul
                 },
             )),
             _ => Err(err(
-                format!("default for enum `{name}` must be a string, found {}", kind(l)),
+                format!(
+                    "default for enum `{name}` must be a string, found {}",
+                    kind(l)
+                ),
                 format!("write one of: {}", values.join(", ")),
             )),
         },
@@ -284,41 +293,117 @@ mod tests {
     use crate::diag::{FileId, Span};
 
     fn sp(l: Literal) -> Sp<Literal> {
-        Sp::new(l, Span { file: FileId(0), range: 0..0 })
+        Sp::new(
+            l,
+            Span {
+                file: FileId(0),
+                range: 0..0,
+            },
+        )
     }
 
     fn builtin(canonical: &str, family: TypeFamily) -> BuiltinType {
-        BuiltinType { canonical: canonical.into(), family }
+        BuiltinType {
+            canonical: canonical.into(),
+            family,
+        }
     }
 
     #[test]
     fn numeric_scale_and_overflow() {
-        let t = builtin("numeric(10,2)", TypeFamily::Numeric { precision: Some(10), scale: Some(2) });
-        let ok = render(&sp(Literal::Float("1234.56".into())), &Target::Builtin(&t), false);
+        let t = builtin(
+            "numeric(10,2)",
+            TypeFamily::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+        );
+        let ok = render(
+            &sp(Literal::Float("1234.56".into())),
+            &Target::Builtin(&t),
+            false,
+        );
         assert_eq!(ok.unwrap(), "1234.56");
-        assert!(render(&sp(Literal::Float("1.234".into())), &Target::Builtin(&t), false).is_err());
-        assert!(render(&sp(Literal::Integer("123456789".into())), &Target::Builtin(&t), false).is_err());
-        assert!(render(&sp(Literal::Integer("12345678".into())), &Target::Builtin(&t), false).is_ok());
+        assert!(
+            render(
+                &sp(Literal::Float("1.234".into())),
+                &Target::Builtin(&t),
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            render(
+                &sp(Literal::Integer("123456789".into())),
+                &Target::Builtin(&t),
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            render(
+                &sp(Literal::Integer("12345678".into())),
+                &Target::Builtin(&t),
+                false
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn strings_are_values_never_sql() {
-        let t = builtin("text", TypeFamily::Text { max_len: None, fixed: false });
-        let out = render(&sp(Literal::String("now()'; drop".into())), &Target::Builtin(&t), false);
+        let t = builtin(
+            "text",
+            TypeFamily::Text {
+                max_len: None,
+                fixed: false,
+            },
+        );
+        let out = render(
+            &sp(Literal::String("now()'; drop".into())),
+            &Target::Builtin(&t),
+            false,
+        );
         assert_eq!(out.unwrap(), "'now()''; drop'");
         let i = builtin("integer", TypeFamily::Integer { bits: 32 });
-        assert!(render(&sp(Literal::String("7".into())), &Target::Builtin(&i), false).is_err());
-        assert!(render(&sp(Literal::Integer("2147483648".into())), &Target::Builtin(&i), false).is_err());
+        assert!(
+            render(
+                &sp(Literal::String("7".into())),
+                &Target::Builtin(&i),
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            render(
+                &sp(Literal::Integer("2147483648".into())),
+                &Target::Builtin(&i),
+                false
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn enum_values_and_arrays() {
         let values = vec!["A".to_string(), "B C".to_string()];
-        let e = Target::Enum { name: "e".into(), values: &values };
-        assert_eq!(render(&sp(Literal::String("A".into())), &e, false).unwrap(), "'A'");
+        let e = Target::Enum {
+            name: "e".into(),
+            values: &values,
+        };
+        assert_eq!(
+            render(&sp(Literal::String("A".into())), &e, false).unwrap(),
+            "'A'"
+        );
         assert!(render(&sp(Literal::String("Z".into())), &e, false).is_err());
-        let arr = sp(Literal::Array(vec![sp(Literal::String("A".into())), sp(Literal::String("B C".into()))]));
+        let arr = sp(Literal::Array(vec![
+            sp(Literal::String("A".into())),
+            sp(Literal::String("B C".into())),
+        ]));
         assert_eq!(render(&arr, &e, true).unwrap(), "'{A,\"B C\"}'");
-        assert_eq!(render(&sp(Literal::Array(vec![])), &e, true).unwrap(), "'{}'");
+        assert_eq!(
+            render(&sp(Literal::Array(vec![])), &e, true).unwrap(),
+            "'{}'"
+        );
     }
 }

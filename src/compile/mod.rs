@@ -37,7 +37,9 @@ pub struct Output {
 
 /// Read `schemactl.toml` and `schema/**/*.toml` under `root` and compile them.
 /// Returns the sources (for rendering diagnostics) and the project even on failure.
-pub fn compile_project(root: &std::path::Path) -> (SourceMap, Project, Result<Output, Vec<Diagnostic>>) {
+pub fn compile_project(
+    root: &std::path::Path,
+) -> (SourceMap, Project, Result<Output, Vec<Diagnostic>>) {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let project = config::load(root, &mut sources, &mut diags);
@@ -50,7 +52,10 @@ pub fn compile_project(root: &std::path::Path) -> (SourceMap, Project, Result<Ou
             diags.push(
                 Diagnostic::new(
                     "unreadable-file",
-                    Span { file: id, range: 0..0 },
+                    Span {
+                        file: id,
+                        range: 0..0,
+                    },
                     format!("cannot read schema directory: {e}"),
                 )
                 .hint("check the `schema_dir` setting and permissions"),
@@ -64,7 +69,11 @@ pub fn compile_project(root: &std::path::Path) -> (SourceMap, Project, Result<Ou
 }
 
 /// Compile loaded sources; `diags` holds problems found while reading.
-pub fn compile(project: &Project, sources: &Sources, diags: Vec<Diagnostic>) -> Result<Output, Vec<Diagnostic>> {
+pub fn compile(
+    project: &Project,
+    sources: &Sources,
+    diags: Vec<Diagnostic>,
+) -> Result<Output, Vec<Diagnostic>> {
     let mut c = Compiler {
         managed: project.config.schema_names().map(String::from).collect(),
         diags,
@@ -115,8 +124,12 @@ impl Compiler {
     fn ident(&mut self, s: &Sp<String>, what: &str) -> bool {
         if s.value.is_empty() {
             self.push(
-                Diagnostic::new("invalid-identifier", s.span.clone(), format!("{what} name is empty"))
-                    .hint("give it a non-empty name"),
+                Diagnostic::new(
+                    "invalid-identifier",
+                    s.span.clone(),
+                    format!("{what} name is empty"),
+                )
+                .hint("give it a non-empty name"),
             );
             return false;
         }
@@ -137,8 +150,12 @@ impl Compiler {
         }
         if s.value.contains('\0') {
             self.push(
-                Diagnostic::new("invalid-identifier", s.span.clone(), format!("{what} name contains a NUL byte"))
-                    .hint("remove the NUL character"),
+                Diagnostic::new(
+                    "invalid-identifier",
+                    s.span.clone(),
+                    format!("{what} name contains a NUL byte"),
+                )
+                .hint("remove the NUL character"),
             );
             return false;
         }
@@ -146,7 +163,12 @@ impl Compiler {
     }
 
     /// The schema of an object: its own key, else the file's, else `public`; must be managed.
-    fn object_schema(&mut self, own: Option<&Sp<String>>, file: Option<&Sp<String>>, fallback: &Span) -> String {
+    fn object_schema(
+        &mut self,
+        own: Option<&Sp<String>>,
+        file: Option<&Sp<String>>,
+        fallback: &Span,
+    ) -> String {
         let chosen = own.or(file);
         match chosen {
             Some(s) => {
@@ -312,8 +334,11 @@ impl Compiler {
         }
 
         // Foreign keys need every table.
-        let by_name: BTreeMap<QualifiedName, usize> =
-            pending.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        let by_name: BTreeMap<QualifiedName, usize> = pending
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
         let mut resolved: Vec<Vec<(Option<Sp<String>>, ForeignKey)>> = Vec::new();
         for p in &pending {
             let mut out = Vec::new();
@@ -354,7 +379,9 @@ impl Compiler {
                 format!("{what} `{}` is defined more than once", name.value),
             )
             .label(first, "first defined here")
-            .hint(format!("keep one definition of the {what} (schema files are merged)")),
+            .hint(format!(
+                "keep one definition of the {what} (schema files are merged)"
+            )),
         );
     }
 
@@ -372,8 +399,12 @@ impl Compiler {
         };
         if values.value.is_empty() {
             self.push(
-                Diagnostic::new("empty-enum", values.span.clone(), format!("enum `{}` has no values", e.name.value))
-                    .hint("list at least one value"),
+                Diagnostic::new(
+                    "empty-enum",
+                    values.span.clone(),
+                    format!("enum `{}` has no values", e.name.value),
+                )
+                .hint("list at least one value"),
             );
         }
         let mut seen: BTreeMap<&str, &Span> = BTreeMap::new();
@@ -469,7 +500,11 @@ impl Compiler {
             if let Some(r) = &col.renamed_from {
                 self.renames.push(Rename {
                     kind: "column",
-                    to: vec![name.schema.clone(), name.name.clone(), col.name.value.clone()],
+                    to: vec![
+                        name.schema.clone(),
+                        name.name.clone(),
+                        col.name.value.clone(),
+                    ],
                     from: r.value.clone(),
                 });
             }
@@ -495,9 +530,13 @@ impl Compiler {
                     }
                 }
             } else {
-                for a in [&col.actions.on_delete, &col.actions.on_update, &col.actions.deferrable]
-                    .into_iter()
-                    .flatten()
+                for a in [
+                    &col.actions.on_delete,
+                    &col.actions.on_update,
+                    &col.actions.deferrable,
+                ]
+                .into_iter()
+                .flatten()
                 {
                     self.push(
                         Diagnostic::new(
@@ -522,7 +561,10 @@ impl Compiler {
                         list.span.clone(),
                         format!("table `{name}` declares its primary key twice"),
                     )
-                    .label(pk_shorthand[0].span.clone(), "also `primary_key = true` here")
+                    .label(
+                        pk_shorthand[0].span.clone(),
+                        "also `primary_key = true` here",
+                    )
                     .hint("keep either the table-level list or the column shorthand"),
                 );
             }
@@ -547,7 +589,11 @@ impl Compiler {
                 .label(pk_shorthand[0].span.clone(), "first here")
                 .hint(format!(
                     "for a composite key write `primary_key = [{}]` on the table",
-                    pk_shorthand.iter().map(|s| format!("\"{}\"", s.value)).collect::<Vec<_>>().join(", ")
+                    pk_shorthand
+                        .iter()
+                        .map(|s| format!("\"{}\"", s.value))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             );
         } else if let Some(c) = pk_shorthand.first() {
@@ -586,8 +632,12 @@ impl Compiler {
         for u in &raw.uniques {
             let Some(list) = &u.columns else {
                 self.push(
-                    Diagnostic::new("missing-key", u.span.clone(), "unique constraint without `columns`")
-                        .hint("add `columns = [\"…\"]`"),
+                    Diagnostic::new(
+                        "missing-key",
+                        u.span.clone(),
+                        "unique constraint without `columns`",
+                    )
+                    .hint("add `columns = [\"…\"]`"),
                 );
                 continue;
             };
@@ -608,15 +658,21 @@ impl Compiler {
         for ch in &raw.checks {
             let Some(e) = &ch.expr else {
                 self.push(
-                    Diagnostic::new("missing-key", ch.span.clone(), "check constraint without `expr`")
-                        .hint("add `expr = \"…\"` with a boolean SQL expression"),
+                    Diagnostic::new(
+                        "missing-key",
+                        ch.span.clone(),
+                        "check constraint without `expr`",
+                    )
+                    .hint("add `expr = \"…\"` with a boolean SQL expression"),
                 );
                 continue;
             };
             if let Some(n) = &ch.name {
                 self.ident(n, "constraint");
             }
-            let Some(expr) = self.expr(e, "check expression") else { continue };
+            let Some(expr) = self.expr(e, "check expression") else {
+                continue;
+            };
             self.expr_columns(&expr, &table, e, "check expression");
             checks.push((ch.name.clone(), expr));
         }
@@ -634,15 +690,23 @@ impl Compiler {
         for fk in &raw.foreign_keys {
             let Some(cols) = &fk.columns else {
                 self.push(
-                    Diagnostic::new("missing-key", fk.span.clone(), "foreign key without `columns`")
-                        .hint("add `columns = [\"…\"]`"),
+                    Diagnostic::new(
+                        "missing-key",
+                        fk.span.clone(),
+                        "foreign key without `columns`",
+                    )
+                    .hint("add `columns = [\"…\"]`"),
                 );
                 continue;
             };
             let Some(target) = &fk.references else {
                 self.push(
-                    Diagnostic::new("missing-key", fk.span.clone(), "foreign key without `references`")
-                        .hint("add `references = { table = \"…\", columns = [\"…\"] }`"),
+                    Diagnostic::new(
+                        "missing-key",
+                        fk.span.clone(),
+                        "foreign key without `references`",
+                    )
+                    .hint("add `references = { table = \"…\", columns = [\"…\"] }`"),
                 );
                 continue;
             };
@@ -740,7 +804,11 @@ impl Compiler {
                     );
                     return None;
                 }
-                Ok(TypeSpec::Builtin { ty: b, serial: s, array }) => {
+                Ok(TypeSpec::Builtin {
+                    ty: b,
+                    serial: s,
+                    array,
+                }) => {
                     serial = s;
                     let dt = DataType {
                         base: BaseType::Builtin(b.canonical.clone()),
@@ -817,8 +885,12 @@ impl Compiler {
                     Ok(sql) => match Expr::parse(&sql) {
                         Ok(e) => column.default = Some(ColumnDefault::Sql(e)),
                         Err(e) => self.push(
-                            Diagnostic::new("invalid-default", d.span.clone(), format!("default cannot be written as SQL: {}", e.message))
-                                .hint("use `default_sql` to write the expression yourself"),
+                            Diagnostic::new(
+                                "invalid-default",
+                                d.span.clone(),
+                                format!("default cannot be written as SQL: {}", e.message),
+                            )
+                            .hint("use `default_sql` to write the expression yourself"),
                         ),
                     },
                     Err(e) => self.push(
@@ -833,7 +905,12 @@ impl Compiler {
         }
 
         if serial {
-            if let Some(d) = col.default.as_ref().map(|d| d.span.clone()).or(col.default_sql.as_ref().map(|d| d.span.clone())) {
+            if let Some(d) = col
+                .default
+                .as_ref()
+                .map(|d| d.span.clone())
+                .or(col.default_sql.as_ref().map(|d| d.span.clone()))
+            {
                 self.push(
                     Diagnostic::new("default-conflict", d, format!("serial column `{cname}` cannot have a default"))
                         .hint("serial already defaults to the next value of its sequence; use a plain integer type to set another default"),
@@ -841,12 +918,18 @@ impl Compiler {
             }
             if let Some(n) = col.nullable.as_ref().filter(|n| n.value) {
                 self.push(
-                    Diagnostic::new("invalid-value", n.span.clone(), format!("serial column `{cname}` cannot be nullable"))
-                        .hint("serial columns are NOT NULL"),
+                    Diagnostic::new(
+                        "invalid-value",
+                        n.span.clone(),
+                        format!("serial column `{cname}` cannot be nullable"),
+                    )
+                    .hint("serial columns are NOT NULL"),
                 );
             }
             column.nullable = false;
-            column.default = Some(ColumnDefault::Serial { sequence: String::new() });
+            column.default = Some(ColumnDefault::Serial {
+                sequence: String::new(),
+            });
         }
 
         if let Some(id) = &col.identity {
@@ -857,8 +940,12 @@ impl Compiler {
                     let hint = crate::suggest::did_you_mean(other, ["always", "by_default"])
                         .unwrap_or_else(|| "use \"always\" or \"by_default\"".into());
                     self.push(
-                        Diagnostic::new("invalid-value", id.span.clone(), format!("unknown identity kind `{other}`"))
-                            .hint(hint),
+                        Diagnostic::new(
+                            "invalid-value",
+                            id.span.clone(),
+                            format!("unknown identity kind `{other}`"),
+                        )
+                        .hint(hint),
                     );
                     None
                 }
@@ -879,13 +966,21 @@ impl Compiler {
                 );
             } else if column.default.is_some() {
                 self.push(
-                    Diagnostic::new("default-conflict", id.span.clone(), format!("identity column `{cname}` cannot also have a default"))
-                        .hint("remove `default`/`default_sql`; the identity supplies values"),
+                    Diagnostic::new(
+                        "default-conflict",
+                        id.span.clone(),
+                        format!("identity column `{cname}` cannot also have a default"),
+                    )
+                    .hint("remove `default`/`default_sql`; the identity supplies values"),
                 );
             } else if let Some(n) = col.nullable.as_ref().filter(|n| n.value) {
                 self.push(
-                    Diagnostic::new("invalid-value", n.span.clone(), format!("identity column `{cname}` cannot be nullable"))
-                        .hint("identity columns are NOT NULL"),
+                    Diagnostic::new(
+                        "invalid-value",
+                        n.span.clone(),
+                        format!("identity column `{cname}` cannot be nullable"),
+                    )
+                    .hint("identity columns are NOT NULL"),
                 );
             }
             column.identity = identity;
@@ -893,12 +988,18 @@ impl Compiler {
         }
 
         if let Some(g) = &col.generated_sql {
-            if col.default.is_some() || col.default_sql.is_some() || col.identity.is_some() || serial {
+            if col.default.is_some()
+                || col.default_sql.is_some()
+                || col.identity.is_some()
+                || serial
+            {
                 self.push(
                     Diagnostic::new(
                         "default-conflict",
                         g.span.clone(),
-                        format!("generated column `{cname}` cannot also have a default or identity"),
+                        format!(
+                            "generated column `{cname}` cannot also have a default or identity"
+                        ),
                     )
                     .hint("a stored generated column computes its value; remove the default"),
                 );
@@ -930,8 +1031,12 @@ impl Compiler {
                     }
                 }
                 self.push(
-                    Diagnostic::new("invalid-sql", span, format!("cannot parse {what}: {}", e.message))
-                        .hint("write a single PostgreSQL expression (no statements, no trailing `;`)"),
+                    Diagnostic::new(
+                        "invalid-sql",
+                        span,
+                        format!("cannot parse {what}: {}", e.message),
+                    )
+                    .hint("write a single PostgreSQL expression (no statements, no trailing `;`)"),
                 );
                 None
             }
@@ -946,28 +1051,59 @@ impl Compiler {
                 let hint = crate::suggest::did_you_mean(&c, names)
                     .unwrap_or_else(|| "refer only to columns of this table".into());
                 self.push(
-                    Diagnostic::new("unknown-column", s.span.clone(), format!("{what} refers to unknown column `{c}`"))
-                        .hint(hint),
+                    Diagnostic::new(
+                        "unknown-column",
+                        s.span.clone(),
+                        format!("{what} refers to unknown column `{c}`"),
+                    )
+                    .hint(hint),
                 );
             }
         }
     }
 
     /// Names in a column list must be columns of the table; returns the valid ones.
-    fn column_list(&mut self, table: &Table, list: &Sp<Vec<Sp<String>>>, what: &str, tname: &QualifiedName) -> Vec<String> {
+    fn column_list(
+        &mut self,
+        table: &Table,
+        list: &Sp<Vec<Sp<String>>>,
+        what: &str,
+        tname: &QualifiedName,
+    ) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for c in &list.value {
             if table.column(&c.value).is_none() {
-                let hint = crate::suggest::did_you_mean(&c.value, table.columns.iter().map(|c| c.name.as_str()))
-                    .unwrap_or_else(|| format!("columns of `{tname}`: {}", table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")));
+                let hint = crate::suggest::did_you_mean(
+                    &c.value,
+                    table.columns.iter().map(|c| c.name.as_str()),
+                )
+                .unwrap_or_else(|| {
+                    format!(
+                        "columns of `{tname}`: {}",
+                        table
+                            .columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
                 self.push(
-                    Diagnostic::new("unknown-column", c.span.clone(), format!("{what} on unknown column `{}` of `{tname}`", c.value))
-                        .hint(hint),
+                    Diagnostic::new(
+                        "unknown-column",
+                        c.span.clone(),
+                        format!("{what} on unknown column `{}` of `{tname}`", c.value),
+                    )
+                    .hint(hint),
                 );
             } else if out.contains(&c.value) {
                 self.push(
-                    Diagnostic::new("duplicate-column", c.span.clone(), format!("column `{}` is listed twice in the {what}", c.value))
-                        .hint("list each column once"),
+                    Diagnostic::new(
+                        "duplicate-column",
+                        c.span.clone(),
+                        format!("column `{}` is listed twice in the {what}", c.value),
+                    )
+                    .hint("list each column once"),
                 );
             } else {
                 out.push(c.value.clone());
@@ -975,14 +1111,23 @@ impl Compiler {
         }
         if list.value.is_empty() {
             self.push(
-                Diagnostic::new("invalid-value", list.span.clone(), format!("the {what} lists no columns"))
-                    .hint("list at least one column"),
+                Diagnostic::new(
+                    "invalid-value",
+                    list.span.clone(),
+                    format!("the {what} lists no columns"),
+                )
+                .hint("list at least one column"),
             );
         }
         out
     }
 
-    fn index(&mut self, ix: &schema::RawIndex, table: &Table, tname: &QualifiedName) -> Option<Index> {
+    fn index(
+        &mut self,
+        ix: &schema::RawIndex,
+        table: &Table,
+        tname: &QualifiedName,
+    ) -> Option<Index> {
         let Some(keys) = &ix.keys else {
             self.push(
                 Diagnostic::new("missing-key", ix.span.clone(), "index without `columns`")
@@ -992,12 +1137,19 @@ impl Compiler {
         };
         if keys.value.is_empty() {
             self.push(
-                Diagnostic::new("invalid-value", keys.span.clone(), "the index lists no columns")
-                    .hint("list at least one column or expression"),
+                Diagnostic::new(
+                    "invalid-value",
+                    keys.span.clone(),
+                    "the index lists no columns",
+                )
+                .hint("list at least one column or expression"),
             );
             return None;
         }
-        let method = ix.method.as_ref().map_or("btree".to_string(), |m| m.value.to_lowercase());
+        let method = ix
+            .method
+            .as_ref()
+            .map_or("btree".to_string(), |m| m.value.to_lowercase());
         const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
         let mut ok = true;
         if let Some(m) = &ix.method
@@ -1005,15 +1157,29 @@ impl Compiler {
         {
             let hint = crate::suggest::did_you_mean(&m.value, METHODS.iter().copied())
                 .unwrap_or_else(|| format!("methods: {}", METHODS.join(", ")));
-            self.push(Diagnostic::new("invalid-value", m.span.clone(), format!("unknown index method `{}`", m.value)).hint(hint));
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    m.span.clone(),
+                    format!("unknown index method `{}`", m.value),
+                )
+                .hint(hint),
+            );
             ok = false;
         }
         let unique = ix.unique.as_ref().is_some_and(|u| u.value);
         if unique && method != "btree" {
-            let span = ix.unique.as_ref().map_or(ix.span.clone(), |u| u.span.clone());
+            let span = ix
+                .unique
+                .as_ref()
+                .map_or(ix.span.clone(), |u| u.span.clone());
             self.push(
-                Diagnostic::new("invalid-value", span, format!("a unique index must use btree, not {method}"))
-                    .hint("PostgreSQL supports unique indexes only with btree"),
+                Diagnostic::new(
+                    "invalid-value",
+                    span,
+                    format!("a unique index must use btree, not {method}"),
+                )
+                .hint("PostgreSQL supports unique indexes only with btree"),
             );
             ok = false;
         }
@@ -1022,9 +1188,19 @@ impl Compiler {
             let (column, expr) = match (&k.column, &k.expr) {
                 (Some(c), None) => {
                     if table.column(&c.value).is_none() {
-                        let hint = crate::suggest::did_you_mean(&c.value, table.columns.iter().map(|c| c.name.as_str()))
-                            .unwrap_or_else(|| "index only columns of this table".into());
-                        self.push(Diagnostic::new("unknown-column", c.span.clone(), format!("index on unknown column `{}` of `{tname}`", c.value)).hint(hint));
+                        let hint = crate::suggest::did_you_mean(
+                            &c.value,
+                            table.columns.iter().map(|c| c.name.as_str()),
+                        )
+                        .unwrap_or_else(|| "index only columns of this table".into());
+                        self.push(
+                            Diagnostic::new(
+                                "unknown-column",
+                                c.span.clone(),
+                                format!("index on unknown column `{}` of `{tname}`", c.value),
+                            )
+                            .hint(hint),
+                        );
                         ok = false;
                     }
                     (Some(c.value.clone()), None)
@@ -1041,8 +1217,12 @@ impl Compiler {
                 },
                 _ => {
                     self.push(
-                        Diagnostic::new("invalid-value", k.span.clone(), "an index entry needs exactly one of `column` or `expr`")
-                            .hint("write `{ column = \"a\" }` or `{ expr = \"lower(a)\" }`"),
+                        Diagnostic::new(
+                            "invalid-value",
+                            k.span.clone(),
+                            "an index entry needs exactly one of `column` or `expr`",
+                        )
+                        .hint("write `{ column = \"a\" }` or `{ expr = \"lower(a)\" }`"),
                     );
                     ok = false;
                     (None, None)
@@ -1053,7 +1233,14 @@ impl Compiler {
                 Some((_, o)) if o == "asc" => false,
                 Some((_, o)) if o == "desc" => true,
                 Some((o, _)) => {
-                    self.push(Diagnostic::new("invalid-value", o.span.clone(), format!("unknown order `{}`", o.value)).hint("use \"asc\" or \"desc\""));
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            o.span.clone(),
+                            format!("unknown order `{}`", o.value),
+                        )
+                        .hint("use \"asc\" or \"desc\""),
+                    );
                     ok = false;
                     false
                 }
@@ -1063,7 +1250,14 @@ impl Compiler {
                 Some((_, n)) if n == "first" => true,
                 Some((_, n)) if n == "last" => false,
                 Some((n, _)) => {
-                    self.push(Diagnostic::new("invalid-value", n.span.clone(), format!("unknown nulls position `{}`", n.value)).hint("use \"first\" or \"last\""));
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            n.span.clone(),
+                            format!("unknown nulls position `{}`", n.value),
+                        )
+                        .hint("use \"first\" or \"last\""),
+                    );
                     ok = false;
                     descending
                 }
@@ -1079,8 +1273,12 @@ impl Compiler {
             Some(list) => {
                 if !matches!(method.as_str(), "btree" | "gist" | "spgist") {
                     self.push(
-                        Diagnostic::new("invalid-value", list.span.clone(), format!("`include` is not supported by {method} indexes"))
-                            .hint("INCLUDE works with btree, gist and spgist"),
+                        Diagnostic::new(
+                            "invalid-value",
+                            list.span.clone(),
+                            format!("`include` is not supported by {method} indexes"),
+                        )
+                        .hint("INCLUDE works with btree, gist and spgist"),
                     );
                     ok = false;
                 }
@@ -1112,7 +1310,9 @@ impl Compiler {
 
     fn fk_actions(&mut self, a: &RawFkActions) -> (FkAction, FkAction, Deferrable) {
         let mut action = |v: &Option<Sp<String>>| -> FkAction {
-            let Some(v) = v else { return FkAction::NoAction };
+            let Some(v) = v else {
+                return FkAction::NoAction;
+            };
             match v.value.as_str() {
                 "no_action" => FkAction::NoAction,
                 "restrict" => FkAction::Restrict,
@@ -1120,10 +1320,23 @@ impl Compiler {
                 "set_null" => FkAction::SetNull,
                 "set_default" => FkAction::SetDefault,
                 other => {
-                    const ALL: [&str; 5] = ["no_action", "restrict", "cascade", "set_null", "set_default"];
+                    const ALL: [&str; 5] = [
+                        "no_action",
+                        "restrict",
+                        "cascade",
+                        "set_null",
+                        "set_default",
+                    ];
                     let hint = crate::suggest::did_you_mean(other, ALL)
                         .unwrap_or_else(|| format!("use one of {}", ALL.join(", ")));
-                    self.diags.push(Diagnostic::new("invalid-value", v.span.clone(), format!("unknown foreign key action `{other}`")).hint(hint));
+                    self.diags.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            v.span.clone(),
+                            format!("unknown foreign key action `{other}`"),
+                        )
+                        .hint(hint),
+                    );
                     FkAction::NoAction
                 }
             }
@@ -1138,8 +1351,12 @@ impl Compiler {
                 "deferred" => Deferrable::Deferred,
                 other => {
                     self.push(
-                        Diagnostic::new("invalid-value", d.span.clone(), format!("unknown `deferrable` value `{other}`"))
-                            .hint("use true, false, \"immediate\" or \"deferred\""),
+                        Diagnostic::new(
+                            "invalid-value",
+                            d.span.clone(),
+                            format!("unknown `deferrable` value `{other}`"),
+                        )
+                        .hint("use true, false, \"immediate\" or \"deferred\""),
                     );
                     Deferrable::No
                 }
@@ -1149,7 +1366,11 @@ impl Compiler {
     }
 
     /// `references = "table.column"` / `"schema.table.column"` on a column.
-    fn parse_column_reference(&mut self, r: &Sp<String>, here: &str) -> Option<(QualifiedName, String)> {
+    fn parse_column_reference(
+        &mut self,
+        r: &Sp<String>,
+        here: &str,
+    ) -> Option<(QualifiedName, String)> {
         let parts = match crate::sql::split_qualified(&r.value) {
             Ok(p) => p,
             Err(e) => {
@@ -1164,12 +1385,19 @@ impl Compiler {
                 if !self.check_managed(schema, &r.span) {
                     return None;
                 }
-                Some((QualifiedName::new(schema.clone(), table.clone()), column.clone()))
+                Some((
+                    QualifiedName::new(schema.clone(), table.clone()),
+                    column.clone(),
+                ))
             }
             _ => {
                 self.push(
-                    Diagnostic::new("invalid-reference", r.span.clone(), format!("cannot read reference `{}`", r.value))
-                        .hint("write \"table.column\" or \"schema.table.column\""),
+                    Diagnostic::new(
+                        "invalid-reference",
+                        r.span.clone(),
+                        format!("cannot read reference `{}`", r.value),
+                    )
+                    .hint("write \"table.column\" or \"schema.table.column\""),
                 );
                 None
             }
@@ -1181,13 +1409,31 @@ impl Compiler {
         q
     }
 
-    fn fk_target(&mut self, t: &schema::RawFkTarget, here: &str) -> Option<(QualifiedName, Vec<Sp<String>>)> {
+    fn fk_target(
+        &mut self,
+        t: &schema::RawFkTarget,
+        here: &str,
+    ) -> Option<(QualifiedName, Vec<Sp<String>>)> {
         let Some(table) = &t.table else {
-            self.push(Diagnostic::new("missing-key", t.span.clone(), "`references` without `table`").hint("add `table = \"…\"`"));
+            self.push(
+                Diagnostic::new(
+                    "missing-key",
+                    t.span.clone(),
+                    "`references` without `table`",
+                )
+                .hint("add `table = \"…\"`"),
+            );
             return None;
         };
         let Some(columns) = &t.columns else {
-            self.push(Diagnostic::new("missing-key", t.span.clone(), "`references` without `columns`").hint("add `columns = [\"id\"]`"));
+            self.push(
+                Diagnostic::new(
+                    "missing-key",
+                    t.span.clone(),
+                    "`references` without `columns`",
+                )
+                .hint("add `columns = [\"id\"]`"),
+            );
             return None;
         };
         let q = if let Some(schema) = &t.schema {
@@ -1206,12 +1452,22 @@ impl Compiler {
                         QualifiedName::new(schema.clone(), name.clone())
                     }
                     _ => {
-                        self.push(Diagnostic::new("invalid-reference", table.span.clone(), format!("cannot read table name `{}`", table.value)).hint("write \"table\" or \"schema.table\", or use the `schema` key"));
+                        self.push(
+                            Diagnostic::new(
+                                "invalid-reference",
+                                table.span.clone(),
+                                format!("cannot read table name `{}`", table.value),
+                            )
+                            .hint("write \"table\" or \"schema.table\", or use the `schema` key"),
+                        );
                         return None;
                     }
                 },
                 Err(e) => {
-                    self.push(Diagnostic::new("invalid-reference", table.span.clone(), e).hint("quote names containing dots, or use the `schema` key"));
+                    self.push(
+                        Diagnostic::new("invalid-reference", table.span.clone(), e)
+                            .hint("quote names containing dots, or use the `schema` key"),
+                    );
                     return None;
                 }
             }
@@ -1229,28 +1485,70 @@ impl Compiler {
     ) -> Option<ForeignKey> {
         let (target, ref_cols) = fk.target.as_ref()?;
         // Unqualified names resolve in the referring schema first, then public.
-        let candidates = [target.clone(), QualifiedName::new("public", target.name.clone())];
+        let candidates = [
+            target.clone(),
+            QualifiedName::new("public", target.name.clone()),
+        ];
         let Some(idx) = candidates.iter().find_map(|q| by_name.get(q)) else {
             let names = all.iter().map(|t| t.name.name.as_str());
             let hint = crate::suggest::did_you_mean(&target.name, names)
                 .unwrap_or_else(|| "declare the referenced table in a schema file".into());
-            self.push(Diagnostic::new("unknown-table", fk.target_span.clone(), format!("foreign key references unknown table `{target}`")).hint(hint));
+            self.push(
+                Diagnostic::new(
+                    "unknown-table",
+                    fk.target_span.clone(),
+                    format!("foreign key references unknown table `{target}`"),
+                )
+                .hint(hint),
+            );
             return None;
         };
         let rt = &all[*idx];
         if fk.columns.len() != ref_cols.len() {
             self.push(
-                Diagnostic::new("fk-mismatch", fk.span.clone(), format!("foreign key has {} column(s) but references {}", fk.columns.len(), ref_cols.len()))
-                    .hint("list as many referenced columns as foreign key columns"),
+                Diagnostic::new(
+                    "fk-mismatch",
+                    fk.span.clone(),
+                    format!(
+                        "foreign key has {} column(s) but references {}",
+                        fk.columns.len(),
+                        ref_cols.len()
+                    ),
+                )
+                .hint("list as many referenced columns as foreign key columns"),
             );
             return None;
         }
         let mut ok = true;
         for (c, r) in fk.columns.iter().zip(ref_cols) {
             let Some(rc) = rt.table.column(&r.value) else {
-                let hint = crate::suggest::did_you_mean(&r.value, rt.table.columns.iter().map(|c| c.name.as_str()))
-                    .unwrap_or_else(|| format!("`{}` has columns: {}", rt.name, rt.table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")));
-                self.push(Diagnostic::new("unknown-column", r.span.clone(), format!("foreign key references unknown column `{}` of `{}`", r.value, rt.name)).hint(hint));
+                let hint = crate::suggest::did_you_mean(
+                    &r.value,
+                    rt.table.columns.iter().map(|c| c.name.as_str()),
+                )
+                .unwrap_or_else(|| {
+                    format!(
+                        "`{}` has columns: {}",
+                        rt.name,
+                        rt.table
+                            .columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+                self.push(
+                    Diagnostic::new(
+                        "unknown-column",
+                        r.span.clone(),
+                        format!(
+                            "foreign key references unknown column `{}` of `{}`",
+                            r.value, rt.name
+                        ),
+                    )
+                    .hint(hint),
+                );
                 ok = false;
                 continue;
             };
@@ -1266,10 +1564,18 @@ impl Compiler {
                         c.span.clone(),
                         format!(
                             "foreign key column `{}` is `{}` but `{}.{}` is `{}`",
-                            c.value, display_type(&lc.data_type), rt.name, rc.name, display_type(&rc.data_type)
+                            c.value,
+                            display_type(&lc.data_type),
+                            rt.name,
+                            rc.name,
+                            display_type(&rc.data_type)
                         ),
                     )
-                    .hint(format!("make `{}` a `{}`", c.value, display_type(&rc.data_type))),
+                    .hint(format!(
+                        "make `{}` a `{}`",
+                        c.value,
+                        display_type(&rc.data_type)
+                    )),
                 );
                 ok = false;
             }
@@ -1278,14 +1584,25 @@ impl Compiler {
             return None;
         }
         let wanted: BTreeSet<&str> = ref_cols.iter().map(|c| c.value.as_str()).collect();
-        let same = |cols: &[String]| cols.len() == wanted.len() && cols.iter().all(|c| wanted.contains(c.as_str()));
-        let unique_target = rt.table.primary_key.as_ref().is_some_and(|pk| same(&pk.columns))
+        let same = |cols: &[String]| {
+            cols.len() == wanted.len() && cols.iter().all(|c| wanted.contains(c.as_str()))
+        };
+        let unique_target = rt
+            .table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| same(&pk.columns))
             || rt.table.uniques.values().any(|u| same(&u.columns))
             || rt.table.indexes.values().any(|i| {
                 i.unique
                     && i.predicate.is_none()
                     && i.keys.iter().all(|k| k.column.is_some())
-                    && same(&i.keys.iter().filter_map(|k| k.column.clone()).collect::<Vec<_>>())
+                    && same(
+                        &i.keys
+                            .iter()
+                            .filter_map(|k| k.column.clone())
+                            .collect::<Vec<_>>(),
+                    )
             });
         if !unique_target {
             let cols: Vec<&str> = ref_cols.iter().map(|c| c.value.as_str()).collect();
@@ -1293,9 +1610,17 @@ impl Compiler {
                 Diagnostic::new(
                     "fk-not-unique",
                     fk.target_span.clone(),
-                    format!("foreign key references ({}) of `{}`, which is not a primary key or unique", cols.join(", "), rt.name),
+                    format!(
+                        "foreign key references ({}) of `{}`, which is not a primary key or unique",
+                        cols.join(", "),
+                        rt.name
+                    ),
                 )
-                .hint(format!("reference the primary key of `{}`, or declare a unique constraint on ({})", rt.name, cols.join(", "))),
+                .hint(format!(
+                    "reference the primary key of `{}`, or declare a unique constraint on ({})",
+                    rt.name,
+                    cols.join(", ")
+                )),
             );
             return None;
         }
@@ -1311,7 +1636,11 @@ impl Compiler {
     }
 
     /// Explicit names must not collide; then they are reserved so default names avoid them.
-    fn reserve_explicit_names(&mut self, pending: &[Pending<'_>], namespaces: &mut BTreeMap<String, Namespace>) {
+    fn reserve_explicit_names(
+        &mut self,
+        pending: &[Pending<'_>],
+        namespaces: &mut BTreeMap<String, Namespace>,
+    ) {
         let mut relations: BTreeMap<(String, String), Span> = BTreeMap::new();
         for p in pending {
             let mut table_constraints: BTreeMap<String, Span> = BTreeMap::new();
@@ -1350,9 +1679,16 @@ impl Compiler {
             for n in con_names {
                 if let Some(first) = table_constraints.get(&n.value) {
                     self.diags.push(
-                        Diagnostic::new("duplicate-name", n.span.clone(), format!("constraint name `{}` is used twice on `{}`", n.value, p.name))
-                            .label(first.clone(), "first used here")
-                            .hint("constraint names must be unique per table"),
+                        Diagnostic::new(
+                            "duplicate-name",
+                            n.span.clone(),
+                            format!(
+                                "constraint name `{}` is used twice on `{}`",
+                                n.value, p.name
+                            ),
+                        )
+                        .label(first.clone(), "first used here")
+                        .hint("constraint names must be unique per table"),
                     );
                     continue;
                 }
@@ -1401,7 +1737,13 @@ fn name_table(p: &mut Pending<'_>, ns: &mut Namespace) {
     for (k, u) in uniques {
         let name = match explicit(&k) {
             Some(n) => n,
-            None => names::choose_relation_name(ns, &tname, Some(&names::name_addition(&u.columns)), "key", true),
+            None => names::choose_relation_name(
+                ns,
+                &tname,
+                Some(&names::name_addition(&u.columns)),
+                "key",
+                true,
+            ),
         };
         p.table.uniques.insert(name, u);
     }
@@ -1425,7 +1767,13 @@ fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace) {
                     })
                     .collect();
                 cols.extend(ix.include.iter().cloned());
-                names::choose_relation_name(ns, &tname, Some(&names::name_addition(&cols)), "idx", false)
+                names::choose_relation_name(
+                    ns,
+                    &tname,
+                    Some(&names::name_addition(&cols)),
+                    "idx",
+                    false,
+                )
             }
         };
         p.table.indexes.insert(name, ix);

@@ -6,8 +6,8 @@
 //! what it cannot plan yet instead of emitting wrong SQL.
 
 use crate::model::{
-    Check, Column, EnumType, Extension, ForeignKey, Index, Model, PrimaryKey, QualifiedName,
-    Table, Unique,
+    Check, Column, EnumType, Extension, ForeignKey, Index, Model, PrimaryKey, QualifiedName, Table,
+    Unique,
 };
 
 /// What a comment is attached to.
@@ -97,7 +97,10 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
                     )));
                 }
                 if old.comment != e.comment {
-                    out.push(Change::SetComment(CommentTarget::Type(q), e.comment.clone()));
+                    out.push(Change::SetComment(
+                        CommentTarget::Type(q),
+                        e.comment.clone(),
+                    ));
                 }
             }
         }
@@ -154,7 +157,9 @@ fn comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&Table>, t: &T
         ));
     }
     for c in &t.columns {
-        let before = old.and_then(|o| o.column(&c.name)).and_then(|c| c.comment.as_ref());
+        let before = old
+            .and_then(|o| o.column(&c.name))
+            .and_then(|c| c.comment.as_ref());
         if before != c.comment.as_ref() {
             out.push(Change::SetComment(
                 CommentTarget::Column(q.clone(), c.name.clone()),
@@ -192,19 +197,31 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
 
     match (&old.primary_key, &t.primary_key) {
         (None, Some(pk)) => out.push(Change::AddPrimaryKey(q.clone(), pk.clone())),
-        (Some(_), None) => out.push(Change::Unsupported(format!("drop the primary key of `{q}`"))),
-        (Some(a), Some(b)) if a != b => {
-            out.push(Change::Unsupported(format!("change the primary key of `{q}`")))
-        }
+        (Some(_), None) => out.push(Change::Unsupported(format!(
+            "drop the primary key of `{q}`"
+        ))),
+        (Some(a), Some(b)) if a != b => out.push(Change::Unsupported(format!(
+            "change the primary key of `{q}`"
+        ))),
         _ => {}
     }
 
-    named(out, &q, "unique constraint", &old.uniques, &t.uniques, |n, u| {
-        Change::AddUnique(q.clone(), n.to_string(), u.clone())
-    });
-    named(out, &q, "check constraint", &old.checks, &t.checks, |n, c| {
-        Change::AddCheck(q.clone(), n.to_string(), c.clone())
-    });
+    named(
+        out,
+        &q,
+        "unique constraint",
+        &old.uniques,
+        &t.uniques,
+        |n, u| Change::AddUnique(q.clone(), n.to_string(), u.clone()),
+    );
+    named(
+        out,
+        &q,
+        "check constraint",
+        &old.checks,
+        &t.checks,
+        |n, c| Change::AddCheck(q.clone(), n.to_string(), c.clone()),
+    );
     named(out, &q, "index", &old.indexes, &t.indexes, |n, i| {
         Change::CreateIndex {
             table: q.clone(),
@@ -213,14 +230,19 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
             new_table: false,
         }
     });
-    named(out, &q, "foreign key", &old.foreign_keys, &t.foreign_keys, |n, f| {
-        Change::AddForeignKey {
+    named(
+        out,
+        &q,
+        "foreign key",
+        &old.foreign_keys,
+        &t.foreign_keys,
+        |n, f| Change::AddForeignKey {
             table: q.clone(),
             name: n.to_string(),
             fk: f.clone(),
             new_table: false,
-        }
-    });
+        },
+    );
     comments(out, &q, Some(old), t);
 }
 
@@ -236,9 +258,9 @@ fn named<T: PartialEq>(
     for (n, v) in new {
         match old.get(n) {
             None => out.push(add(n, v)),
-            Some(o) if o != v => out.push(Change::Unsupported(format!(
-                "change {what} `{n}` on `{q}`"
-            ))),
+            Some(o) if o != v => {
+                out.push(Change::Unsupported(format!("change {what} `{n}` on `{q}`")))
+            }
             Some(_) => {}
         }
     }
@@ -255,7 +277,14 @@ fn column_differences(a: &Column, b: &Column) -> Vec<String> {
         d.push(format!("type {} → {}", a.data_type, b.data_type));
     }
     if a.nullable != b.nullable {
-        d.push(if b.nullable { "drop NOT NULL" } else { "set NOT NULL" }.to_string());
+        d.push(
+            if b.nullable {
+                "drop NOT NULL"
+            } else {
+                "set NOT NULL"
+            }
+            .to_string(),
+        );
     }
     if a.default != b.default {
         d.push("default".to_string());
@@ -286,10 +315,11 @@ mod tests {
     #[test]
     fn dropped_table_is_unsupported_not_silent() {
         let mut from = Model::default();
-        from.schemas.entry("public".into()).or_default().tables.insert(
-            "t".into(),
-            Table::default(),
-        );
+        from.schemas
+            .entry("public".into())
+            .or_default()
+            .tables
+            .insert("t".into(), Table::default());
         let mut to = Model::default();
         to.schemas.insert("public".into(), Default::default());
         let changes = diff(&from, &to);
@@ -297,6 +327,11 @@ mod tests {
             changes,
             vec![Change::Unsupported("drop table `public.t`".into())]
         );
-        let _ = (Unique { columns: vec![] }, Check { expr: crate::model::Expr::parse("true").unwrap() });
+        let _ = (
+            Unique { columns: vec![] },
+            Check {
+                expr: crate::model::Expr::parse("true").unwrap(),
+            },
+        );
     }
 }

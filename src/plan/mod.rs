@@ -174,7 +174,9 @@ const VOLATILE_FUNCTIONS: &[&str] = &[
 
 fn volatile(e: &Expr) -> bool {
     let c = e.canonical().to_lowercase();
-    VOLATILE_FUNCTIONS.iter().any(|f| c.contains(&format!("{f}(")))
+    VOLATILE_FUNCTIONS
+        .iter()
+        .any(|f| c.contains(&format!("{f}(")))
 }
 
 /// `schema.table[.part]` for messages, quoting names that need it.
@@ -196,8 +198,14 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                 plan.unsupported.push(what.clone());
                 continue;
             }
-            Change::CreateSchema(s) => (StepKind::CreateSchema, crate::sql::display_ident(s), vec![]),
-            Change::CreateExtension(n, _) => (StepKind::CreateExtension, crate::sql::display_ident(n), vec![]),
+            Change::CreateSchema(s) => {
+                (StepKind::CreateSchema, crate::sql::display_ident(s), vec![])
+            }
+            Change::CreateExtension(n, _) => (
+                StepKind::CreateExtension,
+                crate::sql::display_ident(n),
+                vec![],
+            ),
             Change::CreateEnum(q, _) => (StepKind::CreateEnum, obj(q, None), vec![]),
             Change::CreateTable(q, _) => (StepKind::CreateTable, obj(q, None), vec![]),
             Change::AddColumn(q, col) => {
@@ -213,7 +221,11 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                     h.push(Hazard::RewritesTable);
                 }
                 // NOT NULL without a default fails as soon as the table has a row.
-                if !col.nullable && col.default.is_none() && col.identity.is_none() && col.generated.is_none() {
+                if !col.nullable
+                    && col.default.is_none()
+                    && col.identity.is_none()
+                    && col.generated.is_none()
+                {
                     h.push(Hazard::MayFailOnData);
                 }
                 (StepKind::AddColumn, obj(q, Some(&col.name)), h)
@@ -233,7 +245,12 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                 obj(q, Some(n)),
                 vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             ),
-            Change::CreateIndex { table, name, index, new_table } => {
+            Change::CreateIndex {
+                table,
+                name,
+                index,
+                new_table,
+            } => {
                 let mut h = Vec::new();
                 if !new_table {
                     h.push(Hazard::BlocksWrites);
@@ -243,7 +260,12 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                 }
                 (StepKind::CreateIndex, obj(table, Some(name)), h)
             }
-            Change::AddForeignKey { table, name, new_table, .. } => (
+            Change::AddForeignKey {
+                table,
+                name,
+                new_table,
+                ..
+            } => (
                 StepKind::AddForeignKey,
                 obj(table, Some(name)),
                 if *new_table {

@@ -113,11 +113,13 @@ fn column_definition(c: &Column) -> String {
     s.push(' ');
     match (&c.default, &c.data_type.base) {
         // serial is shorthand PostgreSQL expands into an owned sequence + nextval default.
-        (Some(ColumnDefault::Serial { .. }), BaseType::Builtin(b)) => s.push_str(match b.as_str() {
-            "bigint" => "bigserial",
-            "smallint" => "smallserial",
-            _ => "serial",
-        }),
+        (Some(ColumnDefault::Serial { .. }), BaseType::Builtin(b)) => {
+            s.push_str(match b.as_str() {
+                "bigint" => "bigserial",
+                "smallint" => "smallserial",
+                _ => "serial",
+            })
+        }
         _ => s.push_str(&data_type(&c.data_type)),
     }
     if let Some(coll) = &c.collation {

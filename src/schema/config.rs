@@ -94,7 +94,11 @@ fn defaults() -> Config {
     }
 }
 
-fn read(file: crate::diag::FileId, doc: &toml::de::DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Config {
+fn read(
+    file: crate::diag::FileId,
+    doc: &toml::de::DeTable<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Config {
     let mut c = defaults();
     let mut r = Reader {
         file,

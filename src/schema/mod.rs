@@ -238,8 +238,12 @@ pub fn parse_document<'i>(
             let range = e.span().unwrap_or(0..0);
             let message = e.message().trim().to_string();
             diags.push(
-                Diagnostic::new("toml-syntax", span(file, range), format!("TOML syntax: {message}"))
-                    .hint("fix the TOML syntax (see https://toml.io)"),
+                Diagnostic::new(
+                    "toml-syntax",
+                    span(file, range),
+                    format!("TOML syntax: {message}"),
+                )
+                .hint("fix the TOML syntax (see https://toml.io)"),
             );
             None
         }
@@ -261,8 +265,12 @@ pub fn load(
             Err(e) => {
                 let id = sources.add(display, String::new());
                 diags.push(
-                    Diagnostic::new("unreadable-file", span(id, 0..0), format!("cannot read file: {e}"))
-                        .hint("schema files must be readable UTF-8 text"),
+                    Diagnostic::new(
+                        "unreadable-file",
+                        span(id, 0..0),
+                        format!("cannot read file: {e}"),
+                    )
+                    .hint("schema files must be readable UTF-8 text"),
                 );
                 continue;
             }
@@ -318,7 +326,8 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         let table = tables.table;
         for (name, t, tspan) in entries(file, table, "table", tables.diags) {
             let Some(t) = t else { continue };
-            out.tables.push(read_table(file, name, t, tspan, tables.diags));
+            out.tables
+                .push(read_table(file, name, t, tspan, tables.diags));
         }
     }
     out
@@ -331,7 +340,12 @@ fn read_enum(
     tspan: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> RawEnum {
-    let mut r = Reader { file, table: t, span: tspan, diags };
+    let mut r = Reader {
+        file,
+        table: t,
+        span: tspan,
+        diags,
+    };
     r.deny_unknown(&format!("enum `{}`", name.value), ENUM_KEYS);
     let mut renamed_values = Vec::new();
     if let Some(rv) = r.table("renamed_values") {
@@ -367,7 +381,12 @@ fn read_table(
     tspan: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> RawTable {
-    let mut r = Reader { file, table: t, span: tspan, diags };
+    let mut r = Reader {
+        file,
+        table: t,
+        span: tspan,
+        diags,
+    };
     r.deny_unknown(&format!("table `{}`", name.value), TABLE_KEYS);
     let schema = r.string("schema");
     let comment = r.string("comment");
@@ -380,7 +399,9 @@ fn read_table(
                     span(file, v.span()),
                     "table-level `primary_key` must list columns",
                 )
-                .hint("write `primary_key = [\"id\"]`, or `primary_key = true` on the column itself"),
+                .hint(
+                    "write `primary_key = [\"id\"]`, or `primary_key = true` on the column itself",
+                ),
             );
             None
         }
@@ -400,7 +421,12 @@ fn read_table(
     let mut foreign_keys = Vec::new();
     if let Some(v) = r.raw("unique") {
         for (t, s) in table_items(file, v, "unique", r.diags) {
-            let mut u = Reader { file, table: t, span: s.clone(), diags: r.diags };
+            let mut u = Reader {
+                file,
+                table: t,
+                span: s.clone(),
+                diags: r.diags,
+            };
             u.deny_unknown("a unique constraint", UNIQUE_KEYS);
             uniques.push(RawUnique {
                 span: s,
@@ -412,7 +438,12 @@ fn read_table(
     }
     if let Some(v) = r.raw("checks") {
         for (t, s) in table_items(file, v, "checks", r.diags) {
-            let mut c = Reader { file, table: t, span: s.clone(), diags: r.diags };
+            let mut c = Reader {
+                file,
+                table: t,
+                span: s.clone(),
+                diags: r.diags,
+            };
             c.deny_unknown("a check constraint", CHECK_KEYS);
             checks.push(RawCheck {
                 span: s,
@@ -472,7 +503,12 @@ fn read_column(
     cspan: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> RawColumn {
-    let mut r = Reader { file, table: t, span: cspan, diags };
+    let mut r = Reader {
+        file,
+        table: t,
+        span: cspan,
+        diags,
+    };
     r.deny_unknown(&format!("column `{}`", name.value), COLUMN_KEYS);
     RawColumn {
         ty: r.string("type"),
@@ -494,7 +530,12 @@ fn read_column(
 }
 
 fn read_index(file: FileId, t: &DeTable<'_>, s: Span, diags: &mut Vec<Diagnostic>) -> RawIndex {
-    let mut r = Reader { file, table: t, span: s.clone(), diags };
+    let mut r = Reader {
+        file,
+        table: t,
+        span: s.clone(),
+        diags,
+    };
     r.deny_unknown("an index", INDEX_KEYS);
     let keys = r.raw("columns").and_then(|v| {
         let Some(arr) = v.get_ref().as_array() else {
@@ -560,7 +601,12 @@ fn read_foreign_key(
     s: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> RawForeignKey {
-    let mut r = Reader { file, table: t, span: s.clone(), diags };
+    let mut r = Reader {
+        file,
+        table: t,
+        span: s.clone(),
+        diags,
+    };
     r.deny_unknown("a foreign key", FK_KEYS);
     let references = r.table("references").map(|mut t| {
         t.deny_unknown("a foreign key's `references`", FK_TARGET_KEYS);

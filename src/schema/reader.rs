@@ -206,7 +206,10 @@ pub fn entries<'a, 'i>(
                             v.get_ref().type_str()
                         ),
                     )
-                    .hint(format!("write it as `[... .{}]` or an inline table", k.get_ref())),
+                    .hint(format!(
+                        "write it as `[... .{}]` or an inline table",
+                        k.get_ref()
+                    )),
                 );
                 out.push((name, None, span(file, v.span())));
             }
@@ -227,7 +230,10 @@ pub fn table_items<'a, 'i>(
             Diagnostic::new(
                 "invalid-value",
                 span(file, v.span()),
-                format!("`{key}` must be an array of tables, found {}", v.get_ref().type_str()),
+                format!(
+                    "`{key}` must be an array of tables, found {}",
+                    v.get_ref().type_str()
+                ),
             )
             .hint(format!("write each entry as `[[... .{key}]]`")),
         );
@@ -241,7 +247,10 @@ pub fn table_items<'a, 'i>(
                 Diagnostic::new(
                     "invalid-value",
                     span(file, item.span()),
-                    format!("each `{key}` entry must be a table, found {}", item.get_ref().type_str()),
+                    format!(
+                        "each `{key}` entry must be a table, found {}",
+                        item.get_ref().type_str()
+                    ),
                 )
                 .hint(format!("write each entry as `[[... .{key}]]`")),
             ),
