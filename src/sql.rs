@@ -109,9 +109,7 @@ pub fn split_qualified(input: &str) -> Result<Vec<String>, String> {
             Some(c) => {
                 let mut rest = String::from(c);
                 rest.extend(chars);
-                return Err(format!(
-                    "unexpected `{rest}` after a quoted name in `{input}`"
-                ));
+                return Err(format!("unexpected `{rest}` after a quoted name in `{input}`"));
             }
         }
     }

@@ -1,3 +1,2 @@
 //! compile
-pub mod names;
-pub mod types;
+pub mod names; pub mod types;

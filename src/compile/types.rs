@@ -27,23 +27,13 @@ pub struct BuiltinType {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeFamily {
     /// smallint (16), integer (32), bigint (64).
-    Integer {
-        bits: u8,
-    },
+    Integer { bits: u8 },
     /// `numeric(p,s)`; `None` when unconstrained.
-    Numeric {
-        precision: Option<u32>,
-        scale: Option<i32>,
-    },
+    Numeric { precision: Option<u32>, scale: Option<i32> },
     /// real (32) / double precision (64).
-    Float {
-        bits: u8,
-    },
+    Float { bits: u8 },
     /// varchar(n)/char(n)/text; `max_len` None when unlimited.
-    Text {
-        max_len: Option<u32>,
-        fixed: bool,
-    },
+    Text { max_len: Option<u32>, fixed: bool },
     Boolean,
     Date,
     Time,
