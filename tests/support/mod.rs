@@ -21,6 +21,8 @@
 //! `TestDb`'s `Debug` shows only the database name.
 #![allow(dead_code)]
 
+pub mod project;
+
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
