@@ -119,7 +119,7 @@ pub fn catalog_dump(client: &mut postgres::Client) -> Vec<String> {
         ),
         format!(
             "SELECT 'column ' || c.oid::regclass::text || ' ' || a.attnum || ' ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-                    || ' notnull=' || a.attnotnull || ' identity=' || a.attidentity || ' generated=' || a.attgenerated
+                    || ' notnull=' || a.attnotnull || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text
                     || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
                     || ' collation=' || coalesce((SELECT collname FROM pg_collation WHERE oid = a.attcollation AND a.attcollation <> t.typcollation), '')
                     || ' comment=' || coalesce(col_description(c.oid, a.attnum), '')
