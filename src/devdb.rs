@@ -280,7 +280,9 @@ impl Cluster {
             cmd.output()
         };
         let Some(user) = &self.os_user else {
-            return run(Command::new(program)).map_err(|e| {
+            let mut cmd = Command::new(program);
+            cmd.args(args);
+            return run(cmd).map_err(|e| {
                 DevDbError::new(format!("could not run {}: {e}\n{HINT}", program.display()))
             });
         };
