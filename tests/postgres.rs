@@ -46,7 +46,10 @@ fn example_chain_applies_with_psql_and_the_catalog_matches_the_snapshot() {
     let db = support::test_db();
     let root = repo_root();
     let files = migration_files(&root);
-    assert!(files.len() >= 2, "the example has an initial and an additive migration");
+    assert!(
+        files.len() >= 2,
+        "the example has an initial and an additive migration"
+    );
     for f in &files {
         psql_file(&db.conninfo, f);
     }
@@ -67,8 +70,14 @@ fn example_chain_applies_with_psql_and_the_catalog_matches_the_snapshot() {
         "SELECT t.typname::text FROM pg_type t WHERE t.typtype = 'e' AND t.typnamespace = 'public'::regnamespace",
     );
     let expected: BTreeSet<String> = [
-        "bookclassification", "bookregion", "booktier", "registrationstatus",
-        "laborrequesttype", "laborrequeststatus", "dispatchstatus", "dispatchoutcome",
+        "bookclassification",
+        "bookregion",
+        "booktier",
+        "registrationstatus",
+        "laborrequesttype",
+        "laborrequeststatus",
+        "dispatchstatus",
+        "dispatchoutcome",
     ]
     .into_iter()
     .map(String::from)
@@ -95,7 +104,11 @@ fn example_chain_applies_with_psql_and_the_catalog_matches_the_snapshot() {
         for n in t.foreign_keys.keys() {
             fks.insert(format!("{}.{n}", q.name));
         }
-        constraints.extend(t.primary_key.iter().map(|p| format!("{}.{}", q.name, p.name)));
+        constraints.extend(
+            t.primary_key
+                .iter()
+                .map(|p| format!("{}.{}", q.name, p.name)),
+        );
         constraints.extend(t.uniques.keys().map(|n| format!("{}.{n}", q.name)));
         constraints.extend(t.checks.keys().map(|n| format!("{}.{n}", q.name)));
         indexes.extend(t.indexes.keys().cloned());
@@ -144,11 +157,18 @@ fn replanning_from_empty_gives_one_migration_with_the_same_catalog() {
     assert_eq!(files.len(), 1);
     let single_db = support::test_db();
     let mut single_client = single_db.connect();
-    apply_sql(&mut single_client, &std::fs::read_to_string(&files[0]).unwrap());
+    apply_sql(
+        &mut single_client,
+        &std::fs::read_to_string(&files[0]).unwrap(),
+    );
 
     let a = catalog_dump(&mut chain_client);
     let b = catalog_dump(&mut single_client);
-    assert!(a.len() > 100, "the dump covers the schema: {} lines", a.len());
+    assert!(
+        a.len() > 100,
+        "the dump covers the schema: {} lines",
+        a.len()
+    );
     assert_eq!(a, b);
 
     // And the head snapshots agree.

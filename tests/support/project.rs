@@ -75,7 +75,11 @@ pub fn repo_root() -> PathBuf {
 pub fn copy_example_schema() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = repo_root();
-    std::fs::copy(root.join("schemactl.toml"), dir.path().join("schemactl.toml")).unwrap();
+    std::fs::copy(
+        root.join("schemactl.toml"),
+        dir.path().join("schemactl.toml"),
+    )
+    .unwrap();
     copy_tree(&root.join("schema"), &dir.path().join("schema"));
     dir
 }

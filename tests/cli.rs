@@ -1,0 +1,272 @@
+//! The `schemactl` binary as users run it: exit codes, stdout/stderr and the files written.
+
+mod support;
+
+use std::path::Path;
+
+use support::project::*;
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every file under `dir` with its bytes, sorted by path.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["migrations", "snapshots"] {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.unwrap().path();
+            out.push((
+                format!("{sub}/{}", p.file_name().unwrap().to_string_lossy()),
+                std::fs::read(&p).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+const SCHEMA: &str = r#"
+[enums.status]
+values = ["ACTIVE", "GONE"]
+
+[tables.members.columns]
+id     = { type = "bigint", identity = "always", primary_key = true }
+status = { type = "status", default = "ACTIVE" }
+"#;
+
+#[test]
+fn init_check_plan_then_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = schemactl(dir.path(), &["init"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    for p in ["schemactl.toml", "schema", "migrations", "snapshots"] {
+        assert!(dir.path().join(p).exists(), "{p}");
+    }
+    // A second init refuses and changes nothing.
+    let out = schemactl(dir.path(), &["init"]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("already holds"));
+
+    // The scaffold compiles (an empty schema) and plans nothing.
+    let out = schemactl(dir.path(), &["plan"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("No schema changes"));
+
+    std::fs::write(dir.path().join("schema/schema.toml"), SCHEMA).unwrap();
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(code(&out), 0);
+    assert!(text(&out.stdout).contains("run `schemactl plan`"));
+
+    let out = schemactl(dir.path(), &["plan", "--check"]);
+    assert_eq!(code(&out), 1, "pending changes with --check");
+    assert!(!dir.path().join("migrations/0001_init.sql").exists());
+
+    let out = schemactl(dir.path(), &["plan", "--dry-run"]);
+    assert_eq!(code(&out), 0);
+    assert!(text(&out.stdout).contains("CREATE TYPE \"public\".\"status\""));
+    assert!(text(&out.stdout).contains("Dry run: nothing written."));
+    assert!(!dir.path().join("migrations/0001_init.sql").exists());
+
+    let out = schemactl(dir.path(), &["plan"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        dir.path().join("migrations/0001_init.sql").exists(),
+        "first migration is named init"
+    );
+    let before = tree(dir.path());
+
+    let out = schemactl(dir.path(), &["plan", "-m", "again"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        text(&out.stdout).contains("No schema changes"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(tree(dir.path()), before, "a second plan writes nothing");
+
+    let out = schemactl(dir.path(), &["plan", "--check"]);
+    assert_eq!(code(&out), 0);
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(code(&out), 0);
+    assert!(text(&out.stdout).contains("1 migration(s), chain intact"));
+}
+
+#[test]
+fn planning_twice_in_fresh_copies_is_byte_identical() {
+    let a = copy_example_schema();
+    let b = copy_example_schema();
+    run_plan(a.path(), "init");
+    run_plan(b.path(), "init");
+    let ta = tree(a.path());
+    assert_eq!(
+        ta.len(),
+        3,
+        "migration, sum file, snapshot: {:?}",
+        ta.iter().map(|t| &t.0).collect::<Vec<_>>()
+    );
+    assert_eq!(ta, tree(b.path()));
+    // No machine paths or timestamps in generated files.
+    for (name, bytes) in &ta {
+        let s = text(bytes);
+        assert!(!s.contains(&a.path().display().to_string()), "{name}");
+        assert!(!s.contains("2026-"), "{name}");
+    }
+}
+
+#[test]
+fn example_project_is_up_to_date() {
+    let root = repo_root();
+    let out = schemactl(&root, &["plan", "--dry-run"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("No schema changes"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = schemactl(&root, &["check"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+}
+
+#[test]
+fn changes_that_cannot_be_planned_yet_are_refused_clearly() {
+    let dir = project(&[("schema/s.toml", SCHEMA)]);
+    run_plan(dir.path(), "init");
+    let before = tree(dir.path());
+    let changed = SCHEMA
+        .replace("\"ACTIVE\", \"GONE\"", "\"ACTIVE\", \"GONE\", \"BANNED\"")
+        .replace(
+            "type = \"bigint\", identity",
+            "type = \"integer\", identity",
+        );
+    std::fs::write(dir.path().join("schema/s.toml"), changed).unwrap();
+    let out = schemactl(dir.path(), &["plan", "-m", "change"]);
+    assert_eq!(code(&out), 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("change the values of enum `public.status`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("change column `public.members.id` (type bigint → integer)"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(tree(dir.path()), before);
+
+    std::fs::write(dir.path().join("schema/s.toml"), "").unwrap();
+    let out = schemactl(dir.path(), &["--format", "json", "plan"]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unsupported: Vec<String> = v["unsupported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        unsupported,
+        vec!["drop enum `public.status`", "drop table `public.members`"]
+    );
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn plan_json_lists_steps_and_hazards() {
+    let dir = project(&[("schema/s.toml", SCHEMA)]);
+    run_plan(dir.path(), "init");
+    let more = format!("{SCHEMA}\n[[tables.members.indexes]]\ncolumns = [\"status\"]\n");
+    std::fs::write(dir.path().join("schema/s.toml"), more).unwrap();
+    let out = schemactl(
+        dir.path(),
+        &["--format", "json", "plan", "-m", "status_index"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["migration"], "migrations/0002_status_index.sql");
+    assert_eq!(v["written"], true);
+    assert_eq!(v["steps"][0]["kind"], "create-index");
+    assert_eq!(v["steps"][0]["hazards"][0], "blocks_writes");
+    let file =
+        std::fs::read_to_string(dir.path().join("migrations/0002_status_index.sql")).unwrap();
+    assert!(
+        file.starts_with("-- schemactl migration 0002_status_index\n-- parent: "),
+        "{file}"
+    );
+    assert!(file.contains("-- hazards: blocks_writes\n"), "{file}");
+}
+
+#[test]
+fn bad_migration_name_is_invalid_input() {
+    let dir = project(&[("schema/s.toml", SCHEMA)]);
+    let out = schemactl(dir.path(), &["plan", "-m", "Add Members!"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("-m add_members"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("migrations").exists());
+}
+
+#[test]
+fn check_names_tampered_files() {
+    let dir = project(&[("schema/s.toml", SCHEMA)]);
+    run_plan(dir.path(), "init");
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        format!("{SCHEMA}\n[tables.extra.columns]\nid = {{ type = \"int\" }}\n"),
+    )
+    .unwrap();
+    run_plan(dir.path(), "extra");
+
+    // An edited file.
+    let p = dir.path().join("migrations/0001_init.sql");
+    let original = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, original.replace("ACTIVE", "ACTlVE")).unwrap();
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(code(&out), 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("migrations/0001_init.sql") && err.contains("edited"),
+        "{err}"
+    );
+    // Plan refuses to build on a broken chain and writes nothing.
+    let out = schemactl(dir.path(), &["plan"]);
+    assert_eq!(code(&out), 2);
+    std::fs::write(&p, &original).unwrap();
+
+    // A duplicate version from a parallel branch.
+    let dup = dir.path().join("migrations/0002_other_branch.sql");
+    std::fs::write(&dup, "-- other branch\nSELECT 1;\n").unwrap();
+    let out = schemactl(dir.path(), &["--format", "json", "check"]);
+    assert_eq!(code(&out), 2);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p0 = &v["migration_problems"][0];
+    assert_eq!(p0["kind"], "duplicate-version", "{v}");
+    assert!(p0["hint"].as_str().unwrap().contains("rebase"), "{v}");
+    std::fs::remove_file(&dup).unwrap();
+
+    // A hand-edited snapshot.
+    let snap = dir.path().join("snapshots/head.toml");
+    let s = std::fs::read_to_string(&snap).unwrap();
+    std::fs::write(&snap, s.replace("GONE", "GONE2")).unwrap();
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("snapshots/head.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&snap, s).unwrap();
+
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(code(&out), 0, "restored: {}", text(&out.stderr));
+}
