@@ -54,7 +54,7 @@ pub fn render(lit: &Sp<Literal>, target: &Target<'_>, array: bool) -> Result<Str
             elems.push(element_value(item, target)?);
         }
         // PostgreSQL's array output format, so the default reads back the same way.
-        let body: Vec<String> = elems.iter().map(|e| array_element(e)).collect();
+        let body: Vec<String> = elems.iter().map(array_element).collect();
         return Ok(quote_literal(&format!("{{{}}}", body.join(","))));
     }
     if let Literal::Array(_) = lit.value {
