@@ -467,3 +467,16 @@ fn hostile_inputs_never_panic() {
         );
     }
 }
+
+#[test]
+fn qualified_fk_reference_does_not_fall_back_to_public() {
+    let cfg = "[project]\nschemas = [\"public\", \"billing\"]\n";
+    let src = "[tables.invoices.columns]\nid = { type = \"bigint\", primary_key = true }\n\
+               [tables.payments.columns]\ninvoice_id = { type = \"bigint\", references = \"billing.invoices.id\" }\n";
+    let f = one(&[("schemactl.toml", cfg), (T, src)], "unknown-table", T, 4);
+    assert!(f.message.contains("billing.invoices"), "{}", f.message);
+    // Unqualified, the same reference resolves to public.invoices.
+    let ok = src.replace("billing.invoices.id", "invoices.id");
+    let dir = project(&[("schemactl.toml", cfg), (T, &ok)]);
+    assert!(compile::compile_project(dir.path()).2.is_ok());
+}

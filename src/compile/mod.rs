@@ -98,6 +98,14 @@ struct Compiler {
     renames: Vec<Rename>,
 }
 
+/// A referenced table and columns. An unqualified table name resolves in the referring
+/// schema first, then `public`; a qualified one only where it says.
+struct FkTarget {
+    table: QualifiedName,
+    qualified: bool,
+    columns: Vec<Sp<String>>,
+}
+
 /// A table being compiled, with the spans needed for later checks.
 struct Pending<'a> {
     name: QualifiedName,
@@ -110,7 +118,7 @@ struct Pending<'a> {
 struct PendingFk {
     span: Span,
     columns: Vec<Sp<String>>,
-    target: Option<(QualifiedName, Vec<Sp<String>>)>,
+    target: Option<FkTarget>,
     target_span: Span,
     actions: (FkAction, FkAction, Deferrable),
     name: Option<Sp<String>>,
@@ -517,10 +525,14 @@ impl Compiler {
             }
             if let Some(r) = &col.references {
                 match self.parse_column_reference(r, &name.schema) {
-                    Some((target, column_name)) => fks.push(PendingFk {
+                    Some((table, qualified, column_name)) => fks.push(PendingFk {
                         span: r.span.clone(),
                         columns: vec![col.name.clone()],
-                        target: Some((target, vec![Sp::new(column_name, r.span.clone())])),
+                        target: Some(FkTarget {
+                            table,
+                            qualified,
+                            columns: vec![Sp::new(column_name, r.span.clone())],
+                        }),
                         target_span: r.span.clone(),
                         actions: self.fk_actions(&col.actions),
                         name: None,
@@ -1370,7 +1382,7 @@ impl Compiler {
         &mut self,
         r: &Sp<String>,
         here: &str,
-    ) -> Option<(QualifiedName, String)> {
+    ) -> Option<(QualifiedName, bool, String)> {
         let parts = match crate::sql::split_qualified(&r.value) {
             Ok(p) => p,
             Err(e) => {
@@ -1379,14 +1391,18 @@ impl Compiler {
             }
         };
         match parts.as_slice() {
-            [table, column] => Some((QualifiedName::new(here, table.clone()), column.clone()))
-                .map(|(q, c)| (self.unresolved(q, here), c)),
+            [table, column] => Some((
+                QualifiedName::new(here, table.clone()),
+                false,
+                column.clone(),
+            )),
             [schema, table, column] => {
                 if !self.check_managed(schema, &r.span) {
                     return None;
                 }
                 Some((
                     QualifiedName::new(schema.clone(), table.clone()),
+                    true,
                     column.clone(),
                 ))
             }
@@ -1404,16 +1420,7 @@ impl Compiler {
         }
     }
 
-    /// Marks an unqualified table reference: resolved later (referring schema, then public).
-    fn unresolved(&self, q: QualifiedName, _here: &str) -> QualifiedName {
-        q
-    }
-
-    fn fk_target(
-        &mut self,
-        t: &schema::RawFkTarget,
-        here: &str,
-    ) -> Option<(QualifiedName, Vec<Sp<String>>)> {
+    fn fk_target(&mut self, t: &schema::RawFkTarget, here: &str) -> Option<FkTarget> {
         let Some(table) = &t.table else {
             self.push(
                 Diagnostic::new(
@@ -1436,20 +1443,23 @@ impl Compiler {
             );
             return None;
         };
-        let q = if let Some(schema) = &t.schema {
+        let (q, qualified) = if let Some(schema) = &t.schema {
             if !self.check_managed(&schema.value, &schema.span) {
                 return None;
             }
-            QualifiedName::new(schema.value.clone(), table.value.clone())
+            (
+                QualifiedName::new(schema.value.clone(), table.value.clone()),
+                true,
+            )
         } else {
             match crate::sql::split_qualified(&table.value) {
                 Ok(parts) => match parts.as_slice() {
-                    [name] => QualifiedName::new(here, name.clone()),
+                    [name] => (QualifiedName::new(here, name.clone()), false),
                     [schema, name] => {
                         if !self.check_managed(schema, &table.span) {
                             return None;
                         }
-                        QualifiedName::new(schema.clone(), name.clone())
+                        (QualifiedName::new(schema.clone(), name.clone()), true)
                     }
                     _ => {
                         self.push(
@@ -1472,7 +1482,11 @@ impl Compiler {
                 }
             }
         };
-        Some((q, columns.value.clone()))
+        Some(FkTarget {
+            table: q,
+            qualified,
+            columns: columns.value.clone(),
+        })
     }
 
     /// Resolve and validate a foreign key against all tables.
@@ -1483,12 +1497,15 @@ impl Compiler {
         all: &[Pending<'_>],
         by_name: &BTreeMap<QualifiedName, usize>,
     ) -> Option<ForeignKey> {
-        let (target, ref_cols) = fk.target.as_ref()?;
-        // Unqualified names resolve in the referring schema first, then public.
-        let candidates = [
-            target.clone(),
-            QualifiedName::new("public", target.name.clone()),
-        ];
+        let FkTarget {
+            table: target,
+            qualified,
+            columns: ref_cols,
+        } = fk.target.as_ref()?;
+        let mut candidates = vec![target.clone()];
+        if !qualified {
+            candidates.push(QualifiedName::new("public", target.name.clone()));
+        }
         let Some(idx) = candidates.iter().find_map(|q| by_name.get(q)) else {
             let names = all.iter().map(|t| t.name.name.as_str());
             let hint = crate::suggest::did_you_mean(&target.name, names)
