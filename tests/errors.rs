@@ -480,3 +480,14 @@ fn qualified_fk_reference_does_not_fall_back_to_public() {
     let dir = project(&[("schemactl.toml", cfg), (T, &ok)]);
     assert!(compile::compile_project(dir.path()).2.is_ok());
 }
+
+#[test]
+fn a_rejected_column_does_not_cascade_into_more_errors() {
+    let src = "[tables.a.columns]\nid = { type = \"bigint\", primary_key = true }\ntotal = { type = \"numerc(10,2)\" }\n\
+               [[tables.a.checks]]\nexpr = \"total >= 0\"\n[[tables.a.indexes]]\ncolumns = [\"total\"]\n\
+               [tables.b.columns]\nt = { type = \"numeric(10,2)\", references = \"a.total\" }\n";
+    let all = errors(&[(T, src)]);
+    let codes: Vec<&str> = all.iter().map(|f| f.code).collect();
+    // Only the bad type; the FK target is then not unique, which is a real second problem.
+    assert_eq!(codes, vec!["invalid-type", "fk-not-unique"]);
+}

@@ -155,7 +155,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 o.stderr = "error: schema/ has changes with no migration written\n  = hint: run `schemactl plan -m <name>` and commit the result\n".into();
             } else if opts.dry_run {
                 o.stdout.push_str("Dry run: nothing written.\n");
-            } else {
+            } else if !g.quiet {
                 o.stdout.push_str(&format!(
                     "Wrote {migration_path}, {}, {}\n",
                     rel(&loaded.project.root, &layout.snapshot_path()),

@@ -503,6 +503,8 @@ impl Compiler {
                 continue;
             }
             let Some(column) = self.column(&name, col, model, enums) else {
+                // Already reported; keep the name so later checks do not report it again.
+                table.columns.push(invalid_column(&col.name.value));
                 continue;
             };
             if let Some(r) = &col.renamed_from {
@@ -1574,7 +1576,7 @@ impl Compiler {
                 // Reported by column_list (table form); report here for the shorthand too.
                 continue;
             };
-            if lc.data_type != rc.data_type {
+            if lc.data_type != rc.data_type && !is_invalid(lc) && !is_invalid(rc) {
                 self.push(
                     Diagnostic::new(
                         "fk-type-mismatch",
@@ -1800,6 +1802,27 @@ fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace) {
 fn explicit(placeholder: &str) -> Option<String> {
     let rest = placeholder.strip_prefix("\u{0}explicit\u{0}")?;
     rest.split_once('\u{0}').map(|(_, n)| n.to_string())
+}
+
+/// Stand-in for a column whose definition was rejected (the model is discarded anyway).
+fn invalid_column(name: &str) -> Column {
+    Column {
+        name: name.to_string(),
+        data_type: DataType {
+            base: BaseType::Custom(String::new()),
+            array: false,
+        },
+        nullable: true,
+        default: None,
+        identity: None,
+        generated: None,
+        collation: None,
+        comment: None,
+    }
+}
+
+fn is_invalid(c: &Column) -> bool {
+    c.data_type.base == BaseType::Custom(String::new())
 }
 
 fn display_type(t: &DataType) -> String {
