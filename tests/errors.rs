@@ -2,11 +2,11 @@
 //! and the line, and that the hint is present. The binary tests assert exit code 2 and that
 //! nothing is written.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
 use schemactl::compile;
 use schemactl::diag::{Diagnostic, SourceMap};
+use support::project::{project, schemactl};
 
 struct Found {
     code: &'static str,
@@ -15,16 +15,6 @@ struct Found {
     message: String,
     hint: String,
     labels: Vec<(String, usize)>,
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
 }
 
 fn errors(files: &[(&str, &str)]) -> Vec<Found> {
@@ -388,15 +378,6 @@ fn every_problem_is_reported_at_once() {
             ("schema/b.toml", 4, "invalid-type"),
         ]
     );
-}
-
-fn schemactl(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .arg("--project")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -171,17 +171,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
 fn describe(plan: &Plan, migration: &str) -> String {
     let mut s = format!("Plan for {migration}: {} step(s)\n", plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {
-        s.push_str(&format!(
-            "  {:>3}. {} {}",
-            i + 1,
-            step.kind.id(),
-            crate::sql::comment_safe(&step.object)
-        ));
-        if !step.hazards.is_empty() {
-            let h: Vec<&str> = step.hazards.iter().map(|h| h.id()).collect();
-            s.push_str(&format!("  [hazards: {}]", h.join(", ")));
-        }
-        s.push('\n');
+        s.push_str(&format!("  {:>3}. {}\n", i + 1, step.summary()));
     }
     s.push('\n');
     s.push_str(&plan.sql_body());

@@ -947,23 +947,14 @@ impl Compiler {
         }
 
         if let Some(id) = &col.identity {
-            let identity = match id.value.as_str() {
-                "always" => Some(Identity::Always),
-                "by_default" => Some(Identity::ByDefault),
-                other => {
-                    let hint = crate::suggest::did_you_mean(other, ["always", "by_default"])
-                        .unwrap_or_else(|| "use \"always\" or \"by_default\"".into());
-                    self.push(
-                        Diagnostic::new(
-                            "invalid-value",
-                            id.span.clone(),
-                            format!("unknown identity kind `{other}`"),
-                        )
-                        .hint(hint),
-                    );
-                    None
-                }
-            };
+            let identity = self.keyword(
+                id,
+                "identity kind",
+                &[
+                    ("always", Identity::Always),
+                    ("by_default", Identity::ByDefault),
+                ],
+            );
             let integer = builtin
                 .as_ref()
                 .is_some_and(|b| matches!(b.family, types::TypeFamily::Integer { .. }))
@@ -1242,38 +1233,20 @@ impl Compiler {
                     (None, None)
                 }
             };
-            let descending = match k.order.as_ref().map(|o| (o, o.value.to_lowercase())) {
+            let descending = match &k.order {
                 None => false,
-                Some((_, o)) if o == "asc" => false,
-                Some((_, o)) if o == "desc" => true,
-                Some((o, _)) => {
-                    self.push(
-                        Diagnostic::new(
-                            "invalid-value",
-                            o.span.clone(),
-                            format!("unknown order `{}`", o.value),
-                        )
-                        .hint("use \"asc\" or \"desc\""),
-                    );
-                    ok = false;
-                    false
+                Some(o) => {
+                    let d = self.keyword(o, "order", &[("asc", false), ("desc", true)]);
+                    ok &= d.is_some();
+                    d.unwrap_or(false)
                 }
             };
-            let nulls_first = match k.nulls.as_ref().map(|o| (o, o.value.to_lowercase())) {
+            let nulls_first = match &k.nulls {
                 None => descending,
-                Some((_, n)) if n == "first" => true,
-                Some((_, n)) if n == "last" => false,
-                Some((n, _)) => {
-                    self.push(
-                        Diagnostic::new(
-                            "invalid-value",
-                            n.span.clone(),
-                            format!("unknown nulls position `{}`", n.value),
-                        )
-                        .hint("use \"first\" or \"last\""),
-                    );
-                    ok = false;
-                    descending
+                Some(n) => {
+                    let f = self.keyword(n, "nulls position", &[("first", true), ("last", false)]);
+                    ok &= f.is_some();
+                    f.unwrap_or(descending)
                 }
             };
             out_keys.push(IndexKey {
@@ -1323,60 +1296,58 @@ impl Compiler {
     }
 
     fn fk_actions(&mut self, a: &RawFkActions) -> (FkAction, FkAction, Deferrable) {
-        let mut action = |v: &Option<Sp<String>>| -> FkAction {
-            let Some(v) = v else {
-                return FkAction::NoAction;
-            };
-            match v.value.as_str() {
-                "no_action" => FkAction::NoAction,
-                "restrict" => FkAction::Restrict,
-                "cascade" => FkAction::Cascade,
-                "set_null" => FkAction::SetNull,
-                "set_default" => FkAction::SetDefault,
-                other => {
-                    const ALL: [&str; 5] = [
-                        "no_action",
-                        "restrict",
-                        "cascade",
-                        "set_null",
-                        "set_default",
-                    ];
-                    let hint = crate::suggest::did_you_mean(other, ALL)
-                        .unwrap_or_else(|| format!("use one of {}", ALL.join(", ")));
-                    self.diags.push(
-                        Diagnostic::new(
-                            "invalid-value",
-                            v.span.clone(),
-                            format!("unknown foreign key action `{other}`"),
-                        )
-                        .hint(hint),
-                    );
-                    FkAction::NoAction
-                }
-            }
+        const ACTIONS: [(&str, FkAction); 5] = [
+            ("no_action", FkAction::NoAction),
+            ("restrict", FkAction::Restrict),
+            ("cascade", FkAction::Cascade),
+            ("set_null", FkAction::SetNull),
+            ("set_default", FkAction::SetDefault),
+        ];
+        let mut action = |v: &Option<Sp<String>>| {
+            v.as_ref()
+                .and_then(|v| self.keyword(v, "foreign key action", &ACTIONS))
+                .unwrap_or_default()
         };
         let on_delete = action(&a.on_delete);
         let on_update = action(&a.on_update);
-        let deferrable = match &a.deferrable {
-            None => Deferrable::No,
-            Some(d) => match d.value.as_str() {
-                "false" => Deferrable::No,
-                "immediate" => Deferrable::Immediate,
-                "deferred" => Deferrable::Deferred,
-                other => {
-                    self.push(
-                        Diagnostic::new(
-                            "invalid-value",
-                            d.span.clone(),
-                            format!("unknown `deferrable` value `{other}`"),
-                        )
-                        .hint("use true, false, \"immediate\" or \"deferred\""),
-                    );
-                    Deferrable::No
-                }
-            },
-        };
+        // `deferrable = true` was read as "immediate", `false` as "false".
+        let deferrable = a
+            .deferrable
+            .as_ref()
+            .and_then(|d| {
+                self.keyword(
+                    d,
+                    "`deferrable` value",
+                    &[
+                        ("false", Deferrable::No),
+                        ("immediate", Deferrable::Immediate),
+                        ("deferred", Deferrable::Deferred),
+                    ],
+                )
+            })
+            .unwrap_or_default();
         (on_delete, on_update, deferrable)
+    }
+
+    /// One of a closed set of words (case-insensitive); otherwise a diagnostic with the
+    /// closest word or the list.
+    fn keyword<T: Copy>(&mut self, v: &Sp<String>, what: &str, options: &[(&str, T)]) -> Option<T> {
+        let lower = v.value.to_lowercase();
+        if let Some((_, t)) = options.iter().find(|(w, _)| *w == lower) {
+            return Some(*t);
+        }
+        let words = options.iter().map(|(w, _)| *w);
+        let hint = crate::suggest::did_you_mean(&v.value, words.clone())
+            .unwrap_or_else(|| format!("use one of: {}", words.collect::<Vec<_>>().join(", ")));
+        self.push(
+            Diagnostic::new(
+                "invalid-value",
+                v.span.clone(),
+                format!("unknown {what} `{}`", v.value),
+            )
+            .hint(hint),
+        );
+        None
     }
 
     /// `references = "table.column"` / `"schema.table.column"` on a column.

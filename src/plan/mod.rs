@@ -88,6 +88,23 @@ impl StepKind {
     }
 }
 
+impl Step {
+    /// `kind object [hazards: …]` on one line: names are escaped, so it is safe inside a
+    /// `--` comment and on a terminal.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} {}",
+            self.kind.id(),
+            crate::sql::comment_safe(&self.object)
+        );
+        if !self.hazards.is_empty() {
+            let h: Vec<&str> = self.hazards.iter().map(|h| h.id()).collect();
+            s.push_str(&format!(" [hazards: {}]", h.join(", ")));
+        }
+        s
+    }
+}
+
 /// One executable statement with what it touches and its risks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
@@ -115,17 +132,7 @@ impl Plan {
     pub fn sql_body(&self) -> String {
         let mut s = String::new();
         for (i, step) in self.steps.iter().enumerate() {
-            s.push_str(&format!(
-                "-- step {}: {} {}",
-                i + 1,
-                step.kind.id(),
-                crate::sql::comment_safe(&step.object)
-            ));
-            if !step.hazards.is_empty() {
-                let h: Vec<&str> = step.hazards.iter().map(|h| h.id()).collect();
-                s.push_str(&format!(" [hazards: {}]", h.join(", ")));
-            }
-            s.push('\n');
+            s.push_str(&format!("-- step {}: {}\n", i + 1, step.summary()));
             s.push_str(&step.sql);
             s.push_str("\n\n");
         }
