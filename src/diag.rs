@@ -60,11 +60,8 @@ impl SourceMap {
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while i > 0 && !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+fn floor_char_boundary(text: &str, i: usize) -> usize {
+    crate::compile::names::clip(text, i)
 }
 
 /// A secondary location ("first defined here").

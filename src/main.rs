@@ -62,7 +62,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Exit 1 if a migration would be written (for CI); write nothing.
-        #[arg(long, conflicts_with = "dry_run")]
+        #[arg(long)]
         check: bool,
         /// Allow hazards, comma-separated (e.g. deletes_data).
         #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]

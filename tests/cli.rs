@@ -270,3 +270,53 @@ fn check_names_tampered_files() {
     let out = schemactl(dir.path(), &["check"]);
     assert_eq!(code(&out), 0, "restored: {}", text(&out.stderr));
 }
+
+#[test]
+fn type_sql_array_round_trips_through_the_snapshot() {
+    let src = "[extensions]\ncitext = {}\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ntags = { type_sql = \"citext[]\" }\n";
+    let dir = project(&[("schema/s.toml", src)]);
+    run_plan(dir.path(), "init");
+    let out = schemactl(dir.path(), &["plan", "--check"]);
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+}
+
+#[test]
+fn adding_unnamed_objects_above_existing_ones_keeps_existing_names() {
+    let v1 = "[tables.t.columns]\na = { type = \"int\" }\nb = { type = \"int\" }\n\
+              [[tables.t.checks]]\nexpr = \"a > 0\"\n[[tables.t.indexes]]\ncolumns = [\"a\"]\n";
+    let v2 = "[tables.t.columns]\na = { type = \"int\" }\nb = { type = \"int\" }\n\
+              [[tables.t.checks]]\nexpr = \"a < 100\"\n[[tables.t.checks]]\nexpr = \"a > 0\"\n\
+              [[tables.t.indexes]]\ncolumns = [\"a\"]\nwhere = \"b > 0\"\n[[tables.t.indexes]]\ncolumns = [\"a\"]\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "init");
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    let out = schemactl(dir.path(), &["--format", "json", "plan", "-m", "more"]);
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects: Vec<&str> = v["steps"].as_array().unwrap().iter().map(|s| s["object"].as_str().unwrap()).collect();
+    // PostgreSQL would give the new objects the next free names; the old ones keep theirs.
+    assert_eq!(objects, vec!["public.t.t_a_check1", "public.t.t_a_idx1"]);
+    let out = schemactl(dir.path(), &["plan", "--check"]);
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn a_snapshot_without_migrations_is_not_trusted() {
+    let dir = project(&[("schema/s.toml", SCHEMA)]);
+    run_plan(dir.path(), "init");
+    std::fs::remove_dir_all(dir.path().join("migrations")).unwrap();
+    let out = schemactl(dir.path(), &["plan", "--dry-run"]);
+    assert_eq!(code(&out), 0);
+    assert!(text(&out.stdout).contains("CREATE TABLE \"public\".\"members\""), "plans from empty: {}", text(&out.stdout));
+}
+
+#[test]
+fn json_errors_are_json_and_the_name_is_checked_first() {
+    let dir = project(&[("schema/s.toml", "")]);
+    let out = schemactl(dir.path(), &["--format", "json", "plan", "-m", "Bad Name"]);
+    assert_eq!(code(&out), 2);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["error"]["code"], "invalid-name");
+    assert_eq!(v["error"]["hint"], "try `-m bad_name`");
+}

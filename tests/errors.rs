@@ -472,3 +472,58 @@ fn a_rejected_column_does_not_cascade_into_more_errors() {
     // Only the bad type; the FK target is then not unique, which is a real second problem.
     assert_eq!(codes, vec!["invalid-type", "fk-not-unique"]);
 }
+
+#[test]
+fn type_sql_must_be_one_type_not_sql() {
+    let src = "[tables.a.columns]\nx = { type_sql = \"int, y int); drop table if exists z; create table w (a int\" }\n";
+    let f = one(&[(T, src)], "invalid-type", T, 2);
+    assert!(f.message.contains("not a single type"), "{}", f.message);
+    let src = "[tables.a.columns]\nx = { type_sql = \"citext -- hidden\" }\n";
+    one(&[(T, src)], "invalid-type", T, 2);
+}
+
+#[test]
+fn default_sequence_name_taken_by_an_explicit_name() {
+    let src = "[tables.t.columns]\nid = { type = \"serial\", primary_key = true }\n\
+               [[tables.t.unique]]\nname = \"t_id_seq\"\ncolumns = [\"id\"]\n";
+    // Also a duplicate of the primary key; both are reported.
+    let all = errors(&[(T, src)]);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(codes, vec![("duplicate-name", 2), ("duplicate-unique", 5)]);
+    assert!(all[0].message.contains("t_id_seq"), "{}", all[0].message);
+}
+
+#[test]
+fn unique_repeating_the_primary_key_or_another_unique() {
+    let src = "[tables.t.columns]\nid = { type = \"int\", primary_key = true, unique = true }\n";
+    let f = one(&[(T, src)], "duplicate-unique", T, 2);
+    assert!(f.message.contains("primary key"), "{}", f.message);
+    let src = "[tables.t.columns]\na = { type = \"int\", unique = true }\n[[tables.t.unique]]\ncolumns = [\"a\"]\n";
+    let f = one(&[(T, src)], "duplicate-unique", T, 4);
+    assert!(f.message.contains("another unique"), "{}", f.message);
+}
+
+#[test]
+fn nul_characters_in_literals() {
+    let src = "[tables.t]\ncomment = \"a\\u0000b\"\n[tables.t.columns]\na = { type = \"int\" }\n";
+    one(&[(T, src)], "invalid-value", T, 2);
+    let src = "[enums.e]\nvalues = [\"a\\u0000b\"]\n";
+    one(&[(T, src)], "invalid-enum-value", T, 2);
+}
+
+#[test]
+fn collation_only_on_collatable_types_and_order_only_on_btree() {
+    let src = "[tables.t.columns]\na = { type = \"integer\", collation = \"C\" }\nb = { type = \"varchar(5)[]\", collation = \"C\" }\n";
+    let f = one(&[(T, src)], "invalid-value", T, 2);
+    assert!(f.message.contains("does not take a collation"), "{}", f.message);
+    let src = "[tables.t.columns]\nj = { type = \"jsonb\" }\n[[tables.t.indexes]]\nmethod = \"gin\"\ncolumns = [{ column = \"j\", order = \"desc\" }]\n";
+    let f = one(&[(T, src)], "invalid-value", T, 5);
+    assert!(f.hint.contains("btree"), "{}", f.hint);
+}
+
+#[test]
+fn managed_schema_names_are_identifiers() {
+    let long = "s".repeat(64);
+    let cfg = format!("[project]\nschemas = [\"public\", \"{long}\"]\n");
+    one(&[("schemactl.toml", &cfg)], "identifier-too-long", "schemactl.toml", 2);
+}

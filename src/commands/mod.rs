@@ -64,6 +64,18 @@ impl Outcome {
         o
     }
 
+    /// An error in the requested format: `error: …` + hint on stderr, or one JSON document
+    /// `{ "ok": false, "error": { "code", "message", "hint" } }` on stdout.
+    pub fn fail(g: &Global, exit: Exit, code: &str, message: &str, hint: &str) -> Self {
+        match g.format {
+            Format::Json => Outcome::json(
+                exit,
+                serde_json::json!({ "ok": false, "error": { "code": code, "message": message, "hint": hint } }),
+            ),
+            Format::Text => Outcome::error(exit, format!("error: {message}\n  = hint: {hint}")),
+        }
+    }
+
     pub fn error(exit: Exit, message: impl Into<String>) -> Self {
         let mut o = Outcome::new(exit);
         o.stderr = message.into();
@@ -100,45 +112,66 @@ pub(crate) struct Loaded {
 
 /// Compile the schema and load the migration chain; report every problem at once (exit 2).
 pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
-    let root = project_root(g).map_err(|e| Outcome::error(Exit::Failure, format!("error: {e}")))?;
+    let root = project_root(g).map_err(|e| {
+        Outcome::fail(
+            g,
+            Exit::Failure,
+            "io",
+            &e.to_string(),
+            "check the current directory",
+        )
+    })?;
     if !root.is_dir() {
-        return Err(Outcome::error(
+        return Err(Outcome::fail(
+            g,
             Exit::Invalid,
-            format!(
-                "error: project directory {} does not exist\n  = hint: pass an existing directory to --project",
-                root.display()
-            ),
+            "no-project",
+            &format!("project directory {} does not exist", root.display()),
+            "pass an existing directory to --project",
         ));
     }
-    let (sources, project, compiled) = compile::compile_project(&root);
+    let loaded = compile::load_project(&root);
+    let project = loaded.project;
     let layout = layout(&project);
     let chain = migrations::load(&layout);
-    let (diags, problems) = match (&compiled, &chain) {
-        (Ok(_), Ok(_)) => (Vec::new(), Vec::new()),
-        (c, ch) => (
-            c.as_ref().err().cloned().unwrap_or_default(),
-            ch.as_ref().err().cloned().unwrap_or_default(),
-        ),
-    };
+    // The head snapshot: what the database has after the last migration (names included).
+    let mut head = Model::default();
+    let mut problems = Vec::new();
+    match &chain {
+        Ok(c) => match &c.snapshot {
+            Some(text) if !c.migrations.is_empty() => match snapshot::from_toml(text) {
+                Ok(m) => head = m,
+                Err(e) => {
+                    return Err(Outcome::fail(
+                        g,
+                        Exit::Invalid,
+                        "snapshot-unreadable",
+                        &format!(
+                            "{}: {}",
+                            rel(&project.root, &layout.snapshot_path()),
+                            e.trim()
+                        ),
+                        "restore the snapshot from version control",
+                    ));
+                }
+            },
+            _ => {}
+        },
+        Err(p) => problems = p.clone(),
+    }
+    let compiled = compile::compile(&project, &loaded.raw, loaded.diags, Some(&head));
+    let diags = compiled.as_ref().err().cloned().unwrap_or_default();
     if !diags.is_empty() || !problems.is_empty() {
-        return Err(invalid(g, &sources, &diags, &problems, &project.root));
+        return Err(invalid(
+            g,
+            &loaded.sources,
+            &diags,
+            &problems,
+            &project.root,
+        ));
     }
     let (Ok(out), Ok(chain)) = (compiled, chain) else {
         unreachable!("errors handled above")
-    };
-    let head = match &chain.snapshot {
-        None => Model::default(),
-        Some(text) => snapshot::from_toml(text).map_err(|e| {
-            let path = layout.snapshot_path();
-            Outcome::error(
-                Exit::Invalid,
-                format!(
-                    "{}: error[snapshot-unreadable]: {}\n  = hint: restore the snapshot from version control",
-                    rel(&project.root, &path),
-                    e.trim()
-                ),
-            )
-        })?,
     };
     Ok(Loaded {
         model: out.model,

@@ -21,6 +21,17 @@ pub struct Options {
 const GATED: &[Hazard] = &[Hazard::DeletesData];
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
+    if let Some(n) = &opts.name
+        && let Err(e) = migrations::validate_name(n)
+    {
+        return Outcome::fail(
+            g,
+            Exit::Invalid,
+            "invalid-name",
+            &format!("invalid migration name `{n}`: {e}"),
+            &format!("try `-m {}`", migrations::slug(n)),
+        );
+    }
     let loaded = match load(g) {
         Ok(l) => l,
         Err(o) => return o,
@@ -76,21 +87,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .map(|h| h.id().to_string())
         .collect();
 
-    let name = match &opts.name {
-        Some(n) => match migrations::validate_name(n) {
-            Ok(()) => n.clone(),
-            Err(e) => {
-                return Outcome::error(
-                    Exit::Invalid,
-                    format!(
-                        "error: invalid migration name `{n}`: {e}\n  = hint: try `-m {}`",
-                        migrations::slug(n)
-                    ),
-                );
-            }
-        },
-        None => default_name(&plan, loaded.chain.migrations.is_empty()),
-    };
+    let name = opts
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&plan, loaded.chain.migrations.is_empty()));
     let body = plan.sql_body();
     let snapshot_text = snapshot::to_toml(&loaded.model);
     let new = NewMigration {

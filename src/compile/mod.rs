@@ -35,11 +35,28 @@ pub struct Output {
     pub renames: Vec<Rename>,
 }
 
-/// Read `schemactl.toml` and `schema/**/*.toml` under `root` and compile them.
-/// Returns the sources (for rendering diagnostics) and the project even on failure.
+/// Read `schemactl.toml` and `schema/**/*.toml` under `root` and compile them as a first
+/// version (no earlier model). Returns the sources (for rendering diagnostics) and the project
+/// even on failure.
 pub fn compile_project(
     root: &std::path::Path,
 ) -> (SourceMap, Project, Result<Output, Vec<Diagnostic>>) {
+    let loaded = load_project(root);
+    let result = compile(&loaded.project, &loaded.raw, loaded.diags, None);
+    (loaded.sources, loaded.project, result)
+}
+
+/// What was read from a project directory, before compiling.
+pub struct LoadedProject {
+    pub sources: SourceMap,
+    pub project: Project,
+    pub raw: Sources,
+    /// Problems found while reading (TOML syntax, unknown keys, …).
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Read `schemactl.toml` and the schema files under `root`.
+pub fn load_project(root: &std::path::Path) -> LoadedProject {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let project = config::load(root, &mut sources, &mut diags);
@@ -64,8 +81,12 @@ pub fn compile_project(
         }
     };
     let raw = schema::load(root, &paths, &mut sources, &mut diags);
-    let result = compile(&project, &raw, diags);
-    (sources, project, result)
+    LoadedProject {
+        sources,
+        project,
+        raw,
+        diags,
+    }
 }
 
 /// Compile loaded sources; `diags` holds problems found while reading.
@@ -73,12 +94,17 @@ pub fn compile(
     project: &Project,
     sources: &Sources,
     diags: Vec<Diagnostic>,
+    previous: Option<&Model>,
 ) -> Result<Output, Vec<Diagnostic>> {
     let mut c = Compiler {
+        previous: previous.cloned().unwrap_or_default(),
         managed: project.config.schema_names().map(String::from).collect(),
         diags,
         renames: Vec::new(),
     };
+    for s in &project.config.schemas {
+        c.ident(s, "schema");
+    }
     let model = c.run(sources);
     if c.diags.is_empty() {
         Ok(Output {
@@ -93,6 +119,8 @@ pub fn compile(
 }
 
 struct Compiler {
+    /// The model at the head of the migration chain: names already in the database.
+    previous: Model,
     managed: Vec<String>,
     diags: Vec<Diagnostic>,
     renames: Vec<Rename>,
@@ -280,7 +308,7 @@ impl Compiler {
                     q.name.clone(),
                     EnumType {
                         values,
-                        comment: e.comment.as_ref().map(|c| c.value.clone()),
+                        comment: self.literal_text(&e.comment, "comment"),
                     },
                 );
             }
@@ -325,20 +353,33 @@ impl Compiler {
             pending.push(p);
         }
 
-        // Names PostgreSQL would choose, per schema; explicit names are reserved first.
+        // Names PostgreSQL would choose, per schema. Explicit names are reserved first; then
+        // the names the database already has (head snapshot), so an unchanged unnamed object
+        // keeps its name and a new one gets the next free name, as PostgreSQL would choose it.
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
         for p in &pending {
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
             ns.relations.insert(p.name.name.clone());
         }
         self.reserve_explicit_names(&pending, &mut namespaces);
+        let explicit_relations: BTreeMap<String, BTreeSet<String>> = namespaces
+            .iter()
+            .map(|(s, ns)| (s.clone(), ns.relations.clone()))
+            .collect();
+        seed_namespaces(&mut namespaces, &self.previous);
+        let no_names = BTreeSet::new();
         for p in &mut pending {
+            let prev = self.previous.table(&p.name).cloned();
+            let explicit = explicit_relations.get(&p.name.schema).unwrap_or(&no_names);
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
-            name_table(p, ns);
+            for clash in name_table(p, ns, prev.as_ref(), explicit) {
+                self.sequence_clash(p, &clash);
+            }
         }
         for p in &mut pending {
+            let prev = self.previous.table(&p.name).cloned();
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
-            name_indexes(p, ns);
+            name_indexes(p, ns, prev.as_ref());
         }
 
         // Foreign keys need every table.
@@ -359,13 +400,20 @@ impl Compiler {
         }
         for (p, fks) in pending.iter_mut().zip(resolved) {
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            let prev = self.previous.table(&p.name);
+            let mut claimed: BTreeSet<String> = fks
+                .iter()
+                .filter_map(|(n, _)| n.as_ref().map(|n| n.value.clone()))
+                .collect();
             for (explicit, fk) in fks {
                 let name = match explicit {
                     Some(n) => n.value,
-                    None => {
-                        let add = names::fk_name_addition(&fk.columns);
-                        names::choose_constraint_name(ns, &p.name.name, Some(&add), "fkey")
-                    }
+                    None => reuse(prev.map(|t| &t.foreign_keys), &fk, &mut claimed).unwrap_or_else(
+                        || {
+                            let add = names::fk_name_addition(&fk.columns);
+                            names::choose_constraint_name(ns, &p.name.name, Some(&add), "fkey")
+                        },
+                    ),
                 };
                 p.table.foreign_keys.insert(name, fk);
             }
@@ -377,6 +425,41 @@ impl Compiler {
             }
         }
         model
+    }
+
+    /// A string written as an SQL literal (comments): PostgreSQL text cannot hold NUL.
+    fn literal_text(&mut self, s: &Option<Sp<String>>, what: &str) -> Option<String> {
+        let s = s.as_ref()?;
+        if s.value.contains('\0') {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    s.span.clone(),
+                    format!("{what} contains a NUL character"),
+                )
+                .hint("PostgreSQL text cannot hold NUL (\\u0000); remove it"),
+            );
+            return None;
+        }
+        Some(s.value.clone())
+    }
+
+    fn sequence_clash(&mut self, p: &Pending<'_>, column: &str) {
+        let Some(col) = p.raw.columns.iter().find(|c| c.name.value == column) else {
+            return;
+        };
+        let seq = names::make_object_name(&p.name.name, Some(column), "seq");
+        self.push(
+            Diagnostic::new(
+                "duplicate-name",
+                col.name.span.clone(),
+                format!(
+                    "PostgreSQL names the sequence of `{}.{column}` `{seq}`, which is also the name of a table, index or constraint in schema `{}`",
+                    p.name.name, p.name.schema
+                ),
+            )
+            .hint(format!("rename the object called `{seq}`")),
+        );
     }
 
     fn duplicate(&mut self, what: &str, name: &Sp<String>, first: Span) {
@@ -418,12 +501,15 @@ impl Compiler {
         let mut seen: BTreeMap<&str, &Span> = BTreeMap::new();
         let mut out = Vec::new();
         for v in &values.value {
-            if v.value.is_empty() || v.value.len() > MAX_IDENT_BYTES {
+            if v.value.is_empty() || v.value.len() > MAX_IDENT_BYTES || v.value.contains('\0') {
                 self.push(
                     Diagnostic::new(
                         "invalid-enum-value",
                         v.span.clone(),
-                        format!("enum value `{}` must be 1 to 63 bytes long", v.value),
+                        format!(
+                            "enum value `{}` must be 1 to 63 bytes long, without NUL",
+                            v.value.escape_default()
+                        ),
                     )
                     .hint("PostgreSQL enum labels are limited to 63 bytes"),
                 );
@@ -484,7 +570,7 @@ impl Compiler {
         enums: &BTreeMap<QualifiedName, &RawEnum>,
     ) -> Pending<'a> {
         let mut table = Table {
-            comment: raw.comment.as_ref().map(|c| c.value.clone()),
+            comment: self.literal_text(&raw.comment, "comment"),
             ..Table::default()
         };
         if let Some(r) = &raw.renamed_from {
@@ -496,7 +582,7 @@ impl Compiler {
         }
         let mut fks = Vec::new();
         let mut pk_shorthand: Vec<&Sp<String>> = Vec::new();
-        let mut uniques: Vec<(Option<Sp<String>>, Vec<String>)> = Vec::new();
+        let mut uniques: Vec<(Option<Sp<String>>, Vec<String>, Span)> = Vec::new();
         let mut pk_spans: BTreeMap<String, Span> = BTreeMap::new();
         for col in &raw.columns {
             if !self.ident(&col.name, "column") {
@@ -522,8 +608,8 @@ impl Compiler {
                 pk_shorthand.push(&col.name);
                 pk_spans.insert(col.name.value.clone(), col.name.span.clone());
             }
-            if col.unique.as_ref().is_some_and(|b| b.value) {
-                uniques.push((None, vec![col.name.value.clone()]));
+            if let Some(u) = col.unique.as_ref().filter(|b| b.value) {
+                uniques.push((None, vec![col.name.value.clone()], u.span.clone()));
             }
             if let Some(r) = &col.references {
                 match self.parse_column_reference(r, &name.schema) {
@@ -660,11 +746,36 @@ impl Compiler {
                 self.ident(n, "constraint");
             }
             if !cols.is_empty() {
-                uniques.push((u.name.clone(), cols));
+                uniques.push((u.name.clone(), cols, list.span.clone()));
             }
         }
-        let mut pending_uniques = Vec::new();
-        for (n, cols) in uniques {
+        // PostgreSQL silently drops a UNIQUE equal to the primary key or to an earlier
+        // UNIQUE in the same CREATE TABLE, so the model would not match the database.
+        let mut pending_uniques: Vec<(Option<Sp<String>>, Vec<String>)> = Vec::new();
+        for (n, cols, span) in uniques {
+            let same_as_pk = table
+                .primary_key
+                .as_ref()
+                .is_some_and(|pk| pk.columns == cols);
+            if same_as_pk || pending_uniques.iter().any(|(_, c)| *c == cols) {
+                self.push(
+                    Diagnostic::new(
+                        "duplicate-unique",
+                        span,
+                        format!(
+                            "unique constraint on ({}) repeats {}",
+                            cols.join(", "),
+                            if same_as_pk {
+                                "the primary key"
+                            } else {
+                                "another unique constraint"
+                            }
+                        ),
+                    )
+                    .hint("remove it: PostgreSQL keeps only one constraint for the same columns"),
+                );
+                continue;
+            }
             pending_uniques.push((n, cols));
         }
 
@@ -797,20 +908,18 @@ impl Compiler {
                 );
                 return None;
             }
-            (None, Some(ts)) => {
-                let t = ts.value.trim();
-                if t.is_empty() {
+            (None, Some(ts)) => match types::parse_type_sql(&ts.value) {
+                Ok((text, array)) => DataType {
+                    base: BaseType::Custom(text),
+                    array,
+                },
+                Err(e) => {
                     self.push(
-                        Diagnostic::new("unknown-type", ts.span.clone(), "`type_sql` is empty")
-                            .hint("write the type as PostgreSQL prints it, e.g. \"citext\""),
+                        Diagnostic::new("invalid-type", ts.span.clone(), e.message).hint(e.hint),
                     );
                     return None;
                 }
-                DataType {
-                    base: BaseType::Custom(t.to_string()),
-                    array: false,
-                }
-            }
+            },
             (Some(ty), None) => match types::parse_type(&ty.value) {
                 Err(e) => {
                     self.push(
@@ -872,7 +981,7 @@ impl Compiler {
             identity: None,
             generated: None,
             collation: col.collation.as_ref().map(|c| c.value.clone()),
-            comment: col.comment.as_ref().map(|c| c.value.clone()),
+            comment: self.literal_text(&col.comment, "comment"),
         };
 
         if let (Some(d), Some(ds)) = (&col.default, &col.default_sql) {
@@ -1012,18 +1121,45 @@ impl Compiler {
                 column.generated = Some(e);
             }
         }
-        if let Some(c) = &col.collation
-            && c.value.is_empty()
-        {
-            self.push(
-                Diagnostic::new("invalid-value", c.span.clone(), "`collation` is empty")
+        if let Some(c) = &col.collation {
+            let collatable = match &data_type.base {
+                BaseType::Builtin(_) => builtin
+                    .as_ref()
+                    .is_some_and(|b| matches!(b.family, types::TypeFamily::Text { .. })),
+                BaseType::Custom(_) => true,
+                BaseType::Enum(_) => false,
+            };
+            if c.value.is_empty() || c.value.contains('\0') {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        c.span.clone(),
+                        "`collation` is empty or holds NUL",
+                    )
                     .hint("name a collation, e.g. \"C\""),
-            );
+                );
+            } else if !collatable {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        c.span.clone(),
+                        format!(
+                            "type `{}` of column `{cname}` does not take a collation",
+                            display_type(&data_type)
+                        ),
+                    )
+                    .hint("collations apply to text, varchar and char columns (and their arrays)"),
+                );
+            }
         }
         Some(column)
     }
 
     fn expr(&mut self, s: &Sp<String>, what: &str) -> Option<Expr> {
+        if s.value.contains('\0') {
+            self.literal_text(&Some(s.clone()), what);
+            return None;
+        }
         match Expr::parse(&s.value) {
             Ok(e) => Some(e),
             Err(e) => {
@@ -1187,6 +1323,23 @@ impl Compiler {
                 .hint("PostgreSQL supports unique indexes only with btree"),
             );
             ok = false;
+        }
+        if method != "btree" {
+            for o in keys
+                .value
+                .iter()
+                .flat_map(|k| k.order.iter().chain(k.nulls.iter()))
+            {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        o.span.clone(),
+                        format!("{method} indexes have no ordering"),
+                    )
+                    .hint("`order` and `nulls` apply to btree indexes only"),
+                );
+                ok = false;
+            }
         }
         let mut out_keys = Vec::new();
         for k in &keys.value {
@@ -1696,57 +1849,129 @@ fn placeholder(i: usize, n: Option<Sp<String>>) -> String {
     }
 }
 
-/// Name what a CREATE TABLE creates, in PostgreSQL's order: sequences (serial/identity),
-/// check constraints, the primary key, unique constraints.
-fn name_table(p: &mut Pending<'_>, ns: &mut Namespace) {
-    let tname = p.name.name.clone();
-    for col in &mut p.table.columns {
-        if col.identity.is_some() || matches!(col.default, Some(ColumnDefault::Serial { .. })) {
-            let seq = names::choose_relation_name(ns, &tname, Some(&col.name), "seq", false);
-            if let Some(ColumnDefault::Serial { sequence }) = &mut col.default {
-                *sequence = seq;
+/// Add the names an existing database (the head snapshot) already uses.
+fn seed_namespaces(namespaces: &mut BTreeMap<String, Namespace>, previous: &Model) {
+    for (q, t) in previous.tables() {
+        let ns = namespaces.entry(q.schema.clone()).or_default();
+        ns.relations.insert(q.name.clone());
+        if let Some(pk) = &t.primary_key {
+            ns.relations.insert(pk.name.clone());
+            ns.constraints.insert(pk.name.clone());
+        }
+        for n in t.uniques.keys() {
+            ns.relations.insert(n.clone());
+            ns.constraints.insert(n.clone());
+        }
+        ns.relations.extend(t.indexes.keys().cloned());
+        ns.constraints.extend(t.checks.keys().cloned());
+        ns.constraints.extend(t.foreign_keys.keys().cloned());
+        for c in &t.columns {
+            if let Some(ColumnDefault::Serial { sequence }) = &c.default {
+                ns.relations.insert(sequence.clone());
             }
         }
     }
+}
+
+/// The name of an existing object with the same definition, not yet claimed in this table.
+fn reuse<T: PartialEq>(
+    previous: Option<&BTreeMap<String, T>>,
+    object: &T,
+    claimed: &mut BTreeSet<String>,
+) -> Option<String> {
+    let (name, _) = previous?
+        .iter()
+        .find(|(n, o)| *o == object && !claimed.contains(*n))?;
+    claimed.insert(name.clone());
+    Some(name.clone())
+}
+
+/// Explicit names among placeholder keys.
+fn claimed_names<T>(map: &BTreeMap<String, T>) -> BTreeSet<String> {
+    map.keys().filter_map(|k| explicit(k)).collect()
+}
+
+/// Name what a CREATE TABLE creates, in PostgreSQL's order: sequences (serial/identity),
+/// check constraints, the primary key, unique constraints. Returns the columns whose
+/// default sequence name is taken by an explicit name or a table (PostgreSQL would fail).
+fn name_table(
+    p: &mut Pending<'_>,
+    ns: &mut Namespace,
+    prev: Option<&Table>,
+    explicit_relations: &BTreeSet<String>,
+) -> Vec<String> {
+    let tname = p.name.name.clone();
+    let mut clashes = Vec::new();
+    for col in &mut p.table.columns {
+        let serial = matches!(col.default, Some(ColumnDefault::Serial { .. }));
+        if col.identity.is_none() && !serial {
+            continue;
+        }
+        let previous = prev
+            .and_then(|t| t.column(&col.name))
+            .and_then(|c| match &c.default {
+                Some(ColumnDefault::Serial { sequence }) if serial => Some(sequence.clone()),
+                _ => None,
+            });
+        let seq = match previous {
+            Some(seq) => seq,
+            None => {
+                // PostgreSQL creates the sequence before anything else of the table, so a
+                // relation we name explicitly cannot make it pick another name.
+                let natural = names::make_object_name(&tname, Some(&col.name), "seq");
+                if explicit_relations.contains(&natural) && natural != tname {
+                    clashes.push(col.name.clone());
+                }
+                names::choose_relation_name(ns, &tname, Some(&col.name), "seq", false)
+            }
+        };
+        if let Some(ColumnDefault::Serial { sequence }) = &mut col.default {
+            *sequence = seq;
+        }
+    }
     let checks = std::mem::take(&mut p.table.checks);
+    let mut claimed = claimed_names(&checks);
     for (k, c) in checks {
         let name = match explicit(&k) {
             Some(n) => n,
-            None => {
+            None => reuse(prev.map(|t| &t.checks), &c, &mut claimed).unwrap_or_else(|| {
                 let cols = c.expr.referenced_columns();
                 let single = (cols.len() == 1).then(|| cols.into_iter().next()).flatten();
                 names::choose_constraint_name(ns, &tname, single.as_deref(), "check")
-            }
+            }),
         };
         p.table.checks.insert(name, c);
     }
     if let Some(pk) = &mut p.table.primary_key {
-        pk.name = names::choose_relation_name(ns, &tname, None, "pkey", true);
+        pk.name = match prev.and_then(|t| t.primary_key.as_ref()) {
+            Some(old) if old.columns == pk.columns => old.name.clone(),
+            _ => names::choose_relation_name(ns, &tname, None, "pkey", true),
+        };
     }
     let uniques = std::mem::take(&mut p.table.uniques);
+    let mut claimed = claimed_names(&uniques);
     for (k, u) in uniques {
         let name = match explicit(&k) {
             Some(n) => n,
-            None => names::choose_relation_name(
-                ns,
-                &tname,
-                Some(&names::name_addition(&u.columns)),
-                "key",
-                true,
-            ),
+            None => reuse(prev.map(|t| &t.uniques), &u, &mut claimed).unwrap_or_else(|| {
+                let add = names::name_addition(&u.columns);
+                names::choose_relation_name(ns, &tname, Some(&add), "key", true)
+            }),
         };
         p.table.uniques.insert(name, u);
     }
+    clashes
 }
 
 /// Name indexes: they are created after every table, as separate statements.
-fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace) {
+fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace, prev: Option<&Table>) {
     let tname = p.name.name.clone();
     let indexes = std::mem::take(&mut p.table.indexes);
+    let mut claimed = claimed_names(&indexes);
     for (k, ix) in indexes {
         let name = match explicit(&k) {
             Some(n) => n,
-            None => {
+            None => reuse(prev.map(|t| &t.indexes), &ix, &mut claimed).unwrap_or_else(|| {
                 let mut cols: Vec<String> = ix
                     .keys
                     .iter()
@@ -1764,7 +1989,7 @@ fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace) {
                     "idx",
                     false,
                 )
-            }
+            }),
         };
         p.table.indexes.insert(name, ix);
     }

@@ -87,7 +87,7 @@ pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String
 
 /// `pg_mbcliplen`: the longest prefix of `s` of at most `len` bytes ending on a character
 /// boundary.
-fn clip(s: &str, len: usize) -> usize {
+pub(crate) fn clip(s: &str, len: usize) -> usize {
     let mut end = len.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -214,14 +214,7 @@ pub fn fk_name_addition(columns: &[String]) -> String {
 
 /// Truncate to at most 63 bytes on a character boundary (`pg_mbcliplen`).
 pub fn truncate_identifier(name: &str) -> &str {
-    if name.len() <= MAX_IDENT_BYTES {
-        return name;
-    }
-    let mut end = MAX_IDENT_BYTES;
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    &name[..end]
+    &name[..clip(name, MAX_IDENT_BYTES)]
 }
 
 #[cfg(test)]

@@ -1509,3 +1509,87 @@ mod tests {
         );
     }
 }
+
+/// Check a `type_sql` pass-through type: exactly one SQL data type (`citext`,
+/// `geometry(Point,4326)`, `vector(1536)`), nothing else — it is written into DDL verbatim.
+/// Returns the type text without trailing `[]` and whether it is an array, so that a
+/// snapshot reads back the same value it was written from.
+pub fn parse_type_sql(input: &str) -> Result<(String, bool), TypeError> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::Token;
+
+    let mut body = input.trim();
+    let mut array = false;
+    while let Some(b) = body.strip_suffix("[]") {
+        body = b.trim_end();
+        array = true;
+    }
+    let bad = |message: String| {
+        TypeError {
+        message,
+        hint: "`type_sql` takes one type as PostgreSQL prints it, e.g. \"citext\" or \"geometry(Point,4326)\"".into(),
+    }
+    };
+    if body.is_empty() {
+        return Err(bad("`type_sql` is empty".into()));
+    }
+    if body.contains("--") || body.contains("/*") || body.contains(';') || body.contains('\0') {
+        return Err(bad(format!(
+            "`{input}` is not a single type: comments, `;` and NUL are not allowed"
+        )));
+    }
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(body)
+        .map_err(|e| bad(format!("cannot read type `{input}`: {e}")))?;
+    parser
+        .parse_data_type()
+        .map_err(|e| bad(format!("cannot read type `{input}`: {e}")))?;
+    if parser.peek_token().token != Token::EOF {
+        return Err(bad(format!("`{input}` is not a single type")));
+    }
+    Ok((body.to_string(), array))
+}
+
+#[cfg(test)]
+mod type_sql_tests {
+    use super::parse_type_sql;
+
+    #[test]
+    fn accepts_extension_types_and_moves_arrays_to_a_flag() {
+        assert_eq!(parse_type_sql("citext").unwrap(), ("citext".into(), false));
+        assert_eq!(
+            parse_type_sql(" citext[] ").unwrap(),
+            ("citext".into(), true)
+        );
+        assert_eq!(
+            parse_type_sql("geometry(Point,4326)").unwrap(),
+            ("geometry(Point,4326)".into(), false)
+        );
+        assert_eq!(
+            parse_type_sql("vector(1536)").unwrap(),
+            ("vector(1536)".into(), false)
+        );
+        assert_eq!(
+            parse_type_sql("public.hstore").unwrap(),
+            ("public.hstore".into(), false)
+        );
+    }
+
+    #[test]
+    fn rejects_anything_but_one_type() {
+        for bad in [
+            "",
+            "[]",
+            "int, x int); drop table if exists y; create table z (a int",
+            "citext -- comment",
+            "citext /* c */",
+            "int primary key",
+            "text collate \"C\"",
+            "int not null",
+        ] {
+            assert!(parse_type_sql(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -8,7 +8,7 @@
 pub mod expr;
 pub mod snapshot;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -102,16 +102,6 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
-
-    /// Every constraint name of the table (PostgreSQL keeps them unique per table).
-    pub fn constraint_names(&self) -> BTreeSet<&str> {
-        let mut names: BTreeSet<&str> = BTreeSet::new();
-        names.extend(self.primary_key.iter().map(|p| p.name.as_str()));
-        names.extend(self.uniques.keys().map(String::as_str));
-        names.extend(self.checks.keys().map(String::as_str));
-        names.extend(self.foreign_keys.keys().map(String::as_str));
-        names
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,8 +165,8 @@ impl fmt::Display for DataType {
             BaseType::Enum(q) => write!(
                 f,
                 "enum:{}.{}",
-                snapshot::ident(&q.schema),
-                snapshot::ident(&q.name)
+                crate::sql::display_ident(&q.schema),
+                crate::sql::display_ident(&q.name)
             )?,
             BaseType::Custom(s) => write!(f, "sql:{s}")?,
         }
@@ -196,7 +186,7 @@ impl std::str::FromStr for DataType {
             None => (s, false),
         };
         let base = if let Some(rest) = body.strip_prefix("enum:") {
-            let parts = snapshot::split_qualified(rest)?;
+            let parts = crate::sql::split_qualified(rest)?;
             match <[String; 2]>::try_from(parts) {
                 Ok([schema, name]) => BaseType::Enum(QualifiedName { schema, name }),
                 Err(_) => return Err(format!("enum type `{rest}` must be schema.name")),

@@ -17,12 +17,3 @@ pub fn to_toml(model: &Model) -> String {
 pub fn from_toml(text: &str) -> Result<Model, String> {
     toml::from_str(text).map_err(|e| e.to_string())
 }
-
-/// An identifier for a snapshot or message: bare when plain, else SQL-quoted.
-pub fn ident(name: &str) -> String {
-    crate::sql::display_ident(name)
-}
-
-pub(crate) fn split_qualified(input: &str) -> Result<Vec<String>, String> {
-    crate::sql::split_qualified(input)
-}
