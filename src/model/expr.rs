@@ -2,6 +2,13 @@
 //! predicates). Parsed with sqlparser (PostgreSQL dialect); compared by a normalised form so
 //! that what PostgreSQL prints back equals what the user wrote.
 //!
+//! # Emitted SQL
+//!
+//! [`Expr::sql`] is the text as written (trimmed), except that comments are replaced by a
+//! space each, so the text can be embedded in DDL (`DEFAULT {sql},`, `CHECK ({sql})`). An
+//! operator that runs into `--` or `/*` (`a @-- note`, which sqlparser reads as one operator
+//! but PostgreSQL as `@` and a comment) is rejected.
+//!
 //! # Normalisation
 //!
 //! The canonical form is rendered from the parsed tree by [`Node`], not from the user's text.
@@ -67,7 +74,7 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
 /// Maximum nesting of parentheses / brackets accepted in an expression.
 const MAX_NESTING: usize = 200;
@@ -87,6 +94,7 @@ pub struct Expr {
     canonical: String,
     columns: BTreeSet<String>,
     index_column_name: String,
+    functions: BTreeSet<String>,
 }
 
 /// A parse failure; `offset` is a byte offset into the expression text when known.
@@ -118,12 +126,13 @@ impl Expr {
             });
         }
         let tokens = tokenize(sql)?;
+        let text = embeddable_text(sql, &tokens)?;
         let significant = tokens
             .iter()
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
             .count();
         if significant <= INLINE_TOKENS {
-            return analyse(sql, trimmed, tokens);
+            return analyse(sql, text, tokens);
         }
         // Large inputs can nest deeply; the recursive parser and normaliser then get a thread
         // with a generous stack instead of whatever the caller's thread has left.
@@ -131,7 +140,7 @@ impl Expr {
         let handle = std::thread::Builder::new()
             .name("schemactl-expr".into())
             .stack_size(DEEP_STACK)
-            .spawn(move || analyse(&owned, owned.trim(), tokens));
+            .spawn(move || analyse(&owned, text, tokens));
         match handle.map(|h| h.join()) {
             Ok(Ok(result)) => result,
             _ => Err(ExprError {
@@ -141,7 +150,9 @@ impl Expr {
         }
     }
 
-    /// The SQL to write into DDL.
+    /// The SQL to write into DDL: the text as written, trimmed. When it contains comments,
+    /// each comment is replaced by a space, so that the text can be embedded anywhere
+    /// (`DEFAULT 1 -- one,` would comment out the rest of the line).
     pub fn sql(&self) -> &str {
         &self.sql
     }
@@ -159,9 +170,20 @@ impl Expr {
 
     /// The name PostgreSQL gives an index column built from this expression
     /// (`FigureColname`): the function name for a function call, the column name for a
-    /// (possibly cast) column, `case` for `CASE`, else `expr`.
+    /// (possibly cast) column, `case` for `CASE`, `timezone` for `AT TIME ZONE`, else `expr`.
     pub fn index_column_name(&self) -> String {
         self.index_column_name.clone()
+    }
+
+    /// Distinct names of the functions the expression calls anywhere (arguments, casts,
+    /// `CASE`, arrays, ...), unqualified and lower-cased. SQL-syntax forms count as the
+    /// function PostgreSQL turns them into: `CURRENT_TIMESTAMP` -> `current_timestamp`,
+    /// `SUBSTRING(x FROM 2)` -> `substring`, `TRIM(x)` -> `btrim`, `x AT TIME ZONE z` ->
+    /// `timezone`, `EXTRACT(...)` -> `extract`, `LIKE ... ESCAPE` -> `like_escape`,
+    /// `SIMILAR TO` -> `similar_to_escape`. Operators are not functions here; subqueries are
+    /// not looked into.
+    pub fn function_names(&self) -> BTreeSet<String> {
+        self.functions.clone()
     }
 }
 
@@ -263,8 +285,87 @@ fn rewrite_trim_from(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     tokens
 }
 
-/// Parse, normalise and describe `sql` (already tokenized).
-fn analyse(sql: &str, trimmed: &str, tokens: Vec<TokenWithSpan>) -> Result<Expr, ExprError> {
+/// The text [`Expr::sql`] returns: `sql` trimmed, with every comment replaced by one space
+/// when there are any (the rest is copied as written). Comments are found by the tokens'
+/// spans, which count lines and characters like [`byte_offset`].
+fn embeddable_text(sql: &str, tokens: &[TokenWithSpan]) -> Result<String, ExprError> {
+    let is_comment = |t: &&TokenWithSpan| {
+        matches!(
+            t.token,
+            Token::Whitespace(
+                Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)
+            )
+        )
+    };
+    if !tokens.iter().any(|t| is_comment(&t)) {
+        return Ok(sql.trim().to_string());
+    }
+    let mut cursor = SpanCursor::new(sql);
+    let mut out = String::with_capacity(sql.len());
+    let mut copied = 0usize;
+    for t in tokens.iter().filter(is_comment) {
+        let start = cursor.seek(t.span.start);
+        let end = cursor.seek(t.span.end);
+        match (start, end) {
+            (Some(s), Some(e))
+                if copied <= s
+                    && s < e
+                    && (sql[s..].starts_with("--") || sql[s..].starts_with("/*")) =>
+            {
+                out.push_str(&sql[copied..s]);
+                out.push(' ');
+                copied = e;
+            }
+            _ => {
+                return Err(ExprError {
+                    message: "could not remove the comments from the expression".into(),
+                    offset: start,
+                });
+            }
+        }
+    }
+    out.push_str(&sql[copied..]);
+    Ok(out.trim().to_string())
+}
+
+/// Converts increasing tokenizer locations (1-based line, 1-based character column) into byte
+/// offsets in one pass.
+struct SpanCursor<'a> {
+    sql: &'a str,
+    byte: usize,
+    line: u64,
+    column: u64,
+}
+
+impl<'a> SpanCursor<'a> {
+    fn new(sql: &'a str) -> Self {
+        SpanCursor {
+            sql,
+            byte: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// Byte offset of `loc`; `None` when it is behind the cursor or not in the text.
+    fn seek(&mut self, loc: Location) -> Option<usize> {
+        while (self.line, self.column) < (loc.line, loc.column) {
+            let ch = self.sql[self.byte..].chars().next()?;
+            self.byte += ch.len_utf8();
+            if ch == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        ((self.line, self.column) == (loc.line, loc.column)).then_some(self.byte)
+    }
+}
+
+/// Parse, normalise and describe `sql` (already tokenized); `text` is what [`Expr::sql`]
+/// returns.
+fn analyse(sql: &str, text: String, tokens: Vec<TokenWithSpan>) -> Result<Expr, ExprError> {
     let parsed = parse_tokens(sql, tokens)?;
     let node = Converter.convert(&parsed, 0)?;
     let mut columns = BTreeSet::new();
@@ -274,11 +375,13 @@ fn analyse(sql: &str, trimmed: &str, tokens: Vec<TokenWithSpan>) -> Result<Expr,
     let index_column_name = figure_colname(&parsed, 0)
         .0
         .unwrap_or_else(|| "expr".into());
+    let functions = function_names(&parsed);
     Ok(Expr {
-        sql: trimmed.to_string(),
+        sql: text,
         canonical,
         columns,
         index_column_name,
+        functions,
     })
 }
 
@@ -291,6 +394,24 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>, ExprError> {
             let (message, offset) = split_location(sql, &m);
             ExprError { message, offset }
         })?;
+    // PostgreSQL ends an operator where `--` or `/*` starts a comment; sqlparser reads the
+    // whole run as one operator (`a @-- note`), so the text would not mean what was parsed
+    // (and could comment out the rest of the DDL around it).
+    let mut cursor = SpanCursor::new(sql);
+    for t in &tokens {
+        if let Token::CustomBinaryOperator(op) = &t.token {
+            if let Some(at) = [op.find("--"), op.find("/*")].into_iter().flatten().min() {
+                return Err(ExprError {
+                    message: format!(
+                        "`{}` inside the operator `{op}` starts a comment in PostgreSQL; \
+                         put a space before it",
+                        &op[at..at + 2]
+                    ),
+                    offset: cursor.seek(t.span.start).map(|o| o + at),
+                });
+            }
+        }
+    }
     let tokens = rewrite_trim_from(tokens);
     if tokens.len() > MAX_TOKENS {
         return Err(ExprError {
@@ -1611,6 +1732,259 @@ impl Converter {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Function names
+
+/// The functions `e` calls (see [`Expr::function_names`]). Walks the sqlparser tree with an
+/// explicit stack, so long operator chains do not recurse.
+fn function_names(e: &ast::Expr) -> BTreeSet<String> {
+    use ast::Expr as E;
+    let mut out = BTreeSet::new();
+    let mut stack = vec![e];
+    let mut name = |n: &str| {
+        out.insert(n.to_string());
+    };
+    while let Some(e) = stack.pop() {
+        match e {
+            E::Function(f) => {
+                if let Some(last) = fold_object_name(&f.name).and_then(|mut p| p.pop()) {
+                    name(&last.to_lowercase());
+                }
+                if let ast::FunctionArguments::List(list) = &f.args {
+                    for a in &list.args {
+                        let (ast::FunctionArg::Unnamed(arg)
+                        | ast::FunctionArg::Named { arg, .. }
+                        | ast::FunctionArg::ExprNamed { arg, .. }) = a;
+                        if let ast::FunctionArgExpr::Expr(x) = arg {
+                            stack.push(x);
+                        }
+                    }
+                    for c in &list.clauses {
+                        match c {
+                            ast::FunctionArgumentClause::OrderBy(items) => {
+                                stack.extend(items.iter().map(|o| &o.expr));
+                            }
+                            ast::FunctionArgumentClause::Limit(x) => stack.push(x),
+                            _ => {}
+                        }
+                    }
+                }
+                stack.extend(f.filter.as_deref());
+                stack.extend(f.within_group.iter().map(|o| &o.expr));
+            }
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                name("timezone");
+                stack.push(timestamp);
+                stack.push(time_zone);
+            }
+            E::Extract { expr, .. } => {
+                name("extract");
+                stack.push(expr);
+            }
+            E::Ceil { expr, .. } => {
+                name("ceil");
+                stack.push(expr);
+            }
+            E::Floor { expr, .. } => {
+                name("floor");
+                stack.push(expr);
+            }
+            E::Position { expr, r#in } => {
+                name("position");
+                stack.push(expr);
+                stack.push(r#in);
+            }
+            E::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                name("substring");
+                stack.push(expr);
+                stack.extend(substring_from.as_deref());
+                stack.extend(substring_for.as_deref());
+            }
+            E::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
+                name(match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                });
+                stack.push(expr);
+                stack.extend(trim_what.as_deref());
+                stack.extend(trim_characters.iter().flatten());
+            }
+            E::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                name("overlay");
+                stack.extend([&**expr, overlay_what, overlay_from]);
+                stack.extend(overlay_for.as_deref());
+            }
+            E::Like {
+                expr,
+                pattern,
+                escape_char,
+                ..
+            }
+            | E::ILike {
+                expr,
+                pattern,
+                escape_char,
+                ..
+            } => {
+                if escape_char.is_some() {
+                    name("like_escape");
+                }
+                stack.push(expr);
+                stack.push(pattern);
+                stack.extend(escape_char.as_deref());
+            }
+            E::SimilarTo {
+                expr,
+                pattern,
+                escape_char,
+                ..
+            } => {
+                name("similar_to_escape");
+                stack.push(expr);
+                stack.push(pattern);
+                stack.extend(escape_char.as_deref());
+            }
+            E::Nested(x)
+            | E::IsNull(x)
+            | E::IsNotNull(x)
+            | E::IsTrue(x)
+            | E::IsNotTrue(x)
+            | E::IsFalse(x)
+            | E::IsNotFalse(x)
+            | E::IsUnknown(x)
+            | E::IsNotUnknown(x)
+            | E::IsJson { expr: x, .. }
+            | E::IsNormalized { expr: x, .. }
+            | E::InSubquery { expr: x, .. }
+            | E::UnaryOp { expr: x, .. }
+            | E::Cast { expr: x, .. }
+            | E::Collate { expr: x, .. }
+            | E::Prefixed { value: x, .. }
+            | E::Named { expr: x, .. }
+            | E::OuterJoin(x)
+            | E::Prior(x) => stack.push(x),
+            E::IsDistinctFrom(a, b)
+            | E::IsNotDistinctFrom(a, b)
+            | E::BinaryOp {
+                left: a, right: b, ..
+            }
+            | E::AnyOp {
+                left: a, right: b, ..
+            }
+            | E::AllOp {
+                left: a, right: b, ..
+            }
+            | E::RLike {
+                expr: a,
+                pattern: b,
+                ..
+            }
+            | E::InUnnest {
+                expr: a,
+                array_expr: b,
+                ..
+            } => {
+                stack.push(a);
+                stack.push(b);
+            }
+            E::InList { expr, list, .. } => {
+                stack.push(expr);
+                stack.extend(list);
+            }
+            E::Between {
+                expr, low, high, ..
+            } => stack.extend([&**expr, low, high]),
+            E::Convert { expr, styles, .. } => {
+                stack.push(expr);
+                stack.extend(styles);
+            }
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                stack.extend(operand.as_deref());
+                for w in conditions {
+                    stack.push(&w.condition);
+                    stack.push(&w.result);
+                }
+                stack.extend(else_result.as_deref());
+            }
+            E::Array(arr) => stack.extend(&arr.elem),
+            E::Tuple(items) | E::Struct { values: items, .. } => stack.extend(items),
+            E::GroupingSets(sets) | E::Cube(sets) | E::Rollup(sets) => {
+                stack.extend(sets.iter().flatten());
+            }
+            E::Interval(iv) => stack.push(&iv.value),
+            E::CompoundFieldAccess { root, access_chain } => {
+                stack.push(root);
+                for a in access_chain {
+                    match a {
+                        ast::AccessExpr::Dot(x) => stack.push(x),
+                        ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
+                            stack.push(index);
+                        }
+                        ast::AccessExpr::Subscript(ast::Subscript::Slice {
+                            lower_bound,
+                            upper_bound,
+                            stride,
+                        }) => {
+                            stack.extend(lower_bound);
+                            stack.extend(upper_bound);
+                            stack.extend(stride);
+                        }
+                    }
+                }
+            }
+            E::JsonAccess { value, path } => {
+                stack.push(value);
+                for p in &path.path {
+                    if let ast::JsonPathElem::Bracket { key }
+                    | ast::JsonPathElem::ColonBracket { key } = p
+                    {
+                        stack.push(key);
+                    }
+                }
+            }
+            E::Dictionary(fields) => stack.extend(fields.iter().map(|f| &*f.value)),
+            E::Map(map) => {
+                for entry in &map.entries {
+                    stack.push(&entry.key);
+                    stack.push(&entry.value);
+                }
+            }
+            E::Lambda(l) => stack.push(&l.body),
+            E::MemberOf(m) => {
+                stack.push(&m.value);
+                stack.push(&m.array);
+            }
+            // Leaves, and subqueries (not allowed where expressions are used in a schema).
+            _ => {}
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
 // FigureColname
 
 /// PostgreSQL's `FigureColnameInternal`: a name and its strength (2 = strong, 1 = type name).
@@ -1661,6 +2035,8 @@ fn figure_colname(e: &ast::Expr, depth: usize) -> (Option<String>, u8) {
             _ => strong("btrim"),
         },
         E::Extract { .. } => strong("extract"),
+        // PostgreSQL parses `AT TIME ZONE` into a call of `timezone`.
+        E::AtTimeZone { .. } => strong("timezone"),
         E::Ceil { .. } => strong("ceil"),
         E::Floor { .. } => strong("floor"),
         E::Exists { .. } => strong("exists"),
@@ -2406,6 +2782,131 @@ mod tests {
         assert_eq!(name("(lower(txt) || name)"), "expr");
         assert_eq!(name("(txt)"), "txt");
         assert_eq!(name("(md5(txt))"), "md5");
+        assert_eq!(name("ts AT TIME ZONE 'UTC'"), "timezone");
+        assert_eq!(name("(ts at time zone 'UTC')::date"), "timezone");
+        assert_eq!(name("ts::date"), "ts");
+        assert_eq!(name("CAST(ts AS date)"), "ts");
+        assert_eq!(name("'2020-01-01'::date"), "date");
+        assert_eq!(name("(a + 1)::date"), "date");
+    }
+
+    /// `sql()` with its comments removed, checking that it parses to the same canonical form.
+    fn without_comments(s: &str) -> String {
+        let e = Expr::parse(s).unwrap_or_else(|err| panic!("{s}: {err}"));
+        let again = Expr::parse(e.sql()).unwrap_or_else(|err| panic!("{}: {err}", e.sql()));
+        assert_eq!(again.canonical(), e.canonical(), "`{s}` -> `{}`", e.sql());
+        assert_eq!(again.sql(), e.sql(), "`{s}`: no comments left to remove");
+        e.sql().to_string()
+    }
+
+    #[test]
+    fn sql_has_no_comments() {
+        assert_eq!(without_comments("1 -- one"), "1");
+        assert_eq!(without_comments("b > 0 -- positive"), "b > 0");
+        assert_eq!(without_comments("a /* x */ + 1"), "a   + 1");
+        assert_eq!(without_comments("a/*x*/+1"), "a +1");
+        assert_eq!(
+            without_comments("'--not a comment' || x"),
+            "'--not a comment' || x"
+        );
+        assert_eq!(
+            without_comments("'--s' || \"/*q*/\" -- c"),
+            "'--s' || \"/*q*/\""
+        );
+        assert_eq!(
+            without_comments("  a > 0 -- first\n  and b > 0 /* second\n line */\n"),
+            "a > 0  \n  and b > 0"
+        );
+        assert_eq!(without_comments("/* lead */ now()"), "now()");
+        assert_eq!(without_comments("1-- x\n-1"), "1 \n-1");
+        assert_eq!(without_comments("1 /* a /* nested */ b */ + 2"), "1   + 2");
+        assert_eq!(without_comments("'ü' || /* é */ x"), "'ü' ||   x");
+        assert_eq!(without_comments("$$ -- $$ || x -- y"), "$$ -- $$ || x");
+        // Large inputs are analysed on another thread; same text.
+        let long = vec!["a /* c */ -- d\n"; 300].join("+ ");
+        let sql = without_comments(&long);
+        assert_eq!(sql, vec!["a    \n"; 300].join("+ ").trim());
+        // Without comments the text is kept as written (trimmed).
+        assert_eq!(without_comments("  (A  >  0)\n"), "(A  >  0)");
+        for s in [
+            "1 -- one",
+            "b > 0 -- positive",
+            "a /* x */ + 1",
+            "case when a > 0 -- pos\n then 1 /* one */ else 0 end",
+            "coalesce(a, /* none */ 0)",
+        ] {
+            let sql = without_comments(s);
+            assert!(
+                !sql.contains("--") && !sql.contains("/*"),
+                "`{s}` -> `{sql}`"
+            );
+        }
+    }
+
+    #[test]
+    fn operators_hiding_comments_are_rejected() {
+        for (s, at) in [
+            ("a @-- c", 3),
+            ("a ||-- c", 4),
+            ("a -/* c */ b", 3),
+            ("a ~--c\n", 3),
+        ] {
+            let e = Expr::parse(s).unwrap_err();
+            assert_eq!(e.offset, Some(at), "{s}: {e:?}");
+            assert!(e.message.contains("comment"), "{s}: {e:?}");
+        }
+        assert!(Expr::parse("a + -- c\n1").is_ok());
+        assert_eq!(without_comments("a +-- c\n1"), "a + \n1");
+        assert_eq!(without_comments("a @ /* c */ b"), "a @   b");
+        assert!(Expr::parse("a @> b").is_ok());
+    }
+
+    #[test]
+    fn function_names() {
+        let f = |s: &str| -> Vec<String> {
+            Expr::parse(s)
+                .unwrap_or_else(|e| panic!("{s}: {e}"))
+                .function_names()
+                .into_iter()
+                .collect()
+        };
+        assert_eq!(
+            f("coalesce(lower(a), gen_random_uuid()::text)"),
+            ["coalesce", "gen_random_uuid", "lower"]
+        );
+        assert_eq!(f("now()"), ["now"]);
+        assert_eq!(f("NOW()"), ["now"]);
+        assert_eq!(f("pg_catalog.now()"), ["now"]);
+        assert_eq!(f("'x()'"), Vec::<String>::new());
+        assert_eq!(f("a + 1"), Vec::<String>::new());
+        assert_eq!(f("CURRENT_TIMESTAMP"), ["current_timestamp"]);
+        assert_eq!(f("current_date + 1"), ["current_date"]);
+        assert_eq!(f("LOCALTIMESTAMP(0)"), ["localtimestamp"]);
+        assert_eq!(f("nextval('s'::regclass)"), ["nextval"]);
+        assert_eq!(f("(random() * 10)::int"), ["random"]);
+        assert_eq!(
+            f("case when a > 0 then clock_timestamp() else statement_timestamp() end"),
+            ["clock_timestamp", "statement_timestamp"]
+        );
+        assert_eq!(f("array[random(), abs(-1)]"), ["abs", "random"]);
+        assert_eq!(f("f(g(h(1)))"), ["f", "g", "h"]);
+        assert_eq!(
+            f("make_interval(days => extract(day from now())::int)"),
+            ["extract", "make_interval", "now"]
+        );
+        assert_eq!(f("ts at time zone 'UTC'"), ["timezone"]);
+        assert_eq!(f("substring(a from 2)"), ["substring"]);
+        assert_eq!(f("trim(leading 'x' from a)"), ["ltrim"]);
+        assert_eq!(f("a in (1, random())"), ["random"]);
+        assert_eq!(f("a between lower(b) and upper(b)"), ["lower", "upper"]);
+        assert_eq!(f("arr[length(a)]"), ["length"]);
+        assert_eq!(f("public.my_func(a)"), ["my_func"]);
+        assert_eq!(
+            f("count(*) filter (where random() > 0)"),
+            ["count", "random"]
+        );
+        let long = vec!["f(a)"; 1500].join(" and ");
+        assert_eq!(f(&long), ["f"]);
     }
 
     #[test]
