@@ -293,7 +293,12 @@ fn adding_unnamed_objects_above_existing_ones_keeps_existing_names() {
     let out = schemactl(dir.path(), &["--format", "json", "plan", "-m", "more"]);
     assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let objects: Vec<&str> = v["steps"].as_array().unwrap().iter().map(|s| s["object"].as_str().unwrap()).collect();
+    let objects: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["object"].as_str().unwrap())
+        .collect();
     // PostgreSQL would give the new objects the next free names; the old ones keep theirs.
     assert_eq!(objects, vec!["public.t.t_a_check1", "public.t.t_a_idx1"]);
     let out = schemactl(dir.path(), &["plan", "--check"]);
@@ -307,7 +312,11 @@ fn a_snapshot_without_migrations_is_not_trusted() {
     std::fs::remove_dir_all(dir.path().join("migrations")).unwrap();
     let out = schemactl(dir.path(), &["plan", "--dry-run"]);
     assert_eq!(code(&out), 0);
-    assert!(text(&out.stdout).contains("CREATE TABLE \"public\".\"members\""), "plans from empty: {}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("CREATE TABLE \"public\".\"members\""),
+        "plans from empty: {}",
+        text(&out.stdout)
+    );
 }
 
 #[test]

@@ -515,7 +515,11 @@ fn nul_characters_in_literals() {
 fn collation_only_on_collatable_types_and_order_only_on_btree() {
     let src = "[tables.t.columns]\na = { type = \"integer\", collation = \"C\" }\nb = { type = \"varchar(5)[]\", collation = \"C\" }\n";
     let f = one(&[(T, src)], "invalid-value", T, 2);
-    assert!(f.message.contains("does not take a collation"), "{}", f.message);
+    assert!(
+        f.message.contains("does not take a collation"),
+        "{}",
+        f.message
+    );
     let src = "[tables.t.columns]\nj = { type = \"jsonb\" }\n[[tables.t.indexes]]\nmethod = \"gin\"\ncolumns = [{ column = \"j\", order = \"desc\" }]\n";
     let f = one(&[(T, src)], "invalid-value", T, 5);
     assert!(f.hint.contains("btree"), "{}", f.hint);
@@ -525,5 +529,10 @@ fn collation_only_on_collatable_types_and_order_only_on_btree() {
 fn managed_schema_names_are_identifiers() {
     let long = "s".repeat(64);
     let cfg = format!("[project]\nschemas = [\"public\", \"{long}\"]\n");
-    one(&[("schemactl.toml", &cfg)], "identifier-too-long", "schemactl.toml", 2);
+    one(
+        &[("schemactl.toml", &cfg)],
+        "identifier-too-long",
+        "schemactl.toml",
+        2,
+    );
 }

@@ -493,3 +493,23 @@ fn same_input_gives_byte_identical_sql() {
     );
     assert!(a.find("CREATE TABLE \"public\".\"z\"").unwrap() < a.find("FOREIGN KEY").unwrap());
 }
+
+#[test]
+fn comments_inside_expressions_do_not_break_the_sql() {
+    let sql = plan_and_apply(&[(
+        "schema/c.toml",
+        r#"
+[tables.t.columns]
+a = { type = "integer", default_sql = "1 -- one" }
+b = { type = "integer", generated_sql = "a * 2 /* twice */" }
+
+[[tables.t.checks]]
+expr = "a > 0 -- positive"
+
+[[tables.t.indexes]]
+columns = [{ expr = "abs(a) -- magnitude" }]
+where = "b > 0 -- only positive"
+"#,
+    )]);
+    assert!(!sql.contains("-- one") && !sql.contains("twice"), "{sql}");
+}

@@ -167,23 +167,64 @@ fn phase(c: &Change) -> u8 {
     }
 }
 
-/// Functions whose value differs per row: as a new column's default they force a rewrite.
-const VOLATILE_FUNCTIONS: &[&str] = &[
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "txid_current",
+/// Built-in functions that are stable or immutable: as a new column's default they are
+/// evaluated once, so PostgreSQL stores the value without rewriting the table. Any other
+/// function (user-defined ones included) is assumed volatile.
+const NON_VOLATILE_FUNCTIONS: &[&str] = &[
+    "abs",
+    "array_length",
+    "btrim",
+    "ceil",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "current_date",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "date_trunc",
+    "extract",
+    "floor",
+    "format",
+    "greatest",
+    "json_build_array",
+    "json_build_object",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "least",
+    "length",
+    "localtime",
+    "localtimestamp",
+    "lower",
+    "ltrim",
+    "make_date",
+    "make_interval",
+    "make_timestamp",
+    "make_timestamptz",
+    "md5",
+    "now",
+    "nullif",
+    "replace",
+    "round",
+    "rtrim",
+    "session_user",
+    "statement_timestamp",
+    "substring",
+    "timezone",
+    "to_char",
+    "to_json",
+    "to_jsonb",
+    "transaction_timestamp",
+    "trim",
+    "upper",
 ];
 
+/// Whether a default is evaluated per row (forcing a table rewrite when a column is added).
 fn volatile(e: &Expr) -> bool {
-    let c = e.canonical().to_lowercase();
-    VOLATILE_FUNCTIONS
+    e.function_names()
         .iter()
-        .any(|f| c.contains(&format!("{f}(")))
+        .any(|f| !NON_VOLATILE_FUNCTIONS.contains(&f.as_str()))
 }
 
 /// `schema.table[.part]` for messages, quoting names that need it.
@@ -300,4 +341,33 @@ pub fn plan(changes: Vec<Change>) -> Plan {
         });
     }
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::volatile;
+    use crate::model::Expr;
+
+    #[test]
+    fn volatility_of_defaults() {
+        for v in [
+            "gen_random_uuid()",
+            "random() * 10",
+            "my_func(1)",
+            "nextval('s')",
+            "clock_timestamp()",
+        ] {
+            assert!(volatile(&Expr::parse(v).unwrap()), "{v}");
+        }
+        for v in [
+            "now()",
+            "CURRENT_DATE",
+            "0",
+            "'x'",
+            "lower('A')",
+            "my_random_label",
+        ] {
+            assert!(!volatile(&Expr::parse(v).unwrap()), "{v}");
+        }
+    }
 }
