@@ -91,6 +91,14 @@ fn kind(l: &Literal) -> &'static str {
 /// Check one scalar against the (element) type.
 fn element_value(lit: &Sp<Literal>, target: &Target<'_>) -> Result<Value, DefaultError> {
     let l = &lit.value;
+    if let Literal::String(s) = l
+        && s.contains('\0')
+    {
+        return Err(err(
+            "default contains a NUL character (`\\u0000`)",
+            "PostgreSQL strings cannot hold NUL: remove it (keep binary data in a `bytea` column)",
+        ));
+    }
     match target {
         Target::Custom => match l {
             Literal::String(s) => Ok(Value::Text(s.clone())),
@@ -147,16 +155,13 @@ fn builtin_value(l: &Literal, ty: &BuiltinType) -> Result<Value, DefaultError> {
             Ok(Value::Number(v.to_string()))
         }
         (TypeFamily::Numeric { precision, scale }, Literal::Integer(n) | Literal::Float(n)) => {
+            finite(n)?;
             numeric_fits(n, *precision, *scale, tname)?;
             Ok(Value::Number(n.clone()))
         }
-        (TypeFamily::Float { .. }, Literal::Integer(n) | Literal::Float(n)) => {
-            if n.parse::<f64>().map(f64::is_finite) != Ok(true) {
-                return Err(err(
-                    format!("`{n}` is not a finite number"),
-                    "use `default_sql = \"'Infinity'\"` for special values",
-                ));
-            }
+        (TypeFamily::Float { bits }, Literal::Integer(n) | Literal::Float(n)) => {
+            finite(n)?;
+            float_fits(n, *bits, tname)?;
             Ok(Value::Number(n.clone()))
         }
         (TypeFamily::Boolean, Literal::Bool(b)) => Ok(Value::Bool(*b)),
@@ -191,16 +196,18 @@ fn builtin_value(l: &Literal, ty: &BuiltinType) -> Result<Value, DefaultError> {
             }
             Ok(Value::Text(s.clone()))
         }
-        (
-            TypeFamily::Date
-            | TypeFamily::Time
-            | TypeFamily::Timestamp
-            | TypeFamily::Interval
-            | TypeFamily::Bytea
-            | TypeFamily::Network
-            | TypeFamily::Tsvector,
-            Literal::String(s),
-        ) => Ok(Value::Text(s.clone())),
+        (TypeFamily::Date | TypeFamily::Time | TypeFamily::Timestamp, Literal::String(s)) => {
+            temporal(s, ty)?;
+            Ok(Value::Text(s.clone()))
+        }
+        (TypeFamily::Network, Literal::String(s)) => {
+            network(s, tname)?;
+            Ok(Value::Text(s.clone()))
+        }
+        // PostgreSQL checks these itself; their input syntax is too rich to second-guess.
+        (TypeFamily::Interval | TypeFamily::Bytea | TypeFamily::Tsvector, Literal::String(s)) => {
+            Ok(Value::Text(s.clone()))
+        }
         _ => Err(mismatch()),
     }
 }
@@ -216,41 +223,601 @@ fn expected_hint(f: &TypeFamily) -> String {
     }
 }
 
+/// TOML's `nan`/`inf` (any sign): written bare they would read as column names, and quoted
+/// they are not what every numeric type can hold, so they go through `default_sql`.
+fn finite(n: &str) -> Result<(), DefaultError> {
+    let body = n.trim_start_matches(['-', '+']);
+    if body.eq_ignore_ascii_case("nan") || body.eq_ignore_ascii_case("inf") {
+        let sql = if body.eq_ignore_ascii_case("nan") {
+            "'NaN'"
+        } else if n.starts_with('-') {
+            "'-Infinity'"
+        } else {
+            "'Infinity'"
+        };
+        return Err(err(
+            format!("`{n}` is not a finite number"),
+            format!("write `default_sql = \"{sql}\"` for PostgreSQL's special value"),
+        ));
+    }
+    Ok(())
+}
+
+/// A decimal number as `digits × 10^exp`, `digits` without leading or trailing zeros (empty
+/// for zero).
+struct Decimal {
+    digits: String,
+    exp: i64,
+}
+
+impl Decimal {
+    /// TOML's number syntax (sign, digits, optional fraction and exponent; `_` already gone).
+    fn parse(n: &str) -> Option<Decimal> {
+        let body = n.strip_prefix(['-', '+']).unwrap_or(n);
+        let (mantissa, exp) = match body.find(['e', 'E']) {
+            Some(i) => (&body[..i], body[i + 1..].parse::<i64>().ok()?),
+            None => (body, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all = format!("{int}{frac}");
+        let lead = all.len() - all.trim_start_matches('0').len();
+        let digits = all[lead..].trim_end_matches('0').to_string();
+        let trailing = (all.len() - lead - digits.len()) as i64;
+        let exp = exp.checked_sub(frac.len() as i64)?.checked_add(trailing)?;
+        Some(Decimal { digits, exp })
+    }
+
+    fn is_zero(&self) -> bool {
+        self.digits.is_empty()
+    }
+
+    /// Power of ten of the lowest non-zero digit (a value with no fractional part has ≥ 0).
+    fn lowest(&self) -> i64 {
+        self.exp
+    }
+
+    /// Number of digits up to and including the units digit: the value is below 10^this
+    /// (negative or zero for values below 1).
+    fn magnitude(&self) -> i64 {
+        self.exp.saturating_add(self.digits.len() as i64)
+    }
+}
+
+/// `10^e` written out, for messages (`e` may be negative).
+fn pow10(e: i64) -> String {
+    if e >= 0 {
+        format!("1{}", "0".repeat(e as usize))
+    } else {
+        format!("0.{}1", "0".repeat((-e - 1) as usize))
+    }
+}
+
 /// Reject values `numeric(p,s)` cannot store (overflow) or would silently round.
+///
+/// PostgreSQL rounds to `s` decimal places (to a multiple of `10^-s` when `s` is negative) and
+/// then requires the absolute value to be below `10^(p-s)` (`s > p` is allowed: `numeric(2,5)`
+/// holds values below 0.001). Unconstrained `numeric` holds up to 131072 digits before the
+/// decimal point and 16383 after.
 fn numeric_fits(
     n: &str,
     precision: Option<u32>,
     scale: Option<i32>,
     tname: &str,
 ) -> Result<(), DefaultError> {
-    let Some(p) = precision else { return Ok(()) };
-    let s = scale.unwrap_or(0);
-    let body = n.trim_start_matches(['-', '+']);
-    if body.contains(['e', 'E']) || body.parse::<f64>().is_err() {
+    let Some(d) = Decimal::parse(n) else {
         return Err(err(
-            format!("`{n}` is not a plain decimal number"),
+            format!("`{n}` is not a decimal number"),
             "write the default as a plain decimal, e.g. 1234.56",
         ));
+    };
+    if d.is_zero() {
+        return Ok(());
     }
-    let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
-    let int_digits = int_part.trim_start_matches('0').len() as i64;
-    let frac_digits = frac_part.trim_end_matches('0').len() as i64;
-    if frac_digits > s as i64 {
-        return Err(err(
-            format!("`{n}` has {frac_digits} decimal places; `{tname}` keeps {s}"),
-            "PostgreSQL would round it silently; write the value with fewer decimals",
-        ));
+    let Some(p) = precision else {
+        if d.magnitude() > 131_072 || d.lowest() < -16_383 {
+            return Err(err(
+                format!("`{n}` is outside the range of `{tname}`"),
+                "`numeric` holds up to 131072 digits before the decimal point and 16383 after",
+            ));
+        }
+        return Ok(());
+    };
+    let (p, s) = (p as i64, scale.unwrap_or(0) as i64);
+    if d.lowest() < -s {
+        return Err(if s >= 0 {
+            err(
+                format!(
+                    "`{n}` has {} decimal places; `{tname}` keeps {s}",
+                    -d.lowest()
+                ),
+                "PostgreSQL would round it silently; write the value with fewer decimals",
+            )
+        } else {
+            err(
+                format!(
+                    "`{n}` is not a multiple of {}: `{tname}` would round it",
+                    pow10(-s)
+                ),
+                format!(
+                    "PostgreSQL would round it silently; write a whole number ending in {} zeros",
+                    -s
+                ),
+            )
+        });
     }
-    if int_digits > p as i64 - s as i64 {
-        return Err(err(
-            format!("`{n}` overflows `{tname}`"),
+    if d.magnitude() > p - s {
+        let hint = if s < 0 {
+            format!(
+                "`{tname}` holds at most {p} significant digits followed by {} zeros \
+                 (values below {})",
+                -s,
+                pow10(p - s)
+            )
+        } else if p > s {
             format!(
                 "`{tname}` holds at most {} digits before the decimal point",
-                (p as i64 - s as i64).max(0)
+                p - s
+            )
+        } else {
+            format!(
+                "`{tname}` holds only values whose absolute value is below {}",
+                pow10(p - s)
+            )
+        };
+        return Err(err(format!("`{n}` overflows `{tname}`"), hint));
+    }
+    Ok(())
+}
+
+/// `real` / `double precision`: PostgreSQL rejects values that overflow to infinity and
+/// non-zero values that underflow to zero ("out of range"); subnormals are accepted.
+fn float_fits(n: &str, bits: u8, tname: &str) -> Result<(), DefaultError> {
+    let (infinite, zero) = if bits == 32 {
+        let v = n.parse::<f32>().map_err(|_| not_a_number(n))?;
+        (v.is_infinite(), v == 0.0)
+    } else {
+        let v = n.parse::<f64>().map_err(|_| not_a_number(n))?;
+        (v.is_infinite(), v == 0.0)
+    };
+    let (max, min) = if bits == 32 {
+        ("3.4028235e38", "1.4e-45")
+    } else {
+        ("1.7976931348623157e308", "4.9e-324")
+    };
+    if infinite {
+        return Err(err(
+            format!("`{n}` is out of range for `{tname}`"),
+            format!("`{tname}` holds magnitudes up to {max}; use `numeric` for larger values"),
+        ));
+    }
+    if zero && Decimal::parse(n).is_some_and(|d| !d.is_zero()) {
+        return Err(err(
+            format!(
+                "`{n}` is out of range for `{tname}`: it is too small and would underflow to 0"
             ),
+            format!("the smallest non-zero `{tname}` is about {min}; write 0 or use `numeric`"),
         ));
     }
     Ok(())
+}
+
+fn not_a_number(n: &str) -> DefaultError {
+    err(
+        format!("`{n}` is not a number"),
+        "write a number, e.g. `default = 0.0`",
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates and times
+//
+// Strings in the ISO 8601 shape (`2024-01-31`, `2024-01-31 12:30:00.5+02:00`, `12:30`) are
+// checked field by field; PostgreSQL's many other spellings (`Jan 31 2024`, zone names, `BC`,
+// …) are left for PostgreSQL to judge, unless the string has no digit at all.
+
+/// Words PostgreSQL evaluates once, when the default is stored, not on every insert.
+const FROZEN_WORDS: &[&str] = &["now", "today", "tomorrow", "yesterday"];
+
+fn temporal(s: &str, ty: &BuiltinType) -> Result<(), DefaultError> {
+    let tname = &ty.canonical;
+    let with_zone = tname.ends_with("with time zone");
+    let (example, live) = match ty.family {
+        TypeFamily::Date => ("2024-01-31", "CURRENT_DATE"),
+        TypeFamily::Time if with_zone => ("12:30:00+02", "CURRENT_TIME"),
+        TypeFamily::Time => ("12:30:00", "LOCALTIME"),
+        _ if with_zone => ("2024-01-31 12:30:00+02", "now()"),
+        _ => ("2024-01-31 12:30:00", "LOCALTIMESTAMP"),
+    };
+    let invalid = |why: String| {
+        err(
+            format!("`{s}` is not a valid `{tname}`: {why}"),
+            format!("write it as `{example}`"),
+        )
+    };
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    if t.is_empty() {
+        return Err(invalid("the string is empty".into()));
+    }
+    if let Some(w) = t
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| FROZEN_WORDS.iter().any(|f| w.eq_ignore_ascii_case(f)))
+    {
+        return Err(err(
+            format!("`{s}` would be evaluated once, when the table is created, not on each insert"),
+            format!(
+                "PostgreSQL freezes `{}` at creation time: use `default_sql = \"{live}\"` for the \
+                 current value",
+                w.to_ascii_lowercase()
+            ),
+        ));
+    }
+    let special: &[&str] = match ty.family {
+        TypeFamily::Time => &["allballs"],
+        _ => &["infinity", "-infinity", "epoch"],
+    };
+    if special.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        return Ok(());
+    }
+    let mut c = Cursor {
+        s: t.as_bytes(),
+        i: 0,
+    };
+    let parsed = match ty.family {
+        TypeFamily::Time => c.time_value(),
+        _ => c.timestamp_value(),
+    };
+    if let Some(fields) = parsed
+        && c.at_end()
+    {
+        return fields.check(&ty.family, with_zone).map_err(invalid);
+    }
+    if !t.bytes().any(|b| b.is_ascii_digit()) {
+        return Err(invalid("it holds no date or time".into()));
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Fields {
+    date: Option<(u64, u64, u64)>,
+    time: Option<(u64, u64, u64, u64)>,
+    zone: Option<(u64, u64, u64)>,
+}
+
+impl Fields {
+    fn check(&self, family: &TypeFamily, with_zone: bool) -> Result<(), String> {
+        if let Some((y, m, d)) = self.date {
+            if y == 0 {
+                return Err("there is no year 0".into());
+            }
+            if !(1..=12).contains(&m) {
+                return Err(format!("month {m} does not exist"));
+            }
+            let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+            let days = match m {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            if d == 0 || d > days {
+                return Err(format!("day {d} does not exist in {y:04}-{m:02}"));
+            }
+            let max_year = match family {
+                TypeFamily::Date => 5_874_897,
+                // timestamptz: the zone may move the last moments back into range.
+                _ if with_zone => 294_277,
+                _ => 294_276,
+            };
+            if y > max_year {
+                return Err(format!("year {y} is beyond the last year {max_year}"));
+            }
+        }
+        if let Some((h, m, sec, micros)) = self.time {
+            if h > 24 || m > 59 || sec > 60 {
+                return Err("hour, minute or second out of range".into());
+            }
+            let total = (h * 3600 + m * 60 + sec) * 1_000_000 + micros;
+            if (h == 24 && total != 24 * 3600 * 1_000_000) || total > 24 * 3600 * 1_000_000 {
+                return Err("the time is past 24:00:00".into());
+            }
+        }
+        if let Some((h, m, s)) = self.zone
+            && (h > 15 || m > 59 || s > 59)
+        {
+            return Err("the time zone offset is out of range (at most ±15:59:59)".into());
+        }
+        Ok(())
+    }
+}
+
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn at_end(&self) -> bool {
+        self.i == self.s.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn spaces(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// `min..=max` ASCII digits as a number and their count.
+    fn digits(&mut self, min: usize, max: usize) -> Option<(u64, usize)> {
+        let start = self.i;
+        while self.i - start < max && self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+        let n = self.i - start;
+        if n < min || self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i = start;
+            return None;
+        }
+        let text = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+        Some((text.parse().ok()?, n))
+    }
+
+    /// `YYYY-MM-DD` (a year of 4 to 10 digits).
+    fn date(&mut self) -> Option<(u64, u64, u64)> {
+        let (y, _) = self.digits(4, 10)?;
+        if !self.eat(b'-') {
+            return None;
+        }
+        let (m, _) = self.digits(1, 2)?;
+        if !self.eat(b'-') {
+            return None;
+        }
+        let (d, _) = self.digits(1, 2)?;
+        Some((y, m, d))
+    }
+
+    /// `HH:MM[:SS[.f…]]`: hours, minutes, seconds and microseconds (rounded as PostgreSQL does).
+    fn time(&mut self) -> Option<(u64, u64, u64, u64)> {
+        let (h, _) = self.digits(1, 2)?;
+        if !self.eat(b':') {
+            return None;
+        }
+        let (m, _) = self.digits(1, 2)?;
+        let (mut sec, mut micros) = (0, 0);
+        if self.eat(b':') {
+            sec = self.digits(1, 2)?.0;
+            if self.eat(b'.') {
+                let start = self.i;
+                while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                    self.i += 1;
+                }
+                let frac = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+                if frac.is_empty() {
+                    return None;
+                }
+                micros = (format!("0.{frac}").parse::<f64>().ok()? * 1e6).round() as u64;
+            }
+        }
+        Some((h, m, sec, micros))
+    }
+
+    /// `Z`, `±HH`, `±HH:MM`, `±HH:MM:SS` or `±HHMM` (zone names are left to PostgreSQL).
+    fn zone(&mut self) -> Option<(u64, u64, u64)> {
+        if self.eat(b'Z') || self.eat(b'z') {
+            return Some((0, 0, 0));
+        }
+        if !(self.eat(b'+') || self.eat(b'-')) {
+            return None;
+        }
+        if let Some((hhmm, 4)) = self.digits(4, 4) {
+            return Some((hhmm / 100, hhmm % 100, 0));
+        }
+        let (h, _) = self.digits(1, 2)?;
+        let (mut m, mut s) = (0, 0);
+        if self.eat(b':') {
+            m = self.digits(2, 2)?.0;
+            if self.eat(b':') {
+                s = self.digits(2, 2)?.0;
+            }
+        }
+        Some((h, m, s))
+    }
+
+    /// `TIME[ ZONE]`, optionally after a date (`time` and `timetz` accept and ignore one).
+    fn time_value(&mut self) -> Option<Fields> {
+        let mut f = Fields::default();
+        let save = self.i;
+        match self.date() {
+            Some(d) => {
+                if !(self.eat(b'T') || self.eat(b't') || self.spaces() > 0) {
+                    return None;
+                }
+                self.spaces();
+                f.date = Some(d);
+            }
+            None => self.i = save,
+        }
+        f.time = Some(self.time()?);
+        self.spaces();
+        if !self.at_end() {
+            f.zone = Some(self.zone()?);
+        }
+        Some(f)
+    }
+
+    /// `DATE[(T| )TIME[ ZONE]]` (also what `date` accepts: PostgreSQL ignores the time).
+    fn timestamp_value(&mut self) -> Option<Fields> {
+        let mut f = Fields {
+            date: Some(self.date()?),
+            ..Fields::default()
+        };
+        if self.at_end() {
+            return Some(f);
+        }
+        if !(self.eat(b'T') || self.eat(b't') || self.spaces() > 0) {
+            return None;
+        }
+        self.spaces();
+        f.time = Some(self.time()?);
+        self.spaces();
+        if !self.at_end() {
+            f.zone = Some(self.zone()?);
+        }
+        Some(f)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network addresses
+
+fn network(s: &str, tname: &str) -> Result<(), DefaultError> {
+    let ok = match tname {
+        "inet" | "cidr" => return ip(s, tname == "cidr"),
+        "macaddr" => is_macaddr(s),
+        "macaddr8" => is_macaddr8(s),
+        _ => true,
+    };
+    if !ok {
+        return Err(err(
+            format!("`{s}` is not a valid `{tname}`"),
+            if tname == "macaddr" {
+                "write six hex pairs, e.g. `08:00:2b:01:02:03`"
+            } else {
+                "write six or eight hex pairs, e.g. `08:00:2b:01:02:03:04:05`"
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// `inet` / `cidr`: IPv4 or IPv6 with an optional `/prefix`; a `cidr` has no bits set after
+/// the prefix. `cidr` also takes PostgreSQL's abbreviated IPv4 (`10.1` is `10.1.0.0/16`), and
+/// `inet` does with a prefix (`10/8`).
+fn ip(s: &str, cidr: bool) -> Result<(), DefaultError> {
+    let tname = if cidr { "cidr" } else { "inet" };
+    let invalid = |why: &str| {
+        err(
+            format!("`{s}` is not a valid `{tname}`{why}"),
+            if cidr {
+                "write a network such as `192.168.1.0/24` or `2001:db8::/32`"
+            } else {
+                "write an address such as `192.168.1.5`, `192.168.1.5/24` or `2001:db8::1`"
+            },
+        )
+    };
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => {
+            if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(": the prefix length must be a number"));
+            }
+            (a, Some(p.parse::<u32>().unwrap_or(u32::MAX)))
+        }
+        None => (s, None),
+    };
+    // Address as a 128-bit number and its width in bits; `full` when no part was abbreviated.
+    let (value, bits, full) = if addr.contains(':') {
+        let Ok(v6) = addr.parse::<std::net::Ipv6Addr>() else {
+            return Err(invalid(""));
+        };
+        (u128::from(v6), 128, true)
+    } else {
+        let parts: Vec<&str> = addr.split('.').collect();
+        let mut value: u128 = 0;
+        for i in 0..4 {
+            let octet = match parts.get(i) {
+                Some(p)
+                    if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    p.parse::<u128>().unwrap_or(256)
+                }
+                Some(_) => return Err(invalid("")),
+                None => 0,
+            };
+            if octet > 255 {
+                return Err(invalid(": each part of an IPv4 address is 0 to 255"));
+            }
+            value = value << 8 | octet;
+        }
+        if parts.len() > 4 {
+            return Err(invalid(""));
+        }
+        (value, 32, parts.len() == 4)
+    };
+    if let Some(p) = prefix
+        && p > bits
+    {
+        return Err(invalid(&format!(": the prefix length is at most {bits}")));
+    }
+    if !full && !cidr && prefix.is_none() {
+        return Err(invalid(": an IPv4 address has four parts"));
+    }
+    if cidr && let Some(p) = prefix {
+        let host = 1u128.checked_shl(bits - p).map_or(u128::MAX, |b| b - 1);
+        if value & host != 0 {
+            return Err(err(
+                format!(
+                    "`{s}` is not a valid `cidr`: it has bits set to the right of the /{p} mask"
+                ),
+                "write the network address (host bits zero), e.g. `192.168.1.0/24`, or use `inet`",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The spellings `macaddr_in` accepts: six groups of one or two hex digits separated by `:`,
+/// `-` or spaces; `xxxxxx:xxxxxx`, `xxxxxx-xxxxxx`, `xxxx.xxxx.xxxx`, `xxxx-xxxx-xxxx`; or
+/// twelve hex digits. Surrounding whitespace is ignored.
+fn is_macaddr(s: &str) -> bool {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let hex = |g: &str, lens: &[usize]| {
+        lens.contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit())
+    };
+    let groups = |sep: char, n: usize, lens: &[usize]| {
+        let g: Vec<&str> = t.split(sep).collect();
+        g.len() == n && g.iter().all(|g| hex(g, lens))
+    };
+    groups(':', 6, &[1, 2])
+        || groups('-', 6, &[1, 2])
+        || groups(':', 2, &[6])
+        || groups('-', 2, &[6])
+        || groups('.', 3, &[4])
+        || groups('-', 3, &[4])
+        || {
+            let packed: String = t.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            hex(&packed, &[12])
+        }
+}
+
+/// `macaddr8`: 6 or 8 bytes as hex digits, optionally separated by one of `:`, `-`, `.` (the
+/// same one throughout). Surrounding whitespace is ignored.
+fn is_macaddr8(s: &str) -> bool {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let mut seps = t.chars().filter(|c| matches!(c, ':' | '-' | '.'));
+    let first = seps.next();
+    let digits = t.chars().filter(char::is_ascii_hexdigit).count();
+    seps.all(|c| Some(c) == first)
+        && t.chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'))
+        && (digits == 12 || digits == 16)
 }
 
 fn is_uuid(s: &str) -> bool {
@@ -405,5 +972,470 @@ mod tests {
             render(&sp(Literal::Array(vec![])), &e, true).unwrap(),
             "'{}'"
         );
+    }
+    /// A built-in type as the compiler sees it.
+    fn ty(spelling: &str) -> BuiltinType {
+        match crate::compile::types::parse_type(spelling) {
+            Ok(crate::compile::types::TypeSpec::Builtin { ty, .. }) => ty,
+            other => panic!("{spelling}: {other:?}"),
+        }
+    }
+
+    fn num(spelling: &str, n: &str) -> Result<String, DefaultError> {
+        let lit = if n.contains(['.', 'e', 'E', 'n', 'i']) {
+            Literal::Float(n.into())
+        } else {
+            Literal::Integer(n.into())
+        };
+        render(&sp(lit), &Target::Builtin(&ty(spelling)), false)
+    }
+
+    fn text(spelling: &str, s: &str) -> Result<String, DefaultError> {
+        render(
+            &sp(Literal::String(s.into())),
+            &Target::Builtin(&ty(spelling)),
+            false,
+        )
+    }
+
+    /// TOML `nan`/`inf` would render as bare words PostgreSQL reads as column names.
+    #[test]
+    fn non_finite_numbers_need_default_sql() {
+        for t in ["numeric", "numeric(10,2)", "real", "double precision"] {
+            for (n, sql) in [
+                ("nan", "'NaN'"),
+                ("+nan", "'NaN'"),
+                ("-nan", "'NaN'"),
+                ("inf", "'Infinity'"),
+                ("+inf", "'Infinity'"),
+                ("-inf", "'-Infinity'"),
+            ] {
+                let e = num(t, n).unwrap_err();
+                assert_eq!(
+                    e.message,
+                    format!("`{n}` is not a finite number"),
+                    "{t} {n}"
+                );
+                assert!(
+                    e.hint.contains(&format!("default_sql = \"{sql}\"")),
+                    "{e:?}"
+                );
+            }
+        }
+        assert_eq!(num("numeric", "1.5").unwrap(), "1.5");
+        // Huge but finite: fine for numeric (PostgreSQL: 1e400 is a numeric constant).
+        assert_eq!(num("numeric", "1e400").unwrap(), "1e400");
+    }
+
+    /// Checked on PostgreSQL 15: `numeric(3,-2)` rounds to hundreds and holds below 10^5;
+    /// `numeric(2,5)` holds below 0.001.
+    #[test]
+    fn numeric_negative_scale_and_scale_above_precision() {
+        for ok in ["12300", "-99900", "0", "12300.0", "1.23e4", "100", "-100"] {
+            assert_eq!(num("numeric(3,-2)", ok).unwrap(), ok, "{ok}");
+        }
+        let e = num("numeric(3,-2)", "12345").unwrap_err();
+        assert_eq!(
+            e.message,
+            "`12345` is not a multiple of 100: `numeric(3,-2)` would round it"
+        );
+        assert!(e.hint.contains("ending in 2 zeros"), "{e:?}");
+        assert!(num("numeric(3,-2)", "12350").is_err());
+        assert!(num("numeric(3,-2)", "12300.5").is_err());
+        let e = num("numeric(3,-2)", "100000").unwrap_err();
+        assert_eq!(e.message, "`100000` overflows `numeric(3,-2)`");
+        assert!(e.hint.contains("below 100000"), "{e:?}");
+
+        for ok in ["0.00099", "0.00001", "-0.00099", "0", "0.0", "9.9e-4"] {
+            assert_eq!(num("numeric(2,5)", ok).unwrap(), ok, "{ok}");
+        }
+        let e = num("numeric(2,5)", "0.001").unwrap_err();
+        assert_eq!(e.message, "`0.001` overflows `numeric(2,5)`");
+        assert!(e.hint.contains("below 0.001"), "{e:?}");
+        assert!(num("numeric(2,5)", "1").is_err());
+        let e = num("numeric(2,5)", "0.000001").unwrap_err();
+        assert!(e.message.contains("6 decimal places"), "{e:?}");
+        assert!(num("numeric(5,5)", "0.99999").is_ok());
+        assert!(
+            num("numeric(5,5)", "1")
+                .unwrap_err()
+                .hint
+                .contains("below 1")
+        );
+    }
+
+    #[test]
+    fn numeric_positive_scale_and_exponents() {
+        assert!(num("numeric(10,2)", "1.5e3").is_ok());
+        assert!(num("numeric(10,2)", "1.5e-1").is_ok());
+        assert!(num("numeric(10,2)", "1.25e-2").is_err());
+        assert!(num("numeric(10,2)", "1e8").is_err());
+        assert!(num("numeric(10,2)", "-12345678.99").is_ok());
+        assert!(num("numeric(10,2)", "0.000").is_ok());
+        assert!(num("numeric(5)", "99999").is_ok());
+        assert!(num("numeric(5)", "100000").is_err());
+        // Unconstrained numeric: PostgreSQL 15's limits (131072 digits before, 16383 after).
+        assert!(num("numeric", "9.9e131071").is_ok());
+        assert!(num("numeric", "1e131072").is_err());
+        assert!(num("numeric", "1e-16383").is_ok());
+        assert!(num("numeric", "1.5e-16383").is_err());
+    }
+
+    /// PostgreSQL 15: `'3.4028236e38'::real` and `'1e-46'::real` are "out of range" (a
+    /// non-zero value that underflows to 0 is an error), `1e-45` (subnormal) is accepted.
+    #[test]
+    fn float_ranges() {
+        for ok in [
+            "3.4028235e38",
+            "-3.4028235e38",
+            "1e-45",
+            "1e-40",
+            "0.0",
+            "-0.0",
+            "0",
+            "16777217",
+            "1.5",
+        ] {
+            assert_eq!(num("real", ok).unwrap(), ok, "{ok}");
+        }
+        for bad in ["3.4028236e38", "-3.5e38", "1e39", "1e-46", "-1e-50"] {
+            assert!(
+                num("real", bad)
+                    .unwrap_err()
+                    .message
+                    .contains("out of range"),
+                "{bad}"
+            );
+        }
+        assert!(
+            num("real", "1e-46")
+                .unwrap_err()
+                .message
+                .contains("underflow")
+        );
+        for ok in ["1e308", "1.7976931348623157e308", "1e-320", "1e39", "0e0"] {
+            assert_eq!(num("double precision", ok).unwrap(), ok, "{ok}");
+        }
+        for bad in ["1e309", "-1e309", "1e-400"] {
+            assert!(num("double precision", bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Observed on PostgreSQL 15 (`'…'::date`).
+    #[test]
+    fn dates() {
+        for ok in [
+            "2024-02-29",
+            "2000-02-29",
+            "0001-01-01",
+            "2024-1-5",
+            " 2024-01-05 ",
+            "2024-01-05 10:00",
+            "2024-01-05T10:00",
+            "12345-01-01",
+            "5874897-12-31",
+            "infinity",
+            "-infinity",
+            "Infinity",
+            "epoch",
+            // Other spellings PostgreSQL accepts are left to it.
+            "2024/01/05",
+            "Jan 5 2024",
+            "20240105",
+            "2024-01-05 BC",
+            "2024-01-05+02",
+        ] {
+            assert_eq!(text("date", ok).unwrap(), quote_literal(ok), "{ok}");
+        }
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-32",
+            "2024-04-31",
+            "0000-01-01",
+            "5874898-01-01",
+            "2024-01-05 25:00",
+            "hello",
+            "",
+            "  ",
+            "+infinity",
+        ] {
+            let e = text("date", bad).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with(&format!("`{bad}` is not a valid `date`")),
+                "{bad}: {e:?}"
+            );
+            assert_eq!(e.hint, "write it as `2024-01-31`");
+        }
+    }
+
+    #[test]
+    fn words_evaluated_at_creation_are_rejected() {
+        for (t, sql) in [
+            ("date", "CURRENT_DATE"),
+            ("timestamptz", "now()"),
+            ("timestamp", "LOCALTIMESTAMP"),
+            ("time", "LOCALTIME"),
+            ("timetz", "CURRENT_TIME"),
+        ] {
+            for w in [
+                "now",
+                "NOW",
+                " today ",
+                "tomorrow",
+                "yesterday",
+                "tomorrow 10:00",
+            ] {
+                let e = text(t, w).unwrap_err();
+                assert!(e.message.contains("when the table is created"), "{t} {w}");
+                assert!(
+                    e.hint.contains(&format!("default_sql = \"{sql}\"")),
+                    "{t} {w}: {e:?}"
+                );
+            }
+        }
+        assert!(text("timestamptz", "epoch").is_ok());
+    }
+
+    #[test]
+    fn times() {
+        for ok in [
+            "10:00",
+            "1:00",
+            "10:0",
+            "10:00:5",
+            "24:00",
+            "24:00:00",
+            "23:59:60",
+            "12:59:60",
+            "23:59:60.0",
+            "12:59:60.5",
+            "10:00:00.1234567",
+            "23:59:59.9999999",
+            "24:00:00.0000001",
+            "allballs",
+            "10:00+02",
+            "10:00:00Z",
+            "2024-01-05 10:00",
+            "10:00 AM",
+            "1000",
+        ] {
+            assert_eq!(text("time", ok).unwrap(), quote_literal(ok), "{ok}");
+        }
+        for bad in [
+            "24:00:01",
+            "24:01",
+            "23:59:61",
+            "23:60",
+            "25:00",
+            "23:59:60.5",
+            "10:00+16",
+            "infinity",
+            "epoch",
+            "noon",
+        ] {
+            assert!(text("time", bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "10:00+02",
+            "10:00+02:00",
+            "10:00+0200",
+            "10:00 +02",
+            "10:00Z",
+            "10:00+15",
+            "10:00+15:59",
+            "10:00-15:59:59",
+            "10:00",
+            "10:00+2",
+            "24:00+02",
+            "10:00 UTC",
+            "10:00+123",
+        ] {
+            assert!(text("time(3) with time zone", ok).is_ok(), "{ok}");
+        }
+        for bad in ["10:00+16", "10:00-16:00", "10:00+02:60", "25:00+02"] {
+            let e = text("timetz", bad).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with(&format!("`{bad}` is not a valid `time with time zone`")),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps() {
+        for t in ["timestamp", "timestamptz(3)"] {
+            for ok in [
+                "2024-01-05 10:00",
+                "2024-01-05T10:00:00",
+                "2024-01-05t10:00",
+                "2024-01-05",
+                "2024-01-05 10:00+02",
+                "2024-01-05 10:00Z",
+                "2024-01-05 24:00",
+                "2024-01-05 23:59:60",
+                "2024-01-05  10:00",
+                "2024-01-05T 10:00",
+                "2024-01-05 10:00:00.5+05:30",
+                "2024-01-05 10:00:00 +0530",
+                "294276-12-31 23:59:59",
+                "infinity",
+                "-infinity",
+                "epoch",
+                "2024-01-05 10:00 UTC",
+                "2024-01-05 10:00 Europe/Paris",
+                "Jan 5 2024 10:00",
+            ] {
+                assert!(text(t, ok).is_ok(), "{t} {ok}");
+            }
+            for bad in [
+                "2024-02-30 10:00",
+                "2024-01-05 24:00:01",
+                "2024-01-05 23:59:60.5",
+                "2024-01-05 10:00+16",
+                "0000-01-01 10:00",
+                "+infinity",
+                "soon",
+            ] {
+                assert!(text(t, bad).is_err(), "{t} {bad}");
+            }
+        }
+        assert!(text("timestamp", "294277-01-01 00:00").is_err());
+    }
+
+    /// Observed on PostgreSQL 15 (`'…'::inet`, `'…'::cidr`).
+    #[test]
+    fn inet_and_cidr() {
+        for ok in [
+            "192.168.1.1",
+            "192.168.1.1/24",
+            "192.168.001.001",
+            "1.2.3.4/024",
+            "10/8",
+            "::1",
+            "::1/128",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:7:8",
+            "FE80::1",
+            "0.0.0.0/0",
+        ] {
+            assert!(text("inet", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "192.168.1.1/33",
+            "10.1",
+            "10.1.2",
+            "10",
+            " 10.1.2.3",
+            "10.1.2.3 ",
+            "256.1.1.1",
+            "::1/129",
+            "fe80::1%eth0",
+            "",
+            "1.2.3.4/",
+            "1.2.3.4/-1",
+            "0x0a.1.2.3",
+            "1.2.3.4.5",
+            "host",
+        ] {
+            assert!(text("inet", bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "192.168.1.0/24",
+            "192.168.1.1",
+            "10/8",
+            "10.1",
+            "10.1.2/24",
+            "10.1.2.0/23",
+            "10/7",
+            "128.1",
+            "2001:db8::/32",
+            "::/0",
+            "0.0.0.0/0",
+        ] {
+            assert!(text("cidr", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "192.168.1.1/24",
+            "::1/64",
+            "2001:db8::1/32",
+            "10.1.2/16",
+            "1.0.0.0/0",
+        ] {
+            let e = text("cidr", bad).unwrap_err();
+            assert!(e.message.contains("to the right of the"), "{bad}: {e:?}");
+        }
+        assert!(text("cidr", "192.168.1.0/33").is_err());
+    }
+
+    #[test]
+    fn mac_addresses() {
+        for ok in [
+            "08:00:2b:01:02:03",
+            "08-00-2b-01-02-03",
+            "08002b:010203",
+            "08002b-010203",
+            "0800.2b01.0203",
+            "0800-2b01-0203",
+            "08002b010203",
+            "08:00:2B:01:02:03",
+            " 08:00:2b:01:02:03 ",
+            "8:0:2b:1:2:3",
+            "08 00 2b 01 02 03",
+        ] {
+            assert!(text("macaddr", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "08:00-2b:01:02:03",
+            "08:00:2b:01:02",
+            "08:00:2b:01:02:03:04",
+            "08:00:2b:01:02:0g",
+            "0800:2b01:0203",
+            "",
+        ] {
+            assert!(text("macaddr", bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "08:00:2b:01:02:03:04:05",
+            "08:00:2b:01:02:03",
+            "0800.2b01.0203.0405",
+            "08002b0102030405",
+            "08-00-2b-01-02-03-04-05",
+            " 08:00:2b:01:02:03:04:05 ",
+            "08:002b:01:02:03:04:05",
+        ] {
+            assert!(text("macaddr8", ok).is_ok(), "{ok}");
+        }
+        for bad in ["08:00:2b:01:02:03:04", "08:00-2b:01:02:03:04:05", "zz"] {
+            assert!(text("macaddr8", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn interval_bytea_tsvector_are_left_to_postgres() {
+        assert!(text("interval", "1 day 2 hours").is_ok());
+        assert!(text("bytea", "\\x00ff").is_ok());
+        assert!(text("tsvector", "a b").is_ok());
+    }
+
+    #[test]
+    fn nul_characters_are_rejected_everywhere() {
+        let nul = || sp(Literal::String("a\u{0}b".into()));
+        let e = render(&nul(), &Target::Builtin(&ty("text")), false).unwrap_err();
+        assert_eq!(e.message, "default contains a NUL character (`\\u0000`)");
+        assert!(render(&nul(), &Target::Builtin(&ty("bytea")), false).is_err());
+        assert!(render(&nul(), &Target::Custom, false).is_err());
+        let values = vec!["a\u{0}b".to_string()];
+        let e = Target::Enum {
+            name: "e".into(),
+            values: &values,
+        };
+        assert!(render(&nul(), &e, false).is_err());
+        let arr = sp(Literal::Array(vec![nul()]));
+        assert!(render(&arr, &Target::Builtin(&ty("text")), true).is_err());
     }
 }
