@@ -444,6 +444,18 @@ impl Compiler {
         Some(s.value.clone())
     }
 
+    /// A required key is absent.
+    fn missing(&mut self, span: &Span, what: &str, key: &str, hint: &str) {
+        self.push(
+            Diagnostic::new(
+                "missing-key",
+                span.clone(),
+                format!("{what} without `{key}`"),
+            )
+            .hint(hint),
+        );
+    }
+
     fn sequence_clash(&mut self, p: &Pending<'_>, column: &str) {
         let Some(col) = p.raw.columns.iter().find(|c| c.name.value == column) else {
             return;
@@ -731,13 +743,11 @@ impl Compiler {
 
         for u in &raw.uniques {
             let Some(list) = &u.columns else {
-                self.push(
-                    Diagnostic::new(
-                        "missing-key",
-                        u.span.clone(),
-                        "unique constraint without `columns`",
-                    )
-                    .hint("add `columns = [\"…\"]`"),
+                self.missing(
+                    &u.span,
+                    "unique constraint",
+                    "columns",
+                    "add `columns = [\"…\"]`",
                 );
                 continue;
             };
@@ -782,13 +792,11 @@ impl Compiler {
         let mut checks = Vec::new();
         for ch in &raw.checks {
             let Some(e) = &ch.expr else {
-                self.push(
-                    Diagnostic::new(
-                        "missing-key",
-                        ch.span.clone(),
-                        "check constraint without `expr`",
-                    )
-                    .hint("add `expr = \"…\"` with a boolean SQL expression"),
+                self.missing(
+                    &ch.span,
+                    "check constraint",
+                    "expr",
+                    "add `expr = \"…\"` with a boolean SQL expression",
                 );
                 continue;
             };
@@ -814,24 +822,20 @@ impl Compiler {
 
         for fk in &raw.foreign_keys {
             let Some(cols) = &fk.columns else {
-                self.push(
-                    Diagnostic::new(
-                        "missing-key",
-                        fk.span.clone(),
-                        "foreign key without `columns`",
-                    )
-                    .hint("add `columns = [\"…\"]`"),
+                self.missing(
+                    &fk.span,
+                    "foreign key",
+                    "columns",
+                    "add `columns = [\"…\"]`",
                 );
                 continue;
             };
             let Some(target) = &fk.references else {
-                self.push(
-                    Diagnostic::new(
-                        "missing-key",
-                        fk.span.clone(),
-                        "foreign key without `references`",
-                    )
-                    .hint("add `references = { table = \"…\", columns = [\"…\"] }`"),
+                self.missing(
+                    &fk.span,
+                    "foreign key",
+                    "references",
+                    "add `references = { table = \"…\", columns = [\"…\"] }`",
                 );
                 continue;
             };
@@ -1270,10 +1274,7 @@ impl Compiler {
         tname: &QualifiedName,
     ) -> Option<Index> {
         let Some(keys) = &ix.keys else {
-            self.push(
-                Diagnostic::new("missing-key", ix.span.clone(), "index without `columns`")
-                    .hint("add `columns = [\"…\"]`"),
-            );
+            self.missing(&ix.span, "index", "columns", "add `columns = [\"…\"]`");
             return None;
         };
         if keys.value.is_empty() {
@@ -1548,24 +1549,15 @@ impl Compiler {
 
     fn fk_target(&mut self, t: &schema::RawFkTarget, here: &str) -> Option<FkTarget> {
         let Some(table) = &t.table else {
-            self.push(
-                Diagnostic::new(
-                    "missing-key",
-                    t.span.clone(),
-                    "`references` without `table`",
-                )
-                .hint("add `table = \"…\"`"),
-            );
+            self.missing(&t.span, "`references`", "table", "add `table = \"…\"`");
             return None;
         };
         let Some(columns) = &t.columns else {
-            self.push(
-                Diagnostic::new(
-                    "missing-key",
-                    t.span.clone(),
-                    "`references` without `columns`",
-                )
-                .hint("add `columns = [\"id\"]`"),
+            self.missing(
+                &t.span,
+                "`references`",
+                "columns",
+                "add `columns = [\"id\"]`",
             );
             return None;
         };
