@@ -1,0 +1,541 @@
+//! Apply migrations to a live database: history table, session advisory lock, link checks,
+//! and execution — each migration in one transaction together with its history row, except
+//! statements marked `-- schemactl:no-transaction`, which run in their own recorded segment.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use postgres::Client;
+
+use crate::migrations::{Chain, Migration, parse_header};
+use crate::sql::quote_ident;
+
+/// Marks the next step as one that must run outside a transaction block.
+pub const NO_TRANSACTION: &str = "-- schemactl:no-transaction";
+
+/// One row of the history table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub version: i32,
+    pub name: String,
+    pub link: String,
+    pub applied_at: SystemTime,
+    pub applied_by: String,
+    pub duration: Duration,
+    pub status: Status,
+    /// Segments completed (for migrations with non-transactional statements).
+    pub segments_done: i32,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Applied,
+    /// Some segments ran (non-transactional statements); `apply` resumes after them.
+    Partial,
+    Failed,
+}
+
+impl Status {
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::Partial => "partial",
+            Status::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Status {
+        match s {
+            "applied" => Status::Applied,
+            "partial" => Status::Partial,
+            _ => Status::Failed,
+        }
+    }
+}
+
+/// Why `apply` refuses or fails.
+#[derive(Debug)]
+pub enum ApplyError {
+    /// The database's history does not match the directory (edited, missing, other branch).
+    Mismatch(Vec<String>),
+    /// A migration records a hazard that neither its header nor `--allow` allows.
+    NotAllowed { stem: String, hazards: Vec<String> },
+    /// The lock could not be taken in time.
+    LockTimeout(Duration),
+    /// A statement failed; the migration was rolled back and the failure recorded.
+    Failed {
+        stem: String,
+        step: String,
+        error: String,
+    },
+    /// Any other database error (connection lost, history table unreadable, …).
+    Database(String),
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::Mismatch(reasons) => {
+                write!(
+                    f,
+                    "the database's migration history does not match the directory:"
+                )?;
+                for r in reasons {
+                    write!(f, "\n  - {r}")?;
+                }
+                Ok(())
+            }
+            ApplyError::NotAllowed { stem, hazards } => write!(
+                f,
+                "{stem} has hazards its header does not allow: {}",
+                hazards.join(", ")
+            ),
+            ApplyError::LockTimeout(d) => write!(
+                f,
+                "another schemactl apply holds the migration lock; gave up after {}s",
+                d.as_secs()
+            ),
+            ApplyError::Failed { stem, step, error } => {
+                write!(f, "{stem} failed at {step}: {error}")
+            }
+            ApplyError::Database(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<postgres::Error> for ApplyError {
+    fn from(e: postgres::Error) -> Self {
+        ApplyError::Database(crate::devdb::describe_pg_error(&e))
+    }
+}
+
+/// The history table `schema.history`.
+pub struct History {
+    pub schema: String,
+}
+
+impl History {
+    fn table(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident("history"))
+    }
+
+    /// Create the schema and table if missing (under the lock, so concurrent runs are safe).
+    pub fn ensure(&self, client: &mut Client) -> Result<(), postgres::Error> {
+        client.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema};
+             CREATE TABLE IF NOT EXISTS {table} (
+                 id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                 version       integer NOT NULL,
+                 name          text NOT NULL,
+                 link          text NOT NULL,
+                 applied_at    timestamptz NOT NULL DEFAULT now(),
+                 applied_by    text NOT NULL DEFAULT current_user,
+                 duration_ms   bigint NOT NULL DEFAULT 0,
+                 status        text NOT NULL CHECK (status IN ('applied', 'partial', 'failed')),
+                 segments_done integer NOT NULL DEFAULT 0,
+                 error         text
+             );",
+            schema = quote_ident(&self.schema),
+            table = self.table()
+        ))
+    }
+
+    /// Every row, oldest first; empty when the table does not exist yet.
+    pub fn rows(&self, client: &mut Client) -> Result<Vec<HistoryRow>, postgres::Error> {
+        let exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&self.table()])?
+            .get(0);
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let rows = client.query(
+            &format!(
+                "SELECT version, name, link, applied_at, applied_by, duration_ms, status, segments_done, error
+                 FROM {} ORDER BY id",
+                self.table()
+            ),
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| HistoryRow {
+                version: r.get(0),
+                name: r.get(1),
+                link: r.get(2),
+                applied_at: r.get(3),
+                applied_by: r.get(4),
+                duration: Duration::from_millis(r.get::<_, i64>(5).max(0) as u64),
+                status: Status::parse(r.get(6)),
+                segments_done: r.get(7),
+                error: r.get(8),
+            })
+            .collect())
+    }
+
+    fn record(
+        &self,
+        tx: &mut impl postgres::GenericClient,
+        m: &Migration,
+        status: Status,
+        segments_done: i32,
+        took: Duration,
+        error: Option<&str>,
+    ) -> Result<(), postgres::Error> {
+        tx.execute(
+            &format!(
+                "INSERT INTO {} (version, name, link, duration_ms, status, segments_done, error)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                self.table()
+            ),
+            &[
+                &(m.version as i32),
+                &m.stem,
+                &m.link.to_string(),
+                &(took.as_millis() as i64),
+                &status.id(),
+                &segments_done,
+                &error,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// The latest row of each version (the state of that migration), by version.
+pub fn latest(rows: &[HistoryRow]) -> std::collections::BTreeMap<i32, &HistoryRow> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        out.insert(r.version, r);
+    }
+    out
+}
+
+/// Compare the database's history with the directory; every mismatch, in words.
+pub fn mismatches(rows: &[HistoryRow], chain: &Chain) -> Vec<String> {
+    let mut out = Vec::new();
+    for (version, row) in latest(rows) {
+        if row.status == Status::Failed {
+            continue;
+        }
+        match chain.migrations.iter().find(|m| m.version as i32 == version) {
+            None => out.push(format!(
+                "{} is applied to the database but there is no migration {version:04} in the directory",
+                row.name
+            )),
+            Some(m) if m.stem != row.name => out.push(format!(
+                "the database has {} (another branch?) where the directory has {}; run `schemactl rebase` on the branch that is behind",
+                row.name, m.stem
+            )),
+            Some(m) if m.link.to_string() != row.link => out.push(format!(
+                "migrations/{}.sql was edited after it was applied to this database (its link is {}, the database recorded {})",
+                m.stem,
+                short(&m.link.to_string()),
+                short(&row.link)
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn short(link: &str) -> &str {
+    &link[..link.len().min(12)]
+}
+
+/// A piece of a migration that runs as a unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub transactional: bool,
+    /// `(label, sql)` per step, e.g. `("step 3: create-index …", "CREATE INDEX …;")`.
+    pub steps: Vec<(String, String)>,
+}
+
+/// Split a migration file into segments of steps. Steps start at `-- step N:` lines; a step
+/// preceded by [`NO_TRANSACTION`] is a segment of its own, run outside a transaction.
+pub fn segments(text: &str) -> Vec<Segment> {
+    let mut steps: Vec<(String, String, bool)> = Vec::new();
+    let mut pending_no_tx = false;
+    let mut preamble = String::new();
+    for line in text.lines() {
+        if line.trim() == NO_TRANSACTION {
+            pending_no_tx = true;
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("-- step ") {
+            steps.push((
+                format!("step {}", rest.trim()),
+                String::new(),
+                pending_no_tx,
+            ));
+            pending_no_tx = false;
+            continue;
+        }
+        match steps.last_mut() {
+            Some((_, sql, _)) => {
+                sql.push_str(line);
+                sql.push('\n');
+            }
+            None if !line.trim_start().starts_with("--") && !line.trim().is_empty() => {
+                // SQL before any step marker (a hand-written migration): one step.
+                preamble.push_str(line);
+                preamble.push('\n');
+            }
+            None => {}
+        }
+    }
+    if !preamble.trim().is_empty() {
+        steps.insert(0, ("statements".to_string(), preamble, false));
+    }
+    let mut out: Vec<Segment> = Vec::new();
+    for (label, sql, no_tx) in steps {
+        let sql = sql.trim().to_string();
+        if sql.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(seg) if seg.transactional && !no_tx => seg.steps.push((label, sql)),
+            _ => out.push(Segment {
+                transactional: !no_tx,
+                steps: vec![(label, sql)],
+            }),
+        }
+    }
+    out
+}
+
+/// Options for [`apply`].
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Stop after this version.
+    pub to: Option<u32>,
+    /// Hazards allowed beyond what the files record.
+    pub allow: Vec<String>,
+    pub lock_timeout: Duration,
+}
+
+/// What `apply` did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub applied: Vec<(String, Duration)>,
+}
+
+/// The advisory lock key: one per history schema, so two projects sharing a database but not
+/// a history table do not block each other.
+fn lock_key(history_schema: &str) -> i64 {
+    let h = blake3::hash(format!("schemactl-apply:{history_schema}").as_bytes());
+    i64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// Take the session advisory lock, waiting up to `timeout`.
+pub fn lock(
+    client: &mut Client,
+    history_schema: &str,
+    timeout: Duration,
+) -> Result<(), ApplyError> {
+    let key = lock_key(history_schema);
+    let start = Instant::now();
+    let mut wait = Duration::from_millis(20);
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if start.elapsed() >= timeout {
+            return Err(ApplyError::LockTimeout(timeout));
+        }
+        std::thread::sleep(wait.min(timeout.saturating_sub(start.elapsed())));
+        wait = (wait * 2).min(Duration::from_millis(500));
+    }
+}
+
+pub fn unlock(client: &mut Client, history_schema: &str) -> Result<(), postgres::Error> {
+    client.execute(
+        "SELECT pg_advisory_unlock($1)",
+        &[&lock_key(history_schema)],
+    )?;
+    Ok(())
+}
+
+/// Migrations of the directory that are not applied yet (resuming a partial one), up to `to`.
+pub fn pending<'c>(chain: &'c Chain, rows: &[HistoryRow], to: Option<u32>) -> Vec<&'c Migration> {
+    let state = latest(rows);
+    chain
+        .migrations
+        .iter()
+        .filter(|m| to.is_none_or(|t| m.version <= t))
+        .filter(|m| {
+            state
+                .get(&(m.version as i32))
+                .is_none_or(|r| r.status != Status::Applied)
+        })
+        .collect()
+}
+
+/// Hazards recorded in a migration's header that it does not allow (only `deletes_data` is
+/// gated), minus what `allow` adds.
+pub fn refused_hazards(m: &Migration, allow: &[String]) -> Vec<String> {
+    let Ok(h) = parse_header(&m.up) else {
+        return Vec::new();
+    };
+    h.hazards
+        .iter()
+        .filter(|x| x.as_str() == "deletes_data")
+        .filter(|x| !h.allowed.contains(x) && !allow.contains(x))
+        .cloned()
+        .collect()
+}
+
+/// Apply pending migrations under the lock. The caller has loaded and verified the chain.
+pub fn apply(
+    client: &mut Client,
+    history: &History,
+    chain: &Chain,
+    opts: &Options,
+) -> Result<Report, ApplyError> {
+    lock(client, &history.schema, opts.lock_timeout)?;
+    let result = apply_locked(client, history, chain, opts);
+    // A lost connection releases the lock anyway; ignore errors here.
+    let _ = unlock(client, &history.schema);
+    result
+}
+
+fn apply_locked(
+    client: &mut Client,
+    history: &History,
+    chain: &Chain,
+    opts: &Options,
+) -> Result<Report, ApplyError> {
+    history.ensure(client)?;
+    let rows = history.rows(client)?;
+    let problems = mismatches(&rows, chain);
+    if !problems.is_empty() {
+        return Err(ApplyError::Mismatch(problems));
+    }
+    let todo = pending(chain, &rows, opts.to);
+    for m in &todo {
+        let refused = refused_hazards(m, &opts.allow);
+        if !refused.is_empty() {
+            return Err(ApplyError::NotAllowed {
+                stem: m.stem.clone(),
+                hazards: refused,
+            });
+        }
+    }
+    let state = latest(&rows);
+    let mut report = Report::default();
+    for m in todo {
+        let done = state
+            .get(&(m.version as i32))
+            .filter(|r| r.status == Status::Partial && r.link == m.link.to_string())
+            .map_or(0, |r| r.segments_done);
+        let took = run_migration(client, history, m, done)?;
+        report.applied.push((m.stem.clone(), took));
+    }
+    Ok(report)
+}
+
+/// Run the segments of one migration after the first `done`; record the outcome.
+fn run_migration(
+    client: &mut Client,
+    history: &History,
+    m: &Migration,
+    done: i32,
+) -> Result<Duration, ApplyError> {
+    let start = Instant::now();
+    let segs = segments(&m.up);
+    let total = segs.len() as i32;
+    for (i, seg) in segs.iter().enumerate().skip(done as usize) {
+        let number = i as i32 + 1;
+        let last = number == total;
+        let status = if last {
+            Status::Applied
+        } else {
+            Status::Partial
+        };
+        let outcome = if seg.transactional {
+            let mut tx = client.transaction()?;
+            match run_steps(&mut tx, seg) {
+                Ok(()) => {
+                    history.record(&mut tx, m, status, number, start.elapsed(), None)?;
+                    tx.commit()?;
+                    Ok(())
+                }
+                Err(e) => {
+                    drop(tx); // rolls back this segment
+                    Err(e)
+                }
+            }
+        } else {
+            match run_steps(client, seg) {
+                Ok(()) => {
+                    history.record(client, m, status, number, start.elapsed(), None)?;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        };
+        if let Err((step, error)) = outcome {
+            let message = format!("{step}: {error}");
+            history.record(
+                client,
+                m,
+                Status::Failed,
+                number - 1,
+                start.elapsed(),
+                Some(&message),
+            )?;
+            return Err(ApplyError::Failed {
+                stem: m.stem.clone(),
+                step,
+                error,
+            });
+        }
+    }
+    if total == 0 {
+        history.record(client, m, Status::Applied, 0, start.elapsed(), None)?;
+    }
+    Ok(start.elapsed())
+}
+
+fn run_steps(
+    client: &mut impl postgres::GenericClient,
+    seg: &Segment,
+) -> Result<(), (String, String)> {
+    for (label, sql) in &seg.steps {
+        client
+            .batch_execute(sql)
+            .map_err(|e| (label.clone(), crate::devdb::describe_pg_error(&e)))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_on_no_transaction_markers() {
+        let text = "-- schemactl migration 0001_x\n-- parent: 00\n-- hazards: none\n--\n\n\
+                    -- step 1: create-table public.a\nCREATE TABLE a (id int);\n\n\
+                    -- step 2: create-table public.b\nCREATE TABLE b (id int);\n\n\
+                    -- schemactl:no-transaction\n-- step 3: create-index public.a.i\nCREATE INDEX CONCURRENTLY i ON a (id);\n\n\
+                    -- step 4: comment public.a\nCOMMENT ON TABLE a IS 'x';\n";
+        let segs = segments(text);
+        assert_eq!(segs.len(), 3);
+        assert!(segs[0].transactional && segs[0].steps.len() == 2);
+        assert!(!segs[1].transactional);
+        assert_eq!(segs[1].steps[0].0, "step 3: create-index public.a.i");
+        assert_eq!(segs[2].steps[0].1, "COMMENT ON TABLE a IS 'x';");
+    }
+
+    #[test]
+    fn hand_written_sql_is_one_step() {
+        let segs =
+            segments("-- my migration\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
+        assert_eq!(segs.len(), 1);
+        assert_eq!(segs[0].steps[0].0, "statements");
+    }
+}
