@@ -13,7 +13,7 @@ const EXIT_CODES: &str = "Exit codes:
   0  success, or nothing to do
   1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
   2  invalid input: schema files, schemactl.toml, migration directory
-  3  database or runtime failure";
+  3  database or runtime failure (a failed migration is rolled back and recorded)";
 
 #[derive(Parser, Debug)]
 #[command(name = "schemactl", version, about = "Schema-as-code migrations for PostgreSQL", after_help = EXIT_CODES)]
@@ -27,6 +27,9 @@ struct Cli {
     /// Colour output (accepted for compatibility; output is plain text).
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Database URL (libpq URL or key=value); default: the env var named by `database.url_env`.
+    #[arg(long, global = true, value_name = "URL")]
+    db: Option<String>,
     /// Print only errors.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -68,6 +71,32 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
         allow: Vec<Hazard>,
     },
+    /// Apply pending migrations, in order, each atomic, under a lock.
+    Apply {
+        /// Stop after this migration number.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u32>,
+        /// Print what would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Allow hazards beyond what the migration files record, comma-separated.
+        #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
+        allow: Vec<Hazard>,
+        /// Seconds to wait for another apply's lock.
+        #[arg(long, value_name = "S", default_value_t = 60)]
+        lock_timeout: u64,
+        /// Apply into a throwaway local PostgreSQL (no running server needed), then show status.
+        #[arg(long, conflicts_with = "db")]
+        dev: bool,
+    },
+    /// Show applied / pending / failed migrations of a database.
+    Status {
+        /// Use a throwaway local PostgreSQL.
+        #[arg(long, conflicts_with = "db")]
+        dev: bool,
+    },
+    /// Re-write the sum file after a deliberate, reviewed hand edit of a migration.
+    Hash,
 }
 
 fn parse_hazard(s: &str) -> Result<Hazard, String> {
@@ -93,6 +122,7 @@ fn main() -> ExitCode {
     let _ = cli.color;
     let g = Global {
         project: cli.project,
+        db: cli.db,
         format: match cli.format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
@@ -116,6 +146,24 @@ fn main() -> ExitCode {
                 allow,
             },
         ),
+        Command::Apply {
+            to,
+            dry_run,
+            allow,
+            lock_timeout,
+            dev,
+        } => commands::apply::run(
+            &g,
+            &commands::apply::Options {
+                to,
+                dry_run,
+                allow: allow.iter().map(|h| h.id().to_string()).collect(),
+                lock_timeout: std::time::Duration::from_secs(lock_timeout),
+                dev,
+            },
+        ),
+        Command::Status { dev } => commands::status::run(&g, dev),
+        Command::Hash => commands::hash::run(&g),
     };
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

@@ -1,9 +1,12 @@
 //! The commands behind the CLI. Each returns an [`Outcome`]: what to print and the exit code;
 //! `main` only parses arguments and prints.
 
+pub mod apply;
 pub mod check;
+pub mod hash;
 pub mod init;
 pub mod plan;
+pub mod status;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +40,8 @@ pub enum Format {
 #[derive(Clone, Debug, Default)]
 pub struct Global {
     pub project: Option<PathBuf>,
+    /// `--db URL` (else the env var named by `database.url_env`).
+    pub db: Option<String>,
     pub format: Format,
     pub quiet: bool,
 }
@@ -238,4 +243,104 @@ pub(crate) fn problem_json(p: &Problem, root: &Path) -> serde_json::Value {
         "message": p.message,
         "hint": p.hint,
     })
+}
+
+/// An open database connection, and the throwaway cluster behind it for `--dev`.
+pub(crate) struct Database {
+    pub client: postgres::Client,
+    /// Password-free description for messages.
+    pub label: String,
+    /// Kept alive for the duration of the command; dropped (stopped, removed) afterwards.
+    pub _dev: Option<crate::devdb::Cluster>,
+}
+
+/// Connect to `--db` (else the env var named by `database.url_env`), or with `dev` start a
+/// throwaway local PostgreSQL from the installed server binaries.
+pub(crate) fn open_db(g: &Global, project: &Project, dev: bool) -> Result<Database, Outcome> {
+    if dev {
+        let cluster = crate::devdb::Cluster::start().map_err(|e| {
+            Outcome::fail(
+                g,
+                Exit::Failure,
+                "dev-server",
+                &e.message,
+                "install the PostgreSQL server package (e.g. `apt-get install postgresql`), or pass --db",
+            )
+        })?;
+        let conninfo = cluster.create_database("schemactl_dev").map_err(|e| {
+            Outcome::fail(
+                g,
+                Exit::Failure,
+                "dev-server",
+                &e.message,
+                "see the server log above",
+            )
+        })?;
+        let client = postgres::Client::connect(&conninfo, postgres::NoTls).map_err(|e| {
+            Outcome::fail(
+                g,
+                Exit::Failure,
+                "connect",
+                &crate::devdb::describe_pg_error(&e),
+                "the throwaway server did not accept connections",
+            )
+        })?;
+        return Ok(Database {
+            client,
+            label: format!("throwaway PostgreSQL in {}", cluster.socket_dir().display()),
+            _dev: Some(cluster),
+        });
+    }
+    let options = crate::connect::ConnectOptions {
+        url: g.db.clone(),
+        url_env: project.config.url_env.clone(),
+        connect_timeout: None,
+        application_name: "schemactl".into(),
+    };
+    match crate::connect::connect(&options) {
+        Ok((client, target)) => Ok(Database {
+            client,
+            label: target.to_string(),
+            _dev: None,
+        }),
+        Err(e) => Err(Outcome::fail(
+            g,
+            Exit::Failure,
+            "connect",
+            &e.message,
+            &e.hint,
+        )),
+    }
+}
+
+/// Load only `schemactl.toml` and the migration chain (what `apply`/`status` need).
+pub(crate) fn load_chain(g: &Global) -> Result<(Project, Chain), Outcome> {
+    let root = project_root(g).map_err(|e| {
+        Outcome::fail(
+            g,
+            Exit::Failure,
+            "io",
+            &e.to_string(),
+            "check the current directory",
+        )
+    })?;
+    let mut sources = SourceMap::default();
+    let mut diags = Vec::new();
+    let project = config::load(&root, &mut sources, &mut diags);
+    let chain = migrations::load(&layout(&project));
+    let problems = chain.as_ref().err().cloned().unwrap_or_default();
+    if !diags.is_empty() || !problems.is_empty() {
+        return Err(invalid(g, &sources, &diags, &problems, &project.root));
+    }
+    let chain = chain.unwrap_or_else(|_| unreachable!("problems handled above"));
+    Ok((project, chain))
+}
+
+/// `1.234s` / `56ms`.
+pub(crate) fn duration(d: std::time::Duration) -> String {
+    if d.as_millis() >= 1000 {
+        format!("{:.3}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }

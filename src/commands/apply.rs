@@ -1,0 +1,175 @@
+//! `schemactl apply`: run pending migrations against a database, under the lock.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{Exit, Format, Global, Outcome, duration, load_chain, open_db};
+use crate::apply::{self, ApplyError, History};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub to: Option<u32>,
+    pub dry_run: bool,
+    pub allow: Vec<String>,
+    pub lock_timeout: Duration,
+    /// Apply into a throwaway local PostgreSQL, then show its status.
+    pub dev: bool,
+}
+
+pub fn run(g: &Global, opts: &Options) -> Outcome {
+    let (project, chain) = match load_chain(g) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    if let Some(to) = opts.to
+        && !chain.migrations.iter().any(|m| m.version == to)
+    {
+        return Outcome::fail(
+            g,
+            Exit::Invalid,
+            "unknown-version",
+            &format!("there is no migration {to:04}"),
+            "`--to` takes the number of a migration in migrations/",
+        );
+    }
+    // The dev loop: first say whether schema/ is fully planned (offline, like `plan --check`).
+    let mut preface = String::new();
+    if opts.dev && g.format == Format::Text && !g.quiet {
+        preface = match super::load(g) {
+            Ok(l) => {
+                let plan = crate::plan::plan(crate::diff::diff(&l.head, &l.model));
+                if plan.is_empty() {
+                    "Plan: schema/ matches the head of the migration chain.\n".to_string()
+                } else {
+                    format!(
+                        "Plan: schema/ has {} change(s) not yet in a migration; run `schemactl plan -m <name>` (applying the existing chain only).\n",
+                        plan.steps.len() + plan.unsupported.len()
+                    )
+                }
+            }
+            Err(o) => return o,
+        };
+    }
+    let mut db = match open_db(g, &project, opts.dev) {
+        Ok(db) => db,
+        Err(o) => return o,
+    };
+    let history = History {
+        schema: project.config.history_schema.clone(),
+    };
+
+    if opts.dry_run {
+        let rows = match history.rows(&mut db.client) {
+            Ok(r) => r,
+            Err(e) => return db_failure(g, &ApplyError::from(e)),
+        };
+        let problems = apply::mismatches(&rows, &chain);
+        if !problems.is_empty() {
+            return db_failure(g, &ApplyError::Mismatch(problems));
+        }
+        let todo = apply::pending(&chain, &rows, opts.to);
+        return match g.format {
+            Format::Json => Outcome::json(
+                Exit::Ok,
+                json!({ "ok": true, "dry_run": true, "pending": todo.iter().map(|m| &m.stem).collect::<Vec<_>>() }),
+            ),
+            Format::Text => {
+                let mut o = Outcome::new(Exit::Ok);
+                if todo.is_empty() {
+                    o.stdout = format!("Nothing to apply: {} is up to date.\n", db.label);
+                }
+                for m in todo {
+                    o.stdout.push_str(&format!(
+                        "-- would apply migrations/{}.sql\n{}\n",
+                        m.stem, m.up
+                    ));
+                }
+                o.stdout.push_str("Dry run: nothing was applied.\n");
+                o
+            }
+        };
+    }
+
+    let result = apply::apply(
+        &mut db.client,
+        &history,
+        &chain,
+        &apply::Options {
+            to: opts.to,
+            allow: opts.allow.clone(),
+            lock_timeout: opts.lock_timeout,
+        },
+    );
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return db_failure(g, &e),
+    };
+    let mut out = match g.format {
+        Format::Json => Outcome::json(
+            Exit::Ok,
+            json!({
+                "ok": true,
+                "applied": report.applied.iter().map(|(s, d)| json!({ "migration": s, "duration_ms": d.as_millis() as u64 })).collect::<Vec<_>>(),
+            }),
+        ),
+        Format::Text => {
+            let mut o = Outcome::new(Exit::Ok);
+            o.stdout = preface;
+            if !g.quiet {
+                if report.applied.is_empty() {
+                    o.stdout
+                        .push_str(&format!("Nothing to apply: {} is up to date.\n", db.label));
+                } else {
+                    o.stdout.push_str(&format!("Applying to {}\n", db.label));
+                    for (stem, took) in &report.applied {
+                        o.stdout
+                            .push_str(&format!("  applied {stem} ({})\n", duration(*took)));
+                    }
+                }
+            }
+            o
+        }
+    };
+    if opts.dev && g.format == Format::Text && !g.quiet {
+        let status = super::status::describe(&mut db.client, &history, &chain);
+        match status {
+            Ok(s) => out.stdout.push_str(&format!("\n{s}")),
+            Err(e) => return db_failure(g, &ApplyError::from(e)),
+        }
+        out.stdout
+            .push_str("The throwaway server is stopped and removed.\n");
+    }
+    out
+}
+
+fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
+    let (exit, code, hint) = match e {
+        ApplyError::Mismatch(_) => (
+            Exit::Invalid,
+            "history-mismatch",
+            "restore the applied files from version control; never edit a migration that was applied",
+        ),
+        ApplyError::NotAllowed { .. } => (
+            Exit::No,
+            "hazard-not-allowed",
+            "re-plan with `--allow` after review, or pass `--allow` to apply",
+        ),
+        ApplyError::LockTimeout(_) => (
+            Exit::Failure,
+            "lock-timeout",
+            "wait for the other apply to finish, or raise --lock-timeout",
+        ),
+        ApplyError::Failed { .. } => (
+            Exit::Failure,
+            "migration-failed",
+            "the migration was rolled back and the failure recorded; fix the cause, then run apply again",
+        ),
+        ApplyError::Database(_) => (
+            Exit::Failure,
+            "database",
+            "check the connection and permissions",
+        ),
+    };
+    Outcome::fail(g, exit, code, &e.to_string(), hint)
+}
