@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod compile;
+pub mod connect;
 pub mod devdb;
 pub mod diag;
 pub mod diff;
