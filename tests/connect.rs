@@ -587,14 +587,15 @@ fn tcp_server_password_auth_and_tls_modes() {
         .port();
     {
         let mut admin = cluster.connect("postgres").unwrap();
-        admin
-            .batch_execute(&format!(
-                "ALTER SYSTEM SET listen_addresses = '127.0.0.1';
-                 ALTER SYSTEM SET port = {port};
-                 SET password_encryption = 'scram-sha-256';
-                 CREATE ROLE bob LOGIN PASSWORD 'right-horse-battery';"
-            ))
-            .unwrap();
+        // One statement at a time: ALTER SYSTEM refuses to run in a (implicit) transaction.
+        for sql in [
+            "ALTER SYSTEM SET listen_addresses = '127.0.0.1'".to_string(),
+            format!("ALTER SYSTEM SET port = {port}"),
+            "SET password_encryption = 'scram-sha-256'".to_string(),
+            "CREATE ROLE bob LOGIN PASSWORD 'right-horse-battery'".to_string(),
+        ] {
+            admin.batch_execute(&sql).unwrap();
+        }
     }
     std::fs::write(
         cluster.data_dir().join("pg_hba.conf"),
