@@ -249,6 +249,9 @@ const SYNTAX_HINT: &str = "use a URL like postgresql://user:password@host:5432/d
      (percent-encode special characters; a socket dir as host: postgresql://user@%2Fvar%2Frun%2Fpostgresql/dbname) \
      or key=value pairs like \"host=localhost port=5432 dbname=app user=me\"";
 
+const PARAMS_HINT: &str =
+    "parameters: https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS";
+
 /// Parameters handed to `postgres::Config` unchanged (it parses and validates them).
 const PASS_THROUGH: &[&str] = &[
     "hostaddr",
@@ -374,16 +377,21 @@ pub fn resolve_with_env(
             );
         }
         if !HANDLED.contains(&key) && !PASS_THROUGH.contains(&key) {
-            let name =
-                if key.len() <= 40 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                    format!("`{key}`")
-                } else {
-                    "(name not shown)".to_string()
-                };
-            return fail(
-                format!("unknown connection parameter {name}"),
-                "see https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS",
-            );
+            // The name is shown only when it is a near miss of a real one: an unknown "key"
+            // may be a piece of an unquoted password (`password=a b=c`).
+            let known = HANDLED.iter().chain(PASS_THROUGH).copied();
+            return match crate::suggest::closest(key, known) {
+                Some(near) => fail(
+                    format!("unknown connection parameter `{key}`; did you mean `{near}`?"),
+                    PARAMS_HINT,
+                ),
+                None => fail(
+                    "unknown connection parameter (its name is not shown in case it is part \
+                     of a password)"
+                        .into(),
+                    &format!("quote values that contain spaces (password='a b'); {PARAMS_HINT}"),
+                ),
+            };
         }
     }
     for (key, var) in ENV_FALLBACKS {
@@ -693,6 +701,12 @@ fn describe_failure(failure: Failure, target: &Target, mode: SslMode) -> Connect
             "sslmode={} needs TLS, but the server has ssl = off; enable ssl on the server or \
              use sslmode=prefer (or disable)",
             target.ssl_mode
+        )
+    } else if lower.contains("not valid for name") {
+        format!(
+            "the server certificate is not issued for {}; connect using a name the certificate \
+             lists, or use sslmode=verify-ca to check the CA only",
+            target.hosts.join(",")
         )
     } else if lower.contains("certificate") || lower.contains("tls handshake") {
         match mode {
