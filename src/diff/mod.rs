@@ -68,9 +68,11 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     for (name, ext) in &to.extensions {
         match from.extensions.get(name) {
             None => out.push(Change::CreateExtension(name.clone(), ext.clone())),
-            Some(old) if old != ext => out.push(Change::Unsupported(format!(
-                "move extension `{name}` to another schema"
-            ))),
+            // A schema of `None` means "wherever PostgreSQL put it" (the compiler stores
+            // `None` unless the user wrote one; the catalog reader always knows it).
+            Some(old) if old.schema.is_some() && ext.schema.is_some() && old != ext => out.push(
+                Change::Unsupported(format!("move extension `{name}` to another schema")),
+            ),
             Some(_) => {}
         }
     }
@@ -304,6 +306,36 @@ fn column_differences(a: &Column, b: &Column) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extension_without_schema_matches_any_schema() {
+        let mut anywhere = Model::default();
+        anywhere
+            .extensions
+            .insert("citext".into(), Extension { schema: None });
+        let mut public = Model::default();
+        public.extensions.insert(
+            "citext".into(),
+            Extension {
+                schema: Some("public".into()),
+            },
+        );
+        let mut other = Model::default();
+        other.extensions.insert(
+            "citext".into(),
+            Extension {
+                schema: Some("ext".into()),
+            },
+        );
+        assert!(diff(&anywhere, &public).is_empty());
+        assert!(diff(&public, &anywhere).is_empty());
+        assert_eq!(
+            diff(&public, &other),
+            vec![Change::Unsupported(
+                "move extension `citext` to another schema".into()
+            )]
+        );
+    }
 
     #[test]
     fn identical_models_have_no_changes() {
