@@ -320,7 +320,7 @@ columns = ["dot.ted", "select"]
 
 [[tables."Order Items".indexes]]
 columns = [{ expr = 'lower("select")' }]
-where = '"has space" <> ''it''''s'''
+where = "\"has space\" <> 'it''s' AND \"new\nline\" IS NOT NULL"
 
 [tables."user"]
 primary_key = ["id"]
