@@ -573,3 +573,203 @@ columns = ["email"]
     );
     assert_eq!(changes.len(), 3, "{changes:?}");
 }
+
+/// Literal defaults PostgreSQL re-formats by type (intervals, times, timestamps, jsonb,
+/// tsvector, …), `default_sql` forms, and check expressions PostgreSQL rewrites (casts on
+/// literals and columns, `IN`, `BETWEEN`, `LIKE`, `SUBSTRING … FROM`, …).
+#[test]
+fn literal_defaults_and_rewritten_checks_round_trip() {
+    round_trip(&[(
+        "schema/x.toml",
+        r#"
+[enums.status]
+values = ["ACTIVE", "DISPATCHED", "X"]
+
+[tables.x.columns]
+iv   = { type = "interval", default = "1 hour" }
+iv2  = { type = "interval", default = "1 day" }
+tm   = { type = "time", default = "12:00" }
+tm2  = { type = "time", default = "12:00:00" }
+ts   = { type = "timestamp", default = "2024-01-01" }
+ts2  = { type = "timestamp", default = "2024-01-01 10:00:00" }
+tstz = { type = "timestamptz", default = "2024-01-01 10:00:00+00" }
+tinf = { type = "timestamptz", default = "infinity" }
+by   = { type = "bytea", default = "\\x00ff" }
+ip   = { type = "inet", default = "10.0.0.1" }
+ci   = { type = "cidr", default = "10.0.0.0/8" }
+mac  = { type = "macaddr", default = "08:00:2b:01:02:03" }
+tsv  = { type = "tsvector", default = "a b" }
+bt   = { type = "boolean", default = true }
+n1   = { type = "numeric(10,2)", default = 1.5 }
+n2   = { type = "numeric(10,2)", default = 1.50 }
+n3   = { type = "numeric", default = -1.5 }
+n4   = { type = "numeric(10,2)", default = 0 }
+f1   = { type = "double precision", default = -0.5 }
+f2   = { type = "real", default = 100 }
+i2   = { type = "smallint", default = 3 }
+i8n  = { type = "bigint", default = -3 }
+j1   = { type = "json", default = "[1, 2]" }
+jb1  = { type = "jsonb", default = "{\"b\":1,\"a\":2}" }
+jb2  = { type = "jsonb", default = "[]" }
+jb3  = { type = "jsonb", default = "\"s\"" }
+ch   = { type = "char(3)", default = "ab" }
+vc   = { type = "varchar(5)", default = "" }
+ia   = { type = "integer[]", default = [1, -2] }
+ta   = { type = "text[]", default = ["NULL", "a,b", "q\"x", "back\\slash", " sp"] }
+ea   = { type = "status[]", default = [] }
+d1   = { type = "date", default = "infinity" }
+d2   = { type = "date", default = "epoch" }
+s1   = { type = "timestamptz", default_sql = "CURRENT_TIMESTAMP" }
+s2   = { type = "timestamptz", default_sql = "now() + interval '1 day'" }
+s3   = { type = "text[]", default_sql = "'{}'" }
+s4   = { type = "text[]", default_sql = "ARRAY[]::text[]" }
+s5   = { type = "text", default_sql = "current_user" }
+s6   = { type = "integer", default_sql = "(1 + 2) * 3" }
+s7   = { type = "jsonb", default_sql = "'{}'" }
+s8   = { type = "timestamp", default_sql = "LOCALTIMESTAMP" }
+s9   = { type = "text", default_sql = "'a' || 'b'" }
+s10  = { type = "date", default_sql = "CURRENT_DATE + 7" }
+s11  = { type = "bigint", default_sql = "'7'" }
+s12  = { type = "numeric", default_sql = "'NaN'" }
+s13  = { type = "status", default_sql = "'ACTIVE'::status" }
+s14  = { type = "uuid", default_sql = "md5(random()::text)::uuid" }
+s15  = { type = "timestamp", default_sql = "now()" }
+s16  = { type = "text", default_sql = "E'a\\nb'" }
+a    = { type = "integer", nullable = true }
+b    = { type = "integer", nullable = true }
+sm   = { type = "smallint", nullable = true }
+nn   = { type = "numeric(10,2)", nullable = true }
+r    = { type = "real", nullable = true }
+t    = { type = "text", nullable = true }
+v    = { type = "varchar(10)", nullable = true }
+c3   = { type = "char(3)", nullable = true }
+st   = { type = "status", nullable = true }
+tags = { type = "text[]", nullable = true }
+doc  = { type = "jsonb", nullable = true }
+dd   = { type = "date", nullable = true }
+
+[[tables.x.checks]]
+name = "c01"
+expr = "t ~ '^[a-z]+$'"
+[[tables.x.checks]]
+name = "c02"
+expr = "char_length(t) <= 10"
+[[tables.x.checks]]
+name = "c03"
+expr = "a > 1.5"
+[[tables.x.checks]]
+name = "c04"
+expr = "sm > 0 AND nn >= 0 AND r > 0.5"
+[[tables.x.checks]]
+name = "c05"
+expr = "v = 'x' AND c3 = 'abc'"
+[[tables.x.checks]]
+name = "c06"
+expr = "st IN ('ACTIVE', 'DISPATCHED')"
+[[tables.x.checks]]
+name = "c07"
+expr = "array_length(tags, 1) > 0"
+[[tables.x.checks]]
+name = "c08"
+expr = "jsonb_typeof(doc) = 'object'"
+[[tables.x.checks]]
+name = "c09"
+expr = "coalesce(a, 0) > 0 AND a IS DISTINCT FROM b"
+[[tables.x.checks]]
+name = "c10"
+expr = "CASE WHEN a > 0 THEN b > 0 ELSE true END"
+[[tables.x.checks]]
+name = "c11"
+expr = "NOT (a > 0 AND b > 0)"
+[[tables.x.checks]]
+name = "c12"
+expr = "length(btrim(t)) > 0 AND t LIKE '%@%' AND lower(t) = t"
+[[tables.x.checks]]
+name = "c13"
+expr = "extract(year from dd) > 2000"
+[[tables.x.checks]]
+name = "c14"
+expr = "a::numeric / b > 0.5"
+[[tables.x.checks]]
+name = "c15"
+expr = "dd > '2020-01-01'"
+[[tables.x.checks]]
+name = "c16"
+expr = "num_nonnulls(a, b) = 1"
+[[tables.x.checks]]
+name = "c17"
+expr = "t = ANY (ARRAY['x', 'y'])"
+[[tables.x.checks]]
+name = "c18"
+expr = "v IN ('a', 'b')"
+[[tables.x.checks]]
+name = "c19"
+expr = "a BETWEEN 1 AND 10"
+[[tables.x.checks]]
+name = "c20"
+expr = "t NOT IN ('a', 'b')"
+[[tables.x.checks]]
+name = "c21"
+expr = "a IS NOT NULL OR b IS NULL"
+[[tables.x.checks]]
+name = "c22"
+expr = "doc ->> 'k' <> '' AND doc @> '{}'"
+[[tables.x.checks]]
+name = "c23"
+expr = "tags && ARRAY['x']"
+[[tables.x.checks]]
+name = "c24"
+expr = "a <> -1 AND a + b * 2 - 1 > 0"
+[[tables.x.checks]]
+name = "c25"
+expr = "substring(t from 1 for 2) = 'ab' AND position('a' in t) > 0"
+[[tables.x.checks]]
+name = "c26"
+expr = "st <> 'X'"
+[[tables.x.checks]]
+name = "c27"
+expr = "t IN ('a')"
+[[tables.x.checks]]
+name = "c28"
+expr = "v || 'x' <> t"
+[[tables.x.checks]]
+name = "c29"
+expr = "nn * 2 > a"
+[[tables.x.checks]]
+name = "c30"
+expr = "upper(v) <> 'Q'"
+"#,
+    )]);
+}
+
+/// The reader's own settings decide how values print, not the caller's session (nor the
+/// session that ran the migration, for values with an explicit offset).
+#[test]
+fn session_settings_do_not_leak_into_the_model() {
+    let dir = project(&[(
+        "schema/tz.toml",
+        r#"
+[tables.t.columns]
+at   = { type = "timestamptz", default = "2024-01-01 10:00:00+02" }
+iv   = { type = "interval", default = "1 day 2 hours" }
+d    = { type = "date", default = "2024-03-01" }
+r    = { type = "double precision", default = 0.1 }
+"#,
+    )]);
+    let model = compile_dir(dir.path());
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "SET TimeZone = 'Asia/Tokyo'; SET DateStyle = 'German, DMY'; \
+             SET IntervalStyle = 'sql_standard'; SET extra_float_digits = 3; \
+             SET search_path = pg_catalog",
+        )
+        .unwrap();
+    apply_sql(&mut client, &plan_sql(&Model::default(), &model));
+    let cat = read(&mut client, &options(&["public"]));
+    assert_converged(&cat.model, &model);
+    // The caller's session is untouched (SET LOCAL ended with the transaction).
+    let tz: String = client.query_one("SHOW TimeZone", &[]).unwrap().get(0);
+    assert_eq!(tz, "Asia/Tokyo");
+}

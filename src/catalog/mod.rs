@@ -20,8 +20,12 @@
 //! they resolve in a default session; `public` is visible so that extension types installed
 //! there print unqualified (`citext`, as users write them in `type_sql`), as do sequences and
 //! functions in `public` in expressions. Objects in other schemas print schema-qualified
-//! (`billing.t_id_seq`, `ext.citext`). The output therefore does not depend on the caller's
-//! session settings.
+//! (`billing.t_id_seq`, `ext.citext`).
+//!
+//! The same statement batch fixes how literal values print: `TimeZone = 'UTC'`,
+//! `DateStyle = 'ISO, MDY'`, `IntervalStyle = 'postgres'`, `extra_float_digits = 1`,
+//! `bytea_output = 'hex'` (PostgreSQL's defaults, except the time zone). The output therefore
+//! does not depend on the caller's session settings.
 //!
 //! # What is read, and how it maps to the model
 //!
@@ -115,6 +119,14 @@ pub struct Catalog {
 /// The `search_path` set for the reading transaction (see the module docs).
 pub const SEARCH_PATH: &str = "pg_catalog, public";
 
+/// Session settings for the reading transaction, sent as one statement batch (one round
+/// trip): the `search_path`, and the settings that decide how literal values print
+/// (`model::expr` normalises typed literals to exactly this output).
+const SETTINGS: &str = "SET LOCAL search_path = pg_catalog, public; \
+     SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
+     SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; \
+     SET LOCAL bytea_output = 'hex'";
+
 /// Read the managed schemas of the database `client` is connected to.
 pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog, postgres::Error> {
     let schemas: Vec<String> = opts
@@ -128,7 +140,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
         .isolation_level(IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    tx.batch_execute(&format!("SET LOCAL search_path = {SEARCH_PATH}"))?;
+    tx.batch_execute(SETTINGS)?;
     let mut queries = 2; // BEGIN, SET LOCAL
 
     let param: [(&(dyn ToSql + Sync), Type); 1] = [(&schemas, Type::TEXT_ARRAY)];
