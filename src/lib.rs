@@ -5,6 +5,7 @@
 //! `migrations` (files, chain, snapshot). `commands` wires them together for the CLI.
 
 pub mod apply;
+pub mod catalog;
 pub mod commands;
 pub mod compile;
 pub mod connect;

@@ -6,8 +6,8 @@
 //! what it cannot plan yet instead of emitting wrong SQL.
 
 use crate::model::{
-    Check, Column, EnumType, Extension, ForeignKey, Index, Model, PrimaryKey, QualifiedName, Table,
-    Unique,
+    BaseType, Check, Column, ColumnDefault, EnumType, Extension, ForeignKey, Index, Model,
+    PrimaryKey, QualifiedName, Table, Unique,
 };
 
 /// What a comment is attached to.
@@ -68,9 +68,11 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     for (name, ext) in &to.extensions {
         match from.extensions.get(name) {
             None => out.push(Change::CreateExtension(name.clone(), ext.clone())),
-            Some(old) if old != ext => out.push(Change::Unsupported(format!(
-                "move extension `{name}` to another schema"
-            ))),
+            // A schema of `None` means "wherever PostgreSQL put it" (the compiler stores
+            // `None` unless the user wrote one; the catalog reader always knows it).
+            Some(old) if old.schema.is_some() && ext.schema.is_some() && old != ext => out.push(
+                Change::Unsupported(format!("move extension `{name}` to another schema")),
+            ),
             Some(_) => {}
         }
     }
@@ -179,6 +181,10 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
                 let mut b = c.clone();
                 a.comment = None;
                 b.comment = None;
+                if same_default(oc, c) {
+                    a.default = None;
+                    b.default = None;
+                }
                 if a != b {
                     out.push(Change::Unsupported(format!(
                         "change column `{q}.{}` ({})",
@@ -271,6 +277,26 @@ fn named<T: PartialEq>(
     }
 }
 
+/// Defaults compare by normalised form; a string literal default of a built-in type also by
+/// the value PostgreSQL stores for that type (`'1 hour'` = `'01:00:00'::interval`, see
+/// `Expr::canonical_for_type`), so a database built from the schema reads back equal.
+fn same_default(a: &Column, b: &Column) -> bool {
+    match (&a.default, &b.default) {
+        (Some(ColumnDefault::Sql(x)), Some(ColumnDefault::Sql(y))) => {
+            x == y
+                || (a.data_type == b.data_type
+                    && !b.data_type.array
+                    && match &b.data_type.base {
+                        BaseType::Builtin(ty) => {
+                            x.canonical_for_type(ty) == y.canonical_for_type(ty)
+                        }
+                        _ => false,
+                    })
+        }
+        (x, y) => x == y,
+    }
+}
+
 fn column_differences(a: &Column, b: &Column) -> Vec<String> {
     let mut d = Vec::new();
     if a.data_type != b.data_type {
@@ -286,7 +312,7 @@ fn column_differences(a: &Column, b: &Column) -> Vec<String> {
             .to_string(),
         );
     }
-    if a.default != b.default {
+    if !same_default(a, b) {
         d.push("default".to_string());
     }
     if a.identity != b.identity {
@@ -304,6 +330,73 @@ fn column_differences(a: &Column, b: &Column) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extension_without_schema_matches_any_schema() {
+        let mut anywhere = Model::default();
+        anywhere
+            .extensions
+            .insert("citext".into(), Extension { schema: None });
+        let mut public = Model::default();
+        public.extensions.insert(
+            "citext".into(),
+            Extension {
+                schema: Some("public".into()),
+            },
+        );
+        let mut other = Model::default();
+        other.extensions.insert(
+            "citext".into(),
+            Extension {
+                schema: Some("ext".into()),
+            },
+        );
+        assert!(diff(&anywhere, &public).is_empty());
+        assert!(diff(&public, &anywhere).is_empty());
+        assert_eq!(
+            diff(&public, &other),
+            vec![Change::Unsupported(
+                "move extension `citext` to another schema".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn literal_defaults_compare_by_typed_value() {
+        let col = |ty: &str, default: &str| Column {
+            name: "c".into(),
+            data_type: crate::model::DataType::builtin(ty),
+            nullable: false,
+            default: Some(ColumnDefault::Sql(
+                crate::model::Expr::parse(default).unwrap(),
+            )),
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        };
+        let model = |c: Column| {
+            let mut m = Model::default();
+            m.schemas.entry("public".into()).or_default().tables.insert(
+                "t".into(),
+                Table {
+                    columns: vec![c],
+                    ..Table::default()
+                },
+            );
+            m
+        };
+        let a = model(col("interval", "'1 hour'"));
+        let b = model(col("interval", "'01:00:00'::interval"));
+        assert!(diff(&a, &b).is_empty());
+        assert!(diff(&b, &a).is_empty());
+        let c = model(col("interval", "'2 hours'"));
+        assert_eq!(diff(&a, &c).len(), 1);
+        // Only for the type that reformats: as text they are different values.
+        let t1 = model(col("text", "'1 hour'"));
+        let t2 = model(col("text", "'01:00:00'"));
+        assert_eq!(diff(&t1, &t2).len(), 1);
+    }
 
     #[test]
     fn identical_models_have_no_changes() {

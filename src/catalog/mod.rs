@@ -1,0 +1,550 @@
+//! The live-catalog reader: reads the managed schemas of a database into the canonical
+//! [`Model`], the same shape `compile` produces from TOML, so that `diff` can compare a
+//! database with a project (drift detection, plans against a live database).
+//!
+//! # Queries
+//!
+//! [`read`] runs a fixed number of statements whatever the number of schemas or tables
+//! (`Catalog::queries` counts them, `BEGIN` and `COMMIT` included): one read-only
+//! `REPEATABLE READ` transaction for a consistent snapshot, a fixed `search_path`, then one
+//! query each for schemas, extensions, enums, tables with their columns, constraints and
+//! indexes (comments are folded into the enum, table and column queries). The managed schema
+//! names go in as ONE `text[]` parameter (`nspname = ANY($1)`); queries are sent with
+//! `query_typed`, so there is no separate prepare round trip. All of it is `pg_catalog`
+//! (no `information_schema`), and every catalog object is schema-qualified in the SQL.
+//!
+//! # search_path
+//!
+//! Inside the transaction: `SET LOCAL search_path = pg_catalog, public`. `pg_catalog` first is
+//! where PostgreSQL searches it anyway when a path does not list it, so names print the way
+//! they resolve in a default session; `public` is visible so that extension types installed
+//! there print unqualified (`citext`, as users write them in `type_sql`), as do sequences and
+//! functions in `public` in expressions. Objects in other schemas print schema-qualified
+//! (`billing.t_id_seq`, `ext.citext`).
+//!
+//! The same statement batch fixes how literal values print: `TimeZone = 'UTC'`,
+//! `DateStyle = 'ISO, MDY'`, `IntervalStyle = 'postgres'`, `extra_float_digits = 1`,
+//! `bytea_output = 'hex'` (PostgreSQL's defaults, except the time zone). The output therefore
+//! does not depend on the caller's session settings.
+//!
+//! # What is read, and how it maps to the model
+//!
+//! * **Schemas**: every managed schema that exists (empty ones too), except the history
+//!   schema even when it is listed.
+//! * **Extensions**: every extension in the database except `plpgsql`, with the schema it is
+//!   in. (`compile` stores `None` unless the user wrote a schema; `diff` treats `None` as
+//!   "wherever PostgreSQL put it".)
+//! * **Enums**: identified by type OID (never by spelling): `typtype = 'e'`, labels in
+//!   `enumsortorder` order, comment from `obj_description`.
+//! * **Tables**: `relkind` `r` and `p`, partitions left out. Columns in `attnum` order:
+//!   - type: an enum (or an array of one, element found through `typelem`) is
+//!     `BaseType::Enum(schema.name)`; a type in `pg_catalog` that `compile::types` knows,
+//!     spelled as `format_type()` prints it, is `BaseType::Builtin`; anything else
+//!     (extension types, domains, `money`, `point`, …) is `BaseType::Custom(format_type
+//!     text)`. A trailing `[]` becomes the array flag, as `type_sql` does.
+//!   - identity: `attidentity` `a`/`d`, no default; generated: `attgenerated = 's'`, the
+//!     expression from `pg_get_expr(adbin)`, no default.
+//!   - serial: a default that is exactly `nextval('<seq>'::regclass)` of a sequence in the
+//!     table's schema that is OWNED BY the column (`pg_depend` deptype `a`) and has the
+//!     column's type is `ColumnDefault::Serial { sequence }`; any other default is
+//!     `ColumnDefault::Sql(Expr::parse(pg_get_expr(adbin, adrelid)))`.
+//!   - collation only when `attcollation` differs from the type's default (its `collname`).
+//! * **Constraints**: primary key and uniques with columns in `conkey` order; checks from
+//!   `pg_get_expr(conbin)` (not `pg_get_constraintdef`, which adds `CHECK (…)`); foreign keys
+//!   with `confkey` columns, actions (`a` no action, `r` restrict, `c` cascade, `n` set null,
+//!   `d` set default) and deferrability. Exclusion constraints are not in the model; they are
+//!   reported in `Catalog::skipped`.
+//! * **Indexes**: those not backing a primary key, unique or exclusion constraint of their
+//!   table. Key columns by name, expression keys from `pg_get_indexdef(indexrelid, k, true)`;
+//!   `indoption` bit 1 = DESC, bit 2 = NULLS FIRST; positions from `indnkeyatts` on are
+//!   INCLUDE columns; method from `pg_am`; predicate from `pg_get_expr(indpred)`.
+//!
+//! # What is skipped
+//!
+//! Schemas not in `ReadOptions::schemas`; the history schema; tables and enums owned by an
+//! extension (`pg_depend` deptype `e`); tables and enums whose `schema.name` matches an
+//! `ignore` glob (`*` matches any run of characters, everything else is literal); partitions.
+//!
+//! # Normalisation
+//!
+//! Expressions compare by `Expr::canonical` (see `model::expr`), which already absorbs what
+//! PostgreSQL does to them when it stores them: literal casts (`'ACTIVE'::registrationstatus`,
+//! `'-1'::integer`, `'{}'::text[]`), added parentheses, `IN` → `= ANY (ARRAY[…])`, implicit
+//! casts to text/numeric. Names are final in the model, so PostgreSQL's generated names are
+//! read as they are. Type spellings come from `format_type()`, which is what `compile`
+//! canonicalises to.
+//!
+//! # Never panics
+//!
+//! Unexpected catalog contents (an expression the parser cannot read, an unknown
+//! `confdeltype`, a key column that is missing) never panic: the object (or the default) is
+//! left out of the model and the reason is added to `Catalog::skipped`.
+
+mod queries;
+
+use postgres::types::{ToSql, Type};
+use postgres::{IsolationLevel, Row};
+
+use crate::compile::types::{TypeSpec, parse_type};
+use crate::model::{
+    BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
+    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Table,
+    Unique,
+};
+
+/// What to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The managed schemas (`project.schemas`).
+    pub schemas: Vec<String>,
+    /// `schema.name` globs (`*` = any run of characters) of tables and enums to leave out.
+    pub ignore: Vec<String>,
+    /// schemactl's own history schema: never read, even when listed in `schemas`.
+    pub history_schema: String,
+}
+
+/// The model read from a database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Catalog {
+    pub model: Model,
+    /// Round trips used (statements sent, `BEGIN`/`COMMIT` included); does not depend on the
+    /// number of schemas or tables.
+    pub queries: usize,
+    /// Objects (or parts of them) found in the catalog but left out of the model because they
+    /// cannot be represented, each with the reason. Ignored and extension-owned objects are
+    /// not listed here: leaving those out is intended.
+    pub skipped: Vec<String>,
+}
+
+/// The `search_path` set for the reading transaction (see the module docs).
+pub const SEARCH_PATH: &str = "pg_catalog, public";
+
+/// Session settings for the reading transaction, sent as one statement batch (one round
+/// trip): the `search_path`, and the settings that decide how literal values print
+/// (`model::expr` normalises typed literals to exactly this output).
+const SETTINGS: &str = "SET LOCAL search_path = pg_catalog, public; \
+     SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
+     SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; \
+     SET LOCAL bytea_output = 'hex'";
+
+/// Read the managed schemas of the database `client` is connected to.
+pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog, postgres::Error> {
+    let schemas: Vec<String> = opts
+        .schemas
+        .iter()
+        .filter(|s| **s != opts.history_schema)
+        .cloned()
+        .collect();
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    tx.batch_execute(SETTINGS)?;
+    let mut queries = 2; // BEGIN, SET LOCAL
+
+    let param: [(&(dyn ToSql + Sync), Type); 1] = [(&schemas, Type::TEXT_ARRAY)];
+    let mut run = |sql: &str, with_schemas: bool| {
+        queries += 1;
+        tx.query_typed(sql, if with_schemas { &param } else { &[] })
+    };
+    let schema_rows = run(queries::SCHEMAS, true)?;
+    let ext_rows = run(queries::EXTENSIONS, false)?;
+    let enum_rows = run(queries::ENUMS, true)?;
+    let column_rows = run(queries::COLUMNS, true)?;
+    let constraint_rows = run(queries::CONSTRAINTS, true)?;
+    let index_rows = run(queries::INDEXES, true)?;
+    tx.commit()?;
+    queries += 1;
+
+    let mut r = Reader {
+        ignore: &opts.ignore,
+        model: Model::default(),
+        skipped: Vec::new(),
+    };
+    r.schemas(&schema_rows);
+    r.extensions(&ext_rows);
+    r.enums(&enum_rows);
+    r.tables(&column_rows);
+    r.constraints(&constraint_rows);
+    r.indexes(&index_rows);
+
+    Ok(Catalog {
+        model: r.model,
+        queries,
+        skipped: r.skipped,
+    })
+}
+
+/// `*` matches any run of characters (including none); everything else matches itself.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+struct Reader<'a> {
+    ignore: &'a [String],
+    model: Model,
+    skipped: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn ignored(&self, schema: &str, name: &str) -> bool {
+        let full = format!("{schema}.{name}");
+        self.ignore.iter().any(|g| glob_match(g, &full))
+    }
+
+    fn skip(&mut self, what: String) {
+        self.skipped.push(what);
+    }
+
+    fn table_mut(&mut self, schema: &str, name: &str) -> Option<&mut Table> {
+        self.model.schemas.get_mut(schema)?.tables.get_mut(name)
+    }
+
+    fn schemas(&mut self, rows: &[Row]) {
+        for row in rows {
+            let name: String = row.get(0);
+            self.model.schemas.insert(name, Default::default());
+        }
+    }
+
+    fn extensions(&mut self, rows: &[Row]) {
+        for row in rows {
+            let name: String = row.get(0);
+            let schema: String = row.get(1);
+            self.model.extensions.insert(
+                name,
+                Extension {
+                    schema: Some(schema),
+                },
+            );
+        }
+    }
+
+    fn enums(&mut self, rows: &[Row]) {
+        for row in rows {
+            let schema: String = row.get(0);
+            let name: String = row.get(1);
+            if self.ignored(&schema, &name) {
+                continue;
+            }
+            let values: Vec<String> = row.get(2);
+            let comment: Option<String> = row.get(3);
+            if let Some(s) = self.model.schemas.get_mut(&schema) {
+                s.enums.insert(name, EnumType { values, comment });
+            }
+        }
+    }
+
+    fn tables(&mut self, rows: &[Row]) {
+        for row in rows {
+            let schema: String = row.get(0);
+            let tname: String = row.get(1);
+            if self.ignored(&schema, &tname) {
+                continue;
+            }
+            let Some(s) = self.model.schemas.get_mut(&schema) else {
+                continue;
+            };
+            let table = s.tables.entry(tname.clone()).or_insert_with(|| Table {
+                comment: row.get(2),
+                ..Table::default()
+            });
+            let Some(cname) = row.get::<_, Option<String>>(3) else {
+                continue; // a table without columns
+            };
+            let q = QualifiedName::new(schema.clone(), tname.clone());
+            match column(row, &q, &cname, &mut self.skipped) {
+                Some(c) => table.columns.push(c),
+                None => continue,
+            }
+        }
+    }
+
+    fn constraints(&mut self, rows: &[Row]) {
+        for row in rows {
+            let schema: String = row.get(0);
+            let tname: String = row.get(1);
+            let name: String = row.get(2);
+            let contype: String = row.get(3);
+            let columns: Vec<String> = row.get(4);
+            let q = QualifiedName::new(schema.clone(), tname.clone());
+            let mut skipped = Vec::new();
+            let Some(table) = self.table_mut(&schema, &tname) else {
+                continue; // unmanaged, ignored or extension-owned table
+            };
+            match contype.as_str() {
+                "p" => {
+                    table.primary_key = Some(PrimaryKey { name, columns });
+                }
+                "u" => {
+                    table.uniques.insert(name, Unique { columns });
+                }
+                "c" => {
+                    let text: Option<String> = row.get(5);
+                    match text.as_deref().map(Expr::parse) {
+                        Some(Ok(expr)) => {
+                            table.checks.insert(name, Check { expr });
+                        }
+                        Some(Err(e)) => skipped.push(format!(
+                            "check constraint `{name}` on `{q}`: cannot read its expression: {e}"
+                        )),
+                        None => skipped
+                            .push(format!("check constraint `{name}` on `{q}`: no expression")),
+                    }
+                }
+                "f" => {
+                    let rschema: Option<String> = row.get(6);
+                    let rtable: Option<String> = row.get(7);
+                    let referenced_columns: Vec<String> = row.get(8);
+                    let actions = (
+                        fk_action(&row.get::<_, String>(9)),
+                        fk_action(&row.get::<_, String>(10)),
+                    );
+                    let deferrable = match (row.get::<_, bool>(11), row.get::<_, bool>(12)) {
+                        (false, _) => Deferrable::No,
+                        (true, false) => Deferrable::Immediate,
+                        (true, true) => Deferrable::Deferred,
+                    };
+                    match (rschema, rtable, actions) {
+                        (Some(rs), Some(rt), (Some(on_delete), Some(on_update))) => {
+                            table.foreign_keys.insert(
+                                name,
+                                ForeignKey {
+                                    columns,
+                                    references: QualifiedName::new(rs, rt),
+                                    referenced_columns,
+                                    on_delete,
+                                    on_update,
+                                    deferrable,
+                                },
+                            );
+                        }
+                        _ => skipped.push(format!(
+                            "foreign key `{name}` on `{q}`: unknown referenced table or action"
+                        )),
+                    }
+                }
+                "x" => skipped.push(format!(
+                    "exclusion constraint `{name}` on `{q}`: not part of the model"
+                )),
+                other => skipped.push(format!(
+                    "constraint `{name}` on `{q}`: kind `{other}` is not part of the model"
+                )),
+            }
+            self.skipped.extend(skipped);
+        }
+    }
+
+    fn indexes(&mut self, rows: &[Row]) {
+        for row in rows {
+            let schema: String = row.get(0);
+            let tname: String = row.get(1);
+            let name: String = row.get(2);
+            let q = QualifiedName::new(schema.clone(), tname.clone());
+            if self.table_mut(&schema, &tname).is_none() {
+                continue;
+            }
+            match index(row) {
+                Ok(index) => {
+                    if let Some(t) = self.table_mut(&schema, &tname) {
+                        t.indexes.insert(name, index);
+                    }
+                }
+                Err(reason) => self.skip(format!("index `{name}` on `{q}`: {reason}")),
+            }
+        }
+    }
+}
+
+fn fk_action(code: &str) -> Option<FkAction> {
+    Some(match code {
+        "a" => FkAction::NoAction,
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => return None,
+    })
+}
+
+/// One column from a row of [`queries::COLUMNS`]; `None` (with a note) when its type cannot
+/// be read.
+fn column(row: &Row, q: &QualifiedName, name: &str, skipped: &mut Vec<String>) -> Option<Column> {
+    let format: Option<String> = row.get(4);
+    let data_type = match data_type(row) {
+        Some(t) => t,
+        None => {
+            skipped.push(format!(
+                "column `{q}.{name}`: cannot read its type ({})",
+                format.as_deref().unwrap_or("unknown")
+            ));
+            return None;
+        }
+    };
+    let identity = match row.get::<_, Option<String>>(12).as_deref() {
+        Some("a") => Some(Identity::Always),
+        Some("d") => Some(Identity::ByDefault),
+        _ => None,
+    };
+    let is_generated = row.get::<_, Option<String>>(13).as_deref() == Some("s");
+    let expr_text: Option<String> = row.get(14);
+    let serial: Option<String> = row.get(15);
+    let mut default = None;
+    let mut generated = None;
+    if let Some(text) = expr_text {
+        if let (Some(sequence), false) = (serial, is_generated) {
+            default = Some(ColumnDefault::Serial { sequence });
+        } else {
+            match Expr::parse(&text) {
+                Ok(e) if is_generated => generated = Some(e),
+                Ok(e) => default = Some(ColumnDefault::Sql(e)),
+                Err(e) => skipped.push(format!(
+                    "column `{q}.{name}`: cannot read its {} `{text}`: {e}",
+                    if is_generated {
+                        "generation expression"
+                    } else {
+                        "default"
+                    }
+                )),
+            }
+        }
+    }
+    Some(Column {
+        name: name.to_string(),
+        data_type,
+        nullable: !row.get::<_, Option<bool>>(11).unwrap_or(false),
+        default,
+        identity,
+        generated,
+        collation: row.get(16),
+        comment: row.get(17),
+    })
+}
+
+/// The model type of a column (see the module docs).
+fn data_type(row: &Row) -> Option<DataType> {
+    let format: String = row.get::<_, Option<String>>(4)?;
+    let type_schema: String = row.get::<_, Option<String>>(5)?;
+    let type_name: String = row.get::<_, Option<String>>(6)?;
+    let typtype: String = row.get::<_, Option<String>>(7)?;
+    let elem_schema: Option<String> = row.get(8);
+    let elem_name: Option<String> = row.get(9);
+    let elem_typtype: Option<String> = row.get(10);
+
+    if typtype == "e" {
+        return Some(DataType {
+            base: BaseType::Enum(QualifiedName::new(type_schema, type_name)),
+            array: false,
+        });
+    }
+    let (body, array, base_schema) = match (format.strip_suffix("[]"), &elem_schema) {
+        (Some(body), Some(es)) => (body.to_string(), true, es.clone()),
+        _ => (format.clone(), false, type_schema),
+    };
+    if array && elem_typtype.as_deref() == Some("e") {
+        return Some(DataType {
+            base: BaseType::Enum(QualifiedName::new(base_schema, elem_name?)),
+            array: true,
+        });
+    }
+    let builtin = base_schema == "pg_catalog"
+        && matches!(
+            parse_type(&body),
+            Ok(TypeSpec::Builtin { ty, serial: false, array: false }) if ty.canonical == body
+        );
+    Some(DataType {
+        base: if builtin {
+            BaseType::Builtin(body)
+        } else {
+            BaseType::Custom(body)
+        },
+        array,
+    })
+}
+
+/// One index from a row of [`queries::INDEXES`].
+fn index(row: &Row) -> Result<Index, String> {
+    let method: String = row.get(3);
+    let unique: bool = row.get(4);
+    let nkey: i32 = row.get(5);
+    let columns: Vec<Option<String>> = row.get(6);
+    let exprs: Vec<Option<String>> = row.get(7);
+    let options: Vec<i32> = row.get(8);
+    let predicate: Option<String> = row.get(9);
+    let nkey = usize::try_from(nkey).map_err(|_| format!("bad key count {nkey}"))?;
+    if columns.len() != exprs.len() || nkey > columns.len() {
+        return Err("inconsistent key arrays".into());
+    }
+    let mut keys = Vec::new();
+    let mut include = Vec::new();
+    for (i, (col, expr)) in columns.into_iter().zip(exprs).enumerate() {
+        if i >= nkey {
+            include.push(col.ok_or("an INCLUDE position is not a column")?);
+            continue;
+        }
+        let option = options.get(i).copied().unwrap_or(0);
+        let expr = match (&col, expr) {
+            (Some(_), _) => None,
+            (None, Some(text)) => Some(
+                Expr::parse(&text)
+                    .map_err(|e| format!("cannot read key expression `{text}`: {e}"))?,
+            ),
+            (None, None) => return Err(format!("key {} has no column or expression", i + 1)),
+        };
+        keys.push(IndexKey {
+            column: col,
+            expr,
+            descending: option & 1 != 0,
+            nulls_first: option & 2 != 0,
+        });
+    }
+    let predicate = predicate
+        .map(|p| Expr::parse(&p).map_err(|e| format!("cannot read predicate `{p}`: {e}")))
+        .transpose()?;
+    Ok(Index {
+        unique,
+        method,
+        keys,
+        include,
+        predicate,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("public.tmp_*", "public.tmp_x"));
+        assert!(glob_match("public.tmp_*", "public.tmp_"));
+        assert!(!glob_match("public.tmp_*", "public.tmpx"));
+        assert!(glob_match("*", "a.b"));
+        assert!(glob_match("*.spatial_ref_sys", "public.spatial_ref_sys"));
+        assert!(glob_match("a*b*c", "a.xbyyc"));
+        assert!(!glob_match("a*b*c", "a.xbyy"));
+        assert!(glob_match("public.t", "public.t"));
+        assert!(!glob_match("public.t", "public.tt"));
+        assert!(!glob_match("public.?", "public.t"));
+    }
+}

@@ -1,0 +1,140 @@
+//! The catalog queries. Every query takes the managed schema names as ONE `text[]` parameter
+//! (`$1`), so the number of round trips never depends on the number of schemas or tables.
+//! Column order in each SELECT is the contract with the row readers in `super`.
+
+/// Managed schemas that exist.
+pub const SCHEMAS: &str = "
+SELECT n.nspname::text
+FROM pg_catalog.pg_namespace n
+WHERE n.nspname = ANY($1)
+ORDER BY 1";
+
+/// Every extension except plpgsql, with the schema it lives in.
+pub const EXTENSIONS: &str = "
+SELECT e.extname::text, n.nspname::text
+FROM pg_catalog.pg_extension e
+JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname <> 'plpgsql'
+ORDER BY 1";
+
+/// Enum types of the managed schemas (not owned by an extension), labels in sort order.
+pub const ENUMS: &str = "
+SELECT n.nspname::text, t.typname::text,
+       ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+       pg_catalog.obj_description(t.oid, 'pg_type')
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'e' AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')
+ORDER BY 1, 2";
+
+/// One row per column of every ordinary or partitioned table (not a partition, not owned by
+/// an extension) in the managed schemas; a table without columns gives one row with NULL
+/// column fields.
+///
+/// Columns: 0 schema, 1 table, 2 table comment, 3 column name, 4 format_type, 5 type's
+/// schema, 6 type name, 7 typtype, 8 array element's schema, 9 element name, 10 element
+/// typtype, 11 attnotnull, 12 attidentity, 13 attgenerated, 14 default / generation
+/// expression, 15 name of the owned serial sequence, 16 collation (only when not the
+/// type's default), 17 column comment, 18 relkind.
+pub const COLUMNS: &str = "
+SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_class'),
+       a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       tn.nspname::text, t.typname::text, t.typtype::text,
+       en.nspname::text, et.typname::text, et.typtype::text,
+       a.attnotnull, a.attidentity::text, a.attgenerated::text,
+       pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+       (SELECT s.relname::text
+        FROM pg_catalog.pg_depend dep
+        JOIN pg_catalog.pg_class s ON s.oid = dep.objid
+        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+        WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
+          AND s.relkind = 'S' AND s.relnamespace = c.relnamespace
+          AND sq.seqtypid = a.atttypid
+          AND a.attidentity = '' AND a.attgenerated = ''
+          AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) =
+              'nextval(''' || pg_catalog.replace(s.oid::pg_catalog.regclass::text, '''', '''''')
+              || '''::regclass)'
+        ORDER BY s.relname LIMIT 1),
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
+       pg_catalog.col_description(c.oid, a.attnum),
+       c.relkind::text
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute a
+       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
+LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname, a.attnum";
+
+/// Primary keys, uniques, checks, foreign keys and (to report them) exclusion constraints of
+/// tables in the managed schemas. Constraints cloned onto partitions (`conparentid <> 0`) are
+/// left out.
+///
+/// Columns: 0 schema, 1 table, 2 name, 3 contype, 4 key column names (conkey order), 5 check
+/// expression, 6 referenced schema, 7 referenced table, 8 referenced columns (confkey
+/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred.
+pub const CONSTRAINTS: &str = "
+SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
+       ARRAY(SELECT a.attname::text
+             FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+             ORDER BY k.ord),
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END,
+       rn.nspname::text, rc.relname::text,
+       ARRAY(SELECT a.attname::text
+             FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+             ORDER BY k.ord),
+       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND con.conparentid = 0
+ORDER BY 1, 2, 3";
+
+/// Indexes of tables in the managed schemas that do not back a primary key, unique or
+/// exclusion constraint of their table.
+///
+/// Columns: 0 schema, 1 table, 2 index name, 3 access method, 4 indisunique, 5 indnkeyatts,
+/// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
+/// for columns), 8 indoption per key position, 9 predicate.
+pub const INDEXES: &str = "
+SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.indisunique,
+       i.indnkeyatts::int4,
+       ARRAY(SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0)
+             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+             ORDER BY k.ord),
+       ARRAY(SELECT CASE WHEN k.attnum = 0
+                         THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int4, true) END
+             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+             ORDER BY k.ord),
+       i.indoption::int2[]::int4[],
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                  WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                    AND con.contype IN ('p', 'u', 'x'))
+ORDER BY 1, 2, 3";
