@@ -97,6 +97,16 @@ enum Command {
     },
     /// Re-write the sum file after a deliberate, reviewed hand edit of a migration.
     Hash,
+    /// Compare the live database with the snapshot of the version it is at (exit 1 on drift).
+    Drift,
+    /// Print the SQL that would bring the live database (--db) to schema/; writes nothing.
+    Diff,
+    /// Replay the whole chain into an empty database and compare with the head snapshot.
+    Verify {
+        /// Use a throwaway local PostgreSQL (the default when --db is not given).
+        #[arg(long, conflicts_with = "db")]
+        dev: bool,
+    },
 }
 
 fn parse_hazard(s: &str) -> Result<Hazard, String> {
@@ -164,6 +174,9 @@ fn main() -> ExitCode {
         ),
         Command::Status { dev } => commands::status::run(&g, dev),
         Command::Hash => commands::hash::run(&g),
+        Command::Drift => commands::live::drift(&g),
+        Command::Diff => commands::live::diff_db(&g),
+        Command::Verify { dev } => commands::live::verify(&g, dev),
     };
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

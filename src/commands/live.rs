@@ -39,15 +39,28 @@ pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
             Change::CreateEnum(q, _) => format!("extra in the database: enum {q}"),
             Change::CreateTable(q, _) => format!("extra in the database: table {q}"),
             Change::AddColumn(q, col) => format!("extra in the database: column {q}.{}", col.name),
-            Change::AddPrimaryKey(q, pk) => format!("extra in the database: primary key {} on {q}", pk.name),
-            Change::AddUnique(q, n, _) => format!("extra in the database: unique constraint {n} on {q}"),
-            Change::AddCheck(q, n, _) => format!("extra in the database: check constraint {n} on {q}"),
-            Change::CreateIndex { table, name, .. } => format!("extra in the database: index {name} on {table}"),
-            Change::AddForeignKey { table, name, .. } => format!("extra in the database: foreign key {name} on {table}"),
+            Change::AddPrimaryKey(q, pk) => {
+                format!("extra in the database: primary key {} on {q}", pk.name)
+            }
+            Change::AddUnique(q, n, _) => {
+                format!("extra in the database: unique constraint {n} on {q}")
+            }
+            Change::AddCheck(q, n, _) => {
+                format!("extra in the database: check constraint {n} on {q}")
+            }
+            Change::CreateIndex { table, name, .. } => {
+                format!("extra in the database: index {name} on {table}")
+            }
+            Change::AddForeignKey { table, name, .. } => {
+                format!("extra in the database: foreign key {name} on {table}")
+            }
             Change::SetComment(..) => "different comment in the database".to_string(),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
-                None => format!("different in the database: {}", what.strip_prefix("change ").unwrap_or(what)),
+                None => format!(
+                    "different in the database: {}",
+                    what.strip_prefix("change ").unwrap_or(what)
+                ),
             },
         })
         .collect()
@@ -58,7 +71,10 @@ fn converge_sql(from: &Model, to: &Model) -> String {
     let p = plan::plan(diff::diff(from, to));
     let mut s = p.sql_body();
     for u in &p.unsupported {
-        s.push_str(&format!("\n-- not generated yet: {}", crate::sql::comment_safe(u)));
+        s.push_str(&format!(
+            "\n-- not generated yet: {}",
+            crate::sql::comment_safe(u)
+        ));
     }
     if !s.ends_with('\n') {
         s.push('\n');
@@ -67,7 +83,12 @@ fn converge_sql(from: &Model, to: &Model) -> String {
 }
 
 /// Apply migrations `1..=upto` into a throwaway cluster and read back its catalog.
-fn replay(g: &Global, project: &Project, chain: &Chain, upto: Option<u32>) -> Result<Model, Outcome> {
+fn replay(
+    g: &Global,
+    project: &Project,
+    chain: &Chain,
+    upto: Option<u32>,
+) -> Result<Model, Outcome> {
     let mut db = open_db(g, project, true)?;
     let history = History {
         schema: project.config.history_schema.clone(),
@@ -114,7 +135,10 @@ pub fn drift(g: &Global) -> Outcome {
             g,
             Exit::Invalid,
             "history-mismatch",
-            &format!("the database's history does not match the directory: {}", problems.join("; ")),
+            &format!(
+                "the database's history does not match the directory: {}",
+                problems.join("; ")
+            ),
             "drift compares against the directory's snapshots; restore the applied files first",
         );
     }
@@ -165,7 +189,8 @@ pub fn drift(g: &Global) -> Outcome {
                 for f in &found {
                     o.stdout.push_str(&format!("  - {f}\n"));
                 }
-                o.stdout.push_str("\nSQL that would bring the database back to the snapshot:\n\n");
+                o.stdout
+                    .push_str("\nSQL that would bring the database back to the snapshot:\n\n");
                 o.stdout.push_str(&sql);
             }
             o
@@ -227,7 +252,10 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
     let found = deviations(&head, &built);
     let exit = if found.is_empty() { Exit::Ok } else { Exit::No };
     match g.format {
-        Format::Json => Outcome::json(exit, json!({ "ok": found.is_empty(), "migrations": chain.migrations.len(), "differences": found })),
+        Format::Json => Outcome::json(
+            exit,
+            json!({ "ok": found.is_empty(), "migrations": chain.migrations.len(), "differences": found }),
+        ),
         Format::Text => {
             let mut o = Outcome::new(exit);
             if found.is_empty() {
@@ -236,9 +264,13 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
                     chain.migrations.len()
                 );
             } else {
-                o.stdout = "The chain built from empty does not match the head snapshot:\n".to_string();
+                o.stdout =
+                    "The chain built from empty does not match the head snapshot:\n".to_string();
                 for f in &found {
-                    o.stdout.push_str(&format!("  - {}\n", f.replace("in the database", "in the replayed chain")));
+                    o.stdout.push_str(&format!(
+                        "  - {}\n",
+                        f.replace("in the database", "in the replayed chain")
+                    ));
                 }
             }
             o
@@ -259,7 +291,10 @@ fn replay_into_empty_db(g: &Global, project: &Project, chain: &Chain) -> Result<
             g,
             Exit::Invalid,
             "not-empty",
-            &format!("{} is not empty: its managed schemas hold tables or types", db.label),
+            &format!(
+                "{} is not empty: its managed schemas hold tables or types",
+                db.label
+            ),
             "verify needs an empty database; use --dev for a throwaway one",
         ));
     }
@@ -285,18 +320,37 @@ fn replay_into_empty_db(g: &Global, project: &Project, chain: &Chain) -> Result<
         )),
     };
     // Leave the database as empty as it was.
-    let mut cleanup = format!("DROP SCHEMA IF EXISTS {} CASCADE;", crate::sql::quote_ident(&history.schema));
+    let mut cleanup = format!(
+        "DROP SCHEMA IF EXISTS {} CASCADE;",
+        crate::sql::quote_ident(&history.schema)
+    );
     if let Ok(after) = catalog::read(&mut db.client, &opts) {
         for (q, _) in after.model.tables() {
-            cleanup.push_str(&format!("DROP TABLE IF EXISTS {} CASCADE;", crate::sql::quote_qualified(&q)));
+            cleanup.push_str(&format!(
+                "DROP TABLE IF EXISTS {} CASCADE;",
+                crate::sql::quote_qualified(&q)
+            ));
         }
         for (q, _) in after.model.enums() {
-            cleanup.push_str(&format!("DROP TYPE IF EXISTS {} CASCADE;", crate::sql::quote_qualified(&q)));
+            cleanup.push_str(&format!(
+                "DROP TYPE IF EXISTS {} CASCADE;",
+                crate::sql::quote_qualified(&q)
+            ));
         }
-        for s in after.model.schemas.keys().filter(|s| !before.model.schemas.contains_key(*s)) {
-            cleanup.push_str(&format!("DROP SCHEMA IF EXISTS {} CASCADE;", crate::sql::quote_ident(s)));
+        for s in after
+            .model
+            .schemas
+            .keys()
+            .filter(|s| !before.model.schemas.contains_key(*s))
+        {
+            cleanup.push_str(&format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE;",
+                crate::sql::quote_ident(s)
+            ));
         }
     }
-    db.client.batch_execute(&cleanup).map_err(|e| db_error(g, &e))?;
+    db.client
+        .batch_execute(&cleanup)
+        .map_err(|e| db_error(g, &e))?;
     result
 }
