@@ -217,3 +217,81 @@ fn apply_up_to_a_version() {
     let pending = apply::pending(&c, &history().rows(&mut client).unwrap(), None);
     assert_eq!(pending.len(), c.migrations.len() - 1);
 }
+
+#[test]
+fn non_transactional_statements_run_in_their_own_recorded_segment_and_resume() {
+    let dir = project(&[("schema/s.toml", GOOD)]);
+    run_plan(dir.path(), "init");
+    // A hand-written second migration: a table, a concurrent index, a comment.
+    let body = |column: &str| {
+        format!(
+            "-- step 1: create-table public.big\nCREATE TABLE public.big (id int, v int);\n\n\
+             -- schemactl:no-transaction\n-- step 2: create-index public.big.big_v_idx\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON public.big ({column});\n\n\
+             -- step 3: comment public.big\nCOMMENT ON TABLE public.big IS 'done';\n"
+        )
+    };
+    let m = dir.path().join("migrations/0002_big.sql");
+    std::fs::write(&m, body("nope")).unwrap();
+    rehash(dir.path());
+    let db = support::test_db();
+    let mut client = db.connect();
+    let err = apply::apply(&mut client, &history(), &chain(dir.path()), &opts()).unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::Failed { step, .. } if step.starts_with("step 2")),
+        "{err}"
+    );
+    // Segment 1 is committed and recorded; the failure says where it stopped.
+    assert!(tables(&mut client).contains(&"big".to_string()));
+    let rows = history().rows(&mut client).unwrap();
+    let last = rows.last().unwrap();
+    assert_eq!(
+        (last.name.as_str(), last.status, last.segments_done),
+        ("0002_big", Status::Failed, 1)
+    );
+    let partial = rows.iter().find(|r| r.status == Status::Partial).unwrap();
+    assert_eq!(partial.segments_done, 1);
+
+    // Fix the index and resume: segment 1 is unchanged and not run again (it would fail:
+    // the table exists).
+    std::fs::write(&m, body("v")).unwrap();
+    rehash(dir.path());
+    let report = apply::apply(&mut client, &history(), &chain(dir.path()), &opts()).unwrap();
+    assert_eq!(report.applied.len(), 1);
+    let comment: Option<String> = client
+        .query_one(
+            "SELECT obj_description('public.big'::regclass, 'pg_class')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(comment.as_deref(), Some("done"));
+    let last = history().rows(&mut client).unwrap().pop().unwrap();
+    assert_eq!((last.status, last.segments_done), (Status::Applied, 3));
+}
+
+#[test]
+fn a_partly_applied_migration_whose_done_segments_changed_is_refused() {
+    let dir = project(&[("schema/s.toml", GOOD)]);
+    run_plan(dir.path(), "init");
+    let m = dir.path().join("migrations/0002_big.sql");
+    let body = |table: &str| {
+        format!(
+            "-- step 1: create-table public.{table}\nCREATE TABLE public.{table} (id int);\n\n\
+             -- schemactl:no-transaction\n-- step 2: create-index x\nCREATE INDEX CONCURRENTLY x ON public.{table} (nope);\n"
+        )
+    };
+    std::fs::write(&m, body("big")).unwrap();
+    rehash(dir.path());
+    let db = support::test_db();
+    let mut client = db.connect();
+    assert!(apply::apply(&mut client, &history(), &chain(dir.path()), &opts()).is_err());
+    std::fs::write(&m, body("other")).unwrap();
+    rehash(dir.path());
+    let err = apply::apply(&mut client, &history(), &chain(dir.path()), &opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("0002_big stopped after 1 of its segments"),
+        "{err}"
+    );
+}

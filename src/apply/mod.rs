@@ -25,6 +25,8 @@ pub struct HistoryRow {
     pub status: Status,
     /// Segments completed (for migrations with non-transactional statements).
     pub segments_done: i32,
+    /// blake3 of the SQL of the completed segments, so a resume can check they are unchanged.
+    pub done_hash: Option<String>,
     pub error: Option<String>,
 }
 
@@ -134,6 +136,7 @@ impl History {
                  duration_ms   bigint NOT NULL DEFAULT 0,
                  status        text NOT NULL CHECK (status IN ('applied', 'partial', 'failed')),
                  segments_done integer NOT NULL DEFAULT 0,
+                 done_hash     text,
                  error         text
              );",
             schema = quote_ident(&self.schema),
@@ -151,7 +154,7 @@ impl History {
         }
         let rows = client.query(
             &format!(
-                "SELECT version, name, link, applied_at, applied_by, duration_ms, status, segments_done, error
+                "SELECT version, name, link, applied_at, applied_by, duration_ms, status, segments_done, error, done_hash
                  FROM {} ORDER BY id",
                 self.table()
             ),
@@ -169,6 +172,7 @@ impl History {
                 status: Status::parse(r.get(6)),
                 segments_done: r.get(7),
                 error: r.get(8),
+                done_hash: r.get(9),
             })
             .collect())
     }
@@ -182,10 +186,11 @@ impl History {
         took: Duration,
         error: Option<&str>,
     ) -> Result<(), postgres::Error> {
+        let done_hash = done_hash(&segments(&m.up), segments_done);
         tx.execute(
             &format!(
-                "INSERT INTO {} (version, name, link, duration_ms, status, segments_done, error)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO {} (version, name, link, duration_ms, status, segments_done, error, done_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 self.table()
             ),
             &[
@@ -196,6 +201,7 @@ impl History {
                 &status.id(),
                 &segments_done,
                 &error,
+                &done_hash,
             ],
         )?;
         Ok(())
@@ -215,7 +221,7 @@ pub fn latest(rows: &[HistoryRow]) -> std::collections::BTreeMap<i32, &HistoryRo
 pub fn mismatches(rows: &[HistoryRow], chain: &Chain) -> Vec<String> {
     let mut out = Vec::new();
     for (version, row) in latest(rows) {
-        if row.status == Status::Failed {
+        if row.status != Status::Applied {
             continue;
         }
         match chain.migrations.iter().find(|m| m.version as i32 == version) {
@@ -302,6 +308,35 @@ pub fn segments(text: &str) -> Vec<Segment> {
         }
     }
     out
+}
+
+/// blake3 over the SQL of the first `n` segments.
+fn done_hash(segs: &[Segment], n: i32) -> String {
+    let mut h = blake3::Hasher::new();
+    for seg in segs.iter().take(n.max(0) as usize) {
+        for (_, sql) in &seg.steps {
+            h.update(&(sql.len() as u64).to_le_bytes());
+            h.update(sql.as_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// Where to resume a migration that committed some segments before stopping: after them, if
+/// the file's first segments are still the ones that ran.
+fn resume_point(m: &Migration, row: Option<&&HistoryRow>) -> Result<i32, String> {
+    let Some(row) = row.filter(|r| r.status != Status::Applied && r.segments_done > 0) else {
+        return Ok(0);
+    };
+    let segs = segments(&m.up);
+    if row.done_hash.as_deref() == Some(done_hash(&segs, row.segments_done).as_str()) {
+        Ok(row.segments_done)
+    } else {
+        Err(format!(
+            "{} stopped after {} of its segments, and those segments have changed since; restore them as they ran, or repair the database by hand",
+            m.stem, row.segments_done
+        ))
+    }
 }
 
 /// Options for [`apply`].
@@ -425,12 +460,15 @@ fn apply_locked(
         }
     }
     let state = latest(&rows);
+    let mut starts = Vec::new();
+    for m in &todo {
+        starts.push(
+            resume_point(m, state.get(&(m.version as i32)))
+                .map_err(|e| ApplyError::Mismatch(vec![e]))?,
+        );
+    }
     let mut report = Report::default();
-    for m in todo {
-        let done = state
-            .get(&(m.version as i32))
-            .filter(|r| r.status == Status::Partial && r.link == m.link.to_string())
-            .map_or(0, |r| r.segments_done);
+    for (m, done) in todo.into_iter().zip(starts) {
         let took = run_migration(client, history, m, done)?;
         report.applied.push((m.stem.clone(), took));
     }
