@@ -512,6 +512,17 @@ fn skipped_objects_stay_out_of_the_model() {
         .collect();
     assert_eq!(types, ["integer", "sql:hstore", "sql:citext"]);
     assert!(cat.skipped.is_empty(), "{:?}", cat.skipped);
+
+    // Not representable: reported with a reason, never a panic; its index is not an index.
+    client
+        .batch_execute("CREATE TABLE public.ex (r int, EXCLUDE USING btree (r WITH =))")
+        .unwrap();
+    let cat = read(&mut client, &opts);
+    assert_eq!(
+        cat.skipped,
+        ["exclusion constraint `ex_r_excl` on `public.ex`: not part of the model"]
+    );
+    assert!(cat.model.schemas["public"].tables["ex"].indexes.is_empty());
 }
 
 #[test]

@@ -53,12 +53,25 @@
 //! * `CASE` without `ELSE` gets `ELSE NULL` (PostgreSQL stores the default).
 //! * `now()` and `CURRENT_TIMESTAMP` stay different (PostgreSQL 15 prints each as written).
 //!
+//! # Typed literals (column defaults)
+//!
+//! [`Expr::canonical`] knows no types. Where the type is known — a column default —
+//! [`Expr::canonical_for_type`] also normalises a lone string literal to the text PostgreSQL
+//! stores for that type (`date`, `time`, `timestamp`, `timestamptz` converted to UTC,
+//! `interval` in the `postgres` style, `jsonb`, `tsvector`; see the `typed` module for the
+//! exact forms), and `diff` compares defaults with it. So `default = "1 hour"` on an interval
+//! column equals the catalog's `'01:00:00'::interval`. This assumes the catalog reader's
+//! settings (`TimeZone = 'UTC'`, `DateStyle = ISO`, `IntervalStyle = postgres`).
+//!
 //! # Known gaps
 //!
-//! * Literal values PostgreSQL re-formats by type are not normalised: `interval '1 hour'` vs
-//!   `'01:00:00'::interval`, `'12:00'` vs `'12:00:00'::time`, timestamps
-//!   (`'2020-01-01'` vs `'2020-01-01 00:00:00+00'`), jsonb spacing / key order, boolean
-//!   spellings in an untyped string (`'f'` vs `false`), `interval '1' day` field syntax.
+//! * Outside column defaults (checks, index expressions, predicates) literals PostgreSQL
+//!   re-formats by type are not normalised: `ts > '2020-01-01'` on a timestamp column vs
+//!   `(ts > '2020-01-01 00:00:00'::timestamp without time zone)`, `now() + interval '1 hour'`
+//!   vs `(now() + '01:00:00'::interval)`. Also boolean spellings in an untyped string
+//!   (`'f'` vs `false`), `interval '1' day` field syntax, and typed-literal input forms the
+//!   `typed` module does not understand (ISO 8601 intervals `P1D`, fractional days, named
+//!   time zones, month names), which are compared as written.
 //! * Names PostgreSQL prints relative to `search_path` (`nextval('public.s')` vs
 //!   `nextval('s'::regclass)`) are not resolved.
 //! * `BETWEEN SYMMETRIC`, subqueries, window / aggregate decorations and other rarities are
@@ -192,7 +205,7 @@ impl Expr {
     /// built-in type spelled as `format_type()` prints it, not an array). Differs from
     /// [`Expr::canonical`] only when the whole expression is one string literal that
     /// PostgreSQL re-formats when it stores it for that type: `date`, `time`, `timestamp`,
-    /// `timestamptz`, `interval`, `jsonb` and `tsvector` (see [`typed`] for the forms
+    /// `timestamptz`, `interval`, `jsonb` and `tsvector` (see the `typed` module for the forms
     /// understood; anything else keeps its plain canonical form). Used to compare column
     /// defaults: `'1 hour'` for an interval column equals PostgreSQL's `'01:00:00'::interval`.
     pub fn canonical_for_type(&self, ty: &str) -> std::borrow::Cow<'_, str> {
