@@ -198,18 +198,151 @@ fn builtin_value(l: &Literal, ty: &BuiltinType) -> Result<Value, DefaultError> {
         }
         (TypeFamily::Date | TypeFamily::Time | TypeFamily::Timestamp, Literal::String(s)) => {
             temporal(s, ty)?;
-            Ok(Value::Text(s.clone()))
+            Ok(Value::Text(stored_form(ty, s)?))
         }
         (TypeFamily::Network, Literal::String(s)) => {
             network(s, tname)?;
-            Ok(Value::Text(s.clone()))
+            Ok(Value::Text(stored_form(ty, s)?))
         }
-        // PostgreSQL checks these itself; their input syntax is too rich to second-guess.
-        (TypeFamily::Interval | TypeFamily::Bytea | TypeFamily::Tsvector, Literal::String(s)) => {
-            Ok(Value::Text(s.clone()))
+        (TypeFamily::Bytea | TypeFamily::Tsvector, Literal::String(s)) => {
+            Ok(Value::Text(stored_form(ty, s)?))
         }
+        // PostgreSQL checks intervals itself; their input syntax is too rich to second-guess.
+        (TypeFamily::Interval, Literal::String(s)) => Ok(Value::Text(s.clone())),
         _ => Err(mismatch()),
     }
+}
+
+/// A valid string default rewritten into the form PostgreSQL prints it back in, so the
+/// default read from the catalog equals the one compiled (`bytea` as hex, `inet` without a
+/// full host mask, `macaddr` lower-case with colons, `timetz` with seconds and a short zone,
+/// `epoch` as its date). Forms that cannot be rewritten reliably are rejected with a hint.
+fn stored_form(ty: &BuiltinType, s: &str) -> Result<String, DefaultError> {
+    let t = s.trim();
+    let canonical = ty.canonical.as_str();
+    Ok(match &ty.family {
+        TypeFamily::Bytea => {
+            if let Some(hex) = t.strip_prefix("\\x").or_else(|| t.strip_prefix("\\X")) {
+                let hex: String = hex.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                if hex.len() % 2 != 0 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(err(
+                        format!("`{s}` is not valid hex bytea"),
+                        "write `\\x` followed by pairs of hex digits",
+                    ));
+                }
+                format!("\\x{}", hex.to_ascii_lowercase())
+            } else if t.contains('\\') {
+                return Err(err(
+                    format!("`{s}` uses bytea escape format"),
+                    "write the bytes as hex, e.g. \"\\\\x00ff\"",
+                ));
+            } else {
+                let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+                format!("\\x{hex}")
+            }
+        }
+        TypeFamily::Tsvector => {
+            if s.contains(':') || s.contains('\'') || s.contains('\\') {
+                return Err(err(
+                    format!("tsvector default `{s}` has positions or quoted lexemes"),
+                    "write plain lexemes (`\"a b\"`), or use `default_sql` for anything richer",
+                ));
+            }
+            s.to_string()
+        }
+        TypeFamily::Network if canonical.starts_with("macaddr") => {
+            let hex: String = t.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+            let hex = hex.to_ascii_lowercase();
+            let hex = if canonical == "macaddr8" && hex.len() == 12 {
+                format!("{}fffe{}", &hex[..6], &hex[6..])
+            } else {
+                hex
+            };
+            hex.as_bytes()
+                .chunks(2)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(":")
+        }
+        TypeFamily::Network => network_stored(t, canonical == "cidr").ok_or_else(|| {
+            err(
+                format!("`{s}` is an abbreviated address"),
+                "write the full address, e.g. \"10.0.0.0/8\"",
+            )
+        })?,
+        TypeFamily::Date | TypeFamily::Timestamp if t.eq_ignore_ascii_case("epoch") => {
+            match (&ty.family, canonical.contains("with time zone")) {
+                (TypeFamily::Date, _) => "1970-01-01".into(),
+                (_, true) => "1970-01-01 00:00:00+00".into(),
+                _ => "1970-01-01 00:00:00".into(),
+            }
+        }
+        TypeFamily::Time if canonical.contains("with time zone") => timetz_stored(t),
+        _ => s.to_string(),
+    })
+}
+
+/// `inet`/`cidr` text as PostgreSQL prints it; `None` for abbreviated IPv4.
+fn network_stored(t: &str, cidr: bool) -> Option<String> {
+    let (addr, prefix) = match t.split_once('/') {
+        Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+        None => (t, None),
+    };
+    let (text, max) = if addr.contains(':') {
+        (addr.parse::<std::net::Ipv6Addr>().ok()?.to_string(), 128)
+    } else {
+        if addr.split('.').count() != 4 {
+            return None;
+        }
+        (addr.parse::<std::net::Ipv4Addr>().ok()?.to_string(), 32)
+    };
+    let prefix = prefix.unwrap_or(max);
+    Some(if cidr || prefix != max {
+        format!("{text}/{prefix}")
+    } else {
+        text
+    })
+}
+
+/// `HH:MM[:SS[.f]]` + zone as `time with time zone` prints it: seconds always, fraction
+/// without trailing zeros, zone `Z` → `+00`, `+HH:00`/`+HH00` → `+HH`.
+fn timetz_stored(t: &str) -> String {
+    let Some(pos) = t.rfind(['+', '-', 'Z', 'z']) else {
+        return t.to_string();
+    };
+    let (time, zone) = t.split_at(pos);
+    let mut parts: Vec<String> = time.trim().split(':').map(String::from).collect();
+    if parts.len() == 2 {
+        parts.push("00".into());
+    }
+    if let Some(sec) = parts.get_mut(2)
+        && let Some((whole, frac)) = sec.clone().split_once('.')
+    {
+        let frac = frac.trim_end_matches('0');
+        *sec = if frac.is_empty() {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac}")
+        };
+    }
+    let zone = if zone.eq_ignore_ascii_case("z") {
+        "+00".to_string()
+    } else {
+        let (sign, rest) = zone.split_at(1);
+        let digits: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
+        let (h, m) = match digits.len() {
+            1 => (format!("0{digits}"), "00".to_string()),
+            2 => (digits.clone(), "00".to_string()),
+            4 => (digits[..2].to_string(), digits[2..].to_string()),
+            _ => return t.to_string(),
+        };
+        if m == "00" {
+            format!("{sign}{h}")
+        } else {
+            format!("{sign}{h}:{m}")
+        }
+    };
+    format!("{}{zone}", parts.join(":"))
 }
 
 fn expected_hint(f: &TypeFamily) -> String {
@@ -1437,5 +1570,71 @@ mod tests {
         assert!(render(&nul(), &e, false).is_err());
         let arr = sp(Literal::Array(vec![nul()]));
         assert!(render(&arr, &Target::Builtin(&ty("text")), true).is_err());
+    }
+}
+
+#[cfg(test)]
+mod stored_form_tests {
+    use super::*;
+
+    fn st(canonical: &str, family: TypeFamily, s: &str) -> Result<String, DefaultError> {
+        stored_form(
+            &BuiltinType {
+                canonical: canonical.into(),
+                family,
+            },
+            s,
+        )
+    }
+
+    #[test]
+    fn values_take_the_form_postgres_prints() {
+        assert_eq!(st("bytea", TypeFamily::Bytea, "abc").unwrap(), "\\x616263");
+        assert_eq!(st("bytea", TypeFamily::Bytea, "").unwrap(), "\\x");
+        assert_eq!(
+            st("bytea", TypeFamily::Bytea, "\\xDEADBEEF").unwrap(),
+            "\\xdeadbeef"
+        );
+        assert!(st("bytea", TypeFamily::Bytea, "a\\000b").is_err());
+        assert_eq!(
+            st("inet", TypeFamily::Network, "127.0.0.1/32").unwrap(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            st("inet", TypeFamily::Network, "10.0.0.1/8").unwrap(),
+            "10.0.0.1/8"
+        );
+        assert_eq!(
+            st("inet", TypeFamily::Network, "2001:DB8::1/128").unwrap(),
+            "2001:db8::1"
+        );
+        assert_eq!(
+            st("cidr", TypeFamily::Network, "10.1.2.3").unwrap(),
+            "10.1.2.3/32"
+        );
+        assert!(st("cidr", TypeFamily::Network, "10/8").is_err());
+        for mac in [
+            "08-00-2B-01-02-03",
+            "0800.2b01.0203",
+            "08002b010203",
+            "08002b:010203",
+        ] {
+            assert_eq!(
+                st("macaddr", TypeFamily::Network, mac).unwrap(),
+                "08:00:2b:01:02:03"
+            );
+        }
+        assert_eq!(
+            st("macaddr8", TypeFamily::Network, "08:00:2b:01:02:03").unwrap(),
+            "08:00:2b:ff:fe:01:02:03"
+        );
+        let tz = |s| st("time with time zone", TypeFamily::Time, s).unwrap();
+        assert_eq!(tz("00:00-03"), "00:00:00-03");
+        assert_eq!(tz("12:00+01:00"), "12:00:00+01");
+        assert_eq!(tz("10:00:00Z"), "10:00:00+00");
+        assert_eq!(tz("10:00:00.500+0530"), "10:00:00.5+05:30");
+        assert_eq!(st("date", TypeFamily::Date, "epoch").unwrap(), "1970-01-01");
+        assert!(st("tsvector", TypeFamily::Tsvector, "x:1 y:2").is_err());
+        assert_eq!(st("tsvector", TypeFamily::Tsvector, "a b").unwrap(), "a b");
     }
 }

@@ -429,7 +429,8 @@ impl Compiler {
 
     /// A string written as an SQL literal (comments): PostgreSQL text cannot hold NUL.
     fn literal_text(&mut self, s: &Option<Sp<String>>, what: &str) -> Option<String> {
-        let s = s.as_ref()?;
+        // `COMMENT … IS ''` removes a comment, so an empty one is no comment.
+        let s = s.as_ref().filter(|s| !s.value.is_empty())?;
         if s.value.contains('\0') {
             self.push(
                 Diagnostic::new(

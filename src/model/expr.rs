@@ -110,6 +110,9 @@ pub struct Expr {
     functions: BTreeSet<String>,
     /// The value when the whole expression is one string literal (casts removed).
     literal: Option<String>,
+    /// A single term (literal, call, cast, array, column, CASE) that can follow `DEFAULT`
+    /// without parentheses; `NOT x` or `x IS NULL` cannot (PostgreSQL's `b_expr`).
+    atomic: bool,
 }
 
 /// A parse failure; `offset` is a byte offset into the expression text when known.
@@ -163,6 +166,11 @@ impl Expr {
                 offset: None,
             }),
         }
+    }
+
+    /// Whether the SQL must be parenthesised after `DEFAULT`.
+    pub fn needs_parens_as_default(&self) -> bool {
+        !self.atomic
     }
 
     /// The SQL to write into DDL: the text as written, trimmed. When it contains comments,
@@ -413,6 +421,19 @@ fn analyse(sql: &str, text: String, tokens: Vec<TokenWithSpan>) -> Result<Expr, 
         Node::Str(s) => Some(s.clone()),
         _ => None,
     };
+    let atomic = matches!(
+        node,
+        Node::Column(_)
+            | Node::Number(_)
+            | Node::Str(_)
+            | Node::Bool(_)
+            | Node::Null
+            | Node::Func { .. }
+            | Node::Cast { .. }
+            | Node::Array(_)
+            | Node::Case { .. }
+            | Node::Subscript { .. }
+    );
     Ok(Expr {
         sql: text,
         canonical,
@@ -420,6 +441,7 @@ fn analyse(sql: &str, text: String, tokens: Vec<TokenWithSpan>) -> Result<Expr, 
         index_column_name,
         functions,
         literal,
+        atomic,
     })
 }
 

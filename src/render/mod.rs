@@ -129,7 +129,11 @@ fn column_definition(c: &Column) -> String {
         s.push_str(" NOT NULL");
     }
     if let Some(ColumnDefault::Sql(e)) = &c.default {
-        let _ = write!(s, " DEFAULT {}", e.sql());
+        if e.needs_parens_as_default() {
+            let _ = write!(s, " DEFAULT ({})", e.sql());
+        } else {
+            let _ = write!(s, " DEFAULT {}", e.sql());
+        }
     }
     if let Some(id) = c.identity {
         s.push_str(match id {

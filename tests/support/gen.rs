@@ -599,9 +599,8 @@ impl Gen {
         if !self.rng.chance(15) {
             return None;
         }
-        // KNOWN GAP: `comment = ""` compiles to an empty comment, but `COMMENT ON … IS ''`
-        // removes the comment, so it reads back as none (tables, columns, enums).
-        Some(self.text_fitting(1000)).filter(|c| !c.is_empty())
+        // An empty comment means no comment (`COMMENT ON … IS ''` removes it).
+        Some(self.text_fitting(1000))
     }
 
     fn taken_in_schema(&self, schema: &str, name: &str) -> bool {
@@ -915,13 +914,7 @@ impl Gen {
             let mut items = Vec::new();
             for _ in 0..n {
                 let item = self.literal_default(&Ty::scalar(ty.base.clone()))?;
-                // KNOWN GAP: `epoch` inside a date[] default (`default = ["epoch"]`) is kept as
-                // written while PostgreSQL stores `'{1970-01-01}'`: reported as changed.
-                items.push(if item == "\"epoch\"" {
-                    "\"1970-01-01\"".to_string()
-                } else {
-                    item
-                });
+                items.push(item);
             }
             return Some(format!("[{}]", items.join(", ")));
         }
@@ -984,16 +977,16 @@ impl Gen {
                 "12:00", "23:59:59", "00:00:00", "08:30:15", "12:00:00", "23:59", "01:02:03",
                 "00:00",
             ][r % 8]),
-            // KNOWN GAP: timetz defaults without seconds (`12:00+01`) or with a `Z` zone
-            // (`10:00:00Z`) are reported as changed (PostgreSQL prints `12:00:00+01`).
             Base::Time(_, true) => ts([
                 "12:00:00+02",
                 "23:59:59-05",
                 "00:00:00+00",
                 "08:30:15+05:30",
-                "01:02:03+00",
-                "00:00:00-03",
-            ][r % 6]),
+                "12:00+01",
+                "10:00:00Z",
+                "00:00-03",
+                "01:02:03.500+0100",
+            ][r % 8]),
             Base::Timestamp(_, false) => ts([
                 "2024-02-29 13:45:00",
                 "2024-01-01",
@@ -1050,17 +1043,13 @@ impl Gen {
                 "[1, \"two\", {\"x\": null}]",
                 "42",
             ][r % 8]),
-            // KNOWN GAP: bytea defaults other than lower-case hex (`"abc"`, `""`, `"\\xDEADBEEF"`)
-            // never compare equal to what PostgreSQL stores (`'\\x616263'::bytea`).
-            Base::Bytea => ts(["\\x00ff", "\\xdeadbeef", "\\x0a", "\\x01"][r % 4]),
+            Base::Bytea => ts(["\\x00ff", "\\xDEADBEEF", "abc", "", "\\x01", "it's"][r % 6]),
             Base::Inet => ts([
                 "10.0.0.1",
                 "192.168.1.0/24",
                 "::1",
                 "2001:db8::1/64",
-                // KNOWN GAP: an inet default with a full host mask (`127.0.0.1/32`) reads
-                // back as `127.0.0.1` and is reported as a changed default.
-                "127.0.0.2",
+                "127.0.0.1/32",
                 "10.1.2.3/8",
                 "::ffff:1.2.3.4",
                 "0.0.0.0",
@@ -1075,15 +1064,16 @@ impl Gen {
                 "::/0",
                 "172.16.0.0/12",
             ][r % 8]),
-            // KNOWN GAP: macaddr defaults not in PostgreSQL's output form (upper case,
-            // `08-00-2B-01-02-03`, `0800.2b01.0203`, `08002b010203`) are reported as changed.
             Base::Macaddr => ts([
                 "08:00:2b:01:02:03",
-                "ff:ff:ff:ff:ff:ff",
-                "00:00:00:00:00:00",
-            ][r % 3]),
-            // KNOWN GAP: tsvector defaults with positions (`x:1 y:2`) or quoted lexemes
-            // (`'quoted word' x`) are reported as changed.
+                "FF:FF:FF:FF:FF:FF",
+                "08-00-2B-01-02-03",
+                "0800.2b01.0203",
+                "08002b010203",
+                "08002b:010203",
+            ][r % 6]),
+            // tsvector defaults with positions or quoted lexemes are rejected at compile time
+            // (use default_sql), so only plain lexemes here.
             Base::Tsvector => ts(["a b", "fat cat", "b a a", "", "hello", "z y x"][r % 6]),
             Base::Enum(e) => {
                 let values = &self.p.enums[*e].values;
@@ -1121,9 +1111,7 @@ impl Gen {
             (Base::Text, true) => &["'{}'", "ARRAY[]::text[]", "ARRAY['a', 'b']"],
             (Base::Jsonb, false) => &["'{}'::jsonb", "'{}'", "'[1]'::jsonb"],
             (Base::Json, false) => &["'{}'::json", "'[]'"],
-            // KNOWN GAP: `default_sql = "NOT true"` (any expression outside PostgreSQL's b_expr:
-            // NOT, IS NULL, AND, …) is rendered as `DEFAULT NOT true`, a syntax error.
-            (Base::Bool, false) => &["true", "false"],
+            (Base::Bool, false) => &["true", "false", "NOT true", "1 IS NULL", "true AND false"],
             (Base::Numeric(None), false) => &["'NaN'", "1.5", "(2)::numeric"],
             (Base::Double, false) => &["'Infinity'", "pi()", "random()"],
             (Base::Interval, false) => &["interval '1 day'", "'1 hour'::interval"],
