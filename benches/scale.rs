@@ -1,0 +1,1261 @@
+//! Scale benchmark (not a timed test): generated projects of 100, 1,000 and 5,000 tables.
+//!
+//! ```sh
+//! cargo bench --bench scale                              # all sizes
+//! SCHEMACTL_BENCH_SIZES=100,1000 cargo bench --bench scale
+//! ```
+//!
+//! Each size runs in a fresh child process of this binary (`--child N`), so the peak memory
+//! figures are per size. Inside the child, the peak (`VmHWM` in `/proc/self/status`) is reset
+//! before each phase by writing `5` to `/proc/self/clear_refs`, so each phase's figure is the
+//! peak resident set of the whole process during that phase (the baseline of the process —
+//! binary, allocator, the model held from earlier phases — included).
+//!
+//! Measured per size:
+//!
+//! 1. **offline plan** from an empty head: load (read + parse the TOML files), compile, diff
+//!    against the empty model, plan, render (`sql_body`), and the head snapshot
+//!    (`snapshot::to_toml`), which `schemactl plan` also writes. Best of 5 (3 at ≥ 5,000).
+//! 2. **apply** of that initial migration (written with `migrations::prepare` and
+//!    `write_files`, loaded with `migrations::load`) into a fresh database of a throwaway
+//!    PostgreSQL (`devdb::Cluster`, unix socket). One run.
+//! 3. **no-op drift**: `catalog::read` + `diff(head snapshot model, read model)` on that
+//!    database, which must find no difference. Best of 5 (3 at ≥ 5,000).
+//! 4. **psql** running the same catalog statements (the reader's SQL, see [`catalog_queries`])
+//!    against the same database: process wall time, the same for an empty script (process
+//!    start + connect), and the sum of psql's `\timing` figures. Best of 5.
+//!
+//! Round trips: the reader reports its own count (`Catalog::queries`). Both the read and the
+//! apply are also run once through a counting unix-socket proxy (see [`Proxy`]) that counts
+//! client → server protocol exchanges (simple `Query` and extended-protocol `Sync` messages);
+//! the proxied runs are only counted, never timed.
+//!
+//! If the apply fails because the server's lock table is too small (the initial migration is
+//! one transaction holding a lock per created relation), the failure is reported and the
+//! apply repeated after raising `max_locks_per_transaction` to 1024.
+//!
+//! Environment:
+//! - `SCHEMACTL_BENCH_SIZES`: comma-separated table counts (default `100,1000,5000`).
+//! - `SCHEMACTL_BENCH_PG_SETTINGS`: `key=value,…` set with `ALTER SYSTEM` (and a restart)
+//!   before the apply, e.g. `max_connections=100` for PostgreSQL's stock lock table size.
+//! - `SCHEMACTL_BENCH_EXPLAIN`: also print `EXPLAIN (ANALYZE, BUFFERS)` of each catalog query
+//!   and time variants of the columns query.
+//! - `SCHEMACTL_BENCH_OFFLINE_ONLY`: stop after the offline phases (for `perf record` on
+//!   `target/release/deps/scale-* --child N`).
+
+// The catalog reader's SQL, included from the source file itself so that psql runs exactly
+// the statements `catalog::read` sends (the module is private to the library).
+#[path = "../src/catalog/queries.rs"]
+mod catalog_queries;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use schemactl::apply::{self, History};
+use schemactl::catalog::{self, ReadOptions};
+use schemactl::compile;
+use schemactl::devdb::Cluster;
+use schemactl::diff;
+use schemactl::migrations::{self, Chain, Layout, NewMigration};
+use schemactl::model::{Model, snapshot};
+use schemactl::plan;
+use serde_json::{Value, json};
+
+/// Copy of the private `catalog::SETTINGS` batch (src/catalog/mod.rs), sent by the reader as
+/// its second statement. Keep in step with the reader.
+const READER_SETTINGS: &str = "SET LOCAL search_path = pg_catalog, public; \
+     SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
+     SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; \
+     SET LOCAL bytea_output = 'hex'";
+
+const SCHEMAS: [&str; 3] = ["public", "billing", "audit"];
+const DEFAULT_SIZES: [usize; 3] = [100, 1_000, 5_000];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--child") {
+        let n: usize = args
+            .get(pos + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--child N");
+        let result = run_size(n);
+        println!("RESULT {result}");
+        return;
+    }
+    let sizes: Vec<usize> = match std::env::var("SCHEMACTL_BENCH_SIZES") {
+        Ok(s) if !s.trim().is_empty() => s
+            .split(',')
+            .map(|x| {
+                x.trim()
+                    .replace('_', "")
+                    .parse()
+                    .expect("SCHEMACTL_BENCH_SIZES: comma-separated table counts")
+            })
+            .collect(),
+        _ => DEFAULT_SIZES.to_vec(),
+    };
+    println!("{}", machine());
+    let exe = std::env::current_exe().expect("current exe");
+    let mut results = Vec::new();
+    for n in sizes {
+        eprintln!("--- {n} tables (child process) ---");
+        let out = Command::new(&exe)
+            .arg("--child")
+            .arg(n.to_string())
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run child");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            panic!("child for {n} tables failed ({}):\n{stdout}", out.status);
+        }
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("RESULT "))
+            .expect("child printed a RESULT line");
+        results.push(serde_json::from_str::<Value>(line).expect("RESULT json"));
+    }
+    println!("{}", summary(&results));
+}
+
+// ------------------------------------------------------------------------------------------
+// The measured run for one size (child process)
+
+fn run_size(n: usize) -> Value {
+    let load_before = loadavg();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let stats = generate(root, n);
+    eprintln!(
+        "generated {} tables, {} columns, {} FKs ({} cross-schema), {} indexes, {} enums, \
+         {} checks in {} files",
+        stats.tables,
+        stats.columns,
+        stats.fks,
+        stats.cross_fks,
+        stats.indexes,
+        stats.enums,
+        stats.checks,
+        stats.files
+    );
+    let runs = if n >= 5_000 { 3 } else { 5 };
+
+    // 1. Offline plan from an empty head.
+    let names = [
+        "load", "compile", "diff", "plan", "render", "snapshot", "core", "total",
+    ];
+    let mut best: BTreeMap<&str, Duration> = BTreeMap::new();
+    let mut best_total = Duration::MAX;
+    let mut best_core = Duration::MAX;
+    let mut kept = None;
+    reset_peak();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let loaded = compile::load_project(root);
+        let t1 = Instant::now();
+        let out = compile::compile(&loaded.project, &loaded.raw, loaded.diags, None)
+            .unwrap_or_else(|d| panic!("generated schema does not compile: {d:?}"));
+        let t2 = Instant::now();
+        let changes = diff::diff(&Model::default(), &out.model);
+        let t3 = Instant::now();
+        let p = plan::plan(changes);
+        let t4 = Instant::now();
+        let sql = p.sql_body();
+        let t5 = Instant::now();
+        let snap = snapshot::to_toml(&out.model);
+        let t6 = Instant::now();
+        let phases = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5];
+        for (name, d) in names.iter().zip(phases) {
+            let e = best.entry(name).or_insert(Duration::MAX);
+            *e = (*e).min(d);
+        }
+        best_core = best_core.min(t5 - t0);
+        best_total = best_total.min(t6 - t0);
+        assert!(p.unsupported.is_empty(), "{:?}", p.unsupported);
+        kept = Some((loaded.project, p, sql, snap));
+    }
+    best.insert("core", best_core);
+    best.insert("total", best_total);
+    let plan_peak = peak_kib();
+    let (project, p, sql, snap) = kept.expect("at least one run");
+    // Experiment: the same snapshot text through `toml::ser::Buffer`'s `Display`, which joins
+    // the buffered tables in one pass (`toml::to_string` uses `Buffer::into_string`, which
+    // inserts each table's text into the output with `String::insert_str`).
+    let model = snapshot::from_toml(&snap).expect("snapshot parses");
+    let mut snapshot_display = Duration::MAX;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mut buf = toml::ser::Buffer::new();
+        serde::Serialize::serialize(&model, toml::ser::Serializer::new(&mut buf))
+            .expect("serialise");
+        let body = buf.to_string();
+        snapshot_display = snapshot_display.min(t.elapsed());
+        assert!(
+            snap.ends_with(&body) && snap.len() - body.len() < 200,
+            "Display output differs from to_toml"
+        );
+    }
+    drop(model);
+    eprintln!(
+        "snapshot through toml::ser::Buffer's Display (same bytes): {}",
+        ms(snapshot_display)
+    );
+    let steps = p.steps.len();
+    eprintln!(
+        "offline plan (best of {runs}): {}; peak {} MiB; {steps} steps, {} KiB of SQL",
+        names
+            .iter()
+            .map(|k| format!("{k} {}", ms(best[k])))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mib(plan_peak),
+        sql.len() / 1024
+    );
+
+    if std::env::var_os("SCHEMACTL_BENCH_OFFLINE_ONLY").is_some() {
+        // For profiling the offline phases alone (e.g. under `perf record`).
+        std::process::exit(0);
+    }
+
+    // Write the initial migration as `schemactl plan -m init` does.
+    let layout = Layout::new(root);
+    let hazards: Vec<String> = p.hazards().iter().map(|h| h.id().to_string()).collect();
+    let files = migrations::prepare(
+        &layout,
+        &Chain::empty(),
+        &NewMigration {
+            name: "init",
+            hazards,
+            allowed: Vec::new(),
+            up_body: &sql,
+            down_body: None,
+            snapshot: &snap,
+        },
+    )
+    .unwrap_or_else(|e| panic!("prepare: {e:?}"));
+    migrations::write_files(&files).expect("write migration files");
+    let chain = migrations::load(&layout).unwrap_or_else(|e| panic!("load chain: {e:?}"));
+    drop((p, sql, snap, files));
+
+    // 2. Apply into a fresh database.
+    let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    let pg_version = {
+        let mut c = cluster.connect("postgres").expect("connect");
+        c.query_one("SHOW server_version", &[])
+            .expect("version")
+            .get::<_, String>(0)
+    };
+    if let Ok(settings) = std::env::var("SCHEMACTL_BENCH_PG_SETTINGS") {
+        let pairs: Vec<(&str, &str)> = settings
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .collect();
+        restart_with(&cluster, &pairs);
+    }
+    let server_settings = show_settings(&cluster);
+    let history = History {
+        schema: project.config.history_schema.clone(),
+    };
+    let apply_opts = apply::Options {
+        lock_timeout: Duration::from_secs(60),
+        ..Default::default()
+    };
+    // A whole initial migration is one transaction holding a lock on every relation it
+    // creates; when the server's lock table is too small, record the failure, raise
+    // max_locks_per_transaction and apply again into a new database.
+    let mut apply_error = None;
+    let (apply_time, apply_peak) = loop {
+        cluster.create_database("bench").expect("create db");
+        let mut client = cluster.connect("bench").expect("connect");
+        reset_peak();
+        let t = Instant::now();
+        let result = apply::apply(&mut client, &history, &chain, &apply_opts);
+        let took = t.elapsed();
+        let peak = peak_kib();
+        drop(client);
+        match result {
+            Ok(report) => {
+                assert_eq!(report.applied.len(), 1);
+                break (took, peak);
+            }
+            Err(e)
+                if apply_error.is_none() && e.to_string().contains("max_locks_per_transaction") =>
+            {
+                let msg = format!("{e} (after {}, with {server_settings})", ms(took));
+                eprintln!("apply failed with {server_settings}: {msg}");
+                apply_error = Some(msg);
+                cluster.drop_database("bench").expect("drop db");
+                restart_with(&cluster, &[("max_locks_per_transaction", "1024")]);
+            }
+            Err(e) => panic!("apply: {e}"),
+        }
+    };
+    let server_settings = show_settings(&cluster);
+
+    // The same SQL file through `psql -1` (one transaction, one statement per round trip, as
+    // apply sends them), into another fresh database.
+    cluster.create_database("bench_psql").expect("create db");
+    let t = Instant::now();
+    let out = Command::new(cluster.bin_dir().join("psql"))
+        .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null"])
+        .arg("-h")
+        .arg(cluster.socket_dir())
+        .arg("-p")
+        .arg(cluster.port().to_string())
+        .args(["-U", cluster.superuser(), "-d", "bench_psql", "-f"])
+        .arg(&chain.migrations[0].path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run psql");
+    let psql_apply = t.elapsed();
+    assert!(
+        out.status.success(),
+        "psql -1 -f migration failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    cluster.drop_database("bench_psql").expect("drop db");
+
+    // The same body as ONE simple-protocol batch in one transaction (one round trip for all
+    // statements), to bound what sending one statement per round trip costs.
+    cluster.create_database("bench_batch").expect("create db");
+    let mut c = cluster.connect("bench_batch").expect("connect");
+    let t = Instant::now();
+    c.batch_execute(&format!("BEGIN;\n{}\nCOMMIT;", chain.migrations[0].up))
+        .unwrap_or_else(|e| panic!("one-batch apply: {e}"));
+    let batch_apply = t.elapsed();
+    drop(c);
+    cluster.drop_database("bench_batch").expect("drop db");
+
+    // Round trips of the apply, counted through the proxy into a second fresh database.
+    let proxy = Proxy::start(&cluster, root);
+    cluster.create_database("bench_rt").expect("create db");
+    let mut counted = postgres::Client::connect(&proxy.conninfo("bench_rt"), postgres::NoTls)
+        .expect("connect through proxy");
+    let before = proxy.count();
+    apply::apply(&mut counted, &history, &chain, &apply_opts)
+        .unwrap_or_else(|e| panic!("apply (counted): {e}"));
+    let apply_rt = proxy.count() - before;
+    drop(counted);
+    cluster.drop_database("bench_rt").expect("drop db");
+    eprintln!(
+        "apply: {} ({steps} steps), peak {} MiB, {apply_rt} round trips; psql -1 -f of the \
+         same file {}; as one batch {}",
+        ms(apply_time),
+        mib(apply_peak),
+        ms(psql_apply),
+        ms(batch_apply)
+    );
+
+    // 3. No-op drift: read the catalog and diff it against the head snapshot.
+    let opts = ReadOptions {
+        schemas: project.config.schema_names().map(String::from).collect(),
+        ignore: project.config.ignore.clone(),
+        history_schema: project.config.history_schema.clone(),
+    };
+    let t = Instant::now();
+    let expected = snapshot::from_toml(chain.snapshot.as_deref().expect("head snapshot"))
+        .expect("snapshot parses");
+    let snapshot_parse = t.elapsed();
+    let mut connect_best = Duration::MAX;
+    let mut read_best = Duration::MAX;
+    let mut diff_best = Duration::MAX;
+    let mut drift_best = Duration::MAX;
+    let mut queries = Vec::new();
+    let mut changes_found = 0;
+    reset_peak();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let mut client = cluster.connect("bench").expect("connect");
+        let t1 = Instant::now();
+        let cat = catalog::read(&mut client, &opts).expect("catalog read");
+        let t2 = Instant::now();
+        let changes = diff::diff(&expected, &cat.model);
+        let t3 = Instant::now();
+        connect_best = connect_best.min(t1 - t0);
+        read_best = read_best.min(t2 - t1);
+        diff_best = diff_best.min(t3 - t2);
+        drift_best = drift_best.min(t3 - t1);
+        queries.push(cat.queries);
+        if !changes.is_empty() {
+            changes_found = changes.len();
+            eprintln!("NOT a no-op: {} differences, e.g.:", changes.len());
+            for c in changes.iter().take(10) {
+                eprintln!("  {c:?}");
+            }
+        }
+        if !cat.skipped.is_empty() {
+            eprintln!("skipped by the reader: {:?}", cat.skipped);
+        }
+    }
+    let drift_peak = peak_kib();
+    let mut counted = postgres::Client::connect(&proxy.conninfo("bench"), postgres::NoTls)
+        .expect("connect through proxy");
+    let before = proxy.count();
+    let cat = catalog::read(&mut counted, &opts).expect("catalog read (counted)");
+    let read_rt = proxy.count() - before;
+    drop(counted);
+    eprintln!(
+        "no-op drift (best of {runs}): read {} + diff {} = {} (connect {}, snapshot parse {}); \
+         queries {:?} (proxy counted {read_rt}); peak {} MiB; differences {changes_found}",
+        ms(read_best),
+        ms(diff_best),
+        ms(drift_best),
+        ms(connect_best),
+        ms(snapshot_parse),
+        queries,
+        mib(drift_peak)
+    );
+    let rows = catalog_rows(&mut cluster.connect("bench").expect("connect"), &opts);
+
+    // 4. psql running the same statements.
+    let psql = psql_times(&cluster, root, &opts.schemas, runs.max(5));
+    let ratio_net = secs(drift_best) / psql.net.as_secs_f64();
+    let ratio_timing = secs(drift_best) / psql.timing.as_secs_f64();
+    let ratio_wall = secs(connect_best + drift_best) / psql.wall.as_secs_f64();
+    eprintln!(
+        "psql (best of {}): wall {} (empty script {}, net {}), \\timing sum {}; \
+         ratio read+diff / psql net = {ratio_net:.2}, / \\timing = {ratio_timing:.2}, \
+         connect+read+diff / psql wall = {ratio_wall:.2}",
+        runs.max(5),
+        ms(psql.wall),
+        ms(psql.empty),
+        ms(psql.net),
+        ms(psql.timing),
+    );
+    drop((cat, proxy, cluster));
+
+    json!({
+        "tables": n,
+        "stats": {
+            "tables": stats.tables, "columns": stats.columns, "fks": stats.fks,
+            "cross_fks": stats.cross_fks, "indexes": stats.indexes, "uniques": stats.uniques,
+            "enums": stats.enums, "checks": stats.checks, "files": stats.files,
+            "catalog_rows": rows,
+        },
+        "runs": runs,
+        "plan_ms": names.iter().map(|k| (k.to_string(), json!(secs(best[k]) * 1e3))).collect::<serde_json::Map<_, _>>(),
+        "plan_peak_kib": plan_peak,
+        "snapshot_display_ms": secs(snapshot_display) * 1e3,
+        "steps": steps,
+        "apply_ms": secs(apply_time) * 1e3,
+        "apply_peak_kib": apply_peak,
+        "apply_round_trips": apply_rt,
+        "apply_error": apply_error,
+        "psql_apply_ms": secs(psql_apply) * 1e3,
+        "batch_apply_ms": secs(batch_apply) * 1e3,
+        "server_settings": server_settings,
+        "connect_ms": secs(connect_best) * 1e3,
+        "snapshot_parse_ms": secs(snapshot_parse) * 1e3,
+        "read_ms": secs(read_best) * 1e3,
+        "drift_diff_ms": secs(diff_best) * 1e3,
+        "drift_ms": secs(drift_best) * 1e3,
+        "drift_peak_kib": drift_peak,
+        "drift_queries": queries,
+        "drift_round_trips": read_rt,
+        "drift_differences": changes_found,
+        "psql_wall_ms": secs(psql.wall) * 1e3,
+        "psql_empty_ms": secs(psql.empty) * 1e3,
+        "psql_net_ms": secs(psql.net) * 1e3,
+        "psql_timing_ms": secs(psql.timing) * 1e3,
+        "psql_breakdown": psql.breakdown,
+        "ratio_net": ratio_net,
+        "ratio_timing": ratio_timing,
+        "ratio_wall": ratio_wall,
+        "pg_version": pg_version,
+        "load_before": load_before,
+        "load_after": loadavg(),
+    })
+}
+
+/// Rows each catalog query returns on this database (for the README).
+fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
+    let mut out = serde_json::Map::new();
+    let mut tx = client.transaction().expect("tx");
+    tx.batch_execute(READER_SETTINGS).expect("settings");
+    for (name, sql) in reader_queries() {
+        let param: [(&(dyn postgres::types::ToSql + Sync), postgres::types::Type); 1] =
+            [(&opts.schemas, postgres::types::Type::TEXT_ARRAY)];
+        let uses = sql.contains("$1");
+        let rows = tx
+            .query_typed(sql, if uses { &param } else { &[] })
+            .expect("query");
+        out.insert(name.to_string(), json!(rows.len()));
+    }
+    Value::Object(out)
+}
+
+fn reader_queries() -> [(&'static str, &'static str); 6] {
+    [
+        ("schemas", catalog_queries::SCHEMAS),
+        ("extensions", catalog_queries::EXTENSIONS),
+        ("enums", catalog_queries::ENUMS),
+        ("columns", catalog_queries::COLUMNS),
+        ("constraints", catalog_queries::CONSTRAINTS),
+        ("indexes", catalog_queries::INDEXES),
+    ]
+}
+
+// ------------------------------------------------------------------------------------------
+// psql
+
+struct PsqlTimes {
+    /// Whole `psql -f queries.sql` process.
+    wall: Duration,
+    /// `psql -f empty.sql`: process start, connect, exit.
+    empty: Duration,
+    /// `wall - empty`.
+    net: Duration,
+    /// Sum of psql's own `\timing` figures for the statements (send → result received).
+    timing: Duration,
+    /// `\timing` per catalog query, best run.
+    breakdown: String,
+}
+
+/// `EXPLAIN (ANALYZE, BUFFERS)` of each catalog query, printed to stderr.
+fn explain(cluster: &Cluster, schemas: &[String]) {
+    let mut c = cluster.connect("bench").expect("connect");
+    let mut tx = c.transaction().expect("tx");
+    tx.batch_execute(READER_SETTINGS).expect("settings");
+    for (name, sql) in reader_queries() {
+        let param: [(&(dyn postgres::types::ToSql + Sync), postgres::types::Type); 1] =
+            [(&schemas, postgres::types::Type::TEXT_ARRAY)];
+        let uses = sql.contains("$1");
+        let rows = tx
+            .query_typed(
+                &format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"),
+                if uses { &param } else { &[] },
+            )
+            .expect("explain");
+        eprintln!("EXPLAIN ANALYZE {name}:");
+        for r in rows {
+            eprintln!("  {}", r.get::<_, String>(0));
+        }
+    }
+    let locks: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() \
+             AND locktype = 'relation'",
+            &[],
+        )
+        .expect("locks")
+        .get(0);
+    eprintln!("relation locks held by the reading transaction after the queries: {locks}");
+    drop(tx);
+    // Variants of the COLUMNS query (same result, checked by a digest), best of 3 each.
+    let descriptions = catalog_queries::COLUMNS
+        .replace(
+            "pg_catalog.obj_description(c.oid, 'pg_class')",
+            "td.description",
+        )
+        .replace(
+            "pg_catalog.col_description(c.oid, a.attnum)",
+            "cd.description",
+        )
+        .replace(
+            "WHERE c.relkind IN ('r', 'p')",
+            "LEFT JOIN pg_catalog.pg_description td ON td.objoid = c.oid \
+               AND td.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND td.objsubid = 0
+             LEFT JOIN pg_catalog.pg_description cd ON cd.objoid = c.oid \
+               AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+               AND cd.objsubid = a.attnum
+             WHERE c.relkind IN ('r', 'p')",
+        );
+    for (label, jit, sql) in [
+        ("COLUMNS as is", "on", catalog_queries::COLUMNS.to_string()),
+        (
+            "COLUMNS, jit = off",
+            "off",
+            catalog_queries::COLUMNS.to_string(),
+        ),
+        (
+            "COLUMNS, jit = off, descriptions by LEFT JOIN pg_description",
+            "off",
+            descriptions,
+        ),
+    ] {
+        let mut best = Duration::MAX;
+        let mut digest = String::new();
+        for _ in 0..3 {
+            let mut tx = c.transaction().expect("tx");
+            tx.batch_execute(READER_SETTINGS).expect("settings");
+            tx.batch_execute(&format!("SET LOCAL jit = {jit}"))
+                .expect("jit");
+            let param: [(&(dyn postgres::types::ToSql + Sync), postgres::types::Type); 1] =
+                [(&schemas, postgres::types::Type::TEXT_ARRAY)];
+            let t = Instant::now();
+            tx.query_typed(&sql, &param).expect("query");
+            best = best.min(t.elapsed());
+            digest = tx
+                .query_typed(
+                    &format!(
+                        "SELECT count(*)::text || ' ' || pg_catalog.md5(pg_catalog.string_agg(\
+                         x::text, E'\\n' ORDER BY x::text)) FROM ({sql}) x"
+                    ),
+                    &param,
+                )
+                .expect("digest")[0]
+                .get(0);
+        }
+        eprintln!("{label}: {} (rows, digest: {digest})", ms(best));
+    }
+}
+
+/// The reader's statements as one psql script: the same transaction mode, settings batch and
+/// six queries, with `$1` replaced by the managed schemas as a `text[]` literal (psql 15 has
+/// no `\bind`; the reader's unnamed statements are planned with the parameter value anyway).
+fn psql_script(schemas: &[String]) -> String {
+    let array = format!(
+        "ARRAY[{}]::text[]",
+        schemas
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut s = String::from("\\timing on\n");
+    s.push_str("START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;\n");
+    let _ = writeln!(s, "{READER_SETTINGS};");
+    for (_, sql) in reader_queries() {
+        let _ = writeln!(s, "{};", sql.trim().replace("$1", &array));
+    }
+    s.push_str("COMMIT;\n");
+    s
+}
+
+fn psql_times(cluster: &Cluster, root: &Path, schemas: &[String], runs: usize) -> PsqlTimes {
+    let script = root.join("catalog_queries.sql");
+    fs::write(&script, psql_script(schemas)).expect("write script");
+    let empty = root.join("empty.sql");
+    fs::write(&empty, "").expect("write script");
+    let psql = cluster.bin_dir().join("psql");
+    let run = |file: &Path| -> (Duration, Vec<f64>) {
+        let t = Instant::now();
+        let out = Command::new(&psql)
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-o",
+                "/dev/null",
+            ])
+            .arg("-h")
+            .arg(cluster.socket_dir())
+            .arg("-p")
+            .arg(cluster.port().to_string())
+            .args(["-U", cluster.superuser(), "-d", "bench", "-f"])
+            .arg(file)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run psql");
+        let wall = t.elapsed();
+        assert!(
+            out.status.success(),
+            "psql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let timings: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("Time: "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter_map(|v| v.parse::<f64>().ok())
+            .collect();
+        (wall, timings)
+    };
+    run(&script); // warm-up (connection, catalog caches of a new backend are per run anyway)
+    let mut wall = Duration::MAX;
+    let mut timing = Duration::MAX;
+    let mut per_statement = Vec::new();
+    let mut empty_best = Duration::MAX;
+    for _ in 0..runs {
+        let (w, t) = run(&script);
+        wall = wall.min(w);
+        let sum = Duration::from_secs_f64(t.iter().sum::<f64>() / 1e3);
+        if sum < timing {
+            timing = sum;
+            per_statement = t;
+        }
+        empty_best = empty_best.min(run(&empty).0);
+    }
+    // BEGIN, SET batch (psql sends each SET separately), six queries, COMMIT.
+    let labels = reader_queries().map(|(name, _)| name);
+    let queries = per_statement.len().saturating_sub(labels.len() + 1);
+    let breakdown: Vec<String> = labels
+        .iter()
+        .zip(per_statement.iter().skip(queries))
+        .map(|(name, t)| format!("{name} {t:.1}"))
+        .collect();
+    eprintln!(
+        "psql \\timing per catalog query (ms, best run): {}",
+        breakdown.join(", ")
+    );
+    if std::env::var_os("SCHEMACTL_BENCH_EXPLAIN").is_some() {
+        explain(cluster, schemas);
+    }
+    PsqlTimes {
+        wall,
+        empty: empty_best,
+        net: wall.saturating_sub(empty_best),
+        timing,
+        breakdown: breakdown.join(", "),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Round-trip counting proxy
+
+/// A unix-socket proxy in front of the cluster that counts, on the client → server stream,
+/// simple-protocol `Query` ('Q') and extended-protocol `Sync` ('S') messages: each is one
+/// request the client sends and then reads the answer to.
+struct Proxy {
+    dir: PathBuf,
+    port: u16,
+    count: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    fn start(cluster: &Cluster, root: &Path) -> Proxy {
+        let dir = root.join("proxy");
+        fs::create_dir_all(&dir).expect("proxy dir");
+        let port = cluster.port();
+        let listener =
+            UnixListener::bind(dir.join(format!(".s.PGSQL.{port}"))).expect("bind proxy socket");
+        let upstream = cluster.socket_dir().join(format!(".s.PGSQL.{port}"));
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = count.clone();
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(client) = conn else { return };
+                let Ok(server) = UnixStream::connect(&upstream) else {
+                    return;
+                };
+                let (mut s_read, mut c_write) = (
+                    server.try_clone().expect("clone"),
+                    client.try_clone().expect("clone"),
+                );
+                thread::spawn(move || {
+                    let _ = io::copy(&mut s_read, &mut c_write);
+                    let _ = c_write.shutdown(std::net::Shutdown::Both);
+                });
+                let c = c.clone();
+                thread::spawn(move || {
+                    let _ = forward_counting(client, server, &c);
+                });
+            }
+        });
+        Proxy { dir, port, count }
+    }
+
+    fn conninfo(&self, db: &str) -> String {
+        format!(
+            "host={} port={} user=postgres dbname={db}",
+            self.dir.display(),
+            self.port
+        )
+    }
+
+    fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+fn forward_counting(
+    mut client: UnixStream,
+    mut server: UnixStream,
+    count: &AtomicUsize,
+) -> io::Result<()> {
+    // Startup phase: untyped messages (length, code, …); SSL/GSS requests come before the
+    // real startup message (not sent on unix sockets, but handled anyway).
+    loop {
+        let mut len = [0u8; 4];
+        client.read_exact(&mut len)?;
+        let n = u32::from_be_bytes(len) as usize;
+        let mut body = vec![0u8; n.saturating_sub(4)];
+        client.read_exact(&mut body)?;
+        server.write_all(&len)?;
+        server.write_all(&body)?;
+        let code = body
+            .get(..4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        if !matches!(code, Some(80877103) | Some(80877104)) {
+            break;
+        }
+    }
+    loop {
+        let mut head = [0u8; 5];
+        if client.read_exact(&mut head).is_err() {
+            let _ = server.shutdown(std::net::Shutdown::Both);
+            return Ok(());
+        }
+        let n = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut body = vec![0u8; n.saturating_sub(4)];
+        client.read_exact(&mut body)?;
+        if matches!(head[0], b'Q' | b'S') {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+        server.write_all(&head)?;
+        server.write_all(&body)?;
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Schema generator
+
+#[derive(Default)]
+struct Stats {
+    tables: usize,
+    columns: usize,
+    fks: usize,
+    cross_fks: usize,
+    indexes: usize,
+    uniques: usize,
+    enums: usize,
+    checks: usize,
+    files: usize,
+}
+
+const PREFIXES: [&str; 7] = [
+    "accounts",
+    "orders",
+    "items",
+    "events",
+    "invoices",
+    "shipments",
+    "notes",
+];
+
+fn table_name(i: usize) -> String {
+    format!("{}_{i:05}", PREFIXES[i % PREFIXES.len()])
+}
+
+fn schema_of(i: usize) -> &'static str {
+    SCHEMAS[i % SCHEMAS.len()]
+}
+
+/// `references` text for table `j` seen from schema `here`.
+fn reference(j: usize, here: &str) -> String {
+    if schema_of(j) == here {
+        format!("{}.id", table_name(j))
+    } else {
+        format!("{}.{}.id", schema_of(j), table_name(j))
+    }
+}
+
+/// Write `schemactl.toml` and `schema/*.toml` for `n` tables: 3 schemas, 10 columns per
+/// table, 1.3 foreign keys per table to earlier tables (two thirds cross-schema), 2 indexes
+/// per table, one enum per 10 tables, checks on a third, uniques on a quarter, defaults and
+/// comments. Deterministic: same `n`, same bytes.
+fn generate(root: &Path, n: usize) -> Stats {
+    let mut st = Stats::default();
+    fs::write(
+        root.join("schemactl.toml"),
+        format!(
+            "[project]\nschemas = [{}]\n",
+            SCHEMAS
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .expect("write config");
+    let schema_dir = root.join("schema");
+    fs::create_dir_all(&schema_dir).expect("schema dir");
+    // One file per schema per 100 tables, enums in their own file per schema.
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let labels = ["NEW", "ACTIVE", "HELD", "CLOSED", "ARCHIVED", "VOID"];
+    for k in 0..n.div_ceil(10) {
+        let schema = SCHEMAS[k % SCHEMAS.len()];
+        let body = files
+            .entry(format!("{schema}_enums.toml"))
+            .or_insert_with(|| format!("schema = \"{schema}\"\n"));
+        let count = 3 + k % 4;
+        let values: Vec<String> = labels[..count].iter().map(|l| format!("\"{l}\"")).collect();
+        let _ = writeln!(
+            body,
+            "\n[enums.status_{k:04}]\nvalues = [{}]",
+            values.join(", ")
+        );
+        if k % 4 == 0 {
+            let _ = writeln!(body, "comment = \"Lifecycle of group {k}\"");
+        }
+        st.enums += 1;
+    }
+    for i in 0..n {
+        let schema = schema_of(i);
+        let name = table_name(i);
+        let body = files
+            .entry(format!("{schema}_{:03}.toml", i / 300))
+            .or_insert_with(|| format!("schema = \"{schema}\"\n"));
+        st.tables += 1;
+        let k = i / 10;
+        let enum_schema = SCHEMAS[k % SCHEMAS.len()];
+        let enum_type = if enum_schema == schema {
+            format!("status_{k:04}")
+        } else {
+            format!("{enum_schema}.status_{k:04}")
+        };
+        let _ = writeln!(body, "\n[tables.{name}]");
+        if i % 5 == 0 {
+            let _ = writeln!(body, "comment = \"Generated table {i}\"");
+        }
+        let _ = writeln!(body, "\n[tables.{name}.columns]");
+        let mut cols = vec![
+            "id = { type = \"bigint\", identity = \"always\", primary_key = true }".to_string(),
+            if i % 4 == 0 {
+                st.uniques += 1;
+                "code = { type = \"varchar(32)\", unique = true }".to_string()
+            } else {
+                "code = { type = \"varchar(32)\" }".to_string()
+            },
+            if i % 5 == 0 {
+                "name = { type = \"text\", comment = \"Display name\" }".to_string()
+            } else {
+                "name = { type = \"text\" }".to_string()
+            },
+            "amount = { type = \"numeric(12,2)\", default = 0 }".to_string(),
+            format!("status = {{ type = \"{enum_type}\", default = \"NEW\" }}"),
+            "qty = { type = \"integer\", nullable = true }".to_string(),
+            "active = { type = \"boolean\", default = true }".to_string(),
+            "created_at = { type = \"timestamptz\", default_sql = \"now()\" }".to_string(),
+        ];
+        let mut fk_col = "code";
+        if i == 0 {
+            cols.push("external_ref = { type = \"uuid\", nullable = true }".to_string());
+        } else {
+            let j = (i * 7919 + 13) % i;
+            let action = ["cascade", "restrict", "set_null", "no_action"][i % 4];
+            cols.push(format!(
+                "ref1_id = {{ type = \"bigint\", nullable = true, references = \"{}\", \
+                 on_delete = \"{action}\" }}",
+                reference(j, schema)
+            ));
+            st.fks += 1;
+            st.cross_fks += usize::from(schema_of(j) != schema);
+            fk_col = "ref1_id";
+        }
+        if i > 1 && i % 10 < 3 {
+            let j = (i * 104_729 + 7) % i;
+            cols.push(format!(
+                "ref2_id = {{ type = \"bigint\", nullable = true, references = \"{}\" }}",
+                reference(j, schema)
+            ));
+            st.fks += 1;
+            st.cross_fks += usize::from(schema_of(j) != schema);
+        } else {
+            cols.push(
+                "payload = { type = \"jsonb\", default = \"{}\", comment = \"Free-form\" }"
+                    .to_string(),
+            );
+        }
+        st.columns += cols.len();
+        for c in cols {
+            let _ = writeln!(body, "{c}");
+        }
+        if i % 3 == 0 {
+            let _ = writeln!(body, "\n[[tables.{name}.checks]]\nexpr = \"amount >= 0\"");
+            st.checks += 1;
+        }
+        if i % 6 == 0 {
+            let _ = writeln!(
+                body,
+                "\n[[tables.{name}.checks]]\nname = \"{name}_qty_positive\"\n\
+                 expr = \"qty IS NULL OR qty > 0\""
+            );
+            st.checks += 1;
+        }
+        let _ = writeln!(
+            body,
+            "\n[[tables.{name}.indexes]]\ncolumns = [\"{fk_col}\"]"
+        );
+        if i % 5 == 0 {
+            let _ = writeln!(
+                body,
+                "\n[[tables.{name}.indexes]]\ncolumns = [\"qty\"]\nwhere = \"qty IS NOT NULL\""
+            );
+        } else {
+            let _ = writeln!(
+                body,
+                "\n[[tables.{name}.indexes]]\ncolumns = [\"status\", \
+                 {{ column = \"created_at\", order = \"desc\" }}]"
+            );
+        }
+        st.indexes += 2;
+    }
+    st.files = files.len();
+    for (file, body) in files {
+        fs::write(schema_dir.join(file), body).expect("write schema file");
+    }
+    st
+}
+
+/// `ALTER SYSTEM SET` each setting and restart the cluster (`pg_ctl restart`, as the
+/// server's OS user when we are root, as `devdb` runs it).
+fn restart_with(cluster: &Cluster, settings: &[(&str, &str)]) {
+    {
+        let mut c = cluster.connect("postgres").expect("connect");
+        for (key, value) in settings {
+            c.batch_execute(&format!("ALTER SYSTEM SET {key} = '{value}'"))
+                .expect("alter system");
+        }
+    }
+    let pg_ctl = cluster.bin_dir().join("pg_ctl");
+    let mut cmd = if is_root() {
+        let user = std::env::var("SCHEMACTL_PG_OS_USER").unwrap_or_else(|_| "postgres".into());
+        let mut c = Command::new("runuser");
+        c.args(["-u", &user, "--"]).arg(&pg_ctl);
+        c
+    } else {
+        Command::new(&pg_ctl)
+    };
+    let out = cmd
+        .args(["restart", "-w", "-m", "fast", "-D"])
+        .arg(cluster.data_dir())
+        .arg("-l")
+        .arg(cluster.log_file())
+        .current_dir(cluster.temp_dir())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_ctl");
+    assert!(
+        out.status.success(),
+        "pg_ctl restart failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("restarted the cluster with {settings:?}");
+}
+
+fn show_settings(cluster: &Cluster) -> String {
+    let mut c = cluster.connect("postgres").expect("connect");
+    let mut v = Vec::new();
+    for key in [
+        "max_connections",
+        "max_locks_per_transaction",
+        "shared_buffers",
+    ] {
+        let value: String = c
+            .query_one(&format!("SHOW {key}"), &[])
+            .expect("show")
+            .get(0);
+        v.push(format!("{key}={value}"));
+    }
+    v.join(" ")
+}
+
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+// ------------------------------------------------------------------------------------------
+// Measurement helpers
+
+/// Reset the process's peak resident set (`VmHWM`) to its current size (Linux ≥ 4.0).
+fn reset_peak() {
+    if fs::write("/proc/self/clear_refs", "5").is_err() {
+        eprintln!("note: could not reset VmHWM; peaks are cumulative");
+    }
+}
+
+/// `VmHWM` in KiB.
+fn peak_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn loadavg() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn ms(d: Duration) -> String {
+    let v = d.as_secs_f64() * 1e3;
+    if v < 10.0 {
+        format!("{v:.2} ms")
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
+
+/// CPU model, cores, RAM and kernel.
+fn machine() -> String {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_default();
+    let cores = thread::available_parallelism().map_or(0, |n| n.get());
+    let ram = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map_or(String::new(), |k| {
+            format!("{:.1} GiB", k as f64 / 1024.0 / 1024.0)
+        });
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "machine: {model}, {cores} cores, {ram} RAM, Linux {}; load average {}",
+        kernel.trim(),
+        loadavg()
+    )
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn fmt_ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn fmt_mib(v: &Value) -> String {
+    format!("{:.0}", f(v) / 1024.0)
+}
+
+/// The summary tables (Markdown, as in the README).
+fn summary(results: &[Value]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nOffline plan from an empty head (best of runs; ms):\n\n\
+         | tables | load | compile | diff | plan | render | **load→render** | snapshot | total | peak MiB |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in results {
+        let p = &r["plan_ms"];
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | **{}** | {} | {} | {} |",
+            r["tables"],
+            fmt_ms(f(&p["load"])),
+            fmt_ms(f(&p["compile"])),
+            fmt_ms(f(&p["diff"])),
+            fmt_ms(f(&p["plan"])),
+            fmt_ms(f(&p["render"])),
+            fmt_ms(f(&p["core"])),
+            fmt_ms(f(&p["snapshot"])),
+            fmt_ms(f(&p["total"])),
+            fmt_mib(&r["plan_peak_kib"]),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nApply of the initial migration (one run) and no-op drift (best of runs):\n\n\
+         | tables | steps | apply | psql -1 -f | one batch | apply peak MiB | apply round trips | read | diff | **read+diff** | queries (proxy) | drift peak MiB |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ms | {} ms | {} ms | {} | {} | {} ms | {} ms | **{} ms** | {} ({}) | {} |",
+            r["tables"],
+            r["steps"],
+            fmt_ms(f(&r["apply_ms"])),
+            fmt_ms(f(&r["psql_apply_ms"])),
+            fmt_ms(f(&r["batch_apply_ms"])),
+            fmt_mib(&r["apply_peak_kib"]),
+            r["apply_round_trips"],
+            fmt_ms(f(&r["read_ms"])),
+            fmt_ms(f(&r["drift_diff_ms"])),
+            fmt_ms(f(&r["drift_ms"])),
+            r["drift_queries"][0],
+            r["drift_round_trips"],
+            fmt_mib(&r["drift_peak_kib"]),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nNo-op drift vs psql running the same statements (ms):\n\n\
+         | tables | read+diff | psql wall | psql empty script | psql net | psql \\timing sum | read+diff / psql net | read+diff / \\timing | connect+read+diff / psql wall |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {:.2}× | {:.2}× | {:.2}× |",
+            r["tables"],
+            fmt_ms(f(&r["drift_ms"])),
+            fmt_ms(f(&r["psql_wall_ms"])),
+            fmt_ms(f(&r["psql_empty_ms"])),
+            fmt_ms(f(&r["psql_net_ms"])),
+            fmt_ms(f(&r["psql_timing_ms"])),
+            f(&r["ratio_net"]),
+            f(&r["ratio_timing"]),
+            f(&r["ratio_wall"]),
+        );
+    }
+    let _ = writeln!(s);
+    for r in results {
+        if let Some(e) = r["apply_error"].as_str() {
+            let _ = writeln!(
+                s,
+                "{} tables: apply FAILED: {e}; figures above are after raising \
+                 max_locks_per_transaction to 1024",
+                r["tables"],
+            );
+        }
+    }
+    for r in results {
+        let _ = writeln!(
+            s,
+            "{} tables: {}; PostgreSQL {} ({}); snapshot parse {} ms; connect {} ms; \
+             psql \\timing per query (ms): {}; snapshot via Buffer Display {} ms; \
+             load average {} → {}",
+            r["tables"],
+            r["stats"],
+            r["pg_version"].as_str().unwrap_or(""),
+            r["server_settings"].as_str().unwrap_or(""),
+            fmt_ms(f(&r["snapshot_parse_ms"])),
+            fmt_ms(f(&r["connect_ms"])),
+            r["psql_breakdown"].as_str().unwrap_or(""),
+            fmt_ms(f(&r["snapshot_display_ms"])),
+            r["load_before"].as_str().unwrap_or(""),
+            r["load_after"].as_str().unwrap_or(""),
+        );
+    }
+    s
+}
