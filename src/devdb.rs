@@ -51,6 +51,8 @@ const PREFERRED_MAJOR: u32 = 15;
 const SETTINGS: &[(&str, &str)] = &[
     ("listen_addresses", "''"),
     ("max_connections", "200"),
+    // A large initial migration runs in one transaction and locks every relation it creates.
+    ("max_locks_per_transaction", "1024"),
     ("fsync", "off"),
     ("synchronous_commit", "off"),
     ("full_page_writes", "off"),

@@ -125,7 +125,7 @@ pub const SEARCH_PATH: &str = "pg_catalog, public";
 const SETTINGS: &str = "SET LOCAL search_path = pg_catalog, public; \
      SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
      SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; \
-     SET LOCAL bytea_output = 'hex'";
+     SET LOCAL bytea_output = 'hex'; SET LOCAL jit = off";
 
 /// Read the managed schemas of the database `client` is connected to.
 pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog, postgres::Error> {

@@ -62,7 +62,7 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_c
               || '''::regclass)'
         ORDER BY s.relname LIMIT 1),
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
-       pg_catalog.col_description(c.oid, a.attnum),
+       cd.description,
        c.relkind::text
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -74,6 +74,9 @@ LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
 LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description cd
+       ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND cd.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass

@@ -160,6 +160,11 @@ fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
             "lock-timeout",
             "wait for the other apply to finish, or raise --lock-timeout",
         ),
+        ApplyError::Failed { error, .. } if error.contains("max_locks_per_transaction") => (
+            Exit::Failure,
+            "migration-failed",
+            "the migration touches more relations than the server's lock table holds in one transaction; raise max_locks_per_transaction (server restart) or split the migration, then apply again",
+        ),
         ApplyError::Failed { .. } => (
             Exit::Failure,
             "migration-failed",

@@ -9,8 +9,12 @@ const HEADER: &str = "# schemactl snapshot: the compiled schema at the head of t
 
 /// Serialise a model. Same model, same bytes.
 pub fn to_toml(model: &Model) -> String {
-    let body = toml::to_string(model).expect("the model always serialises to TOML");
-    format!("{HEADER}{body}")
+    // `toml::to_string` assembles tables by repeated insertion (quadratic in the number of
+    // tables); the buffer's `Display` writes them in one pass, with the same bytes.
+    let mut buffer = toml::ser::Buffer::new();
+    serde::Serialize::serialize(model, toml::ser::Serializer::new(&mut buffer))
+        .expect("the model always serialises to TOML");
+    format!("{HEADER}{buffer}")
 }
 
 /// Parse a snapshot written by [`to_toml`].
