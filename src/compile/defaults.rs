@@ -282,22 +282,49 @@ fn stored_form(ty: &BuiltinType, s: &str) -> Result<String, DefaultError> {
     })
 }
 
-/// `inet`/`cidr` text as PostgreSQL prints it; `None` for abbreviated IPv4.
+/// `inet`/`cidr` text as PostgreSQL prints it. Abbreviated IPv4 (`10/8`, `128.1`) is
+/// expanded as PostgreSQL does: missing octets are zero, and a `cidr` without a prefix gets
+/// the classful one, widened to cover the octets given. `None` when it cannot be read.
 fn network_stored(t: &str, cidr: bool) -> Option<String> {
     let (addr, prefix) = match t.split_once('/') {
         Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
         None => (t, None),
     };
-    let (text, max) = if addr.contains(':') {
-        (addr.parse::<std::net::Ipv6Addr>().ok()?.to_string(), 128)
-    } else {
-        if addr.split('.').count() != 4 {
-            return None;
+    if addr.contains(':') {
+        let text = addr.parse::<std::net::Ipv6Addr>().ok()?.to_string();
+        let prefix = prefix.unwrap_or(128);
+        return Some(if cidr || prefix != 128 {
+            format!("{text}/{prefix}")
+        } else {
+            text
+        });
+    }
+    // Octets may carry leading zeros (`192.168.001.001`), as PostgreSQL accepts.
+    let given: Vec<u8> = addr
+        .split('.')
+        .map(|o| o.parse::<u8>().ok())
+        .collect::<Option<_>>()?;
+    if given.is_empty() || given.len() > 4 || (given.len() < 4 && !cidr && prefix.is_none()) {
+        return None;
+    }
+    let mut o = [0u8; 4];
+    o[..given.len()].copy_from_slice(&given);
+    let text = std::net::Ipv4Addr::from(o).to_string();
+    let prefix = prefix.unwrap_or_else(|| {
+        let class = match o[0] {
+            240.. => 32,
+            224.. => 4,
+            192.. => 24,
+            128.. => 16,
+            _ => 8,
+        };
+        if given.len() < 4 {
+            class.max(given.len() as u8 * 8)
+        } else {
+            32
         }
-        (addr.parse::<std::net::Ipv4Addr>().ok()?.to_string(), 32)
-    };
-    let prefix = prefix.unwrap_or(max);
-    Some(if cidr || prefix != max {
+    });
+    Some(if cidr || prefix != 32 {
         format!("{text}/{prefix}")
     } else {
         text
@@ -1270,7 +1297,6 @@ mod tests {
             "infinity",
             "-infinity",
             "Infinity",
-            "epoch",
             // Other spellings PostgreSQL accepts are left to it.
             "2024/01/05",
             "Jan 5 2024",
@@ -1280,6 +1306,8 @@ mod tests {
         ] {
             assert_eq!(text("date", ok).unwrap(), quote_literal(ok), "{ok}");
         }
+        // `epoch` is written as the date it stands for (the form PostgreSQL stores).
+        assert_eq!(text("date", "epoch").unwrap(), "'1970-01-01'");
         for bad in [
             "2023-02-29",
             "1900-02-29",
@@ -1589,6 +1617,26 @@ mod stored_form_tests {
 
     #[test]
     fn values_take_the_form_postgres_prints() {
+        assert_eq!(
+            st("inet", TypeFamily::Network, "10/8").unwrap(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            st("cidr", TypeFamily::Network, "10.1").unwrap(),
+            "10.1.0.0/16"
+        );
+        assert_eq!(
+            st("cidr", TypeFamily::Network, "128.1").unwrap(),
+            "128.1.0.0/16"
+        );
+        assert_eq!(
+            st("cidr", TypeFamily::Network, "10/7").unwrap(),
+            "10.0.0.0/7"
+        );
+        assert_eq!(
+            st("inet", TypeFamily::Network, "192.168.001.001").unwrap(),
+            "192.168.1.1"
+        );
         assert_eq!(st("bytea", TypeFamily::Bytea, "abc").unwrap(), "\\x616263");
         assert_eq!(st("bytea", TypeFamily::Bytea, "").unwrap(), "\\x");
         assert_eq!(
@@ -1612,7 +1660,10 @@ mod stored_form_tests {
             st("cidr", TypeFamily::Network, "10.1.2.3").unwrap(),
             "10.1.2.3/32"
         );
-        assert!(st("cidr", TypeFamily::Network, "10/8").is_err());
+        assert_eq!(
+            st("cidr", TypeFamily::Network, "10/8").unwrap(),
+            "10.0.0.0/8"
+        );
         for mac in [
             "08-00-2B-01-02-03",
             "0800.2b01.0203",
