@@ -98,7 +98,11 @@ enum Command {
     /// Re-write the sum file after a deliberate, reviewed hand edit of a migration.
     Hash,
     /// Compare the live database with the snapshot of the version it is at (exit 1 on drift).
-    Drift,
+    Drift {
+        /// Check a throwaway local PostgreSQL with the whole chain applied.
+        #[arg(long, conflicts_with = "db")]
+        dev: bool,
+    },
     /// Print the SQL that would bring the live database (--db) to schema/; writes nothing.
     Diff,
     /// Replay the whole chain into an empty database and compare with the head snapshot.
@@ -174,7 +178,7 @@ fn main() -> ExitCode {
         ),
         Command::Status { dev } => commands::status::run(&g, dev),
         Command::Hash => commands::hash::run(&g),
-        Command::Drift => commands::live::drift(&g),
+        Command::Drift { dev } => commands::live::drift(&g, dev),
         Command::Diff => commands::live::diff_db(&g),
         Command::Verify { dev } => commands::live::verify(&g, dev),
     };

@@ -78,6 +78,22 @@ fn plan_apply_drift_on_the_example_then_each_kind_of_drift_is_named() {
 }
 
 #[test]
+fn drift_dev_checks_a_throwaway_server_with_the_chain_applied() {
+    let out = run(&repo_root(), None, &["drift", "--dev"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("No drift")
+            && text(&out.stdout).contains("0002_add_dispatch_notes")
+    );
+}
+
+#[test]
 fn diff_db_prints_the_sql_to_reach_schema_and_writes_nothing() {
     let db = support::test_db();
     let dir = project(&[(

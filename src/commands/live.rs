@@ -112,19 +112,35 @@ fn replay(
         .map_err(|e| db_error(g, &e))
 }
 
-/// `drift`: live catalog vs the snapshot of the version the database is at.
-pub fn drift(g: &Global) -> Outcome {
+/// `drift`: live catalog vs the snapshot of the version the database is at. With `dev`, a
+/// throwaway server gets the whole chain applied first (a self-check of the chain).
+pub fn drift(g: &Global, dev: bool) -> Outcome {
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let mut db = match open_db(g, &project, false) {
+    let mut db = match open_db(g, &project, dev) {
         Ok(db) => db,
         Err(o) => return o,
     };
     let history = History {
         schema: project.config.history_schema.clone(),
     };
+    if dev {
+        let opts = apply::Options {
+            lock_timeout: std::time::Duration::from_secs(60),
+            ..Default::default()
+        };
+        if let Err(e) = apply::apply(&mut db.client, &history, &chain, &opts) {
+            return Outcome::fail(
+                g,
+                Exit::Failure,
+                "migration-failed",
+                &e.to_string(),
+                "the chain does not apply to an empty database; run `schemactl verify`",
+            );
+        }
+    }
     let rows = match history.rows(&mut db.client) {
         Ok(r) => r,
         Err(e) => return db_error(g, &e),
