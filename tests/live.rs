@@ -132,9 +132,7 @@ fn verify_passes_on_the_example_and_catches_a_broken_chain() {
 
     // The "missing base migration": 0001 removed and the rest renumbered and re-hashed, so
     // the directory is consistent but does not build from an empty database.
-    let dir = copy_example_schema();
-    copy_tree(&root.join("migrations"), &dir.path().join("migrations"));
-    copy_tree(&root.join("snapshots"), &dir.path().join("snapshots"));
+    let dir = copy_example_project();
     let m = dir.path().join("migrations");
     std::fs::remove_file(m.join("0001_init.sql")).unwrap();
     std::fs::rename(
@@ -160,9 +158,7 @@ fn verify_passes_on_the_example_and_catches_a_broken_chain() {
     );
 
     // A chain whose result differs from the snapshot (a hand edit, re-hashed).
-    let dir = copy_example_schema();
-    copy_tree(&root.join("migrations"), &dir.path().join("migrations"));
-    copy_tree(&root.join("snapshots"), &dir.path().join("snapshots"));
+    let dir = copy_example_project();
     let p = dir.path().join("migrations/0002_add_dispatch_notes.sql");
     let edited = std::fs::read_to_string(&p).unwrap().replace(
         "ADD COLUMN \"cancellation_reason\" text;",

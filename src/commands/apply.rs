@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Exit, Format, Global, Outcome, duration, load_chain, open_db};
-use crate::apply::{self, ApplyError, History};
+use crate::apply::{self, ApplyError};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -55,9 +55,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Ok(db) => db,
         Err(o) => return o,
     };
-    let history = History {
-        schema: project.config.history_schema.clone(),
-    };
+    let history = super::history(&project);
 
     if opts.dry_run {
         let rows = match history.rows(&mut db.client) {

@@ -1,22 +1,14 @@
 //! `schemactl hash`: re-write the sum file after a deliberate, reviewed hand edit.
 
-use super::{Exit, Global, Outcome, layout, project_root};
+use super::{Exit, Global, Outcome, layout};
 use crate::diag::SourceMap;
 use crate::migrations;
 use crate::schema::config;
 
 pub fn run(g: &Global) -> Outcome {
-    let root = match project_root(g) {
+    let root = match super::root(g) {
         Ok(r) => r,
-        Err(e) => {
-            return Outcome::fail(
-                g,
-                Exit::Failure,
-                "io",
-                &e.to_string(),
-                "check the current directory",
-            );
-        }
+        Err(o) => return o,
     };
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();

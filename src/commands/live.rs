@@ -90,9 +90,7 @@ fn replay(
     upto: Option<u32>,
 ) -> Result<Model, Outcome> {
     let mut db = open_db(g, project, true)?;
-    let history = History {
-        schema: project.config.history_schema.clone(),
-    };
+    let history = super::history(project);
     let opts = apply::Options {
         to: upto,
         lock_timeout: std::time::Duration::from_secs(60),
@@ -115,16 +113,9 @@ fn replay(
 /// `drift`: live catalog vs the snapshot of the version the database is at. With `dev`, a
 /// throwaway server gets the whole chain applied first (a self-check of the chain).
 pub fn drift(g: &Global, dev: bool) -> Outcome {
-    let (project, chain) = match load_chain(g) {
+    let (project, chain, mut db, history) = match super::open_chain_db(g, dev) {
         Ok(x) => x,
         Err(o) => return o,
-    };
-    let mut db = match open_db(g, &project, dev) {
-        Ok(db) => db,
-        Err(o) => return o,
-    };
-    let history = History {
-        schema: project.config.history_schema.clone(),
     };
     if dev {
         let opts = apply::Options {

@@ -116,9 +116,9 @@ pub(crate) struct Loaded {
     pub head: Model,
 }
 
-/// Compile the schema and load the migration chain; report every problem at once (exit 2).
-pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
-    let root = project_root(g).map_err(|e| {
+/// [`project_root`], with a failure as an outcome.
+pub(crate) fn root(g: &Global) -> Result<PathBuf, Outcome> {
+    project_root(g).map_err(|e| {
         Outcome::fail(
             g,
             Exit::Failure,
@@ -126,7 +126,30 @@ pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
             &e.to_string(),
             "check the current directory",
         )
-    })?;
+    })
+}
+
+/// The history table of a project.
+pub(crate) fn history(project: &Project) -> crate::apply::History {
+    crate::apply::History {
+        schema: project.config.history_schema.clone(),
+    }
+}
+
+/// The chain and a database connection (what `status` and `drift` start with).
+pub(crate) fn open_chain_db(
+    g: &Global,
+    dev: bool,
+) -> Result<(Project, Chain, Database, crate::apply::History), Outcome> {
+    let (project, chain) = load_chain(g)?;
+    let db = open_db(g, &project, dev)?;
+    let history = history(&project);
+    Ok((project, chain, db, history))
+}
+
+/// Compile the schema and load the migration chain; report every problem at once (exit 2).
+pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
+    let root = root(g)?;
     if !root.is_dir() {
         return Err(Outcome::fail(
             g,
@@ -316,15 +339,7 @@ pub(crate) fn open_db(g: &Global, project: &Project, dev: bool) -> Result<Databa
 
 /// Load only `schemactl.toml` and the migration chain (what `apply`/`status` need).
 pub(crate) fn load_chain(g: &Global) -> Result<(Project, Chain), Outcome> {
-    let root = project_root(g).map_err(|e| {
-        Outcome::fail(
-            g,
-            Exit::Failure,
-            "io",
-            &e.to_string(),
-            "check the current directory",
-        )
-    })?;
+    let root = root(g)?;
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let project = config::load(&root, &mut sources, &mut diags);

@@ -5,21 +5,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use super::{Exit, Format, Global, Outcome, duration, load_chain, open_db};
+use super::{Exit, Format, Global, Outcome, duration};
 use crate::apply::{self, History, HistoryRow, Status};
 use crate::migrations::Chain;
 
 pub fn run(g: &Global, dev: bool) -> Outcome {
-    let (project, chain) = match load_chain(g) {
+    let (_, chain, mut db, history) = match super::open_chain_db(g, dev) {
         Ok(x) => x,
         Err(o) => return o,
-    };
-    let mut db = match open_db(g, &project, dev) {
-        Ok(db) => db,
-        Err(o) => return o,
-    };
-    let history = History {
-        schema: project.config.history_schema.clone(),
     };
     match g.format {
         Format::Text => match describe(&mut db.client, &history, &chain) {

@@ -84,6 +84,15 @@ pub fn copy_example_schema() -> tempfile::TempDir {
     dir
 }
 
+/// Copy the whole example project (config, schema, migrations, snapshots).
+pub fn copy_example_project() -> tempfile::TempDir {
+    let dir = copy_example_schema();
+    let root = repo_root();
+    copy_tree(&root.join("migrations"), &dir.path().join("migrations"));
+    copy_tree(&root.join("snapshots"), &dir.path().join("snapshots"));
+    dir
+}
+
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
