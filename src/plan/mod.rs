@@ -4,6 +4,8 @@
 //! unique, check — no foreign keys); column changes; indexes; foreign keys last (so cycles
 //! work); comments. Within a phase, steps keep the diff's deterministic object order.
 
+pub mod typechange;
+
 use std::fmt;
 
 use serde::Serialize;
