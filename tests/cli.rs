@@ -136,7 +136,7 @@ fn example_project_is_up_to_date() {
 }
 
 #[test]
-fn changes_that_cannot_be_planned_yet_are_refused_clearly() {
+fn lossy_changes_need_an_allowance_and_unplannable_ones_are_refused() {
     let dir = project(&[("schema/s.toml", SCHEMA)]);
     run_plan(dir.path(), "init");
     let before = tree(dir.path());
@@ -146,34 +146,57 @@ fn changes_that_cannot_be_planned_yet_are_refused_clearly() {
             "type = \"bigint\", identity",
             "type = \"integer\", identity",
         );
-    std::fs::write(dir.path().join("schema/s.toml"), changed).unwrap();
+    std::fs::write(dir.path().join("schema/s.toml"), &changed).unwrap();
+    // bigint → integer can lose data: refused without an allowance, nothing written.
     let out = schemactl(dir.path(), &["plan", "-m", "change"]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("change the values of enum `public.status`"),
+        err.contains("hazards that are not allowed: deletes_data"),
         "{err}"
     );
     assert!(
-        err.contains("change column `public.members.id` (type bigint → integer)"),
-        "{err}"
+        text(&out.stdout).contains("add-enum-value public.status.\"BANNED\""),
+        "{}",
+        text(&out.stdout)
     );
-    assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(tree(dir.path()), before);
+    // With the allowance it is written, and the header records it.
+    let out = schemactl(
+        dir.path(),
+        &["plan", "-m", "change", "--allow", "deletes_data"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(dir.path().join("migrations/0002_change.sql")).unwrap();
+    assert!(file.contains("-- allowed: deletes_data\n"), "{file}");
+    assert!(
+        file.contains("-- schemactl:no-transaction\n-- step 1: add-enum-value"),
+        "{file}"
+    );
+    assert!(
+        file.contains("ADD VALUE IF NOT EXISTS 'BANNED' AFTER 'GONE'"),
+        "{file}"
+    );
 
-    std::fs::write(dir.path().join("schema/s.toml"), "").unwrap();
+    // Reordering enum values needs the type recreated: not planned yet, nothing written.
+    let before = tree(dir.path());
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        changed.replace(
+            "\"ACTIVE\", \"GONE\", \"BANNED\"",
+            "\"GONE\", \"ACTIVE\", \"BANNED\"",
+        ),
+    )
+    .unwrap();
     let out = schemactl(dir.path(), &["--format", "json", "plan"]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let unsupported: Vec<String> = v["unsupported"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        unsupported,
-        vec!["drop enum `public.status`", "drop table `public.members`"]
+    assert!(
+        v["unsupported"][0]
+            .as_str()
+            .unwrap()
+            .contains("reorder values of enum `public.status`"),
+        "{v}"
     );
     assert_eq!(tree(dir.path()), before);
 }

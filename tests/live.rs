@@ -61,10 +61,15 @@ fn plan_apply_drift_on_the_example_then_each_kind_of_drift_is_named() {
         "{s}"
     );
     assert!(
-        s.contains("different in the database: column `public.book_registrations.applicant_priority_number` (type numeric(10,2) → numeric(12,2))"),
+        s.contains("different in the database: column public.book_registrations.applicant_priority_number (type numeric(10,2) → numeric(12,2))"),
         "{s}"
     );
-    assert!(s.contains("missing from the database: index `members_last_name_first_name_idx` on `public.members`"), "{s}");
+    assert!(
+        s.contains(
+            "missing from the database: index members_last_name_first_name_idx on public.members"
+        ),
+        "{s}"
+    );
     // The SQL part recreates what it can (the index).
     assert!(
         s.contains("CREATE INDEX \"members_last_name_first_name_idx\""),

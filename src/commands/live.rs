@@ -55,6 +55,48 @@ pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
                 format!("extra in the database: foreign key {name} on {table}")
             }
             Change::SetComment(..) => "different comment in the database".to_string(),
+            Change::AddEnumValue { name, value, .. } => {
+                format!("extra in the database: value {value:?} of enum {name}")
+            }
+            Change::DropSchema(s) => format!("missing from the database: schema {s}"),
+            Change::DropExtension(e) => format!("missing from the database: extension {e}"),
+            Change::DropEnum(q) => format!("missing from the database: enum {q}"),
+            Change::DropTable(q) => format!("missing from the database: table {q}"),
+            Change::DropColumn(q, c) => format!("missing from the database: column {q}.{c}"),
+            Change::DropPrimaryKey(q, n) => {
+                format!("missing from the database: primary key {n} on {q}")
+            }
+            Change::DropUnique(q, n) => {
+                format!("missing from the database: unique constraint {n} on {q}")
+            }
+            Change::DropCheck(q, n) => {
+                format!("missing from the database: check constraint {n} on {q}")
+            }
+            Change::DropIndex(q, n) => format!("missing from the database: index {n} on {q}"),
+            Change::DropForeignKey(q, n) => {
+                format!("missing from the database: foreign key {n} on {q}")
+            }
+            Change::AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+                ..
+            } => format!("different in the database: column {table}.{column} (type {from} → {to})"),
+            Change::SetNullable {
+                table,
+                column,
+                nullable,
+            } => format!(
+                "different in the database: column {table}.{column} is {}",
+                if *nullable { "nullable" } else { "NOT NULL" }
+            ),
+            Change::SetDefault { table, column, .. } => {
+                format!("different in the database: default of {table}.{column}")
+            }
+            Change::SetIdentity { table, column, .. } => {
+                format!("different in the database: identity of {table}.{column}")
+            }
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
                 None => format!(

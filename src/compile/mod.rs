@@ -366,7 +366,7 @@ impl Compiler {
             .iter()
             .map(|(s, ns)| (s.clone(), ns.relations.clone()))
             .collect();
-        seed_namespaces(&mut namespaces, &self.previous);
+        seed_namespaces(&mut namespaces, &self.previous, &pending);
         let no_names = BTreeSet::new();
         for p in &mut pending {
             let prev = self.previous.table(&p.name).cloned();
@@ -398,23 +398,27 @@ impl Compiler {
             }
             resolved.push(out);
         }
-        for (p, fks) in pending.iter_mut().zip(resolved) {
-            let ns = namespaces.entry(p.name.schema.clone()).or_default();
-            let prev = self.previous.table(&p.name);
-            let mut claimed: BTreeSet<String> = fks
-                .iter()
-                .filter_map(|(n, _)| n.as_ref().map(|n| n.value.clone()))
+        // Foreign key names: explicit and kept names of every table first, then defaults.
+        let mut kept: Vec<Vec<(Option<String>, ForeignKey)>> = Vec::new();
+        for (p, fks) in pending.iter().zip(resolved) {
+            let items: BTreeMap<String, ForeignKey> = fks
+                .into_iter()
+                .enumerate()
+                .map(|(i, (n, fk))| (placeholder(i, n), fk))
                 .collect();
-            for (explicit, fk) in fks {
-                let name = match explicit {
-                    Some(n) => n.value,
-                    None => reuse(prev.map(|t| &t.foreign_keys), &fk, &mut claimed).unwrap_or_else(
-                        || {
-                            let add = names::fk_name_addition(&fk.columns);
-                            names::choose_constraint_name(ns, &p.name.name, Some(&add), "fkey")
-                        },
-                    ),
-                };
+            let named = keep_names(items, self.previous.table(&p.name).map(|t| &t.foreign_keys));
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            ns.constraints
+                .extend(named.iter().filter_map(|(n, _)| n.clone()));
+            kept.push(named);
+        }
+        for (p, fks) in pending.iter_mut().zip(kept) {
+            let ns = namespaces.entry(p.name.schema.clone()).or_default();
+            for (name, fk) in fks {
+                let name = name.unwrap_or_else(|| {
+                    let add = names::fk_name_addition(&fk.columns);
+                    names::choose_constraint_name(ns, &p.name.name, Some(&add), "fkey")
+                });
                 p.table.foreign_keys.insert(name, fk);
             }
         }
@@ -1842,24 +1846,47 @@ fn placeholder(i: usize, n: Option<Sp<String>>) -> String {
     }
 }
 
-/// Add the names an existing database (the head snapshot) already uses.
-fn seed_namespaces(namespaces: &mut BTreeMap<String, Namespace>, previous: &Model) {
-    for (q, t) in previous.tables() {
-        let ns = namespaces.entry(q.schema.clone()).or_default();
-        ns.relations.insert(q.name.clone());
-        if let Some(pk) = &t.primary_key {
-            ns.relations.insert(pk.name.clone());
-            ns.constraints.insert(pk.name.clone());
+/// Add the names the database keeps: objects of the head snapshot whose definition is
+/// unchanged in the new schema. Objects that change or disappear are dropped before anything
+/// is added (see the plan's phases), so their names are free again, as in PostgreSQL.
+fn seed_namespaces(
+    namespaces: &mut BTreeMap<String, Namespace>,
+    previous: &Model,
+    pending: &[Pending<'_>],
+) {
+    for p in pending {
+        let Some(old) = previous.table(&p.name) else {
+            continue;
+        };
+        let ns = namespaces.entry(p.name.schema.clone()).or_default();
+        let t = &p.table;
+        if let (Some(a), Some(b)) = (&old.primary_key, &t.primary_key)
+            && a.columns == b.columns
+        {
+            ns.relations.insert(a.name.clone());
+            ns.constraints.insert(a.name.clone());
         }
-        for n in t.uniques.keys() {
-            ns.relations.insert(n.clone());
-            ns.constraints.insert(n.clone());
+        for (n, u) in &old.uniques {
+            if t.uniques.values().any(|x| x == u) {
+                ns.relations.insert(n.clone());
+                ns.constraints.insert(n.clone());
+            }
         }
-        ns.relations.extend(t.indexes.keys().cloned());
-        ns.constraints.extend(t.checks.keys().cloned());
-        ns.constraints.extend(t.foreign_keys.keys().cloned());
-        for c in &t.columns {
-            if let Some(ColumnDefault::Serial { sequence }) = &c.default {
+        for (n, c) in &old.checks {
+            if t.checks.values().any(|x| x == c) {
+                ns.constraints.insert(n.clone());
+            }
+        }
+        for (n, i) in &old.indexes {
+            if t.indexes.values().any(|x| x == i) {
+                ns.relations.insert(n.clone());
+            }
+        }
+        for c in &old.columns {
+            if let Some(ColumnDefault::Serial { sequence }) = &c.default
+                && t.column(&c.name)
+                    .is_some_and(|n| matches!(n.default, Some(ColumnDefault::Serial { .. })))
+            {
                 ns.relations.insert(sequence.clone());
             }
         }
@@ -1879,9 +1906,23 @@ fn reuse<T: PartialEq>(
     Some(name.clone())
 }
 
-/// Explicit names among placeholder keys.
-fn claimed_names<T>(map: &BTreeMap<String, T>) -> BTreeSet<String> {
-    map.keys().filter_map(|k| explicit(k)).collect()
+/// First pass of naming a table's objects: explicit names, then the existing names of
+/// unchanged objects. `None` where a default name is still to be chosen (second pass), so a
+/// new object never takes the name an unchanged one keeps.
+fn keep_names<T: PartialEq>(
+    items: BTreeMap<String, T>,
+    previous: Option<&BTreeMap<String, T>>,
+) -> Vec<(Option<String>, T)> {
+    let mut claimed: BTreeSet<String> = items.keys().filter_map(|k| explicit(k)).collect();
+    let with_explicit: Vec<(Option<String>, T)> =
+        items.into_iter().map(|(k, v)| (explicit(&k), v)).collect();
+    with_explicit
+        .into_iter()
+        .map(|(name, v)| {
+            let name = name.or_else(|| reuse(previous, &v, &mut claimed));
+            (name, v)
+        })
+        .collect()
 }
 
 /// Name what a CREATE TABLE creates, in PostgreSQL's order: sequences (serial/identity),
@@ -1923,16 +1964,13 @@ fn name_table(
         }
     }
     let checks = std::mem::take(&mut p.table.checks);
-    let mut claimed = claimed_names(&checks);
-    for (k, c) in checks {
-        let name = match explicit(&k) {
-            Some(n) => n,
-            None => reuse(prev.map(|t| &t.checks), &c, &mut claimed).unwrap_or_else(|| {
-                let cols = c.expr.referenced_columns();
-                let single = (cols.len() == 1).then(|| cols.into_iter().next()).flatten();
-                names::choose_constraint_name(ns, &tname, single.as_deref(), "check")
-            }),
-        };
+    let named = keep_names(checks, prev.map(|t| &t.checks));
+    for (name, c) in named {
+        let name = name.unwrap_or_else(|| {
+            let cols = c.expr.referenced_columns();
+            let single = (cols.len() == 1).then(|| cols.into_iter().next()).flatten();
+            names::choose_constraint_name(ns, &tname, single.as_deref(), "check")
+        });
         p.table.checks.insert(name, c);
     }
     if let Some(pk) = &mut p.table.primary_key {
@@ -1942,15 +1980,11 @@ fn name_table(
         };
     }
     let uniques = std::mem::take(&mut p.table.uniques);
-    let mut claimed = claimed_names(&uniques);
-    for (k, u) in uniques {
-        let name = match explicit(&k) {
-            Some(n) => n,
-            None => reuse(prev.map(|t| &t.uniques), &u, &mut claimed).unwrap_or_else(|| {
-                let add = names::name_addition(&u.columns);
-                names::choose_relation_name(ns, &tname, Some(&add), "key", true)
-            }),
-        };
+    for (name, u) in keep_names(uniques, prev.map(|t| &t.uniques)) {
+        let name = name.unwrap_or_else(|| {
+            let add = names::name_addition(&u.columns);
+            names::choose_relation_name(ns, &tname, Some(&add), "key", true)
+        });
         p.table.uniques.insert(name, u);
     }
     clashes
@@ -1960,11 +1994,10 @@ fn name_table(
 fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace, prev: Option<&Table>) {
     let tname = p.name.name.clone();
     let indexes = std::mem::take(&mut p.table.indexes);
-    let mut claimed = claimed_names(&indexes);
-    for (k, ix) in indexes {
-        let name = match explicit(&k) {
+    for (name, ix) in keep_names(indexes, prev.map(|t| &t.indexes)) {
+        let name = match name {
             Some(n) => n,
-            None => reuse(prev.map(|t| &t.indexes), &ix, &mut claimed).unwrap_or_else(|| {
+            None => {
                 let mut cols: Vec<String> = ix
                     .keys
                     .iter()
@@ -1982,7 +2015,7 @@ fn name_indexes(p: &mut Pending<'_>, ns: &mut Namespace, prev: Option<&Table>) {
                     "idx",
                     false,
                 )
-            }),
+            }
         };
         p.table.indexes.insert(name, ix);
     }

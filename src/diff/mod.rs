@@ -1,13 +1,13 @@
 //! Diff two models into a list of changes. Pure: never touches files or a database.
 //!
-//! This version plans everything needed to build a schema from empty and to add new objects
-//! (schemas, extensions, enums, tables, columns, constraints, indexes, foreign keys) and to set
-//! comments. Any other difference becomes [`Change::Unsupported`], so `plan` can say exactly
-//! what it cannot plan yet instead of emitting wrong SQL.
+//! Creations, drops and changes of schemas, extensions, enums (values added anywhere), tables,
+//! columns (type, nullability, default, identity), constraints, indexes and foreign keys
+//! (changed ones are dropped and re-added), and comments. What cannot be planned yet becomes
+//! [`Change::Unsupported`], so `plan` says exactly what instead of emitting wrong SQL.
 
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, EnumType, Extension, ForeignKey, Index, Model,
-    PrimaryKey, QualifiedName, Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, Extension, ForeignKey, Identity,
+    Index, Model, PrimaryKey, QualifiedName, Table, Unique,
 };
 
 /// What a comment is attached to.
@@ -44,8 +44,60 @@ pub enum Change {
         new_table: bool,
     },
     SetComment(CommentTarget, Option<String>),
+    /// `ALTER TYPE … ADD VALUE … BEFORE/AFTER …` (`None`: at the end).
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        position: Option<EnumPosition>,
+    },
+    DropSchema(String),
+    DropExtension(String),
+    DropEnum(QualifiedName),
+    DropTable(QualifiedName),
+    DropColumn(QualifiedName, String),
+    /// Type (and collation) of an existing column; `default` is the column's default after the
+    /// change, re-set around the type change because a default may not cast automatically.
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        from: DataType,
+        to: DataType,
+        collation: Option<String>,
+        /// The old column had an SQL default (dropped before the type change).
+        had_default: bool,
+        default: Option<ColumnDefault>,
+    },
+    SetNullable {
+        table: QualifiedName,
+        column: String,
+        nullable: bool,
+    },
+    /// `SET DEFAULT` (Some) or `DROP DEFAULT` (None).
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        default: Option<crate::model::Expr>,
+    },
+    SetIdentity {
+        table: QualifiedName,
+        column: String,
+        from: Option<Identity>,
+        to: Option<Identity>,
+    },
+    DropPrimaryKey(QualifiedName, String),
+    DropUnique(QualifiedName, String),
+    DropCheck(QualifiedName, String),
+    DropIndex(QualifiedName, String),
+    DropForeignKey(QualifiedName, String),
     /// A difference this version cannot plan yet, described for the user.
     Unsupported(String),
+}
+
+/// Where a new enum value goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnumPosition {
+    Before(String),
+    After(String),
 }
 
 /// Changes that turn `from` into `to`, in a deterministic (not yet executable) order.
@@ -60,8 +112,8 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
         }
     }
     for name in from.schemas.keys() {
-        if !to.schemas.contains_key(name) {
-            out.push(Change::Unsupported(format!("drop schema `{name}`")));
+        if !to.schemas.contains_key(name) && name != "public" {
+            out.push(Change::DropSchema(name.clone()));
         }
     }
 
@@ -78,7 +130,7 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     }
     for name in from.extensions.keys() {
         if !to.extensions.contains_key(name) {
-            out.push(Change::Unsupported(format!("drop extension `{name}`")));
+            out.push(Change::DropExtension(name.clone()));
         }
     }
 
@@ -92,11 +144,7 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
             }
             Some(old) => {
                 if old.values != e.values {
-                    out.push(Change::Unsupported(format!(
-                        "change the values of enum `{q}` (from [{}] to [{}])",
-                        old.values.join(", "),
-                        e.values.join(", ")
-                    )));
+                    enum_values(&mut out, &q, &old.values, &e.values);
                 }
                 if old.comment != e.comment {
                     out.push(Change::SetComment(
@@ -109,7 +157,7 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     }
     for (q, _) in from.enums() {
         if to.enum_type(&q).is_none() {
-            out.push(Change::Unsupported(format!("drop enum `{q}`")));
+            out.push(Change::DropEnum(q));
         }
     }
 
@@ -121,10 +169,38 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     }
     for (q, _) in from.tables() {
         if to.table(&q).is_none() {
-            out.push(Change::Unsupported(format!("drop table `{q}`")));
+            out.push(Change::DropTable(q));
         }
     }
     out
+}
+
+/// Values added anywhere (old values keep their relative order) become `ADD VALUE`s placed
+/// next to a neighbour; removing or reordering needs the type recreated (not planned yet).
+fn enum_values(out: &mut Vec<Change>, q: &QualifiedName, old: &[String], new: &[String]) {
+    let kept: Vec<&String> = new.iter().filter(|v| old.contains(v)).collect();
+    if kept.len() != old.len() || kept.iter().zip(old).any(|(a, b)| *a != b) {
+        out.push(Change::Unsupported(format!(
+            "remove or reorder values of enum `{q}` (from [{}] to [{}]); this needs the type recreated",
+            old.join(", "),
+            new.join(", ")
+        )));
+        return;
+    }
+    for (i, v) in new.iter().enumerate() {
+        if old.contains(v) {
+            continue;
+        }
+        let position = match i {
+            0 => new.get(1).map(|n| EnumPosition::Before(n.clone())),
+            _ => Some(EnumPosition::After(new[i - 1].clone())),
+        };
+        out.push(Change::AddEnumValue {
+            name: q.clone(),
+            value: v.clone(),
+            position,
+        });
+    }
 }
 
 fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
@@ -176,70 +252,57 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
     for c in &t.columns {
         match old.column(&c.name) {
             None => out.push(Change::AddColumn(q.clone(), c.clone())),
-            Some(oc) => {
-                let mut a = oc.clone();
-                let mut b = c.clone();
-                a.comment = None;
-                b.comment = None;
-                if same_default(oc, c) {
-                    a.default = None;
-                    b.default = None;
-                }
-                if a != b {
-                    out.push(Change::Unsupported(format!(
-                        "change column `{q}.{}` ({})",
-                        c.name,
-                        column_differences(oc, c).join(", ")
-                    )));
-                }
-            }
+            Some(oc) => alter_column(out, &q, oc, c),
         }
     }
     for c in &old.columns {
         if t.column(&c.name).is_none() {
-            out.push(Change::Unsupported(format!("drop column `{q}.{}`", c.name)));
+            out.push(Change::DropColumn(q.clone(), c.name.clone()));
         }
     }
 
     match (&old.primary_key, &t.primary_key) {
         (None, Some(pk)) => out.push(Change::AddPrimaryKey(q.clone(), pk.clone())),
-        (Some(_), None) => out.push(Change::Unsupported(format!(
-            "drop the primary key of `{q}`"
-        ))),
-        (Some(a), Some(b)) if a != b => out.push(Change::Unsupported(format!(
-            "change the primary key of `{q}`"
-        ))),
+        (Some(pk), None) => out.push(Change::DropPrimaryKey(q.clone(), pk.name.clone())),
+        (Some(a), Some(b)) if a != b => {
+            out.push(Change::DropPrimaryKey(q.clone(), a.name.clone()));
+            out.push(Change::AddPrimaryKey(q.clone(), b.clone()));
+        }
         _ => {}
     }
 
     named(
         out,
         &q,
-        "unique constraint",
         &old.uniques,
         &t.uniques,
         |n, u| Change::AddUnique(q.clone(), n.to_string(), u.clone()),
+        |q, n| Change::DropUnique(q.clone(), n.to_string()),
     );
     named(
         out,
         &q,
-        "check constraint",
         &old.checks,
         &t.checks,
         |n, c| Change::AddCheck(q.clone(), n.to_string(), c.clone()),
+        |q, n| Change::DropCheck(q.clone(), n.to_string()),
     );
-    named(out, &q, "index", &old.indexes, &t.indexes, |n, i| {
-        Change::CreateIndex {
+    named(
+        out,
+        &q,
+        &old.indexes,
+        &t.indexes,
+        |n, i| Change::CreateIndex {
             table: q.clone(),
             name: n.to_string(),
             index: i.clone(),
             new_table: false,
-        }
-    });
+        },
+        |q, n| Change::DropIndex(q.clone(), n.to_string()),
+    );
     named(
         out,
         &q,
-        "foreign key",
         &old.foreign_keys,
         &t.foreign_keys,
         |n, f| Change::AddForeignKey {
@@ -248,32 +311,85 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
             fk: f.clone(),
             new_table: false,
         },
+        |q, n| Change::DropForeignKey(q.clone(), n.to_string()),
     );
     comments(out, &q, Some(old), t);
 }
 
-/// Added named objects become changes; dropped or altered ones are unsupported for now.
+/// Named objects: new ones are added, missing ones dropped, changed ones dropped and re-added.
 fn named<T: PartialEq>(
     out: &mut Vec<Change>,
     q: &QualifiedName,
-    what: &str,
     old: &std::collections::BTreeMap<String, T>,
     new: &std::collections::BTreeMap<String, T>,
     add: impl Fn(&str, &T) -> Change,
+    drop: impl Fn(&QualifiedName, &str) -> Change,
 ) {
     for (n, v) in new {
         match old.get(n) {
             None => out.push(add(n, v)),
             Some(o) if o != v => {
-                out.push(Change::Unsupported(format!("change {what} `{n}` on `{q}`")))
+                out.push(drop(q, n));
+                out.push(add(n, v));
             }
             Some(_) => {}
         }
     }
     for n in old.keys() {
         if !new.contains_key(n) {
-            out.push(Change::Unsupported(format!("drop {what} `{n}` on `{q}`")));
+            out.push(drop(q, n));
         }
+    }
+}
+
+/// Changes to one existing column.
+fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Column) {
+    let unsupported =
+        |what: &str| Change::Unsupported(format!("change column `{q}.{}` ({what})", new.name));
+    let serial = |c: &Column| matches!(c.default, Some(ColumnDefault::Serial { .. }));
+    if old.generated != new.generated {
+        out.push(unsupported("generated expression"));
+        return;
+    }
+    if serial(old) != serial(new) || (serial(new) && old.data_type != new.data_type) {
+        out.push(unsupported("serial"));
+        return;
+    }
+    if old.data_type != new.data_type || old.collation != new.collation {
+        out.push(Change::AlterColumnType {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: old.data_type.clone(),
+            to: new.data_type.clone(),
+            collation: new.collation.clone(),
+            had_default: matches!(old.default, Some(ColumnDefault::Sql(_))),
+            default: new.default.clone(),
+        });
+    } else if !same_default(old, new) {
+        let expr = match &new.default {
+            Some(ColumnDefault::Sql(e)) => Some(e.clone()),
+            _ => None,
+        };
+        out.push(Change::SetDefault {
+            table: q.clone(),
+            column: new.name.clone(),
+            default: expr,
+        });
+    }
+    if old.identity != new.identity {
+        out.push(Change::SetIdentity {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: old.identity,
+            to: new.identity,
+        });
+    }
+    if old.nullable != new.nullable && new.identity.is_none() {
+        out.push(Change::SetNullable {
+            table: q.clone(),
+            column: new.name.clone(),
+            nullable: new.nullable,
+        });
     }
 }
 
@@ -295,36 +411,6 @@ fn same_default(a: &Column, b: &Column) -> bool {
         }
         (x, y) => x == y,
     }
-}
-
-fn column_differences(a: &Column, b: &Column) -> Vec<String> {
-    let mut d = Vec::new();
-    if a.data_type != b.data_type {
-        d.push(format!("type {} → {}", a.data_type, b.data_type));
-    }
-    if a.nullable != b.nullable {
-        d.push(
-            if b.nullable {
-                "drop NOT NULL"
-            } else {
-                "set NOT NULL"
-            }
-            .to_string(),
-        );
-    }
-    if !same_default(a, b) {
-        d.push("default".to_string());
-    }
-    if a.identity != b.identity {
-        d.push("identity".to_string());
-    }
-    if a.generated != b.generated {
-        d.push("generated expression".to_string());
-    }
-    if a.collation != b.collation {
-        d.push("collation".to_string());
-    }
-    d
 }
 
 #[cfg(test)]
@@ -406,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn dropped_table_is_unsupported_not_silent() {
+    fn dropped_table_is_a_drop_and_enum_values_are_added_in_place() {
         let mut from = Model::default();
         from.schemas
             .entry("public".into())
@@ -415,16 +501,39 @@ mod tests {
             .insert("t".into(), Table::default());
         let mut to = Model::default();
         to.schemas.insert("public".into(), Default::default());
-        let changes = diff(&from, &to);
         assert_eq!(
-            changes,
-            vec![Change::Unsupported("drop table `public.t`".into())]
+            diff(&from, &to),
+            vec![Change::DropTable(QualifiedName::new("public", "t"))]
         );
-        let _ = (
-            Unique { columns: vec![] },
-            Check {
-                expr: crate::model::Expr::parse("true").unwrap(),
-            },
+
+        let q = QualifiedName::new("public", "e");
+        let mut out = Vec::new();
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        enum_values(
+            &mut out,
+            &q,
+            &v(&["B", "D"]),
+            &v(&["A", "B", "C", "D", "E"]),
         );
+        let added: Vec<(String, Option<EnumPosition>)> = out
+            .iter()
+            .map(|c| match c {
+                Change::AddEnumValue {
+                    value, position, ..
+                } => (value.clone(), position.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            added,
+            vec![
+                ("A".into(), Some(EnumPosition::Before("B".into()))),
+                ("C".into(), Some(EnumPosition::After("B".into()))),
+                ("E".into(), Some(EnumPosition::After("D".into()))),
+            ]
+        );
+        let mut out = Vec::new();
+        enum_values(&mut out, &q, &v(&["A", "B"]), &v(&["B", "A"]));
+        assert!(matches!(&out[..], [Change::Unsupported(m)] if m.contains("reorder")));
     }
 }

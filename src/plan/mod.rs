@@ -70,6 +70,21 @@ pub enum StepKind {
     CreateIndex,
     AddForeignKey,
     Comment,
+    AddEnumValue,
+    DropSchema,
+    DropExtension,
+    DropEnum,
+    DropTable,
+    DropColumn,
+    AlterColumnType,
+    SetNullable,
+    SetDefault,
+    SetIdentity,
+    DropPrimaryKey,
+    DropUnique,
+    DropCheck,
+    DropIndex,
+    DropForeignKey,
 }
 
 impl StepKind {
@@ -86,6 +101,21 @@ impl StepKind {
             StepKind::CreateIndex => "create-index",
             StepKind::AddForeignKey => "add-foreign-key",
             StepKind::Comment => "comment",
+            StepKind::AddEnumValue => "add-enum-value",
+            StepKind::DropSchema => "drop-schema",
+            StepKind::DropExtension => "drop-extension",
+            StepKind::DropEnum => "drop-enum",
+            StepKind::DropTable => "drop-table",
+            StepKind::DropColumn => "drop-column",
+            StepKind::AlterColumnType => "alter-column-type",
+            StepKind::SetNullable => "set-nullable",
+            StepKind::SetDefault => "set-default",
+            StepKind::SetIdentity => "set-identity",
+            StepKind::DropPrimaryKey => "drop-primary-key",
+            StepKind::DropUnique => "drop-unique",
+            StepKind::DropCheck => "drop-check",
+            StepKind::DropIndex => "drop-index",
+            StepKind::DropForeignKey => "drop-foreign-key",
         }
     }
 }
@@ -115,6 +145,8 @@ pub struct Step {
     pub object: String,
     pub sql: String,
     pub hazards: Vec<Hazard>,
+    /// False for statements that must run outside a transaction block (their own segment).
+    pub transactional: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -134,6 +166,10 @@ impl Plan {
     pub fn sql_body(&self) -> String {
         let mut s = String::new();
         for (i, step) in self.steps.iter().enumerate() {
+            if !step.transactional {
+                s.push_str(crate::apply::NO_TRANSACTION);
+                s.push('\n');
+            }
             s.push_str(&format!("-- step {}: {}\n", i + 1, step.summary()));
             s.push_str(&step.sql);
             s.push_str("\n\n");
@@ -153,19 +189,32 @@ impl Plan {
     }
 }
 
-/// Execution phase of a change (lower runs first).
+/// Execution phase of a change (lower runs first): drops of dependants before what they
+/// depend on, then creations in dependency order, then drops of types and schemas.
 fn phase(c: &Change) -> u8 {
     match c {
-        Change::CreateSchema(_) => 0,
-        Change::CreateExtension(..) => 1,
-        Change::CreateEnum(..) => 2,
-        Change::CreateTable(..) => 3,
-        Change::AddColumn(..) => 4,
-        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 5,
-        Change::CreateIndex { .. } => 6,
-        Change::AddForeignKey { .. } => 7,
-        Change::SetComment(..) => 8,
-        Change::Unsupported(_) => 9,
+        Change::DropForeignKey(..) => 0,
+        Change::DropIndex(..) => 1,
+        Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 2,
+        Change::DropColumn(..) => 3,
+        Change::DropTable(..) => 4,
+        Change::CreateSchema(_) => 5,
+        Change::CreateExtension(..) => 6,
+        Change::CreateEnum(..) | Change::AddEnumValue { .. } => 7,
+        Change::CreateTable(..) => 8,
+        Change::AddColumn(..) => 9,
+        Change::AlterColumnType { .. }
+        | Change::SetDefault { .. }
+        | Change::SetIdentity { .. }
+        | Change::SetNullable { .. } => 10,
+        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 11,
+        Change::CreateIndex { .. } => 12,
+        Change::AddForeignKey { .. } => 13,
+        Change::SetComment(..) => 14,
+        Change::DropEnum(_) => 15,
+        Change::DropExtension(_) => 16,
+        Change::DropSchema(_) => 17,
+        Change::Unsupported(_) => 18,
     }
 }
 
@@ -332,7 +381,88 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                 },
                 vec![],
             ),
+            Change::AddEnumValue { name, value, .. } => {
+                (StepKind::AddEnumValue, obj(name, Some(value)), vec![])
+            }
+            Change::DropSchema(s) => (StepKind::DropSchema, crate::sql::display_ident(s), vec![]),
+            Change::DropExtension(e) => (
+                StepKind::DropExtension,
+                crate::sql::display_ident(e),
+                vec![Hazard::BreaksClients],
+            ),
+            Change::DropEnum(q) => (
+                StepKind::DropEnum,
+                obj(q, None),
+                vec![Hazard::BreaksClients],
+            ),
+            Change::DropTable(q) => (
+                StepKind::DropTable,
+                obj(q, None),
+                vec![Hazard::DeletesData, Hazard::BreaksClients],
+            ),
+            Change::DropColumn(q, c) => (
+                StepKind::DropColumn,
+                obj(q, Some(c)),
+                vec![Hazard::DeletesData, Hazard::BreaksClients],
+            ),
+            Change::AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+                ..
+            } => {
+                let t = typechange::classify(from, to);
+                let mut h = vec![Hazard::BlocksWrites];
+                if !t.widening {
+                    h.push(Hazard::DeletesData);
+                }
+                if t.rewrites {
+                    h.push(Hazard::RewritesTable);
+                }
+                if t.may_fail {
+                    h.push(Hazard::MayFailOnData);
+                }
+                (StepKind::AlterColumnType, obj(table, Some(column)), h)
+            }
+            Change::SetNullable {
+                table,
+                column,
+                nullable,
+            } => (
+                StepKind::SetNullable,
+                obj(table, Some(column)),
+                if *nullable {
+                    vec![]
+                } else {
+                    vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+                },
+            ),
+            Change::SetDefault { table, column, .. } => {
+                (StepKind::SetDefault, obj(table, Some(column)), vec![])
+            }
+            Change::SetIdentity {
+                table,
+                column,
+                from,
+                ..
+            } => (
+                StepKind::SetIdentity,
+                obj(table, Some(column)),
+                if from.is_none() {
+                    vec![Hazard::BlocksWrites]
+                } else {
+                    vec![]
+                },
+            ),
+            Change::DropPrimaryKey(q, n) => (StepKind::DropPrimaryKey, obj(q, Some(n)), vec![]),
+            Change::DropUnique(q, n) => (StepKind::DropUnique, obj(q, Some(n)), vec![]),
+            Change::DropCheck(q, n) => (StepKind::DropCheck, obj(q, Some(n)), vec![]),
+            Change::DropIndex(q, n) => (StepKind::DropIndex, obj(q, Some(n)), vec![]),
+            Change::DropForeignKey(q, n) => (StepKind::DropForeignKey, obj(q, Some(n)), vec![]),
         };
+        // A new enum value cannot be used in the transaction that adds it: run it alone.
+        let transactional = !matches!(c, Change::AddEnumValue { .. });
         let mut hazards = hazards;
         hazards.sort();
         plan.steps.push(Step {
@@ -340,6 +470,7 @@ pub fn plan(changes: Vec<Change>) -> Plan {
             object,
             sql: render::statement(&c),
             hazards,
+            transactional,
         });
     }
     plan

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::diff::{Change, CommentTarget};
+use crate::diff::{Change, CommentTarget, EnumPosition};
 use crate::model::{
     BaseType, Column, ColumnDefault, DataType, Deferrable, FkAction, ForeignKey, Identity, Index,
     QualifiedName, Table,
@@ -82,6 +82,129 @@ pub fn statement(c: &Change) -> String {
                 ),
             }
         }
+        Change::AddEnumValue {
+            name,
+            value,
+            position,
+        } => {
+            let mut s = format!(
+                "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}",
+                quote_qualified(name),
+                quote_literal(value)
+            );
+            match position {
+                Some(EnumPosition::Before(v)) => {
+                    let _ = write!(s, " BEFORE {}", quote_literal(v));
+                }
+                Some(EnumPosition::After(v)) => {
+                    let _ = write!(s, " AFTER {}", quote_literal(v));
+                }
+                None => {}
+            }
+            s.push(';');
+            s
+        }
+        // RESTRICT (the default): fails rather than silently dropping what still uses it.
+        Change::DropSchema(s) => format!("DROP SCHEMA {};", quote_ident(s)),
+        Change::DropExtension(e) => format!("DROP EXTENSION {};", quote_ident(e)),
+        Change::DropEnum(q) => format!("DROP TYPE {};", quote_qualified(q)),
+        Change::DropTable(q) => format!("DROP TABLE {};", quote_qualified(q)),
+        Change::DropColumn(q, c) => format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            quote_qualified(q),
+            quote_ident(c)
+        ),
+        Change::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            collation,
+            had_default,
+            default,
+        } => {
+            let col = quote_ident(column);
+            let mut actions = Vec::new();
+            if *had_default {
+                actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+            }
+            let mut ty = format!("ALTER COLUMN {col} TYPE {}", data_type(to));
+            if let Some(c) = collation {
+                let _ = write!(ty, " COLLATE {}", quote_ident(c));
+            }
+            if let Some(using) = crate::plan::typechange::classify(from, to).using {
+                let _ = write!(ty, " USING {}", using.replace("{col}", &col));
+            }
+            actions.push(ty);
+            if let Some(ColumnDefault::Sql(e)) = default {
+                actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", default_sql(e)));
+            }
+            format!(
+                "ALTER TABLE {} {};",
+                quote_qualified(table),
+                actions.join(", ")
+            )
+        }
+        Change::SetNullable {
+            table,
+            column,
+            nullable,
+        } => format!(
+            "ALTER TABLE {} ALTER COLUMN {} {} NOT NULL;",
+            quote_qualified(table),
+            quote_ident(column),
+            if *nullable { "DROP" } else { "SET" }
+        ),
+        Change::SetDefault {
+            table,
+            column,
+            default,
+        } => match default {
+            Some(e) => format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};",
+                quote_qualified(table),
+                quote_ident(column),
+                default_sql(e)
+            ),
+            None => format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
+                quote_qualified(table),
+                quote_ident(column)
+            ),
+        },
+        Change::SetIdentity {
+            table,
+            column,
+            from,
+            to,
+        } => {
+            let kind = |i: &Identity| match i {
+                Identity::Always => "ALWAYS",
+                Identity::ByDefault => "BY DEFAULT",
+            };
+            let action = match (from, to) {
+                (None, Some(i)) => format!("ADD GENERATED {} AS IDENTITY", kind(i)),
+                (Some(_), None) => "DROP IDENTITY".to_string(),
+                (Some(_), Some(i)) => format!("SET GENERATED {}", kind(i)),
+                (None, None) => String::new(),
+            };
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} {action};",
+                quote_qualified(table),
+                quote_ident(column)
+            )
+        }
+        Change::DropPrimaryKey(q, n)
+        | Change::DropUnique(q, n)
+        | Change::DropCheck(q, n)
+        | Change::DropForeignKey(q, n) => format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};",
+            quote_qualified(q),
+            quote_ident(n)
+        ),
+        Change::DropIndex(q, n) => {
+            format!("DROP INDEX {}.{};", quote_ident(&q.schema), quote_ident(n))
+        }
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
     }
@@ -129,11 +252,7 @@ fn column_definition(c: &Column) -> String {
         s.push_str(" NOT NULL");
     }
     if let Some(ColumnDefault::Sql(e)) = &c.default {
-        if e.needs_parens_as_default() {
-            let _ = write!(s, " DEFAULT ({})", e.sql());
-        } else {
-            let _ = write!(s, " DEFAULT {}", e.sql());
-        }
+        let _ = write!(s, " DEFAULT {}", default_sql(e));
     }
     if let Some(id) = c.identity {
         s.push_str(match id {
@@ -145,6 +264,15 @@ fn column_definition(c: &Column) -> String {
         let _ = write!(s, " GENERATED ALWAYS AS ({}) STORED", g.sql());
     }
     s
+}
+
+/// A default expression as it follows `DEFAULT` (parenthesised unless a single term).
+fn default_sql(e: &crate::model::Expr) -> String {
+    if e.needs_parens_as_default() {
+        format!("({})", e.sql())
+    } else {
+        e.sql().to_string()
+    }
 }
 
 fn create_table(q: &QualifiedName, t: &Table) -> String {
