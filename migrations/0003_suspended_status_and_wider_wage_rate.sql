@@ -1,0 +1,14 @@
+-- schemactl migration 0003_suspended_status_and_wider_wage_rate
+-- parent: d54741eb188e6f2015c0207343bcbb05977d8bedb244ca52dd68f58741b84e94
+-- hazards: blocks_writes
+--
+
+-- schemactl:no-transaction
+-- step 1: add-enum-value public.registrationstatus."SUSPENDED"
+ALTER TYPE "public"."registrationstatus" ADD VALUE IF NOT EXISTS 'SUSPENDED' AFTER 'DISPATCHED';
+
+-- step 2: alter-column-type public.labor_requests.wage_rate [hazards: blocks_writes]
+ALTER TABLE "public"."labor_requests" ALTER COLUMN "wage_rate" TYPE numeric(12,2);
+
+-- step 3: comment public.labor_requests.wage_rate
+COMMENT ON COLUMN "public"."labor_requests"."wage_rate" IS 'Hourly journeyman rate under the applicable agreement, USD (widened in 0003 for total-package rates)';
