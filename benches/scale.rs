@@ -237,6 +237,7 @@ fn run_size(n: usize) -> Value {
             allowed: Vec::new(),
             up_body: &sql,
             down_body: None,
+            down_hazards: Vec::new(),
             snapshot: &snap,
         },
     )

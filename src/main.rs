@@ -89,6 +89,18 @@ enum Command {
         #[arg(long, conflicts_with = "db")]
         dev: bool,
     },
+    /// Run down files of applied migrations back to version V (0 = empty), under the lock.
+    Rollback {
+        /// The version to return to.
+        #[arg(long, value_name = "VERSION")]
+        to: u32,
+        /// Allow hazards of the down files, comma-separated (undoing a creation deletes data).
+        #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
+        allow: Vec<Hazard>,
+        /// Seconds to wait for another apply's lock.
+        #[arg(long, value_name = "S", default_value_t = 60)]
+        lock_timeout: u64,
+    },
     /// Show applied / pending / failed migrations of a database.
     Status {
         /// Use a throwaway local PostgreSQL.
@@ -177,6 +189,16 @@ fn main() -> ExitCode {
             },
         ),
         Command::Status { dev } => commands::status::run(&g, dev),
+        Command::Rollback {
+            to,
+            allow,
+            lock_timeout,
+        } => commands::apply::rollback(
+            &g,
+            to,
+            &allow.iter().map(|h| h.id().to_string()).collect::<Vec<_>>(),
+            std::time::Duration::from_secs(lock_timeout),
+        ),
         Command::Hash => commands::hash::run(&g),
         Command::Drift { dev } => commands::live::drift(&g, dev),
         Command::Diff => commands::live::diff_db(&g),

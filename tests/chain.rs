@@ -26,6 +26,7 @@ fn new<'a>(
         allowed: Vec::new(),
         up_body: up,
         down_body: down,
+        down_hazards: Vec::new(),
         snapshot,
     }
 }
@@ -202,8 +203,7 @@ fn migration_files_have_the_exact_header() {
         format!(
             "-- schemactl down migration 0002_add_dispatch\n\
              -- parent: {parent}\n\
-             -- hazards: blocks_writes, deletes_data\n\
-             -- allowed: deletes_data\n\
+             -- hazards: none\n\
              --\n\
              \n\
              DROP TABLE dispatch;\n"

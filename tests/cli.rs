@@ -108,8 +108,8 @@ fn planning_twice_in_fresh_copies_is_byte_identical() {
     let ta = tree(a.path());
     assert_eq!(
         ta.len(),
-        3,
-        "migration, sum file, snapshot: {:?}",
+        4,
+        "migration, down file, sum file, snapshot: {:?}",
         ta.iter().map(|t| &t.0).collect::<Vec<_>>()
     );
     assert_eq!(ta, tree(b.path()));

@@ -201,3 +201,89 @@ fn identity_added_and_dropped() {
     c.batch_execute("INSERT INTO t (n) VALUES (7)").unwrap();
     assert_eq!(one::<i64>(&mut c, "SELECT count(*) FROM t"), 2);
 }
+
+#[test]
+fn rollback_runs_down_files_back_to_a_version_and_to_empty() {
+    let v1 = "[enums.s]\nvalues = [\"A\"]\n[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n";
+    let v2 = "[enums.s]\nvalues = [\"A\"]\n[tables.a.columns]\nid = { type = \"int\", primary_key = true }\nnote = { type = \"text\", nullable = true }\ns = { type = \"s\", default = \"A\" }\n[tables.b.columns]\nid = { type = \"int\", primary_key = true }\na_id = { type = \"int\", references = \"a.id\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    let db = support::test_db();
+    let mut client = db.connect();
+    plan_and_apply(dir.path(), "v1", &mut client);
+    let m1 = compile_dir(dir.path());
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    plan_and_apply(dir.path(), "v2", &mut client);
+    client
+        .batch_execute("INSERT INTO a VALUES (1, 'x', 'A'); INSERT INTO b VALUES (1, 1)")
+        .unwrap();
+    let down = std::fs::read_to_string(dir.path().join("migrations/0002_v2.down.sql")).unwrap();
+    assert!(
+        down.contains("-- hazards: breaks_clients, deletes_data"),
+        "{down}"
+    );
+
+    let history = History {
+        schema: "schemactl".into(),
+    };
+    let chain = migrations::load(&Layout::new(dir.path())).unwrap();
+    let allow = vec!["deletes_data".to_string()];
+    // Refused without the allowance; nothing changes.
+    let err = apply::rollback(
+        &mut client,
+        &history,
+        &chain,
+        1,
+        &[],
+        Duration::from_secs(10),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("deletes_data"), "{err}");
+    let report = apply::rollback(
+        &mut client,
+        &history,
+        &chain,
+        1,
+        &allow,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    assert_eq!(report.applied.len(), 1);
+    let opts = ReadOptions {
+        schemas: vec!["public".into()],
+        ignore: vec![],
+        history_schema: "schemactl".into(),
+    };
+    let read = catalog::read(&mut client, &opts).unwrap().model;
+    assert!(diff(&read, &m1).is_empty(), "{:?}", diff(&read, &m1));
+    assert_eq!(
+        one::<i64>(&mut client, "SELECT count(*) FROM a"),
+        1,
+        "rows of v1 stay"
+    );
+    let rows = history.rows(&mut client).unwrap();
+    assert_eq!(rows.last().unwrap().status, apply::Status::RolledBack);
+    // Apply again: 0002 is pending, and it applies.
+    let again = apply::apply(
+        &mut client,
+        &history,
+        &chain,
+        &apply::Options {
+            lock_timeout: Duration::from_secs(10),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(again.applied.len(), 1);
+    // Back to empty.
+    apply::rollback(
+        &mut client,
+        &history,
+        &chain,
+        0,
+        &allow,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let read = catalog::read(&mut client, &opts).unwrap().model;
+    assert_eq!(read.tables().count() + read.enums().count(), 0, "{read:?}");
+}

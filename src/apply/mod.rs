@@ -12,6 +12,8 @@ use crate::sql::quote_ident;
 
 /// Marks the next step as one that must run outside a transaction block.
 pub const NO_TRANSACTION: &str = "-- schemactl:no-transaction";
+/// Marks a down file whose migration cannot be reversed automatically.
+pub const IRREVERSIBLE: &str = "-- schemactl:irreversible";
 
 /// One row of the history table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub enum Status {
     /// Some segments ran (non-transactional statements); `apply` resumes after them.
     Partial,
     Failed,
+    /// Reversed by `rollback` (its down file ran); the migration is pending again.
+    RolledBack,
 }
 
 impl Status {
@@ -44,6 +48,7 @@ impl Status {
             Status::Applied => "applied",
             Status::Partial => "partial",
             Status::Failed => "failed",
+            Status::RolledBack => "rolled_back",
         }
     }
 
@@ -51,6 +56,7 @@ impl Status {
         match s {
             "applied" => Status::Applied,
             "partial" => Status::Partial,
+            "rolled_back" => Status::RolledBack,
             _ => Status::Failed,
         }
     }
@@ -134,7 +140,7 @@ impl History {
                  applied_at    timestamptz NOT NULL DEFAULT now(),
                  applied_by    text NOT NULL DEFAULT current_user,
                  duration_ms   bigint NOT NULL DEFAULT 0,
-                 status        text NOT NULL CHECK (status IN ('applied', 'partial', 'failed')),
+                 status        text NOT NULL CHECK (status IN ('applied', 'partial', 'failed', 'rolled_back')),
                  segments_done integer NOT NULL DEFAULT 0,
                  done_hash     text,
                  error         text
@@ -482,17 +488,26 @@ fn run_migration(
     m: &Migration,
     done: i32,
 ) -> Result<Duration, ApplyError> {
+    run_text(client, history, m, &m.up, done, Status::Applied)
+}
+
+/// Run the segments of `text` (a migration's up or down file) after the first `done`; the
+/// history row of the last segment gets `finished`.
+fn run_text(
+    client: &mut Client,
+    history: &History,
+    m: &Migration,
+    text: &str,
+    done: i32,
+    finished: Status,
+) -> Result<Duration, ApplyError> {
     let start = Instant::now();
-    let segs = segments(&m.up);
+    let segs = segments(text);
     let total = segs.len() as i32;
     for (i, seg) in segs.iter().enumerate().skip(done as usize) {
         let number = i as i32 + 1;
         let last = number == total;
-        let status = if last {
-            Status::Applied
-        } else {
-            Status::Partial
-        };
+        let status = if last { finished } else { Status::Partial };
         let outcome = if seg.transactional {
             let mut tx = client.transaction()?;
             match run_steps(&mut tx, seg) {
@@ -533,9 +548,84 @@ fn run_migration(
         }
     }
     if total == 0 {
-        history.record(client, m, Status::Applied, 0, start.elapsed(), None)?;
+        history.record(client, m, finished, 0, start.elapsed(), None)?;
     }
     Ok(start.elapsed())
+}
+
+/// Run the down files of the applied migrations after version `to`, newest first, under the
+/// same lock and history rules as `apply`. Refuses (before running anything) when one has no
+/// down file, cannot be reversed, or has hazards not in `allow`.
+pub fn rollback(
+    client: &mut Client,
+    history: &History,
+    chain: &Chain,
+    to: u32,
+    allow: &[String],
+    lock_timeout: Duration,
+) -> Result<Report, ApplyError> {
+    lock(client, &history.schema, lock_timeout)?;
+    let result = (|| {
+        history.ensure(client)?;
+        let rows = history.rows(client)?;
+        let problems = mismatches(&rows, chain);
+        if !problems.is_empty() {
+            return Err(ApplyError::Mismatch(problems));
+        }
+        let state = latest(&rows);
+        let mut todo: Vec<&Migration> = chain
+            .migrations
+            .iter()
+            .filter(|m| m.version > to)
+            .filter(|m| {
+                state
+                    .get(&(m.version as i32))
+                    .is_some_and(|r| r.status == Status::Applied)
+            })
+            .collect();
+        todo.reverse();
+        for m in &todo {
+            let down = m.down.as_deref().unwrap_or("");
+            if m.down.is_none() || down.contains(IRREVERSIBLE) {
+                return Err(ApplyError::Mismatch(vec![format!(
+                    "{} cannot be rolled back: {}",
+                    m.stem,
+                    if m.down.is_none() {
+                        "it has no down file"
+                    } else {
+                        "its down file says it is irreversible"
+                    }
+                )]));
+            }
+            let refused: Vec<String> = parse_header(down)
+                .map(|h| h.hazards)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|h| h == "deletes_data" && !allow.contains(h))
+                .collect();
+            if !refused.is_empty() {
+                return Err(ApplyError::NotAllowed {
+                    stem: format!("{} (down)", m.stem),
+                    hazards: refused,
+                });
+            }
+        }
+        let mut report = Report::default();
+        for m in todo {
+            let took = run_text(
+                client,
+                history,
+                m,
+                m.down.as_deref().unwrap_or(""),
+                0,
+                Status::RolledBack,
+            )?;
+            report.applied.push((m.stem.clone(), took));
+        }
+        Ok(report)
+    })();
+    let _ = unlock(client, &history.schema);
+    result
 }
 
 fn run_steps(

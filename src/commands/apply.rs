@@ -176,3 +176,49 @@ fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
     };
     Outcome::fail(g, exit, code, &e.to_string(), hint)
 }
+
+/// `schemactl rollback --to V`: run the down files of applied migrations after V.
+pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -> Outcome {
+    let (project, chain) = match load_chain(g) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    if to != 0 && !chain.migrations.iter().any(|m| m.version == to) {
+        return Outcome::fail(
+            g,
+            Exit::Invalid,
+            "unknown-version",
+            &format!("there is no migration {to:04}"),
+            "`--to` takes the number of a migration in migrations/, or 0 for empty",
+        );
+    }
+    let mut db = match open_db(g, &project, false) {
+        Ok(db) => db,
+        Err(o) => return o,
+    };
+    let history = super::history(&project);
+    match apply::rollback(&mut db.client, &history, &chain, to, allow, lock_timeout) {
+        Err(e) => db_failure(g, &e),
+        Ok(report) => match g.format {
+            Format::Json => Outcome::json(
+                Exit::Ok,
+                json!({ "ok": true, "rolled_back": report.applied.iter().map(|(s, _)| s).collect::<Vec<_>>() }),
+            ),
+            Format::Text => {
+                let mut o = Outcome::new(Exit::Ok);
+                if report.applied.is_empty() {
+                    o.stdout = format!(
+                        "Nothing to roll back: {} is at or before {to:04}.\n",
+                        db.label
+                    );
+                } else {
+                    for (stem, took) in &report.applied {
+                        o.stdout
+                            .push_str(&format!("  rolled back {stem} ({})\n", duration(*took)));
+                    }
+                }
+                o
+            }
+        },
+    }
+}

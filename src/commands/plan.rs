@@ -92,13 +92,17 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .clone()
         .unwrap_or_else(|| default_name(&plan, loaded.chain.migrations.is_empty()));
     let body = plan.sql_body();
+    // The down file: the plan from the new schema back to the head, with its own hazards.
+    let down = plan::plan(diff::diff(&loaded.model, &loaded.head));
+    let down_body = down_sql(&down);
     let snapshot_text = snapshot::to_toml(&loaded.model);
     let new = NewMigration {
         name: &name,
         hazards: hazards.iter().map(|h| h.id().to_string()).collect(),
         allowed: allowed.clone(),
         up_body: &body,
-        down_body: None,
+        down_body: Some(&down_body),
+        down_hazards: down.hazards().iter().map(|h| h.id().to_string()).collect(),
         snapshot: &snapshot_text,
     };
     let files = match migrations::prepare(&layout, &loaded.chain, &new) {
@@ -165,6 +169,22 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             o
         }
     }
+}
+
+/// The down file's body; when the reverse cannot be planned, a marked explanation that
+/// `rollback` refuses.
+fn down_sql(down: &Plan) -> String {
+    if down.unsupported.is_empty() {
+        return down.sql_body();
+    }
+    let mut s = format!(
+        "{}\n-- This migration cannot be reversed automatically:\n",
+        crate::apply::IRREVERSIBLE
+    );
+    for u in &down.unsupported {
+        s.push_str(&format!("-- - {}\n", crate::sql::comment_safe(u)));
+    }
+    s
 }
 
 /// Human summary of a plan: each step with its hazards, then the SQL.

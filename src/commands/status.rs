@@ -103,6 +103,11 @@ pub fn describe(
                     r.segments_done,
                     utc(r.applied_at)
                 ),
+                Status::RolledBack => format!(
+                    "  pending  {}  (rolled back {})\n",
+                    m.stem,
+                    utc(r.applied_at)
+                ),
                 Status::Failed => format!(
                     "  FAILED   {}  at {}: {}\n",
                     m.stem,

@@ -268,6 +268,8 @@ pub struct NewMigration<'a> {
     pub up_body: &'a str,
     /// SQL body of the down file, if any.
     pub down_body: Option<&'a str>,
+    /// Hazard ids of the down file (its own: undoing a creation deletes data).
+    pub down_hazards: Vec<String>,
     /// The new head snapshot text.
     pub snapshot: &'a str,
 }
@@ -294,7 +296,12 @@ pub fn prepare(
             &format!("name the migration `{}`", slug(new.name)),
         ));
     }
-    for id in new.hazards.iter().chain(&new.allowed) {
+    for id in new
+        .hazards
+        .iter()
+        .chain(&new.allowed)
+        .chain(&new.down_hazards)
+    {
         check_id(id).map_err(|e| invalid(e, "hazard ids come from the planner; this is a bug"))?;
     }
     let stem = format!("{version:04}_{}", new.name);
@@ -308,6 +315,8 @@ pub fn prepare(
     let up = format!("{}{}", render_header(&header), text_file(new.up_body));
     let down = new.down_body.map(|body| {
         header.down = true;
+        header.hazards = new.down_hazards.clone();
+        header.allowed = Vec::new();
         format!("{}{}", render_header(&header), text_file(body))
     });
     let snapshot = text_file(new.snapshot);
