@@ -1197,9 +1197,7 @@ impl Compiler {
     fn expr_columns(&mut self, e: &Expr, table: &Table, s: &Sp<String>, what: &str) {
         for c in e.referenced_columns() {
             if table.column(&c).is_none() {
-                let names = table.columns.iter().map(|c| c.name.as_str());
-                let hint = crate::suggest::did_you_mean(&c, names)
-                    .unwrap_or_else(|| "refer only to columns of this table".into());
+                let hint = column_hint(&c, table);
                 self.push(
                     Diagnostic::new(
                         "unknown-column",
@@ -1223,21 +1221,7 @@ impl Compiler {
         let mut out: Vec<String> = Vec::new();
         for c in &list.value {
             if table.column(&c.value).is_none() {
-                let hint = crate::suggest::did_you_mean(
-                    &c.value,
-                    table.columns.iter().map(|c| c.name.as_str()),
-                )
-                .unwrap_or_else(|| {
-                    format!(
-                        "columns of `{tname}`: {}",
-                        table
-                            .columns
-                            .iter()
-                            .map(|c| c.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
+                let hint = column_hint(&c.value, table);
                 self.push(
                     Diagnostic::new(
                         "unknown-column",
@@ -1352,11 +1336,7 @@ impl Compiler {
             let (column, expr) = match (&k.column, &k.expr) {
                 (Some(c), None) => {
                     if table.column(&c.value).is_none() {
-                        let hint = crate::suggest::did_you_mean(
-                            &c.value,
-                            table.columns.iter().map(|c| c.name.as_str()),
-                        )
-                        .unwrap_or_else(|| "index only columns of this table".into());
+                        let hint = column_hint(&c.value, table);
                         self.push(
                             Diagnostic::new(
                                 "unknown-column",
@@ -1662,22 +1642,7 @@ impl Compiler {
         let mut ok = true;
         for (c, r) in fk.columns.iter().zip(ref_cols) {
             let Some(rc) = rt.table.column(&r.value) else {
-                let hint = crate::suggest::did_you_mean(
-                    &r.value,
-                    rt.table.columns.iter().map(|c| c.name.as_str()),
-                )
-                .unwrap_or_else(|| {
-                    format!(
-                        "`{}` has columns: {}",
-                        rt.name,
-                        rt.table
-                            .columns
-                            .iter()
-                            .map(|c| c.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
+                let hint = column_hint(&r.value, &rt.table);
                 self.push(
                     Diagnostic::new(
                         "unknown-column",
@@ -2045,6 +2010,17 @@ fn invalid_column(name: &str) -> Column {
 
 fn is_invalid(c: &Column) -> bool {
     c.data_type.base == BaseType::Custom(String::new())
+}
+
+/// Hint for an unknown column: the closest name, else the table's columns.
+fn column_hint(name: &str, table: &Table) -> String {
+    let names = || table.columns.iter().map(|c| c.name.as_str());
+    crate::suggest::did_you_mean(name, names()).unwrap_or_else(|| {
+        format!(
+            "the table's columns: {}",
+            names().collect::<Vec<_>>().join(", ")
+        )
+    })
 }
 
 fn display_type(t: &DataType) -> String {
