@@ -5,6 +5,9 @@ use std::fmt::Write;
 
 use crate::model::QualifiedName;
 
+/// Longest identifier PostgreSQL keeps (NAMEDATALEN - 1).
+pub const MAX_IDENT_BYTES: usize = 63;
+
 /// `"name"` with embedded quotes doubled. Generated SQL quotes every identifier.
 pub fn quote_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);

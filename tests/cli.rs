@@ -136,7 +136,7 @@ fn example_project_is_up_to_date() {
 }
 
 #[test]
-fn lossy_changes_need_an_allowance_and_unplannable_ones_are_refused() {
+fn lossy_changes_and_removed_enum_values_need_an_allowance() {
     let dir = project(&[("schema/s.toml", SCHEMA)]);
     run_plan(dir.path(), "init");
     let before = tree(dir.path());
@@ -178,14 +178,37 @@ fn lossy_changes_need_an_allowance_and_unplannable_ones_are_refused() {
         "{file}"
     );
 
-    // Reordering enum values needs the type recreated: not planned yet, nothing written.
+    // Removing an enum value recreates the type: deletes_data, refused without an allowance.
     let before = tree(dir.path());
     std::fs::write(
         dir.path().join("schema/s.toml"),
-        changed.replace(
-            "\"ACTIVE\", \"GONE\", \"BANNED\"",
-            "\"GONE\", \"ACTIVE\", \"BANNED\"",
+        changed.replace("\"ACTIVE\", \"GONE\", \"BANNED\"", "\"ACTIVE\", \"BANNED\""),
+    )
+    .unwrap();
+    let out = schemactl(dir.path(), &["--format", "json", "plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["steps"][0]["kind"], "recreate-enum", "{v}");
+    assert_eq!(v["refused_hazards"][0], "deletes_data", "{v}");
+    assert_eq!(v["written"], false, "{v}");
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn unplannable_changes_are_refused_and_nothing_is_written() {
+    let v1 = "[extensions]\ncitext = { schema = \"public\" }\n";
+    let dir = project(&[
+        (
+            "schemactl.toml",
+            "[project]\nschemas = [\"public\", \"ext\"]\n",
         ),
+        ("schema/s.toml", v1),
+    ]);
+    run_plan(dir.path(), "init");
+    let before = tree(dir.path());
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        "[extensions]\ncitext = { schema = \"ext\" }\n",
     )
     .unwrap();
     let out = schemactl(dir.path(), &["--format", "json", "plan"]);
@@ -195,7 +218,7 @@ fn lossy_changes_need_an_allowance_and_unplannable_ones_are_refused() {
         v["unsupported"][0]
             .as_str()
             .unwrap()
-            .contains("reorder values of enum `public.status`"),
+            .contains("move extension `citext` to another schema"),
         "{v}"
     );
     assert_eq!(tree(dir.path()), before);

@@ -38,7 +38,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     if opts.dev && g.format == Format::Text && !g.quiet {
         preface = match super::load(g) {
             Ok(l) => {
-                let plan = crate::plan::plan(crate::diff::diff(&l.head, &l.model));
+                let plan = crate::plan::plan(l.pending().changes);
                 if plan.is_empty() {
                     "Plan: schema/ matches the head of the migration chain.\n".to_string()
                 } else {

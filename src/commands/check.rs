@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use super::{Exit, Format, Global, Outcome, load};
-use crate::diff;
 use crate::plan;
 
 pub fn run(g: &Global) -> Outcome {
@@ -13,7 +12,7 @@ pub fn run(g: &Global) -> Outcome {
     };
     let n = loaded.chain.migrations.len();
     let head = loaded.chain.head.to_string();
-    let pending = plan::plan(diff::diff(&loaded.head, &loaded.model));
+    let pending = plan::plan(loaded.pending().changes);
     let tables = loaded.model.tables().count();
     let enums = loaded.model.enums().count();
     match g.format {

@@ -97,6 +97,31 @@ pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
             Change::SetIdentity { table, column, .. } => {
                 format!("different in the database: identity of {table}.{column}")
             }
+            // Not produced here: no renames are passed.
+            Change::Rename(_) => "different in the database: a name".to_string(),
+            Change::RenameSequence { schema, from, to } => format!(
+                "different in the database: sequence {schema}.{to} is named {schema}.{from}"
+            ),
+            Change::RecreateEnum {
+                name, from, values, ..
+            } => format!(
+                "different in the database: values of enum {name} are [{}], expected [{}]",
+                values.join(", "),
+                from.join(", ")
+            ),
+            Change::ReplaceGeneratedColumn { table, column, .. } => format!(
+                "different in the database: generated expression of {table}.{}",
+                column.name
+            ),
+            Change::DropExpression { table, column } => {
+                format!("different in the database: {table}.{column} is not generated")
+            }
+            Change::DropSerial { table, column, .. } => {
+                format!("different in the database: {table}.{column} is serial")
+            }
+            Change::AddSerial { table, column, .. } => {
+                format!("different in the database: {table}.{column} is not serial")
+            }
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
                 None => format!(

@@ -114,6 +114,21 @@ pub(crate) struct Loaded {
     pub chain: Chain,
     /// The model at the head of the chain (empty before the first migration).
     pub head: Model,
+    /// Declared renames (`renamed_from`, `renamed_values`); stale ones do nothing.
+    pub renames: Vec<crate::compile::Rename>,
+}
+
+impl Loaded {
+    /// What schema/ changes relative to the head of the chain.
+    pub fn pending(&self) -> crate::diff::Diff {
+        crate::diff::compare(&self.head, &self.model, &self.renames)
+    }
+
+    /// The reverse of [`Loaded::pending`]: from schema/ back to the head (the down file).
+    pub fn reverse(&self) -> crate::diff::Diff {
+        let back = crate::model::rename::reverse_all(&self.renames);
+        crate::diff::compare(&self.model, &self.head, &back)
+    }
 }
 
 /// [`project_root`], with a failure as an outcome.
@@ -207,6 +222,7 @@ pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
         project,
         chain,
         head,
+        renames: out.renames,
     })
 }
 

@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use super::{Exit, Format, Global, Outcome, layout, load, rel};
-use crate::diff;
 use crate::migrations::{self, NewMigration};
 use crate::model::snapshot;
 use crate::plan::{self, Hazard, Plan, StepKind};
@@ -36,10 +35,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Ok(l) => l,
         Err(o) => return o,
     };
-    let plan = plan::plan(diff::diff(&loaded.head, &loaded.model));
+    let pending = loaded.pending();
+    let hints = pending.hints;
+    let plan = plan::plan(pending.changes);
 
     if !plan.unsupported.is_empty() {
-        let msg = "schemactl cannot plan these changes yet (changing, dropping and renaming existing objects arrives with schema evolution support); nothing was written";
+        let msg = "schemactl cannot plan these changes; nothing was written";
         return match g.format {
             Format::Json => Outcome::json(
                 Exit::No,
@@ -47,12 +48,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             ),
             Format::Text => {
                 let mut s = String::from(
-                    "error: the schema changes existing objects in ways this version cannot plan yet:\n",
+                    "error: the schema changes existing objects in ways schemactl cannot plan:\n",
                 );
                 for u in &plan.unsupported {
                     s.push_str(&format!("  - {u}\n"));
                 }
-                s.push_str("  = hint: revert these edits in schema/ (additions are supported); nothing was written\n");
+                s.push_str("  = hint: revert these edits in schema/, or make them in a hand-written step outside schemactl; nothing was written\n");
                 Outcome::error(Exit::No, s)
             }
         };
@@ -93,7 +94,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .unwrap_or_else(|| default_name(&plan, loaded.chain.migrations.is_empty()));
     let body = plan.sql_body();
     // The down file: the plan from the new schema back to the head, with its own hazards.
-    let down = plan::plan(diff::diff(&loaded.model, &loaded.head));
+    let down = plan::plan(loaded.reverse().changes);
     let down_body = down_sql(&down);
     let snapshot_text = snapshot::to_toml(&loaded.model);
     let new = NewMigration {
@@ -139,6 +140,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "steps": plan.steps,
                 "hazards": hazards,
                 "refused_hazards": refused,
+                "hints": hints,
                 "migration": migration_path,
                 "written": written,
             }),
@@ -147,6 +149,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             let mut o = Outcome::new(exit);
             if !g.quiet || !refused.is_empty() {
                 o.stdout = describe(&plan, &migration_path);
+                for h in &hints {
+                    o.stdout.push_str(&format!("  = hint: {h}\n"));
+                }
             }
             if !refused.is_empty() {
                 let ids: Vec<&str> = refused.iter().map(|h| h.id()).collect();

@@ -20,14 +20,7 @@ use crate::schema::{self, RawColumn, RawEnum, RawFkActions, RawTable, Sources};
 use names::{MAX_IDENT_BYTES, Namespace};
 use types::{BuiltinType, TypeSpec};
 
-/// An explicit rename declared with `renamed_from` (kept out of the model and snapshots).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rename {
-    pub kind: &'static str,
-    /// The object's new qualified path, e.g. `["public", "members", "email"]`.
-    pub to: Vec<String>,
-    pub from: String,
-}
+pub use crate::model::rename::Rename;
 
 #[derive(Debug)]
 pub struct Output {
@@ -289,19 +282,50 @@ impl Compiler {
         }
         for (q, e) in &enums {
             let values = self.enum_values(e);
-            if let Some(r) = &e.renamed_from {
-                self.renames.push(Rename {
-                    kind: "enum",
-                    to: vec![q.schema.clone(), q.name.clone()],
+            if let Some(r) = &e.renamed_from
+                && self.ident(r, "enum")
+            {
+                self.renames.push(Rename::Enum {
+                    schema: q.schema.clone(),
                     from: r.value.clone(),
+                    to: q.name.clone(),
                 });
             }
             for (old, new) in &e.renamed_values {
-                self.renames.push(Rename {
-                    kind: "enum-value",
-                    to: vec![q.schema.clone(), q.name.clone(), new.value.clone()],
-                    from: old.value.clone(),
-                });
+                if values.contains(&old.value) {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-rename",
+                            old.span.clone(),
+                            format!(
+                                "`renamed_values` renames `{}`, which is still in `values`",
+                                old.value
+                            ),
+                        )
+                        .hint("remove the old value from `values`, or drop this entry"),
+                    );
+                } else if !values.contains(&new.value) {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-rename",
+                            new.span.clone(),
+                            format!(
+                                "`renamed_values` renames `{}` to `{}`, which is not in `values`",
+                                old.value, new.value
+                            ),
+                        )
+                        .hint(format!(
+                            "add `{}` to `values` where the old value was",
+                            new.value
+                        )),
+                    );
+                } else {
+                    self.renames.push(Rename::EnumValue {
+                        name: q.clone(),
+                        from: old.value.clone(),
+                        to: new.value.clone(),
+                    });
+                }
             }
             if let Some(schema) = model.schemas.get_mut(&q.schema) {
                 schema.enums.insert(
@@ -449,6 +473,40 @@ impl Compiler {
         Some(s.value.clone())
     }
 
+    /// `renamed_from` on a constraint or index: it renames to the explicit `name`.
+    fn named_rename(
+        &mut self,
+        table: &QualifiedName,
+        name: &Option<Sp<String>>,
+        renamed_from: &Option<Sp<String>>,
+        what: &str,
+        index: bool,
+    ) {
+        let Some(from) = renamed_from else {
+            return;
+        };
+        let Some(to) = name else {
+            self.push(
+                Diagnostic::new(
+                    "missing-key",
+                    from.span.clone(),
+                    format!("{what} with `renamed_from` but without `name`"),
+                )
+                .hint("add `name = \"…\"`: the new name the object is renamed to"),
+            );
+            return;
+        };
+        if !self.ident(from, what) {
+            return;
+        }
+        let (table, from, to) = (table.clone(), from.value.clone(), to.value.clone());
+        self.renames.push(if index {
+            Rename::Index { table, from, to }
+        } else {
+            Rename::Constraint { table, from, to }
+        });
+    }
+
     /// A required key is absent.
     fn missing(&mut self, span: &Span, what: &str, key: &str, hint: &str) {
         self.push(
@@ -590,11 +648,13 @@ impl Compiler {
             comment: self.literal_text(&raw.comment, "comment"),
             ..Table::default()
         };
-        if let Some(r) = &raw.renamed_from {
-            self.renames.push(Rename {
-                kind: "table",
-                to: vec![name.schema.clone(), name.name.clone()],
+        if let Some(r) = &raw.renamed_from
+            && self.ident(r, "table")
+        {
+            self.renames.push(Rename::Table {
+                schema: name.schema.clone(),
                 from: r.value.clone(),
+                to: name.name.clone(),
             });
         }
         let mut fks = Vec::new();
@@ -610,15 +670,13 @@ impl Compiler {
                 table.columns.push(invalid_column(&col.name.value));
                 continue;
             };
-            if let Some(r) = &col.renamed_from {
-                self.renames.push(Rename {
-                    kind: "column",
-                    to: vec![
-                        name.schema.clone(),
-                        name.name.clone(),
-                        col.name.value.clone(),
-                    ],
+            if let Some(r) = &col.renamed_from
+                && self.ident(r, "column")
+            {
+                self.renames.push(Rename::Column {
+                    table: name.clone(),
                     from: r.value.clone(),
+                    to: col.name.value.clone(),
                 });
             }
             if col.primary_key.as_ref().is_some_and(|b| b.value) {
@@ -747,6 +805,7 @@ impl Compiler {
         }
 
         for u in &raw.uniques {
+            self.named_rename(&name, &u.name, &u.renamed_from, "unique constraint", false);
             let Some(list) = &u.columns else {
                 self.missing(
                     &u.span,
@@ -796,6 +855,7 @@ impl Compiler {
 
         let mut checks = Vec::new();
         for ch in &raw.checks {
+            self.named_rename(&name, &ch.name, &ch.renamed_from, "check constraint", false);
             let Some(e) = &ch.expr else {
                 self.missing(
                     &ch.span,
@@ -817,6 +877,7 @@ impl Compiler {
 
         let mut indexes = Vec::new();
         for ix in &raw.indexes {
+            self.named_rename(&name, &ix.name, &ix.renamed_from, "index", true);
             if let Some(n) = &ix.name {
                 self.ident(n, "index");
             }
@@ -826,6 +887,7 @@ impl Compiler {
         }
 
         for fk in &raw.foreign_keys {
+            self.named_rename(&name, &fk.name, &fk.renamed_from, "foreign key", false);
             let Some(cols) = &fk.columns else {
                 self.missing(
                     &fk.span,

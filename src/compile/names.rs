@@ -22,8 +22,7 @@
 
 use std::collections::BTreeSet;
 
-/// Longest identifier PostgreSQL keeps (NAMEDATALEN - 1).
-pub const MAX_IDENT_BYTES: usize = 63;
+pub use crate::sql::MAX_IDENT_BYTES;
 
 /// PostgreSQL's `NAMEDATALEN`.
 const NAMEDATALEN: usize = MAX_IDENT_BYTES + 1;

@@ -1,13 +1,20 @@
 //! Diff two models into a list of changes. Pure: never touches files or a database.
 //!
-//! Creations, drops and changes of schemas, extensions, enums (values added anywhere), tables,
-//! columns (type, nullability, default, identity), constraints, indexes and foreign keys
-//! (changed ones are dropped and re-added), and comments. What cannot be planned yet becomes
-//! [`Change::Unsupported`], so `plan` says exactly what instead of emitting wrong SQL.
+//! Declared renames are applied to the old model first (becoming `ALTER … RENAME` changes),
+//! then creations, drops and changes of schemas, extensions, enums, tables, columns,
+//! constraints, indexes, foreign keys and comments are found by name. Changed constraints
+//! and indexes are dropped and re-added; enums that lose or reorder values are recreated.
+//! What cannot be planned becomes [`Change::Unsupported`], so `plan` says exactly what
+//! instead of emitting wrong SQL.
 
+mod hints;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::rename::{self, Rename};
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, EnumType, Extension, ForeignKey, Identity,
-    Index, Model, PrimaryKey, QualifiedName, Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, EnumType, Expr, Extension, ForeignKey,
+    Identity, Index, Model, PrimaryKey, QualifiedName, Table, Unique,
 };
 
 /// What a comment is attached to.
@@ -20,9 +27,26 @@ pub enum CommentTarget {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
+    /// A declared rename (`renamed_from`, `renamed_values`) or one that follows from it
+    /// (default-named constraints and indexes of a renamed table or column).
+    Rename(Rename),
+    /// A serial column's sequence, renamed to the name a fresh build would give it.
+    RenameSequence {
+        schema: String,
+        from: String,
+        to: String,
+    },
     CreateSchema(String),
     CreateExtension(String, Extension),
     CreateEnum(QualifiedName, EnumType),
+    /// An enum whose values are removed or reordered: a new type replaces it, every column
+    /// using it is converted through `text`.
+    RecreateEnum {
+        name: QualifiedName,
+        from: Vec<String>,
+        values: Vec<String>,
+        columns: Vec<EnumColumn>,
+    },
     /// A new table; `table` carries its columns, primary key, uniques and checks (indexes and
     /// foreign keys come as their own changes).
     CreateTable(QualifiedName, Table),
@@ -67,6 +91,32 @@ pub enum Change {
         had_default: bool,
         default: Option<ColumnDefault>,
     },
+    /// A generated column whose expression changed, or a plain column that becomes generated:
+    /// PostgreSQL 15 cannot change the expression, so the column is dropped and added again.
+    ReplaceGeneratedColumn {
+        table: QualifiedName,
+        column: Column,
+        /// The old column was generated too (its values are derived, so nothing is lost).
+        was_generated: bool,
+    },
+    /// A generated column becomes a plain one, keeping its values.
+    DropExpression {
+        table: QualifiedName,
+        column: String,
+    },
+    /// A serial column stops being serial: its default and owned sequence are dropped.
+    DropSerial {
+        table: QualifiedName,
+        column: String,
+        sequence: String,
+    },
+    /// A column becomes serial: a sequence owned by it, started after the existing values.
+    AddSerial {
+        table: QualifiedName,
+        column: String,
+        sequence: String,
+        data_type: DataType,
+    },
     SetNullable {
         table: QualifiedName,
         column: String,
@@ -89,8 +139,20 @@ pub enum Change {
     DropCheck(QualifiedName, String),
     DropIndex(QualifiedName, String),
     DropForeignKey(QualifiedName, String),
-    /// A difference this version cannot plan yet, described for the user.
+    /// A difference this version cannot plan, described for the user.
     Unsupported(String),
+}
+
+/// A column converted to a recreated enum, with the default it gets back afterwards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumColumn {
+    pub table: QualifiedName,
+    pub column: String,
+    pub array: bool,
+    /// The column has a default now (dropped before the conversion: it cannot be cast).
+    pub had_default: bool,
+    /// The default set again after the conversion.
+    pub default: Option<Expr>,
 }
 
 /// Where a new enum value goes.
@@ -100,9 +162,53 @@ pub enum EnumPosition {
     After(String),
 }
 
+/// The result of comparing two models: changes, plus hints for the reviewer (a drop and a
+/// create of the same shape that were probably meant as a rename).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    pub hints: Vec<String>,
+}
+
 /// Changes that turn `from` into `to`, in a deterministic (not yet executable) order.
 pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
+    compare(from, to, &[]).changes
+}
+
+/// How a column's dependants are affected by a change that replaces the column's type or
+/// the column itself in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Touch {
+    /// Converted to a recreated enum: PostgreSQL rebuilds indexes on the plain column, but
+    /// checks, expression or partial indexes and foreign keys naming the old type would not
+    /// survive the swap, so they are dropped before and added again after.
+    Recast,
+    /// Dropped and added again (generated expression): everything using it is.
+    Recreate,
+}
+
+type Touched = BTreeMap<(QualifiedName, String), Touch>;
+
+/// Changes that turn `from` into `to`, with `renames` (from `renamed_from` and
+/// `renamed_values`) applied first; stale renames do nothing.
+pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     let mut out = Vec::new();
+    let mut from = from.clone();
+    let applied = rename::apply(&mut from, renames);
+    let mut affected = BTreeSet::new();
+    for r in &applied {
+        match r {
+            Rename::Table { schema, to, .. } => {
+                affected.insert(QualifiedName::new(schema.clone(), to.clone()));
+            }
+            Rename::Column { table, .. } => {
+                affected.insert(table.clone());
+            }
+            _ => {}
+        }
+        out.push(Change::Rename(r.clone()));
+    }
+    derived_renames(&mut out, &mut from, to, &affected);
 
     for name in to.schemas.keys() {
         // `public` exists in every new database; CREATE SCHEMA would need database-level
@@ -134,8 +240,9 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
         }
     }
 
+    let mut touched = Touched::new();
     for (q, e) in to.enums() {
-        match from.enum_type(&q) {
+        match from.enum_type(&q).cloned() {
             None => {
                 out.push(Change::CreateEnum(q.clone(), e.clone()));
                 if let Some(c) = &e.comment {
@@ -143,10 +250,19 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
                 }
             }
             Some(old) => {
-                if old.values != e.values {
-                    enum_values(&mut out, &q, &old.values, &e.values);
+                let recreated =
+                    old.values != e.values && !enum_values(&mut out, &q, &old.values, &e.values);
+                if recreated {
+                    let columns = recreate_enum(&mut from, to, &q, &mut touched);
+                    out.push(Change::RecreateEnum {
+                        name: q.clone(),
+                        from: old.values.clone(),
+                        values: e.values.clone(),
+                        columns,
+                    });
                 }
-                if old.comment != e.comment {
+                // A recreated type starts without a comment.
+                if old.comment != e.comment || (recreated && e.comment.is_some()) {
                     out.push(Change::SetComment(
                         CommentTarget::Type(q),
                         e.comment.clone(),
@@ -161,10 +277,25 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
         }
     }
 
+    // Columns dropped and re-added because their generated expression changed.
+    for (q, t) in to.tables() {
+        let Some(old) = from.table(&q) else {
+            continue;
+        };
+        for c in &t.columns {
+            if let Some(oc) = old.column(&c.name)
+                && c.generated.is_some()
+                && oc.generated != c.generated
+            {
+                touched.insert((q.clone(), c.name.clone()), Touch::Recreate);
+            }
+        }
+    }
+
     for (q, t) in to.tables() {
         match from.table(&q) {
             None => create_table(&mut out, q, t),
-            Some(old) => alter_table(&mut out, q, old, t),
+            Some(old) => alter_table(&mut out, q, old, t, &touched),
         }
     }
     for (q, _) in from.tables() {
@@ -172,20 +303,95 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
             out.push(Change::DropTable(q));
         }
     }
-    out
+    let hints = hints::renames(&from, to, &out);
+    Diff {
+        changes: out,
+        hints,
+    }
+}
+
+/// Default-named objects of renamed tables (and of tables with renamed columns) get the
+/// names a fresh build of the new schema gives them: an object of the same definition under
+/// another name in `to` is renamed rather than dropped and re-added.
+fn derived_renames(
+    out: &mut Vec<Change>,
+    from: &mut Model,
+    to: &Model,
+    affected: &BTreeSet<QualifiedName>,
+) {
+    for q in affected {
+        let Some(new) = to.table(q) else {
+            continue;
+        };
+        let Some(old) = from
+            .schemas
+            .get_mut(&q.schema)
+            .and_then(|s| s.tables.get_mut(&q.name))
+        else {
+            continue;
+        };
+        let mut constraints = Vec::new();
+        if let (Some(a), Some(b)) = (&old.primary_key, &new.primary_key)
+            && a.columns == b.columns
+            && a.name != b.name
+        {
+            constraints.push((a.name.clone(), b.name.clone()));
+        }
+        constraints.extend(same_shape(&old.uniques, &new.uniques));
+        constraints.extend(same_shape(&old.checks, &new.checks));
+        constraints.extend(same_shape(&old.foreign_keys, &new.foreign_keys));
+        for (a, b) in constraints {
+            if rename::rename_constraint(old, &a, &b) {
+                out.push(Change::Rename(Rename::Constraint {
+                    table: q.clone(),
+                    from: a,
+                    to: b,
+                }));
+            }
+        }
+        for (a, b) in same_shape(&old.indexes, &new.indexes) {
+            if let Some(i) = old.indexes.remove(&a) {
+                old.indexes.insert(b.clone(), i);
+                out.push(Change::Rename(Rename::Index {
+                    table: q.clone(),
+                    from: a,
+                    to: b,
+                }));
+            }
+        }
+    }
+}
+
+/// Pairs (old name, new name) of objects whose name changed but whose definition did not:
+/// the old name is gone from `new`, the new one was not in `old`.
+fn same_shape<T: PartialEq>(
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+) -> Vec<(String, String)> {
+    let mut taken = BTreeSet::new();
+    let mut pairs = Vec::new();
+    for (n, v) in old {
+        if new.contains_key(n) {
+            continue;
+        }
+        if let Some((m, _)) = new
+            .iter()
+            .find(|(m, w)| *w == v && !old.contains_key(*m) && !taken.contains(*m))
+        {
+            taken.insert(m.clone());
+            pairs.push((n.clone(), m.clone()));
+        }
+    }
+    pairs
 }
 
 /// Values added anywhere (old values keep their relative order) become `ADD VALUE`s placed
-/// next to a neighbour; removing or reordering needs the type recreated (not planned yet).
-fn enum_values(out: &mut Vec<Change>, q: &QualifiedName, old: &[String], new: &[String]) {
+/// next to a neighbour. Returns false (adding nothing) when values are removed or reordered:
+/// then the type must be recreated.
+fn enum_values(out: &mut Vec<Change>, q: &QualifiedName, old: &[String], new: &[String]) -> bool {
     let kept: Vec<&String> = new.iter().filter(|v| old.contains(v)).collect();
     if kept.len() != old.len() || kept.iter().zip(old).any(|(a, b)| *a != b) {
-        out.push(Change::Unsupported(format!(
-            "remove or reorder values of enum `{q}` (from [{}] to [{}]); this needs the type recreated",
-            old.join(", "),
-            new.join(", ")
-        )));
-        return;
+        return false;
     }
     for (i, v) in new.iter().enumerate() {
         if old.contains(v) {
@@ -201,6 +407,51 @@ fn enum_values(out: &mut Vec<Change>, q: &QualifiedName, old: &[String], new: &[
             position,
         });
     }
+    true
+}
+
+/// The columns (of tables kept in `to`) converted when enum `q` is recreated. Their defaults
+/// are dropped before and set after the conversion, to the new schema's default when the
+/// column keeps the type (else none: the later type change sets it), and `from` is updated
+/// to match so the column diff does not repeat it.
+fn recreate_enum(
+    from: &mut Model,
+    to: &Model,
+    q: &QualifiedName,
+    touched: &mut Touched,
+) -> Vec<EnumColumn> {
+    let mut columns = Vec::new();
+    for (s, schema) in from.schemas.iter_mut() {
+        for (n, t) in schema.tables.iter_mut() {
+            let tq = QualifiedName::new(s.clone(), n.clone());
+            let Some(target) = to.table(&tq) else {
+                continue;
+            };
+            for c in &mut t.columns {
+                if c.data_type.base != BaseType::Enum(q.clone()) {
+                    continue;
+                }
+                let Some(tc) = target.column(&c.name) else {
+                    continue;
+                };
+                let had_default = matches!(c.default, Some(ColumnDefault::Sql(_)));
+                let default = match &tc.default {
+                    Some(ColumnDefault::Sql(e)) if tc.data_type == c.data_type => Some(e.clone()),
+                    _ => None,
+                };
+                c.default = default.clone().map(ColumnDefault::Sql);
+                touched.insert((tq.clone(), c.name.clone()), Touch::Recast);
+                columns.push(EnumColumn {
+                    table: tq.clone(),
+                    column: c.name.clone(),
+                    array: c.data_type.array,
+                    had_default,
+                    default,
+                });
+            }
+        }
+    }
+    columns
 }
 
 fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
@@ -224,10 +475,16 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
             new_table: true,
         });
     }
-    comments(out, &q, None, t);
+    comments(out, &q, None, t, &BTreeSet::new());
 }
 
-fn comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&Table>, t: &Table) {
+fn comments(
+    out: &mut Vec<Change>,
+    q: &QualifiedName,
+    old: Option<&Table>,
+    t: &Table,
+    replaced: &BTreeSet<String>,
+) {
     if old.map_or(t.comment.is_some(), |o| o.comment != t.comment) {
         out.push(Change::SetComment(
             CommentTarget::Table(q.clone()),
@@ -236,6 +493,7 @@ fn comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&Table>, t: &T
     }
     for c in &t.columns {
         let before = old
+            .filter(|_| !replaced.contains(&c.name))
             .and_then(|o| o.column(&c.name))
             .and_then(|c| c.comment.as_ref());
         if before != c.comment.as_ref() {
@@ -247,12 +505,17 @@ fn comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&Table>, t: &T
     }
 }
 
-fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) {
+fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, touched: &Touched) {
     // Column order only matters when a table is created; new columns are appended.
+    let mut replaced = BTreeSet::new();
     for c in &t.columns {
         match old.column(&c.name) {
             None => out.push(Change::AddColumn(q.clone(), c.clone())),
-            Some(oc) => alter_column(out, &q, oc, c),
+            Some(oc) => {
+                if alter_column(out, &q, oc, c) {
+                    replaced.insert(c.name.clone());
+                }
+            }
         }
     }
     for c in &old.columns {
@@ -261,10 +524,21 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
         }
     }
 
+    let touch = |table: &QualifiedName, col: &str| touched.get(&(table.clone(), col.to_string()));
+    let recreated = |cols: &[String]| cols.iter().any(|c| touch(&q, c) == Some(&Touch::Recreate));
+    let any = |cols: &mut dyn Iterator<Item = &String>| {
+        for c in cols {
+            if touch(&q, c).is_some() {
+                return true;
+            }
+        }
+        false
+    };
+
     match (&old.primary_key, &t.primary_key) {
         (None, Some(pk)) => out.push(Change::AddPrimaryKey(q.clone(), pk.clone())),
         (Some(pk), None) => out.push(Change::DropPrimaryKey(q.clone(), pk.name.clone())),
-        (Some(a), Some(b)) if a != b => {
+        (Some(a), Some(b)) if a != b || recreated(&b.columns) => {
             out.push(Change::DropPrimaryKey(q.clone(), a.name.clone()));
             out.push(Change::AddPrimaryKey(q.clone(), b.clone()));
         }
@@ -276,6 +550,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
         &q,
         &old.uniques,
         &t.uniques,
+        |u| recreated(&u.columns),
         |n, u| Change::AddUnique(q.clone(), n.to_string(), u.clone()),
         |q, n| Change::DropUnique(q.clone(), n.to_string()),
     );
@@ -284,6 +559,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
         &q,
         &old.checks,
         &t.checks,
+        |c| any(&mut c.expr.referenced_columns().iter()),
         |n, c| Change::AddCheck(q.clone(), n.to_string(), c.clone()),
         |q, n| Change::DropCheck(q.clone(), n.to_string()),
     );
@@ -292,6 +568,22 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
         &q,
         &old.indexes,
         &t.indexes,
+        |i| {
+            let plain: Vec<String> = i
+                .keys
+                .iter()
+                .filter_map(|k| k.column.clone())
+                .chain(i.include.iter().cloned())
+                .collect();
+            let mut exprs: BTreeSet<String> = BTreeSet::new();
+            for e in i.keys.iter().filter_map(|k| k.expr.as_ref()) {
+                exprs.extend(e.referenced_columns());
+            }
+            if let Some(p) = &i.predicate {
+                exprs.extend(p.referenced_columns());
+            }
+            recreated(&plain) || any(&mut exprs.iter())
+        },
         |n, i| Change::CreateIndex {
             table: q.clone(),
             name: n.to_string(),
@@ -305,6 +597,12 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
         &q,
         &old.foreign_keys,
         &t.foreign_keys,
+        |f| {
+            any(&mut f.columns.iter())
+                || f.referenced_columns
+                    .iter()
+                    .any(|c| touch(&f.references, c).is_some())
+        },
         |n, f| Change::AddForeignKey {
             table: q.clone(),
             name: n.to_string(),
@@ -313,22 +611,24 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table) 
         },
         |q, n| Change::DropForeignKey(q.clone(), n.to_string()),
     );
-    comments(out, &q, Some(old), t);
+    comments(out, &q, Some(old), t, &replaced);
 }
 
-/// Named objects: new ones are added, missing ones dropped, changed ones dropped and re-added.
+/// Named objects: new ones are added, missing ones dropped, changed ones (and those `redo`
+/// says must be rebuilt) dropped and re-added.
 fn named<T: PartialEq>(
     out: &mut Vec<Change>,
     q: &QualifiedName,
-    old: &std::collections::BTreeMap<String, T>,
-    new: &std::collections::BTreeMap<String, T>,
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+    redo: impl Fn(&T) -> bool,
     add: impl Fn(&str, &T) -> Change,
     drop: impl Fn(&QualifiedName, &str) -> Change,
 ) {
     for (n, v) in new {
         match old.get(n) {
             None => out.push(add(n, v)),
-            Some(o) if o != v => {
+            Some(o) if o != v || redo(v) => {
                 out.push(drop(q, n));
                 out.push(add(n, v));
             }
@@ -342,19 +642,52 @@ fn named<T: PartialEq>(
     }
 }
 
-/// Changes to one existing column.
-fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Column) {
-    let unsupported =
-        |what: &str| Change::Unsupported(format!("change column `{q}.{}` ({what})", new.name));
-    let serial = |c: &Column| matches!(c.default, Some(ColumnDefault::Serial { .. }));
+/// Changes to one existing column. Returns true when the column is dropped and added again
+/// (its comment must then be set again).
+fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Column) -> bool {
+    let mut old = old.clone();
     if old.generated != new.generated {
-        out.push(unsupported("generated expression"));
-        return;
+        if new.generated.is_some() {
+            out.push(Change::ReplaceGeneratedColumn {
+                table: q.clone(),
+                column: new.clone(),
+                was_generated: old.generated.is_some(),
+            });
+            return true;
+        }
+        out.push(Change::DropExpression {
+            table: q.clone(),
+            column: new.name.clone(),
+        });
+        old.generated = None;
     }
-    if serial(old) != serial(new) || (serial(new) && old.data_type != new.data_type) {
-        out.push(unsupported("serial"));
-        return;
-    }
+    let serial = |c: &Column| match &c.default {
+        Some(ColumnDefault::Serial { sequence }) => Some(sequence.clone()),
+        _ => None,
+    };
+    let add_serial = match (serial(&old), serial(new)) {
+        (Some(a), Some(b)) => {
+            if a != b {
+                out.push(Change::RenameSequence {
+                    schema: q.schema.clone(),
+                    from: a,
+                    to: b,
+                });
+            }
+            None
+        }
+        (Some(sequence), None) => {
+            out.push(Change::DropSerial {
+                table: q.clone(),
+                column: new.name.clone(),
+                sequence,
+            });
+            old.default = None;
+            None
+        }
+        (None, Some(sequence)) => Some(sequence),
+        (None, None) => None,
+    };
     if old.data_type != new.data_type || old.collation != new.collation {
         out.push(Change::AlterColumnType {
             table: q.clone(),
@@ -365,7 +698,7 @@ fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Co
             had_default: matches!(old.default, Some(ColumnDefault::Sql(_))),
             default: new.default.clone(),
         });
-    } else if !same_default(old, new) {
+    } else if add_serial.is_none() && !same_default(&old, new) {
         let expr = match &new.default {
             Some(ColumnDefault::Sql(e)) => Some(e.clone()),
             _ => None,
@@ -374,6 +707,14 @@ fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Co
             table: q.clone(),
             column: new.name.clone(),
             default: expr,
+        });
+    }
+    if let Some(sequence) = add_serial {
+        out.push(Change::AddSerial {
+            table: q.clone(),
+            column: new.name.clone(),
+            sequence,
+            data_type: new.data_type.clone(),
         });
     }
     if old.identity != new.identity {
@@ -391,6 +732,7 @@ fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Co
             nullable: new.nullable,
         });
     }
+    false
 }
 
 /// Defaults compare by normalised form; a string literal default of a built-in type also by
@@ -533,7 +875,8 @@ mod tests {
             ]
         );
         let mut out = Vec::new();
-        enum_values(&mut out, &q, &v(&["A", "B"]), &v(&["B", "A"]));
-        assert!(matches!(&out[..], [Change::Unsupported(m)] if m.contains("reorder")));
+        assert!(!enum_values(&mut out, &q, &v(&["A", "B"]), &v(&["B", "A"])));
+        assert!(!enum_values(&mut out, &q, &v(&["A", "B"]), &v(&["A"])));
+        assert!(out.is_empty());
     }
 }

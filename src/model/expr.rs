@@ -209,6 +209,62 @@ impl Expr {
         self.functions.clone()
     }
 
+    /// This expression with column `from` renamed to `to`, as PostgreSQL prints it after
+    /// `ALTER TABLE … RENAME COLUMN` (it stores column numbers, not names). Words used as a
+    /// function name, a type after `::` or a qualifier before `.` are left alone. When the
+    /// result would not reference exactly the renamed columns, the expression is returned
+    /// unchanged: the diff then sees a changed expression and replaces the object, which is
+    /// slower but still correct.
+    pub fn rename_column(&self, from: &str, to: &str) -> Expr {
+        if !self.columns.contains(from) || from == to {
+            return self.clone();
+        }
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, &self.sql).tokenize_with_location()
+        else {
+            return self.clone();
+        };
+        let significant: Vec<&TokenWithSpan> = tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect();
+        let mut cursor = SpanCursor::new(&self.sql);
+        let mut out = String::with_capacity(self.sql.len() + to.len());
+        let mut copied = 0;
+        for (k, t) in significant.iter().enumerate() {
+            let Token::Word(w) = &t.token else {
+                continue;
+            };
+            let name = match w.quote_style {
+                None => w.value.to_ascii_lowercase(),
+                Some('"') => w.value.clone(),
+                Some(_) => continue,
+            };
+            let prev = k.checked_sub(1).map(|j| &significant[j].token);
+            let next = significant.get(k + 1).map(|n| &n.token);
+            if name != from
+                || matches!(prev, Some(Token::DoubleColon))
+                || matches!(next, Some(Token::LParen | Token::Period))
+            {
+                continue;
+            }
+            let (Some(start), Some(end)) = (cursor.seek(t.span.start), cursor.seek(t.span.end))
+            else {
+                return self.clone();
+            };
+            out.push_str(&self.sql[copied..start]);
+            out.push_str(&crate::sql::quote_ident(to));
+            copied = end;
+        }
+        out.push_str(&self.sql[copied..]);
+        let mut expected = self.columns.clone();
+        expected.remove(from);
+        expected.insert(to.to_string());
+        match Expr::parse(&out) {
+            Ok(e) if e.columns == expected => e,
+            _ => self.clone(),
+        }
+    }
+
     /// The normalised form of this expression as the value of a column of type `ty` (a
     /// built-in type spelled as `format_type()` prints it, not an array). Differs from
     /// [`Expr::canonical`] only when the whole expression is one string literal that
@@ -2850,6 +2906,29 @@ mod tests {
             .unwrap_or_else(|e| panic!("{s}: {e}"))
             .canonical()
             .to_string()
+    }
+
+    #[test]
+    fn renaming_a_column_rewrites_only_column_references() {
+        let renamed = |sql: &str, from: &str, to: &str| {
+            Expr::parse(sql)
+                .unwrap()
+                .rename_column(from, to)
+                .sql()
+                .to_string()
+        };
+        assert_eq!(renamed("qty > 0", "qty", "quantity"), "\"quantity\" > 0");
+        // A function of the same name, a type after `::`, a qualifier and a string stay.
+        assert_eq!(
+            renamed("lower(lower) <> 'lower' and x::lower = t.y", "lower", "l"),
+            "lower(\"l\") <> 'lower' and x::lower = t.y"
+        );
+        assert_eq!(renamed("\"Mixed\" + mixed", "Mixed", "m"), "\"m\" + mixed");
+        let e = Expr::parse("a + b").unwrap().rename_column("a", "c");
+        assert_eq!(e, Expr::parse("c + b").unwrap());
+        assert_eq!(e.referenced_columns(), ["b", "c"].map(String::from).into());
+        // Not referenced: unchanged.
+        assert_eq!(renamed("a + b", "z", "y"), "a + b");
     }
 
     fn assert_same(user: &str, pg: &str) {

@@ -11,6 +11,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::diff::{Change, CommentTarget};
+use crate::model::rename::Rename;
 use crate::model::{ColumnDefault, Expr};
 use crate::render;
 
@@ -59,6 +60,18 @@ impl fmt::Display for Hazard {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
+    RenameEnum,
+    RenameEnumValue,
+    RenameTable,
+    RenameColumn,
+    RenameConstraint,
+    RenameIndex,
+    RenameSequence,
+    RecreateEnum,
+    ReplaceGeneratedColumn,
+    DropExpression,
+    DropSerial,
+    AddSerial,
     CreateSchema,
     CreateExtension,
     CreateEnum,
@@ -90,6 +103,18 @@ pub enum StepKind {
 impl StepKind {
     pub fn id(self) -> &'static str {
         match self {
+            StepKind::RenameEnum => "rename-enum",
+            StepKind::RenameEnumValue => "rename-enum-value",
+            StepKind::RenameTable => "rename-table",
+            StepKind::RenameColumn => "rename-column",
+            StepKind::RenameConstraint => "rename-constraint",
+            StepKind::RenameIndex => "rename-index",
+            StepKind::RenameSequence => "rename-sequence",
+            StepKind::RecreateEnum => "recreate-enum",
+            StepKind::ReplaceGeneratedColumn => "replace-generated-column",
+            StepKind::DropExpression => "drop-expression",
+            StepKind::DropSerial => "drop-serial",
+            StepKind::AddSerial => "add-serial",
             StepKind::CreateSchema => "create-schema",
             StepKind::CreateExtension => "create-extension",
             StepKind::CreateEnum => "create-enum",
@@ -193,28 +218,36 @@ impl Plan {
 /// depend on, then creations in dependency order, then drops of types and schemas.
 fn phase(c: &Change) -> u8 {
     match c {
-        Change::DropForeignKey(..) => 0,
-        Change::DropIndex(..) => 1,
-        Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 2,
-        Change::DropColumn(..) => 3,
-        Change::DropTable(..) => 4,
-        Change::CreateSchema(_) => 5,
-        Change::CreateExtension(..) => 6,
-        Change::CreateEnum(..) | Change::AddEnumValue { .. } => 7,
-        Change::CreateTable(..) => 8,
-        Change::AddColumn(..) => 9,
-        Change::AlterColumnType { .. }
+        // Renames first: every later statement uses the new names.
+        Change::Rename(_) | Change::RenameSequence { .. } => 0,
+        Change::DropForeignKey(..) => 1,
+        Change::DropIndex(..) => 2,
+        Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 3,
+        Change::DropColumn(..) => 4,
+        Change::DropTable(..) => 5,
+        Change::CreateSchema(_) => 6,
+        Change::CreateExtension(..) => 7,
+        // Swapped in between: what used the old type's values is gone or already converted.
+        Change::RecreateEnum { .. } => 8,
+        Change::CreateEnum(..) | Change::AddEnumValue { .. } => 9,
+        Change::CreateTable(..) => 10,
+        Change::AddColumn(..) => 11,
+        Change::DropExpression { .. }
+        | Change::DropSerial { .. }
+        | Change::ReplaceGeneratedColumn { .. }
+        | Change::AlterColumnType { .. }
+        | Change::AddSerial { .. }
         | Change::SetDefault { .. }
         | Change::SetIdentity { .. }
-        | Change::SetNullable { .. } => 10,
-        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 11,
-        Change::CreateIndex { .. } => 12,
-        Change::AddForeignKey { .. } => 13,
-        Change::SetComment(..) => 14,
-        Change::DropEnum(_) => 15,
-        Change::DropExtension(_) => 16,
-        Change::DropSchema(_) => 17,
-        Change::Unsupported(_) => 18,
+        | Change::SetNullable { .. } => 12,
+        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 13,
+        Change::CreateIndex { .. } => 14,
+        Change::AddForeignKey { .. } => 15,
+        Change::SetComment(..) => 16,
+        Change::DropEnum(_) => 17,
+        Change::DropExtension(_) => 18,
+        Change::DropSchema(_) => 19,
+        Change::Unsupported(_) => 20,
     }
 }
 
@@ -285,6 +318,37 @@ fn obj(q: &crate::model::QualifiedName, part: Option<&str>) -> String {
     crate::sql::display_path(&parts)
 }
 
+/// Kind, object and hazards of a rename: clients using the old name of a table, column, type
+/// or value break; constraint and index names are not used by queries.
+fn rename_step(r: &Rename) -> (StepKind, String, Vec<Hazard>) {
+    match r {
+        Rename::Enum { schema, to, .. } => (
+            StepKind::RenameEnum,
+            crate::sql::display_path(&[schema, to]),
+            vec![Hazard::BreaksClients],
+        ),
+        Rename::EnumValue { name, to, .. } => (
+            StepKind::RenameEnumValue,
+            obj(name, Some(to)),
+            vec![Hazard::BreaksClients],
+        ),
+        Rename::Table { schema, to, .. } => (
+            StepKind::RenameTable,
+            crate::sql::display_path(&[schema, to]),
+            vec![Hazard::BreaksClients],
+        ),
+        Rename::Column { table, to, .. } => (
+            StepKind::RenameColumn,
+            obj(table, Some(to)),
+            vec![Hazard::BreaksClients],
+        ),
+        Rename::Constraint { table, to, .. } => {
+            (StepKind::RenameConstraint, obj(table, Some(to)), vec![])
+        }
+        Rename::Index { table, to, .. } => (StepKind::RenameIndex, obj(table, Some(to)), vec![]),
+    }
+}
+
 /// Order the changes and attach hazards.
 pub fn plan(changes: Vec<Change>) -> Plan {
     let mut changes = changes;
@@ -297,6 +361,57 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                 plan.unsupported.push(what.clone());
                 continue;
             }
+            Change::Rename(r) => rename_step(r),
+            Change::RenameSequence { schema, to, .. } => (
+                StepKind::RenameSequence,
+                crate::sql::display_path(&[schema, to]),
+                vec![],
+            ),
+            Change::RecreateEnum {
+                name,
+                from,
+                values,
+                columns,
+            } => {
+                let mut h = Vec::new();
+                if from.iter().any(|v| !values.contains(v)) {
+                    // A row holding a removed value makes the conversion fail (rolled back);
+                    // such rows must be changed first, which is what loses data.
+                    h.extend([Hazard::DeletesData, Hazard::MayFailOnData]);
+                }
+                if !columns.is_empty() {
+                    h.extend([Hazard::RewritesTable, Hazard::BlocksWrites]);
+                }
+                (StepKind::RecreateEnum, obj(name, None), h)
+            }
+            Change::ReplaceGeneratedColumn {
+                table,
+                column,
+                was_generated,
+            } => {
+                let mut h = vec![Hazard::RewritesTable, Hazard::BlocksWrites];
+                if !was_generated {
+                    h.extend([Hazard::DeletesData, Hazard::BreaksClients]);
+                }
+                (
+                    StepKind::ReplaceGeneratedColumn,
+                    obj(table, Some(&column.name)),
+                    h,
+                )
+            }
+            Change::DropExpression { table, column } => {
+                (StepKind::DropExpression, obj(table, Some(column)), vec![])
+            }
+            Change::DropSerial { table, column, .. } => (
+                StepKind::DropSerial,
+                obj(table, Some(column)),
+                vec![Hazard::BreaksClients],
+            ),
+            Change::AddSerial { table, column, .. } => (
+                StepKind::AddSerial,
+                obj(table, Some(column)),
+                vec![Hazard::BlocksWrites],
+            ),
             Change::CreateSchema(s) => {
                 (StepKind::CreateSchema, crate::sql::display_ident(s), vec![])
             }

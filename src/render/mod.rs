@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::diff::{Change, CommentTarget, EnumPosition};
+use crate::diff::{Change, CommentTarget, EnumColumn, EnumPosition};
+use crate::model::rename::Rename;
 use crate::model::{
     BaseType, Column, ColumnDefault, DataType, Deferrable, FkAction, ForeignKey, Identity, Index,
     QualifiedName, Table,
@@ -14,6 +15,59 @@ use crate::sql::{quote_ident, quote_literal, quote_qualified};
 /// One statement, terminated by `;`.
 pub fn statement(c: &Change) -> String {
     match c {
+        Change::Rename(r) => rename(r),
+        Change::RenameSequence { schema, from, to } => format!(
+            "ALTER SEQUENCE {}.{} RENAME TO {};",
+            quote_ident(schema),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Change::RecreateEnum {
+            name,
+            values,
+            columns,
+            ..
+        } => recreate_enum(name, values, columns),
+        Change::ReplaceGeneratedColumn { table, column, .. } => format!(
+            "ALTER TABLE {} DROP COLUMN {}, ADD COLUMN {};",
+            quote_qualified(table),
+            quote_ident(&column.name),
+            column_definition(column)
+        ),
+        Change::DropExpression { table, column } => format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION;",
+            quote_qualified(table),
+            quote_ident(column)
+        ),
+        Change::DropSerial {
+            table,
+            column,
+            sequence,
+        } => format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;\nDROP SEQUENCE {}.{};",
+            quote_qualified(table),
+            quote_ident(column),
+            quote_ident(&table.schema),
+            quote_ident(sequence)
+        ),
+        Change::AddSerial {
+            table,
+            column,
+            sequence,
+            data_type: ty,
+        } => {
+            let seq = format!("{}.{}", quote_ident(&table.schema), quote_ident(sequence));
+            format!(
+                "CREATE SEQUENCE {seq} AS {} OWNED BY {}.{};\n{}\nALTER TABLE {} ALTER COLUMN {} SET DEFAULT nextval({}::regclass);",
+                data_type(ty),
+                quote_qualified(table),
+                quote_ident(column),
+                continue_after_rows(&quote_literal(&seq), table, column),
+                quote_qualified(table),
+                quote_ident(column),
+                quote_literal(&seq)
+            )
+        }
         Change::CreateSchema(s) => format!("CREATE SCHEMA {};", quote_ident(s)),
         Change::CreateExtension(name, ext) => {
             let mut s = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(name));
@@ -139,11 +193,22 @@ pub fn statement(c: &Change) -> String {
             if let Some(ColumnDefault::Sql(e)) = default {
                 actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", default_sql(e)));
             }
-            format!(
+            let mut s = format!(
                 "ALTER TABLE {} {};",
                 quote_qualified(table),
                 actions.join(", ")
-            )
+            );
+            // A serial's sequence has the column's type (`bigserial`: bigint).
+            if let Some(ColumnDefault::Serial { sequence }) = default {
+                let _ = write!(
+                    s,
+                    "\nALTER SEQUENCE {}.{} AS {};",
+                    quote_ident(&table.schema),
+                    quote_ident(sequence),
+                    data_type(to)
+                );
+            }
+            s
         }
         Change::SetNullable {
             table,
@@ -188,11 +253,22 @@ pub fn statement(c: &Change) -> String {
                 (Some(_), Some(i)) => format!("SET GENERATED {}", kind(i)),
                 (None, None) => String::new(),
             };
-            format!(
+            let mut s = format!(
                 "ALTER TABLE {} ALTER COLUMN {} {action};",
                 quote_qualified(table),
                 quote_ident(column)
-            )
+            );
+            // A new identity sequence starts at 1, below the values already in the column.
+            if from.is_none() && to.is_some() {
+                let seq = format!(
+                    "pg_get_serial_sequence({}, {})",
+                    quote_literal(&quote_qualified(table)),
+                    quote_literal(column)
+                );
+                s.push('\n');
+                s.push_str(&continue_after_rows(&seq, table, column));
+            }
+            s
         }
         Change::DropPrimaryKey(q, n)
         | Change::DropUnique(q, n)
@@ -208,6 +284,116 @@ pub fn statement(c: &Change) -> String {
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
     }
+}
+
+/// Set a sequence so its next value follows the largest one in the column (at least 1).
+fn continue_after_rows(sequence: &str, table: &QualifiedName, column: &str) -> String {
+    format!(
+        "SELECT setval({sequence}, GREATEST(COALESCE(MAX({col})::bigint + 1, 1), 1), false) FROM {};",
+        quote_qualified(table),
+        col = quote_ident(column)
+    )
+}
+
+fn rename(r: &Rename) -> String {
+    match r {
+        Rename::Enum { schema, from, to } => format!(
+            "ALTER TYPE {}.{} RENAME TO {};",
+            quote_ident(schema),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Rename::EnumValue { name, from, to } => format!(
+            "ALTER TYPE {} RENAME VALUE {} TO {};",
+            quote_qualified(name),
+            quote_literal(from),
+            quote_literal(to)
+        ),
+        Rename::Table { schema, from, to } => format!(
+            "ALTER TABLE {}.{} RENAME TO {};",
+            quote_ident(schema),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Rename::Column { table, from, to } => format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {};",
+            quote_qualified(table),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Rename::Constraint { table, from, to } => format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+            quote_qualified(table),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Rename::Index { table, from, to } => format!(
+            "ALTER INDEX {}.{} RENAME TO {};",
+            quote_ident(&table.schema),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+    }
+}
+
+/// The old type is renamed out of the way, the new one created under the name, every column
+/// converted through text (defaults dropped around it: they cannot be cast), then the old
+/// type dropped. A value no longer in the type makes the conversion fail, rolling back.
+fn recreate_enum(name: &QualifiedName, values: &[String], columns: &[EnumColumn]) -> String {
+    // Keep the temporary name within 63 bytes (on a character boundary).
+    const SUFFIX: &str = "__schemactl_old";
+    let mut keep = name
+        .name
+        .len()
+        .min(crate::sql::MAX_IDENT_BYTES - SUFFIX.len());
+    while !name.name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let old = format!("{}{SUFFIX}", &name.name[..keep]);
+    let mut s = format!(
+        "ALTER TYPE {} RENAME TO {};\n",
+        quote_qualified(name),
+        quote_ident(&old)
+    );
+    let labels: Vec<String> = values.iter().map(|v| quote_literal(v)).collect();
+    let _ = writeln!(
+        s,
+        "CREATE TYPE {} AS ENUM ({});",
+        quote_qualified(name),
+        labels.join(", ")
+    );
+    let ty = quote_qualified(name);
+    for c in columns {
+        let col = quote_ident(&c.column);
+        let mut actions = Vec::new();
+        if c.had_default {
+            actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+        }
+        let (array, text) = if c.array {
+            ("[]", "text[]")
+        } else {
+            ("", "text")
+        };
+        actions.push(format!(
+            "ALTER COLUMN {col} TYPE {ty}{array} USING {col}::{text}::{ty}{array}"
+        ));
+        if let Some(e) = &c.default {
+            actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", default_sql(e)));
+        }
+        let _ = writeln!(
+            s,
+            "ALTER TABLE {} {};",
+            quote_qualified(&c.table),
+            actions.join(", ")
+        );
+    }
+    let _ = write!(
+        s,
+        "DROP TYPE {}.{};",
+        quote_ident(&name.schema),
+        quote_ident(&old)
+    );
+    s
 }
 
 fn idents(names: &[String]) -> String {

@@ -1,0 +1,168 @@
+//! "Did you mean to rename?": a drop and a create of the same shape in one diff are most
+//! likely a rename written without `renamed_from`, which would lose the data.
+
+use std::collections::BTreeMap;
+
+use super::Change;
+use crate::model::{Column, DataType, Model, QualifiedName};
+
+/// Hints for drop + create pairs that match one to one: tables with the same columns and
+/// types, columns of one table with the same type, enums with the same values, and an enum
+/// value replaced by another at the same position.
+pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
+    let mut hints = Vec::new();
+
+    let mut dropped_tables = Vec::new();
+    let mut created_tables = Vec::new();
+    let mut dropped_columns: BTreeMap<&QualifiedName, Vec<&str>> = BTreeMap::new();
+    let mut added_columns: BTreeMap<&QualifiedName, Vec<&Column>> = BTreeMap::new();
+    let mut dropped_enums = Vec::new();
+    let mut created_enums = Vec::new();
+    for c in changes {
+        match c {
+            Change::DropTable(q) => dropped_tables.push(q),
+            Change::CreateTable(q, _) => created_tables.push(q),
+            Change::DropColumn(q, c) => dropped_columns.entry(q).or_default().push(c),
+            Change::AddColumn(q, c) => added_columns.entry(q).or_default().push(c),
+            Change::DropEnum(q) => dropped_enums.push(q),
+            Change::CreateEnum(q, _) => created_enums.push(q),
+            Change::RecreateEnum {
+                name, from, values, ..
+            } => {
+                if let Some((old, new)) = replaced_value(from, values) {
+                    hints.push(format!(
+                        "did you mean to rename value `{old}` of enum {name} to `{new}`? add renamed_values = {{ {} = {} }} to [enums.{}]",
+                        toml_key(old),
+                        toml_string(new),
+                        toml_key(&name.name)
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let shape = |m: &Model, q: &QualifiedName| -> Option<Vec<(String, DataType)>> {
+        let mut cols: Vec<(String, DataType)> = m
+            .table(q)?
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect();
+        cols.sort();
+        Some(cols)
+    };
+    for (old, new) in pairs(&dropped_tables, &created_tables, |a, b| {
+        a.schema == b.schema && shape(from, a).is_some() && shape(from, a) == shape(to, b)
+    }) {
+        hints.push(format!(
+            "did you mean to rename table {old} to {new}? add renamed_from = {} to [tables.{}]",
+            toml_string(&old.name),
+            toml_key(&new.name)
+        ));
+    }
+
+    for (q, dropped) in &dropped_columns {
+        let Some(added) = added_columns.get(q) else {
+            continue;
+        };
+        let ty = |name: &str| from.table(q)?.column(name).map(|c| &c.data_type);
+        for (old, new) in pairs(dropped, added, |a, b| ty(a) == Some(&b.data_type)) {
+            hints.push(format!(
+                "did you mean to rename column {q}.{old} to `{}`? add renamed_from = {} to column `{}` of [tables.{}]",
+                new.name,
+                toml_string(old),
+                new.name,
+                toml_key(&q.name)
+            ));
+        }
+    }
+
+    for (old, new) in pairs(&dropped_enums, &created_enums, |a, b| {
+        a.schema == b.schema
+            && from
+                .enum_type(a)
+                .zip(to.enum_type(b))
+                .is_some_and(|(x, y)| x.values == y.values)
+    }) {
+        hints.push(format!(
+            "did you mean to rename enum {old} to {new}? add renamed_from = {} to [enums.{}]",
+            toml_string(&old.name),
+            toml_key(&new.name)
+        ));
+    }
+    hints
+}
+
+/// Pairs that match each other and nothing else on either side.
+fn pairs<'a, A: Copy, B: Copy>(
+    left: &'a [A],
+    right: &'a [B],
+    matches: impl Fn(A, B) -> bool,
+) -> Vec<(A, B)> {
+    let mut out = Vec::new();
+    for &a in left {
+        let candidates: Vec<B> = right.iter().copied().filter(|&b| matches(a, b)).collect();
+        if let [b] = candidates[..]
+            && left.iter().filter(|&&x| matches(x, b)).count() == 1
+        {
+            out.push((a, b));
+        }
+    }
+    out
+}
+
+/// Exactly one value removed and one added at the same position, the rest unchanged.
+fn replaced_value<'a>(old: &'a [String], new: &'a [String]) -> Option<(&'a str, &'a str)> {
+    if old.len() != new.len() {
+        return None;
+    }
+    let mut differing = old.iter().zip(new).filter(|(a, b)| a != b);
+    let (a, b) = differing.next()?;
+    if differing.next().is_some() || new.contains(a) || old.contains(b) {
+        return None;
+    }
+    Some((a, b))
+}
+
+/// A TOML key: bare when it can be, else a basic string.
+fn toml_key(s: &str) -> String {
+    let bare = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare { s.to_string() } else { toml_string(s) }
+}
+
+/// A TOML basic string (also valid JSON).
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_value_replaced_in_place() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            replaced_value(&v(&["A", "B", "C"]), &v(&["A", "X", "C"])),
+            Some(("B", "X"))
+        );
+        assert_eq!(replaced_value(&v(&["A", "B"]), &v(&["B", "A"])), None);
+        assert_eq!(replaced_value(&v(&["A", "B"]), &v(&["A"])), None);
+        assert_eq!(toml_key("book_id"), "book_id");
+        assert_eq!(toml_key("Mixed Case"), "\"Mixed Case\"");
+        assert_eq!(toml_string("a\"b\\"), "\"a\\\"b\\\\\"");
+    }
+}

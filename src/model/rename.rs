@@ -1,0 +1,324 @@
+//! Explicit renames (`renamed_from`, `renamed_values`) and what they do to a model.
+//!
+//! Renames live beside the model, never in it: snapshots hold no `renamed_from`, so a stale
+//! one (its old name no longer exists) changes nothing. [`apply`] gives the model a database
+//! would have after the `ALTER … RENAME` statements, which `diff` then compares as usual.
+
+use super::{BaseType, Model, QualifiedName, Table};
+
+/// One declared rename. Names are in the object's (new) schema; tables and enums are renamed
+/// within their schema.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rename {
+    Enum {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// `ALTER TYPE … RENAME VALUE`; `name` is the enum's new name.
+    EnumValue {
+        name: QualifiedName,
+        from: String,
+        to: String,
+    },
+    Table {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// `table` is the table's new name.
+    Column {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    /// A primary key, unique, check or foreign key constraint.
+    Constraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    Index {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+}
+
+/// The renames that take a model back: each one inverted, paths given in the old names of
+/// tables and enums, since those are what the reverse diff's target model uses.
+pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
+    let table_back = |q: &QualifiedName| {
+        renames
+            .iter()
+            .find_map(|r| match r {
+                Rename::Table { schema, from, to } if *schema == q.schema && *to == q.name => {
+                    Some(QualifiedName::new(schema.clone(), from.clone()))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| q.clone())
+    };
+    let enum_back = |q: &QualifiedName| {
+        renames
+            .iter()
+            .find_map(|r| match r {
+                Rename::Enum { schema, from, to } if *schema == q.schema && *to == q.name => {
+                    Some(QualifiedName::new(schema.clone(), from.clone()))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| q.clone())
+    };
+    // The reverse model starts from the new names; `apply` renames enums and tables first,
+    // so the paths of the other renames name them by their old names.
+    renames
+        .iter()
+        .map(|r| match r {
+            Rename::Enum { schema, from, to } => Rename::Enum {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Rename::EnumValue { name, from, to } => Rename::EnumValue {
+                name: enum_back(name),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Rename::Table { schema, from, to } => Rename::Table {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Rename::Column { table, from, to } => Rename::Column {
+                table: table_back(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Rename::Constraint { table, from, to } => Rename::Constraint {
+                table: table_back(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Rename::Index { table, from, to } => Rename::Index {
+                table: table_back(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+        })
+        .collect()
+}
+
+/// Apply `renames` to `model` in a fixed order (enums, enum values, tables, columns,
+/// constraints, indexes), as PostgreSQL would after the corresponding `ALTER … RENAME`s:
+/// references follow (column types, foreign keys, expressions, key column lists). Returns the
+/// renames that took effect, in that order; stale ones (old name gone, or new name already
+/// taken) change nothing.
+pub fn apply(model: &mut Model, renames: &[Rename]) -> Vec<Rename> {
+    let mut sorted: Vec<&Rename> = renames.iter().collect();
+    sorted.sort_by_key(|r| match r {
+        Rename::Enum { .. } => 0,
+        Rename::EnumValue { .. } => 1,
+        Rename::Table { .. } => 2,
+        Rename::Column { .. } => 3,
+        Rename::Constraint { .. } => 4,
+        Rename::Index { .. } => 5,
+    });
+    let mut applied = Vec::new();
+    for r in sorted {
+        if apply_one(model, r) {
+            applied.push(r.clone());
+        }
+    }
+    applied
+}
+
+fn apply_one(model: &mut Model, r: &Rename) -> bool {
+    match r {
+        Rename::Enum { schema, from, to } => {
+            let Some(s) = model.schemas.get_mut(schema) else {
+                return false;
+            };
+            if from == to || s.enums.contains_key(to) {
+                return false;
+            }
+            let Some(e) = s.enums.remove(from) else {
+                return false;
+            };
+            s.enums.insert(to.clone(), e);
+            let old = QualifiedName::new(schema.clone(), from.clone());
+            let new = QualifiedName::new(schema.clone(), to.clone());
+            for s in model.schemas.values_mut() {
+                for t in s.tables.values_mut() {
+                    for c in &mut t.columns {
+                        if c.data_type.base == BaseType::Enum(old.clone()) {
+                            c.data_type.base = BaseType::Enum(new.clone());
+                        }
+                    }
+                }
+            }
+            true
+        }
+        Rename::EnumValue { name, from, to } => {
+            let Some(e) = model
+                .schemas
+                .get_mut(&name.schema)
+                .and_then(|s| s.enums.get_mut(&name.name))
+            else {
+                return false;
+            };
+            if from == to || e.values.contains(to) {
+                return false;
+            }
+            match e.values.iter_mut().find(|v| *v == from) {
+                Some(v) => {
+                    *v = to.clone();
+                    true
+                }
+                None => false,
+            }
+        }
+        Rename::Table { schema, from, to } => {
+            let Some(s) = model.schemas.get_mut(schema) else {
+                return false;
+            };
+            if from == to || s.tables.contains_key(to) || s.enums.contains_key(to) {
+                return false;
+            }
+            let Some(t) = s.tables.remove(from) else {
+                return false;
+            };
+            s.tables.insert(to.clone(), t);
+            let old = QualifiedName::new(schema.clone(), from.clone());
+            for s in model.schemas.values_mut() {
+                for t in s.tables.values_mut() {
+                    for fk in t.foreign_keys.values_mut() {
+                        if fk.references == old {
+                            fk.references.name = to.clone();
+                        }
+                    }
+                }
+            }
+            true
+        }
+        Rename::Column { table, from, to } => {
+            let Some(t) = table_mut(model, table) else {
+                return false;
+            };
+            if from == to || t.column(to).is_some() || t.column(from).is_none() {
+                return false;
+            }
+            rename_column(t, from, to);
+            for s in model.schemas.values_mut() {
+                for t in s.tables.values_mut() {
+                    for fk in t.foreign_keys.values_mut() {
+                        if fk.references == *table {
+                            rename_in(&mut fk.referenced_columns, from, to);
+                        }
+                    }
+                }
+            }
+            true
+        }
+        Rename::Constraint { table, from, to } => {
+            let Some(t) = table_mut(model, table) else {
+                return false;
+            };
+            rename_constraint(t, from, to)
+        }
+        Rename::Index { table, from, to } => {
+            let Some(t) = table_mut(model, table) else {
+                return false;
+            };
+            if from == to || t.indexes.contains_key(to) {
+                return false;
+            }
+            match t.indexes.remove(from) {
+                Some(i) => {
+                    t.indexes.insert(to.clone(), i);
+                    true
+                }
+                None => false,
+            }
+        }
+    }
+}
+
+fn table_mut<'a>(model: &'a mut Model, q: &QualifiedName) -> Option<&'a mut Table> {
+    model.schemas.get_mut(&q.schema)?.tables.get_mut(&q.name)
+}
+
+/// Rename a constraint of any kind (they share one namespace per table). False when there
+/// is no constraint `from` or `to` is taken.
+pub fn rename_constraint(t: &mut Table, from: &str, to: &str) -> bool {
+    let taken = t.primary_key.as_ref().is_some_and(|p| p.name == to)
+        || t.uniques.contains_key(to)
+        || t.checks.contains_key(to)
+        || t.foreign_keys.contains_key(to);
+    if from == to || taken {
+        return false;
+    }
+    if let Some(pk) = t.primary_key.as_mut().filter(|p| p.name == from) {
+        pk.name = to.to_string();
+        return true;
+    }
+    if let Some(u) = t.uniques.remove(from) {
+        t.uniques.insert(to.to_string(), u);
+        return true;
+    }
+    if let Some(c) = t.checks.remove(from) {
+        t.checks.insert(to.to_string(), c);
+        return true;
+    }
+    if let Some(f) = t.foreign_keys.remove(from) {
+        t.foreign_keys.insert(to.to_string(), f);
+        return true;
+    }
+    false
+}
+
+fn rename_in(list: &mut [String], from: &str, to: &str) {
+    for c in list {
+        if c == from {
+            *c = to.to_string();
+        }
+    }
+}
+
+/// A column renamed inside its table: the column, key lists and expressions that use it.
+fn rename_column(t: &mut Table, from: &str, to: &str) {
+    for c in &mut t.columns {
+        if c.name == from {
+            c.name = to.to_string();
+        }
+        if let Some(g) = &mut c.generated {
+            *g = g.rename_column(from, to);
+        }
+    }
+    if let Some(pk) = &mut t.primary_key {
+        rename_in(&mut pk.columns, from, to);
+    }
+    for u in t.uniques.values_mut() {
+        rename_in(&mut u.columns, from, to);
+    }
+    for c in t.checks.values_mut() {
+        c.expr = c.expr.rename_column(from, to);
+    }
+    for i in t.indexes.values_mut() {
+        for k in &mut i.keys {
+            if k.column.as_deref() == Some(from) {
+                k.column = Some(to.to_string());
+            }
+            if let Some(e) = &mut k.expr {
+                *e = e.rename_column(from, to);
+            }
+        }
+        rename_in(&mut i.include, from, to);
+        if let Some(p) = &mut i.predicate {
+            *p = p.rename_column(from, to);
+        }
+    }
+    for fk in t.foreign_keys.values_mut() {
+        rename_in(&mut fk.columns, from, to);
+    }
+}
