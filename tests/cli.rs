@@ -375,3 +375,81 @@ fn json_errors_are_json_and_the_name_is_checked_first() {
     assert_eq!(v["error"]["code"], "invalid-name");
     assert_eq!(v["error"]["hint"], "try `-m bad_name`");
 }
+
+#[test]
+fn drop_and_create_of_the_same_shape_suggests_renamed_from() {
+    let v1 = "[enums.kind]\nvalues = [\"A\", \"B\"]\n[tables.registrations.columns]\nid = { type = \"int\", primary_key = true }\nmember = { type = \"text\" }\nk = { type = \"kind\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "init");
+    let before = tree(dir.path());
+    // Table renamed without `renamed_from`: a drop and a create, refused, with the hint.
+    let v2 = v1.replace("registrations", "book_registrations");
+    std::fs::write(dir.path().join("schema/s.toml"), &v2).unwrap();
+    let out = schemactl(dir.path(), &["plan", "-m", "rename"]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("did you mean to rename table public.registrations to public.book_registrations? add renamed_from = \"registrations\" to [tables.book_registrations]"),
+        "{stdout}"
+    );
+    assert_eq!(tree(dir.path()), before);
+
+    // Column and enum value renamed without saying so: hints in the JSON plan.
+    let v3 = v1
+        .replace("member = ", "member_name = ")
+        .replace("[\"A\", \"B\"]", "[\"A\", \"C\"]");
+    std::fs::write(dir.path().join("schema/s.toml"), &v3).unwrap();
+    let out = schemactl(dir.path(), &["--format", "json", "plan", "--dry-run"]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hints: Vec<&str> = v["hints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            "did you mean to rename value `B` of enum public.kind to `C`? add renamed_values = { B = \"C\" } to [enums.kind]",
+            "did you mean to rename column public.registrations.member to `member_name`? add renamed_from = \"member\" to column `member_name` of [tables.registrations]",
+        ]
+    );
+
+    // Following the hints: renames only, no data loss, nothing to allow.
+    let v4 = v3
+        .replace(
+            "member_name = { type = \"text\"",
+            "member_name = { type = \"text\", renamed_from = \"member\"",
+        )
+        .replace(
+            "values = [\"A\", \"C\"]",
+            "values = [\"A\", \"C\"]\nrenamed_values = { B = \"C\" }",
+        );
+    std::fs::write(dir.path().join("schema/s.toml"), &v4).unwrap();
+    let out = schemactl(dir.path(), &["plan", "-m", "renames"]);
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+    let file = std::fs::read_to_string(dir.path().join("migrations/0002_renames.sql")).unwrap();
+    assert!(file.contains("-- hazards: breaks_clients\n"), "{file}");
+    assert!(
+        file.contains("RENAME COLUMN \"member\" TO \"member_name\";"),
+        "{file}"
+    );
+    assert!(file.contains("RENAME VALUE 'B' TO 'C';"), "{file}");
+    let down =
+        std::fs::read_to_string(dir.path().join("migrations/0002_renames.down.sql")).unwrap();
+    assert!(
+        down.contains("RENAME COLUMN \"member_name\" TO \"member\";"),
+        "{down}"
+    );
+    assert!(down.contains("RENAME VALUE 'C' TO 'B';"), "{down}");
+    // The snapshot holds no renamed_from: removing the stale keys plans nothing.
+    std::fs::write(dir.path().join("schema/s.toml"), &v3).unwrap();
+    let out = schemactl(dir.path(), &["plan"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        text(&out.stdout).contains("No schema changes"),
+        "{}",
+        text(&out.stdout)
+    );
+}

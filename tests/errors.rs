@@ -536,3 +536,54 @@ fn managed_schema_names_are_identifiers() {
         2,
     );
 }
+
+#[test]
+fn renames_that_cannot_apply() {
+    // The old value still listed, or the new one missing from `values`.
+    let f = one(
+        &[(
+            "schema/e.toml",
+            "[enums.s]\nvalues = [\"A\", \"B\"]\nrenamed_values = { A = \"B\" }\n",
+        )],
+        "invalid-rename",
+        "schema/e.toml",
+        3,
+    );
+    assert!(f.message.contains("still in `values`"), "{}", f.message);
+    let f = one(
+        &[(
+            "schema/e.toml",
+            "[enums.s]\nvalues = [\"A\"]\nrenamed_values = { OLD = \"NEW\" }\n",
+        )],
+        "invalid-rename",
+        "schema/e.toml",
+        3,
+    );
+    assert!(
+        f.message.contains("`NEW`, which is not in `values`"),
+        "{}",
+        f.message
+    );
+    assert!(f.hint.contains("add `NEW` to `values`"), "{}", f.hint);
+    // A constraint renamed to its default name: the new name must be written.
+    let f = one(
+        &[(
+            "schema/t.toml",
+            "[tables.t.columns]\nqty = { type = \"int\" }\n[[tables.t.checks]]\nexpr = \"qty > 0\"\nrenamed_from = \"old\"\n",
+        )],
+        "missing-key",
+        "schema/t.toml",
+        5,
+    );
+    assert!(f.hint.contains("name = "), "{}", f.hint);
+    // An empty old name is not an identifier.
+    one(
+        &[(
+            "schema/t.toml",
+            "[tables.t]\nrenamed_from = \"\"\n[tables.t.columns]\nqty = { type = \"int\" }\n",
+        )],
+        "invalid-identifier",
+        "schema/t.toml",
+        2,
+    );
+}

@@ -42,18 +42,19 @@ fn plan_and_apply(dir: &std::path::Path, name: &str, client: &mut postgres::Clie
     chain.migrations.last().unwrap().up.clone()
 }
 
-/// v1 → rows → v2; returns the client for data checks after asserting no drift.
-fn evolve(v1: &str, setup: &str, v2: &str) -> (support::TestDb, postgres::Client, String) {
-    let dir = project(&[("schema/s.toml", v1)]);
-    let db = support::test_db();
-    let mut client = db.connect();
-    plan_and_apply(dir.path(), "v1", &mut client);
-    client.batch_execute(setup).unwrap();
-    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
-    let sql = plan_and_apply(dir.path(), "v2", &mut client);
-    let model = compile_dir(dir.path());
-    let read = catalog::read(
-        &mut client,
+/// A database at v2 of a two-migration project, after [`evolve`].
+struct Evolved {
+    _db: support::TestDb,
+    dir: tempfile::TempDir,
+    client: postgres::Client,
+    /// The up SQL of the second migration.
+    sql: String,
+    v1: schemactl::model::Model,
+}
+
+fn read_public(client: &mut postgres::Client) -> schemactl::model::Model {
+    catalog::read(
+        client,
         &ReadOptions {
             schemas: vec!["public".into()],
             ignore: vec![],
@@ -61,11 +62,75 @@ fn evolve(v1: &str, setup: &str, v2: &str) -> (support::TestDb, postgres::Client
         },
     )
     .unwrap()
-    .model;
+    .model
+}
+
+/// v1 → rows → v2, then asserts the catalog reads back exactly as v2 (no drift).
+fn evolve(v1: &str, setup: &str, v2: &str) -> Evolved {
+    let dir = project(&[("schema/s.toml", v1)]);
+    let db = support::test_db();
+    let mut client = db.connect();
+    plan_and_apply(dir.path(), "v1", &mut client);
+    let m1 = compile_dir(dir.path());
+    client.batch_execute(setup).unwrap();
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    let sql = plan_and_apply(dir.path(), "v2", &mut client);
+    let model = compile_dir_with_head(dir.path());
+    let read = read_public(&mut client);
     let changes = diff(&read, &model);
     assert!(changes.is_empty(), "drift after v2: {changes:?}\n{sql}");
     assert!(diff(&model, &read).is_empty());
-    (db, client, sql)
+    Evolved {
+        _db: db,
+        dir,
+        client,
+        sql,
+        v1: m1,
+    }
+}
+
+impl Evolved {
+    /// Roll back to v1 (allowing data loss) and assert the catalog reads back exactly as v1.
+    fn back(&mut self) {
+        let chain = migrations::load(&Layout::new(self.dir.path())).unwrap();
+        let history = History {
+            schema: "schemactl".into(),
+        };
+        let down = &chain.migrations.last().unwrap().down;
+        if let Err(e) = apply::rollback(
+            &mut self.client,
+            &history,
+            &chain,
+            1,
+            &["deletes_data".to_string()],
+            Duration::from_secs(10),
+        ) {
+            panic!("rollback failed: {e}\n{down:?}");
+        }
+        let read = read_public(&mut self.client);
+        let changes = diff(&read, &self.v1);
+        assert!(changes.is_empty(), "after rollback: {changes:?}\n{down:?}");
+        assert!(diff(&self.v1, &read).is_empty());
+    }
+}
+
+/// The model of the project's schema/ as `plan` compiles it: against the head snapshot, so
+/// names chosen with history (and after renames) are the ones in the database.
+fn compile_dir_with_head(dir: &std::path::Path) -> schemactl::model::Model {
+    let loaded = schemactl::compile::load_project(dir);
+    let head = std::fs::read_to_string(dir.join("snapshots/head.toml")).unwrap();
+    let head = schemactl::model::snapshot::from_toml(&head).unwrap();
+    schemactl::compile::compile(&loaded.project, &loaded.raw, loaded.diags, Some(&head))
+        .unwrap()
+        .model
+}
+
+/// A migration without its parent link (which changes whenever v1 does), for snapshots.
+fn reviewable(sql: &str) -> String {
+    sql.lines()
+        .filter(|l| !l.starts_with("-- parent: "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn one<T: for<'a> postgres::types::FromSql<'a>>(client: &mut postgres::Client, sql: &str) -> T {
@@ -75,60 +140,82 @@ fn one<T: for<'a> postgres::types::FromSql<'a>>(client: &mut postgres::Client, s
 #[test]
 fn widening_numeric_keeps_values() {
     let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\napn = { type = \"numeric(10,2)\" }\n";
-    let (_db, mut c, sql) = evolve(
+    let mut e = evolve(
         v1,
         "INSERT INTO t VALUES (1, 1234.56)",
         &v1.replace("numeric(10,2)", "numeric(12,2)"),
     );
-    assert!(sql.contains("TYPE numeric(12,2)"), "{sql}");
-    assert_eq!(one::<String>(&mut c, "SELECT apn::text FROM t"), "1234.56");
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert!(e.sql.contains("TYPE numeric(12,2)"), "{}", e.sql);
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT apn::text FROM t"),
+        "1234.56"
+    );
+    e.back();
 }
 
 #[test]
 fn integer_to_bigint_varchar_to_text_and_nullability() {
     let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"integer\" }\ns = { type = \"varchar(50)\", nullable = true }\n";
     let v2 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"bigint\", nullable = true }\ns = { type = \"text\" }\n";
-    let (_db, mut c, _) = evolve(v1, "INSERT INTO t VALUES (1, 2147483647, 'x')", v2);
-    assert_eq!(one::<i64>(&mut c, "SELECT n + 1 FROM t"), 2147483648);
-    assert_eq!(one::<String>(&mut c, "SELECT s FROM t"), "x");
+    let mut e = evolve(v1, "INSERT INTO t VALUES (1, 2147483647, 'x')", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert_eq!(one::<i64>(&mut e.client, "SELECT n + 1 FROM t"), 2147483648);
+    assert_eq!(one::<String>(&mut e.client, "SELECT s FROM t"), "x");
+    e.back();
 }
 
 #[test]
 fn defaults_set_changed_and_dropped() {
     let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"int\", default = 1 }\nb = { type = \"text\", nullable = true }\nc = { type = \"int\", default = 5 }\n";
     let v2 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"int\", default = 2 }\nb = { type = \"text\", nullable = true, default = \"x\" }\nc = { type = \"int\" }\n";
-    let (_db, mut c, _) = evolve(v1, "INSERT INTO t (id) VALUES (1)", v2);
-    c.batch_execute("INSERT INTO t (id, c) VALUES (2, 0)")
+    let mut e = evolve(v1, "INSERT INTO t (id) VALUES (1)", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    e.client
+        .batch_execute("INSERT INTO t (id, c) VALUES (2, 0)")
         .unwrap();
     assert_eq!(
-        one::<String>(&mut c, "SELECT a::text || b FROM t WHERE id = 2"),
+        one::<String>(&mut e.client, "SELECT a::text || b FROM t WHERE id = 2"),
         "2x"
     );
+    e.back();
 }
 
 #[test]
 fn enum_value_added_and_used_as_a_default_in_the_same_migration() {
     let v1 = "[enums.status]\nvalues = [\"ACTIVE\", \"GONE\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"status\", default = \"ACTIVE\" }\n";
     let v2 = "[enums.status]\nvalues = [\"NEW\", \"ACTIVE\", \"PAUSED\", \"GONE\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"status\", default = \"NEW\" }\n";
-    let (_db, mut c, sql) = evolve(v1, "INSERT INTO t VALUES (1, 'GONE')", v2);
+    let mut e = evolve(v1, "INSERT INTO t VALUES (1, 'GONE')", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
     assert!(
-        sql.contains("ADD VALUE IF NOT EXISTS 'NEW' BEFORE 'ACTIVE'"),
-        "{sql}"
+        e.sql
+            .contains("ADD VALUE IF NOT EXISTS 'NEW' BEFORE 'ACTIVE'"),
+        "{}",
+        e.sql
     );
     assert!(
-        sql.contains("ADD VALUE IF NOT EXISTS 'PAUSED' AFTER 'ACTIVE'"),
-        "{sql}"
+        e.sql
+            .contains("ADD VALUE IF NOT EXISTS 'PAUSED' AFTER 'ACTIVE'"),
+        "{}",
+        e.sql
     );
-    c.batch_execute("INSERT INTO t (id) VALUES (2)").unwrap();
+    e.client
+        .batch_execute("INSERT INTO t (id) VALUES (2)")
+        .unwrap();
     assert_eq!(
-        one::<String>(&mut c, "SELECT s::text FROM t WHERE id = 2"),
+        one::<String>(&mut e.client, "SELECT s::text FROM t WHERE id = 2"),
         "NEW"
     );
     let labels: String = one(
-        &mut c,
+        &mut e.client,
         "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'status'::regtype",
     );
     assert_eq!(labels, "NEW,ACTIVE,PAUSED,GONE");
+    // Going back removes NEW: the row using it must go first (else the rollback fails).
+    e.client
+        .batch_execute("DELETE FROM t WHERE id = 2")
+        .unwrap();
+    e.back();
 }
 
 #[test]
@@ -171,11 +258,12 @@ expr = "a >= 0"
 columns = [{ column = "a", order = "desc" }]
 name = "t_a_idx"
 "#;
-    let (_db, mut c, sql) = evolve(
+    let mut e = evolve(
         v1,
         "INSERT INTO p VALUES (1, 'x'); INSERT INTO t VALUES (1, 1, 5, 'bye')",
         v2,
     );
+    insta::assert_snapshot!(reviewable(&e.sql));
     for needle in [
         "DROP CONSTRAINT \"t_p_id_fkey\"",
         "DROP INDEX \"public\".\"t_a_idx\"",
@@ -185,21 +273,28 @@ name = "t_a_idx"
         "DROP TABLE \"public\".\"old\"",
         "ON DELETE CASCADE",
     ] {
-        assert!(sql.contains(needle), "{needle}\n{sql}");
+        assert!(e.sql.contains(needle), "{needle}\n{}", e.sql);
     }
     // The order: FK and index drops before the column and table drops.
-    assert!(sql.find("t_p_id_fkey").unwrap() < sql.find("DROP COLUMN").unwrap());
-    c.batch_execute("UPDATE t SET a = 0").unwrap();
-    assert_eq!(one::<i64>(&mut c, "SELECT count(*) FROM t"), 1);
+    assert!(e.sql.find("t_p_id_fkey").unwrap() < e.sql.find("DROP COLUMN").unwrap());
+    e.client.batch_execute("UPDATE t SET a = 0").unwrap();
+    assert_eq!(one::<i64>(&mut e.client, "SELECT count(*) FROM t"), 1);
+    // v1's check (a > 0) must hold again before going back.
+    e.client.batch_execute("UPDATE t SET a = 5").unwrap();
+    e.back();
 }
 
 #[test]
 fn identity_added_and_dropped() {
     let v1 = "[tables.t.columns]\nid = { type = \"bigint\", primary_key = true }\nn = { type = \"int\", identity = \"always\" }\n";
     let v2 = "[tables.t.columns]\nid = { type = \"bigint\", identity = \"by_default\", primary_key = true }\nn = { type = \"int\" }\n";
-    let (_db, mut c, _) = evolve(v1, "INSERT INTO t (id) VALUES (100)", v2);
-    c.batch_execute("INSERT INTO t (n) VALUES (7)").unwrap();
-    assert_eq!(one::<i64>(&mut c, "SELECT count(*) FROM t"), 2);
+    let mut e = evolve(v1, "INSERT INTO t (id) VALUES (100)", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    e.client
+        .batch_execute("INSERT INTO t (n) VALUES (7)")
+        .unwrap();
+    assert_eq!(one::<i64>(&mut e.client, "SELECT count(*) FROM t"), 2);
+    e.back();
 }
 
 #[test]
@@ -286,4 +381,390 @@ fn rollback_runs_down_files_back_to_a_version_and_to_empty() {
     .unwrap();
     let read = catalog::read(&mut client, &opts).unwrap().model;
     assert_eq!(read.tables().count() + read.enums().count(), 0, "{read:?}");
+}
+
+#[test]
+fn renamed_table_and_column_keep_rows_and_default_names_follow() {
+    let v1 = r#"
+[tables.registrations]
+primary_key = ["id"]
+[tables.registrations.columns]
+id = { type = "serial" }
+member = { type = "text", unique = true }
+qty = { type = "int" }
+[[tables.registrations.checks]]
+expr = "qty > 0"
+[[tables.registrations.indexes]]
+columns = ["qty"]
+[[tables.registrations.indexes]]
+columns = [{ expr = "lower(member)" }]
+
+[tables.dispatches.columns]
+id = { type = "int", primary_key = true }
+member = { type = "text", references = "registrations.member" }
+"#;
+    let v2 = r#"
+[tables.book_registrations]
+primary_key = ["id"]
+renamed_from = "registrations"
+[tables.book_registrations.columns]
+id = { type = "serial" }
+member_name = { type = "text", unique = true, renamed_from = "member" }
+qty = { type = "int" }
+[[tables.book_registrations.checks]]
+expr = "qty > 0"
+[[tables.book_registrations.indexes]]
+columns = ["qty"]
+[[tables.book_registrations.indexes]]
+columns = [{ expr = "lower(member_name)" }]
+
+[tables.dispatches.columns]
+id = { type = "int", primary_key = true }
+member = { type = "text", references = "book_registrations.member_name" }
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO registrations (member, qty) VALUES ('ann', 2); INSERT INTO dispatches VALUES (1, 'ann')",
+        v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    // Renamed, not dropped: the row is still there, under the new names.
+    assert!(!e.sql.contains("DROP TABLE"), "{}", e.sql);
+    assert!(!e.sql.contains("DROP COLUMN"), "{}", e.sql);
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT member_name FROM book_registrations"),
+        "ann"
+    );
+    // Default names are those of a fresh build of v2 (the drift check in `evolve` compares
+    // names too); the serial's sequence follows and keeps counting.
+    for needle in [
+        "ALTER TABLE \"public\".\"registrations\" RENAME TO \"book_registrations\";",
+        "RENAME COLUMN \"member\" TO \"member_name\";",
+        "RENAME CONSTRAINT \"registrations_pkey\" TO \"book_registrations_pkey\";",
+        "RENAME CONSTRAINT \"registrations_member_key\" TO \"book_registrations_member_name_key\";",
+        "RENAME CONSTRAINT \"registrations_qty_check\" TO \"book_registrations_qty_check\";",
+        "ALTER INDEX \"public\".\"registrations_qty_idx\" RENAME TO \"book_registrations_qty_idx\";",
+        "ALTER INDEX \"public\".\"registrations_lower_idx\" RENAME TO \"book_registrations_lower_idx\";",
+        "ALTER SEQUENCE \"public\".\"registrations_id_seq\" RENAME TO \"book_registrations_id_seq\";",
+    ] {
+        assert!(e.sql.contains(needle), "{needle}\n{}", e.sql);
+    }
+    e.client
+        .batch_execute("INSERT INTO book_registrations (member_name, qty) VALUES ('bob', 1)")
+        .unwrap();
+    assert_eq!(
+        one::<i32>(&mut e.client, "SELECT max(id) FROM book_registrations"),
+        2
+    );
+    e.back();
+    assert_eq!(
+        one::<i64>(
+            &mut e.client,
+            "SELECT count(*) FROM registrations WHERE member IN ('ann', 'bob')"
+        ),
+        2
+    );
+}
+
+#[test]
+fn renamed_enum_values_and_explicit_constraint_and_index_names() {
+    let v1 = r#"
+[enums.reg_status]
+values = ["ACTIVE", "CANCELED"]
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+s = { type = "reg_status", default = "CANCELED" }
+qty = { type = "int" }
+[[tables.t.checks]]
+name = "positive_qty"
+expr = "qty > 0"
+[[tables.t.indexes]]
+name = "by_qty"
+columns = ["qty"]
+"#;
+    let v2 = r#"
+[enums.registrationstatus]
+renamed_from = "reg_status"
+values = ["ACTIVE", "CANCELLED"]
+renamed_values = { CANCELED = "CANCELLED" }
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+s = { type = "registrationstatus", default = "CANCELLED" }
+qty = { type = "int" }
+[[tables.t.checks]]
+name = "qty_positive"
+renamed_from = "positive_qty"
+expr = "qty > 0"
+[[tables.t.indexes]]
+name = "t_by_qty"
+renamed_from = "by_qty"
+columns = ["qty"]
+"#;
+    let mut e = evolve(v1, "INSERT INTO t VALUES (1, 'CANCELED', 3)", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    for needle in [
+        "ALTER TYPE \"public\".\"reg_status\" RENAME TO \"registrationstatus\";",
+        "ALTER TYPE \"public\".\"registrationstatus\" RENAME VALUE 'CANCELED' TO 'CANCELLED';",
+        "RENAME CONSTRAINT \"positive_qty\" TO \"qty_positive\";",
+        "ALTER INDEX \"public\".\"by_qty\" RENAME TO \"t_by_qty\";",
+    ] {
+        assert!(e.sql.contains(needle), "{needle}\n{}", e.sql);
+    }
+    assert!(!e.sql.contains("DROP"), "{}", e.sql);
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT s::text FROM t"),
+        "CANCELLED"
+    );
+    e.back();
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT s::text FROM t"),
+        "CANCELED"
+    );
+}
+
+#[test]
+fn enum_values_removed_and_reordered_recreate_the_type() {
+    let v1 = r#"
+[enums.status]
+values = ["A", "B", "C"]
+comment = "kept across the swap"
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+s = { type = "status", default = "A" }
+history = { type = "status[]", nullable = true }
+[[tables.t.checks]]
+expr = "s <> 'C' OR id > 0"
+[[tables.t.indexes]]
+columns = ["s"]
+[[tables.t.indexes]]
+columns = ["id"]
+where = "s = 'A'"
+
+[tables.u.columns]
+id = { type = "int", primary_key = true }
+s = { type = "status" }
+[[tables.u.foreign_keys]]
+columns = ["id", "s"]
+references = { table = "t", columns = ["id", "s"] }
+[[tables.t.unique]]
+columns = ["id", "s"]
+"#;
+    let v2 = v1.replace(r#"["A", "B", "C"]"#, r#"["C", "A"]"#);
+    let mut e = evolve(
+        v1,
+        "INSERT INTO t VALUES (1, 'C', '{A,C}'), (2, 'A', NULL); INSERT INTO u VALUES (1, 'C')",
+        &v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert!(
+        e.sql.contains("recreate-enum public.status [hazards: deletes_data, rewrites_table, blocks_writes, may_fail_on_data]"),
+        "{}",
+        e.sql
+    );
+    assert!(
+        e.sql
+            .contains("USING \"history\"::text[]::\"public\".\"status\"[]"),
+        "{}",
+        e.sql
+    );
+    let labels: String = one(
+        &mut e.client,
+        "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'status'::regtype",
+    );
+    assert_eq!(labels, "C,A");
+    assert_eq!(
+        one::<String>(
+            &mut e.client,
+            "SELECT string_agg(s::text || ':' || coalesce(history::text, '-'), ' ' ORDER BY s) FROM t"
+        ),
+        "C:{A,C} A:-"
+    );
+    e.client
+        .batch_execute("INSERT INTO t (id) VALUES (3)")
+        .unwrap();
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT s::text FROM t WHERE id = 3"),
+        "A"
+    );
+    e.client
+        .batch_execute("DELETE FROM t WHERE id = 3")
+        .unwrap();
+    e.back();
+    assert_eq!(one::<i64>(&mut e.client, "SELECT count(*) FROM t"), 2);
+}
+
+#[test]
+fn removing_an_enum_value_still_in_use_fails_and_rolls_back() {
+    let v1 = "[enums.status]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"status\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    let db = support::test_db();
+    let mut client = db.connect();
+    plan_and_apply(dir.path(), "v1", &mut client);
+    client
+        .batch_execute("INSERT INTO t VALUES (1, 'B')")
+        .unwrap();
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        v1.replace("[\"A\", \"B\"]", "[\"A\"]"),
+    )
+    .unwrap();
+    let g = Global {
+        project: Some(dir.path().to_path_buf()),
+        ..Global::default()
+    };
+    let out = plan::run(
+        &g,
+        &plan::Options {
+            name: Some("v2".into()),
+            allow: vec![schemactl::plan::Hazard::DeletesData],
+            ..Default::default()
+        },
+    );
+    assert_eq!(out.exit, Exit::Ok);
+    let chain = migrations::load(&Layout::new(dir.path())).unwrap();
+    let history = History {
+        schema: "schemactl".into(),
+    };
+    let err = apply::apply(
+        &mut client,
+        &history,
+        &chain,
+        &apply::Options {
+            lock_timeout: Duration::from_secs(10),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("invalid input value for enum"),
+        "{err}"
+    );
+    // Rolled back: the old type with both values, the row untouched.
+    let labels: String = one(
+        &mut client,
+        "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'status'::regtype",
+    );
+    assert_eq!(labels, "A,B");
+    assert_eq!(one::<String>(&mut client, "SELECT s::text FROM t"), "B");
+}
+
+#[test]
+fn generated_expression_changed_and_dropped() {
+    let v1 = r#"
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+a = { type = "int" }
+b = { type = "int" }
+total = { type = "int", generated_sql = "a + b", comment = "sum" }
+twice = { type = "int", generated_sql = "a * 2" }
+[[tables.t.indexes]]
+columns = ["total"]
+[[tables.t.checks]]
+expr = "total < 1000"
+"#;
+    let v2 = v1
+        .replace("generated_sql = \"a + b\"", "generated_sql = \"a * b\"")
+        .replace(", generated_sql = \"a * 2\"", "");
+    let mut e = evolve(v1, "INSERT INTO t VALUES (1, 3, 4)", &v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert!(e.sql.contains("DROP EXPRESSION"), "{}", e.sql);
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT total || ',' || twice FROM t"),
+        "12,6"
+    );
+    e.back();
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT total || ',' || twice FROM t"),
+        "7,6"
+    );
+}
+
+#[test]
+fn serial_added_widened_and_dropped() {
+    let v1 = r#"
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+n = { type = "serial" }
+m = { type = "serial" }
+"#;
+    let v2 = r#"
+[tables.t.columns]
+id = { type = "serial", primary_key = true }
+n = { type = "bigserial" }
+m = { type = "int" }
+"#;
+    let mut e = evolve(v1, "INSERT INTO t (id) VALUES (1), (5)", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    // The new sequence continues after the existing ids.
+    e.client
+        .batch_execute("INSERT INTO t (n, m) VALUES (3000000000, 0)")
+        .unwrap();
+    assert_eq!(one::<i32>(&mut e.client, "SELECT id FROM t WHERE m = 0"), 6);
+    let seq_type: String = one(
+        &mut e.client,
+        "SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = 't_n_seq'::regclass",
+    );
+    assert_eq!(seq_type, "bigint");
+    assert!(
+        e.client
+            .batch_execute("INSERT INTO t (id, n) VALUES (7, 1)")
+            .is_err(),
+        "m has no default any more"
+    );
+    e.client.batch_execute("DELETE FROM t WHERE m = 0").unwrap();
+    e.back();
+}
+
+#[test]
+fn primary_key_collation_comments_and_foreign_key_properties_change() {
+    let v1 = r#"
+[tables.p]
+comment = "parents"
+[tables.p.columns]
+id = { type = "int", primary_key = true }
+code = { type = "text", unique = true, comment = "old" }
+name = { type = "text" }
+
+[tables.c.columns]
+id = { type = "int" }
+p_id = { type = "int" }
+[[tables.c.foreign_keys]]
+columns = ["p_id"]
+references = { table = "p", columns = ["id"] }
+"#;
+    let v2 = r#"
+[tables.p]
+[tables.p.columns]
+id = { type = "int" }
+code = { type = "text", primary_key = true, comment = "new" }
+name = { type = "text", collation = "C" }
+
+[tables.c]
+primary_key = ["id"]
+[tables.c.columns]
+id = { type = "int" }
+p_id = { type = "text", nullable = true }
+[[tables.c.foreign_keys]]
+columns = ["p_id"]
+references = { table = "p", columns = ["code"] }
+deferrable = "deferred"
+on_delete = "set_null"
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO p VALUES (1, '1', 'x'); INSERT INTO c VALUES (1, 1)",
+        v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    // The FK now targets the new primary key (the integer 1 became the text '1'), and
+    // deleting the parent sets it to NULL.
+    e.client.batch_execute("DELETE FROM p").unwrap();
+    assert_eq!(
+        one::<Option<String>>(&mut e.client, "SELECT p_id FROM c"),
+        None
+    );
+    e.client
+        .batch_execute("INSERT INTO p VALUES (1, '1', 'x'); UPDATE c SET p_id = '1'")
+        .unwrap();
+    e.back();
 }

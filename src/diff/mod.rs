@@ -673,6 +673,7 @@ fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Co
                     from: a,
                     to: b,
                 });
+                old.default = new.default.clone();
             }
             None
         }

@@ -209,6 +209,11 @@ impl Expr {
         self.functions.clone()
     }
 
+    /// The value when the whole expression is one string literal (casts removed).
+    pub fn string_literal(&self) -> Option<&str> {
+        self.literal.as_deref()
+    }
+
     /// This expression with column `from` renamed to `to`, as PostgreSQL prints it after
     /// `ALTER TABLE … RENAME COLUMN` (it stores column numbers, not names). Words used as a
     /// function name, a type after `::` or a qualifier before `.` are left alone. When the

@@ -4,7 +4,7 @@
 //! one (its old name no longer exists) changes nothing. [`apply`] gives the model a database
 //! would have after the `ALTER … RENAME` statements, which `diff` then compares as usual.
 
-use super::{BaseType, Model, QualifiedName, Table};
+use super::{BaseType, ColumnDefault, Expr, Model, QualifiedName, Table};
 
 /// One declared rename. Names are in the object's (new) schema; tables and enums are renamed
 /// within their schema.
@@ -170,13 +170,27 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
             if from == to || e.values.contains(to) {
                 return false;
             }
-            match e.values.iter_mut().find(|v| *v == from) {
-                Some(v) => {
-                    *v = to.clone();
-                    true
+            let Some(v) = e.values.iter_mut().find(|v| *v == from) else {
+                return false;
+            };
+            *v = to.clone();
+            // Defaults store the value itself, so they show the new label too.
+            let renamed = Expr::parse(&crate::sql::quote_literal(to)).ok();
+            for s in model.schemas.values_mut() {
+                for t in s.tables.values_mut() {
+                    for c in &mut t.columns {
+                        if c.data_type.base != BaseType::Enum(name.clone()) {
+                            continue;
+                        }
+                        if let (Some(ColumnDefault::Sql(d)), Some(r)) = (&mut c.default, &renamed)
+                            && d.string_literal() == Some(from.as_str())
+                        {
+                            *d = r.clone();
+                        }
+                    }
                 }
-                None => false,
             }
+            true
         }
         Rename::Table { schema, from, to } => {
             let Some(s) = model.schemas.get_mut(schema) else {
