@@ -768,3 +768,31 @@ on_delete = "set_null"
         .unwrap();
     e.back();
 }
+
+#[test]
+fn type_change_of_columns_on_both_sides_of_a_foreign_key() {
+    let v1 = r#"
+[tables.p.columns]
+id = { type = "int", primary_key = true }
+[tables.c.columns]
+id = { type = "int", primary_key = true }
+p_id = { type = "int", references = "p.id" }
+[[tables.c.indexes]]
+columns = ["p_id"]
+where = "p_id > 0"
+"#;
+    let v2 = v1.replace("\"int\"", "\"bigint\"");
+    let mut e = evolve(
+        v1,
+        "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1)",
+        &v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert!(
+        e.client
+            .batch_execute("INSERT INTO c VALUES (2, 2)")
+            .is_err(),
+        "the foreign key still holds"
+    );
+    e.back();
+}
