@@ -148,12 +148,17 @@ fn verify_passes_on_the_example_and_catches_a_broken_chain() {
     let dir = copy_example_project();
     let m = dir.path().join("migrations");
     std::fs::remove_file(m.join("0001_init.sql")).unwrap();
-    // Renumber every later migration down by one.
+    // Renumber every later migration (and its down file) down by one.
     for f in migration_files(dir.path()) {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let (num, rest) = name.split_at(4);
         let n: u32 = num.parse().unwrap();
         std::fs::rename(&f, m.join(format!("{:04}{rest}", n - 1))).unwrap();
+        let down = m.join(name.replace(".sql", ".down.sql"));
+        if down.exists() {
+            let rest = rest.replace(".sql", ".down.sql");
+            std::fs::rename(&down, m.join(format!("{:04}{rest}", n - 1))).unwrap();
+        }
     }
     std::fs::remove_file(m.join("schemactl.sum")).unwrap();
     let out = run(dir.path(), None, &["hash"]);
