@@ -148,3 +148,151 @@ fn status_dry_run_failure_exit_codes_and_hash() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(!all.contains("s3cr3t-PASS"), "{all}");
 }
+
+/// Plan through the binary (no database), asserting success.
+fn plan(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir)
+        .arg("plan")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+fn column_type(client: &mut postgres::Client, column: &str) -> String {
+    client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = $1",
+            &[&column],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn apply_and_rollback_honour_a_tightened_policy_against_the_file_headers() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"integer\" }\nb = { type = \"integer\" }\nc = { type = \"integer\" }\n";
+    let widen = |cols: &[&str]| {
+        let mut s = v1.to_string();
+        for c in cols {
+            s = s.replace(
+                &format!("{c} = {{ type = \"integer\" }}"),
+                &format!("{c} = {{ type = \"bigint\" }}"),
+            );
+        }
+        s
+    };
+    let dir = project(&[("schema/s.toml", v1)]);
+    let schema = dir.path().join("schema/s.toml");
+    plan(dir.path(), &["-m", "init"]);
+
+    // No [hazards] table: a rewrites_table migration applies without any allowance.
+    std::fs::write(&schema, widen(&["a"])).unwrap();
+    plan(dir.path(), &["-m", "widen_a"]);
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(column_type(&mut client, "a"), "bigint");
+
+    // Planned while the policy is empty: `--allow rewrites_table` is not recorded.
+    std::fs::write(&schema, widen(&["a", "b"])).unwrap();
+    plan(dir.path(), &["-m", "widen_b", "--allow", "rewrites_table"]);
+    let b = std::fs::read_to_string(dir.path().join("migrations/0003_widen_b.sql")).unwrap();
+    assert!(!b.contains("-- allowed:"), "{b}");
+
+    // Tighten the policy, then plan one more under it (the header records the allowance).
+    std::fs::write(
+        dir.path().join("schemactl.toml"),
+        "[hazards]\nrequire_allow = [\"rewrites_table\"]\n",
+    )
+    .unwrap();
+    std::fs::write(&schema, widen(&["a", "b", "c"])).unwrap();
+    plan(dir.path(), &["-m", "widen_c", "--allow", "rewrites_table"]);
+    let c = std::fs::read_to_string(dir.path().join("migrations/0004_widen_c.sql")).unwrap();
+    assert!(c.contains("-- allowed: rewrites_table\n"), "{c}");
+
+    // 0003's header lacks the allowance the policy now requires: refused before anything
+    // runs (0004 is not applied either), exit 1.
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: 0003_widen_b has hazards its header does not allow: rewrites_table\n  - step 1: alter-column-type public.t.b: rewrites_table\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("pass `--allow rewrites_table` to apply"),
+        "{err}"
+    );
+    assert!(
+        err.contains("schemactl.toml lists it in [hazards] require_allow"),
+        "{err}"
+    );
+    assert_eq!(column_type(&mut client, "b"), "integer");
+    assert_eq!(column_type(&mut client, "c"), "integer");
+    let out = run(dir.path(), &db.conninfo, &["--format", "json", "apply"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "hazard-not-allowed");
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("pending  0003_widen_b") && s.contains("pending  0004_widen_c"),
+        "{s}"
+    );
+
+    // `--allow` on the command line lets 0003 through.
+    let out = run(
+        dir.path(),
+        &db.conninfo,
+        &["apply", "--to", "3", "--allow", "rewrites_table"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(column_type(&mut client, "b"), "bigint");
+    // 0004's header records the allowance: no `--allow` needed.
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("applied 0004_widen_c"));
+    assert_eq!(column_type(&mut client, "c"), "bigint");
+
+    // Rollback: 0004's down file (bigint → integer) has deletes_data and rewrites_table;
+    // down files record no allowances, so the policy's hazard needs `--allow` too.
+    let down =
+        std::fs::read_to_string(dir.path().join("migrations/0004_widen_c.down.sql")).unwrap();
+    assert!(
+        down.contains("deletes_data") && down.contains("rewrites_table"),
+        "{down}"
+    );
+    let out = run(
+        dir.path(),
+        &db.conninfo,
+        &["rollback", "--to", "3", "--allow", "deletes_data"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("0004_widen_c (down) has hazards its header does not allow: rewrites_table\n  - step 1: alter-column-type public.t.c: rewrites_table"),
+        "{err}"
+    );
+    assert!(
+        err.contains("pass `--allow deletes_data,rewrites_table` to rollback"),
+        "{err}"
+    );
+    assert_eq!(column_type(&mut client, "c"), "bigint");
+    let out = run(
+        dir.path(),
+        &db.conninfo,
+        &[
+            "rollback",
+            "--to",
+            "3",
+            "--allow",
+            "deletes_data,rewrites_table",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(column_type(&mut client, "c"), "integer");
+}

@@ -453,3 +453,165 @@ fn drop_and_create_of_the_same_shape_suggests_renamed_from() {
         text(&out.stdout)
     );
 }
+
+const WIDEN_V1: &str = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"integer\" }\nm = { type = \"bigint\" }\n";
+const POLICY: &str = "[hazards]\nrequire_allow = [\"rewrites_table\"]\n";
+
+/// `n integer → bigint` (blocks_writes, rewrites_table; no data loss).
+fn widen_n() -> String {
+    WIDEN_V1.replace("n = { type = \"integer\" }", "n = { type = \"bigint\" }")
+}
+
+#[test]
+fn without_a_hazards_table_only_deletes_data_is_gated() {
+    let dir = project(&[("schema/s.toml", WIDEN_V1)]);
+    run_plan(dir.path(), "init");
+    std::fs::write(dir.path().join("schema/s.toml"), widen_n()).unwrap();
+    // rewrites_table needs no allowance, and `--allow` for an ungated hazard is not recorded.
+    let out = schemactl(
+        dir.path(),
+        &["plan", "-m", "widen", "--allow", "rewrites_table"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(dir.path().join("migrations/0002_widen.sql")).unwrap();
+    assert!(
+        file.contains("-- hazards: blocks_writes, rewrites_table\n--\n"),
+        "{file}"
+    );
+    assert!(!file.contains("-- allowed:"), "{file}");
+}
+
+#[test]
+fn a_tightened_policy_refuses_the_plan_until_allowed_and_records_the_allowance() {
+    let dir = project(&[("schemactl.toml", POLICY), ("schema/s.toml", WIDEN_V1)]);
+    // Creating tables carries no hazards: the policy does not get in the way.
+    run_plan(dir.path(), "init");
+    std::fs::write(dir.path().join("schema/s.toml"), widen_n()).unwrap();
+    let before = tree(dir.path());
+    for args in [
+        &["plan", "-m", "widen"][..],
+        &["plan", "-m", "widen", "--dry-run"],
+        &["plan", "-m", "widen", "--allow", "blocks_writes"],
+    ] {
+        let out = schemactl(dir.path(), args);
+        assert_eq!(code(&out), 1, "{args:?}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("error: the plan has hazards that are not allowed: rewrites_table\n"),
+            "{err}"
+        );
+        assert!(
+            err.contains("  - step 1: alter-column-type public.t.n: rewrites_table\n"),
+            "{err}"
+        );
+        assert!(
+            err.contains("rewrites_table must be allowed because schemactl.toml lists it in [hazards] require_allow"),
+            "{err}"
+        );
+        assert!(
+            err.contains("re-run with `--allow rewrites_table`"),
+            "{err}"
+        );
+        assert!(
+            text(&out.stdout)
+                .contains("alter-column-type public.t.n [hazards: rewrites_table, blocks_writes]"),
+            "{}",
+            text(&out.stdout)
+        );
+        assert_eq!(tree(dir.path()), before, "{args:?} wrote nothing");
+    }
+    // JSON names the refused steps.
+    let out = schemactl(dir.path(), &["--format", "json", "plan", "-m", "widen"]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["written"], false);
+    assert_eq!(v["refused_hazards"], serde_json::json!(["rewrites_table"]));
+    assert_eq!(
+        v["refused_steps"],
+        serde_json::json!([{ "step": 1, "kind": "alter-column-type", "object": "public.t.n", "hazards": ["rewrites_table"] }])
+    );
+    assert_eq!(tree(dir.path()), before);
+
+    // Allowed: written, and the header records the allowance (only gated hazards are
+    // recorded, as for deletes_data).
+    let out = schemactl(
+        dir.path(),
+        &[
+            "plan",
+            "-m",
+            "widen",
+            "--allow",
+            "rewrites_table,blocks_writes",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(dir.path().join("migrations/0002_widen.sql")).unwrap();
+    assert!(
+        file.contains(
+            "-- hazards: blocks_writes, rewrites_table\n-- allowed: rewrites_table\n--\n"
+        ),
+        "{file}"
+    );
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_policy_adds_to_deletes_data_and_the_hint_names_every_allowance_needed() {
+    // Listing deletes_data is allowed (it is gated anyway).
+    let cfg = "[hazards]\nrequire_allow = [\"deletes_data\", \"rewrites_table\"]\n";
+    let dir = project(&[("schemactl.toml", cfg), ("schema/s.toml", WIDEN_V1)]);
+    run_plan(dir.path(), "init");
+    // bigint → integer: deletes_data and rewrites_table (and more).
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        WIDEN_V1.replace("m = { type = \"bigint\" }", "m = { type = \"integer\" }"),
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let out = schemactl(dir.path(), &["plan", "-m", "narrow"]);
+    assert_eq!(code(&out), 1);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not allowed: deletes_data, rewrites_table\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  - step 1: alter-column-type public.t.m: deletes_data, rewrites_table\n"),
+        "{err}"
+    );
+    // Only rewrites_table is there because of the project's config.
+    assert!(
+        err.contains("= note: rewrites_table must be allowed because"),
+        "{err}"
+    );
+    // Allowing only deletes_data is not enough; the hint asks for both.
+    let out = schemactl(
+        dir.path(),
+        &["plan", "-m", "narrow", "--allow", "deletes_data"],
+    );
+    assert_eq!(code(&out), 1);
+    let err = text(&out.stderr);
+    assert!(err.contains("not allowed: rewrites_table\n"), "{err}");
+    assert!(
+        err.contains("re-run with `--allow deletes_data,rewrites_table`"),
+        "{err}"
+    );
+    assert_eq!(tree(dir.path()), before);
+    let out = schemactl(
+        dir.path(),
+        &[
+            "plan",
+            "-m",
+            "narrow",
+            "--allow",
+            "deletes_data,rewrites_table",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(dir.path().join("migrations/0002_narrow.sql")).unwrap();
+    assert!(
+        file.contains("-- allowed: deletes_data, rewrites_table\n"),
+        "{file}"
+    );
+}

@@ -587,3 +587,99 @@ fn renames_that_cannot_apply() {
         2,
     );
 }
+
+const CFG: &str = "schemactl.toml";
+const VALID_HAZARDS: &str = "valid hazard ids: deletes_data, rewrites_table, blocks_writes, may_fail_on_data, breaks_clients";
+
+#[test]
+fn unknown_hazard_in_the_policy_names_the_valid_ids() {
+    // A typo: the closest id, and the list.
+    let cfg = "[hazards]\nrequire_allow = [\"deletes_data\", \"rewrite_table\"]\n";
+    let f = one(&[(CFG, cfg)], "unknown-hazard", CFG, 2);
+    assert_eq!(
+        f.message,
+        "unknown hazard `rewrite_table` in `require_allow`"
+    );
+    assert!(
+        f.hint.starts_with("did you mean `rewrites_table`?"),
+        "{}",
+        f.hint
+    );
+    assert!(f.hint.contains(VALID_HAZARDS), "{}", f.hint);
+    // Nothing close: just the list.
+    let cfg = "[hazards]\nrequire_allow = [\"slow\"]\n";
+    let f = one(&[(CFG, cfg)], "unknown-hazard", CFG, 2);
+    assert_eq!(f.hint, VALID_HAZARDS);
+    // Listing a hazard twice is a mistake too.
+    let cfg = "[hazards]\nrequire_allow = [\"rewrites_table\",\n  \"rewrites_table\"]\n";
+    one(&[(CFG, cfg)], "duplicate-hazard", CFG, 3);
+}
+
+#[test]
+fn hazard_policy_wrong_types_and_unknown_keys() {
+    let cfg = "[hazards]\nrequire_allow = \"rewrites_table\"\n";
+    let f = one(&[(CFG, cfg)], "invalid-value", CFG, 2);
+    assert!(
+        f.message
+            .contains("`require_allow` must be an array of strings, found string"),
+        "{}",
+        f.message
+    );
+    let cfg = "[hazards]\nrequire_allow = [\"rewrites_table\", 3]\n";
+    let f = one(&[(CFG, cfg)], "invalid-value", CFG, 2);
+    assert!(f.message.contains("must be a string"), "{}", f.message);
+    let cfg = "hazards = [\"rewrites_table\"]\n";
+    let f = one(&[(CFG, cfg)], "invalid-value", CFG, 1);
+    assert!(
+        f.message.contains("`hazards` must be a table"),
+        "{}",
+        f.message
+    );
+    let cfg = "[hazards]\nrequire_alow = [\"rewrites_table\"]\n";
+    let f = one(&[(CFG, cfg)], "unknown-key", CFG, 2);
+    assert!(f.message.contains("in [hazards]"), "{}", f.message);
+    assert!(f.hint.contains("`require_allow`"), "{}", f.hint);
+    let cfg = "[hazard]\nrequire_allow = [\"rewrites_table\"]\n";
+    let f = one(&[(CFG, cfg)], "unknown-key", CFG, 1);
+    assert!(f.hint.contains("`hazards`"), "{}", f.hint);
+}
+
+#[test]
+fn hazard_policy_errors_are_exit_2_with_a_location_for_every_command() {
+    let cfg =
+        "[project]\nschemas = [\"public\"]\n\n[hazards]\nrequire_allow = [\"rewrites_tabel\"]\n";
+    let dir = project(&[
+        (CFG, cfg),
+        (T, "[tables.a.columns]\nid = { type = \"int\" }\n"),
+    ]);
+    // `apply` and `rollback` read the config before connecting: the unreachable database
+    // is never tried.
+    for args in [
+        &["plan"][..],
+        &["plan", "--dry-run"],
+        &["check"],
+        &["--db", "postgresql://nobody@127.0.0.1:1/none", "apply"],
+        &[
+            "--db",
+            "postgresql://nobody@127.0.0.1:1/none",
+            "rollback",
+            "--to",
+            "0",
+        ],
+    ] {
+        let out = schemactl(dir.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "schemactl.toml:5:18: error[unknown-hazard]: unknown hazard `rewrites_tabel` in `require_allow`"
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("hint: did you mean `rewrites_table`?"),
+            "{args:?}: {err}"
+        );
+        assert!(!dir.path().join("migrations").exists(), "nothing written");
+    }
+}

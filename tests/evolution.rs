@@ -10,6 +10,7 @@ use schemactl::catalog::{self, ReadOptions};
 use schemactl::commands::{Exit, Global, plan};
 use schemactl::diff::diff;
 use schemactl::migrations::{self, Layout};
+use schemactl::plan::Policy;
 use support::project::*;
 
 /// Plan the project's current schema (allowing data loss) and apply pending migrations.
@@ -103,6 +104,7 @@ impl Evolved {
             &chain,
             1,
             &["deletes_data".to_string()],
+            &Policy::default(),
             Duration::from_secs(10),
         ) {
             panic!("rollback failed: {e}\n{down:?}");
@@ -329,6 +331,7 @@ fn rollback_runs_down_files_back_to_a_version_and_to_empty() {
         &chain,
         1,
         &[],
+        &Policy::default(),
         Duration::from_secs(10),
     )
     .unwrap_err();
@@ -339,6 +342,7 @@ fn rollback_runs_down_files_back_to_a_version_and_to_empty() {
         &chain,
         1,
         &allow,
+        &Policy::default(),
         Duration::from_secs(10),
     )
     .unwrap();
@@ -376,6 +380,7 @@ fn rollback_runs_down_files_back_to_a_version_and_to_empty() {
         &chain,
         0,
         &allow,
+        &Policy::default(),
         Duration::from_secs(10),
     )
     .unwrap();

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use postgres::Client;
 
 use crate::migrations::{Chain, Migration, parse_header};
+use crate::plan::{Hazard, Policy, known_hazards, parse_step_line};
 use crate::sql::quote_ident;
 
 /// Marks the next step as one that must run outside a transaction block.
@@ -62,13 +63,33 @@ impl Status {
     }
 }
 
+/// Details of [`ApplyError::NotAllowed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `0002_x`, or `0002_x (down)` for a down file.
+    pub stem: String,
+    /// The refused hazard ids, sorted.
+    pub hazards: Vec<String>,
+    /// `step N: kind object: hazards` for each step carrying one (when the file has step
+    /// lines).
+    pub steps: Vec<String>,
+    /// The refused hazards that are gated only because `schemactl.toml` asks for it.
+    pub from_config: Vec<String>,
+    /// What `--allow` must name for the file to run: every gated hazard its header does not
+    /// allow (the refused ones and those already given).
+    pub allow_needed: Vec<String>,
+    /// True for a down file (rollback), which records no allowances.
+    pub down: bool,
+}
+
 /// Why `apply` refuses or fails.
 #[derive(Debug)]
 pub enum ApplyError {
     /// The database's history does not match the directory (edited, missing, other branch).
     Mismatch(Vec<String>),
-    /// A migration records a hazard that neither its header nor `--allow` allows.
-    NotAllowed { stem: String, hazards: Vec<String> },
+    /// A migration (or down file) records a gated hazard that neither its header nor
+    /// `--allow` allows.
+    NotAllowed(Box<Refusal>),
     /// The lock could not be taken in time.
     LockTimeout(Duration),
     /// A statement failed; the migration was rolled back and the failure recorded.
@@ -94,11 +115,18 @@ impl fmt::Display for ApplyError {
                 }
                 Ok(())
             }
-            ApplyError::NotAllowed { stem, hazards } => write!(
-                f,
-                "{stem} has hazards its header does not allow: {}",
-                hazards.join(", ")
-            ),
+            ApplyError::NotAllowed(r) => {
+                write!(
+                    f,
+                    "{} has hazards its header does not allow: {}",
+                    r.stem,
+                    r.hazards.join(", ")
+                )?;
+                for step in &r.steps {
+                    write!(f, "\n  - {step}")?;
+                }
+                Ok(())
+            }
             ApplyError::LockTimeout(d) => write!(
                 f,
                 "another schemactl apply holds the migration lock; gave up after {}s",
@@ -352,6 +380,9 @@ pub struct Options {
     pub to: Option<u32>,
     /// Hazards allowed beyond what the files record.
     pub allow: Vec<String>,
+    /// The hazards that must be allowed (the project's `[hazards]`; the default gates only
+    /// `deletes_data`).
+    pub policy: Policy,
     pub lock_timeout: Duration,
 }
 
@@ -415,18 +446,56 @@ pub fn pending<'c>(chain: &'c Chain, rows: &[HistoryRow], to: Option<u32>) -> Ve
         .collect()
 }
 
-/// Hazards recorded in a migration's header that it does not allow (only `deletes_data` is
-/// gated), minus what `allow` adds.
-pub fn refused_hazards(m: &Migration, allow: &[String]) -> Vec<String> {
-    let Ok(h) = parse_header(&m.up) else {
-        return Vec::new();
+/// Check a migration file's gated hazards: every hazard in its header's `hazards` line that
+/// `policy` gates must be recorded under the header's `allowed` or given in `allow`. For a
+/// `down` file only `allow` counts: `plan` records no allowances in down files, so rolling
+/// back is decided when it runs. A file without a schemactl header records no hazards, so
+/// nothing is gated. The refusal names the steps that carry the refused hazards.
+pub fn check_hazards(
+    stem: &str,
+    text: &str,
+    policy: &Policy,
+    allow: &[String],
+    down: bool,
+) -> Result<(), ApplyError> {
+    let Ok(h) = parse_header(text) else {
+        return Ok(());
     };
-    h.hazards
+    let hazards = known_hazards(&h.hazards);
+    let recorded = if down {
+        Vec::new()
+    } else {
+        known_hazards(&h.allowed)
+    };
+    let mut allowed = known_hazards(allow);
+    allowed.extend(recorded.iter().copied());
+    let refused = policy.refused(&hazards, &allowed);
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let allow_needed = policy.refused(&hazards, &recorded);
+    let ids = |hs: &[Hazard]| hs.iter().map(|h| h.id().to_string()).collect::<Vec<_>>();
+    let steps = text
+        .lines()
+        .filter_map(parse_step_line)
+        .filter_map(|(label, hs)| {
+            let hs: Vec<Hazard> = hs.into_iter().filter(|h| refused.contains(h)).collect();
+            (!hs.is_empty()).then(|| format!("{label}: {}", ids(&hs).join(", ")))
+        })
+        .collect();
+    let from_config: Vec<Hazard> = refused
         .iter()
-        .filter(|x| x.as_str() == "deletes_data")
-        .filter(|x| !h.allowed.contains(x) && !allow.contains(x))
-        .cloned()
-        .collect()
+        .copied()
+        .filter(|h| policy.is_from_config(*h))
+        .collect();
+    Err(ApplyError::NotAllowed(Box::new(Refusal {
+        stem: stem.to_string(),
+        hazards: ids(&refused),
+        steps,
+        from_config: ids(&from_config),
+        allow_needed: ids(&allow_needed),
+        down,
+    })))
 }
 
 /// Apply pending migrations under the lock. The caller has loaded and verified the chain.
@@ -457,13 +526,7 @@ fn apply_locked(
     }
     let todo = pending(chain, &rows, opts.to);
     for m in &todo {
-        let refused = refused_hazards(m, &opts.allow);
-        if !refused.is_empty() {
-            return Err(ApplyError::NotAllowed {
-                stem: m.stem.clone(),
-                hazards: refused,
-            });
-        }
+        check_hazards(&m.stem, &m.up, &opts.policy, &opts.allow, false)?;
     }
     let state = latest(&rows);
     let mut starts = Vec::new();
@@ -555,13 +618,15 @@ fn run_text(
 
 /// Run the down files of the applied migrations after version `to`, newest first, under the
 /// same lock and history rules as `apply`. Refuses (before running anything) when one has no
-/// down file, cannot be reversed, or has hazards not in `allow`.
+/// down file, cannot be reversed, or has hazards that `policy` gates and `allow` does not
+/// name (down files record no allowances: rolling back is decided when it runs).
 pub fn rollback(
     client: &mut Client,
     history: &History,
     chain: &Chain,
     to: u32,
     allow: &[String],
+    policy: &Policy,
     lock_timeout: Duration,
 ) -> Result<Report, ApplyError> {
     lock(client, &history.schema, lock_timeout)?;
@@ -597,18 +662,7 @@ pub fn rollback(
                     }
                 )]));
             }
-            let refused: Vec<String> = parse_header(down)
-                .map(|h| h.hazards)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|h| h == "deletes_data" && !allow.contains(h))
-                .collect();
-            if !refused.is_empty() {
-                return Err(ApplyError::NotAllowed {
-                    stem: format!("{} (down)", m.stem),
-                    hazards: refused,
-                });
-            }
+            check_hazards(&format!("{} (down)", m.stem), down, policy, allow, true)?;
         }
         let mut report = Report::default();
         for m in todo {

@@ -96,6 +96,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         &apply::Options {
             to: opts.to,
             allow: opts.allow.clone(),
+            policy: project.config.policy(),
             lock_timeout: opts.lock_timeout,
         },
     );
@@ -146,35 +147,56 @@ fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
         ApplyError::Mismatch(_) => (
             Exit::Invalid,
             "history-mismatch",
-            "restore the applied files from version control; never edit a migration that was applied",
+            "restore the applied files from version control; never edit a migration that was applied".to_string(),
         ),
-        ApplyError::NotAllowed { .. } => (
+        ApplyError::NotAllowed(r) => (
             Exit::No,
             "hazard-not-allowed",
-            "re-plan with `--allow` after review, or pass `--allow` to apply",
+            not_allowed_hint(&r.allow_needed, &r.from_config, r.down),
         ),
         ApplyError::LockTimeout(_) => (
             Exit::Failure,
             "lock-timeout",
-            "wait for the other apply to finish, or raise --lock-timeout",
+            "wait for the other apply to finish, or raise --lock-timeout".to_string(),
         ),
         ApplyError::Failed { error, .. } if error.contains("max_locks_per_transaction") => (
             Exit::Failure,
             "migration-failed",
-            "the migration touches more relations than the server's lock table holds in one transaction; raise max_locks_per_transaction (server restart) or split the migration, then apply again",
+            "the migration touches more relations than the server's lock table holds in one transaction; raise max_locks_per_transaction (server restart) or split the migration, then apply again".to_string(),
         ),
         ApplyError::Failed { .. } => (
             Exit::Failure,
             "migration-failed",
-            "the migration was rolled back and the failure recorded; fix the cause, then run apply again",
+            "the migration was rolled back and the failure recorded; fix the cause, then run apply again".to_string(),
         ),
         ApplyError::Database(_) => (
             Exit::Failure,
             "database",
-            "check the connection and permissions",
+            "check the connection and permissions".to_string(),
         ),
     };
-    Outcome::fail(g, exit, code, &e.to_string(), hint)
+    Outcome::fail(g, exit, code, &e.to_string(), &hint)
+}
+
+/// The `--allow` that lets the file run, and why hazards are gated when the project asked
+/// for it.
+fn not_allowed_hint(allow_needed: &[String], from_config: &[String], down: bool) -> String {
+    let ids = allow_needed.join(",");
+    let mut hint = if down {
+        format!(
+            "review the steps, then pass `--allow {ids}` to rollback (down files record no allowances)"
+        )
+    } else {
+        format!("review the steps, then pass `--allow {ids}` to apply")
+    };
+    if !from_config.is_empty() {
+        hint.push_str(&format!(
+            "; {} must be allowed because schemactl.toml lists {} in [hazards] require_allow",
+            from_config.join(", "),
+            if from_config.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    hint
 }
 
 /// `schemactl rollback --to V`: run the down files of applied migrations after V.
@@ -197,7 +219,16 @@ pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -
         Err(o) => return o,
     };
     let history = super::history(&project);
-    match apply::rollback(&mut db.client, &history, &chain, to, allow, lock_timeout) {
+    let policy = project.config.policy();
+    match apply::rollback(
+        &mut db.client,
+        &history,
+        &chain,
+        to,
+        allow,
+        &policy,
+        lock_timeout,
+    ) {
         Err(e) => db_failure(g, &e),
         Ok(report) => match g.format {
             Format::Json => Outcome::json(

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Exit, Format, Global, Outcome, layout, load, rel};
 use crate::migrations::{self, NewMigration};
 use crate::model::snapshot;
-use crate::plan::{self, Hazard, Plan, StepKind};
+use crate::plan::{self, Hazard, Plan, Policy, Step, StepKind};
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -15,9 +15,6 @@ pub struct Options {
     pub check: bool,
     pub allow: Vec<Hazard>,
 }
-
-/// Hazards that must be allowed explicitly before a migration is written.
-const GATED: &[Hazard] = &[Hazard::DeletesData];
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
     if let Some(n) = &opts.name
@@ -76,15 +73,13 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         };
     }
 
+    // The up plan is gated here; the down file's hazards are gated when `rollback` runs it.
+    let policy = loaded.project.config.policy();
     let hazards = plan.hazards();
-    let refused: Vec<Hazard> = hazards
+    let refused = policy.refused(&hazards, &opts.allow);
+    let allowed: Vec<String> = policy
+        .granted(&hazards, &opts.allow)
         .iter()
-        .copied()
-        .filter(|h| GATED.contains(h) && !opts.allow.contains(h))
-        .collect();
-    let allowed: Vec<String> = hazards
-        .iter()
-        .filter(|h| GATED.contains(h) && opts.allow.contains(h))
         .map(|h| h.id().to_string())
         .collect();
 
@@ -141,6 +136,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "hazards": hazards,
                 "refused_hazards": refused,
                 "hints": hints,
+                "refused_steps": refused_steps(&plan, &refused)
+                    .iter()
+                    .map(|(n, step, hs)| json!({ "step": n, "kind": step.kind, "object": step.object, "hazards": hs }))
+                    .collect::<Vec<_>>(),
                 "migration": migration_path,
                 "written": written,
             }),
@@ -154,12 +153,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 }
             }
             if !refused.is_empty() {
-                let ids: Vec<&str> = refused.iter().map(|h| h.id()).collect();
-                o.stderr = format!(
-                    "error: the plan has hazards that are not allowed: {}\n  = hint: review the statements above, then re-run with `--allow {}`; nothing was written\n",
-                    ids.join(", "),
-                    ids.join(",")
-                );
+                o.stderr = refusal_text(&plan, &policy, &refused, &hazards);
             } else if opts.check {
                 o.stderr = "error: schema/ has changes with no migration written\n  = hint: run `schemactl plan -m <name>` and commit the result\n".into();
             } else if opts.dry_run {
@@ -174,6 +168,65 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             o
         }
     }
+}
+
+/// The steps carrying a refused hazard: `(1-based number, step, its refused hazards)`.
+fn refused_steps<'p>(plan: &'p Plan, refused: &[Hazard]) -> Vec<(usize, &'p Step, Vec<Hazard>)> {
+    plan.steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, step)| {
+            let hs: Vec<Hazard> = step
+                .hazards
+                .iter()
+                .copied()
+                .filter(|h| refused.contains(h))
+                .collect();
+            (!hs.is_empty()).then_some((i + 1, step, hs))
+        })
+        .collect()
+}
+
+/// Why `plan` refused: each offending step and hazard, where the rule comes from, and the
+/// `--allow` that writes the migration (every gated hazard of the plan, so the header
+/// records them all).
+fn refusal_text(plan: &Plan, policy: &Policy, refused: &[Hazard], hazards: &[Hazard]) -> String {
+    let ids: Vec<&str> = refused.iter().map(|h| h.id()).collect();
+    let mut s = format!(
+        "error: the plan has hazards that are not allowed: {}\n",
+        ids.join(", ")
+    );
+    for (n, step, hs) in refused_steps(plan, refused) {
+        let hs: Vec<&str> = hs.iter().map(|h| h.id()).collect();
+        s.push_str(&format!(
+            "  - step {n}: {} {}: {}\n",
+            step.kind.id(),
+            crate::sql::comment_safe(&step.object),
+            hs.join(", ")
+        ));
+    }
+    let from_config: Vec<&str> = refused
+        .iter()
+        .filter(|h| policy.is_from_config(**h))
+        .map(|h| h.id())
+        .collect();
+    if !from_config.is_empty() {
+        s.push_str(&format!(
+            "  = note: {} must be allowed because schemactl.toml lists {} in [hazards] require_allow\n",
+            from_config.join(", "),
+            if from_config.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    let needed: Vec<&str> = hazards
+        .iter()
+        .filter(|h| policy.gates(**h))
+        .map(|h| h.id())
+        .collect();
+    s.push_str(&format!(
+        "  = hint: review the statements above, then re-run with `--allow {}` (recorded in the migration header); nothing was written\n",
+        needed.join(",")
+    ));
+    s
 }
 
 /// The down file's body; when the reverse cannot be planned, a marked explanation that

@@ -56,6 +56,98 @@ impl fmt::Display for Hazard {
     }
 }
 
+/// The hazards that must be allowed explicitly: at `plan` time with `--allow` (the allowance
+/// is then recorded in the migration header), at `apply`/`rollback` time by the file's header
+/// or `--allow`. `deletes_data` is always gated; `schemactl.toml`'s `[hazards] require_allow`
+/// can only add to it, never remove it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Sorted, deduplicated, always holding [`Hazard::DeletesData`].
+    gated: Vec<Hazard>,
+}
+
+impl Policy {
+    /// Gated whatever the configuration says.
+    pub const ALWAYS: [Hazard; 1] = [Hazard::DeletesData];
+
+    /// The default policy plus `extra`.
+    pub fn new(extra: impl IntoIterator<Item = Hazard>) -> Policy {
+        let mut gated: Vec<Hazard> = Policy::ALWAYS.into_iter().chain(extra).collect();
+        gated.sort();
+        gated.dedup();
+        Policy { gated }
+    }
+
+    /// Every gated hazard, sorted.
+    pub fn gated(&self) -> &[Hazard] {
+        &self.gated
+    }
+
+    pub fn gates(&self, h: Hazard) -> bool {
+        self.gated.contains(&h)
+    }
+
+    /// True when `h` is gated only because the project asked for it.
+    pub fn is_from_config(&self, h: Hazard) -> bool {
+        self.gates(h) && !Policy::ALWAYS.contains(&h)
+    }
+
+    /// The gated hazards among `hazards` that `allowed` does not cover, sorted and
+    /// deduplicated. The one rule `plan`, `apply` and `rollback` share.
+    pub fn refused(&self, hazards: &[Hazard], allowed: &[Hazard]) -> Vec<Hazard> {
+        let mut out: Vec<Hazard> = hazards
+            .iter()
+            .copied()
+            .filter(|h| self.gates(*h) && !allowed.contains(h))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The gated hazards among `hazards` that `allowed` covers: what `plan` records in the
+    /// header's `-- allowed:` line.
+    pub fn granted(&self, hazards: &[Hazard], allowed: &[Hazard]) -> Vec<Hazard> {
+        let mut out: Vec<Hazard> = hazards
+            .iter()
+            .copied()
+            .filter(|h| self.gates(*h) && allowed.contains(h))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy::new([])
+    }
+}
+
+/// The known hazards among `ids` (e.g. a migration header's); unknown ids are skipped (a
+/// hand-written header may name its own, which no policy can gate).
+pub fn known_hazards<S: AsRef<str>>(ids: &[S]) -> Vec<Hazard> {
+    ids.iter()
+        .filter_map(|id| Hazard::parse(id.as_ref()))
+        .collect()
+}
+
+/// A step line of a migration body, `-- step N: kind object [hazards: a, b]`, split into
+/// its label (`step N: kind object`) and its known hazards. Other lines give `None`.
+/// Used only to name steps in messages; the header's `hazards` line is what is gated.
+pub fn parse_step_line(line: &str) -> Option<(String, Vec<Hazard>)> {
+    let rest = line.strip_prefix("-- step ")?;
+    let (label, hazards) = match rest
+        .strip_suffix(']')
+        .and_then(|r| r.rsplit_once(" [hazards: "))
+    {
+        Some((label, list)) => (label, list.split(',').map(str::trim).collect::<Vec<_>>()),
+        None => (rest, Vec::new()),
+    };
+    Some((format!("step {}", label.trim()), known_hazards(&hazards)))
+}
+
 /// Kinds of step, with stable kebab-case ids shown in plans and migration files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -593,8 +685,57 @@ pub fn plan(changes: Vec<Change>) -> Plan {
 
 #[cfg(test)]
 mod tests {
-    use super::volatile;
+    use super::{Hazard, Policy, parse_step_line, volatile};
     use crate::model::Expr;
+
+    #[test]
+    fn policy_always_gates_deletes_data_and_only_adds() {
+        assert_eq!(Policy::default().gated(), &[Hazard::DeletesData]);
+        let p = Policy::new([
+            Hazard::RewritesTable,
+            Hazard::DeletesData,
+            Hazard::RewritesTable,
+        ]);
+        assert_eq!(p.gated(), &[Hazard::DeletesData, Hazard::RewritesTable]);
+        assert!(p.is_from_config(Hazard::RewritesTable));
+        assert!(!p.is_from_config(Hazard::DeletesData));
+        let planned = [
+            Hazard::BlocksWrites,
+            Hazard::RewritesTable,
+            Hazard::DeletesData,
+        ];
+        assert_eq!(
+            p.refused(&planned, &[Hazard::DeletesData, Hazard::BlocksWrites]),
+            vec![Hazard::RewritesTable]
+        );
+        assert_eq!(
+            p.granted(&planned, &[Hazard::DeletesData, Hazard::BlocksWrites]),
+            vec![Hazard::DeletesData]
+        );
+        assert!(
+            Policy::default()
+                .refused(&planned, &[Hazard::DeletesData])
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn step_lines_name_their_hazards() {
+        assert_eq!(
+            parse_step_line(
+                "-- step 2: alter-column-type public.t.n [hazards: blocks_writes, rewrites_table]"
+            ),
+            Some((
+                "step 2: alter-column-type public.t.n".to_string(),
+                vec![Hazard::BlocksWrites, Hazard::RewritesTable]
+            ))
+        );
+        assert_eq!(
+            parse_step_line("-- step 1: create-table public.t"),
+            Some(("step 1: create-table public.t".to_string(), vec![]))
+        );
+        assert_eq!(parse_step_line("CREATE TABLE t ();"), None);
+    }
 
     #[test]
     fn volatility_of_defaults() {

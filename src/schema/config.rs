@@ -1,9 +1,10 @@
 //! `schemactl.toml`: project layout, managed schemas, ignore list, database and history
-//! settings. Unknown keys are errors, as in schema files.
+//! settings, and the hazard policy. Unknown keys are errors, as in schema files.
 
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, SourceMap};
+use crate::plan::{Hazard, Policy};
 use crate::schema::reader::{Reader, Sp, span};
 
 pub const FILE_NAME: &str = "schemactl.toml";
@@ -18,11 +19,18 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub url_env: String,
     pub history_schema: String,
+    /// `[hazards] require_allow`: hazards gated in addition to `deletes_data`, as written.
+    pub require_allow: Vec<Hazard>,
 }
 
 impl Config {
     pub fn schema_names(&self) -> impl Iterator<Item = &str> {
         self.schemas.iter().map(|s| s.value.as_str())
+    }
+
+    /// The hazards that must be allowed explicitly in this project.
+    pub fn policy(&self) -> Policy {
+        Policy::new(self.require_allow.iter().copied())
     }
 }
 
@@ -91,6 +99,7 @@ fn defaults() -> Config {
         ignore: Vec::new(),
         url_env: "DATABASE_URL".into(),
         history_schema: "schemactl".into(),
+        require_allow: Vec::new(),
     }
 }
 
@@ -106,7 +115,10 @@ fn read(
         span: span(file, 0..0),
         diags,
     };
-    r.deny_unknown("schemactl.toml", &["project", "database", "history"]);
+    r.deny_unknown(
+        "schemactl.toml",
+        &["project", "database", "history", "hazards"],
+    );
     if let Some(mut p) = r.table("project") {
         p.deny_unknown(
             "[project]",
@@ -174,7 +186,48 @@ fn read(
             c.history_schema = v.value;
         }
     }
+    if let Some(mut h) = r.table("hazards") {
+        h.deny_unknown("[hazards]", &["require_allow"]);
+        if let Some(list) = h.strings("require_allow") {
+            c.require_allow = hazard_list(&list.value, h.diags);
+        }
+    }
     c
+}
+
+/// The hazards of `[hazards] require_allow`; unknown and repeated ids are errors.
+fn hazard_list(ids: &[Sp<String>], diags: &mut Vec<Diagnostic>) -> Vec<Hazard> {
+    let valid: Vec<&str> = Hazard::ALL.iter().map(|h| h.id()).collect();
+    let mut out: Vec<Hazard> = Vec::new();
+    for id in ids {
+        match Hazard::parse(&id.value) {
+            Some(h) if out.contains(&h) => diags.push(
+                Diagnostic::new(
+                    "duplicate-hazard",
+                    id.span.clone(),
+                    format!("hazard `{}` is listed twice in `require_allow`", id.value),
+                )
+                .hint("list each hazard once"),
+            ),
+            Some(h) => out.push(h),
+            None => {
+                let ids = format!("valid hazard ids: {}", valid.join(", "));
+                let hint = match crate::suggest::did_you_mean(&id.value, valid.iter().copied()) {
+                    Some(d) => format!("{d} {ids}"),
+                    None => ids,
+                };
+                diags.push(
+                    Diagnostic::new(
+                        "unknown-hazard",
+                        id.span.clone(),
+                        format!("unknown hazard `{}` in `require_allow`", id.value),
+                    )
+                    .hint(hint),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// The `schemactl.toml` written by `init`.
@@ -191,4 +244,7 @@ url_env = "DATABASE_URL"        # where `--db` falls back to
 
 [history]
 schema = "schemactl"            # where the history table lives
+
+# [hazards]
+# require_allow = ["rewrites_table"]   # hazards that need `--allow` besides deletes_data
 "#;
