@@ -662,20 +662,32 @@ a = { type = "int" }
 b = { type = "int" }
 total = { type = "int", generated_sql = "a + b", comment = "sum" }
 twice = { type = "int", generated_sql = "a * 2" }
+price = { type = "numeric(10,2)" }
+gross = { type = "numeric", generated_sql = "price * 1.25" }
 [[tables.t.indexes]]
 columns = ["total"]
 [[tables.t.checks]]
 expr = "total < 1000"
 "#;
+    // `price` widens: PostgreSQL refuses the type change while `gross` uses it, so `gross`
+    // is dropped before and added after.
     let v2 = v1
         .replace("generated_sql = \"a + b\"", "generated_sql = \"a * b\"")
-        .replace(", generated_sql = \"a * 2\"", "");
-    let mut e = evolve(v1, "INSERT INTO t VALUES (1, 3, 4)", &v2);
+        .replace(", generated_sql = \"a * 2\"", "")
+        .replace("numeric(10,2)", "numeric(12,2)");
+    let mut e = evolve(
+        v1,
+        "INSERT INTO t (id, a, b, price) VALUES (1, 3, 4, 10)",
+        &v2,
+    );
     insta::assert_snapshot!(reviewable(&e.sql));
     assert!(e.sql.contains("DROP EXPRESSION"), "{}", e.sql);
     assert_eq!(
-        one::<String>(&mut e.client, "SELECT total || ',' || twice FROM t"),
-        "12,6"
+        one::<String>(
+            &mut e.client,
+            "SELECT total || ',' || twice || ',' || gross FROM t"
+        ),
+        "12,6,12.5000"
     );
     e.back();
     assert_eq!(

@@ -91,14 +91,15 @@ pub enum Change {
         had_default: bool,
         default: Option<ColumnDefault>,
     },
-    /// A generated column whose expression changed, or a plain column that becomes generated:
-    /// PostgreSQL 15 cannot change the expression, so the column is dropped and added again.
-    ReplaceGeneratedColumn {
+    /// A generated column dropped to be added again by [`Change::AddGeneratedColumn`]: its
+    /// expression changed (PostgreSQL 15 cannot alter it), or a column it uses changes type.
+    DropGeneratedColumn {
         table: QualifiedName,
-        column: Column,
-        /// The old column was generated too (its values are derived, so nothing is lost).
-        was_generated: bool,
+        column: String,
     },
+    /// A generated column added again (or a plain column turned generated, after its drop),
+    /// once the columns it uses have their new types.
+    AddGeneratedColumn(QualifiedName, Column),
     /// A generated column becomes a plain one, keeping its values.
     DropExpression {
         table: QualifiedName,
@@ -277,15 +278,33 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
         }
     }
 
-    // Columns dropped and re-added because their generated expression changed.
+    // Generated columns dropped and added again: the expression changed, the column becomes
+    // generated, or a column the expression uses changes type (PostgreSQL refuses that while
+    // the generated column exists).
     for (q, t) in to.tables() {
         let Some(old) = from.table(&q) else {
             continue;
         };
+        let retyped: BTreeSet<&str> = t
+            .columns
+            .iter()
+            .filter(|c| {
+                old.column(&c.name)
+                    .is_some_and(|o| o.data_type != c.data_type || o.collation != c.collation)
+            })
+            .map(|c| c.name.as_str())
+            .collect();
         for c in &t.columns {
-            if let Some(oc) = old.column(&c.name)
-                && c.generated.is_some()
-                && oc.generated != c.generated
+            let Some(g) = &c.generated else {
+                continue;
+            };
+            let Some(oc) = old.column(&c.name) else {
+                continue;
+            };
+            if oc.generated.as_ref() != Some(g)
+                || g.referenced_columns()
+                    .iter()
+                    .any(|r| retyped.contains(r.as_str()))
             {
                 touched.insert((q.clone(), c.name.clone()), Touch::Recreate);
             }
@@ -512,7 +531,8 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         match old.column(&c.name) {
             None => out.push(Change::AddColumn(q.clone(), c.clone())),
             Some(oc) => {
-                if alter_column(out, &q, oc, c) {
+                let rebuild = touched.get(&(q.clone(), c.name.clone())) == Some(&Touch::Recreate);
+                if alter_column(out, &q, oc, c, rebuild) {
                     replaced.insert(c.name.clone());
                 }
             }
@@ -643,18 +663,29 @@ fn named<T: PartialEq>(
 }
 
 /// Changes to one existing column. Returns true when the column is dropped and added again
-/// (its comment must then be set again).
-fn alter_column(out: &mut Vec<Change>, q: &QualifiedName, old: &Column, new: &Column) -> bool {
+/// (`rebuild`, for generated columns; its comment must then be set again).
+fn alter_column(
+    out: &mut Vec<Change>,
+    q: &QualifiedName,
+    old: &Column,
+    new: &Column,
+    rebuild: bool,
+) -> bool {
     let mut old = old.clone();
-    if old.generated != new.generated {
-        if new.generated.is_some() {
-            out.push(Change::ReplaceGeneratedColumn {
+    if rebuild {
+        out.push(if old.generated.is_some() {
+            Change::DropGeneratedColumn {
                 table: q.clone(),
-                column: new.clone(),
-                was_generated: old.generated.is_some(),
-            });
-            return true;
-        }
+                column: new.name.clone(),
+            }
+        } else {
+            // Its stored values are replaced by computed ones.
+            Change::DropColumn(q.clone(), new.name.clone())
+        });
+        out.push(Change::AddGeneratedColumn(q.clone(), new.clone()));
+        return true;
+    }
+    if old.generated.is_some() && new.generated.is_none() {
         out.push(Change::DropExpression {
             table: q.clone(),
             column: new.name.clone(),

@@ -160,7 +160,8 @@ pub enum StepKind {
     RenameIndex,
     RenameSequence,
     RecreateEnum,
-    ReplaceGeneratedColumn,
+    DropGeneratedColumn,
+    AddGeneratedColumn,
     DropExpression,
     DropSerial,
     AddSerial,
@@ -203,7 +204,8 @@ impl StepKind {
             StepKind::RenameIndex => "rename-index",
             StepKind::RenameSequence => "rename-sequence",
             StepKind::RecreateEnum => "recreate-enum",
-            StepKind::ReplaceGeneratedColumn => "replace-generated-column",
+            StepKind::DropGeneratedColumn => "drop-generated-column",
+            StepKind::AddGeneratedColumn => "add-generated-column",
             StepKind::DropExpression => "drop-expression",
             StepKind::DropSerial => "drop-serial",
             StepKind::AddSerial => "add-serial",
@@ -315,7 +317,7 @@ fn phase(c: &Change) -> u8 {
         Change::DropForeignKey(..) => 1,
         Change::DropIndex(..) => 2,
         Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 3,
-        Change::DropColumn(..) => 4,
+        Change::DropColumn(..) | Change::DropGeneratedColumn { .. } => 4,
         Change::DropTable(..) => 5,
         Change::CreateSchema(_) => 6,
         Change::CreateExtension(..) => 7,
@@ -326,20 +328,21 @@ fn phase(c: &Change) -> u8 {
         Change::AddColumn(..) => 11,
         Change::DropExpression { .. }
         | Change::DropSerial { .. }
-        | Change::ReplaceGeneratedColumn { .. }
         | Change::AlterColumnType { .. }
         | Change::AddSerial { .. }
         | Change::SetDefault { .. }
         | Change::SetIdentity { .. }
         | Change::SetNullable { .. } => 12,
-        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 13,
-        Change::CreateIndex { .. } => 14,
-        Change::AddForeignKey { .. } => 15,
-        Change::SetComment(..) => 16,
-        Change::DropEnum(_) => 17,
-        Change::DropExtension(_) => 18,
-        Change::DropSchema(_) => 19,
-        Change::Unsupported(_) => 20,
+        // After the type changes of the columns it uses.
+        Change::AddGeneratedColumn(..) => 13,
+        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 14,
+        Change::CreateIndex { .. } => 15,
+        Change::AddForeignKey { .. } => 16,
+        Change::SetComment(..) => 17,
+        Change::DropEnum(_) => 18,
+        Change::DropExtension(_) => 19,
+        Change::DropSchema(_) => 20,
+        Change::Unsupported(_) => 21,
     }
 }
 
@@ -476,21 +479,16 @@ pub fn plan(changes: Vec<Change>) -> Plan {
                 }
                 (StepKind::RecreateEnum, obj(name, None), h)
             }
-            Change::ReplaceGeneratedColumn {
-                table,
-                column,
-                was_generated,
-            } => {
-                let mut h = vec![Hazard::RewritesTable, Hazard::BlocksWrites];
-                if !was_generated {
-                    h.extend([Hazard::DeletesData, Hazard::BreaksClients]);
-                }
-                (
-                    StepKind::ReplaceGeneratedColumn,
-                    obj(table, Some(&column.name)),
-                    h,
-                )
-            }
+            Change::DropGeneratedColumn { table, column } => (
+                StepKind::DropGeneratedColumn,
+                obj(table, Some(column)),
+                vec![],
+            ),
+            Change::AddGeneratedColumn(table, column) => (
+                StepKind::AddGeneratedColumn,
+                obj(table, Some(&column.name)),
+                vec![Hazard::RewritesTable, Hazard::BlocksWrites],
+            ),
             Change::DropExpression { table, column } => {
                 (StepKind::DropExpression, obj(table, Some(column)), vec![])
             }

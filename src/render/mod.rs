@@ -28,10 +28,14 @@ pub fn statement(c: &Change) -> String {
             columns,
             ..
         } => recreate_enum(name, values, columns),
-        Change::ReplaceGeneratedColumn { table, column, .. } => format!(
-            "ALTER TABLE {} DROP COLUMN {}, ADD COLUMN {};",
+        Change::DropGeneratedColumn { table, column } => format!(
+            "ALTER TABLE {} DROP COLUMN {};",
             quote_qualified(table),
-            quote_ident(&column.name),
+            quote_ident(column)
+        ),
+        Change::AddGeneratedColumn(table, column) => format!(
+            "ALTER TABLE {} ADD COLUMN {};",
+            quote_qualified(table),
             column_definition(column)
         ),
         Change::DropExpression { table, column } => format!(
