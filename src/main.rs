@@ -117,7 +117,8 @@ enum Command {
     },
     /// Print the SQL that would bring the live database (--db) to schema/; writes nothing.
     Diff,
-    /// Replay the whole chain into an empty database and compare with the head snapshot.
+    /// Replay the whole chain into an empty database and compare with the head snapshot, then
+    /// roll it back with the down files and check that nothing is left behind.
     Verify {
         /// Use a throwaway local PostgreSQL (the default when --db is not given).
         #[arg(long, conflicts_with = "db")]

@@ -223,3 +223,543 @@ fn verify_into_an_empty_database_leaves_it_empty() {
     let out = run(&root, Some(&db.conninfo), &["verify"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// A project with two planned migrations (each with its down file): v1 creates the schema
+/// `billing`, an enum, a table with a serial key and one with an identity key and a foreign
+/// key across schemas; v2 adds a column and a table.
+fn two_migration_project() -> tempfile::TempDir {
+    let v1 = r#"
+[enums.status]
+values = ["A", "B"]
+
+[tables.a.columns]
+id = { type = "serial", primary_key = true }
+s = { type = "status", default = "A" }
+
+[tables.b]
+schema = "billing"
+
+[tables.b.columns]
+id = { type = "bigint", identity = "always", primary_key = true }
+a_id = { type = "int", references = "public.a.id" }
+"#;
+    let dir = project(&[
+        (
+            "schemactl.toml",
+            "[project]\nschemas = [\"public\", \"billing\"]\n",
+        ),
+        ("schema/s.toml", v1),
+    ]);
+    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v2 = v1.replace(
+        "s = { type = \"status\", default = \"A\" }",
+        "s = { type = \"status\", default = \"A\" }\nnote = { type = \"text\", nullable = true }",
+    ) + "\n[tables.notes.columns]\nid = { type = \"int\", primary_key = true }\nbody = { type = \"text\" }\n";
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    let out = run(dir.path(), None, &["plan", "-m", "v2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for stem in ["0001_v1", "0002_v2"] {
+        assert!(
+            dir.path()
+                .join(format!("migrations/{stem}.down.sql"))
+                .exists()
+        );
+    }
+    dir
+}
+
+/// Replace `from` by `to` in a migration file, then re-hash the chain as a reviewer would.
+fn hand_edit(dir: &std::path::Path, file: &str, from: &str, to: &str) {
+    let p = dir.join("migrations").join(file);
+    let old = std::fs::read_to_string(&p).unwrap();
+    assert!(old.contains(from), "{old}");
+    std::fs::write(&p, old.replace(from, to)).unwrap();
+    let out = run(dir, None, &["hash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+/// What the database holds outside the system schemas, as `verify` lists it.
+fn objects(db: &support::TestDb) -> Vec<String> {
+    let mut client = db.connect();
+    schemactl::catalog::inventory::read(&mut client, "schemactl")
+        .unwrap()
+        .iter()
+        .map(|o| o.to_string())
+        .collect()
+}
+
+#[test]
+fn verify_rolls_two_planned_migrations_back_to_empty() {
+    let db = support::test_db();
+    let dir = two_migration_project();
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("Verified: the 2 migration(s) build from an empty database"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "Verified: the down files roll the 2 migration(s) back to an empty database and leave nothing behind."
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("note:"), "{s}");
+    assert_eq!(
+        objects(&db),
+        vec!["schema public".to_string()],
+        "left empty"
+    );
+
+    // Again, as JSON, with objects that were there before and are not the chain's: a
+    // function in a managed schema and a table in an unmanaged one. They stay, untouched.
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "CREATE FUNCTION public.pre() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+             CREATE SCHEMA other; CREATE TABLE other.keep (id int);",
+        )
+        .unwrap();
+    let out = run(
+        dir.path(),
+        Some(&db.conninfo),
+        &["--format", "json", "verify"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v = json(&out);
+    assert_eq!(v["ok"], true, "{v}");
+    let r = &v["rollback"];
+    assert_eq!(r["status"], "passed", "{v}");
+    assert_eq!(r["to"], serde_json::Value::Null, "{v}");
+    assert_eq!(r["rolled_back"], serde_json::json!(["0002_v2", "0001_v1"]));
+    assert_eq!(r["differences"], serde_json::json!([]));
+    assert_eq!(r["not_reversible"], serde_json::json!([]));
+    assert_eq!(r["failed"], serde_json::Value::Null);
+    assert_eq!(
+        objects(&db),
+        vec![
+            "schema other".to_string(),
+            "schema public".to_string(),
+            "table other.keep".to_string(),
+            "function public.pre()".to_string(),
+        ]
+    );
+
+    // A throwaway server: the rollback runs against the project's own history table there.
+    let out = run(dir.path(), None, &["verify", "--dev"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("back to an empty database and leave nothing behind"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn inventory_lists_what_the_model_does_not_and_leaves_out_owned_objects() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "CREATE SCHEMA x;
+             CREATE TYPE x.mood AS ENUM ('a');
+             CREATE TABLE x.t (id serial PRIMARY KEY, n int GENERATED ALWAYS AS IDENTITY, m x.mood);
+             CREATE TABLE x.parted (k int) PARTITION BY RANGE (k);
+             CREATE TABLE x.part1 PARTITION OF x.parted FOR VALUES FROM (0) TO (10);
+             CREATE INDEX ON x.t (n);
+             CREATE SEQUENCE x.s;
+             CREATE VIEW x.v AS SELECT 1 AS one;
+             CREATE MATERIALIZED VIEW x.mv AS SELECT 1 AS one;
+             CREATE TYPE x.comp AS (a int);
+             CREATE DOMAIN x.pos AS int CHECK (VALUE > 0);
+             CREATE TYPE x.span AS RANGE (subtype = int8);
+             CREATE FUNCTION x.f(a int, b text) RETURNS int LANGUAGE sql AS $$ SELECT a $$;
+             CREATE PROCEDURE x.p() LANGUAGE sql AS $$ SELECT 1 $$;
+             CREATE AGGREGATE x.total(int) (sfunc = int4pl, stype = int);
+             CREATE SCHEMA hist; CREATE TABLE hist.history (id int);",
+        )
+        .unwrap();
+    let listed: Vec<String> = schemactl::catalog::inventory::read(&mut client, "hist")
+        .unwrap()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    // No owned sequences, indexes, partitions, array or row types, range constructors or
+    // multirange types; nothing of the history schema.
+    assert_eq!(
+        listed,
+        vec![
+            "schema public",
+            "schema x",
+            "table x.parted",
+            "table x.t",
+            "view x.v",
+            "materialized view x.mv",
+            "sequence x.s",
+            "composite type x.comp",
+            "enum x.mood",
+            "domain x.pos",
+            "range type x.span",
+            "function x.f(a integer, b text)",
+            "procedure x.p()",
+            "aggregate x.total(integer)",
+        ]
+    );
+    // Every object can be dropped with the statement it gives.
+    let all = schemactl::catalog::inventory::read(&mut client, "hist").unwrap();
+    let mut sql = String::new();
+    for o in all.iter().rev().filter(|o| o.name != "public") {
+        sql.push_str(&o.drop_sql());
+    }
+    client.batch_execute(&sql).unwrap();
+    let left: Vec<String> = schemactl::catalog::inventory::read(&mut client, "hist")
+        .unwrap()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(left, vec!["schema public"]);
+}
+
+#[test]
+fn verify_names_what_a_hand_broken_down_file_leaves_behind() {
+    let db = support::test_db();
+    let dir = two_migration_project();
+    // The down file of 0002 "forgets" the table it should drop.
+    hand_edit(
+        dir.path(),
+        "0002_v2.down.sql",
+        "DROP TABLE \"public\".\"notes\";",
+        "SELECT 1;",
+    );
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let s = text(&out.stdout);
+    // The forward check still passes; the rollback check names the leftover.
+    assert!(s.contains("Verified: the 2 migration(s) build"), "{s}");
+    assert!(
+        s.contains(
+            "Rolling the chain back to empty with the down files does not give back what was there:\n  - left behind: table public.notes\n"
+        ),
+        "{s}"
+    );
+    // verify --db cleans up after itself, leftovers included.
+    assert_eq!(objects(&db), vec!["schema public".to_string()]);
+
+    let out = run(
+        dir.path(),
+        Some(&db.conninfo),
+        &["--format", "json", "verify"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["differences"], serde_json::json!([]), "{v}");
+    assert_eq!(v["rollback"]["status"], "mismatch", "{v}");
+    // Seen by both the model reader and the inventory, reported once.
+    assert_eq!(
+        v["rollback"]["differences"],
+        serde_json::json!(["left behind: table public.notes"]),
+        "{v}"
+    );
+
+    // Objects the model does not describe are caught too: a sequence and a view.
+    let dir = two_migration_project();
+    hand_edit(
+        dir.path(),
+        "0002_v2.down.sql",
+        "DROP TABLE \"public\".\"notes\";",
+        "DROP TABLE \"public\".\"notes\"; CREATE SEQUENCE public.stray; CREATE VIEW public.v AS SELECT 1 AS x;",
+    );
+    let out = run(
+        dir.path(),
+        Some(&db.conninfo),
+        &["--format", "json", "verify"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let v = json(&out);
+    assert_eq!(
+        v["rollback"]["differences"],
+        serde_json::json!([
+            "left behind: view public.v",
+            "left behind: sequence public.stray"
+        ]),
+        "{v}"
+    );
+    assert_eq!(objects(&db), vec!["schema public".to_string()]);
+}
+
+#[test]
+fn verify_names_the_down_file_that_fails() {
+    let db = support::test_db();
+    let dir = two_migration_project();
+    // 0002's down file runs; 0001's fails on its last step.
+    hand_edit(
+        dir.path(),
+        "0001_v1.down.sql",
+        "DROP SCHEMA \"billing\";",
+        "DROP SCHEMA \"billing_typo\";",
+    );
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let s = text(&out.stdout);
+    assert!(
+        s.contains(
+            "Rolling the chain back to empty failed: migrations/0001_v1.down.sql failed at step 4: drop-schema billing"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("schema \"billing_typo\" does not exist"), "{s}");
+    assert_eq!(
+        objects(&db),
+        vec!["schema public".to_string()],
+        "cleaned up"
+    );
+
+    let out = run(
+        dir.path(),
+        Some(&db.conninfo),
+        &["--format", "json", "verify"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let r = &v["rollback"];
+    assert_eq!(r["status"], "down_failed", "{v}");
+    assert_eq!(r["rolled_back"], serde_json::json!(["0002_v2"]), "{v}");
+    assert_eq!(r["failed"]["migration"], "0001_v1", "{v}");
+    assert_eq!(r["failed"]["file"], "migrations/0001_v1.down.sql", "{v}");
+    assert_eq!(r["failed"]["step"], "step 4: drop-schema billing", "{v}");
+    assert!(
+        r["failed"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{v}"
+    );
+    assert_eq!(v["ok"], false);
+}
+
+#[test]
+fn verify_skips_the_rollback_check_for_migrations_without_down_files() {
+    let db = support::test_db();
+    // 0001–0003 of the example predate down files; without 0004's down file too, the chain
+    // is checked forward only, with a note.
+    let dir = copy_example_project();
+    for f in migration_files(dir.path()) {
+        let down = f.with_extension("down.sql");
+        if down.exists() {
+            std::fs::remove_file(down).unwrap();
+        }
+    }
+    assert_eq!(run(dir.path(), None, &["hash"]).status.code(), Some(0));
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("note: rollback check skipped: 0001_init, 0002_add_dispatch_notes, ")
+            && s.contains(" have no down file\n"),
+        "{s}"
+    );
+    let out = run(
+        dir.path(),
+        Some(&db.conninfo),
+        &["--format", "json", "verify"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["rollback"]["status"], "skipped", "{v}");
+    assert_eq!(v["rollback"]["to"], serde_json::Value::Null, "{v}");
+    assert_eq!(
+        v["rollback"]["not_reversible"][0],
+        serde_json::json!({ "migration": "0001_init", "reason": "no-down-file" })
+    );
+    assert_eq!(
+        v["rollback"]["not_reversible"].as_array().unwrap().len(),
+        migration_files(dir.path()).len()
+    );
+
+    // The example as it is: the migrations above the newest one without a down file are
+    // checked, back to that one; and so is a new migration on top.
+    let dir = copy_example_project();
+    let old_head = migration_files(dir.path())
+        .into_iter()
+        .filter(|f| !f.with_extension("down.sql").exists())
+        .next_back()
+        .unwrap()
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let with_down = migration_files(dir.path())
+        .iter()
+        .filter(|f| f.with_extension("down.sql").exists())
+        .count();
+    std::fs::write(
+        dir.path().join("schema/zz_audit.toml"),
+        "[tables.audit_log.columns]\nid = { type = \"bigint\", identity = \"always\", primary_key = true }\nmember_id = { type = \"int\", nullable = true }\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), None, &["plan", "-m", "audit_log"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let s = text(&out.stdout);
+    assert!(
+        s.contains(&format!(
+            "Verified: the down files of the {} newest migration(s) roll back to {old_head} and leave exactly what it built.",
+            with_down + 1
+        )),
+        "{s}"
+    );
+    assert!(
+        s.contains(&format!(
+            "note: rollback checked only back to {old_head}: 0001_init, "
+        )),
+        "{s}"
+    );
+    let out = run(
+        dir.path(),
+        Some(&db.conninfo),
+        &["--format", "json", "verify"],
+    );
+    let v = json(&out);
+    assert_eq!(v["rollback"]["status"], "passed", "{v}");
+    assert_eq!(v["rollback"]["to"], old_head.as_str(), "{v}");
+    assert_eq!(
+        v["rollback"]["rolled_back"].as_array().unwrap().len(),
+        with_down + 1,
+        "{v}"
+    );
+    assert_eq!(objects(&db), vec!["schema public".to_string()]);
+
+    // Broken, the new down file is caught even though the older ones are not checked.
+    hand_edit(
+        dir.path(),
+        &format!(
+            "{}.down.sql",
+            migration_files(dir.path())
+                .last()
+                .unwrap()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+        ),
+        "DROP TABLE \"public\".\"audit_log\";",
+        "SELECT 1;",
+    );
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "Rolling the chain back to {old_head} with the down files does not give back what was there:\n  - left behind: table public.audit_log\n"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn verify_checks_down_files_only_above_an_irreversible_migration() {
+    let db = support::test_db();
+    let v1 = "[enums.s]\nvalues = [\"A\"]\n[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    assert_eq!(
+        run(dir.path(), None, &["plan", "-m", "v1"]).status.code(),
+        Some(0)
+    );
+    // A down file marked irreversible (what `plan` writes when it cannot plan the reverse;
+    // every change kind is reversible today, so the mark is made by hand and re-hashed).
+    let v2 = v1.replace("[\"A\"]", "[\"A\", \"B\"]");
+    std::fs::write(dir.path().join("schema/s.toml"), &v2).unwrap();
+    assert_eq!(
+        run(dir.path(), None, &["plan", "-m", "v2"]).status.code(),
+        Some(0)
+    );
+    let down_path = dir.path().join("migrations/0002_v2.down.sql");
+    std::fs::write(
+        &down_path,
+        format!(
+            "{}\n-- This migration cannot be reversed automatically.\n",
+            schemactl::apply::IRREVERSIBLE
+        ),
+    )
+    .unwrap();
+    assert_eq!(run(dir.path(), None, &["hash"]).status.code(), Some(0));
+
+    // The irreversible migration is the newest: nothing to roll back.
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("note: rollback check skipped: 0002_v2 is marked irreversible\n"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // With a migration on top, that one's down file is checked back to 0002.
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        v2 + "[tables.c.columns]\nid = { type = \"int\", primary_key = true }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run(dir.path(), None, &["plan", "-m", "v3"]).status.code(),
+        Some(0)
+    );
+    let out = run(dir.path(), Some(&db.conninfo), &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("Verified: the down files of the 1 newest migration(s) roll back to 0002_v2 and leave exactly what it built.\nnote: rollback checked only back to 0002_v2: 0002_v2 is marked irreversible\n"),
+        "{s}"
+    );
+    assert_eq!(objects(&db), vec!["schema public".to_string()]);
+}

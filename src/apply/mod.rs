@@ -616,6 +616,34 @@ fn run_text(
     Ok(start.elapsed())
 }
 
+/// Why a migration cannot be rolled back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotReversible {
+    /// No `NNNN_name.down.sql` (planned before down files existed, or deleted and re-hashed).
+    NoDownFile,
+    /// The down file holds [`IRREVERSIBLE`] (`plan` could not plan the reverse).
+    MarkedIrreversible,
+}
+
+impl NotReversible {
+    /// Stable id for JSON: `no-down-file`, `marked-irreversible`.
+    pub fn id(self) -> &'static str {
+        match self {
+            NotReversible::NoDownFile => "no-down-file",
+            NotReversible::MarkedIrreversible => "marked-irreversible",
+        }
+    }
+}
+
+/// Whether `rollback` refuses `m`, and why.
+pub fn not_reversible(m: &Migration) -> Option<NotReversible> {
+    match m.down.as_deref() {
+        None => Some(NotReversible::NoDownFile),
+        Some(down) if down.contains(IRREVERSIBLE) => Some(NotReversible::MarkedIrreversible),
+        Some(_) => None,
+    }
+}
+
 /// Run the down files of the applied migrations after version `to`, newest first, under the
 /// same lock and history rules as `apply`. Refuses (before running anything) when one has no
 /// down file, cannot be reversed, or has hazards that `policy` gates and `allow` does not
@@ -651,14 +679,15 @@ pub fn rollback(
         todo.reverse();
         for m in &todo {
             let down = m.down.as_deref().unwrap_or("");
-            if m.down.is_none() || down.contains(IRREVERSIBLE) {
+            if let Some(why) = not_reversible(m) {
                 return Err(ApplyError::Mismatch(vec![format!(
                     "{} cannot be rolled back: {}",
                     m.stem,
-                    if m.down.is_none() {
-                        "it has no down file"
-                    } else {
-                        "its down file says it is irreversible"
+                    match why {
+                        NotReversible::NoDownFile => "it has no down file",
+                        NotReversible::MarkedIrreversible => {
+                            "its down file says it is irreversible"
+                        }
                     }
                 )]));
             }

@@ -79,7 +79,14 @@
 //! Unexpected catalog contents (an expression the parser cannot read, an unknown
 //! `confdeltype`, a key column that is missing) never panic: the object (or the default) is
 //! left out of the model and the reason is added to `Catalog::skipped`.
+//!
+//! # Inventory
+//!
+//! [`inventory::read`] is a separate, flat listing of every object outside the system schemas
+//! (views, sequences, functions, domains, … too), for checks that a database holds nothing
+//! more than before (`verify`'s rollback check).
 
+pub mod inventory;
 mod queries;
 
 use postgres::types::{ToSql, Type};

@@ -2,8 +2,12 @@
 
 use serde_json::json;
 
+use std::collections::BTreeSet;
+use std::time::Duration;
+
 use super::{Exit, Format, Global, Outcome, load, load_chain, open_db};
-use crate::apply::{self, History, Status};
+use crate::apply::{self, ApplyError, History, NotReversible, Status};
+use crate::catalog::inventory::{self, Kind, Object};
 use crate::catalog::{self, ReadOptions};
 use crate::diff::{self, Change};
 use crate::migrations::Chain;
@@ -306,7 +310,180 @@ pub fn diff_db(g: &Global) -> Outcome {
     }
 }
 
-/// `verify`: replay the whole chain from empty and compare with the head snapshot.
+/// How long `verify` waits for the migration lock of its scratch database.
+const VERIFY_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The result of `verify`'s rollback check.
+#[derive(Debug)]
+struct RollbackCheck {
+    /// The version rolled back to: `None` for empty (or when nothing was rolled back), else
+    /// the newest migration that cannot be rolled back (the check covers those after it).
+    to: Option<String>,
+    /// Migrations that `rollback` would refuse, oldest first, with the reason.
+    not_reversible: Vec<(String, NotReversible)>,
+    outcome: RollbackOutcome,
+}
+
+#[derive(Debug)]
+enum RollbackOutcome {
+    /// Nothing was rolled back: there are no migrations, or the newest cannot be rolled back.
+    Skipped,
+    /// The down files ran; the database should now be as it was at `to`.
+    Ran {
+        rolled_back: Vec<String>,
+        /// What differs from the state at `to` (empty: the check passed).
+        differences: Vec<String>,
+    },
+    /// A down file failed (its failing segment was rolled back; the check stopped there).
+    Failed {
+        rolled_back: Vec<String>,
+        migration: String,
+        /// The down file, relative to the project root.
+        file: String,
+        step: String,
+        error: String,
+    },
+}
+
+impl RollbackCheck {
+    fn passed(&self) -> bool {
+        match &self.outcome {
+            RollbackOutcome::Skipped => true,
+            RollbackOutcome::Ran { differences, .. } => differences.is_empty(),
+            RollbackOutcome::Failed { .. } => false,
+        }
+    }
+
+    /// `0001_init, 0002_x have no down file; 0004_y is marked irreversible`.
+    fn reasons(&self) -> String {
+        let mut parts = Vec::new();
+        for (why, one, many) in [
+            (
+                NotReversible::NoDownFile,
+                "has no down file",
+                "have no down file",
+            ),
+            (
+                NotReversible::MarkedIrreversible,
+                "is marked irreversible",
+                "are marked irreversible",
+            ),
+        ] {
+            let stems: Vec<&str> = self
+                .not_reversible
+                .iter()
+                .filter(|(_, w)| *w == why)
+                .map(|(s, _)| s.as_str())
+                .collect();
+            if !stems.is_empty() {
+                let verb = if stems.len() == 1 { one } else { many };
+                parts.push(format!("{} {verb}", stems.join(", ")));
+            }
+        }
+        parts.join("; ")
+    }
+
+    fn target(&self) -> String {
+        match &self.to {
+            None => "empty".to_string(),
+            Some(stem) => stem.clone(),
+        }
+    }
+
+    fn text(&self, migrations: usize) -> String {
+        let mut s = String::new();
+        match &self.outcome {
+            RollbackOutcome::Skipped if self.not_reversible.is_empty() => {
+                s.push_str("note: rollback check skipped: there are no migrations\n");
+            }
+            RollbackOutcome::Skipped => {
+                s.push_str(&format!(
+                    "note: rollback check skipped: {}\n",
+                    self.reasons()
+                ));
+                return s;
+            }
+            RollbackOutcome::Ran {
+                rolled_back,
+                differences,
+            } if differences.is_empty() => match &self.to {
+                None => s.push_str(&format!(
+                    "Verified: the down files roll the {migrations} migration(s) back to an empty database and leave nothing behind.\n"
+                )),
+                Some(stem) => s.push_str(&format!(
+                    "Verified: the down files of the {} newest migration(s) roll back to {stem} and leave exactly what it built.\n",
+                    rolled_back.len()
+                )),
+            },
+            RollbackOutcome::Ran { differences, .. } => {
+                s.push_str(&format!(
+                    "Rolling the chain back to {} with the down files does not give back what was there:\n",
+                    self.target()
+                ));
+                for d in differences {
+                    s.push_str(&format!("  - {d}\n"));
+                }
+            }
+            RollbackOutcome::Failed {
+                file, step, error, ..
+            } => {
+                s.push_str(&format!(
+                    "Rolling the chain back to {} failed: {file} failed at {step}: {error}\n",
+                    self.target()
+                ));
+            }
+        }
+        if let Some(stem) = &self.to {
+            s.push_str(&format!(
+                "note: rollback checked only back to {stem}: {}\n",
+                self.reasons()
+            ));
+        }
+        s
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let (status, rolled_back, differences, failed) = match &self.outcome {
+            RollbackOutcome::Skipped => ("skipped", &Vec::new(), &Vec::new(), None),
+            RollbackOutcome::Ran {
+                rolled_back,
+                differences,
+            } => (
+                if differences.is_empty() {
+                    "passed"
+                } else {
+                    "mismatch"
+                },
+                rolled_back,
+                differences,
+                None,
+            ),
+            RollbackOutcome::Failed {
+                rolled_back,
+                migration,
+                file,
+                step,
+                error,
+            } => (
+                "down_failed",
+                rolled_back,
+                &Vec::new(),
+                Some(json!({ "migration": migration, "file": file, "step": step, "error": error })),
+            ),
+        };
+        json!({
+            "status": status,
+            "to": self.to,
+            "rolled_back": rolled_back,
+            "differences": differences,
+            "failed": failed,
+            "not_reversible": self.not_reversible.iter().map(|(m, why)| json!({ "migration": m, "reason": why.id() })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// `verify`: replay the whole chain from empty and compare with the head snapshot, then run
+/// the down files back to empty and check that nothing is left behind.
 pub fn verify(g: &Global, dev: bool) -> Outcome {
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
@@ -316,21 +493,68 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
         Some(Ok(m)) if !chain.migrations.is_empty() => m,
         _ => Model::default(),
     };
-    let built = if dev || g.db.is_none() {
-        replay(g, &project, &chain, None)
-    } else {
-        replay_into_empty_db(g, &project, &chain)
+    let dev = dev || g.db.is_none();
+    let mut db = match open_db(g, &project, dev) {
+        Ok(db) => db,
+        Err(o) => return o,
     };
-    let built = match built {
-        Ok(m) => m,
+    // A throwaway server uses the project's history table; a real database a temporary one.
+    let history = if dev {
+        super::history(&project)
+    } else {
+        History {
+            schema: format!("{}_verify", project.config.history_schema),
+        }
+    };
+    let before = match catalog::read(&mut db.client, &read_options(&project)) {
+        Ok(c) => c.model,
+        Err(e) => return db_error(g, &e),
+    };
+    if !dev && (before.tables().next().is_some() || before.enums().next().is_some()) {
+        return Outcome::fail(
+            g,
+            Exit::Invalid,
+            "not-empty",
+            &format!(
+                "{} is not empty: its managed schemas hold tables or types",
+                db.label
+            ),
+            "verify needs an empty database; use --dev for a throwaway one",
+        );
+    }
+    let baseline = match inventory::read(&mut db.client, &history.schema) {
+        Ok(all) => {
+            let schemas = schema_names(&all);
+            relevant(all, &project, &schemas)
+        }
+        Err(e) => return db_error(g, &e),
+    };
+    let checked = check_chain(
+        g,
+        &project,
+        &chain,
+        &mut db.client,
+        &history,
+        before,
+        &baseline,
+    );
+    if !dev {
+        // Leave the database as empty as it was, whatever happened.
+        if let Err(o) = clean_up(g, &project, &mut db.client, &history, &baseline) {
+            return o;
+        }
+    }
+    let (built, rollback) = match checked {
+        Ok(x) => x,
         Err(o) => return o,
     };
     let found = deviations(&head, &built);
-    let exit = if found.is_empty() { Exit::Ok } else { Exit::No };
+    let ok = found.is_empty() && rollback.passed();
+    let exit = if ok { Exit::Ok } else { Exit::No };
     match g.format {
         Format::Json => Outcome::json(
             exit,
-            json!({ "ok": found.is_empty(), "migrations": chain.migrations.len(), "differences": found }),
+            json!({ "ok": ok, "migrations": chain.migrations.len(), "differences": found, "rollback": rollback.json() }),
         ),
         Format::Text => {
             let mut o = Outcome::new(exit);
@@ -349,84 +573,241 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
                     ));
                 }
             }
+            o.stdout.push_str(&rollback.text(chain.migrations.len()));
             o
         }
     }
 }
 
-/// Replay into the (empty) database named by `--db`, then remove what was created.
-fn replay_into_empty_db(g: &Global, project: &Project, chain: &Chain) -> Result<Model, Outcome> {
-    let mut db = open_db(g, project, false)?;
+/// Schema names in an inventory.
+fn schema_names(objects: &[Object]) -> BTreeSet<String> {
+    objects
+        .iter()
+        .filter(|o| o.kind == Kind::Schema)
+        .map(|o| o.name.clone())
+        .collect()
+}
+
+/// What the rollback check looks at: schemas and extensions, and objects in the managed
+/// schemas or in schemas that did not exist at the start (`existing`).
+fn relevant(all: Vec<Object>, project: &Project, existing: &BTreeSet<String>) -> Vec<Object> {
+    let managed: Vec<&str> = project.config.schema_names().collect();
+    all.into_iter()
+        .filter(|o| match &o.schema {
+            None => true,
+            Some(s) => managed.contains(&s.as_str()) || !existing.contains(s),
+        })
+        .collect()
+}
+
+/// Apply the whole chain, first stopping after the newest migration that cannot be rolled
+/// back to record that state (the empty database when every migration can); then roll back
+/// to it with the down files and compare. Returns the model the whole chain built and the
+/// rollback check.
+fn check_chain(
+    g: &Global,
+    project: &Project,
+    chain: &Chain,
+    client: &mut postgres::Client,
+    history: &History,
+    before: Model,
+    baseline: &[Object],
+) -> Result<(Model, RollbackCheck), Outcome> {
     let opts = read_options(project);
-    let before = catalog::read(&mut db.client, &opts).map_err(|e| db_error(g, &e))?;
-    let history = History {
-        schema: format!("{}_verify", project.config.history_schema),
-    };
-    if before.model.tables().next().is_some() || before.model.enums().next().is_some() {
-        return Err(Outcome::fail(
-            g,
-            Exit::Invalid,
-            "not-empty",
-            &format!(
-                "{} is not empty: its managed schemas hold tables or types",
-                db.label
-            ),
-            "verify needs an empty database; use --dev for a throwaway one",
-        ));
-    }
-    let applied = apply::apply(
-        &mut db.client,
-        &history,
-        chain,
-        &apply::Options {
-            lock_timeout: std::time::Duration::from_secs(60),
+    let existing = schema_names(baseline);
+    let not_reversible: Vec<(u32, String, NotReversible)> = chain
+        .migrations
+        .iter()
+        .filter_map(|m| apply::not_reversible(m).map(|why| (m.version, m.stem.clone(), why)))
+        .collect();
+    // Roll back to just after the newest migration that cannot be rolled back (0 = empty).
+    let floor = not_reversible.iter().map(|(v, _, _)| *v).max().unwrap_or(0);
+    let head_version = chain.migrations.last().map_or(0, |m| m.version);
+    let can_roll_back = floor < head_version;
+    let forward = |client: &mut postgres::Client, to: Option<u32>| {
+        let opts = apply::Options {
+            to,
+            lock_timeout: VERIFY_LOCK_TIMEOUT,
             ..Default::default()
-        },
-    );
-    let result = match applied {
-        Ok(_) => catalog::read(&mut db.client, &opts)
-            .map(|c| c.model)
-            .map_err(|e| db_error(g, &e)),
-        Err(e) => Err(Outcome::fail(
-            g,
-            Exit::No,
-            "chain-does-not-build",
-            &format!("the migration chain does not build from an empty database: {e}"),
-            "a base migration may be missing or edited; restore migrations/ from version control",
-        )),
+        };
+        apply::apply(client, history, chain, &opts).map_err(|e| match e {
+            ApplyError::LockTimeout(_) | ApplyError::Database(_) => Outcome::fail(
+                g,
+                Exit::Failure,
+                "database",
+                &e.to_string(),
+                "check the connection and permissions",
+            ),
+            _ => Outcome::fail(
+                g,
+                Exit::No,
+                "chain-does-not-build",
+                &format!("the migration chain does not build from an empty database: {e}"),
+                "a base migration may be missing or edited; restore migrations/ from version control",
+            ),
+        })
     };
-    // Leave the database as empty as it was.
-    let mut cleanup = format!(
+    let read_model = |client: &mut postgres::Client| {
+        catalog::read(client, &opts)
+            .map(|c| c.model)
+            .map_err(|e| db_error(g, &e))
+    };
+    let read_objects = |client: &mut postgres::Client| {
+        inventory::read(client, &history.schema)
+            .map(|all| relevant(all, project, &existing))
+            .map_err(|e| db_error(g, &e))
+    };
+
+    // The state the down files must give back.
+    let (floor_model, floor_objects) = if floor == 0 {
+        (before, baseline.to_vec())
+    } else if can_roll_back {
+        forward(client, Some(floor))?;
+        (read_model(client)?, read_objects(client)?)
+    } else {
+        (Model::default(), Vec::new())
+    };
+    forward(client, None)?;
+    let built = read_model(client)?;
+
+    let to = chain
+        .migrations
+        .iter()
+        .find(|m| m.version == floor && can_roll_back)
+        .map(|m| m.stem.clone());
+    let outcome = if !can_roll_back {
+        RollbackOutcome::Skipped
+    } else {
+        // A scratch database: undoing a creation may delete data here.
+        let allow = ["deletes_data".to_string()];
+        match apply::rollback(
+            client,
+            history,
+            chain,
+            floor,
+            &allow,
+            &crate::plan::Policy::default(),
+            VERIFY_LOCK_TIMEOUT,
+        ) {
+            Ok(report) => {
+                let model = read_model(client)?;
+                let objects = read_objects(client)?;
+                RollbackOutcome::Ran {
+                    rolled_back: report.applied.into_iter().map(|(s, _)| s).collect(),
+                    differences: rollback_differences(
+                        &floor_model,
+                        &model,
+                        &floor_objects,
+                        &objects,
+                    ),
+                }
+            }
+            Err(ApplyError::Failed { stem, step, error }) => {
+                let rows = history.rows(client).map_err(|e| db_error(g, &e))?;
+                // Those whose down file ran before the failure, newest first.
+                let rolled_back: Vec<String> = apply::latest(&rows)
+                    .into_iter()
+                    .rev()
+                    .filter(|(v, r)| *v > floor as i32 && r.status == Status::RolledBack)
+                    .map(|(_, r)| r.name.clone())
+                    .collect();
+                RollbackOutcome::Failed {
+                    rolled_back,
+                    file: super::rel(&project.root, &super::layout(project).down_path(&stem)),
+                    migration: stem,
+                    step,
+                    error,
+                }
+            }
+            Err(e) => {
+                return Err(Outcome::fail(
+                    g,
+                    Exit::Failure,
+                    "database",
+                    &format!("rolling the chain back failed: {e}"),
+                    "check the connection and permissions",
+                ));
+            }
+        }
+    };
+    Ok((
+        built,
+        RollbackCheck {
+            to,
+            not_reversible: not_reversible
+                .into_iter()
+                .map(|(_, stem, why)| (stem, why))
+                .collect(),
+            outcome,
+        },
+    ))
+}
+
+/// What differs after the rollback from the state it should give back: the model readers'
+/// view (columns, constraints, indexes too), then objects the model does not cover (views,
+/// sequences, functions, …); each difference once.
+fn rollback_differences(
+    expected: &Model,
+    live: &Model,
+    before: &[Object],
+    after: &[Object],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for d in deviations(expected, live) {
+        push(
+            if let Some(rest) = d.strip_prefix("extra in the database: ") {
+                format!("left behind: {rest}")
+            } else if let Some(rest) = d.strip_prefix("missing from the database: ") {
+                format!("missing after the rollback: {rest}")
+            } else {
+                d.replace("in the database", "after the rollback")
+            },
+        );
+    }
+    let before_set: BTreeSet<&Object> = before.iter().collect();
+    let after_set: BTreeSet<&Object> = after.iter().collect();
+    for o in after_set.difference(&before_set) {
+        push(format!("left behind: {o}"));
+    }
+    for o in before_set.difference(&after_set) {
+        push(format!("missing after the rollback: {o}"));
+    }
+    out
+}
+
+/// Drop the temporary history schema and every object that was not there at the start
+/// (routines, relations and types first, then schemas, then extensions).
+fn clean_up(
+    g: &Global,
+    project: &Project,
+    client: &mut postgres::Client,
+    history: &History,
+    baseline: &[Object],
+) -> Result<(), Outcome> {
+    let existing = schema_names(baseline);
+    let now = inventory::read(client, &history.schema)
+        .map(|all| relevant(all, project, &existing))
+        .map_err(|e| db_error(g, &e))?;
+    let mut extra: Vec<&Object> = now.iter().filter(|o| !baseline.contains(o)).collect();
+    let rank = |k: Kind| match k {
+        Kind::Function | Kind::Procedure | Kind::Aggregate => 0,
+        Kind::Schema => 3,
+        Kind::Extension => 4,
+        Kind::Enum | Kind::Domain | Kind::RangeType | Kind::Type | Kind::CompositeType => 2,
+        _ => 1,
+    };
+    extra.sort_by_key(|o| rank(o.kind));
+    let mut sql = format!(
         "DROP SCHEMA IF EXISTS {} CASCADE;",
         crate::sql::quote_ident(&history.schema)
     );
-    if let Ok(after) = catalog::read(&mut db.client, &opts) {
-        for (q, _) in after.model.tables() {
-            cleanup.push_str(&format!(
-                "DROP TABLE IF EXISTS {} CASCADE;",
-                crate::sql::quote_qualified(&q)
-            ));
-        }
-        for (q, _) in after.model.enums() {
-            cleanup.push_str(&format!(
-                "DROP TYPE IF EXISTS {} CASCADE;",
-                crate::sql::quote_qualified(&q)
-            ));
-        }
-        for s in after
-            .model
-            .schemas
-            .keys()
-            .filter(|s| !before.model.schemas.contains_key(*s))
-        {
-            cleanup.push_str(&format!(
-                "DROP SCHEMA IF EXISTS {} CASCADE;",
-                crate::sql::quote_ident(s)
-            ));
-        }
+    for o in extra {
+        sql.push_str(&o.drop_sql());
     }
-    db.client
-        .batch_execute(&cleanup)
-        .map_err(|e| db_error(g, &e))?;
-    result
+    client.batch_execute(&sql).map_err(|e| db_error(g, &e))
 }
