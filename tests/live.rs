@@ -619,8 +619,7 @@ fn verify_skips_the_rollback_check_for_migrations_without_down_files() {
     let dir = copy_example_project();
     let old_head = migration_files(dir.path())
         .into_iter()
-        .filter(|f| !f.with_extension("down.sql").exists())
-        .next_back()
+        .rfind(|f| !f.with_extension("down.sql").exists())
         .unwrap()
         .file_stem()
         .unwrap()
