@@ -300,3 +300,38 @@ fn a_partly_applied_migration_whose_done_segments_changed_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_history_table_from_before_the_rollback_statuses_is_upgraded() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "CREATE SCHEMA schemactl;
+             CREATE TABLE schemactl.history (
+                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                 version integer NOT NULL, name text NOT NULL, link text NOT NULL,
+                 applied_at timestamptz NOT NULL DEFAULT now(),
+                 applied_by text NOT NULL DEFAULT current_user,
+                 duration_ms bigint NOT NULL DEFAULT 0,
+                 status text NOT NULL CHECK (status IN ('applied', 'partial', 'failed', 'rolled_back')),
+                 segments_done integer NOT NULL DEFAULT 0, done_hash text, error text);
+             INSERT INTO schemactl.history (version, name, link, status) VALUES (1, '0001_x', 'l', 'applied');",
+        )
+        .unwrap();
+    let history = schemactl::apply::History {
+        schema: "schemactl".into(),
+    };
+    history.ensure(&mut client).unwrap();
+    client
+        .batch_execute("INSERT INTO schemactl.history (version, name, link, status) VALUES (1, '0001_x', 'l', 'rollback_failed')")
+        .unwrap();
+    assert!(
+        client
+            .batch_execute("INSERT INTO schemactl.history (version, name, link, status) VALUES (1, '0001_x', 'l', 'bogus')")
+            .is_err()
+    );
+    assert_eq!(history.rows(&mut client).unwrap().len(), 2);
+    // Idempotent.
+    history.ensure(&mut client).unwrap();
+}

@@ -813,3 +813,94 @@ where = "p_id > 0"
     );
     e.back();
 }
+
+#[test]
+fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
+    let v1 = "[enums.e]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[[tables.t.checks]]\nexpr = \"n > 0\"\n";
+    // v2 removes B and the check, and adds table x. Its down file runs in three segments:
+    // DROP TABLE x; ADD VALUE 'B' (alone); ADD CONSTRAINT … CHECK (n > 0).
+    let v2 = "[enums.e]\nvalues = [\"A\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[tables.x.columns]\nid = { type = \"int\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    let db = support::test_db();
+    let mut client = db.connect();
+    plan_and_apply(dir.path(), "v1", &mut client);
+    let m1 = compile_dir(dir.path());
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    plan_and_apply(dir.path(), "v2", &mut client);
+    let chain = migrations::load(&Layout::new(dir.path())).unwrap();
+    let down = chain.migrations[1].down.clone().unwrap();
+    assert!(
+        down.contains("-- schemactl:no-transaction\n-- step 2: add-enum-value"),
+        "{down}"
+    );
+    let history = History {
+        schema: "schemactl".into(),
+    };
+    let rollback = |client: &mut postgres::Client| {
+        apply::rollback(
+            client,
+            &history,
+            &chain,
+            1,
+            &["deletes_data".to_string()],
+            &Policy::default(),
+            Duration::from_secs(10),
+        )
+    };
+    let latest = |client: &mut postgres::Client| {
+        let rows = history.rows(client).unwrap();
+        let r = apply::latest(&rows)[&2].clone();
+        (r.status, r.segments_done)
+    };
+    let opts = apply::Options {
+        lock_timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+
+    // The rollback fails in its first segment (a view uses x): nothing of it committed, so
+    // the migration stays applied and `apply` has nothing to do.
+    client
+        .batch_execute("CREATE VIEW v AS SELECT * FROM x")
+        .unwrap();
+    let err = rollback(&mut client).unwrap_err();
+    assert!(err.to_string().contains("drop-table public.x"), "{err}");
+    assert_eq!(
+        latest(&mut client),
+        (apply::Status::RollbackFailed, 0),
+        "{err}"
+    );
+    let rows = history.rows(&mut client).unwrap();
+    assert!(apply::pending(&chain, &rows, None).is_empty());
+    client.batch_execute("DROP VIEW v").unwrap();
+
+    // It fails in its last segment (a row breaks the check) after two committed.
+    client
+        .batch_execute("INSERT INTO t VALUES (1, -1)")
+        .unwrap();
+    let err = rollback(&mut client).unwrap_err();
+    assert!(
+        err.to_string().contains("add-check public.t.t_n_check"),
+        "{err}"
+    );
+    assert_eq!(latest(&mut client), (apply::Status::RollbackFailed, 2));
+    // Part-way back: apply refuses rather than running the up file over it.
+    let err = apply::apply(&mut client, &history, &chain, &opts).unwrap_err();
+    assert!(
+        err.to_string().contains("part-way through its rollback"),
+        "{err}"
+    );
+    // Fixed, the rollback resumes after the segments that ran.
+    client.batch_execute("UPDATE t SET n = 1").unwrap();
+    rollback(&mut client).unwrap();
+    assert_eq!(latest(&mut client).0, apply::Status::RolledBack);
+    let read = read_public(&mut client);
+    assert!(diff(&read, &m1).is_empty(), "{:?}", diff(&read, &m1));
+    // And it applies again.
+    assert_eq!(
+        apply::apply(&mut client, &history, &chain, &opts)
+            .unwrap()
+            .applied
+            .len(),
+        1
+    );
+}

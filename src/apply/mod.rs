@@ -33,6 +33,21 @@ pub struct HistoryRow {
     pub error: Option<String>,
 }
 
+impl HistoryRow {
+    /// The migration's effect is fully in the database: applied, or a rollback failed before
+    /// any of its down segments committed.
+    pub fn in_effect(&self) -> bool {
+        self.status == Status::Applied
+            || (self.status == Status::RollbackFailed && self.segments_done == 0)
+    }
+
+    /// Some of the down file's segments committed: neither applied nor rolled back.
+    pub fn part_rolled_back(&self) -> bool {
+        self.status == Status::RollingBack
+            || (self.status == Status::RollbackFailed && self.segments_done > 0)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Applied,
@@ -41,6 +56,11 @@ pub enum Status {
     Failed,
     /// Reversed by `rollback` (its down file ran); the migration is pending again.
     RolledBack,
+    /// Some segments of the down file ran; `rollback` resumes after them, `apply` refuses.
+    RollingBack,
+    /// The down file failed. With no down segment committed the migration is still applied;
+    /// otherwise it is part-way back, as with [`Status::RollingBack`].
+    RollbackFailed,
 }
 
 impl Status {
@@ -50,6 +70,8 @@ impl Status {
             Status::Partial => "partial",
             Status::Failed => "failed",
             Status::RolledBack => "rolled_back",
+            Status::RollingBack => "rolling_back",
+            Status::RollbackFailed => "rollback_failed",
         }
     }
 
@@ -58,6 +80,8 @@ impl Status {
             "applied" => Status::Applied,
             "partial" => Status::Partial,
             "rolled_back" => Status::RolledBack,
+            "rolling_back" => Status::RollingBack,
+            "rollback_failed" => Status::RollbackFailed,
             _ => Status::Failed,
         }
     }
@@ -151,6 +175,10 @@ pub struct History {
     pub schema: String,
 }
 
+/// Every status id, as the history table's check constraint lists them.
+const STATUSES: &str =
+    "'applied', 'partial', 'failed', 'rolled_back', 'rolling_back', 'rollback_failed'";
+
 impl History {
     fn table(&self) -> String {
         format!("{}.{}", quote_ident(&self.schema), quote_ident("history"))
@@ -168,14 +196,30 @@ impl History {
                  applied_at    timestamptz NOT NULL DEFAULT now(),
                  applied_by    text NOT NULL DEFAULT current_user,
                  duration_ms   bigint NOT NULL DEFAULT 0,
-                 status        text NOT NULL CHECK (status IN ('applied', 'partial', 'failed', 'rolled_back')),
+                 status        text NOT NULL CONSTRAINT history_status_check CHECK (status IN ({STATUSES})),
                  segments_done integer NOT NULL DEFAULT 0,
                  done_hash     text,
                  error         text
              );",
             schema = quote_ident(&self.schema),
             table = self.table()
-        ))
+        ))?;
+        // Tables created before the rollback statuses existed allow fewer values.
+        let current: Option<String> = client
+            .query_opt(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                 WHERE conrelid = to_regclass($1) AND conname = 'history_status_check'",
+                &[&self.table()],
+            )?
+            .map(|r| r.get(0));
+        if current.is_none_or(|d| !d.contains("rollback_failed")) {
+            client.batch_execute(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS history_status_check;
+                 ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({STATUSES}));",
+                table = self.table()
+            ))?;
+        }
+        Ok(())
     }
 
     /// Every row, oldest first; empty when the table does not exist yet.
@@ -215,12 +259,10 @@ impl History {
         &self,
         tx: &mut impl postgres::GenericClient,
         m: &Migration,
-        status: Status,
-        segments_done: i32,
+        (status, segments_done, done_hash): (Status, i32, String),
         took: Duration,
         error: Option<&str>,
     ) -> Result<(), postgres::Error> {
-        let done_hash = done_hash(&segments(&m.up), segments_done);
         tx.execute(
             &format!(
                 "INSERT INTO {} (version, name, link, duration_ms, status, segments_done, error, done_hash)
@@ -255,7 +297,7 @@ pub fn latest(rows: &[HistoryRow]) -> std::collections::BTreeMap<i32, &HistoryRo
 pub fn mismatches(rows: &[HistoryRow], chain: &Chain) -> Vec<String> {
     let mut out = Vec::new();
     for (version, row) in latest(rows) {
-        if row.status != Status::Applied {
+        if !row.in_effect() && !row.part_rolled_back() {
             continue;
         }
         match chain.migrations.iter().find(|m| m.version as i32 == version) {
@@ -359,10 +401,18 @@ fn done_hash(segs: &[Segment], n: i32) -> String {
 /// Where to resume a migration that committed some segments before stopping: after them, if
 /// the file's first segments are still the ones that ran.
 fn resume_point(m: &Migration, row: Option<&&HistoryRow>) -> Result<i32, String> {
-    let Some(row) = row.filter(|r| r.status != Status::Applied && r.segments_done > 0) else {
+    let Some(row) =
+        row.filter(|r| matches!(r.status, Status::Partial | Status::Failed) && r.segments_done > 0)
+    else {
         return Ok(0);
     };
-    let segs = segments(&m.up);
+    resume_after(m, &m.up, row)
+}
+
+/// Where to resume `text` (the up or down file) after the segments `row` records as done,
+/// if they are still the ones that ran.
+fn resume_after(m: &Migration, text: &str, row: &HistoryRow) -> Result<i32, String> {
+    let segs = segments(text);
     if row.done_hash.as_deref() == Some(done_hash(&segs, row.segments_done).as_str()) {
         Ok(row.segments_done)
     } else {
@@ -441,7 +491,7 @@ pub fn pending<'c>(chain: &'c Chain, rows: &[HistoryRow], to: Option<u32>) -> Ve
         .filter(|m| {
             state
                 .get(&(m.version as i32))
-                .is_none_or(|r| r.status != Status::Applied)
+                .is_none_or(|r| !r.in_effect())
         })
         .collect()
 }
@@ -525,10 +575,18 @@ fn apply_locked(
         return Err(ApplyError::Mismatch(problems));
     }
     let todo = pending(chain, &rows, opts.to);
+    let state = latest(&rows);
+    let halfway: Vec<String> = todo
+        .iter()
+        .filter(|m| state.get(&(m.version as i32)).is_some_and(|r| r.part_rolled_back()))
+        .map(|m| format!("{} is part-way through its rollback (some of its down file ran); run `schemactl rollback` to the same version again to finish it before applying", m.stem))
+        .collect();
+    if !halfway.is_empty() {
+        return Err(ApplyError::Mismatch(halfway));
+    }
     for m in &todo {
         check_hazards(&m.stem, &m.up, &opts.policy, &opts.allow, false)?;
     }
-    let state = latest(&rows);
     let mut starts = Vec::new();
     for m in &todo {
         starts.push(
@@ -551,31 +609,55 @@ fn run_migration(
     m: &Migration,
     done: i32,
 ) -> Result<Duration, ApplyError> {
-    run_text(client, history, m, &m.up, done, Status::Applied)
+    run_text(client, history, m, &m.up, done, Direction::Up)
 }
 
-/// Run the segments of `text` (a migration's up or down file) after the first `done`; the
-/// history row of the last segment gets `finished`.
+/// Which file of a migration runs, and so which statuses its history rows get.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    /// (finished, in progress, failed)
+    fn statuses(self) -> (Status, Status, Status) {
+        match self {
+            Direction::Up => (Status::Applied, Status::Partial, Status::Failed),
+            Direction::Down => (
+                Status::RolledBack,
+                Status::RollingBack,
+                Status::RollbackFailed,
+            ),
+        }
+    }
+}
+
+/// Run the segments of `text` (a migration's up or down file) after the first `done`,
+/// recording each committed segment and a failure with the statuses of `direction`.
 fn run_text(
     client: &mut Client,
     history: &History,
     m: &Migration,
     text: &str,
     done: i32,
-    finished: Status,
+    direction: Direction,
 ) -> Result<Duration, ApplyError> {
+    let (finished, in_progress, failed) = direction.statuses();
     let start = Instant::now();
     let segs = segments(text);
     let total = segs.len() as i32;
+    // A history row's state: status, segments done and the hash of what they ran.
+    let progress = |status: Status, done: i32| (status, done, done_hash(&segs, done));
     for (i, seg) in segs.iter().enumerate().skip(done as usize) {
         let number = i as i32 + 1;
         let last = number == total;
-        let status = if last { finished } else { Status::Partial };
+        let status = if last { finished } else { in_progress };
         let outcome = if seg.transactional {
             let mut tx = client.transaction()?;
             match run_steps(&mut tx, seg) {
                 Ok(()) => {
-                    history.record(&mut tx, m, status, number, start.elapsed(), None)?;
+                    history.record(&mut tx, m, progress(status, number), start.elapsed(), None)?;
                     tx.commit()?;
                     Ok(())
                 }
@@ -587,7 +669,7 @@ fn run_text(
         } else {
             match run_steps(client, seg) {
                 Ok(()) => {
-                    history.record(client, m, status, number, start.elapsed(), None)?;
+                    history.record(client, m, progress(status, number), start.elapsed(), None)?;
                     Ok(())
                 }
                 Err(e) => Err(e),
@@ -598,8 +680,7 @@ fn run_text(
             history.record(
                 client,
                 m,
-                Status::Failed,
-                number - 1,
+                progress(failed, number - 1),
                 start.elapsed(),
                 Some(&message),
             )?;
@@ -611,7 +692,7 @@ fn run_text(
         }
     }
     if total == 0 {
-        history.record(client, m, finished, 0, start.elapsed(), None)?;
+        history.record(client, m, progress(finished, 0), start.elapsed(), None)?;
     }
     Ok(start.elapsed())
 }
@@ -673,10 +754,11 @@ pub fn rollback(
             .filter(|m| {
                 state
                     .get(&(m.version as i32))
-                    .is_some_and(|r| r.status == Status::Applied)
+                    .is_some_and(|r| r.in_effect() || r.part_rolled_back())
             })
             .collect();
         todo.reverse();
+        let mut starts = Vec::new();
         for m in &todo {
             let down = m.down.as_deref().unwrap_or("");
             if let Some(why) = not_reversible(m) {
@@ -692,16 +774,24 @@ pub fn rollback(
                 )]));
             }
             check_hazards(&format!("{} (down)", m.stem), down, policy, allow, true)?;
+            // A rollback that stopped part-way resumes after the down segments that ran.
+            let start = match state.get(&(m.version as i32)) {
+                Some(r) if r.part_rolled_back() => {
+                    resume_after(m, down, r).map_err(|e| ApplyError::Mismatch(vec![e]))?
+                }
+                _ => 0,
+            };
+            starts.push(start);
         }
         let mut report = Report::default();
-        for m in todo {
+        for (m, start) in todo.into_iter().zip(starts) {
             let took = run_text(
                 client,
                 history,
                 m,
                 m.down.as_deref().unwrap_or(""),
-                0,
-                Status::RolledBack,
+                start,
+                Direction::Down,
             )?;
             report.applied.push((m.stem.clone(), took));
         }

@@ -224,7 +224,7 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
     }
     let at = apply::latest(&rows)
         .values()
-        .filter(|r| r.status == Status::Applied)
+        .filter(|r| r.in_effect())
         .map(|r| r.version as u32)
         .max()
         .unwrap_or(0);

@@ -37,7 +37,7 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
                     json!({
                         "migration": m.stem,
                         "state": row.map_or("pending", |r| r.status.id()),
-                        "applied_at": row.filter(|r| r.status == Status::Applied).map(|r| utc(r.applied_at)),
+                        "applied_at": row.filter(|r| r.in_effect()).map(|r| utc(r.applied_at)),
                         "applied_by": row.map(|r| &r.applied_by),
                         "duration_ms": row.map(|r| r.duration.as_millis() as u64),
                         "error": row.and_then(|r| r.error.as_ref()),
@@ -72,7 +72,7 @@ fn failure(g: &Global, e: &postgres::Error) -> Outcome {
 fn current(rows: &[HistoryRow]) -> Option<String> {
     apply::latest(rows)
         .values()
-        .filter(|r| r.status == Status::Applied)
+        .filter(|r| r.in_effect())
         .max_by_key(|r| r.version)
         .map(|r| r.name.clone())
 }
@@ -107,6 +107,24 @@ pub fn describe(
                     "  pending  {}  (rolled back {})\n",
                     m.stem,
                     utc(r.applied_at)
+                ),
+                Status::RollingBack => format!(
+                    "  ROLLING BACK {}  {} down segment(s) done at {}; `rollback` resumes it\n",
+                    m.stem,
+                    r.segments_done,
+                    utc(r.applied_at)
+                ),
+                Status::RollbackFailed => format!(
+                    "  {} {}  rollback failed at {} ({} down segment(s) done): {}\n",
+                    if r.in_effect() {
+                        "applied "
+                    } else {
+                        "ROLLBACK FAILED"
+                    },
+                    m.stem,
+                    utc(r.applied_at),
+                    r.segments_done,
+                    r.error.as_deref().unwrap_or("")
                 ),
                 Status::Failed => format!(
                     "  FAILED   {}  at {}: {}\n",
