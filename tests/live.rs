@@ -762,3 +762,40 @@ fn verify_checks_down_files_only_above_an_irreversible_migration() {
     );
     assert_eq!(objects(&db), vec!["schema public".to_string()]);
 }
+
+#[test]
+fn diff_db_honours_renamed_from_and_hints_at_undeclared_renames() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute("CREATE TABLE members (id int PRIMARY KEY, mail text NOT NULL)")
+        .unwrap();
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.people]\nrenamed_from = \"members\"\n[tables.people.columns]\nid = { type = \"int\", primary_key = true }\nemail = { type = \"text\" }\n",
+    )]);
+    let out = run(dir.path(), Some(&db.conninfo), &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("ALTER TABLE \"public\".\"members\" RENAME TO \"people\";"),
+        "{s}"
+    );
+    assert!(
+        s.contains("RENAME CONSTRAINT \"members_pkey\" TO \"people_pkey\";"),
+        "{s}"
+    );
+    // The column was not declared renamed: a drop and an add, with the hint.
+    assert!(s.contains("DROP COLUMN \"mail\""), "{s}");
+    assert!(
+        s.contains("-- hint: did you mean to rename column public.people.mail to `email`? add renamed_from = \"mail\" to column `email` of [tables.people]"),
+        "{s}"
+    );
+    apply_sql(&mut client, &s);
+    let out = run(dir.path(), Some(&db.conninfo), &["diff"]);
+    assert!(
+        text(&out.stdout).starts_with("No differences"),
+        "{}",
+        text(&out.stdout)
+    );
+}

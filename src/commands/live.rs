@@ -140,8 +140,7 @@ pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
 }
 
 /// SQL that would take `from` to `to`, with what cannot be generated yet as comments.
-fn converge_sql(from: &Model, to: &Model) -> String {
-    let p = plan::plan(diff::diff(from, to));
+fn converge_sql(p: &plan::Plan) -> String {
     let mut s = p.sql_body();
     for u in &p.unsupported {
         s.push_str(&format!(
@@ -254,7 +253,7 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         .find(|m| m.version == at)
         .map_or("(empty)".to_string(), |m| m.stem.clone());
     let exit = if found.is_empty() { Exit::Ok } else { Exit::No };
-    let sql = converge_sql(&live, &expected);
+    let sql = converge_sql(&plan::plan(diff::diff(&live, &expected)));
     match g.format {
         Format::Json => Outcome::json(
             exit,
@@ -292,18 +291,24 @@ pub fn diff_db(g: &Global) -> Outcome {
         Ok(c) => c.model,
         Err(e) => return db_error(g, &e),
     };
-    let p = plan::plan(diff::diff(&live, &loaded.model));
+    // Declared renames count here too: the database may still have the old names.
+    let d = diff::compare(&live, &loaded.model, &loaded.renames);
+    let p = plan::plan(d.changes);
     match g.format {
         Format::Json => Outcome::json(
             Exit::Ok,
-            json!({ "ok": true, "changes": p.steps.len(), "steps": p.steps, "hazards": p.hazards(), "unsupported": p.unsupported }),
+            json!({ "ok": true, "changes": p.steps.len(), "steps": p.steps, "hazards": p.hazards(), "unsupported": p.unsupported, "hints": d.hints }),
         ),
         Format::Text => {
             let mut o = Outcome::new(Exit::Ok);
             if p.is_empty() {
                 o.stdout = format!("No differences: {} matches schema/.\n", db.label);
             } else {
-                o.stdout = converge_sql(&live, &loaded.model);
+                o.stdout = converge_sql(&p);
+                for h in &d.hints {
+                    o.stdout
+                        .push_str(&format!("-- hint: {}\n", crate::sql::comment_safe(h)));
+                }
             }
             o
         }
