@@ -904,3 +904,69 @@ fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
         1
     );
 }
+
+#[test]
+fn identity_defaults_dropped_tables_and_generated_columns_in_one_migration() {
+    let v1 = r#"
+[enums.e]
+values = ["A", "B"]
+[tables.p.columns]
+id = { type = "int", primary_key = true }
+code = { type = "text", unique = true }
+[tables.c.columns]
+id = { type = "int", nullable = true }
+n = { type = "int", identity = "always" }
+code = { type = "text", references = "p.code" }
+price = { type = "numeric(10,2)" }
+g = { type = "numeric", generated_sql = "price * 2" }
+"#;
+    // c is dropped with its foreign key to p's unique key, which is dropped too (and c's
+    // generated column before its source); two new enum values at the front; identity added.
+    let v2 = r#"
+[enums.e]
+values = ["Y", "Z", "A", "B"]
+[tables.p.columns]
+id = { type = "int", primary_key = true, identity = "by_default" }
+code = { type = "text" }
+[tables.d.columns]
+id = { type = "int" }
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO p VALUES (1, 'x'); INSERT INTO c (id, code, price) VALUES (NULL, 'x', 1)",
+        v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    e.back();
+
+    let v3 = r#"
+[tables.t.columns]
+id = { type = "int", nullable = true }
+n = { type = "int", identity = "always" }
+price = { type = "numeric(10,2)" }
+g = { type = "numeric", generated_sql = "price * 2" }
+"#;
+    let v4 = r#"
+[tables.t.columns]
+id = { type = "int", identity = "by_default" }
+n = { type = "int", default = 7 }
+price = { type = "numeric(12,2)" }
+h = { type = "numeric", generated_sql = "price * 3" }
+"#;
+    let mut e = evolve(v3, "INSERT INTO t (id, price) VALUES (5, 1)", v4);
+    insta::assert_snapshot!("identity_and_generated_changes", reviewable(&e.sql));
+    e.client
+        .batch_execute("INSERT INTO t (price) VALUES (2)")
+        .unwrap();
+    assert_eq!(
+        one::<String>(
+            &mut e.client,
+            "SELECT string_agg(id || ':' || n || ':' || h, ' ' ORDER BY id) FROM t"
+        ),
+        "5:1:3.00 6:7:6.00"
+    );
+    e.client
+        .batch_execute("DELETE FROM t WHERE id = 6")
+        .unwrap();
+    e.back();
+}

@@ -278,6 +278,25 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
         }
     }
 
+    // Retyped columns: PostgreSQL re-parses checks and index expressions from their stored
+    // text (old casts baked in) and cannot rebuild some foreign keys across types, so those
+    // are dropped before and added after.
+    for (q, t) in to.tables() {
+        let Some(old) = from.table(&q) else {
+            continue;
+        };
+        for c in &t.columns {
+            if old
+                .column(&c.name)
+                .is_some_and(|o| o.data_type != c.data_type || o.collation != c.collation)
+            {
+                touched
+                    .entry((q.clone(), c.name.clone()))
+                    .or_insert(Touch::Recast);
+            }
+        }
+    }
+
     // Generated columns dropped and added again: the expression changed, the column becomes
     // generated, or a column the expression uses changes type (PostgreSQL refuses that while
     // the generated column exists).
@@ -317,8 +336,13 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
             Some(old) => alter_table(&mut out, q, old, t, &touched),
         }
     }
-    for (q, _) in from.tables() {
+    for (q, t) in from.tables() {
         if to.table(&q).is_none() {
+            // Its foreign keys go first (with the other FK drops), so keys they use can be
+            // dropped and tables can be dropped in any order.
+            for n in t.foreign_keys.keys() {
+                out.push(Change::DropForeignKey(q.clone(), n.clone()));
+            }
             out.push(Change::DropTable(q));
         }
     }
@@ -416,8 +440,13 @@ fn enum_values(out: &mut Vec<Change>, q: &QualifiedName, old: &[String], new: &[
         if old.contains(v) {
             continue;
         }
+        // Values are added in order, so the previous one exists by now; the first goes
+        // before the first value that already exists.
         let position = match i {
-            0 => new.get(1).map(|n| EnumPosition::Before(n.clone())),
+            0 => new
+                .iter()
+                .find(|n| old.contains(n))
+                .map(|n| EnumPosition::Before(n.clone())),
             _ => Some(EnumPosition::After(new[i - 1].clone())),
         };
         out.push(Change::AddEnumValue {
@@ -529,6 +558,10 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
     let mut replaced = BTreeSet::new();
     for c in &t.columns {
         match old.column(&c.name) {
+            // After the type changes of the columns it is computed from.
+            None if c.generated.is_some() => {
+                out.push(Change::AddGeneratedColumn(q.clone(), c.clone()))
+            }
             None => out.push(Change::AddColumn(q.clone(), c.clone())),
             Some(oc) => {
                 let rebuild = touched.get(&(q.clone(), c.name.clone())) == Some(&Touch::Recreate);
@@ -538,10 +571,15 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
             }
         }
     }
-    for c in &old.columns {
-        if t.column(&c.name).is_none() {
-            out.push(Change::DropColumn(q.clone(), c.name.clone()));
-        }
+    // Generated columns first: they depend on the columns they are computed from.
+    let mut dropped: Vec<&Column> = old
+        .columns
+        .iter()
+        .filter(|c| t.column(&c.name).is_none())
+        .collect();
+    dropped.sort_by_key(|c| c.generated.is_none());
+    for c in dropped {
+        out.push(Change::DropColumn(q.clone(), c.name.clone()));
     }
 
     let touch = |table: &QualifiedName, col: &str| touched.get(&(table.clone(), col.to_string()));
@@ -692,6 +730,17 @@ fn alter_column(
         });
         old.generated = None;
     }
+    // An identity column cannot take a default: the identity goes before a default is set.
+    let identity_dropped = old.identity.is_some() && new.identity.is_none();
+    if identity_dropped {
+        out.push(Change::SetIdentity {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: old.identity,
+            to: None,
+        });
+        old.identity = None;
+    }
     let serial = |c: &Column| match &c.default {
         Some(ColumnDefault::Serial { sequence }) => Some(sequence.clone()),
         _ => None,
@@ -750,6 +799,15 @@ fn alter_column(
         });
     }
     if old.identity != new.identity {
+        // Identity needs NOT NULL first (implied for a new identity column, not for an
+        // existing one).
+        if old.identity.is_none() && old.nullable {
+            out.push(Change::SetNullable {
+                table: q.clone(),
+                column: new.name.clone(),
+                nullable: false,
+            });
+        }
         out.push(Change::SetIdentity {
             table: q.clone(),
             column: new.name.clone(),
