@@ -535,7 +535,7 @@ fn verify_names_the_down_file_that_fails() {
     let s = text(&out.stdout);
     assert!(
         s.contains(
-            "Rolling the chain back to empty failed: migrations/0001_v1.down.sql failed at step 4: drop-schema billing"
+            "Rolling the chain back to empty failed: migrations/0001_v1.down.sql failed at step 5: drop-schema billing"
         ),
         "{s}"
     );
@@ -558,7 +558,7 @@ fn verify_names_the_down_file_that_fails() {
     assert_eq!(r["rolled_back"], serde_json::json!(["0002_v2"]), "{v}");
     assert_eq!(r["failed"]["migration"], "0001_v1", "{v}");
     assert_eq!(r["failed"]["file"], "migrations/0001_v1.down.sql", "{v}");
-    assert_eq!(r["failed"]["step"], "step 4: drop-schema billing", "{v}");
+    assert_eq!(r["failed"]["step"], "step 5: drop-schema billing", "{v}");
     assert!(
         r["failed"]["error"]
             .as_str()
