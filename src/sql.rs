@@ -24,7 +24,12 @@ pub fn quote_ident(name: &str) -> String {
 
 /// `"schema"."name"`.
 pub fn quote_qualified(name: &QualifiedName) -> String {
-    format!("{}.{}", quote_ident(&name.schema), quote_ident(&name.name))
+    quote_in(&name.schema, &name.name)
+}
+
+/// `"schema"."name"` from its parts.
+pub fn quote_in(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
 /// A string literal; uses the `E''` form only when a backslash makes it necessary, so the

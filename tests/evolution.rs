@@ -13,8 +13,8 @@ use schemactl::migrations::{self, Layout};
 use schemactl::plan::Policy;
 use support::project::*;
 
-/// Plan the project's current schema (allowing data loss) and apply pending migrations.
-fn plan_and_apply(dir: &std::path::Path, name: &str, client: &mut postgres::Client) -> String {
+/// Plan the project's current schema as migration `name`, allowing data loss.
+fn plan_allowing_data_loss(dir: &std::path::Path, name: &str) {
     let g = Global {
         project: Some(dir.to_path_buf()),
         ..Global::default()
@@ -28,6 +28,11 @@ fn plan_and_apply(dir: &std::path::Path, name: &str, client: &mut postgres::Clie
         },
     );
     assert_eq!(out.exit, Exit::Ok, "{}{}", out.stdout, out.stderr);
+}
+
+/// Plan the project's current schema (allowing data loss) and apply pending migrations.
+fn plan_and_apply(dir: &std::path::Path, name: &str, client: &mut postgres::Client) -> String {
+    plan_allowing_data_loss(dir, name);
     let chain = migrations::load(&Layout::new(dir)).unwrap_or_else(|p| panic!("{p:?}"));
     let opts = apply::Options {
         lock_timeout: Duration::from_secs(30),
@@ -613,19 +618,7 @@ fn removing_an_enum_value_still_in_use_fails_and_rolls_back() {
         v1.replace("[\"A\", \"B\"]", "[\"A\"]"),
     )
     .unwrap();
-    let g = Global {
-        project: Some(dir.path().to_path_buf()),
-        ..Global::default()
-    };
-    let out = plan::run(
-        &g,
-        &plan::Options {
-            name: Some("v2".into()),
-            allow: vec![schemactl::plan::Hazard::DeletesData],
-            ..Default::default()
-        },
-    );
-    assert_eq!(out.exit, Exit::Ok);
+    plan_allowing_data_loss(dir.path(), "v2");
     let chain = migrations::load(&Layout::new(dir.path())).unwrap();
     let history = History {
         schema: "schemactl".into(),

@@ -64,6 +64,24 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Applied,
+        Status::Partial,
+        Status::Failed,
+        Status::RolledBack,
+        Status::RollingBack,
+        Status::RollbackFailed,
+    ];
+
+    /// Every id as SQL literals, for the history table's check constraint.
+    fn sql_list() -> String {
+        let ids: Vec<String> = Status::ALL
+            .iter()
+            .map(|s| format!("'{}'", s.id()))
+            .collect();
+        ids.join(", ")
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Status::Applied => "applied",
@@ -76,14 +94,10 @@ impl Status {
     }
 
     fn parse(s: &str) -> Status {
-        match s {
-            "applied" => Status::Applied,
-            "partial" => Status::Partial,
-            "rolled_back" => Status::RolledBack,
-            "rolling_back" => Status::RollingBack,
-            "rollback_failed" => Status::RollbackFailed,
-            _ => Status::Failed,
-        }
+        Status::ALL
+            .into_iter()
+            .find(|x| x.id() == s)
+            .unwrap_or(Status::Failed)
     }
 }
 
@@ -175,10 +189,6 @@ pub struct History {
     pub schema: String,
 }
 
-/// Every status id, as the history table's check constraint lists them.
-const STATUSES: &str =
-    "'applied', 'partial', 'failed', 'rolled_back', 'rolling_back', 'rollback_failed'";
-
 impl History {
     fn table(&self) -> String {
         format!("{}.{}", quote_ident(&self.schema), quote_ident("history"))
@@ -196,13 +206,14 @@ impl History {
                  applied_at    timestamptz NOT NULL DEFAULT now(),
                  applied_by    text NOT NULL DEFAULT current_user,
                  duration_ms   bigint NOT NULL DEFAULT 0,
-                 status        text NOT NULL CONSTRAINT history_status_check CHECK (status IN ({STATUSES})),
+                 status        text NOT NULL CONSTRAINT history_status_check CHECK (status IN ({statuses})),
                  segments_done integer NOT NULL DEFAULT 0,
                  done_hash     text,
                  error         text
              );",
             schema = quote_ident(&self.schema),
-            table = self.table()
+            table = self.table(),
+            statuses = Status::sql_list()
         ))?;
         // Tables created before the rollback statuses existed allow fewer values.
         let current: Option<String> = client
@@ -215,8 +226,9 @@ impl History {
         if current.is_none_or(|d| !d.contains("rollback_failed")) {
             client.batch_execute(&format!(
                 "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS history_status_check;
-                 ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({STATUSES}));",
-                table = self.table()
+                 ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({statuses}));",
+                table = self.table(),
+                statuses = Status::sql_list()
             ))?;
         }
         Ok(())

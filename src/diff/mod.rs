@@ -280,26 +280,9 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
 
     // Retyped columns: PostgreSQL re-parses checks and index expressions from their stored
     // text (old casts baked in) and cannot rebuild some foreign keys across types, so those
-    // are dropped before and added after.
-    for (q, t) in to.tables() {
-        let Some(old) = from.table(&q) else {
-            continue;
-        };
-        for c in &t.columns {
-            if old
-                .column(&c.name)
-                .is_some_and(|o| o.data_type != c.data_type || o.collation != c.collation)
-            {
-                touched
-                    .entry((q.clone(), c.name.clone()))
-                    .or_insert(Touch::Recast);
-            }
-        }
-    }
-
-    // Generated columns dropped and added again: the expression changed, the column becomes
-    // generated, or a column the expression uses changes type (PostgreSQL refuses that while
-    // the generated column exists).
+    // are dropped before and added after. Generated columns are dropped and added again when
+    // their expression changes, a column becomes generated, or a column the expression uses
+    // is retyped (PostgreSQL refuses that while the generated column exists).
     for (q, t) in to.tables() {
         let Some(old) = from.table(&q) else {
             continue;
@@ -313,11 +296,13 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
             })
             .map(|c| c.name.as_str())
             .collect();
+        for c in &retyped {
+            touched
+                .entry((q.clone(), c.to_string()))
+                .or_insert(Touch::Recast);
+        }
         for c in &t.columns {
-            let Some(g) = &c.generated else {
-                continue;
-            };
-            let Some(oc) = old.column(&c.name) else {
+            let (Some(g), Some(oc)) = (&c.generated, old.column(&c.name)) else {
                 continue;
             };
             if oc.generated.as_ref() != Some(g)

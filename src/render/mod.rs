@@ -10,16 +10,15 @@ use crate::model::{
     BaseType, Column, ColumnDefault, DataType, Deferrable, FkAction, ForeignKey, Identity, Index,
     QualifiedName, Table,
 };
-use crate::sql::{quote_ident, quote_literal, quote_qualified};
+use crate::sql::{quote_ident, quote_in, quote_literal, quote_qualified};
 
 /// One statement, terminated by `;`.
 pub fn statement(c: &Change) -> String {
     match c {
         Change::Rename(r) => rename(r),
         Change::RenameSequence { schema, from, to } => format!(
-            "ALTER SEQUENCE {}.{} RENAME TO {};",
-            quote_ident(schema),
-            quote_ident(from),
+            "ALTER SEQUENCE {} RENAME TO {};",
+            quote_in(schema, from),
             quote_ident(to)
         ),
         Change::RecreateEnum {
@@ -48,11 +47,10 @@ pub fn statement(c: &Change) -> String {
             column,
             sequence,
         } => format!(
-            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;\nDROP SEQUENCE {}.{};",
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;\nDROP SEQUENCE {};",
             quote_qualified(table),
             quote_ident(column),
-            quote_ident(&table.schema),
-            quote_ident(sequence)
+            quote_in(&table.schema, sequence)
         ),
         Change::AddSerial {
             table,
@@ -60,7 +58,7 @@ pub fn statement(c: &Change) -> String {
             sequence,
             data_type: ty,
         } => {
-            let seq = format!("{}.{}", quote_ident(&table.schema), quote_ident(sequence));
+            let seq = quote_in(&table.schema, sequence);
             format!(
                 "CREATE SEQUENCE {seq} AS {} OWNED BY {}.{};\n{}\nALTER TABLE {} ALTER COLUMN {} SET DEFAULT nextval({}::regclass);",
                 data_type(ty),
@@ -206,9 +204,8 @@ pub fn statement(c: &Change) -> String {
             if let Some(ColumnDefault::Serial { sequence }) = default {
                 let _ = write!(
                     s,
-                    "\nALTER SEQUENCE {}.{} AS {};",
-                    quote_ident(&table.schema),
-                    quote_ident(sequence),
+                    "\nALTER SEQUENCE {} AS {};",
+                    quote_in(&table.schema, sequence),
                     data_type(to)
                 );
             }
@@ -283,7 +280,7 @@ pub fn statement(c: &Change) -> String {
             quote_ident(n)
         ),
         Change::DropIndex(q, n) => {
-            format!("DROP INDEX {}.{};", quote_ident(&q.schema), quote_ident(n))
+            format!("DROP INDEX {};", quote_in(&q.schema, n))
         }
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
@@ -302,9 +299,8 @@ fn continue_after_rows(sequence: &str, table: &QualifiedName, column: &str) -> S
 fn rename(r: &Rename) -> String {
     match r {
         Rename::Enum { schema, from, to } => format!(
-            "ALTER TYPE {}.{} RENAME TO {};",
-            quote_ident(schema),
-            quote_ident(from),
+            "ALTER TYPE {} RENAME TO {};",
+            quote_in(schema, from),
             quote_ident(to)
         ),
         Rename::EnumValue { name, from, to } => format!(
@@ -314,9 +310,8 @@ fn rename(r: &Rename) -> String {
             quote_literal(to)
         ),
         Rename::Table { schema, from, to } => format!(
-            "ALTER TABLE {}.{} RENAME TO {};",
-            quote_ident(schema),
-            quote_ident(from),
+            "ALTER TABLE {} RENAME TO {};",
+            quote_in(schema, from),
             quote_ident(to)
         ),
         Rename::Column { table, from, to } => format!(
@@ -332,9 +327,8 @@ fn rename(r: &Rename) -> String {
             quote_ident(to)
         ),
         Rename::Index { table, from, to } => format!(
-            "ALTER INDEX {}.{} RENAME TO {};",
-            quote_ident(&table.schema),
-            quote_ident(from),
+            "ALTER INDEX {} RENAME TO {};",
+            quote_in(&table.schema, from),
             quote_ident(to)
         ),
     }
@@ -391,12 +385,7 @@ fn recreate_enum(name: &QualifiedName, values: &[String], columns: &[EnumColumn]
             actions.join(", ")
         );
     }
-    let _ = write!(
-        s,
-        "DROP TYPE {}.{};",
-        quote_ident(&name.schema),
-        quote_ident(&old)
-    );
+    let _ = write!(s, "DROP TYPE {};", quote_in(&name.schema, &old));
     s
 }
 
