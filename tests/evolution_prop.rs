@@ -17,7 +17,8 @@
 //! - `SCHEMACTL_EVOLUTION_SEED=1234` runs that one seed, printing both versions;
 //! - `SCHEMACTL_EVOLUTION_ONLY=0,2` replays only those change slots of the seed(s);
 //!   `SCHEMACTL_EVOLUTION_KINDS=drop-column,replace-index` draws only those kinds (names in
-//!   `support::mutate::KINDS`);
+//!   `support::mutate::KINDS`); `SCHEMACTL_EVOLUTION_ALLOW_BUGS=retype-fk-column` (or
+//!   `all`) stops avoiding those known bugs (to watch one fail, or to check its fix);
 //! - `cargo test --test evolution_prop -- --ignored` runs 5,000 seeds.
 //!
 //! `SCHEMACTL_EVOLUTION_REPORT=<file>` writes every failure in full to that file;
@@ -47,7 +48,7 @@ use schemactl::compile;
 use schemactl::diff::{Change, diff};
 use schemactl::migrations::{self, Layout};
 use schemactl::model::Model;
-use support::r#gen::mutate;
+use support::r#gen::mutate::{self, Options};
 
 const DEFAULT_CASES: u64 = 200;
 /// Failures printed in full (every failing seed is listed).
@@ -57,7 +58,7 @@ const SHOWN: usize = 3;
 fn random_evolutions_apply_and_roll_back() {
     let seeds: Vec<u64> = match env_u64("SCHEMACTL_EVOLUTION_SEED") {
         Some(seed) => {
-            let e = mutate::evolution(seed, only().as_deref(), kinds().as_deref());
+            let e = mutate::evolution(seed, &options());
             eprintln!(
                 "===== v1 =====\n{}\n===== changes =====\n{}\n===== v2 =====\n{}",
                 show_files(&e.v1),
@@ -87,8 +88,8 @@ fn random_evolutions_apply_and_roll_back_5000() {
 fn mutator_is_deterministic_and_replays_slots() {
     let mut changed = 0;
     for seed in 0..200 {
-        let a = mutate::evolution(seed, None, None);
-        let b = mutate::evolution(seed, None, None);
+        let a = mutate::evolution(seed, &Options::default());
+        let b = mutate::evolution(seed, &Options::default());
         assert_eq!((&a.v1, &a.v2, &a.changes), (&b.v1, &b.v2, &b.changes));
         assert_eq!(a.v1, support::r#gen::schema(seed));
         assert!(!a.changes.is_empty() && a.changes.len() <= a.slots);
@@ -96,7 +97,11 @@ fn mutator_is_deterministic_and_replays_slots() {
             changed += 1;
         }
         let last = a.slots - 1;
-        let one = mutate::evolution(seed, Some(&[last]), None);
+        let only = Options {
+            only: Some(vec![last]),
+            ..Options::default()
+        };
+        let one = mutate::evolution(seed, &only);
         assert!(one.changes.len() <= 1, "{:?}", one.changes);
         assert!(
             one.changes
@@ -108,8 +113,11 @@ fn mutator_is_deterministic_and_replays_slots() {
         changed > 180,
         "only {changed} of 200 seeds change the schema"
     );
-    let kinds = vec!["drop-table".to_string()];
-    let e = mutate::evolution(3, None, Some(&kinds));
+    let kinds = Options {
+        kinds: Some(vec!["drop-table".to_string()]),
+        ..Options::default()
+    };
+    let e = mutate::evolution(3, &kinds);
     assert!(e.changes.iter().all(|c| c.contains(" drop-table: ")));
 }
 
@@ -136,23 +144,33 @@ fn env_list(name: &str) -> Option<Vec<String>> {
     (!items.is_empty()).then_some(items)
 }
 
-fn only() -> Option<Vec<usize>> {
-    env_list("SCHEMACTL_EVOLUTION_ONLY").map(|v| {
+/// `SCHEMACTL_EVOLUTION_ONLY`, `SCHEMACTL_EVOLUTION_KINDS`, `SCHEMACTL_EVOLUTION_ALLOW_BUGS`.
+fn options() -> Options {
+    let only = env_list("SCHEMACTL_EVOLUTION_ONLY").map(|v| {
         v.iter()
             .map(|s| s.parse().expect("SCHEMACTL_EVOLUTION_ONLY: slot numbers"))
             .collect()
-    })
-}
-
-fn kinds() -> Option<Vec<String>> {
-    let kinds = env_list("SCHEMACTL_EVOLUTION_KINDS")?;
-    for k in &kinds {
+    });
+    let kinds = env_list("SCHEMACTL_EVOLUTION_KINDS");
+    for k in kinds.iter().flatten() {
         assert!(
             mutate::KINDS.iter().any(|x| x.name == k),
             "SCHEMACTL_EVOLUTION_KINDS: unknown kind {k:?}"
         );
     }
-    Some(kinds)
+    let allow_bugs = env_list("SCHEMACTL_EVOLUTION_ALLOW_BUGS").unwrap_or_default();
+    for b in &allow_bugs {
+        assert!(
+            b == "all" || mutate::known_bugs().contains(&b.as_str()),
+            "SCHEMACTL_EVOLUTION_ALLOW_BUGS: unknown bug {b:?} (known: {:?})",
+            mutate::known_bugs()
+        );
+    }
+    Options {
+        only,
+        kinds,
+        allow_bugs,
+    }
 }
 
 /// What the cases did, for the summary line.
@@ -177,8 +195,7 @@ fn run(seeds: &[u64]) {
                 .min(4)
         })
         .min(seeds.len().max(1));
-    let only = only();
-    let kinds = kinds();
+    let opts = options();
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let failures: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
@@ -191,7 +208,7 @@ fn run(seeds: &[u64]) {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&seed) = seeds.get(i) else { break };
-                    let e = mutate::evolution(seed, only.as_deref(), kinds.as_deref());
+                    let e = mutate::evolution(seed, &opts);
                     match guarded(&db, &mut client, &e) {
                         Ok(ran) => {
                             let mut c = counts.lock().unwrap();
@@ -211,10 +228,8 @@ fn run(seeds: &[u64]) {
                             }
                         }
                         Err(message) => {
-                            let message = format!(
-                                "{message}\n{}",
-                                shrink(&db, &mut client, seed, &e, kinds.as_deref())
-                            );
+                            let message =
+                                format!("{message}\n{}", shrink(&db, &mut client, seed, &e, &opts));
                             failures.lock().unwrap().push((seed, message));
                         }
                     }
@@ -226,7 +241,7 @@ fn run(seeds: &[u64]) {
     failures.sort_by_key(|(seed, _)| *seed);
     let counts = counts.into_inner().unwrap();
     eprintln!(
-        "evolution: {} cases ({} changes; {} planning nothing, {} not rolled back: enum values added) on {threads} workers in {:.1?}\nchanges by kind (passing cases): {:?}\nchanges avoided for known bugs: {:?}",
+        "evolution: {} cases ({} changes; {} planning nothing, {} not rolled back: enum values added) on {threads} workers in {:.1?}\nchanges by kind (passing cases): {:?}\nchanges avoided (known bugs, not planned yet): {:?}",
         seeds.len(),
         counts.changes,
         counts.empty,
@@ -284,14 +299,20 @@ fn shrink(
     client: &mut postgres::Client,
     seed: u64,
     e: &mutate::Evolution,
-    kinds: Option<&[String]>,
+    opts: &Options,
 ) -> String {
     if e.changes.len() < 2 {
         return String::new();
     }
     let mut out = String::from("===== each change alone =====\n");
     for slot in 0..e.slots {
-        let alone = mutate::evolution(seed, Some(&[slot]), kinds);
+        let alone = mutate::evolution(
+            seed,
+            &Options {
+                only: Some(vec![slot]),
+                ..opts.clone()
+            },
+        );
         let Some(change) = alone.changes.first() else {
             continue;
         };

@@ -92,10 +92,24 @@ pub struct Evolution {
     pub avoided: Vec<&'static str>,
 }
 
+/// What to generate.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Replay just these change slots (for shrinking a failure).
+    pub only: Option<Vec<usize>>,
+    /// Draw only from the kinds with these names.
+    pub kinds: Option<Vec<String>>,
+    /// Entries of [`KNOWN_BUGS`] (by name, or `all`) not to avoid: to see a bug happen, or
+    /// to check a fix before removing its entry.
+    pub allow_bugs: Vec<String>,
+}
+
 /// The evolution of `seed`: `v1` is `gen::schema(seed)`, `v2` that project after one to six
-/// random changes. `only`: replay just these slots (for shrinking a failure). `kinds`: draw
-/// only from the kinds with these names.
-pub fn evolution(seed: u64, only: Option<&[usize]>, kinds: Option<&[String]>) -> Evolution {
+/// random changes.
+pub fn evolution(seed: u64, opts: &Options) -> Evolution {
+    let only = opts.only.as_deref();
+    let kinds = opts.kinds.as_deref();
+    let avoid = |name: &str| !opts.allow_bugs.iter().any(|b| b == name || b == "all");
     let mut g = first_version(seed);
     let v1 = render(&g.p);
     let first = g.p.clone();
@@ -130,10 +144,12 @@ pub fn evolution(seed: u64, only: Option<&[usize]>, kinds: Option<&[String]>) ->
             let Some(what) = (kind.run)(&mut g) else {
                 continue;
             };
-            // Both ways: the down file plans the second version back to the first.
+            // Known bugs both ways: the down file plans the second version back to the first.
             let hit = KNOWN_BUGS
                 .iter()
-                .find(|(_, hit)| hit(&first, &g.p) || hit(&g.p, &first));
+                .filter(|(name, _)| avoid(name))
+                .find(|(_, hit)| hit(&first, &g.p) || hit(&g.p, &first))
+                .or_else(|| NOT_PLANNED_YET.iter().find(|(_, hit)| hit(&first, &g.p)));
             if let Some((bug, _)) = hit {
                 (g.p, g.names, g.counter) = before;
                 avoided.push(*bug);
@@ -160,6 +176,45 @@ pub fn evolution(seed: u64, only: Option<&[usize]>, kinds: Option<&[String]>) ->
 /// ways (up and down file). A change that makes the project match one is undone and another
 /// change drawn. Each entry
 /// is a `KNOWN BUG:` with the failure it avoids; remove it when the bug is fixed.
+/// Names of the [`KNOWN_BUGS`] entries.
+pub fn known_bugs() -> Vec<&'static str> {
+    KNOWN_BUGS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Second versions schemactl cannot plan yet (the plan lists them as unsupported and exits
+/// 1); the work on main adds them. Avoided like the known bugs, but checked forward only:
+/// the way back from added enum values (a removal) is tolerated by the test. A dropped
+/// enum, table or column re-created under the same name is where these come from.
+const NOT_PLANNED_YET: &[(&str, Hits)] = &[
+    ("enum-values-removed", enum_values_not_kept),
+    ("generated-or-serial-changed", generated_or_serial_changed),
+];
+
+fn enum_values_not_kept(v1: &Project, v2: &Project) -> bool {
+    v1.enums.iter().any(|e1| {
+        v2.enums
+            .iter()
+            .find(|e2| e2.schema == e1.schema && e2.name == e1.name)
+            .is_some_and(|e2| {
+                let kept: Vec<&String> =
+                    e2.values.iter().filter(|v| e1.values.contains(v)).collect();
+                kept.len() != e1.values.len() || kept.iter().zip(&e1.values).any(|(a, b)| *a != b)
+            })
+    })
+}
+
+fn generated_or_serial_changed(v1: &Project, v2: &Project) -> bool {
+    kept_columns(v1, v2)
+        .into_iter()
+        .any(|(_, a, b)| match (&a.special, &b.special) {
+            (Special::Generated(x), Special::Generated(y)) => x != y,
+            (Special::Generated(_), _) | (_, Special::Generated(_)) => true,
+            (Special::Serial, Special::Serial) => a.ty != b.ty,
+            (Special::Serial, _) | (_, Special::Serial) => true,
+            _ => false,
+        })
+}
+
 /// Whether taking the project from the first to the second version runs into a bug.
 type Hits = fn(&Project, &Project) -> bool;
 
@@ -170,26 +225,23 @@ const KNOWN_BUGS: &[(&str, Hits)] = &[
     // t_a_fkey on t) when the key t references is dropped or replaced in the same migration,
     // "cannot drop table u because other objects depend on it" when u is dropped too and
     // sorts before t. The diff should drop the foreign keys of dropped tables first.
-    ("dropped table's foreign key", dropped_table_fk),
+    ("dropped-table-fk", dropped_table_fk),
     // KNOWN BUG: dropped columns are dropped in column order, so a column a generated column
     // is computed from goes first: "cannot drop column a of table t because other objects
     // depend on it" (column g depends on column a).
-    (
-        "drop generated column and its source",
-        dropped_generated_source,
-    ),
+    ("drop-generated-source", dropped_generated_source),
     // KNOWN BUG: adding identity to a nullable column plans no SET NOT NULL (the diff skips
     // nullability when the new column has identity): "column … must be declared NOT NULL
     // before identity can be added".
-    ("identity on a nullable column", identity_on_nullable),
+    ("identity-on-nullable", identity_on_nullable),
     // KNOWN BUG: dropping identity and setting a default in one migration (the down file of
     // "default → identity", or the up file of "identity → default") renders SET DEFAULT
     // before DROP IDENTITY: "column … is an identity column".
-    ("identity ↔ default", identity_and_default),
+    ("identity-and-default", identity_and_default),
     // KNOWN BUG: two new enum values at the front: the first is added `BEFORE` the second,
     // which does not exist yet: "\"B\" is not an existing enum label". (Any later new value
     // goes `AFTER` its predecessor, which is fine.)
-    ("two new enum values first", enum_new_values_first),
+    ("two-new-enum-values-first", enum_new_values_first),
     // KNOWN BUG: changing the type of a column that an unchanged check, index expression or
     // index predicate names leaves that expression as PostgreSQL re-parses it from its stored
     // form, with the old type's casts baked in: drift (`(c)::bpchar = ANY (ARRAY['a'::bpchar])`
@@ -197,10 +249,7 @@ const KNOWN_BUGS: &[(&str, Hits)] = &[
     // timestamptz), or a failure (`operator does not exist: character varying = mood` after
     // enum → varchar). The plan should drop and re-create such checks and indexes around the
     // type change. Changes that re-parse to what a fresh build gives are still generated.
-    (
-        "retyped column named by a check or index",
-        retyped_named_column,
-    ),
+    ("retype-named-by-check", retyped_named_column),
     // KNOWN BUG: changing the type of a foreign key column (either end) keeps the foreign key,
     // so the first ALTER fails while the other end still has the old type: "foreign key
     // constraint … cannot be implemented" (numeric vs smallint, real vs numeric); with an
@@ -208,17 +257,19 @@ const KNOWN_BUGS: &[(&str, Hits)] = &[
     // numeric(9,2): "could not find cast from <enum oid> to 3500". The plan should drop and
     // re-add the foreign keys around the type change. Integer ↔ integer (cross-type btree
     // operators exist) without enum columns is still generated.
-    ("retyped foreign key column", retyped_fk_column),
+    ("retype-fk-column", retyped_fk_column),
+    // KNOWN BUG: a new generated column computed from a column whose type (or collation)
+    // changes in the same migration: columns are added (phase 9) before types change
+    // (phase 10), so the ALTER fails: "cannot alter type of a column used by a generated
+    // column". Type changes should run before columns are added.
+    ("generated-on-retyped", generated_on_retyped),
     // KNOWN BUG (convergence, also without evolution): a check or index predicate comparing a
     // timestamp/timestamptz column with a date literal (`ts > '2020-01-01'`, which the
     // generator writes for date columns that then become timestamps) reads back as
     // `ts > '2020-01-01 00:00:00+00'::timestamp with time zone`, and the typed literal is not
     // normalised for comparison (it also depends on the session TimeZone at creation): the
     // read-back check differs from the compiled one.
-    (
-        "date literal compared with a timestamp",
-        date_literal_on_timestamp,
-    ),
+    ("date-literal-on-timestamp", date_literal_on_timestamp),
 ];
 
 fn find_table<'a>(p: &'a Project, schema: &str, name: &str) -> Option<&'a Table> {
@@ -351,7 +402,9 @@ fn reparses_alike(a: &Ty, b: &Ty) -> bool {
     let float = |b: &Base| matches!(b, Real | Double);
     a.array == b.array
         && match (&a.base, &b.base) {
-            (Int(_), Int(_) | Numeric(_)) | (Numeric(_), Numeric(_)) => true,
+            // numeric → integer re-parses as `(n)::numeric > (0)::numeric`, which compares
+            // equal to `n > 0`.
+            (Int(_) | Numeric(_), Int(_) | Numeric(_)) => true,
             (Int(_), x) | (x, Int(_)) if float(x) => true,
             (x, y) => {
                 (text(x) && text(y))
@@ -362,12 +415,14 @@ fn reparses_alike(a: &Ty, b: &Ty) -> bool {
 }
 
 /// Checks, index expressions and predicates of `t1` that name `col` and are unchanged in `t2`.
+/// (`IS NOT NULL` alone involves no cast to re-parse.)
 fn named_unchanged(t1: &Table, t2: &Table, col: &str) -> bool {
+    let names = |e: &str| mentions(e, col) && e != format!("{} IS NOT NULL", qi(col));
     t1.checks
         .iter()
-        .any(|c| mentions(&c.expr, col) && t2.checks.iter().any(|d| d.expr == c.expr))
+        .any(|c| names(&c.expr) && t2.checks.iter().any(|d| d.expr == c.expr))
         || t1.indexes.iter().any(|ix| {
-            let named = ix.predicate.as_deref().is_some_and(|p| mentions(p, col))
+            let named = ix.predicate.as_deref().is_some_and(names)
                 || ix
                     .keys
                     .iter()
@@ -390,6 +445,25 @@ fn retyped_named_column(v1: &Project, v2: &Project) -> bool {
                 && !reparses_alike(&a.ty, &b.ty)
                 && named_unchanged(t1, t2, &a.name)
         })
+    })
+}
+
+fn generated_on_retyped(v1: &Project, v2: &Project) -> bool {
+    kept_tables(v1, v2).into_iter().any(|(t1, t2)| {
+        t2.columns
+            .iter()
+            .filter(|g| find_col(t1, &g.name).is_none())
+            .any(|g| {
+                let Special::Generated(e) = &g.special else {
+                    return false;
+                };
+                t2.columns.iter().any(|b| {
+                    find_col(t1, &b.name).is_some_and(|a| {
+                        mentions(e, &b.name)
+                            && (ty_id(v1, &a.ty) != ty_id(v2, &b.ty) || a.collation != b.collation)
+                    })
+                })
+            })
     })
 }
 
@@ -1655,10 +1729,21 @@ fn add_enum_value(g: &mut Gen) -> Option<String> {
     let at = g.rng.below(g.p.enums[e].values.len() + 1);
     let en = &mut g.p.enums[e];
     en.values.insert(at, value.clone());
-    Some(format!(
+    let mut what = format!(
         "enum {}.{} value {value:?} at {at}: {:?}",
         en.schema, en.name, en.values
-    ))
+    );
+    // Sometimes the new value becomes a default in the same migration (it must be committed
+    // before it can be used).
+    let users = columns_where(g, |_, _, c| {
+        c.ty == Ty::scalar(Base::Enum(e)) && matches!(c.special, Special::None)
+    });
+    if !users.is_empty() && g.rng.chance(40) {
+        let (t, col) = g.rng.pick(&users).clone();
+        what.push_str(&format!(", default of {}.{col}", tname(g, t)));
+        col_mut(g, t, &col).default = Some(Default::Literal(ts(&value)));
+    }
+    Some(what)
 }
 
 /// A new enum, maybe with a column of it.
