@@ -14,6 +14,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+/// Random changes of a generated project (a child module: it works on the private
+/// description below).
+#[path = "mutate.rs"]
+pub mod mutate;
+
 /// splitmix64: tiny, fast, and good enough to drive a generator.
 pub struct Rng(u64);
 
@@ -134,6 +139,9 @@ enum Special {
 struct Inline {
     reference: String,
     actions: Vec<(&'static str, String)>,
+    /// The referenced table (schema, name) and column, for the mutator.
+    to: (String, String),
+    to_cols: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -185,6 +193,9 @@ struct Fk {
     /// The rendered `references = …` value (a TOML inline table).
     target: String,
     actions: Vec<(&'static str, String)>,
+    /// The referenced table (schema, name) and columns, for the mutator.
+    to: (String, String),
+    to_cols: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -1509,6 +1520,10 @@ impl Gen {
             cols.push(name);
         }
         let actions = self.actions();
+        let to = (
+            self.p.tables[target].schema.clone(),
+            self.p.tables[target].name.clone(),
+        );
         let inline = cols.len() == 1 && self.rng.chance(40);
         if inline {
             let reference = self.reference_string(t, target, &tcols[0]);
@@ -1517,7 +1532,12 @@ impl Gen {
                 .iter_mut()
                 .find(|c| c.name == cols[0])
                 .unwrap();
-            c.references = Some(Inline { reference, actions });
+            c.references = Some(Inline {
+                reference,
+                actions,
+                to,
+                to_cols: tcols,
+            });
         } else {
             let target_text = self.reference_table(t, target, &tcols);
             let name = self.maybe_name();
@@ -1526,6 +1546,8 @@ impl Gen {
                 cols,
                 target: target_text,
                 actions,
+                to,
+                to_cols: tcols,
             });
         }
     }

@@ -1,0 +1,1841 @@
+//! Random changes of a generated project, for the evolution property test
+//! (`tests/evolution_prop.rs`).
+//!
+//! [`evolution`] turns a seed into a first version (exactly `gen::schema(seed)`) and a second
+//! version made from it by one to six random changes of any kind: objects added, dropped and
+//! changed in place. This module is a child of `gen` and works on its project description
+//! (`Project`), so the second version stays valid by construction: what depends on a dropped
+//! object goes with it (foreign keys pointing at a dropped column or key, checks and indexes
+//! naming a dropped column, columns of a dropped enum, …), types of foreign key columns stay
+//! equal to their targets, names stay unique.
+//!
+//! Each kind of change is one function `fn(&mut Gen) -> Option<String>` with a row in
+//! [`KINDS`]: it picks its target with the generator's `Rng`, changes the description, and
+//! returns a one-line description of what it did, or `None` when the project has nothing it
+//! applies to (another kind is then tried). To add a kind, write the function and add a row.
+//!
+//! Second versions that schemactl plans wrongly today are described by predicates in
+//! [`KNOWN_BUGS`] (each a `KNOWN BUG:` comment with the failure): a change that makes the
+//! project match one, in either direction (the down file plans the way back), is undone and
+//! another change drawn. Remove the entry when its bug is fixed.
+//!
+//! Every change slot draws from its own `Rng` (seeded by the seed and the slot number), so a
+//! subset of a seed's slots can be replayed on their own ([`evolution`]'s `only`) to shrink a
+//! failure to the change that causes it.
+//!
+//! Not generated yet (they plan as "unsupported" today; they arrive with renames, enum value
+//! removal/reorder, generated-expression and serial changes): `renamed_from`,
+//! `renamed_values`, removing or reordering enum values, changing or adding/removing a
+//! `generated_sql`, changing a serial column (type, serial ↔ plain). Columns that are serial
+//! or generated are therefore never retyped, and generated columns are only dropped whole.
+//! (If one of those kinds needs to know what the first version had, [`evolution`] keeps it
+//! as `first` for the known-bug checks.)
+
+use super::*;
+
+/// A kind of change: its name (for `SCHEMACTL_EVOLUTION_KINDS` and reports), its relative
+/// weight, and the function that makes it.
+pub struct Kind {
+    pub name: &'static str,
+    pub weight: usize,
+    run: fn(&mut Gen) -> Option<String>,
+}
+
+const fn kind(name: &'static str, weight: usize, run: fn(&mut Gen) -> Option<String>) -> Kind {
+    Kind { name, weight, run }
+}
+
+/// Every kind of change. Adding one: a function below and a row here.
+pub const KINDS: &[Kind] = &[
+    kind("add-table", 3, add_table),
+    kind("drop-table", 2, drop_table),
+    kind("add-column", 4, add_column),
+    kind("drop-column", 4, drop_column),
+    kind("change-type", 8, change_type),
+    kind("change-key-type", 2, change_key_type),
+    kind("nullability", 4, toggle_nullable),
+    kind("default", 4, change_default),
+    kind("identity", 3, change_identity),
+    kind("collation", 2, toggle_collation),
+    kind("comment", 3, change_comment),
+    kind("add-primary-key", 2, add_primary_key),
+    kind("drop-primary-key", 2, drop_primary_key),
+    kind("change-primary-key", 2, change_primary_key),
+    kind("add-unique", 2, add_unique),
+    kind("drop-unique", 2, drop_unique),
+    kind("replace-unique", 2, replace_unique),
+    kind("add-check", 2, add_check),
+    kind("drop-check", 2, drop_check),
+    kind("replace-check", 2, replace_check),
+    kind("add-index", 2, add_index),
+    kind("drop-index", 2, drop_index),
+    kind("replace-index", 4, replace_index),
+    kind("add-foreign-key", 2, add_fk),
+    kind("drop-foreign-key", 2, drop_fk),
+    kind("replace-foreign-key", 4, replace_fk),
+    kind("add-enum-value", 3, add_enum_value),
+    kind("add-enum", 1, add_enum),
+    kind("drop-enum", 1, drop_enum),
+    kind("add-schema", 1, add_schema),
+    kind("drop-schema", 1, drop_schema),
+];
+
+/// Two versions of one project.
+pub struct Evolution {
+    pub v1: Vec<(String, String)>,
+    pub v2: Vec<(String, String)>,
+    /// What changed, in order: `#slot kind: description`.
+    pub changes: Vec<String>,
+    /// Number of change slots of this seed (`only` picks among `0..slots`).
+    pub slots: usize,
+    /// Changes drawn and undone because they ran into one of the [`KNOWN_BUGS`] (by name).
+    pub avoided: Vec<&'static str>,
+}
+
+/// What to generate.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Replay just these change slots (for shrinking a failure).
+    pub only: Option<Vec<usize>>,
+    /// Draw only from the kinds with these names.
+    pub kinds: Option<Vec<String>>,
+    /// Entries of [`KNOWN_BUGS`] (by name, or `all`) not to avoid: to see a bug happen, or
+    /// to check a fix before removing its entry.
+    pub allow_bugs: Vec<String>,
+}
+
+/// The evolution of `seed`: `v1` is `gen::schema(seed)`, `v2` that project after one to six
+/// random changes.
+pub fn evolution(seed: u64, opts: &Options) -> Evolution {
+    let only = opts.only.as_deref();
+    let kinds = opts.kinds.as_deref();
+    let avoid = |name: &str| !opts.allow_bugs.iter().any(|b| b == name || b == "all");
+    let mut g = first_version(seed);
+    let v1 = render(&g.p);
+    let first = g.p.clone();
+    g.evolving = true;
+    let slots = 1 + Rng::new(hash(&[&seed.to_string(), "slots"])).below(6);
+    let pool: Vec<&Kind> = KINDS
+        .iter()
+        .filter(|k| kinds.is_none_or(|names| names.iter().any(|n| n == k.name)))
+        .collect();
+    let total: usize = pool.iter().map(|k| k.weight).sum();
+    let mut changes = Vec::new();
+    let mut avoided = Vec::new();
+    for slot in 0..slots {
+        if only.is_some_and(|o| !o.contains(&slot)) || total == 0 {
+            continue;
+        }
+        g.rng = Rng::new(hash(&[&seed.to_string(), "slot", &slot.to_string()]));
+        for _ in 0..30 {
+            let mut r = g.rng.below(total);
+            let kind = pool
+                .iter()
+                .find(|k| {
+                    if r < k.weight {
+                        true
+                    } else {
+                        r -= k.weight;
+                        false
+                    }
+                })
+                .expect("weights add up");
+            let before = (g.p.clone(), g.names.clone(), g.counter);
+            let Some(what) = (kind.run)(&mut g) else {
+                continue;
+            };
+            // Known bugs both ways: the down file plans the second version back to the first.
+            let hit = KNOWN_BUGS
+                .iter()
+                .filter(|(name, _)| avoid(name))
+                .find(|(_, hit)| hit(&first, &g.p) || hit(&g.p, &first))
+                .or_else(|| NOT_PLANNED_YET.iter().find(|(_, hit)| hit(&first, &g.p)));
+            if let Some((bug, _)) = hit {
+                (g.p, g.names, g.counter) = before;
+                avoided.push(*bug);
+                continue;
+            }
+            changes.push(format!("#{slot} {}: {what}", kind.name));
+            break;
+        }
+    }
+    Evolution {
+        v1,
+        v2: render(&g.p),
+        changes,
+        slots,
+        avoided,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known bugs
+// ---------------------------------------------------------------------------------------------
+
+/// Second versions schemactl plans wrongly today, as predicates on (from, to) checked both
+/// ways (up and down file). A change that makes the project match one is undone and another
+/// change drawn. Each entry
+/// is a `KNOWN BUG:` with the failure it avoids; remove it when the bug is fixed.
+/// Names of the [`KNOWN_BUGS`] entries.
+pub fn known_bugs() -> Vec<&'static str> {
+    KNOWN_BUGS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Second versions schemactl cannot plan yet (the plan lists them as unsupported and exits
+/// 1); the work on main adds them. Avoided like the known bugs, but checked forward only:
+/// the way back from added enum values (a removal) is tolerated by the test. A dropped
+/// enum, table or column re-created under the same name is where these come from.
+const NOT_PLANNED_YET: &[(&str, Hits)] = &[
+    ("enum-values-removed", enum_values_not_kept),
+    ("generated-or-serial-changed", generated_or_serial_changed),
+];
+
+fn enum_values_not_kept(v1: &Project, v2: &Project) -> bool {
+    v1.enums.iter().any(|e1| {
+        v2.enums
+            .iter()
+            .find(|e2| e2.schema == e1.schema && e2.name == e1.name)
+            .is_some_and(|e2| {
+                let kept: Vec<&String> =
+                    e2.values.iter().filter(|v| e1.values.contains(v)).collect();
+                kept.len() != e1.values.len() || kept.iter().zip(&e1.values).any(|(a, b)| *a != b)
+            })
+    })
+}
+
+fn generated_or_serial_changed(v1: &Project, v2: &Project) -> bool {
+    kept_columns(v1, v2)
+        .into_iter()
+        .any(|(_, a, b)| match (&a.special, &b.special) {
+            (Special::Generated(x), Special::Generated(y)) => x != y,
+            (Special::Generated(_), _) | (_, Special::Generated(_)) => true,
+            (Special::Serial, Special::Serial) => a.ty != b.ty,
+            (Special::Serial, _) | (_, Special::Serial) => true,
+            _ => false,
+        })
+}
+
+/// Whether taking the project from the first to the second version runs into a bug.
+type Hits = fn(&Project, &Project) -> bool;
+
+const KNOWN_BUGS: &[(&str, Hits)] = &[
+    // KNOWN BUG: `DROP TABLE t` runs while t's own foreign keys still exist, after the drops
+    // of constraints and columns (phases 2, 3) and in name order with other dropped tables:
+    // "cannot drop constraint u_a_key … because other objects depend on it" (constraint
+    // t_a_fkey on t) when the key t references is dropped or replaced in the same migration,
+    // "cannot drop table u because other objects depend on it" when u is dropped too and
+    // sorts before t. The diff should drop the foreign keys of dropped tables first.
+    ("dropped-table-fk", dropped_table_fk),
+    // KNOWN BUG: dropped columns are dropped in column order, so a column a generated column
+    // is computed from goes first: "cannot drop column a of table t because other objects
+    // depend on it" (column g depends on column a).
+    ("drop-generated-source", dropped_generated_source),
+    // KNOWN BUG: adding identity to a nullable column plans no SET NOT NULL (the diff skips
+    // nullability when the new column has identity): "column … must be declared NOT NULL
+    // before identity can be added".
+    ("identity-on-nullable", identity_on_nullable),
+    // KNOWN BUG: dropping identity and setting a default in one migration (the down file of
+    // "default → identity", or the up file of "identity → default") renders SET DEFAULT
+    // before DROP IDENTITY: "column … is an identity column".
+    ("identity-and-default", identity_and_default),
+    // KNOWN BUG: two new enum values at the front: the first is added `BEFORE` the second,
+    // which does not exist yet: "\"B\" is not an existing enum label". (Any later new value
+    // goes `AFTER` its predecessor, which is fine.)
+    ("two-new-enum-values-first", enum_new_values_first),
+    // KNOWN BUG: changing the type of a column that an unchanged check, index expression or
+    // index predicate names leaves that expression as PostgreSQL re-parses it from its stored
+    // form, with the old type's casts baked in: drift (`(c)::bpchar = ANY (ARRAY['a'::bpchar])`
+    // after char(n) → varchar, `c > '2020-01-01 00:00:00+00'::timestamptz` after date →
+    // timestamptz), or a failure (`operator does not exist: character varying = mood` after
+    // enum → varchar). The plan should drop and re-create such checks and indexes around the
+    // type change. Changes that re-parse to what a fresh build gives are still generated.
+    ("retype-named-by-check", retyped_named_column),
+    // KNOWN BUG: changing the type of a foreign key column (either end) keeps the foreign key,
+    // so the first ALTER fails while the other end still has the old type: "foreign key
+    // constraint … cannot be implemented" (numeric vs smallint, real vs numeric); with an
+    // enum column in a multi-column foreign key PostgreSQL 15 fails even for numeric(4,2) →
+    // numeric(9,2): "could not find cast from <enum oid> to 3500". The plan should drop and
+    // re-add the foreign keys around the type change. Integer ↔ integer (cross-type btree
+    // operators exist) without enum columns is still generated.
+    ("retype-fk-column", retyped_fk_column),
+    // KNOWN BUG: a new generated column computed from a column whose type (or collation)
+    // changes in the same migration: columns are added (phase 9) before types change
+    // (phase 10), so the ALTER fails: "cannot alter type of a column used by a generated
+    // column". Type changes should run before columns are added.
+    ("generated-on-retyped", generated_on_retyped),
+    // KNOWN BUG (convergence, also without evolution): a check or index predicate comparing a
+    // timestamp/timestamptz column with a date literal (`ts > '2020-01-01'`, which the
+    // generator writes for date columns that then become timestamps) reads back as
+    // `ts > '2020-01-01 00:00:00+00'::timestamp with time zone`, and the typed literal is not
+    // normalised for comparison (it also depends on the session TimeZone at creation): the
+    // read-back check differs from the compiled one.
+    ("date-literal-on-timestamp", date_literal_on_timestamp),
+];
+
+fn find_table<'a>(p: &'a Project, schema: &str, name: &str) -> Option<&'a Table> {
+    p.tables
+        .iter()
+        .find(|t| t.schema == schema && t.name == name)
+}
+
+fn find_col<'a>(t: &'a Table, name: &str) -> Option<&'a Col> {
+    t.columns.iter().find(|c| c.name == name)
+}
+
+/// Pairs of the same table in both versions.
+fn kept_tables<'a>(a: &'a Project, b: &'a Project) -> Vec<(&'a Table, &'a Table)> {
+    a.tables
+        .iter()
+        .filter_map(|t| Some((t, find_table(b, &t.schema, &t.name)?)))
+        .collect()
+}
+
+/// Pairs of the same column in both versions.
+fn kept_columns<'a>(a: &'a Project, b: &'a Project) -> Vec<(&'a Table, &'a Col, &'a Col)> {
+    kept_tables(a, b)
+        .into_iter()
+        .flat_map(|(t1, t2)| {
+            t1.columns
+                .iter()
+                .filter_map(move |c| Some((t2, c, find_col(t2, &c.name)?)))
+        })
+        .collect()
+}
+
+/// How the key of `t` on exactly the columns `cols` is written, if there is one.
+fn key_form(t: &Table, cols: &[String]) -> Option<String> {
+    let set = sorted(cols);
+    if let Some(pk) = t.pk.as_ref().filter(|pk| sorted(pk) == set) {
+        return Some(format!("primary key {pk:?}"));
+    }
+    if let Some(u) = t.uniques.iter().find(|u| sorted(&u.cols) == set) {
+        return Some(format!("unique {:?} {:?}", u.cols, u.name));
+    }
+    t.columns
+        .iter()
+        .find(|c| (c.primary_key || c.unique) && set == [c.name.clone()])
+        .map(|c| format!("column {} pk {} unique {}", c.name, c.primary_key, c.unique))
+}
+
+fn dropped_table_fk(v1: &Project, v2: &Project) -> bool {
+    v1.tables
+        .iter()
+        .filter(|t| find_table(v2, &t.schema, &t.name).is_none())
+        .any(|t| {
+            let outgoing = t.fks.iter().map(|f| (&f.to, &f.to_cols)).chain(
+                t.columns
+                    .iter()
+                    .filter_map(|c| c.references.as_ref().map(|r| (&r.to, &r.to_cols))),
+            );
+            outgoing
+                .filter(|(to, _)| !(to.0 == t.schema && to.1 == t.name))
+                .any(|(to, cols)| {
+                    let (Some(u1), Some(u2)) =
+                        (find_table(v1, &to.0, &to.1), find_table(v2, &to.0, &to.1))
+                    else {
+                        return true;
+                    };
+                    key_form(u1, cols) != key_form(u2, cols)
+                })
+        })
+}
+
+fn dropped_generated_source(v1: &Project, v2: &Project) -> bool {
+    kept_tables(v1, v2).into_iter().any(|(t1, t2)| {
+        t1.columns.iter().any(|g| {
+            let Special::Generated(e) = &g.special else {
+                return false;
+            };
+            t1.columns.iter().any(|c| {
+                c.name != g.name && mentions(e, &c.name) && find_col(t2, &c.name).is_none()
+            })
+        })
+    })
+}
+
+fn is_identity(c: &Col) -> bool {
+    matches!(c.special, Special::Identity(_))
+}
+
+fn identity_on_nullable(v1: &Project, v2: &Project) -> bool {
+    kept_columns(v1, v2)
+        .into_iter()
+        .any(|(_, a, b)| a.nullable && !is_identity(a) && is_identity(b))
+}
+
+fn identity_and_default(v1: &Project, v2: &Project) -> bool {
+    kept_columns(v1, v2).into_iter().any(|(_, a, b)| {
+        (is_identity(a) && !is_identity(b) && b.default.is_some())
+            || (is_identity(b) && !is_identity(a) && a.default.is_some())
+    })
+}
+
+fn enum_new_values_first(v1: &Project, v2: &Project) -> bool {
+    v1.enums.iter().any(|e1| {
+        v2.enums
+            .iter()
+            .find(|e2| e2.schema == e1.schema && e2.name == e1.name)
+            .is_some_and(|e2| {
+                e2.values.len() >= 2
+                    && !e1.values.contains(&e2.values[0])
+                    && !e1.values.contains(&e2.values[1])
+            })
+    })
+}
+
+/// A type's identity across versions (enum indexes differ between them).
+fn ty_id(p: &Project, ty: &Ty) -> String {
+    match ty.base {
+        Base::Enum(i) => format!(
+            "enum {:?}.{:?} {}",
+            p.enums[i].schema, p.enums[i].name, ty.array
+        ),
+        _ => format!("{ty:?}"),
+    }
+}
+
+/// Type changes after which PostgreSQL's re-parsed checks and index expressions are what a
+/// fresh build of the generator's expressions gives.
+fn reparses_alike(a: &Ty, b: &Ty) -> bool {
+    use Base::*;
+    let text = |b: &Base| matches!(b, Text | Varchar(_));
+    let float = |b: &Base| matches!(b, Real | Double);
+    a.array == b.array
+        && match (&a.base, &b.base) {
+            // numeric → integer re-parses as `(n)::numeric > (0)::numeric`, which compares
+            // equal to `n > 0`.
+            (Int(_) | Numeric(_), Int(_) | Numeric(_)) => true,
+            (Int(_), x) | (x, Int(_)) if float(x) => true,
+            (x, y) => {
+                (text(x) && text(y))
+                    || (float(x) && float(y))
+                    || matches!((x, y), (Timestamp(_, p), Timestamp(_, q)) | (Time(_, p), Time(_, q)) if p == q)
+            }
+        }
+}
+
+/// Checks, index expressions and predicates of `t1` that name `col` and are unchanged in `t2`.
+/// (`IS NOT NULL` alone involves no cast to re-parse.)
+fn named_unchanged(t1: &Table, t2: &Table, col: &str) -> bool {
+    let names = |e: &str| mentions(e, col) && e != format!("{} IS NOT NULL", qi(col));
+    t1.checks
+        .iter()
+        .any(|c| names(&c.expr) && t2.checks.iter().any(|d| d.expr == c.expr))
+        || t1.indexes.iter().any(|ix| {
+            let named = ix.predicate.as_deref().is_some_and(names)
+                || ix
+                    .keys
+                    .iter()
+                    .any(|k| matches!(k, Key::Expr(e, _) if mentions(e, col)));
+            named
+                && t2
+                    .indexes
+                    .iter()
+                    .any(|o| format!("{o:?}") == format!("{ix:?}"))
+        })
+}
+
+fn retyped_named_column(v1: &Project, v2: &Project) -> bool {
+    kept_tables(v1, v2).into_iter().any(|(t1, t2)| {
+        t1.columns.iter().any(|a| {
+            let Some(b) = find_col(t2, &a.name) else {
+                return false;
+            };
+            ty_id(v1, &a.ty) != ty_id(v2, &b.ty)
+                && !reparses_alike(&a.ty, &b.ty)
+                && named_unchanged(t1, t2, &a.name)
+        })
+    })
+}
+
+fn generated_on_retyped(v1: &Project, v2: &Project) -> bool {
+    kept_tables(v1, v2).into_iter().any(|(t1, t2)| {
+        t2.columns
+            .iter()
+            .filter(|g| find_col(t1, &g.name).is_none())
+            .any(|g| {
+                let Special::Generated(e) = &g.special else {
+                    return false;
+                };
+                t2.columns.iter().any(|b| {
+                    find_col(t1, &b.name).is_some_and(|a| {
+                        mentions(e, &b.name)
+                            && (ty_id(v1, &a.ty) != ty_id(v2, &b.ty) || a.collation != b.collation)
+                    })
+                })
+            })
+    })
+}
+
+fn date_literal_on_timestamp(_: &Project, p: &Project) -> bool {
+    p.tables.iter().any(|t| {
+        t.columns
+            .iter()
+            .filter(|c| matches!(c.ty.base, Base::Timestamp(..)))
+            .any(|c| {
+                let hit = |e: &str| e.contains("'2020-01-01'") && mentions(e, &c.name);
+                t.checks.iter().any(|k| hit(&k.expr))
+                    || t.indexes
+                        .iter()
+                        .any(|ix| ix.predicate.as_deref().is_some_and(hit))
+            })
+    })
+}
+
+fn retyped_fk_column(v1: &Project, v2: &Project) -> bool {
+    let retyped = |schema: &str, table: &str, col: &str| -> Option<(Ty, Ty)> {
+        let a = find_col(find_table(v1, schema, table)?, col)?;
+        let b = find_col(find_table(v2, schema, table)?, col)?;
+        (ty_id(v1, &a.ty) != ty_id(v2, &b.ty)).then(|| (a.ty.clone(), b.ty.clone()))
+    };
+    v1.tables.iter().any(|t| {
+        let fks = t
+            .fks
+            .iter()
+            .map(|f| (f.cols.as_slice(), &f.to, f.to_cols.as_slice()))
+            .chain(t.columns.iter().filter_map(|c| {
+                c.references
+                    .as_ref()
+                    .map(|r| (std::slice::from_ref(&c.name), &r.to, r.to_cols.as_slice()))
+            }));
+        fks.into_iter().any(|(cols, to, to_cols)| {
+            let mut changes = Vec::new();
+            for (c, tc) in cols.iter().zip(to_cols.iter()) {
+                changes.extend(retyped(&t.schema, &t.name, c));
+                changes.extend(retyped(&to.0, &to.1, tc));
+            }
+            let has_enum = cols
+                .iter()
+                .any(|c| matches!(t.col(c).ty.base, Base::Enum(_)));
+            !changes.is_empty()
+                && (has_enum
+                    || !changes
+                        .iter()
+                        .all(|(a, b)| a.is_intlike() && b.is_intlike()))
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Looking things up
+// ---------------------------------------------------------------------------------------------
+
+fn tname(g: &Gen, t: usize) -> String {
+    let table = &g.p.tables[t];
+    format!("{}.{}", table.schema, table.name)
+}
+
+fn key_of(g: &Gen, t: usize) -> (String, String) {
+    let table = &g.p.tables[t];
+    (table.schema.clone(), table.name.clone())
+}
+
+fn table_index(g: &Gen, key: &(String, String)) -> Option<usize> {
+    g.p.tables
+        .iter()
+        .position(|t| t.schema == key.0 && t.name == key.1)
+}
+
+/// Whether SQL text the generator wrote may name column `name` (written as `qi(name)`).
+/// Over-approximates (a string literal may match), which only drops a little more.
+fn mentions(sql: &str, name: &str) -> bool {
+    let q = qi(name);
+    if q.starts_with('"') {
+        return sql.contains(&q);
+    }
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let bytes = sql.as_bytes();
+    let mut from = 0;
+    while let Some(i) = sql[from..].find(&q) {
+        let (a, b) = (from + i, from + i + q.len());
+        if (a == 0 || !ident(bytes[a - 1])) && (b == bytes.len() || !ident(bytes[b])) {
+            return true;
+        }
+        from = a + 1;
+    }
+    false
+}
+
+fn index_mentions(ix: &Index, col: &str) -> bool {
+    ix.keys.iter().any(|k| match k {
+        Key::Col(c, ..) => c == col,
+        Key::Expr(e, _) => mentions(e, col),
+    }) || ix.include.iter().any(|c| c == col)
+        || ix.predicate.as_deref().is_some_and(|p| mentions(p, col))
+}
+
+/// Named by a check, an index (key, include, predicate), a unique constraint or the primary
+/// key of its table.
+fn used_in_table(table: &Table, col: &str) -> bool {
+    table.checks.iter().any(|c| mentions(&c.expr, col))
+        || table.indexes.iter().any(|ix| index_mentions(ix, col))
+        || table
+            .uniques
+            .iter()
+            .any(|u| u.cols.iter().any(|c| c == col))
+        || in_pk(table, col)
+}
+
+fn in_pk(table: &Table, col: &str) -> bool {
+    table
+        .pk
+        .as_ref()
+        .is_some_and(|pk| pk.iter().any(|c| c == col))
+        || table.columns.iter().any(|c| c.name == col && c.primary_key)
+}
+
+/// Another column's generated expression uses it.
+fn used_by_generated(table: &Table, col: &str) -> bool {
+    table
+        .columns
+        .iter()
+        .any(|c| c.name != col && matches!(&c.special, Special::Generated(e) if mentions(e, col)))
+}
+
+fn in_spgist_index(table: &Table, col: &str) -> bool {
+    table
+        .indexes
+        .iter()
+        .any(|ix| ix.method == Some("spgist") && index_mentions(ix, col))
+}
+
+/// Foreign key links between columns: `((table, column), (target table, target column))`.
+fn links(g: &Gen) -> Vec<((usize, String), (usize, String))> {
+    let mut out = Vec::new();
+    for (t, table) in g.p.tables.iter().enumerate() {
+        for fk in &table.fks {
+            let Some(to) = table_index(g, &fk.to) else {
+                continue;
+            };
+            for (c, tc) in fk.cols.iter().zip(&fk.to_cols) {
+                out.push(((t, c.clone()), (to, tc.clone())));
+            }
+        }
+        for c in &table.columns {
+            if let Some(r) = &c.references
+                && let Some(to) = table_index(g, &r.to)
+            {
+                out.push(((t, c.name.clone()), (to, r.to_cols[0].clone())));
+            }
+        }
+    }
+    out
+}
+
+/// The column is on either end of a foreign key.
+fn in_fk(g: &Gen, t: usize, col: &str) -> bool {
+    links(g)
+        .iter()
+        .any(|(a, b)| (a.0 == t && a.1 == col) || (b.0 == t && b.1 == col))
+}
+
+/// Every `(table, column)` pair of the project for which `keep` holds.
+fn columns_where(g: &Gen, keep: impl Fn(&Gen, usize, &Col) -> bool) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (t, table) in g.p.tables.iter().enumerate() {
+        for c in &table.columns {
+            if keep(g, t, c) {
+                out.push((t, c.name.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn col_mut<'a>(g: &'a mut Gen, t: usize, col: &str) -> &'a mut Col {
+    g.p.tables[t]
+        .columns
+        .iter_mut()
+        .find(|c| c.name == col)
+        .expect("column exists")
+}
+
+fn pick_table(g: &mut Gen) -> Option<usize> {
+    if g.p.tables.is_empty() {
+        None
+    } else {
+        Some(g.rng.below(g.p.tables.len()))
+    }
+}
+
+fn sorted(cols: &[String]) -> Vec<String> {
+    let mut v = cols.to_vec();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Removing things together with what depends on them
+// ---------------------------------------------------------------------------------------------
+
+/// Remove every foreign key (table form or inline) whose target satisfies `hit`.
+fn unlink(g: &mut Gen, hit: impl Fn(&(String, String), &[String]) -> bool) {
+    for table in &mut g.p.tables {
+        table.fks.retain(|f| !hit(&f.to, &f.to_cols));
+        for c in &mut table.columns {
+            if c.references
+                .as_ref()
+                .is_some_and(|r| hit(&r.to, &r.to_cols))
+            {
+                c.references = None;
+            }
+        }
+    }
+}
+
+/// Foreign keys pointing at key `cols` of table `t` go (the key is dropped or changed).
+fn unlink_key(g: &mut Gen, t: usize, cols: &[String]) {
+    let key = key_of(g, t);
+    let set = sorted(cols);
+    unlink(g, |to, to_cols| *to == key && sorted(to_cols) == set);
+}
+
+/// Drop a column with everything that names it: generated columns computed from it, the
+/// primary key and unique constraints it is part of, checks and indexes naming it, foreign
+/// keys from it and foreign keys pointing at it.
+fn remove_column(g: &mut Gen, t: usize, col: &str) {
+    let dependants: Vec<String> = g.p.tables[t]
+        .columns
+        .iter()
+        .filter(|c| {
+            c.name != col && matches!(&c.special, Special::Generated(e) if mentions(e, col))
+        })
+        .map(|c| c.name.clone())
+        .collect();
+    for d in dependants {
+        if g.p.tables[t].columns.iter().any(|c| c.name == d) {
+            remove_column(g, t, &d);
+        }
+    }
+    let key = key_of(g, t);
+    unlink(g, |to, to_cols| {
+        *to == key && to_cols.iter().any(|c| c == col)
+    });
+    let table = &mut g.p.tables[t];
+    if table
+        .pk
+        .as_ref()
+        .is_some_and(|pk| pk.iter().any(|c| c == col))
+    {
+        table.pk = None;
+    }
+    table.columns.retain(|c| c.name != col);
+    table.uniques.retain(|u| !u.cols.iter().any(|c| c == col));
+    table.checks.retain(|c| !mentions(&c.expr, col));
+    table.indexes.retain(|ix| !index_mentions(ix, col));
+    table.fks.retain(|f| !f.cols.iter().any(|c| c == col));
+}
+
+fn remove_table(g: &mut Gen, t: usize) {
+    let key = key_of(g, t);
+    g.p.tables.remove(t);
+    unlink(g, |to, _| *to == key);
+}
+
+fn remove_enum(g: &mut Gen, e: usize) {
+    for t in 0..g.p.tables.len() {
+        let users: Vec<String> = g.p.tables[t]
+            .columns
+            .iter()
+            .filter(|c| c.ty.base == Base::Enum(e))
+            .map(|c| c.name.clone())
+            .collect();
+        for c in users {
+            if g.p.tables[t].columns.iter().any(|x| x.name == c) {
+                remove_column(g, t, &c);
+            }
+        }
+    }
+    g.p.enums.remove(e);
+    for table in &mut g.p.tables {
+        for c in &mut table.columns {
+            if let Base::Enum(i) = &mut c.ty.base
+                && *i > e
+            {
+                *i -= 1;
+            }
+        }
+    }
+}
+
+/// Drop the primary key of table `t` (either form), and the foreign keys pointing at it.
+fn remove_pk(g: &mut Gen, t: usize) -> Option<Vec<String>> {
+    let table = &mut g.p.tables[t];
+    let cols = match table.pk.take() {
+        Some(cols) => cols,
+        None => {
+            let c = table.columns.iter_mut().find(|c| c.primary_key)?;
+            c.primary_key = false;
+            vec![c.name.clone()]
+        }
+    };
+    unlink_key(g, t, &cols);
+    Some(cols)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables and columns
+// ---------------------------------------------------------------------------------------------
+
+fn add_table(g: &mut Gen) -> Option<String> {
+    g.add_table();
+    let t = g.p.tables.len() - 1;
+    if g.rng.chance(50) {
+        g.add_fk(t);
+    }
+    if g.rng.chance(30) {
+        // An existing table points at the new one (or the new one at itself).
+        let from = g.rng.below(g.p.tables.len());
+        g.add_fk(from);
+    }
+    Some(format!("add table {}", tname(g, t)))
+}
+
+fn drop_table(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    let name = tname(g, t);
+    remove_table(g, t);
+    Some(format!("drop table {name}"))
+}
+
+fn add_column(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    let c = g.column(t);
+    let what = format!("add column {}.{} {:?}", tname(g, t), c.name, c.ty);
+    g.p.tables[t].columns.push(c);
+    Some(what)
+}
+
+fn drop_column(g: &mut Gen) -> Option<String> {
+    let cols = columns_where(g, |_, _, _| true);
+    if cols.is_empty() {
+        return None;
+    }
+    let (t, c) = g.rng.pick(&cols).clone();
+    let what = format!("drop column {}.{c}", tname(g, t));
+    remove_column(g, t, &c);
+    Some(what)
+}
+
+/// What a new type for a column must respect.
+#[derive(Clone, Copy)]
+struct Limits {
+    /// Identity column: integers only.
+    int_only: bool,
+    /// In an spgist index (no operator class for `char(n)`).
+    no_char: bool,
+    /// Named by a check or index (json has no btree/gin operator class, the checks are
+    /// jsonb's).
+    no_json: bool,
+    /// May become an enum: the text checks and index expressions the generator writes
+    /// would not apply to one, so only when nothing names the column.
+    to_enum: bool,
+}
+
+fn random_numeric(g: &mut Gen) -> Base {
+    let p = g.rng.range(1, 20);
+    let s = match g.rng.below(10) {
+        0 => -g.rng.range(1, 3),
+        1 => p + g.rng.range(0, 2),
+        _ => g.rng.range(0, p),
+    };
+    Base::Numeric(Some((p, s)))
+}
+
+fn random_int(g: &mut Gen) -> Base {
+    Base::Int(*g.rng.pick(&[Int::I2, Int::I4, Int::I8]))
+}
+
+/// A different type of the same family as `ty` (numbers, text, times, json, network), whose
+/// checks, index expressions and operator classes the generator's objects still accept.
+/// Widening and lossy changes alike.
+fn new_type(g: &mut Gen, ty: &Ty, limits: Limits) -> Option<Ty> {
+    for _ in 0..10 {
+        let r = g.rng.below(6);
+        let base = match &ty.base {
+            Base::Int(_) if limits.int_only => random_int(g),
+            Base::Int(_) => match r {
+                0..=2 => random_int(g),
+                3 => random_numeric(g),
+                4 => Base::Numeric(None),
+                _ => g.rng.pick(&[Base::Real, Base::Double]).clone(),
+            },
+            Base::Numeric(Some((p, s))) => {
+                let k = g.rng.range(1, 5);
+                match r {
+                    // Wider: more integer digits, or more fraction digits.
+                    0 => Base::Numeric(Some((p + k, *s))),
+                    1 => Base::Numeric(Some((p + k, s + k))),
+                    // Narrower.
+                    2 => Base::Numeric(Some(((p - k).max(1), *s))),
+                    3 => Base::Numeric(None),
+                    4 => random_numeric(g),
+                    _ => random_int(g),
+                }
+            }
+            Base::Numeric(None) => match r {
+                0..=3 => random_numeric(g),
+                4 => Base::Double,
+                _ => random_int(g),
+            },
+            Base::Text | Base::Varchar(_) | Base::Char(_) => match r {
+                0 => Base::Text,
+                1 => Base::Varchar(None),
+                2 | 3 => Base::Varchar(Some(g.rng.range(1, 100))),
+                4 if !limits.no_char => Base::Char(g.rng.range(1, 5)),
+                5 if limits.to_enum && !g.p.enums.is_empty() => {
+                    Base::Enum(g.rng.below(g.p.enums.len()))
+                }
+                _ => Base::Varchar(Some(g.rng.range(1, 100))),
+            },
+            Base::Enum(_) => match r {
+                0 | 1 => Base::Text,
+                2 => Base::Varchar(None),
+                _ => Base::Varchar(Some(g.rng.range(1, 30))),
+            },
+            Base::Real => match r {
+                0 => Base::Numeric(None),
+                _ => Base::Double,
+            },
+            Base::Double => match r {
+                0 => Base::Numeric(None),
+                _ => Base::Real,
+            },
+            Base::Date => Base::Timestamp(
+                g.rng.chance(50).then(|| g.rng.range(0, 6)),
+                g.rng.chance(50),
+            ),
+            Base::Time(..) => Base::Time(
+                g.rng.chance(50).then(|| g.rng.range(0, 6)),
+                g.rng.chance(30),
+            ),
+            Base::Timestamp(..) => match r {
+                0 => Base::Date,
+                _ => Base::Timestamp(
+                    g.rng.chance(50).then(|| g.rng.range(0, 6)),
+                    g.rng.chance(50),
+                ),
+            },
+            Base::Json => Base::Jsonb,
+            Base::Jsonb if !limits.no_json => Base::Json,
+            Base::Inet => Base::Cidr,
+            Base::Cidr => Base::Inet,
+            _ => return None,
+        };
+        // Arrays only of the element types the generator makes arrays of.
+        let array_ok = matches!(
+            base,
+            Base::Int(_)
+                | Base::Text
+                | Base::Varchar(_)
+                | Base::Enum(_)
+                | Base::Numeric(Some(_))
+                | Base::Date
+        );
+        if base != ty.base && (!ty.array || array_ok) {
+            return Some(Ty {
+                base,
+                array: ty.array,
+            });
+        }
+    }
+    None
+}
+
+/// Give column `col` of table `t` type `ty`: a default is re-drawn for the new type (of the
+/// same kind, literal or SQL), a collation kept only on text.
+fn retype(g: &mut Gen, t: usize, col: &str, ty: &Ty) {
+    let (literal, sql) = match &g.p.tables[t].col(col).default {
+        None => (false, false),
+        Some(Default::Literal(_)) => (true, false),
+        Some(Default::Sql(_)) => (false, true),
+    };
+    let default = if literal {
+        g.literal_default(ty).map(Default::Literal)
+    } else if sql {
+        g.sql_default(ty).map(Default::Sql)
+    } else {
+        None
+    };
+    let c = col_mut(g, t, col);
+    c.ty = ty.clone();
+    c.default = default;
+    if !ty.is_text() {
+        c.collation = false;
+    }
+}
+
+fn limits_for(g: &Gen, t: usize, c: &Col) -> Limits {
+    let table = &g.p.tables[t];
+    Limits {
+        int_only: matches!(c.special, Special::Identity(_)),
+        no_char: in_spgist_index(table, &c.name),
+        no_json: used_in_table(table, &c.name),
+        to_enum: !used_in_table(table, &c.name),
+    }
+}
+
+/// Any column but serial and generated ones, those a generated column is computed from
+/// (PostgreSQL refuses), and foreign key columns (their types must stay equal to the
+/// target's: see `change_key_type`).
+fn change_type(g: &mut Gen) -> Option<String> {
+    let cols = columns_where(g, |g, t, c| {
+        matches!(c.special, Special::None | Special::Identity(_))
+            && !used_by_generated(&g.p.tables[t], &c.name)
+            && !in_fk(g, t, &c.name)
+    });
+    if cols.is_empty() {
+        return None;
+    }
+    let (t, col) = g.rng.pick(&cols).clone();
+    let old = g.p.tables[t].col(&col).clone();
+    let limits = limits_for(g, t, &old);
+    let ty = new_type(g, &old.ty, limits)?;
+    retype(g, t, &col, &ty);
+    Some(format!(
+        "column {}.{col} from {:?} to {:?}",
+        tname(g, t),
+        old.ty,
+        ty
+    ))
+}
+
+/// A key column and every column linked to it by foreign keys (transitively) change type
+/// together.
+fn change_key_type(g: &mut Gen) -> Option<String> {
+    let links = links(g);
+    if links.is_empty() {
+        return None;
+    }
+    let start = g.rng.pick(&links).1.clone();
+    let mut group = vec![start];
+    let mut i = 0;
+    while i < group.len() {
+        for (a, b) in &links {
+            for (x, y) in [(a, b), (b, a)] {
+                if *x == group[i] && !group.contains(y) {
+                    group.push(y.clone());
+                }
+            }
+        }
+        i += 1;
+    }
+    let mut limits = Limits {
+        int_only: false,
+        no_char: false,
+        no_json: false,
+        to_enum: false,
+    };
+    for (t, c) in &group {
+        let table = &g.p.tables[*t];
+        let col = table.col(c);
+        if !matches!(col.special, Special::None | Special::Identity(_))
+            || used_by_generated(table, c)
+        {
+            return None;
+        }
+        let l = limits_for(g, *t, col);
+        limits.int_only |= l.int_only;
+        limits.no_char |= l.no_char;
+        limits.no_json |= l.no_json;
+    }
+    let (t0, c0) = &group[0];
+    let old = g.p.tables[*t0].col(c0).ty.clone();
+    let ty = new_type(g, &old, limits)?;
+    let mut names = Vec::new();
+    for (t, c) in &group {
+        retype(g, *t, c, &ty);
+        names.push(format!("{}.{c}", tname(g, *t)));
+    }
+    Some(format!(
+        "key columns {} from {old:?} to {ty:?}",
+        names.join(", ")
+    ))
+}
+
+/// Not primary key columns (always NOT NULL), identity columns (NOT NULL by definition) and
+/// serial columns.
+fn toggle_nullable(g: &mut Gen) -> Option<String> {
+    let cols = columns_where(g, |g, t, c| {
+        matches!(c.special, Special::None | Special::Generated(_))
+            && !in_pk(&g.p.tables[t], &c.name)
+    });
+    if cols.is_empty() {
+        return None;
+    }
+    let (t, col) = g.rng.pick(&cols).clone();
+    let c = col_mut(g, t, &col);
+    c.nullable = !c.nullable;
+    let now = c.nullable;
+    Some(format!("column {}.{col} nullable = {now}", tname(g, t)))
+}
+
+/// Set, change or drop the default of a plain column (literal or SQL).
+fn change_default(g: &mut Gen) -> Option<String> {
+    let cols = columns_where(g, |_, _, c| matches!(c.special, Special::None));
+    if cols.is_empty() {
+        return None;
+    }
+    let (t, col) = g.rng.pick(&cols).clone();
+    let c = g.p.tables[t].col(&col).clone();
+    let shown = |d: &Option<Default>| format!("{d:?}");
+    for _ in 0..10 {
+        let new = match g.rng.below(3) {
+            0 => None,
+            1 => g.literal_default(&c.ty).map(Default::Literal),
+            _ => g.sql_default(&c.ty).map(Default::Sql),
+        };
+        if shown(&new) != shown(&c.default) {
+            let what = format!(
+                "column {}.{col} default {} → {}",
+                tname(g, t),
+                shown(&c.default),
+                shown(&new)
+            );
+            col_mut(g, t, &col).default = new;
+            return Some(what);
+        }
+    }
+    None
+}
+
+/// Add identity to an integer column (dropping its default, making it NOT NULL), drop it, or
+/// switch ALWAYS ↔ BY DEFAULT.
+fn change_identity(g: &mut Gen) -> Option<String> {
+    let cols = columns_where(g, |_, _, c| {
+        c.ty.is_intlike() && matches!(c.special, Special::None | Special::Identity(_))
+    });
+    if cols.is_empty() {
+        return None;
+    }
+    let (t, col) = g.rng.pick(&cols).clone();
+    let name = tname(g, t);
+    let kind = g.rng.word(&["always", "by_default"]);
+    let switch = g.rng.chance(50);
+    let c = col_mut(g, t, &col);
+    let what = match c.special {
+        Special::Identity(old) if old != kind && switch => {
+            c.special = Special::Identity(kind);
+            format!("column {name}.{col} identity {old} → {kind}")
+        }
+        Special::Identity(old) => {
+            c.special = Special::None;
+            format!("column {name}.{col} drop identity {old}")
+        }
+        _ => {
+            c.special = Special::Identity(kind);
+            c.nullable = false;
+            let had = c.default.take();
+            format!("column {name}.{col} add identity {kind} (default was {had:?})")
+        }
+    };
+    Some(what)
+}
+
+/// `collation = "C"` on or off, on a text column whose type may change (see `change_type`).
+fn toggle_collation(g: &mut Gen) -> Option<String> {
+    let cols = columns_where(g, |g, t, c| {
+        c.ty.is_text()
+            && matches!(c.special, Special::None)
+            && !used_by_generated(&g.p.tables[t], &c.name)
+            && !in_fk(g, t, &c.name)
+    });
+    if cols.is_empty() {
+        return None;
+    }
+    let (t, col) = g.rng.pick(&cols).clone();
+    let c = col_mut(g, t, &col);
+    c.collation = !c.collation;
+    let now = c.collation;
+    Some(format!("column {}.{col} collation C = {now}", tname(g, t)))
+}
+
+/// Set, change or remove the comment of a table, a column or an enum.
+fn change_comment(g: &mut Gen) -> Option<String> {
+    let new = if g.rng.chance(30) {
+        None
+    } else {
+        Some(g.text_fitting(1000))
+    };
+    match g.rng.below(3) {
+        0 if !g.p.enums.is_empty() => {
+            let e = g.rng.below(g.p.enums.len());
+            let en = &mut g.p.enums[e];
+            let what = format!(
+                "enum {}.{} comment {:?} → {new:?}",
+                en.schema, en.name, en.comment
+            );
+            en.comment = new;
+            Some(what)
+        }
+        1 => {
+            let t = pick_table(g)?;
+            let what = format!(
+                "table {} comment {:?} → {new:?}",
+                tname(g, t),
+                g.p.tables[t].comment
+            );
+            g.p.tables[t].comment = new;
+            Some(what)
+        }
+        _ => {
+            let cols = columns_where(g, |_, _, _| true);
+            if cols.is_empty() {
+                return None;
+            }
+            let (t, col) = g.rng.pick(&cols).clone();
+            let name = tname(g, t);
+            let c = col_mut(g, t, &col);
+            let what = format!("column {name}.{col} comment {:?} → {new:?}", c.comment);
+            c.comment = new;
+            Some(what)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and constraints
+// ---------------------------------------------------------------------------------------------
+
+/// A new primary key on table `t` (one or two keyable columns, made NOT NULL), not repeating
+/// another key of the table nor `not`.
+fn new_pk(g: &mut Gen, t: usize, not: Option<&[String]>) -> Option<Vec<String>> {
+    let cand = g.keyable(t);
+    if cand.is_empty() {
+        return None;
+    }
+    for _ in 0..10 {
+        let n = 1 + g.rng.below(cand.len().min(2));
+        let mut cols: Vec<String> = Vec::new();
+        while cols.len() < n {
+            let c = g.rng.pick(&cand).clone();
+            if !cols.contains(&c) {
+                cols.push(c);
+            }
+        }
+        let set = sorted(&cols);
+        if g.p.tables[t].key_sets().contains(&set) || not.is_some_and(|n| sorted(n) == set) {
+            continue;
+        }
+        let shorthand = cols.len() == 1 && g.rng.chance(50);
+        for c in &cols {
+            let col = col_mut(g, t, c);
+            col.nullable = false;
+            col.primary_key = shorthand;
+        }
+        if !shorthand {
+            g.p.tables[t].pk = Some(cols.clone());
+        }
+        return Some(cols);
+    }
+    None
+}
+
+fn add_primary_key(g: &mut Gen) -> Option<String> {
+    let tables: Vec<usize> = (0..g.p.tables.len())
+        .filter(|t| !g.p.tables[*t].has_pk())
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let t = *g.rng.pick(&tables);
+    let cols = new_pk(g, t, None)?;
+    Some(format!("add primary key {} {cols:?}", tname(g, t)))
+}
+
+fn drop_primary_key(g: &mut Gen) -> Option<String> {
+    let tables: Vec<usize> = (0..g.p.tables.len())
+        .filter(|t| g.p.tables[*t].has_pk())
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let t = *g.rng.pick(&tables);
+    let cols = remove_pk(g, t)?;
+    Some(format!("drop primary key {} {cols:?}", tname(g, t)))
+}
+
+/// Other columns, or the same column written the other way (shorthand ↔ table form).
+fn change_primary_key(g: &mut Gen) -> Option<String> {
+    let tables: Vec<usize> = (0..g.p.tables.len())
+        .filter(|t| g.p.tables[*t].has_pk())
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let t = *g.rng.pick(&tables);
+    let name = tname(g, t);
+    let respell = g.rng.chance(20);
+    let table = &mut g.p.tables[t];
+    if respell {
+        // Same key, other spelling: plans nothing.
+        if let Some(pk) = table.pk.clone().filter(|pk| pk.len() == 1) {
+            table.pk = None;
+            table
+                .columns
+                .iter_mut()
+                .find(|c| c.name == pk[0])?
+                .primary_key = true;
+            return Some(format!("primary key {name} {pk:?} as shorthand"));
+        }
+        if let Some(c) = table.columns.iter_mut().find(|c| c.primary_key) {
+            c.primary_key = false;
+            let col = c.name.clone();
+            table.pk = Some(vec![col]);
+            return Some(format!("primary key {name} as table form"));
+        }
+    }
+    let old = remove_pk(g, t)?;
+    let new = new_pk(g, t, Some(&old))?;
+    Some(format!("primary key {name} {old:?} → {new:?}"))
+}
+
+fn add_unique(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    g.add_unique(t);
+    Some(format!("add unique on {}", tname(g, t)))
+}
+
+/// A unique constraint of either form: `(table, Ok(index in uniques))` or `(table,
+/// Err(column))` for the shorthand.
+fn uniques(g: &Gen) -> Vec<(usize, Result<usize, String>)> {
+    let mut out = Vec::new();
+    for (t, table) in g.p.tables.iter().enumerate() {
+        out.extend((0..table.uniques.len()).map(|i| (t, Ok(i))));
+        out.extend(
+            table
+                .columns
+                .iter()
+                .filter(|c| c.unique)
+                .map(|c| (t, Err(c.name.clone()))),
+        );
+    }
+    out
+}
+
+fn drop_unique(g: &mut Gen) -> Option<String> {
+    let all = uniques(g);
+    if all.is_empty() {
+        return None;
+    }
+    let (t, which) = g.rng.pick(&all).clone();
+    let cols = match which {
+        Ok(i) => g.p.tables[t].uniques.remove(i).cols,
+        Err(c) => {
+            col_mut(g, t, &c).unique = false;
+            vec![c]
+        }
+    };
+    unlink_key(g, t, &cols);
+    Some(format!("drop unique {} {cols:?}", tname(g, t)))
+}
+
+/// Other columns for a table-form unique constraint (its name, if any, stays).
+fn replace_unique(g: &mut Gen) -> Option<String> {
+    let all: Vec<(usize, usize)> = uniques(g)
+        .into_iter()
+        .filter_map(|(t, w)| w.ok().map(|i| (t, i)))
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    let (t, i) = *g.rng.pick(&all);
+    let cand = g.keyable(t);
+    let old = g.p.tables[t].uniques[i].cols.clone();
+    for _ in 0..10 {
+        let n = 1 + g.rng.below(cand.len().min(3));
+        let mut cols: Vec<String> = Vec::new();
+        while cols.len() < n {
+            let c = g.rng.pick(&cand).clone();
+            if !cols.contains(&c) {
+                cols.push(c);
+            }
+        }
+        if cols == old || g.p.tables[t].key_sets().contains(&sorted(&cols)) {
+            continue;
+        }
+        unlink_key(g, t, &old);
+        g.p.tables[t].uniques[i].cols = cols.clone();
+        return Some(format!("unique {} {old:?} → {cols:?}", tname(g, t)));
+    }
+    None
+}
+
+fn add_check(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    if g.p.tables[t].columns.is_empty() {
+        return None;
+    }
+    g.add_check(t);
+    let c = g.p.tables[t].checks.last()?;
+    Some(format!("add check {} ({})", tname(g, t), c.expr))
+}
+
+fn pick_check(g: &mut Gen) -> Option<(usize, usize)> {
+    let all: Vec<(usize, usize)> = (0..g.p.tables.len())
+        .flat_map(|t| (0..g.p.tables[t].checks.len()).map(move |i| (t, i)))
+        .collect();
+    (!all.is_empty()).then(|| *g.rng.pick(&all))
+}
+
+fn drop_check(g: &mut Gen) -> Option<String> {
+    let (t, i) = pick_check(g)?;
+    let c = g.p.tables[t].checks.remove(i);
+    Some(format!("drop check {} ({})", tname(g, t), c.expr))
+}
+
+/// Another expression (keeping the name, if any), or the same expression named ↔ unnamed.
+fn replace_check(g: &mut Gen) -> Option<String> {
+    let (t, i) = pick_check(g)?;
+    if g.rng.chance(20) {
+        let name = match &g.p.tables[t].checks[i].name {
+            Some(_) => None,
+            None => Some(g.explicit_name()),
+        };
+        let c = &mut g.p.tables[t].checks[i];
+        let what = format!("check ({}) name {:?} → {name:?}", c.expr, c.name);
+        c.name = name;
+        return Some(what);
+    }
+    g.add_check(t);
+    let new = g.p.tables[t].checks.pop()?;
+    let c = &mut g.p.tables[t].checks[i];
+    if new.expr == c.expr {
+        return None;
+    }
+    let what = format!("check {:?} ({}) → ({})", c.name, c.expr, new.expr);
+    c.expr = new.expr;
+    Some(what)
+}
+
+fn add_index(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    let before = g.p.tables[t].indexes.len();
+    g.add_index(t);
+    (g.p.tables[t].indexes.len() > before).then(|| format!("add index on {}", tname(g, t)))
+}
+
+fn pick_index(g: &mut Gen) -> Option<(usize, usize)> {
+    let all: Vec<(usize, usize)> = (0..g.p.tables.len())
+        .flat_map(|t| (0..g.p.tables[t].indexes.len()).map(move |i| (t, i)))
+        .collect();
+    (!all.is_empty()).then(|| *g.rng.pick(&all))
+}
+
+fn drop_index(g: &mut Gen) -> Option<String> {
+    let (t, i) = pick_index(g)?;
+    let ix = g.p.tables[t].indexes.remove(i);
+    Some(format!("drop index {} {ix:?}", tname(g, t)))
+}
+
+/// Change one property of an index: unique, predicate, a key's order, INCLUDE, or all of it
+/// (a new random index under the old name, if it had one).
+fn replace_index(g: &mut Gen) -> Option<String> {
+    let (t, i) = pick_index(g)?;
+    let old = g.p.tables[t].indexes[i].clone();
+    let mut ix = old.clone();
+    let btree = matches!(ix.method, None | Some("btree"));
+    match g.rng.below(5) {
+        0 if btree => ix.unique = !ix.unique,
+        1 => {
+            ix.predicate = match ix.predicate {
+                Some(_) if g.rng.chance(50) => None,
+                _ => Some(g.predicate(t)),
+            }
+        }
+        2 if btree => {
+            let k = g.rng.below(ix.keys.len());
+            match &mut ix.keys[k] {
+                Key::Col(_, order, _) | Key::Expr(_, order) => {
+                    *order = match order {
+                        Some("desc") => None,
+                        _ => Some("desc"),
+                    }
+                }
+            }
+        }
+        3 if btree => {
+            if ix.include.is_empty() {
+                let used: Vec<String> = ix
+                    .keys
+                    .iter()
+                    .filter_map(|k| match k {
+                        Key::Col(c, ..) => Some(c.clone()),
+                        Key::Expr(..) => None,
+                    })
+                    .collect();
+                let rest: Vec<String> = g.p.tables[t]
+                    .columns
+                    .iter()
+                    .filter(|c| !matches!(c.ty.base, Base::Json) && !used.contains(&c.name))
+                    .map(|c| c.name.clone())
+                    .collect();
+                if rest.is_empty() {
+                    return None;
+                }
+                ix.include = vec![g.rng.pick(&rest).clone()];
+            } else {
+                ix.include.clear();
+            }
+        }
+        _ => {
+            let before = g.p.tables[t].indexes.len();
+            g.add_index(t);
+            if g.p.tables[t].indexes.len() == before {
+                return None;
+            }
+            let mut new = g.p.tables[t].indexes.pop()?;
+            new.name = old.name.clone();
+            ix = new;
+        }
+    }
+    if format!("{ix:?}") == format!("{old:?}") {
+        return None;
+    }
+    let what = format!("index {}: {old:?} → {ix:?}", tname(g, t));
+    g.p.tables[t].indexes[i] = ix;
+    Some(what)
+}
+
+fn add_fk(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    g.add_fk(t);
+    Some(format!("add foreign key from {}", tname(g, t)))
+}
+
+/// A foreign key of either form: `(table, Ok(index in fks))` or `(table, Err(column))` for
+/// an inline `references`.
+fn fks(g: &Gen) -> Vec<(usize, Result<usize, String>)> {
+    let mut out = Vec::new();
+    for (t, table) in g.p.tables.iter().enumerate() {
+        out.extend((0..table.fks.len()).map(|i| (t, Ok(i))));
+        out.extend(
+            table
+                .columns
+                .iter()
+                .filter(|c| c.references.is_some())
+                .map(|c| (t, Err(c.name.clone()))),
+        );
+    }
+    out
+}
+
+fn drop_fk(g: &mut Gen) -> Option<String> {
+    let all = fks(g);
+    if all.is_empty() {
+        return None;
+    }
+    let (t, which) = g.rng.pick(&all).clone();
+    let what = match which {
+        Ok(i) => {
+            let fk = g.p.tables[t].fks.remove(i);
+            format!(
+                "drop foreign key {} {:?} → {}",
+                tname(g, t),
+                fk.cols,
+                fk.target
+            )
+        }
+        Err(c) => {
+            let r = col_mut(g, t, &c).references.take()?;
+            format!("drop foreign key {}.{c} → {}", tname(g, t), r.reference)
+        }
+    };
+    Some(what)
+}
+
+/// Keys (of any table) whose column types equal `types`, in some order of their columns:
+/// `(table, key columns in the matching order)`.
+fn keys_typed(g: &Gen, types: &[Ty]) -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for (i, table) in g.p.tables.iter().enumerate() {
+        for key in table.keys() {
+            if key.len() != types.len() {
+                continue;
+            }
+            for perm in permutations(&key) {
+                if perm.iter().zip(types).all(|(c, ty)| table.col(c).ty == *ty) {
+                    out.push((i, perm));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn permutations(items: &[String]) -> Vec<Vec<String>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for i in 0..items.len() {
+        let mut rest = items.to_vec();
+        let first = rest.remove(i);
+        for mut p in permutations(&rest) {
+            p.insert(0, first.clone());
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Change a foreign key: its actions/deferrability, its target (another key of the same
+/// types), its columns (other columns of the same types), or its name (named ↔ unnamed).
+fn replace_fk(g: &mut Gen) -> Option<String> {
+    let all = fks(g);
+    if all.is_empty() {
+        return None;
+    }
+    let (t, which) = g.rng.pick(&all).clone();
+    let name = tname(g, t);
+    let (cols, to, to_cols, actions) = match &which {
+        Ok(i) => {
+            let f = &g.p.tables[t].fks[*i];
+            (
+                f.cols.clone(),
+                f.to.clone(),
+                f.to_cols.clone(),
+                f.actions.clone(),
+            )
+        }
+        Err(c) => {
+            let r = g.p.tables[t].col(c).references.clone()?;
+            (vec![c.clone()], r.to, r.to_cols, r.actions)
+        }
+    };
+    match g.rng.below(4) {
+        0 => {
+            // Other actions.
+            for _ in 0..10 {
+                let new = g.actions();
+                if new != actions {
+                    let what = format!("foreign key {name} {cols:?}: {actions:?} → {new:?}");
+                    match &which {
+                        Ok(i) => g.p.tables[t].fks[*i].actions = new,
+                        Err(c) => col_mut(g, t, c).references.as_mut()?.actions = new,
+                    }
+                    return Some(what);
+                }
+            }
+            None
+        }
+        1 => {
+            // Another target of the same types.
+            let types: Vec<Ty> = cols
+                .iter()
+                .map(|c| g.p.tables[t].col(c).ty.clone())
+                .collect();
+            let current = table_index(g, &to)?;
+            let cand: Vec<(usize, Vec<String>)> = keys_typed(g, &types)
+                .into_iter()
+                .filter(|(i, k)| !(*i == current && sorted(k) == sorted(&to_cols)))
+                .collect();
+            if cand.is_empty() {
+                return None;
+            }
+            let (target, tcols) = g.rng.pick(&cand).clone();
+            let new_to = key_of(g, target);
+            let what = format!(
+                "foreign key {name} {cols:?} → {to:?} {to_cols:?} now → {new_to:?} {tcols:?}"
+            );
+            match &which {
+                Ok(i) => {
+                    let text = g.reference_table(t, target, &tcols);
+                    let f = &mut g.p.tables[t].fks[*i];
+                    f.target = text;
+                    f.to = new_to;
+                    f.to_cols = tcols;
+                }
+                Err(c) => {
+                    let text = g.reference_string(t, target, &tcols[0]);
+                    let r = col_mut(g, t, c).references.as_mut()?;
+                    r.reference = text;
+                    r.to = new_to;
+                    r.to_cols = tcols;
+                }
+            }
+            Some(what)
+        }
+        2 => {
+            // Other columns of the same types (table form only).
+            let Ok(i) = which else { return None };
+            let target = table_index(g, &to)?;
+            let types: Vec<Ty> = to_cols
+                .iter()
+                .map(|c| g.p.tables[target].col(c).ty.clone())
+                .collect();
+            let table = &g.p.tables[t];
+            let mut new: Vec<String> = Vec::new();
+            for ty in &types {
+                let cand: Vec<String> = table
+                    .columns
+                    .iter()
+                    .filter(|c| {
+                        c.ty == *ty
+                            && matches!(c.special, Special::None | Special::Identity(_))
+                            && !new.contains(&c.name)
+                    })
+                    .map(|c| c.name.clone())
+                    .collect();
+                if cand.is_empty() {
+                    return None;
+                }
+                new.push(g.rng.pick(&cand).clone());
+            }
+            if new == cols {
+                return None;
+            }
+            g.p.tables[t].fks[i].cols = new.clone();
+            Some(format!("foreign key {name} {cols:?} → columns {new:?}"))
+        }
+        _ => {
+            let Ok(i) = which else { return None };
+            let new = match g.p.tables[t].fks[i].name {
+                Some(_) => None,
+                None => Some(g.explicit_name()),
+            };
+            let f = &mut g.p.tables[t].fks[i];
+            let what = format!("foreign key {name} {cols:?} name {:?} → {new:?}", f.name);
+            f.name = new;
+            Some(what)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enums and schemas
+// ---------------------------------------------------------------------------------------------
+
+/// A new value at any position of an enum.
+fn add_enum_value(g: &mut Gen) -> Option<String> {
+    if g.p.enums.is_empty() {
+        return None;
+    }
+    let e = g.rng.below(g.p.enums.len());
+    let value = loop {
+        let v = if g.rng.chance(70) {
+            g.rng.pick(ENUM_VALUES).to_string()
+        } else {
+            g.fresh("V")
+        };
+        if !v.is_empty() && !g.p.enums[e].values.contains(&v) {
+            break v;
+        }
+        if g.p.enums[e].values.len() >= ENUM_VALUES.len() - 1 {
+            break g.fresh("V");
+        }
+    };
+    let at = g.rng.below(g.p.enums[e].values.len() + 1);
+    let en = &mut g.p.enums[e];
+    en.values.insert(at, value.clone());
+    let mut what = format!(
+        "enum {}.{} value {value:?} at {at}: {:?}",
+        en.schema, en.name, en.values
+    );
+    // Sometimes the new value becomes a default in the same migration (it must be committed
+    // before it can be used).
+    let users = columns_where(g, |_, _, c| {
+        c.ty == Ty::scalar(Base::Enum(e)) && matches!(c.special, Special::None)
+    });
+    if !users.is_empty() && g.rng.chance(40) {
+        let (t, col) = g.rng.pick(&users).clone();
+        what.push_str(&format!(", default of {}.{col}", tname(g, t)));
+        col_mut(g, t, &col).default = Some(Default::Literal(ts(&value)));
+    }
+    Some(what)
+}
+
+/// A new enum, maybe with a column of it.
+fn add_enum(g: &mut Gen) -> Option<String> {
+    g.add_enum();
+    let e = g.p.enums.len() - 1;
+    let what = format!("add enum {}.{}", g.p.enums[e].schema, g.p.enums[e].name);
+    let with_column = g.rng.chance(60);
+    if let Some(t) = pick_table(g).filter(|_| with_column) {
+        let name = g.col_name(t);
+        let ty = Ty {
+            base: Base::Enum(e),
+            array: g.rng.chance(20),
+        };
+        let mut c = g.plain_col(name, ty.clone());
+        c.nullable = g.rng.chance(50);
+        if g.rng.chance(50) {
+            c.default = g.literal_default(&ty).map(Default::Literal);
+        }
+        g.p.tables[t].columns.push(c);
+        return Some(format!("{what} with a column in {}", tname(g, t)));
+    }
+    Some(what)
+}
+
+/// Drop an enum and the columns of its type.
+fn drop_enum(g: &mut Gen) -> Option<String> {
+    if g.p.enums.is_empty() {
+        return None;
+    }
+    let e = g.rng.below(g.p.enums.len());
+    let what = format!("drop enum {}.{}", g.p.enums[e].schema, g.p.enums[e].name);
+    remove_enum(g, e);
+    Some(what)
+}
+
+/// A new schema, maybe with a table or an enum in it.
+fn add_schema(g: &mut Gen) -> Option<String> {
+    let cand: Vec<&'static str> = PLAIN_SCHEMAS
+        .iter()
+        .chain(ODD_SCHEMAS)
+        .copied()
+        .filter(|s| !g.p.schemas.iter().any(|x| x == s))
+        .collect();
+    if cand.is_empty() {
+        return None;
+    }
+    let s = g.rng.word(&cand).to_string();
+    g.p.schemas.push(s.clone());
+    // The generator puts new objects in a random schema of the project: offer only this one.
+    let all = std::mem::replace(&mut g.p.schemas, vec![s.clone()]);
+    let what = match g.rng.below(3) {
+        0 => {
+            g.add_table();
+            format!(
+                "add schema {s:?} with table {}",
+                tname(g, g.p.tables.len() - 1)
+            )
+        }
+        1 => {
+            g.add_enum();
+            format!("add schema {s:?} with an enum")
+        }
+        _ => format!("add schema {s:?}"),
+    };
+    g.p.schemas = all;
+    Some(what)
+}
+
+/// Drop a schema other than `public` with everything in it (and whatever points there).
+fn drop_schema(g: &mut Gen) -> Option<String> {
+    let cand: Vec<String> =
+        g.p.schemas
+            .iter()
+            .filter(|s| *s != "public")
+            .cloned()
+            .collect();
+    if cand.is_empty() {
+        return None;
+    }
+    let s = g.rng.pick(&cand).clone();
+    while let Some(t) = g.p.tables.iter().position(|t| t.schema == s) {
+        remove_table(g, t);
+    }
+    while let Some(e) = g.p.enums.iter().position(|e| e.schema == s) {
+        remove_enum(g, e);
+    }
+    for f in &mut g.p.files {
+        if f.schema.as_deref() == Some(s.as_str()) {
+            f.schema = None;
+        }
+    }
+    g.p.schemas.retain(|x| *x != s);
+    Some(format!("drop schema {s:?}"))
+}
