@@ -29,8 +29,7 @@
 //!
 //! Changes the mutator leaves out because schemactl plans them wrongly today are listed in
 //! `KNOWN_BUGS` in `support/mutate.rs` (each a `KNOWN BUG:` comment); the summary line counts
-//! how often each was avoided. A case whose down file is irreversible only because it would
-//! have to remove enum values (not planned yet) is applied and read back but not rolled back.
+//! how often each was avoided. Every case is rolled back; an irreversible down file fails it.
 
 mod support;
 
@@ -178,7 +177,6 @@ fn options() -> Options {
 struct Counts {
     changes: usize,
     empty: usize,
-    no_rollback: usize,
     /// Changes made, by kind.
     kinds: BTreeMap<String, usize>,
     /// Changes undone because they ran into a known bug, by bug.
@@ -215,7 +213,6 @@ fn run(seeds: &[u64]) {
                             c.changes += e.changes.len();
                             match ran {
                                 Ran::Empty => c.empty += 1,
-                                Ran::NoRollback => c.no_rollback += 1,
                                 Ran::Full => {}
                             }
                             for change in &e.changes {
@@ -241,11 +238,10 @@ fn run(seeds: &[u64]) {
     failures.sort_by_key(|(seed, _)| *seed);
     let counts = counts.into_inner().unwrap();
     eprintln!(
-        "evolution: {} cases ({} changes; {} planning nothing, {} not rolled back: enum values added) on {threads} workers in {:.1?}\nchanges by kind (passing cases): {:?}\nchanges avoided (known bugs, not planned yet): {:?}",
+        "evolution: {} cases ({} changes; {} planning nothing) on {threads} workers in {:.1?}\nchanges by kind (passing cases): {:?}\nchanges avoided (known bugs): {:?}",
         seeds.len(),
         counts.changes,
         counts.empty,
-        counts.no_rollback,
         started.elapsed(),
         counts.kinds,
         counts.avoided
@@ -450,6 +446,7 @@ fn rollback_to_1(client: &mut postgres::Client, dir: &Path) -> Result<(), String
         &chain,
         1,
         &allow,
+        &schemactl::plan::Policy::default(),
         Duration::from_secs(30),
     )
     .map(|_| ())
@@ -512,8 +509,6 @@ enum Ran {
     /// The second version planned no steps (the changes cancelled out or only changed the
     /// spelling).
     Empty,
-    /// Planned, applied, read back; the down file cannot be run (enum values added).
-    NoRollback,
     /// Planned, applied, read back, rolled back, read back.
     Full,
 }
@@ -560,17 +555,7 @@ fn case(client: &mut postgres::Client, e: &mutate::Evolution) -> Result<Ran, Str
         let chain = load(dir.path())?;
         let down = chain.migrations[1].down.as_deref().unwrap_or("");
         if down.contains(apply::IRREVERSIBLE) {
-            // Removing enum values (the reverse of adding them) needs the enum recreated,
-            // which schemactl does not plan yet; any other reason is a failure.
-            let other: Vec<&str> = down
-                .lines()
-                .filter_map(|l| l.strip_prefix("-- - "))
-                .filter(|r| !r.starts_with("remove or reorder values of enum"))
-                .collect();
-            if !other.is_empty() {
-                return Err(format!("v2 → v1: the down file is irreversible: {other:?}"));
-            }
-            return Ok(Ran::NoRollback);
+            return Err(format!("v2 → v1: the down file is irreversible:\n{down}"));
         }
         rollback_to_1(client, dir.path()).map_err(|m| format!("v2 → v1: {m}"))?;
         reads_back(client, &model1, &schemas).map_err(|m| format!("after rollback: {m}"))?;

@@ -762,7 +762,12 @@ fn alter_column(
             to: new.data_type.clone(),
             collation: new.collation.clone(),
             had_default: matches!(old.default, Some(ColumnDefault::Sql(_))),
-            default: new.default.clone(),
+            // A new serial's sequence is created after the type change (`AddSerial`).
+            default: if add_serial.is_some() {
+                None
+            } else {
+                new.default.clone()
+            },
         });
     } else if add_serial.is_none() && !same_default(&old, new) {
         let expr = match &new.default {

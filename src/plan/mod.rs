@@ -317,7 +317,10 @@ fn phase(c: &Change) -> u8 {
         Change::DropForeignKey(..) => 1,
         Change::DropIndex(..) => 2,
         Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 3,
-        Change::DropColumn(..) | Change::DropGeneratedColumn { .. } => 4,
+        // Before any column type changes: a generated expression may use a retyped column.
+        Change::DropColumn(..)
+        | Change::DropGeneratedColumn { .. }
+        | Change::DropExpression { .. } => 4,
         Change::DropTable(..) => 5,
         Change::CreateSchema(_) => 6,
         Change::CreateExtension(..) => 7,
@@ -326,8 +329,7 @@ fn phase(c: &Change) -> u8 {
         Change::CreateEnum(..) | Change::AddEnumValue { .. } => 9,
         Change::CreateTable(..) => 10,
         Change::AddColumn(..) => 11,
-        Change::DropExpression { .. }
-        | Change::DropSerial { .. }
+        Change::DropSerial { .. }
         | Change::AlterColumnType { .. }
         | Change::AddSerial { .. }
         | Change::SetDefault { .. }

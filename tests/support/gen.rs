@@ -156,6 +156,8 @@ struct Col {
     primary_key: bool,
     unique: bool,
     references: Option<Inline>,
+    /// `renamed_from` (second versions only).
+    renamed_from: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -211,6 +213,8 @@ struct Table {
     checks: Vec<Check>,
     indexes: Vec<Index>,
     fks: Vec<Fk>,
+    /// `renamed_from` (second versions only).
+    renamed_from: Option<String>,
 }
 
 impl Table {
@@ -257,6 +261,9 @@ struct Enum {
     file: usize,
     values: Vec<String>,
     comment: Option<String>,
+    /// `renamed_from` and `renamed_values` (old, new) (second versions only).
+    renamed_from: Option<String>,
+    renamed_values: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -693,6 +700,8 @@ impl Gen {
             file,
             values,
             comment,
+            renamed_from: None,
+            renamed_values: Vec::new(),
         });
     }
 
@@ -811,6 +820,7 @@ impl Gen {
             primary_key: false,
             unique: false,
             references: None,
+            renamed_from: None,
         }
     }
 
@@ -1157,6 +1167,7 @@ impl Gen {
             checks: Vec::new(),
             indexes: Vec::new(),
             fks: Vec::new(),
+            renamed_from: None,
         });
         let t = self.p.tables.len() - 1;
 
@@ -1741,6 +1752,17 @@ fn render(p: &Project) -> Vec<(String, String)> {
                 writeln!(s, "schema = {}", ts(&e.schema)).unwrap();
             }
             writeln!(s, "values = {}", toml_strings(&e.values)).unwrap();
+            if let Some(r) = &e.renamed_from {
+                writeln!(s, "renamed_from = {}", ts(r)).unwrap();
+            }
+            if !e.renamed_values.is_empty() {
+                let pairs: Vec<String> = e
+                    .renamed_values
+                    .iter()
+                    .map(|(old, new)| format!("{} = {}", tk(old), ts(new)))
+                    .collect();
+                writeln!(s, "renamed_values = {{ {} }}", pairs.join(", ")).unwrap();
+            }
             if let Some(c) = &e.comment {
                 writeln!(s, "comment = {}", ts(c)).unwrap();
             }
@@ -1765,6 +1787,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     }
     if let Some(pk) = &t.pk {
         writeln!(s, "primary_key = {}", toml_strings(pk)).unwrap();
+    }
+    if let Some(r) = &t.renamed_from {
+        writeln!(s, "renamed_from = {}", ts(r)).unwrap();
     }
     writeln!(s, "\n[tables.{key}.columns]").unwrap();
     // Spellings vary by a hash of the names, so both versions spell an object alike.
@@ -1809,6 +1834,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         }
         if let Some(cm) = &c.comment {
             attrs.push(format!("comment = {}", ts(cm)));
+        }
+        if let Some(r) = &c.renamed_from {
+            attrs.push(format!("renamed_from = {}", ts(r)));
         }
         writeln!(s, "{} = {{ {} }}", tk(&c.name), attrs.join(", ")).unwrap();
     }
