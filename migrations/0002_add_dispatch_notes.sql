@@ -1,5 +1,5 @@
 -- schemactl migration 0002_add_dispatch_notes
--- parent: d587e7b6ea5723aa0e5c479e05d9c77de092f4e71ae5bf73b486de1fdfdfa56b
+-- parent: cbc3a4bcc2ebe70bbe6193d150f3d75446fbf04b8637bc15caa31c5670a7202c
 -- hazards: blocks_writes
 --
 

@@ -1,5 +1,5 @@
 -- schemactl migration 0003_suspended_status_and_wider_wage_rate
--- parent: d54741eb188e6f2015c0207343bcbb05977d8bedb244ca52dd68f58741b84e94
+-- parent: 376f11d033d6be15a09f0e5a9c1b1dac11ef5a182ad56fe9b9e04336b7d99be1
 -- hazards: blocks_writes
 --
 

@@ -1,5 +1,5 @@
 -- schemactl down migration 0004_rename_dispatch_registration_id
--- parent: d63c46b12a7e342e46a8545d7c3fb9bf238d372927b18333727b87083073ff68
+-- parent: 5dd22e3c47908d06153e9aa429203cce8a6db05d2fcb02c64ca62b9de1b9b1c6
 -- hazards: breaks_clients
 --
 

@@ -73,6 +73,17 @@ fn read_public(client: &mut postgres::Client) -> schemactl::model::Model {
 
 /// v1 → rows → v2, then asserts the catalog reads back exactly as v2 (no drift).
 fn evolve(v1: &str, setup: &str, v2: &str) -> Evolved {
+    evolve_checking(v1, setup, v2, |_| {})
+}
+
+/// [`evolve`], calling `before_v2` with the project dir once v2 is written, before it is
+/// planned (with `--allow deletes_data`) and applied.
+fn evolve_checking(
+    v1: &str,
+    setup: &str,
+    v2: &str,
+    before_v2: impl FnOnce(&std::path::Path),
+) -> Evolved {
     let dir = project(&[("schema/s.toml", v1)]);
     let db = support::test_db();
     let mut client = db.connect();
@@ -80,6 +91,7 @@ fn evolve(v1: &str, setup: &str, v2: &str) -> Evolved {
     let m1 = compile_dir(dir.path());
     client.batch_execute(setup).unwrap();
     std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    before_v2(dir.path());
     let sql = plan_and_apply(dir.path(), "v2", &mut client);
     let model = compile_dir_with_head(dir.path());
     let read = read_public(&mut client);
@@ -159,6 +171,78 @@ fn widening_numeric_keeps_values() {
         "1234.56"
     );
     e.back();
+}
+
+#[test]
+fn lossy_type_changes_are_refused_without_an_allowance_and_convert_rows_with_it() {
+    let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\napn = { type = \"numeric(10,2)\" }\nbig = { type = \"bigint\" }\ncode = { type = \"varchar(20)\" }\n";
+    let v2 = v1
+        .replace("numeric(10,2)", "integer")
+        .replace("\"bigint\"", "\"integer\"")
+        .replace("varchar(20)", "varchar(10)");
+    let mut e = evolve_checking(
+        v1,
+        "INSERT INTO t VALUES (1, 1234.56, 42, 'abcdefghij')",
+        &v2,
+        |dir| {
+            // Without `--allow deletes_data`: exit 1, and nothing is written.
+            let files = || std::fs::read_dir(dir.join("migrations")).unwrap().count();
+            let before = (
+                files(),
+                std::fs::read(dir.join("snapshots/head.toml")).unwrap(),
+            );
+            let g = Global {
+                project: Some(dir.to_path_buf()),
+                ..Global::default()
+            };
+            let opts = plan::Options {
+                name: Some("v2".into()),
+                ..Default::default()
+            };
+            let out = plan::run(&g, &opts);
+            assert_eq!(out.exit, Exit::No, "{}{}", out.stdout, out.stderr);
+            assert!(
+                out.stderr
+                    .contains("hazards that are not allowed: deletes_data"),
+                "{}",
+                out.stderr
+            );
+            for step in [
+                "alter-column-type public.t.apn",
+                "alter-column-type public.t.big",
+                "alter-column-type public.t.code",
+            ] {
+                assert!(out.stdout.contains(step), "{step}\n{}", out.stdout);
+            }
+            let after = (
+                files(),
+                std::fs::read(dir.join("snapshots/head.toml")).unwrap(),
+            );
+            assert_eq!(before, after, "nothing written");
+        },
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert!(e.sql.contains("-- allowed: deletes_data\n"), "{}", e.sql);
+    // PostgreSQL rounds the numeric; the others fit.
+    assert_eq!(
+        one::<String>(
+            &mut e.client,
+            "SELECT format('%s %s %s', apn, big, code) FROM t"
+        ),
+        "1235 42 abcdefghij"
+    );
+    // A value the narrower type cannot hold now fails, as the hazard says.
+    assert!(
+        e.client
+            .batch_execute("INSERT INTO t VALUES (2, 1, 3000000000, 'x')")
+            .is_err()
+    );
+    e.back();
+    // The way back widens again; the rounded value stays rounded.
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT apn::text FROM t"),
+        "1235.00"
+    );
 }
 
 #[test]

@@ -148,6 +148,7 @@ fn verify_passes_on_the_example_and_catches_a_broken_chain() {
     let dir = copy_example_project();
     let m = dir.path().join("migrations");
     std::fs::remove_file(m.join("0001_init.sql")).unwrap();
+    std::fs::remove_file(m.join("0001_init.down.sql")).unwrap();
     // Renumber every later migration (and its down file) down by one.
     for f in migration_files(dir.path()) {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
@@ -572,8 +573,8 @@ fn verify_names_the_down_file_that_fails() {
 #[test]
 fn verify_skips_the_rollback_check_for_migrations_without_down_files() {
     let db = support::test_db();
-    // 0001–0003 of the example predate down files; without 0004's down file too, the chain
-    // is checked forward only, with a note.
+    // Without any down file (as for migrations planned before down files existed), the
+    // chain is checked forward only, with a note.
     let dir = copy_example_project();
     for f in migration_files(dir.path()) {
         let down = f.with_extension("down.sql");
@@ -614,9 +615,14 @@ fn verify_skips_the_rollback_check_for_migrations_without_down_files() {
         migration_files(dir.path()).len()
     );
 
-    // The example as it is: the migrations above the newest one without a down file are
-    // checked, back to that one; and so is a new migration on top.
+    // The example without the down files of its first two migrations: the migrations above
+    // the newest one without a down file are checked, back to that one; and so is a new
+    // migration on top.
     let dir = copy_example_project();
+    for f in migration_files(dir.path()).iter().take(2) {
+        std::fs::remove_file(f.with_extension("down.sql")).unwrap();
+    }
+    assert_eq!(run(dir.path(), None, &["hash"]).status.code(), Some(0));
     let old_head = migration_files(dir.path())
         .into_iter()
         .rfind(|f| !f.with_extension("down.sql").exists())
