@@ -805,3 +805,67 @@ fn diff_db_honours_renamed_from_and_hints_at_undeclared_renames() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn literals_mean_the_same_whatever_the_servers_time_zone_and_date_style() {
+    // A server configured for another zone and day-first dates: the literals in defaults,
+    // checks and predicates must still read back as the model has them (no drift).
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET TimeZone = 'America/New_York'; ALTER DATABASE \"{}\" SET DateStyle = 'SQL, DMY'; ALTER DATABASE \"{}\" SET IntervalStyle = 'sql_standard'",
+            db.name, db.name, db.name
+        ))
+        .unwrap();
+    let dir = project(&[(
+        "schema/s.toml",
+        r#"
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+ts = { type = "timestamptz", default = "2020-01-01" }
+at = { type = "timestamp", default = "2020-02-03 04:05:06" }
+d = { type = "date", default = "2020-02-03" }
+iv = { type = "interval", default = "1 day 02:00:00" }
+
+[[tables.t.checks]]
+expr = "d > '2019-06-01'"
+"#,
+    )]);
+    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    // The stored values are those of the literals read in UTC, ISO, month-first.
+    let mut client = db.connect();
+    client
+        .batch_execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'")
+        .unwrap();
+    client
+        .batch_execute("INSERT INTO t (id) VALUES (1)")
+        .unwrap();
+    let row = client
+        .query_one(
+            "SELECT ts::text, at::text, d::text, to_char(iv, 'DD HH24') FROM t",
+            &[],
+        )
+        .unwrap();
+    let got: (String, String, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!(
+        got,
+        (
+            "2020-01-01 00:00:00+00".to_string(),
+            "2020-02-03 04:05:06".to_string(),
+            "2020-02-03".to_string(),
+            "01 02".to_string()
+        )
+    );
+}

@@ -560,6 +560,16 @@ pub fn check_hazards(
     })))
 }
 
+/// Session settings for running migrations (up and down files). Literals in generated SQL
+/// (`default = "2020-01-01"` on a timestamptz column, a check `d > '01/02/2020'`) are read
+/// the way the model reads them (`model::expr`'s typed literals, the catalog's
+/// [`crate::catalog::SETTINGS`]): in UTC, month-first, `postgres` intervals. Without them
+/// the stored values would depend on the server's or role's configuration, and `drift`
+/// would report what `apply` just did. Session-level, because no-transaction segments run
+/// outside any transaction.
+pub const SESSION_SETTINGS: &str =
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'";
+
 /// Apply pending migrations under the lock. The caller has loaded and verified the chain.
 pub fn apply(
     client: &mut Client,
@@ -568,7 +578,10 @@ pub fn apply(
     opts: &Options,
 ) -> Result<Report, ApplyError> {
     lock(client, &history.schema, opts.lock_timeout)?;
-    let result = apply_locked(client, history, chain, opts);
+    let result = client
+        .batch_execute(SESSION_SETTINGS)
+        .map_err(ApplyError::from)
+        .and_then(|()| apply_locked(client, history, chain, opts));
     // A lost connection releases the lock anyway; ignore errors here.
     let _ = unlock(client, &history.schema);
     result
@@ -752,6 +765,7 @@ pub fn rollback(
 ) -> Result<Report, ApplyError> {
     lock(client, &history.schema, lock_timeout)?;
     let result = (|| {
+        client.batch_execute(SESSION_SETTINGS)?;
         history.ensure(client)?;
         let rows = history.rows(client)?;
         let problems = mismatches(&rows, chain);
