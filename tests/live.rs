@@ -829,7 +829,11 @@ d = { type = "date", default = "2020-02-03" }
 iv = { type = "interval", default = "1 day 02:00:00" }
 
 [[tables.t.checks]]
-expr = "d > '2019-06-01'"
+expr = "d > '2019-06-01' AND ts > '2019-06-01' AND iv < '2 days'"
+
+[[tables.t.indexes]]
+columns = ["at"]
+where = "at BETWEEN '2020-01-01' AND '2030-01-01 12:00'"
 "#,
     )]);
     let out = run(dir.path(), None, &["plan", "-m", "v1"]);

@@ -177,6 +177,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.tables(&column_rows);
     r.constraints(&constraint_rows);
     r.indexes(&index_rows);
+    r.model.type_literals();
 
     Ok(Catalog {
         model: r.model,

@@ -872,7 +872,7 @@ impl Compiler {
                 continue;
             };
             self.expr_columns(&expr, &table, e, "check expression");
-            checks.push((ch.name.clone(), expr));
+            checks.push((ch.name.clone(), table.typed_expr(expr)));
         }
 
         let mut indexes = Vec::new();
@@ -1414,7 +1414,7 @@ impl Compiler {
                 (None, Some(e)) => match self.expr(e, "index expression") {
                     Some(x) => {
                         self.expr_columns(&x, table, e, "index expression");
-                        (None, Some(x))
+                        (None, Some(table.typed_expr(x)))
                     }
                     None => {
                         ok = false;
@@ -1478,7 +1478,7 @@ impl Compiler {
             Some(p) => match self.expr(p, "index `where`") {
                 Some(e) => {
                     self.expr_columns(&e, table, p, "index `where`");
-                    Some(e)
+                    Some(table.typed_expr(e))
                 }
                 None => {
                     ok = false;

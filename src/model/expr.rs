@@ -65,10 +65,13 @@
 //!
 //! # Known gaps
 //!
-//! * Outside column defaults (checks, index expressions, predicates) literals PostgreSQL
-//!   re-formats by type are not normalised: `ts > '2020-01-01'` on a timestamp column vs
-//!   `(ts > '2020-01-01 00:00:00'::timestamp without time zone)`, `now() + interval '1 hour'`
-//!   vs `(now() + '01:00:00'::interval)`. Also boolean spellings in an untyped string
+//! * In checks, index expressions and predicates, a literal compared directly with a column
+//!   is normalised for the column's type ([`Expr::with_column_types`], applied by the
+//!   model's tables): `ts > '2020-01-01'` on a timestamptz column equals `(ts > '2020-01-01
+//!   00:00:00+00'::timestamp with time zone)`. Other literals PostgreSQL re-formats by type
+//!   are not: `now() + interval '1 hour'` vs `(now() + '01:00:00'::interval)`, or a literal
+//!   compared with an expression (`date_trunc('day', ts) = '2020-01-01'`). Also boolean
+//!   spellings in an untyped string
 //!   (`'f'` vs `false`), `interval '1' day` field syntax, and typed-literal input forms the
 //!   `typed` module does not understand (ISO 8601 intervals `P1D`, fractional days, named
 //!   time zones, month names), which are compared as written.
@@ -136,6 +139,12 @@ impl std::error::Error for ExprError {}
 impl Expr {
     /// Parse and normalise `sql`. Error offsets are byte offsets into `sql` as given.
     pub fn parse(sql: &str) -> Result<Expr, ExprError> {
+        Expr::parse_with(sql, Types::new())
+    }
+
+    /// [`Expr::parse`], with the types of the columns whose compared literals are
+    /// normalised (see [`Expr::with_column_types`]).
+    fn parse_with(sql: &str, types: Types) -> Result<Expr, ExprError> {
         let trimmed = sql.trim();
         if trimmed.is_empty() {
             return Err(ExprError {
@@ -150,7 +159,7 @@ impl Expr {
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
             .count();
         if significant <= INLINE_TOKENS {
-            return analyse(sql, text, tokens);
+            return analyse(sql, text, tokens, &types);
         }
         // Large inputs can nest deeply; the recursive parser and normaliser then get a thread
         // with a generous stack instead of whatever the caller's thread has left.
@@ -158,7 +167,7 @@ impl Expr {
         let handle = std::thread::Builder::new()
             .name("schemactl-expr".into())
             .stack_size(DEEP_STACK)
-            .spawn(move || analyse(&owned, text, tokens));
+            .spawn(move || analyse(&owned, text, tokens, &types));
         match handle.map(|h| h.join()) {
             Ok(Ok(result)) => result,
             _ => Err(ExprError {
@@ -285,6 +294,37 @@ impl Expr {
         {
             Some(v) => std::borrow::Cow::Owned(render_string(&v)),
             None => std::borrow::Cow::Borrowed(&self.canonical),
+        }
+    }
+}
+
+impl Expr {
+    /// This expression with each string literal that is compared with a column (`=`, `<>`,
+    /// `<`, `>`, `<=`, `>=`, `= ANY (ARRAY[…])`, and so `IN` and `BETWEEN`) normalised to
+    /// the text PostgreSQL stores for that column's type, as [`Expr::canonical_for_type`]
+    /// does for defaults. `types` maps column names to their types (`format_type()`
+    /// spellings); the ones that matter are `date`, `time`, `timestamp`, `timestamptz`,
+    /// `interval`, `jsonb` and `tsvector`. So a check `ts > '2020-01-01'` on a timestamptz
+    /// column equals PostgreSQL's `(ts > '2020-01-01 00:00:00+00'::timestamp with time
+    /// zone)`. Only the normalised form changes, never the SQL.
+    pub fn with_column_types(self, types: &Types) -> Expr {
+        if !self.canonical.contains('\'') {
+            return self;
+        }
+        let relevant: Types = self
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let ty = types.get(c)?;
+                typed::normalises(ty).then(|| (c.clone(), ty.clone()))
+            })
+            .collect();
+        if relevant.is_empty() {
+            return self;
+        }
+        match Expr::parse_with(&self.sql, relevant) {
+            Ok(typed) => typed,
+            Err(_) => self,
         }
     }
 }
@@ -467,9 +507,20 @@ impl<'a> SpanCursor<'a> {
 
 /// Parse, normalise and describe `sql` (already tokenized); `text` is what [`Expr::sql`]
 /// returns.
-fn analyse(sql: &str, text: String, tokens: Vec<TokenWithSpan>) -> Result<Expr, ExprError> {
+/// Column name → type (as `format_type()` spells it) for [`Expr::with_column_types`].
+type Types = std::collections::BTreeMap<String, String>;
+
+fn analyse(
+    sql: &str,
+    text: String,
+    tokens: Vec<TokenWithSpan>,
+    types: &Types,
+) -> Result<Expr, ExprError> {
     let parsed = parse_tokens(sql, tokens)?;
-    let node = Converter.convert(&parsed, 0)?;
+    let mut node = Converter.convert(&parsed, 0)?;
+    if !types.is_empty() {
+        node.type_literals(types, 0);
+    }
     let mut columns = BTreeSet::new();
     node.collect_columns(&mut columns, 0);
     let mut canonical = String::new();
@@ -726,6 +777,93 @@ impl Node {
                 v.push(default);
                 v
             }
+        }
+    }
+
+    fn children_mut(&mut self) -> Vec<&mut Node> {
+        match self {
+            Node::Column(_)
+            | Node::Number(_)
+            | Node::Str(_)
+            | Node::Bool(_)
+            | Node::Null
+            | Node::Raw(_) => vec![],
+            Node::Func { args, .. } => args.iter_mut().collect(),
+            Node::Binary { left, right, .. } | Node::Quantified { left, right, .. } => {
+                vec![left, right]
+            }
+            Node::And(items) | Node::Or(items) | Node::Array(items) | Node::Row(items) => {
+                items.iter_mut().collect()
+            }
+            Node::Not(e)
+            | Node::Unary { expr: e, .. }
+            | Node::Postfix { expr: e, .. }
+            | Node::Cast { expr: e, .. }
+            | Node::Collate { expr: e, .. }
+            | Node::Extract { expr: e, .. } => vec![e],
+            Node::AtTimeZone { expr, zone } => vec![expr, zone],
+            Node::Subscript { expr, inner, .. } => {
+                let mut v: Vec<&mut Node> = vec![expr];
+                v.extend(inner.iter_mut());
+                v
+            }
+            Node::Case {
+                operand,
+                whens,
+                default,
+            } => {
+                let mut v: Vec<&mut Node> = operand.iter_mut().map(|b| &mut **b).collect();
+                for (w, t) in whens {
+                    v.push(w);
+                    v.push(t);
+                }
+                v.push(default);
+                v
+            }
+        }
+    }
+
+    /// Normalise string literals compared with a column of a known type (see
+    /// [`Expr::with_column_types`]).
+    fn type_literals(&mut self, types: &Types, depth: usize) {
+        if depth > MAX_TREE_DEPTH {
+            return;
+        }
+        fn column_type<'t>(n: &Node, types: &'t Types) -> Option<&'t str> {
+            match n {
+                Node::Column(parts) => types.get(parts.last()?).map(String::as_str),
+                _ => None,
+            }
+        }
+        fn retype(n: &mut Node, ty: &str) {
+            if let Node::Str(s) = n
+                && let Some(v) = typed::normalise(s, ty)
+            {
+                *s = v;
+            }
+        }
+        match self {
+            Node::Binary { op, left, right } if comparison_op(op) => {
+                if let Some(ty) = column_type(left, types) {
+                    retype(right, ty);
+                }
+                if let Some(ty) = column_type(right, types) {
+                    retype(left, ty);
+                }
+            }
+            Node::Quantified {
+                left, op, right, ..
+            } if comparison_op(op) => {
+                if let (Some(ty), Node::Array(items)) = (column_type(left, types), &mut **right) {
+                    for item in items {
+                        retype(item, ty);
+                    }
+                }
+            }
+            _ => {}
+        }
+        for c in self.children_mut() {
+            c.type_literals(types, depth + 1);
         }
     }
 
@@ -2186,6 +2324,21 @@ fn figure_colname(e: &ast::Expr, depth: usize) -> (Option<String>, u8) {
 /// * `tsvector`: plain space-separated lexemes (no quotes, backslashes, positions or
 ///   weights), sorted and deduplicated, each quoted.
 mod typed {
+    /// Whether [`normalise`] may change a value of type `ty`.
+    pub(super) fn normalises(ty: &str) -> bool {
+        let (base, precision) = split_precision(ty);
+        match base.as_str() {
+            "date"
+            | "time without time zone"
+            | "timestamp without time zone"
+            | "timestamp with time zone"
+            | "jsonb"
+            | "tsvector" => true,
+            "interval" => precision.is_none(),
+            _ => false,
+        }
+    }
+
     pub(super) fn normalise(value: &str, ty: &str) -> Option<String> {
         let (base, precision) = split_precision(ty);
         match base.as_str() {
@@ -2911,6 +3064,78 @@ mod tests {
             .unwrap_or_else(|e| panic!("{s}: {e}"))
             .canonical()
             .to_string()
+    }
+
+    fn typed_canon(s: &str, types: &[(&str, &str)]) -> String {
+        let types: Types = types
+            .iter()
+            .map(|(c, t)| (c.to_string(), t.to_string()))
+            .collect();
+        Expr::parse(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .with_column_types(&types)
+            .canonical()
+            .to_string()
+    }
+
+    #[test]
+    fn literals_compared_with_typed_columns_compare_as_postgresql_stores_them() {
+        let tz = [("ts", "timestamp with time zone"), ("d", "date")];
+        // What the user writes equals what PostgreSQL prints back (read in UTC).
+        for (written, printed) in [
+            (
+                "ts > '2020-01-01'",
+                "(ts > '2020-01-01 00:00:00+00'::timestamp with time zone)",
+            ),
+            (
+                "'2020-01-01' <= ts",
+                "('2020-01-01 00:00:00+00'::timestamp with time zone <= ts)",
+            ),
+            (
+                "ts BETWEEN '2020-01-01' AND '2021-01-01 12:00'",
+                "((ts >= '2020-01-01 00:00:00+00'::timestamp with time zone) AND (ts <= '2021-01-01 12:00:00+00'::timestamp with time zone))",
+            ),
+            (
+                "ts IN ('2020-01-01', '2020-01-02')",
+                "(ts = ANY (ARRAY['2020-01-01 00:00:00+00'::timestamp with time zone, '2020-01-02 00:00:00+00'::timestamp with time zone]))",
+            ),
+            (
+                "d > '2020-1-2' AND d IS NOT NULL",
+                "((d > '2020-01-02'::date) AND (d IS NOT NULL))",
+            ),
+        ] {
+            assert_eq!(
+                typed_canon(written, &tz),
+                typed_canon(printed, &tz),
+                "{written}"
+            );
+            // Without the types they differ (the plain canonical form knows no types).
+            assert_ne!(canon(written), canon(printed), "{written}");
+        }
+        let iv = [("iv", "interval")];
+        assert_eq!(
+            typed_canon("iv < '1 hour'", &iv),
+            typed_canon("(iv < '01:00:00'::interval)", &iv)
+        );
+        // Only literals compared with the column itself: a text column, a function result
+        // and other operators are left alone.
+        let mixed = [("ts", "timestamp with time zone"), ("s", "text")];
+        assert_eq!(
+            typed_canon("s = '2020-01-01'", &mixed),
+            canon("s = '2020-01-01'")
+        );
+        assert_eq!(
+            typed_canon("lower(s) = '2020-01-01' OR ts - '1 day' > now()", &mixed),
+            canon("lower(s) = '2020-01-01' OR ts - '1 day' > now()")
+        );
+        assert_ne!(
+            typed_canon("ts > '2020-01-01'", &mixed),
+            typed_canon("ts > '2020-01-02'", &mixed)
+        );
+        // The SQL itself never changes.
+        let e = Expr::parse("ts > '2020-01-01'").unwrap();
+        let types: Types = [("ts".to_string(), "timestamp with time zone".to_string())].into();
+        assert_eq!(e.clone().with_column_types(&types).sql(), e.sql());
     }
 
     #[test]

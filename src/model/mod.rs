@@ -103,6 +103,42 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// Built-in, non-array column types by column name: what literals compared with these
+    /// columns are normalised for ([`Expr::with_column_types`]).
+    fn literal_types(&self) -> BTreeMap<String, String> {
+        self.columns
+            .iter()
+            .filter_map(|c| match (&c.data_type.base, c.data_type.array) {
+                (BaseType::Builtin(ty), false) => Some((c.name.clone(), ty.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `e` (a check, index key expression or predicate of this table) with the literals it
+    /// compares with this table's columns normalised for their types.
+    pub fn typed_expr(&self, e: Expr) -> Expr {
+        e.with_column_types(&self.literal_types())
+    }
+
+    /// [`Table::typed_expr`] for every check, index key expression and predicate, after
+    /// they were parsed without the table (snapshot, catalog) or rewritten (renames).
+    pub fn type_literals(&mut self) {
+        let types = self.literal_types();
+        let retype = |e: &mut Expr| *e = e.clone().with_column_types(&types);
+        for c in self.checks.values_mut() {
+            retype(&mut c.expr);
+        }
+        for i in self.indexes.values_mut() {
+            for e in i.keys.iter_mut().filter_map(|k| k.expr.as_mut()) {
+                retype(e);
+            }
+            if let Some(p) = &mut i.predicate {
+                retype(p);
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -346,6 +382,17 @@ impl Deferrable {
 }
 
 impl Model {
+    /// [`Table::type_literals`] for every table.
+    pub fn type_literals(&mut self) {
+        for t in self
+            .schemas
+            .values_mut()
+            .flat_map(|s| s.tables.values_mut())
+        {
+            t.type_literals();
+        }
+    }
+
     /// Every table with its qualified name, in (schema, name) order.
     pub fn tables(&self) -> impl Iterator<Item = (QualifiedName, &Table)> {
         self.schemas.iter().flat_map(|(s, schema)| {

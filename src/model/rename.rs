@@ -335,4 +335,6 @@ fn rename_column(t: &mut Table, from: &str, to: &str) {
     for fk in t.foreign_keys.values_mut() {
         rename_in(&mut fk.columns, from, to);
     }
+    // The rewritten expressions were parsed again, without the column types.
+    t.type_literals();
 }

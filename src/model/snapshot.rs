@@ -19,5 +19,8 @@ pub fn to_toml(model: &Model) -> String {
 
 /// Parse a snapshot written by [`to_toml`].
 pub fn from_toml(text: &str) -> Result<Model, String> {
-    toml::from_str(text).map_err(|e| e.to_string())
+    let mut model: Model = toml::from_str(text).map_err(|e| e.to_string())?;
+    // Expressions are stored as SQL; their normalised form depends on the column types.
+    model.type_literals();
+    Ok(model)
 }

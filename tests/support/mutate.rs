@@ -189,30 +189,7 @@ type Hits = fn(&Project, &Project) -> bool;
 /// ways (up and down file). A change that makes the project match one is undone and another
 /// change drawn. Each entry is a `KNOWN BUG:` with the failure it avoids; remove it when the
 /// bug is fixed.
-const KNOWN_BUGS: &[(&str, Hits)] = &[
-    // KNOWN BUG (convergence, also without evolution): a check or index predicate comparing a
-    // timestamp/timestamptz column with a date literal (`ts > '2020-01-01'`, which the
-    // generator writes for date columns that then become timestamps) reads back as
-    // `ts > '2020-01-01 00:00:00+00'::timestamp with time zone`, and the typed literal is not
-    // normalised for comparison (it also depends on the session TimeZone at creation): the
-    // read-back check differs from the compiled one.
-    ("date-literal-on-timestamp", date_literal_on_timestamp),
-];
-
-fn date_literal_on_timestamp(_: &Project, p: &Project) -> bool {
-    p.tables.iter().any(|t| {
-        t.columns
-            .iter()
-            .filter(|c| matches!(c.ty.base, Base::Timestamp(..)))
-            .any(|c| {
-                let hit = |e: &str| e.contains("'2020-01-01'") && mentions(e, &c.name);
-                t.checks.iter().any(|k| hit(&k.expr))
-                    || t.indexes
-                        .iter()
-                        .any(|ix| ix.predicate.as_deref().is_some_and(hit))
-            })
-    })
-}
+const KNOWN_BUGS: &[(&str, Hits)] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // Looking things up
