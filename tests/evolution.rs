@@ -1047,3 +1047,75 @@ h = { type = "numeric", generated_sql = "price * 3" }
         .unwrap();
     e.back();
 }
+
+#[test]
+fn keys_replaced_under_a_foreign_key_that_stays() {
+    // c.pa references p.a through p's primary key, c.qcode references q.code through a unique
+    // constraint; v2 moves both keys (PK to (a, b) plus a unique on a; the unique constraint
+    // to a unique index). PostgreSQL refuses to drop a key a foreign key depends on.
+    let v1 = r#"
+[tables.p]
+primary_key = ["a"]
+[tables.p.columns]
+a = { type = "integer" }
+b = { type = "integer" }
+
+[tables.q.columns]
+id = { type = "integer", primary_key = true }
+code = { type = "text", unique = true }
+
+[tables.c.columns]
+id = { type = "integer", primary_key = true }
+pa = { type = "integer", references = "p.a" }
+qcode = { type = "text", references = "q.code", on_delete = "cascade" }
+"#;
+    let v2 = r#"
+[tables.p]
+primary_key = ["a", "b"]
+[tables.p.columns]
+a = { type = "integer", unique = true }
+b = { type = "integer" }
+
+[tables.q.columns]
+id = { type = "integer", primary_key = true }
+code = { type = "text" }
+
+[[tables.q.indexes]]
+columns = ["code"]
+unique = true
+name = "q_code_uidx"
+
+[tables.c.columns]
+id = { type = "integer", primary_key = true }
+pa = { type = "integer", references = "p.a" }
+qcode = { type = "text", references = "q.code", on_delete = "cascade" }
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO p VALUES (1, 1), (2, 2); INSERT INTO q VALUES (1, 'x'); INSERT INTO c VALUES (1, 1, 'x'), (2, 2, 'x')",
+        v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    // The foreign keys are dropped before the keys and added after the new ones.
+    let at = |needle: &str| {
+        e.sql
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{}", e.sql))
+    };
+    assert!(at("DROP CONSTRAINT \"c_pa_fkey\"") < at("DROP CONSTRAINT \"p_pkey\""));
+    assert!(at("DROP CONSTRAINT \"c_qcode_fkey\"") < at("DROP CONSTRAINT \"q_code_key\""));
+    assert!(at("ADD CONSTRAINT \"p_a_key\"") < at("ADD CONSTRAINT \"c_pa_fkey\""));
+    assert!(at("CREATE UNIQUE INDEX \"q_code_uidx\"") < at("ADD CONSTRAINT \"c_qcode_fkey\""));
+    // Still enforced, still cascading.
+    assert!(
+        e.client
+            .batch_execute("INSERT INTO c VALUES (3, 9, 'x')")
+            .is_err()
+    );
+    e.client.batch_execute("DELETE FROM q").unwrap();
+    assert_eq!(one::<i64>(&mut e.client, "SELECT count(*) FROM c"), 0);
+    e.client
+        .batch_execute("INSERT INTO q VALUES (1, 'x'); INSERT INTO c VALUES (1, 1, 'x')")
+        .unwrap();
+    e.back();
+}

@@ -321,6 +321,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
             Some(old) => alter_table(&mut out, q, old, t, &touched),
         }
     }
+    rebuild_foreign_keys_on_dropped_keys(&mut out, &from, to);
     for (q, t) in from.tables() {
         if to.table(&q).is_none() {
             // Its foreign keys go first (with the other FK drops), so keys they use can be
@@ -655,6 +656,73 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         |q, n| Change::DropForeignKey(q.clone(), n.to_string()),
     );
     comments(out, &q, Some(old), t, &replaced);
+}
+
+/// Foreign keys that stay while the key they reference (primary key, unique constraint or
+/// unique index on the same columns) is dropped or replaced. PostgreSQL ties a foreign key
+/// to the index it found when the key was created and refuses to drop that index, so the
+/// foreign key is dropped before (with the other foreign keys) and added again after the new
+/// keys exist, where PostgreSQL finds the new one.
+fn rebuild_foreign_keys_on_dropped_keys(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    let mut dropped: BTreeSet<(QualifiedName, BTreeSet<String>)> = BTreeSet::new();
+    for c in out.iter() {
+        let columns = match c {
+            Change::DropPrimaryKey(q, _) => from
+                .table(q)
+                .and_then(|t| t.primary_key.as_ref())
+                .map(|pk| (q, pk.columns.clone())),
+            Change::DropUnique(q, n) => from
+                .table(q)
+                .and_then(|t| t.uniques.get(n))
+                .map(|u| (q, u.columns.clone())),
+            Change::DropIndex(q, n) => from
+                .table(q)
+                .and_then(|t| t.indexes.get(n))
+                .filter(|i| i.unique && i.predicate.is_none())
+                .and_then(|i| {
+                    i.keys
+                        .iter()
+                        .map(|k| k.column.clone())
+                        .collect::<Option<_>>()
+                })
+                .map(|cols| (q, cols)),
+            _ => None,
+        };
+        if let Some((q, cols)) = columns {
+            dropped.insert((q.clone(), cols.into_iter().collect()));
+        }
+    }
+    if dropped.is_empty() {
+        return;
+    }
+    let mut rebuilt = Vec::new();
+    for (q, t) in to.tables() {
+        let Some(old) = from.table(&q) else {
+            continue;
+        };
+        for (n, fk) in &t.foreign_keys {
+            let Some(ofk) = old.foreign_keys.get(n) else {
+                continue;
+            };
+            let key = (
+                ofk.references.clone(),
+                ofk.referenced_columns.iter().cloned().collect(),
+            );
+            let redone = out
+                .iter()
+                .any(|c| matches!(c, Change::DropForeignKey(tq, tn) if *tq == q && tn == n));
+            if dropped.contains(&key) && !redone {
+                rebuilt.push(Change::DropForeignKey(q.clone(), n.clone()));
+                rebuilt.push(Change::AddForeignKey {
+                    table: q.clone(),
+                    name: n.clone(),
+                    fk: fk.clone(),
+                    new_table: false,
+                });
+            }
+        }
+    }
+    out.extend(rebuilt);
 }
 
 /// Named objects: new ones are added, missing ones dropped, changed ones (and those `redo`
