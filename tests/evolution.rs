@@ -1119,3 +1119,118 @@ qcode = { type = "text", references = "q.code", on_delete = "cascade" }
         .unwrap();
     e.back();
 }
+
+#[test]
+fn renames_whose_old_name_is_reused_roll_back_with_their_rows() {
+    // v2 archives `events` under a new name and creates a new `events`; it also renames a
+    // column and adds a new one under the old name. Going back, the new objects must be
+    // dropped before the renamed ones take their names (and rows) back.
+    let v1 = r#"
+[tables.events.columns]
+id = { type = "integer", primary_key = true }
+payload = { type = "text" }
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+name = { type = "text" }
+
+[[tables.t.indexes]]
+columns = ["name"]
+"#;
+    let v2 = r#"
+[tables.events_archive]
+renamed_from = "events"
+[tables.events_archive.columns]
+id = { type = "integer", primary_key = true }
+payload = { type = "text" }
+
+[tables.events.columns]
+id = { type = "bigint", primary_key = true }
+kind = { type = "text", default = "x" }
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+legacy_name = { type = "text", renamed_from = "name" }
+name = { type = "text", nullable = true, references = "t.legacy_name" }
+
+[[tables.t.indexes]]
+columns = ["legacy_name"]
+
+[[tables.t.indexes]]
+columns = ["name"]
+
+[[tables.t.unique]]
+columns = ["legacy_name"]
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO events VALUES (1, 'keep me'), (2, 'me too'); INSERT INTO t VALUES (1, 'kept')",
+        v2,
+    );
+    assert_eq!(
+        one::<String>(
+            &mut e.client,
+            "SELECT string_agg(payload, ',' ORDER BY id) FROM events_archive"
+        ),
+        "keep me,me too"
+    );
+    let down = std::fs::read_to_string(e.dir.path().join("migrations/0002_v2.down.sql")).unwrap();
+    insta::assert_snapshot!(reviewable(&down));
+    e.client
+        .batch_execute("INSERT INTO events VALUES (7, 'y'); UPDATE t SET name = legacy_name")
+        .unwrap();
+    e.back();
+    assert_eq!(
+        one::<String>(
+            &mut e.client,
+            "SELECT string_agg(payload, ',' ORDER BY id) FROM events"
+        ),
+        "keep me,me too"
+    );
+    assert_eq!(one::<String>(&mut e.client, "SELECT name FROM t"), "kept");
+}
+
+#[test]
+fn a_stale_renamed_from_left_in_the_schema_renames_nothing_back() {
+    // `renamed_from = "a"` stays after the rename was applied (the spec allows it); the next
+    // migration's down file must only undo that migration.
+    let v1 = "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n";
+    let v2 = "[tables.b]\nrenamed_from = \"a\"\n[tables.b.columns]\nid = { type = \"int\", primary_key = true }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    let db = support::test_db();
+    let mut client = db.connect();
+    plan_and_apply(dir.path(), "v1", &mut client);
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    plan_and_apply(dir.path(), "v2", &mut client);
+    client.batch_execute("INSERT INTO b VALUES (1)").unwrap();
+    let v2_model = compile_dir_with_head(dir.path());
+    let v3 = format!("{v2}note = {{ type = \"text\", nullable = true }}\n");
+    std::fs::write(dir.path().join("schema/s.toml"), v3).unwrap();
+    plan_and_apply(dir.path(), "v3", &mut client);
+    let down = std::fs::read_to_string(dir.path().join("migrations/0003_v3.down.sql")).unwrap();
+    let steps: Vec<&str> = down.lines().filter(|l| l.starts_with("-- step")).collect();
+    assert_eq!(
+        steps,
+        vec!["-- step 1: drop-column public.b.note [hazards: deletes_data, breaks_clients]"]
+    );
+    let chain = migrations::load(&Layout::new(dir.path())).unwrap();
+    apply::rollback(
+        &mut client,
+        &History {
+            schema: "schemactl".into(),
+        },
+        &chain,
+        2,
+        &["deletes_data".to_string()],
+        &Policy::default(),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let read = read_public(&mut client);
+    assert!(
+        diff(&read, &v2_model).is_empty(),
+        "{:?}",
+        diff(&read, &v2_model)
+    );
+    assert_eq!(one::<i64>(&mut client, "SELECT count(*) FROM b"), 1);
+}

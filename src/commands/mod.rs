@@ -124,10 +124,14 @@ impl Loaded {
         crate::diff::compare(&self.head, &self.model, &self.renames)
     }
 
-    /// The reverse of [`Loaded::pending`]: from schema/ back to the head (the down file).
-    pub fn reverse(&self) -> crate::diff::Diff {
-        let back = crate::model::rename::reverse_all(&self.renames);
-        crate::diff::compare(&self.model, &self.head, &back)
+    /// The reverse of [`Loaded::pending`]: from schema/ back to the head (the down file), as
+    /// the changes to run first and the rest (see [`crate::diff::reverse`]). Only the
+    /// renames that take effect going forward are undone: a stale `renamed_from` left in
+    /// schema/ must not rename anything back.
+    pub fn reverse(&self) -> (Vec<crate::diff::Change>, crate::diff::Diff) {
+        let applied = crate::model::rename::apply(&mut self.head.clone(), &self.renames);
+        let back = crate::model::rename::reverse_all(&applied);
+        crate::diff::reverse(&self.model, &self.head, &back)
     }
 }
 

@@ -89,7 +89,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .unwrap_or_else(|| default_name(&plan, loaded.chain.migrations.is_empty()));
     let body = plan.sql_body();
     // The down file: the plan from the new schema back to the head, with its own hazards.
-    let down = plan::plan(loaded.reverse().changes);
+    let (first, back) = loaded.reverse();
+    let down = plan::plan_stages(vec![first, back.changes]);
     let down_body = down_sql(&down);
     let snapshot_text = snapshot::to_toml(&loaded.model);
     let new = NewMigration {

@@ -176,6 +176,21 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
     compare(from, to, &[]).changes
 }
 
+/// The changes of a down file: from `from` (the new schema) back to `to` (the previous
+/// head), undoing `renames` (the up migration's applied renames, as
+/// [`rename::reverse_all`] gives them). Objects that hold a name one of them takes back (the
+/// up migration reused the old name) are dropped first: the first list, to run before
+/// everything else, renames included.
+pub fn reverse(from: &Model, to: &Model, renames: &[Rename]) -> (Vec<Change>, Diff) {
+    let freed = rename::without_occupants(from, renames);
+    let first = if freed == *from {
+        Vec::new()
+    } else {
+        diff(from, &freed)
+    };
+    (first, compare(&freed, to, renames))
+}
+
 /// How a column's dependants are affected by a change that replaces the column's type or
 /// the column itself in place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -258,6 +258,92 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
     }
 }
 
+/// `model` without the objects that hold a name one of `renames` needs while the object it
+/// renames also exists: the name was reused after the rename these undo (the up migration
+/// renamed table `events` to `events_archive` and created a new `events`; going back, the new
+/// `events` must go before `events_archive` can take its name again). Tables and columns,
+/// with what depends on them: foreign keys to them, and a column's keys, checks, indexes and
+/// generated columns. `renames` are as [`reverse_all`] gives them.
+pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
+    let mut m = model.clone();
+    for r in renames {
+        match r {
+            Rename::Table { schema, from, to } => {
+                let Some(s) = m.schemas.get_mut(schema) else {
+                    continue;
+                };
+                if s.tables.contains_key(from) && s.tables.remove(to).is_some() {
+                    let gone = QualifiedName::new(schema.clone(), to.clone());
+                    for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
+                        t.foreign_keys.retain(|_, fk| fk.references != gone);
+                    }
+                }
+            }
+            Rename::Column { table, from, to } => {
+                // `table` is the table's old name; the model still has its current one.
+                let current = renames
+                    .iter()
+                    .find_map(|r| match r {
+                        Rename::Table {
+                            schema,
+                            from: now,
+                            to: old,
+                        } if *schema == table.schema && *old == table.name => {
+                            Some(QualifiedName::new(schema.clone(), now.clone()))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| table.clone());
+                let Some(t) = table_mut(&mut m, &current) else {
+                    continue;
+                };
+                if t.column(from).is_none() || t.column(to).is_none() {
+                    continue;
+                }
+                drop_column(t, to);
+                for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
+                    t.foreign_keys.retain(|_, fk| {
+                        fk.references != current || !fk.referenced_columns.contains(to)
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Column `name` dropped from `t` with what PostgreSQL drops along (or refuses to drop it
+/// without): keys, checks, indexes and foreign keys that use it, and generated columns
+/// computed from it.
+fn drop_column(t: &mut Table, name: &str) {
+    let uses = |e: &Expr| e.referenced_columns().contains(name);
+    t.columns
+        .retain(|c| c.name != name && !c.generated.as_ref().is_some_and(uses));
+    let gone = |c: &String| t.column(c).is_none();
+    if t.primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.iter().any(gone))
+    {
+        t.primary_key = None;
+    }
+    let columns = t.columns.clone();
+    let gone = |c: &String| !columns.iter().any(|k| k.name == *c);
+    t.uniques.retain(|_, u| !u.columns.iter().any(gone));
+    t.checks
+        .retain(|_, c| !c.expr.referenced_columns().iter().any(gone));
+    t.indexes.retain(|_, i| {
+        let mut used: Vec<String> = i.include.clone();
+        for k in &i.keys {
+            used.extend(k.column.clone());
+            used.extend(k.expr.iter().flat_map(|e| e.referenced_columns()));
+        }
+        used.extend(i.predicate.iter().flat_map(|p| p.referenced_columns()));
+        !used.iter().any(gone)
+    });
+    t.foreign_keys.retain(|_, fk| !fk.columns.iter().any(gone));
+}
+
 fn table_mut<'a>(model: &'a mut Model, q: &QualifiedName) -> Option<&'a mut Table> {
     model.schemas.get_mut(&q.schema)?.tables.get_mut(&q.name)
 }

@@ -448,9 +448,16 @@ fn rename_step(r: &Rename) -> (StepKind, String, Vec<Hazard>) {
 
 /// Order the changes and attach hazards.
 pub fn plan(changes: Vec<Change>) -> Plan {
-    let mut changes = changes;
-    // Stable: keeps the diff's object order inside each phase.
-    changes.sort_by_key(phase);
+    plan_stages(vec![changes])
+}
+
+/// [`plan`] for changes in stages that run one after the other, each ordered by phase.
+pub fn plan_stages(stages: Vec<Vec<Change>>) -> Plan {
+    let changes = stages.into_iter().flat_map(|mut stage| {
+        // Stable: keeps the diff's object order inside each phase.
+        stage.sort_by_key(phase);
+        stage
+    });
     let mut plan = Plan::default();
     for c in changes {
         let (kind, object, hazards) = match &c {
