@@ -1234,3 +1234,56 @@ fn a_stale_renamed_from_left_in_the_schema_renames_nothing_back() {
     );
     assert_eq!(one::<i64>(&mut client, "SELECT count(*) FROM b"), 1);
 }
+
+#[test]
+fn enum_recreation_rebuilds_everything_that_names_the_type() {
+    // Removing C and reordering recreates `st`. Around the swap: a column leaving the type
+    // (its C row must survive as text), generated columns computed from an enum column or of
+    // the enum type, a check that casts another column to it, and a partial index.
+    let v1 = r#"
+[enums.st]
+values = ["A", "B", "C"]
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+s = { type = "st" }
+k = { type = "st", default = "A" }
+x = { type = "text" }
+isa = { type = "boolean", generated_sql = "k = 'A'::st" }
+g = { type = "st", generated_sql = "CASE WHEN x = 'a' THEN 'A'::st ELSE 'B'::st END" }
+
+[[tables.t.checks]]
+expr = "x::st IS NOT NULL"
+
+[[tables.t.indexes]]
+columns = ["x"]
+where = "k = 'B'"
+"#;
+    let v2 = v1
+        .replace("values = [\"A\", \"B\", \"C\"]", "values = [\"B\", \"A\"]")
+        .replace("s = { type = \"st\" }", "s = { type = \"text\" }");
+    let mut e = evolve(
+        v1,
+        "INSERT INTO t (id, s, k, x) VALUES (1, 'A', 'A', 'A'), (2, 'C', 'B', 'B')",
+        &v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert_eq!(
+        one::<String>(
+            &mut e.client,
+            "SELECT string_agg(format('%s %s %s %s', s, k, isa, g), ',' ORDER BY id) FROM t"
+        ),
+        "A A t B,C B f B"
+    );
+    let labels: String = one(
+        &mut e.client,
+        "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'st'::regtype",
+    );
+    assert_eq!(labels, "B,A");
+    // Back to v1 (C comes back; s converts to the enum again, so its C row can stay).
+    e.back();
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT s::text FROM t WHERE id = 2"),
+        "C"
+    );
+}

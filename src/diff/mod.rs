@@ -154,6 +154,9 @@ pub struct EnumColumn {
     pub had_default: bool,
     /// The default set again after the conversion.
     pub default: Option<Expr>,
+    /// The column leaves the type in this migration: it is converted to `text` instead (the
+    /// later type change takes it on from there), so values the new type lacks survive.
+    pub to_text: bool,
 }
 
 /// Where a new enum value goes.
@@ -320,11 +323,11 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
             let (Some(g), Some(oc)) = (&c.generated, old.column(&c.name)) else {
                 continue;
             };
-            if oc.generated.as_ref() != Some(g)
-                || g.referenced_columns()
-                    .iter()
-                    .any(|r| retyped.contains(r.as_str()))
-            {
+            let recast = |r: &String| {
+                retyped.contains(r.as_str())
+                    || touched.get(&(q.clone(), r.clone())) == Some(&Touch::Recast)
+            };
+            if oc.generated.as_ref() != Some(g) || g.referenced_columns().iter().any(recast) {
                 touched.insert((q.clone(), c.name.clone()), Touch::Recreate);
             }
         }
@@ -470,25 +473,57 @@ fn recreate_enum(
     touched: &mut Touched,
 ) -> Vec<EnumColumn> {
     let mut columns = Vec::new();
+    let enum_type = BaseType::Enum(q.clone());
     for (s, schema) in from.schemas.iter_mut() {
         for (n, t) in schema.tables.iter_mut() {
             let tq = QualifiedName::new(s.clone(), n.clone());
             let Some(target) = to.table(&tq) else {
                 continue;
             };
+            // Checks, indexes and generated columns that name the type (`x::st`) would keep
+            // the old one alive: they are rebuilt like those on converted columns.
+            let names_type = |e: &Expr| e.names_word(&q.name);
+            let exprs = t
+                .checks
+                .values()
+                .map(|c| &c.expr)
+                .chain(t.indexes.values().flat_map(|i| {
+                    i.keys
+                        .iter()
+                        .filter_map(|k| k.expr.as_ref())
+                        .chain(i.predicate.as_ref())
+                }));
+            for e in exprs.filter(|e| names_type(e)) {
+                for c in e.referenced_columns() {
+                    touched.entry((tq.clone(), c)).or_insert(Touch::Recast);
+                }
+            }
             for c in &mut t.columns {
-                if c.data_type.base != BaseType::Enum(q.clone()) {
+                if c.data_type.base != enum_type {
+                    if c.generated.as_ref().is_some_and(names_type) {
+                        touched.insert((tq.clone(), c.name.clone()), Touch::Recreate);
+                    }
                     continue;
                 }
                 let Some(tc) = target.column(&c.name) else {
                     continue;
                 };
+                if c.generated.is_some() {
+                    // PostgreSQL cannot convert a generated column with `USING`: it is
+                    // dropped before and added again after.
+                    touched.insert((tq.clone(), c.name.clone()), Touch::Recreate);
+                    continue;
+                }
                 let had_default = matches!(c.default, Some(ColumnDefault::Sql(_)));
                 let default = match &tc.default {
                     Some(ColumnDefault::Sql(e)) if tc.data_type == c.data_type => Some(e.clone()),
                     _ => None,
                 };
+                let to_text = tc.data_type.base != enum_type;
                 c.default = default.clone().map(ColumnDefault::Sql);
+                if to_text {
+                    c.data_type.base = BaseType::Builtin("text".into());
+                }
                 touched.insert((tq.clone(), c.name.clone()), Touch::Recast);
                 columns.push(EnumColumn {
                     table: tq.clone(),
@@ -496,6 +531,7 @@ fn recreate_enum(
                     array: c.data_type.array,
                     had_default,
                     default,
+                    to_text,
                 });
             }
         }

@@ -329,6 +329,25 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Whether the SQL contains `word` as an identifier (`st` in `x::st`, `"St"` for `St`),
+    /// anywhere: a type, function, column or qualifier. Over-approximates on purpose; used
+    /// to find what depends on a type that is about to be replaced.
+    pub fn names_word(&self, word: &str) -> bool {
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, &self.sql).tokenize() else {
+            return true;
+        };
+        tokens.iter().any(|t| match t {
+            Token::Word(w) => match w.quote_style {
+                None => w.value.to_ascii_lowercase() == word,
+                Some('"') => w.value == word,
+                Some(_) => false,
+            },
+            _ => false,
+        })
+    }
+}
+
 impl PartialEq for Expr {
     fn eq(&self, other: &Self) -> bool {
         self.canonical == other.canonical

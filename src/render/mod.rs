@@ -372,9 +372,11 @@ fn recreate_enum(name: &QualifiedName, values: &[String], columns: &[EnumColumn]
         } else {
             ("", "text")
         };
-        actions.push(format!(
-            "ALTER COLUMN {col} TYPE {ty}{array} USING {col}::{text}::{ty}{array}"
-        ));
+        actions.push(if c.to_text {
+            format!("ALTER COLUMN {col} TYPE {text} USING {col}::{text}")
+        } else {
+            format!("ALTER COLUMN {col} TYPE {ty}{array} USING {col}::{text}::{ty}{array}")
+        });
         if let Some(e) = &c.default {
             actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", default_sql(e)));
         }
