@@ -894,9 +894,10 @@ where = "p_id > 0"
 #[test]
 fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
     let v1 = "[enums.e]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[[tables.t.checks]]\nexpr = \"n > 0\"\n";
-    // v2 removes B and the check, and adds table x. Its down file runs in three segments:
-    // DROP TABLE x; ADD VALUE 'B' (alone); ADD CONSTRAINT … CHECK (n > 0).
-    let v2 = "[enums.e]\nvalues = [\"A\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[tables.x.columns]\nid = { type = \"int\" }\n";
+    // v2 renames e to e2, removes B and the check, and adds table x. Its down file runs in
+    // three segments: RENAME e2 TO e; ADD VALUE 'B' (alone); DROP TABLE x and ADD CONSTRAINT
+    // … CHECK (n > 0).
+    let v2 = "[enums.e2]\nrenamed_from = \"e\"\nvalues = [\"A\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[tables.x.columns]\nid = { type = \"int\" }\n";
     let dir = project(&[("schema/s.toml", v1)]);
     let db = support::test_db();
     let mut client = db.connect();
@@ -934,13 +935,11 @@ fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
         ..Default::default()
     };
 
-    // The rollback fails in its first segment (a view uses x): nothing of it committed, so
-    // the migration stays applied and `apply` has nothing to do.
-    client
-        .batch_execute("CREATE VIEW v AS SELECT * FROM x")
-        .unwrap();
+    // The rollback fails in its first segment (another type took the name e): nothing of it
+    // committed, so the migration stays applied and `apply` has nothing to do.
+    client.batch_execute("CREATE TYPE e AS ENUM ('z')").unwrap();
     let err = rollback(&mut client).unwrap_err();
-    assert!(err.to_string().contains("drop-table public.x"), "{err}");
+    assert!(err.to_string().contains("rename-enum public.e"), "{err}");
     assert_eq!(
         latest(&mut client),
         (apply::Status::RollbackFailed, 0),
@@ -948,7 +947,7 @@ fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
     );
     let rows = history.rows(&mut client).unwrap();
     assert!(apply::pending(&chain, &rows, None).is_empty());
-    client.batch_execute("DROP VIEW v").unwrap();
+    client.batch_execute("DROP TYPE e").unwrap();
 
     // It fails in its last segment (a row breaks the check) after two committed.
     client

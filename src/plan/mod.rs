@@ -313,38 +313,44 @@ impl Plan {
 fn phase(c: &Change) -> u8 {
     match c {
         // Renames first: every later statement uses the new names.
-        Change::Rename(_) | Change::RenameSequence { .. } => 0,
-        Change::DropForeignKey(..) => 1,
-        Change::DropIndex(..) => 2,
-        Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 3,
+        Change::Rename(Rename::Enum { .. } | Rename::EnumValue { .. }) => 0,
+        // New labels next, right after the enum renames they may refer to: each runs in its
+        // own segment outside the migration's transaction, so the less runs before them, the
+        // less stays committed when a later step fails (only labels, which are harmless and
+        // re-added with IF NOT EXISTS on resume).
+        Change::AddEnumValue { .. } => 1,
+        Change::Rename(_) | Change::RenameSequence { .. } => 2,
+        Change::DropForeignKey(..) => 3,
+        Change::DropIndex(..) => 4,
+        Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 5,
         // Before any column type changes: a generated expression may use a retyped column.
         Change::DropColumn(..)
         | Change::DropGeneratedColumn { .. }
-        | Change::DropExpression { .. } => 4,
-        Change::DropTable(..) => 5,
-        Change::CreateSchema(_) => 6,
-        Change::CreateExtension(..) => 7,
+        | Change::DropExpression { .. } => 6,
+        Change::DropTable(..) => 7,
+        Change::CreateSchema(_) => 8,
+        Change::CreateExtension(..) => 9,
         // Swapped in between: what used the old type's values is gone or already converted.
-        Change::RecreateEnum { .. } => 8,
-        Change::CreateEnum(..) | Change::AddEnumValue { .. } => 9,
-        Change::CreateTable(..) => 10,
-        Change::AddColumn(..) => 11,
+        Change::RecreateEnum { .. } => 10,
+        Change::CreateEnum(..) => 11,
+        Change::CreateTable(..) => 12,
+        Change::AddColumn(..) => 13,
         Change::DropSerial { .. }
         | Change::AlterColumnType { .. }
         | Change::AddSerial { .. }
         | Change::SetDefault { .. }
         | Change::SetIdentity { .. }
-        | Change::SetNullable { .. } => 12,
+        | Change::SetNullable { .. } => 14,
         // After the type changes of the columns it uses.
-        Change::AddGeneratedColumn(..) => 13,
-        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 14,
-        Change::CreateIndex { .. } => 15,
-        Change::AddForeignKey { .. } => 16,
-        Change::SetComment(..) => 17,
-        Change::DropEnum(_) => 18,
-        Change::DropExtension(_) => 19,
-        Change::DropSchema(_) => 20,
-        Change::Unsupported(_) => 21,
+        Change::AddGeneratedColumn(..) => 15,
+        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 16,
+        Change::CreateIndex { .. } => 17,
+        Change::AddForeignKey { .. } => 18,
+        Change::SetComment(..) => 19,
+        Change::DropEnum(_) => 20,
+        Change::DropExtension(_) => 21,
+        Change::DropSchema(_) => 22,
+        Change::Unsupported(_) => 23,
     }
 }
 
