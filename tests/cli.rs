@@ -615,3 +615,39 @@ fn the_policy_adds_to_deletes_data_and_the_hint_names_every_allowance_needed() {
         "{file}"
     );
 }
+
+#[test]
+fn a_rename_onto_an_existing_name_is_ignored_with_a_hint() {
+    // Swapping two columns with `renamed_from` cannot be done in one migration: both renames
+    // are ignored (nothing to plan), and the plan says so instead of staying silent.
+    let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nfirst = { type = \"text\" }\nlast = { type = \"text\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "init");
+    let before = tree(dir.path());
+    let v2 = v1
+        .replace(
+            "first = { type = \"text\" }",
+            "first = { type = \"text\", renamed_from = \"last\" }",
+        )
+        .replace(
+            "last = { type = \"text\" }",
+            "last = { type = \"text\", renamed_from = \"first\" }",
+        );
+    std::fs::write(dir.path().join("schema/s.toml"), &v2).unwrap();
+    let out = schemactl(dir.path(), &["plan", "-m", "swap"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("No schema changes"), "{stdout}");
+    for (key, column) in [("last", "first"), ("first", "last")] {
+        assert!(
+            stdout.contains(&format!(
+                "  = hint: renamed_from = \"{key}\" on column public.t.{column} does nothing: both names exist."
+            )),
+            "{stdout}"
+        );
+    }
+    assert_eq!(tree(dir.path()), before);
+    let out = schemactl(dir.path(), &["--format", "json", "plan", "--dry-run"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hints"].as_array().map(Vec::len), Some(2), "{v}");
+}

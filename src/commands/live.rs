@@ -15,6 +15,9 @@ use crate::model::{Model, snapshot};
 use crate::plan;
 use crate::schema::config::Project;
 
+/// Why a chain may not build from empty: the directory, or a migration's SQL itself.
+const CHAIN_HINT: &str = "a base migration may be missing or edited (restore migrations/ from version control), or the failing step's SQL does not apply on PostgreSQL (see the error)";
+
 fn read_options(project: &Project) -> ReadOptions {
     ReadOptions {
         schemas: project.config.schema_names().map(String::from).collect(),
@@ -209,7 +212,7 @@ fn replay(
             Exit::No,
             "chain-does-not-build",
             &format!("the migration chain does not build from an empty database: {e}"),
-            "a base migration may be missing or edited; restore migrations/ from version control",
+            CHAIN_HINT,
         )
     })?;
     catalog::read(&mut db.client, &read_options(project))
@@ -683,7 +686,7 @@ fn check_chain(
                 Exit::No,
                 "chain-does-not-build",
                 &format!("the migration chain does not build from an empty database: {e}"),
-                "a base migration may be missing or edited; restore migrations/ from version control",
+                CHAIN_HINT,
             ),
         })
     };

@@ -61,12 +61,16 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         return match g.format {
             Format::Json => Outcome::json(
                 Exit::Ok,
-                json!({ "ok": true, "changes": 0, "steps": [], "hazards": [], "written": false, "migration": null }),
+                json!({ "ok": true, "changes": 0, "steps": [], "hazards": [], "hints": hints, "written": false, "migration": null }),
             ),
             Format::Text => {
                 let mut o = Outcome::new(Exit::Ok);
                 if !g.quiet {
                     o.stdout = "No schema changes: the schema matches the head of the migration chain. Nothing written.\n".into();
+                    // Even with nothing to do: an ignored rename may be a swap the user expects.
+                    for h in &hints {
+                        o.stdout.push_str(&format!("  = hint: {h}\n"));
+                    }
                 }
                 o
             }

@@ -4,7 +4,67 @@
 use std::collections::BTreeMap;
 
 use super::Change;
+use crate::model::rename::Rename;
 use crate::model::{Column, DataType, Model, QualifiedName};
+
+/// Hints for declared renames that do nothing although their old name exists: the new name
+/// is taken too. That is a stale key after the old name was reused (harmless), or a swap
+/// (`a` ↔ `b`), which one migration cannot express: the user should know it was ignored.
+/// `model` is the old model before any rename; `applied` the renames that took effect.
+pub fn ignored_renames(model: &Model, renames: &[Rename], applied: &[Rename]) -> Vec<String> {
+    let mut hints = Vec::new();
+    for r in renames.iter().filter(|r| !applied.contains(r)) {
+        let (what, both) = match r {
+            Rename::Table { schema, from, to } => {
+                let has = |n: &str| {
+                    model
+                        .table(&QualifiedName::new(schema.clone(), n))
+                        .is_some()
+                };
+                (
+                    format!("table {}", crate::sql::display_path(&[schema, to])),
+                    has(from) && has(to) && from != to,
+                )
+            }
+            Rename::Column { table, from, to } => {
+                let t = model.table(table);
+                let has = |n: &str| t.is_some_and(|t| t.column(n).is_some());
+                (
+                    format!(
+                        "column {}",
+                        crate::sql::display_path(&[&table.schema, &table.name, to])
+                    ),
+                    has(from) && has(to) && from != to,
+                )
+            }
+            Rename::Enum { schema, from, to } => {
+                let has = |n: &str| {
+                    model
+                        .enum_type(&QualifiedName::new(schema.clone(), n))
+                        .is_some()
+                };
+                (
+                    format!("enum {}", crate::sql::display_path(&[schema, to])),
+                    has(from) && has(to) && from != to,
+                )
+            }
+            _ => continue,
+        };
+        if both {
+            let from = match r {
+                Rename::Table { from, .. }
+                | Rename::Column { from, .. }
+                | Rename::Enum { from, .. } => from,
+                _ => continue,
+            };
+            hints.push(format!(
+                "renamed_from = {} on {what} does nothing: both names exist. To swap two names, rename one to a temporary name in its own migration first; if the rename was applied long ago, remove the key",
+                toml_string(from)
+            ));
+        }
+    }
+    hints
+}
 
 /// Hints for drop + create pairs that match one to one: tables with the same columns and
 /// types, columns of one table with the same type, enums with the same values, and an enum

@@ -212,6 +212,7 @@ type Touched = BTreeMap<(QualifiedName, String), Touch>;
 /// `renamed_values`) applied first; stale renames do nothing.
 pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     let mut out = Vec::new();
+    let original = from;
     let mut from = from.clone();
     let applied = rename::apply(&mut from, renames);
     let mut affected = BTreeSet::new();
@@ -350,7 +351,8 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
             out.push(Change::DropTable(q));
         }
     }
-    let hints = hints::renames(&from, to, &out);
+    let mut hints = hints::ignored_renames(original, renames, &applied);
+    hints.extend(hints::renames(&from, to, &out));
     Diff {
         changes: out,
         hints,
