@@ -13,7 +13,8 @@ const EXIT_CODES: &str = "Exit codes:
   0  success, or nothing to do
   1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
   2  invalid input: schema files, schemactl.toml, migration directory
-  3  database or runtime failure (a failed migration is rolled back and recorded)";
+  3  database or runtime failure (the failing segment is rolled back and recorded), or
+     drift on a database part-way through a migration";
 
 #[derive(Parser, Debug)]
 #[command(name = "schemactl", version, about = "Schema-as-code migrations for PostgreSQL", after_help = EXIT_CODES)]

@@ -150,12 +150,15 @@ fn a_failing_statement_rolls_back_its_migration_and_is_recorded() {
     let mut client = db.connect();
     let c = chain(dir.path());
     let err = apply::apply(&mut client, &history(), &c, &opts()).unwrap_err();
-    let ApplyError::Failed { stem, step, error } = &err else {
+    let ApplyError::Failed(f) = &err else {
         panic!("{err}")
     };
-    assert_eq!(stem, "0002_more");
-    assert!(step.starts_with("step 3:"), "{step}");
-    assert!(error.contains("no_such_table"), "{error}");
+    assert_eq!(f.stem, "0002_more");
+    assert!(f.step.starts_with("step 3:"), "{}", f.step);
+    assert!(f.error.contains("no_such_table"), "{}", f.error);
+    // One transactional segment: nothing of 0002 committed.
+    assert_eq!((f.segments_done, f.segments_total), (0, 1));
+    assert!(!f.part_way() && !f.down && f.transactional);
     // 0001 stays applied; nothing of 0002 remains.
     assert_eq!(tables(&mut client), vec!["a".to_string()]);
     let rows = history().rows(&mut client).unwrap();
@@ -242,10 +245,15 @@ fn non_transactional_statements_run_in_their_own_recorded_segment_and_resume() {
     let db = support::test_db();
     let mut client = db.connect();
     let err = apply::apply(&mut client, &history(), &chain(dir.path()), &opts()).unwrap_err();
-    assert!(
-        matches!(&err, ApplyError::Failed { step, .. } if step.starts_with("step 2")),
-        "{err}"
-    );
+    let ApplyError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    // What the failure reports: segment 1 (step 1) committed, the lone step 2 failed.
+    assert!(f.step.starts_with("step 2"), "{err}");
+    assert_eq!((f.segments_done, f.segments_total), (1, 3));
+    assert_eq!(f.committed_steps, vec!["step 1".to_string()]);
+    assert_eq!(f.segment_steps, vec!["step 2".to_string()]);
+    assert!(f.part_way() && !f.transactional && !f.down);
     // Segment 1 is committed and recorded; the failure says where it stopped.
     assert!(tables(&mut client).contains(&"big".to_string()));
     let rows = history().rows(&mut client).unwrap();

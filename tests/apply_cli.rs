@@ -127,10 +127,15 @@ fn status_dry_run_failure_exit_codes_and_hash() {
         err.contains("0002_b failed at step 1") && err.contains("TABEL"),
         "{err}"
     );
+    // Nothing of 0002 committed (one segment): the hint says it was rolled back.
+    assert!(
+        err.contains("  = hint: the migration was rolled back and the failure recorded; fix the cause, then run apply again\n"),
+        "{err}"
+    );
     let out = run(dir.path(), &db.conninfo, &["status"]);
     let s = text(&out.stdout);
     assert!(
-        s.contains("applied  0001_init") && s.contains("FAILED   0002_b"),
+        s.contains("applied  0001_init") && s.contains("FAILED   0002_b  at "),
         "{s}"
     );
     assert!(
@@ -295,4 +300,363 @@ fn apply_and_rollback_honour_a_tightened_policy_against_the_file_headers() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(column_type(&mut client, "c"), "integer");
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+/// Each segment of a migration file: whether it is transactional, and its steps' kinds.
+fn layout(file: &std::path::Path) -> Vec<(bool, Vec<String>)> {
+    let text = std::fs::read_to_string(file).unwrap();
+    schemactl::apply::segments(&text)
+        .iter()
+        .map(|seg| {
+            let kinds = seg
+                .steps
+                .iter()
+                .map(|(label, _)| label.split_whitespace().nth(2).unwrap().to_string())
+                .collect();
+            (seg.transactional, kinds)
+        })
+        .collect()
+}
+
+fn one<T: for<'a> postgres::types::FromSql<'a>>(client: &mut postgres::Client, sql: &str) -> T {
+    client.query_one(sql, &[]).unwrap().get(0)
+}
+
+/// The tester's report: a migration whose last segment fails after earlier segments (here an
+/// enum rename, then an `ADD VALUE`) committed. `apply` said it was rolled back, `status`
+/// showed the database at 0001, and `drift` offered to undo the committed part.
+#[test]
+fn a_failure_after_committed_segments_is_reported_part_way_by_apply_status_and_drift() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    let v1 = "[enums.st]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"st\" }\nn = { type = \"int\" }\n";
+    let v2 = "[enums.st2]\nrenamed_from = \"st\"\nvalues = [\"A\", \"B\", \"C\"]\n[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"st2\", default = \"C\" }\nn = { type = \"int\" }\n[[tables.u.checks]]\nexpr = \"n > 0\"\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "v1");
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    client
+        .batch_execute("INSERT INTO t VALUES (1, 'A', -1)")
+        .unwrap();
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    run_plan(dir.path(), "v2");
+    // The segments the report describes; the messages below count them.
+    let strs = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        layout(&dir.path().join("migrations/0002_v2.sql")),
+        vec![
+            (true, strs(&["rename-enum"])),
+            (false, strs(&["add-enum-value"])),
+            (
+                true,
+                strs(&[
+                    "rename-table",
+                    "rename-constraint",
+                    "set-default",
+                    "add-check"
+                ])
+            ),
+        ],
+        "the planner's step order changed: update the segment counts in this test"
+    );
+
+    // apply: exit 3, and the hint says what stayed.
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: 0002_v2 failed at step 6: add-check public.u.u_n_check"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  = hint: segments 1–2 of 3 of 0002_v2 committed (steps 1–2); step 6 failed and its segment (steps 3–6) was rolled back; fix the cause and run `schemactl apply` again to resume after them\n"),
+        "{err}"
+    );
+    assert!(!err.contains("the migration was rolled back"), "{err}");
+    // As it says: the enum rename and the new value are in; the table rename, the default
+    // and the check are not.
+    let in_db = |client: &mut postgres::Client| -> (bool, bool, String, i64) {
+        (
+            one(client, "SELECT to_regclass('public.t') IS NOT NULL"),
+            one(client, "SELECT to_regclass('public.u') IS NOT NULL"),
+            one(
+                client,
+                "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'st2'::regtype",
+            ),
+            one(
+                client,
+                "SELECT count(*) FROM pg_constraint WHERE conname = 'u_n_check'",
+            ),
+        )
+    };
+    assert_eq!(in_db(&mut client), (true, false, "A,B,C".into(), 0));
+    // Again (resuming after segment 2, failing again), as JSON: where it stopped.
+    let out = run(dir.path(), &db.conninfo, &["--format", "json", "apply"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    assert_eq!(v["error"]["code"], "migration-failed", "{v}");
+    assert_eq!(v["error"]["migration"], "0002_v2", "{v}");
+    assert_eq!(v["error"]["file"], "up", "{v}");
+    assert_eq!(
+        (&v["error"]["segments_done"], &v["error"]["segments_total"]),
+        (&serde_json::json!(2), &serde_json::json!(3)),
+        "{v}"
+    );
+
+    // status: part-way, not "at 0001".
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("  FAILED   0002_v2 (2 of 3 segments committed)  at "),
+        "{s}"
+    );
+    assert!(
+        s.contains("`apply` resumes after them: step 6: add-check"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Current: part-way through 0002_v2 (2 of 3 segments committed), on top of 0001_v1; head: 0002_v2; 1 pending.\n"),
+        "{s}"
+    );
+    let v = json_of(&run(
+        dir.path(),
+        &db.conninfo,
+        &["--format", "json", "status"],
+    ));
+    let m = &v["migrations"][1];
+    assert_eq!(m["migration"], "0002_v2", "{v}");
+    assert_eq!(m["state"], "failed", "{v}");
+    assert_eq!(m["part_way"], true, "{v}");
+    assert_eq!(
+        (&m["segments_done"], &m["segments_total"]),
+        (&serde_json::json!(2), &serde_json::json!(3)),
+        "{v}"
+    );
+    assert_eq!(v["migrations"][0]["part_way"], false, "{v}");
+    assert_eq!(v["current"], "0001_v1", "{v}");
+    assert_eq!(
+        v["part_way"],
+        serde_json::json!([{ "migration": "0002_v2", "direction": "up", "state": "failed", "segments_done": 2, "segments_total": 3 }]),
+        "{v}"
+    );
+
+    // drift: refused (exit 3), no undo SQL, the database untouched.
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is part-way through 0002_v2 (2 of 3 segments committed): it matches no migration's snapshot, so drift has nothing to compare it with"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fix what made 0002_v2 fail (`schemactl status` shows the error), run `schemactl apply` to finish it, then run drift again"),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout).is_empty() && !err.contains("DROP"),
+        "{err}"
+    );
+    let v = json_of(&run(
+        dir.path(),
+        &db.conninfo,
+        &["--format", "json", "drift"],
+    ));
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["error"]["code"], "part-way", "{v}");
+    assert_eq!(v["error"]["part_way"]["migration"], "0002_v2", "{v}");
+    assert_eq!(v["error"]["part_way"]["segments_done"], 2, "{v}");
+    assert_eq!(in_db(&mut client), (true, false, "A,B,C".into(), 0));
+    assert_eq!(one::<i64>(&mut client, "SELECT count(*) FROM t"), 1);
+
+    // diff does not look at the history: it prints what is left to reach schema/.
+    let out = run(dir.path(), &db.conninfo, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let sql = text(&out.stdout);
+    assert!(
+        sql.contains("ALTER TABLE \"public\".\"u\" ALTER COLUMN \"s\" SET DEFAULT 'C';")
+            && sql.contains("ADD CONSTRAINT \"u_n_check\" CHECK (n > 0);"),
+        "{sql}"
+    );
+    assert!(
+        !sql.contains("DROP") && !sql.contains("CREATE TABLE"),
+        "{sql}"
+    );
+
+    // Data fixed: apply resumes after the committed segments; everything agrees again.
+    client.batch_execute("UPDATE t SET n = 1").unwrap();
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("applied 0002_v2"));
+    assert_eq!(in_db(&mut client), (false, true, "A,B,C".into(), 1));
+    let s = text(&run(dir.path(), &db.conninfo, &["status"]).stdout);
+    assert!(s.contains("  applied  0002_v2  "), "{s}");
+    assert!(
+        s.contains("Current: 0002_v2; head: 0002_v2; 0 pending.\n"),
+        "{s}"
+    );
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).starts_with("No drift"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// The same for `rollback`: a down file that fails in its first segment leaves the migration
+/// applied; one that fails after two committed leaves it part-way back, and every command
+/// says so and names `rollback --to` to finish it.
+#[test]
+fn a_rollback_failure_after_committed_down_segments_is_reported_part_way_back() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    let v1 = "[enums.e]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[[tables.t.checks]]\nexpr = \"n > 0\"\n";
+    // v2 renames e to e2, removes B and the check and adds x; its down file: RENAME e2 TO e;
+    // ADD VALUE 'B' (alone); DROP TABLE x and ADD CONSTRAINT … CHECK (n > 0).
+    let v2 = "[enums.e2]\nrenamed_from = \"e\"\nvalues = [\"A\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[tables.x.columns]\nid = { type = \"int\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "v1");
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    plan(dir.path(), &["-m", "v2", "--allow", "deletes_data"]);
+    let strs = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        layout(&dir.path().join("migrations/0002_v2.down.sql")),
+        vec![
+            (true, strs(&["rename-enum"])),
+            (false, strs(&["add-enum-value"])),
+            (true, strs(&["drop-table", "add-check"])),
+        ],
+        "the planner's step order changed: update the segment counts in this test"
+    );
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rollback = &["rollback", "--to", "1", "--allow", "deletes_data"];
+
+    // Fails in its first segment (another type took the name e): nothing took effect, still
+    // applied.
+    client.batch_execute("CREATE TYPE e AS ENUM ('z')").unwrap();
+    let out = run(dir.path(), &db.conninfo, rollback);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("  = hint: nothing of 0002_v2's down file took effect (the failing segment was rolled back) and the failure is recorded, so 0002_v2 is still applied; fix the cause, then run `schemactl rollback --to 1` again\n"),
+        "{err}"
+    );
+    let s = text(&run(dir.path(), &db.conninfo, &["status"]).stdout);
+    assert!(
+        s.contains("  applied  0002_v2  rollback failed at ")
+            && s.contains("(no down segment committed): step 1: rename-enum public.e"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Current: 0002_v2; head: 0002_v2; 0 pending.\n"),
+        "{s}"
+    );
+    client.batch_execute("DROP TYPE e").unwrap();
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    // Fails in its last segment (a row breaks the check) after two committed.
+    client
+        .batch_execute("INSERT INTO t VALUES (1, -1)")
+        .unwrap();
+    let out = run(dir.path(), &db.conninfo, rollback);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("  = hint: segments 1–2 of 3 of 0002_v2's down file committed (steps 1–2); step 4 failed and its segment (steps 3–4) was rolled back; fix the cause and run `schemactl rollback --to 1` again to resume after them\n"),
+        "{err}"
+    );
+    // Segments 1–2 stay: e has its name and B back; x is still there.
+    assert!(one::<bool>(
+        &mut client,
+        "SELECT to_regclass('public.x') IS NOT NULL AND 'B' = ANY (enum_range(NULL::e)::text[])"
+    ));
+    let s = text(&run(dir.path(), &db.conninfo, &["status"]).stdout);
+    assert!(
+        s.contains("  ROLLBACK FAILED 0002_v2 (2 of 3 down segments committed)  at "),
+        "{s}"
+    );
+    assert!(
+        s.contains("Current: part-way back from 0002_v2 (2 of 3 down segments committed), on top of 0001_v1; head: 0002_v2; 1 pending.\n"),
+        "{s}"
+    );
+    let v = json_of(&run(
+        dir.path(),
+        &db.conninfo,
+        &["--format", "json", "status"],
+    ));
+    assert_eq!(
+        v["part_way"],
+        serde_json::json!([{ "migration": "0002_v2", "direction": "down", "state": "rollback_failed", "segments_done": 2, "segments_total": 3 }]),
+        "{v}"
+    );
+    assert_eq!(v["migrations"][1]["segments_total"], 3, "{v}");
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is part-way back from 0002_v2 (2 of 3 down segments committed)")
+            && err.contains("finish the rollback with `schemactl rollback --to 1`"),
+        "{err}"
+    );
+    let v = json_of(&run(
+        dir.path(),
+        &db.conninfo,
+        &["--format", "json", "drift"],
+    ));
+    assert_eq!(v["error"]["part_way"]["direction"], "down", "{v}");
+
+    // Fixed: the rollback resumes, and drift compares with 0001 (replayed) again.
+    client.batch_execute("UPDATE t SET n = 1").unwrap();
+    let out = run(dir.path(), &db.conninfo, rollback);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&run(dir.path(), &db.conninfo, &["status"]).stdout);
+    assert!(
+        s.contains("Current: 0001_v1; head: 0002_v2; 1 pending.\n"),
+        "{s}"
+    );
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("matches 0001_v1"),
+        "{}",
+        text(&out.stdout)
+    );
 }

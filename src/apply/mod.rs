@@ -46,6 +46,17 @@ impl HistoryRow {
         self.status == Status::RollingBack
             || (self.status == Status::RollbackFailed && self.segments_done > 0)
     }
+
+    /// Some of the up file's segments committed, but not all: neither applied nor pending.
+    pub fn part_applied(&self) -> bool {
+        matches!(self.status, Status::Partial | Status::Failed) && self.segments_done > 0
+    }
+
+    /// The database holds some but not all of this migration's effect (either direction), so
+    /// it matches no snapshot of the chain.
+    pub fn part_way(&self) -> bool {
+        self.part_applied() || self.part_rolled_back()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +131,51 @@ pub struct Refusal {
     pub down: bool,
 }
 
+/// Details of [`ApplyError::Failed`]: what failed, and how far the file got, so messages can
+/// say what stayed committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub stem: String,
+    /// The failing step's label (`step 5: add-check public.u.u_n_check …`).
+    pub step: String,
+    pub error: String,
+    /// True when the down file failed (`rollback`).
+    pub down: bool,
+    /// Segments of the file that are committed (in this run, or an earlier one it resumed).
+    pub segments_done: i32,
+    pub segments_total: i32,
+    /// Short labels (`step 1`, …) of the steps in the committed segments.
+    pub committed_steps: Vec<String>,
+    /// Short labels of the failing segment's steps (all undone when it is transactional).
+    pub segment_steps: Vec<String>,
+    /// Whether the failing segment ran in a transaction (else it was one statement alone).
+    pub transactional: bool,
+}
+
+impl Failure {
+    /// Something of the file took effect: the database is part-way through it.
+    pub fn part_way(&self) -> bool {
+        self.segments_done > 0
+    }
+}
+
+/// `step 5` from `step 5: add-check public.u.u_n_check [hazards: …]`.
+pub fn short_label(label: &str) -> &str {
+    label.split(':').next().unwrap_or(label).trim()
+}
+
+/// `step 3`, `steps 1–3`, or the first and last label when they are not numbered steps.
+pub fn step_range(labels: &[String]) -> String {
+    match labels {
+        [] => "no steps".to_string(),
+        [one] => one.clone(),
+        [first, .., last] => match (first.strip_prefix("step "), last.strip_prefix("step ")) {
+            (Some(a), Some(b)) => format!("steps {a}–{b}"),
+            _ => format!("{first} to {last}"),
+        },
+    }
+}
+
 /// Why `apply` refuses or fails.
 #[derive(Debug)]
 pub enum ApplyError {
@@ -130,12 +186,9 @@ pub enum ApplyError {
     NotAllowed(Box<Refusal>),
     /// The lock could not be taken in time.
     LockTimeout(Duration),
-    /// A statement failed; the migration was rolled back and the failure recorded.
-    Failed {
-        stem: String,
-        step: String,
-        error: String,
-    },
+    /// A statement failed: its segment was rolled back and the failure recorded. Segments
+    /// before it may have committed (see [`Failure`]).
+    Failed(Box<Failure>),
     /// Any other database error (connection lost, history table unreadable, …).
     Database(String),
 }
@@ -170,9 +223,7 @@ impl fmt::Display for ApplyError {
                 "another schemactl apply holds the migration lock; gave up after {}s",
                 d.as_secs()
             ),
-            ApplyError::Failed { stem, step, error } => {
-                write!(f, "{stem} failed at {step}: {error}")
-            }
+            ApplyError::Failed(x) => write!(f, "{} failed at {}: {}", x.stem, x.step, x.error),
             ApplyError::Database(e) => write!(f, "{e}"),
         }
     }
@@ -296,6 +347,14 @@ impl History {
     }
 }
 
+/// The latest rows of migrations that are part-way (see [`HistoryRow::part_way`]), by version.
+pub fn part_way(rows: &[HistoryRow]) -> Vec<&HistoryRow> {
+    latest(rows)
+        .into_values()
+        .filter(|r| r.part_way())
+        .collect()
+}
+
 /// The latest row of each version (the state of that migration), by version.
 pub fn latest(rows: &[HistoryRow]) -> std::collections::BTreeMap<i32, &HistoryRow> {
     let mut out = std::collections::BTreeMap::new();
@@ -413,9 +472,7 @@ fn done_hash(segs: &[Segment], n: i32) -> String {
 /// Where to resume a migration that committed some segments before stopping: after them, if
 /// the file's first segments are still the ones that ran.
 fn resume_point(m: &Migration, row: Option<&&HistoryRow>) -> Result<i32, String> {
-    let Some(row) =
-        row.filter(|r| matches!(r.status, Status::Partial | Status::Failed) && r.segments_done > 0)
-    else {
+    let Some(row) = row.filter(|r| r.part_applied()) else {
         return Ok(0);
     };
     resume_after(m, &m.up, row)
@@ -709,11 +766,23 @@ fn run_text(
                 start.elapsed(),
                 Some(&message),
             )?;
-            return Err(ApplyError::Failed {
+            let labels = |segs: &[Segment]| -> Vec<String> {
+                segs.iter()
+                    .flat_map(|s| &s.steps)
+                    .map(|(label, _)| short_label(label).to_string())
+                    .collect()
+            };
+            return Err(ApplyError::Failed(Box::new(Failure {
                 stem: m.stem.clone(),
                 step,
                 error,
-            });
+                down: direction == Direction::Down,
+                segments_done: number - 1,
+                segments_total: total,
+                committed_steps: labels(&segs[..i]),
+                segment_steps: labels(std::slice::from_ref(seg)),
+                transactional: seg.transactional,
+            })));
         }
     }
     if total == 0 {
@@ -856,6 +925,25 @@ mod tests {
         assert!(!segs[1].transactional);
         assert_eq!(segs[1].steps[0].0, "step 3: create-index public.a.i");
         assert_eq!(segs[2].steps[0].1, "COMMENT ON TABLE a IS 'x';");
+    }
+
+    #[test]
+    fn step_ranges_name_the_first_and_last_step() {
+        let labels = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            short_label("step 5: add-check public.u.u_n_check [hazards: blocks_writes]"),
+            "step 5"
+        );
+        assert_eq!(short_label("statements"), "statements");
+        assert_eq!(step_range(&labels(&["step 3"])), "step 3");
+        assert_eq!(
+            step_range(&labels(&["step 1", "step 2", "step 3"])),
+            "steps 1–3"
+        );
+        assert_eq!(
+            step_range(&labels(&["statements", "step 2"])),
+            "statements to step 2"
+        );
     }
 
     #[test]

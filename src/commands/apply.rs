@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Exit, Format, Global, Outcome, duration, load_chain, open_db};
-use crate::apply::{self, ApplyError};
+use crate::apply::{self, ApplyError, Failure, short_label, step_range};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -60,11 +60,11 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     if opts.dry_run {
         let rows = match history.rows(&mut db.client) {
             Ok(r) => r,
-            Err(e) => return db_failure(g, &ApplyError::from(e)),
+            Err(e) => return db_failure(g, &ApplyError::from(e), None),
         };
         let problems = apply::mismatches(&rows, &chain);
         if !problems.is_empty() {
-            return db_failure(g, &ApplyError::Mismatch(problems));
+            return db_failure(g, &ApplyError::Mismatch(problems), None);
         }
         let todo = apply::pending(&chain, &rows, opts.to);
         return match g.format {
@@ -102,7 +102,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     );
     let report = match result {
         Ok(r) => r,
-        Err(e) => return db_failure(g, &e),
+        Err(e) => return db_failure(g, &e, None),
     };
     let mut out = match g.format {
         Format::Json => Outcome::json(
@@ -134,7 +134,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         let status = super::status::describe(&mut db.client, &history, &chain);
         match status {
             Ok(s) => out.stdout.push_str(&format!("\n{s}")),
-            Err(e) => return db_failure(g, &ApplyError::from(e)),
+            Err(e) => return db_failure(g, &ApplyError::from(e), None),
         }
         out.stdout
             .push_str("The throwaway server is stopped and removed.\n");
@@ -142,7 +142,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     out
 }
 
-fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
+/// An `apply` or `rollback` error as an outcome; `rollback_to` is the `--to` of a rollback,
+/// named in the hint to run it again.
+fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
     let (exit, code, hint) = match e {
         ApplyError::Mismatch(_) => (
             Exit::Invalid,
@@ -159,16 +161,22 @@ fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
             "lock-timeout",
             "wait for the other apply to finish, or raise --lock-timeout".to_string(),
         ),
-        ApplyError::Failed { error, .. } if error.contains("max_locks_per_transaction") => (
-            Exit::Failure,
-            "migration-failed",
-            "the migration touches more relations than the server's lock table holds in one transaction; raise max_locks_per_transaction (server restart) or split the migration, then apply again".to_string(),
-        ),
-        ApplyError::Failed { .. } => (
-            Exit::Failure,
-            "migration-failed",
-            "the migration was rolled back and the failure recorded; fix the cause, then run apply again".to_string(),
-        ),
+        ApplyError::Failed(f) => {
+            let mut extra = serde_json::Map::new();
+            extra.insert("migration".into(), json!(f.stem));
+            extra.insert("file".into(), json!(if f.down { "down" } else { "up" }));
+            extra.insert("step".into(), json!(f.step));
+            extra.insert("segments_done".into(), json!(f.segments_done));
+            extra.insert("segments_total".into(), json!(f.segments_total));
+            return Outcome::fail_with(
+                g,
+                Exit::Failure,
+                "migration-failed",
+                &e.to_string(),
+                &failed_hint(f, rollback_to),
+                extra,
+            );
+        }
         ApplyError::Database(_) => (
             Exit::Failure,
             "database",
@@ -176,6 +184,59 @@ fn db_failure(g: &Global, e: &ApplyError) -> Outcome {
         ),
     };
     Outcome::fail(g, exit, code, &e.to_string(), &hint)
+}
+
+/// What a failed migration (or down file) left behind, and how to go on. When segments before
+/// the failing one committed, the hint must say so: they stay, and a re-run resumes after them.
+fn failed_hint(f: &Failure, rollback_to: Option<u32>) -> String {
+    let again = match rollback_to {
+        Some(to) => format!("`schemactl rollback --to {to}`"),
+        None => "`schemactl apply`".to_string(),
+    };
+    let lock_table = f.error.contains("max_locks_per_transaction");
+    if !f.part_way() {
+        return if f.down {
+            format!(
+                "nothing of {stem}'s down file took effect (the failing segment was rolled back) and the failure is recorded, so {stem} is still applied; fix the cause, then run {again} again",
+                stem = f.stem
+            )
+        } else if lock_table {
+            "the migration touches more relations than the server's lock table holds in one transaction; raise max_locks_per_transaction (server restart) or split the migration, then apply again".to_string()
+        } else {
+            "the migration was rolled back and the failure recorded; fix the cause, then run apply again".to_string()
+        };
+    }
+    let file = if f.down {
+        format!("{}'s down file", f.stem)
+    } else {
+        f.stem.clone()
+    };
+    let segments = if f.segments_done == 1 {
+        "segment 1".to_string()
+    } else {
+        format!("segments 1–{}", f.segments_done)
+    };
+    let failed = short_label(&f.step);
+    let undone = if !f.transactional {
+        format!("{failed} failed (it runs alone, outside a transaction)")
+    } else if f.segment_steps.len() > 1 {
+        format!(
+            "{failed} failed and its segment ({}) was rolled back",
+            step_range(&f.segment_steps)
+        )
+    } else {
+        format!("{failed} failed and its segment was rolled back")
+    };
+    let fix = if lock_table {
+        "raise max_locks_per_transaction (server restart: the segment touches more relations than the lock table holds in one transaction)"
+    } else {
+        "fix the cause"
+    };
+    format!(
+        "{segments} of {total} of {file} committed ({steps}); {undone}; {fix} and run {again} again to resume after them",
+        total = f.segments_total,
+        steps = step_range(&f.committed_steps),
+    )
 }
 
 /// The `--allow` that lets the file run, and why hazards are gated when the project asked
@@ -229,7 +290,7 @@ pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -
         &policy,
         lock_timeout,
     ) {
-        Err(e) => db_failure(g, &e),
+        Err(e) => db_failure(g, &e, Some(to)),
         Ok(report) => match g.format {
             Format::Json => Outcome::json(
                 Exit::Ok,

@@ -259,6 +259,41 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
             "drift compares against the directory's snapshots; restore the applied files first",
         );
     }
+    // Part-way through a migration, the database matches no snapshot of the chain; compared
+    // with the one before, the "undo" SQL would drop what committed (a renamed table, with
+    // its rows). Not drift, and no yes/no answer: the failed run has to be finished first.
+    if let Some(r) = apply::part_way(&rows).first() {
+        let hint = if r.part_rolled_back() {
+            format!(
+                "finish the rollback with `schemactl rollback --to {}` (or to the version it was rolling back to), then run drift again",
+                r.version - 1
+            )
+        } else if r.status == Status::Failed {
+            format!(
+                "fix what made {} fail (`schemactl status` shows the error), run `schemactl apply` to finish it, then run drift again",
+                r.name
+            )
+        } else {
+            format!(
+                "run `schemactl apply` to finish {}, then run drift again",
+                r.name
+            )
+        };
+        let mut extra = serde_json::Map::new();
+        extra.insert("part_way".into(), super::status::part_way_json(&chain, r));
+        return Outcome::fail_with(
+            g,
+            Exit::Failure,
+            "part-way",
+            &format!(
+                "{} is {}: it matches no migration's snapshot, so drift has nothing to compare it with",
+                db.label,
+                super::status::part_way_text(&chain, r)
+            ),
+            &hint,
+            extra,
+        );
+    }
     let at = apply::latest(&rows)
         .values()
         .filter(|r| r.in_effect())
@@ -745,7 +780,10 @@ fn check_chain(
                     ),
                 }
             }
-            Err(ApplyError::Failed { stem, step, error }) => {
+            Err(ApplyError::Failed(f)) => {
+                let apply::Failure {
+                    stem, step, error, ..
+                } = *f;
                 let rows = history.rows(client).map_err(|e| db_error(g, &e))?;
                 // Those whose down file ran before the failure, newest first.
                 let rolled_back: Vec<String> = apply::latest(&rows)

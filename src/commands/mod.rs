@@ -73,11 +73,27 @@ impl Outcome {
     /// An error in the requested format: `error: …` + hint on stderr, or one JSON document
     /// `{ "ok": false, "error": { "code", "message", "hint" } }` on stdout.
     pub fn fail(g: &Global, exit: Exit, code: &str, message: &str, hint: &str) -> Self {
+        Outcome::fail_with(g, exit, code, message, hint, serde_json::Map::new())
+    }
+
+    /// [`Outcome::fail`] with more fields in the JSON `error` object (text is the same).
+    pub fn fail_with(
+        g: &Global,
+        exit: Exit,
+        code: &str,
+        message: &str,
+        hint: &str,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
         match g.format {
-            Format::Json => Outcome::json(
-                exit,
-                serde_json::json!({ "ok": false, "error": { "code": code, "message": message, "hint": hint } }),
-            ),
+            Format::Json => {
+                let mut error =
+                    serde_json::json!({ "code": code, "message": message, "hint": hint });
+                if let Some(obj) = error.as_object_mut() {
+                    obj.extend(extra);
+                }
+                Outcome::json(exit, serde_json::json!({ "ok": false, "error": error }))
+            }
             Format::Text => Outcome::error(exit, format!("error: {message}\n  = hint: {hint}")),
         }
     }

@@ -34,9 +34,22 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
                 .iter()
                 .map(|m| {
                     let row = state.get(&(m.version as i32));
+                    // Segments of the file the latest row is about (the down file while
+                    // rolling back).
+                    let down = row.is_some_and(|r| {
+                        matches!(r.status, Status::RollingBack | Status::RollbackFailed)
+                    });
+                    let file = if down {
+                        m.down.as_deref()
+                    } else {
+                        Some(m.up.as_str())
+                    };
                     json!({
                         "migration": m.stem,
                         "state": row.map_or("pending", |r| r.status.id()),
+                        "part_way": row.is_some_and(|r| r.part_way()),
+                        "segments_done": row.map_or(0, |r| r.segments_done),
+                        "segments_total": file.map(|t| apply::segments(t).len()),
                         "applied_at": row.filter(|r| r.in_effect()).map(|r| utc(r.applied_at)),
                         "applied_by": row.map(|r| &r.applied_by),
                         "duration_ms": row.map(|r| r.duration.as_millis() as u64),
@@ -49,6 +62,7 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
                 json!({
                     "ok": true,
                     "current": current(&rows),
+                    "part_way": apply::part_way(&rows).into_iter().map(|r| part_way_json(&chain, r)).collect::<Vec<_>>(),
                     "head": chain.migrations.last().map(|m| &m.stem),
                     "migrations": migrations,
                     "mismatches": apply::mismatches(&rows, &chain),
@@ -66,6 +80,63 @@ fn failure(g: &Global, e: &postgres::Error) -> Outcome {
         &crate::devdb::describe_pg_error(e),
         "check the connection and permissions",
     )
+}
+
+/// How many segments the migration's up (or down) file has; `None` when the directory has no
+/// such migration.
+fn segments_total(chain: &Chain, r: &HistoryRow, down: bool) -> Option<usize> {
+    let m = chain
+        .migrations
+        .iter()
+        .find(|m| m.version as i32 == r.version)?;
+    let text = if down {
+        m.down.as_deref()?
+    } else {
+        m.up.as_str()
+    };
+    Some(apply::segments(text).len())
+}
+
+/// `2 of 3 segments committed` (`down segments` for a rollback).
+fn committed(chain: &Chain, r: &HistoryRow) -> String {
+    let down = r.part_rolled_back();
+    let kind = if down { "down segment" } else { "segment" };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match segments_total(chain, r, down) {
+        Some(total) => format!(
+            "{} of {total} {kind}{} committed",
+            r.segments_done,
+            plural(total)
+        ),
+        None => format!(
+            "{} {kind}{} committed",
+            r.segments_done,
+            plural(r.segments_done.max(0) as usize)
+        ),
+    }
+}
+
+/// `part-way through 0002_x (2 of 3 segments committed)`, or `part-way back from …` for a
+/// rollback that stopped, for a migration whose latest row is [`HistoryRow::part_way`].
+pub(crate) fn part_way_text(chain: &Chain, r: &HistoryRow) -> String {
+    let how = if r.part_rolled_back() {
+        "part-way back from"
+    } else {
+        "part-way through"
+    };
+    format!("{how} {} ({})", r.name, committed(chain, r))
+}
+
+/// JSON for a part-way migration: which, which direction, how far.
+pub(crate) fn part_way_json(chain: &Chain, r: &HistoryRow) -> serde_json::Value {
+    let down = r.part_rolled_back();
+    json!({
+        "migration": r.name,
+        "direction": if down { "down" } else { "up" },
+        "state": r.status.id(),
+        "segments_done": r.segments_done,
+        "segments_total": segments_total(chain, r, down),
+    })
 }
 
 /// The last applied migration.
@@ -98,9 +169,9 @@ pub fn describe(
                     duration(r.duration)
                 ),
                 Status::Partial => format!(
-                    "  partial  {}  {} segment(s) done at {}; `apply` resumes it\n",
+                    "  partial  {} ({})  at {}; `apply` resumes it\n",
                     m.stem,
-                    r.segments_done,
+                    committed(chain, r),
                     utc(r.applied_at)
                 ),
                 Status::RolledBack => format!(
@@ -109,21 +180,30 @@ pub fn describe(
                     utc(r.applied_at)
                 ),
                 Status::RollingBack => format!(
-                    "  ROLLING BACK {}  {} down segment(s) done at {}; `rollback` resumes it\n",
+                    "  ROLLING BACK {} ({})  at {}; `rollback` resumes it\n",
                     m.stem,
-                    r.segments_done,
+                    committed(chain, r),
                     utc(r.applied_at)
                 ),
-                Status::RollbackFailed => format!(
-                    "  {} {}  rollback failed at {} ({} down segment(s) done): {}\n",
-                    if r.in_effect() {
-                        "applied "
-                    } else {
-                        "ROLLBACK FAILED"
-                    },
+                Status::RollbackFailed if r.in_effect() => format!(
+                    "  applied  {}  rollback failed at {} (no down segment committed): {}\n",
                     m.stem,
                     utc(r.applied_at),
-                    r.segments_done,
+                    r.error.as_deref().unwrap_or("")
+                ),
+                Status::RollbackFailed => format!(
+                    "  ROLLBACK FAILED {} ({})  at {}; `rollback` resumes it: {}\n",
+                    m.stem,
+                    committed(chain, r),
+                    utc(r.applied_at),
+                    r.error.as_deref().unwrap_or("")
+                ),
+                // Committed segments stay: say so, a bare FAILED reads as "nothing happened".
+                Status::Failed if r.part_applied() => format!(
+                    "  FAILED   {} ({})  at {}; `apply` resumes after them: {}\n",
+                    m.stem,
+                    committed(chain, r),
+                    utc(r.applied_at),
                     r.error.as_deref().unwrap_or("")
                 ),
                 Status::Failed => format!(
@@ -140,7 +220,17 @@ pub fn describe(
         .migrations
         .last()
         .map_or("(none)".to_string(), |m| m.stem.clone());
-    let cur = current(&rows).unwrap_or_else(|| "(empty)".into());
+    let below = current(&rows).unwrap_or_else(|| "(empty)".into());
+    // A part-way migration's effect is partly there: the database is not at `below`.
+    let halfway: Vec<String> = apply::part_way(&rows)
+        .into_iter()
+        .map(|r| part_way_text(chain, r))
+        .collect();
+    let cur = if halfway.is_empty() {
+        below
+    } else {
+        format!("{}, on top of {below}", halfway.join(", "))
+    };
     let pending = apply::pending(chain, &rows, None).len();
     s.push_str(&format!(
         "Current: {cur}; head: {head}; {pending} pending.\n"
