@@ -84,6 +84,7 @@ pub const KINDS: &[Kind] = &[
     kind("reorder-enum-values", 2, reorder_enum_values),
     kind("change-generated", 2, change_generated),
     kind("serial", 2, change_serial),
+    kind("widen-referenced-key", 2, widen_referenced_key),
 ];
 
 /// Two versions of one project.
@@ -965,6 +966,87 @@ fn change_primary_key(g: &mut Gen) -> Option<String> {
     Some(format!("primary key {name} {old:?} → {new:?}"))
 }
 
+/// A primary key that a foreign key references gets one more column, and a unique
+/// constraint on the old columns keeps the foreign key valid. PostgreSQL ties the foreign
+/// key to the old key's index, so it must be rebuilt around the swap (and again going back).
+fn widen_referenced_key(g: &mut Gen) -> Option<String> {
+    let referenced = |g: &Gen, t: usize, cols: &[String]| {
+        let key = key_of(g, t);
+        let set = sorted(cols);
+        g.p.tables.iter().any(|table| {
+            table
+                .fks
+                .iter()
+                .map(|f| (&f.to, &f.to_cols))
+                .chain(
+                    table
+                        .columns
+                        .iter()
+                        .filter_map(|c| c.references.as_ref().map(|r| (&r.to, &r.to_cols))),
+                )
+                .any(|(to, to_cols)| *to == key && sorted(to_cols) == set)
+        })
+    };
+    let pk_of = |table: &Table| -> Option<Vec<String>> {
+        table.pk.clone().or_else(|| {
+            table
+                .columns
+                .iter()
+                .find(|c| c.primary_key)
+                .map(|c| vec![c.name.clone()])
+        })
+    };
+    let tables: Vec<(usize, Vec<String>)> = (0..g.p.tables.len())
+        .filter_map(|t| pk_of(&g.p.tables[t]).map(|pk| (t, pk)))
+        .filter(|(t, pk)| referenced(g, *t, pk))
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let (t, old) = g.rng.pick(&tables).clone();
+    let extra: Vec<String> = g
+        .keyable(t)
+        .into_iter()
+        .filter(|c| !old.contains(c))
+        .collect();
+    if extra.is_empty() {
+        return None;
+    }
+    let x = g.rng.pick(&extra).clone();
+    let mut new = old.clone();
+    new.push(x.clone());
+    if g.p.tables[t].key_sets().contains(&sorted(&new)) {
+        return None;
+    }
+    let table = &mut g.p.tables[t];
+    for c in &mut table.columns {
+        c.primary_key = false;
+        if c.name == x {
+            c.nullable = false;
+        }
+    }
+    table.pk = Some(new.clone());
+    // The old key stays a key (the referencing foreign keys keep pointing at it).
+    if !table
+        .columns
+        .iter()
+        .any(|c| old.len() == 1 && c.name == old[0] && c.unique)
+        && !table
+            .uniques
+            .iter()
+            .any(|u| sorted(&u.cols) == sorted(&old))
+    {
+        table.uniques.push(Unique {
+            cols: old.clone(),
+            name: None,
+        });
+    }
+    Some(format!(
+        "widen referenced primary key {} {old:?} → {new:?} (+ unique {old:?})",
+        tname(g, t)
+    ))
+}
+
 fn add_unique(g: &mut Gen) -> Option<String> {
     let t = pick_table(g)?;
     g.add_unique(t);
@@ -1538,6 +1620,17 @@ fn rename_table(g: &mut Gen) -> Option<String> {
     let table = &mut g.p.tables[t];
     let what = format!("table {}.{} → {new}", table.schema, table.name);
     let old = std::mem::replace(&mut table.name, new);
+    let schema = table.schema.clone();
+    if table.renamed_from.is_none() && g.rng.chance(25) {
+        // The old name is reused by a new table: the down file must drop it before the
+        // renamed table can take its name (and rows) back.
+        table.renamed_from = Some(old.clone());
+        g.add_table();
+        let reused = g.p.tables.last_mut()?;
+        reused.schema = schema;
+        reused.name = old;
+        return Some(format!("{what}, and a new table takes the old name"));
+    }
     table.renamed_from.get_or_insert(old);
     Some(what)
 }
@@ -1584,9 +1677,19 @@ fn rename_column(g: &mut Gen) -> Option<String> {
         }
         ix.include.iter_mut().for_each(swap);
     }
+    let roll = g.rng.chance(25);
     let c = col_mut(g, t, &old);
     c.name = new.clone();
-    c.renamed_from.get_or_insert(old);
+    let reuse = c.renamed_from.is_none() && roll;
+    c.renamed_from.get_or_insert(old.clone());
+    if reuse {
+        // The old name is reused by a new column (see `rename_table`).
+        let ty = c.ty.clone();
+        let mut added = g.plain_col(old, ty);
+        added.nullable = true;
+        g.p.tables[t].columns.push(added);
+        return Some(format!("{what}, and a new column takes the old name"));
+    }
     Some(what)
 }
 
