@@ -636,6 +636,15 @@ fn a_rollback_failure_after_committed_down_segments_is_reported_part_way_back() 
         &["--format", "json", "drift"],
     ));
     assert_eq!(v["error"]["part_way"]["direction"], "down", "{v}");
+    // apply will not run the up file over a half-undone migration.
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("0002_v2 is part-way through its rollback")
+            && err.contains("= hint: finish the rollback first"),
+        "{err}"
+    );
 
     // Fixed: the rollback resumes, and drift compares with 0001 (replayed) again.
     client.batch_execute("UPDATE t SET n = 1").unwrap();

@@ -184,6 +184,9 @@ pub enum ApplyError {
     /// A migration (or down file) records a gated hazard that neither its header nor
     /// `--allow` allows.
     NotAllowed(Box<Refusal>),
+    /// A migration is part-way through its rollback: `apply` must not run its up file over
+    /// the half-undone state (one reason per such migration).
+    PartWayBack(Vec<String>),
     /// The lock could not be taken in time.
     LockTimeout(Duration),
     /// A statement failed: its segment was rolled back and the failure recorded. Segments
@@ -201,6 +204,13 @@ impl fmt::Display for ApplyError {
                     f,
                     "the database's migration history does not match the directory:"
                 )?;
+                for r in reasons {
+                    write!(f, "\n  - {r}")?;
+                }
+                Ok(())
+            }
+            ApplyError::PartWayBack(reasons) => {
+                write!(f, "a migration is part-way through its rollback:")?;
                 for r in reasons {
                     write!(f, "\n  - {r}")?;
                 }
@@ -664,7 +674,7 @@ fn apply_locked(
         .map(|m| format!("{} is part-way through its rollback (some of its down file ran); run `schemactl rollback` to the same version again to finish it before applying", m.stem))
         .collect();
     if !halfway.is_empty() {
-        return Err(ApplyError::Mismatch(halfway));
+        return Err(ApplyError::PartWayBack(halfway));
     }
     for m in &todo {
         check_hazards(&m.stem, &m.up, &opts.policy, &opts.allow, false)?;

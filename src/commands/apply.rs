@@ -151,6 +151,11 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
             "history-mismatch",
             "restore the applied files from version control; never edit a migration that was applied".to_string(),
         ),
+        ApplyError::PartWayBack(_) => (
+            Exit::Failure,
+            "part-way",
+            "finish the rollback first (`schemactl status` shows where it stopped), then apply".to_string(),
+        ),
         ApplyError::NotAllowed(r) => (
             Exit::No,
             "hazard-not-allowed",
