@@ -827,6 +827,7 @@ ts = { type = "timestamptz", default = "2020-01-01" }
 at = { type = "timestamp", default = "2020-02-03 04:05:06" }
 d = { type = "date", default = "2020-02-03" }
 iv = { type = "interval", default = "1 day 02:00:00" }
+due = { type = "timestamptz", default_sql = "now() + interval '1 hour'" }
 
 [[tables.t.checks]]
 expr = "d > '2019-06-01' AND ts > '2019-06-01' AND iv < '2 days'"
