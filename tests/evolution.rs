@@ -1286,3 +1286,62 @@ where = "k = 'B'"
         "C"
     );
 }
+
+#[test]
+fn rename_chains_move_each_object_once_and_back() {
+    // b → c first, then a → b (tables and columns): every row keeps its data, going forward
+    // and back.
+    let v1 = r#"
+[tables.a.columns]
+id = { type = "integer", primary_key = true }
+x = { type = "text" }
+
+[tables.b.columns]
+id = { type = "integer", primary_key = true }
+y = { type = "text" }
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+p = { type = "text" }
+q = { type = "text" }
+"#;
+    let v2 = r#"
+[tables.b]
+renamed_from = "a"
+[tables.b.columns]
+id = { type = "integer", primary_key = true }
+x = { type = "text" }
+
+[tables.c]
+renamed_from = "b"
+[tables.c.columns]
+id = { type = "integer", primary_key = true }
+y = { type = "text" }
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+q = { type = "text", renamed_from = "p" }
+r = { type = "text", renamed_from = "q" }
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO a VALUES (1, 'from a'); INSERT INTO b VALUES (2, 'from b'); INSERT INTO t VALUES (3, 'from p', 'from q')",
+        v2,
+    );
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert!(!e.sql.contains("DROP"), "{}", e.sql);
+    let got = |c: &mut postgres::Client, sql: &str| one::<String>(c, sql);
+    assert_eq!(got(&mut e.client, "SELECT x FROM b"), "from a");
+    assert_eq!(got(&mut e.client, "SELECT y FROM c"), "from b");
+    assert_eq!(
+        got(&mut e.client, "SELECT q || ',' || r FROM t"),
+        "from p,from q"
+    );
+    e.back();
+    assert_eq!(got(&mut e.client, "SELECT x FROM a"), "from a");
+    assert_eq!(got(&mut e.client, "SELECT y FROM b"), "from b");
+    assert_eq!(
+        got(&mut e.client, "SELECT p || ',' || q FROM t"),
+        "from p,from q"
+    );
+}

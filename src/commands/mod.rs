@@ -145,7 +145,8 @@ impl Loaded {
     /// renames that take effect going forward are undone: a stale `renamed_from` left in
     /// schema/ must not rename anything back.
     pub fn reverse(&self) -> (Vec<crate::diff::Change>, crate::diff::Diff) {
-        let applied = crate::model::rename::apply(&mut self.head.clone(), &self.renames);
+        let applied =
+            crate::model::rename::apply(&mut self.head.clone(), &self.renames, &self.model);
         let back = crate::model::rename::reverse_all(&applied);
         crate::diff::reverse(&self.model, &self.head, &back)
     }

@@ -391,6 +391,7 @@ impl Compiler {
             .map(|(s, ns)| (s.clone(), ns.relations.clone()))
             .collect();
         seed_namespaces(&mut namespaces, &self.previous, &pending);
+        reserve_identity_sequences(&mut namespaces, &self.previous, &self.renames);
         let no_names = BTreeSet::new();
         for p in &mut pending {
             let prev = self.previous.table(&p.name).cloned();
@@ -1916,6 +1917,69 @@ fn seed_namespaces(
             {
                 ns.relations.insert(sequence.clone());
             }
+        }
+    }
+}
+
+/// Identity sequences are not in the model, and keep their names when their table or column
+/// is renamed (PostgreSQL does not rename them): `t_id_seq` stays taken after `t` becomes
+/// `u`, so a new `t` with a serial `id` gets `t_id_seq1` from PostgreSQL. Reserve those
+/// names (as PostgreSQL chose them when the columns were created).
+fn reserve_identity_sequences(
+    namespaces: &mut BTreeMap<String, Namespace>,
+    previous: &Model,
+    renames: &[Rename],
+) {
+    for r in renames {
+        let (schema, old_table, columns) = match r {
+            Rename::Table { schema, from, .. } => {
+                let Some(t) = previous.table(&QualifiedName::new(schema.clone(), from.clone()))
+                else {
+                    continue;
+                };
+                let identity: Vec<String> = t
+                    .columns
+                    .iter()
+                    .filter(|c| c.identity.is_some())
+                    .map(|c| c.name.clone())
+                    .collect();
+                (schema.clone(), from.clone(), identity)
+            }
+            Rename::Column { table, from, .. } => {
+                // The table may be renamed in the same migration (paths use new names).
+                let old_name = renames
+                    .iter()
+                    .find_map(|o| match o {
+                        Rename::Table { schema, from, to }
+                            if *schema == table.schema && *to == table.name =>
+                        {
+                            Some(from.clone())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| table.name.clone());
+                let q = QualifiedName::new(table.schema.clone(), old_name.clone());
+                let identity = previous
+                    .table(&q)
+                    .and_then(|t| t.column(from))
+                    .is_some_and(|c| c.identity.is_some());
+                if !identity {
+                    continue;
+                }
+                (table.schema.clone(), old_name, vec![from.clone()])
+            }
+            _ => continue,
+        };
+        let ns = namespaces.entry(schema).or_default();
+        for c in columns {
+            let name = names::choose_relation_name(
+                &mut Namespace::default(),
+                &old_table,
+                Some(&c),
+                "seq",
+                false,
+            );
+            ns.relations.insert(name);
         }
     }
 }

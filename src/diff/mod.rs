@@ -214,7 +214,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     let mut out = Vec::new();
     let original = from;
     let mut from = from.clone();
-    let applied = rename::apply(&mut from, renames);
+    let applied = rename::apply(&mut from, renames, to);
     let mut affected = BTreeSet::new();
     for r in &applied {
         match r {

@@ -114,7 +114,11 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
 /// references follow (column types, foreign keys, expressions, key column lists). Returns the
 /// renames that took effect, in that order; stale ones (old name gone, or new name already
 /// taken) change nothing.
-pub fn apply(model: &mut Model, renames: &[Rename]) -> Vec<Rename> {
+///
+/// A rename blocked because its new name is taken is tried again once another rename moved
+/// that object away (a chain: `b` → `c`, then `a` → `b`), unless its old name still exists
+/// in `target` (then the blocked key is stale: the object keeps its name).
+pub fn apply(model: &mut Model, renames: &[Rename], target: &Model) -> Vec<Rename> {
     let mut sorted: Vec<&Rename> = renames.iter().collect();
     sorted.sort_by_key(|r| match r {
         Rename::Enum { .. } => 0,
@@ -125,12 +129,44 @@ pub fn apply(model: &mut Model, renames: &[Rename]) -> Vec<Rename> {
         Rename::Index { .. } => 5,
     });
     let mut applied = Vec::new();
+    let mut blocked = Vec::new();
     for r in sorted {
         if apply_one(model, r) {
             applied.push(r.clone());
+        } else {
+            blocked.push(r);
         }
     }
-    applied
+    loop {
+        let before = applied.len();
+        blocked.retain(|r| {
+            if old_name_exists(target, r) || !apply_one(model, r) {
+                return true;
+            }
+            applied.push((*r).clone());
+            false
+        });
+        if applied.len() == before {
+            return applied;
+        }
+    }
+}
+
+/// Whether `r`'s old name names a table, column or enum in `model` (paths in new names).
+fn old_name_exists(model: &Model, r: &Rename) -> bool {
+    match r {
+        Rename::Table { schema, from, .. } => model
+            .table(&QualifiedName::new(schema.clone(), from.clone()))
+            .is_some(),
+        Rename::Enum { schema, from, .. } => model
+            .enum_type(&QualifiedName::new(schema.clone(), from.clone()))
+            .is_some(),
+        Rename::Column { table, from, .. } => {
+            model.table(table).is_some_and(|t| t.column(from).is_some())
+        }
+        // Values, constraints and indexes: only the first pass (no chains).
+        _ => true,
+    }
 }
 
 fn apply_one(model: &mut Model, r: &Rename) -> bool {
@@ -266,7 +302,25 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
 /// generated columns. `renames` are as [`reverse_all`] gives them.
 pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
     let mut m = model.clone();
+    // In a chain (`c` → `b` and `b` → `a`) the object holding the name moves on itself.
+    let moves_on = |r: &Rename| {
+        renames.iter().any(|o| match (r, o) {
+            (
+                Rename::Table { schema, to, .. },
+                Rename::Table {
+                    schema: s, from, ..
+                },
+            ) => s == schema && from == to,
+            (Rename::Column { table, to, .. }, Rename::Column { table: t, from, .. }) => {
+                t == table && from == to
+            }
+            _ => false,
+        })
+    };
     for r in renames {
+        if moves_on(r) {
+            continue;
+        }
         match r {
             Rename::Table { schema, from, to } => {
                 let Some(s) = m.schemas.get_mut(schema) else {

@@ -308,6 +308,9 @@ impl Plan {
     }
 }
 
+/// The phase of renames other than of enums and their values.
+const RENAME_PHASE: u8 = 2;
+
 /// Execution phase of a change (lower runs first): drops of dependants before what they
 /// depend on, then creations in dependency order, then drops of types and schemas.
 fn phase(c: &Change) -> u8 {
@@ -319,7 +322,7 @@ fn phase(c: &Change) -> u8 {
         // less stays committed when a later step fails (only labels, which are harmless and
         // re-added with IF NOT EXISTS on resume).
         Change::AddEnumValue { .. } => 1,
-        Change::Rename(_) | Change::RenameSequence { .. } => 2,
+        Change::Rename(_) | Change::RenameSequence { .. } => RENAME_PHASE,
         Change::DropForeignKey(..) => 3,
         Change::DropIndex(..) => 4,
         Change::DropCheck(..) | Change::DropUnique(..) | Change::DropPrimaryKey(..) => 5,
@@ -352,6 +355,49 @@ fn phase(c: &Change) -> u8 {
         Change::DropSchema(_) => 22,
         Change::Unsupported(_) => 23,
     }
+}
+
+/// The schema, old and new name of a rename in a schema's relation namespace (tables,
+/// indexes, sequences; constraint names too, since primary keys and uniques name their index),
+/// and the table a constraint or index rename addresses by its new name.
+fn relation_rename(c: &Change) -> Option<(&str, &str, &str, Option<&str>)> {
+    match c {
+        Change::Rename(Rename::Table { schema, from, to }) => Some((schema, from, to, None)),
+        Change::Rename(
+            Rename::Constraint { table, from, to } | Rename::Index { table, from, to },
+        ) => Some((&table.schema, from, to, Some(&table.name))),
+        Change::RenameSequence { schema, from, to } => Some((schema, from, to, None)),
+        _ => None,
+    }
+}
+
+/// Renames in an order PostgreSQL accepts: a rename onto a name that another rename of the
+/// same migration frees goes after it (a chain: `b_pkey` → `c_pkey` before `a_pkey` →
+/// `b_pkey`), and a constraint or index rename after the rename of its table. Otherwise the
+/// order stays; a cycle (a swap, which the diff never produces) keeps its order.
+fn order_renames(changes: Vec<Change>) -> Vec<Change> {
+    let mut pending: Vec<Change> = changes;
+    let mut out = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let waits = |i: usize| {
+            let Some((schema, _, to, table)) = relation_rename(&pending[i]) else {
+                return false;
+            };
+            pending.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && relation_rename(other).is_some_and(|(s, from, other_to, other_table)| {
+                        s == schema
+                            && (from == to
+                                || (other_table.is_none()
+                                    && matches!(other, Change::Rename(Rename::Table { .. }))
+                                    && table == Some(other_to)))
+                    })
+            })
+        };
+        let next = (0..pending.len()).find(|&i| !waits(i)).unwrap_or(0);
+        out.push(pending.remove(next));
+    }
+    out
 }
 
 /// Built-in functions that are stable or immutable: as a new column's default they are
@@ -462,6 +508,13 @@ pub fn plan_stages(stages: Vec<Vec<Change>>) -> Plan {
     let changes = stages.into_iter().flat_map(|mut stage| {
         // Stable: keeps the diff's object order inside each phase.
         stage.sort_by_key(phase);
+        // The renames of tables, columns, constraints, indexes and sequences share a phase.
+        let start = stage.partition_point(|c| phase(c) < RENAME_PHASE);
+        let end = stage.partition_point(|c| phase(c) <= RENAME_PHASE);
+        let rest = stage.split_off(end);
+        let renames = order_renames(stage.split_off(start));
+        stage.extend(renames);
+        stage.extend(rest);
         stage
     });
     let mut plan = Plan::default();
