@@ -1345,3 +1345,103 @@ r = { type = "text", renamed_from = "q" }
         "from p,from q"
     );
 }
+
+#[test]
+fn names_passed_between_kinds_of_objects_apply_and_roll_back() {
+    // Tables share the type namespace with enums and the relation namespace with indexes.
+    // v2: an enum is replaced by a table of its name; a table is renamed and an enum takes
+    // its name; an enum is renamed and a table takes its name; a table is renamed and an
+    // index takes its name; a unique constraint is renamed and an index takes its name.
+    let v1 = r#"
+[enums.kind]
+values = ["x", "y"]
+
+[tables.state.columns]
+id = { type = "integer", primary_key = true }
+v = { type = "text" }
+
+[enums.status]
+values = ["on", "off"]
+
+[tables.u.columns]
+id = { type = "integer", primary_key = true }
+st = { type = "status" }
+
+[tables.log.columns]
+id = { type = "integer", primary_key = true }
+
+[tables.t1.columns]
+id = { type = "integer", primary_key = true }
+a = { type = "integer" }
+
+[[tables.t1.unique]]
+name = "uq1"
+columns = ["a"]
+"#;
+    let v2 = r#"
+[tables.kind.columns]
+id = { type = "integer", primary_key = true }
+
+[tables.state_tbl]
+renamed_from = "state"
+[tables.state_tbl.columns]
+id = { type = "integer", primary_key = true }
+v = { type = "text" }
+s = { type = "state", default = "on" }
+
+[enums.state]
+values = ["on", "off"]
+
+[enums.status_old]
+renamed_from = "status"
+values = ["on", "off"]
+
+[tables.u.columns]
+id = { type = "integer", primary_key = true }
+st = { type = "status_old" }
+
+[tables.status.columns]
+id = { type = "integer", primary_key = true }
+
+[tables.log_old]
+renamed_from = "log"
+[tables.log_old.columns]
+id = { type = "integer", primary_key = true }
+
+[tables.t1.columns]
+id = { type = "integer", primary_key = true }
+a = { type = "integer" }
+
+[[tables.t1.unique]]
+name = "uq2"
+renamed_from = "uq1"
+columns = ["a"]
+
+[[tables.t1.indexes]]
+name = "log"
+columns = ["a"]
+
+[[tables.t1.indexes]]
+name = "uq1"
+columns = ["a", "id"]
+"#;
+    let mut e = evolve(
+        v1,
+        "INSERT INTO state VALUES (1, 'kept'); INSERT INTO u VALUES (1, 'off'); INSERT INTO log VALUES (7); INSERT INTO t1 VALUES (1, 1)",
+        v2,
+    );
+    insta::assert_snapshot!("names_between_kinds_up", reviewable(&e.sql));
+    let down = std::fs::read_to_string(e.dir.path().join("migrations/0002_v2.down.sql")).unwrap();
+    insta::assert_snapshot!("names_between_kinds_down", reviewable(&down));
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT v || s FROM state_tbl"),
+        "kepton"
+    );
+    e.back();
+    assert_eq!(one::<String>(&mut e.client, "SELECT v FROM state"), "kept");
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT st::text FROM u"),
+        "off"
+    );
+    assert_eq!(one::<i32>(&mut e.client, "SELECT id FROM log"), 7);
+}

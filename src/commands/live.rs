@@ -102,7 +102,9 @@ pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
             }
             Change::DropSchema(s) => format!("missing from the database: schema {s}"),
             Change::DropExtension(e) => format!("missing from the database: extension {e}"),
-            Change::DropEnum(q) => format!("missing from the database: enum {q}"),
+            Change::DropEnum(q) | Change::DropEnumBeforeTable(q) => {
+                format!("missing from the database: enum {q}")
+            }
             Change::DropTable(q) => format!("missing from the database: table {q}"),
             Change::DropColumn(q, c) => format!("missing from the database: column {q}.{c}"),
             Change::DropPrimaryKey(q, n) => {

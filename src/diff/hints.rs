@@ -84,7 +84,7 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
             Change::CreateTable(q, _) => created_tables.push(q),
             Change::DropColumn(q, c) => dropped_columns.entry(q).or_default().push(c),
             Change::AddColumn(q, c) => added_columns.entry(q).or_default().push(c),
-            Change::DropEnum(q) => dropped_enums.push(q),
+            Change::DropEnum(q) | Change::DropEnumBeforeTable(q) => dropped_enums.push(q),
             Change::CreateEnum(q, _) => created_enums.push(q),
             Change::RecreateEnum {
                 name, from, values, ..

@@ -77,6 +77,9 @@ pub enum Change {
     DropSchema(String),
     DropExtension(String),
     DropEnum(QualifiedName),
+    /// An enum dropped early, right after the dropped tables and columns, because a table of
+    /// the same name is created (tables and types share one namespace).
+    DropEnumBeforeTable(QualifiedName),
     DropTable(QualifiedName),
     DropColumn(QualifiedName, String),
     /// Type (and collation) of an existing column; `default` is the column's default after the
@@ -292,9 +295,29 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
         }
     }
     for (q, _) in from.enums() {
-        if to.enum_type(&q).is_none() {
-            out.push(Change::DropEnum(q));
+        if to.enum_type(&q).is_some() {
+            continue;
         }
+        if to.table(&q).is_none() {
+            out.push(Change::DropEnum(q));
+            continue;
+        }
+        // Columns converted away from the type change after tables are created: too late.
+        let enum_type = BaseType::Enum(q.clone());
+        let converted = from.tables().any(|(tq, t)| {
+            to.table(&tq).is_some_and(|nt| {
+                t.columns
+                    .iter()
+                    .any(|c| c.data_type.base == enum_type && nt.column(&c.name).is_some())
+            })
+        });
+        out.push(if converted {
+            Change::Unsupported(format!(
+                "replace enum {q} by a table of the same name while columns change from the enum to another type (change the columns and drop the enum in one migration, create the table in the next)"
+            ))
+        } else {
+            Change::DropEnumBeforeTable(q)
+        });
     }
 
     // Retyped columns: PostgreSQL re-parses checks and index expressions from their stored

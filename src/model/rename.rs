@@ -311,11 +311,37 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
                     schema: s, from, ..
                 },
             ) => s == schema && from == to,
+            (
+                Rename::Enum { schema, to, .. },
+                Rename::Enum {
+                    schema: s, from, ..
+                },
+            ) => s == schema && from == to,
             (Rename::Column { table, to, .. }, Rename::Column { table: t, from, .. }) => {
                 t == table && from == to
             }
+            (Rename::Index { table, to, .. }, Rename::Index { table: t, from, .. })
+            | (Rename::Constraint { table, to, .. }, Rename::Constraint { table: t, from, .. }) => {
+                t.schema == table.schema && from == to
+            }
             _ => false,
         })
+    };
+    // `table` (a path in old names) under its current name.
+    let current = |table: &QualifiedName| {
+        renames
+            .iter()
+            .find_map(|r| match r {
+                Rename::Table {
+                    schema,
+                    from: now,
+                    to: old,
+                } if *schema == table.schema && *old == table.name => {
+                    Some(QualifiedName::new(schema.clone(), now.clone()))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| table.clone())
     };
     for r in renames {
         if moves_on(r) {
@@ -323,32 +349,35 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
         }
         match r {
             Rename::Table { schema, from, to } => {
-                let Some(s) = m.schemas.get_mut(schema) else {
-                    continue;
-                };
-                if s.tables.contains_key(from) && s.tables.remove(to).is_some() {
-                    let gone = QualifiedName::new(schema.clone(), to.clone());
-                    for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
-                        t.foreign_keys.retain(|_, fk| fk.references != gone);
-                    }
+                let q = QualifiedName::new(schema.clone(), from.clone());
+                if m.table(&q).is_some() {
+                    // Tables share the type namespace with enums and the relation
+                    // namespace with indexes.
+                    free_relation_name(&mut m, schema, to);
+                    free_type_name(&mut m, schema, to);
+                }
+            }
+            Rename::Enum { schema, from, to } => {
+                let q = QualifiedName::new(schema.clone(), from.clone());
+                if m.enum_type(&q).is_some() {
+                    free_type_name(&mut m, schema, to);
+                }
+            }
+            Rename::Index { table, from, to } | Rename::Constraint { table, from, to } => {
+                let q = current(table);
+                let exists = m.table(&q).is_some_and(|t| {
+                    t.indexes.contains_key(from)
+                        || t.uniques.contains_key(from)
+                        || t.primary_key.as_ref().is_some_and(|pk| pk.name == *from)
+                });
+                // Only index-backed names live in the relation namespace.
+                if exists {
+                    free_relation_name(&mut m, &table.schema, to);
                 }
             }
             Rename::Column { table, from, to } => {
-                // `table` is the table's old name; the model still has its current one.
-                let current = renames
-                    .iter()
-                    .find_map(|r| match r {
-                        Rename::Table {
-                            schema,
-                            from: now,
-                            to: old,
-                        } if *schema == table.schema && *old == table.name => {
-                            Some(QualifiedName::new(schema.clone(), now.clone()))
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| table.clone());
-                let Some(t) = table_mut(&mut m, &current) else {
+                let q = current(table);
+                let Some(t) = table_mut(&mut m, &q) else {
                     continue;
                 };
                 if t.column(from).is_none() || t.column(to).is_none() {
@@ -356,15 +385,64 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
                 }
                 drop_column(t, to);
                 for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
-                    t.foreign_keys.retain(|_, fk| {
-                        fk.references != current || !fk.referenced_columns.contains(to)
-                    });
+                    t.foreign_keys
+                        .retain(|_, fk| fk.references != q || !fk.referenced_columns.contains(to));
                 }
             }
-            _ => {}
+            Rename::EnumValue { .. } => {}
         }
     }
     m
+}
+
+/// Remove whatever holds relation name `name` in `schema`: a table (and foreign keys to
+/// it), or an index, unique constraint or primary key of any table.
+fn free_relation_name(m: &mut Model, schema: &str, name: &str) {
+    let Some(s) = m.schemas.get_mut(schema) else {
+        return;
+    };
+    if s.tables.remove(name).is_some() {
+        let gone = QualifiedName::new(schema, name);
+        for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
+            t.foreign_keys.retain(|_, fk| fk.references != gone);
+        }
+        return;
+    }
+    for t in s.tables.values_mut() {
+        t.indexes.remove(name);
+        t.uniques.remove(name);
+        if t.primary_key.as_ref().is_some_and(|pk| pk.name == name) {
+            t.primary_key = None;
+        }
+    }
+}
+
+/// Remove whatever holds type name `name` in `schema`: a table (see
+/// [`free_relation_name`]), or an enum with the columns that use it.
+fn free_type_name(m: &mut Model, schema: &str, name: &str) {
+    let q = QualifiedName::new(schema, name);
+    if m.table(&q).is_some() {
+        free_relation_name(m, schema, name);
+        return;
+    }
+    let Some(s) = m.schemas.get_mut(schema) else {
+        return;
+    };
+    if s.enums.remove(name).is_none() {
+        return;
+    }
+    let enum_type = BaseType::Enum(q);
+    for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
+        let users: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| c.data_type.base == enum_type)
+            .map(|c| c.name.clone())
+            .collect();
+        for c in users {
+            drop_column(t, &c);
+        }
+    }
 }
 
 /// Column `name` dropped from `t` with what PostgreSQL drops along (or refuses to drop it

@@ -331,29 +331,31 @@ fn phase(c: &Change) -> u8 {
         | Change::DropGeneratedColumn { .. }
         | Change::DropExpression { .. } => 6,
         Change::DropTable(..) => 7,
-        Change::CreateSchema(_) => 8,
-        Change::CreateExtension(..) => 9,
+        // Before a table of the same name is created.
+        Change::DropEnumBeforeTable(_) => 8,
+        Change::CreateSchema(_) => 9,
+        Change::CreateExtension(..) => 10,
         // Swapped in between: what used the old type's values is gone or already converted.
-        Change::RecreateEnum { .. } => 10,
-        Change::CreateEnum(..) => 11,
-        Change::CreateTable(..) => 12,
-        Change::AddColumn(..) => 13,
+        Change::RecreateEnum { .. } => 11,
+        Change::CreateEnum(..) => 12,
+        Change::CreateTable(..) => 13,
+        Change::AddColumn(..) => 14,
         Change::DropSerial { .. }
         | Change::AlterColumnType { .. }
         | Change::AddSerial { .. }
         | Change::SetDefault { .. }
         | Change::SetIdentity { .. }
-        | Change::SetNullable { .. } => 14,
+        | Change::SetNullable { .. } => 15,
         // After the type changes of the columns it uses.
-        Change::AddGeneratedColumn(..) => 15,
-        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 16,
-        Change::CreateIndex { .. } => 17,
-        Change::AddForeignKey { .. } => 18,
-        Change::SetComment(..) => 19,
-        Change::DropEnum(_) => 20,
-        Change::DropExtension(_) => 21,
-        Change::DropSchema(_) => 22,
-        Change::Unsupported(_) => 23,
+        Change::AddGeneratedColumn(..) => 16,
+        Change::AddPrimaryKey(..) | Change::AddUnique(..) | Change::AddCheck(..) => 17,
+        Change::CreateIndex { .. } => 18,
+        Change::AddForeignKey { .. } => 19,
+        Change::SetComment(..) => 20,
+        Change::DropEnum(_) => 21,
+        Change::DropExtension(_) => 22,
+        Change::DropSchema(_) => 23,
+        Change::Unsupported(_) => 24,
     }
 }
 
@@ -663,7 +665,7 @@ pub fn plan_stages(stages: Vec<Vec<Change>>) -> Plan {
                 crate::sql::display_ident(e),
                 vec![Hazard::BreaksClients],
             ),
-            Change::DropEnum(q) => (
+            Change::DropEnum(q) | Change::DropEnumBeforeTable(q) => (
                 StepKind::DropEnum,
                 obj(q, None),
                 vec![Hazard::BreaksClients],

@@ -163,7 +163,9 @@ pub fn statement(c: &Change) -> String {
         // RESTRICT (the default): fails rather than silently dropping what still uses it.
         Change::DropSchema(s) => format!("DROP SCHEMA {};", quote_ident(s)),
         Change::DropExtension(e) => format!("DROP EXTENSION {};", quote_ident(e)),
-        Change::DropEnum(q) => format!("DROP TYPE {};", quote_qualified(q)),
+        Change::DropEnum(q) | Change::DropEnumBeforeTable(q) => {
+            format!("DROP TYPE {};", quote_qualified(q))
+        }
         Change::DropTable(q) => format!("DROP TABLE {};", quote_qualified(q)),
         Change::DropColumn(q, c) => format!(
             "ALTER TABLE {} DROP COLUMN {};",
