@@ -1445,3 +1445,34 @@ columns = ["a", "id"]
     );
     assert_eq!(one::<i32>(&mut e.client, "SELECT id FROM log"), 7);
 }
+
+#[test]
+fn timestamp_to_timestamptz_and_back_keep_the_table_in_utc() {
+    // apply runs in UTC, where PostgreSQL converts between timestamp and timestamptz without
+    // rewriting the table; values are read as UTC.
+    let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"timestamp\" }\nb = { type = \"timestamptz\" }\nc = { type = \"timestamp(3)\" }\n";
+    let v2 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"timestamptz\" }\nb = { type = \"timestamp\" }\nc = { type = \"timestamptz(6)\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    let db = support::test_db();
+    let mut client = db.connect();
+    plan_and_apply(dir.path(), "v1", &mut client);
+    client
+        .batch_execute("SET TimeZone = 'UTC'; INSERT INTO t VALUES (1, '2020-01-01 12:00', '2020-01-01 12:00+00', '2020-01-01 12:00:00.123')")
+        .unwrap();
+    let filenode =
+        |c: &mut postgres::Client| one::<i64>(c, "SELECT pg_relation_filenode('t')::bigint");
+    let before = filenode(&mut client);
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    let sql = plan_and_apply(dir.path(), "v2", &mut client);
+    assert!(!sql.contains("rewrites_table"), "{sql}");
+    assert_eq!(
+        filenode(&mut client),
+        before,
+        "the table was rewritten:\n{sql}"
+    );
+    client.batch_execute("SET TimeZone = 'UTC'").unwrap();
+    assert_eq!(
+        one::<String>(&mut client, "SELECT format('%s|%s|%s', a, b, c) FROM t"),
+        "2020-01-01 12:00:00+00|2020-01-01 12:00:00|2020-01-01 12:00:00.123+00"
+    );
+}

@@ -39,7 +39,7 @@
 //! | text/varchar/char → anything else (incl. enum) | no | yes | yes | `{col}::to` |
 //! | enum → other enum | no | yes | yes | `{col}::text::to` |
 //! | timestamp(p) → timestamp(q), same zone | q ≥ p | unless q ≥ p | no | – |
-//! | timestamp ↔ timestamptz | q ≥ p (values reinterpreted in the session TimeZone) | yes | no | – |
+//! | timestamp ↔ timestamptz | q ≥ p (values reinterpreted in UTC) | q < p | no | – |
 //! | date → timestamp/timestamptz | yes | yes | no | – |
 //! | timestamp/timestamptz → date, → time; timestamptz → timetz | no | yes | no | – |
 //! | time(p) → time(q), same zone | q ≥ p | unless q ≥ p | no | – |
@@ -74,9 +74,9 @@
 //!   (casting back gives the original value). The other way, text/varchar → `char`, is lossy:
 //!   `'ab'` and `'ab '` become the same value.
 //! * timestamp ↔ timestamptz is treated as widening (no value is lost; each is reinterpreted
-//!   in the session `TimeZone`) and as a rewrite: PostgreSQL 15 skips the rewrite only when
-//!   the session `TimeZone` is UTC, which a plan cannot rely on. (In a zone with daylight
-//!   saving, timestamps in the spring-forward gap collapse; accepted.)
+//!   in the session `TimeZone`) and, when the precision is kept, not as a rewrite:
+//!   PostgreSQL 15 skips the rewrite when the session `TimeZone` is UTC, and `apply` always
+//!   runs migrations in UTC (`apply::SESSION_SETTINGS`); values are read as UTC.
 //! * date → timestamp is widening and not may-fail, although dates after 294276 AD (beyond
 //!   timestamp's range) would fail the cast.
 //! * numeric(p,s) → integer is widening when every value fits exactly (`numeric(9,0)` →
@@ -523,10 +523,11 @@ fn scalar(from: &Kind, to: &Kind) -> Rule {
             if tz == tz2 {
                 rule(keeps, !keeps, false)
             } else {
-                // timestamp ↔ timestamptz: reinterpretation, no loss (module doc);
-                // timetz → time drops the offset.
-                let widening = keeps && (matches!(from, Timestamp { .. }) || !*tz);
-                rule(widening, true, false)
+                // timestamp ↔ timestamptz: reinterpretation, no loss, and no rewrite in the
+                // UTC session `apply` runs in (module doc); timetz → time drops the offset.
+                let stamps = matches!(from, Timestamp { .. });
+                let widening = keeps && (stamps || !*tz);
+                rule(widening, !(stamps && keeps), false)
             }
         }
         (Time { tz: false, .. }, Interval { .. }) => widen(),
@@ -910,7 +911,7 @@ mod tests {
             "timestamp without time zone",
             "timestamp with time zone",
             true,
-            true,
+            false,
             false,
             None,
         ),
@@ -918,7 +919,7 @@ mod tests {
             "timestamp with time zone",
             "timestamp without time zone",
             true,
-            true,
+            false,
             false,
             None,
         ),
@@ -926,7 +927,7 @@ mod tests {
             "timestamp(3) without time zone",
             "timestamp(6) with time zone",
             true,
-            true,
+            false,
             false,
             None,
         ),
