@@ -832,6 +832,9 @@ due = { type = "timestamptz", default_sql = "now() + interval '1 hour'" }
 [[tables.t.checks]]
 expr = "d > '2019-06-01' AND ts > '2019-06-01' AND iv < '2 days'"
 
+[[tables.t.checks]]
+expr = "(id, d) <> (0, '2000-01-01')"
+
 [[tables.t.indexes]]
 columns = ["at"]
 where = "at BETWEEN '2020-01-01' AND '2030-01-01 12:00'"

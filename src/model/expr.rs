@@ -44,6 +44,8 @@
 //!   (when there are at least two of them) OR-ed with `x = e` for the rest, exactly like
 //!   PostgreSQL's `transformAExprIn`; `NOT IN` likewise with `<> ALL` and `AND`.
 //! * `x BETWEEN a AND b` -> `x >= a AND x <= b`; `NOT BETWEEN` -> `x < a OR x > b`.
+//! * Row `=` / `<>` between rows of the same length -> the columns' comparisons joined by
+//!   `AND` / `OR`, as PostgreSQL stores them (`(a, b) <> (0, 0)` -> `a <> 0 OR b <> 0`).
 //! * `LIKE` -> `~~`, `NOT LIKE` -> `!~~`, `ILIKE` -> `~~*`, `NOT ILIKE` -> `!~~*`,
 //!   `LIKE p ESCAPE e` -> `~~ like_escape(p, e)`, `SIMILAR TO p` -> `~ similar_to_escape(p)`.
 //! * `IS NOT DISTINCT FROM` -> `NOT (IS DISTINCT FROM)`.
@@ -70,9 +72,7 @@
 //!   model's tables): `ts > '2020-01-01'` on a timestamptz column equals `(ts > '2020-01-01
 //!   00:00:00+00'::timestamp with time zone)`. So is a typed literal or a literal cast to
 //!   such a type (`interval '1 hour'` = `'01:00:00'::interval`). A bare literal compared
-//!   with an expression is not (`date_trunc('day', ts) = '2020-01-01'`), nor are row
-//!   comparisons, which PostgreSQL expands (`(a, b) <> (0, 0)` is stored as
-//!   `((a <> 0) OR (b <> 0))`). Also boolean
+//!   with an expression is not (`date_trunc('day', ts) = '2020-01-01'`). Also boolean
 //!   spellings in an untyped string
 //!   (`'f'` vs `false`), `interval '1' day` field syntax, and typed-literal input forms the
 //!   `typed` module does not understand (ISO 8601 intervals `P1D`, fractional days, named
@@ -1365,6 +1365,21 @@ fn strip_comparison_cast(node: Node) -> Node {
 }
 
 fn binary(op: &str, left: Node, right: Node) -> Node {
+    // PostgreSQL expands `=` and `<>` between rows of the same length into the columns'
+    // comparisons: `(a, b) <> (0, 0)` is stored as `((a <> 0) OR (b <> 0))`.
+    let (left, right) = match (left, right) {
+        (Node::Row(l), Node::Row(r))
+            if l.len() == r.len() && l.len() > 1 && (op == "=" || op == "<>") =>
+        {
+            let pairs: Vec<Node> = l
+                .into_iter()
+                .zip(r)
+                .map(|(a, b)| binary(op, a, b))
+                .collect();
+            return if op == "=" { and(pairs) } else { or(pairs) };
+        }
+        other => other,
+    };
     let (left, right) = if comparison_op(op) {
         (strip_comparison_cast(left), strip_comparison_cast(right))
     } else {
@@ -3753,6 +3768,8 @@ mod tests {
         ),
         ("(arr[1])", "(arr[1])"),
         ("arr[1] is not null", "(arr[1] IS NOT NULL)"),
+        ("(n, m) <> (0, 0)", "((n <> 0) OR (m <> 0))"),
+        ("(n, m) = (1, 2)", "((n = 1) AND (m = 2))"),
         // Typed literals are compared as stored.
         (
             "now() + interval '1 hour'",
