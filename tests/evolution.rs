@@ -1476,3 +1476,20 @@ fn timestamp_to_timestamptz_and_back_keep_the_table_in_utc() {
         "2020-01-01 12:00:00+00|2020-01-01 12:00:00|2020-01-01 12:00:00.123+00"
     );
 }
+
+#[test]
+fn array_and_scalar_types_convert_through_their_text_form() {
+    let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"text[]\" }\nb = { type = \"text\" }\n";
+    let v2 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\na = { type = \"text\" }\nb = { type = \"integer[]\" }\n";
+    let mut e = evolve(v1, "INSERT INTO t VALUES (1, ARRAY['a', 'b'], '{1,2}')", v2);
+    insta::assert_snapshot!(reviewable(&e.sql));
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT a || ' ' || (b[2] + 1) FROM t"),
+        "{a,b} 3"
+    );
+    e.back();
+    assert_eq!(
+        one::<String>(&mut e.client, "SELECT a[2] || b FROM t"),
+        "b{1,2}"
+    );
+}

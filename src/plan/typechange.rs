@@ -66,7 +66,7 @@
 //! with `[]` on every cast), but PostgreSQL rewrites the table for every array element
 //! conversion except dropping a modifier of the same element type (`numeric(10,2)[]` →
 //! `numeric[]`, `varchar(5)[]` → `varchar[]`). Array ↔ scalar: not widening, rewrite, may
-//! fail, and no `USING` (there is no cast; the caller refuses the change).
+//! fail, `USING {col}::text::to` (there is no cast, but both sides have a text form).
 //!
 //! Judgement calls:
 //! * `char(n)` → text/varchar is widening: the padding `char(n)` strips is insignificant in
@@ -108,11 +108,16 @@ pub fn classify(from: &DataType, to: &DataType) -> TypeChange {
     let k_from = Kind::of(&from.base);
     let k_to = Kind::of(&to.base);
     if from.array != to.array {
+        // No cast between an array and a scalar, but every type converts through its text
+        // form (`{a,b}` parses as an array, `42` as a number), so the change applies where
+        // the values fit and fails (rolled back) where they do not.
+        let to_sql = Kind::of(&to.base).sql();
+        let suffix = if to.array { "[]" } else { "" };
         return TypeChange {
             widening: false,
             rewrites: true,
             may_fail: true,
-            using: None,
+            using: Some(format!("{{col}}::text::{to_sql}{suffix}")),
         };
     }
     if k_from == k_to {
@@ -1270,9 +1275,30 @@ mod tests {
             false,
             Some("{col}::integer[]::smallint[]"),
         ),
-        ("integer", "integer[]", false, true, true, None),
-        ("integer[]", "integer", false, true, true, None),
-        ("text", "text[]", false, true, true, None),
+        (
+            "integer",
+            "integer[]",
+            false,
+            true,
+            true,
+            Some("{col}::text::integer[]"),
+        ),
+        (
+            "integer[]",
+            "integer",
+            false,
+            true,
+            true,
+            Some("{col}::text::integer"),
+        ),
+        (
+            "text",
+            "text[]",
+            false,
+            true,
+            true,
+            Some("{col}::text::text[]"),
+        ),
         // pass-through types: the deliberately conservative rule, not PostgreSQL's behaviour
         // for these particular types (on PG 15 citext → text does not rewrite, text → citext
         // and money → numeric need no USING, and int4range → int8range has no cast at all,

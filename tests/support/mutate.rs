@@ -1620,15 +1620,27 @@ fn rename_table(g: &mut Gen) -> Option<String> {
     let table = &mut g.p.tables[t];
     let what = format!("table {}.{} → {new}", table.schema, table.name);
     let old = std::mem::replace(&mut table.name, new);
-    let schema = table.schema.clone();
     if table.renamed_from.is_none() && g.rng.chance(25) {
         // The old name is reused by a new table: the down file must drop it before the
         // renamed table can take its name (and rows) back.
         table.renamed_from = Some(old.clone());
-        g.add_table();
-        let reused = g.p.tables.last_mut()?;
-        reused.schema = schema;
+        // Its columns (types valid in that schema and file) and primary key, so default
+        // names (`{old}_pkey`, serial and identity sequences) are taken again too.
+        let mut reused = table.clone();
         reused.name = old;
+        reused.renamed_from = None;
+        reused.comment = None;
+        reused.uniques.clear();
+        reused.checks.clear();
+        reused.indexes.clear();
+        reused.fks.clear();
+        for c in &mut reused.columns {
+            c.references = None;
+            c.unique = false;
+            c.renamed_from = None;
+            c.comment = None;
+        }
+        g.p.tables.push(reused);
         return Some(format!("{what}, and a new table takes the old name"));
     }
     table.renamed_from.get_or_insert(old);
