@@ -239,6 +239,7 @@ fn plan_json_lists_steps_and_hazards() {
     assert_eq!(v["migration"], "migrations/0002_status_index.sql");
     assert_eq!(v["written"], true);
     assert_eq!(v["steps"][0]["kind"], "create-index");
+    assert_eq!(v["steps"][0]["step"], 1);
     assert_eq!(v["steps"][0]["hazards"][0], "blocks_writes");
     let file =
         std::fs::read_to_string(dir.path().join("migrations/0002_status_index.sql")).unwrap();

@@ -137,7 +137,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             json!({
                 "ok": exit == Exit::Ok,
                 "changes": plan.steps.len(),
-                "steps": plan.steps,
+                // Numbered as in the file's `-- step N:` lines (and `refused_steps`).
+                "steps": plan.steps.iter().enumerate().map(|(i, step)| {
+                    let mut v = json!(step);
+                    v["step"] = json!(i + 1);
+                    v
+                }).collect::<Vec<_>>(),
                 "hazards": hazards,
                 "refused_hazards": refused,
                 "hints": hints,
