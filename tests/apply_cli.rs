@@ -446,6 +446,19 @@ fn a_failure_after_committed_segments_is_reported_part_way_by_apply_status_and_d
         "{v}"
     );
 
+    // apply --dry-run: only what a resumed run executes.
+    let out = run(dir.path(), &db.conninfo, &["apply", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.starts_with("-- would resume migrations/0002_v2.sql after segment 2 of 3 (committed before)\n-- step 3: rename-table"),
+        "{s}"
+    );
+    assert!(
+        s.contains("-- step 6: add-check public.u.u_n_check") && !s.contains("step 2:"),
+        "{s}"
+    );
+
     // drift: refused (exit 3), no undo SQL, the database untouched.
     let out = run(dir.path(), &db.conninfo, &["drift"]);
     assert_eq!(

@@ -481,6 +481,12 @@ fn done_hash(segs: &[Segment], n: i32) -> String {
 
 /// Where to resume a migration that committed some segments before stopping: after them, if
 /// the file's first segments are still the ones that ran.
+/// The number of `m`'s segments that `apply` skips: those a part-way run committed (0 when
+/// it starts afresh), or why it cannot resume.
+pub fn resumes_after(m: &Migration, rows: &[HistoryRow]) -> Result<i32, String> {
+    resume_point(m, latest(rows).get(&(m.version as i32)))
+}
+
 fn resume_point(m: &Migration, row: Option<&&HistoryRow>) -> Result<i32, String> {
     let Some(row) = row.filter(|r| r.part_applied()) else {
         return Ok(0);

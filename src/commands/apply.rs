@@ -78,10 +78,26 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     o.stdout = format!("Nothing to apply: {} is up to date.\n", db.label);
                 }
                 for m in todo {
+                    let done = apply::resumes_after(m, &rows).unwrap_or(0);
+                    if done == 0 {
+                        o.stdout.push_str(&format!(
+                            "-- would apply migrations/{}.sql\n{}\n",
+                            m.stem, m.up
+                        ));
+                        continue;
+                    }
+                    // Part-way: only what the resumed run would execute.
+                    let segs = apply::segments(&m.up);
                     o.stdout.push_str(&format!(
-                        "-- would apply migrations/{}.sql\n{}\n",
-                        m.stem, m.up
+                        "-- would resume migrations/{}.sql after segment {done} of {} (committed before)\n",
+                        m.stem,
+                        segs.len()
                     ));
+                    for seg in segs.iter().skip(done as usize) {
+                        for (label, sql) in &seg.steps {
+                            o.stdout.push_str(&format!("-- {label}\n{sql}\n\n"));
+                        }
+                    }
                 }
                 o.stdout.push_str("Dry run: nothing was applied.\n");
                 o
