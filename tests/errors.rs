@@ -683,3 +683,15 @@ fn hazard_policy_errors_are_exit_2_with_a_location_for_every_command() {
         assert!(!dir.path().join("migrations").exists(), "nothing written");
     }
 }
+
+#[test]
+fn hash_index_with_several_keys() {
+    let src = "[tables.a.columns]\nx = { type = \"int\" }\ny = { type = \"int\" }\n\n[[tables.a.indexes]]\ncolumns = [\"x\", \"y\"]\nmethod = \"hash\"\n";
+    let f = one(&[(T, src)], "invalid-value", T, 6);
+    assert!(
+        f.message.contains("hash index has exactly one key, not 2"),
+        "{}",
+        f.message
+    );
+    assert!(f.hint.contains("btree"), "{}", f.hint);
+}

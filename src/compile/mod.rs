@@ -1377,6 +1377,20 @@ impl Compiler {
             );
             ok = false;
         }
+        if method == "hash" && keys.value.len() > 1 {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    keys.span.clone(),
+                    format!(
+                        "a hash index has exactly one key, not {}",
+                        keys.value.len()
+                    ),
+                )
+                .hint("PostgreSQL's hash indexes do not support several columns; use btree, or one hash index per column"),
+            );
+            ok = false;
+        }
         if method != "btree" {
             for o in keys
                 .value
