@@ -877,3 +877,67 @@ where = "at BETWEEN '2020-01-01' AND '2030-01-01 12:00'"
         )
     );
 }
+
+#[test]
+fn a_schema_removed_from_project_schemas_is_left_alone() {
+    // The spec: objects in schemas the project does not manage are never read, diffed or
+    // dropped, also when the head snapshot still has them.
+    let db = support::test_db();
+    let dir = project(&[
+        (
+            "schemactl.toml",
+            "[project]\nschemas = [\"public\", \"app\"]\n",
+        ),
+        (
+            "schema/s.toml",
+            "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\n",
+        ),
+        (
+            "schema/app.toml",
+            "schema = \"app\"\n[tables.owners.columns]\nid = { type = \"int\", primary_key = true }\n",
+        ),
+    ]);
+    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut client = db.connect();
+    client
+        .batch_execute("INSERT INTO app.owners VALUES (1)")
+        .unwrap();
+
+    std::fs::write(
+        dir.path().join("schemactl.toml"),
+        "[project]\nschemas = [\"public\"]\n",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("schema/app.toml")).unwrap();
+    let out = run(dir.path(), None, &["plan", "-m", "v2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("No schema changes"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!dir.path().join("migrations/0002_v2.sql").exists());
+    for args in [&["drift"][..], &["verify"]] {
+        let db_arg = if args[0] == "drift" {
+            Some(db.conninfo.as_str())
+        } else {
+            None
+        };
+        let out = run(dir.path(), db_arg, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM app.owners", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}

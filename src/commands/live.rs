@@ -307,7 +307,10 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         Model::default()
     } else if at == head {
         match chain.snapshot.as_deref().map(snapshot::from_toml) {
-            Some(Ok(m)) => m,
+            Some(Ok(mut m)) => {
+                m.retain_schemas(project.config.schema_names());
+                m
+            }
             _ => Model::default(),
         }
     } else {
@@ -570,7 +573,10 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
         Err(o) => return o,
     };
     let head = match chain.snapshot.as_deref().map(snapshot::from_toml) {
-        Some(Ok(m)) if !chain.migrations.is_empty() => m,
+        Some(Ok(mut m)) if !chain.migrations.is_empty() => {
+            m.retain_schemas(project.config.schema_names());
+            m
+        }
         _ => Model::default(),
     };
     let dev = dev || g.db.is_none();

@@ -205,7 +205,10 @@ pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
     match &chain {
         Ok(c) => match &c.snapshot {
             Some(text) if !c.migrations.is_empty() => match snapshot::from_toml(text) {
-                Ok(m) => head = m,
+                Ok(mut m) => {
+                    m.retain_schemas(project.config.schema_names());
+                    head = m;
+                }
                 Err(e) => {
                     return Err(Outcome::fail(
                         g,

@@ -382,6 +382,14 @@ impl Deferrable {
 }
 
 impl Model {
+    /// Keep only the schemas in `managed`. A schema removed from `project.schemas` is no
+    /// longer the project's: it is never read, diffed or dropped (the spec), so the head
+    /// snapshot, which still has it, is compared without it.
+    pub fn retain_schemas<'a>(&mut self, managed: impl IntoIterator<Item = &'a str>) {
+        let managed: std::collections::BTreeSet<&str> = managed.into_iter().collect();
+        self.schemas.retain(|s, _| managed.contains(s.as_str()));
+    }
+
     /// [`Table::type_literals`] for every table.
     pub fn type_literals(&mut self) {
         for t in self
