@@ -941,3 +941,54 @@ fn a_schema_removed_from_project_schemas_is_left_alone() {
         .get(0);
     assert_eq!(n, 1);
 }
+
+#[test]
+fn type_sql_spellings_read_back_as_written() {
+    // `type_sql` naming a built-in type or an enum is that type; other types compare as the
+    // catalog prints them (folded, `public.`/`pg_catalog.` dropped).
+    let db = support::test_db();
+    let dir = project(&[(
+        "schema/s.toml",
+        r#"
+[extensions]
+citext = {}
+
+[enums.e]
+values = ["a", "b"]
+
+[tables.t.columns]
+id = { type = "int", primary_key = true }
+a = { type_sql = "integer" }
+b = { type_sql = "character varying(10)" }
+c = { type_sql = "CITEXT" }
+d = { type_sql = "public.citext", nullable = true }
+r = { type_sql = "pg_catalog.INT4RANGE", nullable = true }
+x = { type_sql = "e", default = "a" }
+xs = { type_sql = "text[]", nullable = true }
+"#,
+    )]);
+    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    // Writing the same types with `type` plans nothing.
+    let same = std::fs::read_to_string(dir.path().join("schema/s.toml"))
+        .unwrap()
+        .replace("type_sql = \"integer\"", "type = \"int4\"")
+        .replace("type_sql = \"e\"", "type = \"e\"");
+    std::fs::write(dir.path().join("schema/s.toml"), same).unwrap();
+    let out = run(dir.path(), None, &["plan", "--dry-run"]);
+    assert!(
+        text(&out.stdout).starts_with("No schema changes"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -981,9 +981,33 @@ impl Compiler {
                 return None;
             }
             (None, Some(ts)) => match types::parse_type_sql(&ts.value) {
-                Ok((text, array)) => DataType {
-                    base: BaseType::Custom(text),
-                    array,
+                // A built-in type or an enum of the model written as `type_sql` is that type
+                // (the catalog reads it back as one); anything else is compared as the catalog
+                // prints it: unquoted names folded, `public.` / `pg_catalog.` dropped.
+                Ok((text, array)) => match types::parse_type(&text) {
+                    Ok(TypeSpec::Builtin {
+                        ty: b,
+                        serial: false,
+                        array: false,
+                    }) => {
+                        let dt = DataType {
+                            base: BaseType::Builtin(b.canonical.clone()),
+                            array,
+                        };
+                        builtin = Some(b);
+                        dt
+                    }
+                    Ok(TypeSpec::Named {
+                        parts,
+                        array: false,
+                    }) if model_enum(&parts, &table.schema, enums).is_some() => DataType {
+                        base: BaseType::Enum(model_enum(&parts, &table.schema, enums)?),
+                        array,
+                    },
+                    _ => DataType {
+                        base: BaseType::Custom(types::catalog_spelling(&text)),
+                        array,
+                    },
                 },
                 Err(e) => {
                     self.push(
@@ -1932,6 +1956,27 @@ fn seed_namespaces(
                 ns.relations.insert(sequence.clone());
             }
         }
+    }
+}
+
+/// The model's enum that `parts` (a `type_sql` name) names, resolved as a `type` would be
+/// (here, then `public`), without reporting anything: a name that is no enum of the model is
+/// passed through as written.
+fn model_enum(
+    parts: &[String],
+    here: &str,
+    enums: &BTreeMap<QualifiedName, &RawEnum>,
+) -> Option<QualifiedName> {
+    match parts {
+        [name] => [here, "public"]
+            .into_iter()
+            .map(|s| QualifiedName::new(s, name.clone()))
+            .find(|q| enums.contains_key(q)),
+        [schema, name] => {
+            let q = QualifiedName::new(schema.clone(), name.clone());
+            enums.contains_key(&q).then_some(q)
+        }
+        _ => None,
     }
 }
 

@@ -1552,6 +1552,25 @@ pub fn parse_type_sql(input: &str) -> Result<(String, bool), TypeError> {
     Ok((body.to_string(), array))
 }
 
+/// A `type_sql` spelling as `format_type()` prints it with `search_path = pg_catalog,
+/// public` (the catalog reader's): unquoted identifiers folded to lower case, a `public.`
+/// or `pg_catalog.` qualifier dropped; modifiers (`(Point,4326)`) and quoted names kept.
+pub fn catalog_spelling(text: &str) -> String {
+    let (name, rest) = match text.find('(') {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    };
+    if name.contains('"') {
+        return text.to_string();
+    }
+    let folded = name.trim().to_ascii_lowercase();
+    let unqualified = folded
+        .strip_prefix("public.")
+        .or_else(|| folded.strip_prefix("pg_catalog."))
+        .unwrap_or(&folded);
+    format!("{unqualified}{rest}")
+}
+
 #[cfg(test)]
 mod type_sql_tests {
     use super::parse_type_sql;

@@ -1575,11 +1575,25 @@ fn add_schema(g: &mut Gen) -> Option<String> {
 }
 
 /// Drop a schema other than `public` with everything in it (and whatever points there).
+/// A schema leaves `project.schemas`: schemactl leaves it and its objects alone (the spec).
+/// Only schemas whose tables use nothing outside them (enums, foreign key targets), since a
+/// managed object that an unmanaged one depends on could not be changed any more.
 fn drop_schema(g: &mut Gen) -> Option<String> {
+    let self_contained = |g: &Gen, s: &str| {
+        g.p.tables.iter().filter(|t| t.schema == s).all(|t| {
+            t.columns.iter().all(|c| match c.ty.base {
+                Base::Enum(e) => g.p.enums[e].schema == s,
+                _ => true,
+            }) && t.fks.iter().all(|f| f.to.0 == s)
+                && t.columns
+                    .iter()
+                    .all(|c| c.references.as_ref().is_none_or(|r| r.to.0 == s))
+        })
+    };
     let cand: Vec<String> =
         g.p.schemas
             .iter()
-            .filter(|s| *s != "public")
+            .filter(|s| *s != "public" && self_contained(g, s))
             .cloned()
             .collect();
     if cand.is_empty() {
