@@ -222,6 +222,23 @@ fn unplannable_changes_are_refused_and_nothing_is_written() {
         "{v}"
     );
     assert_eq!(tree(dir.path()), before);
+
+    // Dropping an extension whose type a column still uses: PostgreSQL would refuse it.
+    let with_ext = "[extensions]\ncitext = {}\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nx = { type_sql = \"citext\" }\n";
+    let dir = project(&[("schema/s.toml", with_ext)]);
+    run_plan(dir.path(), "init");
+    let before = tree(dir.path());
+    let without = with_ext.replace("[extensions]\ncitext = {}\n", "");
+    std::fs::write(dir.path().join("schema/s.toml"), without).unwrap();
+    let out = schemactl(dir.path(), &["plan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr)
+            .contains("drop extension `citext` while column public.t.x still uses its type"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(tree(dir.path()), before);
 }
 
 #[test]

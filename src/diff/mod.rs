@@ -258,9 +258,24 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
         }
     }
     for name in from.extensions.keys() {
-        if !to.extensions.contains_key(name) {
-            out.push(Change::DropExtension(name.clone()));
+        if to.extensions.contains_key(name) {
+            continue;
         }
+        // The model does not know which types an extension brings; a column of a type named
+        // like the extension (`citext`, `hstore`, `ltree`) surely uses it, and PostgreSQL
+        // would refuse the drop.
+        let user = to.tables().find_map(|(q, t)| {
+            t.columns
+                .iter()
+                .find(|c| matches!(&c.data_type.base, BaseType::Custom(ty) if ty == name))
+                .map(|c| format!("{q}.{}", c.name))
+        });
+        out.push(match user {
+            Some(column) => Change::Unsupported(format!(
+                "drop extension `{name}` while column {column} still uses its type (change or drop the column first)"
+            )),
+            None => Change::DropExtension(name.clone()),
+        });
     }
 
     let mut touched = Touched::new();
