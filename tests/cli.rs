@@ -239,6 +239,23 @@ fn unplannable_changes_are_refused_and_nothing_is_written() {
         text(&out.stderr)
     );
     assert_eq!(tree(dir.path()), before);
+
+    // An enum replaced by a table of its name while a column still converts from the enum.
+    let v1 = "[enums.state]\nvalues = [\"on\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"state\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "init");
+    let before = tree(dir.path());
+    let v2 = "[tables.state.columns]\nid = { type = \"int\", primary_key = true }\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"text\" }\n";
+    std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+    let out = schemactl(dir.path(), &["plan", "--allow", "deletes_data"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr)
+            .contains("replace enum public.state by a table of the same name while columns change"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(tree(dir.path()), before);
 }
 
 #[test]

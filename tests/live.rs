@@ -806,6 +806,26 @@ fn diff_db_honours_renamed_from_and_hints_at_undeclared_renames() {
     );
 }
 
+/// `plan -m v1` then `apply`, both succeeding.
+fn plan_and_apply_v1(dir: &std::path::Path, db: &support::TestDb) {
+    let out = run(dir, None, &["plan", "-m", "v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir, Some(&db.conninfo), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// `drift` finds nothing (exit 0).
+fn assert_no_drift(dir: &std::path::Path, db: &support::TestDb) {
+    let out = run(dir, Some(&db.conninfo), &["drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn literals_mean_the_same_whatever_the_servers_time_zone_and_date_style() {
     // A server configured for another zone and day-first dates: the literals in defaults,
@@ -840,18 +860,8 @@ columns = ["at"]
 where = "at BETWEEN '2020-01-01' AND '2030-01-01 12:00'"
 "#,
     )]);
-    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(dir.path(), Some(&db.conninfo), &["apply"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(dir.path(), Some(&db.conninfo), &["drift"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    plan_and_apply_v1(dir.path(), &db);
+    assert_no_drift(dir.path(), &db);
     // The stored values are those of the literals read in UTC, ISO, month-first.
     let mut client = db.connect();
     client
@@ -897,10 +907,7 @@ fn a_schema_removed_from_project_schemas_is_left_alone() {
             "schema = \"app\"\n[tables.owners.columns]\nid = { type = \"int\", primary_key = true }\n",
         ),
     ]);
-    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(dir.path(), Some(&db.conninfo), &["apply"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    plan_and_apply_v1(dir.path(), &db);
     let mut client = db.connect();
     client
         .batch_execute("INSERT INTO app.owners VALUES (1)")
@@ -967,18 +974,8 @@ x = { type_sql = "e", default = "a" }
 xs = { type_sql = "text[]", nullable = true }
 "#,
     )]);
-    let out = run(dir.path(), None, &["plan", "-m", "v1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(dir.path(), Some(&db.conninfo), &["apply"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(dir.path(), Some(&db.conninfo), &["drift"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    plan_and_apply_v1(dir.path(), &db);
+    assert_no_drift(dir.path(), &db);
     // Writing the same types with `type` plans nothing.
     let same = std::fs::read_to_string(dir.path().join("schema/s.toml"))
         .unwrap()

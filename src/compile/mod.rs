@@ -2006,18 +2006,7 @@ fn reserve_identity_sequences(
             }
             Rename::Column { table, from, .. } => {
                 // The table may be renamed in the same migration (paths use new names).
-                let old_name = renames
-                    .iter()
-                    .find_map(|o| match o {
-                        Rename::Table { schema, from, to }
-                            if *schema == table.schema && *to == table.name =>
-                        {
-                            Some(from.clone())
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| table.name.clone());
-                let q = QualifiedName::new(table.schema.clone(), old_name.clone());
+                let q = crate::model::rename::table_before(renames, table);
                 let identity = previous
                     .table(&q)
                     .and_then(|t| t.column(from))
@@ -2025,7 +2014,7 @@ fn reserve_identity_sequences(
                 if !identity {
                     continue;
                 }
-                (table.schema.clone(), old_name, vec![from.clone()])
+                (q.schema, q.name, vec![from.clone()])
             }
             _ => continue,
         };

@@ -45,20 +45,23 @@ pub enum Rename {
     },
 }
 
+/// The name table `q` had before `renames`' table renames (itself when none renames it).
+pub fn table_before(renames: &[Rename], q: &QualifiedName) -> QualifiedName {
+    renames
+        .iter()
+        .find_map(|r| match r {
+            Rename::Table { schema, from, to } if *schema == q.schema && *to == q.name => {
+                Some(QualifiedName::new(schema.clone(), from.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| q.clone())
+}
+
 /// The renames that take a model back: each one inverted, paths given in the old names of
 /// tables and enums, since those are what the reverse diff's target model uses.
 pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
-    let table_back = |q: &QualifiedName| {
-        renames
-            .iter()
-            .find_map(|r| match r {
-                Rename::Table { schema, from, to } if *schema == q.schema && *to == q.name => {
-                    Some(QualifiedName::new(schema.clone(), from.clone()))
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| q.clone())
-    };
+    let table_back = |q: &QualifiedName| table_before(renames, q);
     let enum_back = |q: &QualifiedName| {
         renames
             .iter()
@@ -328,21 +331,7 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
         })
     };
     // `table` (a path in old names) under its current name.
-    let current = |table: &QualifiedName| {
-        renames
-            .iter()
-            .find_map(|r| match r {
-                Rename::Table {
-                    schema,
-                    from: now,
-                    to: old,
-                } if *schema == table.schema && *old == table.name => {
-                    Some(QualifiedName::new(schema.clone(), now.clone()))
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| table.clone())
-    };
+    let current = |table: &QualifiedName| table_before(renames, table);
     for r in renames {
         if moves_on(r) {
             continue;
