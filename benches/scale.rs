@@ -78,6 +78,22 @@ const DEFAULT_SIZES: [usize; 3] = [100, 1_000, 5_000];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--generate") {
+        // `--generate DIR N LAYOUT`: write the project only (for profiling the CLI by hand).
+        let dir = PathBuf::from(args.get(pos + 1).expect("--generate DIR N LAYOUT"));
+        let n: usize = args
+            .get(pos + 2)
+            .and_then(|s| s.parse().ok())
+            .expect("--generate DIR N LAYOUT");
+        let layout = args
+            .get(pos + 3)
+            .and_then(|s| FileLayout::parse(s))
+            .expect("LAYOUT: chunked, per-table or per-schema");
+        fs::create_dir_all(&dir).expect("create DIR");
+        let stats = generate(&dir, n, layout);
+        println!("{} tables in {} files", stats.tables, stats.files);
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--child") {
         let n: usize = args
             .get(pos + 1)
@@ -133,7 +149,7 @@ fn run_size(n: usize) -> Value {
     let load_before = loadavg();
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    let stats = generate(root, n);
+    let stats = generate(root, n, FileLayout::Chunked);
     eprintln!(
         "generated {} tables, {} columns, {} FKs ({} cross-schema), {} indexes, {} enums, \
          {} checks in {} files",
@@ -852,11 +868,58 @@ fn reference(j: usize, here: &str) -> String {
     }
 }
 
+/// How the generated schema is spread over files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileLayout {
+    /// One file per schema per 300 tables, enums in their own file per schema.
+    Chunked,
+    /// One file per table, enums in one file per schema.
+    PerTable,
+    /// One file per PostgreSQL schema holding its enums and tables, as people often write
+    /// them.
+    PerSchema,
+}
+
+impl FileLayout {
+    const ALL: [FileLayout; 3] = [
+        FileLayout::Chunked,
+        FileLayout::PerTable,
+        FileLayout::PerSchema,
+    ];
+
+    fn id(self) -> &'static str {
+        match self {
+            FileLayout::Chunked => "chunked",
+            FileLayout::PerTable => "per-table",
+            FileLayout::PerSchema => "per-schema",
+        }
+    }
+
+    fn parse(s: &str) -> Option<FileLayout> {
+        FileLayout::ALL.into_iter().find(|l| l.id() == s)
+    }
+
+    fn enum_file(self, schema: &str) -> String {
+        match self {
+            FileLayout::Chunked | FileLayout::PerTable => format!("{schema}_enums.toml"),
+            FileLayout::PerSchema => format!("{schema}.toml"),
+        }
+    }
+
+    fn table_file(self, schema: &str, table: &str, i: usize) -> String {
+        match self {
+            FileLayout::Chunked => format!("{schema}_{:03}.toml", i / 300),
+            FileLayout::PerTable => format!("{schema}/{table}.toml"),
+            FileLayout::PerSchema => format!("{schema}.toml"),
+        }
+    }
+}
+
 /// Write `schemactl.toml` and `schema/*.toml` for `n` tables: 3 schemas, 10 columns per
 /// table, 1.3 foreign keys per table to earlier tables (two thirds cross-schema), 2 indexes
 /// per table, one enum per 10 tables, checks on a third, uniques on a quarter, defaults and
 /// comments. Deterministic: same `n`, same bytes.
-fn generate(root: &Path, n: usize) -> Stats {
+fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
     let mut st = Stats::default();
     fs::write(
         root.join("schemactl.toml"),
@@ -872,13 +935,12 @@ fn generate(root: &Path, n: usize) -> Stats {
     .expect("write config");
     let schema_dir = root.join("schema");
     fs::create_dir_all(&schema_dir).expect("schema dir");
-    // One file per schema per 100 tables, enums in their own file per schema.
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     let labels = ["NEW", "ACTIVE", "HELD", "CLOSED", "ARCHIVED", "VOID"];
     for k in 0..n.div_ceil(10) {
         let schema = SCHEMAS[k % SCHEMAS.len()];
         let body = files
-            .entry(format!("{schema}_enums.toml"))
+            .entry(layout.enum_file(schema))
             .or_insert_with(|| format!("schema = \"{schema}\"\n"));
         let count = 3 + k % 4;
         let values: Vec<String> = labels[..count].iter().map(|l| format!("\"{l}\"")).collect();
@@ -896,7 +958,7 @@ fn generate(root: &Path, n: usize) -> Stats {
         let schema = schema_of(i);
         let name = table_name(i);
         let body = files
-            .entry(format!("{schema}_{:03}.toml", i / 300))
+            .entry(layout.table_file(schema, &name, i))
             .or_insert_with(|| format!("schema = \"{schema}\"\n"));
         st.tables += 1;
         let k = i / 10;
@@ -995,7 +1057,9 @@ fn generate(root: &Path, n: usize) -> Stats {
     }
     st.files = files.len();
     for (file, body) in files {
-        fs::write(schema_dir.join(file), body).expect("write schema file");
+        let path = schema_dir.join(file);
+        fs::create_dir_all(path.parent().expect("parent")).expect("schema subdir");
+        fs::write(path, body).expect("write schema file");
     }
     st
 }

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+pub mod lex;
+
 use crate::model::QualifiedName;
 
 /// Longest identifier PostgreSQL keeps (NAMEDATALEN - 1).

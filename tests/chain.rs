@@ -386,7 +386,11 @@ fn parallel_branches_sum_with_conflict_markers() {
         .unwrap();
     assert!(conflict.message.contains("migrations/schemactl.sum"));
     assert!(conflict.message.contains("merge conflict markers"));
-    assert!(conflict.hint.contains("schemactl rebase"));
+    assert!(
+        conflict.hint.contains("schemactl plan -m"),
+        "{}",
+        conflict.hint
+    );
     assert_eq!(conflict.line, Some(1));
     assert!(has(
         &ps,
@@ -407,7 +411,7 @@ fn parallel_branches_sum_has_one_of_them() {
             .contains("two migrations numbered 0004 (0004_a.sql, 0004_b.sql)")
     );
     assert!(p.message.contains("parallel branches"));
-    assert!(p.hint.contains("schemactl rebase"));
+    assert!(p.hint.contains("schemactl plan -m"), "{}", p.hint);
     assert_eq!(p.path, mig(&layout, "0004_b.sql"));
 }
 
@@ -453,7 +457,7 @@ fn parallel_branch_with_two_migrations() {
         .find(|p| p.kind == ProblemKind::SumOutOfDate)
         .unwrap();
     assert!(later.message.contains("0005_b2.sql"));
-    assert!(later.hint.contains("schemactl rebase"));
+    assert!(later.hint.contains("schemactl plan -m"), "{}", later.hint);
 }
 
 #[test]

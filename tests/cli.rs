@@ -332,7 +332,10 @@ fn check_names_tampered_files() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let p0 = &v["migration_problems"][0];
     assert_eq!(p0["kind"], "duplicate-version", "{v}");
-    assert!(p0["hint"].as_str().unwrap().contains("rebase"), "{v}");
+    assert!(
+        p0["hint"].as_str().unwrap().contains("schemactl plan -m"),
+        "{v}"
+    );
     std::fs::remove_file(&dup).unwrap();
 
     // A hand-edited snapshot.

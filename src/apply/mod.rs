@@ -43,13 +43,16 @@ impl HistoryRow {
 
     /// Some of the down file's segments committed: neither applied nor rolled back.
     pub fn part_rolled_back(&self) -> bool {
-        self.status == Status::RollingBack
+        matches!(self.status, Status::RollingBack | Status::RunningBack)
             || (self.status == Status::RollbackFailed && self.segments_done > 0)
     }
 
     /// Some of the up file's segments committed, but not all: neither applied nor pending.
+    /// A row in state `running` counts even with no segment done: the statement it names
+    /// may have committed before the process died.
     pub fn part_applied(&self) -> bool {
-        matches!(self.status, Status::Partial | Status::Failed) && self.segments_done > 0
+        self.status == Status::Running
+            || (matches!(self.status, Status::Partial | Status::Failed) && self.segments_done > 0)
     }
 
     /// The database holds some but not all of this migration's effect (either direction), so
@@ -72,16 +75,25 @@ pub enum Status {
     /// The down file failed. With no down segment committed the migration is still applied;
     /// otherwise it is part-way back, as with [`Status::RollingBack`].
     RollbackFailed,
+    /// A non-transactional segment of the up file (the one after `segments_done`) was started;
+    /// written and committed before it runs. Still the latest row only if the process died
+    /// (or is running now): that statement may or may not have committed, so the migration is
+    /// part-way, and `apply` runs the segment again (generated ones are idempotent).
+    Running,
+    /// The same for a non-transactional segment of the down file (`rollback`).
+    RunningBack,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 8] = [
         Status::Applied,
         Status::Partial,
         Status::Failed,
         Status::RolledBack,
         Status::RollingBack,
         Status::RollbackFailed,
+        Status::Running,
+        Status::RunningBack,
     ];
 
     /// Every id as SQL literals, for the history table's check constraint.
@@ -101,6 +113,8 @@ impl Status {
             Status::RolledBack => "rolled_back",
             Status::RollingBack => "rolling_back",
             Status::RollbackFailed => "rollback_failed",
+            Status::Running => "running",
+            Status::RunningBack => "running_back",
         }
     }
 
@@ -276,7 +290,7 @@ impl History {
             table = self.table(),
             statuses = Status::sql_list()
         ))?;
-        // Tables created before the rollback statuses existed allow fewer values.
+        // Tables created before the newest statuses existed allow fewer values.
         let current: Option<String> = client
             .query_opt(
                 "SELECT pg_get_constraintdef(oid) FROM pg_constraint
@@ -284,7 +298,7 @@ impl History {
                 &[&self.table()],
             )?
             .map(|r| r.get(0));
-        if current.is_none_or(|d| !d.contains("rollback_failed")) {
+        if current.is_none_or(|d| !d.contains("'running_back'")) {
             client.batch_execute(&format!(
                 "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS history_status_check;
                  ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({statuses}));",
@@ -376,30 +390,51 @@ pub fn latest(rows: &[HistoryRow]) -> std::collections::BTreeMap<i32, &HistoryRo
 
 /// Compare the database's history with the directory; every mismatch, in words.
 pub fn mismatches(rows: &[HistoryRow], chain: &Chain) -> Vec<String> {
-    let mut out = Vec::new();
-    for (version, row) in latest(rows) {
-        if !row.in_effect() && !row.part_rolled_back() {
-            continue;
-        }
-        match chain.migrations.iter().find(|m| m.version as i32 == version) {
-            None => out.push(format!(
-                "{} is applied to the database but there is no migration {version:04} in the directory",
-                row.name
-            )),
-            Some(m) if m.stem != row.name => out.push(format!(
-                "the database has {} (another branch?) where the directory has {}; run `schemactl rebase` on the branch that is behind",
-                row.name, m.stem
-            )),
-            Some(m) if m.link.to_string() != row.link => out.push(format!(
-                "migrations/{}.sql was edited after it was applied to this database (its link is {}, the database recorded {})",
-                m.stem,
-                short(&m.link.to_string()),
-                short(&row.link)
-            )),
-            Some(_) => {}
-        }
+    latest(rows)
+        .into_values()
+        .filter_map(|row| mismatch(row, chain))
+        .collect()
+}
+
+/// How the latest history row of a version disagrees with the directory, if it does. Only
+/// rows with an effect in the database count: applied, or some segments committed (either
+/// way). A failed or rolled-back row left nothing behind, so a directory that replaced that
+/// migration is fine. A part-way migration may have had its later segments edited (a resume
+/// checks the committed ones by hash), but must still be there under its name.
+pub fn mismatch(row: &HistoryRow, chain: &Chain) -> Option<String> {
+    let part_applied = row.part_applied();
+    if !row.in_effect() && !row.part_rolled_back() && !part_applied {
+        return None;
     }
-    out
+    let version = row.version;
+    match chain
+        .migrations
+        .iter()
+        .find(|m| m.version as i32 == version)
+    {
+        None => Some(format!(
+            "{} is {} the database but there is no migration {version:04} in the directory",
+            row.name,
+            if part_applied {
+                "part-way through in"
+            } else {
+                "applied to"
+            }
+        )),
+        Some(m) if m.stem != row.name => Some(format!(
+            "the database has {} (another branch?) where the directory has {}; {}",
+            row.name,
+            m.stem,
+            crate::migrations::REPLAN_BRANCH
+        )),
+        Some(m) if !part_applied && m.link.to_string() != row.link => Some(format!(
+            "migrations/{}.sql was edited after it was applied to this database (its link is {}, the database recorded {})",
+            m.stem,
+            short(&m.link.to_string()),
+            short(&row.link)
+        )),
+        Some(_) => None,
+    }
 }
 
 fn short(link: &str) -> &str {
@@ -420,12 +455,14 @@ pub fn segments(text: &str) -> Vec<Segment> {
     let mut steps: Vec<(String, String, bool)> = Vec::new();
     let mut pending_no_tx = false;
     let mut preamble = String::new();
-    for line in text.lines() {
-        if line.trim() == NO_TRANSACTION {
+    // Markers count only on lines that start outside literals, quoted identifiers and
+    // block comments: a comment or default may hold any text.
+    for (line, top) in crate::sql::lex::lines_with_level(text) {
+        if top && line.trim() == NO_TRANSACTION {
             pending_no_tx = true;
             continue;
         }
-        if let Some(rest) = line.strip_prefix("-- step ") {
+        if let Some(rest) = line.strip_prefix("-- step ").filter(|_| top) {
             steps.push((
                 format!("step {}", rest.trim()),
                 String::new(),
@@ -439,8 +476,10 @@ pub fn segments(text: &str) -> Vec<Segment> {
                 sql.push_str(line);
                 sql.push('\n');
             }
-            None if !line.trim_start().starts_with("--") && !line.trim().is_empty() => {
-                // SQL before any step marker (a hand-written migration): one step.
+            // SQL before any step marker (a hand-written migration): one step. Blank and
+            // comment lines are skipped only at the top level; inside a literal they are
+            // part of it.
+            None if !top || !(line.trim().is_empty() || line.trim_start().starts_with("--")) => {
                 preamble.push_str(line);
                 preamble.push('\n');
             }
@@ -610,8 +649,7 @@ pub fn check_hazards(
     }
     let allow_needed = policy.refused(&hazards, &recorded);
     let ids = |hs: &[Hazard]| hs.iter().map(|h| h.id().to_string()).collect::<Vec<_>>();
-    let steps = text
-        .lines()
+    let steps = crate::sql::lex::top_level_lines(text)
         .filter_map(parse_step_line)
         .filter_map(|(label, hs)| {
             let hs: Vec<Hazard> = hs.into_iter().filter(|h| refused.contains(h)).collect();
@@ -718,14 +756,20 @@ enum Direction {
 }
 
 impl Direction {
-    /// (finished, in progress, failed)
-    fn statuses(self) -> (Status, Status, Status) {
+    /// (finished, in progress, failed, running a non-transactional segment)
+    fn statuses(self) -> (Status, Status, Status, Status) {
         match self {
-            Direction::Up => (Status::Applied, Status::Partial, Status::Failed),
+            Direction::Up => (
+                Status::Applied,
+                Status::Partial,
+                Status::Failed,
+                Status::Running,
+            ),
             Direction::Down => (
                 Status::RolledBack,
                 Status::RollingBack,
                 Status::RollbackFailed,
+                Status::RunningBack,
             ),
         }
     }
@@ -741,7 +785,7 @@ fn run_text(
     done: i32,
     direction: Direction,
 ) -> Result<Duration, ApplyError> {
-    let (finished, in_progress, failed) = direction.statuses();
+    let (finished, in_progress, failed, running) = direction.statuses();
     let start = Instant::now();
     let segs = segments(text);
     let total = segs.len() as i32;
@@ -765,6 +809,16 @@ fn run_text(
                 }
             }
         } else {
+            // Record the intent first (committed on its own): a statement outside a
+            // transaction commits before its history row can be written, and a crash in
+            // between must leave a history that says the segment may have run.
+            history.record(
+                client,
+                m,
+                progress(running, number - 1),
+                start.elapsed(),
+                None,
+            )?;
             match run_steps(client, seg) {
                 Ok(()) => {
                     history.record(client, m, progress(status, number), start.elapsed(), None)?;
@@ -830,7 +884,9 @@ impl NotReversible {
 pub fn not_reversible(m: &Migration) -> Option<NotReversible> {
     match m.down.as_deref() {
         None => Some(NotReversible::NoDownFile),
-        Some(down) if down.contains(IRREVERSIBLE) => Some(NotReversible::MarkedIrreversible),
+        Some(down) if crate::sql::lex::top_level_lines(down).any(|l| l.trim() == IRREVERSIBLE) => {
+            Some(NotReversible::MarkedIrreversible)
+        }
         Some(_) => None,
     }
 }
@@ -960,6 +1016,24 @@ mod tests {
             step_range(&labels(&["statements", "step 2"])),
             "statements to step 2"
         );
+    }
+
+    #[test]
+    fn markers_inside_literals_do_not_split() {
+        let text = "-- schemactl migration 0001_x\n--\n\n\
+                    -- step 1: comment public.a\nCOMMENT ON TABLE a IS 'x\n-- schemactl:no-transaction\n-- step 2: y\n\n';\n\n\
+                    -- step 2: create-function public.f\nCREATE FUNCTION f() RETURNS int AS $b$\n-- step 9: z\nSELECT 1 $b$ LANGUAGE sql;\n";
+        let segs = segments(text);
+        assert_eq!(segs.len(), 1, "{segs:?}");
+        assert_eq!(
+            segs[0].steps[0].1,
+            "COMMENT ON TABLE a IS 'x\n-- schemactl:no-transaction\n-- step 2: y\n\n';"
+        );
+        assert_eq!(segs[0].steps[1].0, "step 2: create-function public.f");
+        assert!(segs[0].steps[1].1.contains("-- step 9: z\nSELECT 1"));
+        // Blank and comment-like lines of a literal before any marker are kept too.
+        let segs = segments("INSERT INTO t VALUES ('a\n\n-- b\n');\n-- trailing\n");
+        assert_eq!(segs[0].steps[0].1, "INSERT INTO t VALUES ('a\n\n-- b\n');");
     }
 
     #[test]

@@ -147,9 +147,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         }
     };
     if opts.dev && g.format == Format::Text && !g.quiet {
-        let status = super::status::describe(&mut db.client, &history, &chain);
-        match status {
-            Ok(s) => out.stdout.push_str(&format!("\n{s}")),
+        match history.rows(&mut db.client) {
+            Ok(rows) => out
+                .stdout
+                .push_str(&format!("\n{}", super::status::describe(&rows, &chain))),
             Err(e) => return db_failure(g, &ApplyError::from(e), None),
         }
         out.stdout

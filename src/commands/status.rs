@@ -6,70 +6,165 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use super::{Exit, Format, Global, Outcome, duration};
-use crate::apply::{self, History, HistoryRow, Status};
-use crate::migrations::Chain;
+use crate::apply::{self, HistoryRow, Status};
+use crate::migrations::{Chain, Migration};
 
 pub fn run(g: &Global, dev: bool) -> Outcome {
     let (_, chain, mut db, history) = match super::open_chain_db(g, dev) {
         Ok(x) => x,
         Err(o) => return o,
     };
+    let rows = match history.rows(&mut db.client) {
+        Ok(r) => r,
+        Err(e) => return failure(g, &e),
+    };
+    let mismatches = apply::mismatches(&rows, &chain);
+    // Any disagreement between the database's history and the directory is a "no" answer:
+    // `status` gates deploys, so it must not exit 0 over a chain that `apply` would refuse.
+    let exit = if mismatches.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::No
+    };
     match g.format {
-        Format::Text => match describe(&mut db.client, &history, &chain) {
-            Ok(s) => {
-                let mut o = Outcome::new(Exit::Ok);
-                o.stdout = format!("Database: {}\n{s}", db.label);
-                o
+        Format::Text => {
+            let mut o = Outcome::new(exit);
+            o.stdout = format!("Database: {}\n{}", db.label, describe(&rows, &chain));
+            if exit != Exit::Ok {
+                o.stderr = format!(
+                    "error: the database's migration history does not match the directory ({} mismatch{})\n  = hint: {}\n",
+                    mismatches.len(),
+                    if mismatches.len() == 1 { "" } else { "es" },
+                    MISMATCH_HINT
+                );
             }
-            Err(e) => failure(g, &e),
-        },
+            o
+        }
         Format::Json => {
-            let rows = match history.rows(&mut db.client) {
-                Ok(r) => r,
-                Err(e) => return failure(g, &e),
-            };
-            let state = apply::latest(&rows);
-            let migrations: Vec<_> = chain
-                .migrations
+            let migrations: Vec<_> = entries(&rows, &chain)
                 .iter()
-                .map(|m| {
-                    let row = state.get(&(m.version as i32));
-                    // Segments of the file the latest row is about (the down file while
-                    // rolling back).
-                    let down = row.is_some_and(|r| {
-                        matches!(r.status, Status::RollingBack | Status::RollbackFailed)
-                    });
-                    let file = if down {
-                        m.down.as_deref()
-                    } else {
-                        Some(m.up.as_str())
-                    };
-                    json!({
-                        "migration": m.stem,
-                        "state": row.map_or("pending", |r| r.status.id()),
-                        "part_way": row.is_some_and(|r| r.part_way()),
-                        "segments_done": row.map_or(0, |r| r.segments_done),
-                        "segments_total": file.map(|t| apply::segments(t).len()),
-                        "applied_at": row.filter(|r| r.in_effect()).map(|r| utc(r.applied_at)),
-                        "applied_by": row.map(|r| &r.applied_by),
-                        "duration_ms": row.map(|r| r.duration.as_millis() as u64),
-                        "error": row.and_then(|r| r.error.as_ref()),
-                    })
-                })
+                .map(|e| entry_json(e, &chain))
                 .collect();
             Outcome::json(
-                Exit::Ok,
+                exit,
                 json!({
-                    "ok": true,
+                    "ok": mismatches.is_empty(),
                     "current": current(&rows),
                     "part_way": apply::part_way(&rows).into_iter().map(|r| part_way_json(&chain, r)).collect::<Vec<_>>(),
                     "head": chain.migrations.last().map(|m| &m.stem),
+                    "pending": pending_count(&rows, &chain),
                     "migrations": migrations,
-                    "mismatches": apply::mismatches(&rows, &chain),
+                    "mismatches": mismatches,
                 }),
             )
         }
     }
+}
+
+const MISMATCH_HINT: &str = "each `mismatch` line says what differs; restore the migration files \
+     the database ran (from version control), or use a database built from this directory";
+
+/// One line of the report: a migration of the directory, what the database recorded for a
+/// version, or both when they agree.
+struct Entry<'a> {
+    version: i32,
+    /// The directory's migration, when this entry is about it.
+    file: Option<&'a Migration>,
+    /// The latest history row of this version, when this entry is about it.
+    row: Option<&'a HistoryRow>,
+    /// How the row disagrees with the directory.
+    mismatch: Option<String>,
+}
+
+impl Entry<'_> {
+    /// The name the database recorded, else the file's.
+    fn name(&self) -> &str {
+        match (self.row, self.file) {
+            (Some(r), _) => &r.name,
+            (None, Some(m)) => &m.stem,
+            (None, None) => "",
+        }
+    }
+
+    fn pending(&self) -> bool {
+        self.file.is_some() && self.row.is_none_or(|r| !r.in_effect())
+    }
+}
+
+/// Every version the directory or the history knows, in order. A row recorded under another
+/// name than the directory's migration of its version (a deleted, renumbered or other-branch
+/// migration) is an entry of its own, next to the directory's migration, which it never
+/// speaks for.
+fn entries<'a>(rows: &'a [HistoryRow], chain: &'a Chain) -> Vec<Entry<'a>> {
+    let state = apply::latest(rows);
+    let mut versions: Vec<i32> = state.keys().copied().collect();
+    versions.extend(chain.migrations.iter().map(|m| m.version as i32));
+    versions.sort_unstable();
+    versions.dedup();
+    let mut out = Vec::new();
+    for version in versions {
+        let file = chain
+            .migrations
+            .iter()
+            .find(|m| m.version as i32 == version);
+        let row = state.get(&version).copied();
+        let mismatch = row.and_then(|r| apply::mismatch(r, chain));
+        match (file, row) {
+            (Some(m), Some(r)) if m.stem != r.name => {
+                out.push(Entry {
+                    version,
+                    file: None,
+                    row: Some(r),
+                    mismatch,
+                });
+                out.push(Entry {
+                    version,
+                    file: Some(m),
+                    row: None,
+                    mismatch: None,
+                });
+            }
+            (file, row) => out.push(Entry {
+                version,
+                file,
+                row,
+                mismatch,
+            }),
+        }
+    }
+    out
+}
+
+fn pending_count(rows: &[HistoryRow], chain: &Chain) -> usize {
+    entries(rows, chain).iter().filter(|e| e.pending()).count()
+}
+
+fn entry_json(e: &Entry<'_>, chain: &Chain) -> serde_json::Value {
+    let row = e.row;
+    // Segments of the file the latest row is about (the down file while rolling back).
+    let down =
+        row.is_some_and(|r| matches!(r.status, Status::RollingBack | Status::RollbackFailed));
+    let file = e.file.and_then(|m| {
+        if down {
+            m.down.as_deref()
+        } else {
+            Some(m.up.as_str())
+        }
+    });
+    json!({
+        "version": e.version,
+        "migration": e.name(),
+        "in_directory": e.file.is_some(),
+        "state": row.map_or("pending", |r| r.status.id()),
+        "part_way": row.is_some_and(|r| r.part_way()),
+        "segments_done": row.map_or(0, |r| r.segments_done),
+        "segments_total": file.map(|t| apply::segments(t).len()).or_else(|| row.and_then(|r| segments_total(chain, r, down))),
+        "applied_at": row.filter(|r| r.in_effect()).map(|r| utc(r.applied_at)),
+        "applied_by": row.map(|r| &r.applied_by),
+        "duration_ms": row.map(|r| r.duration.as_millis() as u64),
+        "error": row.and_then(|r| r.error.as_ref()),
+        "mismatch": e.mismatch,
+    })
 }
 
 fn failure(g: &Global, e: &postgres::Error) -> Outcome {
@@ -102,7 +197,12 @@ fn committed(chain: &Chain, r: &HistoryRow) -> String {
     let down = r.part_rolled_back();
     let kind = if down { "down segment" } else { "segment" };
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    match segments_total(chain, r, down) {
+    let in_doubt = if matches!(r.status, Status::Running | Status::RunningBack) {
+        format!(", {kind} {} in doubt", r.segments_done + 1)
+    } else {
+        String::new()
+    };
+    let done = match segments_total(chain, r, down) {
         Some(total) => format!(
             "{} of {total} {kind}{} committed",
             r.segments_done,
@@ -113,7 +213,8 @@ fn committed(chain: &Chain, r: &HistoryRow) -> String {
             r.segments_done,
             plural(r.segments_done.max(0) as usize)
         ),
-    }
+    };
+    done + &in_doubt
 }
 
 /// `part-way through 0002_x (2 of 3 segments committed)`, or `part-way back from …` for a
@@ -148,81 +249,20 @@ fn current(rows: &[HistoryRow]) -> Option<String> {
         .map(|r| r.name.clone())
 }
 
-/// The status report as text.
-pub fn describe(
-    client: &mut postgres::Client,
-    history: &History,
-    chain: &Chain,
-) -> Result<String, postgres::Error> {
-    let rows = history.rows(client)?;
-    let state = apply::latest(&rows);
+/// The status report as text: one line per entry (see [`entries`]), the current version
+/// against the head, and every mismatch.
+pub fn describe(rows: &[HistoryRow], chain: &Chain) -> String {
     let mut s = String::new();
-    for m in &chain.migrations {
-        let line = match state.get(&(m.version as i32)) {
-            None => format!("  pending  {}\n", m.stem),
-            Some(r) => match r.status {
-                Status::Applied => format!(
-                    "  applied  {}  {} by {} in {}\n",
-                    m.stem,
-                    utc(r.applied_at),
-                    r.applied_by,
-                    duration(r.duration)
-                ),
-                Status::Partial => format!(
-                    "  partial  {} ({})  at {}; `apply` resumes it\n",
-                    m.stem,
-                    committed(chain, r),
-                    utc(r.applied_at)
-                ),
-                Status::RolledBack => format!(
-                    "  pending  {}  (rolled back {})\n",
-                    m.stem,
-                    utc(r.applied_at)
-                ),
-                Status::RollingBack => format!(
-                    "  ROLLING BACK {} ({})  at {}; `rollback` resumes it\n",
-                    m.stem,
-                    committed(chain, r),
-                    utc(r.applied_at)
-                ),
-                Status::RollbackFailed if r.in_effect() => format!(
-                    "  applied  {}  rollback failed at {} (no down segment committed): {}\n",
-                    m.stem,
-                    utc(r.applied_at),
-                    r.error.as_deref().unwrap_or("")
-                ),
-                Status::RollbackFailed => format!(
-                    "  ROLLBACK FAILED {} ({})  at {}; `rollback` resumes it: {}\n",
-                    m.stem,
-                    committed(chain, r),
-                    utc(r.applied_at),
-                    r.error.as_deref().unwrap_or("")
-                ),
-                // Committed segments stay: say so, a bare FAILED reads as "nothing happened".
-                Status::Failed if r.part_applied() => format!(
-                    "  FAILED   {} ({})  at {}; `apply` resumes after them: {}\n",
-                    m.stem,
-                    committed(chain, r),
-                    utc(r.applied_at),
-                    r.error.as_deref().unwrap_or("")
-                ),
-                Status::Failed => format!(
-                    "  FAILED   {}  at {}: {}\n",
-                    m.stem,
-                    utc(r.applied_at),
-                    r.error.as_deref().unwrap_or("")
-                ),
-            },
-        };
-        s.push_str(&line);
+    for e in entries(rows, chain) {
+        s.push_str(&entry_line(&e, chain));
     }
     let head = chain
         .migrations
         .last()
         .map_or("(none)".to_string(), |m| m.stem.clone());
-    let below = current(&rows).unwrap_or_else(|| "(empty)".into());
+    let below = current(rows).unwrap_or_else(|| "(empty)".into());
     // A part-way migration's effect is partly there: the database is not at `below`.
-    let halfway: Vec<String> = apply::part_way(&rows)
+    let halfway: Vec<String> = apply::part_way(rows)
         .into_iter()
         .map(|r| part_way_text(chain, r))
         .collect();
@@ -231,14 +271,79 @@ pub fn describe(
     } else {
         format!("{}, on top of {below}", halfway.join(", "))
     };
-    let pending = apply::pending(chain, &rows, None).len();
+    let pending = pending_count(rows, chain);
     s.push_str(&format!(
         "Current: {cur}; head: {head}; {pending} pending.\n"
     ));
-    for p in apply::mismatches(&rows, chain) {
+    for p in apply::mismatches(rows, chain) {
         s.push_str(&format!("  mismatch: {p}\n"));
     }
-    Ok(s)
+    s
+}
+
+/// One entry's line. A row the directory does not have under its name says so; a mismatch
+/// is flagged on the line (and spelled out after the summary).
+fn entry_line(e: &Entry<'_>, chain: &Chain) -> String {
+    let Some(r) = e.row else {
+        return format!("  pending  {}\n", e.name());
+    };
+    let name = &r.name;
+    let error = r.error.as_deref().unwrap_or("");
+    let mut line = match r.status {
+        Status::Applied => format!(
+            "  applied  {name}  {} by {} in {}",
+            utc(r.applied_at),
+            r.applied_by,
+            duration(r.duration)
+        ),
+        Status::Partial => format!(
+            "  partial  {name} ({})  at {}; `apply` resumes it",
+            committed(chain, r),
+            utc(r.applied_at)
+        ),
+        Status::RolledBack => format!("  pending  {name}  (rolled back {})", utc(r.applied_at)),
+        Status::RollingBack => format!(
+            "  ROLLING BACK {name} ({})  at {}; `rollback` resumes it",
+            committed(chain, r),
+            utc(r.applied_at)
+        ),
+        Status::RollbackFailed if r.in_effect() => format!(
+            "  applied  {name}  rollback failed at {} (no down segment committed): {error}",
+            utc(r.applied_at)
+        ),
+        Status::RollbackFailed => format!(
+            "  ROLLBACK FAILED {name} ({})  at {}; `rollback` resumes it: {error}",
+            committed(chain, r),
+            utc(r.applied_at)
+        ),
+        // Committed segments stay: say so, a bare FAILED reads as "nothing happened".
+        Status::Failed if r.part_applied() => format!(
+            "  FAILED   {name} ({})  at {}; `apply` resumes after them: {error}",
+            committed(chain, r),
+            utc(r.applied_at)
+        ),
+        Status::Failed => format!("  FAILED   {name}  at {}: {error}", utc(r.applied_at)),
+        Status::Running | Status::RunningBack => {
+            let (what, cmd) = if r.status == Status::Running {
+                ("segment", "apply")
+            } else {
+                ("down segment", "rollback")
+            };
+            format!(
+                "  RUNNING  {name} ({})  {what} {} started at {} and did not finish (it may have committed); unless a `{cmd}` is running now, `{cmd}` runs it again",
+                committed(chain, r),
+                r.segments_done + 1,
+                utc(r.applied_at)
+            )
+        }
+    };
+    if e.mismatch.is_some() {
+        line.push_str("  [MISMATCH]");
+    } else if e.file.is_none() {
+        line.push_str("  [not in the directory]");
+    }
+    line.push('\n');
+    line
 }
 
 /// `YYYY-MM-DD HH:MM:SSZ` in UTC.

@@ -180,9 +180,11 @@ fn sum_error_problems(sum_path: &Path, error: SumError) -> Vec<Problem> {
                     "{} has merge conflict markers: two branches each added migrations",
                     show(sum_path)
                 ),
-                "do not merge the sum file by hand: take the other branch's version \
-                 (`git checkout --theirs`) and run `schemactl rebase` to renumber this \
-                 branch's migrations on top of the other's",
+                format!(
+                    "do not merge the sum file by hand: take the other branch's version \
+                     (`git checkout --theirs`), then {}",
+                    super::REPLAN_BRANCH
+                ),
             )
         }],
         SumError::Syntax(errors) => errors
@@ -466,7 +468,7 @@ fn duplicate_problem(version: u32, paths: &[&Path]) -> Problem {
             count_word(paths.len()),
             names.join(", ")
         ),
-        "run `schemactl rebase` to renumber this branch's migrations on top of the other's",
+        super::REPLAN_BRANCH,
     )
 }
 
@@ -733,8 +735,7 @@ fn unrecorded(
         };
         if v > n {
             let hint = if duplicate_versions.contains(&(v - 1)) {
-                "this continues a parallel branch: run `schemactl rebase` to renumber this \
-                 branch's migrations on top of the other's"
+                super::REPLAN_BRANCH
             } else {
                 "migrations are written by `schemactl plan`; if you wrote this one by hand, run \
                  `schemactl hash`"

@@ -52,6 +52,13 @@ pub use file::{
 pub use sum::{SumEntry, parse_sum, render_sum};
 
 /// File name of the sum file inside the migrations directory.
+/// What to do after parallel branches each added migrations (until `rebase` exists): keep
+/// the other side's chain and plan this side's changes again on top of it. `schema/` already
+/// holds both sides' changes after the merge, so one `plan` writes what this branch adds.
+pub const REPLAN_BRANCH: &str = "keep the other branch's migrations, `migrations/schemactl.sum` \
+     and `snapshots/head.toml` as they are, delete this branch's migration files (up and down), \
+     and run `schemactl plan -m <name>` to plan this branch's schema changes on top of them";
+
 pub const SUM_FILE: &str = "schemactl.sum";
 /// File name of the head snapshot inside the snapshots directory.
 pub const SNAPSHOT_FILE: &str = "head.toml";

@@ -1,0 +1,358 @@
+//! Regression tests for the defects the black-box reliability probe found (issue 9), each
+//! through the binary against real PostgreSQL: literals that looked like step markers, `status`
+//! as a deploy gate, the crash window of non-transactional steps, hazards that overstated data
+//! loss, and hints.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use support::project::*;
+
+fn run(dir: &Path, db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir)
+        .args(["--db", db])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+fn one<T: for<'a> postgres::types::FromSql<'a>>(client: &mut postgres::Client, sql: &str) -> T {
+    client.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn plan_ok(dir: &Path, name: &str, extra: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir)
+        .args(["plan", "-m", name])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Step markers inside literals
+
+/// A default, a check and comments whose text holds the step and no-transaction markers on
+/// lines of their own, and quotes of every kind: `plan` → `apply` → `drift` is clean, the
+/// stored values are exactly the text, and the migration stays one transaction.
+#[test]
+fn marker_lines_inside_literals_survive_plan_apply_drift() {
+    let db = support::test_db();
+    let schema = r#"
+[tables.t]
+comment = "first line\n-- schemactl:no-transaction\n-- step 7: drop-table public.t\nlast 'quoted' \"double\" $$dollar$$ /* block"
+
+[tables.t.columns]
+id   = { type = "integer", primary_key = true }
+note = { type = "text", default = "x\n-- step 2: y\n  -- schemactl:no-transaction", comment = "*/ -- step 3: z\n-- step 4: w" }
+tag  = { type = "text", default = "E'\\\n-- step 5: v" }
+
+[[tables.t.checks]]
+expr = "note <> 'a\n-- step 9: b'"
+"#;
+    let dir = project(&[("schema/s.toml", schema)]);
+    plan_ok(dir.path(), "init", &[]);
+    let out = run(dir.path(), &db.conninfo, &["apply"]);
+    assert_exit(&out, 0);
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_exit(&out, 0);
+    let mut c = db.connect();
+    let comment: String = one(
+        &mut c,
+        "SELECT obj_description('public.t'::regclass, 'pg_class')",
+    );
+    assert_eq!(
+        comment,
+        "first line\n-- schemactl:no-transaction\n-- step 7: drop-table public.t\nlast 'quoted' \"double\" $$dollar$$ /* block"
+    );
+    c.batch_execute("INSERT INTO t (id) VALUES (1)").unwrap();
+    let note: String = one(&mut c, "SELECT note FROM t");
+    assert_eq!(note, "x\n-- step 2: y\n  -- schemactl:no-transaction");
+    let tag: String = one(&mut c, "SELECT tag FROM t");
+    assert_eq!(tag, "E'\\\n-- step 5: v");
+    // One migration, one transactional segment: the history row says so.
+    let segments: i32 = one(&mut c, "SELECT segments_done FROM schemactl.history");
+    assert_eq!(segments, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. `status` as a gate
+
+fn two_migrations(db: &support::TestDb) -> tempfile::TempDir {
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n",
+    )]);
+    plan_ok(dir.path(), "init", &[]);
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"text\", nullable = true }\n",
+    )
+    .unwrap();
+    plan_ok(dir.path(), "add_n", &[]);
+    assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 0);
+    dir
+}
+
+#[test]
+fn status_fails_on_an_edited_and_rehashed_migration() {
+    let db = support::test_db();
+    let dir = two_migrations(&db);
+    assert_exit(&run(dir.path(), &db.conninfo, &["status"]), 0);
+    let path = dir.path().join("migrations/0002_add_n.sql");
+    let edited = std::fs::read_to_string(&path).unwrap() + "\nSELECT 1;\n";
+    std::fs::write(&path, edited).unwrap();
+    assert_exit(&run(dir.path(), &db.conninfo, &["hash"]), 0);
+
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    assert_exit(&out, 1);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("applied  0002_add_n"), "{stdout}");
+    assert!(stdout.contains("[MISMATCH]"), "{stdout}");
+    assert!(
+        stdout.contains("migrations/0002_add_n.sql was edited after it was applied"),
+        "{stdout}"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("does not match the directory (1 mismatch)"),
+        "{err}"
+    );
+    assert!(!err.contains("hint: \n"), "{err}");
+
+    let out = run(dir.path(), &db.conninfo, &["--format", "json", "status"]);
+    assert_exit(&out, 1);
+    let v = json_of(&out);
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["mismatches"].as_array().unwrap().len(), 1, "{v}");
+    let m = &v["migrations"][1];
+    assert_eq!(m["migration"], "0002_add_n");
+    assert_eq!(m["state"], "applied");
+    assert!(m["mismatch"].as_str().unwrap().contains("edited"), "{v}");
+}
+
+#[test]
+fn status_shows_what_the_database_ran_after_a_renumbering() {
+    let db = support::test_db();
+    let dir = two_migrations(&db);
+    // Someone renumbers 0002 to 0003 and puts another migration at 0002: the directory's
+    // new 0002 never ran and must not be shown as applied.
+    let m = dir.path().join("migrations");
+    for (from, to) in [
+        ("0002_add_n.sql", "0003_add_n.sql"),
+        ("0002_add_n.down.sql", "0003_add_n.down.sql"),
+    ] {
+        let body = std::fs::read_to_string(m.join(from))
+            .unwrap()
+            .replace("0002_add_n", "0003_add_n");
+        std::fs::remove_file(m.join(from)).unwrap();
+        std::fs::write(m.join(to), body).unwrap();
+    }
+    std::fs::write(
+        m.join("0002_other.sql"),
+        "-- schemactl migration 0002_other\n--\nSELECT 1;\n",
+    )
+    .unwrap();
+    assert_exit(&run(dir.path(), &db.conninfo, &["hash"]), 0);
+
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    assert_exit(&out, 1);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("applied  0002_add_n") && stdout.contains("[MISMATCH]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pending  0002_other"), "{stdout}");
+    assert!(!stdout.contains("applied  0002_other"), "{stdout}");
+    assert!(!stdout.contains("applied  0003_add_n"), "{stdout}");
+    assert!(stdout.contains("pending  0003_add_n"), "{stdout}");
+    let v = json_of(&run(
+        dir.path(),
+        &db.conninfo,
+        &["--format", "json", "status"],
+    ));
+    assert_eq!(v["ok"], false);
+    let names: Vec<(String, String, bool)> = v["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["migration"].as_str().unwrap().to_string(),
+                m["state"].as_str().unwrap().to_string(),
+                m["in_directory"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("0001_init".into(), "applied".into(), true),
+            ("0002_add_n".into(), "applied".into(), false),
+            ("0002_other".into(), "pending".into(), true),
+            ("0003_add_n".into(), "pending".into(), true),
+        ]
+    );
+}
+
+#[test]
+fn a_failed_row_of_a_deleted_migration_is_not_shown_against_its_successor() {
+    let db = support::test_db();
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n",
+    )]);
+    plan_ok(dir.path(), "init", &[]);
+    let m = dir.path().join("migrations");
+    std::fs::write(
+        m.join("0002_broken.sql"),
+        "-- schemactl migration 0002_broken\n--\nSELECT * FROM no_such_table;\n",
+    )
+    .unwrap();
+    assert_exit(&run(dir.path(), &db.conninfo, &["hash"]), 0);
+    assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 3);
+    std::fs::remove_file(m.join("0002_broken.sql")).unwrap();
+    std::fs::write(
+        m.join("0002_fixed.sql"),
+        "-- schemactl migration 0002_fixed\n--\nSELECT 1;\n",
+    )
+    .unwrap();
+    assert_exit(&run(dir.path(), &db.conninfo, &["hash"]), 0);
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    // Nothing of the failed migration is in the database: no mismatch, but its row is its own.
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("FAILED   0002_broken") && stdout.contains("[not in the directory]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pending  0002_fixed"), "{stdout}");
+    assert!(!stdout.contains("FAILED   0002_fixed"), "{stdout}");
+    assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 0);
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).contains("applied  0002_fixed"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. The crash window of non-transactional steps
+
+/// A migration with a non-transactional step that takes a while (a hand-written `pg_sleep`
+/// after `ADD VALUE`): the apply process is killed while it runs. The history then holds a
+/// committed `running` row, so `status` names the migration part-way, `drift` refuses to
+/// offer anything, and `apply` runs the step again and finishes.
+#[test]
+fn a_kill_during_a_non_transactional_step_leaves_a_part_way_state_that_apply_resumes() {
+    let db = support::test_db();
+    let dir = project(&[(
+        "schema/s.toml",
+        "[enums.mood]\nvalues = [\"sad\"]\n\n[tables.a.columns]\nid = { type = \"int\", primary_key = true }\nm = { type = \"mood\", nullable = true }\n",
+    )]);
+    plan_ok(dir.path(), "init", &[]);
+    assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 0);
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        "[enums.mood]\nvalues = [\"sad\", \"ok\"]\n\n[tables.a.columns]\nid = { type = \"int\", primary_key = true }\nm = { type = \"mood\", nullable = true }\n",
+    )
+    .unwrap();
+    plan_ok(dir.path(), "add_ok", &[]);
+    // Make the non-transactional step slow, so the kill lands inside it.
+    let path = dir.path().join("migrations/0002_add_ok.sql");
+    let body = std::fs::read_to_string(&path).unwrap();
+    assert!(body.contains("-- schemactl:no-transaction"), "{body}");
+    let slow = body.replace(
+        "ADD VALUE IF NOT EXISTS 'ok' AFTER 'sad';",
+        "ADD VALUE IF NOT EXISTS 'ok' AFTER 'sad'; SELECT pg_sleep(2);",
+    );
+    assert_ne!(slow, body);
+    std::fs::write(&path, slow).unwrap();
+    assert_exit(&run(dir.path(), &db.conninfo, &["hash"]), 0);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir.path())
+        .args(["--db", &db.conninfo, "apply"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut c = db.connect();
+    let start = Instant::now();
+    loop {
+        let running: i64 = one(
+            &mut c,
+            "SELECT count(*) FROM schemactl.history WHERE status = 'running'",
+        );
+        if running > 0 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no running row");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Let the server finish the statement the dead client sent (it commits on its own).
+    std::thread::sleep(Duration::from_millis(2500));
+
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("RUNNING  0002_add_ok"), "{stdout}");
+    assert!(stdout.contains("part-way through 0002_add_ok"), "{stdout}");
+    let v = json_of(&run(
+        dir.path(),
+        &db.conninfo,
+        &["--format", "json", "status"],
+    ));
+    assert_eq!(v["part_way"][0]["migration"], "0002_add_ok", "{v}");
+    assert_eq!(v["part_way"][0]["state"], "running", "{v}");
+
+    // drift offers nothing while part-way.
+    let out = run(dir.path(), &db.conninfo, &["drift"]);
+    assert_exit(&out, 3);
+    assert!(!text(&out.stdout).contains("DROP"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("part-way"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // apply resumes: the step runs again (idempotent) and the migration completes.
+    assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 0);
+    assert_exit(&run(dir.path(), &db.conninfo, &["drift"]), 0);
+    let labels: String = one(
+        &mut c,
+        "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'mood'::regtype",
+    );
+    assert_eq!(labels, "sad,ok");
+    let out = run(dir.path(), &db.conninfo, &["status"]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).contains("applied  0002_add_ok"));
+}
