@@ -356,3 +356,74 @@ fn a_kill_during_a_non_transactional_step_leaves_a_part_way_state_that_apply_res
     assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("applied  0002_add_ok"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Hazards: a failing cast is not data loss
+
+fn column_type(c: &mut postgres::Client) -> String {
+    one(
+        c,
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attname = 's'",
+    )
+}
+
+/// text → enum with rows: planned without `--allow deletes_data` (only `may_fail_on_data`
+/// and the lock/rewrite hazards), applied with `USING`, every row kept; a row outside the
+/// enum makes the migration fail and roll back cleanly.
+#[test]
+fn text_to_enum_is_may_fail_not_deletes_data() {
+    let v1 = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"text\" }\n";
+    let v2 = "[enums.state]\nvalues = [\"new\", \"done\"]\n\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"state\" }\n";
+    for bad_row in [false, true] {
+        let db = support::test_db();
+        let dir = project(&[("schema/s.toml", v1)]);
+        plan_ok(dir.path(), "init", &[]);
+        assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 0);
+        let mut c = db.connect();
+        c.batch_execute("INSERT INTO t VALUES (1, 'new'), (2, 'done'), (3, 'new')")
+            .unwrap();
+        if bad_row {
+            c.batch_execute("INSERT INTO t VALUES (4, 'lost')").unwrap();
+        }
+        std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+            .arg("--project")
+            .arg(dir.path())
+            .args(["--format", "json", "plan", "-m", "to_enum"])
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        let v = json_of(&out);
+        let hazards: Vec<&str> = v["hazards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap())
+            .collect();
+        assert!(!hazards.contains(&"deletes_data"), "{v}");
+        assert!(hazards.contains(&"may_fail_on_data"), "{v}");
+        let sql = std::fs::read_to_string(dir.path().join("migrations/0002_to_enum.sql")).unwrap();
+        assert!(sql.contains("USING \"s\"::\"public\".\"state\""), "{sql}");
+
+        let out = run(dir.path(), &db.conninfo, &["apply"]);
+        if bad_row {
+            assert_exit(&out, 3);
+            assert!(text(&out.stderr).contains("lost"), "{}", text(&out.stderr));
+            // Rolled back: the column is still text with all four rows, and 0002 is pending.
+            assert_eq!(column_type(&mut c), "text");
+            assert_eq!(one::<i64>(&mut c, "SELECT count(*) FROM t"), 4);
+            let out = run(dir.path(), &db.conninfo, &["status"]);
+            assert!(text(&out.stdout).contains("FAILED   0002_to_enum"));
+            assert_exit(&run(dir.path(), &db.conninfo, &["drift"]), 0);
+        } else {
+            assert_exit(&out, 0);
+            assert_eq!(column_type(&mut c), "state");
+            let rows: String = one(
+                &mut c,
+                "SELECT string_agg(id || ':' || s::text, ',' ORDER BY id) FROM t",
+            );
+            assert_eq!(rows, "1:new,2:done,3:new");
+            assert_exit(&run(dir.path(), &db.conninfo, &["drift"]), 0);
+        }
+    }
+}

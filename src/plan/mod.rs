@@ -689,7 +689,7 @@ pub fn plan_stages(stages: Vec<Vec<Change>>) -> Plan {
             } => {
                 let t = typechange::classify(from, to);
                 let mut h = vec![Hazard::BlocksWrites];
-                if !t.widening {
+                if t.loses_data {
                     h.push(Hazard::DeletesData);
                 }
                 if t.rewrites {

@@ -2,8 +2,15 @@
 //! survive (widening), does PostgreSQL rewrite the table, can the cast fail on existing values,
 //! and which `USING` expression (if any) the statement needs.
 //!
-//! The caller maps the result to hazards: `deletes_data` = `!widening`, `rewrites_table` =
-//! `rewrites`, `may_fail_on_data` = `may_fail`.
+//! The caller maps the result to hazards: `deletes_data` = `loses_data`, `rewrites_table` =
+//! `rewrites`, `may_fail_on_data` = `may_fail`. A change that is not widening loses data
+//! unless every value either converts to the same value or makes the statement fail (and
+//! the migration roll back): text → enum, enum → enum, and a pass-through (`type_sql`) type
+//! ↔ a built-in or enum type, which covers a domain ↔ its base type. Those are only
+//! `may_fail_on_data`. Narrowing within a family (bigint → integer, numeric(10,2) →
+//! numeric(8,2), varchar(20) → varchar(10)) stays `deletes_data`, as the spec lists it:
+//! some of those also fail rather than lose, but varchar silently drops trailing spaces and
+//! numeric rounds when the scale shrinks, and the spec names them as data loss.
 //!
 //! Rules (scalar types; "rw" = table rewrite; checked on PostgreSQL 15 except the custom-type
 //! rows, which are deliberately conservative; see the tests):
@@ -93,6 +100,10 @@ use crate::sql::quote_qualified;
 pub struct TypeChange {
     /// Every value of the old type fits the new one unchanged.
     pub widening: bool,
+    /// Some value can convert to a different value (rounded, truncated, normalised) instead
+    /// of failing: `deletes_data`. False when widening, and for casts that give back the
+    /// same value or fail (see the module doc).
+    pub loses_data: bool,
     /// PostgreSQL rewrites the table (and its indexes) for this ALTER COLUMN TYPE.
     pub rewrites: bool,
     /// The cast can fail on some existing values (e.g. text→integer).
@@ -115,6 +126,7 @@ pub fn classify(from: &DataType, to: &DataType) -> TypeChange {
         let suffix = if to.array { "[]" } else { "" };
         return TypeChange {
             widening: false,
+            loses_data: true,
             rewrites: true,
             may_fail: true,
             using: Some(format!("{{col}}::text::{to_sql}{suffix}")),
@@ -123,6 +135,7 @@ pub fn classify(from: &DataType, to: &DataType) -> TypeChange {
     if k_from == k_to {
         return TypeChange {
             widening: true,
+            loses_data: false,
             rewrites: false,
             may_fail: false,
             using: None,
@@ -148,6 +161,7 @@ pub fn classify(from: &DataType, to: &DataType) -> TypeChange {
     };
     TypeChange {
         widening: rule.widening,
+        loses_data: !rule.widening && !rule.same_or_fails,
         rewrites,
         may_fail: rule.may_fail,
         using,
@@ -376,6 +390,8 @@ struct Rule {
     widening: bool,
     rewrites: bool,
     may_fail: bool,
+    /// Not widening, but each value converts to the same value or fails: not data loss.
+    same_or_fails: bool,
     casts: Vec<Kind>,
 }
 
@@ -384,6 +400,7 @@ fn rule(widening: bool, rewrites: bool, may_fail: bool) -> Rule {
         widening,
         rewrites,
         may_fail,
+        same_or_fails: false,
         casts: Vec::new(),
     }
 }
@@ -404,7 +421,16 @@ fn cast_via(casts: Vec<Kind>) -> Rule {
         widening: false,
         rewrites: true,
         may_fail: true,
+        same_or_fails: false,
         casts,
+    }
+}
+
+/// [`cast_via`] for a cast that gives back each value unchanged or fails.
+fn same_or_fails(casts: Vec<Kind>) -> Rule {
+    Rule {
+        same_or_fails: true,
+        ..cast_via(casts)
     }
 }
 
@@ -426,12 +452,22 @@ fn scalar(from: &Kind, to: &Kind) -> Rule {
                 lossy(true)
             }
         }
-        (Other(_), _) | (_, Other(_)) => cast_via(vec![to.clone()]),
+        (Other(_), Other(_)) => cast_via(vec![to.clone()]),
+        // A domain and its base type, or an extension type and its cast partner: the value
+        // passes the cast unchanged (checked by the domain's constraints) or fails.
+        (Other(_), Int(_) | Numeric(_) | Float(_) | Bool | Date | Uuid | Enum(_))
+        | (Other(_), Time { .. } | Timestamp { .. } | Interval { .. })
+        | (Other(_), Json | Jsonb | Bytea | Inet | Cidr)
+        | (_, Other(_)) => same_or_fails(vec![to.clone()]),
+        (Other(_), _) => cast_via(vec![to.clone()]),
 
         (Str { kind, len }, Str { kind: k2, len: l2 }) => strings(*kind, *len, *k2, *l2),
         (_, Str { kind, len }) => to_string(from, *kind, *len),
+        // A label is taken exactly as written, or the cast fails.
+        (Str { .. }, Enum(_)) => same_or_fails(vec![to.clone()]),
         (Str { .. }, _) => cast_via(vec![to.clone()]),
 
+        (Enum(_), Enum(_)) => same_or_fails(vec![text(), to.clone()]),
         (Enum(_), _) | (_, Enum(_)) => cast_via(vec![text(), to.clone()]),
 
         (Int(a), Int(b)) => {
@@ -482,24 +518,28 @@ fn scalar(from: &Kind, to: &Kind) -> Rule {
         (Float(_), Numeric(n)) => lossy(n.is_some()),
 
         (Bool, Int(32)) => Rule {
+            same_or_fails: false,
             widening: true,
             rewrites: true,
             may_fail: false,
             casts: vec![Int(32)],
         },
         (Bool, Int(_)) => Rule {
+            same_or_fails: false,
             widening: true,
             rewrites: true,
             may_fail: false,
             casts: vec![Int(32), to.clone()],
         },
         (Int(32), Bool) => Rule {
+            same_or_fails: false,
             widening: false,
             rewrites: true,
             may_fail: false,
             casts: vec![Bool],
         },
         (Int(bits), Bool) => Rule {
+            same_or_fails: false,
             widening: false,
             rewrites: true,
             may_fail: *bits == 64,
@@ -1372,6 +1412,7 @@ mod tests {
             let got = classify(&dt(from), &dt(to));
             let want = TypeChange {
                 widening,
+                loses_data: got.loses_data,
                 rewrites,
                 may_fail,
                 using: using.map(str::to_string),
@@ -1383,6 +1424,50 @@ mod tests {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// `deletes_data` is "some value changes instead of failing": not every non-widening
+    /// change. (from, to, loses_data)
+    const LOSSES: &[(&str, &str, bool)] = &[
+        // the value is taken as it is, or the cast fails
+        ("text", "enum:public.mood", false),
+        ("varchar(20)", "enum:public.mood", false),
+        ("character(8)", "enum:public.mood", false),
+        ("enum:public.mood", "enum:public.feeling", false),
+        ("sql:public.positive_int", "integer", false),
+        ("integer", "sql:public.positive_int", false),
+        ("sql:public.email", "enum:public.mood", false),
+        ("text", "sql:public.email", false),
+        ("text[]", "enum:public.mood[]", false),
+        // the spec's lossy examples, and casts that normalise or round
+        ("numeric(10,2)", "integer", true),
+        ("numeric(10,2)", "numeric(8,2)", true),
+        ("bigint", "integer", true),
+        ("varchar(20)", "varchar(10)", true),
+        ("text", "integer", true),
+        ("text", "boolean", true),
+        ("json", "jsonb", true),
+        ("sql:public.a", "sql:public.b", true),
+        ("sql:public.citext", "varchar(5)", true),
+        ("text", "text[]", true),
+        // widening never loses
+        ("enum:public.mood", "text", false),
+        ("integer", "bigint", false),
+    ];
+
+    #[test]
+    fn data_loss_table() {
+        let mut failures = Vec::new();
+        for &(from, to, loses) in LOSSES {
+            let got = classify(&dt(from), &dt(to));
+            if got.loses_data != loses {
+                failures.push(format!(
+                    "{from} → {to}: got {got:?}, want loses_data {loses}"
+                ));
+            }
+            assert!(!(got.widening && got.loses_data));
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
     #[test]
     fn same_type_is_no_change() {
         let t = classify(&dt("integer"), &dt("integer"));
@@ -1390,6 +1475,7 @@ mod tests {
             t,
             TypeChange {
                 widening: true,
+                loses_data: false,
                 rewrites: false,
                 may_fail: false,
                 using: None
