@@ -245,6 +245,12 @@ impl fmt::Display for ConnectError {
 
 impl std::error::Error for ConnectError {}
 
+/// For failures with no better explanation (a protocol error such as "bytes remaining on
+/// stream" means something other than PostgreSQL answered).
+const GENERIC_HINT: &str = "check that host and port point to a running PostgreSQL server \
+     (another kind of server answering there gives protocol errors) and that it is reachable \
+     from here";
+
 const SYNTAX_HINT: &str = "use a URL like postgresql://user:password@host:5432/dbname \
      (percent-encode special characters; a socket dir as host: postgresql://user@%2Fvar%2Frun%2Fpostgresql/dbname) \
      or key=value pairs like \"host=localhost port=5432 dbname=app user=me\"";
@@ -665,7 +671,7 @@ fn describe_failure(failure: Failure, target: &Target, mode: SslMode) -> Connect
         Failure::Lost => {
             return ConnectError::new(
                 format!("{prefix}: the connection attempt failed unexpectedly"),
-                "",
+                GENERIC_HINT,
             );
         }
         Failure::Postgres(e) => e,
@@ -694,7 +700,9 @@ fn describe_failure(failure: Failure, target: &Target, mode: SslMode) -> Connect
             c if *c == SqlState::CANNOT_CONNECT_NOW => {
                 "the server is starting up or shutting down; try again shortly".to_string()
             }
-            _ => String::new(),
+            _ => "the server refused the connection for the reason above; check the user, \
+                  database and the server's pg_hba.conf"
+                .to_string(),
         }
     } else if lower.contains("server does not support tls") {
         format!(
@@ -742,7 +750,7 @@ fn describe_failure(failure: Failure, target: &Target, mode: SslMode) -> Connect
     {
         "check the host name".to_string()
     } else {
-        String::new()
+        GENERIC_HINT.to_string()
     };
     ConnectError::new(format!("{prefix}: {cause}"), hint)
 }
@@ -775,7 +783,13 @@ fn tls_connector(mode: SslMode, target: &Target) -> Result<MakeRustlsConnect, Co
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| ConnectError::new(format!("could not set up TLS: {e}"), ""))?;
+        .map_err(|e| {
+            ConnectError::new(
+                format!("could not set up TLS: {e}"),
+                "check the certificate files named by sslrootcert, sslcert and sslkey (or \
+                 PGSSLROOTCERT, PGSSLCERT, PGSSLKEY), or use another sslmode",
+            )
+        })?;
     let config = match mode {
         SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
             .dangerous()
@@ -788,7 +802,7 @@ fn tls_connector(mode: SslMode, target: &Target) -> Result<MakeRustlsConnect, Co
                 .map_err(|e| {
                     ConnectError::new(
                         format!("could not set up certificate verification: {e}"),
-                        "",
+                        "check that sslrootcert (or PGSSLROOTCERT) holds valid CA certificates",
                     )
                 })?;
             if mode == SslMode::VerifyFull {

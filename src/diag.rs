@@ -150,7 +150,7 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 sources.path(l.span.file).display()
             ));
         }
-        if let Some(h) = &d.hint {
+        if let Some(h) = d.hint.as_ref().filter(|h| !h.trim().is_empty()) {
             out.push_str(&format!("      = hint: {h}\n"));
         }
     }

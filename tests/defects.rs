@@ -427,3 +427,121 @@ fn text_to_enum_is_may_fail_not_deletes_data() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Messages: no empty hint, no hint naming a command that does not exist
+
+#[track_caller]
+fn assert_hints_not_empty(output: &str) {
+    for line in output.lines() {
+        if let Some((_, rest)) = line.split_once("hint:") {
+            assert!(!rest.trim().is_empty(), "empty hint line in:\n{output}");
+        }
+    }
+}
+
+/// A server that is not PostgreSQL (it answers with HTTP), and a closed port: the connection
+/// errors carry a hint with text.
+#[test]
+fn connection_failures_always_carry_a_hint() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n",
+    )]);
+    plan_ok(dir.path(), "init", &[]);
+    for url in [
+        format!("postgresql://u@127.0.0.1:{port}/db?sslmode=disable&connect_timeout=5"),
+        format!("postgresql://u@127.0.0.1:{closed}/db?sslmode=disable&connect_timeout=5"),
+    ] {
+        let out = run(dir.path(), &url, &["status"]);
+        assert_exit(&out, 3);
+        let err = text(&out.stderr);
+        assert!(err.contains("hint:"), "{err}");
+        assert_hints_not_empty(&err);
+        let out = run(dir.path(), &url, &["--format", "json", "status"]);
+        let v = json_of(&out);
+        assert!(
+            !v["error"]["hint"].as_str().unwrap().trim().is_empty(),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn a_reference_to_a_table_without_columns_has_a_useful_hint() {
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.empty]\ncolumns = {}\n\n[tables.b.columns]\nid = { type = \"int\", primary_key = true }\ne = { type = \"int\", references = \"empty.id\" }\n",
+    )]);
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(err.contains("has no columns"), "{err}");
+    assert_hints_not_empty(&err);
+}
+
+/// Every `` `schemactl <command>`` named in a message of the source is a command the binary
+/// has.
+#[test]
+fn hints_name_only_commands_that_exist() {
+    let help = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = text(&help.stdout);
+    let commands: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .expect("--help lists commands")
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(commands.contains(&"apply".to_string()), "{help}");
+    let mut missing = Vec::new();
+    let mut stack = vec![repo_root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for (i, piece) in source.split("`schemactl ").enumerate().skip(1) {
+                let word: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                    .collect();
+                if !word.is_empty() && !commands.contains(&word) {
+                    missing.push(format!("{}: `schemactl {word}` (#{i})", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "hints name commands that do not exist: {missing:#?}"
+    );
+}

@@ -94,6 +94,10 @@ impl Outcome {
                 }
                 Outcome::json(exit, serde_json::json!({ "ok": false, "error": error }))
             }
+            // A hint line is never empty: without a hint there is no hint line.
+            Format::Text if hint.trim().is_empty() => {
+                Outcome::error(exit, format!("error: {message}"))
+            }
             Format::Text => Outcome::error(exit, format!("error: {message}\n  = hint: {hint}")),
         }
     }
@@ -291,12 +295,11 @@ pub(crate) fn problem_text(p: &Problem, root: &Path) -> String {
         Some(l) => format!("{}:{l}", rel(root, &p.path)),
         None => rel(root, &p.path),
     };
-    format!(
-        "{loc}: error[{}]: {}\n      = hint: {}\n",
-        p.kind.id(),
-        p.message,
-        p.hint
-    )
+    let mut s = format!("{loc}: error[{}]: {}\n", p.kind.id(), p.message);
+    if !p.hint.trim().is_empty() {
+        s.push_str(&format!("      = hint: {}\n", p.hint));
+    }
+    s
 }
 
 pub(crate) fn problem_json(p: &Problem, root: &Path) -> serde_json::Value {

@@ -2190,10 +2190,14 @@ fn is_invalid(c: &Column) -> bool {
 fn column_hint(name: &str, table: &Table) -> String {
     let names = || table.columns.iter().map(|c| c.name.as_str());
     crate::suggest::did_you_mean(name, names()).unwrap_or_else(|| {
-        format!(
-            "the table's columns: {}",
-            names().collect::<Vec<_>>().join(", ")
-        )
+        if table.columns.is_empty() {
+            "the table has no columns yet; declare them under its `columns`".to_string()
+        } else {
+            format!(
+                "the table's columns: {}",
+                names().collect::<Vec<_>>().join(", ")
+            )
+        }
     })
 }
 
