@@ -34,11 +34,13 @@ pub fn quote_in(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
-/// A string literal; uses the `E''` form only when a backslash makes it necessary, so the
-/// result means the same under any `standard_conforming_strings`.
+/// A string literal; uses the `E''` form only when a backslash or a carriage return makes
+/// it necessary, so the result means the same under any `standard_conforming_strings`. A
+/// carriage return is written as `\r`: migration files are read with CRLF normalised to LF,
+/// which would turn a raw one before a newline into nothing.
 pub fn quote_literal(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
-    if value.contains('\\') {
+    if value.contains(['\\', '\r']) {
         out.push('E');
     }
     out.push('\'');
@@ -46,6 +48,7 @@ pub fn quote_literal(value: &str) -> String {
         match ch {
             '\'' => out.push_str("''"),
             '\\' => out.push_str("\\\\"),
+            '\r' => out.push_str("\\r"),
             _ => out.push(ch),
         }
     }

@@ -138,7 +138,7 @@ fn scan(line: &str, mut state: State) -> State {
                 _ => {}
             },
             State::Dollar(tag) => {
-                if line[i..].starts_with(tag.as_str()) {
+                if bytes[i..].starts_with(tag.as_bytes()) {
                     i += tag.len();
                     state = State::Top;
                     continue;
@@ -209,6 +209,8 @@ mod tests {
         // `$1` is a parameter, `a$b$` an identifier: neither opens a dollar quote.
         assert_eq!(levels("SELECT $1, a$b$ FROM t;\nz"), [true, true]);
         assert_eq!(levels("SELECT $é$x\n$é$;\nz"), [true, false, true]);
+        // Multi-byte text inside a dollar quote (found by the fuzz test: a panic).
+        assert_eq!(levels("SELECT $$ é\n€ $$;\nz"), [true, false, true]);
     }
 
     #[test]
