@@ -34,6 +34,12 @@
 //! one transaction holding a lock per created relation), the failure is reported and the
 //! apply repeated after raising `max_locks_per_transaction` to 1024.
 //!
+//! 5. **`schemactl plan -m init` through the binary**, end to end, for each file layout of the
+//!    same generated schema: `chunked` (one file per schema per 300 tables), `per-table` and
+//!    `per-schema` (one large file per PostgreSQL schema). Best of 3; peak RSS from
+//!    `/usr/bin/time` when installed. `--generate DIR N LAYOUT` writes such a project only
+//!    (for `perf` by hand).
+//!
 //! Environment:
 //! - `SCHEMACTL_BENCH_SIZES`: comma-separated table counts (default `100,1000,5000`).
 //! - `SCHEMACTL_BENCH_PG_SETTINGS`: `key=value,…` set with `ALTER SYSTEM` (and a restart)
@@ -140,6 +146,76 @@ fn main() {
     if !results.is_empty() {
         println!("{}", summary(&results));
     }
+    if std::env::var_os("SCHEMACTL_BENCH_OFFLINE_ONLY").is_none() {
+        println!("{}", cli_plan_table(&sizes_from_env()));
+    }
+}
+
+fn sizes_from_env() -> Vec<usize> {
+    match std::env::var("SCHEMACTL_BENCH_SIZES") {
+        Ok(s) if !s.trim().is_empty() => s
+            .split(',')
+            .filter_map(|x| x.trim().replace('_', "").parse().ok())
+            .collect(),
+        _ => DEFAULT_SIZES.to_vec(),
+    }
+}
+
+/// `schemactl plan -m init` through the binary, end to end (load, compile, diff, plan, down
+/// file, snapshot, sum, writing the files), for each file layout: best wall time of 3 runs
+/// and the peak resident set (`/usr/bin/time -f %M`, when installed).
+fn cli_plan_table(sizes: &[usize]) -> String {
+    let exe = env!("CARGO_BIN_EXE_schemactl");
+    let timer = Path::new("/usr/bin/time").exists();
+    let mut s = String::from(
+        "\n`schemactl plan -m init` end to end (best of 3):\n\n\
+         | tables | layout | files | wall | peak MiB |\n|---:|---|---:|---:|---:|\n",
+    );
+    for &n in sizes {
+        for layout in FileLayout::ALL {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let stats = generate(dir.path(), n, layout);
+            let (mut best, mut peak) = (Duration::MAX, None::<u64>);
+            for _ in 0..3 {
+                let _ = fs::remove_dir_all(dir.path().join("migrations"));
+                let _ = fs::remove_dir_all(dir.path().join("snapshots"));
+                let mut cmd = if timer {
+                    let mut c = Command::new("/usr/bin/time");
+                    c.args(["-f", "%M", exe]);
+                    c
+                } else {
+                    Command::new(exe)
+                };
+                cmd.arg("--project")
+                    .arg(dir.path())
+                    .args(["-q", "plan", "-m", "init"]);
+                let t = Instant::now();
+                let out = cmd.output().expect("run schemactl");
+                best = best.min(t.elapsed());
+                assert!(
+                    out.status.success(),
+                    "plan failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                if timer {
+                    let kib = String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .last()
+                        .and_then(|l| l.trim().parse::<u64>().ok());
+                    peak = peak.max(kib);
+                }
+            }
+            let _ = writeln!(
+                s,
+                "| {n} | {} | {} | {} | {} |",
+                layout.id(),
+                stats.files,
+                ms(best),
+                peak.map_or("n/a".to_string(), mib)
+            );
+        }
+    }
+    s
 }
 
 // ------------------------------------------------------------------------------------------
