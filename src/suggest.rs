@@ -1,4 +1,5 @@
-//! "Did you mean …?" suggestions by edit distance.
+//! "Did you mean …?" suggestions by edit distance (`strsim`, the crate clap uses for the
+//! same purpose).
 
 /// The closest candidate to `input`, if it is close enough to be a plausible typo.
 pub fn closest<'a, I>(input: &str, candidates: I) -> Option<&'a str>
@@ -15,20 +16,10 @@ where
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters.
+/// Edit distance where swapping two neighbouring characters is one edit (`lenght` is one
+/// from `length`), from `strsim`: optimal string alignment over characters.
 pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    strsim::osa_distance(a, b)
 }
 
 /// `; did you mean `x`?` or nothing.
@@ -50,5 +41,6 @@ mod tests {
         assert_eq!(closest("defualt", c), Some("default"));
         assert_eq!(closest("colour", c), None);
         assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(closest("lenght", ["height", "length"]), Some("length"));
     }
 }

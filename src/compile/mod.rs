@@ -2,6 +2,7 @@
 //! references, choose PostgreSQL's default names, parse expressions, and report every problem
 //! at once.
 
+pub mod builtins;
 pub mod defaults;
 pub mod names;
 pub mod types;
@@ -14,6 +15,7 @@ use crate::model::{
     FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
     Table, Unique,
 };
+use crate::model::expr::References;
 use crate::schema::config::{self, Project};
 use crate::schema::reader::Sp;
 use crate::schema::{self, RawColumn, RawEnum, RawFkActions, RawTable, Sources};
@@ -94,6 +96,7 @@ pub fn compile(
         managed: project.config.schema_names().map(String::from).collect(),
         diags,
         renames: Vec::new(),
+        extensions: Vec::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -117,6 +120,8 @@ struct Compiler {
     managed: Vec<String>,
     diags: Vec<Diagnostic>,
     renames: Vec<Rename>,
+    /// Extensions the project declares: their functions and operators may be used.
+    extensions: Vec<String>,
 }
 
 /// A referenced table and columns. An unqualified table name resolves in the referring
@@ -260,6 +265,8 @@ impl Compiler {
                 );
             }
         }
+
+        self.extensions = model.extensions.keys().cloned().collect();
 
         // Enums.
         let mut type_seen: BTreeMap<QualifiedName, (Span, &'static str)> = BTreeMap::new();
@@ -1120,7 +1127,19 @@ impl Compiler {
         } else if let Some(ds) = &col.default_sql
             && let Some(e) = self.expr(ds, "default_sql")
         {
-            column.default = Some(ColumnDefault::Sql(e));
+            let columns = e.referenced_columns();
+            if let Some(c) = columns.iter().next() {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-default",
+                        ds.span.clone(),
+                        format!("default_sql refers to `{c}`; PostgreSQL does not allow column references in a DEFAULT"),
+                    )
+                    .hint("compute it in `generated_sql` (a stored generated column), or write a constant or function call"),
+                );
+            } else {
+                column.default = Some(ColumnDefault::Sql(e));
+            }
         }
 
         if serial {
@@ -1256,8 +1275,11 @@ impl Compiler {
             self.literal_text(&Some(s.clone()), what);
             return None;
         }
-        match Expr::parse(&s.value) {
-            Ok(e) => Some(e),
+        match Expr::parse_with_references(&s.value) {
+            Ok((e, refs)) => {
+                self.check_references(&refs, s, what);
+                Some(e)
+            }
             Err(e) => {
                 let mut span = s.span.clone();
                 if let Some(off) = e.offset {
@@ -1276,6 +1298,117 @@ impl Compiler {
                     .hint("write a single PostgreSQL expression (no statements, no trailing `;`)"),
                 );
                 None
+            }
+        }
+    }
+
+    /// What an expression calls must exist in PostgreSQL (14–17) or in an extension the
+    /// project declares, with a number of arguments one of its signatures takes; aggregates
+    /// and window functions are not allowed where schemactl uses expressions; custom
+    /// operators must exist; types in casts must be valid. Calls qualified with a schema other
+    /// than `pg_catalog`, and everything when the project declares an extension whose objects
+    /// we do not know (not a contrib one), are left to PostgreSQL (`check --dev`).
+    fn check_references(&mut self, refs: &References, s: &Sp<String>, what: &str) {
+        let unknown_extension = self.extensions.iter().any(|e| !builtins::knows_extension(e));
+        let exts = self.extensions.clone();
+        let declared = || exts.iter().map(String::as_str);
+        for call in refs.calls.iter().filter(|c| c.parens) {
+            let name = match call.name.as_slice() {
+                [n] => n.as_str(),
+                [schema, n] if schema == "pg_catalog" => n.as_str(),
+                _ => continue,
+            };
+            if SPECIAL_CALLS.contains(&name) {
+                continue;
+            }
+            let found = builtins::function(name).into_iter().chain(
+                declared().filter_map(|e| builtins::extension_function(e, name)),
+            );
+            let arities: Vec<builtins::Arity> =
+                found.clone().flat_map(|f| f.arities.iter().copied()).collect();
+            if !arities.is_empty() {
+                if found.clone().any(|f| f.aggregate) {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-sql",
+                            s.span.clone(),
+                            format!("{what} calls `{name}`, an aggregate or window function"),
+                        )
+                        .hint("PostgreSQL does not allow aggregate or window functions here; use a plain function"),
+                    );
+                } else if !arities.iter().any(|a| a.accepts(call.args)) {
+                    self.push(
+                        Diagnostic::new(
+                            "unknown-function",
+                            s.span.clone(),
+                            format!(
+                                "{what} calls `{name}` with {} argument{}; PostgreSQL's `{name}` takes {}",
+                                call.args,
+                                if call.args == 1 { "" } else { "s" },
+                                arity_text(&arities)
+                            ),
+                        )
+                        .hint(format!("pass {} to `{name}`", arity_text(&arities))),
+                    );
+                }
+                continue;
+            }
+            // `text(x)`, `int4(x)`: a function-style cast to a built-in type.
+            if call.args == 1 && matches!(types::parse_type(name), Ok(TypeSpec::Builtin { .. })) {
+                continue;
+            }
+            if unknown_extension {
+                continue;
+            }
+            let hint = match crate::suggest::closest(name, builtins::function_names(declared())) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => "declare the extension that provides it under [extensions], or write                          it with its schema (`schema.function`) if it is created outside                          schemactl"
+                    .to_string(),
+            };
+            self.push(
+                Diagnostic::new(
+                    "unknown-function",
+                    s.span.clone(),
+                    format!(
+                        "{what} calls `{name}`, which is not a function of PostgreSQL or of a declared extension"
+                    ),
+                )
+                .hint(hint),
+            );
+        }
+        for op in &refs.operators {
+            let bare = match op.rsplit_once('.') {
+                None => op.as_str(),
+                Some(("pg_catalog", o)) => o,
+                Some(_) => continue,
+            };
+            if !unknown_extension && !builtins::operator_exists(bare, declared()) {
+                self.push(
+                    Diagnostic::new(
+                        "unknown-operator",
+                        s.span.clone(),
+                        format!("{what} uses the operator `{bare}`, which PostgreSQL does not have"),
+                    )
+                    .hint("check the operator's spelling, or declare the extension that provides it under [extensions]"),
+                );
+            }
+        }
+        for ty in &refs.casts {
+            // Only modifiers of a type schemactl knows are judged (`varchar(0)`); a type it
+            // does not model (`bit varying(3)`) is PostgreSQL's to check.
+            let unmodified = without_modifiers(ty);
+            if !matches!(types::parse_type(&unmodified), Ok(TypeSpec::Builtin { .. })) {
+                continue;
+            }
+            if let Err(e) = types::parse_type(ty) {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-type",
+                        s.span.clone(),
+                        format!("{what} casts to `{ty}`: {}", e.message),
+                    )
+                    .hint(e.hint),
+                );
             }
         }
     }
@@ -2187,6 +2320,57 @@ fn is_invalid(c: &Column) -> bool {
 }
 
 /// Hint for an unknown column: the closest name, else the table's columns.
+/// Calls PostgreSQL's grammar turns into something other than a `pg_proc` function
+/// (`COALESCE(…)`, `XMLELEMENT(…)`, …), or that sqlparser reads as calls of keyword forms.
+const SPECIAL_CALLS: &[&str] = &[
+    "coalesce", "nullif", "greatest", "least", "grouping", "row", "exists", "array",
+    "collation", "treat", "extract", "normalize", "overlay", "position", "substring", "trim",
+    "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlparse", "xmlpi", "xmlroot",
+    "xmlserialize", "json", "json_object", "json_array", "json_objectagg", "json_arrayagg",
+    "json_scalar", "json_serialize", "json_query", "json_value", "json_exists",
+];
+
+/// `timestamp(3) with time zone` → `timestamp with time zone`.
+fn without_modifiers(ty: &str) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut depth = 0usize;
+    for ch in ty.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `0`, `1 or 2`, `2 or more` for a function's accepted argument counts.
+fn arity_text(arities: &[builtins::Arity]) -> String {
+    let mut counts: BTreeSet<u16> = BTreeSet::new();
+    let mut open: Option<u16> = None;
+    for a in arities {
+        if a.variadic {
+            open = Some(open.map_or(a.min, |o| o.min(a.min)));
+        } else {
+            counts.extend(a.min..=a.max);
+        }
+    }
+    let mut parts: Vec<String> = counts
+        .iter()
+        .filter(|c| open.is_none_or(|o| **c < o))
+        .map(u16::to_string)
+        .collect();
+    if let Some(o) = open {
+        parts.push(format!("{o} or more"));
+    }
+    match parts.as_slice() {
+        [] => "no arguments".to_string(),
+        [one] => format!("{one} argument{}", if one == "1" { "" } else { "s" }),
+        [init @ .., last] => format!("{} or {last} arguments", init.join(", ")),
+    }
+}
+
 fn column_hint(name: &str, table: &Table) -> String {
     let names = || table.columns.iter().map(|c| c.name.as_str());
     crate::suggest::did_you_mean(name, names()).unwrap_or_else(|| {

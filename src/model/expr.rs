@@ -138,15 +138,45 @@ impl std::fmt::Display for ExprError {
 
 impl std::error::Error for ExprError {}
 
+/// What an expression calls and names, for the offline check (`compile`): not part of the
+/// model, so it costs nothing where expressions are only compared.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct References {
+    /// Function calls written with a name (keyword forms such as `TRIM(…)` or
+    /// `CURRENT_DATE` are syntax, not listed here unless sqlparser reads them as calls).
+    pub calls: Vec<Call>,
+    /// Operators that are not SQL syntax of their own (`>>>`, `OPERATOR(s.+)`), as written.
+    pub operators: Vec<String>,
+    /// Types named in casts (`x::T`, `CAST(x AS T)`, `T 'literal'`), as written.
+    pub casts: Vec<String>,
+}
+
+/// One function call of an expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The name's parts, folded as PostgreSQL folds them (`Pg_Catalog.NOW` → `pg_catalog`,
+    /// `now`).
+    pub name: Vec<String>,
+    /// Arguments given (`count(*)` has none).
+    pub args: usize,
+    /// Written with parentheses (`now()`; not `current_timestamp`).
+    pub parens: bool,
+}
+
 impl Expr {
     /// Parse and normalise `sql`. Error offsets are byte offsets into `sql` as given.
     pub fn parse(sql: &str) -> Result<Expr, ExprError> {
-        Expr::parse_with(sql, Types::new())
+        Expr::parse_with(sql, Types::new(), false).map(|(e, _)| e)
+    }
+
+    /// [`Expr::parse`], and what the expression calls and names (for checking them).
+    pub fn parse_with_references(sql: &str) -> Result<(Expr, References), ExprError> {
+        Expr::parse_with(sql, Types::new(), true)
     }
 
     /// [`Expr::parse`], with the types of the columns whose compared literals are
-    /// normalised (see [`Expr::with_column_types`]).
-    fn parse_with(sql: &str, types: Types) -> Result<Expr, ExprError> {
+    /// normalised (see [`Expr::with_column_types`]); [`References`] when `refs`.
+    fn parse_with(sql: &str, types: Types, refs: bool) -> Result<(Expr, References), ExprError> {
         let trimmed = sql.trim();
         if trimmed.is_empty() {
             return Err(ExprError {
@@ -161,7 +191,7 @@ impl Expr {
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
             .count();
         if significant <= INLINE_TOKENS {
-            return analyse(sql, text, tokens, &types);
+            return analyse(sql, text, tokens, &types, refs);
         }
         // Large inputs can nest deeply; the recursive parser and normaliser then get a thread
         // with a generous stack instead of whatever the caller's thread has left.
@@ -169,7 +199,7 @@ impl Expr {
         let handle = std::thread::Builder::new()
             .name("schemactl-expr".into())
             .stack_size(DEEP_STACK)
-            .spawn(move || analyse(&owned, text, tokens, &types));
+            .spawn(move || analyse(&owned, text, tokens, &types, refs));
         match handle.map(|h| h.join()) {
             Ok(Ok(result)) => result,
             _ => Err(ExprError {
@@ -324,8 +354,8 @@ impl Expr {
         if relevant.is_empty() {
             return self;
         }
-        match Expr::parse_with(&self.sql, relevant) {
-            Ok(typed) => typed,
+        match Expr::parse_with(&self.sql, relevant, false) {
+            Ok((typed, _)) => typed,
             Err(_) => self,
         }
     }
@@ -536,8 +566,14 @@ fn analyse(
     text: String,
     tokens: Vec<TokenWithSpan>,
     types: &Types,
-) -> Result<Expr, ExprError> {
+    refs: bool,
+) -> Result<(Expr, References), ExprError> {
     let parsed = parse_tokens(sql, tokens)?;
+    let references = if refs {
+        references(&parsed)
+    } else {
+        References::default()
+    };
     let mut node = Converter.convert(&parsed, 0)?;
     if !types.is_empty() {
         node.type_literals(types, 0);
@@ -567,15 +603,58 @@ fn analyse(
             | Node::Case { .. }
             | Node::Subscript { .. }
     );
-    Ok(Expr {
-        sql: text,
-        canonical,
-        columns,
-        index_column_name,
-        functions,
-        literal,
-        atomic,
-    })
+    Ok((
+        Expr {
+            sql: text,
+            canonical,
+            columns,
+            index_column_name,
+            functions,
+            literal,
+            atomic,
+        },
+        references,
+    ))
+}
+
+/// Calls, custom operators and cast types anywhere in `e` (sqlparser's visitor walks every
+/// sub-expression, subqueries included).
+fn references(e: &ast::Expr) -> References {
+    use std::ops::ControlFlow;
+    let mut out = References::default();
+    let _ = ast::visit_expressions(e, |x| {
+        match x {
+            ast::Expr::Function(f) => {
+                if let Some(name) = fold_object_name(&f.name) {
+                    let (args, parens) = match &f.args {
+                        ast::FunctionArguments::None => (0, false),
+                        ast::FunctionArguments::Subquery(_) => (1, true),
+                        ast::FunctionArguments::List(list) => {
+                            let wildcard = matches!(
+                                list.args.as_slice(),
+                                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
+                            );
+                            (if wildcard { 0 } else { list.args.len() }, true)
+                        }
+                    };
+                    out.calls.push(Call { name, args, parens });
+                }
+            }
+            ast::Expr::BinaryOp {
+                op: ast::BinaryOperator::PGCustomBinaryOperator(parts),
+                ..
+            } => out.operators.push(parts.join(".")),
+            ast::Expr::BinaryOp {
+                op: ast::BinaryOperator::Custom(op),
+                ..
+            } => out.operators.push(op.clone()),
+            ast::Expr::Cast { data_type, .. } => out.casts.push(data_type.to_string()),
+            ast::Expr::TypedString(t) => out.casts.push(t.data_type.to_string()),
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    out
 }
 
 fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>, ExprError> {
