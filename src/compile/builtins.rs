@@ -52,8 +52,7 @@ fn tables() -> &'static Tables {
             add_function(&mut functions, cols[0], &cols[1..]);
         }
         let operators = rows(OPERATORS).map(|cols| cols[0].to_string()).collect();
-        let mut extension_functions: BTreeMap<String, BTreeMap<String, Function>> =
-            BTreeMap::new();
+        let mut extension_functions: BTreeMap<String, BTreeMap<String, Function>> = BTreeMap::new();
         for cols in rows(EXTENSION_FUNCTIONS) {
             // extension, name, min_args, max_args, variadic, kind
             let ext = extension_functions.entry(cols[0].to_string()).or_default();
@@ -114,8 +113,15 @@ pub fn knows_extension(extension: &str) -> bool {
 
 /// Contrib extensions that add no callable function or operator (so no rows above).
 const EXTENSIONS_WITHOUT_OBJECTS: &[&str] = &[
-    "autoinc", "bloom", "insert_username", "moddatetime", "plpgsql", "refint", "tcn",
-    "tsm_system_rows", "tsm_system_time",
+    "autoinc",
+    "bloom",
+    "insert_username",
+    "moddatetime",
+    "plpgsql",
+    "refint",
+    "tcn",
+    "tsm_system_rows",
+    "tsm_system_time",
 ];
 
 /// A built-in operator (any of PostgreSQL 14–17), or one of a contrib extension listed in

@@ -10,12 +10,12 @@ pub mod types;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Diagnostic, SourceMap, Span};
+use crate::model::expr::References;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
     FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
     Table, Unique,
 };
-use crate::model::expr::References;
 use crate::schema::config::{self, Project};
 use crate::schema::reader::Sp;
 use crate::schema::{self, RawColumn, RawEnum, RawFkActions, RawTable, Sources};
@@ -1309,7 +1309,10 @@ impl Compiler {
     /// than `pg_catalog`, and everything when the project declares an extension whose objects
     /// we do not know (not a contrib one), are left to PostgreSQL (`check --dev`).
     fn check_references(&mut self, refs: &References, s: &Sp<String>, what: &str) {
-        let unknown_extension = self.extensions.iter().any(|e| !builtins::knows_extension(e));
+        let unknown_extension = self
+            .extensions
+            .iter()
+            .any(|e| !builtins::knows_extension(e));
         let exts = self.extensions.clone();
         let declared = || exts.iter().map(String::as_str);
         for call in refs.calls.iter().filter(|c| c.parens) {
@@ -1321,11 +1324,13 @@ impl Compiler {
             if SPECIAL_CALLS.contains(&name) {
                 continue;
             }
-            let found = builtins::function(name).into_iter().chain(
-                declared().filter_map(|e| builtins::extension_function(e, name)),
-            );
-            let arities: Vec<builtins::Arity> =
-                found.clone().flat_map(|f| f.arities.iter().copied()).collect();
+            let found = builtins::function(name)
+                .into_iter()
+                .chain(declared().filter_map(|e| builtins::extension_function(e, name)));
+            let arities: Vec<builtins::Arity> = found
+                .clone()
+                .flat_map(|f| f.arities.iter().copied())
+                .collect();
             if !arities.is_empty() {
                 if found.clone().any(|f| f.aggregate) {
                     self.push(
@@ -2323,11 +2328,40 @@ fn is_invalid(c: &Column) -> bool {
 /// Calls PostgreSQL's grammar turns into something other than a `pg_proc` function
 /// (`COALESCE(…)`, `XMLELEMENT(…)`, …), or that sqlparser reads as calls of keyword forms.
 const SPECIAL_CALLS: &[&str] = &[
-    "coalesce", "nullif", "greatest", "least", "grouping", "row", "exists", "array",
-    "collation", "treat", "extract", "normalize", "overlay", "position", "substring", "trim",
-    "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlparse", "xmlpi", "xmlroot",
-    "xmlserialize", "json", "json_object", "json_array", "json_objectagg", "json_arrayagg",
-    "json_scalar", "json_serialize", "json_query", "json_value", "json_exists",
+    "coalesce",
+    "nullif",
+    "greatest",
+    "least",
+    "grouping",
+    "row",
+    "exists",
+    "array",
+    "collation",
+    "treat",
+    "extract",
+    "normalize",
+    "overlay",
+    "position",
+    "substring",
+    "trim",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "json",
+    "json_object",
+    "json_array",
+    "json_objectagg",
+    "json_arrayagg",
+    "json_scalar",
+    "json_serialize",
+    "json_query",
+    "json_value",
+    "json_exists",
 ];
 
 /// `timestamp(3) with time zone` → `timestamp with time zone`.
