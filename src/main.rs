@@ -56,7 +56,11 @@ enum Command {
     /// Scaffold schemactl.toml, schema/, migrations/ and snapshots/ in a new directory.
     Init,
     /// Compile the schema files and verify the migration directory (no database).
-    Check,
+    Check {
+        /// Also create the schema in a throwaway local PostgreSQL and report what it rejects.
+        #[arg(long)]
+        dev: bool,
+    },
     /// Diff schema/ against the head snapshot and write the next migration (no database).
     Plan {
         /// Migration name (lower_snake_case).
@@ -159,7 +163,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Init => commands::init::run(&g),
-        Command::Check => commands::check::run(&g),
+        Command::Check { dev } => commands::check::run(&g, dev),
         Command::Plan {
             name,
             dry_run,

@@ -545,3 +545,153 @@ fn hints_name_only_commands_that_exist() {
         "hints name commands that do not exist: {missing:#?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Schemas that passed `check` and failed `apply`
+
+fn check_output(schema: &str, args: &[&str]) -> (Output, tempfile::TempDir) {
+    let dir = project(&[("schema/s.toml", schema)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir.path())
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    (out, dir)
+}
+
+/// Each line: a column or check that PostgreSQL refuses, the error code and location
+/// `check` must report, and a piece of its hint.
+#[test]
+fn check_refuses_what_postgresql_would_refuse() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "b = { type = \"int\", default_sql = \"id + 1\" }",
+            "invalid-default",
+            "4:35",
+            "generated_sql",
+        ),
+        (
+            "b = { type = \"timestamptz\", default_sql = \"nowx()\" }",
+            "unknown-function",
+            "4:43",
+            "did you mean `now`?",
+        ),
+        (
+            "b = { type = \"int\", default_sql = \"lenght('abc')\" }",
+            "unknown-function",
+            "4:35",
+            "did you mean `length`?",
+        ),
+        (
+            "b = { type = \"timestamptz\", default_sql = \"now(1)\" }",
+            "unknown-function",
+            "4:43",
+            "pass no arguments to `now`",
+        ),
+        (
+            "b = { type = \"timestamptz\", default = \"hello\" }",
+            "invalid-default",
+            "4:39",
+            "2024-01-31",
+        ),
+        (
+            "b = { type = \"text\", default_sql = \"gen_salt('bf')\" }",
+            "unknown-function",
+            "4:36",
+            "[extensions]",
+        ),
+    ];
+    for (column, code, at, hint) in cases {
+        let schema = format!(
+            "[tables.t.columns]\nid = {{ type = \"int\", primary_key = true }}\namount = {{ type = \"int\" }}\n{column}\n"
+        );
+        let (out, dir) = check_output(&schema, &[]);
+        assert_exit(&out, 2);
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("schema/s.toml:{at}: error[{code}]")),
+            "{column}:\n{err}"
+        );
+        assert!(err.contains(hint), "{column}:\n{err}");
+        assert_hints_not_empty(&err);
+        // plan refuses the same and writes nothing
+        let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+            .arg("--project")
+            .arg(dir.path())
+            .args(["plan", "-m", "x"])
+            .output()
+            .unwrap();
+        assert_exit(&out, 2);
+        assert!(!dir.path().join("migrations/0001_x.sql").exists());
+    }
+    let checks: &[(&str, &str, &str)] = &[
+        ("amount >>> 0", "unknown-operator", "`>>>`"),
+        ("CAST(amount AS varchar(0)) <> ''", "invalid-type", "length"),
+        ("count(*) > 0", "invalid-sql", "aggregate"),
+    ];
+    for (expr, code, message) in checks {
+        let schema = format!(
+            "[tables.t.columns]\nid = {{ type = \"int\", primary_key = true }}\namount = {{ type = \"int\" }}\n\n[[tables.t.checks]]\nexpr = \"{expr}\"\n"
+        );
+        let (out, _dir) = check_output(&schema, &[]);
+        assert_exit(&out, 2);
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("schema/s.toml:6:8: error[{code}]")),
+            "{expr}:\n{err}"
+        );
+        assert!(err.contains(message), "{expr}:\n{err}");
+        assert_hints_not_empty(&err);
+    }
+    // Declaring the extension makes its functions known.
+    let (out, _dir) = check_output(
+        "[extensions.pgcrypto]\n\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nb = { type = \"text\", default_sql = \"gen_salt('bf')\" }\n",
+        &[],
+    );
+    assert_exit(&out, 0);
+}
+
+/// `check --dev` creates the schema in a throwaway PostgreSQL and maps what the server
+/// rejects to the TOML location; a valid schema passes.
+#[test]
+fn check_dev_reports_server_errors_at_their_toml_location() {
+    if !support::is_local_cluster() {
+        // `--dev` starts its own server from the local binaries, like `apply --dev`.
+        eprintln!("skipped: needs the local PostgreSQL binaries");
+        return;
+    }
+    let schema = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nc = { type_sql = \"nosuchtype\" }\n\n[tables.u.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.u.checks]]\nexpr = \"n > 'x'\"\n\n[tables.v.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.v.indexes]]\ncolumns = [{ expr = \"lower(n)\" }]\n";
+    let (out, dir) = check_output(schema, &["--dev"]);
+    assert_exit(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("schema/s.toml:3:18: error[postgres-error]: PostgreSQL rejects create-table public.t: type \"nosuchtype\" does not exist"),
+        "{err}"
+    );
+    assert!(
+        err.contains("schema/s.toml:10:8: error[postgres-error]")
+            && err.contains("invalid input syntax for type integer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("schema/s.toml:17:21: error[postgres-error]")
+            && err.contains("function lower(integer) does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("3 errors found; nothing was written"), "{err}");
+    assert_hints_not_empty(&err);
+    assert!(!dir.path().join("migrations").exists());
+
+    let (out, _dir) = check_output(
+        "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\", default_sql = \"abs(-1)\" }\n",
+        &["--dev"],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stdout).contains("PostgreSQL OK"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -1,15 +1,27 @@
-//! `schemactl check`: compile the schema and verify the migration directory. No database.
+//! `schemactl check`: compile the schema and verify the migration directory. No database;
+//! with `--dev`, also create the schema in a throwaway PostgreSQL and report what the server
+//! rejects at the TOML location it comes from.
 
 use serde_json::json;
 
 use super::{Exit, Format, Global, Outcome, load};
+use crate::diag::{Diagnostic, Span};
+use crate::model::Model;
 use crate::plan;
+use crate::schema::{RawTable, SchemaFile, Sources};
 
-pub fn run(g: &Global) -> Outcome {
+pub fn run(g: &Global, dev: bool) -> Outcome {
     let loaded = match load(g) {
         Ok(l) => l,
         Err(o) => return o,
     };
+    let mut created = None;
+    if dev {
+        match in_postgres(g, &loaded) {
+            Ok(steps) => created = Some(steps),
+            Err(o) => return o,
+        }
+    }
     let n = loaded.chain.migrations.len();
     let head = loaded.chain.head.to_string();
     let pending = plan::plan(loaded.pending().changes);
@@ -25,6 +37,7 @@ pub fn run(g: &Global) -> Outcome {
                 "migrations": n,
                 "head": head,
                 "schema_matches_head": pending.is_empty(),
+                "postgres_statements": created,
             }),
         ),
         Format::Text => {
@@ -36,10 +49,225 @@ pub fn run(g: &Global) -> Outcome {
                 "Schema OK: {tables} table(s), {enums} enum(s).\nMigrations OK: {n} migration(s), chain intact, head {}.\n",
                 &head[..head.len().min(16)]
             );
+            if let Some(n) = created {
+                o.stdout.push_str(&format!(
+                    "PostgreSQL OK: the schema's {n} statement(s) ran in a throwaway database.\n"
+                ));
+            }
             if !pending.is_empty() {
                 o.stdout.push_str("Note: schema/ differs from the head snapshot; run `schemactl plan` to write a migration.\n");
             }
             o
         }
     }
+}
+
+/// Create the compiled schema from empty in a throwaway PostgreSQL, one step at a time, each
+/// in a savepoint so every failing step is reported (steps of a table whose creation failed
+/// are skipped: their errors would only repeat it). Returns the number of statements.
+fn in_postgres(g: &Global, loaded: &super::Loaded) -> Result<usize, Outcome> {
+    let mut db = super::open_db(g, &loaded.project, true)?;
+    let plan = plan::plan(crate::diff::diff(&Model::default(), &loaded.model));
+    let db_failure = |e: postgres::Error| {
+        Outcome::fail(
+            g,
+            Exit::Failure,
+            "dev-server",
+            &crate::devdb::describe_pg_error(&e),
+            "the throwaway server failed; see the message",
+        )
+    };
+    db.client
+        .batch_execute(crate::apply::SESSION_SETTINGS)
+        .map_err(db_failure)?;
+    let mut tx = db.client.transaction().map_err(db_failure)?;
+    let raw = crate::compile::load_project(&loaded.project.root);
+    let mut failed_tables: Vec<(String, String)> = Vec::new();
+    let mut diags = Vec::new();
+    for step in &plan.steps {
+        let parts = crate::sql::split_qualified(&step.object).unwrap_or_default();
+        let table = (parts.len() >= 2).then(|| (parts[0].clone(), parts[1].clone()));
+        if table.as_ref().is_some_and(|t| failed_tables.contains(t)) {
+            continue;
+        }
+        let mut sp = tx.transaction().map_err(db_failure)?;
+        match sp.batch_execute(&step.sql) {
+            Ok(()) => sp.commit().map_err(db_failure)?,
+            Err(e) => {
+                drop(sp);
+                let Some(db_error) = e.as_db_error() else {
+                    return Err(db_failure(e));
+                };
+                let position = match db_error.position() {
+                    Some(postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
+                    _ => None,
+                };
+                let span = locate(&raw.raw, &parts, &step.sql, position, db_error.message());
+                let hint = db_error
+                    .hint()
+                    .or(db_error.detail())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        "PostgreSQL refuses this definition; the offline check cannot see it"
+                            .to_string()
+                    });
+                match span {
+                    Some(span) => diags.push(
+                        Diagnostic::new(
+                            "postgres-error",
+                            span,
+                            format!(
+                                "PostgreSQL rejects {} {}: {}",
+                                step.kind.id(),
+                                crate::sql::comment_safe(&step.object),
+                                db_error.message()
+                            ),
+                        )
+                        .hint(hint),
+                    ),
+                    None => {
+                        return Err(Outcome::fail(
+                            g,
+                            Exit::Invalid,
+                            "postgres-error",
+                            &format!(
+                                "PostgreSQL rejects {} {}: {}",
+                                step.kind.id(),
+                                crate::sql::comment_safe(&step.object),
+                                db_error.message()
+                            ),
+                            &hint,
+                        ));
+                    }
+                }
+                if let Some(t) = table
+                    && step.kind == plan::StepKind::CreateTable
+                {
+                    failed_tables.push(t);
+                }
+            }
+        }
+    }
+    drop(tx); // nothing of the throwaway database is kept
+    if diags.is_empty() {
+        Ok(plan.steps.len())
+    } else {
+        crate::diag::sort(&mut diags);
+        Err(super::invalid(
+            g,
+            &raw.sources,
+            &diags,
+            &[],
+            &loaded.project.root,
+        ))
+    }
+}
+
+/// The TOML location of what a failing step comes from: the object its path names
+/// (`schema.table[.part]`, an enum or an extension), narrowed to the expression or type the
+/// server's error position falls in, else to a column the message names, else the object.
+fn locate(
+    raw: &Sources,
+    parts: &[String],
+    sql: &str,
+    position: Option<usize>,
+    message: &str,
+) -> Option<Span> {
+    let schema_of = |f: &SchemaFile, own: &Option<crate::schema::reader::Sp<String>>| {
+        own.as_ref()
+            .or(f.schema.as_ref())
+            .map_or("public".to_string(), |s| s.value.clone())
+    };
+    let (schema, name) = match parts {
+        [schema, name, ..] => (schema.as_str(), name.as_str()),
+        [name] => ("", name.as_str()),
+        [] => return None,
+    };
+    for f in &raw.files {
+        for t in &f.tables {
+            if t.name.value == name && schema_of(f, &t.schema) == schema {
+                return Some(locate_in_table(t, sql, position, message, parts.get(2)));
+            }
+        }
+        for e in &f.enums {
+            if e.name.value == name && schema_of(f, &e.schema) == schema {
+                return Some(e.name.span.clone());
+            }
+        }
+        for e in &f.extensions {
+            if e.name.value == parts[0] {
+                return Some(e.name.span.clone());
+            }
+        }
+    }
+    None
+}
+
+fn locate_in_table(
+    t: &RawTable,
+    sql: &str,
+    position: Option<usize>,
+    message: &str,
+    part: Option<&String>,
+) -> Span {
+    // Texts of the table that reach the SQL as written, with their spans.
+    let mut texts: Vec<(&str, &Span)> = Vec::new();
+    for c in &t.columns {
+        for s in [&c.default_sql, &c.generated_sql, &c.type_sql, &c.ty]
+            .into_iter()
+            .flatten()
+        {
+            texts.push((&s.value, &s.span));
+        }
+    }
+    for c in &t.checks {
+        if let Some(e) = &c.expr {
+            texts.push((&e.value, &e.span));
+        }
+    }
+    for i in &t.indexes {
+        if let Some(p) = &i.predicate {
+            texts.push((&p.value, &p.span));
+        }
+        for k in i.keys.iter().flat_map(|k| &k.value) {
+            if let Some(e) = &k.expr {
+                texts.push((&e.value, &e.span));
+            }
+        }
+    }
+    if let Some(p) = position {
+        // The server counts characters from 1.
+        let byte = sql.char_indices().nth(p.saturating_sub(1)).map(|(b, _)| b);
+        if let Some(byte) = byte {
+            for (text, span) in &texts {
+                let mut from = 0;
+                while let Some(i) = sql[from..].find(text) {
+                    let start = from + i;
+                    if (start..start + text.len().max(1)).contains(&byte) {
+                        return (*span).clone();
+                    }
+                    from = start + 1;
+                }
+            }
+        }
+    }
+    let named = |n: &str| message.contains(&format!("\"{n}\"")) || part.is_some_and(|p| p == n);
+    if let Some(c) = t.columns.iter().find(|c| named(&c.name.value)) {
+        return c.name.span.clone();
+    }
+    if let Some(c) = t
+        .checks
+        .iter()
+        .find(|c| c.name.as_ref().is_some_and(|n| named(&n.value)))
+    {
+        return c.span.clone();
+    }
+    if let Some(i) = t
+        .indexes
+        .iter()
+        .find(|i| i.name.as_ref().is_some_and(|n| named(&n.value)))
+    {
+        return i.span.clone();
+    }
+    t.name.span.clone()
 }

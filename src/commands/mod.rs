@@ -259,7 +259,7 @@ pub(crate) fn rel(root: &Path, p: &Path) -> String {
 }
 
 /// Report schema diagnostics and migration-directory problems (exit 2).
-fn invalid(
+pub(crate) fn invalid(
     g: &Global,
     sources: &SourceMap,
     diags: &[diag::Diagnostic],

@@ -2400,6 +2400,7 @@ fn arity_text(arities: &[builtins::Arity]) -> String {
     }
     match parts.as_slice() {
         [] => "no arguments".to_string(),
+        [one] if one == "0" => "no arguments".to_string(),
         [one] => format!("{one} argument{}", if one == "1" { "" } else { "s" }),
         [init @ .., last] => format!("{} or {last} arguments", init.join(", ")),
     }
