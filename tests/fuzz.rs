@@ -7,8 +7,8 @@
 //!    compile, the migration directory check, the snapshot, sum and header parsers and the
 //!    step splitter; none may panic (a problem is reported as a diagnostic or problem list).
 //! 2. [`literals_round_trip`]: texts full of quotes, dollar quotes, comment and step markers,
-//!    backslashes and newlines, as table and column comments, text defaults and check
-//!    literals: `plan` → `apply` → `drift` is clean and the stored comments equal the texts.
+//!    backslashes and newlines, as table and column comments, text defaults, check literals
+//!    and enum labels (with a default): `plan` → `apply` → `drift` is clean and the stored comments equal the texts.
 //!
 //! Bounded in CI; a long run:
 //!
@@ -263,8 +263,31 @@ fn texts() -> impl Strategy<Value = Texts> {
     })
 }
 
-fn round_schema(tables: &[Texts]) -> String {
+/// Enum labels from the texts: non-empty, at most 63 bytes, distinct, in order.
+fn labels<'a>(texts: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in texts {
+        let mut l = t.clone();
+        while l.len() > 63 {
+            l.pop();
+        }
+        if !l.is_empty() && !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+fn round_schema(tables: &[Texts], labels: &[String]) -> String {
     let mut s = String::new();
+    if !labels.is_empty() {
+        let values: Vec<String> = labels.iter().map(|l| toml_string(l)).collect();
+        s.push_str(&format!(
+            "[enums.e]\nvalues = [{}]\n\n[tables.uses_e.columns]\nid = {{ type = \"int\", primary_key = true }}\nv = {{ type = \"e\", default = {} }}\n\n",
+            values.join(", "),
+            values[0]
+        ));
+    }
     for (i, t) in tables.iter().enumerate() {
         // The check literal goes through SQL quoting, as a user writes it.
         let check = format!("d <> {}", schemactl::sql::quote_literal(&t.check));
@@ -279,65 +302,122 @@ fn round_schema(tables: &[Texts]) -> String {
     s
 }
 
+/// Run the binary in `dir`; a failure is a failed case with its output.
+fn run_ok(dir: &Path, args: &[&str]) -> Result<(), TestCaseError> {
+    let out = schemactl(dir, args);
+    if out.status.code() == Some(0) {
+        Ok(())
+    } else {
+        Err(TestCaseError::fail(format!(
+            "schemactl {} exited {:?}:\n{}{}",
+            args.join(" "),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )))
+    }
+}
+
+/// The database holds exactly the texts: comments, defaults and enum labels.
+fn verify(
+    c: &mut postgres::Client,
+    tables: &[Texts],
+    labels: &[String],
+) -> Result<(), TestCaseError> {
+    if !labels.is_empty() {
+        let got: Vec<String> = c
+            .query(
+                "SELECT enumlabel::text FROM pg_enum WHERE enumtypid = 'public.e'::regtype ORDER BY enumsortorder",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        prop_assert_eq!(&got, labels);
+    }
+    for (i, t) in tables.iter().enumerate() {
+        let row = c
+            .query_one(
+                "SELECT obj_description(c.oid, 'pg_class'), col_description(c.oid, 2)
+                 FROM pg_class c WHERE c.oid = $1::text::regclass",
+                &[&format!("public.t{i}")],
+            )
+            .unwrap();
+        let want = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        prop_assert_eq!(row.get::<_, Option<String>>(0), want(&t.table_comment));
+        prop_assert_eq!(row.get::<_, Option<String>>(1), want(&t.column_comment));
+        if t.default == t.check {
+            continue; // the check rejects the default, as it should
+        }
+        let mut tx = c.transaction().unwrap();
+        tx.execute(&format!("INSERT INTO t{i} (id) VALUES (-1)"), &[])
+            .map_err(|e| TestCaseError::fail(format!("insert into t{i}: {e}")))?;
+        let d: String = tx
+            .query_one(&format!("SELECT d FROM t{i} WHERE id = -1"), &[])
+            .unwrap()
+            .get(0);
+        prop_assert_eq!(&d, &t.default);
+        tx.rollback().unwrap();
+    }
+    Ok(())
+}
+
+/// Version 1 of a schema full of hard texts is planned, applied and compared; version 2
+/// changes every text and adds enum labels (`ADD VALUE`, a non-transactional step holding a
+/// hard literal); then the down file takes the database back to version 1. `drift` is clean
+/// after each step and the database holds exactly the texts.
 #[test]
 fn literals_round_trip() {
     let rounds = env_number("SCHEMACTL_FUZZ_ROUNDS", 3);
     let per_round = 25;
-    let strategy = proptest::collection::vec(texts(), per_round..=per_round);
-    let mut inputs = 0;
-    let result = runner(rounds).run(&strategy, |tables| {
+    let strategy = (
+        proptest::collection::vec(texts(), per_round..=per_round),
+        proptest::collection::vec(texts(), per_round..=per_round),
+    );
+    let result = runner(rounds).run(&strategy, |(v1, v2)| {
         let db = support::test_db();
-        let dir = project(&[("schema/s.toml", &round_schema(&tables))]);
-        let out = schemactl(dir.path(), &["plan", "-m", "init"]);
-        prop_assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = schemactl(dir.path(), &["--db", &db.conninfo, "apply"]);
-        prop_assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = schemactl(dir.path(), &["--db", &db.conninfo, "drift"]);
-        prop_assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let labels1 = labels(v1.iter().map(|t| &t.column_comment));
+        let labels2 = labels(labels1.iter().chain(v2.iter().map(|t| &t.table_comment)));
+        let dir = project(&[("schema/s.toml", &round_schema(&v1, &labels1))]);
+        let db_args = |args: &[&str]| -> Vec<String> {
+            ["--db", db.conninfo.as_str()]
+                .iter()
+                .chain(args)
+                .map(|s| s.to_string())
+                .collect()
+        };
+        let run_db = |args: &[&str]| {
+            let a = db_args(args);
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            run_ok(dir.path(), &a)
+        };
+        run_ok(dir.path(), &["plan", "-m", "v1"])?;
+        run_db(&["apply"])?;
+        run_db(&["drift"])?;
         let mut c = db.connect();
-        for (i, t) in tables.iter().enumerate() {
-            let row = c
-                .query_one(
-                    "SELECT obj_description(c.oid, 'pg_class'), col_description(c.oid, 2)
-                     FROM pg_class c WHERE c.oid = $1::text::regclass",
-                    &[&format!("public.t{i}")],
-                )
-                .unwrap();
-            let want = |s: &str| (!s.is_empty()).then(|| s.to_string());
-            prop_assert_eq!(row.get::<_, Option<String>>(0), want(&t.table_comment));
-            prop_assert_eq!(row.get::<_, Option<String>>(1), want(&t.column_comment));
-            if t.default == t.check {
-                continue; // the check rejects the default, as it should
-            }
-            c.execute(&format!("INSERT INTO t{i} (id) VALUES (1)"), &[])
-                .map_err(|e| TestCaseError::fail(format!("insert into t{i}: {e}")))?;
-            let d: String = c
-                .query_one(&format!("SELECT d FROM t{i}"), &[])
-                .unwrap()
-                .get(0);
-            prop_assert_eq!(&d, &t.default);
-        }
+        verify(&mut c, &v1, &labels1)?;
+
+        std::fs::write(
+            dir.path().join("schema/s.toml"),
+            round_schema(&v2, &labels2),
+        )
+        .unwrap();
+        run_ok(dir.path(), &["plan", "-m", "v2", "--allow", "deletes_data"])?;
+        run_db(&["apply"])?;
+        run_db(&["drift"])?;
+        verify(&mut c, &v2, &labels2)?;
+
+        run_db(&["rollback", "--to", "1", "--allow", "deletes_data"])?;
+        run_db(&["drift"])?;
+        verify(&mut c, &v1, &labels1)?;
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
-    inputs += rounds as usize * per_round * 4;
-    eprintln!("{rounds} rounds, {inputs} texts: plan → apply → drift clean");
+    eprintln!(
+        "{rounds} rounds, {} texts: plan → apply → drift clean, changed, rolled back",
+        rounds as usize * per_round * 8
+    );
 }
