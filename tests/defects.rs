@@ -156,6 +156,11 @@ fn status_fails_on_an_edited_and_rehashed_migration() {
     assert_eq!(m["migration"], "0002_add_n");
     assert_eq!(m["state"], "applied");
     assert!(m["mismatch"].as_str().unwrap().contains("edited"), "{v}");
+    assert_ne!(m["recorded_link"], m["link"], "{v}");
+    assert_eq!(
+        v["migrations"][0]["recorded_link"], v["migrations"][0]["link"],
+        "{v}"
+    );
 }
 
 #[test]

@@ -155,6 +155,9 @@ fn entry_json(e: &Entry<'_>, chain: &Chain) -> serde_json::Value {
         "version": e.version,
         "migration": e.name(),
         "in_directory": e.file.is_some(),
+        // What the database recorded (the chain link it ran), and the directory's link.
+        "recorded_link": row.map(|r| &r.link),
+        "link": e.file.map(|m| m.link.to_string()),
         "state": row.map_or("pending", |r| r.status.id()),
         "part_way": row.is_some_and(|r| r.part_way()),
         "segments_done": row.map_or(0, |r| r.segments_done),
