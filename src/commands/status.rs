@@ -1,7 +1,7 @@
 //! `schemactl status`: per migration applied (when, by whom, how long) / pending / failed;
 //! current version vs head; history that does not match the directory.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde_json::json;
 
@@ -349,26 +349,13 @@ fn entry_line(e: &Entry<'_>, chain: &Chain) -> String {
     line
 }
 
-/// `YYYY-MM-DD HH:MM:SSZ` in UTC.
+/// `YYYY-MM-DD HH:MM:SSZ` in UTC. Calendar arithmetic by `jiff`, which refuses (rather
+/// than panics on) instants outside years -9999..=9999, such as a tampered history row.
 pub fn utc(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days to civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    match jiff::Timestamp::try_from(t) {
+        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+        Err(_) => "(a time outside years -9999..9999)".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -387,5 +374,10 @@ mod tests {
             utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29 00:00:00Z"
         );
+        assert_eq!(
+            utc(UNIX_EPOCH - Duration::from_secs(86_400)),
+            "1969-12-31 00:00:00Z"
+        );
+        assert!(utc(UNIX_EPOCH + Duration::from_secs(400_000_000_000)).contains("outside"));
     }
 }
