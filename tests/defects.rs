@@ -667,7 +667,7 @@ fn check_dev_reports_server_errors_at_their_toml_location() {
         eprintln!("skipped: needs the local PostgreSQL binaries");
         return;
     }
-    let schema = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nc = { type_sql = \"nosuchtype\" }\n\n[tables.u.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.u.checks]]\nexpr = \"n > 'x'\"\n\n[tables.v.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.v.indexes]]\ncolumns = [{ expr = \"lower(n)\" }]\n";
+    let schema = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nc = { type_sql = \"nosuchtype\" }\n\n[tables.u.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.u.checks]]\nexpr = \"n > 'x'\"\n\n[tables.v.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.v.indexes]]\ncolumns = [{ expr = \"lower(n)\" }]\n\n[tables.w.columns]\nid = { type = \"int\", primary_key = true }\ndoc = { type = \"jsonb\", nullable = true }\nj = { type = \"json\", nullable = true }\nts = { type = \"timestamptz\" }\nd = { type = \"date\", default = \"2020-01-01\" }\n\n[[tables.w.checks]]\nexpr = \"jsonb_typeof(j) = 'object'\"\n\n[tables.x.columns]\nid = { type = \"int\", primary_key = true }\nts = { type = \"timestamptz\" }\n\n[[tables.x.indexes]]\ncolumns = [\"id\"]\n\n[[tables.x.indexes]]\ncolumns = [{ expr = \"date_trunc('day', ts)\" }]\n";
     let (out, dir) = check_output(schema, &["--dev"]);
     assert_exit(&out, 2);
     let err = text(&out.stderr);
@@ -685,7 +685,18 @@ fn check_dev_reports_server_errors_at_their_toml_location() {
             && err.contains("function lower(integer) does not exist"),
         "{err}"
     );
-    assert!(err.contains("3 errors found; nothing was written"), "{err}");
+    // Not on `doc`'s type "jsonb" (a prefix of the function's name): on the check.
+    assert!(
+        err.contains("schema/s.toml:27:8: error[postgres-error]")
+            && err.contains("jsonb_typeof(json)"),
+        "{err}"
+    );
+    // An index with a default name: on that index's entry.
+    assert!(
+        err.contains("schema/s.toml:36:1: error[postgres-error]") && err.contains("IMMUTABLE"),
+        "{err}"
+    );
+    assert!(err.contains("5 errors found; nothing was written"), "{err}");
     assert_hints_not_empty(&err);
     assert!(!dir.path().join("migrations").exists());
 
@@ -699,4 +710,105 @@ fn check_dev_reports_server_errors_at_their_toml_location() {
         "{}",
         text(&out.stdout)
     );
+}
+
+/// What the offline check must not refuse (a black-box probe found these rejected although
+/// PostgreSQL takes them), applied and read back without drift.
+#[test]
+fn check_accepts_what_postgresql_accepts() {
+    let db = support::test_db();
+    let schema = r#"
+[extensions.pg_trgm]
+
+[tables.t.columns]
+id      = { type = "int", primary_key = true }
+ts      = { type = "timestamp", default_sql = "LOCALTIMESTAMP(3)" }
+tz      = { type = "timestamptz", default_sql = "CURRENT_TIMESTAMP(0)" }
+sch     = { type = "text", default_sql = "CURRENT_SCHEMA" }
+j       = { type = "json", default = "1e1000" }
+u       = { type = "uuid", default = "{A0EEBC99-9C0B4EF8-BB6D6BB9-BD380A11}" }
+v       = { type = "varchar(3)", default = "abc   " }
+name    = { type = "text", default = "x" }
+doc     = { type = "jsonb", nullable = true }
+
+[[tables.t.checks]]
+expr = "tableoid > 0"
+
+[[tables.t.checks]]
+expr = "similarity(name, 'x') >= 0 AND name % 'x' OR name <<% 'y' OR doc ? 'k' OR doc @> '{}'"
+
+[[tables.t.indexes]]
+columns = [{ expr = "lower(name)" }, { expr = "date_trunc('day', ts)" }]
+where = "name ~* '^a' AND to_tsvector('english', name) @@ to_tsquery('english', 'a')"
+"#;
+    let dir = project(&[("schema/s.toml", schema)]);
+    let (out, _) = (
+        Command::new(env!("CARGO_BIN_EXE_schemactl"))
+            .arg("--project")
+            .arg(dir.path())
+            .arg("check")
+            .output()
+            .unwrap(),
+        (),
+    );
+    assert_exit(&out, 0);
+    plan_ok(dir.path(), "init", &[]);
+    assert_exit(&run(dir.path(), &db.conninfo, &["apply"]), 0);
+    assert_exit(&run(dir.path(), &db.conninfo, &["drift"]), 0);
+    let mut c = db.connect();
+    c.batch_execute("INSERT INTO t (id) VALUES (1)").unwrap();
+    let u: String = one(&mut c, "SELECT u::text FROM t");
+    assert_eq!(u, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    let v: String = one(&mut c, "SELECT v::text FROM t");
+    assert_eq!(v, "abc");
+}
+
+/// Expressions PostgreSQL refuses where schemactl puts them: volatile or stable functions
+/// in index expressions, predicates and generated columns; set-returning functions;
+/// subqueries; the postfix factorial PostgreSQL 14 removed.
+#[test]
+fn check_refuses_non_immutable_set_returning_and_subquery_expressions() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[[tables.t.indexes]]\ncolumns = [{ expr = \"to_char(ts, 'YYYY')\" }]",
+            "not-immutable",
+            "`to_char`",
+        ),
+        (
+            "[[tables.t.indexes]]\ncolumns = [\"id\"]\nwhere = \"ts > now()\"",
+            "not-immutable",
+            "`now`",
+        ),
+        (
+            "[tables.t.columns.g]\ntype = \"double precision\"\ngenerated_sql = \"random()\"",
+            "not-immutable",
+            "`random`",
+        ),
+        (
+            "[[tables.t.checks]]\nexpr = \"generate_series(1, id) > 0\"",
+            "invalid-sql",
+            "set of rows",
+        ),
+        (
+            "[[tables.t.checks]]\nexpr = \"id IN (SELECT 1)\"",
+            "invalid-sql",
+            "subquery",
+        ),
+        (
+            "[[tables.t.checks]]\nexpr = \"id ! > 0\"",
+            "unknown-operator",
+            "removed",
+        ),
+    ];
+    for (extra, code, message) in cases {
+        let schema = format!(
+            "[tables.t.columns]\nid = {{ type = \"int\", primary_key = true }}\nts = {{ type = \"timestamptz\" }}\n\n{extra}\n"
+        );
+        let (out, _dir) = check_output(&schema, &[]);
+        assert_exit(&out, 2);
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("error[{code}]")), "{extra}:\n{err}");
+        assert!(err.contains(message), "{extra}:\n{err}");
+        assert_hints_not_empty(&err);
+    }
 }

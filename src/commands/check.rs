@@ -102,7 +102,15 @@ fn in_postgres(g: &Global, loaded: &super::Loaded) -> Result<usize, Outcome> {
                     Some(postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
                     _ => None,
                 };
-                let span = locate(&raw.raw, &parts, &step.sql, position, db_error.message());
+                // The names the error carries (a column, a constraint) help place it.
+                let mut names = db_error.message().to_string();
+                for n in [db_error.column(), db_error.constraint()]
+                    .into_iter()
+                    .flatten()
+                {
+                    names.push_str(&format!(" \"{n}\""));
+                }
+                let span = locate(&raw.raw, &parts, &step.sql, position, &names);
                 let hint = db_error
                     .hint()
                     .or(db_error.detail())
@@ -210,45 +218,31 @@ fn locate_in_table(
     message: &str,
     part: Option<&String>,
 ) -> Span {
-    // Texts of the table that reach the SQL as written, with their spans.
-    let mut texts: Vec<(&str, &Span)> = Vec::new();
-    for c in &t.columns {
-        for s in [&c.default_sql, &c.generated_sql, &c.type_sql, &c.ty]
-            .into_iter()
-            .flatten()
+    // The server counts characters from 1; work in bytes.
+    let byte = position.and_then(|p| sql.char_indices().nth(p.saturating_sub(1)).map(|(b, _)| b));
+    if let Some(byte) = byte {
+        // A column definition line of CREATE TABLE (`    "col" type … DEFAULT …`).
+        let line_start = sql[..byte].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = sql[byte..].find('\n').map_or(sql.len(), |i| byte + i);
+        let line = &sql[line_start..line_end];
+        if let Some(name) = leading_ident(line)
+            && let Some(c) = t.columns.iter().find(|c| c.name.value == name)
         {
-            texts.push((&s.value, &s.span));
-        }
-    }
-    for c in &t.checks {
-        if let Some(e) = &c.expr {
-            texts.push((&e.value, &e.span));
-        }
-    }
-    for i in &t.indexes {
-        if let Some(p) = &i.predicate {
-            texts.push((&p.value, &p.span));
-        }
-        for k in i.keys.iter().flat_map(|k| &k.value) {
-            if let Some(e) = &k.expr {
-                texts.push((&e.value, &e.span));
+            let before = &line[..byte - line_start];
+            if before.trim().is_empty() {
+                return c.name.span.clone();
             }
-        }
-    }
-    if let Some(p) = position {
-        // The server counts characters from 1.
-        let byte = sql.char_indices().nth(p.saturating_sub(1)).map(|(b, _)| b);
-        if let Some(byte) = byte {
-            for (text, span) in &texts {
-                let mut from = 0;
-                while let Some(i) = sql[from..].find(text) {
-                    let start = from + i;
-                    if (start..start + text.len().max(1)).contains(&byte) {
-                        return (*span).clone();
-                    }
-                    from = start + 1;
-                }
+            // A value the message quotes (`collation "xx_YY" … does not exist`).
+            if let Some(coll) = &c.collation
+                && message.contains(&format!("\"{}\"", coll.value))
+            {
+                return coll.span.clone();
             }
+            return column_part(c, before);
+        }
+        // Otherwise the longest expression text of the table the position falls in.
+        if let Some(span) = longest_covering(&texts(t), sql, byte) {
+            return span;
         }
     }
     let named = |n: &str| message.contains(&format!("\"{n}\"")) || part.is_some_and(|p| p == n);
@@ -262,12 +256,151 @@ fn locate_in_table(
     {
         return c.span.clone();
     }
-    if let Some(i) = t
-        .indexes
-        .iter()
-        .find(|i| i.name.as_ref().is_some_and(|n| named(&n.value)))
-    {
-        return i.span.clone();
+    // An index step: the index named so, else the one whose keys and predicate the
+    // statement holds (default names are not in the TOML).
+    if sql.contains("INDEX ") {
+        if let Some(i) = t
+            .indexes
+            .iter()
+            .find(|i| i.name.as_ref().is_some_and(|n| named(&n.value)))
+        {
+            return i.span.clone();
+        }
+        let best = t
+            .indexes
+            .iter()
+            .filter_map(|i| {
+                let mut parts: Vec<String> = Vec::new();
+                for k in i.keys.iter().flat_map(|k| &k.value) {
+                    match (&k.column, &k.expr) {
+                        (Some(c), _) => parts.push(crate::sql::quote_ident(&c.value)),
+                        (None, Some(e)) => parts.push(e.value.clone()),
+                        _ => {}
+                    }
+                }
+                parts.extend(i.predicate.iter().map(|p| p.value.clone()));
+                let all = parts.iter().all(|p| !find_word(sql, p).is_empty());
+                all.then(|| (parts.iter().map(String::len).sum::<usize>(), i))
+            })
+            .max_by_key(|(len, _)| *len);
+        if let Some((_, i)) = best {
+            return i.span.clone();
+        }
     }
     t.name.span.clone()
+}
+
+/// Expression and type texts of a table that reach the SQL as written, with their spans.
+fn texts(t: &RawTable) -> Vec<(&str, &Span)> {
+    let mut out: Vec<(&str, &Span)> = Vec::new();
+    for c in &t.columns {
+        for s in [&c.default_sql, &c.generated_sql, &c.type_sql]
+            .into_iter()
+            .flatten()
+        {
+            out.push((&s.value, &s.span));
+        }
+    }
+    for c in &t.checks {
+        if let Some(e) = &c.expr {
+            out.push((&e.value, &e.span));
+        }
+    }
+    for i in &t.indexes {
+        if let Some(p) = &i.predicate {
+            out.push((&p.value, &p.span));
+        }
+        for k in i.keys.iter().flat_map(|k| &k.value) {
+            if let Some(e) = &k.expr {
+                out.push((&e.value, &e.span));
+            }
+        }
+    }
+    out
+}
+
+/// The span of the longest text that occurs in `sql` (as a whole word) over `byte`.
+fn longest_covering(texts: &[(&str, &Span)], sql: &str, byte: usize) -> Option<Span> {
+    texts
+        .iter()
+        .filter(|(text, _)| {
+            find_word(sql, text)
+                .into_iter()
+                .any(|start| (start..start + text.len().max(1)).contains(&byte))
+        })
+        .max_by_key(|(text, _)| text.len())
+        .map(|(_, span)| (*span).clone())
+}
+
+/// Where `needle` occurs in `hay` not as part of a longer word (`jsonb` is not found in
+/// `jsonb_typeof`).
+fn find_word(hay: &str, needle: &str) -> Vec<usize> {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = Vec::new();
+    if needle.is_empty() {
+        return out;
+    }
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(needle) {
+        let start = from + i;
+        let end = start + needle.len();
+        let before = hay[..start].chars().next_back();
+        let after = hay[end..].chars().next();
+        let first = needle.chars().next();
+        let last = needle.chars().next_back();
+        let glued = word(first) && word(before) || word(last) && word(after);
+        if !glued {
+            out.push(start);
+        }
+        from = start + needle.chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+/// `"my col" bigint …` → `my col` (a quoted identifier at the start of a line).
+fn leading_ident(line: &str) -> Option<String> {
+    let rest = line.trim_start().strip_prefix('"')?;
+    let mut name = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                name.push('"');
+            } else {
+                return Some(name);
+            }
+        } else {
+            name.push(c);
+        }
+    }
+    None
+}
+
+/// The key of a column definition that the text before the error position is in.
+fn column_part(c: &crate::schema::RawColumn, before: &str) -> Span {
+    let marks = [
+        (
+            " GENERATED ALWAYS AS (",
+            c.generated_sql.as_ref().map(|s| &s.span),
+        ),
+        (
+            " DEFAULT ",
+            c.default_sql
+                .as_ref()
+                .map(|s| &s.span)
+                .or(c.default.as_ref().map(|d| &d.span)),
+        ),
+        (" COLLATE ", c.collation.as_ref().map(|s| &s.span)),
+    ];
+    let latest = marks
+        .iter()
+        .filter_map(|(m, span)| Some((before.rfind(m)?, (*span)?)))
+        .max_by_key(|(at, _)| *at);
+    if let Some((_, span)) = latest {
+        return span.clone();
+    }
+    c.ty.as_ref()
+        .or(c.type_sql.as_ref())
+        .map_or(c.name.span.clone(), |t| t.span.clone())
 }

@@ -27,12 +27,29 @@ impl Arity {
     }
 }
 
-/// A function's signatures (by arity) and what kind it is.
+/// One signature of a function, as far as the offline check needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Signature {
+    pub arity: Arity,
+    /// `IMMUTABLE`: allowed in index expressions, predicates and generated columns.
+    pub immutable: bool,
+    /// Returns `SETOF …`: not allowed in defaults, checks, indexes or generated columns.
+    pub set_returning: bool,
+}
+
+/// A function's signatures and what kind it is.
 #[derive(Clone, Debug, Default)]
 pub struct Function {
-    pub arities: BTreeSet<Arity>,
+    pub signatures: BTreeSet<Signature>,
     /// Aggregate or window function: not allowed in defaults, checks or index expressions.
     pub aggregate: bool,
+}
+
+impl Function {
+    /// The signatures that take `n` arguments.
+    pub fn taking(&self, n: usize) -> impl Iterator<Item = &Signature> {
+        self.signatures.iter().filter(move |s| s.arity.accepts(n))
+    }
 }
 
 struct Tables {
@@ -48,15 +65,17 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         let mut functions = BTreeMap::new();
         for cols in rows(FUNCTIONS) {
-            // name, min_args, max_args, variadic, kind, …
-            add_function(&mut functions, cols[0], &cols[1..]);
+            // name, min_args, max_args, variadic, kind, arg_types, return_type, volatility
+            let field = |i: usize| cols.get(i).copied().unwrap_or("");
+            add_function(&mut functions, field(0), &cols[1..5], field(6), field(7));
         }
         let operators = rows(OPERATORS).map(|cols| cols[0].to_string()).collect();
         let mut extension_functions: BTreeMap<String, BTreeMap<String, Function>> = BTreeMap::new();
         for cols in rows(EXTENSION_FUNCTIONS) {
-            // extension, name, min_args, max_args, variadic, kind
-            let ext = extension_functions.entry(cols[0].to_string()).or_default();
-            add_function(ext, cols[1], &cols[2..]);
+            // extension, name, min_args, max_args, variadic, kind, return_type, volatility
+            let field = |i: usize| cols.get(i).copied().unwrap_or("");
+            let ext = extension_functions.entry(field(0).to_string()).or_default();
+            add_function(ext, field(1), &cols[2..6], field(6), field(7));
         }
         let mut extension_operators: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for cols in rows(EXTENSION_OPERATORS) {
@@ -83,13 +102,23 @@ fn rows(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 }
 
 /// `cols`: min_args, max_args, variadic, kind.
-fn add_function(into: &mut BTreeMap<String, Function>, name: &str, cols: &[&str]) {
+fn add_function(
+    into: &mut BTreeMap<String, Function>,
+    name: &str,
+    cols: &[&str],
+    return_type: &str,
+    volatility: &str,
+) {
     let num = |i: usize| cols.get(i).and_then(|s| s.parse::<u16>().ok()).unwrap_or(0);
     let f = into.entry(name.to_string()).or_default();
-    f.arities.insert(Arity {
-        min: num(0),
-        max: num(1),
-        variadic: cols.get(2) == Some(&"1"),
+    f.signatures.insert(Signature {
+        arity: Arity {
+            min: num(0),
+            max: num(1),
+            variadic: cols.get(2) == Some(&"1"),
+        },
+        immutable: volatility == "i",
+        set_returning: return_type.starts_with("SETOF "),
     });
     f.aggregate |= matches!(cols.get(3), Some(&"a") | Some(&"w"));
 }
@@ -157,10 +186,24 @@ mod tests {
     #[test]
     fn tables_parse_and_hold_what_postgresql_has() {
         let now = function("now").expect("now()");
-        assert!(now.arities.iter().any(|a| a.accepts(0)));
-        assert!(!now.arities.iter().any(|a| a.accepts(1)));
+        assert!(now.taking(0).next().is_some());
+        assert!(now.taking(1).next().is_none());
+        assert!(now.taking(0).all(|s| !s.immutable));
+        assert!(function("lower").unwrap().taking(1).any(|s| s.immutable));
+        assert!(
+            function("generate_series")
+                .unwrap()
+                .taking(2)
+                .all(|s| s.set_returning)
+        );
         let concat = function("concat").expect("concat is variadic");
-        assert!(concat.arities.iter().any(|a| a.accepts(7)));
+        assert!(concat.taking(7).next().is_some());
+        assert!(
+            extension_function("uuid-ossp", "uuid_generate_v4")
+                .unwrap()
+                .taking(0)
+                .all(|s| !s.immutable)
+        );
         assert!(function("count").unwrap().aggregate);
         assert!(!function("lower").unwrap().aggregate);
         assert!(function("nowx").is_none());

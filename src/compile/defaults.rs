@@ -168,7 +168,9 @@ fn builtin_value(l: &Literal, ty: &BuiltinType) -> Result<Value, DefaultError> {
         (TypeFamily::Text { max_len, .. }, Literal::String(s)) => {
             if let Some(max) = max_len {
                 let len = s.chars().count();
-                if len > *max as usize {
+                // PostgreSQL cuts excess characters that are all spaces instead of failing.
+                let excess_is_spaces = s.chars().skip(*max as usize).all(|c| c == ' ');
+                if len > *max as usize && !excess_is_spaces {
                     return Err(err(
                         format!("default is {len} characters, longer than `{tname}` allows"),
                         format!("shorten it to at most {max} characters or widen the column"),
@@ -178,17 +180,19 @@ fn builtin_value(l: &Literal, ty: &BuiltinType) -> Result<Value, DefaultError> {
             Ok(Value::Text(s.clone()))
         }
         (TypeFamily::Uuid, Literal::String(s)) => {
-            if !is_uuid(s) {
+            let Some(canonical) = uuid_canonical(s) else {
                 return Err(err(
                     format!("`{s}` is not a valid uuid"),
                     "write it as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, or use `default_sql = \"gen_random_uuid()\"`",
                 ));
-            }
-            // uuid_out prints lower case: keep the default in the form it reads back as.
-            Ok(Value::Text(s.to_ascii_lowercase()))
+            };
+            // uuid_out prints the canonical lower-case form: keep the default as it reads back.
+            Ok(Value::Text(canonical))
         }
         (TypeFamily::Json, Literal::String(s)) => {
-            if serde_json::from_str::<serde_json::Value>(s).is_err() {
+            // Syntax only: PostgreSQL keeps numbers of any size (`1e1000`), which a parse into
+            // `serde_json::Value` would refuse.
+            if serde_json::from_str::<serde::de::IgnoredAny>(s).is_err() {
                 return Err(err(
                     format!("`{s}` is not valid JSON"),
                     "the string must hold a JSON document, e.g. `default = \"{}\"`",
@@ -980,13 +984,35 @@ fn is_macaddr8(s: &str) -> bool {
         && (digits == 12 || digits == 16)
 }
 
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+/// The canonical form of a uuid as PostgreSQL's `uuid_in` reads it: 32 hex digits, a `-`
+/// allowed after any group of four (not after the last), the whole optionally in braces.
+fn uuid_canonical(s: &str) -> Option<String> {
+    let body = match s.strip_prefix('{') {
+        Some(rest) => rest.strip_suffix('}')?,
+        None => s,
+    };
+    let mut digits = String::with_capacity(32);
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_hexdigit() || digits.len() == 32 {
+            return None;
+        }
+        digits.push(c.to_ascii_lowercase());
+        if digits.len() % 4 == 0 && digits.len() < 32 && chars.peek() == Some(&'-') {
+            chars.next();
+        }
+    }
+    if digits.len() != 32 {
+        return None;
+    }
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &digits[..8],
+        &digits[8..12],
+        &digits[12..16],
+        &digits[16..20],
+        &digits[20..]
+    ))
 }
 
 /// One element as `array_out` writes it: quoted only when it has to be.
@@ -1018,6 +1044,32 @@ fn array_element(v: &Value) -> String {
 mod tests {
     use super::*;
     use crate::diag::{FileId, Span};
+
+    #[test]
+    fn uuids_in_every_form_uuid_in_takes() {
+        let canonical = Some("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11".to_string());
+        for s in [
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
+            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+            "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11",
+            "{a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11}",
+        ] {
+            assert_eq!(uuid_canonical(s), canonical, "{s}");
+        }
+        for s in [
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-",
+            "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11",
+            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11",
+            "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "",
+        ] {
+            assert_eq!(uuid_canonical(s), None, "{s}");
+        }
+    }
 
     fn sp(l: Literal) -> Sp<Literal> {
         Sp::new(

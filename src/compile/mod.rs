@@ -1128,7 +1128,10 @@ impl Compiler {
             && let Some(e) = self.expr(ds, "default_sql")
         {
             let columns = e.referenced_columns();
-            if let Some(c) = columns.iter().next() {
+            if let Some(c) = columns
+                .iter()
+                .find(|c| !SQL_VALUE_WORDS.contains(&c.as_str()))
+            {
                 self.push(
                     Diagnostic::new(
                         "invalid-default",
@@ -1315,6 +1318,18 @@ impl Compiler {
             .any(|e| !builtins::knows_extension(e));
         let exts = self.extensions.clone();
         let declared = || exts.iter().map(String::as_str);
+        // PostgreSQL requires IMMUTABLE functions where the value is stored or indexed.
+        let immutable_only = matches!(what, "generated_sql" | "index expression" | "index `where`");
+        if refs.subqueries > 0 {
+            self.push(
+                Diagnostic::new(
+                    "invalid-sql",
+                    s.span.clone(),
+                    format!("{what} contains a subquery"),
+                )
+                .hint("PostgreSQL does not allow subqueries here; use a function, or a trigger for cross-row rules"),
+            );
+        }
         for call in refs.calls.iter().filter(|c| c.parens) {
             let name = match call.name.as_slice() {
                 [n] => n.as_str(),
@@ -1324,38 +1339,52 @@ impl Compiler {
             if SPECIAL_CALLS.contains(&name) {
                 continue;
             }
-            let found = builtins::function(name)
+            let found: Vec<&builtins::Function> = builtins::function(name)
                 .into_iter()
-                .chain(declared().filter_map(|e| builtins::extension_function(e, name)));
-            let arities: Vec<builtins::Arity> = found
-                .clone()
-                .flat_map(|f| f.arities.iter().copied())
+                .chain(declared().filter_map(|e| builtins::extension_function(e, name)))
                 .collect();
-            if !arities.is_empty() {
-                if found.clone().any(|f| f.aggregate) {
-                    self.push(
-                        Diagnostic::new(
-                            "invalid-sql",
-                            s.span.clone(),
-                            format!("{what} calls `{name}`, an aggregate or window function"),
-                        )
-                        .hint("PostgreSQL does not allow aggregate or window functions here; use a plain function"),
-                    );
-                } else if !arities.iter().any(|a| a.accepts(call.args)) {
-                    self.push(
-                        Diagnostic::new(
-                            "unknown-function",
-                            s.span.clone(),
-                            format!(
-                                "{what} calls `{name}` with {} argument{}; PostgreSQL's `{name}` takes {}",
-                                call.args,
-                                if call.args == 1 { "" } else { "s" },
-                                arity_text(&arities)
-                            ),
-                        )
-                        .hint(format!("pass {} to `{name}`", arity_text(&arities))),
-                    );
-                }
+            if !found.is_empty() {
+                let fitting: Vec<&builtins::Signature> =
+                    found.iter().flat_map(|f| f.taking(call.args)).collect();
+                let (code, message, hint) = if found.iter().any(|f| f.aggregate) {
+                    (
+                        "invalid-sql",
+                        format!("{what} calls `{name}`, an aggregate or window function"),
+                        "PostgreSQL does not allow aggregate or window functions here; use a plain function".to_string(),
+                    )
+                } else if fitting.is_empty() {
+                    let arities: Vec<builtins::Arity> = found
+                        .iter()
+                        .flat_map(|f| f.signatures.iter().map(|s| s.arity))
+                        .collect();
+                    (
+                        "unknown-function",
+                        format!(
+                            "{what} calls `{name}` with {} argument{}; PostgreSQL's `{name}` takes {}",
+                            call.args,
+                            if call.args == 1 { "" } else { "s" },
+                            arity_text(&arities)
+                        ),
+                        format!("pass {} to `{name}`", arity_text(&arities)),
+                    )
+                } else if fitting.iter().all(|f| f.set_returning) {
+                    (
+                        "invalid-sql",
+                        format!("{what} calls `{name}`, which returns a set of rows"),
+                        "PostgreSQL does not allow set-returning functions here".to_string(),
+                    )
+                } else if immutable_only && fitting.iter().all(|f| !f.immutable) {
+                    (
+                        "not-immutable",
+                        format!(
+                            "{what} calls `{name}`, which is not IMMUTABLE (its result can change between calls)"
+                        ),
+                        "PostgreSQL requires immutable functions in index expressions, index predicates and generated columns; compute the value on insert (a default or trigger) instead".to_string(),
+                    )
+                } else {
+                    continue;
+                };
+                self.push(Diagnostic::new(code, s.span.clone(), message).hint(hint));
                 continue;
             }
             // `text(x)`, `int4(x)`: a function-style cast to a built-in type.
@@ -1367,7 +1396,9 @@ impl Compiler {
             }
             let hint = match crate::suggest::closest(name, builtins::function_names(declared())) {
                 Some(m) => format!("did you mean `{m}`?"),
-                None => "declare the extension that provides it under [extensions], or write                          it with its schema (`schema.function`) if it is created outside                          schemactl"
+                None => "declare the extension that provides it under [extensions], or write \
+                         it with its schema (`schema.function`) if it is created outside \
+                         schemactl"
                     .to_string(),
             };
             self.push(
@@ -1379,6 +1410,16 @@ impl Compiler {
                     ),
                 )
                 .hint(hint),
+            );
+        }
+        for op in &refs.removed_operators {
+            self.push(
+                Diagnostic::new(
+                    "unknown-operator",
+                    s.span.clone(),
+                    format!("{what} uses the operator `{op}`, which PostgreSQL 14 removed"),
+                )
+                .hint("write `factorial(n)` instead of `n !`"),
             );
         }
         for op in &refs.operators {
@@ -1421,7 +1462,9 @@ impl Compiler {
     /// Columns an expression refers to must exist in the table.
     fn expr_columns(&mut self, e: &Expr, table: &Table, s: &Sp<String>, what: &str) {
         for c in e.referenced_columns() {
-            if table.column(&c).is_none() {
+            // `tableoid` is the one system column a check may use.
+            let system = c == "tableoid" && what == "check expression";
+            if table.column(&c).is_none() && !system && !SQL_VALUE_WORDS.contains(&c.as_str()) {
                 let hint = column_hint(&c, table);
                 self.push(
                     Diagnostic::new(
@@ -2328,6 +2371,11 @@ fn is_invalid(c: &Column) -> bool {
 /// Calls PostgreSQL's grammar turns into something other than a `pg_proc` function
 /// (`COALESCE(…)`, `XMLELEMENT(…)`, …), or that sqlparser reads as calls of keyword forms.
 const SPECIAL_CALLS: &[&str] = &[
+    // SQL value functions, also written with a precision (`CURRENT_TIMESTAMP(0)`).
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
     "coalesce",
     "nullif",
     "greatest",
@@ -2363,6 +2411,9 @@ const SPECIAL_CALLS: &[&str] = &[
     "json_value",
     "json_exists",
 ];
+
+/// Keywords PostgreSQL evaluates as values that sqlparser reads as a bare name (a column).
+const SQL_VALUE_WORDS: &[&str] = &["current_schema", "current_catalog", "system_user"];
 
 /// `timestamp(3) with time zone` → `timestamp with time zone`.
 fn without_modifiers(ty: &str) -> String {

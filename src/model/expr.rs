@@ -149,6 +149,10 @@ pub struct References {
     pub operators: Vec<String>,
     /// Types named in casts (`x::T`, `CAST(x AS T)`, `T 'literal'`), as written.
     pub casts: Vec<String>,
+    /// Subqueries (`(SELECT …)`, `EXISTS`, `IN (SELECT …)`).
+    pub subqueries: usize,
+    /// Operators PostgreSQL no longer has (postfix `!`, removed in 14).
+    pub removed_operators: Vec<String>,
 }
 
 /// One function call of an expression.
@@ -649,6 +653,13 @@ fn references(e: &ast::Expr) -> References {
                 ..
             } => out.operators.push(op.clone()),
             ast::Expr::Cast { data_type, .. } => out.casts.push(data_type.to_string()),
+            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
+                out.subqueries += 1
+            }
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::PGPostfixFactorial,
+                ..
+            } => out.removed_operators.push("!".to_string()),
             ast::Expr::TypedString(t) => out.casts.push(t.data_type.to_string()),
             _ => {}
         }

@@ -8,9 +8,9 @@ DEST="$HERE/../../src/compile/builtins"
 cp "$HERE/functions.tsv" "$HERE/operators.tsv" "$DEST/"
 cd "$HERE/extensions"
 {
-  printf 'extension\tname\tmin_args\tmax_args\tvariadic\tkind\n'
+  printf 'extension\tname\tmin_args\tmax_args\tvariadic\tkind\treturn_type\tvolatility\n'
   for f in $(ls *.tsv | grep -v operators | grep -v _index | LC_ALL=C sort); do
-    awk -F'\t' -v e="${f%.tsv}" 'NR>1{print e"\t"$1"\t"$2"\t"$3"\t"$4"\t"$5}' "$f"
+    awk -F'\t' -v e="${f%.tsv}" 'NR>1{print e"\t"$1"\t"$2"\t"$3"\t"$4"\t"$5"\t"$7"\t"$8}' "$f"
   done | LC_ALL=C sort -u
 } >"$DEST/extension_functions.tsv"
 {
