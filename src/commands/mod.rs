@@ -149,8 +149,8 @@ impl Loaded {
     /// renames that take effect going forward are undone: a stale `renamed_from` left in
     /// schema/ must not rename anything back.
     pub fn reverse(&self) -> (Vec<crate::diff::Change>, crate::diff::Diff) {
-        let applied =
-            crate::model::rename::apply(&mut self.head.clone(), &self.renames, &self.model);
+        let mut head = std::borrow::Cow::Borrowed(&self.head);
+        let applied = crate::model::rename::apply(&mut head, &self.renames, &self.model);
         let back = crate::model::rename::reverse_all(&applied);
         crate::diff::reverse(&self.model, &self.head, &back)
     }
