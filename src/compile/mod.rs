@@ -647,6 +647,8 @@ impl Compiler {
     ) -> Pending<'a> {
         let mut table = Table {
             comment: self.literal_text(&raw.comment, "comment"),
+            // Exactly sized: there are tens of thousands in a large schema.
+            columns: Vec::with_capacity(raw.columns.len()),
             ..Table::default()
         };
         if let Some(r) = &raw.renamed_from
