@@ -312,14 +312,14 @@ pub fn prepare(
         hazards: new.hazards.clone(),
         allowed: new.allowed.clone(),
     };
-    let up = format!("{}{}", render_header(&header), text_file(new.up_body));
+    let up = text_file(render_header(&header), new.up_body);
     let down = new.down_body.map(|body| {
         header.down = true;
         header.hazards = new.down_hazards.clone();
         header.allowed = Vec::new();
-        format!("{}{}", render_header(&header), text_file(body))
+        text_file(render_header(&header), body)
     });
-    let snapshot = text_file(new.snapshot);
+    let snapshot = text_file(String::new(), new.snapshot);
     let snap_hash = snapshot_hash(&snapshot);
     let link = compute_link(&chain.head, &stem, &up, down.as_deref(), &snap_hash);
 
@@ -347,13 +347,16 @@ pub fn prepare(
     Ok(files)
 }
 
-/// Normalised, ending with a newline unless empty.
-fn text_file(text: &str) -> String {
-    let mut text = normalise(text);
+/// `head` followed by `text` normalised, which ends with a newline unless empty. Built in
+/// one allocation: bodies and snapshots run to megabytes.
+fn text_file(mut head: String, text: &str) -> String {
+    let text = normalise(text);
+    head.reserve_exact(text.len() + 1);
+    head.push_str(&text);
     if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
+        head.push('\n');
     }
-    text
+    head
 }
 
 /// Write each file, in order, through a hidden temporary file in the same directory that is
