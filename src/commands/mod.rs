@@ -52,6 +52,10 @@ pub struct Outcome {
     pub exit: Exit,
     pub stdout: String,
     pub stderr: String,
+    /// Large data the command built (models, plans) that need not be freed before the
+    /// process exits: `main` leaks it, as compilers do, because freeing a large schema's
+    /// model node by node takes tens of milliseconds; other callers simply drop it.
+    pub until_exit: Option<Box<dyn std::any::Any>>,
 }
 
 impl Outcome {
@@ -60,7 +64,14 @@ impl Outcome {
             exit,
             stdout: String::new(),
             stderr: String::new(),
+            until_exit: None,
         }
+    }
+
+    /// This outcome carrying `data` for [`Outcome::until_exit`].
+    fn keep_until_exit(mut self, data: impl std::any::Any) -> Self {
+        self.until_exit = Some(Box::new(data));
+        self
     }
 
     fn json(exit: Exit, value: serde_json::Value) -> Self {

@@ -131,7 +131,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Exit::Ok
     };
 
-    match g.format {
+    let outcome = match g.format {
         Format::Json => Outcome::json(
             exit,
             json!({
@@ -177,7 +177,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             }
             o
         }
-    }
+    };
+    outcome.keep_until_exit((loaded, plan, down))
 }
 
 /// The steps carrying a refused hazard: `(1-based number, step, its refused hazards)`.
