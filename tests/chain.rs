@@ -578,6 +578,22 @@ fn all_problems_at_once_in_a_stable_order() {
 }
 
 #[test]
+fn bom_alone_is_dropped_like_with_crlf() {
+    let (_dir, layout, chain) = three();
+    for path in [
+        mig(&layout, "0002_add_dispatch.sql"),
+        mig(&layout, "0002_add_dispatch.down.sql"),
+        layout.snapshot_path(),
+    ] {
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    }
+    let again = load(&layout).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(again, chain);
+    assert_eq!(snapshot_hash("a\nb\n"), snapshot_hash("\u{feff}a\nb\n"));
+}
+
+#[test]
 fn crlf_and_bom_hash_like_lf() {
     let (_dir, layout, chain) = three();
     for file in ["0002_add_dispatch.sql", "0002_add_dispatch.down.sql"] {

@@ -277,14 +277,12 @@ impl ProblemKind {
     }
 }
 
-/// Drop a leading UTF-8 BOM and turn every CRLF into LF. Idempotent. Borrowed when there is
-/// no CRLF: migration texts run to megabytes and are usually clean.
+/// Drop a leading UTF-8 BOM and turn every CRLF into LF. Idempotent. Borrowed exactly when
+/// nothing changes: migration texts run to megabytes and are usually clean.
 pub fn normalise(text: &str) -> Cow<'_, str> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.contains("\r\n") {
-        Cow::Owned(text.replace("\r\n", "\n"))
-    } else {
-        Cow::Borrowed(text)
+    match text.strip_prefix('\u{feff}') {
+        None if !text.contains("\r\n") => Cow::Borrowed(text),
+        stripped => Cow::Owned(stripped.unwrap_or(text).replace("\r\n", "\n")),
     }
 }
 
