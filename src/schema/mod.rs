@@ -563,7 +563,7 @@ fn read_index(file: FileId, t: &DeTable<'_>, s: Span, diags: &mut Vec<Diagnostic
             );
             return None;
         };
-        let mut keys = Vec::new();
+        let mut keys = Vec::with_capacity(arr.len());
         for item in arr.iter() {
             let ispan = span(file, item.span());
             match item.get_ref() {
