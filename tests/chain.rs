@@ -24,16 +24,16 @@ fn new<'a>(
         name,
         hazards: Vec::new(),
         allowed: Vec::new(),
-        up_body: up,
-        down_body: down,
+        up_body: up.into(),
+        down_body: down.map(String::from),
         down_hazards: Vec::new(),
-        snapshot,
+        snapshot: snapshot.into(),
     }
 }
 
 fn plan(layout: &Layout, m: &NewMigration) -> Chain {
     let chain = load(layout).unwrap_or_else(|p| panic!("load before plan: {p:#?}"));
-    let files = prepare(layout, &chain, m).expect("prepare");
+    let files = prepare(layout, &chain, m.clone()).expect("prepare");
     write_files(&files).expect("write");
     load(layout).unwrap_or_else(|p| panic!("load after plan: {p:#?}"))
 }
@@ -346,13 +346,13 @@ fn two_branches(layout: &Layout, chain: &Chain) -> (Files, Files) {
     let a = prepare(
         layout,
         chain,
-        &new("a", "CREATE TABLE a (id int);\n", None, "# snapshot a\n"),
+        new("a", "CREATE TABLE a (id int);\n", None, "# snapshot a\n"),
     )
     .unwrap();
     let b = prepare(
         layout,
         chain,
-        &new("b", "CREATE TABLE b (id int);\n", None, "# snapshot b\n"),
+        new("b", "CREATE TABLE b (id int);\n", None, "# snapshot b\n"),
     )
     .unwrap();
     (a, b)
@@ -625,8 +625,8 @@ fn prepare_is_deterministic_and_has_no_machine_paths() {
             SNAP3,
         )
     };
-    let first = prepare(&layout, &chain, &m).unwrap();
-    let second = prepare(&layout, &load(&layout).unwrap(), &m).unwrap();
+    let first = prepare(&layout, &chain, m.clone()).unwrap();
+    let second = prepare(&layout, &load(&layout).unwrap(), m).unwrap();
     assert_eq!(first, second);
     let paths: Vec<&Path> = first.iter().map(|(p, _)| p.as_path()).collect();
     assert_eq!(
@@ -661,7 +661,7 @@ fn prepare_rejects_bad_names() {
     let err = prepare(
         &layout,
         &chain,
-        &new("Add Index!", "SELECT 1;\n", None, SNAP3),
+        new("Add Index!", "SELECT 1;\n", None, SNAP3),
     )
     .unwrap_err();
     assert_eq!(err.kind, ProblemKind::InvalidInput);

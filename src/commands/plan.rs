@@ -91,22 +91,24 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .name
         .clone()
         .unwrap_or_else(|| default_name(&plan, loaded.chain.migrations.is_empty()));
+    // The snapshot first, while the least else is held: serialising briefly takes twice its
+    // size (the largest of the texts).
+    let snapshot_text = snapshot::to_toml(&loaded.model);
     let body = plan.sql_body();
     // The down file: the plan from the new schema back to the head, with its own hazards.
     let (first, back) = loaded.reverse();
     let down = plan::plan_stages(vec![first, back.changes]);
     let down_body = down_sql(&down);
-    let snapshot_text = snapshot::to_toml(&loaded.model);
     let new = NewMigration {
         name: &name,
         hazards: hazards.iter().map(|h| h.id().to_string()).collect(),
         allowed: allowed.clone(),
-        up_body: &body,
-        down_body: Some(&down_body),
+        up_body: body,
+        down_body: Some(down_body),
         down_hazards: down.hazards().iter().map(|h| h.id().to_string()).collect(),
-        snapshot: &snapshot_text,
+        snapshot: snapshot_text,
     };
-    let files = match migrations::prepare(&layout, &loaded.chain, &new) {
+    let files = match migrations::prepare(&layout, &loaded.chain, new) {
         Ok(f) => f,
         Err(p) => {
             return Outcome::error(Exit::Invalid, super::problem_text(&p, &loaded.project.root));
