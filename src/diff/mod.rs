@@ -584,9 +584,17 @@ fn recreate_enum(
 }
 
 fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
-    let mut body = t.clone();
-    body.indexes.clear();
-    body.foreign_keys.clear();
+    // Without the indexes and foreign keys rather than cloned and cleared: every table of
+    // an initial migration comes through here.
+    let body = Table {
+        comment: t.comment.clone(),
+        columns: t.columns.clone(),
+        primary_key: t.primary_key.clone(),
+        uniques: t.uniques.clone(),
+        checks: t.checks.clone(),
+        indexes: BTreeMap::new(),
+        foreign_keys: BTreeMap::new(),
+    };
     out.push(Change::CreateTable(q.clone(), body));
     for (name, index) in &t.indexes {
         out.push(Change::CreateIndex {
