@@ -6,9 +6,10 @@ pub mod defaults;
 pub mod names;
 pub mod types;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, SourceMap, Span};
+use crate::model::expr::ExprError;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
     FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
@@ -94,6 +95,7 @@ pub fn compile(
         managed: project.config.schema_names().map(String::from).collect(),
         diags,
         renames: Vec::new(),
+        parsed: HashMap::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -117,6 +119,9 @@ struct Compiler {
     managed: Vec<String>,
     diags: Vec<Diagnostic>,
     renames: Vec<Rename>,
+    /// Expressions by their text: schemas repeat the same defaults (`now()`, `0`, `true`)
+    /// across thousands of columns, and a parsed `Expr` is shared rather than parsed again.
+    parsed: HashMap<String, Result<Expr, ExprError>>,
 }
 
 /// A referenced table and columns. An unqualified table name resolves in the referring
@@ -1103,7 +1108,7 @@ impl Compiler {
             };
             if let Some(target) = target {
                 match defaults::render(d, &target, data_type.array) {
-                    Ok(sql) => match Expr::parse(&sql) {
+                    Ok(sql) => match self.parse_expr(&sql) {
                         Ok(e) => column.default = Some(ColumnDefault::Sql(e)),
                         Err(e) => self.push(
                             Diagnostic::new(
@@ -1253,12 +1258,22 @@ impl Compiler {
         Some(column)
     }
 
+    /// [`Expr::parse`], once per distinct text.
+    fn parse_expr(&mut self, sql: &str) -> Result<Expr, ExprError> {
+        if let Some(parsed) = self.parsed.get(sql) {
+            return parsed.clone();
+        }
+        let parsed = Expr::parse(sql);
+        self.parsed.insert(sql.to_string(), parsed.clone());
+        parsed
+    }
+
     fn expr(&mut self, s: &Sp<String>, what: &str) -> Option<Expr> {
         if s.value.contains('\0') {
             self.literal_text(&Some(s.clone()), what);
             return None;
         }
-        match Expr::parse(&s.value) {
+        match self.parse_expr(&s.value) {
             Ok(e) => Some(e),
             Err(e) => {
                 let mut span = s.span.clone();
