@@ -323,20 +323,20 @@ fn run_size(n: usize) -> Value {
     let files = migrations::prepare(
         &layout,
         &Chain::empty(),
-        &NewMigration {
+        NewMigration {
             name: "init",
             hazards,
             allowed: Vec::new(),
-            up_body: &sql,
+            up_body: sql,
             down_body: None,
             down_hazards: Vec::new(),
-            snapshot: &snap,
+            snapshot: snap,
         },
     )
     .unwrap_or_else(|e| panic!("prepare: {e:?}"));
     migrations::write_files(&files).expect("write migration files");
     let chain = migrations::load(&layout).unwrap_or_else(|e| panic!("load chain: {e:?}"));
-    drop((p, sql, snap, files));
+    drop((p, files));
 
     // 2. Apply into a fresh database.
     let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));

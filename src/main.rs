@@ -212,5 +212,7 @@ fn main() -> ExitCode {
     };
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    // The process ends here; see `Outcome::until_exit`.
+    std::mem::forget(outcome.until_exit);
     ExitCode::from(outcome.exit as u8)
 }

@@ -1,8 +1,6 @@
 //! SQL lexical helpers shared by every layer: quoting identifiers and literals, and splitting
 //! dotted names written the SQL way (`"Audit Log"."UserAccount".id`).
 
-use std::fmt::Write;
-
 pub mod lex;
 
 use crate::model::QualifiedName;
@@ -133,15 +131,15 @@ pub fn split_qualified(input: &str) -> Result<Vec<String>, String> {
 /// Text safe inside a `--` comment line: control characters (newlines above all) escaped,
 /// so a hostile name can never end the comment and become SQL.
 pub fn comment_safe(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Join names for a message: `public.members.id`, quoting parts that need it.
@@ -151,7 +149,11 @@ pub fn display_path(parts: &[&str]) -> String {
         if i > 0 {
             out.push('.');
         }
-        let _ = write!(out, "{}", display_ident(p));
+        if is_plain_ident(p) {
+            out.push_str(p);
+        } else {
+            out.push_str(&quote_ident(p));
+        }
     }
     out
 }

@@ -24,16 +24,16 @@ fn new<'a>(
         name,
         hazards: Vec::new(),
         allowed: Vec::new(),
-        up_body: up,
-        down_body: down,
+        up_body: up.into(),
+        down_body: down.map(String::from),
         down_hazards: Vec::new(),
-        snapshot,
+        snapshot: snapshot.into(),
     }
 }
 
 fn plan(layout: &Layout, m: &NewMigration) -> Chain {
     let chain = load(layout).unwrap_or_else(|p| panic!("load before plan: {p:#?}"));
-    let files = prepare(layout, &chain, m).expect("prepare");
+    let files = prepare(layout, &chain, m.clone()).expect("prepare");
     write_files(&files).expect("write");
     load(layout).unwrap_or_else(|p| panic!("load after plan: {p:#?}"))
 }
@@ -346,13 +346,13 @@ fn two_branches(layout: &Layout, chain: &Chain) -> (Files, Files) {
     let a = prepare(
         layout,
         chain,
-        &new("a", "CREATE TABLE a (id int);\n", None, "# snapshot a\n"),
+        new("a", "CREATE TABLE a (id int);\n", None, "# snapshot a\n"),
     )
     .unwrap();
     let b = prepare(
         layout,
         chain,
-        &new("b", "CREATE TABLE b (id int);\n", None, "# snapshot b\n"),
+        new("b", "CREATE TABLE b (id int);\n", None, "# snapshot b\n"),
     )
     .unwrap();
     (a, b)
@@ -578,6 +578,22 @@ fn all_problems_at_once_in_a_stable_order() {
 }
 
 #[test]
+fn bom_alone_is_dropped_like_with_crlf() {
+    let (_dir, layout, chain) = three();
+    for path in [
+        mig(&layout, "0002_add_dispatch.sql"),
+        mig(&layout, "0002_add_dispatch.down.sql"),
+        layout.snapshot_path(),
+    ] {
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    }
+    let again = load(&layout).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(again, chain);
+    assert_eq!(snapshot_hash("a\nb\n"), snapshot_hash("\u{feff}a\nb\n"));
+}
+
+#[test]
 fn crlf_and_bom_hash_like_lf() {
     let (_dir, layout, chain) = three();
     for file in ["0002_add_dispatch.sql", "0002_add_dispatch.down.sql"] {
@@ -609,8 +625,8 @@ fn prepare_is_deterministic_and_has_no_machine_paths() {
             SNAP3,
         )
     };
-    let first = prepare(&layout, &chain, &m).unwrap();
-    let second = prepare(&layout, &load(&layout).unwrap(), &m).unwrap();
+    let first = prepare(&layout, &chain, m.clone()).unwrap();
+    let second = prepare(&layout, &load(&layout).unwrap(), m).unwrap();
     assert_eq!(first, second);
     let paths: Vec<&Path> = first.iter().map(|(p, _)| p.as_path()).collect();
     assert_eq!(
@@ -645,7 +661,7 @@ fn prepare_rejects_bad_names() {
     let err = prepare(
         &layout,
         &chain,
-        &new("Add Index!", "SELECT 1;\n", None, SNAP3),
+        new("Add Index!", "SELECT 1;\n", None, SNAP3),
     )
     .unwrap_err();
     assert_eq!(err.kind, ProblemKind::InvalidInput);

@@ -52,6 +52,10 @@ pub struct Outcome {
     pub exit: Exit,
     pub stdout: String,
     pub stderr: String,
+    /// Large data the command built (models, plans) that need not be freed before the
+    /// process exits: `main` leaks it, as compilers do, because freeing a large schema's
+    /// model node by node takes tens of milliseconds; other callers simply drop it.
+    pub until_exit: Option<Box<dyn std::any::Any>>,
 }
 
 impl Outcome {
@@ -60,7 +64,14 @@ impl Outcome {
             exit,
             stdout: String::new(),
             stderr: String::new(),
+            until_exit: None,
         }
+    }
+
+    /// This outcome carrying `data` for [`Outcome::until_exit`].
+    fn keep_until_exit(mut self, data: impl std::any::Any) -> Self {
+        self.until_exit = Some(Box::new(data));
+        self
     }
 
     fn json(exit: Exit, value: serde_json::Value) -> Self {
@@ -149,8 +160,8 @@ impl Loaded {
     /// renames that take effect going forward are undone: a stale `renamed_from` left in
     /// schema/ must not rename anything back.
     pub fn reverse(&self) -> (Vec<crate::diff::Change>, crate::diff::Diff) {
-        let applied =
-            crate::model::rename::apply(&mut self.head.clone(), &self.renames, &self.model);
+        let mut head = std::borrow::Cow::Borrowed(&self.head);
+        let applied = crate::model::rename::apply(&mut head, &self.renames, &self.model);
         let back = crate::model::rename::reverse_all(&applied);
         crate::diff::reverse(&self.model, &self.head, &back)
     }

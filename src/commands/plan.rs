@@ -91,22 +91,27 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .name
         .clone()
         .unwrap_or_else(|| default_name(&plan, loaded.chain.migrations.is_empty()));
+    // The snapshot first, while the least else is held: serialising briefly takes twice its
+    // size (the largest of the texts).
+    let snapshot_text = snapshot::to_toml(&loaded.model);
     let body = plan.sql_body();
+    // Text output shows the body too: a copy now, rather than rendering it again.
+    let shown =
+        (g.format == Format::Text && (!g.quiet || !refused.is_empty())).then(|| body.clone());
     // The down file: the plan from the new schema back to the head, with its own hazards.
     let (first, back) = loaded.reverse();
     let down = plan::plan_stages(vec![first, back.changes]);
     let down_body = down_sql(&down);
-    let snapshot_text = snapshot::to_toml(&loaded.model);
     let new = NewMigration {
         name: &name,
         hazards: hazards.iter().map(|h| h.id().to_string()).collect(),
         allowed: allowed.clone(),
-        up_body: &body,
-        down_body: Some(&down_body),
+        up_body: body,
+        down_body: Some(down_body),
         down_hazards: down.hazards().iter().map(|h| h.id().to_string()).collect(),
-        snapshot: &snapshot_text,
+        snapshot: snapshot_text,
     };
-    let files = match migrations::prepare(&layout, &loaded.chain, &new) {
+    let files = match migrations::prepare(&layout, &loaded.chain, new) {
         Ok(f) => f,
         Err(p) => {
             return Outcome::error(Exit::Invalid, super::problem_text(&p, &loaded.project.root));
@@ -131,7 +136,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Exit::Ok
     };
 
-    match g.format {
+    let outcome = match g.format {
         Format::Json => Outcome::json(
             exit,
             json!({
@@ -157,7 +162,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Format::Text => {
             let mut o = Outcome::new(exit);
             if !g.quiet || !refused.is_empty() {
-                o.stdout = describe(&plan, &migration_path);
+                o.stdout = describe(&plan, &migration_path, shown.unwrap_or_default());
                 for h in &hints {
                     o.stdout.push_str(&format!("  = hint: {h}\n"));
                 }
@@ -177,7 +182,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             }
             o
         }
-    }
+    };
+    outcome.keep_until_exit((loaded, plan, down))
 }
 
 /// The steps carrying a refused hazard: `(1-based number, step, its refused hazards)`.
@@ -255,15 +261,15 @@ fn down_sql(down: &Plan) -> String {
     s
 }
 
-/// Human summary of a plan: each step with its hazards, then the SQL.
-fn describe(plan: &Plan, migration: &str) -> String {
+/// Human summary of a plan: each step with its hazards, then `body`, its SQL.
+fn describe(plan: &Plan, migration: &str, mut body: String) -> String {
     let mut s = format!("Plan for {migration}: {} step(s)\n", plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {
         s.push_str(&format!("  {:>3}. {}\n", i + 1, step.summary()));
     }
     s.push('\n');
-    s.push_str(&plan.sql_body());
-    s
+    body.insert_str(0, &s);
+    body
 }
 
 /// `init` for the first migration; otherwise named after what it adds.

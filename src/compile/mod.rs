@@ -7,10 +7,10 @@ pub mod defaults;
 pub mod names;
 pub mod types;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, SourceMap, Span};
-use crate::model::expr::References;
+use crate::model::expr::{ExprError, References};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
     FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
@@ -97,6 +97,7 @@ pub fn compile(
         diags,
         renames: Vec::new(),
         extensions: Vec::new(),
+        parsed: HashMap::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -122,6 +123,9 @@ struct Compiler {
     renames: Vec<Rename>,
     /// Extensions the project declares: their functions and operators may be used.
     extensions: Vec<String>,
+    /// Expressions by their text: schemas repeat the same defaults (`now()`, `0`, `true`)
+    /// across thousands of columns, and a parsed `Expr` is shared rather than parsed again.
+    parsed: HashMap<String, Result<(Expr, References), ExprError>>,
 }
 
 /// A referenced table and columns. An unqualified table name resolves in the referring
@@ -654,6 +658,8 @@ impl Compiler {
     ) -> Pending<'a> {
         let mut table = Table {
             comment: self.literal_text(&raw.comment, "comment"),
+            // Exactly sized: there are tens of thousands in a large schema.
+            columns: Vec::with_capacity(raw.columns.len()),
             ..Table::default()
         };
         if let Some(r) = &raw.renamed_from
@@ -1108,8 +1114,8 @@ impl Compiler {
             };
             if let Some(target) = target {
                 match defaults::render(d, &target, data_type.array) {
-                    Ok(sql) => match Expr::parse(&sql) {
-                        Ok(e) => column.default = Some(ColumnDefault::Sql(e)),
+                    Ok(sql) => match self.parse_expr(&sql) {
+                        Ok((e, _)) => column.default = Some(ColumnDefault::Sql(e)),
                         Err(e) => self.push(
                             Diagnostic::new(
                                 "invalid-default",
@@ -1273,12 +1279,22 @@ impl Compiler {
         Some(column)
     }
 
+    /// [`Expr::parse`], once per distinct text.
+    fn parse_expr(&mut self, sql: &str) -> Result<(Expr, References), ExprError> {
+        if let Some(parsed) = self.parsed.get(sql) {
+            return parsed.clone();
+        }
+        let parsed = Expr::parse_with_references(sql);
+        self.parsed.insert(sql.to_string(), parsed.clone());
+        parsed
+    }
+
     fn expr(&mut self, s: &Sp<String>, what: &str) -> Option<Expr> {
         if s.value.contains('\0') {
             self.literal_text(&Some(s.clone()), what);
             return None;
         }
-        match Expr::parse_with_references(&s.value) {
+        match self.parse_expr(&s.value) {
             Ok((e, refs)) => {
                 self.check_references(&refs, s, what);
                 Some(e)

@@ -9,6 +9,7 @@
 
 mod hints;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::rename::{self, Rename};
@@ -189,7 +190,7 @@ pub fn diff(from: &Model, to: &Model) -> Vec<Change> {
 /// everything else, renames included.
 pub fn reverse(from: &Model, to: &Model, renames: &[Rename]) -> (Vec<Change>, Diff) {
     let freed = rename::without_occupants(from, renames);
-    let first = if freed == *from {
+    let first = if matches!(freed, Cow::Borrowed(_)) || *freed == *from {
         Vec::new()
     } else {
         diff(from, &freed)
@@ -216,7 +217,8 @@ type Touched = BTreeMap<(QualifiedName, String), Touch>;
 pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     let mut out = Vec::new();
     let original = from;
-    let mut from = from.clone();
+    // Cloned only if a rename or a recreated enum changes it.
+    let mut from = Cow::Borrowed(from);
     let applied = rename::apply(&mut from, renames, to);
     let mut affected = BTreeSet::new();
     for r in &applied {
@@ -231,7 +233,9 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
         }
         out.push(Change::Rename(r.clone()));
     }
-    derived_renames(&mut out, &mut from, to, &affected);
+    if !affected.is_empty() {
+        derived_renames(&mut out, from.to_mut(), to, &affected);
+    }
 
     for name in to.schemas.keys() {
         // `public` exists in every new database; CREATE SCHEMA would need database-level
@@ -291,7 +295,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
                 let recreated =
                     old.values != e.values && !enum_values(&mut out, &q, &old.values, &e.values);
                 if recreated {
-                    let columns = recreate_enum(&mut from, to, &q, &mut touched);
+                    let columns = recreate_enum(from.to_mut(), to, &q, &mut touched);
                     out.push(Change::RecreateEnum {
                         name: q.clone(),
                         from: old.values.clone(),
@@ -580,9 +584,17 @@ fn recreate_enum(
 }
 
 fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
-    let mut body = t.clone();
-    body.indexes.clear();
-    body.foreign_keys.clear();
+    // Without the indexes and foreign keys rather than cloned and cleared: every table of
+    // an initial migration comes through here.
+    let body = Table {
+        comment: t.comment.clone(),
+        columns: t.columns.clone(),
+        primary_key: t.primary_key.clone(),
+        uniques: t.uniques.clone(),
+        checks: t.checks.clone(),
+        indexes: BTreeMap::new(),
+        foreign_keys: BTreeMap::new(),
+    };
     out.push(Change::CreateTable(q.clone(), body));
     for (name, index) in &t.indexes {
         out.push(Change::CreateIndex {

@@ -28,7 +28,7 @@ pub fn compute_link(
     let down = normalise(down.unwrap_or(""));
     let mut hasher = blake3::Hasher::new();
     hasher.update(&parent.0);
-    for part in [stem, up.as_str(), down.as_str()] {
+    for part in [stem, &up, &down] {
         hasher.update(&(part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }

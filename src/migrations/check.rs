@@ -35,6 +35,7 @@
 //! Unreadable files and directories are **unreadable** and are otherwise skipped. Problems
 //! are sorted by path, then kind, line and message.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
@@ -74,7 +75,13 @@ fn problem(kind: ProblemKind, path: &Path, message: String, hint: impl Into<Stri
 fn read_text(path: &Path) -> Result<Option<String>, Problem> {
     match fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Some(normalise(&text))),
+            Ok(text) => {
+                let changed = match normalise(&text) {
+                    Cow::Owned(t) => Some(t),
+                    Cow::Borrowed(_) => None,
+                };
+                Ok(Some(changed.unwrap_or(text)))
+            }
             Err(e) => Err(problem(
                 ProblemKind::Unreadable,
                 path,

@@ -1,5 +1,6 @@
 //! Migration files: names, the comment header, preparing and writing new files.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -255,7 +256,8 @@ fn parse_ids(value: &str, lineno: usize) -> Result<Vec<String>, String> {
     Ok(clean_ids(&ids))
 }
 
-/// A migration about to be planned.
+/// A migration about to be planned. The texts are owned because they become the files'
+/// texts: for a large schema they run to megabytes, and [`prepare`] does not copy them.
 #[derive(Clone, Debug)]
 pub struct NewMigration<'a> {
     /// Name part of the stem (`add_dispatch`); must pass [`validate_name`].
@@ -265,13 +267,13 @@ pub struct NewMigration<'a> {
     /// Allowances the migration was planned with; written sorted and deduplicated.
     pub allowed: Vec<String>,
     /// SQL body of the up file.
-    pub up_body: &'a str,
+    pub up_body: String,
     /// SQL body of the down file, if any.
-    pub down_body: Option<&'a str>,
+    pub down_body: Option<String>,
     /// Hazard ids of the down file (its own: undoing a creation deletes data).
     pub down_hazards: Vec<String>,
     /// The new head snapshot text.
-    pub snapshot: &'a str,
+    pub snapshot: String,
 }
 
 /// The files that planning `new` on top of `chain` writes, in write order: the up file, the
@@ -280,7 +282,7 @@ pub struct NewMigration<'a> {
 pub fn prepare(
     layout: &Layout,
     chain: &Chain,
-    new: &NewMigration,
+    new: NewMigration,
 ) -> Result<Vec<(PathBuf, String)>, Problem> {
     let version = chain.next_version();
     let invalid = |message: String, hint: &str| Problem {
@@ -312,14 +314,14 @@ pub fn prepare(
         hazards: new.hazards.clone(),
         allowed: new.allowed.clone(),
     };
-    let up = format!("{}{}", render_header(&header), text_file(new.up_body));
+    let up = text_file(&render_header(&header), new.up_body);
     let down = new.down_body.map(|body| {
         header.down = true;
-        header.hazards = new.down_hazards.clone();
+        header.hazards = new.down_hazards;
         header.allowed = Vec::new();
-        format!("{}{}", render_header(&header), text_file(body))
+        text_file(&render_header(&header), body)
     });
-    let snapshot = text_file(new.snapshot);
+    let snapshot = text_file("", new.snapshot);
     let snap_hash = snapshot_hash(&snapshot);
     let link = compute_link(&chain.head, &stem, &up, down.as_deref(), &snap_hash);
 
@@ -347,12 +349,18 @@ pub fn prepare(
     Ok(files)
 }
 
-/// Normalised, ending with a newline unless empty.
-fn text_file(text: &str) -> String {
-    let mut text = normalise(text);
+/// `head` followed by `text` normalised, which ends with a newline unless empty; in `text`'s
+/// own buffer when it is already normalised (the usual case).
+fn text_file(head: &str, text: String) -> String {
+    let changed = match normalise(&text) {
+        Cow::Owned(t) => Some(t),
+        Cow::Borrowed(_) => None,
+    };
+    let mut text = changed.unwrap_or(text);
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
+    text.insert_str(0, head);
     text
 }
 

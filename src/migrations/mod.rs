@@ -40,6 +40,7 @@ mod check;
 mod file;
 mod sum;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -276,10 +277,13 @@ impl ProblemKind {
     }
 }
 
-/// Drop a leading UTF-8 BOM and turn every CRLF into LF. Idempotent.
-pub fn normalise(text: &str) -> String {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.replace("\r\n", "\n")
+/// Drop a leading UTF-8 BOM and turn every CRLF into LF. Idempotent. Borrowed exactly when
+/// nothing changes: migration texts run to megabytes and are usually clean.
+pub fn normalise(text: &str) -> Cow<'_, str> {
+    match text.strip_prefix('\u{feff}') {
+        None if !text.contains("\r\n") => Cow::Borrowed(text),
+        stripped => Cow::Owned(stripped.unwrap_or(text).replace("\r\n", "\n")),
+    }
 }
 
 /// A path for messages: the last directory and the file name (`migrations/0002_x.sql`), so

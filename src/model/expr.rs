@@ -86,6 +86,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sqlparser::ast;
@@ -105,9 +106,15 @@ const INLINE_TOKENS: usize = 100;
 /// Stack for analysing larger inputs (reserved, only touched pages are committed).
 const DEEP_STACK: usize = 256 << 20;
 
-/// An expression: the SQL to emit, plus its normalised form used for comparison.
-#[derive(Clone, Debug, Eq)]
-pub struct Expr {
+/// An expression: the SQL to emit, plus its normalised form used for comparison. Immutable
+/// and shared: models are cloned whole (diff, renames), and a column without a default or
+/// generated expression costs one pointer instead of the whole analysis.
+#[derive(Clone, Debug)]
+pub struct Expr(Arc<Analysis>);
+
+/// What an [`Expr`] knows about its text; read through `Deref`.
+#[derive(Debug)]
+pub struct Analysis {
     sql: String,
     canonical: String,
     columns: BTreeSet<String>,
@@ -118,6 +125,14 @@ pub struct Expr {
     /// A single term (literal, call, cast, array, column, CASE) that can follow `DEFAULT`
     /// without parentheses; `NOT x` or `x IS NULL` cannot (PostgreSQL's `b_expr`).
     atomic: bool,
+}
+
+impl std::ops::Deref for Expr {
+    type Target = Analysis;
+
+    fn deref(&self) -> &Analysis {
+        &self.0
+    }
 }
 
 /// A parse failure; `offset` is a byte offset into the expression text when known.
@@ -390,6 +405,8 @@ impl PartialEq for Expr {
     }
 }
 
+impl Eq for Expr {}
+
 impl Serialize for Expr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.sql)
@@ -608,7 +625,7 @@ fn analyse(
             | Node::Subscript { .. }
     );
     Ok((
-        Expr {
+        Expr(Arc::new(Analysis {
             sql: text,
             canonical,
             columns,
@@ -616,7 +633,7 @@ fn analyse(
             functions,
             literal,
             atomic,
-        },
+        })),
         references,
     ))
 }

@@ -4,6 +4,8 @@
 //! one (its old name no longer exists) changes nothing. [`apply`] gives the model a database
 //! would have after the `ALTER … RENAME` statements, which `diff` then compares as usual.
 
+use std::borrow::Cow;
+
 use super::{BaseType, ColumnDefault, Expr, Model, QualifiedName, Table};
 
 /// One declared rename. Names are in the object's (new) schema; tables and enums are renamed
@@ -121,7 +123,10 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
 /// A rename blocked because its new name is taken is tried again once another rename moved
 /// that object away (a chain: `b` → `c`, then `a` → `b`), unless its old name still exists
 /// in `target` (then the blocked key is stale: the object keeps its name).
-pub fn apply(model: &mut Model, renames: &[Rename], target: &Model) -> Vec<Rename> {
+///
+/// `model` is cloned only when a rename takes effect (most renames left in schema/ are
+/// stale): a plan without renames copies nothing.
+pub fn apply(model: &mut Cow<'_, Model>, renames: &[Rename], target: &Model) -> Vec<Rename> {
     let mut sorted: Vec<&Rename> = renames.iter().collect();
     sorted.sort_by_key(|r| match r {
         Rename::Enum { .. } => 0,
@@ -133,6 +138,9 @@ pub fn apply(model: &mut Model, renames: &[Rename], target: &Model) -> Vec<Renam
     });
     let mut applied = Vec::new();
     let mut blocked = Vec::new();
+    let apply_one = |model: &mut Cow<'_, Model>, r: &Rename| {
+        takes_effect(model, r) && apply_one(model.to_mut(), r)
+    };
     for r in sorted {
         if apply_one(model, r) {
             applied.push(r.clone());
@@ -152,6 +160,34 @@ pub fn apply(model: &mut Model, renames: &[Rename], target: &Model) -> Vec<Renam
         if applied.len() == before {
             return applied;
         }
+    }
+}
+
+/// Whether [`apply_one`] changes `model`: the old name exists and the new one is free.
+fn takes_effect(model: &Model, r: &Rename) -> bool {
+    match r {
+        Rename::Enum { schema, from, to } => model
+            .schemas
+            .get(schema)
+            .is_some_and(|s| from != to && !s.enums.contains_key(to) && s.enums.contains_key(from)),
+        Rename::EnumValue { name, from, to } => model
+            .enum_type(name)
+            .is_some_and(|e| from != to && !e.values.contains(to) && e.values.contains(from)),
+        Rename::Table { schema, from, to } => model.schemas.get(schema).is_some_and(|s| {
+            from != to
+                && !s.tables.contains_key(to)
+                && !s.enums.contains_key(to)
+                && s.tables.contains_key(from)
+        }),
+        Rename::Column { table, from, to } => model
+            .table(table)
+            .is_some_and(|t| from != to && t.column(to).is_none() && t.column(from).is_some()),
+        Rename::Constraint { table, from, to } => model
+            .table(table)
+            .is_some_and(|t| constraint_renames(t, from, to)),
+        Rename::Index { table, from, to } => model.table(table).is_some_and(|t| {
+            from != to && !t.indexes.contains_key(to) && t.indexes.contains_key(from)
+        }),
     }
 }
 
@@ -302,9 +338,10 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
 /// renamed table `events` to `events_archive` and created a new `events`; going back, the new
 /// `events` must go before `events_archive` can take its name again). Tables and columns,
 /// with what depends on them: foreign keys to them, and a column's keys, checks, indexes and
-/// generated columns. `renames` are as [`reverse_all`] gives them.
-pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
-    let mut m = model.clone();
+/// generated columns. `renames` are as [`reverse_all`] gives them. Borrowed when nothing
+/// holds such a name (the model is cloned only to remove something).
+pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Model> {
+    let mut m = Cow::Borrowed(model);
     // In a chain (`c` → `b` and `b` → `a`) the object holding the name moves on itself.
     let moves_on = |r: &Rename| {
         renames.iter().any(|o| match (r, o) {
@@ -342,14 +379,18 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
                 if m.table(&q).is_some() {
                     // Tables share the type namespace with enums and the relation
                     // namespace with indexes.
-                    free_relation_name(&mut m, schema, to);
-                    free_type_name(&mut m, schema, to);
+                    if holds_relation_name(&m, schema, to) {
+                        free_relation_name(m.to_mut(), schema, to);
+                    }
+                    if holds_type_name(&m, schema, to) {
+                        free_type_name(m.to_mut(), schema, to);
+                    }
                 }
             }
             Rename::Enum { schema, from, to } => {
                 let q = QualifiedName::new(schema.clone(), from.clone());
-                if m.enum_type(&q).is_some() {
-                    free_type_name(&mut m, schema, to);
+                if m.enum_type(&q).is_some() && holds_type_name(&m, schema, to) {
+                    free_type_name(m.to_mut(), schema, to);
                 }
             }
             Rename::Index { table, from, to } | Rename::Constraint { table, from, to } => {
@@ -360,19 +401,20 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
                         || t.primary_key.as_ref().is_some_and(|pk| pk.name == *from)
                 });
                 // Only index-backed names live in the relation namespace.
-                if exists {
-                    free_relation_name(&mut m, &table.schema, to);
+                if exists && holds_relation_name(&m, &table.schema, to) {
+                    free_relation_name(m.to_mut(), &table.schema, to);
                 }
             }
             Rename::Column { table, from, to } => {
                 let q = current(table);
-                let Some(t) = table_mut(&mut m, &q) else {
-                    continue;
-                };
-                if t.column(from).is_none() || t.column(to).is_none() {
+                let both = |t: &Table| t.column(from).is_some() && t.column(to).is_some();
+                if !m.table(&q).is_some_and(both) {
                     continue;
                 }
-                drop_column(t, to);
+                let m = m.to_mut();
+                if let Some(t) = table_mut(m, &q) {
+                    drop_column(t, to);
+                }
                 for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
                     t.foreign_keys
                         .retain(|_, fk| fk.references != q || !fk.referenced_columns.contains(to));
@@ -382,6 +424,24 @@ pub fn without_occupants(model: &Model, renames: &[Rename]) -> Model {
         }
     }
     m
+}
+
+/// Whether [`free_relation_name`] has something to remove.
+fn holds_relation_name(m: &Model, schema: &str, name: &str) -> bool {
+    m.schemas.get(schema).is_some_and(|s| {
+        s.tables.contains_key(name)
+            || s.tables.values().any(|t| {
+                t.indexes.contains_key(name)
+                    || t.uniques.contains_key(name)
+                    || t.primary_key.as_ref().is_some_and(|pk| pk.name == name)
+            })
+    })
+}
+
+/// Whether [`free_type_name`] has something to remove.
+fn holds_type_name(m: &Model, schema: &str, name: &str) -> bool {
+    let q = QualifiedName::new(schema, name);
+    m.table(&q).is_some() || m.enum_type(&q).is_some()
 }
 
 /// Remove whatever holds relation name `name` in `schema`: a table (and foreign keys to
@@ -472,11 +532,7 @@ fn table_mut<'a>(model: &'a mut Model, q: &QualifiedName) -> Option<&'a mut Tabl
 /// Rename a constraint of any kind (they share one namespace per table). False when there
 /// is no constraint `from` or `to` is taken.
 pub fn rename_constraint(t: &mut Table, from: &str, to: &str) -> bool {
-    let taken = t.primary_key.as_ref().is_some_and(|p| p.name == to)
-        || t.uniques.contains_key(to)
-        || t.checks.contains_key(to)
-        || t.foreign_keys.contains_key(to);
-    if from == to || taken {
+    if !constraint_renames(t, from, to) {
         return false;
     }
     if let Some(pk) = t.primary_key.as_mut().filter(|p| p.name == from) {
@@ -496,6 +552,17 @@ pub fn rename_constraint(t: &mut Table, from: &str, to: &str) -> bool {
         return true;
     }
     false
+}
+
+/// Whether [`rename_constraint`] renames something: `from` exists and `to` is free.
+fn constraint_renames(t: &Table, from: &str, to: &str) -> bool {
+    let has = |n: &str| {
+        t.primary_key.as_ref().is_some_and(|p| p.name == n)
+            || t.uniques.contains_key(n)
+            || t.checks.contains_key(n)
+            || t.foreign_keys.contains_key(n)
+    };
+    from != to && !has(to) && has(from)
 }
 
 fn rename_in(list: &mut [String], from: &str, to: &str) {

@@ -243,16 +243,23 @@ impl Step {
     /// `kind object [hazards: …]` on one line: names are escaped, so it is safe inside a
     /// `--` comment and on a terminal.
     pub fn summary(&self) -> String {
-        let mut s = format!(
-            "{} {}",
-            self.kind.id(),
-            crate::sql::comment_safe(&self.object)
-        );
-        if !self.hazards.is_empty() {
-            let h: Vec<&str> = self.hazards.iter().map(|h| h.id()).collect();
-            s.push_str(&format!(" [hazards: {}]", h.join(", ")));
-        }
+        let mut s = String::new();
+        self.write_summary(&mut s);
         s
+    }
+
+    /// [`Step::summary`] appended to `out` (a migration body has one per step).
+    fn write_summary(&self, out: &mut String) {
+        out.push_str(self.kind.id());
+        out.push(' ');
+        out.push_str(&crate::sql::comment_safe(&self.object));
+        for (i, h) in self.hazards.iter().enumerate() {
+            out.push_str(if i == 0 { " [hazards: " } else { ", " });
+            out.push_str(h.id());
+        }
+        if !self.hazards.is_empty() {
+            out.push(']');
+        }
     }
 }
 
@@ -283,13 +290,18 @@ impl Plan {
     /// The migration body: each statement preceded by a comment naming the step and its
     /// hazards. Deterministic.
     pub fn sql_body(&self) -> String {
-        let mut s = String::new();
+        // Sized once (the step comment lines estimated): bodies run to megabytes.
+        let mut s = String::with_capacity(self.steps.iter().map(|s| s.sql.len() + 80).sum());
         for (i, step) in self.steps.iter().enumerate() {
             if !step.transactional {
                 s.push_str(crate::apply::NO_TRANSACTION);
                 s.push('\n');
             }
-            s.push_str(&format!("-- step {}: {}\n", i + 1, step.summary()));
+            s.push_str("-- step ");
+            s.push_str(&(i + 1).to_string());
+            s.push_str(": ");
+            step.write_summary(&mut s);
+            s.push('\n');
             s.push_str(&step.sql);
             s.push_str("\n\n");
         }

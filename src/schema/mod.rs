@@ -324,7 +324,9 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
     }
     if let Some(tables) = r.table("tables") {
         let table = tables.table;
-        for (name, t, tspan) in entries(file, table, "table", tables.diags) {
+        let list = entries(file, table, "table", tables.diags);
+        out.tables.reserve_exact(list.len());
+        for (name, t, tspan) in list {
             let Some(t) = t else { continue };
             out.tables
                 .push(read_table(file, name, t, tspan, tables.diags));
@@ -407,10 +409,14 @@ fn read_table(
         }
         _ => r.strings("primary_key"),
     };
+    // Lists are sized exactly: a large schema has tens of thousands of columns (a RawColumn
+    // is ~780 bytes), and growth by doubling would leave a third of that unused.
     let mut columns = Vec::new();
     if let Some(cols) = r.table("columns") {
         let table = cols.table;
-        for (cname, ct, cspan) in entries(file, table, "column", cols.diags) {
+        let list = entries(file, table, "column", cols.diags);
+        columns.reserve_exact(list.len());
+        for (cname, ct, cspan) in list {
             let Some(ct) = ct else { continue };
             columns.push(read_column(file, cname, ct, cspan, cols.diags));
         }
@@ -420,7 +426,9 @@ fn read_table(
     let mut indexes = Vec::new();
     let mut foreign_keys = Vec::new();
     if let Some(v) = r.raw("unique") {
-        for (t, s) in table_items(file, v, "unique", r.diags) {
+        let items = table_items(file, v, "unique", r.diags);
+        uniques.reserve_exact(items.len());
+        for (t, s) in items {
             let mut u = Reader {
                 file,
                 table: t,
@@ -437,7 +445,9 @@ fn read_table(
         }
     }
     if let Some(v) = r.raw("checks") {
-        for (t, s) in table_items(file, v, "checks", r.diags) {
+        let items = table_items(file, v, "checks", r.diags);
+        checks.reserve_exact(items.len());
+        for (t, s) in items {
             let mut c = Reader {
                 file,
                 table: t,
@@ -454,12 +464,16 @@ fn read_table(
         }
     }
     if let Some(v) = r.raw("indexes") {
-        for (t, s) in table_items(file, v, "indexes", r.diags) {
+        let items = table_items(file, v, "indexes", r.diags);
+        indexes.reserve_exact(items.len());
+        for (t, s) in items {
             indexes.push(read_index(file, t, s, r.diags));
         }
     }
     if let Some(v) = r.raw("foreign_keys") {
-        for (t, s) in table_items(file, v, "foreign_keys", r.diags) {
+        let items = table_items(file, v, "foreign_keys", r.diags);
+        foreign_keys.reserve_exact(items.len());
+        for (t, s) in items {
             foreign_keys.push(read_foreign_key(file, t, s, r.diags));
         }
     }
@@ -549,7 +563,7 @@ fn read_index(file: FileId, t: &DeTable<'_>, s: Span, diags: &mut Vec<Diagnostic
             );
             return None;
         };
-        let mut keys = Vec::new();
+        let mut keys = Vec::with_capacity(arr.len());
         for item in arr.iter() {
             let ispan = span(file, item.span());
             match item.get_ref() {
