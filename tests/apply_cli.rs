@@ -6,19 +6,7 @@ use std::process::Command;
 
 use support::project::*;
 
-fn run(dir: &std::path::Path, db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .arg("--project")
-        .arg(dir)
-        .args(["--db", db])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::project::schemactl_db as run;
 
 #[test]
 fn sixteen_concurrent_apply_processes_apply_each_migration_once() {

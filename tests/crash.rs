@@ -14,25 +14,12 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::project::*;
 
-fn run(dir: &Path, db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .arg("--project")
-        .arg(dir)
-        .args(["--db", db])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::project::schemactl_db as run;
 
 const VALUES: usize = 40;
 

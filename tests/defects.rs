@@ -11,19 +11,7 @@ use std::time::{Duration, Instant};
 
 use support::project::*;
 
-fn run(dir: &Path, db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .arg("--project")
-        .arg(dir)
-        .args(["--db", db])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::project::schemactl_db as run;
 
 fn json_of(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)

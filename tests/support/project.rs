@@ -66,6 +66,22 @@ pub fn schemactl(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Run the binary on the project in `dir` against the database `db`.
+pub fn schemactl_db(dir: &Path, db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .arg("--project")
+        .arg(dir)
+        .args(["--db", db])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Process output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
 /// The repository root (the example project).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
