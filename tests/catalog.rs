@@ -6,7 +6,7 @@
 mod support;
 
 use schemactl::catalog::{self, Catalog, ReadOptions};
-use schemactl::diff::{Change, diff};
+use schemactl::diff::{Change, TableChange, diff};
 use schemactl::model::Model;
 use support::project::*;
 
@@ -558,20 +558,20 @@ columns = ["email"]
     let changes = diff(&model, &live);
     assert!(
         changes.iter().any(
-            |c| matches!(c, Change::AddColumn(q, col) if q.name == "members" && col.name == "extra")
+            |c| matches!(c, Change::Table(TableChange::AddColumn(q, col)) if q.name == "members" && col.name == "extra")
         ),
         "{changes:?}"
     );
     assert!(
         changes.iter().any(|c| matches!(c,
-            Change::AlterColumnType { table, column, from, to, .. }
+            Change::Table(TableChange::AlterColumnType { table, column, from, to, .. })
                 if table.name == "members" && column == "age"
                     && from.to_string() == "integer" && to.to_string() == "bigint")),
         "{changes:?}"
     );
     assert!(
         changes.iter().any(|c| matches!(c,
-            Change::DropIndex(q, n) if q.name == "members" && n == "members_email_idx")),
+            Change::Table(TableChange::DropIndex(q, n)) if q.name == "members" && n == "members_email_idx")),
         "{changes:?}"
     );
     assert_eq!(changes.len(), 3, "{changes:?}");

@@ -9,7 +9,7 @@ use super::{Exit, Format, Global, Outcome, load, load_chain, open_db};
 use crate::apply::{self, ApplyError, History, NotReversible, Status};
 use crate::catalog::inventory::{self, Kind, Object};
 use crate::catalog::{self, ReadOptions};
-use crate::diff::{self, Change};
+use crate::diff;
 use crate::migrations::Chain;
 use crate::model::{Model, snapshot};
 use crate::plan;
@@ -36,146 +36,11 @@ fn db_error(g: &Global, e: &postgres::Error) -> Outcome {
     )
 }
 
-/// A drop or re-add of a constraint or index whose definition is the same on both sides
-/// (the plan rebuilds it around a change of a column it uses).
-fn rebuilt(expected: &Model, live: &Model, c: &Change) -> bool {
-    let (q, n) = match c {
-        Change::DropCheck(q, n)
-        | Change::AddCheck(q, n, _)
-        | Change::DropIndex(q, n)
-        | Change::DropForeignKey(q, n)
-        | Change::DropUnique(q, n)
-        | Change::AddUnique(q, n, _)
-        | Change::DropPrimaryKey(q, n) => (q, n.as_str()),
-        Change::CreateIndex { table, name, .. } | Change::AddForeignKey { table, name, .. } => {
-            (table, name.as_str())
-        }
-        Change::AddPrimaryKey(q, pk) => (q, pk.name.as_str()),
-        _ => return false,
-    };
-    let (Some(a), Some(b)) = (expected.table(q), live.table(q)) else {
-        return false;
-    };
-    fn same<T: PartialEq>(x: Option<&T>, y: Option<&T>) -> bool {
-        x.is_some() && x == y
-    }
-    same(a.checks.get(n), b.checks.get(n))
-        || same(a.indexes.get(n), b.indexes.get(n))
-        || same(a.foreign_keys.get(n), b.foreign_keys.get(n))
-        || same(a.uniques.get(n), b.uniques.get(n))
-        || same(
-            a.primary_key.as_ref().filter(|p| p.name == n),
-            b.primary_key.as_ref().filter(|p| p.name == n),
-        )
-}
-
 /// How the database deviates from `expected`, one line per difference.
 pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
     diff::diff(expected, live)
         .iter()
-        // An unchanged object rebuilt around a column change is not a difference of its own.
-        .filter(|c| !rebuilt(expected, live, c))
-        .map(|c| match c {
-            Change::CreateSchema(s) => format!("extra in the database: schema {s}"),
-            Change::CreateExtension(e, _) => format!("extra in the database: extension {e}"),
-            Change::CreateEnum(q, _) => format!("extra in the database: enum {q}"),
-            Change::CreateTable(q, _) => format!("extra in the database: table {q}"),
-            Change::AddColumn(q, col) => format!("extra in the database: column {q}.{}", col.name),
-            Change::AddPrimaryKey(q, pk) => {
-                format!("extra in the database: primary key {} on {q}", pk.name)
-            }
-            Change::AddUnique(q, n, _) => {
-                format!("extra in the database: unique constraint {n} on {q}")
-            }
-            Change::AddCheck(q, n, _) => {
-                format!("extra in the database: check constraint {n} on {q}")
-            }
-            Change::CreateIndex { table, name, .. } => {
-                format!("extra in the database: index {name} on {table}")
-            }
-            Change::AddForeignKey { table, name, .. } => {
-                format!("extra in the database: foreign key {name} on {table}")
-            }
-            Change::SetComment(..) => "different comment in the database".to_string(),
-            Change::AddEnumValue { name, value, .. } => {
-                format!("extra in the database: value {value:?} of enum {name}")
-            }
-            Change::DropSchema(s) => format!("missing from the database: schema {s}"),
-            Change::DropExtension(e) => format!("missing from the database: extension {e}"),
-            Change::DropEnum(q) | Change::DropEnumBeforeTable(q) => {
-                format!("missing from the database: enum {q}")
-            }
-            Change::DropTable(q) => format!("missing from the database: table {q}"),
-            Change::DropColumn(q, c) => format!("missing from the database: column {q}.{c}"),
-            Change::DropPrimaryKey(q, n) => {
-                format!("missing from the database: primary key {n} on {q}")
-            }
-            Change::DropUnique(q, n) => {
-                format!("missing from the database: unique constraint {n} on {q}")
-            }
-            Change::DropCheck(q, n) => {
-                format!("missing from the database: check constraint {n} on {q}")
-            }
-            Change::DropIndex(q, n) => format!("missing from the database: index {n} on {q}"),
-            Change::DropForeignKey(q, n) => {
-                format!("missing from the database: foreign key {n} on {q}")
-            }
-            Change::AlterColumnType {
-                table,
-                column,
-                from,
-                to,
-                ..
-            } => format!("different in the database: column {table}.{column} (type {from} → {to})"),
-            Change::SetNullable {
-                table,
-                column,
-                nullable,
-            } => format!(
-                "different in the database: column {table}.{column} is {}",
-                if *nullable { "nullable" } else { "NOT NULL" }
-            ),
-            Change::SetDefault { table, column, .. } => {
-                format!("different in the database: default of {table}.{column}")
-            }
-            Change::SetIdentity { table, column, .. } => {
-                format!("different in the database: identity of {table}.{column}")
-            }
-            // Not produced here: no renames are passed.
-            Change::Rename(_) => "different in the database: a name".to_string(),
-            Change::RenameSequence { schema, from, to } => format!(
-                "different in the database: sequence {schema}.{to} is named {schema}.{from}"
-            ),
-            Change::RecreateEnum {
-                name, from, values, ..
-            } => format!(
-                "different in the database: values of enum {name} are [{}], expected [{}]",
-                values.join(", "),
-                from.join(", ")
-            ),
-            Change::DropGeneratedColumn { table, column } => {
-                format!("different in the database: generated expression of {table}.{column}")
-            }
-            Change::AddGeneratedColumn(..) => String::new(),
-            Change::DropExpression { table, column } => {
-                format!("different in the database: {table}.{column} is not generated")
-            }
-            Change::DropSerial { table, column, .. } => {
-                format!("different in the database: {table}.{column} is serial")
-            }
-            Change::AddSerial { table, column, .. } => {
-                format!("different in the database: {table}.{column} is not serial")
-            }
-            Change::Unsupported(what) => match what.strip_prefix("drop ") {
-                Some(rest) => format!("missing from the database: {rest}"),
-                None => format!(
-                    "different in the database: {}",
-                    what.strip_prefix("change ").unwrap_or(what)
-                ),
-            },
-        })
-        // A rebuilt generated column is one difference, reported with its drop.
-        .filter(|line| !line.is_empty())
+        .filter_map(|c| c.deviation(expected, live))
         .collect()
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Change;
+use super::{Change, EnumChange, TableChange};
 use crate::model::rename::Rename;
 use crate::model::{Column, DataType, Model, QualifiedName};
 
@@ -80,15 +80,19 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
     let mut created_enums = Vec::new();
     for c in changes {
         match c {
-            Change::DropTable(q) => dropped_tables.push(q),
-            Change::CreateTable(q, _) => created_tables.push(q),
-            Change::DropColumn(q, c) => dropped_columns.entry(q).or_default().push(c),
-            Change::AddColumn(q, c) => added_columns.entry(q).or_default().push(c),
-            Change::DropEnum(q) | Change::DropEnumBeforeTable(q) => dropped_enums.push(q),
-            Change::CreateEnum(q, _) => created_enums.push(q),
-            Change::RecreateEnum {
+            Change::Table(TableChange::DropTable(q)) => dropped_tables.push(q),
+            Change::Table(TableChange::CreateTable(q, _)) => created_tables.push(q),
+            Change::Table(TableChange::DropColumn(q, c)) => {
+                dropped_columns.entry(q).or_default().push(c)
+            }
+            Change::Table(TableChange::AddColumn(q, c)) => {
+                added_columns.entry(q).or_default().push(c)
+            }
+            Change::Enum(EnumChange::DropEnum(q)) => dropped_enums.push(q),
+            Change::Enum(EnumChange::CreateEnum(q, _)) => created_enums.push(q),
+            Change::Enum(EnumChange::RecreateEnum {
                 name, from, values, ..
-            } => {
+            }) => {
                 if let Some((old, new)) = replaced_value(from, values) {
                     hints.push(format!(
                         "did you mean to rename value `{old}` of enum {name} to `{new}`? add renamed_values = {{ {} = {} }} to [enums.{}]",

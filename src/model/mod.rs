@@ -6,6 +6,7 @@
 //! collections are ordered so that iteration (and therefore output) is deterministic.
 
 pub mod expr;
+pub mod id;
 pub mod rename;
 pub mod snapshot;
 

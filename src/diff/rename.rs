@@ -1,0 +1,83 @@
+//! Renames as steps. Declared renames (`renamed_from`, `renamed_values`) and those that
+//! follow from them are found by `model::rename` and `table::derived_renames`; here they
+//! get their hazards and their place: a rename onto a name that another rename of the same
+//! migration frees goes after it (a chain: `b_pkey` → `c_pkey` before `a_pkey` → `b_pkey`),
+//! and a constraint or index rename after the rename of its table.
+
+use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
+use crate::model::QualifiedName;
+use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::rename::Rename;
+
+/// A name in a schema's relation namespace (tables, indexes, sequences; constraint names
+/// too, since primary keys and uniques name their index).
+pub(super) fn relation_name(schema: &str, name: &str) -> ObjectId {
+    ObjectId::new(ObjectKind::RelationName, schema, name)
+}
+
+/// The step of a relation rename: frees `from`, takes `to`.
+pub(super) fn relation_rename(
+    kind: StepKind,
+    object: String,
+    hazards: Vec<Hazard>,
+    schema: &str,
+    from: &str,
+    to: &str,
+) -> StepInfo {
+    StepInfo::new(kind, object, hazards, Phase::Rename)
+        .effect(relation_name(schema, from), Effect::Drop)
+        .effect(relation_name(schema, to), Effect::Create)
+}
+
+/// Clients using the old name of a table, column, type or value break; constraint and
+/// index names are not used by queries.
+pub(super) fn step(r: &Rename) -> StepInfo {
+    let table_id = |t: &QualifiedName| ObjectId::new(ObjectKind::Table, &t.schema, &t.name);
+    match r {
+        Rename::Enum { schema, to, .. } => StepInfo::new(
+            StepKind::RenameEnum,
+            crate::sql::display_path(&[schema, to]),
+            vec![Hazard::BreaksClients],
+            Phase::RenameType,
+        ),
+        Rename::EnumValue { name, to, .. } => StepInfo::new(
+            StepKind::RenameEnumValue,
+            object(name, Some(to)),
+            vec![Hazard::BreaksClients],
+            Phase::RenameType,
+        ),
+        Rename::Table { schema, from, to } => relation_rename(
+            StepKind::RenameTable,
+            crate::sql::display_path(&[schema, to]),
+            vec![Hazard::BreaksClients],
+            schema,
+            from,
+            to,
+        )
+        .effect(ObjectId::new(ObjectKind::Table, schema, to), Effect::Create),
+        Rename::Column { table, to, .. } => StepInfo::new(
+            StepKind::RenameColumn,
+            object(table, Some(to)),
+            vec![Hazard::BreaksClients],
+            Phase::Rename,
+        ),
+        Rename::Constraint { table, from, to } => relation_rename(
+            StepKind::RenameConstraint,
+            object(table, Some(to)),
+            vec![],
+            &table.schema,
+            from,
+            to,
+        )
+        .after(table_id(table)),
+        Rename::Index { table, from, to } => relation_rename(
+            StepKind::RenameIndex,
+            object(table, Some(to)),
+            vec![],
+            &table.schema,
+            from,
+            to,
+        )
+        .after(table_id(table)),
+    }
+}

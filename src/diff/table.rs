@@ -1,0 +1,1097 @@
+//! Tables and their parts: columns (types, defaults, identity, serial, generated), primary
+//! keys, uniques, checks, indexes and foreign keys.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::comment::CommentTarget;
+use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
+use super::{Change, Touch, Touched, rename, typechange};
+use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::rename::Rename;
+use crate::model::{
+    BaseType, Check, Column, ColumnDefault, DataType, Expr, ForeignKey, Identity, Index, Model,
+    PrimaryKey, QualifiedName, Table, Unique,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableChange {
+    /// A serial column's sequence, renamed to the name a fresh build would give it.
+    RenameSequence {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    /// A new table; `table` carries its columns, primary key, uniques and checks (indexes and
+    /// foreign keys come as their own changes).
+    CreateTable(QualifiedName, Table),
+    AddColumn(QualifiedName, Column),
+    AddPrimaryKey(QualifiedName, PrimaryKey),
+    AddUnique(QualifiedName, String, Unique),
+    AddCheck(QualifiedName, String, Check),
+    /// `new_table`: the table is created in the same plan (no rows, so no lock concerns).
+    CreateIndex {
+        table: QualifiedName,
+        name: String,
+        index: Index,
+        new_table: bool,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        name: String,
+        fk: ForeignKey,
+        new_table: bool,
+    },
+    DropTable(QualifiedName),
+    DropColumn(QualifiedName, String),
+    /// Type (and collation) of an existing column; `default` is the column's default after the
+    /// change, re-set around the type change because a default may not cast automatically.
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        from: DataType,
+        to: DataType,
+        collation: Option<String>,
+        /// The old column had an SQL default (dropped before the type change).
+        had_default: bool,
+        default: Option<ColumnDefault>,
+    },
+    /// A generated column dropped to be added again by [`TableChange::AddGeneratedColumn`]: its
+    /// expression changed (PostgreSQL 15 cannot alter it), or a column it uses changes type.
+    DropGeneratedColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    /// A generated column added again (or a plain column turned generated, after its drop),
+    /// once the columns it uses have their new types.
+    AddGeneratedColumn(QualifiedName, Column),
+    /// A generated column becomes a plain one, keeping its values.
+    DropExpression {
+        table: QualifiedName,
+        column: String,
+    },
+    /// A serial column stops being serial: its default and owned sequence are dropped.
+    DropSerial {
+        table: QualifiedName,
+        column: String,
+        sequence: String,
+    },
+    /// A column becomes serial: a sequence owned by it, started after the existing values.
+    AddSerial {
+        table: QualifiedName,
+        column: String,
+        sequence: String,
+        data_type: DataType,
+    },
+    SetNullable {
+        table: QualifiedName,
+        column: String,
+        nullable: bool,
+    },
+    /// `SET DEFAULT` (Some) or `DROP DEFAULT` (None).
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        default: Option<crate::model::Expr>,
+    },
+    SetIdentity {
+        table: QualifiedName,
+        column: String,
+        from: Option<Identity>,
+        to: Option<Identity>,
+    },
+    DropPrimaryKey(QualifiedName, String),
+    DropUnique(QualifiedName, String),
+    DropCheck(QualifiedName, String),
+    DropIndex(QualifiedName, String),
+    DropForeignKey(QualifiedName, String),
+}
+
+impl From<TableChange> for Change {
+    fn from(c: TableChange) -> Change {
+        Change::Table(c)
+    }
+}
+
+/// `out.add(c)`: push a table change.
+trait Add {
+    fn add(&mut self, c: TableChange);
+}
+
+impl Add for Vec<Change> {
+    fn add(&mut self, c: TableChange) {
+        self.push(Change::Table(c));
+    }
+}
+
+/// The columns whose dependants must be rebuilt (added to `touched`), then the changes of
+/// every table: created, altered, dropped.
+pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &mut Touched) {
+    // Retyped columns: PostgreSQL re-parses checks and index expressions from their stored
+    // text (old casts baked in) and cannot rebuild some foreign keys across types, so those
+    // are dropped before and added after. Generated columns are dropped and added again when
+    // their expression changes, a column becomes generated, or a column the expression uses
+    // is retyped (PostgreSQL refuses that while the generated column exists).
+    for (q, t) in to.tables() {
+        let Some(old) = from.table(&q) else {
+            continue;
+        };
+        let retyped: BTreeSet<&str> = t
+            .columns
+            .iter()
+            .filter(|c| {
+                old.column(&c.name)
+                    .is_some_and(|o| o.data_type != c.data_type || o.collation != c.collation)
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        for c in &retyped {
+            touched
+                .entry((q.clone(), c.to_string()))
+                .or_insert(Touch::Recast);
+        }
+        for c in &t.columns {
+            let (Some(g), Some(oc)) = (&c.generated, old.column(&c.name)) else {
+                continue;
+            };
+            let recast = |r: &String| {
+                retyped.contains(r.as_str())
+                    || touched.get(&(q.clone(), r.clone())) == Some(&Touch::Recast)
+            };
+            if oc.generated.as_ref() != Some(g) || g.referenced_columns().iter().any(recast) {
+                touched.insert((q.clone(), c.name.clone()), Touch::Recreate);
+            }
+        }
+    }
+
+    for (q, t) in to.tables() {
+        match from.table(&q) {
+            None => create_table(out, q, t),
+            Some(old) => alter_table(out, q, old, t, touched),
+        }
+    }
+    rebuild_foreign_keys_on_dropped_keys(out, from, to);
+    for (q, t) in from.tables() {
+        if to.table(&q).is_none() {
+            // Its foreign keys go first (with the other FK drops), so keys they use can be
+            // dropped and tables can be dropped in any order.
+            for n in t.foreign_keys.keys() {
+                out.add(TableChange::DropForeignKey(q.clone(), n.clone()));
+            }
+            out.add(TableChange::DropTable(q));
+        }
+    }
+}
+
+/// Default-named objects of renamed tables (and of tables with renamed columns) get the
+/// names a fresh build of the new schema gives them: an object of the same definition under
+/// another name in `to` is renamed rather than dropped and re-added.
+pub(super) fn derived_renames(
+    out: &mut Vec<Change>,
+    from: &mut Model,
+    to: &Model,
+    affected: &BTreeSet<QualifiedName>,
+) {
+    for q in affected {
+        let Some(new) = to.table(q) else {
+            continue;
+        };
+        let Some(old) = from
+            .schemas
+            .get_mut(&q.schema)
+            .and_then(|s| s.tables.get_mut(&q.name))
+        else {
+            continue;
+        };
+        let mut constraints = Vec::new();
+        if let (Some(a), Some(b)) = (&old.primary_key, &new.primary_key)
+            && a.columns == b.columns
+            && a.name != b.name
+        {
+            constraints.push((a.name.clone(), b.name.clone()));
+        }
+        constraints.extend(same_shape(&old.uniques, &new.uniques));
+        constraints.extend(same_shape(&old.checks, &new.checks));
+        constraints.extend(same_shape(&old.foreign_keys, &new.foreign_keys));
+        for (a, b) in constraints {
+            if crate::model::rename::rename_constraint(old, &a, &b) {
+                out.push(Change::Rename(Rename::Constraint {
+                    table: q.clone(),
+                    from: a,
+                    to: b,
+                }));
+            }
+        }
+        for (a, b) in same_shape(&old.indexes, &new.indexes) {
+            if let Some(i) = old.indexes.remove(&a) {
+                old.indexes.insert(b.clone(), i);
+                out.push(Change::Rename(Rename::Index {
+                    table: q.clone(),
+                    from: a,
+                    to: b,
+                }));
+            }
+        }
+    }
+}
+
+/// Pairs (old name, new name) of objects whose name changed but whose definition did not:
+/// the old name is gone from `new`, the new one was not in `old`.
+fn same_shape<T: PartialEq>(
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+) -> Vec<(String, String)> {
+    let mut taken = BTreeSet::new();
+    let mut pairs = Vec::new();
+    for (n, v) in old {
+        if new.contains_key(n) {
+            continue;
+        }
+        if let Some((m, _)) = new
+            .iter()
+            .find(|(m, w)| *w == v && !old.contains_key(*m) && !taken.contains(*m))
+        {
+            taken.insert(m.clone());
+            pairs.push((n.clone(), m.clone()));
+        }
+    }
+    pairs
+}
+
+fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
+    // Without the indexes and foreign keys rather than cloned and cleared: every table of
+    // an initial migration comes through here.
+    let body = Table {
+        comment: t.comment.clone(),
+        columns: t.columns.clone(),
+        primary_key: t.primary_key.clone(),
+        uniques: t.uniques.clone(),
+        checks: t.checks.clone(),
+        indexes: BTreeMap::new(),
+        foreign_keys: BTreeMap::new(),
+    };
+    out.add(TableChange::CreateTable(q.clone(), body));
+    for (name, index) in &t.indexes {
+        out.add(TableChange::CreateIndex {
+            table: q.clone(),
+            name: name.clone(),
+            index: index.clone(),
+            new_table: true,
+        });
+    }
+    for (name, fk) in &t.foreign_keys {
+        out.add(TableChange::AddForeignKey {
+            table: q.clone(),
+            name: name.clone(),
+            fk: fk.clone(),
+            new_table: true,
+        });
+    }
+    comments(out, &q, None, t, &BTreeSet::new());
+}
+
+fn comments(
+    out: &mut Vec<Change>,
+    q: &QualifiedName,
+    old: Option<&Table>,
+    t: &Table,
+    replaced: &BTreeSet<String>,
+) {
+    if old.map_or(t.comment.is_some(), |o| o.comment != t.comment) {
+        out.push(Change::Comment(
+            CommentTarget::Table(q.clone()),
+            t.comment.clone(),
+        ));
+    }
+    for c in &t.columns {
+        let before = old
+            .filter(|_| !replaced.contains(&c.name))
+            .and_then(|o| o.column(&c.name))
+            .and_then(|c| c.comment.as_ref());
+        if before != c.comment.as_ref() {
+            out.push(Change::Comment(
+                CommentTarget::Column(q.clone(), c.name.clone()),
+                c.comment.clone(),
+            ));
+        }
+    }
+}
+
+fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, touched: &Touched) {
+    // Column order only matters when a table is created; new columns are appended.
+    let mut replaced = BTreeSet::new();
+    for c in &t.columns {
+        match old.column(&c.name) {
+            // After the type changes of the columns it is computed from.
+            None if c.generated.is_some() => {
+                out.add(TableChange::AddGeneratedColumn(q.clone(), c.clone()))
+            }
+            None => out.add(TableChange::AddColumn(q.clone(), c.clone())),
+            Some(oc) => {
+                let rebuild = touched.get(&(q.clone(), c.name.clone())) == Some(&Touch::Recreate);
+                if alter_column(out, &q, oc, c, rebuild) {
+                    replaced.insert(c.name.clone());
+                }
+            }
+        }
+    }
+    // Generated columns first: they depend on the columns they are computed from.
+    let mut dropped: Vec<&Column> = old
+        .columns
+        .iter()
+        .filter(|c| t.column(&c.name).is_none())
+        .collect();
+    dropped.sort_by_key(|c| c.generated.is_none());
+    for c in dropped {
+        out.add(TableChange::DropColumn(q.clone(), c.name.clone()));
+    }
+
+    let touch = |table: &QualifiedName, col: &str| touched.get(&(table.clone(), col.to_string()));
+    let recreated = |cols: &[String]| cols.iter().any(|c| touch(&q, c) == Some(&Touch::Recreate));
+    let any = |cols: &mut dyn Iterator<Item = &String>| {
+        for c in cols {
+            if touch(&q, c).is_some() {
+                return true;
+            }
+        }
+        false
+    };
+
+    match (&old.primary_key, &t.primary_key) {
+        (None, Some(pk)) => out.add(TableChange::AddPrimaryKey(q.clone(), pk.clone())),
+        (Some(pk), None) => out.add(TableChange::DropPrimaryKey(q.clone(), pk.name.clone())),
+        (Some(a), Some(b)) if a != b || recreated(&b.columns) => {
+            out.add(TableChange::DropPrimaryKey(q.clone(), a.name.clone()));
+            out.add(TableChange::AddPrimaryKey(q.clone(), b.clone()));
+        }
+        _ => {}
+    }
+
+    named(
+        out,
+        &q,
+        &old.uniques,
+        &t.uniques,
+        |u| recreated(&u.columns),
+        |n, u| TableChange::AddUnique(q.clone(), n.to_string(), u.clone()),
+        |q, n| TableChange::DropUnique(q.clone(), n.to_string()),
+    );
+    named(
+        out,
+        &q,
+        &old.checks,
+        &t.checks,
+        |c| any(&mut c.expr.referenced_columns().iter()),
+        |n, c| TableChange::AddCheck(q.clone(), n.to_string(), c.clone()),
+        |q, n| TableChange::DropCheck(q.clone(), n.to_string()),
+    );
+    named(
+        out,
+        &q,
+        &old.indexes,
+        &t.indexes,
+        |i| {
+            let plain: Vec<String> = i
+                .keys
+                .iter()
+                .filter_map(|k| k.column.clone())
+                .chain(i.include.iter().cloned())
+                .collect();
+            let mut exprs: BTreeSet<String> = BTreeSet::new();
+            for e in i.keys.iter().filter_map(|k| k.expr.as_ref()) {
+                exprs.extend(e.referenced_columns());
+            }
+            if let Some(p) = &i.predicate {
+                exprs.extend(p.referenced_columns());
+            }
+            recreated(&plain) || any(&mut exprs.iter())
+        },
+        |n, i| TableChange::CreateIndex {
+            table: q.clone(),
+            name: n.to_string(),
+            index: i.clone(),
+            new_table: false,
+        },
+        |q, n| TableChange::DropIndex(q.clone(), n.to_string()),
+    );
+    named(
+        out,
+        &q,
+        &old.foreign_keys,
+        &t.foreign_keys,
+        |f| {
+            any(&mut f.columns.iter())
+                || f.referenced_columns
+                    .iter()
+                    .any(|c| touch(&f.references, c).is_some())
+        },
+        |n, f| TableChange::AddForeignKey {
+            table: q.clone(),
+            name: n.to_string(),
+            fk: f.clone(),
+            new_table: false,
+        },
+        |q, n| TableChange::DropForeignKey(q.clone(), n.to_string()),
+    );
+    comments(out, &q, Some(old), t, &replaced);
+}
+
+/// Foreign keys that stay while the key they reference (primary key, unique constraint or
+/// unique index on the same columns) is dropped or replaced. PostgreSQL ties a foreign key
+/// to the index it found when the key was created and refuses to drop that index, so the
+/// foreign key is dropped before (with the other foreign keys) and added again after the new
+/// keys exist, where PostgreSQL finds the new one.
+fn rebuild_foreign_keys_on_dropped_keys(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    let mut dropped: BTreeSet<(QualifiedName, BTreeSet<String>)> = BTreeSet::new();
+    for c in out.iter() {
+        let Change::Table(c) = c else {
+            continue;
+        };
+        let columns = match c {
+            TableChange::DropPrimaryKey(q, _) => from
+                .table(q)
+                .and_then(|t| t.primary_key.as_ref())
+                .map(|pk| (q, pk.columns.clone())),
+            TableChange::DropUnique(q, n) => from
+                .table(q)
+                .and_then(|t| t.uniques.get(n))
+                .map(|u| (q, u.columns.clone())),
+            TableChange::DropIndex(q, n) => from
+                .table(q)
+                .and_then(|t| t.indexes.get(n))
+                .filter(|i| i.unique && i.predicate.is_none())
+                .and_then(|i| {
+                    i.keys
+                        .iter()
+                        .map(|k| k.column.clone())
+                        .collect::<Option<_>>()
+                })
+                .map(|cols| (q, cols)),
+            _ => None,
+        };
+        if let Some((q, cols)) = columns {
+            dropped.insert((q.clone(), cols.into_iter().collect()));
+        }
+    }
+    if dropped.is_empty() {
+        return;
+    }
+    let mut rebuilt = Vec::new();
+    for (q, t) in to.tables() {
+        let Some(old) = from.table(&q) else {
+            continue;
+        };
+        for (n, fk) in &t.foreign_keys {
+            let Some(ofk) = old.foreign_keys.get(n) else {
+                continue;
+            };
+            let key = (
+                ofk.references.clone(),
+                ofk.referenced_columns.iter().cloned().collect(),
+            );
+            let redone = out
+                .iter()
+                .any(|c| matches!(c, Change::Table(TableChange::DropForeignKey(tq, tn)) if *tq == q && tn == n));
+            if dropped.contains(&key) && !redone {
+                rebuilt.push(TableChange::DropForeignKey(q.clone(), n.clone()));
+                rebuilt.push(TableChange::AddForeignKey {
+                    table: q.clone(),
+                    name: n.clone(),
+                    fk: fk.clone(),
+                    new_table: false,
+                });
+            }
+        }
+    }
+    out.extend(rebuilt.into_iter().map(Change::Table));
+}
+
+/// Named objects: new ones are added, missing ones dropped, changed ones (and those `redo`
+/// says must be rebuilt) dropped and re-added.
+fn named<T: PartialEq>(
+    out: &mut Vec<Change>,
+    q: &QualifiedName,
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+    redo: impl Fn(&T) -> bool,
+    add: impl Fn(&str, &T) -> TableChange,
+    drop: impl Fn(&QualifiedName, &str) -> TableChange,
+) {
+    for (n, v) in new {
+        match old.get(n) {
+            None => out.add(add(n, v)),
+            Some(o) if o != v || redo(v) => {
+                out.add(drop(q, n));
+                out.add(add(n, v));
+            }
+            Some(_) => {}
+        }
+    }
+    for n in old.keys() {
+        if !new.contains_key(n) {
+            out.add(drop(q, n));
+        }
+    }
+}
+
+/// Changes to one existing column. Returns true when the column is dropped and added again
+/// (`rebuild`, for generated columns; its comment must then be set again).
+fn alter_column(
+    out: &mut Vec<Change>,
+    q: &QualifiedName,
+    old: &Column,
+    new: &Column,
+    rebuild: bool,
+) -> bool {
+    let mut old = old.clone();
+    if rebuild {
+        out.add(if old.generated.is_some() {
+            TableChange::DropGeneratedColumn {
+                table: q.clone(),
+                column: new.name.clone(),
+            }
+        } else {
+            // Its stored values are replaced by computed ones.
+            TableChange::DropColumn(q.clone(), new.name.clone())
+        });
+        out.add(TableChange::AddGeneratedColumn(q.clone(), new.clone()));
+        return true;
+    }
+    if old.generated.is_some() && new.generated.is_none() {
+        out.add(TableChange::DropExpression {
+            table: q.clone(),
+            column: new.name.clone(),
+        });
+        old.generated = None;
+    }
+    // An identity column cannot take a default: the identity goes before a default is set.
+    let identity_dropped = old.identity.is_some() && new.identity.is_none();
+    if identity_dropped {
+        out.add(TableChange::SetIdentity {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: old.identity,
+            to: None,
+        });
+        old.identity = None;
+    }
+    let serial = |c: &Column| match &c.default {
+        Some(ColumnDefault::Serial { sequence }) => Some(sequence.clone()),
+        _ => None,
+    };
+    let add_serial = match (serial(&old), serial(new)) {
+        (Some(a), Some(b)) => {
+            if a != b {
+                out.add(TableChange::RenameSequence {
+                    schema: q.schema.clone(),
+                    from: a,
+                    to: b,
+                });
+                old.default = new.default.clone();
+            }
+            None
+        }
+        (Some(sequence), None) => {
+            out.add(TableChange::DropSerial {
+                table: q.clone(),
+                column: new.name.clone(),
+                sequence,
+            });
+            old.default = None;
+            None
+        }
+        (None, Some(sequence)) => Some(sequence),
+        (None, None) => None,
+    };
+    if old.data_type != new.data_type || old.collation != new.collation {
+        out.add(TableChange::AlterColumnType {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: old.data_type.clone(),
+            to: new.data_type.clone(),
+            collation: new.collation.clone(),
+            had_default: matches!(old.default, Some(ColumnDefault::Sql(_))),
+            // A new serial's sequence is created after the type change (`AddSerial`).
+            default: if add_serial.is_some() {
+                None
+            } else {
+                new.default.clone()
+            },
+        });
+    } else if add_serial.is_none() && !same_default(&old, new) {
+        let expr = match &new.default {
+            Some(ColumnDefault::Sql(e)) => Some(e.clone()),
+            _ => None,
+        };
+        out.add(TableChange::SetDefault {
+            table: q.clone(),
+            column: new.name.clone(),
+            default: expr,
+        });
+    }
+    if let Some(sequence) = add_serial {
+        out.add(TableChange::AddSerial {
+            table: q.clone(),
+            column: new.name.clone(),
+            sequence,
+            data_type: new.data_type.clone(),
+        });
+    }
+    if old.identity != new.identity {
+        // Identity needs NOT NULL first (implied for a new identity column, not for an
+        // existing one).
+        if old.identity.is_none() && old.nullable {
+            out.add(TableChange::SetNullable {
+                table: q.clone(),
+                column: new.name.clone(),
+                nullable: false,
+            });
+        }
+        out.add(TableChange::SetIdentity {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: old.identity,
+            to: new.identity,
+        });
+    }
+    if old.nullable != new.nullable && new.identity.is_none() {
+        out.add(TableChange::SetNullable {
+            table: q.clone(),
+            column: new.name.clone(),
+            nullable: new.nullable,
+        });
+    }
+    false
+}
+
+/// Defaults compare by normalised form; a string literal default of a built-in type also by
+/// the value PostgreSQL stores for that type (`'1 hour'` = `'01:00:00'::interval`, see
+/// `Expr::canonical_for_type`), so a database built from the schema reads back equal.
+fn same_default(a: &Column, b: &Column) -> bool {
+    match (&a.default, &b.default) {
+        (Some(ColumnDefault::Sql(x)), Some(ColumnDefault::Sql(y))) => {
+            x == y
+                || (a.data_type == b.data_type
+                    && !b.data_type.array
+                    && match &b.data_type.base {
+                        BaseType::Builtin(ty) => {
+                            x.canonical_for_type(ty) == y.canonical_for_type(ty)
+                        }
+                        _ => false,
+                    })
+        }
+        (x, y) => x == y,
+    }
+}
+/// A table's name in its schema's type namespace (its row type).
+fn type_name(q: &QualifiedName) -> ObjectId {
+    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
+}
+
+/// Built-in functions that are stable or immutable: as a new column's default they are
+/// evaluated once, so PostgreSQL stores the value without rewriting the table. Any other
+/// function (user-defined ones included) is assumed volatile.
+const NON_VOLATILE_FUNCTIONS: &[&str] = &[
+    "abs",
+    "array_length",
+    "btrim",
+    "ceil",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "current_date",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "date_trunc",
+    "extract",
+    "floor",
+    "format",
+    "greatest",
+    "json_build_array",
+    "json_build_object",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "least",
+    "length",
+    "localtime",
+    "localtimestamp",
+    "lower",
+    "ltrim",
+    "make_date",
+    "make_interval",
+    "make_timestamp",
+    "make_timestamptz",
+    "md5",
+    "now",
+    "nullif",
+    "replace",
+    "round",
+    "rtrim",
+    "session_user",
+    "statement_timestamp",
+    "substring",
+    "timezone",
+    "to_char",
+    "to_json",
+    "to_jsonb",
+    "transaction_timestamp",
+    "trim",
+    "upper",
+];
+
+/// Whether a default is evaluated per row (forcing a table rewrite when a column is added).
+fn volatile(e: &Expr) -> bool {
+    e.function_names()
+        .iter()
+        .any(|f| !NON_VOLATILE_FUNCTIONS.contains(&f.as_str()))
+}
+
+pub(super) fn step(c: &TableChange) -> StepInfo {
+    use TableChange as T;
+    let step = |kind, q: &QualifiedName, part: Option<&str>, hazards, phase| {
+        StepInfo::new(kind, object(q, part), hazards, phase)
+    };
+    match c {
+        T::RenameSequence { schema, from, to } => rename::relation_rename(
+            StepKind::RenameSequence,
+            crate::sql::display_path(&[schema, to]),
+            vec![],
+            schema,
+            from,
+            to,
+        ),
+        T::DropGeneratedColumn { table, column } => step(
+            StepKind::DropGeneratedColumn,
+            table,
+            Some(column),
+            vec![],
+            Phase::DropColumn,
+        ),
+        T::AddGeneratedColumn(table, column) => step(
+            StepKind::AddGeneratedColumn,
+            table,
+            Some(&column.name),
+            vec![Hazard::RewritesTable, Hazard::BlocksWrites],
+            Phase::AddGeneratedColumn,
+        ),
+        T::DropExpression { table, column } => step(
+            StepKind::DropExpression,
+            table,
+            Some(column),
+            vec![],
+            Phase::DropColumn,
+        ),
+        T::DropSerial { table, column, .. } => step(
+            StepKind::DropSerial,
+            table,
+            Some(column),
+            vec![Hazard::BreaksClients],
+            Phase::AlterColumn,
+        ),
+        T::AddSerial { table, column, .. } => step(
+            StepKind::AddSerial,
+            table,
+            Some(column),
+            vec![Hazard::BlocksWrites],
+            Phase::AlterColumn,
+        ),
+        // Its row type takes the name in the type namespace (an enum of that name is
+        // dropped first).
+        T::CreateTable(q, _) => step(StepKind::CreateTable, q, None, vec![], Phase::CreateTable)
+            .effect(type_name(q), Effect::Create),
+        T::AddColumn(q, col) => {
+            let mut h = Vec::new();
+            let rewrites = col.identity.is_some()
+                || col.generated.is_some()
+                || match &col.default {
+                    Some(ColumnDefault::Serial { .. }) => true,
+                    Some(ColumnDefault::Sql(e)) => volatile(e),
+                    None => false,
+                };
+            if rewrites {
+                h.push(Hazard::RewritesTable);
+            }
+            // NOT NULL without a default fails as soon as the table has a row.
+            if !col.nullable
+                && col.default.is_none()
+                && col.identity.is_none()
+                && col.generated.is_none()
+            {
+                h.push(Hazard::MayFailOnData);
+            }
+            step(StepKind::AddColumn, q, Some(&col.name), h, Phase::AddColumn)
+        }
+        T::AddPrimaryKey(q, pk) => step(
+            StepKind::AddPrimaryKey,
+            q,
+            Some(&pk.name),
+            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            Phase::AddConstraint,
+        ),
+        T::AddUnique(q, n, _) => step(
+            StepKind::AddUnique,
+            q,
+            Some(n),
+            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            Phase::AddConstraint,
+        ),
+        T::AddCheck(q, n, _) => step(
+            StepKind::AddCheck,
+            q,
+            Some(n),
+            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            Phase::AddConstraint,
+        ),
+        T::CreateIndex {
+            table,
+            name,
+            index,
+            new_table,
+        } => {
+            let mut h = Vec::new();
+            if !new_table {
+                h.push(Hazard::BlocksWrites);
+                if index.unique {
+                    h.push(Hazard::MayFailOnData);
+                }
+            }
+            step(
+                StepKind::CreateIndex,
+                table,
+                Some(name),
+                h,
+                Phase::CreateIndex,
+            )
+        }
+        T::AddForeignKey {
+            table,
+            name,
+            new_table,
+            ..
+        } => step(
+            StepKind::AddForeignKey,
+            table,
+            Some(name),
+            if *new_table {
+                vec![]
+            } else {
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+            },
+            Phase::AddForeignKey,
+        ),
+        T::DropTable(q) => step(
+            StepKind::DropTable,
+            q,
+            None,
+            vec![Hazard::DeletesData, Hazard::BreaksClients],
+            Phase::DropTable,
+        )
+        .effect(type_name(q), Effect::Drop),
+        T::DropColumn(q, c) => step(
+            StepKind::DropColumn,
+            q,
+            Some(c),
+            vec![Hazard::DeletesData, Hazard::BreaksClients],
+            Phase::DropColumn,
+        ),
+        T::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            ..
+        } => {
+            let t = typechange::classify(from, to);
+            let mut h = vec![Hazard::BlocksWrites];
+            if t.loses_data {
+                h.push(Hazard::DeletesData);
+            }
+            if t.rewrites {
+                h.push(Hazard::RewritesTable);
+            }
+            if t.may_fail {
+                h.push(Hazard::MayFailOnData);
+            }
+            step(
+                StepKind::AlterColumnType,
+                table,
+                Some(column),
+                h,
+                Phase::AlterColumn,
+            )
+        }
+        T::SetNullable {
+            table,
+            column,
+            nullable,
+        } => step(
+            StepKind::SetNullable,
+            table,
+            Some(column),
+            if *nullable {
+                vec![]
+            } else {
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+            },
+            Phase::AlterColumn,
+        ),
+        T::SetDefault { table, column, .. } => step(
+            StepKind::SetDefault,
+            table,
+            Some(column),
+            vec![],
+            Phase::AlterColumn,
+        ),
+        T::SetIdentity {
+            table,
+            column,
+            from,
+            ..
+        } => step(
+            StepKind::SetIdentity,
+            table,
+            Some(column),
+            if from.is_none() {
+                vec![Hazard::BlocksWrites]
+            } else {
+                vec![]
+            },
+            Phase::AlterColumn,
+        ),
+        T::DropPrimaryKey(q, n) => step(
+            StepKind::DropPrimaryKey,
+            q,
+            Some(n),
+            vec![],
+            Phase::DropConstraint,
+        ),
+        T::DropUnique(q, n) => step(
+            StepKind::DropUnique,
+            q,
+            Some(n),
+            vec![],
+            Phase::DropConstraint,
+        ),
+        T::DropCheck(q, n) => step(
+            StepKind::DropCheck,
+            q,
+            Some(n),
+            vec![],
+            Phase::DropConstraint,
+        ),
+        T::DropIndex(q, n) => step(StepKind::DropIndex, q, Some(n), vec![], Phase::DropIndex),
+        T::DropForeignKey(q, n) => step(
+            StepKind::DropForeignKey,
+            q,
+            Some(n),
+            vec![],
+            Phase::DropForeignKey,
+        ),
+    }
+}
+
+/// A drop or re-add of a constraint or index whose definition is the same on both sides
+/// (the plan rebuilds it around a change of a column it uses).
+fn rebuilt(expected: &Model, live: &Model, c: &TableChange) -> bool {
+    use TableChange as T;
+    let (q, n) = match c {
+        T::DropCheck(q, n)
+        | T::AddCheck(q, n, _)
+        | T::DropIndex(q, n)
+        | T::DropForeignKey(q, n)
+        | T::DropUnique(q, n)
+        | T::AddUnique(q, n, _)
+        | T::DropPrimaryKey(q, n) => (q, n.as_str()),
+        T::CreateIndex { table, name, .. } | T::AddForeignKey { table, name, .. } => {
+            (table, name.as_str())
+        }
+        T::AddPrimaryKey(q, pk) => (q, pk.name.as_str()),
+        _ => return false,
+    };
+    let (Some(a), Some(b)) = (expected.table(q), live.table(q)) else {
+        return false;
+    };
+    fn same<T: PartialEq>(x: Option<&T>, y: Option<&T>) -> bool {
+        x.is_some() && x == y
+    }
+    same(a.checks.get(n), b.checks.get(n))
+        || same(a.indexes.get(n), b.indexes.get(n))
+        || same(a.foreign_keys.get(n), b.foreign_keys.get(n))
+        || same(a.uniques.get(n), b.uniques.get(n))
+        || same(
+            a.primary_key.as_ref().filter(|p| p.name == n),
+            b.primary_key.as_ref().filter(|p| p.name == n),
+        )
+}
+
+/// The difference this change would fix in a database that should equal `expected`;
+/// `None` when it is no difference of its own (an unchanged object rebuilt around a
+/// column change, or the re-add of a rebuilt generated column, reported with its drop).
+pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Option<String> {
+    use TableChange as T;
+    if rebuilt(expected, live, c) {
+        return None;
+    }
+    Some(match c {
+        T::CreateTable(q, _) => format!("extra in the database: table {q}"),
+        T::AddColumn(q, col) => format!("extra in the database: column {q}.{}", col.name),
+        T::AddPrimaryKey(q, pk) => {
+            format!("extra in the database: primary key {} on {q}", pk.name)
+        }
+        T::AddUnique(q, n, _) => format!("extra in the database: unique constraint {n} on {q}"),
+        T::AddCheck(q, n, _) => format!("extra in the database: check constraint {n} on {q}"),
+        T::CreateIndex { table, name, .. } => {
+            format!("extra in the database: index {name} on {table}")
+        }
+        T::AddForeignKey { table, name, .. } => {
+            format!("extra in the database: foreign key {name} on {table}")
+        }
+        T::DropTable(q) => format!("missing from the database: table {q}"),
+        T::DropColumn(q, c) => format!("missing from the database: column {q}.{c}"),
+        T::DropPrimaryKey(q, n) => format!("missing from the database: primary key {n} on {q}"),
+        T::DropUnique(q, n) => {
+            format!("missing from the database: unique constraint {n} on {q}")
+        }
+        T::DropCheck(q, n) => format!("missing from the database: check constraint {n} on {q}"),
+        T::DropIndex(q, n) => format!("missing from the database: index {n} on {q}"),
+        T::DropForeignKey(q, n) => format!("missing from the database: foreign key {n} on {q}"),
+        T::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            ..
+        } => format!("different in the database: column {table}.{column} (type {from} → {to})"),
+        T::SetNullable {
+            table,
+            column,
+            nullable,
+        } => format!(
+            "different in the database: column {table}.{column} is {}",
+            if *nullable { "nullable" } else { "NOT NULL" }
+        ),
+        T::SetDefault { table, column, .. } => {
+            format!("different in the database: default of {table}.{column}")
+        }
+        T::SetIdentity { table, column, .. } => {
+            format!("different in the database: identity of {table}.{column}")
+        }
+        T::RenameSequence { schema, from, to } => {
+            format!("different in the database: sequence {schema}.{to} is named {schema}.{from}")
+        }
+        T::DropGeneratedColumn { table, column } => {
+            format!("different in the database: generated expression of {table}.{column}")
+        }
+        T::AddGeneratedColumn(..) => return None,
+        T::DropExpression { table, column } => {
+            format!("different in the database: {table}.{column} is not generated")
+        }
+        T::DropSerial { table, column, .. } => {
+            format!("different in the database: {table}.{column} is serial")
+        }
+        T::AddSerial { table, column, .. } => {
+            format!("different in the database: {table}.{column} is not serial")
+        }
+    })
+}

@@ -1,0 +1,17 @@
+//! SQL of comments.
+
+use crate::diff::CommentTarget;
+use crate::sql::{quote_ident, quote_literal, quote_qualified};
+
+pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
+    let value = text.map_or("NULL".to_string(), quote_literal);
+    match target {
+        CommentTarget::Table(q) => format!("COMMENT ON TABLE {} IS {value};", quote_qualified(q)),
+        CommentTarget::Type(q) => format!("COMMENT ON TYPE {} IS {value};", quote_qualified(q)),
+        CommentTarget::Column(q, c) => format!(
+            "COMMENT ON COLUMN {}.{} IS {value};",
+            quote_qualified(q),
+            quote_ident(c)
+        ),
+    }
+}

@@ -1,0 +1,42 @@
+//! SQL of renames.
+
+use crate::model::rename::Rename;
+use crate::sql::{quote_ident, quote_in, quote_literal, quote_qualified};
+
+pub(super) fn statement(r: &Rename) -> String {
+    match r {
+        Rename::Enum { schema, from, to } => format!(
+            "ALTER TYPE {} RENAME TO {};",
+            quote_in(schema, from),
+            quote_ident(to)
+        ),
+        Rename::EnumValue { name, from, to } => format!(
+            "ALTER TYPE {} RENAME VALUE {} TO {};",
+            quote_qualified(name),
+            quote_literal(from),
+            quote_literal(to)
+        ),
+        Rename::Table { schema, from, to } => format!(
+            "ALTER TABLE {} RENAME TO {};",
+            quote_in(schema, from),
+            quote_ident(to)
+        ),
+        Rename::Column { table, from, to } => format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {};",
+            quote_qualified(table),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Rename::Constraint { table, from, to } => format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+            quote_qualified(table),
+            quote_ident(from),
+            quote_ident(to)
+        ),
+        Rename::Index { table, from, to } => format!(
+            "ALTER INDEX {} RENAME TO {};",
+            quote_in(&table.schema, from),
+            quote_ident(to)
+        ),
+    }
+}

@@ -1,0 +1,363 @@
+//! SQL of table changes: tables, columns, constraints, indexes, foreign keys.
+
+use std::fmt::Write;
+
+use super::{data_type, default_sql, idents};
+use crate::diff::TableChange;
+use crate::model::{
+    BaseType, Column, ColumnDefault, Deferrable, FkAction, ForeignKey, Identity, Index,
+    QualifiedName, Table,
+};
+use crate::sql::{quote_ident, quote_in, quote_literal, quote_qualified};
+
+pub(super) fn statement(c: &TableChange) -> String {
+    match c {
+        TableChange::RenameSequence { schema, from, to } => format!(
+            "ALTER SEQUENCE {} RENAME TO {};",
+            quote_in(schema, from),
+            quote_ident(to)
+        ),
+        TableChange::DropGeneratedColumn { table, column } => format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            quote_qualified(table),
+            quote_ident(column)
+        ),
+        TableChange::AddGeneratedColumn(table, column) => format!(
+            "ALTER TABLE {} ADD COLUMN {};",
+            quote_qualified(table),
+            column_definition(column)
+        ),
+        TableChange::DropExpression { table, column } => format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION;",
+            quote_qualified(table),
+            quote_ident(column)
+        ),
+        TableChange::DropSerial {
+            table,
+            column,
+            sequence,
+        } => format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;\nDROP SEQUENCE {};",
+            quote_qualified(table),
+            quote_ident(column),
+            quote_in(&table.schema, sequence)
+        ),
+        TableChange::AddSerial {
+            table,
+            column,
+            sequence,
+            data_type: ty,
+        } => {
+            let seq = quote_in(&table.schema, sequence);
+            format!(
+                "CREATE SEQUENCE {seq} AS {} OWNED BY {}.{};\n{}\nALTER TABLE {} ALTER COLUMN {} SET DEFAULT nextval({}::regclass);",
+                data_type(ty),
+                quote_qualified(table),
+                quote_ident(column),
+                continue_after_rows(&quote_literal(&seq), table, column),
+                quote_qualified(table),
+                quote_ident(column),
+                quote_literal(&seq)
+            )
+        }
+        TableChange::CreateTable(q, t) => create_table(q, t),
+        TableChange::AddColumn(q, col) => format!(
+            "ALTER TABLE {} ADD COLUMN {};",
+            quote_qualified(q),
+            column_definition(col)
+        ),
+        TableChange::AddPrimaryKey(q, pk) => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});",
+            quote_qualified(q),
+            quote_ident(&pk.name),
+            idents(&pk.columns)
+        ),
+        TableChange::AddUnique(q, name, u) => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});",
+            quote_qualified(q),
+            quote_ident(name),
+            idents(&u.columns)
+        ),
+        TableChange::AddCheck(q, name, c) => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({});",
+            quote_qualified(q),
+            quote_ident(name),
+            c.expr.sql()
+        ),
+        TableChange::CreateIndex {
+            table, name, index, ..
+        } => create_index(table, name, index),
+        TableChange::AddForeignKey {
+            table, name, fk, ..
+        } => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {};",
+            quote_qualified(table),
+            quote_ident(name),
+            foreign_key(fk)
+        ),
+        TableChange::DropTable(q) => format!("DROP TABLE {};", quote_qualified(q)),
+        TableChange::DropColumn(q, c) => format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            quote_qualified(q),
+            quote_ident(c)
+        ),
+        TableChange::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            collation,
+            had_default,
+            default,
+        } => {
+            let col = quote_ident(column);
+            let mut actions = Vec::new();
+            if *had_default {
+                actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+            }
+            let mut ty = format!("ALTER COLUMN {col} TYPE {}", data_type(to));
+            if let Some(c) = collation {
+                let _ = write!(ty, " COLLATE {}", quote_ident(c));
+            }
+            if let Some(using) = crate::diff::typechange::classify(from, to).using {
+                let _ = write!(ty, " USING {}", using.replace("{col}", &col));
+            }
+            actions.push(ty);
+            if let Some(ColumnDefault::Sql(e)) = default {
+                actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", default_sql(e)));
+            }
+            let mut s = format!(
+                "ALTER TABLE {} {};",
+                quote_qualified(table),
+                actions.join(", ")
+            );
+            // A serial's sequence has the column's type (`bigserial`: bigint).
+            if let Some(ColumnDefault::Serial { sequence }) = default {
+                let _ = write!(
+                    s,
+                    "\nALTER SEQUENCE {} AS {};",
+                    quote_in(&table.schema, sequence),
+                    data_type(to)
+                );
+            }
+            s
+        }
+        TableChange::SetNullable {
+            table,
+            column,
+            nullable,
+        } => format!(
+            "ALTER TABLE {} ALTER COLUMN {} {} NOT NULL;",
+            quote_qualified(table),
+            quote_ident(column),
+            if *nullable { "DROP" } else { "SET" }
+        ),
+        TableChange::SetDefault {
+            table,
+            column,
+            default,
+        } => match default {
+            Some(e) => format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};",
+                quote_qualified(table),
+                quote_ident(column),
+                default_sql(e)
+            ),
+            None => format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
+                quote_qualified(table),
+                quote_ident(column)
+            ),
+        },
+        TableChange::SetIdentity {
+            table,
+            column,
+            from,
+            to,
+        } => {
+            let kind = |i: &Identity| match i {
+                Identity::Always => "ALWAYS",
+                Identity::ByDefault => "BY DEFAULT",
+            };
+            let action = match (from, to) {
+                (None, Some(i)) => format!("ADD GENERATED {} AS IDENTITY", kind(i)),
+                (Some(_), None) => "DROP IDENTITY".to_string(),
+                (Some(_), Some(i)) => format!("SET GENERATED {}", kind(i)),
+                (None, None) => String::new(),
+            };
+            let mut s = format!(
+                "ALTER TABLE {} ALTER COLUMN {} {action};",
+                quote_qualified(table),
+                quote_ident(column)
+            );
+            // A new identity sequence starts at 1, below the values already in the column.
+            if from.is_none() && to.is_some() {
+                let seq = format!(
+                    "pg_get_serial_sequence({}, {})",
+                    quote_literal(&quote_qualified(table)),
+                    quote_literal(column)
+                );
+                s.push('\n');
+                s.push_str(&continue_after_rows(&seq, table, column));
+            }
+            s
+        }
+        TableChange::DropPrimaryKey(q, n)
+        | TableChange::DropUnique(q, n)
+        | TableChange::DropCheck(q, n)
+        | TableChange::DropForeignKey(q, n) => format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};",
+            quote_qualified(q),
+            quote_ident(n)
+        ),
+        TableChange::DropIndex(q, n) => {
+            format!("DROP INDEX {};", quote_in(&q.schema, n))
+        }
+    }
+}
+
+/// Set a sequence so its next value follows the largest one in the column (at least 1).
+fn continue_after_rows(sequence: &str, table: &QualifiedName, column: &str) -> String {
+    format!(
+        "SELECT setval({sequence}, GREATEST(COALESCE(MAX({col})::bigint + 1, 1), 1), false) FROM {};",
+        quote_qualified(table),
+        col = quote_ident(column)
+    )
+}
+
+fn column_definition(c: &Column) -> String {
+    let mut s = quote_ident(&c.name);
+    s.push(' ');
+    match (&c.default, &c.data_type.base) {
+        // serial is shorthand PostgreSQL expands into an owned sequence + nextval default.
+        (Some(ColumnDefault::Serial { .. }), BaseType::Builtin(b)) => {
+            s.push_str(match b.as_str() {
+                "bigint" => "bigserial",
+                "smallint" => "smallserial",
+                _ => "serial",
+            })
+        }
+        _ => s.push_str(&data_type(&c.data_type)),
+    }
+    if let Some(coll) = &c.collation {
+        let _ = write!(s, " COLLATE {}", quote_ident(coll));
+    }
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    if let Some(ColumnDefault::Sql(e)) = &c.default {
+        let _ = write!(s, " DEFAULT {}", default_sql(e));
+    }
+    if let Some(id) = c.identity {
+        s.push_str(match id {
+            Identity::Always => " GENERATED ALWAYS AS IDENTITY",
+            Identity::ByDefault => " GENERATED BY DEFAULT AS IDENTITY",
+        });
+    }
+    if let Some(g) = &c.generated {
+        let _ = write!(s, " GENERATED ALWAYS AS ({}) STORED", g.sql());
+    }
+    s
+}
+
+fn create_table(q: &QualifiedName, t: &Table) -> String {
+    let mut items: Vec<String> = t.columns.iter().map(column_definition).collect();
+    if let Some(pk) = &t.primary_key {
+        items.push(format!(
+            "CONSTRAINT {} PRIMARY KEY ({})",
+            quote_ident(&pk.name),
+            idents(&pk.columns)
+        ));
+    }
+    for (name, u) in &t.uniques {
+        items.push(format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            quote_ident(name),
+            idents(&u.columns)
+        ));
+    }
+    for (name, c) in &t.checks {
+        items.push(format!(
+            "CONSTRAINT {} CHECK ({})",
+            quote_ident(name),
+            c.expr.sql()
+        ));
+    }
+    let mut s = format!("CREATE TABLE {} (", quote_qualified(q));
+    if items.is_empty() {
+        s.push_str(");");
+        return s;
+    }
+    s.push('\n');
+    s.push_str(
+        &items
+            .iter()
+            .map(|i| format!("    {i}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
+    s.push_str("\n);");
+    s
+}
+
+fn create_index(table: &QualifiedName, name: &str, ix: &Index) -> String {
+    let keys: Vec<String> = ix
+        .keys
+        .iter()
+        .map(|k| {
+            let mut s = match (&k.column, &k.expr) {
+                (Some(c), _) => quote_ident(c),
+                (None, Some(e)) => format!("({})", e.sql()),
+                (None, None) => String::new(),
+            };
+            if k.descending {
+                s.push_str(" DESC");
+            }
+            if !k.default_nulls() {
+                s.push_str(if k.nulls_first {
+                    " NULLS FIRST"
+                } else {
+                    " NULLS LAST"
+                });
+            }
+            s
+        })
+        .collect();
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {} USING {} ({})",
+        if ix.unique { "UNIQUE " } else { "" },
+        quote_ident(name),
+        quote_qualified(table),
+        quote_ident(&ix.method),
+        keys.join(", ")
+    );
+    if !ix.include.is_empty() {
+        let _ = write!(s, " INCLUDE ({})", idents(&ix.include));
+    }
+    if let Some(p) = &ix.predicate {
+        let _ = write!(s, " WHERE ({})", p.sql());
+    }
+    s.push(';');
+    s
+}
+
+fn foreign_key(fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        idents(&fk.columns),
+        quote_qualified(&fk.references),
+        idents(&fk.referenced_columns)
+    );
+    if fk.on_update != FkAction::NoAction {
+        let _ = write!(s, " ON UPDATE {}", fk.on_update.sql());
+    }
+    if fk.on_delete != FkAction::NoAction {
+        let _ = write!(s, " ON DELETE {}", fk.on_delete.sql());
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::Immediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        Deferrable::Deferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
