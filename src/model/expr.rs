@@ -4265,6 +4265,11 @@ mod tests {
             "((ts AT TIME ZONE 'UTC'::text) IS NOT NULL)",
         ),
         ("tsn at time zone 'UTC'", "(tsn AT TIME ZONE 'UTC'::text)"),
+        // A literal compared with the form (not a column) is only normalised when typed.
+        (
+            "(ts at time zone 'UTC') > timestamp '2000-01-01'",
+            "((ts AT TIME ZONE 'UTC'::text) > '2000-01-01 00:00:00'::timestamp without time zone)",
+        ),
         (
             "txt COLLATE \"C\" > 'a'",
             "((txt COLLATE \"C\") > 'a'::text)",
