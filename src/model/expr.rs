@@ -494,9 +494,9 @@ fn parser_error(sql: &str, e: ParserError) -> ExprError {
 }
 
 /// Function name standing for `BETWEEN SYMMETRIC` in the rewritten tokens: `x BETWEEN
-/// SYMMETRIC a AND b` is parsed as `x BETWEEN "$between_symmetric"(a) AND b` (sqlparser does
-/// not know `SYMMETRIC`). An unquoted word cannot start with `$` in PostgreSQL, so no user
-/// text produces it.
+/// SYMMETRIC a AND b` is parsed as `x BETWEEN $between_symmetric(a) AND b`, an unquoted word
+/// token (sqlparser does not know `SYMMETRIC`). An unquoted word cannot start with `$` in
+/// PostgreSQL, so no user text produces it.
 const SYMMETRIC_MARKER: &str = "$between_symmetric";
 
 /// Whether `f` is the [`SYMMETRIC_MARKER`] call wrapping a `BETWEEN SYMMETRIC` lower bound.
@@ -546,8 +546,10 @@ impl TokenEdits {
 ///
 /// * `TRIM(BOTH|LEADING|TRAILING FROM x)` (how PostgreSQL prints `trim(x)`): the `FROM` is
 ///   dropped.
+/// * `TRIM(BOTH|LEADING|TRAILING x, c)` (a list without `FROM`) becomes `btrim` / `ltrim` /
+///   `rtrim(x, c)`; sqlparser would drop the `LEADING`.
 /// * `COLLATION FOR (x)` becomes `pg_collation_for(x)`, the function PostgreSQL calls.
-/// * `x [NOT] BETWEEN SYMMETRIC a AND b` becomes `x [NOT] BETWEEN "$between_symmetric"(a) AND
+/// * `x [NOT] BETWEEN SYMMETRIC a AND b` becomes `x [NOT] BETWEEN $between_symmetric(a) AND
 ///   b` (see [`SYMMETRIC_MARKER`]); `BETWEEN ASYMMETRIC` (the default, spelled out) loses
 ///   the `ASYMMETRIC`.
 /// * `SUBSTRING(x SIMILAR p ESCAPE e)` (how PostgreSQL prints the three-argument regular
