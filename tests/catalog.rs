@@ -776,3 +776,33 @@ r    = { type = "double precision", default = 0.1 }
     let tz: String = client.query_one("SHOW TimeZone", &[]).unwrap().get(0);
     assert_eq!(tz, "Asia/Tokyo");
 }
+
+#[test]
+fn index_keys_with_their_own_collation_round_trip() {
+    // PostgreSQL keeps a key's top-level COLLATE in `indcollation` and prints the key
+    // without it; the reader puts it back only where it differs from the key's own
+    // collation (a C-collated column and expressions over it need none).
+    round_trip(&[(
+        "schema/s.toml",
+        r#"
+[tables.t.columns]
+id   = { type = "int", primary_key = true }
+txt  = { type = "text" }
+code = { type = "text", collation = "C" }
+n    = { type = "int" }
+
+[[tables.t.indexes]]
+columns = [{ expr = "txt COLLATE \"C\"" }, "code", { expr = "code COLLATE \"POSIX\"" }]
+
+[[tables.t.indexes]]
+columns = [{ expr = "lower(code)" }, { expr = "lower(txt) COLLATE \"C\"", order = "desc" }]
+
+[[tables.t.indexes]]
+columns = [{ expr = "(txt || code) COLLATE pg_catalog.\"default\"" }, { expr = "n + 1" }]
+
+[[tables.t.indexes]]
+columns = [{ expr = "lower(txt COLLATE \"C\")" }, { expr = "upper(txt)" }]
+include = ["code"]
+"#,
+    )]);
+}

@@ -989,3 +989,129 @@ xs = { type_sql = "text[]", nullable = true }
         text(&out.stdout)
     );
 }
+
+/// The SQL-standard special forms (issue 10, item 5) in defaults, generated columns, checks,
+/// index expressions and predicates: accepted offline, applied by PostgreSQL, and read back
+/// from the catalog in the spelling PostgreSQL prints, without drift.
+#[test]
+fn special_forms_apply_and_read_back_without_drift() {
+    let db = support::test_db();
+    let dir = project(&[(
+        "schema/s.toml",
+        r#"
+[tables.forms.columns]
+id      = { type = "int", primary_key = true }
+txt     = { type = "text" }
+ts      = { type = "timestamptz" }
+tsn     = { type = "timestamp" }
+a       = { type = "int" }
+b       = { type = "int", nullable = true }
+d1      = { type = "timestamp" }
+d2      = { type = "timestamp" }
+d3      = { type = "timestamp" }
+d4      = { type = "timestamp" }
+norm    = { type = "text", default_sql = "NORMALIZE('x', NFKC)" }
+made    = { type = "timestamptz", default_sql = "CURRENT_TIMESTAMP(3)" }
+local   = { type = "timestamp", default_sql = "localtimestamp(2)" }
+coll    = { type = "text", default_sql = "COLLATION FOR ('x')" }
+g_norm  = { type = "text", generated_sql = "normalize(txt, nfkd)" }
+g_pos   = { type = "int", generated_sql = "POSITION('a' IN txt)" }
+g_over  = { type = "text", generated_sql = "OVERLAY(txt PLACING 'yy' FROM 1 FOR 2)" }
+g_sub   = { type = "text", generated_sql = "substring(txt similar 'a#\"b#\"c' escape '#')" }
+g_trim  = { type = "text", generated_sql = "trim(leading txt, 'x')" }
+
+[[tables.forms.checks]]
+expr = "NORMALIZE(txt, NFKC) = txt"
+[[tables.forms.checks]]
+expr = "normalize(txt) = txt"
+[[tables.forms.checks]]
+expr = "txt IS NFC NORMALIZED"
+[[tables.forms.checks]]
+expr = "txt IS NORMALIZED"
+[[tables.forms.checks]]
+expr = "txt IS NOT NFD NORMALIZED OR txt = ''"
+[[tables.forms.checks]]
+expr = "EXTRACT(year FROM ts) > 2000"
+[[tables.forms.checks]]
+name = "periods_overlap"
+expr = "(d1, d2) OVERLAPS (d3, d4)"
+[[tables.forms.checks]]
+expr = "ts AT TIME ZONE 'UTC' IS NOT NULL"
+[[tables.forms.checks]]
+expr = "txt COLLATE \"C\" > 'a'"
+[[tables.forms.checks]]
+expr = "txt SIMILAR TO 'pat%'"
+[[tables.forms.checks]]
+expr = "txt NOT SIMILAR TO 'x#%' ESCAPE '#'"
+[[tables.forms.checks]]
+expr = "OVERLAY(txt PLACING 'yy' FROM 1 FOR 2) <> ''"
+[[tables.forms.checks]]
+expr = "POSITION('a' IN txt) > 0"
+[[tables.forms.checks]]
+expr = "SUBSTRING(txt FROM 1 FOR 2) <> '' AND substring(txt for 3) <> ''"
+[[tables.forms.checks]]
+expr = "TRIM(BOTH 'x' FROM txt) <> ''"
+[[tables.forms.checks]]
+expr = "TRIM(LEADING 'x' FROM txt) <> '' AND TRIM(TRAILING 'x' FROM txt) <> ''"
+[[tables.forms.checks]]
+expr = "trim(txt) <> '' AND trim(txt, 'y') <> ''"
+[[tables.forms.checks]]
+expr = "a BETWEEN SYMMETRIC 1 AND 10"
+[[tables.forms.checks]]
+expr = "a NOT BETWEEN SYMMETRIC 20 AND 30 AND a BETWEEN ASYMMETRIC 0 AND 100"
+[[tables.forms.checks]]
+expr = "COLLATION FOR (txt) IS NOT NULL"
+[[tables.forms.checks]]
+expr = "a IS DISTINCT FROM b"
+[[tables.forms.checks]]
+expr = "NOT (a IS NOT DISTINCT FROM b)"
+[[tables.forms.checks]]
+expr = "made <= CURRENT_TIMESTAMP(3) + interval '1 day'"
+
+[[tables.forms.indexes]]
+columns = [{ expr = "normalize(txt, NFKC)" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "txt IS NFC NORMALIZED" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "extract(year FROM tsn)" }, { expr = "tsn AT TIME ZONE 'UTC'" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "overlay(txt placing 'yy' from 1 for 2)" }, { expr = "position('a' in txt)" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "substring(txt from 1 for 2)" }, { expr = "trim(both 'x' from txt)" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "trim(leading 'x' from txt)" }, { expr = "trim(trailing 'x' from txt)" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "(d1, d2) overlaps (d3, d4)" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "lower(txt COLLATE \"C\")" }]
+[[tables.forms.indexes]]
+columns = [{ expr = "txt COLLATE \"C\"" }, "a"]
+[[tables.forms.indexes]]
+columns = [{ expr = "lower(txt) COLLATE \"C\"", order = "desc" }, { expr = "(txt || 'x') collate \"POSIX\"" }]
+[[tables.forms.indexes]]
+columns = ["a"]
+where = "(d1, d2) OVERLAPS (d3, d4)"
+[[tables.forms.indexes]]
+columns = ["a"]
+where = "txt SIMILAR TO 'p%'"
+[[tables.forms.indexes]]
+columns = ["a"]
+where = "a BETWEEN SYMMETRIC 1 AND b"
+[[tables.forms.indexes]]
+columns = ["a"]
+where = "a IS DISTINCT FROM b AND txt IS NORMALIZED"
+"#,
+    )]);
+    let out = run(dir.path(), None, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    plan_and_apply_v1(dir.path(), &db);
+    assert_no_drift(dir.path(), &db);
+    // And nothing left to plan against the database.
+    let out = run(dir.path(), Some(&db.conninfo), &["diff"]);
+    assert!(
+        text(&out.stdout).starts_with("No differences"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}

@@ -118,17 +118,18 @@ ORDER BY 1, 2, 3";
 /// Columns: 0 schema, 1 table, 2 index name, 3 access method, 4 indisunique, 5 indnkeyatts,
 /// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
 /// for columns), 8 indoption per key position, 9 predicate.
+///
+/// A key with a collation of its own (`(txt COLLATE "C")`, `(lower(txt) COLLATE "C")`) is
+/// read as the expression with its `COLLATE`: PostgreSQL strips a top-level `COLLATE` into
+/// `indcollation`, and `pg_get_indexdef(…, k, …)` prints the key without it. For a column key
+/// the collation is its own when it differs from the column's; for an expression key when
+/// the whole definition prints it after that key (the expression's own collation is not
+/// visible from SQL).
 pub const INDEXES: &str = "
 SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.indisunique,
        i.indnkeyatts::int4,
-       ARRAY(SELECT (SELECT a.attname::text FROM pg_catalog.pg_attribute a
-                     WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0)
-             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-             ORDER BY k.ord),
-       ARRAY(SELECT CASE WHEN k.attnum = 0
-                         THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int4, true) END
-             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-             ORDER BY k.ord),
+       keys.names,
+       keys.exprs,
        i.indoption::int2[]::int4[],
        pg_catalog.pg_get_expr(i.indpred, i.indrelid)
 FROM pg_catalog.pg_index i
@@ -136,6 +137,37 @@ JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+CROSS JOIN LATERAL (
+  SELECT pg_catalog.array_agg(CASE WHEN s.coll IS NULL THEN s.attname END ORDER BY s.ord)
+           AS names,
+         pg_catalog.array_agg(CASE WHEN s.attname IS NULL OR s.coll IS NOT NULL
+                                   THEN s.expr || COALESCE(' COLLATE ' || s.coll, '') END
+                              ORDER BY s.ord) AS exprs
+  FROM (SELECT t.ord, t.attname, t.expr,
+               CASE WHEN t.coll IS NULL THEN NULL
+                    WHEN t.attname IS NOT NULL THEN t.coll
+                    WHEN pg_catalog.strpos(pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+                                           '(' || t.expr || ' COLLATE ' || t.coll) > 0
+                      OR pg_catalog.strpos(pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+                                           ', ' || t.expr || ' COLLATE ' || t.coll) > 0
+                    THEN t.coll END AS coll
+        FROM (SELECT k.ord, a.attname::text AS attname,
+                     CASE WHEN k.attnum = 0
+                          THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int4, true)
+                          ELSE pg_catalog.quote_ident(a.attname) END AS expr,
+                     CASE WHEN pg_catalog.pg_collation_is_visible(co.oid)
+                          THEN pg_catalog.quote_ident(co.collname)
+                          ELSE pg_catalog.quote_ident(cn.nspname) || '.'
+                               || pg_catalog.quote_ident(co.collname) END AS coll
+              FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+              LEFT JOIN pg_catalog.pg_attribute a
+                     ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0
+              LEFT JOIN pg_catalog.pg_collation co
+                     ON k.ord <= i.indnkeyatts
+                    AND co.oid = i.indcollation[(k.ord - 1)::int4]
+                    AND co.oid <> COALESCE(a.attcollation, 0)
+              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace) t) s
+) keys
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid

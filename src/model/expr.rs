@@ -43,15 +43,38 @@
 //! * `x IN (...)` becomes `x = ANY (ARRAY[...])` for the elements without column references
 //!   (when there are at least two of them) OR-ed with `x = e` for the rest, exactly like
 //!   PostgreSQL's `transformAExprIn`; `NOT IN` likewise with `<> ALL` and `AND`.
-//! * `x BETWEEN a AND b` -> `x >= a AND x <= b`; `NOT BETWEEN` -> `x < a OR x > b`.
+//! * `x BETWEEN a AND b` -> `x >= a AND x <= b`; `NOT BETWEEN` -> `x < a OR x > b`;
+//!   `BETWEEN SYMMETRIC` -> `(x >= a AND x <= b) OR (x >= b AND x <= a)` and `NOT BETWEEN
+//!   SYMMETRIC` -> `(x < a OR x > b) AND (x < b OR x > a)`, as PostgreSQL stores them;
+//!   `BETWEEN ASYMMETRIC` is plain `BETWEEN`.
 //! * Row `=` / `<>` between rows of the same length -> the columns' comparisons joined by
 //!   `AND` / `OR`, as PostgreSQL stores them (`(a, b) <> (0, 0)` -> `a <> 0 OR b <> 0`).
 //! * `LIKE` -> `~~`, `NOT LIKE` -> `!~~`, `ILIKE` -> `~~*`, `NOT ILIKE` -> `!~~*`,
 //!   `LIKE p ESCAPE e` -> `~~ like_escape(p, e)`, `SIMILAR TO p` -> `~ similar_to_escape(p)`.
 //! * `IS NOT DISTINCT FROM` -> `NOT (IS DISTINCT FROM)`.
-//! * SQL-syntax functions become plain calls: `SUBSTRING(x FROM a FOR b)` ->
-//!   `substring(x, a, b)`, `POSITION(a IN b)` -> `position(b, a)`, `TRIM([BOTH] c FROM x)` ->
-//!   `btrim(x, c)` (`ltrim` / `rtrim` for `LEADING` / `TRAILING`), `CEIL` / `FLOOR`.
+//! * SQL-syntax functions become plain calls of the function PostgreSQL calls, so the SQL
+//!   form and the call compare equal (PostgreSQL prints either back): `SUBSTRING(x FROM a
+//!   FOR b)` -> `substring(x, a, b)` (`FOR b` alone: `FROM 1`; `SUBSTRING(x SIMILAR p ESCAPE
+//!   e)` -> `substring(x, p, e)`), `POSITION(a IN b)` -> `position(b, a)`, `TRIM([BOTH] c
+//!   FROM x)` and `TRIM(x, c)` -> `btrim(x, c)` (`ltrim` / `rtrim` for `LEADING` /
+//!   `TRAILING`), `OVERLAY(x PLACING y FROM a [FOR b])` -> `overlay(x, y, a[, b])`,
+//!   `(a, b) OVERLAPS (c, d)` -> `overlaps(a, b, c, d)`, `COLLATION FOR (x)` ->
+//!   `pg_collation_for(x)`, `NORMALIZE(x, NFKC)` -> `normalize(x, 'NFKC')` (the form is a
+//!   keyword, not a column), `CEIL` / `FLOOR`.
+//! * `x IS [NOT] [form] NORMALIZED` is a test like `IS NULL`; `NOT` is pulled out in front,
+//!   as PostgreSQL prints it (`NOT (x IS NFD NORMALIZED)`). `IS NORMALIZED` and `IS NFC
+//!   NORMALIZED` stay different (PostgreSQL stores and prints them differently), as do
+//!   `NORMALIZE(x)` and `NORMALIZE(x, NFC)`.
+//!
+//! # Forms sqlparser cannot parse
+//!
+//! A few SQL-standard forms that PostgreSQL accepts and prints back are rewritten in the
+//! tokens before parsing (`rewrite_special_forms`); only the parsed tree sees the rewrite,
+//! [`Expr::sql`] keeps the text as written: `TRIM(LEADING FROM x)` (the `FROM` is dropped),
+//! `TRIM(LEADING x, c)` (sqlparser would drop the `LEADING`: parsed as `ltrim(x, c)`),
+//! `COLLATION FOR (x)` (parsed as `pg_collation_for(x)`), `BETWEEN [A]SYMMETRIC` (the lower
+//! bound is wrapped in a marker call that the converter unwraps and the offline checks skip)
+//! and `SUBSTRING(x SIMILAR p ESCAPE e)` (parsed as `SUBSTRING(x FROM p FOR e)`).
 //! * `CASE` without `ELSE` gets `ELSE NULL` (PostgreSQL stores the default).
 //! * `now()` and `CURRENT_TIMESTAMP` stay different (PostgreSQL 15 prints each as written).
 //!
@@ -79,8 +102,8 @@
 //!   time zones, month names), which are compared as written.
 //! * Names PostgreSQL prints relative to `search_path` (`nextval('public.s')` vs
 //!   `nextval('s'::regclass)`) are not resolved.
-//! * `BETWEEN SYMMETRIC`, subqueries, window / aggregate decorations and other rarities are
-//!   kept as sqlparser renders them (no normalisation inside, no column references).
+//! * Subqueries, window / aggregate decorations and other rarities are kept as sqlparser
+//!   renders them (no normalisation inside, no column references).
 //! * Casts PostgreSQL adds for types outside `text` / `numeric` / `double precision` on
 //!   non-literals are kept, so such expressions may show a spurious difference.
 
@@ -470,33 +493,202 @@ fn parser_error(sql: &str, e: ParserError) -> ExprError {
     }
 }
 
-/// PostgreSQL prints `trim(x)` as `TRIM(BOTH FROM x)`, which sqlparser does not accept:
-/// drop the `FROM` in `TRIM ( BOTH|LEADING|TRAILING FROM`.
-fn rewrite_trim_from(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    let significant: Vec<usize> = tokens
+/// Function name standing for `BETWEEN SYMMETRIC` in the rewritten tokens: `x BETWEEN
+/// SYMMETRIC a AND b` is parsed as `x BETWEEN $between_symmetric(a) AND b`, an unquoted word
+/// token (sqlparser does not know `SYMMETRIC`). An unquoted word cannot start with `$` in
+/// PostgreSQL, so no user text produces it.
+const SYMMETRIC_MARKER: &str = "$between_symmetric";
+
+/// Whether `f` is the [`SYMMETRIC_MARKER`] call wrapping a `BETWEEN SYMMETRIC` lower bound.
+fn is_symmetric_marker(f: &ast::Function) -> bool {
+    matches!(f.name.0.as_slice(), [ast::ObjectNamePart::Identifier(i)]
+        if i.quote_style.is_none() && i.value == SYMMETRIC_MARKER)
+}
+
+/// Token edits of [`rewrite_special_forms`]: per token index, what replaces it (`None`:
+/// kept) and what is inserted before it.
+struct TokenEdits {
+    replace: Vec<Option<Vec<Token>>>,
+    before: Vec<Vec<Token>>,
+}
+
+impl TokenEdits {
+    fn new(n: usize) -> Self {
+        TokenEdits {
+            replace: vec![None; n],
+            before: vec![Vec::new(); n],
+        }
+    }
+
+    fn apply(self, tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+        let mut out = Vec::with_capacity(tokens.len() + 4);
+        for ((t, replace), before) in tokens.into_iter().zip(self.replace).zip(self.before) {
+            let span = t.span;
+            out.extend(
+                before
+                    .into_iter()
+                    .map(|token| TokenWithSpan { token, span }),
+            );
+            match replace {
+                None => out.push(t),
+                Some(with) => {
+                    out.extend(with.into_iter().map(|token| TokenWithSpan { token, span }))
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Rewrite the SQL-standard forms PostgreSQL accepts (and prints back) but sqlparser cannot
+/// parse into equivalent ones it can. Only the parsed tree sees the result; [`Expr::sql`]
+/// keeps the text as written.
+///
+/// * `TRIM(BOTH|LEADING|TRAILING FROM x)` (how PostgreSQL prints `trim(x)`): the `FROM` is
+///   dropped.
+/// * `TRIM(BOTH|LEADING|TRAILING x, c)` (a list without `FROM`) becomes `btrim` / `ltrim` /
+///   `rtrim(x, c)`; sqlparser would drop the `LEADING`.
+/// * `COLLATION FOR (x)` becomes `pg_collation_for(x)`, the function PostgreSQL calls.
+/// * `x [NOT] BETWEEN SYMMETRIC a AND b` becomes `x [NOT] BETWEEN $between_symmetric(a) AND
+///   b` (see [`SYMMETRIC_MARKER`]); `BETWEEN ASYMMETRIC` (the default, spelled out) loses
+///   the `ASYMMETRIC`.
+/// * `SUBSTRING(x SIMILAR p ESCAPE e)` (how PostgreSQL prints the three-argument regular
+///   expression form) becomes `SUBSTRING(x FROM p FOR e)`, the same call.
+fn rewrite_special_forms(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let sig: Vec<usize> = tokens
         .iter()
         .enumerate()
         .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
         .map(|(i, _)| i)
         .collect();
-    let mut remove = Vec::new();
-    for w in significant.windows(4) {
-        let word = |i: usize, kw: &[Keyword]| match &tokens[i].token {
-            Token::Word(word) => kw.contains(&word.keyword),
-            _ => false,
-        };
-        if word(w[0], &[Keyword::TRIM])
-            && tokens[w[1]].token == Token::LParen
-            && word(w[2], &[Keyword::BOTH, Keyword::LEADING, Keyword::TRAILING])
-            && word(w[3], &[Keyword::FROM])
+    let kw = |k: usize, kws: &[Keyword]| match sig.get(k).map(|&i| &tokens[i].token) {
+        Some(Token::Word(w)) => w.quote_style.is_none() && kws.contains(&w.keyword),
+        _ => false,
+    };
+    let is = |k: usize, tok: Token| sig.get(k).is_some_and(|&i| tokens[i].token == tok);
+    let mut edits: Option<TokenEdits> = None;
+    let mut edit = |f: &mut dyn FnMut(&mut TokenEdits)| {
+        f(edits.get_or_insert_with(|| TokenEdits::new(tokens.len())))
+    };
+    for k in 0..sig.len() {
+        if kw(k, &[Keyword::TRIM])
+            && is(k + 1, Token::LParen)
+            && kw(k + 2, &[Keyword::BOTH, Keyword::LEADING, Keyword::TRAILING])
+            && kw(k + 3, &[Keyword::FROM])
         {
-            remove.push(w[3]);
+            edit(&mut |e| e.replace[sig[k + 3]] = Some(vec![]));
+        } else if kw(k, &[Keyword::TRIM])
+            && is(k + 1, Token::LParen)
+            && kw(k + 2, &[Keyword::BOTH, Keyword::LEADING, Keyword::TRAILING])
+        {
+            // `TRIM(LEADING x, c)` (a list without `FROM`) is `ltrim(x, c)`; sqlparser would
+            // drop the `LEADING`.
+            let mut depth = 0usize;
+            let mut comma = false;
+            for j in k + 3..sig.len() {
+                match &tokens[sig[j]].token {
+                    Token::LParen | Token::LBracket => depth += 1,
+                    Token::RParen | Token::RBracket if depth == 0 => break,
+                    Token::RParen | Token::RBracket => depth -= 1,
+                    Token::Comma if depth == 0 => comma = true,
+                    _ if depth == 0 && kw(j, &[Keyword::FROM]) => {
+                        comma = false;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if comma {
+                let name = if kw(k + 2, &[Keyword::LEADING]) {
+                    "ltrim"
+                } else if kw(k + 2, &[Keyword::TRAILING]) {
+                    "rtrim"
+                } else {
+                    "btrim"
+                };
+                edit(&mut |e| {
+                    e.replace[sig[k]] = Some(vec![Token::make_word(name, None)]);
+                    e.replace[sig[k + 2]] = Some(vec![]);
+                });
+            }
+        } else if kw(k, &[Keyword::COLLATION])
+            && kw(k + 1, &[Keyword::FOR])
+            && is(k + 2, Token::LParen)
+        {
+            edit(&mut |e| {
+                e.replace[sig[k]] = Some(vec![Token::make_word("pg_collation_for", None)]);
+                e.replace[sig[k + 1]] = Some(vec![]);
+            });
+        } else if kw(k, &[Keyword::BETWEEN]) && kw(k + 1, &[Keyword::ASYMMETRIC]) {
+            edit(&mut |e| e.replace[sig[k + 1]] = Some(vec![]));
+        } else if kw(k, &[Keyword::BETWEEN]) && kw(k + 1, &[Keyword::SYMMETRIC]) {
+            // The lower bound (a `b_expr`, which holds no bare `AND`) ends at the `AND` of
+            // the same nesting level; `CASE … END` nests like parentheses.
+            let mut depth = 0usize;
+            let mut and = None;
+            for j in k + 2..sig.len() {
+                match &tokens[sig[j]].token {
+                    Token::LParen | Token::LBracket => depth += 1,
+                    Token::RParen | Token::RBracket if depth == 0 => break,
+                    Token::RParen | Token::RBracket => depth -= 1,
+                    Token::Word(w) if w.quote_style.is_none() => match w.keyword {
+                        Keyword::CASE => depth += 1,
+                        Keyword::END if depth == 0 => break,
+                        Keyword::END => depth -= 1,
+                        Keyword::AND if depth == 0 => {
+                            and = Some(j);
+                            break;
+                        }
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+            if let Some(j) = and.filter(|&j| j > k + 2) {
+                edit(&mut |e| {
+                    e.replace[sig[k + 1]] = Some(vec![
+                        Token::make_word(SYMMETRIC_MARKER, None),
+                        Token::LParen,
+                    ]);
+                    e.before[sig[j]].push(Token::RParen);
+                });
+            }
+        } else if kw(k, &[Keyword::SUBSTRING]) && is(k + 1, Token::LParen) {
+            // `SIMILAR` (not `SIMILAR TO`) and then `ESCAPE`, both directly inside the
+            // parentheses.
+            let mut depth = 0usize;
+            let (mut similar, mut escape) = (None, None);
+            for j in k + 2..sig.len() {
+                match &tokens[sig[j]].token {
+                    Token::LParen | Token::LBracket => depth += 1,
+                    Token::RParen | Token::RBracket if depth == 0 => break,
+                    Token::RParen | Token::RBracket => depth -= 1,
+                    _ if depth > 0 => {}
+                    _ if similar.is_none()
+                        && kw(j, &[Keyword::SIMILAR])
+                        && !kw(j + 1, &[Keyword::TO]) =>
+                    {
+                        similar = Some(j)
+                    }
+                    _ if similar.is_some() && kw(j, &[Keyword::ESCAPE]) => {
+                        escape = Some(j);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if let (Some(s), Some(x)) = (similar, escape) {
+                edit(&mut |e| {
+                    e.replace[sig[s]] = Some(vec![Token::make_keyword("FROM")]);
+                    e.replace[sig[x]] = Some(vec![Token::make_keyword("FOR")]);
+                });
+            }
         }
     }
-    for i in remove.into_iter().rev() {
-        tokens.remove(i);
+    match edits {
+        Some(e) => e.apply(tokens),
+        None => tokens,
     }
-    tokens
 }
 
 /// The text [`Expr::sql`] returns: `sql` trimmed, with every comment replaced by one space
@@ -645,6 +837,7 @@ fn references(e: &ast::Expr) -> References {
     let mut out = References::default();
     let _ = ast::visit_expressions(e, |x| {
         match x {
+            ast::Expr::Function(f) if is_symmetric_marker(f) => {}
             ast::Expr::Function(f) => {
                 if let Some(name) = fold_object_name(&f.name) {
                     let (args, parens) = match &f.args {
@@ -712,7 +905,7 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>, ExprError> {
             }
         }
     }
-    let tokens = rewrite_trim_from(tokens);
+    let tokens = rewrite_special_forms(tokens);
     if tokens.len() > MAX_TOKENS {
         return Err(ExprError {
             message: "expression is too long".into(),
@@ -1668,6 +1861,26 @@ impl Converter {
             E::IsNotDistinctFrom(a, b) => {
                 Node::Not(Box::new(binary("is distinct from", c(a)?, c(b)?)))
             }
+            // PostgreSQL prints `x IS NOT NFC NORMALIZED` as `NOT (x IS NFC NORMALIZED)`.
+            E::IsNormalized {
+                expr,
+                form,
+                negated,
+            } => {
+                let test = match form {
+                    Some(f) => format!("is {} normalized", f.to_string().to_ascii_lowercase()),
+                    None => "is normalized".into(),
+                };
+                let node = Node::Postfix {
+                    expr: Box::new(c(expr)?),
+                    test,
+                };
+                if *negated {
+                    Node::Not(Box::new(node))
+                } else {
+                    node
+                }
+            }
             _ => return Ok(None),
         }))
     }
@@ -1693,16 +1906,54 @@ impl Converter {
                 high,
             } => {
                 let x = c(expr)?;
+                // `BETWEEN SYMMETRIC` arrives with its lower bound wrapped in the marker
+                // call (see `rewrite_special_forms`).
+                let (low, symmetric) = match &**low {
+                    E::Function(f) if is_symmetric_marker(f) => match &f.args {
+                        ast::FunctionArguments::List(l) => match l.args.as_slice() {
+                            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(inner))] => {
+                                (inner, true)
+                            }
+                            _ => (&**low, false),
+                        },
+                        _ => (&**low, false),
+                    },
+                    other => (other, false),
+                };
                 let (lo, hi) = (c(low)?, c(high)?);
-                if *negated {
-                    or(vec![binary("<", x.clone(), lo), binary(">", x, hi)])
+                let plain = |x: Node, lo: Node, hi: Node| {
+                    if *negated {
+                        or(vec![binary("<", x.clone(), lo), binary(">", x, hi)])
+                    } else {
+                        and(vec![binary(">=", x.clone(), lo), binary("<=", x, hi)])
+                    }
+                };
+                if symmetric {
+                    // PostgreSQL: `(x >= a AND x <= b) OR (x >= b AND x <= a)`; negated
+                    // `(x < a OR x > b) AND (x < b OR x > a)`.
+                    let first = plain(x.clone(), lo.clone(), hi.clone());
+                    let second = plain(x, hi, lo);
+                    if *negated {
+                        and(vec![first, second])
+                    } else {
+                        or(vec![first, second])
+                    }
                 } else {
-                    and(vec![binary(">=", x.clone(), lo), binary("<=", x, hi)])
+                    plain(x, lo, hi)
                 }
             }
             E::BinaryOp { left, op, right } => match op {
                 ast::BinaryOperator::And => self.chain(e, ast::BinaryOperator::And, d, and)?,
                 ast::BinaryOperator::Or => self.chain(e, ast::BinaryOperator::Or, d, or)?,
+                // `(a, b) OVERLAPS (c, d)` is a call of `overlaps(a, b, c, d)`, which
+                // PostgreSQL prints in the SQL form whichever way it was written.
+                ast::BinaryOperator::Overlaps => match (c(left)?, c(right)?) {
+                    (Node::Row(mut l), Node::Row(r)) if l.len() == 2 && r.len() == 2 => {
+                        l.extend(r);
+                        func("overlaps", l)
+                    }
+                    (l, r) => binary("overlaps", l, r),
+                },
                 _ => binary(&binary_op_text(op), c(left)?, c(right)?),
             },
             _ => return Ok(None),
@@ -1901,6 +2152,26 @@ impl Converter {
                     args.push(c(w)?);
                 }
                 func(name, args)
+            }
+            // `TRIM(x, c)` (PostgreSQL's `trim_list` without `FROM`) is `btrim(x, c)`.
+            E::Trim {
+                trim_where: None,
+                trim_what: None,
+                expr,
+                trim_characters: Some(chars),
+            } if chars.len() == 1 => func("btrim", vec![c(expr)?, c(&chars[0])?]),
+            // `OVERLAY(x PLACING y FROM a [FOR b])` is `overlay(x, y, a[, b])`.
+            E::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![c(expr)?, c(overlay_what)?, c(overlay_from)?];
+                if let Some(n) = overlay_for {
+                    args.push(c(n)?);
+                }
+                func("overlay", args)
             }
             E::Collate { expr, collation } => {
                 let coll = match fold_object_name(collation) {
@@ -2125,6 +2396,17 @@ impl Converter {
                         _ => return raw(),
                     }
                 }
+                // `NORMALIZE(x, NFKC)`: the form is a keyword, which PostgreSQL passes as the
+                // string `'NFKC'` to `normalize(text, text)`; it is not a column.
+                if name == ["normalize"]
+                    && let [
+                        _,
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(form)),
+                    ] = list.args.as_slice()
+                    && let Some(form) = normal_form(form)
+                {
+                    args[1] = Node::Str(form.to_string());
+                }
                 Ok(Node::Func {
                     name,
                     args,
@@ -2134,6 +2416,20 @@ impl Converter {
             ast::FunctionArguments::Subquery(_) => raw(),
         }
     }
+}
+
+/// The Unicode normal form a bare `NFC`, `NFD`, `NFKC` or `NFKD` names (the second argument
+/// of `NORMALIZE`), upper case.
+fn normal_form(e: &ast::Expr) -> Option<&'static str> {
+    let ast::Expr::Identifier(i) = e else {
+        return None;
+    };
+    if i.quote_style.is_some() {
+        return None;
+    }
+    ["NFC", "NFD", "NFKC", "NFKD"]
+        .into_iter()
+        .find(|f| i.value.eq_ignore_ascii_case(f))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2151,7 +2447,9 @@ fn function_names(e: &ast::Expr) -> BTreeSet<String> {
     while let Some(e) = stack.pop() {
         match e {
             E::Function(f) => {
-                if let Some(last) = fold_object_name(&f.name).and_then(|mut p| p.pop()) {
+                if let Some(last) = fold_object_name(&f.name).and_then(|mut p| p.pop())
+                    && !is_symmetric_marker(f)
+                {
                     name(&last.to_lowercase());
                 }
                 if let ast::FunctionArguments::List(list) = &f.args {
@@ -2440,6 +2738,12 @@ fn figure_colname(e: &ast::Expr, depth: usize) -> (Option<String>, u8) {
             _ => strong("btrim"),
         },
         E::Extract { .. } => strong("extract"),
+        E::Overlay { .. } => strong("overlay"),
+        E::IsNormalized { .. } => strong("is_normalized"),
+        E::BinaryOp {
+            op: ast::BinaryOperator::Overlaps,
+            ..
+        } => strong("overlaps"),
         // PostgreSQL parses `AT TIME ZONE` into a call of `timezone`.
         E::AtTimeZone { .. } => strong("timezone"),
         E::Ceil { .. } => strong("ceil"),
@@ -3913,6 +4217,302 @@ mod tests {
         for (user, pg) in PG15_PAIRS {
             assert_same(user, pg);
         }
+    }
+
+    /// SQL-standard special forms: (what the user writes, what PostgreSQL 15 prints back via
+    /// `pg_get_expr` / `pg_get_constraintdef` / `pg_get_indexdef(…, k, true)`), observed on
+    /// PostgreSQL 15.18.
+    const PG15_SPECIAL_FORMS: &[(&str, &str)] = &[
+        // NORMALIZE: the form is a keyword, passed as a string (not a column).
+        ("NORMALIZE(txt, NFKC) = txt", "(NORMALIZE(txt, NFKC) = txt)"),
+        ("normalize(txt, nfkc) = txt", "(NORMALIZE(txt, NFKC) = txt)"),
+        ("normalize(txt) = txt", "(NORMALIZE(txt) = txt)"),
+        (
+            "pg_catalog.normalize(txt, 'NFKC') = txt",
+            "(\"normalize\"(txt, 'NFKC'::text) = txt)",
+        ),
+        (
+            "NORMALIZE(txt, NFKC) = txt",
+            "(\"normalize\"(txt, 'NFKC'::text) = txt)",
+        ),
+        ("NORMALIZE('x', NFKC)", "NORMALIZE('x'::text, NFKC)"),
+        ("normalize(txt, NFD)", "NORMALIZE(txt, NFD)"),
+        // IS [NOT] [form] NORMALIZED
+        ("txt IS NFC NORMALIZED", "(txt IS NFC NORMALIZED)"),
+        ("txt is normalized", "(txt IS NORMALIZED)"),
+        ("txt IS NOT NFD NORMALIZED", "(NOT (txt IS NFD NORMALIZED))"),
+        ("txt is not normalized", "(NOT (txt IS NORMALIZED))"),
+        ("txt IS NFKD NORMALIZED", "(txt IS NFKD NORMALIZED)"),
+        // EXTRACT
+        (
+            "EXTRACT(year FROM ts) > 2000",
+            "(EXTRACT(year FROM ts) > (2000)::numeric)",
+        ),
+        ("extract(YEAR from tsn)", "EXTRACT(year FROM tsn)"),
+        // OVERLAPS (also the plain call of `overlaps`)
+        ("(d1, d2) OVERLAPS (d3, d4)", "((d1, d2) OVERLAPS (d3, d4))"),
+        ("overlaps(d1, d2, d3, d4)", "\"overlaps\"(d1, d2, d3, d4)"),
+        ("(d1, d2) OVERLAPS (d3, d4)", "\"overlaps\"(d1, d2, d3, d4)"),
+        (
+            "(d1, d2) overlaps (d3, interval '1 day')",
+            "((d1, d2) OVERLAPS (d3, '1 day'::interval))",
+        ),
+        (
+            "(d1, d2) overlaps (d3, d4) is not null",
+            "(((d1, d2) OVERLAPS (d3, d4)) IS NOT NULL)",
+        ),
+        // AT TIME ZONE, COLLATE
+        (
+            "ts AT TIME ZONE 'UTC' IS NOT NULL",
+            "((ts AT TIME ZONE 'UTC'::text) IS NOT NULL)",
+        ),
+        ("tsn at time zone 'UTC'", "(tsn AT TIME ZONE 'UTC'::text)"),
+        // A literal compared with the form (not a column) is only normalised when typed.
+        (
+            "(ts at time zone 'UTC') > timestamp '2000-01-01'",
+            "((ts AT TIME ZONE 'UTC'::text) > '2000-01-01 00:00:00'::timestamp without time zone)",
+        ),
+        (
+            "txt COLLATE \"C\" > 'a'",
+            "((txt COLLATE \"C\") > 'a'::text)",
+        ),
+        (
+            "txt collate \"C\" is not null",
+            "((txt COLLATE \"C\") IS NOT NULL)",
+        ),
+        // SIMILAR TO
+        (
+            "txt SIMILAR TO 'pat%'",
+            "(txt ~ similar_to_escape('pat%'::text))",
+        ),
+        (
+            "txt NOT SIMILAR TO 'pat%' ESCAPE '#'",
+            "(txt !~ similar_to_escape('pat%'::text, '#'::text))",
+        ),
+        // OVERLAY (also the plain call)
+        (
+            "OVERLAY(txt PLACING 'yy' FROM 1 FOR 2) <> ''",
+            "(OVERLAY(txt PLACING 'yy'::text FROM 1 FOR 2) <> ''::text)",
+        ),
+        (
+            "overlay(txt placing 'yy' from 1)",
+            "OVERLAY(txt PLACING 'yy'::text FROM 1)",
+        ),
+        (
+            "overlay(txt, 'y', 2) <> ''",
+            "(\"overlay\"(txt, 'y'::text, 2) <> ''::text)",
+        ),
+        // POSITION
+        (
+            "POSITION('a' IN txt) > 0",
+            "(POSITION(('a'::text) IN (txt)) > 0)",
+        ),
+        ("position('a' in txt)", "POSITION(('a'::text) IN (txt))"),
+        // SUBSTRING, including the regular-expression form PostgreSQL prints with SIMILAR
+        (
+            "SUBSTRING(txt FROM 1 FOR 2) <> ''",
+            "(SUBSTRING(txt FROM 1 FOR 2) <> ''::text)",
+        ),
+        (
+            "substring(txt for 2) <> ''",
+            "(SUBSTRING(txt FROM 1 FOR 2) <> ''::text)",
+        ),
+        (
+            "substring(txt from 2) <> ''",
+            "(SUBSTRING(txt FROM 2) <> ''::text)",
+        ),
+        (
+            "SUBSTRING(txt SIMILAR 'a#\"b#\"c' ESCAPE '#') <> ''",
+            "(SUBSTRING(txt SIMILAR 'a#\"b#\"c'::text ESCAPE '#'::text) <> ''::text)",
+        ),
+        (
+            "substring(txt from 'a#\"b#\"c' for '#') <> ''",
+            "(SUBSTRING(txt SIMILAR 'a#\"b#\"c'::text ESCAPE '#'::text) <> ''::text)",
+        ),
+        (
+            "substring(txt from 'a.') <> ''",
+            "(\"substring\"(txt, 'a.'::text) <> ''::text)",
+        ),
+        // TRIM
+        (
+            "TRIM(BOTH 'x' FROM txt) <> ''",
+            "(TRIM(BOTH 'x'::text FROM txt) <> ''::text)",
+        ),
+        (
+            "trim(leading 'x' from txt) <> ''",
+            "(TRIM(LEADING 'x'::text FROM txt) <> ''::text)",
+        ),
+        (
+            "TRIM(TRAILING 'x' FROM txt) <> ''",
+            "(TRIM(TRAILING 'x'::text FROM txt) <> ''::text)",
+        ),
+        (
+            "TRIM(LEADING FROM txt) <> ''",
+            "(TRIM(LEADING FROM txt) <> ''::text)",
+        ),
+        ("trim(both txt) <> ''", "(TRIM(BOTH FROM txt) <> ''::text)"),
+        (
+            "TRIM(txt, 'x') <> ''",
+            "(TRIM(BOTH 'x'::text FROM txt) <> ''::text)",
+        ),
+        (
+            "TRIM(LEADING txt, 'x') <> ''",
+            "(TRIM(LEADING 'x'::text FROM txt) <> ''::text)",
+        ),
+        // BETWEEN SYMMETRIC / ASYMMETRIC
+        (
+            "a BETWEEN SYMMETRIC 1 AND 10",
+            "(((a >= 1) AND (a <= 10)) OR ((a >= 10) AND (a <= 1)))",
+        ),
+        (
+            "a NOT BETWEEN SYMMETRIC 1 AND 10",
+            "(((a < 1) OR (a > 10)) AND ((a < 10) OR (a > 1)))",
+        ),
+        // pg_get_indexdef(…, k, true) prints it without the inner parentheses.
+        (
+            "a between symmetric 1 and b",
+            "(a >= 1 AND a <= b OR a >= b AND a <= 1)",
+        ),
+        (
+            "b between symmetric 1 and 10 and a > 0",
+            "(((((b >= 1) AND (b <= 10)) OR ((b >= 10) AND (b <= 1))) AND (a > 0)))",
+        ),
+        (
+            "a > 0 and b not between symmetric 1 and 10 and a < 5",
+            "(((a > 0) AND (((b < 1) OR (b > 10)) AND ((b < 10) OR (b > 1))) AND (a < 5)))",
+        ),
+        (
+            "a between symmetric case when b > 0 and b < 5 then 1 else 2 end and 10",
+            "((((a >= CASE WHEN ((b > 0) AND (b < 5)) THEN 1 ELSE 2 END) AND (a <= 10)) OR \
+             ((a >= 10) AND (a <= CASE WHEN ((b > 0) AND (b < 5)) THEN 1 ELSE 2 END))))",
+        ),
+        (
+            "a between symmetric (b) and -b",
+            "((((a >= b) AND (a <= (- b))) OR ((a >= (- b)) AND (a <= b))))",
+        ),
+        ("a between asymmetric 1 and 2", "(((a >= 1) AND (a <= 2)))"),
+        // COLLATION FOR (a call of pg_collation_for)
+        (
+            "COLLATION FOR (txt) IS NOT NULL",
+            "(COLLATION FOR (txt) IS NOT NULL)",
+        ),
+        (
+            "collation for (txt) is not null",
+            "(pg_collation_for(txt) IS NOT NULL)",
+        ),
+        // IS [NOT] DISTINCT FROM
+        ("a IS DISTINCT FROM b", "(a IS DISTINCT FROM b)"),
+        ("a IS NOT DISTINCT FROM b", "(NOT (a IS DISTINCT FROM b))"),
+        // SQL value functions with a precision
+        ("CURRENT_TIMESTAMP(3)", "CURRENT_TIMESTAMP(3)"),
+        (
+            "localtimestamp(2) is not null",
+            "(LOCALTIMESTAMP(2) IS NOT NULL)",
+        ),
+        (
+            "current_time(1) is not null",
+            "(CURRENT_TIME(1) IS NOT NULL)",
+        ),
+    ];
+
+    #[test]
+    fn special_forms_match_postgres_15_output() {
+        for (user, pg) in PG15_SPECIAL_FORMS {
+            assert_same(user, pg);
+        }
+        // And they still tell different expressions apart.
+        for (a, b) in [
+            ("normalize(txt, NFC)", "normalize(txt, NFD)"),
+            ("normalize(txt, NFKC)", "normalize(txt, nfkc_col)"),
+            ("txt is nfc normalized", "txt is nfd normalized"),
+            ("txt is nfc normalized", "txt is not nfc normalized"),
+            ("a between symmetric 1 and 10", "a between 1 and 10"),
+            ("a not between symmetric 1 and 10", "a not between 1 and 10"),
+            (
+                "a between symmetric 1 and 10",
+                "a not between symmetric 1 and 10",
+            ),
+            ("(a, b) overlaps (c, d)", "(a, c) overlaps (b, d)"),
+            (
+                "overlay(t placing 'x' from 1)",
+                "overlay(t placing 'x' from 2)",
+            ),
+            ("trim(leading 'x' from t)", "trim(trailing 'x' from t)"),
+            ("trim(leading t, 'x')", "trim(t, 'x')"),
+            (
+                "substring(t similar 'a' escape '#')",
+                "substring(t from 'a')",
+            ),
+            ("collation for (a)", "collation for (b)"),
+        ] {
+            assert_differ(a, b);
+        }
+    }
+
+    #[test]
+    fn special_forms_keep_their_sql_and_name_what_postgresql_does() {
+        // The SQL is the text as written, whatever rewrite the parser needed.
+        for (user, _) in PG15_SPECIAL_FORMS {
+            assert_eq!(Expr::parse(user).unwrap().sql(), *user);
+        }
+        let cols = |s: &str| {
+            Expr::parse(s)
+                .unwrap()
+                .referenced_columns()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cols("NORMALIZE(txt, NFKC) = txt"), ["txt"]);
+        assert_eq!(cols("normalize(txt, \"NFKC\")"), ["NFKC", "txt"]);
+        assert_eq!(cols("txt IS NOT NFD NORMALIZED"), ["txt"]);
+        assert_eq!(cols("(a, b) overlaps (c, d)"), ["a", "b", "c", "d"]);
+        assert_eq!(
+            cols("overlay(t placing u from i for j)"),
+            ["i", "j", "t", "u"]
+        );
+        assert_eq!(cols("a between symmetric b and c"), ["a", "b", "c"]);
+        assert_eq!(cols("collation for (t)"), ["t"]);
+        assert_eq!(cols("trim(leading t, u)"), ["t", "u"]);
+        assert_eq!(cols("substring(t similar p escape e)"), ["e", "p", "t"]);
+        // Index column names, observed on PostgreSQL 15 (`CREATE INDEX ON g (…)` names).
+        let name = |s: &str| Expr::parse(s).unwrap().index_column_name();
+        assert_eq!(name("txt IS NFC NORMALIZED"), "is_normalized");
+        assert_eq!(name("overlay(txt placing 'y' from 1)"), "overlay");
+        assert_eq!(name("(a, b) overlaps (c, d)"), "overlaps");
+        assert_eq!(name("a between symmetric 1 and b"), "expr");
+        assert_eq!(name("normalize(txt)"), "normalize");
+        assert_eq!(name("txt similar to 'x'"), "expr");
+        assert_eq!(name("substring(txt similar 'x' escape '#')"), "substring");
+        assert_eq!(name("a is distinct from b"), "expr");
+        assert_eq!(name("trim(txt, 'x')"), "btrim");
+        assert_eq!(name("collation for (txt)"), "pg_collation_for");
+        // Calls as the offline check sees them: no marker, the real functions.
+        let calls = |s: &str| {
+            let (_, refs) = Expr::parse_with_references(s).unwrap();
+            refs.calls
+                .iter()
+                .map(|c| format!("{}/{}", c.name.join("."), c.args))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(calls("a between symmetric 1 and 10"), Vec::<String>::new());
+        assert_eq!(
+            calls("collation for (t) is not null"),
+            ["pg_collation_for/1"]
+        );
+        assert_eq!(calls("trim(leading t, 'x')"), ["ltrim/2"]);
+        assert_eq!(calls("normalize(t, NFKC)"), ["normalize/2"]);
+        let f = |s: &str| {
+            Expr::parse(s)
+                .unwrap()
+                .function_names()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(f("a between symmetric 1 and 10"), Vec::<String>::new());
+        assert_eq!(f("overlay(t placing 'x' from 1)"), ["overlay"]);
+        // Words that only look like the forms are left alone.
+        assert_same("\"collation\" = 'x'", "(\"collation\" = 'x'::text)");
+        assert_differ("between_symmetric(a)", "a");
     }
 
     #[test]
