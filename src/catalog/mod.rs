@@ -88,6 +88,9 @@
 
 pub mod inventory;
 mod queries;
+mod view;
+
+pub use view::server_forms;
 
 use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row};
@@ -163,6 +166,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let column_rows = run(queries::COLUMNS, true)?;
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
+    let view_rows = run(view::VIEWS, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -176,6 +180,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.enums(&enum_rows);
     r.tables(&column_rows);
     r.constraints(&constraint_rows);
+    r.views(&view_rows);
     r.indexes(&index_rows);
     r.model.type_literals();
 
@@ -371,13 +376,25 @@ impl Reader<'_> {
             let tname: String = row.get(1);
             let name: String = row.get(2);
             let q = QualifiedName::new(schema.clone(), tname.clone());
-            if self.table_mut(&schema, &tname).is_none() {
+            let matview = self
+                .model
+                .schemas
+                .get(&schema)
+                .is_some_and(|s| s.materialized_views.contains_key(&tname));
+            if self.table_mut(&schema, &tname).is_none() && !matview {
                 continue;
             }
             match index(row) {
                 Ok(index) => {
                     if let Some(t) = self.table_mut(&schema, &tname) {
                         t.indexes.insert(name, index);
+                    } else if let Some(v) = self
+                        .model
+                        .schemas
+                        .get_mut(&schema)
+                        .and_then(|s| s.materialized_views.get_mut(&tname))
+                    {
+                        v.indexes.insert(name, index);
                     }
                 }
                 Err(reason) => self.skip(format!("index `{name}` on `{q}`: {reason}")),

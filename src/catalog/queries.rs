@@ -168,7 +168,7 @@ CROSS JOIN LATERAL (
                     AND co.oid <> COALESCE(a.attcollation, 0)
               LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace) t) s
 ) keys
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                     AND con.contype IN ('p', 'u', 'x'))

@@ -189,6 +189,10 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         Ok(c) => c.model,
         Err(e) => return db_error(g, &e),
     };
+    let mut expected = expected;
+    if let Err(e) = catalog::server_forms(&mut db.client, &mut expected) {
+        return db_error(g, &e);
+    }
     let found = deviations(&expected, &live);
     let version = chain
         .migrations
@@ -234,6 +238,10 @@ pub fn diff_db(g: &Global) -> Outcome {
         Ok(c) => c.model,
         Err(e) => return db_error(g, &e),
     };
+    let mut loaded = loaded;
+    if let Err(e) = catalog::server_forms(&mut db.client, &mut loaded.model) {
+        return db_error(g, &e);
+    }
     // Declared renames count here too: the database may still have the old names.
     let d = diff::compare(&live, &loaded.model, &loaded.renames);
     let p = plan::plan(d.changes);
@@ -437,7 +445,7 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let head = match chain.snapshot.as_deref().map(snapshot::from_toml) {
+    let mut head = match chain.snapshot.as_deref().map(snapshot::from_toml) {
         Some(Ok(mut m)) if !chain.migrations.is_empty() => {
             m.retain_schemas(project.config.schema_names());
             m
@@ -486,8 +494,11 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
         &chain,
         &mut db.client,
         &history,
-        before,
-        &baseline,
+        Start {
+            model: before,
+            objects: &baseline,
+        },
+        &mut head,
     );
     if !dev {
         // Leave the database as empty as it was, whatever happened.
@@ -551,6 +562,12 @@ fn relevant(all: Vec<Object>, project: &Project, existing: &BTreeSet<String>) ->
         .collect()
 }
 
+/// What the database held before the chain ran: its model and every object.
+struct Start<'a> {
+    model: Model,
+    objects: &'a [Object],
+}
+
 /// Apply the whole chain, first stopping after the newest migration that cannot be rolled
 /// back to record that state (the empty database when every migration can); then roll back
 /// to it with the down files and compare. Returns the model the whole chain built and the
@@ -561,9 +578,13 @@ fn check_chain(
     chain: &Chain,
     client: &mut postgres::Client,
     history: &History,
-    before: Model,
-    baseline: &[Object],
+    start: Start<'_>,
+    head: &mut Model,
 ) -> Result<(Model, RollbackCheck), Outcome> {
+    let Start {
+        model: before,
+        objects: baseline,
+    } = start;
     let opts = read_options(project);
     let existing = schema_names(baseline);
     let not_reversible: Vec<(u32, String, NotReversible)> = chain
@@ -620,6 +641,8 @@ fn check_chain(
     };
     forward(client, None)?;
     let built = read_model(client)?;
+    // The head's queries as this server stores them, while what they read exists.
+    catalog::server_forms(client, head).map_err(|e| db_error(g, &e))?;
 
     let to = chain
         .migrations

@@ -6,6 +6,7 @@ pub mod builtins;
 pub mod defaults;
 pub mod names;
 pub mod types;
+mod view;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -464,6 +465,7 @@ impl Compiler {
                 schema.tables.insert(p.name.name, p.table);
             }
         }
+        self.views(sources, &mut model, &mut type_seen, &mut namespaces);
         model
     }
 

@@ -10,11 +10,16 @@ pub enum CommentTarget {
     Table(QualifiedName),
     Column(QualifiedName, String),
     Type(QualifiedName),
+    View(QualifiedName),
+    MaterializedView(QualifiedName),
 }
 
 pub(super) fn step(target: &CommentTarget) -> StepInfo {
     let name = match target {
-        CommentTarget::Table(q) | CommentTarget::Type(q) => object(q, None),
+        CommentTarget::Table(q)
+        | CommentTarget::Type(q)
+        | CommentTarget::View(q)
+        | CommentTarget::MaterializedView(q) => object(q, None),
         CommentTarget::Column(q, c) => object(q, Some(c)),
     };
     StepInfo::new(StepKind::Comment, name, vec![], Phase::Comment)

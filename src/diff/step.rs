@@ -98,6 +98,11 @@ pub enum StepKind {
     DropCheck,
     DropIndex,
     DropForeignKey,
+    CreateView,
+    CreateMaterializedView,
+    ReplaceView,
+    DropView,
+    DropMaterializedView,
 }
 
 impl StepKind {
@@ -120,6 +125,8 @@ pub enum Phase {
     /// stays committed when a later step fails (only labels, which are harmless and re-added
     /// with IF NOT EXISTS on resume).
     AddEnumValue,
+    /// Views that go (for good or to be created again), before anything they read changes.
+    DropView,
     /// Renames of tables, columns, constraints, indexes and sequences.
     Rename,
     DropForeignKey,
@@ -141,6 +148,8 @@ pub enum Phase {
     AddConstraint,
     CreateIndex,
     AddForeignKey,
+    /// Views, once everything they read has its final shape; then their indexes.
+    CreateView,
     Comment,
     DropType,
     DropExtension,

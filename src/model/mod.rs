@@ -9,6 +9,7 @@ pub mod expr;
 pub mod id;
 pub mod rename;
 pub mod snapshot;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,6 +17,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use expr::Expr;
+pub use view::View;
 
 /// A schema-qualified object name. Ordered by schema, then name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -66,6 +68,10 @@ pub struct Schema {
     pub enums: BTreeMap<String, EnumType>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tables: BTreeMap<String, Table>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, View>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub materialized_views: BTreeMap<String, View>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -424,6 +430,29 @@ impl Model {
 
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.schemas.get(&name.schema)?.tables.get(&name.name)
+    }
+
+    /// Every view and materialized view (`true`), in (schema, kind, name) order.
+    pub fn views(&self) -> impl Iterator<Item = (QualifiedName, bool, &View)> {
+        self.schemas.iter().flat_map(|(s, schema)| {
+            let plain = schema.views.iter().map(move |(n, v)| (s, n, false, v));
+            let mat = schema
+                .materialized_views
+                .iter()
+                .map(move |(n, v)| (s, n, true, v));
+            plain
+                .chain(mat)
+                .map(|(s, n, m, v)| (QualifiedName::new(s.clone(), n.clone()), m, v))
+        })
+    }
+
+    /// A view or materialized view (`true`) by name.
+    pub fn view(&self, name: &QualifiedName) -> Option<(bool, &View)> {
+        let s = self.schemas.get(&name.schema)?;
+        match s.views.get(&name.name) {
+            Some(v) => Some((false, v)),
+            None => s.materialized_views.get(&name.name).map(|v| (true, v)),
+        }
     }
 
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {

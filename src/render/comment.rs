@@ -8,6 +8,11 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
     match target {
         CommentTarget::Table(q) => format!("COMMENT ON TABLE {} IS {value};", quote_qualified(q)),
         CommentTarget::Type(q) => format!("COMMENT ON TYPE {} IS {value};", quote_qualified(q)),
+        CommentTarget::View(q) => format!("COMMENT ON VIEW {} IS {value};", quote_qualified(q)),
+        CommentTarget::MaterializedView(q) => format!(
+            "COMMENT ON MATERIALIZED VIEW {} IS {value};",
+            quote_qualified(q)
+        ),
         CommentTarget::Column(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),

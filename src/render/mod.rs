@@ -8,6 +8,7 @@ mod extension;
 mod rename;
 mod schema;
 mod table;
+mod view;
 
 use crate::diff::Change;
 use crate::model::{BaseType, DataType};
@@ -22,6 +23,7 @@ pub fn statement(c: &Change) -> String {
         Change::Extension(c) => extension::statement(c),
         Change::Enum(c) => enum_type::statement(c),
         Change::Table(c) => table::statement(c),
+        Change::View(c) => view::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

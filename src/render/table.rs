@@ -300,7 +300,7 @@ fn create_table(q: &QualifiedName, t: &Table) -> String {
     s
 }
 
-fn create_index(table: &QualifiedName, name: &str, ix: &Index) -> String {
+pub(super) fn create_index(table: &QualifiedName, name: &str, ix: &Index) -> String {
     let keys: Vec<String> = ix
         .keys
         .iter()

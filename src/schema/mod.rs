@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod reader;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use toml::de::DeTable;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use reader::{Literal, Reader, Sp, entries, span, table_items};
+pub use view::RawView;
 
 /// Everything read from the schema files.
 #[derive(Debug, Default)]
@@ -25,6 +27,7 @@ pub struct SchemaFile {
     pub extensions: Vec<RawExtension>,
     pub enums: Vec<RawEnum>,
     pub tables: Vec<RawTable>,
+    pub views: Vec<RawView>,
 }
 
 #[derive(Debug)]
@@ -140,7 +143,14 @@ pub struct RawFkTarget {
     pub columns: Option<Sp<Vec<Sp<String>>>>,
 }
 
-const FILE_KEYS: &[&str] = &["schema", "extensions", "enums", "tables"];
+const FILE_KEYS: &[&str] = &[
+    "schema",
+    "extensions",
+    "enums",
+    "tables",
+    "views",
+    "materialized_views",
+];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
     "values",
@@ -299,6 +309,7 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         extensions: Vec::new(),
         enums: Vec::new(),
         tables: Vec::new(),
+        views: Vec::new(),
     };
     if let Some(ext) = r.table("extensions") {
         for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
@@ -330,6 +341,26 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
             let Some(t) = t else { continue };
             out.tables
                 .push(read_table(file, name, t, tspan, tables.diags));
+        }
+    }
+    for (key, materialized) in [("views", false), ("materialized_views", true)] {
+        if let Some(views) = r.table(key) {
+            let what = if materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            for (name, t, tspan) in entries(file, views.table, what, views.diags) {
+                let Some(t) = t else { continue };
+                out.views.push(view::read_view(
+                    file,
+                    name,
+                    materialized,
+                    t,
+                    tspan,
+                    views.diags,
+                ));
+            }
         }
     }
     out
@@ -543,7 +574,12 @@ fn read_column(
     }
 }
 
-fn read_index(file: FileId, t: &DeTable<'_>, s: Span, diags: &mut Vec<Diagnostic>) -> RawIndex {
+pub(crate) fn read_index(
+    file: FileId,
+    t: &DeTable<'_>,
+    s: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> RawIndex {
     let mut r = Reader {
         file,
         table: t,

@@ -1,0 +1,130 @@
+//! Views and materialized views from the catalog, and the server's form of declared queries.
+
+use postgres::Row;
+
+use super::Reader;
+use crate::model::view::{CheckOption, Query};
+use crate::model::{Model, View};
+use crate::sql::{quote_ident, quote_literal};
+
+/// One row per view (`v`) and materialized view (`m`) in the managed schemas, not owned by
+/// an extension: 0 schema, 1 name, 2 relkind, 3 `pg_get_viewdef`, 4 reloptions, 5 comment.
+pub(super) const VIEWS: &str = "
+SELECT n.nspname::text, c.relname::text, c.relkind::text, pg_catalog.pg_get_viewdef(c.oid),
+       COALESCE(c.reloptions, '{}')::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2";
+
+impl Reader<'_> {
+    pub(super) fn views(&mut self, rows: &[Row]) {
+        for row in rows {
+            let schema: String = row.get(0);
+            let name: String = row.get(1);
+            if self.ignored(&schema, &name) {
+                continue;
+            }
+            let kind: String = row.get(2);
+            let def: Option<String> = row.get(3);
+            let options: Vec<String> = row.get(4);
+            let Some(def) = def else {
+                self.skip(format!("view `{schema}.{name}`: no definition"));
+                continue;
+            };
+            let mut view = View {
+                query: Query {
+                    text: def.trim().trim_end_matches(';').to_string(),
+                    catalog_form: Some(def),
+                },
+                comment: row.get(5),
+                ..View::default()
+            };
+            for o in &options {
+                match o.split_once('=') {
+                    Some(("security_barrier", v)) => view.security_barrier = v == "true",
+                    Some(("security_invoker", v)) => view.security_invoker = v == "true",
+                    Some(("check_option", "local")) => view.check_option = Some(CheckOption::Local),
+                    Some(("check_option", "cascaded")) => {
+                        view.check_option = Some(CheckOption::Cascaded)
+                    }
+                    _ => self.skip(format!("option `{o}` of view `{schema}.{name}`")),
+                }
+            }
+            let Some(s) = self.model.schemas.get_mut(&schema) else {
+                continue;
+            };
+            if kind == "m" {
+                s.materialized_views.insert(name, view);
+            } else {
+                s.views.insert(name, view);
+            }
+        }
+    }
+}
+
+/// Fill in `catalog_form` of every declared view of `model`: each query is created as a
+/// temporary view on the server (inside a transaction that is rolled back, so nothing is
+/// left behind) and read back with `pg_get_viewdef`, under the same settings as
+/// [`super::read`]. A query the server rejects (it reads something the database lacks)
+/// keeps no form and compares by its text. Three round trips whatever the number of views.
+pub fn server_forms(
+    client: &mut postgres::Client,
+    model: &mut Model,
+) -> Result<(), postgres::Error> {
+    let queries: Vec<String> = model
+        .views()
+        .map(|(_, _, v)| v.query.sql().to_string())
+        .collect();
+    if queries.is_empty() {
+        return Ok(());
+    }
+    let mut block = String::from("DO $schemactl$ BEGIN\n");
+    for (i, (_, _, v)) in model.views().enumerate() {
+        let mut create = format!(
+            "CREATE TEMPORARY VIEW {}",
+            quote_ident(&format!("schemactl_form_{i}"))
+        );
+        if !v.columns.is_empty() {
+            let cols: Vec<String> = v.columns.iter().map(|c| quote_ident(c)).collect();
+            create.push_str(&format!(" ({})", cols.join(", ")));
+        }
+        create.push_str(&format!(" AS\n{}\n", v.query.sql()));
+        block.push_str(&format!(
+            "BEGIN EXECUTE {}; EXCEPTION WHEN OTHERS THEN NULL; END;\n",
+            quote_literal(&create)
+        ));
+    }
+    block.push_str("END $schemactl$");
+    let mut tx = client.transaction()?;
+    tx.batch_execute(&format!("{}; {block}", super::SETTINGS))?;
+    let rows = tx.query(
+        "SELECT substr(c.relname, 16)::int4, pg_catalog.pg_get_viewdef(c.oid)
+         FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()
+           AND c.relname LIKE 'schemactl\\_form\\_%'",
+        &[],
+    )?;
+    tx.rollback()?;
+    let mut forms: Vec<Option<String>> = vec![None; queries.len()];
+    for row in rows {
+        let i: i32 = row.get(0);
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| forms.get_mut(i)) {
+            *slot = row.get(1);
+        }
+    }
+    let mut forms = forms.into_iter();
+    for s in model.schemas.values_mut() {
+        for v in s
+            .views
+            .values_mut()
+            .chain(s.materialized_views.values_mut())
+        {
+            v.query.catalog_form = forms.next().flatten();
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,382 @@
+//! Views and materialized views: created, replaced (`CREATE OR REPLACE VIEW` where
+//! PostgreSQL allows it), dropped, and rebuilt around changes of what they read.
+//!
+//! PostgreSQL refuses to retype or drop a column a view uses, to recreate an enum a view's
+//! column has, and to drop a relation a view reads. So every view that may use such a
+//! column (its query names the relation and the column, or has a `*`) is dropped before the
+//! change and created again after it, and with it every view that reads a rebuilt or
+//! replaced-by-drop view, transitively. Drops run early, dependants first; creations late,
+//! in dependency order (the edges), then their indexes and comments.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::comment::CommentTarget;
+use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
+use super::{Change, TableChange, Touched};
+use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::view::query_refs;
+use crate::model::{Index, Model, QualifiedName, View};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViewChange {
+    /// `recreated`: the name was a view before (dropped first); `rebuilt`: with the same
+    /// definition, around a change of something it reads.
+    CreateView {
+        name: QualifiedName,
+        materialized: bool,
+        view: View,
+        recreated: bool,
+        rebuilt: bool,
+    },
+    /// `CREATE OR REPLACE VIEW`: same leading columns, new query or options.
+    ReplaceView {
+        name: QualifiedName,
+        view: View,
+    },
+    DropView {
+        name: QualifiedName,
+        materialized: bool,
+        /// The relations it reads (it must go before they are dropped).
+        reads: Vec<QualifiedName>,
+        recreated: bool,
+        rebuilt: bool,
+    },
+    /// An index of a materialized view.
+    CreateIndex {
+        view: QualifiedName,
+        name: String,
+        index: Index,
+    },
+    DropIndex {
+        view: QualifiedName,
+        name: String,
+    },
+}
+
+impl From<ViewChange> for Change {
+    fn from(c: ViewChange) -> Change {
+        Change::View(c)
+    }
+}
+
+/// The relations `view` reads as qualified names: its query's (unqualified names in
+/// `public`, as with the default `search_path`) and its `depends_on`.
+pub fn reads(view: &View) -> Vec<QualifiedName> {
+    let mut out: BTreeSet<QualifiedName> = view.depends_on.iter().cloned().collect();
+    if let Ok(r) = query_refs(view.query.sql()) {
+        for (s, n) in r.relations {
+            out.insert(QualifiedName::new(s.unwrap_or_else(|| "public".into()), n));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Whether `old` can become `new` by `CREATE OR REPLACE VIEW`: a plain view both times, and
+/// the old select list is the start of the new one item for item (so the leading columns
+/// keep their names and, item for item, their expressions).
+fn replaceable(old: &View, new: &View) -> bool {
+    if (!old.columns.is_empty() || !new.columns.is_empty())
+        && (old.columns.len() > new.columns.len()
+            || new.columns[..old.columns.len()] != old.columns)
+    {
+        return false;
+    }
+    let items = |v: &View| -> Option<Vec<String>> {
+        use sqlparser::ast::{SetExpr, Statement};
+        let stmts = sqlparser::parser::Parser::parse_sql(
+            &sqlparser::dialect::PostgreSqlDialect {},
+            v.query.sql(),
+        )
+        .ok()?;
+        let [Statement::Query(q)] = stmts.as_slice() else {
+            return None;
+        };
+        let SetExpr::Select(s) = q.body.as_ref() else {
+            return None;
+        };
+        Some(s.projection.iter().map(|i| i.to_string()).collect())
+    };
+    match (items(old), items(new)) {
+        (Some(a), Some(b)) => {
+            a.len() <= b.len() && b[..a.len()] == a[..] && !a.iter().any(|i| i.ends_with('*'))
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &Touched) {
+    // Columns (None: all of them) whose change a view reading them would block.
+    let mut broken: BTreeMap<QualifiedName, Option<BTreeSet<String>>> = BTreeMap::new();
+    let mut gone: Vec<QualifiedName> = Vec::new();
+    let mut columns: Vec<(&QualifiedName, &str)> =
+        touched.keys().map(|(q, c)| (q, c.as_str())).collect();
+    for c in out.iter() {
+        match c {
+            Change::Table(TableChange::AlterColumnType {
+                table, column: c, ..
+            })
+            | Change::Table(TableChange::DropGeneratedColumn { table, column: c }) => {
+                columns.push((table, c))
+            }
+            Change::Table(TableChange::DropColumn(q, c)) => columns.push((q, c)),
+            Change::Table(TableChange::DropTable(q)) => gone.push(q.clone()),
+            _ => {}
+        }
+    }
+    for (q, c) in columns {
+        if let Some(set) = broken
+            .entry(q.clone())
+            .or_insert_with(|| Some(BTreeSet::new()))
+        {
+            set.insert(c.to_string());
+        }
+    }
+    for q in gone {
+        broken.insert(q, None);
+    }
+
+    let old: BTreeMap<QualifiedName, (bool, &View)> =
+        from.views().map(|(q, m, v)| (q, (m, v))).collect();
+    let new: BTreeMap<QualifiedName, (bool, &View)> =
+        to.views().map(|(q, m, v)| (q, (m, v))).collect();
+    let old_reads: BTreeMap<&QualifiedName, Vec<QualifiedName>> =
+        old.iter().map(|(q, (_, v))| (q, reads(v))).collect();
+
+    // Views kept by name that must be dropped and created again.
+    let mut rebuild: BTreeSet<QualifiedName> = BTreeSet::new();
+    for (q, (m, v)) in &old {
+        let Some((nm, nv)) = new.get(q) else { continue };
+        let uses_broken = || {
+            let refs = query_refs(v.query.sql()).ok();
+            old_reads[q].iter().any(|r| match broken.get(r) {
+                None => false,
+                Some(None) => true,
+                Some(Some(cols)) => refs
+                    .as_ref()
+                    .is_none_or(|refs| cols.iter().any(|c| refs.may_use(c))),
+            })
+        };
+        let changed = v.query != nv.query
+            || (!v.columns.is_empty() && !nv.columns.is_empty() && v.columns != nv.columns)
+            || v.security_barrier != nv.security_barrier
+            || v.security_invoker != nv.security_invoker
+            || v.check_option != nv.check_option;
+        if m != nm || uses_broken() || (changed && (*m || !replaceable(v, nv))) {
+            rebuild.insert(q.clone());
+        }
+    }
+    // Transitively: whatever reads a view that is dropped (for good or to be rebuilt).
+    loop {
+        let before = rebuild.len();
+        for (q, reads) in &old_reads {
+            if rebuild.contains(*q) || !new.contains_key(*q) {
+                continue;
+            }
+            if reads
+                .iter()
+                .any(|r| rebuild.contains(r) || (old.contains_key(r) && !new.contains_key(r)))
+            {
+                rebuild.insert((*q).clone());
+            }
+        }
+        if rebuild.len() == before {
+            break;
+        }
+    }
+
+    for (q, (m, v)) in &old {
+        if !new.contains_key(q) || rebuild.contains(q) {
+            out.push(Change::View(ViewChange::DropView {
+                name: q.clone(),
+                materialized: *m,
+                reads: old_reads[q].clone(),
+                recreated: new.contains_key(q),
+                rebuilt: new.contains_key(q) && new[q].0 == *m && new[q].1 == *v,
+            }));
+        }
+    }
+    for (q, (m, v)) in &new {
+        match old.get(q) {
+            Some((om, ov)) if !rebuild.contains(q) => {
+                let changed = ov.query != v.query
+                    || ov.security_barrier != v.security_barrier
+                    || ov.security_invoker != v.security_invoker
+                    || ov.check_option != v.check_option
+                    || (!ov.columns.is_empty() && !v.columns.is_empty() && ov.columns != v.columns);
+                if changed && !om {
+                    out.push(Change::View(ViewChange::ReplaceView {
+                        name: q.clone(),
+                        view: (*v).clone(),
+                    }));
+                }
+                for (n, i) in &ov.indexes {
+                    if v.indexes.get(n) != Some(i) {
+                        out.push(Change::View(ViewChange::DropIndex {
+                            view: q.clone(),
+                            name: n.clone(),
+                        }));
+                    }
+                }
+                for (n, i) in &v.indexes {
+                    if ov.indexes.get(n) != Some(i) {
+                        out.push(Change::View(ViewChange::CreateIndex {
+                            view: q.clone(),
+                            name: n.clone(),
+                            index: i.clone(),
+                        }));
+                    }
+                }
+                if ov.comment != v.comment {
+                    out.push(Change::Comment(target(q, *m), v.comment.clone()));
+                }
+            }
+            prev => {
+                let rebuilt = prev.is_some_and(|(om, ov)| om == m && *ov == *v);
+                out.push(Change::View(ViewChange::CreateView {
+                    name: q.clone(),
+                    materialized: *m,
+                    view: (*v).clone(),
+                    recreated: prev.is_some(),
+                    rebuilt,
+                }));
+                for (n, i) in &v.indexes {
+                    out.push(Change::View(ViewChange::CreateIndex {
+                        view: q.clone(),
+                        name: n.clone(),
+                        index: i.clone(),
+                    }));
+                }
+                if v.comment.is_some() {
+                    out.push(Change::Comment(target(q, *m), v.comment.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn target(q: &QualifiedName, materialized: bool) -> CommentTarget {
+    if materialized {
+        CommentTarget::MaterializedView(q.clone())
+    } else {
+        CommentTarget::View(q.clone())
+    }
+}
+
+fn view_id(q: &QualifiedName) -> ObjectId {
+    ObjectId::new(ObjectKind::View, &q.schema, &q.name)
+}
+
+fn type_name(q: &QualifiedName) -> ObjectId {
+    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
+}
+
+pub(super) fn step(c: &ViewChange) -> StepInfo {
+    match c {
+        ViewChange::CreateView {
+            name,
+            materialized,
+            view,
+            ..
+        } => {
+            let kind = if *materialized {
+                StepKind::CreateMaterializedView
+            } else {
+                StepKind::CreateView
+            };
+            let mut s = StepInfo::new(kind, object(name, None), vec![], Phase::CreateView)
+                .effect(view_id(name), Effect::Create)
+                .effect(type_name(name), Effect::Create);
+            for r in reads(view) {
+                s = s.after(type_name(&r)).after(view_id(&r));
+            }
+            s
+        }
+        ViewChange::ReplaceView { name, view } => {
+            let mut s = StepInfo::new(
+                StepKind::ReplaceView,
+                object(name, None),
+                vec![],
+                Phase::CreateView,
+            )
+            .effect(view_id(name), Effect::Alter);
+            for r in reads(view) {
+                s = s.after(type_name(&r)).after(view_id(&r));
+            }
+            s
+        }
+        ViewChange::DropView {
+            name,
+            materialized,
+            reads,
+            recreated,
+            ..
+        } => {
+            let kind = if *materialized {
+                StepKind::DropMaterializedView
+            } else {
+                StepKind::DropView
+            };
+            // Inside the migration's transaction a re-created view is never seen missing.
+            let hazards = if *recreated {
+                vec![]
+            } else {
+                vec![Hazard::BreaksClients]
+            };
+            let mut s = StepInfo::new(kind, object(name, None), hazards, Phase::DropView)
+                .effect(view_id(name), Effect::Drop)
+                .effect(type_name(name), Effect::Drop);
+            for r in reads {
+                s = s.before(type_name(r)).before(view_id(r));
+            }
+            s
+        }
+        ViewChange::CreateIndex { view, name, .. } => StepInfo::new(
+            StepKind::CreateIndex,
+            object(view, Some(name)),
+            vec![],
+            Phase::CreateView,
+        )
+        .after(view_id(view)),
+        ViewChange::DropIndex { view, name } => StepInfo::new(
+            StepKind::DropIndex,
+            object(view, Some(name)),
+            vec![],
+            Phase::DropView,
+        ),
+    }
+}
+
+/// `None` for a view only rebuilt around another difference (or the create half of a
+/// changed one, which its drop reports).
+pub(super) fn deviation(c: &ViewChange) -> Option<String> {
+    let what = |m: &bool| if *m { "materialized view" } else { "view" };
+    Some(match c {
+        ViewChange::CreateView {
+            recreated: true, ..
+        }
+        | ViewChange::DropView { rebuilt: true, .. } => {
+            return None;
+        }
+        ViewChange::CreateView {
+            name, materialized, ..
+        } => format!("extra in the database: {} {name}", what(materialized)),
+        ViewChange::DropView {
+            name,
+            materialized,
+            recreated: true,
+            ..
+        } => format!("different in the database: {} {name}", what(materialized)),
+        ViewChange::DropView {
+            name, materialized, ..
+        } => format!("missing from the database: {} {name}", what(materialized)),
+        ViewChange::ReplaceView { name, .. } => {
+            format!("different in the database: view {name} (query or options)")
+        }
+        ViewChange::CreateIndex { view, name, .. } => {
+            format!("extra in the database: index {name} on {view}")
+        }
+        ViewChange::DropIndex { view, name } => {
+            format!("missing from the database: index {name} on {view}")
+        }
+    })
+}

@@ -1,0 +1,235 @@
+//! Views and materialized views on real PostgreSQL, through the binary: create, change
+//! (replace and rebuild), rebuild around a retyped column, drop, rollback — with `drift`
+//! clean and `diff --db` empty after each step.
+
+mod support;
+
+use std::path::Path;
+
+use support::project::*;
+
+const CONFIG: &str = "[project]\nschemas = [\"public\"]\n";
+
+fn write(dir: &Path, schema: &str) {
+    std::fs::write(dir.join("schema/main.toml"), schema).unwrap();
+}
+
+fn ok(out: std::process::Output) -> String {
+    let s = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{s}\nstderr:\n{}",
+        out.status.code(),
+        text(&out.stderr)
+    );
+    s
+}
+
+/// Plan (allowing `allow`), apply, then check drift and `diff --db` are clean. Returns the
+/// up SQL of the new migration.
+fn step(dir: &Path, db: &str, name: &str, allow: &[&str]) -> String {
+    let mut args = vec!["plan", "-m", name];
+    for a in allow {
+        args.extend(["--allow", a]);
+    }
+    ok(schemactl(dir, &args));
+    ok(schemactl_db(dir, db, &["apply"]));
+    clean(dir, db);
+    let files = migration_files(dir);
+    let up = files
+        .iter()
+        .rfind(|p| !p.to_string_lossy().ends_with(".down.sql"))
+        .unwrap();
+    std::fs::read_to_string(up).unwrap()
+}
+
+fn clean(dir: &Path, db: &str) {
+    let drift = ok(schemactl_db(dir, db, &["drift"]));
+    assert!(drift.starts_with("No drift"), "{drift}");
+    let diff = ok(schemactl_db(dir, db, &["diff"]));
+    assert!(diff.starts_with("No differences"), "{diff}");
+}
+
+const V1: &str = r#"
+[tables.members]
+primary_key = ["id"]
+[tables.members.columns]
+id = { type = "bigint" }
+name = { type = "varchar(40)" }
+score = { type = "numeric(10,2)", nullable = true }
+active = { type = "boolean", default = true }
+
+[views.active_members]
+query = """
+select id, name,   upper(name) as shout  -- spelled loosely on purpose
+from members where active and score > 1.5
+"""
+comment = "Members who are active"
+security_barrier = true
+
+[views.top_members]
+query = "SELECT id, shout FROM active_members ORDER BY id LIMIT 10"
+
+[materialized_views.member_scores]
+query = "SELECT m.id, coalesce(m.score, 0) AS score FROM public.members m"
+columns = ["member_id", "score"]
+comment = "Scores"
+indexes = [{ name = "member_scores_id", columns = ["member_id"], unique = true }]
+"#;
+
+#[test]
+fn views_create_change_rebuild_drop_and_roll_back() {
+    let db = support::test_db();
+    let url = db.conninfo.clone();
+    let dir = project(&[("schemactl.toml", CONFIG), ("schema/main.toml", V1)]);
+    let d = dir.path();
+    let up = step(d, &url, "init", &[]);
+    // Dependency order: the view over a view after it, the index after its view.
+    let pos = |s: &str| up.find(s).unwrap_or_else(|| panic!("{s} not in\n{up}"));
+    assert!(
+        pos("CREATE VIEW \"public\".\"active_members\"")
+            < pos("CREATE VIEW \"public\".\"top_members\"")
+    );
+    assert!(pos("CREATE MATERIALIZED VIEW") < pos("CREATE UNIQUE INDEX \"member_scores_id\""));
+    assert!(up.contains("WITH (security_barrier = true)"), "{up}");
+
+    let mut client = db.connect();
+    client
+        .batch_execute("INSERT INTO members VALUES (1, 'ann', 2, true), (2, 'bob', 1, true)")
+        .unwrap();
+
+    // A new trailing column: CREATE OR REPLACE.
+    let v2 = V1.replace(
+        "SELECT id, shout FROM active_members ORDER BY id LIMIT 10",
+        "SELECT id, shout, name FROM active_members ORDER BY id LIMIT 10",
+    );
+    write(d, &v2);
+    let up = step(d, &url, "more_columns", &[]);
+    assert!(
+        up.contains("CREATE OR REPLACE VIEW \"public\".\"top_members\""),
+        "{up}"
+    );
+    assert!(!up.contains("DROP VIEW"), "{up}");
+
+    // A retyped column used by views: they are dropped before and created after, with the
+    // view over the view, the materialized view's index and the comments.
+    let v3 = v2.replace("numeric(10,2)", "numeric(12,2)");
+    write(d, &v3);
+    let up = step(d, &url, "widen_score", &[]);
+    let pos = |s: &str| up.find(s).unwrap_or_else(|| panic!("{s} not in\n{up}"));
+    assert!(
+        pos("DROP VIEW \"public\".\"top_members\"")
+            < pos("DROP VIEW \"public\".\"active_members\"")
+    );
+    assert!(pos("DROP VIEW \"public\".\"active_members\"") < pos("ALTER TABLE"));
+    assert!(pos("DROP MATERIALIZED VIEW") < pos("ALTER TABLE"));
+    assert!(pos("ALTER TABLE") < pos("CREATE VIEW \"public\".\"active_members\""));
+    assert!(
+        pos("CREATE VIEW \"public\".\"active_members\"")
+            < pos("CREATE VIEW \"public\".\"top_members\"")
+    );
+    assert!(pos("CREATE MATERIALIZED VIEW") < pos("CREATE UNIQUE INDEX \"member_scores_id\""));
+    assert!(pos("CREATE VIEW \"public\".\"active_members\"") < pos("COMMENT ON VIEW"));
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM member_scores", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 2, "the materialized view is populated again");
+
+    // A changed select list that cannot be replaced: drop and create, dependants too.
+    let v4 = v3.replace("upper(name) as shout", "lower(name) as shout");
+    write(d, &v4);
+    let up = step(d, &url, "lower", &[]);
+    assert!(up.contains("DROP VIEW \"public\".\"top_members\""), "{up}");
+    assert!(
+        up.contains("CREATE VIEW \"public\".\"active_members\""),
+        "{up}"
+    );
+
+    // Dropped: gated as breaking clients? No: views hold no data; plain plan works.
+    let v5 = v4.replace(
+        "[views.top_members]\nquery = \"SELECT id, shout, name FROM active_members ORDER BY id LIMIT 10\"\n",
+        "",
+    );
+    assert_ne!(v5, v4);
+    write(d, &v5);
+    let up = step(d, &url, "drop_top", &[]);
+    assert!(up.contains("DROP VIEW \"public\".\"top_members\";"), "{up}");
+
+    // Roll back to the first migration: every down file, then the same catalog as v1.
+    ok(schemactl_db(
+        d,
+        &url,
+        &["rollback", "--to", "1", "--allow", "deletes_data"],
+    ));
+    let shout: String = client
+        .query_one("SELECT shout FROM active_members WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(shout, "ANN");
+    let names: Vec<String> = client
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relkind IN ('v','m') AND relnamespace = 'public'::regnamespace ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["active_members", "member_scores", "top_members"]);
+    let drift = ok(schemactl_db(d, &url, &["drift"]));
+    assert!(drift.starts_with("No drift"), "{drift}");
+
+    // verify replays the chain and compares by the server's forms.
+    ok(schemactl_db(
+        d,
+        &support::with_dbname(&url, "postgres"),
+        &["verify", "--dev"],
+    ));
+}
+
+#[test]
+fn a_changed_view_in_the_database_is_drift() {
+    let db = support::test_db();
+    let url = db.conninfo.clone();
+    let dir = project(&[("schemactl.toml", CONFIG), ("schema/main.toml", V1)]);
+    let d = dir.path();
+    step(d, &url, "init", &[]);
+    let mut client = db.connect();
+    client
+        .batch_execute("CREATE OR REPLACE VIEW top_members AS SELECT id, shout FROM active_members ORDER BY id LIMIT 5")
+        .unwrap();
+    let out = schemactl_db(d, &url, &["drift"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let s = text(&out.stdout);
+    assert!(s.contains("view public.top_members"), "{s}");
+    assert!(
+        s.contains("LIMIT 10"),
+        "the converging SQL re-creates it: {s}"
+    );
+}
+
+#[test]
+fn view_errors_name_the_place() {
+    let dir = project(&[
+        ("schemactl.toml", CONFIG),
+        (
+            "schema/main.toml",
+            "[tables.t.columns]\nid = { type = \"int\" }\n\n[views.v]\nquery = \"SELECT id FROM nope\"\n\n[views.w]\nquery = \"DELETE FROM t\"\n\n[views.a]\nquery = \"SELECT * FROM b\"\n[views.b]\nquery = \"SELECT * FROM a\"\n\n[materialized_views.m]\nquery = \"SELECT id FROM t\"\nindexes = [{ columns = [\"id\"] }]\n\n[views.t]\nquery = \"SELECT 1\"\n",
+        ),
+    ]);
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for needle in [
+        "reads `public.nope`, which is not declared",
+        "cannot read the view's query",
+        "views read each other in a cycle",
+        "materialized view index without `name`",
+        "has the same name as a table",
+        "schema/main.toml:5:",
+    ] {
+        assert!(err.contains(needle), "{needle} not in\n{err}");
+    }
+    assert!(!dir.path().join("migrations").exists());
+}
