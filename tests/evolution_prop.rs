@@ -470,6 +470,11 @@ fn reads_back(
     };
     let cat = catalog::read(client, &opts)
         .map_err(|e| format!("read: {}", schemactl::devdb::describe_pg_error(&e)))?;
+    // Declared queries compare in the form this server stores them, as `drift` does.
+    let mut expected = expected.clone();
+    catalog::server_forms(client, &mut expected)
+        .map_err(|e| format!("forms: {}", schemactl::devdb::describe_pg_error(&e)))?;
+    let expected = &expected;
     let forward = diff(expected, &cat.model);
     let backward = diff(&cat.model, expected);
     if forward.is_empty() && backward.is_empty() && cat.skipped.is_empty() {

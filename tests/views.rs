@@ -98,13 +98,20 @@ fn views_create_change_rebuild_drop_and_roll_back() {
         .batch_execute("INSERT INTO members VALUES (1, 'ann', 2, true), (2, 'bob', 1, true)")
         .unwrap();
 
-    // A new trailing column: CREATE OR REPLACE.
-    let v2 = V1.replace(
-        "SELECT id, shout FROM active_members ORDER BY id LIMIT 10",
-        "SELECT id, shout, name FROM active_members ORDER BY id LIMIT 10",
-    );
+    // A new trailing column, an option less: CREATE OR REPLACE (which resets the options
+    // it does not list, as drift then confirms).
+    let v2 = V1
+        .replace(
+            "SELECT id, shout FROM active_members ORDER BY id LIMIT 10",
+            "SELECT id, shout, name FROM active_members ORDER BY id LIMIT 10",
+        )
+        .replace("security_barrier = true\n", "");
     write(d, &v2);
     let up = step(d, &url, "more_columns", &[]);
+    assert!(
+        up.contains("CREATE OR REPLACE VIEW \"public\".\"active_members\" AS"),
+        "{up}"
+    );
     assert!(
         up.contains("CREATE OR REPLACE VIEW \"public\".\"top_members\""),
         "{up}"
