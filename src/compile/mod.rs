@@ -5,6 +5,7 @@
 pub mod builtins;
 pub mod defaults;
 pub mod names;
+mod sequence;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -382,6 +383,12 @@ impl Compiler {
             }
         }
 
+        let table_spans: BTreeMap<QualifiedName, Span> = raw_tables
+            .iter()
+            .map(|(q, t)| (q.clone(), t.name.span.clone()))
+            .collect();
+        let raw_sequences = self.collect_sequences(sources, &table_spans);
+
         let mut pending: Vec<Pending<'_>> = Vec::new();
         for (q, raw) in &raw_tables {
             let p = self.table(q.clone(), raw, &model, &enums);
@@ -395,6 +402,10 @@ impl Compiler {
         for p in &pending {
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
             ns.relations.insert(p.name.name.clone());
+        }
+        for q in raw_sequences.keys() {
+            let ns = namespaces.entry(q.schema.clone()).or_default();
+            ns.relations.insert(q.name.clone());
         }
         self.reserve_explicit_names(&pending, &mut namespaces);
         let explicit_relations: BTreeMap<String, BTreeSet<String>> = namespaces
@@ -464,6 +475,7 @@ impl Compiler {
                 schema.tables.insert(p.name.name, p.table);
             }
         }
+        self.sequences(&raw_sequences, &mut model);
         model
     }
 

@@ -10,11 +10,14 @@ pub enum CommentTarget {
     Table(QualifiedName),
     Column(QualifiedName, String),
     Type(QualifiedName),
+    Sequence(QualifiedName),
 }
 
 pub(super) fn step(target: &CommentTarget) -> StepInfo {
     let name = match target {
-        CommentTarget::Table(q) | CommentTarget::Type(q) => object(q, None),
+        CommentTarget::Table(q) | CommentTarget::Type(q) | CommentTarget::Sequence(q) => {
+            object(q, None)
+        }
         CommentTarget::Column(q, c) => object(q, Some(c)),
     };
     StepInfo::new(StepKind::Comment, name, vec![], Phase::Comment)

@@ -17,6 +17,7 @@ pub mod extension;
 mod hints;
 pub mod rename;
 pub mod schema;
+pub mod sequence;
 pub mod step;
 pub mod table;
 pub mod typechange;
@@ -28,6 +29,7 @@ pub use comment::CommentTarget;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
 pub use schema::SchemaChange;
+pub use sequence::SequenceChange;
 pub use step::StepInfo;
 pub use table::TableChange;
 
@@ -44,6 +46,7 @@ pub enum Change {
     Extension(ExtensionChange),
     Enum(EnumChange),
     Table(TableChange),
+    Sequence(SequenceChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -59,6 +62,7 @@ impl Change {
             Change::Extension(c) => extension::step(c),
             Change::Enum(c) => enum_type::step(c),
             Change::Table(c) => table::step(c),
+            Change::Sequence(c) => sequence::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -75,6 +79,7 @@ impl Change {
             Change::Extension(c) => extension::deviation(c),
             Change::Enum(c) => enum_type::deviation(c),
             Change::Table(c) => return table::deviation(c, expected, live),
+            Change::Sequence(c) => sequence::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -158,6 +163,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     let mut touched = Touched::new();
     enum_type::diff(&mut out, &mut from, to, &mut touched);
     table::diff(&mut out, &from, to, &mut touched);
+    sequence::diff(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     Diff {

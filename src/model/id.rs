@@ -18,6 +18,7 @@ pub enum ObjectKind {
     Column,
     Constraint,
     Index,
+    Sequence,
 }
 
 /// One node of the dependency graph: kind, schema, name and, for parts of a table, the

@@ -8,6 +8,7 @@
 pub mod expr;
 pub mod id;
 pub mod rename;
+pub mod sequence;
 pub mod snapshot;
 
 use std::collections::BTreeMap;
@@ -66,6 +67,9 @@ pub struct Schema {
     pub enums: BTreeMap<String, EnumType>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tables: BTreeMap<String, Table>,
+    /// Sequences that are objects of their own (not a serial column's), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, sequence::Sequence>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -424,6 +428,10 @@ impl Model {
 
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.schemas.get(&name.schema)?.tables.get(&name.name)
+    }
+
+    pub fn sequence(&self, name: &QualifiedName) -> Option<&sequence::Sequence> {
+        self.schemas.get(&name.schema)?.sequences.get(&name.name)
     }
 
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {

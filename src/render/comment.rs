@@ -8,6 +8,9 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
     match target {
         CommentTarget::Table(q) => format!("COMMENT ON TABLE {} IS {value};", quote_qualified(q)),
         CommentTarget::Type(q) => format!("COMMENT ON TYPE {} IS {value};", quote_qualified(q)),
+        CommentTarget::Sequence(q) => {
+            format!("COMMENT ON SEQUENCE {} IS {value};", quote_qualified(q))
+        }
         CommentTarget::Column(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),
