@@ -88,6 +88,7 @@
 
 pub mod inventory;
 mod queries;
+mod sequence;
 
 use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row};
@@ -163,6 +164,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let column_rows = run(queries::COLUMNS, true)?;
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
+    let sequence_rows = run(queries::SEQUENCES, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -177,6 +179,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.tables(&column_rows);
     r.constraints(&constraint_rows);
     r.indexes(&index_rows);
+    r.sequences(&sequence_rows);
     r.model.type_literals();
 
     Ok(Catalog {

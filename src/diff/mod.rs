@@ -158,6 +158,11 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     if !affected.is_empty() {
         table::derived_renames(&mut out, from.to_mut(), to, &affected);
     }
+    // A serial column on one side whose sequence is declared with options on the other.
+    let mut to = Cow::Borrowed(to);
+    crate::model::sequence::unfold_serials_declared_in(&mut from, &to);
+    crate::model::sequence::unfold_serials_declared_in(&mut to, &from);
+    let to: &Model = &to;
     schema::diff(&mut out, &from, to);
     extension::diff(&mut out, &from, to);
     let mut touched = Touched::new();

@@ -282,3 +282,61 @@ pub fn unfold_serials(model: &mut Model) {
         }
     }
 }
+
+/// Serial columns of `a` whose sequence `b` declares (a serial with options on one side, a
+/// plain serial on the other) are shown in `a` in the declared form, so that `diff` sees the
+/// same sequence with other options (`ALTER SEQUENCE`) rather than a new serial and a dropped
+/// sequence. Returns whether `a` changed.
+pub fn unfold_serials_declared_in(a: &mut std::borrow::Cow<'_, Model>, b: &Model) -> bool {
+    let mut found = Vec::new();
+    for (sname, schema) in &a.schemas {
+        for (tname, table) in &schema.tables {
+            for col in &table.columns {
+                if let Some(ColumnDefault::Serial { sequence }) = &col.default
+                    && !schema.sequences.contains_key(sequence)
+                    && b.schemas
+                        .get(sname)
+                        .is_some_and(|s| s.sequences.contains_key(sequence))
+                    && let BaseType::Builtin(ty) = &col.data_type.base
+                {
+                    found.push((
+                        sname.clone(),
+                        tname.clone(),
+                        col.name.clone(),
+                        sequence.clone(),
+                        ty.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return false;
+    }
+    let m = a.to_mut();
+    for (sname, tname, cname, sequence, ty) in found {
+        let Some(schema) = m.schemas.get_mut(&sname) else {
+            continue;
+        };
+        if let Some(col) = schema
+            .tables
+            .get_mut(&tname)
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == cname))
+        {
+            let q = QualifiedName::new(sname.clone(), sequence.clone());
+            col.default = Some(ColumnDefault::Sql(nextval(&q)));
+        }
+        schema.sequences.insert(
+            sequence,
+            Sequence {
+                data_type: ty,
+                owned_by: Some(Owner {
+                    table: tname,
+                    column: cname,
+                }),
+                ..Sequence::default()
+            },
+        );
+    }
+    true
+}
