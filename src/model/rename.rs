@@ -485,6 +485,17 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
                 if let Some(t) = table_mut(m, &q) {
                     drop_column(t, to);
                 }
+                if let Some(s) = m.schemas.get_mut(&q.schema) {
+                    for seq in s.sequences.values_mut() {
+                        if seq
+                            .owned_by
+                            .as_ref()
+                            .is_some_and(|o| o.table == q.name && o.column == *to)
+                        {
+                            seq.owned_by = None;
+                        }
+                    }
+                }
                 for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
                     t.foreign_keys
                         .retain(|_, fk| fk.references != q || !fk.referenced_columns.contains(to));
@@ -531,6 +542,12 @@ fn free_relation_name(m: &mut Model, schema: &str, name: &str) {
         return;
     }
     if s.tables.remove(name).is_some() {
+        // A sequence it owned is released first rather than dropped with it.
+        for seq in s.sequences.values_mut() {
+            if seq.owned_by.as_ref().is_some_and(|o| o.table == name) {
+                seq.owned_by = None;
+            }
+        }
         let gone = QualifiedName::new(schema, name);
         for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
             t.foreign_keys.retain(|_, fk| fk.references != gone);
