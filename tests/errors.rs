@@ -762,6 +762,20 @@ fn sequence_misuse_is_reported_with_locations() {
         2,
     );
     assert!(f.message.contains("not defined"), "{}", f.message);
+    let f = one(
+        &[(
+            T,
+            "[sequences.s]\nowned_by = \"t.id\"\n\n[tables.t.columns]\nid = { type = \"serial\" }\n",
+        )],
+        "invalid-reference",
+        T,
+        2,
+    );
+    assert!(
+        f.message.contains("already owns its sequence"),
+        "{}",
+        f.message
+    );
     let f = one(&[(T, "[sequences.s]\nstep = 2\n")], "unknown-key", T, 2);
     assert!(
         f.hint.contains("allowed keys") || f.hint.contains("did you mean"),

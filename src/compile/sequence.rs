@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{Compiler, Rename};
 use crate::diag::{Diagnostic, Span};
 use crate::model::sequence::{self, Owner, Sequence};
-use crate::model::{Model, QualifiedName};
+use crate::model::{ColumnDefault, Model, QualifiedName};
 use crate::schema::reader::{Literal, Sp};
 use crate::schema::{RawSequence, Sources};
 
@@ -275,6 +275,26 @@ impl Compiler {
             );
             return None;
         };
+        if let Some(c) = t.column(&column)
+            && (c.identity.is_some() || matches!(c.default, Some(ColumnDefault::Serial { .. })))
+        {
+            let what = if c.identity.is_some() {
+                "an identity column"
+            } else {
+                "a serial column"
+            };
+            self.push(
+                Diagnostic::new(
+                    "invalid-reference",
+                    o.span.clone(),
+                    format!(
+                        "`owned_by` names `{tq}.{column}`, {what}, which already owns its sequence"
+                    ),
+                )
+                .hint("own the sequence by another column (PostgreSQL would then find two sequences for this column)"),
+            );
+            return None;
+        }
         if t.column(&column).is_none() {
             self.push(
                 Diagnostic::new(

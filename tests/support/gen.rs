@@ -276,6 +276,8 @@ struct Seq {
     /// `owned_by` (table, column): rendered only while that table and column exist.
     owned_by: Option<(String, String)>,
     comment: Option<String>,
+    /// `renamed_from` (second versions only).
+    renamed_from: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -520,7 +522,7 @@ fn first_version(seed: u64) -> Gen {
 }
 
 /// Random options of a sequence, valid for PostgreSQL (as `key = value` TOML lines).
-fn sequence_options(rng: &mut Rng) -> Vec<String> {
+pub(crate) fn sequence_options(rng: &mut Rng) -> Vec<String> {
     let mut o = Vec::new();
     let (ty, hi) = match rng.below(4) {
         0 => (Some("smallint"), i64::from(i16::MAX)),
@@ -567,6 +569,21 @@ fn sequence_options(rng: &mut Rng) -> Vec<String> {
     o
 }
 
+/// A column of a table of `schema` to own a sequence, if there is one.
+fn sequence_owner(rng: &mut Rng, p: &Project, schema: &str) -> Option<(String, String)> {
+    let tables: Vec<&Table> = p
+        .tables
+        .iter()
+        .filter(|t| t.schema == schema && !t.columns.is_empty())
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let t = tables[rng.below(tables.len())];
+    let c = &t.columns[rng.below(t.columns.len())];
+    matches!(c.special, Special::None).then(|| (t.name.clone(), c.name.clone()))
+}
+
 /// Up to three sequences, some OWNED BY a column of a table in their schema.
 fn add_sequences(p: &mut Project, seed: u64) {
     let mut rng = Rng::new(seed ^ 0x0005_e95e_95e9);
@@ -580,18 +597,7 @@ fn add_sequences(p: &mut Project, seed: u64) {
             format!("sq_{i}")
         };
         let owned_by = if rng.chance(40) {
-            let tables: Vec<&Table> = p
-                .tables
-                .iter()
-                .filter(|t| t.schema == schema && !t.columns.is_empty())
-                .collect();
-            if tables.is_empty() {
-                None
-            } else {
-                let t = tables[rng.below(tables.len())];
-                let c = &t.columns[rng.below(t.columns.len())];
-                Some((t.name.clone(), c.name.clone()))
-            }
+            sequence_owner(&mut rng, p, &schema)
         } else {
             None
         };
@@ -603,6 +609,7 @@ fn add_sequences(p: &mut Project, seed: u64) {
             options: sequence_options(&mut rng),
             owned_by,
             comment,
+            renamed_from: None,
         });
     }
 }
@@ -1884,9 +1891,14 @@ fn render(p: &Project) -> Vec<(String, String)> {
             for o in &q.options {
                 writeln!(s, "{o}").unwrap();
             }
+            // Only while the column exists and has no sequence of its own (identity, serial).
             if let Some((t, c)) = &q.owned_by
                 && p.tables.iter().any(|x| {
-                    x.schema == q.schema && x.name == *t && x.columns.iter().any(|y| y.name == *c)
+                    x.schema == q.schema
+                        && x.name == *t
+                        && x.columns
+                            .iter()
+                            .any(|y| y.name == *c && matches!(y.special, Special::None))
                 })
             {
                 let path = format!("{}.{}", qi(t), qi(c));
@@ -1894,6 +1906,9 @@ fn render(p: &Project) -> Vec<(String, String)> {
             }
             if let Some(c) = &q.comment {
                 writeln!(s, "comment = {}", ts(c)).unwrap();
+            }
+            if let Some(r) = &q.renamed_from {
+                writeln!(s, "renamed_from = {}", ts(r)).unwrap();
             }
             s.push('\n');
         }
