@@ -376,3 +376,74 @@ b = { type = "bigint", nullable = true }
     assert_eq!(one::<i64>(&mut client, "SELECT nextval('s')"), 2);
     rollback(dir.path(), &mut client, &v1_model);
 }
+
+/// A sequence outside `public` prints schema-qualified in `nextval`; ignore globs leave
+/// sequences alone like tables.
+#[test]
+fn other_schemas_and_ignore_globs() {
+    let files = [
+        (
+            "schemactl.toml",
+            "[project]\nschemas = [\"public\", \"billing\"]\nignore = [\"public.legacy_*\"]\n",
+        ),
+        (
+            "schema/s.toml",
+            r#"
+[sequences.invoice_no]
+schema = "billing"
+start = 1000
+owned_by = "invoices.no"
+
+[tables.invoices]
+schema = "billing"
+
+[tables.invoices.columns]
+no = { type = "bigint", default_sql = "nextval('billing.invoice_no'::regclass)" }
+"#,
+        ),
+    ];
+    let dir = project(&files);
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute("CREATE SEQUENCE public.legacy_counter")
+        .unwrap();
+    let sql = plan_and_apply(dir.path(), "v1", &mut client);
+    assert!(!sql.contains("legacy_counter"), "{sql}");
+    client
+        .batch_execute("INSERT INTO billing.invoices DEFAULT VALUES")
+        .unwrap();
+    assert_eq!(
+        one::<i64>(&mut client, "SELECT no FROM billing.invoices"),
+        1000
+    );
+    let model = compile_with_head(dir.path());
+    let live = catalog::read(
+        &mut client,
+        &ReadOptions {
+            schemas: vec!["public".into(), "billing".into()],
+            ignore: vec!["public.legacy_*".into()],
+            history_schema: "schemactl".into(),
+        },
+    )
+    .unwrap()
+    .model;
+    assert!(diff(&live, &model).is_empty(), "{:?}", diff(&live, &model));
+    assert!(diff(&model, &live).is_empty());
+    // Not ignored, the stray sequence is something the project would drop.
+    let unignored = catalog::read(
+        &mut client,
+        &ReadOptions {
+            schemas: vec!["public".into(), "billing".into()],
+            ignore: vec![],
+            history_schema: "schemactl".into(),
+        },
+    )
+    .unwrap()
+    .model;
+    assert!(
+        diff(&unignored, &model)
+            .iter()
+            .any(|c| format!("{c:?}").contains("legacy_counter")),
+    );
+}
