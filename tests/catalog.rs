@@ -462,7 +462,9 @@ fn query_count_does_not_depend_on_the_number_of_tables() {
         counts.push(cat.queries);
     }
     assert_eq!(counts[0], counts[1]);
-    assert!(counts[0] <= 10, "{counts:?}");
+    // BEGIN, settings, one query per catalog area (schemas … views, sequences,
+    // partitions, user types), COMMIT: fixed, whatever the size.
+    assert!(counts[0] <= 13, "{counts:?}");
 }
 
 #[test]

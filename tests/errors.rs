@@ -695,3 +695,115 @@ fn hash_index_with_several_keys() {
     );
     assert!(f.hint.contains("btree"), "{}", f.hint);
 }
+
+#[test]
+fn sequence_misuse_is_reported_with_locations() {
+    // One error each, at its key's line.
+    let f = one(
+        &[(T, "[sequences.s]\ntype = \"text\"\n")],
+        "invalid-type",
+        T,
+        2,
+    );
+    assert!(
+        f.message.contains("cannot be of type `text`"),
+        "{}",
+        f.message
+    );
+    let f = one(
+        &[(T, "[sequences.s]\nincrement = 0\n")],
+        "invalid-value",
+        T,
+        2,
+    );
+    assert!(f.message.contains("must not be zero"), "{}", f.message);
+    let f = one(
+        &[(T, "[sequences.s]\ncache = \"10\"\n")],
+        "invalid-value",
+        T,
+        2,
+    );
+    assert!(f.message.contains("must be an integer"), "{}", f.message);
+    let f = one(
+        &[(T, "[sequences.s]\ntype = \"smallint\"\nmax_value = 40000\n")],
+        "invalid-value",
+        T,
+        3,
+    );
+    assert!(f.message.contains("out of range"), "{}", f.message);
+    let f = one(
+        &[(T, "[sequences.s]\nmin_value = 10\nmax_value = 5\n")],
+        "invalid-value",
+        T,
+        2,
+    );
+    assert!(f.message.contains("must be less than"), "{}", f.message);
+    let f = one(
+        &[(T, "[sequences.s]\nmin_value = 10\nstart = 5\n")],
+        "invalid-value",
+        T,
+        3,
+    );
+    assert!(f.message.contains("outside"), "{}", f.message);
+    let f = one(
+        &[(
+            T,
+            "[sequences.s]\nowned_by = \"t.nope\"\n\n[tables.t.columns]\nid = { type = \"int\" }\n",
+        )],
+        "invalid-reference",
+        T,
+        2,
+    );
+    assert!(f.message.contains("`nope`"), "{}", f.message);
+    let f = one(
+        &[(T, "[sequences.s]\nowned_by = \"missing.id\"\n")],
+        "invalid-reference",
+        T,
+        2,
+    );
+    assert!(f.message.contains("not defined"), "{}", f.message);
+    let f = one(
+        &[(
+            T,
+            "[sequences.s]\nowned_by = \"t.id\"\n\n[tables.t.columns]\nid = { type = \"serial\" }\n",
+        )],
+        "invalid-reference",
+        T,
+        2,
+    );
+    assert!(
+        f.message.contains("already owns its sequence"),
+        "{}",
+        f.message
+    );
+    let f = one(&[(T, "[sequences.s]\nstep = 2\n")], "unknown-key", T, 2);
+    assert!(
+        f.hint.contains("allowed keys") || f.hint.contains("did you mean"),
+        "{}",
+        f.hint
+    );
+    // Same name as a table of its schema, and defined twice (both locations).
+    let f = one(
+        &[(
+            T,
+            "[sequences.t]\n\n[tables.t.columns]\nid = { type = \"int\" }\n",
+        )],
+        "duplicate-object",
+        T,
+        1,
+    );
+    assert!(f.message.contains("same name as a table"), "{}", f.message);
+    let f = one(
+        &[(T, "[sequences.s]\n"), ("schema/u.toml", "[sequences.s]\n")],
+        "duplicate-object",
+        "schema/u.toml",
+        1,
+    );
+    assert_eq!(f.labels, vec![(T.to_string(), 1)]);
+    // All at once.
+    let all = errors(&[(
+        T,
+        "[sequences.a]\nincrement = 0\n\n[sequences.b]\ncache = 0\n",
+    )]);
+    assert_eq!(all.len(), 2);
+}

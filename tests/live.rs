@@ -488,7 +488,8 @@ fn verify_names_what_a_hand_broken_down_file_leaves_behind() {
         "{v}"
     );
 
-    // Objects the model does not describe are caught too: a sequence and a view.
+    // Objects outside the table layer are caught too (a sequence and a view, both kinds of
+    // the model now, in the order the plan would drop them).
     let dir = two_migration_project();
     hand_edit(
         dir.path(),

@@ -278,8 +278,12 @@ fn step(
         .map_err(|e| fail(format!("read: {}", schemactl::devdb::describe_pg_error(&e))))?;
     // Declared queries compare in the form this server stores them, as `drift` does.
     let mut to = to.clone();
-    catalog::server_forms(client, &mut to)
-        .map_err(|e| fail(format!("forms: {}", schemactl::devdb::describe_pg_error(&e))))?;
+    catalog::server_forms(client, &mut to).map_err(|e| {
+        fail(format!(
+            "forms: {}",
+            schemactl::devdb::describe_pg_error(&e)
+        ))
+    })?;
     let to = &to;
     let forward = diff(to, &cat.model);
     let backward = diff(&cat.model, to);

@@ -7,8 +7,8 @@
 //! [`read`] runs a fixed number of statements whatever the number of schemas or tables
 //! (`Catalog::queries` counts them, `BEGIN` and `COMMIT` included): one read-only
 //! `REPEATABLE READ` transaction for a consistent snapshot, a fixed `search_path`, then one
-//! query each for schemas, extensions, enums, tables with their columns, constraints and
-//! indexes (comments are folded into the enum, table and column queries). The managed schema
+//! query each for schemas, extensions, enums, tables with their columns, constraints,
+//! indexes and sequences (comments are folded into the enum, table and column queries). The managed schema
 //! names go in as ONE `text[]` parameter (`nspname = ANY($1)`); queries are sent with
 //! `query_typed`, so there is no separate prepare round trip. All of it is `pg_catalog`
 //! (no `information_schema`), and every catalog object is schema-qualified in the SQL.
@@ -58,6 +58,11 @@
 //!   table. Key columns by name, expression keys from `pg_get_indexdef(indexrelid, k, true)`;
 //!   `indoption` bit 1 = DESC, bit 2 = NULLS FIRST; positions from `indnkeyatts` on are
 //!   INCLUDE columns; method from `pg_am`; predicate from `pg_get_expr(indpred)`.
+//! * **Sequences**: `relkind = 'S'` with their `pg_sequence` options, normalised to the
+//!   canonical form (defaults as `None`), OWNED BY from `pg_depend` deptype `a`; identity
+//!   sequences (deptype `i`) are part of their column; a serial column's sequence with default
+//!   options stays the column's serial, one with options makes the column's default the
+//!   `nextval` it is (`model::sequence::unfold_serials`).
 //!
 //! # What is skipped
 //!
@@ -91,6 +96,7 @@ mod queries;
 mod view;
 
 pub use view::server_forms;
+mod sequence;
 
 use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row};
@@ -167,6 +173,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
     let view_rows = run(view::VIEWS, true)?;
+    let sequence_rows = run(queries::SEQUENCES, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -182,6 +189,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.constraints(&constraint_rows);
     r.views(&view_rows);
     r.indexes(&index_rows);
+    r.sequences(&sequence_rows);
     r.model.type_literals();
 
     Ok(Catalog {

@@ -173,3 +173,28 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartit
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                     AND con.contype IN ('p', 'u', 'x'))
 ORDER BY 1, 2, 3";
+
+/// Sequences of the managed schemas (not owned by an extension, not an identity column's:
+/// `pg_depend` deptype `i`, those are part of their column).
+///
+/// Columns: 0 schema, 1 name, 2 type (`format_type`), 3 seqincrement, 4 seqmin, 5 seqmax,
+/// 6 seqstart, 7 seqcache, 8 seqcycle, 9 owning table (OWNED BY, deptype `a`), 10 owning
+/// column, 11 comment.
+pub const SEQUENCES: &str = "
+SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(s.seqtypid, NULL),
+       s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache, s.seqcycle,
+       ot.relname::text, oa.attname::text,
+       pg_catalog.obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+LEFT JOIN pg_catalog.pg_depend d
+       ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a'
+LEFT JOIN pg_catalog.pg_class ot ON ot.oid = d.refobjid
+LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
+WHERE c.relkind = 'S' AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
+                  WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND x.objid = c.oid AND x.deptype IN ('e', 'i'))
+ORDER BY 1, 2";

@@ -5,6 +5,7 @@
 pub mod builtins;
 pub mod defaults;
 pub mod names;
+mod sequence;
 pub mod types;
 mod view;
 
@@ -383,6 +384,12 @@ impl Compiler {
             }
         }
 
+        let table_spans: BTreeMap<QualifiedName, Span> = raw_tables
+            .iter()
+            .map(|(q, t)| (q.clone(), t.name.span.clone()))
+            .collect();
+        let raw_sequences = self.collect_sequences(sources, &table_spans);
+
         let mut pending: Vec<Pending<'_>> = Vec::new();
         for (q, raw) in &raw_tables {
             let p = self.table(q.clone(), raw, &model, &enums);
@@ -396,6 +403,10 @@ impl Compiler {
         for p in &pending {
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
             ns.relations.insert(p.name.name.clone());
+        }
+        for q in raw_sequences.keys() {
+            let ns = namespaces.entry(q.schema.clone()).or_default();
+            ns.relations.insert(q.name.clone());
         }
         self.reserve_explicit_names(&pending, &mut namespaces);
         let explicit_relations: BTreeMap<String, BTreeSet<String>> = namespaces
@@ -466,6 +477,7 @@ impl Compiler {
             }
         }
         self.views(sources, &mut model, &mut type_seen, &mut namespaces);
+        self.sequences(&raw_sequences, &mut model);
         model
     }
 

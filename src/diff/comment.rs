@@ -12,6 +12,7 @@ pub enum CommentTarget {
     Type(QualifiedName),
     View(QualifiedName),
     MaterializedView(QualifiedName),
+    Sequence(QualifiedName),
 }
 
 pub(super) fn step(target: &CommentTarget) -> StepInfo {
@@ -19,7 +20,8 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
         CommentTarget::Table(q)
         | CommentTarget::Type(q)
         | CommentTarget::View(q)
-        | CommentTarget::MaterializedView(q) => object(q, None),
+        | CommentTarget::MaterializedView(q)
+        | CommentTarget::Sequence(q) => object(q, None),
         CommentTarget::Column(q, c) => object(q, Some(c)),
     };
     StepInfo::new(StepKind::Comment, name, vec![], Phase::Comment)

@@ -17,6 +17,7 @@ pub mod extension;
 mod hints;
 pub mod rename;
 pub mod schema;
+pub mod sequence;
 pub mod step;
 pub mod table;
 pub mod typechange;
@@ -29,6 +30,7 @@ pub use comment::CommentTarget;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
 pub use schema::SchemaChange;
+pub use sequence::SequenceChange;
 pub use step::StepInfo;
 pub use table::TableChange;
 pub use view::ViewChange;
@@ -47,6 +49,7 @@ pub enum Change {
     Enum(EnumChange),
     Table(TableChange),
     View(ViewChange),
+    Sequence(SequenceChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -63,6 +66,7 @@ impl Change {
             Change::Enum(c) => enum_type::step(c),
             Change::Table(c) => table::step(c),
             Change::View(c) => view::step(c),
+            Change::Sequence(c) => sequence::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -80,6 +84,7 @@ impl Change {
             Change::Enum(c) => enum_type::deviation(c),
             Change::Table(c) => return table::deviation(c, expected, live),
             Change::View(c) => return view::deviation(c),
+            Change::Sequence(c) => sequence::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -158,12 +163,18 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     if !affected.is_empty() {
         table::derived_renames(&mut out, from.to_mut(), to, &affected);
     }
+    // A serial column on one side whose sequence is declared with options on the other.
+    let mut to = Cow::Borrowed(to);
+    crate::model::sequence::unfold_serials_declared_in(&mut from, &to);
+    crate::model::sequence::unfold_serials_declared_in(&mut to, &from);
+    let to: &Model = &to;
     schema::diff(&mut out, &from, to);
     extension::diff(&mut out, &from, to);
     let mut touched = Touched::new();
     enum_type::diff(&mut out, &mut from, to, &mut touched);
     table::diff(&mut out, &from, to, &mut touched);
     view::diff(&mut out, &from, to, &touched);
+    sequence::diff(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     Diff {

@@ -79,5 +79,17 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             to,
         )
         .after(table_id(table)),
+        Rename::Sequence { schema, from, to } => relation_rename(
+            StepKind::RenameSequence,
+            crate::sql::display_path(&[schema, to]),
+            vec![Hazard::BreaksClients],
+            schema,
+            from,
+            to,
+        )
+        .effect(
+            ObjectId::new(ObjectKind::Sequence, schema, to),
+            Effect::Create,
+        ),
     }
 }

@@ -103,6 +103,10 @@ pub enum StepKind {
     ReplaceView,
     DropView,
     DropMaterializedView,
+    CreateSequence,
+    AlterSequence,
+    SetSequenceOwner,
+    DropSequence,
 }
 
 impl StepKind {
@@ -129,6 +133,9 @@ pub enum Phase {
     DropView,
     /// Renames of tables, columns, constraints, indexes and sequences.
     Rename,
+    /// `OWNED BY NONE` before the drops: a column or table being dropped takes the
+    /// sequences it owns with it.
+    DisownSequence,
     DropForeignKey,
     DropIndex,
     DropConstraint,
@@ -140,17 +147,23 @@ pub enum Phase {
     /// Swapped in between: what used the old type's values is gone or already converted.
     RecreateType,
     CreateType,
+    /// Before the tables whose defaults call `nextval` on them.
+    CreateSequence,
     CreateTable,
     AddColumn,
     AlterColumn,
     /// After the type changes of the columns it uses.
     AddGeneratedColumn,
+    /// `OWNED BY table.column`, once the column exists.
+    OwnSequence,
     AddConstraint,
     CreateIndex,
     AddForeignKey,
     /// Views, once everything they read has its final shape; then their indexes.
     CreateView,
     Comment,
+    /// After the defaults that called `nextval` on them changed or went with their table.
+    DropSequence,
     DropType,
     DropExtension,
     DropSchema,

@@ -665,7 +665,8 @@ fn alter_column(
 
 /// Defaults compare by normalised form; a string literal default of a built-in type also by
 /// the value PostgreSQL stores for that type (`'1 hour'` = `'01:00:00'::interval`, see
-/// `Expr::canonical_for_type`), so a database built from the schema reads back equal.
+/// `Expr::canonical_for_type`), and `nextval` by the sequence it names (an unqualified name
+/// is in `public`), so a database built from the schema reads back equal.
 fn same_default(a: &Column, b: &Column) -> bool {
     match (&a.default, &b.default) {
         (Some(ColumnDefault::Sql(x)), Some(ColumnDefault::Sql(y))) => {
@@ -678,6 +679,9 @@ fn same_default(a: &Column, b: &Column) -> bool {
                         }
                         _ => false,
                     })
+                // `nextval('public.s')` is `nextval('s'::regclass)` as the catalog prints it.
+                || crate::model::sequence::nextval_target(x)
+                    .is_some_and(|q| crate::model::sequence::nextval_target(y) == Some(q))
         }
         (x, y) => x == y,
     }

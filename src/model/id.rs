@@ -19,6 +19,7 @@ pub enum ObjectKind {
     Constraint,
     Index,
     View,
+    Sequence,
 }
 
 /// One node of the dependency graph: kind, schema, name and, for parts of a table, the

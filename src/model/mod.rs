@@ -8,6 +8,7 @@
 pub mod expr;
 pub mod id;
 pub mod rename;
+pub mod sequence;
 pub mod snapshot;
 pub mod view;
 
@@ -72,6 +73,9 @@ pub struct Schema {
     pub views: BTreeMap<String, View>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub materialized_views: BTreeMap<String, View>,
+    /// Sequences that are objects of their own (not a serial column's), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, sequence::Sequence>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -453,6 +457,10 @@ impl Model {
             Some(v) => Some((false, v)),
             None => s.materialized_views.get(&name.name).map(|v| (true, v)),
         }
+    }
+
+    pub fn sequence(&self, name: &QualifiedName) -> Option<&sequence::Sequence> {
+        self.schemas.get(&name.schema)?.sequences.get(&name.name)
     }
 
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {

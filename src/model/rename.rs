@@ -45,6 +45,12 @@ pub enum Rename {
         from: String,
         to: String,
     },
+    /// A sequence of `[sequences]` (not a serial column's: those follow their column).
+    Sequence {
+        schema: String,
+        from: String,
+        to: String,
+    },
 }
 
 /// The name table `q` had before `renames`' table renames (itself when none renames it).
@@ -110,6 +116,11 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Rename::Sequence { schema, from, to } => Rename::Sequence {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
         })
         .collect()
 }
@@ -135,6 +146,7 @@ pub fn apply(model: &mut Cow<'_, Model>, renames: &[Rename], target: &Model) -> 
         Rename::Column { .. } => 3,
         Rename::Constraint { .. } => 4,
         Rename::Index { .. } => 5,
+        Rename::Sequence { .. } => 6,
     });
     let mut applied = Vec::new();
     let mut blocked = Vec::new();
@@ -188,6 +200,9 @@ fn takes_effect(model: &Model, r: &Rename) -> bool {
         Rename::Index { table, from, to } => model.table(table).is_some_and(|t| {
             from != to && !t.indexes.contains_key(to) && t.indexes.contains_key(from)
         }),
+        Rename::Sequence { schema, from, to } => model.schemas.get(schema).is_some_and(|s| {
+            from != to && s.sequences.contains_key(from) && !holds_relation_name(model, schema, to)
+        }),
     }
 }
 
@@ -203,6 +218,9 @@ fn old_name_exists(model: &Model, r: &Rename) -> bool {
         Rename::Column { table, from, .. } => {
             model.table(table).is_some_and(|t| t.column(from).is_some())
         }
+        Rename::Sequence { schema, from, .. } => model
+            .sequence(&QualifiedName::new(schema.clone(), from.clone()))
+            .is_some(),
         // Values, constraints and indexes: only the first pass (no chains).
         _ => true,
     }
@@ -278,6 +296,13 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                 return false;
             };
             s.tables.insert(to.clone(), t);
+            for seq in s.sequences.values_mut() {
+                if let Some(o) = &mut seq.owned_by
+                    && o.table == *from
+                {
+                    o.table = to.clone();
+                }
+            }
             let old = QualifiedName::new(schema.clone(), from.clone());
             for s in model.schemas.values_mut() {
                 for t in s.tables.values_mut() {
@@ -298,6 +323,16 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                 return false;
             }
             rename_column(t, from, to);
+            if let Some(s) = model.schemas.get_mut(&table.schema) {
+                for seq in s.sequences.values_mut() {
+                    if let Some(o) = &mut seq.owned_by
+                        && o.table == table.name
+                        && o.column == *from
+                    {
+                        o.column = to.clone();
+                    }
+                }
+            }
             for s in model.schemas.values_mut() {
                 for t in s.tables.values_mut() {
                     for fk in t.foreign_keys.values_mut() {
@@ -330,6 +365,35 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                 None => false,
             }
         }
+        Rename::Sequence { schema, from, to } => {
+            let Some(s) = model.schemas.get_mut(schema) else {
+                return false;
+            };
+            if from == to || s.sequences.contains_key(to) {
+                return false;
+            }
+            let Some(seq) = s.sequences.remove(from) else {
+                return false;
+            };
+            s.sequences.insert(to.clone(), seq);
+            // `nextval('…'::regclass)` holds the sequence's oid: it prints the new name.
+            let old = QualifiedName::new(schema.clone(), from.clone());
+            let new = super::sequence::nextval(&QualifiedName::new(schema.clone(), to.clone()));
+            for t in model
+                .schemas
+                .values_mut()
+                .flat_map(|s| s.tables.values_mut())
+            {
+                for c in &mut t.columns {
+                    if let Some(ColumnDefault::Sql(e)) = &mut c.default
+                        && super::sequence::nextval_target(e).as_ref() == Some(&old)
+                    {
+                        *e = new.clone();
+                    }
+                }
+            }
+            true
+        }
     }
 }
 
@@ -354,6 +418,12 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
             (
                 Rename::Enum { schema, to, .. },
                 Rename::Enum {
+                    schema: s, from, ..
+                },
+            ) => s == schema && from == to,
+            (
+                Rename::Sequence { schema, to, .. },
+                Rename::Sequence {
                     schema: s, from, ..
                 },
             ) => s == schema && from == to,
@@ -415,9 +485,26 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
                 if let Some(t) = table_mut(m, &q) {
                     drop_column(t, to);
                 }
+                if let Some(s) = m.schemas.get_mut(&q.schema) {
+                    for seq in s.sequences.values_mut() {
+                        if seq
+                            .owned_by
+                            .as_ref()
+                            .is_some_and(|o| o.table == q.name && o.column == *to)
+                        {
+                            seq.owned_by = None;
+                        }
+                    }
+                }
                 for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
                     t.foreign_keys
                         .retain(|_, fk| fk.references != q || !fk.referenced_columns.contains(to));
+                }
+            }
+            Rename::Sequence { schema, from, to } => {
+                let q = QualifiedName::new(schema.clone(), from.clone());
+                if m.sequence(&q).is_some() && holds_relation_name(&m, schema, to) {
+                    free_relation_name(m.to_mut(), schema, to);
                 }
             }
             Rename::EnumValue { .. } => {}
@@ -430,6 +517,7 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
 fn holds_relation_name(m: &Model, schema: &str, name: &str) -> bool {
     m.schemas.get(schema).is_some_and(|s| {
         s.tables.contains_key(name)
+            || s.sequences.contains_key(name)
             || s.tables.values().any(|t| {
                 t.indexes.contains_key(name)
                     || t.uniques.contains_key(name)
@@ -450,7 +538,16 @@ fn free_relation_name(m: &mut Model, schema: &str, name: &str) {
     let Some(s) = m.schemas.get_mut(schema) else {
         return;
     };
+    if s.sequences.remove(name).is_some() {
+        return;
+    }
     if s.tables.remove(name).is_some() {
+        // A sequence it owned is released first rather than dropped with it.
+        for seq in s.sequences.values_mut() {
+            if seq.owned_by.as_ref().is_some_and(|o| o.table == name) {
+                seq.owned_by = None;
+            }
+        }
         let gone = QualifiedName::new(schema, name);
         for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
             t.foreign_keys.retain(|_, fk| fk.references != gone);

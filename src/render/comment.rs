@@ -13,6 +13,9 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
             "COMMENT ON MATERIALIZED VIEW {} IS {value};",
             quote_qualified(q)
         ),
+        CommentTarget::Sequence(q) => {
+            format!("COMMENT ON SEQUENCE {} IS {value};", quote_qualified(q))
+        }
         CommentTarget::Column(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),

@@ -7,6 +7,7 @@ mod enum_type;
 mod extension;
 mod rename;
 mod schema;
+mod sequence;
 mod table;
 mod view;
 
@@ -24,6 +25,7 @@ pub fn statement(c: &Change) -> String {
         Change::Enum(c) => enum_type::statement(c),
         Change::Table(c) => table::statement(c),
         Change::View(c) => view::statement(c),
+        Change::Sequence(c) => sequence::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

@@ -38,5 +38,10 @@ pub(super) fn statement(r: &Rename) -> String {
             quote_in(&table.schema, from),
             quote_ident(to)
         ),
+        Rename::Sequence { schema, from, to } => format!(
+            "ALTER SEQUENCE {} RENAME TO {};",
+            quote_in(schema, from),
+            quote_ident(to)
+        ),
     }
 }

@@ -28,6 +28,24 @@ pub struct SchemaFile {
     pub enums: Vec<RawEnum>,
     pub tables: Vec<RawTable>,
     pub views: Vec<RawView>,
+    pub sequences: Vec<RawSequence>,
+}
+
+/// `[sequences.NAME]`.
+#[derive(Debug)]
+pub struct RawSequence {
+    pub name: Sp<String>,
+    pub schema: Option<Sp<String>>,
+    pub ty: Option<Sp<String>>,
+    pub increment: Option<Sp<Literal>>,
+    pub min_value: Option<Sp<Literal>>,
+    pub max_value: Option<Sp<Literal>>,
+    pub start: Option<Sp<Literal>>,
+    pub cache: Option<Sp<Literal>>,
+    pub cycle: Option<Sp<bool>>,
+    pub owned_by: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
+    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -150,6 +168,20 @@ const FILE_KEYS: &[&str] = &[
     "tables",
     "views",
     "materialized_views",
+    "sequences",
+];
+const SEQUENCE_KEYS: &[&str] = &[
+    "schema",
+    "type",
+    "increment",
+    "min_value",
+    "max_value",
+    "start",
+    "cache",
+    "cycle",
+    "owned_by",
+    "comment",
+    "renamed_from",
 ];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
@@ -310,6 +342,7 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         enums: Vec::new(),
         tables: Vec::new(),
         views: Vec::new(),
+        sequences: Vec::new(),
     };
     if let Some(ext) = r.table("extensions") {
         for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
@@ -361,6 +394,33 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
                     views.diags,
                 ));
             }
+        }
+    }
+    if let Some(seqs) = r.table("sequences") {
+        let table = seqs.table;
+        for (name, t, tspan) in entries(file, table, "sequence", seqs.diags) {
+            let Some(t) = t else { continue };
+            let mut r = Reader {
+                file,
+                table: t,
+                span: tspan,
+                diags: seqs.diags,
+            };
+            r.deny_unknown(&format!("sequence `{}`", name.value), SEQUENCE_KEYS);
+            out.sequences.push(RawSequence {
+                schema: r.string("schema"),
+                ty: r.string("type"),
+                increment: r.literal("increment"),
+                min_value: r.literal("min_value"),
+                max_value: r.literal("max_value"),
+                start: r.literal("start"),
+                cache: r.literal("cache"),
+                cycle: r.bool("cycle"),
+                owned_by: r.string("owned_by"),
+                comment: r.string("comment"),
+                renamed_from: r.string("renamed_from"),
+                name,
+            });
         }
     }
     out

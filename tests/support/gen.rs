@@ -266,6 +266,20 @@ struct Enum {
     renamed_values: Vec<(String, String)>,
 }
 
+/// A `[sequences.NAME]` entry: options as TOML `key = value` lines.
+#[derive(Clone, Debug)]
+struct Seq {
+    schema: String,
+    name: String,
+    file: usize,
+    options: Vec<String>,
+    /// `owned_by` (table, column): rendered only while that table and column exist.
+    owned_by: Option<(String, String)>,
+    comment: Option<String>,
+    /// `renamed_from` (second versions only).
+    renamed_from: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 struct File {
     path: String,
@@ -276,6 +290,9 @@ struct File {
 struct Project {
     schemas: Vec<String>,
     files: Vec<File>,
+    /// `[sequences]` (generated with their own random stream, so the rest of a seed's
+    /// project is what it was before sequences existed).
+    sequences: Vec<Seq>,
     enums: Vec<Enum>,
     tables: Vec<Table>,
 }
@@ -491,6 +508,7 @@ fn first_version(seed: u64) -> Gen {
         p: Project {
             schemas: vec!["public".into()],
             files: Vec::new(),
+            sequences: Vec::new(),
             enums: Vec::new(),
             tables: Vec::new(),
         },
@@ -499,7 +517,101 @@ fn first_version(seed: u64) -> Gen {
         evolving: false,
     };
     g.build();
+    add_sequences(&mut g.p, seed);
     g
+}
+
+/// Random options of a sequence, valid for PostgreSQL (as `key = value` TOML lines).
+pub(crate) fn sequence_options(rng: &mut Rng) -> Vec<String> {
+    let mut o = Vec::new();
+    let (ty, hi) = match rng.below(4) {
+        0 => (Some("smallint"), i64::from(i16::MAX)),
+        1 => (Some("integer"), i64::from(i32::MAX)),
+        2 => (Some("bigint"), i64::MAX),
+        _ => (None, i64::MAX),
+    };
+    if let Some(t) = ty {
+        o.push(format!("type = \"{t}\""));
+    }
+    let descending = rng.chance(20);
+    let increment = if descending {
+        -rng.range(1, 10)
+    } else {
+        rng.range(1, 10)
+    };
+    if increment != 1 || rng.chance(20) {
+        o.push(format!("increment = {increment}"));
+    }
+    if descending {
+        let max = -rng.range(1, 100);
+        if rng.chance(50) {
+            o.push(format!("max_value = {max}"));
+        }
+    } else {
+        let min = rng.range(1, 100);
+        let max = (min + rng.range(1000, 30000)).min(hi);
+        if rng.chance(50) {
+            o.push(format!("min_value = {min}"));
+            if rng.chance(50) {
+                o.push(format!("start = {}", min + rng.range(0, 500)));
+            }
+        }
+        if rng.chance(40) {
+            o.push(format!("max_value = {max}"));
+        }
+    }
+    if rng.chance(30) {
+        o.push(format!("cache = {}", rng.range(1, 50)));
+    }
+    if rng.chance(20) {
+        o.push(format!("cycle = {}", rng.chance(70)));
+    }
+    o
+}
+
+/// A column of a table of `schema` to own a sequence, if there is one.
+fn sequence_owner(rng: &mut Rng, p: &Project, schema: &str) -> Option<(String, String)> {
+    let tables: Vec<&Table> = p
+        .tables
+        .iter()
+        .filter(|t| t.schema == schema && !t.columns.is_empty())
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let t = tables[rng.below(tables.len())];
+    let c = &t.columns[rng.below(t.columns.len())];
+    matches!(c.special, Special::None).then(|| (t.name.clone(), c.name.clone()))
+}
+
+/// Up to three sequences, some OWNED BY a column of a table in their schema.
+fn add_sequences(p: &mut Project, seed: u64) {
+    let mut rng = Rng::new(seed ^ 0x0005_e95e_95e9);
+    let n = rng.below(4);
+    for i in 0..n {
+        let schema = rng.pick(&p.schemas).clone();
+        let file = rng.below(p.files.len());
+        let name = if rng.chance(30) {
+            format!("Sq {i} \"odd\"")
+        } else {
+            format!("sq_{i}")
+        };
+        let owned_by = if rng.chance(40) {
+            sequence_owner(&mut rng, p, &schema)
+        } else {
+            None
+        };
+        let comment = rng.chance(20).then(|| format!("sequence {i}"));
+        p.sequences.push(Seq {
+            schema,
+            name,
+            file,
+            options: sequence_options(&mut rng),
+            owned_by,
+            comment,
+            renamed_from: None,
+        });
+    }
 }
 
 impl Gen {
@@ -1770,6 +1882,35 @@ fn render(p: &Project) -> Vec<(String, String)> {
         }
         for t in p.tables.iter().filter(|t| t.file == i) {
             render_table(&mut s, p, t, &file_schema);
+        }
+        for q in p.sequences.iter().filter(|q| q.file == i) {
+            writeln!(s, "[sequences.{}]", tk(&q.name)).unwrap();
+            if q.schema != file_schema {
+                writeln!(s, "schema = {}", ts(&q.schema)).unwrap();
+            }
+            for o in &q.options {
+                writeln!(s, "{o}").unwrap();
+            }
+            // Only while the column exists and has no sequence of its own (identity, serial).
+            if let Some((t, c)) = &q.owned_by
+                && p.tables.iter().any(|x| {
+                    x.schema == q.schema
+                        && x.name == *t
+                        && x.columns
+                            .iter()
+                            .any(|y| y.name == *c && matches!(y.special, Special::None))
+                })
+            {
+                let path = format!("{}.{}", qi(t), qi(c));
+                writeln!(s, "owned_by = {}", ts(&path)).unwrap();
+            }
+            if let Some(c) = &q.comment {
+                writeln!(s, "comment = {}", ts(c)).unwrap();
+            }
+            if let Some(r) = &q.renamed_from {
+                writeln!(s, "renamed_from = {}", ts(r)).unwrap();
+            }
+            s.push('\n');
         }
         out.push((f.path.clone(), s));
     }

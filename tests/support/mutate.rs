@@ -85,6 +85,12 @@ pub const KINDS: &[Kind] = &[
     kind("change-generated", 2, change_generated),
     kind("serial", 2, change_serial),
     kind("widen-referenced-key", 2, widen_referenced_key),
+    kind("add-sequence", 2, add_sequence),
+    kind("drop-sequence", 2, drop_sequence),
+    kind("change-sequence", 3, change_sequence),
+    kind("sequence-owner", 2, change_sequence_owner),
+    kind("rename-sequence", 1, rename_sequence),
+    kind("sequence-comment", 1, change_sequence_comment),
 ];
 
 /// Two versions of one project.
@@ -1606,6 +1612,7 @@ fn drop_schema(g: &mut Gen) -> Option<String> {
     while let Some(e) = g.p.enums.iter().position(|e| e.schema == s) {
         remove_enum(g, e);
     }
+    g.p.sequences.retain(|q| q.schema != s);
     for f in &mut g.p.files {
         if f.schema.as_deref() == Some(s.as_str()) {
             f.schema = None;
@@ -1881,4 +1888,133 @@ fn change_serial(g: &mut Gen) -> Option<String> {
         }
     };
     Some(format!("column {what_table}.{col}: {what}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sequences
+// ---------------------------------------------------------------------------------------------
+
+fn pick_sequence(g: &mut Gen) -> Option<usize> {
+    (!g.p.sequences.is_empty()).then(|| g.rng.below(g.p.sequences.len()))
+}
+
+fn seq_name(g: &Gen, i: usize) -> String {
+    let q = &g.p.sequences[i];
+    format!("{}.{}", q.schema, q.name)
+}
+
+fn add_sequence(g: &mut Gen) -> Option<String> {
+    let schema = g.rng.pick(&g.p.schemas).clone();
+    let file = g.rng.below(g.p.files.len());
+    let name = g.fresh("sq_new_");
+    let options = sequence_options(&mut g.rng);
+    let owned_by = if g.rng.chance(40) {
+        sequence_owner(&mut g.rng, &g.p, &schema)
+    } else {
+        None
+    };
+    let what = format!("sequence {schema}.{name} {options:?} owned by {owned_by:?}");
+    g.p.sequences.push(Seq {
+        schema,
+        name,
+        file,
+        options,
+        owned_by,
+        comment: None,
+        renamed_from: None,
+    });
+    Some(what)
+}
+
+fn drop_sequence(g: &mut Gen) -> Option<String> {
+    let i = pick_sequence(g)?;
+    let what = format!("sequence {}", seq_name(g, i));
+    g.p.sequences.remove(i);
+    Some(what)
+}
+
+/// Other options with the same bounds and direction: the current value (the first
+/// version's start, never called) stays inside the range both ways, as `ALTER SEQUENCE`
+/// requires.
+fn change_sequence(g: &mut Gen) -> Option<String> {
+    let i = pick_sequence(g)?;
+    let old = g.p.sequences[i].options.clone();
+    let descending = old.iter().any(|o| o.starts_with("increment = -"));
+    let bound = |o: &&String| o.starts_with("min_value") || o.starts_with("max_value");
+    let min: Option<i64> = old
+        .iter()
+        .find_map(|o| o.strip_prefix("min_value = ")?.parse().ok());
+    let mut new: Vec<String> = Vec::new();
+    match g.rng.below(4) {
+        0 => new.push("type = \"smallint\"".into()),
+        1 => new.push("type = \"integer\"".into()),
+        2 => new.push("type = \"bigint\"".into()),
+        _ => {}
+    }
+    let step = g.rng.range(1, 10);
+    new.push(format!(
+        "increment = {}",
+        if descending { -step } else { step }
+    ));
+    new.extend(old.iter().filter(bound).cloned());
+    if let Some(min) = min
+        && !descending
+        && g.rng.chance(50)
+    {
+        new.push(format!("start = {}", min + g.rng.range(0, 500)));
+    }
+    if g.rng.chance(40) {
+        new.push(format!("cache = {}", g.rng.range(1, 50)));
+    }
+    if g.rng.chance(30) {
+        new.push(format!("cycle = {}", g.rng.chance(60)));
+    }
+    let what = format!("sequence {} {old:?} → {new:?}", seq_name(g, i));
+    g.p.sequences[i].options = new;
+    Some(what)
+}
+
+fn change_sequence_owner(g: &mut Gen) -> Option<String> {
+    let i = pick_sequence(g)?;
+    let schema = g.p.sequences[i].schema.clone();
+    let new = if g.rng.chance(25) {
+        None
+    } else {
+        sequence_owner(&mut g.rng, &g.p, &schema)
+    };
+    let what = format!(
+        "sequence {} owned by {:?} → {new:?}",
+        seq_name(g, i),
+        g.p.sequences[i].owned_by
+    );
+    g.p.sequences[i].owned_by = new;
+    Some(what)
+}
+
+fn rename_sequence(g: &mut Gen) -> Option<String> {
+    let i = pick_sequence(g)?;
+    if g.p.sequences[i].renamed_from.is_some() {
+        return None;
+    }
+    let new = g.fresh("sq_renamed_");
+    let what = format!("sequence {} → {new}", seq_name(g, i));
+    let q = &mut g.p.sequences[i];
+    q.renamed_from = Some(std::mem::replace(&mut q.name, new));
+    Some(what)
+}
+
+fn change_sequence_comment(g: &mut Gen) -> Option<String> {
+    let i = pick_sequence(g)?;
+    let new = if g.rng.chance(30) {
+        None
+    } else {
+        Some(g.text_fitting(200))
+    };
+    let what = format!(
+        "sequence {} comment {:?} → {new:?}",
+        seq_name(g, i),
+        g.p.sequences[i].comment
+    );
+    g.p.sequences[i].comment = new;
+    Some(what)
 }
