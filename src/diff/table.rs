@@ -268,6 +268,8 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
         checks: t.checks.clone(),
         indexes: BTreeMap::new(),
         foreign_keys: BTreeMap::new(),
+        partition_by: t.partition_by.clone(),
+        partition_of: t.partition_of.clone(),
     };
     out.add(TableChange::CreateTable(q.clone(), body));
     for (name, index) in &t.indexes {

@@ -7,6 +7,7 @@
 
 pub mod expr;
 pub mod id;
+pub mod partition;
 pub mod rename;
 pub mod snapshot;
 
@@ -16,6 +17,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use expr::Expr;
+pub use partition::{BoundValue, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy};
 
 /// A schema-qualified object name. Ordered by schema, then name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -98,6 +100,12 @@ pub struct Table {
     /// Foreign keys by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub foreign_keys: BTreeMap<String, ForeignKey>,
+    /// `PARTITION BY …`: a partitioned table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<PartitionBy>,
+    /// `PARTITION OF …`: a partition, whose columns are its parent's (`columns` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
 }
 
 impl Table {
