@@ -87,6 +87,7 @@
 //! more than before (`verify`'s rollback check).
 
 pub mod inventory;
+mod partition;
 mod queries;
 
 use postgres::types::{ToSql, Type};
@@ -163,6 +164,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let column_rows = run(queries::COLUMNS, true)?;
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
+    let partition_rows = run(queries::PARTITIONS, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -177,6 +179,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.tables(&column_rows);
     r.constraints(&constraint_rows);
     r.indexes(&index_rows);
+    r.partitions(&partition_rows);
     r.model.type_literals();
 
     Ok(Catalog {

@@ -15,6 +15,7 @@ pub mod comment;
 pub mod enum_type;
 pub mod extension;
 mod hints;
+pub mod partition;
 pub mod rename;
 pub mod schema;
 pub mod step;
@@ -27,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use comment::CommentTarget;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
+pub use partition::PartitionChange;
 pub use schema::SchemaChange;
 pub use step::StepInfo;
 pub use table::TableChange;
@@ -44,6 +46,7 @@ pub enum Change {
     Extension(ExtensionChange),
     Enum(EnumChange),
     Table(TableChange),
+    Partition(PartitionChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -59,6 +62,7 @@ impl Change {
             Change::Extension(c) => extension::step(c),
             Change::Enum(c) => enum_type::step(c),
             Change::Table(c) => table::step(c),
+            Change::Partition(c) => partition::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -75,6 +79,7 @@ impl Change {
             Change::Extension(c) => extension::deviation(c),
             Change::Enum(c) => enum_type::deviation(c),
             Change::Table(c) => return table::deviation(c, expected, live),
+            Change::Partition(c) => return partition::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),

@@ -98,6 +98,8 @@ pub enum StepKind {
     DropCheck,
     DropIndex,
     DropForeignKey,
+    DetachPartition,
+    AttachPartition,
 }
 
 impl StepKind {

@@ -303,13 +303,19 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                 return false;
             }
             rename_column(t, from, to);
+            let mut partitioned = false;
             // Partitions share the parent's columns: what they declare follows the rename.
             let mut parents = vec![table.clone()];
+            let mut seen = std::collections::BTreeSet::new();
             while let Some(parent) = parents.pop() {
+                if !seen.insert(parent.clone()) {
+                    continue;
+                }
                 for (sn, s) in model.schemas.iter_mut() {
                     for (n, t) in s.tables.iter_mut() {
                         if t.partition_of.as_ref().is_some_and(|p| p.parent == parent) {
                             rename_column(t, from, to);
+                            partitioned = true;
                             parents.push(QualifiedName::new(sn.clone(), n.clone()));
                         }
                     }
@@ -323,6 +329,10 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                         }
                     }
                 }
+            }
+            if partitioned {
+                // Their literals are typed by the parent's columns, not their own (none).
+                model.type_literals();
             }
             true
         }

@@ -5,6 +5,7 @@
 mod comment;
 mod enum_type;
 mod extension;
+mod partition;
 mod rename;
 mod schema;
 mod table;
@@ -22,6 +23,7 @@ pub fn statement(c: &Change) -> String {
         Change::Extension(c) => extension::statement(c),
         Change::Enum(c) => enum_type::statement(c),
         Change::Table(c) => table::statement(c),
+        Change::Partition(c) => partition::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
