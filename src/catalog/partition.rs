@@ -8,8 +8,7 @@ use postgres::Row;
 
 use super::Reader;
 use crate::model::{
-    Expr, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy,
-    QualifiedName,
+    Expr, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy, QualifiedName,
 };
 
 impl Reader<'_> {
@@ -22,7 +21,10 @@ impl Reader<'_> {
             }
             let q = QualifiedName::new(schema.clone(), name.clone());
             let key: Option<String> = row.get(2);
-            let parent = match (row.get::<_, Option<String>>(3), row.get::<_, Option<String>>(4)) {
+            let parent = match (
+                row.get::<_, Option<String>>(3),
+                row.get::<_, Option<String>>(4),
+            ) {
                 (Some(s), Some(n)) => Some(QualifiedName::new(s, n)),
                 _ => None,
             };
@@ -57,8 +59,30 @@ impl Reader<'_> {
     }
 }
 
-/// `RANGE (a, lower(b), ((c + 1)))` → strategy and keys. A key that is one of `columns`
-/// (as `quote_ident` prints it) is a column key, anything else an expression.
+/// The column a key names: PostgreSQL prints a column key as `quote_ident` does, and
+/// never prints an expression key as a bare identifier (a key that is just a column is a
+/// column key). `columns` are the table's own, empty for a partition that is itself
+/// partitioned (its columns are its parent's).
+fn column_name(part: &str, columns: &[String]) -> Option<String> {
+    if let Some(c) = columns
+        .iter()
+        .find(|c| *c == part || crate::sql::quote_ident(c) == part)
+    {
+        return Some(c.clone());
+    }
+    if crate::sql::is_plain_ident(part) {
+        return Some(part.to_string());
+    }
+    if part.len() > 1 && part.starts_with('"') && part.ends_with('"') {
+        return match crate::sql::split_qualified(part) {
+            Ok(mut v) if v.len() == 1 => v.pop(),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// `RANGE (a, lower(b), ((c + 1)))` → strategy and keys.
 fn parse_key(text: &str, columns: &[String]) -> Option<PartitionBy> {
     let (word, rest) = text.split_once(' ')?;
     let strategy = match word {
@@ -71,12 +95,9 @@ fn parse_key(text: &str, columns: &[String]) -> Option<PartitionBy> {
     let mut keys = Vec::new();
     for part in split_top_level(inner) {
         let part = part.trim();
-        if let Some(c) = columns
-            .iter()
-            .find(|c| *c == part || crate::sql::quote_ident(c) == part)
-        {
+        if let Some(c) = column_name(part, columns) {
             keys.push(PartitionKey {
-                column: Some(c.clone()),
+                column: Some(c),
                 expr: None,
             });
         } else {

@@ -14,8 +14,8 @@ use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::model::expr::{ExprError, References};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
-    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PartitionOf, PrimaryKey,
-    QualifiedName, Schema, Table, Unique,
+    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PartitionOf, PrimaryKey, QualifiedName,
+    Schema, Table, Unique,
 };
 use crate::schema::config::{self, Project};
 use crate::schema::reader::Sp;

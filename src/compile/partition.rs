@@ -271,7 +271,9 @@ impl Compiler {
             .keys
             .iter()
             .map(|k| {
-                let c = columns.iter().find(|c| Some(&c.name) == k.column.as_ref())?;
+                let c = columns
+                    .iter()
+                    .find(|c| Some(&c.name) == k.column.as_ref())?;
                 match (&c.data_type.base, c.data_type.array) {
                     (BaseType::Builtin(t), false) => Some(t.clone()),
                     _ => None,
@@ -425,7 +427,12 @@ impl Compiler {
         Some(out)
     }
 
-    fn bound_value(&mut self, v: &Sp<Literal>, ty: Option<&str>, range: bool) -> Option<BoundValue> {
+    fn bound_value(
+        &mut self,
+        v: &Sp<Literal>,
+        ty: Option<&str>,
+        range: bool,
+    ) -> Option<BoundValue> {
         let text = match &v.value {
             Literal::String(s) if range && s.eq_ignore_ascii_case("minvalue") => {
                 return Some(BoundValue::MinValue);
@@ -494,9 +501,11 @@ pub fn normalise_bound(text: &str, ty: Option<&str>) -> Result<String, String> {
 
 /// A date or a date and time without offset (`2024-01-01`, `2024-01-01 10:00`).
 fn civil(t: &str) -> Option<jiff::civil::DateTime> {
-    t.parse::<jiff::civil::DateTime>()
-        .ok()
-        .or_else(|| t.parse::<jiff::civil::Date>().ok().map(|d| d.at(0, 0, 0, 0)))
+    t.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+        t.parse::<jiff::civil::Date>()
+            .ok()
+            .map(|d| d.at(0, 0, 0, 0))
+    })
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` as PostgreSQL prints it (fraction without trailing zeros).
@@ -524,7 +533,10 @@ mod tests {
     #[test]
     fn bounds_normalise_to_what_postgresql_prints_in_utc() {
         let tz = Some("timestamp with time zone");
-        assert_eq!(normalise_bound("2022-01-01", tz).unwrap(), "2022-01-01 00:00:00+00");
+        assert_eq!(
+            normalise_bound("2022-01-01", tz).unwrap(),
+            "2022-01-01 00:00:00+00"
+        );
         assert_eq!(
             normalise_bound("2022-03-01 01:00:00+01", tz).unwrap(),
             "2022-03-01 00:00:00+00"

@@ -17,7 +17,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use expr::Expr;
-pub use partition::{BoundValue, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy};
+pub use partition::{
+    BoundValue, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy,
+};
 
 /// A schema-qualified object name. Ordered by schema, then name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

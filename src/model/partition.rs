@@ -106,7 +106,9 @@ impl std::str::FromStr for BoundValue {
                     .and_then(|x| x.strip_suffix('\''))
                     .filter(|x| !x.replace("''", "").contains('\''))
                     .ok_or_else(|| {
-                        format!("bound value `{s}` must be a quoted literal, MINVALUE, MAXVALUE or NULL")
+                        format!(
+                            "bound value `{s}` must be a quoted literal, MINVALUE, MAXVALUE or NULL"
+                        )
                     })?;
                 Ok(BoundValue::Value(inner.replace("''", "'")))
             }
@@ -160,11 +162,17 @@ impl PartitionBound {
             let (from, r) = value_list(r)?;
             let r = r.trim_start().strip_prefix("TO ")?;
             let (to, r) = value_list(r)?;
-            return r.trim().is_empty().then_some(PartitionBound::Range { from, to });
+            return r
+                .trim()
+                .is_empty()
+                .then_some(PartitionBound::Range { from, to });
         }
         if let Some(r) = rest.strip_prefix("IN ") {
             let (values, r) = value_list(r)?;
-            return r.trim().is_empty().then_some(PartitionBound::List { values });
+            return r
+                .trim()
+                .is_empty()
+                .then_some(PartitionBound::List { values });
         }
         let r = rest.strip_prefix("WITH (modulus ")?;
         let (m, r) = r.split_once(", remainder ")?;

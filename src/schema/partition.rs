@@ -49,7 +49,10 @@ pub fn read_partition_by(r: &mut Reader<'_, '_>) -> Option<RawPartitionBy> {
             Diagnostic::new(
                 "invalid-value",
                 vspan,
-                format!("`partition_by` must be a table, found {}", v.get_ref().type_str()),
+                format!(
+                    "`partition_by` must be a table, found {}",
+                    v.get_ref().type_str()
+                ),
             )
             .hint("write `partition_by = { strategy = \"range\", keys = [\"created_at\"] }`"),
         );
