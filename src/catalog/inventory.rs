@@ -7,9 +7,8 @@
 //! one query (one round trip) and leaves out what belongs to something else and goes away with
 //! it: objects owned by an extension (`pg_depend` deptype `e`), objects internal to another
 //! object (deptype `i`: array types, row types of tables, identity sequences, range
-//! constructors), sequences owned by a column (deptype `a`, `serial`), indexes and TOAST
-//! tables. Partitions are listed as tables (their `a` dependency on the parent does not hide
-//! them): a partition left attached to a table that stays is left behind too. Only dependencies of whole objects count (`objsubid = 0`: the key columns of
+//! constructors), sequences owned by a column (deptype `a`, `serial`), partitions, indexes and
+//! TOAST tables. Only dependencies of whole objects count (`objsubid = 0`: the key columns of
 //! a partitioned table depend internally on their own table). A stand-alone composite type is listed once, as its `pg_type` row (which owns
 //! its `pg_class` row). System schemas (`pg_*`, `information_schema`), the given history
 //! schema and everything in it, and `plpgsql` are left out too.
@@ -165,11 +164,10 @@ UNION ALL
 SELECT c.relkind::text, n.nspname::text, c.relname::text, NULL
 FROM pg_catalog.pg_class c
 JOIN nsp n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                    AND d.objid = c.oid AND d.objsubid = 0
-                    AND (d.deptype IN ('e', 'i') OR d.deptype = 'a' AND NOT c.relispartition))
+                    AND d.objid = c.oid AND d.objsubid = 0 AND d.deptype IN ('e', 'i', 'a'))
 UNION ALL
 SELECT CASE t.typtype WHEN 'e' THEN 'e' WHEN 'd' THEN 'd' WHEN 'r' THEN 'range'
                      WHEN 'c' THEN 'c' ELSE 'type' END,
