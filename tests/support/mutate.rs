@@ -85,7 +85,109 @@ pub const KINDS: &[Kind] = &[
     kind("change-generated", 2, change_generated),
     kind("serial", 2, change_serial),
     kind("widen-referenced-key", 2, widen_referenced_key),
+    kind("add-partition", 2, add_partition),
+    kind("drop-partition", 1, drop_partition),
+    kind("rebound-partition", 2, rebound_partition),
+    kind("switch-partitioning", 1, switch_partitioning),
+    kind("add-partitioned-table", 1, add_partitioned_table),
+    kind("drop-partitioned-table", 1, drop_partitioned_table),
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Partitions
+// ---------------------------------------------------------------------------------------------
+
+fn partitioned(g: &Gen) -> Vec<usize> {
+    (0..g.p.parts.len())
+        .filter(|i| !g.p.parts[*i].plain)
+        .collect()
+}
+
+fn add_partition(g: &mut Gen) -> Option<String> {
+    let cand = partitioned(g);
+    if cand.is_empty() {
+        return None;
+    }
+    let i = *g.rng.pick(&cand);
+    let group = &mut g.p.parts[i];
+    if !add_part(&mut g.rng, group) {
+        return None;
+    }
+    let p = group.parts.last()?;
+    Some(format!("partition {}", group.part_name(p)))
+}
+
+fn drop_partition(g: &mut Gen) -> Option<String> {
+    let cand: Vec<usize> = partitioned(g)
+        .into_iter()
+        .filter(|i| !g.p.parts[*i].parts.is_empty())
+        .collect();
+    if cand.is_empty() {
+        return None;
+    }
+    let i = *g.rng.pick(&cand);
+    let n = g.rng.below(g.p.parts[i].parts.len());
+    let group = &mut g.p.parts[i];
+    let p = group.parts.remove(n);
+    Some(format!("partition {}", group.part_name(&p)))
+}
+
+/// Other bounds for a partition: detached and attached again.
+fn rebound_partition(g: &mut Gen) -> Option<String> {
+    let cand: Vec<usize> = partitioned(g)
+        .into_iter()
+        .filter(|i| {
+            let grp = &g.p.parts[*i];
+            grp.parts.iter().any(|p| p.slot.is_some()) && !grp.free_slots().is_empty()
+        })
+        .collect();
+    if cand.is_empty() {
+        return None;
+    }
+    let i = *g.rng.pick(&cand);
+    let free = g.p.parts[i].free_slots();
+    let slot = *g.rng.pick(&free);
+    let group = &mut g.p.parts[i];
+    let with_slot: Vec<usize> = (0..group.parts.len())
+        .filter(|n| group.parts[*n].slot.is_some())
+        .collect();
+    let n = *g.rng.pick(&with_slot);
+    let old = group.part_name(&group.parts[n]);
+    group.parts[n].slot = Some(slot);
+    Some(format!("partition {old} to slot {slot}"))
+}
+
+fn switch_partitioning(g: &mut Gen) -> Option<String> {
+    if g.p.parts.is_empty() {
+        return None;
+    }
+    let i = g.rng.below(g.p.parts.len());
+    let group = &mut g.p.parts[i];
+    group.plain = !group.plain;
+    if group.strategy == PStrategy::ListExpr {
+        group.pk = false;
+    }
+    Some(format!(
+        "{} {}",
+        group.name,
+        if group.plain { "plain" } else { "partitioned" }
+    ))
+}
+
+fn add_partitioned_table(g: &mut Gen) -> Option<String> {
+    let group = part_group(&mut g.rng, &g.p.parts);
+    let name = group.name.clone();
+    g.p.parts.push(group);
+    Some(name)
+}
+
+fn drop_partitioned_table(g: &mut Gen) -> Option<String> {
+    if g.p.parts.is_empty() {
+        return None;
+    }
+    let i = g.rng.below(g.p.parts.len());
+    Some(g.p.parts.remove(i).name)
+}
 
 /// Two versions of one project.
 pub struct Evolution {
