@@ -50,6 +50,7 @@ pub(super) fn recreated(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
         };
         if old.partition_by != t.partition_by
             || old.partition_of.is_some() != t.partition_of.is_some()
+            || key_column_changed(old, t)
         {
             out.insert(q);
         }
@@ -68,6 +69,22 @@ pub(super) fn recreated(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
             return out;
         }
     }
+}
+
+/// PostgreSQL cannot change the type or collation of a column its partition key uses.
+fn key_column_changed(old: &Table, t: &Table) -> bool {
+    let Some(by) = &t.partition_by else {
+        return false;
+    };
+    let mut used: Vec<String> = Vec::new();
+    for k in &by.keys {
+        used.extend(k.column.clone());
+        used.extend(k.expr.iter().flat_map(|e| e.referenced_columns()));
+    }
+    used.iter().any(|c| match (old.column(c), t.column(c)) {
+        (Some(a), Some(b)) => a.data_type != b.data_type || a.collation != b.collation,
+        _ => false,
+    })
 }
 
 /// A partition kept on both sides whose parent or bounds changed: detached, then attached.
