@@ -501,3 +501,48 @@ ALTER TABLE ONLY public.payment_p2022_02
     assert!(p.primary_key.is_none() && p.columns.is_empty());
     assert_eq!(p.indexes.len(), 1, "{:?}", p.indexes.keys());
 }
+
+#[test]
+fn a_partition_key_column_retyped_recreates_the_table() {
+    let v1 = r#"
+[tables.t]
+partition_by = { strategy = "range", keys = ["k"] }
+[tables.t.columns]
+k = { type = "integer" }
+note = { type = "text", nullable = true }
+
+[tables.t_low]
+partition_of = "t"
+bounds = { from = "MINVALUE", to = 100 }
+"#;
+    let mut l = Live::new();
+    l.step(v1);
+    // A column outside the key changes in place, on the parent only.
+    let v2 = v1.replace(
+        "note = { type = \"text\"",
+        "note = { type = \"varchar(20)\"",
+    );
+    let sql = l.step(&v2);
+    assert!(
+        sql.contains(
+            "ALTER TABLE \"public\".\"t\" ALTER COLUMN \"note\" TYPE character varying(20);"
+        ),
+        "{sql}"
+    );
+    assert!(!sql.contains("DROP TABLE"), "{sql}");
+    // The key column: PostgreSQL cannot alter it, so the table and its partition are recreated.
+    let v3 = v2.replace("k = { type = \"integer\" }", "k = { type = \"bigint\" }");
+    let sql = l.step(&v3);
+    let drop_part = sql.find("DROP TABLE \"public\".\"t_low\";").unwrap();
+    let drop = sql.find("DROP TABLE \"public\".\"t\";").unwrap();
+    let create = sql.find("CREATE TABLE \"public\".\"t\" (").unwrap();
+    let create_part = sql
+        .find("CREATE TABLE \"public\".\"t_low\" PARTITION OF")
+        .unwrap();
+    assert!(
+        drop_part < drop && drop < create && create < create_part,
+        "{sql}"
+    );
+    l.back_to(2);
+    l.back_to(0);
+}
