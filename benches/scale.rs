@@ -585,7 +585,7 @@ fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
     Value::Object(out)
 }
 
-fn reader_queries() -> [(&'static str, &'static str); 6] {
+fn reader_queries() -> [(&'static str, &'static str); 7] {
     [
         ("schemas", catalog_queries::SCHEMAS),
         ("extensions", catalog_queries::EXTENSIONS),
@@ -593,6 +593,7 @@ fn reader_queries() -> [(&'static str, &'static str); 6] {
         ("columns", catalog_queries::COLUMNS),
         ("constraints", catalog_queries::CONSTRAINTS),
         ("indexes", catalog_queries::INDEXES),
+        ("partitions", catalog_queries::PARTITIONS),
     ]
 }
 
@@ -780,7 +781,7 @@ fn psql_times(cluster: &Cluster, root: &Path, schemas: &[String], runs: usize) -
         }
         empty_best = empty_best.min(run(&empty).0);
     }
-    // BEGIN, SET batch (psql sends each SET separately), six queries, COMMIT.
+    // BEGIN, SET batch (psql sends each SET separately), seven queries, COMMIT.
     let labels = reader_queries().map(|(name, _)| name);
     let queries = per_statement.len().saturating_sub(labels.len() + 1);
     let breakdown: Vec<String> = labels

@@ -52,8 +52,8 @@ impl Reader<'_> {
                 _ => None,
             };
             if let Some(t) = self.table_mut(&schema, &name) {
-                t.partition_by = by;
-                t.partition_of = of;
+                t.partition_by = by.map(Box::new);
+                t.partition_of = of.map(Box::new);
             }
         }
     }

@@ -407,10 +407,10 @@ impl Compiler {
             };
             let bound = self.bounds(b, &by, &columns, q);
             if let (Some(bound), Some(p)) = (bound, compiled.get_mut(q)) {
-                p.table.partition_of = Some(PartitionOf {
+                p.table.partition_of = Some(Box::new(PartitionOf {
                     parent: parent.clone(),
                     bound,
-                });
+                }));
             }
         }
         let mut pending: Vec<Pending<'_>> = compiled.into_values().collect();
@@ -972,7 +972,7 @@ impl Compiler {
             });
         }
 
-        table.partition_by = self.partition_by(raw, &table, &name);
+        table.partition_by = self.partition_by(raw, &table, &name).map(Box::new);
 
         // Temporarily keep constraint definitions with placeholder names; `name_table` names them.
         let mut p = Pending {

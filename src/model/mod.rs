@@ -102,12 +102,13 @@ pub struct Table {
     /// Foreign keys by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub foreign_keys: BTreeMap<String, ForeignKey>,
-    /// `PARTITION BY …`: a partitioned table.
+    /// `PARTITION BY …`: a partitioned table. (Boxed, as `partition_of`: most tables have
+    /// neither, and a table is carried by value in changes.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_by: Option<PartitionBy>,
+    pub partition_by: Option<Box<PartitionBy>>,
     /// `PARTITION OF …`: a partition, whose columns are its parent's (`columns` is empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_of: Option<PartitionOf>,
+    pub partition_of: Option<Box<PartitionOf>>,
 }
 
 impl Table {
