@@ -803,3 +803,18 @@ fn partition_key_on_a_missing_column_or_an_unknown_strategy() {
     );
     assert!(f.message.contains("exactly one key"), "{}", f.message);
 }
+
+#[test]
+fn keys_of_a_partitioned_table_must_include_the_partition_key() {
+    let src = "[tables.p]\nprimary_key = [\"id\"]\npartition_by = { strategy = \"range\", keys = [\"at\"] }\n[tables.p.columns]\nid = { type = \"integer\" }\nat = { type = \"date\" }\n[[tables.p.indexes]]\ncolumns = [\"id\", \"at\"]\nunique = true\n";
+    let f = one(&[(T, src)], "invalid-value", T, 3);
+    assert!(
+        f.message
+            .contains("the primary key (id) must include the partition key column `at`"),
+        "{}",
+        f.message
+    );
+    let src = "[tables.p]\npartition_by = { strategy = \"list\", keys = [{ expr = \"lower(t)\" }] }\n[tables.p.columns]\nt = { type = \"text\", unique = true }\n";
+    let f = one(&[(T, src)], "invalid-value", T, 2);
+    assert!(f.message.contains("expression"), "{}", f.message);
+}

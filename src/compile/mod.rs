@@ -973,6 +973,14 @@ impl Compiler {
         }
 
         table.partition_by = self.partition_by(raw, &table, &name).map(Box::new);
+        let unique_cols: Vec<Vec<String>> =
+            pending_uniques.iter().map(|(_, c)| c.clone()).collect();
+        let unique_index_cols: Vec<Vec<String>> = indexes
+            .iter()
+            .filter(|(_, i)| i.unique)
+            .map(|(_, i)| i.keys.iter().filter_map(|k| k.column.clone()).collect())
+            .collect();
+        self.partition_keys_covered(raw, &table, &unique_cols, &unique_index_cols);
 
         // Temporarily keep constraint definitions with placeholder names; `name_table` names them.
         let mut p = Pending {

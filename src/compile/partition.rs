@@ -259,6 +259,61 @@ impl Compiler {
         .filter(|_| ok)
     }
 
+    /// PostgreSQL's rule for keys of a partitioned table: a primary key, unique constraint or
+    /// unique index must include every partition key column, and there can be none with an
+    /// expression key.
+    pub(super) fn partition_keys_covered(
+        &mut self,
+        raw: &RawTable,
+        table: &Table,
+        uniques: &[Vec<String>],
+        unique_indexes: &[Vec<String>],
+    ) {
+        let (Some(by), Some(p)) = (&table.partition_by, &raw.partition_by) else {
+            return;
+        };
+        let mut keys: Vec<(&str, &[String])> = Vec::new();
+        if let Some(pk) = &table.primary_key {
+            keys.push(("the primary key", &pk.columns));
+        }
+        keys.extend(
+            uniques
+                .iter()
+                .map(|u| ("a unique constraint", u.as_slice())),
+        );
+        keys.extend(
+            unique_indexes
+                .iter()
+                .map(|u| ("a unique index", u.as_slice())),
+        );
+        for (what, cols) in keys {
+            let missing: Vec<&String> = by
+                .keys
+                .iter()
+                .filter_map(|k| k.column.as_ref())
+                .filter(|c| !cols.contains(c))
+                .collect();
+            let message = if by.keys.iter().any(|k| k.expr.is_some()) {
+                format!(
+                    "{what} ({}) cannot exist on a table partitioned by an expression",
+                    cols.join(", ")
+                )
+            } else if let Some(c) = missing.first() {
+                format!(
+                    "{what} ({}) must include the partition key column `{c}`",
+                    cols.join(", ")
+                )
+            } else {
+                continue;
+            };
+            self.push(
+                Diagnostic::new("invalid-value", p.span.clone(), message).hint(
+                    "PostgreSQL enforces uniqueness per partition: add the partition key columns to the key, or drop the key",
+                ),
+            );
+        }
+    }
+
     /// The bounds of a partition of `parent` (whose columns are `columns`).
     pub(super) fn bounds(
         &mut self,
