@@ -145,6 +145,14 @@ impl Live {
     }
 }
 
+/// A migration without its parent link, for snapshots.
+fn reviewable(sql: &str) -> String {
+    sql.lines()
+        .filter(|l| !l.starts_with("-- parent: "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 const PAYMENT: &str = r#"
 [tables.customer]
 primary_key = ["customer_id"]
@@ -189,6 +197,7 @@ references = { table = "customer", columns = ["customer_id"] }
 fn a_range_partitioned_table_is_created_changed_and_rolled_back() {
     let mut l = Live::new();
     let sql = l.step(PAYMENT);
+    insta::assert_snapshot!("payment_created", reviewable(&sql));
     assert!(
         sql.contains("PARTITION BY RANGE (\"payment_date\");"),
         "{sql}"
@@ -225,6 +234,7 @@ partition_of = "payment"
 bounds = "default"
 "#;
     let sql = l.step(&v2);
+    insta::assert_snapshot!("payment_partitions_added_and_rebounded", reviewable(&sql));
     assert!(
         sql.contains(
             "ALTER TABLE \"public\".\"payment\" DETACH PARTITION \"public\".\"payment_p2022_02\";"
