@@ -440,6 +440,22 @@ expr = "amount > 0"
     );
     assert!(!sql.contains("DROP TABLE"), "{sql}");
     assert_eq!(l.count("SELECT sum(total)::int8 FROM p_europe"), 5);
+    // The parent renamed: its partitions follow, nothing is detached.
+    let v3 = v2
+        .replace("[tables.p]\n", "[tables.sales]\nrenamed_from = \"p\"\n")
+        .replace("[tables.p.columns]", "[tables.sales.columns]")
+        .replace("partition_of = \"p\"", "partition_of = \"sales\"");
+    let sql = l.step(&v3);
+    assert!(
+        sql.contains("ALTER TABLE \"public\".\"p\" RENAME TO \"sales\";"),
+        "{sql}"
+    );
+    assert!(
+        !sql.contains("DETACH") && !sql.contains("DROP TABLE"),
+        "{sql}"
+    );
+    assert_eq!(l.count("SELECT sum(total)::int8 FROM sales"), 5);
+    l.back_to(2);
     l.back_to(1);
     l.back_to(0);
 }
