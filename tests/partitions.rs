@@ -526,6 +526,56 @@ ALTER TABLE ONLY public.payment_p2022_02
         .unwrap();
     assert!(p.primary_key.is_none() && p.columns.is_empty());
     assert_eq!(p.indexes.len(), 1, "{:?}", p.indexes.keys());
+
+    // Through the binary: `diff --db` finds nothing; a partition missing from the database
+    // is planned back as a partition, with its own index, foreign key and comment.
+    let out = schemactl_db(dir.path(), &db.conninfo, &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("No differences"),
+        "{}",
+        text(&out.stdout)
+    );
+    client
+        .batch_execute("DROP TABLE public.payment_p2022_01")
+        .unwrap();
+    let out = schemactl_db(dir.path(), &db.conninfo, &["diff"]);
+    let sql = text(&out.stdout);
+    assert!(
+        sql.contains("CREATE TABLE \"public\".\"payment_p2022_01\" PARTITION OF \"public\".\"payment\" FOR VALUES FROM ('2022-01-01 00:00:00+00') TO ('2022-02-01 00:00:00+00');"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("\"idx_fk_payment_p2022_01_customer_id\""),
+        "{sql}"
+    );
+    apply_sql(&mut client, &sql);
+    let out = schemactl_db(dir.path(), &db.conninfo, &["diff"]);
+    assert!(
+        text(&out.stdout).starts_with("No differences"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // `project.ignore` leaves a partition alone, whatever it holds.
+    std::fs::write(
+        dir.path().join("schemactl.toml"),
+        "[project]\nignore = [\"public.payment_p2022_0*\"]\n",
+    )
+    .unwrap();
+    let ignoring = PAYMENT
+        .split("[tables.payment_p2022_01]")
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(dir.path().join("schema/s.toml"), ignoring).unwrap();
+    client.batch_execute("CREATE TABLE public.payment_p2022_03 PARTITION OF public.payment FOR VALUES FROM ('2022-03-01') TO ('2022-04-01')").unwrap();
+    let out = schemactl_db(dir.path(), &db.conninfo, &["diff"]);
+    assert!(
+        text(&out.stdout).starts_with("No differences"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
