@@ -547,11 +547,47 @@ pub fn normalise_bound(text: &str, ty: Option<&str>) -> Result<String, String> {
             };
             Ok(format!("{}+00", datetime_text(utc)))
         }
+        Some("uuid") => Ok(t.to_ascii_lowercase()),
+        Some(ty) if ty.starts_with("numeric(") => numeric_with_scale(t, ty)
+            .ok_or_else(|| format!("`{text}` is not a number of type {ty}")),
         Some(ty) if ty.starts_with("timestamp") => civil(t)
             .map(datetime_text)
             .ok_or_else(|| format!("`{text}` is not a timestamp (without time zone)")),
         _ => Ok(text.to_string()),
     }
+}
+
+/// A decimal written with the scale of `numeric(p,s)`, as PostgreSQL stores and prints it
+/// (`1.5` → `1.50`). More fractional digits than the scale are left as written (PostgreSQL
+/// would round; the difference then shows, rather than a guess).
+fn numeric_with_scale(t: &str, ty: &str) -> Option<String> {
+    let scale: usize = ty
+        .strip_prefix("numeric(")?
+        .strip_suffix(')')?
+        .split_once(',')
+        .map_or(Some(0), |(_, s)| s.trim().parse().ok())?;
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    if frac.len() > scale {
+        return Some(t.to_string());
+    }
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let mut out = format!("{sign}{int}");
+    if scale > 0 {
+        out.push('.');
+        out.push_str(frac);
+        out.push_str(&"0".repeat(scale - frac.len()));
+    }
+    Some(out)
 }
 
 /// A date or a date and time without offset (`2024-01-01`, `2024-01-01 10:00`).
@@ -608,5 +644,19 @@ mod tests {
         assert_eq!(normalise_bound("t", Some("boolean")).unwrap(), "true");
         assert!(normalise_bound("x", Some("date")).is_err());
         assert_eq!(normalise_bound("Ab", Some("text")).unwrap(), "Ab");
+        assert_eq!(
+            normalise_bound("1.5", Some("numeric(5,2)")).unwrap(),
+            "1.50"
+        );
+        assert_eq!(
+            normalise_bound("-007", Some("numeric(5,2)")).unwrap(),
+            "-7.00"
+        );
+        assert_eq!(normalise_bound("3", Some("numeric(4)")).unwrap(), "3");
+        assert!(normalise_bound("x", Some("numeric(5,2)")).is_err());
+        assert_eq!(
+            normalise_bound("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", Some("uuid")).unwrap(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        );
     }
 }
