@@ -385,6 +385,11 @@ references = { table = "m", columns = ["id", "at"] }
         "the plan says the table is dropped: {}",
         refused.stdout
     );
+    assert!(
+        refused.stdout.contains("table public.m is dropped and created again, losing its rows (a plain table becomes a partitioned table"),
+        "and why: {}",
+        refused.stdout
+    );
     let sql = l.step(&partitioned);
     // The foreign key to it is dropped first and added again after.
     let fk_drop = sql.find("DROP CONSTRAINT \"r_m_id_m_at_fkey\"").unwrap();

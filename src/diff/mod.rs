@@ -165,6 +165,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     table::diff(&mut out, &from, to, &mut touched);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
+    hints.extend(partition::hints(&from, to));
     Diff {
         changes: out,
         hints,

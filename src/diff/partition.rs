@@ -71,6 +71,33 @@ pub(super) fn recreated(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
     }
 }
 
+/// Why each table of [`recreated`] is dropped and created again, for the plan's hints.
+pub(super) fn hints(from: &Model, to: &Model) -> Vec<String> {
+    let what = |t: &Table| match (&t.partition_by, &t.partition_of) {
+        (Some(_), Some(_)) => "a partitioned partition",
+        (Some(_), None) => "a partitioned table",
+        (None, Some(_)) => "a partition",
+        (None, None) => "a plain table",
+    };
+    let mut out = Vec::new();
+    for q in recreated(from, to) {
+        let (Some(old), Some(new)) = (from.table(&q), to.table(&q)) else {
+            continue;
+        };
+        let why = if what(old) != what(new) {
+            format!("{} becomes {}", what(old), what(new))
+        } else if old.partition_by != new.partition_by || key_column_changed(old, new) {
+            "its partition key changes".to_string()
+        } else {
+            "its parent is created again".to_string()
+        };
+        out.push(format!(
+            "table {q} is dropped and created again, losing its rows ({why}: PostgreSQL cannot change that in place); move the rows in a migration of their own if they matter"
+        ));
+    }
+    out
+}
+
 /// PostgreSQL cannot change the type or collation of a column its partition key uses.
 fn key_column_changed(old: &Table, t: &Table) -> bool {
     let Some(by) = &t.partition_by else {
