@@ -181,6 +181,8 @@ comment = "January"
 [[tables.payment_p2022_01.indexes]]
 name = "idx_fk_payment_p2022_01_customer_id"
 columns = ["customer_id"]
+[[tables.payment_p2022_01.indexes]]
+columns = ["customer_id"]
 [[tables.payment_p2022_01.foreign_keys]]
 columns = ["customer_id"]
 references = { table = "customer", columns = ["customer_id"] }
@@ -508,6 +510,7 @@ CREATE TABLE public.payment_p2022_02 (
 ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2022_01 FOR VALUES FROM ('2022-01-01 00:00:00+00') TO ('2022-02-01 00:00:00+00');
 ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2022_02 FOR VALUES FROM ('2022-02-01 00:00:00+00') TO ('2022-03-01 01:00:00+01');
 CREATE INDEX idx_fk_payment_p2022_01_customer_id ON public.payment_p2022_01 USING btree (customer_id);
+CREATE INDEX payment_p2022_01_customer_id_idx ON public.payment_p2022_01 USING btree (customer_id);
 CREATE UNIQUE INDEX payment_uuid_key ON public.payment USING btree (uuid, payment_date);
 ALTER TABLE ONLY public.payment_p2022_01
     ADD CONSTRAINT payment_p2022_01_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(customer_id);
@@ -530,7 +533,7 @@ ALTER TABLE ONLY public.payment_p2022_02
         ))
         .unwrap();
     assert!(p.primary_key.is_none() && p.columns.is_empty());
-    assert_eq!(p.indexes.len(), 1, "{:?}", p.indexes.keys());
+    assert_eq!(p.indexes.len(), 2, "{:?}", p.indexes.keys());
 
     // Through the binary: `diff --db` finds nothing; a partition missing from the database
     // is planned back as a partition, with its own index, foreign key and comment.
