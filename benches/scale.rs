@@ -594,6 +594,7 @@ fn reader_queries() -> [(&'static str, &'static str); 7] {
         ("constraints", catalog_queries::CONSTRAINTS),
         ("indexes", catalog_queries::INDEXES),
         ("sequences", catalog_queries::SEQUENCES),
+        ("partitions", catalog_queries::PARTITIONS),
     ]
 }
 
@@ -781,7 +782,7 @@ fn psql_times(cluster: &Cluster, root: &Path, schemas: &[String], runs: usize) -
         }
         empty_best = empty_best.min(run(&empty).0);
     }
-    // BEGIN, SET batch (psql sends each SET separately), six queries, COMMIT.
+    // BEGIN, SET batch (psql sends each SET separately), seven queries, COMMIT.
     let labels = reader_queries().map(|(name, _)| name);
     let queries = per_statement.len().saturating_sub(labels.len() + 1);
     let breakdown: Vec<String> = labels

@@ -807,3 +807,126 @@ fn sequence_misuse_is_reported_with_locations() {
     )]);
     assert_eq!(all.len(), 2);
 }
+
+/// A range-partitioned parent for the partition error tests (lines 1–5).
+const PARENT: &str = "[tables.p]\npartition_by = { strategy = \"range\", keys = [\"at\"] }\n[tables.p.columns]\nid = { type = \"integer\" }\nat = { type = \"date\" }\n";
+
+#[test]
+fn partition_of_a_missing_or_plain_table() {
+    let src = format!(
+        "{PARENT}[tables.q]\npartition_of = \"nope\"\nbounds = \"default\"\n[tables.plain.columns]\nid = {{ type = \"int\" }}\n[tables.r]\npartition_of = \"plain\"\nbounds = \"default\"\n"
+    );
+    let all = errors(&[(T, &src)]);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(
+        codes,
+        vec![("unknown-table", 7), ("invalid-reference", 12)],
+        "{:?}",
+        all.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    assert!(
+        all[1].message.contains("not partitioned"),
+        "{}",
+        all[1].message
+    );
+    assert_eq!(all[1].labels, vec![(T.to_string(), 9)]);
+    assert!(all.iter().all(|f| !f.hint.is_empty()));
+}
+
+#[test]
+fn a_partition_declares_no_columns_and_needs_bounds() {
+    let src = format!(
+        "{PARENT}[tables.q]\npartition_of = \"p\"\n[tables.q.columns]\nx = {{ type = \"int\" }}\n"
+    );
+    let all = errors(&[(T, &src)]);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(
+        codes,
+        vec![("missing-key", 6), ("invalid-value", 9)],
+        "{:?}",
+        all.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    assert!(all[1].hint.contains("parent"), "{}", all[1].hint);
+}
+
+#[test]
+fn bounds_must_fit_the_parents_strategy_keys_and_types() {
+    let f = one(
+        &[(
+            T,
+            &format!("{PARENT}[tables.q]\npartition_of = \"p\"\nbounds = {{ in = [\"a\"] }}\n"),
+        )],
+        "invalid-value",
+        T,
+        8,
+    );
+    assert!(f.message.contains("`from` and `to`"), "{}", f.message);
+    let f = one(
+        &[(
+            T,
+            &format!(
+                "{PARENT}[tables.q]\npartition_of = \"p\"\nbounds = {{ from = [\"2024-01-01\", 1], to = \"2024-02-01\" }}\n"
+            ),
+        )],
+        "invalid-value",
+        T,
+        8,
+    );
+    assert!(f.message.contains("2 value(s)"), "{}", f.message);
+    let f = one(
+        &[(
+            T,
+            &format!(
+                "{PARENT}[tables.q]\npartition_of = \"p\"\nbounds = {{ from = \"2024-13-01\", to = \"2024-02-01\" }}\n"
+            ),
+        )],
+        "invalid-value",
+        T,
+        8,
+    );
+    assert!(f.message.contains("not a date"), "{}", f.message);
+    let f = one(
+        &[(
+            T,
+            "[tables.h]\npartition_by = { strategy = \"hash\", keys = [\"id\"] }\n[tables.h.columns]\nid = { type = \"int\" }\n[tables.h0]\npartition_of = \"h\"\nbounds = { modulus = 2, remainder = 2 }\n",
+        )],
+        "invalid-value",
+        T,
+        7,
+    );
+    assert!(f.message.contains("less than the modulus"), "{}", f.message);
+}
+
+#[test]
+fn partition_key_on_a_missing_column_or_an_unknown_strategy() {
+    let src = "[tables.p]\npartition_by = { strategy = \"ranges\", keys = [\"nope\"] }\n[tables.p.columns]\nid = { type = \"integer\" }\n";
+    let all = errors(&[(T, src)]);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(codes, vec![("invalid-value", 2), ("unknown-column", 2)]);
+    assert!(all[0].hint.contains("range"), "{}", all[0].hint);
+    let f = one(
+        &[(
+            T,
+            "[tables.p]\npartition_by = { strategy = \"list\", keys = [\"a\", \"b\"] }\n[tables.p.columns]\na = { type = \"int\" }\nb = { type = \"int\" }\n",
+        )],
+        "invalid-value",
+        T,
+        2,
+    );
+    assert!(f.message.contains("exactly one key"), "{}", f.message);
+}
+
+#[test]
+fn keys_of_a_partitioned_table_must_include_the_partition_key() {
+    let src = "[tables.p]\nprimary_key = [\"id\"]\npartition_by = { strategy = \"range\", keys = [\"at\"] }\n[tables.p.columns]\nid = { type = \"integer\" }\nat = { type = \"date\" }\n[[tables.p.indexes]]\ncolumns = [\"id\", \"at\"]\nunique = true\n";
+    let f = one(&[(T, src)], "invalid-value", T, 3);
+    assert!(
+        f.message
+            .contains("the primary key (id) must include the partition key column `at`"),
+        "{}",
+        f.message
+    );
+    let src = "[tables.p]\npartition_by = { strategy = \"list\", keys = [{ expr = \"lower(t)\" }] }\n[tables.p.columns]\nt = { type = \"text\", unique = true }\n";
+    let f = one(&[(T, src)], "invalid-value", T, 2);
+    assert!(f.message.contains("expression"), "{}", f.message);
+}

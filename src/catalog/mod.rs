@@ -8,8 +8,9 @@
 //! (`Catalog::queries` counts them, `BEGIN` and `COMMIT` included): one read-only
 //! `REPEATABLE READ` transaction for a consistent snapshot, a fixed `search_path`, then one
 //! query each for schemas, extensions, enums, tables with their columns, constraints,
-//! indexes and sequences (comments are folded into the enum, table and column queries). The managed schema
-//! names go in as ONE `text[]` parameter (`nspname = ANY($1)`); queries are sent with
+//! indexes, views, sequences and partitioning (comments are folded into the enum, table and
+//! column queries). The managed schema names go in as ONE `text[]` parameter
+//! (`nspname = ANY($1)`); queries are sent with
 //! `query_typed`, so there is no separate prepare round trip. All of it is `pg_catalog`
 //! (no `information_schema`), and every catalog object is schema-qualified in the SQL.
 //!
@@ -36,7 +37,8 @@
 //!   "wherever PostgreSQL put it".)
 //! * **Enums**: identified by type OID (never by spelling): `typtype = 'e'`, labels in
 //!   `enumsortorder` order, comment from `obj_description`.
-//! * **Tables**: `relkind` `r` and `p`, partitions left out. Columns in `attnum` order:
+//! * **Tables**: `relkind` `r` and `p`, partitions included (without columns: a partition's
+//!   columns are its parent's). Columns in `attnum` order:
 //!   - type: an enum (or an array of one, element found through `typelem`) is
 //!     `BaseType::Enum(schema.name)`; a type in `pg_catalog` that `compile::types` knows,
 //!     spelled as `format_type()` prints it, is `BaseType::Builtin`; anything else
@@ -68,7 +70,8 @@
 //!
 //! Schemas not in `ReadOptions::schemas`; the history schema; tables and enums owned by an
 //! extension (`pg_depend` deptype `e`); tables and enums whose `schema.name` matches an
-//! `ignore` glob (`*` matches any run of characters, everything else is literal); partitions.
+//! `ignore` glob (`*` matches any run of characters, everything else is literal); what
+//! PostgreSQL copies from a partitioned table onto its partitions (see `catalog::partition`).
 //!
 //! # Normalisation
 //!
@@ -92,6 +95,7 @@
 //! more than before (`verify`'s rollback check).
 
 pub mod inventory;
+mod partition;
 mod queries;
 mod view;
 
@@ -174,6 +178,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let index_rows = run(queries::INDEXES, true)?;
     let view_rows = run(view::VIEWS, true)?;
     let sequence_rows = run(queries::SEQUENCES, true)?;
+    let partition_rows = run(queries::PARTITIONS, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -190,6 +195,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.views(&view_rows);
     r.indexes(&index_rows);
     r.sequences(&sequence_rows);
+    r.partitions(&partition_rows);
     r.model.type_literals();
 
     Ok(Catalog {

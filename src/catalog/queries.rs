@@ -31,9 +31,9 @@ WHERE t.typtype = 'e' AND n.nspname = ANY($1)
                     AND d.objid = t.oid AND d.deptype = 'e')
 ORDER BY 1, 2";
 
-/// One row per column of every ordinary or partitioned table (not a partition, not owned by
-/// an extension) in the managed schemas; a table without columns gives one row with NULL
-/// column fields.
+/// One row per column of every ordinary or partitioned table (not owned by an extension) in
+/// the managed schemas; a table without columns, and a partition (whose columns are its
+/// parent's), gives one row with NULL column fields.
 ///
 /// Columns: 0 schema, 1 table, 2 table comment, 3 column name, 4 format_type, 5 type's
 /// schema, 6 type name, 7 typtype, 8 array element's schema, 9 element name, 10 element
@@ -67,7 +67,7 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_c
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
-       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND NOT c.relispartition
 LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
@@ -77,15 +77,16 @@ LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_description cd
        ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
       AND cd.objsubid = a.attnum
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname, a.attnum";
 
 /// Primary keys, uniques, checks, foreign keys and (to report them) exclusion constraints of
-/// tables in the managed schemas. Constraints cloned onto partitions (`conparentid <> 0`) are
-/// left out.
+/// tables in the managed schemas. Constraints cloned onto partitions (`conparentid <> 0`:
+/// keys and foreign keys of the parent) and checks a partition only inherits (`NOT
+/// conislocal`) are left out: they are the parent's.
 ///
 /// Columns: 0 schema, 1 table, 2 name, 3 contype, 4 key column names (conkey order), 5 check
 /// expression, 6 referenced schema, 7 referenced table, 8 referenced columns (confkey
@@ -108,12 +109,13 @@ JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND con.conparentid = 0
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
+  AND con.conparentid = 0 AND (con.conislocal OR NOT c.relispartition)
 ORDER BY 1, 2, 3";
 
 /// Indexes of tables in the managed schemas that do not back a primary key, unique or
-/// exclusion constraint of their table.
+/// exclusion constraint of their table, and are not a partition's copy of an index of its
+/// parent (`relispartition` of the index).
 ///
 /// Columns: 0 schema, 1 table, 2 index name, 3 access method, 4 indisunique, 5 indnkeyatts,
 /// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
@@ -168,7 +170,7 @@ CROSS JOIN LATERAL (
                     AND co.oid <> COALESCE(a.attcollation, 0)
               LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace) t) s
 ) keys
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                     AND con.contype IN ('p', 'u', 'x'))
@@ -197,4 +199,25 @@ WHERE c.relkind = 'S' AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x
                   WHERE x.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND x.objid = c.oid AND x.deptype IN ('e', 'i'))
+ORDER BY 1, 2";
+
+/// Partitioned tables and partitions of the managed schemas (not owned by an extension).
+///
+/// Columns: 0 schema, 1 table, 2 `pg_get_partkeydef` (partitioned tables), 3 parent's
+/// schema, 4 parent's name, 5 `pg_get_expr(relpartbound)` (partitions).
+pub const PARTITIONS: &str = "
+SELECT n.nspname::text, c.relname::text,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       pn.nspname::text, pc.relname::text,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition)
+  AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2";

@@ -5,6 +5,7 @@
 pub mod builtins;
 pub mod defaults;
 pub mod names;
+mod partition;
 mod sequence;
 pub mod types;
 mod view;
@@ -15,8 +16,8 @@ use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::model::expr::{ExprError, References};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
-    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
-    Table, Unique,
+    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PartitionOf, PrimaryKey, QualifiedName,
+    Schema, Table, Unique,
 };
 use crate::schema::config::{self, Project};
 use crate::schema::reader::Sp;
@@ -390,11 +391,37 @@ impl Compiler {
             .collect();
         let raw_sequences = self.collect_sequences(sources, &table_spans);
 
-        let mut pending: Vec<Pending<'_>> = Vec::new();
-        for (q, raw) in &raw_tables {
-            let p = self.table(q.clone(), raw, &model, &enums);
-            pending.push(p);
+        // Parents before their partitions (a partition's columns are its parent's), then
+        // back to (schema, name) order, which names depend on.
+        let (parents, order) = self.partition_parents(&raw_tables);
+        let mut compiled: BTreeMap<QualifiedName, Pending<'_>> = BTreeMap::new();
+        for q in &order {
+            let inherited = parents
+                .get(q)
+                .and_then(|p| compiled.get(p))
+                .map(|p| p.table.columns.iter().map(inherited_column).collect());
+            let p = self.table(q.clone(), raw_tables[q], &model, &enums, inherited);
+            compiled.insert(q.clone(), p);
         }
+        for (q, parent) in &parents {
+            let Some(b) = raw_tables.get(q).and_then(|r| r.bounds.as_ref()) else {
+                continue;
+            };
+            let Some((by, columns)) = compiled
+                .get(parent)
+                .and_then(|p| Some((p.table.partition_by.clone()?, p.table.columns.clone())))
+            else {
+                continue;
+            };
+            let bound = self.bounds(b, &by, &columns, q);
+            if let (Some(bound), Some(p)) = (bound, compiled.get_mut(q)) {
+                p.table.partition_of = Some(Box::new(PartitionOf {
+                    parent: parent.clone(),
+                    bound,
+                }));
+            }
+        }
+        let mut pending: Vec<Pending<'_>> = compiled.into_values().collect();
 
         // Names PostgreSQL would choose, per schema. Explicit names are reserved first; then
         // the names the database already has (head snapshot), so an unchanged unnamed object
@@ -471,7 +498,11 @@ impl Compiler {
             }
         }
 
-        for p in pending {
+        for mut p in pending {
+            if parents.contains_key(&p.name) {
+                // The parent's columns: checked against, not part of the partition.
+                p.table.columns.clear();
+            }
             if let Some(schema) = model.schemas.get_mut(&p.name.schema) {
                 schema.tables.insert(p.name.name, p.table);
             }
@@ -669,7 +700,9 @@ impl Compiler {
         raw: &'a RawTable,
         model: &Model,
         enums: &BTreeMap<QualifiedName, &RawEnum>,
+        inherited: Option<Vec<Column>>,
     ) -> Pending<'a> {
+        let is_partition = inherited.is_some();
         let mut table = Table {
             comment: self.literal_text(&raw.comment, "comment"),
             // Exactly sized: there are tens of thousands in a large schema.
@@ -689,7 +722,11 @@ impl Compiler {
         let mut pk_shorthand: Vec<&Sp<String>> = Vec::new();
         let mut uniques: Vec<(Option<Sp<String>>, Vec<String>, Span)> = Vec::new();
         let mut pk_spans: BTreeMap<String, Span> = BTreeMap::new();
-        for col in &raw.columns {
+        if let Some(cols) = inherited {
+            table.columns = cols;
+        }
+        let own_columns: &[RawColumn] = if is_partition { &[] } else { &raw.columns };
+        for col in own_columns {
             if !self.ident(&col.name, "column") {
                 continue;
             }
@@ -948,6 +985,16 @@ impl Compiler {
                 name: fk.name.clone(),
             });
         }
+
+        table.partition_by = self.partition_by(raw, &table, &name).map(Box::new);
+        let unique_cols: Vec<Vec<String>> =
+            pending_uniques.iter().map(|(_, c)| c.clone()).collect();
+        let unique_index_cols: Vec<Vec<String>> = indexes
+            .iter()
+            .filter(|(_, i)| i.unique)
+            .map(|(_, i)| i.keys.iter().filter_map(|k| k.column.clone()).collect())
+            .collect();
+        self.partition_keys_covered(raw, &table, &unique_cols, &unique_index_cols);
 
         // Temporarily keep constraint definitions with placeholder names; `name_table` names them.
         let mut p = Pending {
@@ -2377,6 +2424,18 @@ fn explicit(placeholder: &str) -> Option<String> {
 }
 
 /// Stand-in for a column whose definition was rejected (the model is discarded anyway).
+/// A parent's column as a partition sees it when its keys, indexes and constraints are
+/// checked: name and type (defaults, identity and serial sequences are the parent's).
+fn inherited_column(c: &Column) -> Column {
+    Column {
+        default: None,
+        identity: None,
+        generated: None,
+        comment: None,
+        ..c.clone()
+    }
+}
+
 fn invalid_column(name: &str) -> Column {
     Column {
         name: name.to_string(),

@@ -15,6 +15,7 @@ pub mod comment;
 pub mod enum_type;
 pub mod extension;
 mod hints;
+pub mod partition;
 pub mod rename;
 pub mod schema;
 pub mod sequence;
@@ -29,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use comment::CommentTarget;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
+pub use partition::PartitionChange;
 pub use schema::SchemaChange;
 pub use sequence::SequenceChange;
 pub use step::StepInfo;
@@ -50,6 +52,7 @@ pub enum Change {
     Table(TableChange),
     View(ViewChange),
     Sequence(SequenceChange),
+    Partition(PartitionChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -67,6 +70,7 @@ impl Change {
             Change::Table(c) => table::step(c),
             Change::View(c) => view::step(c),
             Change::Sequence(c) => sequence::step(c),
+            Change::Partition(c) => partition::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -85,6 +89,7 @@ impl Change {
             Change::Table(c) => return table::deviation(c, expected, live),
             Change::View(c) => return view::deviation(c),
             Change::Sequence(c) => sequence::deviation(c),
+            Change::Partition(c) => return partition::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -177,6 +182,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     sequence::diff(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
+    hints.extend(partition::hints(&from, to));
     Diff {
         changes: out,
         hints,

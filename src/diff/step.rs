@@ -107,6 +107,8 @@ pub enum StepKind {
     AlterSequence,
     SetSequenceOwner,
     DropSequence,
+    DetachPartition,
+    AttachPartition,
 }
 
 impl StepKind {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
-use super::{Change, Touch, Touched, rename, typechange};
+use super::{Change, Touch, Touched, partition, rename, typechange};
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::Rename;
 use crate::model::{
@@ -163,21 +163,52 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &mu
         }
     }
 
+    // Tables whose partitioning changed are dropped and created again.
+    let recreated = partition::recreated(from, to);
     for (q, t) in to.tables() {
         match from.table(&q) {
-            None => create_table(out, q, t),
-            Some(old) => alter_table(out, q, old, t, touched),
+            Some(old) if !recreated.contains(&q) => {
+                alter_table(out, q.clone(), old, t, touched);
+                partition::alter(out, &q, old, t);
+            }
+            _ => create_table(out, q, t),
         }
     }
     rebuild_foreign_keys_on_dropped_keys(out, from, to);
+    // Foreign keys of other tables to a recreated table: dropped before it, added again.
+    for (q, t) in to.tables().filter(|(q, _)| !recreated.contains(q)) {
+        let Some(old) = from.table(&q) else {
+            continue;
+        };
+        for (n, fk) in &t.foreign_keys {
+            if recreated.contains(&fk.references) && old.foreign_keys.get(n) == Some(fk) {
+                out.add(TableChange::DropForeignKey(q.clone(), n.clone()));
+                out.add(TableChange::AddForeignKey {
+                    table: q.clone(),
+                    name: n.clone(),
+                    fk: fk.clone(),
+                    new_table: false,
+                });
+            }
+        }
+    }
     for (q, t) in from.tables() {
-        if to.table(&q).is_none() {
+        if to.table(&q).is_none() || recreated.contains(&q) {
             // Its foreign keys go first (with the other FK drops), so keys they use can be
             // dropped and tables can be dropped in any order.
             for n in t.foreign_keys.keys() {
                 out.add(TableChange::DropForeignKey(q.clone(), n.clone()));
             }
-            out.add(TableChange::DropTable(q));
+            match &t.partition_of {
+                Some(p) => out.push(
+                    partition::PartitionChange::Drop {
+                        table: q,
+                        parent: p.parent.clone(),
+                    }
+                    .into(),
+                ),
+                None => out.add(TableChange::DropTable(q)),
+            }
         }
     }
 }
@@ -268,6 +299,8 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
         checks: t.checks.clone(),
         indexes: BTreeMap::new(),
         foreign_keys: BTreeMap::new(),
+        partition_by: t.partition_by.clone(),
+        partition_of: t.partition_of.clone(),
     };
     out.add(TableChange::CreateTable(q.clone(), body));
     for (name, index) in &t.indexes {
@@ -687,6 +720,10 @@ fn same_default(a: &Column, b: &Column) -> bool {
     }
 }
 /// A table's name in its schema's type namespace (its row type).
+fn table_id(q: &QualifiedName) -> ObjectId {
+    ObjectId::new(ObjectKind::Table, &q.schema, &q.name)
+}
+
 fn type_name(q: &QualifiedName) -> ObjectId {
     ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
 }
@@ -802,8 +839,16 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
         ),
         // Its row type takes the name in the type namespace (an enum of that name is
         // dropped first).
-        T::CreateTable(q, _) => step(StepKind::CreateTable, q, None, vec![], Phase::CreateTable)
-            .effect(type_name(q), Effect::Create),
+        T::CreateTable(q, t) => {
+            let mut s = step(StepKind::CreateTable, q, None, vec![], Phase::CreateTable)
+                .effect(type_name(q), Effect::Create)
+                .effect(table_id(q), Effect::Create);
+            // A partition after its parent.
+            if let Some(p) = &t.partition_of {
+                s = s.after(table_id(&p.parent));
+            }
+            s
+        }
         T::AddColumn(q, col) => {
             let mut h = Vec::new();
             let rewrites = col.identity.is_some()
@@ -891,7 +936,8 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
             vec![Hazard::DeletesData, Hazard::BreaksClients],
             Phase::DropTable,
         )
-        .effect(type_name(q), Effect::Drop),
+        .effect(type_name(q), Effect::Drop)
+        .effect(table_id(q), Effect::Drop),
         T::DropColumn(q, c) => step(
             StepKind::DropColumn,
             q,

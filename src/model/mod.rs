@@ -7,6 +7,7 @@
 
 pub mod expr;
 pub mod id;
+pub mod partition;
 pub mod rename;
 pub mod sequence;
 pub mod snapshot;
@@ -18,6 +19,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use expr::Expr;
+pub use partition::{
+    BoundValue, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy,
+};
 pub use view::View;
 
 /// A schema-qualified object name. Ordered by schema, then name.
@@ -108,6 +112,13 @@ pub struct Table {
     /// Foreign keys by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub foreign_keys: BTreeMap<String, ForeignKey>,
+    /// `PARTITION BY …`: a partitioned table. (Boxed, as `partition_of`: most tables have
+    /// neither, and a table is carried by value in changes.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<Box<PartitionBy>>,
+    /// `PARTITION OF …`: a partition, whose columns are its parent's (`columns` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<Box<PartitionOf>>,
 }
 
 impl Table {
@@ -137,7 +148,12 @@ impl Table {
     /// they were parsed without the table (snapshot, catalog) or rewritten (renames).
     pub fn type_literals(&mut self) {
         let types = self.literal_types();
-        let retype = |e: &mut Expr| *e = e.clone().with_column_types(&types);
+        self.type_literals_with(&types);
+    }
+
+    /// [`Table::type_literals`] with the column types given (a partition's are its root's).
+    fn type_literals_with(&mut self, types: &BTreeMap<String, String>) {
+        let retype = |e: &mut Expr| *e = e.clone().with_column_types(types);
         for c in self.checks.values_mut() {
             retype(&mut c.expr);
         }
@@ -401,14 +417,31 @@ impl Model {
         self.schemas.retain(|s, _| managed.contains(s.as_str()));
     }
 
-    /// [`Table::type_literals`] for every table.
+    /// [`Table::type_literals`] for every table; a partition's literals are typed by the
+    /// columns of the table at the root of its partition tree.
     pub fn type_literals(&mut self) {
-        for t in self
-            .schemas
-            .values_mut()
-            .flat_map(|s| s.tables.values_mut())
-        {
-            t.type_literals();
+        let mut inherited: BTreeMap<QualifiedName, BTreeMap<String, String>> = BTreeMap::new();
+        for (q, t) in self.tables() {
+            let mut cur = t;
+            let mut steps = 0;
+            while let Some(p) = &cur.partition_of {
+                match self.table(&p.parent) {
+                    Some(parent) if steps < 64 => cur = parent,
+                    _ => break,
+                }
+                steps += 1;
+            }
+            if steps > 0 {
+                inherited.insert(q, cur.literal_types());
+            }
+        }
+        for (sn, s) in self.schemas.iter_mut() {
+            for (n, t) in s.tables.iter_mut() {
+                match inherited.get(&QualifiedName::new(sn.clone(), n.clone())) {
+                    Some(types) => t.type_literals_with(types),
+                    None => t.type_literals(),
+                }
+            }
         }
     }
 

@@ -311,6 +311,11 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                             fk.references.name = to.clone();
                         }
                     }
+                    if let Some(p) = &mut t.partition_of
+                        && p.parent == old
+                    {
+                        p.parent.name = to.clone();
+                    }
                 }
             }
             true
@@ -333,6 +338,24 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                     }
                 }
             }
+            let mut partitioned = false;
+            // Partitions share the parent's columns: what they declare follows the rename.
+            let mut parents = vec![table.clone()];
+            let mut seen = std::collections::BTreeSet::new();
+            while let Some(parent) = parents.pop() {
+                if !seen.insert(parent.clone()) {
+                    continue;
+                }
+                for (sn, s) in model.schemas.iter_mut() {
+                    for (n, t) in s.tables.iter_mut() {
+                        if t.partition_of.as_ref().is_some_and(|p| p.parent == parent) {
+                            rename_column(t, from, to);
+                            partitioned = true;
+                            parents.push(QualifiedName::new(sn.clone(), n.clone()));
+                        }
+                    }
+                }
+            }
             for s in model.schemas.values_mut() {
                 for t in s.tables.values_mut() {
                     for fk in t.foreign_keys.values_mut() {
@@ -341,6 +364,10 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                         }
                     }
                 }
+            }
+            if partitioned {
+                // Their literals are typed by the parent's columns, not their own (none).
+                model.type_literals();
             }
             true
         }
@@ -705,6 +732,16 @@ fn rename_column(t: &mut Table, from: &str, to: &str) {
     }
     for fk in t.foreign_keys.values_mut() {
         rename_in(&mut fk.columns, from, to);
+    }
+    if let Some(p) = &mut t.partition_by {
+        for k in &mut p.keys {
+            if k.column.as_deref() == Some(from) {
+                k.column = Some(to.to_string());
+            }
+            if let Some(e) = &mut k.expr {
+                *e = e.rename_column(from, to);
+            }
+        }
     }
     // The rewritten expressions were parsed again, without the column types.
     t.type_literals();

@@ -5,6 +5,7 @@
 mod comment;
 mod enum_type;
 mod extension;
+mod partition;
 mod rename;
 mod schema;
 mod sequence;
@@ -26,6 +27,7 @@ pub fn statement(c: &Change) -> String {
         Change::Table(c) => table::statement(c),
         Change::View(c) => view::statement(c),
         Change::Sequence(c) => sequence::statement(c),
+        Change::Partition(c) => partition::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

@@ -283,20 +283,33 @@ fn create_table(q: &QualifiedName, t: &Table) -> String {
             c.expr.sql()
         ));
     }
-    let mut s = format!("CREATE TABLE {} (", quote_qualified(q));
-    if items.is_empty() {
-        s.push_str(");");
-        return s;
+    // A partition takes its parent's columns: `PARTITION OF parent [(constraints)] bound`.
+    let mut s = format!("CREATE TABLE {}", quote_qualified(q));
+    if let Some(p) = &t.partition_of {
+        let _ = write!(s, " PARTITION OF {}", quote_qualified(&p.parent));
     }
-    s.push('\n');
-    s.push_str(
-        &items
-            .iter()
-            .map(|i| format!("    {i}"))
-            .collect::<Vec<_>>()
-            .join(",\n"),
-    );
-    s.push_str("\n);");
+    if items.is_empty() {
+        if t.partition_of.is_none() {
+            s.push_str(" ()");
+        }
+    } else {
+        s.push_str(" (\n");
+        s.push_str(
+            &items
+                .iter()
+                .map(|i| format!("    {i}"))
+                .collect::<Vec<_>>()
+                .join(",\n"),
+        );
+        s.push_str("\n)");
+    }
+    if let Some(p) = &t.partition_of {
+        let _ = write!(s, " {}", p.bound.sql());
+    }
+    if let Some(p) = &t.partition_by {
+        let _ = write!(s, " PARTITION BY {}", p.sql());
+    }
+    s.push(';');
     s
 }
 

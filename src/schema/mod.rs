@@ -2,6 +2,7 @@
 //! (unresolved) definitions. Nothing here knows about types or references; `compile` does.
 
 pub mod config;
+pub mod partition;
 pub mod reader;
 pub mod view;
 
@@ -77,6 +78,9 @@ pub struct RawTable {
     pub checks: Vec<RawCheck>,
     pub indexes: Vec<RawIndex>,
     pub foreign_keys: Vec<RawForeignKey>,
+    pub partition_by: Option<partition::RawPartitionBy>,
+    pub partition_of: Option<Sp<String>>,
+    pub bounds: Option<partition::RawBounds>,
 }
 
 #[derive(Debug)]
@@ -201,6 +205,9 @@ const TABLE_KEYS: &[&str] = &[
     "checks",
     "indexes",
     "foreign_keys",
+    "partition_by",
+    "partition_of",
+    "bounds",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "type",
@@ -484,6 +491,9 @@ fn read_table(
     let schema = r.string("schema");
     let comment = r.string("comment");
     let renamed_from = r.string("renamed_from");
+    let partition_by = partition::read_partition_by(&mut r);
+    let partition_of = r.string("partition_of");
+    let bounds = partition::read_bounds(&mut r);
     let primary_key = match r.raw("primary_key") {
         Some(v) if v.get_ref().is_bool() => {
             r.diags.push(
@@ -579,6 +589,9 @@ fn read_table(
         checks,
         indexes,
         foreign_keys,
+        partition_by,
+        partition_of,
+        bounds,
     }
 }
 

@@ -295,6 +295,210 @@ struct Project {
     sequences: Vec<Seq>,
     enums: Vec<Enum>,
     tables: Vec<Table>,
+    /// Partitioned tables with their partitions (in `public`, written to the first file),
+    /// drawn from their own `Rng` so the rest of a seed's project does not change.
+    parts: Vec<PartGroup>,
+}
+
+/// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
+/// text`) and its partitions, named `{name}_p{id}`.
+#[derive(Clone, Debug)]
+struct PartGroup {
+    name: String,
+    strategy: PStrategy,
+    /// Declared as a plain table (same columns, no partitions): the switch mutation.
+    plain: bool,
+    /// `primary_key = ["id", "k"]` (not with an expression key).
+    pk: bool,
+    /// An index on `note` on the parent (copied onto every partition by PostgreSQL).
+    parent_index: bool,
+    comment: Option<String>,
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PStrategy {
+    /// RANGE (k integer): slot i is [10 i, 10 i + 10).
+    RangeInt,
+    /// LIST (lower(k)) on text: slot i is ('v{i}').
+    ListExpr,
+    /// HASH (k integer), modulus 4: slot i is remainder i.
+    Hash,
+    /// RANGE (k timestamptz): slot i is month i + 1 of 2021, spelled in UTC or +01.
+    RangeTime,
+}
+
+impl PStrategy {
+    fn slots(self) -> usize {
+        match self {
+            PStrategy::Hash => 4,
+            PStrategy::RangeTime => 11,
+            _ => 8,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Part {
+    /// Names the partition; stays when its bounds change.
+    id: usize,
+    /// `None`: the DEFAULT partition (not for hash).
+    slot: Option<usize>,
+    /// An index of its own on `id`.
+    index: bool,
+    /// A check of its own, `id > 0`.
+    check: bool,
+    /// Sub-partitioned by HASH (id) into two partitions (range on integers only).
+    sub: bool,
+}
+
+impl PartGroup {
+    fn part_name(&self, p: &Part) -> String {
+        format!("{}_p{}", self.name, p.id)
+    }
+
+    fn free_slots(&self) -> Vec<usize> {
+        (0..self.strategy.slots())
+            .filter(|i| !self.parts.iter().any(|p| p.slot == Some(*i)))
+            .collect()
+    }
+}
+
+/// A new partition group named `pt{n}` (the first free `n`).
+fn part_group(rng: &mut Rng, taken: &[PartGroup]) -> PartGroup {
+    let n = (0..)
+        .find(|n| !taken.iter().any(|g| g.name == format!("pt{n}")))
+        .unwrap_or(0);
+    let strategy = *rng.pick(&[
+        PStrategy::RangeInt,
+        PStrategy::ListExpr,
+        PStrategy::Hash,
+        PStrategy::RangeTime,
+    ]);
+    let mut g = PartGroup {
+        name: format!("pt{n}"),
+        strategy,
+        plain: false,
+        pk: strategy != PStrategy::ListExpr && rng.chance(50),
+        parent_index: rng.chance(40),
+        comment: rng.chance(30).then(|| "partitioned".to_string()),
+        parts: Vec::new(),
+    };
+    let count = 1 + rng.below(3);
+    for _ in 0..count {
+        add_part(rng, &mut g);
+    }
+    g
+}
+
+/// A new partition of `g` in a free slot, or its default partition.
+fn add_part(rng: &mut Rng, g: &mut PartGroup) -> bool {
+    let free = g.free_slots();
+    let has_default = g.parts.iter().any(|p| p.slot.is_none());
+    let slot =
+        if g.strategy != PStrategy::Hash && !has_default && (free.is_empty() || rng.chance(20)) {
+            None
+        } else if free.is_empty() {
+            return false;
+        } else {
+            Some(*rng.pick(&free))
+        };
+    let id = g.parts.iter().map(|p| p.id + 1).max().unwrap_or(0);
+    g.parts.push(Part {
+        id,
+        slot,
+        index: rng.chance(30),
+        check: rng.chance(25),
+        sub: g.strategy == PStrategy::RangeInt && slot.is_some() && rng.chance(20),
+    });
+    true
+}
+
+fn render_part_group(s: &mut String, g: &PartGroup) {
+    let key = &g.name;
+    writeln!(s, "[tables.{key}]\nschema = \"public\"").unwrap();
+    if let Some(c) = &g.comment {
+        writeln!(s, "comment = {}", ts(c)).unwrap();
+    }
+    if g.pk {
+        writeln!(s, "primary_key = [\"id\", \"k\"]").unwrap();
+    }
+    if !g.plain {
+        let by = match g.strategy {
+            PStrategy::RangeInt | PStrategy::RangeTime => "strategy = \"range\", keys = [\"k\"]",
+            PStrategy::ListExpr => "strategy = \"list\", keys = [{ expr = \"lower(k)\" }]",
+            PStrategy::Hash => "strategy = \"hash\", keys = [\"k\"]",
+        };
+        writeln!(s, "partition_by = {{ {by} }}").unwrap();
+    }
+    let k = match g.strategy {
+        PStrategy::ListExpr => "text",
+        PStrategy::RangeTime => "timestamptz",
+        _ => "integer",
+    };
+    writeln!(
+        s,
+        "[tables.{key}.columns]\nid = {{ type = \"integer\" }}\nk = {{ type = \"{k}\" }}\nnote = {{ type = \"text\", nullable = true }}"
+    )
+    .unwrap();
+    if g.parent_index {
+        writeln!(s, "[[tables.{key}.indexes]]\ncolumns = [\"note\"]").unwrap();
+    }
+    s.push('\n');
+    if g.plain {
+        return;
+    }
+    for p in &g.parts {
+        let name = g.part_name(p);
+        writeln!(
+            s,
+            "[tables.{name}]\nschema = \"public\"\npartition_of = \"{key}\""
+        )
+        .unwrap();
+        let bounds = match (p.slot, g.strategy) {
+            (None, _) => "\"default\"".to_string(),
+            (Some(i), PStrategy::RangeInt) => {
+                format!("{{ from = {}, to = {} }}", i * 10, i * 10 + 10)
+            }
+            (Some(i), PStrategy::ListExpr) => format!("{{ in = [\"v{i}\"] }}"),
+            (Some(i), PStrategy::Hash) => format!("{{ modulus = 4, remainder = {i} }}"),
+            (Some(i), PStrategy::RangeTime) => {
+                // The same instants, spelled as a date (UTC) or with an offset.
+                let spell = |m: usize| {
+                    if (m + i) % 2 == 0 {
+                        format!("\"2021-{m:02}-01\"")
+                    } else {
+                        format!("\"2021-{m:02}-01 01:00:00+01\"")
+                    }
+                };
+                format!("{{ from = [{}], to = [{}] }}", spell(i + 1), spell(i + 2))
+            }
+        };
+        writeln!(s, "bounds = {bounds}").unwrap();
+        if p.sub {
+            writeln!(
+                s,
+                "partition_by = {{ strategy = \"hash\", keys = [\"id\"] }}"
+            )
+            .unwrap();
+        }
+        if p.index {
+            writeln!(s, "[[tables.{name}.indexes]]\ncolumns = [\"id\"]").unwrap();
+        }
+        if p.check {
+            writeln!(s, "[[tables.{name}.checks]]\nexpr = \"id > 0\"").unwrap();
+        }
+        s.push('\n');
+        if p.sub {
+            for r in 0..2 {
+                writeln!(
+                    s,
+                    "[tables.{name}_h{r}]\nschema = \"public\"\npartition_of = \"{name}\"\nbounds = {{ modulus = 2, remainder = {r} }}\n"
+                )
+                .unwrap();
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,6 +688,8 @@ struct Gen {
     counter: usize,
     /// Adding the second version.
     evolving: bool,
+    /// The first version, while the second is made from it.
+    first: Option<Box<Project>>,
 }
 
 /// A random valid project for `seed`: `(path, text)` pairs, `schemactl.toml` first.
@@ -511,13 +717,22 @@ fn first_version(seed: u64) -> Gen {
             sequences: Vec::new(),
             enums: Vec::new(),
             tables: Vec::new(),
+            parts: Vec::new(),
         },
         names: BTreeSet::new(),
         counter: 0,
         evolving: false,
+        first: None,
     };
     g.build();
     add_sequences(&mut g.p, seed);
+    let mut r = Rng::new(hash(&[&seed.to_string(), "partitions"]));
+    if r.chance(35) {
+        for _ in 0..1 + r.below(2) {
+            let group = part_group(&mut r, &g.p.parts);
+            g.p.parts.push(group);
+        }
+    }
     g
 }
 
@@ -1911,6 +2126,11 @@ fn render(p: &Project) -> Vec<(String, String)> {
                 writeln!(s, "renamed_from = {}", ts(r)).unwrap();
             }
             s.push('\n');
+        }
+        if i == 0 {
+            for g in &p.parts {
+                render_part_group(&mut s, g);
+            }
         }
         out.push((f.path.clone(), s));
     }

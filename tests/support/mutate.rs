@@ -91,7 +91,109 @@ pub const KINDS: &[Kind] = &[
     kind("sequence-owner", 2, change_sequence_owner),
     kind("rename-sequence", 1, rename_sequence),
     kind("sequence-comment", 1, change_sequence_comment),
+    kind("add-partition", 2, add_partition),
+    kind("drop-partition", 1, drop_partition),
+    kind("rebound-partition", 2, rebound_partition),
+    kind("switch-partitioning", 1, switch_partitioning),
+    kind("add-partitioned-table", 1, add_partitioned_table),
+    kind("drop-partitioned-table", 1, drop_partitioned_table),
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Partitions
+// ---------------------------------------------------------------------------------------------
+
+fn partitioned(g: &Gen) -> Vec<usize> {
+    (0..g.p.parts.len())
+        .filter(|i| !g.p.parts[*i].plain)
+        .collect()
+}
+
+fn add_partition(g: &mut Gen) -> Option<String> {
+    let cand = partitioned(g);
+    if cand.is_empty() {
+        return None;
+    }
+    let i = *g.rng.pick(&cand);
+    let group = &mut g.p.parts[i];
+    if !add_part(&mut g.rng, group) {
+        return None;
+    }
+    let p = group.parts.last()?;
+    Some(format!("partition {}", group.part_name(p)))
+}
+
+fn drop_partition(g: &mut Gen) -> Option<String> {
+    let cand: Vec<usize> = partitioned(g)
+        .into_iter()
+        .filter(|i| !g.p.parts[*i].parts.is_empty())
+        .collect();
+    if cand.is_empty() {
+        return None;
+    }
+    let i = *g.rng.pick(&cand);
+    let n = g.rng.below(g.p.parts[i].parts.len());
+    let group = &mut g.p.parts[i];
+    let p = group.parts.remove(n);
+    Some(format!("partition {}", group.part_name(&p)))
+}
+
+/// Other bounds for a partition: detached and attached again.
+fn rebound_partition(g: &mut Gen) -> Option<String> {
+    let cand: Vec<usize> = partitioned(g)
+        .into_iter()
+        .filter(|i| {
+            let grp = &g.p.parts[*i];
+            grp.parts.iter().any(|p| p.slot.is_some()) && !grp.free_slots().is_empty()
+        })
+        .collect();
+    if cand.is_empty() {
+        return None;
+    }
+    let i = *g.rng.pick(&cand);
+    let free = g.p.parts[i].free_slots();
+    let slot = *g.rng.pick(&free);
+    let group = &mut g.p.parts[i];
+    let with_slot: Vec<usize> = (0..group.parts.len())
+        .filter(|n| group.parts[*n].slot.is_some())
+        .collect();
+    let n = *g.rng.pick(&with_slot);
+    let old = group.part_name(&group.parts[n]);
+    group.parts[n].slot = Some(slot);
+    Some(format!("partition {old} to slot {slot}"))
+}
+
+fn switch_partitioning(g: &mut Gen) -> Option<String> {
+    if g.p.parts.is_empty() {
+        return None;
+    }
+    let i = g.rng.below(g.p.parts.len());
+    let group = &mut g.p.parts[i];
+    group.plain = !group.plain;
+    if group.strategy == PStrategy::ListExpr {
+        group.pk = false;
+    }
+    Some(format!(
+        "{} {}",
+        group.name,
+        if group.plain { "plain" } else { "partitioned" }
+    ))
+}
+
+fn add_partitioned_table(g: &mut Gen) -> Option<String> {
+    let group = part_group(&mut g.rng, &g.p.parts);
+    let name = group.name.clone();
+    g.p.parts.push(group);
+    Some(name)
+}
+
+fn drop_partitioned_table(g: &mut Gen) -> Option<String> {
+    if g.p.parts.is_empty() {
+        return None;
+    }
+    let i = g.rng.below(g.p.parts.len());
+    Some(g.p.parts.remove(i).name)
+}
 
 /// Two versions of one project.
 pub struct Evolution {
@@ -127,6 +229,7 @@ pub fn evolution(seed: u64, opts: &Options) -> Evolution {
     let v1 = render(&g.p);
     let first = g.p.clone();
     g.evolving = true;
+    g.first = Some(Box::new(first.clone()));
     let slots = 1 + Rng::new(hash(&[&seed.to_string(), "slots"])).below(6);
     let pool: Vec<&Kind> = KINDS
         .iter()
@@ -1585,16 +1688,23 @@ fn add_schema(g: &mut Gen) -> Option<String> {
 /// Only schemas whose tables use nothing outside them (enums, foreign key targets), since a
 /// managed object that an unmanaged one depends on could not be changed any more.
 fn drop_schema(g: &mut Gen) -> Option<String> {
-    let self_contained = |g: &Gen, s: &str| {
-        g.p.tables.iter().filter(|t| t.schema == s).all(|t| {
+    // In both versions: a column of the first version that references another schema stays
+    // in the database once its schema is no longer managed, even if the second dropped it.
+    let contained = |p: &Project, s: &str| {
+        p.tables.iter().filter(|t| t.schema == s).all(|t| {
             t.columns.iter().all(|c| match c.ty.base {
-                Base::Enum(e) => g.p.enums[e].schema == s,
+                Base::Enum(e) => p.enums[e].schema == s,
                 _ => true,
             }) && t.fks.iter().all(|f| f.to.0 == s)
                 && t.columns
                     .iter()
                     .all(|c| c.references.as_ref().is_none_or(|r| r.to.0 == s))
         })
+    };
+    let self_contained = |g: &Gen, s: &str| {
+        std::iter::once(&g.p)
+            .chain(g.first.as_deref())
+            .all(|p| contained(p, s))
     };
     let cand: Vec<String> =
         g.p.schemas
