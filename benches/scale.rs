@@ -585,7 +585,7 @@ fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
     Value::Object(out)
 }
 
-fn reader_queries() -> [(&'static str, &'static str); 7] {
+fn reader_queries() -> [(&'static str, &'static str); 9] {
     [
         ("schemas", catalog_queries::SCHEMAS),
         ("extensions", catalog_queries::EXTENSIONS),
@@ -593,6 +593,7 @@ fn reader_queries() -> [(&'static str, &'static str); 7] {
         ("columns", catalog_queries::COLUMNS),
         ("constraints", catalog_queries::CONSTRAINTS),
         ("indexes", catalog_queries::INDEXES),
+        ("views", catalog_queries::VIEWS),
         ("sequences", catalog_queries::SEQUENCES),
         ("partitions", catalog_queries::PARTITIONS),
     ]

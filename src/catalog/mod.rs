@@ -176,7 +176,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let column_rows = run(queries::COLUMNS, true)?;
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
-    let view_rows = run(view::VIEWS, true)?;
+    let view_rows = run(queries::VIEWS, true)?;
     let sequence_rows = run(queries::SEQUENCES, true)?;
     let partition_rows = run(queries::PARTITIONS, true)?;
     tx.commit()?;

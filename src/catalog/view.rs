@@ -7,19 +7,6 @@ use crate::model::view::{CheckOption, Query};
 use crate::model::{Model, View};
 use crate::sql::{quote_ident, quote_literal};
 
-/// One row per view (`v`) and materialized view (`m`) in the managed schemas, not owned by
-/// an extension: 0 schema, 1 name, 2 relkind, 3 `pg_get_viewdef`, 4 reloptions, 5 comment.
-pub(super) const VIEWS: &str = "
-SELECT n.nspname::text, c.relname::text, c.relkind::text, pg_catalog.pg_get_viewdef(c.oid),
-       COALESCE(c.reloptions, '{}')::text[], pg_catalog.obj_description(c.oid, 'pg_class')
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                    AND d.objid = c.oid AND d.deptype = 'e')
-ORDER BY 1, 2";
-
 impl Reader<'_> {
     pub(super) fn views(&mut self, rows: &[Row]) {
         for row in rows {
