@@ -86,6 +86,7 @@
 //! (views, sequences, functions, domains, … too), for checks that a database holds nothing
 //! more than before (`verify`'s rollback check).
 
+mod domain;
 pub mod inventory;
 mod queries;
 
@@ -163,6 +164,8 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let column_rows = run(queries::COLUMNS, true)?;
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
+    let domain_rows = run(queries::DOMAINS, true)?;
+    let composite_rows = run(queries::COMPOSITES, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -174,7 +177,10 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.schemas(&schema_rows);
     r.extensions(&ext_rows);
     r.enums(&enum_rows);
-    r.tables(&column_rows);
+    let types = r.user_type_names(&domain_rows, &composite_rows);
+    r.domains(&domain_rows, &types);
+    r.composites(&composite_rows, &types);
+    r.tables(&column_rows, &types);
     r.constraints(&constraint_rows);
     r.indexes(&index_rows);
     r.model.type_literals();
@@ -265,7 +271,7 @@ impl Reader<'_> {
         }
     }
 
-    fn tables(&mut self, rows: &[Row]) {
+    fn tables(&mut self, rows: &[Row], types: &domain::UserTypes) {
         for row in rows {
             let schema: String = row.get(0);
             let tname: String = row.get(1);
@@ -283,7 +289,7 @@ impl Reader<'_> {
                 continue; // a table without columns
             };
             let q = QualifiedName::new(schema.clone(), tname.clone());
-            match column(row, &q, &cname, &mut self.skipped) {
+            match column(row, &q, &cname, types, &mut self.skipped) {
                 Some(c) => table.columns.push(c),
                 None => continue,
             }
@@ -399,9 +405,15 @@ fn fk_action(code: &str) -> Option<FkAction> {
 
 /// One column from a row of [`queries::COLUMNS`]; `None` (with a note) when its type cannot
 /// be read.
-fn column(row: &Row, q: &QualifiedName, name: &str, skipped: &mut Vec<String>) -> Option<Column> {
+fn column(
+    row: &Row,
+    q: &QualifiedName,
+    name: &str,
+    types: &domain::UserTypes,
+    skipped: &mut Vec<String>,
+) -> Option<Column> {
     let format: Option<String> = row.get(4);
-    let data_type = match data_type(row) {
+    let data_type = match data_type(row, types) {
         Some(t) => t,
         None => {
             skipped.push(format!(
@@ -451,8 +463,9 @@ fn column(row: &Row, q: &QualifiedName, name: &str, skipped: &mut Vec<String>) -
     })
 }
 
-/// The model type of a column (see the module docs).
-fn data_type(row: &Row) -> Option<DataType> {
+/// The model type of a column (see the module docs); `types` are the domains and
+/// composite types read into the model.
+fn data_type(row: &Row, types: &domain::UserTypes) -> Option<DataType> {
     let format: String = row.get::<_, Option<String>>(4)?;
     let type_schema: String = row.get::<_, Option<String>>(5)?;
     let type_name: String = row.get::<_, Option<String>>(6)?;
@@ -467,6 +480,12 @@ fn data_type(row: &Row) -> Option<DataType> {
             array: false,
         });
     }
+    if let Some(base) = types.get(&QualifiedName::new(type_schema.clone(), type_name)) {
+        return Some(DataType {
+            base: base.clone(),
+            array: false,
+        });
+    }
     let (body, array, base_schema) = match (format.strip_suffix("[]"), &elem_schema) {
         (Some(body), Some(es)) => (body.to_string(), true, es.clone()),
         _ => (format.clone(), false, type_schema),
@@ -474,6 +493,16 @@ fn data_type(row: &Row) -> Option<DataType> {
     if array && elem_typtype.as_deref() == Some("e") {
         return Some(DataType {
             base: BaseType::Enum(QualifiedName::new(base_schema, elem_name?)),
+            array: true,
+        });
+    }
+    if array
+        && let Some(base) = elem_name
+            .as_ref()
+            .and_then(|e| types.get(&QualifiedName::new(base_schema.clone(), e.clone())))
+    {
+        return Some(DataType {
+            base: base.clone(),
             array: true,
         });
     }

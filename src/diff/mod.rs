@@ -12,6 +12,8 @@
 //! object kind means a module here and one line in each `match` of [`Change`]'s methods.
 
 pub mod comment;
+pub mod composite;
+pub mod domain;
 pub mod enum_type;
 pub mod extension;
 mod hints;
@@ -25,6 +27,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use comment::CommentTarget;
+pub use composite::CompositeChange;
+pub use domain::DomainChange;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
 pub use schema::SchemaChange;
@@ -44,6 +48,8 @@ pub enum Change {
     Extension(ExtensionChange),
     Enum(EnumChange),
     Table(TableChange),
+    Domain(DomainChange),
+    Composite(CompositeChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -59,6 +65,8 @@ impl Change {
             Change::Extension(c) => extension::step(c),
             Change::Enum(c) => enum_type::step(c),
             Change::Table(c) => table::step(c),
+            Change::Domain(c) => domain::step(c),
+            Change::Composite(c) => composite::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -75,6 +83,8 @@ impl Change {
             Change::Extension(c) => extension::deviation(c),
             Change::Enum(c) => enum_type::deviation(c),
             Change::Table(c) => return table::deviation(c, expected, live),
+            Change::Domain(c) => domain::deviation(c),
+            Change::Composite(c) => composite::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -157,7 +167,10 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     extension::diff(&mut out, &from, to);
     let mut touched = Touched::new();
     enum_type::diff(&mut out, &mut from, to, &mut touched);
+    domain::diff(&mut out, &from, to);
+    composite::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
+    domain::mark_domain_moves(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     Diff {

@@ -98,6 +98,19 @@ pub enum StepKind {
     DropCheck,
     DropIndex,
     DropForeignKey,
+    RenameDomain,
+    RenameCompositeType,
+    CreateDomain,
+    DropDomain,
+    SetDomainDefault,
+    SetDomainNotNull,
+    AddDomainCheck,
+    DropDomainCheck,
+    CreateCompositeType,
+    DropCompositeType,
+    AddAttribute,
+    DropAttribute,
+    AlterAttributeType,
 }
 
 impl StepKind {

@@ -2,7 +2,10 @@
 //! (unresolved) definitions. Nothing here knows about types or references; `compile` does.
 
 pub mod config;
+pub mod domain;
 pub mod reader;
+
+pub use domain::{RawAttribute, RawComposite, RawDomain};
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +28,8 @@ pub struct SchemaFile {
     pub extensions: Vec<RawExtension>,
     pub enums: Vec<RawEnum>,
     pub tables: Vec<RawTable>,
+    pub domains: Vec<RawDomain>,
+    pub composite_types: Vec<RawComposite>,
 }
 
 #[derive(Debug)]
@@ -140,7 +145,14 @@ pub struct RawFkTarget {
     pub columns: Option<Sp<Vec<Sp<String>>>>,
 }
 
-const FILE_KEYS: &[&str] = &["schema", "extensions", "enums", "tables"];
+const FILE_KEYS: &[&str] = &[
+    "schema",
+    "extensions",
+    "enums",
+    "tables",
+    "domains",
+    "composite_types",
+];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
     "values",
@@ -179,7 +191,7 @@ const COLUMN_KEYS: &[&str] = &[
     "renamed_from",
 ];
 const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from"];
-const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
+pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
 const INDEX_KEYS: &[&str] = &[
     "columns",
     "name",
@@ -299,6 +311,8 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         extensions: Vec::new(),
         enums: Vec::new(),
         tables: Vec::new(),
+        domains: Vec::new(),
+        composite_types: Vec::new(),
     };
     if let Some(ext) = r.table("extensions") {
         for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
@@ -321,6 +335,12 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
             let Some(t) = t else { continue };
             out.enums.push(read_enum(file, name, t, tspan, enums.diags));
         }
+    }
+    if let Some(d) = r.table("domains") {
+        out.domains = domain::read_domains(file, d.table, d.diags);
+    }
+    if let Some(c) = r.table("composite_types") {
+        out.composite_types = domain::read_composites(file, c.table, c.diags);
     }
     if let Some(tables) = r.table("tables") {
         let table = tables.table;

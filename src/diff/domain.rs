@@ -1,0 +1,243 @@
+//! Domains: created, changed in place (`ALTER DOMAIN` default, NOT NULL, checks), recreated
+//! when the base type or collation changes and no column uses the domain (refused
+//! otherwise), dropped. Also marks column type changes that only move a column between a
+//! domain and its base type (no `USING`, no data lost).
+
+use super::comment::CommentTarget;
+use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
+use super::{Change, TableChange};
+use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::{BaseType, DataType, Domain, Expr, Model, QualifiedName};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DomainChange {
+    CreateDomain(QualifiedName, Domain),
+    DropDomain(QualifiedName),
+    /// `ALTER DOMAIN … SET DEFAULT` / `DROP DEFAULT` (`None`).
+    SetDefault(QualifiedName, Option<Expr>),
+    /// `ALTER DOMAIN … SET NOT NULL` (`true`) / `DROP NOT NULL`.
+    SetNotNull(QualifiedName, bool),
+    AddCheck(QualifiedName, String, Expr),
+    DropCheck(QualifiedName, String),
+}
+
+impl From<DomainChange> for Change {
+    fn from(c: DomainChange) -> Change {
+        Change::Domain(c)
+    }
+}
+
+pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    for (q, d) in to.domains() {
+        let Some(old) = from.domain(&q) else {
+            create(out, &q, d);
+            continue;
+        };
+        if old.data_type != d.data_type || old.collation != d.collation {
+            let users = from.users_of(&BaseType::Domain(q.clone()));
+            if users.is_empty() {
+                out.push(DomainChange::DropDomain(q.clone()).into());
+                create(out, &q, d);
+            } else {
+                out.push(Change::Unsupported(format!(
+                    "change the base type or collation of domain {q} (from {} to {}) while {} use it: create a new domain, move the columns to it, then drop this one",
+                    describe(&old.data_type, old.collation.as_deref()),
+                    describe(&d.data_type, d.collation.as_deref()),
+                    users.join(", ")
+                )));
+            }
+            continue;
+        }
+        if !same_default(old.default.as_ref(), d.default.as_ref()) {
+            out.push(DomainChange::SetDefault(q.clone(), d.default.clone()).into());
+        }
+        if old.not_null != d.not_null {
+            out.push(DomainChange::SetNotNull(q.clone(), d.not_null).into());
+        }
+        for (n, c) in &old.checks {
+            if d.checks.get(n).is_none_or(|nc| nc.expr != c.expr) {
+                out.push(DomainChange::DropCheck(q.clone(), n.clone()).into());
+            }
+        }
+        for (n, c) in &d.checks {
+            if old.checks.get(n).is_none_or(|oc| oc.expr != c.expr) {
+                out.push(DomainChange::AddCheck(q.clone(), n.clone(), c.expr.clone()).into());
+            }
+        }
+        if old.comment != d.comment {
+            out.push(Change::Comment(CommentTarget::Type(q), d.comment.clone()));
+        }
+    }
+    for (q, _) in from.domains() {
+        if to.domain(&q).is_none() {
+            out.push(DomainChange::DropDomain(q).into());
+        }
+    }
+}
+
+fn create(out: &mut Vec<Change>, q: &QualifiedName, d: &Domain) {
+    out.push(DomainChange::CreateDomain(q.clone(), d.clone()).into());
+    if let Some(c) = &d.comment {
+        out.push(Change::Comment(
+            CommentTarget::Type(q.clone()),
+            Some(c.clone()),
+        ));
+    }
+}
+
+fn describe(t: &DataType, collation: Option<&str>) -> String {
+    match collation {
+        Some(c) => format!("{t} collate {c}"),
+        None => t.to_string(),
+    }
+}
+
+fn same_default(a: Option<&Expr>, b: Option<&Expr>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x == y,
+        (x, y) => x.is_none() && y.is_none(),
+    }
+}
+
+/// `t` with every domain replaced by its base type (as `model` has it); `None` when a
+/// domain is unknown or an array of an array would result.
+pub fn resolved(t: &DataType, model: &Model) -> Option<DataType> {
+    let mut t = t.clone();
+    for _ in 0..32 {
+        let BaseType::Domain(q) = &t.base else {
+            return Some(t);
+        };
+        let d = model.domain(q)?;
+        if t.array && d.data_type.array {
+            return None;
+        }
+        t = DataType {
+            base: d.data_type.base.clone(),
+            array: t.array || d.data_type.array,
+        };
+    }
+    None
+}
+
+/// Whether a value of type `t` (in `model`) passes through a domain with a check or NOT
+/// NULL: PostgreSQL then checks (and rewrites) every row converted to it.
+fn constrained(t: &DataType, model: &Model) -> bool {
+    let mut t = t.clone();
+    for _ in 0..32 {
+        let BaseType::Domain(q) = &t.base else {
+            return false;
+        };
+        let Some(d) = model.domain(q) else {
+            return false;
+        };
+        if d.not_null || !d.checks.is_empty() {
+            return true;
+        }
+        t = d.data_type.clone();
+    }
+    false
+}
+
+/// Mark the column type changes that only move a column between a domain and its base
+/// type (or between domains over the same base type): see `TableChange::AlterColumnType`.
+pub(super) fn mark_domain_moves(out: &mut [Change], from: &Model, to: &Model) {
+    for c in out.iter_mut() {
+        let Change::Table(TableChange::AlterColumnType {
+            from: ft,
+            to: tt,
+            domain_move,
+            ..
+        }) = c
+        else {
+            continue;
+        };
+        let involves = |t: &DataType| matches!(t.base, BaseType::Domain(_));
+        if !involves(ft) && !involves(tt) {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (resolved(ft, from), resolved(tt, to))
+            && a == b
+        {
+            *domain_move = Some(constrained(tt, to));
+        }
+    }
+}
+
+/// The domain's name in its schema's type namespace.
+fn type_name(q: &QualifiedName) -> ObjectId {
+    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
+}
+
+pub(super) fn step(c: &DomainChange) -> StepInfo {
+    match c {
+        DomainChange::CreateDomain(q, d) => {
+            let mut s = StepInfo::new(
+                StepKind::CreateDomain,
+                object(q, None),
+                vec![],
+                Phase::CreateType,
+            )
+            .effect(type_name(q), Effect::Create);
+            if let Some(u) = d.data_type.base.user_type() {
+                s = s.after(type_name(u));
+            }
+            s
+        }
+        DomainChange::DropDomain(q) => StepInfo::new(
+            StepKind::DropDomain,
+            object(q, None),
+            vec![Hazard::BreaksClients],
+            Phase::DropType,
+        )
+        .effect(type_name(q), Effect::Drop),
+        DomainChange::SetDefault(q, _) => StepInfo::new(
+            StepKind::SetDomainDefault,
+            object(q, None),
+            vec![],
+            Phase::AlterColumn,
+        ),
+        // Every column using the domain is checked (under a lock that blocks writes).
+        DomainChange::SetNotNull(q, not_null) => StepInfo::new(
+            StepKind::SetDomainNotNull,
+            object(q, None),
+            if *not_null {
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+            } else {
+                vec![]
+            },
+            Phase::AlterColumn,
+        ),
+        DomainChange::AddCheck(q, n, _) => StepInfo::new(
+            StepKind::AddDomainCheck,
+            object(q, Some(n)),
+            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            Phase::AddConstraint,
+        ),
+        DomainChange::DropCheck(q, n) => StepInfo::new(
+            StepKind::DropDomainCheck,
+            object(q, Some(n)),
+            vec![],
+            Phase::DropConstraint,
+        ),
+    }
+}
+
+pub(super) fn deviation(c: &DomainChange) -> String {
+    match c {
+        DomainChange::CreateDomain(q, _) => format!("extra in the database: domain {q}"),
+        DomainChange::DropDomain(q) => format!("missing from the database: domain {q}"),
+        DomainChange::SetDefault(q, _) => {
+            format!("different in the database: default of domain {q}")
+        }
+        DomainChange::SetNotNull(q, not_null) => format!(
+            "different in the database: domain {q} is {}",
+            if *not_null { "NOT NULL" } else { "nullable" }
+        ),
+        DomainChange::AddCheck(q, n, _) => {
+            format!("extra in the database: check {n} of domain {q}")
+        }
+        DomainChange::DropCheck(q, n) => {
+            format!("missing from the database: check {n} of domain {q}")
+        }
+    }
+}
