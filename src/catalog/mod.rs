@@ -164,8 +164,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let column_rows = run(queries::COLUMNS, true)?;
     let constraint_rows = run(queries::CONSTRAINTS, true)?;
     let index_rows = run(queries::INDEXES, true)?;
-    let domain_rows = run(queries::DOMAINS, true)?;
-    let composite_rows = run(queries::COMPOSITES, true)?;
+    let type_rows = run(queries::USER_TYPES, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -177,9 +176,8 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.schemas(&schema_rows);
     r.extensions(&ext_rows);
     r.enums(&enum_rows);
-    let types = r.user_type_names(&domain_rows, &composite_rows);
-    r.domains(&domain_rows, &types);
-    r.composites(&composite_rows, &types);
+    let types = r.user_type_names(&type_rows);
+    r.user_types(&type_rows, &types);
     r.tables(&column_rows, &types);
     r.constraints(&constraint_rows);
     r.indexes(&index_rows);

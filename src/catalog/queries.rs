@@ -174,52 +174,49 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
                     AND con.contype IN ('p', 'u', 'x'))
 ORDER BY 1, 2, 3";
 
-/// Domains of the managed schemas (not owned by an extension), with their check
-/// constraints. Columns 4 to 10 are laid out as in [`COLUMNS`] (the base type).
+/// Domains and stand-alone composite types (`relkind = 'c'`, not a table's row type) of the
+/// managed schemas, not owned by an extension: one row per domain and one per attribute of
+/// a composite type (one row with NULL attribute fields for a type without attributes).
+/// Columns 4 to 10 are laid out as in [`COLUMNS`] (the domain's base type, the attribute's
+/// type).
 ///
-/// Columns: 0 schema, 1 name, 2 comment, 3 unused, 4 format_type of the base type, 5 base
-/// type's schema, 6 base type name, 7 base typtype, 8 array element's schema, 9 element
-/// name, 10 element typtype, 11 typnotnull, 12 default, 13 collation (only when not the base
-/// type's default), 14 check names, 15 check expressions (same order).
-pub const DOMAINS: &str = "
-SELECT n.nspname::text, t.typname::text, pg_catalog.obj_description(t.oid, 'pg_type'),
+/// Columns: 0 schema, 1 type name, 2 comment, 3 attribute name (NULL for a domain), 4
+/// format_type, 5 type's schema, 6 type name, 7 typtype, 8 array element's schema, 9 element
+/// name, 10 element typtype, 11 collation (only when not the type's default), 12 typnotnull,
+/// 13 default, 14 check names, 15 check expressions (same order), 16 `d` or `c`.
+pub const USER_TYPES: &str = "
+SELECT n.nspname::text, dt.typname::text, pg_catalog.obj_description(dt.oid, 'pg_type'),
        NULL::text,
-       pg_catalog.format_type(t.typbasetype, t.typtypmod),
-       bn.nspname::text, b.typname::text, b.typtype::text,
+       pg_catalog.format_type(dt.typbasetype, dt.typtypmod),
+       tn.nspname::text, t.typname::text, t.typtype::text,
        en.nspname::text, et.typname::text, et.typtype::text,
-       t.typnotnull,
-       pg_catalog.pg_get_expr(t.typdefaultbin, 0),
-       CASE WHEN t.typcollation <> b.typcollation THEN co.collname::text END,
+       CASE WHEN dt.typcollation <> t.typcollation THEN co.collname::text END,
+       dt.typnotnull,
+       pg_catalog.pg_get_expr(dt.typdefaultbin, 0),
        ARRAY(SELECT c.conname::text FROM pg_catalog.pg_constraint c
-             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname),
+             WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname),
        ARRAY(SELECT pg_catalog.pg_get_expr(c.conbin, 0) FROM pg_catalog.pg_constraint c
-             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname)
-FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
-JOIN pg_catalog.pg_namespace bn ON bn.oid = b.typnamespace
-LEFT JOIN pg_catalog.pg_type et ON et.oid = b.typelem AND b.typlen = -1
+             WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname),
+       'd'::text, 0::int2
+FROM pg_catalog.pg_type dt
+JOIN pg_catalog.pg_namespace n ON n.oid = dt.typnamespace
+JOIN pg_catalog.pg_type t ON t.oid = dt.typbasetype
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
 LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
-LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
-WHERE t.typtype = 'd' AND n.nspname = ANY($1)
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = dt.typcollation
+WHERE dt.typtype = 'd' AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
-                    AND d.objid = t.oid AND d.deptype = 'e')
-ORDER BY 1, 2";
-
-/// One row per attribute of every stand-alone composite type (`relkind = 'c'`, not a
-/// table's row type) of the managed schemas, not owned by an extension. Columns 4 to 10 are
-/// laid out as in [`COLUMNS`].
-///
-/// Columns: 0 schema, 1 type name, 2 comment, 3 attribute name, 4 format_type, 5 type's
-/// schema, 6 type name, 7 typtype, 8 array element's schema, 9 element name, 10 element
-/// typtype, 11 collation (only when not the type's default).
-pub const COMPOSITES: &str = "
+                    AND d.objid = dt.oid AND d.deptype = 'e')
+UNION ALL
 SELECT n.nspname::text, ct.typname::text, pg_catalog.obj_description(ct.oid, 'pg_type'),
        a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
        tn.nspname::text, t.typname::text, t.typtype::text,
        en.nspname::text, et.typname::text, et.typtype::text,
-       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
+       false, NULL::text, ARRAY[]::text[], ARRAY[]::text[],
+       'c'::text, a.attnum
 FROM pg_catalog.pg_type ct
 JOIN pg_catalog.pg_namespace n ON n.oid = ct.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = ct.typrelid AND c.relkind = 'c'
@@ -234,4 +231,4 @@ WHERE ct.typtype = 'c' AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
                     AND d.objid = ct.oid AND d.deptype = 'e')
-ORDER BY n.nspname, ct.typname, a.attnum";
+ORDER BY 17, 1, 2, 18";
