@@ -585,7 +585,7 @@ fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
     Value::Object(out)
 }
 
-fn reader_queries() -> [(&'static str, &'static str); 6] {
+fn reader_queries() -> [(&'static str, &'static str); 7] {
     [
         ("schemas", catalog_queries::SCHEMAS),
         ("extensions", catalog_queries::EXTENSIONS),
@@ -593,6 +593,7 @@ fn reader_queries() -> [(&'static str, &'static str); 6] {
         ("columns", catalog_queries::COLUMNS),
         ("constraints", catalog_queries::CONSTRAINTS),
         ("indexes", catalog_queries::INDEXES),
+        ("user types", catalog_queries::USER_TYPES),
     ]
 }
 
