@@ -294,8 +294,31 @@ impl Compiler {
                 None => unnamed.push(expr),
             }
         }
-        // PostgreSQL's default name: `<domain>_check`, then `_check1`, … (63 bytes at most).
+        // An unnamed check the database already has keeps its name (PostgreSQL does not
+        // rename a domain's constraints with it); a new one gets PostgreSQL's default name:
+        // `<domain>_check`, then `_check1`, … (63 bytes at most).
+        let prev = self.previous.domain(q).or_else(|| {
+            raw.renamed_from.as_ref().and_then(|r| {
+                self.previous
+                    .domain(&QualifiedName::new(q.schema.clone(), r.value.clone()))
+            })
+        });
+        let mut fresh = Vec::new();
         for expr in unnamed {
+            let kept = prev.and_then(|p| {
+                p.checks
+                    .iter()
+                    .find(|(n, c)| c.expr == expr && !checks.contains_key(*n))
+                    .map(|(n, _)| n.clone())
+            });
+            match kept {
+                Some(n) => {
+                    checks.insert(n, Check { expr });
+                }
+                None => fresh.push(expr),
+            }
+        }
+        for expr in fresh {
             let name = (0..)
                 .map(|i| {
                     let suffix = if i == 0 {

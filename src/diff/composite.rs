@@ -1,7 +1,8 @@
 //! Composite types: created, attributes added, dropped or retyped in place (`ALTER TYPE …
-//! ADD / DROP / ALTER ATTRIBUTE`), dropped. PostgreSQL refuses to retype an attribute of a
-//! type a table column uses: that is reported as unsupported. Attribute order is only
-//! changed by recreating the type, so a reorder of a type no column uses recreates it.
+//! ADD / DROP / ALTER ATTRIBUTE`), dropped. PostgreSQL only appends attributes, and refuses
+//! to retype an attribute of a type a table column uses: an attribute that moves, or is
+//! retyped while columns use the type, is dropped and added again at the end with the
+//! attributes after it (their values lost: `deletes_data` when columns use the type).
 
 use super::Change;
 use super::comment::CommentTarget;
@@ -37,39 +38,28 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
             continue;
         };
         let users = from.users_of(&BaseType::Composite(q.clone()));
-        // Attributes kept in both, in the old order, must keep their relative order.
-        let kept_old: Vec<&str> = old
+        // PostgreSQL only appends attributes: the longest start of the new list that keeps
+        // the old relative order (and, when columns use the type, the old attribute types)
+        // stays; old attributes after it are dropped and added again at the end, in the new
+        // order (their values are lost).
+        let mut last = None;
+        let kept = c
             .attributes
             .iter()
-            .filter(|a| c.attribute(&a.name).is_some())
-            .map(|a| a.name.as_str())
-            .collect();
-        let kept_new: Vec<&str> = c
-            .attributes
-            .iter()
-            .filter(|a| old.attribute(&a.name).is_some())
-            .map(|a| a.name.as_str())
-            .collect();
-        // New attributes can only go at the end.
-        let appended = c
-            .attributes
-            .iter()
-            .skip_while(|a| old.attribute(&a.name).is_some())
-            .all(|a| old.attribute(&a.name).is_none());
-        if kept_old != kept_new || !appended {
-            if users.is_empty() {
-                out.push(CompositeChange::DropType(q.clone()).into());
-                create(out, &q, c);
-            } else {
-                out.push(Change::Unsupported(format!(
-                    "reorder the attributes of composite type {q} while {} use it (new attributes can only be added at the end)",
-                    users.join(", ")
-                )));
-            }
-            continue;
-        }
+            .take_while(|a| {
+                let Some(pos) = old.attributes.iter().position(|o| o.name == a.name) else {
+                    return false;
+                };
+                // PostgreSQL refuses to retype an attribute of a type a column uses.
+                let retyped = old.attributes[pos] != **a && !users.is_empty();
+                let fits = last.is_none_or(|l| pos > l) && !retyped;
+                last = Some(pos);
+                fits
+            })
+            .count();
+        let stays = |n: &str| c.attributes[..kept].iter().any(|a| a.name == n);
         for a in &old.attributes {
-            if c.attribute(&a.name).is_none() {
+            if !stays(&a.name) {
                 out.push(
                     CompositeChange::DropAttribute {
                         name: q.clone(),
@@ -80,22 +70,18 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                 );
             }
         }
-        for a in &c.attributes {
-            match old.attribute(&a.name) {
-                None => out.push(CompositeChange::AddAttribute(q.clone(), a.clone()).into()),
-                Some(o) if o != a => {
-                    if users.is_empty() {
-                        out.push(CompositeChange::AlterAttribute(q.clone(), a.clone()).into());
-                    } else {
-                        out.push(Change::Unsupported(format!(
-                            "change the type of attribute {} of composite type {q} while {} use it (PostgreSQL refuses)",
-                            a.name,
-                            users.join(", ")
-                        )));
-                    }
-                }
-                Some(_) => {}
+        for (i, a) in c.attributes.iter().enumerate() {
+            if i >= kept {
+                out.push(CompositeChange::AddAttribute(q.clone(), a.clone()).into());
+                continue;
             }
+            let Some(o) = old.attribute(&a.name) else {
+                continue;
+            };
+            if o == a {
+                continue;
+            }
+            out.push(CompositeChange::AlterAttribute(q.clone(), a.clone()).into());
         }
         if old.comment != c.comment {
             out.push(Change::Comment(CommentTarget::Type(q), c.comment.clone()));

@@ -51,8 +51,16 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
         if !same_default(old.default.as_ref(), d.default.as_ref()) {
             out.push(DomainChange::SetDefault(q.clone(), d.default.clone()).into());
         }
+        // PostgreSQL validates a new constraint against every column of the domain, and
+        // refuses when a column holds it inside an array or composite type.
+        let contained = || contained_in(to, &q);
         if old.not_null != d.not_null {
-            out.push(DomainChange::SetNotNull(q.clone(), d.not_null).into());
+            let blocked = if d.not_null { contained() } else { Vec::new() };
+            out.push(if blocked.is_empty() {
+                DomainChange::SetNotNull(q.clone(), d.not_null).into()
+            } else {
+                unsupported_constraint(&q, "set NOT NULL on", &blocked)
+            });
         }
         for (n, c) in &old.checks {
             if d.checks.get(n).is_none_or(|nc| nc.expr != c.expr) {
@@ -61,7 +69,12 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
         }
         for (n, c) in &d.checks {
             if old.checks.get(n).is_none_or(|oc| oc.expr != c.expr) {
-                out.push(DomainChange::AddCheck(q.clone(), n.clone(), c.expr.clone()).into());
+                let blocked = contained();
+                out.push(if blocked.is_empty() {
+                    DomainChange::AddCheck(q.clone(), n.clone(), c.expr.clone()).into()
+                } else {
+                    unsupported_constraint(&q, &format!("add check {n} to"), &blocked)
+                });
             }
         }
         if old.comment != d.comment {
@@ -72,6 +85,64 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
         if to.domain(&q).is_none() {
             out.push(DomainChange::DropDomain(q).into());
         }
+    }
+}
+
+fn unsupported_constraint(q: &QualifiedName, what: &str, columns: &[String]) -> Change {
+    Change::Unsupported(format!(
+        "{what} domain {q} while {} hold it inside an array or composite type (PostgreSQL cannot validate those: change those columns in an earlier migration, or create a new domain)",
+        columns.join(", ")
+    ))
+}
+
+/// Columns of `model` whose type holds domain `q` inside an array or a composite type
+/// (directly or through other domains): PostgreSQL refuses to add a constraint to `q`
+/// while they exist.
+pub fn contained_in(model: &Model, q: &QualifiedName) -> Vec<String> {
+    model
+        .tables()
+        .flat_map(|(tq, t)| {
+            t.columns
+                .iter()
+                .filter(|c| holds_inside(model, &c.data_type, q, 0))
+                .map(move |c| format!("{tq}.{}", c.name))
+        })
+        .collect()
+}
+
+/// Whether a value of type `t` holds domain `q` anywhere (the type itself included).
+fn mentions(model: &Model, t: &DataType, q: &QualifiedName, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match &t.base {
+        BaseType::Domain(d) if d == q => true,
+        BaseType::Domain(d) => model
+            .domain(d)
+            .is_some_and(|d| mentions(model, &d.data_type, q, depth + 1)),
+        BaseType::Composite(c) => model.composite_type(c).is_some_and(|c| {
+            c.attributes
+                .iter()
+                .any(|a| mentions(model, &a.data_type, q, depth + 1))
+        }),
+        _ => false,
+    }
+}
+
+/// Whether a value of type `t` holds domain `q` inside an array or composite type.
+fn holds_inside(model: &Model, t: &DataType, q: &QualifiedName, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    if t.array {
+        return mentions(model, t, q, depth);
+    }
+    match &t.base {
+        BaseType::Composite(_) => mentions(model, t, q, depth),
+        BaseType::Domain(d) if d != q => model
+            .domain(d)
+            .is_some_and(|d| holds_inside(model, &d.data_type, q, depth + 1)),
+        _ => false,
     }
 }
 
@@ -196,15 +267,18 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
             vec![],
             Phase::AlterColumn,
         ),
-        // Every column using the domain is checked (under a lock that blocks writes).
-        DomainChange::SetNotNull(q, not_null) => StepInfo::new(
+        // Every column using the domain is checked (under a lock that blocks writes), with
+        // the columns as the plan leaves them, like a new check.
+        DomainChange::SetNotNull(q, true) => StepInfo::new(
             StepKind::SetDomainNotNull,
             object(q, None),
-            if *not_null {
-                vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
-            } else {
-                vec![]
-            },
+            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            Phase::AddConstraint,
+        ),
+        DomainChange::SetNotNull(q, false) => StepInfo::new(
+            StepKind::SetDomainNotNull,
+            object(q, None),
+            vec![],
             Phase::AlterColumn,
         ),
         DomainChange::AddCheck(q, n, _) => StepInfo::new(

@@ -1966,10 +1966,46 @@ struct Dom {
 struct Comp {
     name: String,
     file: usize,
-    /// (name, `type = …` spelling, collation "C").
-    attrs: Vec<(String, String, bool)>,
+    /// (name, type, collation "C").
+    attrs: Vec<(String, TypeRef, bool)>,
     comment: Option<String>,
     renamed_from: Option<String>,
+}
+
+/// The type of a column or attribute: a domain or composite type of [`UserTypes`] by name
+/// (spelled bare, quoted or qualified by `style`), or a built-in type's spelling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TypeRef {
+    Named {
+        name: String,
+        array: bool,
+        style: usize,
+    },
+    Builtin(String),
+}
+
+impl TypeRef {
+    fn names(&self, n: &str) -> bool {
+        matches!(self, TypeRef::Named { name, .. } if name == n)
+    }
+
+    fn spell(&self) -> String {
+        match self {
+            TypeRef::Builtin(b) => b.clone(),
+            TypeRef::Named { name, array, style } => {
+                let mut s = match style {
+                    0 => qq(name),
+                    1 => format!("public.{}", qq(name)),
+                    _ if plain(name) => name.clone(),
+                    _ => qq(name),
+                };
+                if *array {
+                    s.push_str("[]");
+                }
+                s
+            }
+        }
+    }
 }
 
 /// A column of a domain or composite type (or of a domain's base type, after a change moved
@@ -1978,8 +2014,7 @@ struct Comp {
 struct TypedCol {
     table: (String, String),
     name: String,
-    /// The `type = …` spelling.
-    ty: String,
+    ty: TypeRef,
     nullable: bool,
 }
 
@@ -2062,6 +2097,26 @@ const ATTRIBUTE_TYPES: &[&str] = &[
     "text[]",
 ];
 
+impl UserTypes {
+    /// Whether `name` is taken by a domain or composite type (or was, before a rename).
+    fn taken(&self, name: &str) -> bool {
+        self.domains
+            .iter()
+            .map(|d| (&d.name, &d.renamed_from))
+            .chain(self.composites.iter().map(|c| (&c.name, &c.renamed_from)))
+            .any(|(n, r)| n == name || r.as_deref() == Some(name))
+    }
+
+    /// Whether a column or attribute uses type `name`.
+    fn used(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.ty.names(name))
+            || self
+                .composites
+                .iter()
+                .any(|c| c.attrs.iter().any(|a| a.1.names(name)))
+    }
+}
+
 /// Domains and composite types for project `p`, with columns of those types in its tables.
 fn user_types(rng: &mut Rng, p: &Project) -> UserTypes {
     let mut out = UserTypes::default();
@@ -2099,30 +2154,28 @@ fn user_types(rng: &mut Rng, p: &Project) -> UserTypes {
         out.columns.push(TypedCol {
             table: (t.schema.clone(), t.name.clone()),
             name: format!("tv_{i}"),
-            ty: type_spelling(rng, n, array),
+            ty: named(rng, n, array),
             nullable: rng.chance(50),
         });
     }
     out
 }
 
+fn named(rng: &mut Rng, name: &str, array: bool) -> TypeRef {
+    TypeRef::Named {
+        name: name.to_string(),
+        array,
+        style: rng.below(3),
+    }
+}
+
 fn new_domain(rng: &mut Rng, name: &str, file: usize) -> Dom {
     let base = rng.below(DOMAIN_BASES.len());
-    let (_, literals, sqls, checks, collatable) = DOMAIN_BASES[base];
-    let default = match rng.below(4) {
-        0 if !literals.is_empty() => Some(format!("default = {}", *rng.pick(literals))),
-        1 => Some(format!("default_sql = {}", ts(*rng.pick(sqls)))),
-        _ => None,
-    };
+    let collatable = DOMAIN_BASES[base].4;
     let mut chosen = Vec::new();
-    for c in checks {
+    for c in DOMAIN_BASES[base].3 {
         if rng.chance(40) {
-            let name = match rng.below(3) {
-                0 => None,
-                1 => Some(format!("{name}_ok_{}", chosen.len())),
-                _ => Some(format!("Chk {}", chosen.len())),
-            };
-            chosen.push((name, c.to_string()));
+            chosen.push((check_name(rng, name, chosen.len()), c.to_string()));
         }
     }
     Dom {
@@ -2130,7 +2183,7 @@ fn new_domain(rng: &mut Rng, name: &str, file: usize) -> Dom {
         file,
         base,
         collation: collatable && rng.chance(30),
-        default,
+        default: domain_default(rng, base),
         not_null: rng.chance(20),
         checks: chosen,
         comment: rng.chance(30).then(|| rng.pick(TEXTS).to_string()),
@@ -2138,23 +2191,36 @@ fn new_domain(rng: &mut Rng, name: &str, file: usize) -> Dom {
     }
 }
 
+fn check_name(rng: &mut Rng, domain: &str, i: usize) -> Option<String> {
+    match rng.below(3) {
+        0 => None,
+        1 => Some(format!(
+            "{}_ok_{i}",
+            domain.chars().take(40).collect::<String>()
+        )),
+        _ => Some(format!("Chk {i}")),
+    }
+}
+
+/// A random default (or none) for a domain over `DOMAIN_BASES[base]`.
+fn domain_default(rng: &mut Rng, base: usize) -> Option<String> {
+    let (_, literals, sqls, _, _) = DOMAIN_BASES[base];
+    match rng.below(4) {
+        0 if !literals.is_empty() => Some(format!("default = {}", *rng.pick(literals))),
+        1 => Some(format!("default_sql = {}", ts(*rng.pick(sqls)))),
+        _ => None,
+    }
+}
+
 fn new_composite(rng: &mut Rng, name: &str, file: usize, domains: &[Dom]) -> Comp {
     let n = 1 + rng.below(3);
-    let mut attrs: Vec<(String, String, bool)> = Vec::new();
+    let mut attrs: Vec<(String, TypeRef, bool)> = Vec::new();
     for _ in 0..n {
         let a = rng.pick(ATTRIBUTE_NAMES).to_string();
         if attrs.iter().any(|x| x.0 == a) {
             continue;
         }
-        let (ty, collatable) = if !domains.is_empty() && rng.chance(25) {
-            let d = rng.pick(domains);
-            (type_spelling(rng, &d.name, false), false)
-        } else {
-            let t = *rng.pick(ATTRIBUTE_TYPES);
-            (t.to_string(), t == "text")
-        };
-        let collation = collatable && rng.chance(30);
-        attrs.push((a, ty, collation));
+        attrs.push(new_attribute(rng, a, domains));
     }
     Comp {
         name: name.to_string(),
@@ -2165,18 +2231,16 @@ fn new_composite(rng: &mut Rng, name: &str, file: usize, domains: &[Dom]) -> Com
     }
 }
 
-/// How a column or attribute names type `public.<name>`: bare, quoted or qualified.
-fn type_spelling(rng: &mut Rng, name: &str, array: bool) -> String {
-    let mut s = match rng.below(3) {
-        0 => qq(name),
-        1 => format!("public.{}", qq(name)),
-        _ if plain(name) => name.to_string(),
-        _ => qq(name),
+fn new_attribute(rng: &mut Rng, name: String, domains: &[Dom]) -> (String, TypeRef, bool) {
+    let (ty, collatable) = if !domains.is_empty() && rng.chance(25) {
+        let d = rng.pick(domains);
+        (named(rng, &d.name, false), false)
+    } else {
+        let t = *rng.pick(ATTRIBUTE_TYPES);
+        (TypeRef::Builtin(t.to_string()), t == "text")
     };
-    if array {
-        s.push_str("[]");
-    }
-    s
+    let collation = collatable && rng.chance(30);
+    (name, ty, collation)
 }
 
 fn render_user_types(s: &mut String, types: &UserTypes, file: usize, file_schema: &str) {
@@ -2233,7 +2297,7 @@ fn render_user_types(s: &mut String, types: &UserTypes, file: usize, file_schema
             } else {
                 ""
             };
-            writeln!(s, "{} = {{ type = {}{coll} }}", tk(a), ts(ty)).unwrap();
+            writeln!(s, "{} = {{ type = {}{coll} }}", tk(a), ts(&ty.spell())).unwrap();
         }
         s.push('\n');
     }
@@ -2248,6 +2312,12 @@ fn render_typed_columns(s: &mut String, types: &UserTypes, t: &Table) {
             continue;
         }
         let nullable = if c.nullable { ", nullable = true" } else { "" };
-        writeln!(s, "{} = {{ type = {}{nullable} }}", tk(&c.name), ts(&c.ty)).unwrap();
+        writeln!(
+            s,
+            "{} = {{ type = {}{nullable} }}",
+            tk(&c.name),
+            ts(&c.ty.spell())
+        )
+        .unwrap();
     }
 }
