@@ -14,7 +14,8 @@ use crate::model::{Attribute, BaseType, CompositeType, Model, QualifiedName};
 pub enum CompositeChange {
     CreateType(QualifiedName, CompositeType),
     DropType(QualifiedName),
-    AddAttribute(QualifiedName, Attribute),
+    /// Attributes appended, in order (one statement).
+    AddAttributes(QualifiedName, Vec<Attribute>),
     /// `used`: columns of tables hold values of the type (their attribute is lost).
     DropAttribute {
         name: QualifiedName,
@@ -70,11 +71,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                 );
             }
         }
-        for (i, a) in c.attributes.iter().enumerate() {
-            if i >= kept {
-                out.push(CompositeChange::AddAttribute(q.clone(), a.clone()).into());
-                continue;
-            }
+        for a in &c.attributes[..kept] {
             let Some(o) = old.attribute(&a.name) else {
                 continue;
             };
@@ -83,14 +80,31 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
             }
             out.push(CompositeChange::AlterAttribute(q.clone(), a.clone()).into());
         }
+        if kept < c.attributes.len() {
+            out.push(
+                CompositeChange::AddAttributes(q.clone(), c.attributes[kept..].to_vec()).into(),
+            );
+        }
         if old.comment != c.comment {
             out.push(Change::Comment(CommentTarget::Type(q), c.comment.clone()));
         }
     }
-    for (q, _) in from.composite_types() {
-        if to.composite_type(&q).is_none() {
-            out.push(CompositeChange::DropType(q).into());
-        }
+    // A type used by another's attributes goes after it.
+    let mut dropped: Vec<(QualifiedName, &CompositeType)> = from
+        .composite_types()
+        .filter(|(q, _)| to.composite_type(q).is_none())
+        .collect();
+    while !dropped.is_empty() {
+        let free = (0..dropped.len())
+            .find(|&i| {
+                let base = BaseType::Composite(dropped[i].0.clone());
+                !dropped
+                    .iter()
+                    .any(|(_, c)| c.attributes.iter().any(|a| a.data_type.base == base))
+            })
+            .unwrap_or(0);
+        let (q, _) = dropped.remove(free);
+        out.push(CompositeChange::DropType(q).into());
     }
 }
 
@@ -134,15 +148,15 @@ pub(super) fn step(c: &CompositeChange) -> StepInfo {
             Phase::DropType,
         )
         .effect(type_name(q), Effect::Drop),
-        CompositeChange::AddAttribute(q, a) => {
+        CompositeChange::AddAttributes(q, attrs) => {
             let mut s = StepInfo::new(
                 StepKind::AddAttribute,
-                object(q, Some(&a.name)),
+                object(q, attrs.first().map(|a| a.name.as_str())),
                 vec![],
                 Phase::CreateType,
             )
             .effect(type_name(q), Effect::Alter);
-            if let Some(u) = a.data_type.base.user_type() {
+            for u in attrs.iter().filter_map(|a| a.data_type.base.user_type()) {
                 s = s.after(type_name(u));
             }
             s
@@ -183,10 +197,11 @@ pub(super) fn deviation(c: &CompositeChange) -> String {
             format!("extra in the database: composite type {q}")
         }
         CompositeChange::DropType(q) => format!("missing from the database: composite type {q}"),
-        CompositeChange::AddAttribute(q, a) => {
+        CompositeChange::AddAttributes(q, attrs) => {
+            let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
             format!(
-                "extra in the database: attribute {} of composite type {q}",
-                a.name
+                "extra in the database: attributes {} of composite type {q}",
+                names.join(", ")
             )
         }
         CompositeChange::DropAttribute {

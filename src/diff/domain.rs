@@ -13,6 +13,9 @@ use crate::model::{BaseType, DataType, Domain, Expr, Model, QualifiedName};
 pub enum DomainChange {
     CreateDomain(QualifiedName, Domain),
     DropDomain(QualifiedName),
+    /// A domain no column or type uses, dropped and created again with another base type
+    /// or collation (one step, after a rename that gives it its name).
+    RecreateDomain(QualifiedName, Domain),
     /// `ALTER DOMAIN … SET DEFAULT` / `DROP DEFAULT` (`None`).
     SetDefault(QualifiedName, Option<Expr>),
     /// `ALTER DOMAIN … SET NOT NULL` (`true`) / `DROP NOT NULL`.
@@ -36,8 +39,13 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
         if old.data_type != d.data_type || old.collation != d.collation {
             let users = from.users_of(&BaseType::Domain(q.clone()));
             if users.is_empty() {
-                out.push(DomainChange::DropDomain(q.clone()).into());
-                create(out, &q, d);
+                out.push(DomainChange::RecreateDomain(q.clone(), d.clone()).into());
+                if let Some(c) = &d.comment {
+                    out.push(Change::Comment(
+                        CommentTarget::Type(q.clone()),
+                        Some(c.clone()),
+                    ));
+                }
             } else {
                 out.push(Change::Unsupported(format!(
                     "change the base type or collation of domain {q} (from {} to {}) while {} use it: create a new domain, move the columns to it, then drop this one",
@@ -81,10 +89,21 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
             out.push(Change::Comment(CommentTarget::Type(q), d.comment.clone()));
         }
     }
-    for (q, _) in from.domains() {
-        if to.domain(&q).is_none() {
-            out.push(DomainChange::DropDomain(q).into());
-        }
+    // A domain over another goes first.
+    let mut dropped: Vec<(QualifiedName, &Domain)> = from
+        .domains()
+        .filter(|(q, _)| to.domain(q).is_none())
+        .collect();
+    while !dropped.is_empty() {
+        let free = (0..dropped.len())
+            .find(|&i| {
+                !dropped
+                    .iter()
+                    .any(|(_, d)| d.data_type.base == BaseType::Domain(dropped[i].0.clone()))
+            })
+            .unwrap_or(0);
+        let (q, _) = dropped.remove(free);
+        out.push(DomainChange::DropDomain(q).into());
     }
 }
 
@@ -254,6 +273,19 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
             }
             s
         }
+        DomainChange::RecreateDomain(q, d) => {
+            let mut s = StepInfo::new(
+                StepKind::RecreateDomain,
+                object(q, None),
+                vec![Hazard::BreaksClients],
+                Phase::CreateType,
+            )
+            .after(type_name(q));
+            if let Some(u) = d.data_type.base.user_type() {
+                s = s.after(type_name(u));
+            }
+            s
+        }
         DomainChange::DropDomain(q) => StepInfo::new(
             StepKind::DropDomain,
             object(q, None),
@@ -300,6 +332,10 @@ pub(super) fn deviation(c: &DomainChange) -> String {
     match c {
         DomainChange::CreateDomain(q, _) => format!("extra in the database: domain {q}"),
         DomainChange::DropDomain(q) => format!("missing from the database: domain {q}"),
+        DomainChange::RecreateDomain(q, d) => format!(
+            "different in the database: domain {q} is over {}",
+            describe(&d.data_type, d.collation.as_deref())
+        ),
         DomainChange::SetDefault(q, _) => {
             format!("different in the database: default of domain {q}")
         }

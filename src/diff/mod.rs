@@ -167,8 +167,9 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     extension::diff(&mut out, &from, to);
     let mut touched = Touched::new();
     enum_type::diff(&mut out, &mut from, to, &mut touched);
-    domain::diff(&mut out, &from, to);
+    // Composite types first: their drops go before those of the domains they use.
     composite::diff(&mut out, &from, to);
+    domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
     domain::mark_domain_moves(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);

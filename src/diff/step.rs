@@ -101,6 +101,7 @@ pub enum StepKind {
     RenameDomain,
     RenameCompositeType,
     CreateDomain,
+    RecreateDomain,
     DropDomain,
     SetDomainDefault,
     SetDomainNotNull,

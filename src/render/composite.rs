@@ -26,11 +26,13 @@ pub(super) fn statement(c: &CompositeChange) -> String {
             )
         }
         CompositeChange::DropType(q) => format!("DROP TYPE {};", quote_qualified(q)),
-        CompositeChange::AddAttribute(q, a) => format!(
-            "ALTER TYPE {} ADD ATTRIBUTE {};",
-            quote_qualified(q),
-            attribute(a)
-        ),
+        CompositeChange::AddAttributes(q, attrs) => {
+            let adds: Vec<String> = attrs
+                .iter()
+                .map(|a| format!("ADD ATTRIBUTE {}", attribute(a)))
+                .collect();
+            format!("ALTER TYPE {} {};", quote_qualified(q), adds.join(", "))
+        }
         CompositeChange::DropAttribute {
             name, attribute, ..
         } => format!(

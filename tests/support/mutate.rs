@@ -207,12 +207,33 @@ const KNOWN_BUGS: &[(&str, Hits)] = &[];
 
 /// Second versions schemactl refuses to plan on purpose (a `Change::Unsupported` with the
 /// reason), because PostgreSQL cannot make the change in place; avoided like known bugs.
-const UNSUPPORTED: &[(&str, Hits)] = &[(
+const UNSUPPORTED: &[(&str, Hits)] = &[
     // PostgreSQL refuses to add a check or NOT NULL to a domain that a column holds inside
     // an array or composite type ("cannot alter type … because column … uses it").
-    "constrain-contained-domain",
-    constrains_contained_domain,
-)];
+    ("constrain-contained-domain", constrains_contained_domain),
+    // A domain's base type or collation cannot change while columns or types use it.
+    ("retype-used-domain", retypes_used_domain),
+];
+
+/// Whether `a` and `b` (of two versions) are the same domain, maybe renamed either way.
+fn same_domain(a: &Dom, b: &Dom) -> bool {
+    a.name == b.name
+        || b.renamed_from.as_deref() == Some(a.name.as_str())
+        || a.renamed_from.as_deref() == Some(b.name.as_str())
+}
+
+fn retypes_used_domain(a: &Project, b: &Project) -> bool {
+    b.types.domains.iter().any(|d| {
+        a.types
+            .domains
+            .iter()
+            .find(|o| same_domain(o, d))
+            .is_some_and(|o| {
+                (o.base != d.base || o.collation != d.collation)
+                    && (a.types.used(&o.name) || b.types.used(&d.name))
+            })
+    })
+}
 
 /// Whether going from `a` to `b` adds a check or NOT NULL to a domain that `b` has inside
 /// an array or composite column.
@@ -223,11 +244,7 @@ fn constrains_contained_domain(a: &Project, b: &Project) -> bool {
             .any(|t| t.schema == c.table.0 && t.name == c.table.1)
     };
     b.types.domains.iter().any(|d| {
-        let before = a
-            .types
-            .domains
-            .iter()
-            .find(|o| o.name == d.name || d.renamed_from.as_deref() == Some(o.name.as_str()));
+        let before = a.types.domains.iter().find(|o| same_domain(o, d));
         let adds = match before {
             None => false,
             Some(o) => {
