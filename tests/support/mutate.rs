@@ -213,7 +213,38 @@ const UNSUPPORTED: &[(&str, Hits)] = &[
     ("constrain-contained-domain", constrains_contained_domain),
     // A domain's base type or collation cannot change while columns or types use it.
     ("retype-used-domain", retypes_used_domain),
+    // A schema removed from the project stays in the database with its tables: a type its
+    // columns use cannot be dropped (not a schemactl limitation: a generator artifact).
+    (
+        "type-kept-by-unmanaged-schema",
+        type_kept_by_unmanaged_schema,
+    ),
 ];
+
+fn type_kept_by_unmanaged_schema(a: &Project, b: &Project) -> bool {
+    let exists = |p: &Project, n: &str| {
+        p.types
+            .domains
+            .iter()
+            .any(|d| d.name == n || d.renamed_from.as_deref() == Some(n))
+            || p.types
+                .composites
+                .iter()
+                .any(|c| c.name == n || c.renamed_from.as_deref() == Some(n))
+    };
+    a.types.columns.iter().any(|c| {
+        let live = a
+            .tables
+            .iter()
+            .any(|t| t.schema == c.table.0 && t.name == c.table.1);
+        let unmanaged = !b.schemas.contains(&c.table.0);
+        live && unmanaged
+            && match &c.ty {
+                TypeRef::Named { name, .. } => !exists(b, name),
+                TypeRef::Builtin(_) => false,
+            }
+    })
+}
 
 /// Whether `a` and `b` (of two versions) are the same domain, maybe renamed either way.
 fn same_domain(a: &Dom, b: &Dom) -> bool {
@@ -250,7 +281,11 @@ fn constrains_contained_domain(a: &Project, b: &Project) -> bool {
             Some(o) => {
                 (d.not_null && !o.not_null)
                     || d.base != o.base
-                    || d.checks.iter().any(|c| !o.checks.contains(c))
+                    || d.checks.iter().any(|c| {
+                        let count =
+                            |l: &[(Option<String>, String)]| l.iter().filter(|x| *x == c).count();
+                        count(&d.checks) > count(&o.checks)
+                    })
             }
         };
         let contained = b
@@ -1672,7 +1707,10 @@ fn drop_schema(g: &mut Gen) -> Option<String> {
     let cand: Vec<String> =
         g.p.schemas
             .iter()
+            // A dropped schema stays in the database (only unmanaged): columns of domains
+            // and composite types in it would keep those types alive.
             .filter(|s| *s != "public" && self_contained(g, s))
+            .filter(|s| !g.p.types.columns.iter().any(|c| c.table.0 == **s))
             .cloned()
             .collect();
     if cand.is_empty() {
