@@ -38,10 +38,12 @@
 //!   `enumsortorder` order, comment from `obj_description`.
 //! * **Tables**: `relkind` `r` and `p`, partitions left out. Columns in `attnum` order:
 //!   - type: an enum (or an array of one, element found through `typelem`) is
-//!     `BaseType::Enum(schema.name)`; a type in `pg_catalog` that `compile::types` knows,
-//!     spelled as `format_type()` prints it, is `BaseType::Builtin`; anything else
-//!     (extension types, domains, `money`, `point`, …) is `BaseType::Custom(format_type
-//!     text)`. A trailing `[]` becomes the array flag, as `type_sql` does.
+//!     `BaseType::Enum(schema.name)`; a domain or composite type read into the model (or an
+//!     array of one) is `BaseType::Domain` / `BaseType::Composite`; a type in `pg_catalog`
+//!     that `compile::types` knows, spelled as `format_type()` prints it, is
+//!     `BaseType::Builtin`; anything else (extension types, ignored domains, `money`,
+//!     `point`, …) is `BaseType::Custom(format_type text)`. A trailing `[]` becomes the
+//!     array flag, as `type_sql` does.
 //!   - identity: `attidentity` `a`/`d`, no default; generated: `attgenerated = 's'`, the
 //!     expression from `pg_get_expr(adbin)`, no default.
 //!   - serial: a default that is exactly `nextval('<seq>'::regclass)` of a sequence in the
@@ -54,6 +56,10 @@
 //!   with `confkey` columns, actions (`a` no action, `r` restrict, `c` cascade, `n` set null,
 //!   `d` set default) and deferrability. Exclusion constraints are not in the model; they are
 //!   reported in `Catalog::skipped`.
+//! * **Domains and composite types** (`catalog::domain`, one query): domains with base type
+//!   (read like a column type), `typnotnull`, default, collation when not the base type's,
+//!   checks (`contype = 'c'` on `contypid`, `pg_get_expr(conbin, 0)`); stand-alone composite
+//!   types (`relkind = 'c'`) with their attributes in `attnum` order.
 //! * **Indexes**: those not backing a primary key, unique or exclusion constraint of their
 //!   table. Key columns by name, expression keys from `pg_get_indexdef(indexrelid, k, true)`;
 //!   `indoption` bit 1 = DESC, bit 2 = NULLS FIRST; positions from `indnkeyatts` on are
