@@ -454,3 +454,81 @@ home = { type = "postal_address", nullable = true }
     );
     s.unwind();
 }
+
+#[test]
+fn pagila_domains_created_by_its_own_ddl_read_back_as_the_toml() {
+    // The statements as pg_dump wrote them in shared/realworld/pagila-schema.sql.
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            r#"CREATE DOMAIN public."bıgınt" AS bigint;
+CREATE DOMAIN public.year AS integer
+	CONSTRAINT year_check CHECK (((VALUE >= 1901) AND (VALUE <= 2155)));
+CREATE TABLE public.film (film_id integer PRIMARY KEY, release_year public.year);"#,
+        )
+        .unwrap();
+    let dir = project(&[("schema/s.toml", PAGILA_DOMAINS)]);
+    let model = compile_dir(dir.path());
+    assert_same(&read(&mut client), &model, "pagila DDL");
+}
+
+#[test]
+fn ignored_domains_are_not_read_and_their_columns_stay_pass_through() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "CREATE DOMAIN public.legacy_code AS text CHECK (VALUE <> '');
+             CREATE TYPE public.legacy_pair AS (a integer, b integer);
+             CREATE TABLE public.t (id integer PRIMARY KEY, c public.legacy_code, p public.legacy_pair);",
+        )
+        .unwrap();
+    let cat = catalog::read(
+        &mut client,
+        &ReadOptions {
+            schemas: vec!["public".into()],
+            ignore: vec!["public.legacy_*".into()],
+            history_schema: "schemactl".into(),
+        },
+    )
+    .unwrap();
+    let s = &cat.model.schemas["public"];
+    assert!(
+        s.domains.is_empty() && s.composite_types.is_empty(),
+        "{s:?}"
+    );
+    let types: Vec<String> = s.tables["t"]
+        .columns
+        .iter()
+        .map(|c| c.data_type.to_string())
+        .collect();
+    assert_eq!(types, ["integer", "sql:legacy_code", "sql:legacy_pair"]);
+    // The same project with `type_sql` reads back equal.
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\nc = { type_sql = \"legacy_code\", nullable = true }\np = { type_sql = \"legacy_pair\", nullable = true }\n",
+    )]);
+    assert_same(&cat.model, &compile_dir(dir.path()), "ignored types");
+}
+
+#[test]
+fn a_check_on_a_domain_held_in_an_array_column_is_refused() {
+    let v1 = "[domains.d]\ntype = \"integer\"\n\n[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\nv = { type = \"d[]\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "v1");
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        v1.replace(
+            "type = \"integer\"\n\n",
+            "type = \"integer\"\nchecks = [{ name = \"pos\", expr = \"VALUE > 0\" }]\n\n",
+        ),
+    )
+    .unwrap();
+    let out = schemactl(dir.path(), &["plan", "--name", "v2"]);
+    let err = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("add check pos to domain public.d"), "{err}");
+    assert!(err.contains("public.t.v"), "{err}");
+    assert!(err.contains("inside an array or composite type"), "{err}");
+}
