@@ -532,3 +532,48 @@ fn a_check_on_a_domain_held_in_an_array_column_is_refused() {
     assert!(err.contains("public.t.v"), "{err}");
     assert!(err.contains("inside an array or composite type"), "{err}");
 }
+
+#[test]
+fn types_over_an_enum_follow_its_rename_and_are_dropped_before_it() {
+    let mut s = Steps::new();
+    let v1 = r#"
+[enums.mood]
+values = ["happy", "sad"]
+
+[domains.feeling]
+type = "mood"
+default = "happy"
+
+[composite_types.pair.attributes]
+a = { type = "mood" }
+b = { type = "feeling[]" }
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+f = { type = "feeling", nullable = true }
+p = { type = "pair", nullable = true }
+"#;
+    s.step(v1);
+    let v2 = v1.replace("\"mood\"", "\"state_of_mind\"").replace(
+        "[enums.mood]\n",
+        "[enums.state_of_mind]\nrenamed_from = \"mood\"\n",
+    );
+    let sql = s.step(&v2);
+    assert!(
+        sql.contains(r#"ALTER TYPE "public"."mood" RENAME TO "state_of_mind";"#),
+        "{sql}"
+    );
+    assert!(!sql.contains("DOMAIN"), "{sql}");
+    // Everything dropped: columns, then the composite type, the domain, the enum.
+    let sql = s.step("[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\n");
+    let at = |needle: &str| {
+        sql.find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{sql}"))
+    };
+    assert!(at("DROP COLUMN \"f\"") < at("DROP TYPE \"public\".\"pair\""));
+    assert!(at("DROP TYPE \"public\".\"pair\"") < at("DROP DOMAIN \"public\".\"feeling\""));
+    assert!(
+        at("DROP DOMAIN \"public\".\"feeling\"") < at("DROP TYPE \"public\".\"state_of_mind\"")
+    );
+    s.unwind();
+}

@@ -13,7 +13,8 @@ use crate::model::{Attribute, BaseType, CompositeType, Model, QualifiedName};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompositeChange {
     CreateType(QualifiedName, CompositeType),
-    DropType(QualifiedName),
+    /// With the user types its attributes use: dropped after this.
+    DropType(QualifiedName, Vec<QualifiedName>),
     /// Attributes appended, in order (one statement).
     AddAttributes(QualifiedName, Vec<Attribute>),
     /// `used`: columns of tables hold values of the type (their attribute is lost).
@@ -103,8 +104,13 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                     .any(|(_, c)| c.attributes.iter().any(|a| a.data_type.base == base))
             })
             .unwrap_or(0);
-        let (q, _) = dropped.remove(free);
-        out.push(CompositeChange::DropType(q).into());
+        let (q, c) = dropped.remove(free);
+        let uses = c
+            .attributes
+            .iter()
+            .filter_map(|a| a.data_type.base.user_type().cloned())
+            .collect();
+        out.push(CompositeChange::DropType(q, uses).into());
     }
 }
 
@@ -141,13 +147,19 @@ pub(super) fn step(c: &CompositeChange) -> StepInfo {
             }
             s
         }
-        CompositeChange::DropType(q) => StepInfo::new(
-            StepKind::DropCompositeType,
-            object(q, None),
-            vec![Hazard::BreaksClients],
-            Phase::DropType,
-        )
-        .effect(type_name(q), Effect::Drop),
+        CompositeChange::DropType(q, uses) => {
+            let mut s = StepInfo::new(
+                StepKind::DropCompositeType,
+                object(q, None),
+                vec![Hazard::BreaksClients],
+                Phase::DropType,
+            )
+            .effect(type_name(q), Effect::Drop);
+            for u in uses {
+                s = s.before(type_name(u));
+            }
+            s
+        }
         CompositeChange::AddAttributes(q, attrs) => {
             let mut s = StepInfo::new(
                 StepKind::AddAttribute,
@@ -196,7 +208,7 @@ pub(super) fn deviation(c: &CompositeChange) -> String {
         CompositeChange::CreateType(q, _) => {
             format!("extra in the database: composite type {q}")
         }
-        CompositeChange::DropType(q) => format!("missing from the database: composite type {q}"),
+        CompositeChange::DropType(q, _) => format!("missing from the database: composite type {q}"),
         CompositeChange::AddAttributes(q, attrs) => {
             let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
             format!(

@@ -12,7 +12,8 @@ use crate::model::{BaseType, DataType, Domain, Expr, Model, QualifiedName};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DomainChange {
     CreateDomain(QualifiedName, Domain),
-    DropDomain(QualifiedName),
+    /// With the user type (enum, domain) it is over: dropped after this.
+    DropDomain(QualifiedName, Option<QualifiedName>),
     /// A domain no column or type uses, dropped and created again with another base type
     /// or collation (one step, after a rename that gives it its name).
     RecreateDomain(QualifiedName, Domain),
@@ -102,9 +103,25 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                     .any(|(_, d)| d.data_type.base == BaseType::Domain(dropped[i].0.clone()))
             })
             .unwrap_or(0);
-        let (q, _) = dropped.remove(free);
-        out.push(DomainChange::DropDomain(q).into());
+        let (q, d) = dropped.remove(free);
+        let base = d.data_type.base.user_type().cloned();
+        out.push(DomainChange::DropDomain(q, base).into());
     }
+}
+
+/// Domains and composite type attributes (not table columns) whose type is `base`.
+pub(super) fn type_users(model: &Model, base: &BaseType) -> Vec<String> {
+    model
+        .domains()
+        .filter(|(_, d)| d.data_type.base == *base)
+        .map(|(q, _)| format!("domain {q}"))
+        .chain(model.composite_types().flat_map(|(q, c)| {
+            c.attributes
+                .iter()
+                .filter(|a| a.data_type.base == *base)
+                .map(move |a| format!("attribute {q}.{}", a.name))
+        }))
+        .collect()
 }
 
 fn unsupported_constraint(q: &QualifiedName, what: &str, columns: &[String]) -> Change {
@@ -286,13 +303,19 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
             }
             s
         }
-        DomainChange::DropDomain(q) => StepInfo::new(
-            StepKind::DropDomain,
-            object(q, None),
-            vec![Hazard::BreaksClients],
-            Phase::DropType,
-        )
-        .effect(type_name(q), Effect::Drop),
+        DomainChange::DropDomain(q, base) => {
+            let mut s = StepInfo::new(
+                StepKind::DropDomain,
+                object(q, None),
+                vec![Hazard::BreaksClients],
+                Phase::DropType,
+            )
+            .effect(type_name(q), Effect::Drop);
+            if let Some(b) = base {
+                s = s.before(type_name(b));
+            }
+            s
+        }
         DomainChange::SetDefault(q, _) => StepInfo::new(
             StepKind::SetDomainDefault,
             object(q, None),
@@ -331,7 +354,7 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
 pub(super) fn deviation(c: &DomainChange) -> String {
     match c {
         DomainChange::CreateDomain(q, _) => format!("extra in the database: domain {q}"),
-        DomainChange::DropDomain(q) => format!("missing from the database: domain {q}"),
+        DomainChange::DropDomain(q, _) => format!("missing from the database: domain {q}"),
         DomainChange::RecreateDomain(q, d) => format!(
             "different in the database: domain {q} is over {}",
             describe(&d.data_type, d.collation.as_deref())

@@ -289,15 +289,8 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
             s.enums.insert(to.clone(), e);
             let old = QualifiedName::new(schema.clone(), from.clone());
             let new = QualifiedName::new(schema.clone(), to.clone());
-            for s in model.schemas.values_mut() {
-                for t in s.tables.values_mut() {
-                    for c in &mut t.columns {
-                        if c.data_type.base == BaseType::Enum(old.clone()) {
-                            c.data_type.base = BaseType::Enum(new.clone());
-                        }
-                    }
-                }
-            }
+            // Columns, composite type attributes and domains of the enum follow.
+            model.retype(&BaseType::Enum(old), &BaseType::Enum(new));
             true
         }
         Rename::EnumValue { name, from, to } => {

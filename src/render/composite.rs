@@ -25,7 +25,7 @@ pub(super) fn statement(c: &CompositeChange) -> String {
                 attrs.join(", ")
             )
         }
-        CompositeChange::DropType(q) => format!("DROP TYPE {};", quote_qualified(q)),
+        CompositeChange::DropType(q, _) => format!("DROP TYPE {};", quote_qualified(q)),
         CompositeChange::AddAttributes(q, attrs) => {
             let adds: Vec<String> = attrs
                 .iter()

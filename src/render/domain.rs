@@ -35,7 +35,7 @@ pub(super) fn statement(c: &DomainChange) -> String {
         DomainChange::RecreateDomain(q, d) => {
             format!("DROP DOMAIN {};\n{}", quote_qualified(q), create(q, d))
         }
-        DomainChange::DropDomain(q) => format!("DROP DOMAIN {};", quote_qualified(q)),
+        DomainChange::DropDomain(q, _) => format!("DROP DOMAIN {};", quote_qualified(q)),
         DomainChange::SetDefault(q, Some(e)) => format!(
             "ALTER DOMAIN {} SET DEFAULT {};",
             quote_qualified(q),
