@@ -2207,7 +2207,10 @@ fn domain_default(rng: &mut Rng, base: usize) -> Option<String> {
     let (_, literals, sqls, _, _) = DOMAIN_BASES[base];
     match rng.below(4) {
         0 if !literals.is_empty() => Some(format!("default = {}", *rng.pick(literals))),
-        1 => Some(format!("default_sql = {}", ts(*rng.pick(sqls)))),
+        1 => {
+            let sql: &&str = rng.pick(sqls);
+            Some(format!("default_sql = {}", ts(sql)))
+        }
         _ => None,
     }
 }
