@@ -119,16 +119,15 @@ impl Compiler {
         }
         // A domain over itself, or a composite type containing itself (directly or not).
         for q in self.user_types.keys().cloned().collect::<Vec<_>>() {
-            if let Some(span) = cycle(model, &q)
-                .then(|| {
-                    types
-                        .domains
-                        .get(&q)
-                        .map(|d| d.name.span.clone())
-                        .or_else(|| types.composites.get(&q).map(|c| c.name.span.clone()))
-                })
-                .flatten()
-            {
+            if !cycle(model, &q) {
+                continue;
+            }
+            let span = types
+                .domains
+                .get(&q)
+                .map(|d| d.name.span.clone())
+                .or_else(|| types.composites.get(&q).map(|c| c.name.span.clone()));
+            if let Some(span) = span {
                 self.push(
                     Diagnostic::new(
                         "type-cycle",
@@ -212,10 +211,8 @@ impl Compiler {
             );
             return None;
         }
-        if c.data_type.base == BaseType::Domain(q.clone()) {
-            // Reported as a cycle later.
-        }
-        if let Some(BaseType::Composite(_)) = Some(&c.data_type.base) {
+        // (A domain over itself is reported as a cycle once every type is compiled.)
+        if matches!(c.data_type.base, BaseType::Composite(_)) {
             let span = raw
                 .ty
                 .as_ref()
@@ -332,7 +329,7 @@ impl Compiler {
                 .unwrap_or_default();
             checks.insert(name, Check { expr });
         }
-        Some(Domain {
+        let mut d = Domain {
             data_type: c.data_type,
             collation: c.collation,
             default: match c.default {
@@ -342,7 +339,9 @@ impl Compiler {
             not_null: raw.not_null.as_ref().is_some_and(|n| n.value),
             checks,
             comment: self.literal_text(&raw.comment, "comment"),
-        })
+        };
+        d.type_literals();
+        Some(d)
     }
 
     fn composite(

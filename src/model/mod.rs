@@ -92,6 +92,23 @@ pub struct Domain {
     pub comment: Option<String>,
 }
 
+impl Domain {
+    /// The literals its checks compare `VALUE` with, normalised for a built-in base type (as
+    /// [`Table::type_literals`] does for columns).
+    pub fn type_literals(&mut self) {
+        let BaseType::Builtin(ty) = &self.data_type.base else {
+            return;
+        };
+        if self.data_type.array {
+            return;
+        }
+        let types: BTreeMap<String, String> = [("value".to_string(), ty.clone())].into();
+        for c in self.checks.values_mut() {
+            c.expr = c.expr.clone().with_column_types(&types);
+        }
+    }
+}
+
 /// `CREATE TYPE … AS (…)`: attributes in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -466,7 +483,7 @@ impl Model {
         self.schemas.retain(|s, _| managed.contains(s.as_str()));
     }
 
-    /// [`Table::type_literals`] for every table.
+    /// [`Table::type_literals`] for every table, [`Domain::type_literals`] for every domain.
     pub fn type_literals(&mut self) {
         for t in self
             .schemas
@@ -474,6 +491,13 @@ impl Model {
             .flat_map(|s| s.tables.values_mut())
         {
             t.type_literals();
+        }
+        for d in self
+            .schemas
+            .values_mut()
+            .flat_map(|s| s.domains.values_mut())
+        {
+            d.type_literals();
         }
     }
 
