@@ -253,6 +253,7 @@ impl Compiler {
             let Some(expr) = self.expr(e, "check expression") else {
                 continue;
             };
+            let expr = Domain::typed_check(&c.data_type, expr);
             if let Some(col) = expr
                 .referenced_columns()
                 .into_iter()
@@ -329,7 +330,7 @@ impl Compiler {
                 .unwrap_or_default();
             checks.insert(name, Check { expr });
         }
-        let mut d = Domain {
+        let d = Domain {
             data_type: c.data_type,
             collation: c.collation,
             default: match c.default {
@@ -340,7 +341,6 @@ impl Compiler {
             checks,
             comment: self.literal_text(&raw.comment, "comment"),
         };
-        d.type_literals();
         Some(d)
     }
 

@@ -96,15 +96,19 @@ impl Domain {
     /// The literals its checks compare `VALUE` with, normalised for a built-in base type (as
     /// [`Table::type_literals`] does for columns).
     pub fn type_literals(&mut self) {
-        let BaseType::Builtin(ty) = &self.data_type.base else {
-            return;
-        };
-        if self.data_type.array {
-            return;
-        }
-        let types: BTreeMap<String, String> = [("value".to_string(), ty.clone())].into();
         for c in self.checks.values_mut() {
-            c.expr = c.expr.clone().with_column_types(&types);
+            c.expr = Domain::typed_check(&self.data_type, c.expr.clone());
+        }
+    }
+
+    /// Check `e` of a domain over `base` with its literals normalised for the base type.
+    pub fn typed_check(base: &DataType, e: Expr) -> Expr {
+        match (&base.base, base.array) {
+            (BaseType::Builtin(ty), false) => {
+                let types: BTreeMap<String, String> = [("value".to_string(), ty.clone())].into();
+                e.with_column_types(&types)
+            }
+            _ => e,
         }
     }
 }

@@ -2004,6 +2004,13 @@ fn change_serial(g: &mut Gen) -> Option<String> {
 // Domains and composite types
 // ---------------------------------------------------------------------------------------------
 
+/// A name no version of the project used: renames onto a name freed by a drop in the same
+/// migration are not applied (as for tables and enums), so a rename takes a fresh name.
+fn fresh_type_name(g: &mut Gen, pool: &[&str]) -> String {
+    g.counter += 1;
+    format!("{}_r{}", g.rng.pick(pool), g.counter)
+}
+
 /// A name for a new domain or composite type: from `pool` if one is free, else numbered.
 fn type_name(g: &mut Gen, pool: &[&str]) -> String {
     let free: Vec<&str> = pool
@@ -2093,7 +2100,7 @@ fn rename_domain(g: &mut Gen) -> Option<String> {
         return None;
     }
     let d = g.rng.below(g.p.types.domains.len());
-    let new = type_name(g, DOMAIN_NAMES);
+    let new = fresh_type_name(g, DOMAIN_NAMES);
     let dom = &mut g.p.types.domains[d];
     let old = std::mem::replace(&mut dom.name, new.clone());
     if dom.renamed_from.is_none() {
@@ -2263,7 +2270,7 @@ fn rename_composite(g: &mut Gen) -> Option<String> {
         return None;
     }
     let c = g.rng.below(g.p.types.composites.len());
-    let new = type_name(g, COMPOSITE_NAMES);
+    let new = fresh_type_name(g, COMPOSITE_NAMES);
     let comp = &mut g.p.types.composites[c];
     let old = std::mem::replace(&mut comp.name, new.clone());
     if comp.renamed_from.is_none() {
