@@ -577,3 +577,29 @@ p = { type = "pair", nullable = true }
     );
     s.unwind();
 }
+
+#[test]
+fn a_dropped_and_created_domain_of_the_same_shape_suggests_a_rename() {
+    let v1 = "[domains.amount]\ntype = \"numeric(10,2)\"\nchecks = [{ name = \"pos\", expr = \"VALUE > 0\" }]\n\n[composite_types.pt.attributes]\nx = { type = \"integer\" }\n";
+    let dir = project(&[("schema/s.toml", v1)]);
+    run_plan(dir.path(), "v1");
+    std::fs::write(
+        dir.path().join("schema/s.toml"),
+        v1.replace("domains.amount", "domains.money")
+            .replace("composite_types.pt", "composite_types.point"),
+    )
+    .unwrap();
+    let out = schemactl(
+        dir.path(),
+        &["plan", "--name", "v2", "--allow", "deletes_data"],
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("did you mean to rename domain public.amount to public.money? add renamed_from = \"amount\" to [domains.money]"),
+        "{all}"
+    );
+    assert!(
+        all.contains("did you mean to rename composite type public.pt to public.point? add renamed_from = \"pt\" to [composite_types.point]"),
+        "{all}"
+    );
+}
