@@ -585,7 +585,7 @@ fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
     Value::Object(out)
 }
 
-fn reader_queries() -> [(&'static str, &'static str); 9] {
+fn reader_queries() -> [(&'static str, &'static str); 10] {
     [
         ("schemas", catalog_queries::SCHEMAS),
         ("extensions", catalog_queries::EXTENSIONS),
@@ -596,6 +596,7 @@ fn reader_queries() -> [(&'static str, &'static str); 9] {
         ("views", catalog_queries::VIEWS),
         ("sequences", catalog_queries::SEQUENCES),
         ("partitions", catalog_queries::PARTITIONS),
+        ("user types", catalog_queries::USER_TYPES),
     ]
 }
 

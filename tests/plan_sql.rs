@@ -73,7 +73,9 @@ fn assert_names_match(client: &mut postgres::Client, model: &Model) {
         for c in &t.columns {
             let ty = match &c.data_type.base {
                 BaseType::Builtin(b) | BaseType::Custom(b) => b.clone(),
-                BaseType::Enum(e) => format!("{}.{}", e.schema, e.name),
+                BaseType::Enum(e) | BaseType::Domain(e) | BaseType::Composite(e) => {
+                    format!("{}.{}", e.schema, e.name)
+                }
             };
             let ty = if c.data_type.array {
                 format!("{ty}[]")

@@ -40,10 +40,12 @@
 //! * **Tables**: `relkind` `r` and `p`, partitions included (without columns: a partition's
 //!   columns are its parent's). Columns in `attnum` order:
 //!   - type: an enum (or an array of one, element found through `typelem`) is
-//!     `BaseType::Enum(schema.name)`; a type in `pg_catalog` that `compile::types` knows,
-//!     spelled as `format_type()` prints it, is `BaseType::Builtin`; anything else
-//!     (extension types, domains, `money`, `point`, …) is `BaseType::Custom(format_type
-//!     text)`. A trailing `[]` becomes the array flag, as `type_sql` does.
+//!     `BaseType::Enum(schema.name)`; a domain or composite type read into the model (or an
+//!     array of one) is `BaseType::Domain` / `BaseType::Composite`; a type in `pg_catalog`
+//!     that `compile::types` knows, spelled as `format_type()` prints it, is
+//!     `BaseType::Builtin`; anything else (extension types, ignored domains, `money`,
+//!     `point`, …) is `BaseType::Custom(format_type text)`. A trailing `[]` becomes the
+//!     array flag, as `type_sql` does.
 //!   - identity: `attidentity` `a`/`d`, no default; generated: `attgenerated = 's'`, the
 //!     expression from `pg_get_expr(adbin)`, no default.
 //!   - serial: a default that is exactly `nextval('<seq>'::regclass)` of a sequence in the
@@ -56,6 +58,10 @@
 //!   with `confkey` columns, actions (`a` no action, `r` restrict, `c` cascade, `n` set null,
 //!   `d` set default) and deferrability. Exclusion constraints are not in the model; they are
 //!   reported in `Catalog::skipped`.
+//! * **Domains and composite types** (`catalog::domain`, one query): domains with base type
+//!   (read like a column type), `typnotnull`, default, collation when not the base type's,
+//!   checks (`contype = 'c'` on `contypid`, `pg_get_expr(conbin, 0)`); stand-alone composite
+//!   types (`relkind = 'c'`) with their attributes in `attnum` order.
 //! * **Indexes**: those not backing a primary key, unique or exclusion constraint of their
 //!   table. Key columns by name, expression keys from `pg_get_indexdef(indexrelid, k, true)`;
 //!   `indoption` bit 1 = DESC, bit 2 = NULLS FIRST; positions from `indnkeyatts` on are
@@ -94,6 +100,7 @@
 //! (views, sequences, functions, domains, … too), for checks that a database holds nothing
 //! more than before (`verify`'s rollback check).
 
+mod domain;
 pub mod inventory;
 mod partition;
 mod queries;
@@ -179,6 +186,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     let view_rows = run(queries::VIEWS, true)?;
     let sequence_rows = run(queries::SEQUENCES, true)?;
     let partition_rows = run(queries::PARTITIONS, true)?;
+    let type_rows = run(queries::USER_TYPES, true)?;
     tx.commit()?;
     queries += 1;
 
@@ -190,7 +198,9 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.schemas(&schema_rows);
     r.extensions(&ext_rows);
     r.enums(&enum_rows);
-    r.tables(&column_rows);
+    let types = r.user_type_names(&type_rows);
+    r.user_types(&type_rows, &types);
+    r.tables(&column_rows, &types);
     r.constraints(&constraint_rows);
     r.views(&view_rows);
     r.indexes(&index_rows);
@@ -284,7 +294,7 @@ impl Reader<'_> {
         }
     }
 
-    fn tables(&mut self, rows: &[Row]) {
+    fn tables(&mut self, rows: &[Row], types: &domain::UserTypes) {
         for row in rows {
             let schema: String = row.get(0);
             let tname: String = row.get(1);
@@ -302,7 +312,7 @@ impl Reader<'_> {
                 continue; // a table without columns
             };
             let q = QualifiedName::new(schema.clone(), tname.clone());
-            match column(row, &q, &cname, &mut self.skipped) {
+            match column(row, &q, &cname, types, &mut self.skipped) {
                 Some(c) => table.columns.push(c),
                 None => continue,
             }
@@ -430,9 +440,15 @@ fn fk_action(code: &str) -> Option<FkAction> {
 
 /// One column from a row of [`queries::COLUMNS`]; `None` (with a note) when its type cannot
 /// be read.
-fn column(row: &Row, q: &QualifiedName, name: &str, skipped: &mut Vec<String>) -> Option<Column> {
+fn column(
+    row: &Row,
+    q: &QualifiedName,
+    name: &str,
+    types: &domain::UserTypes,
+    skipped: &mut Vec<String>,
+) -> Option<Column> {
     let format: Option<String> = row.get(4);
-    let data_type = match data_type(row) {
+    let data_type = match data_type(row, types) {
         Some(t) => t,
         None => {
             skipped.push(format!(
@@ -482,8 +498,9 @@ fn column(row: &Row, q: &QualifiedName, name: &str, skipped: &mut Vec<String>) -
     })
 }
 
-/// The model type of a column (see the module docs).
-fn data_type(row: &Row) -> Option<DataType> {
+/// The model type of a column (see the module docs); `types` are the domains and
+/// composite types read into the model.
+fn data_type(row: &Row, types: &domain::UserTypes) -> Option<DataType> {
     let format: String = row.get::<_, Option<String>>(4)?;
     let type_schema: String = row.get::<_, Option<String>>(5)?;
     let type_name: String = row.get::<_, Option<String>>(6)?;
@@ -498,6 +515,12 @@ fn data_type(row: &Row) -> Option<DataType> {
             array: false,
         });
     }
+    if let Some(base) = types.get(&QualifiedName::new(type_schema.clone(), type_name)) {
+        return Some(DataType {
+            base: base.clone(),
+            array: false,
+        });
+    }
     let (body, array, base_schema) = match (format.strip_suffix("[]"), &elem_schema) {
         (Some(body), Some(es)) => (body.to_string(), true, es.clone()),
         _ => (format.clone(), false, type_schema),
@@ -505,6 +528,16 @@ fn data_type(row: &Row) -> Option<DataType> {
     if array && elem_typtype.as_deref() == Some("e") {
         return Some(DataType {
             base: BaseType::Enum(QualifiedName::new(base_schema, elem_name?)),
+            array: true,
+        });
+    }
+    if array
+        && let Some(base) = elem_name
+            .as_ref()
+            .and_then(|e| types.get(&QualifiedName::new(base_schema.clone(), e.clone())))
+    {
+        return Some(DataType {
+            base: base.clone(),
             array: true,
         });
     }

@@ -234,3 +234,62 @@ WHERE c.relkind IN ('r', 'p') AND (c.relkind = 'p' OR c.relispartition)
                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2";
+
+/// Domains and stand-alone composite types (`relkind = 'c'`, not a table's row type) of the
+/// managed schemas, not owned by an extension: one row per domain and one per attribute of
+/// a composite type (one row with NULL attribute fields for a type without attributes).
+/// Columns 4 to 10 are laid out as in [`COLUMNS`] (the domain's base type, the attribute's
+/// type).
+///
+/// Columns: 0 schema, 1 type name, 2 comment, 3 attribute name (NULL for a domain), 4
+/// format_type, 5 type's schema, 6 type name, 7 typtype, 8 array element's schema, 9 element
+/// name, 10 element typtype, 11 collation (only when not the type's default), 12 typnotnull,
+/// 13 default, 14 check names, 15 check expressions (same order), 16 `d` or `c`.
+pub const USER_TYPES: &str = "
+SELECT n.nspname::text, dt.typname::text, pg_catalog.obj_description(dt.oid, 'pg_type'),
+       NULL::text,
+       pg_catalog.format_type(dt.typbasetype, dt.typtypmod),
+       tn.nspname::text, t.typname::text, t.typtype::text,
+       en.nspname::text, et.typname::text, et.typtype::text,
+       CASE WHEN dt.typcollation <> t.typcollation THEN co.collname::text END,
+       dt.typnotnull,
+       pg_catalog.pg_get_expr(dt.typdefaultbin, 0),
+       ARRAY(SELECT c.conname::text FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname),
+       ARRAY(SELECT pg_catalog.pg_get_expr(c.conbin, 0) FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname),
+       'd'::text, 0::int2
+FROM pg_catalog.pg_type dt
+JOIN pg_catalog.pg_namespace n ON n.oid = dt.typnamespace
+JOIN pg_catalog.pg_type t ON t.oid = dt.typbasetype
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
+LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = dt.typcollation
+WHERE dt.typtype = 'd' AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND d.objid = dt.oid AND d.deptype = 'e')
+UNION ALL
+SELECT n.nspname::text, ct.typname::text, pg_catalog.obj_description(ct.oid, 'pg_type'),
+       a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       tn.nspname::text, t.typname::text, t.typtype::text,
+       en.nspname::text, et.typname::text, et.typtype::text,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
+       false, NULL::text, ARRAY[]::text[], ARRAY[]::text[],
+       'c'::text, a.attnum
+FROM pg_catalog.pg_type ct
+JOIN pg_catalog.pg_namespace n ON n.oid = ct.typnamespace
+JOIN pg_catalog.pg_class c ON c.oid = ct.typrelid AND c.relkind = 'c'
+LEFT JOIN pg_catalog.pg_attribute a
+       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
+LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+WHERE ct.typtype = 'c' AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND d.objid = ct.oid AND d.deptype = 'e')
+ORDER BY 17, 1, 2, 18";

@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod defaults;
+mod domain;
 pub mod names;
 mod partition;
 mod sequence;
@@ -101,6 +102,7 @@ pub fn compile(
         renames: Vec::new(),
         extensions: Vec::new(),
         parsed: HashMap::new(),
+        user_types: BTreeMap::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -129,6 +131,8 @@ struct Compiler {
     /// Expressions by their text: schemas repeat the same defaults (`now()`, `0`, `true`)
     /// across thousands of columns, and a parsed `Expr` is shared rather than parsed again.
     parsed: HashMap<String, Result<(Expr, References), ExprError>>,
+    /// Domains and composite types of the project by name, as a column type names them.
+    user_types: BTreeMap<QualifiedName, BaseType>,
 }
 
 /// A referenced table and columns. An unqualified table name resolves in the referring
@@ -351,6 +355,10 @@ impl Compiler {
                 );
             }
         }
+
+        // Domains and composite types.
+        let user_types = self.user_type_names(sources, &mut type_seen);
+        self.user_types(&user_types, &mut model, &enums);
 
         // Tables (columns and inline constraints), in (schema, name) order.
         let mut raw_tables: BTreeMap<QualifiedName, &RawTable> = BTreeMap::new();
@@ -1078,6 +1086,13 @@ impl Compiler {
                         base: BaseType::Enum(model_enum(&parts, &table.schema, enums)?),
                         array,
                     },
+                    Ok(TypeSpec::Named {
+                        parts,
+                        array: false,
+                    }) if self.user_type(&parts, &table.schema).is_some() => DataType {
+                        base: self.user_type(&parts, &table.schema)?,
+                        array,
+                    },
                     _ => DataType {
                         base: BaseType::Custom(types::catalog_spelling(&text)),
                         array,
@@ -1115,6 +1130,10 @@ impl Compiler {
                         Err(()) => return None,
                         Ok(Some(q)) => DataType {
                             base: BaseType::Enum(q),
+                            array,
+                        },
+                        Ok(None) if self.user_type(&parts, &table.schema).is_some() => DataType {
+                            base: self.user_type(&parts, &table.schema)?,
                             array,
                         },
                         Ok(None) => {
@@ -1171,7 +1190,9 @@ impl Compiler {
                     name: q.name.clone(),
                     values: &e.values,
                 }),
-                BaseType::Custom(_) => Some(defaults::Target::Custom),
+                BaseType::Custom(_) | BaseType::Domain(_) | BaseType::Composite(_) => {
+                    Some(defaults::Target::Custom)
+                }
             };
             if let Some(target) = target {
                 match defaults::render(d, &target, data_type.array) {
@@ -1312,7 +1333,10 @@ impl Compiler {
                     .as_ref()
                     .is_some_and(|b| matches!(b.family, types::TypeFamily::Text { .. })),
                 BaseType::Custom(_) => true,
-                BaseType::Enum(_) => false,
+                BaseType::Domain(q) => model
+                    .domain(q)
+                    .is_some_and(|d| collatable_type(&d.data_type, model)),
+                BaseType::Enum(_) | BaseType::Composite(_) => false,
             };
             if c.value.is_empty() || c.value.contains('\0') {
                 self.push(
@@ -2217,6 +2241,21 @@ fn seed_namespaces(
     }
 }
 
+/// Whether a value of type `t` takes a collation (text types, domains over them, custom).
+fn collatable_type(t: &DataType, model: &Model) -> bool {
+    match &t.base {
+        BaseType::Builtin(b) => matches!(
+            types::parse_type(b),
+            Ok(TypeSpec::Builtin { ty, .. }) if matches!(ty.family, types::TypeFamily::Text { .. })
+        ),
+        BaseType::Custom(_) => true,
+        BaseType::Domain(q) => model
+            .domain(q)
+            .is_some_and(|d| collatable_type(&d.data_type, model)),
+        BaseType::Enum(_) | BaseType::Composite(_) => false,
+    }
+}
+
 /// The model's enum that `parts` (a `type_sql` name) names, resolved as a `type` would be
 /// (here, then `public`), without reporting anything: a name that is no enum of the model is
 /// passed through as written.
@@ -2563,7 +2602,7 @@ fn column_hint(name: &str, table: &Table) -> String {
 fn display_type(t: &DataType) -> String {
     let base = match &t.base {
         BaseType::Builtin(s) | BaseType::Custom(s) => s.clone(),
-        BaseType::Enum(q) => q.to_string(),
+        BaseType::Enum(q) | BaseType::Domain(q) | BaseType::Composite(q) => q.to_string(),
     };
     if t.array { format!("{base}[]") } else { base }
 }

@@ -74,6 +74,15 @@ pub(super) fn diff(
             Some(old) => {
                 let recreated =
                     old.values != e.values && !enum_values(out, &q, &old.values, &e.values);
+                // Domains and composite types over the enum are not converted.
+                let typed = super::domain::type_users(from, &BaseType::Enum(q.clone()));
+                if recreated && !typed.is_empty() {
+                    out.push(Change::Unsupported(format!(
+                        "remove or reorder values of enum {q} while {} use it (recreating the enum cannot convert them)",
+                        typed.join(", ")
+                    )));
+                    continue;
+                }
                 if recreated {
                     let columns = recreate_enum(from.to_mut(), to, &q, touched);
                     out.push(Change::Enum(EnumChange::RecreateEnum {

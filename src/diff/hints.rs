@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Change, EnumChange, TableChange};
+use super::{Change, CompositeChange, DomainChange, EnumChange, TableChange};
 use crate::model::rename::Rename;
 use crate::model::{Column, DataType, Model, QualifiedName};
 
@@ -78,8 +78,14 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
     let mut added_columns: BTreeMap<&QualifiedName, Vec<&Column>> = BTreeMap::new();
     let mut dropped_enums = Vec::new();
     let mut created_enums = Vec::new();
+    let mut dropped_types = Vec::new();
+    let mut created_types = Vec::new();
     for c in changes {
         match c {
+            Change::Domain(DomainChange::DropDomain(q, _))
+            | Change::Composite(CompositeChange::DropType(q, _)) => dropped_types.push(q),
+            Change::Domain(DomainChange::CreateDomain(q, _))
+            | Change::Composite(CompositeChange::CreateType(q, _)) => created_types.push(q),
             Change::Table(TableChange::DropTable(q)) => dropped_tables.push(q),
             Change::Table(TableChange::CreateTable(q, _)) => created_tables.push(q),
             Change::Table(TableChange::DropColumn(q, c)) => {
@@ -151,6 +157,34 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
     }) {
         hints.push(format!(
             "did you mean to rename enum {old} to {new}? add renamed_from = {} to [enums.{}]",
+            toml_string(&old.name),
+            toml_key(&new.name)
+        ));
+    }
+
+    // Domains and composite types of the same definition (comments aside).
+    let same_type = |a: &QualifiedName, b: &QualifiedName| {
+        let domains = from.domain(a).zip(to.domain(b)).is_some_and(|(x, y)| {
+            x.data_type == y.data_type
+                && x.collation == y.collation
+                && x.default == y.default
+                && x.not_null == y.not_null
+                && x.checks.values().eq(y.checks.values())
+        });
+        let composites = from
+            .composite_type(a)
+            .zip(to.composite_type(b))
+            .is_some_and(|(x, y)| x.attributes == y.attributes);
+        a.schema == b.schema && (domains || composites)
+    };
+    for (old, new) in pairs(&dropped_types, &created_types, same_type) {
+        let (what, section) = if from.domain(old).is_some() {
+            ("domain", "domains")
+        } else {
+            ("composite type", "composite_types")
+        };
+        hints.push(format!(
+            "did you mean to rename {what} {old} to {new}? add renamed_from = {} to [{section}.{}]",
             toml_string(&old.name),
             toml_key(&new.name)
         ));

@@ -12,6 +12,8 @@
 //! object kind means a module here and one line in each `match` of [`Change`]'s methods.
 
 pub mod comment;
+pub mod composite;
+pub mod domain;
 pub mod enum_type;
 pub mod extension;
 mod hints;
@@ -28,6 +30,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use comment::CommentTarget;
+pub use composite::CompositeChange;
+pub use domain::DomainChange;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
 pub use partition::PartitionChange;
@@ -53,6 +57,8 @@ pub enum Change {
     View(ViewChange),
     Sequence(SequenceChange),
     Partition(PartitionChange),
+    Domain(DomainChange),
+    Composite(CompositeChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -71,6 +77,8 @@ impl Change {
             Change::View(c) => view::step(c),
             Change::Sequence(c) => sequence::step(c),
             Change::Partition(c) => partition::step(c),
+            Change::Domain(c) => domain::step(c),
+            Change::Composite(c) => composite::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -90,6 +98,8 @@ impl Change {
             Change::View(c) => return view::deviation(c),
             Change::Sequence(c) => sequence::deviation(c),
             Change::Partition(c) => return partition::deviation(c),
+            Change::Domain(c) => domain::deviation(c),
+            Change::Composite(c) => composite::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -177,9 +187,13 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     extension::diff(&mut out, &from, to);
     let mut touched = Touched::new();
     enum_type::diff(&mut out, &mut from, to, &mut touched);
+    // Composite types first: their drops go before those of the domains they use.
+    composite::diff(&mut out, &from, to);
+    domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
     view::diff(&mut out, &from, to, &touched);
     sequence::diff(&mut out, &from, to);
+    domain::mark_domain_moves(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     hints.extend(partition::hints(&from, to));

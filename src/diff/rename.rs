@@ -40,6 +40,26 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             vec![Hazard::BreaksClients],
             Phase::RenameType,
         ),
+        Rename::Domain { schema, from, to } | Rename::Composite { schema, from, to } => {
+            StepInfo::new(
+                if matches!(r, Rename::Domain { .. }) {
+                    StepKind::RenameDomain
+                } else {
+                    StepKind::RenameCompositeType
+                },
+                crate::sql::display_path(&[schema, to]),
+                vec![Hazard::BreaksClients],
+                Phase::RenameType,
+            )
+            .effect(
+                ObjectId::new(ObjectKind::TypeName, schema, from),
+                Effect::Drop,
+            )
+            .effect(
+                ObjectId::new(ObjectKind::TypeName, schema, to),
+                Effect::Create,
+            )
+        }
         Rename::EnumValue { name, to, .. } => StepInfo::new(
             StepKind::RenameEnumValue,
             object(name, Some(to)),

@@ -109,6 +109,20 @@ pub enum StepKind {
     DropSequence,
     DetachPartition,
     AttachPartition,
+    RenameDomain,
+    RenameCompositeType,
+    CreateDomain,
+    RecreateDomain,
+    DropDomain,
+    SetDomainDefault,
+    SetDomainNotNull,
+    AddDomainCheck,
+    DropDomainCheck,
+    CreateCompositeType,
+    DropCompositeType,
+    AddAttribute,
+    DropAttribute,
+    AlterAttributeType,
 }
 
 impl StepKind {

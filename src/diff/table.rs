@@ -54,6 +54,11 @@ pub enum TableChange {
         /// The old column had an SQL default (dropped before the type change).
         had_default: bool,
         default: Option<ColumnDefault>,
+        /// Set when the change only moves the column between a domain and its base type
+        /// (or domains over the same base type): no `USING`, no value changes. `true` when
+        /// the new type is a domain with a check or NOT NULL: PostgreSQL then checks every
+        /// row, rewriting the table, and a row the domain rejects fails the statement.
+        domain_move: Option<bool>,
     },
     /// A generated column dropped to be added again by [`TableChange::AddGeneratedColumn`]: its
     /// expression changed (PostgreSQL 15 cannot alter it), or a column it uses changes type.
@@ -649,6 +654,7 @@ fn alter_column(
             } else {
                 new.default.clone()
             },
+            domain_move: None,
         });
     } else if add_serial.is_none() && !same_default(&old, new) {
         let expr = match &new.default {
@@ -944,6 +950,26 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
             Some(c),
             vec![Hazard::DeletesData, Hazard::BreaksClients],
             Phase::DropColumn,
+        ),
+        T::AlterColumnType {
+            table,
+            column,
+            domain_move: Some(constrained),
+            ..
+        } => step(
+            StepKind::AlterColumnType,
+            table,
+            Some(column),
+            if *constrained {
+                vec![
+                    Hazard::BlocksWrites,
+                    Hazard::RewritesTable,
+                    Hazard::MayFailOnData,
+                ]
+            } else {
+                vec![Hazard::BlocksWrites]
+            },
+            Phase::AlterColumn,
         ),
         T::AlterColumnType {
             table,

@@ -224,6 +224,7 @@ impl Kind {
             BaseType::Builtin(s) => Kind::builtin(s),
             BaseType::Enum(q) => Kind::Enum(q.clone()),
             BaseType::Custom(s) => Kind::Other(s.clone()),
+            BaseType::Domain(q) | BaseType::Composite(q) => Kind::Other(quote_qualified(q)),
         }
     }
 

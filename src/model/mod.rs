@@ -80,6 +80,76 @@ pub struct Schema {
     /// Sequences that are objects of their own (not a serial column's), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sequences: BTreeMap<String, sequence::Sequence>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<String, Domain>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub composite_types: BTreeMap<String, CompositeType>,
+}
+
+/// `CREATE DOMAIN`: a base type with an optional collation, default, NOT NULL and named
+/// checks (`VALUE` names the value being checked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    #[serde(rename = "type")]
+    pub data_type: DataType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Expr>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_null: bool,
+    /// Check constraints by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, Check>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Domain {
+    /// The literals its checks compare `VALUE` with, normalised for a built-in base type (as
+    /// [`Table::type_literals`] does for columns).
+    pub fn type_literals(&mut self) {
+        for c in self.checks.values_mut() {
+            c.expr = Domain::typed_check(&self.data_type, c.expr.clone());
+        }
+    }
+
+    /// Check `e` of a domain over `base` with its literals normalised for the base type.
+    pub fn typed_check(base: &DataType, e: Expr) -> Expr {
+        match (&base.base, base.array) {
+            (BaseType::Builtin(ty), false) => {
+                let types: BTreeMap<String, String> = [("value".to_string(), ty.clone())].into();
+                e.with_column_types(&types)
+            }
+            _ => e,
+        }
+    }
+}
+
+/// `CREATE TYPE … AS (…)`: attributes in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompositeType {
+    pub attributes: Vec<Attribute>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: DataType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+impl CompositeType {
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +280,20 @@ pub enum BaseType {
     Enum(QualifiedName),
     /// `type_sql`: passed through verbatim, compared as written.
     Custom(String),
+    /// A domain of the model.
+    Domain(QualifiedName),
+    /// A composite type of the model.
+    Composite(QualifiedName),
+}
+
+impl BaseType {
+    /// The user-defined type of the model this names (enum, domain or composite).
+    pub fn user_type(&self) -> Option<&QualifiedName> {
+        match self {
+            BaseType::Enum(q) | BaseType::Domain(q) | BaseType::Composite(q) => Some(q),
+            BaseType::Builtin(_) | BaseType::Custom(_) => None,
+        }
+    }
 }
 
 impl DataType {
@@ -224,14 +308,19 @@ impl DataType {
 impl fmt::Display for DataType {
     /// The snapshot spelling (see the type's doc).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.base {
-            BaseType::Builtin(s) => f.write_str(s)?,
-            BaseType::Enum(q) => write!(
+        let named = |f: &mut fmt::Formatter<'_>, prefix: &str, q: &QualifiedName| {
+            write!(
                 f,
-                "enum:{}.{}",
+                "{prefix}:{}.{}",
                 crate::sql::display_ident(&q.schema),
                 crate::sql::display_ident(&q.name)
-            )?,
+            )
+        };
+        match &self.base {
+            BaseType::Builtin(s) => f.write_str(s)?,
+            BaseType::Enum(q) => named(f, "enum", q)?,
+            BaseType::Domain(q) => named(f, "domain", q)?,
+            BaseType::Composite(q) => named(f, "composite", q)?,
             BaseType::Custom(s) => write!(f, "sql:{s}")?,
         }
         if self.array {
@@ -249,12 +338,19 @@ impl std::str::FromStr for DataType {
             Some(b) => (b, true),
             None => (s, false),
         };
-        let base = if let Some(rest) = body.strip_prefix("enum:") {
+        let named = |kind: &str, rest: &str| {
             let parts = crate::sql::split_qualified(rest)?;
             match <[String; 2]>::try_from(parts) {
-                Ok([schema, name]) => BaseType::Enum(QualifiedName { schema, name }),
-                Err(_) => return Err(format!("enum type `{rest}` must be schema.name")),
+                Ok([schema, name]) => Ok(QualifiedName { schema, name }),
+                Err(_) => Err(format!("{kind} type `{rest}` must be schema.name")),
             }
+        };
+        let base = if let Some(rest) = body.strip_prefix("enum:") {
+            BaseType::Enum(named("enum", rest)?)
+        } else if let Some(rest) = body.strip_prefix("domain:") {
+            BaseType::Domain(named("domain", rest)?)
+        } else if let Some(rest) = body.strip_prefix("composite:") {
+            BaseType::Composite(named("composite", rest)?)
         } else if let Some(rest) = body.strip_prefix("sql:") {
             BaseType::Custom(rest.to_string())
         } else {
@@ -417,8 +513,9 @@ impl Model {
         self.schemas.retain(|s, _| managed.contains(s.as_str()));
     }
 
-    /// [`Table::type_literals`] for every table; a partition's literals are typed by the
-    /// columns of the table at the root of its partition tree.
+    /// [`Table::type_literals`] for every table (a partition's literals are typed by the
+    /// columns of the table at the root of its partition tree), [`Domain::type_literals`]
+    /// for every domain.
     pub fn type_literals(&mut self) {
         let mut inherited: BTreeMap<QualifiedName, BTreeMap<String, String>> = BTreeMap::new();
         for (q, t) in self.tables() {
@@ -442,6 +539,13 @@ impl Model {
                     None => t.type_literals(),
                 }
             }
+        }
+        for d in self
+            .schemas
+            .values_mut()
+            .flat_map(|s| s.domains.values_mut())
+        {
+            d.type_literals();
         }
     }
 
@@ -498,5 +602,92 @@ impl Model {
 
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {
         self.schemas.get(&name.schema)?.enums.get(&name.name)
+    }
+
+    /// Every domain with its qualified name, in (schema, name) order.
+    pub fn domains(&self) -> impl Iterator<Item = (QualifiedName, &Domain)> {
+        self.schemas.iter().flat_map(|(s, schema)| {
+            schema
+                .domains
+                .iter()
+                .map(move |(n, d)| (QualifiedName::new(s.clone(), n.clone()), d))
+        })
+    }
+
+    pub fn domain(&self, name: &QualifiedName) -> Option<&Domain> {
+        self.schemas.get(&name.schema)?.domains.get(&name.name)
+    }
+
+    /// Every composite type with its qualified name, in (schema, name) order.
+    pub fn composite_types(&self) -> impl Iterator<Item = (QualifiedName, &CompositeType)> {
+        self.schemas.iter().flat_map(|(s, schema)| {
+            schema
+                .composite_types
+                .iter()
+                .map(move |(n, c)| (QualifiedName::new(s.clone(), n.clone()), c))
+        })
+    }
+
+    pub fn composite_type(&self, name: &QualifiedName) -> Option<&CompositeType> {
+        self.schemas
+            .get(&name.schema)?
+            .composite_types
+            .get(&name.name)
+    }
+
+    /// Whether `schema.name` is taken in the type namespace (`pg_type`) by a table's row
+    /// type, an enum, a domain or a composite type.
+    pub fn holds_type_name(&self, q: &QualifiedName) -> bool {
+        self.table(q).is_some()
+            || self.enum_type(q).is_some()
+            || self.domain(q).is_some()
+            || self.composite_type(q).is_some()
+    }
+
+    /// Every column, attribute and domain base of type `from` (or an array of it) made `to`.
+    pub fn retype(&mut self, from: &BaseType, to: &BaseType) {
+        for s in self.schemas.values_mut() {
+            let types = s
+                .tables
+                .values_mut()
+                .flat_map(|t| t.columns.iter_mut().map(|c| &mut c.data_type))
+                .chain(
+                    s.composite_types
+                        .values_mut()
+                        .flat_map(|c| c.attributes.iter_mut().map(|a| &mut a.data_type)),
+                )
+                .chain(s.domains.values_mut().map(|d| &mut d.data_type));
+            for t in types {
+                if t.base == *from {
+                    t.base = to.clone();
+                }
+            }
+        }
+    }
+
+    /// Columns (of tables) and attributes (of composite types) whose type is `base`, as
+    /// `schema.table.column` paths.
+    pub fn users_of(&self, base: &BaseType) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .tables()
+            .flat_map(|(q, t)| {
+                t.columns
+                    .iter()
+                    .filter(|c| c.data_type.base == *base)
+                    .map(move |c| format!("{q}.{}", c.name))
+            })
+            .collect();
+        out.extend(self.composite_types().flat_map(|(q, c)| {
+            c.attributes
+                .iter()
+                .filter(|a| a.data_type.base == *base)
+                .map(move |a| format!("{q}.{}", a.name))
+        }));
+        out.extend(
+            self.domains()
+                .filter(|(_, d)| d.data_type.base == *base)
+                .map(|(q, _)| q.to_string()),
+        );
+        out
     }
 }

@@ -45,6 +45,16 @@ pub enum Rename {
         from: String,
         to: String,
     },
+    Domain {
+        schema: String,
+        from: String,
+        to: String,
+    },
+    Composite {
+        schema: String,
+        from: String,
+        to: String,
+    },
     /// A sequence of `[sequences]` (not a serial column's: those follow their column).
     Sequence {
         schema: String,
@@ -116,6 +126,16 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Rename::Domain { schema, from, to } => Rename::Domain {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Rename::Composite { schema, from, to } => Rename::Composite {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            },
             Rename::Sequence { schema, from, to } => Rename::Sequence {
                 schema: schema.clone(),
                 from: to.clone(),
@@ -140,7 +160,7 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
 pub fn apply(model: &mut Cow<'_, Model>, renames: &[Rename], target: &Model) -> Vec<Rename> {
     let mut sorted: Vec<&Rename> = renames.iter().collect();
     sorted.sort_by_key(|r| match r {
-        Rename::Enum { .. } => 0,
+        Rename::Enum { .. } | Rename::Domain { .. } | Rename::Composite { .. } => 0,
         Rename::EnumValue { .. } => 1,
         Rename::Table { .. } => 2,
         Rename::Column { .. } => 3,
@@ -203,6 +223,20 @@ fn takes_effect(model: &Model, r: &Rename) -> bool {
         Rename::Sequence { schema, from, to } => model.schemas.get(schema).is_some_and(|s| {
             from != to && s.sequences.contains_key(from) && !holds_relation_name(model, schema, to)
         }),
+        Rename::Domain { schema, from, to } => {
+            from != to
+                && model
+                    .domain(&QualifiedName::new(schema.clone(), from.clone()))
+                    .is_some()
+                && !model.holds_type_name(&QualifiedName::new(schema.clone(), to.clone()))
+        }
+        Rename::Composite { schema, from, to } => {
+            from != to
+                && model
+                    .composite_type(&QualifiedName::new(schema.clone(), from.clone()))
+                    .is_some()
+                && !model.holds_type_name(&QualifiedName::new(schema.clone(), to.clone()))
+        }
     }
 }
 
@@ -218,6 +252,12 @@ fn old_name_exists(model: &Model, r: &Rename) -> bool {
         Rename::Column { table, from, .. } => {
             model.table(table).is_some_and(|t| t.column(from).is_some())
         }
+        Rename::Domain { schema, from, .. } => model
+            .domain(&QualifiedName::new(schema.clone(), from.clone()))
+            .is_some(),
+        Rename::Composite { schema, from, .. } => model
+            .composite_type(&QualifiedName::new(schema.clone(), from.clone()))
+            .is_some(),
         Rename::Sequence { schema, from, .. } => model
             .sequence(&QualifiedName::new(schema.clone(), from.clone()))
             .is_some(),
@@ -228,6 +268,32 @@ fn old_name_exists(model: &Model, r: &Rename) -> bool {
 
 fn apply_one(model: &mut Model, r: &Rename) -> bool {
     match r {
+        Rename::Domain { schema, from, to } | Rename::Composite { schema, from, to } => {
+            let domain = matches!(r, Rename::Domain { .. });
+            let old = QualifiedName::new(schema.clone(), from.clone());
+            let new = QualifiedName::new(schema.clone(), to.clone());
+            if from == to || model.holds_type_name(&new) {
+                return false;
+            }
+            let Some(s) = model.schemas.get_mut(schema) else {
+                return false;
+            };
+            let (old_base, new_base) = if domain {
+                let Some(d) = s.domains.remove(from) else {
+                    return false;
+                };
+                s.domains.insert(to.clone(), d);
+                (BaseType::Domain(old), BaseType::Domain(new))
+            } else {
+                let Some(c) = s.composite_types.remove(from) else {
+                    return false;
+                };
+                s.composite_types.insert(to.clone(), c);
+                (BaseType::Composite(old), BaseType::Composite(new))
+            };
+            model.retype(&old_base, &new_base);
+            true
+        }
         Rename::Enum { schema, from, to } => {
             let Some(s) = model.schemas.get_mut(schema) else {
                 return false;
@@ -241,15 +307,8 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
             s.enums.insert(to.clone(), e);
             let old = QualifiedName::new(schema.clone(), from.clone());
             let new = QualifiedName::new(schema.clone(), to.clone());
-            for s in model.schemas.values_mut() {
-                for t in s.tables.values_mut() {
-                    for c in &mut t.columns {
-                        if c.data_type.base == BaseType::Enum(old.clone()) {
-                            c.data_type.base = BaseType::Enum(new.clone());
-                        }
-                    }
-                }
-            }
+            // Columns, composite type attributes and domains of the enum follow.
+            model.retype(&BaseType::Enum(old), &BaseType::Enum(new));
             true
         }
         Rename::EnumValue { name, from, to } => {
@@ -528,6 +587,13 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
                         .retain(|_, fk| fk.references != q || !fk.referenced_columns.contains(to));
                 }
             }
+            Rename::Domain { schema, from, to } | Rename::Composite { schema, from, to } => {
+                let q = QualifiedName::new(schema.clone(), from.clone());
+                let exists = m.domain(&q).is_some() || m.composite_type(&q).is_some();
+                if exists && holds_type_name(&m, schema, to) {
+                    free_type_name(m.to_mut(), schema, to);
+                }
+            }
             Rename::Sequence { schema, from, to } => {
                 let q = QualifiedName::new(schema.clone(), from.clone());
                 if m.sequence(&q).is_some() && holds_relation_name(&m, schema, to) {
@@ -555,8 +621,7 @@ fn holds_relation_name(m: &Model, schema: &str, name: &str) -> bool {
 
 /// Whether [`free_type_name`] has something to remove.
 fn holds_type_name(m: &Model, schema: &str, name: &str) -> bool {
-    let q = QualifiedName::new(schema, name);
-    m.table(&q).is_some() || m.enum_type(&q).is_some()
+    m.holds_type_name(&QualifiedName::new(schema, name))
 }
 
 /// Remove whatever holds relation name `name` in `schema`: a table (and foreign keys to
@@ -601,10 +666,15 @@ fn free_type_name(m: &mut Model, schema: &str, name: &str) {
     let Some(s) = m.schemas.get_mut(schema) else {
         return;
     };
-    if s.enums.remove(name).is_none() {
+    let enum_type = if s.enums.remove(name).is_some() {
+        BaseType::Enum(q)
+    } else if s.domains.remove(name).is_some() {
+        BaseType::Domain(q)
+    } else if s.composite_types.remove(name).is_some() {
+        BaseType::Composite(q)
+    } else {
         return;
-    }
-    let enum_type = BaseType::Enum(q);
+    };
     for t in m.schemas.values_mut().flat_map(|s| s.tables.values_mut()) {
         let users: Vec<String> = t
             .columns

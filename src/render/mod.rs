@@ -3,6 +3,8 @@
 //! user wrote them (they were parsed at compile time).
 
 mod comment;
+mod composite;
+mod domain;
 mod enum_type;
 mod extension;
 mod partition;
@@ -28,6 +30,8 @@ pub fn statement(c: &Change) -> String {
         Change::View(c) => view::statement(c),
         Change::Sequence(c) => sequence::statement(c),
         Change::Partition(c) => partition::statement(c),
+        Change::Domain(c) => domain::statement(c),
+        Change::Composite(c) => composite::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
@@ -46,7 +50,7 @@ pub(crate) fn idents(names: &[String]) -> String {
 pub fn data_type(t: &DataType) -> String {
     let mut s = match &t.base {
         BaseType::Builtin(b) => b.clone(),
-        BaseType::Enum(q) => quote_qualified(q),
+        BaseType::Enum(q) | BaseType::Domain(q) | BaseType::Composite(q) => quote_qualified(q),
         BaseType::Custom(c) => c.clone(),
     };
     if t.array {

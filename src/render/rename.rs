@@ -33,6 +33,16 @@ pub(super) fn statement(r: &Rename) -> String {
             quote_ident(from),
             quote_ident(to)
         ),
+        Rename::Domain { schema, from, to } => format!(
+            "ALTER DOMAIN {} RENAME TO {};",
+            quote_in(schema, from),
+            quote_ident(to)
+        ),
+        Rename::Composite { schema, from, to } => format!(
+            "ALTER TYPE {} RENAME TO {};",
+            quote_in(schema, from),
+            quote_ident(to)
+        ),
         Rename::Index { table, from, to } => format!(
             "ALTER INDEX {} RENAME TO {};",
             quote_in(&table.schema, from),

@@ -109,6 +109,7 @@ pub(super) fn statement(c: &TableChange) -> String {
             collation,
             had_default,
             default,
+            domain_move,
         } => {
             let col = quote_ident(column);
             let mut actions = Vec::new();
@@ -119,7 +120,9 @@ pub(super) fn statement(c: &TableChange) -> String {
             if let Some(c) = collation {
                 let _ = write!(ty, " COLLATE {}", quote_ident(c));
             }
-            if let Some(using) = crate::diff::typechange::classify(from, to).using {
+            if domain_move.is_none()
+                && let Some(using) = crate::diff::typechange::classify(from, to).using
+            {
                 let _ = write!(ty, " USING {}", using.replace("{col}", &col));
             }
             actions.push(ty);

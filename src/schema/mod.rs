@@ -2,9 +2,12 @@
 //! (unresolved) definitions. Nothing here knows about types or references; `compile` does.
 
 pub mod config;
+pub mod domain;
 pub mod partition;
 pub mod reader;
 pub mod view;
+
+pub use domain::{RawAttribute, RawComposite, RawDomain};
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +33,8 @@ pub struct SchemaFile {
     pub tables: Vec<RawTable>,
     pub views: Vec<RawView>,
     pub sequences: Vec<RawSequence>,
+    pub domains: Vec<RawDomain>,
+    pub composite_types: Vec<RawComposite>,
 }
 
 /// `[sequences.NAME]`.
@@ -173,6 +178,8 @@ const FILE_KEYS: &[&str] = &[
     "views",
     "materialized_views",
     "sequences",
+    "domains",
+    "composite_types",
 ];
 const SEQUENCE_KEYS: &[&str] = &[
     "schema",
@@ -228,7 +235,7 @@ const COLUMN_KEYS: &[&str] = &[
     "renamed_from",
 ];
 const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from"];
-const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
+pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
 const INDEX_KEYS: &[&str] = &[
     "columns",
     "name",
@@ -350,6 +357,8 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         tables: Vec::new(),
         views: Vec::new(),
         sequences: Vec::new(),
+        domains: Vec::new(),
+        composite_types: Vec::new(),
     };
     if let Some(ext) = r.table("extensions") {
         for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
@@ -372,6 +381,12 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
             let Some(t) = t else { continue };
             out.enums.push(read_enum(file, name, t, tspan, enums.diags));
         }
+    }
+    if let Some(d) = r.table("domains") {
+        out.domains = domain::read_domains(file, d.table, d.diags);
+    }
+    if let Some(c) = r.table("composite_types") {
+        out.composite_types = domain::read_composites(file, c.table, c.diags);
     }
     if let Some(tables) = r.table("tables") {
         let table = tables.table;

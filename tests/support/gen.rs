@@ -298,6 +298,8 @@ struct Project {
     /// Partitioned tables with their partitions (in `public`, written to the first file),
     /// drawn from their own `Rng` so the rest of a seed's project does not change.
     parts: Vec<PartGroup>,
+    /// Domains and composite types (all in `public`), and the columns of those types.
+    types: UserTypes,
 }
 
 /// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
@@ -718,6 +720,7 @@ fn first_version(seed: u64) -> Gen {
             enums: Vec::new(),
             tables: Vec::new(),
             parts: Vec::new(),
+            types: UserTypes::default(),
         },
         names: BTreeSet::new(),
         counter: 0,
@@ -733,6 +736,9 @@ fn first_version(seed: u64) -> Gen {
             g.p.parts.push(group);
         }
     }
+    // From a generator of their own, so every other object of a seed stays as it was.
+    let mut rng = Rng::new(seed ^ 0x5eed_d0a1_c0de_7e57);
+    g.p.types = user_types(&mut rng, &g.p);
     g
 }
 
@@ -2095,6 +2101,7 @@ fn render(p: &Project) -> Vec<(String, String)> {
             }
             s.push('\n');
         }
+        render_user_types(&mut s, &p.types, i, &file_schema);
         for t in p.tables.iter().filter(|t| t.file == i) {
             render_table(&mut s, p, t, &file_schema);
         }
@@ -2201,6 +2208,7 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         }
         writeln!(s, "{} = {{ {} }}", tk(&c.name), attrs.join(", ")).unwrap();
     }
+    render_typed_columns(s, &p.types, t);
     s.push('\n');
     for u in &t.uniques {
         writeln!(s, "[[tables.{key}.unique]]").unwrap();
@@ -2283,4 +2291,410 @@ fn hash(parts: &[&str]) -> u64 {
         }
     }
     h
+}
+
+// ---------------------------------------------------------------------------------------------
+// Domains and composite types
+// ---------------------------------------------------------------------------------------------
+
+/// Domains and composite types (in `public`, so dropping a schema never strands one) and the
+/// columns that use them. Kept apart from `Table::columns`: the mutator's column changes do
+/// not know these types, and only the changes in `mutate`'s user-type section touch them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UserTypes {
+    domains: Vec<Dom>,
+    composites: Vec<Comp>,
+    columns: Vec<TypedCol>,
+}
+
+#[derive(Clone, Debug)]
+struct Dom {
+    name: String,
+    file: usize,
+    /// Index into [`DOMAIN_BASES`].
+    base: usize,
+    collation: bool,
+    /// A TOML `key = value` pair (`default` or `default_sql`).
+    default: Option<String>,
+    not_null: bool,
+    /// (name, expression over `VALUE`).
+    checks: Vec<(Option<String>, String)>,
+    comment: Option<String>,
+    renamed_from: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Comp {
+    name: String,
+    file: usize,
+    /// (name, type, collation "C").
+    attrs: Vec<(String, TypeRef, bool)>,
+    comment: Option<String>,
+    renamed_from: Option<String>,
+}
+
+/// The type of a column or attribute: a domain or composite type of [`UserTypes`] by name
+/// (spelled bare, quoted or qualified by `style`), or a built-in type's spelling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TypeRef {
+    Named {
+        name: String,
+        array: bool,
+        style: usize,
+    },
+    Builtin(String),
+}
+
+impl TypeRef {
+    fn names(&self, n: &str) -> bool {
+        matches!(self, TypeRef::Named { name, .. } if name == n)
+    }
+
+    fn spell(&self) -> String {
+        match self {
+            TypeRef::Builtin(b) => b.clone(),
+            TypeRef::Named { name, array, style } => {
+                let mut s = match style {
+                    0 => qq(name),
+                    1 => format!("public.{}", qq(name)),
+                    _ if plain(name) => name.clone(),
+                    _ => qq(name),
+                };
+                if *array {
+                    s.push_str("[]");
+                }
+                s
+            }
+        }
+    }
+}
+
+/// A column of a domain or composite type (or of a domain's base type, after a change moved
+/// it there), in table `(schema, name)`.
+#[derive(Clone, Debug)]
+struct TypedCol {
+    table: (String, String),
+    name: String,
+    ty: TypeRef,
+    nullable: bool,
+}
+
+/// (base type spelling, literal defaults, SQL defaults, checks over `VALUE`, collatable).
+type DomainBase = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+);
+
+const DOMAIN_BASES: &[DomainBase] = &[
+    (
+        "integer",
+        &["0", "42", "-7"],
+        &["1 + 1"],
+        &[
+            "VALUE > 0",
+            "VALUE >= 1901 AND VALUE <= 2155",
+            "VALUE <> 13",
+        ],
+        false,
+    ),
+    ("bigint", &["9000000000"], &["0"], &["VALUE >= 0"], false),
+    (
+        "text",
+        &["\"it's\"", "\"\"", "\"NULL\""],
+        &["'x'", "lower('AB')"],
+        &["length(VALUE) < 50", "VALUE <> ''", "VALUE ~ '^[a-z]'"],
+        true,
+    ),
+    (
+        "varchar(20)",
+        &["\"abc\""],
+        &["'q'"],
+        &["length(VALUE) > 1"],
+        true,
+    ),
+    (
+        "numeric(10,2)",
+        &["1.5", "0"],
+        &["2.25"],
+        &["VALUE >= 0", "VALUE < 1000.5"],
+        false,
+    ),
+    (
+        "date",
+        &["\"2024-01-31\""],
+        &["'2000-01-01'"],
+        &["VALUE > '2000-01-01'"],
+        false,
+    ),
+    (
+        "timestamp with time zone",
+        &["\"2024-01-01 10:00:00+00\""],
+        &["now()"],
+        &["VALUE >= '2020-01-01'", "VALUE < '2100-01-01 00:00'"],
+        false,
+    ),
+    (
+        "boolean",
+        &["true"],
+        &["false"],
+        &["VALUE IS NOT NULL"],
+        false,
+    ),
+    (
+        "integer[]",
+        &[],
+        &["'{}'"],
+        &["cardinality(VALUE) < 5"],
+        false,
+    ),
+];
+
+const DOMAIN_NAMES: &[&str] = &[
+    "dom_year",
+    "dom_code",
+    "Dom Amount",
+    "dom\"q",
+    "dömäin",
+    "dom.dot",
+];
+const COMPOSITE_NAMES: &[&str] = &["ct_addr", "Ct Point", "ct\"q", "ct_ünï"];
+const ATTRIBUTE_NAMES: &[&str] = &["street", "zip", "Has Space", "order", "it's", "x"];
+const ATTRIBUTE_TYPES: &[&str] = &[
+    "text",
+    "integer",
+    "numeric(8,3)",
+    "date",
+    "boolean",
+    "text[]",
+];
+
+impl UserTypes {
+    /// Whether `name` is taken by a domain or composite type (or was, before a rename).
+    fn taken(&self, name: &str) -> bool {
+        self.domains
+            .iter()
+            .map(|d| (&d.name, &d.renamed_from))
+            .chain(self.composites.iter().map(|c| (&c.name, &c.renamed_from)))
+            .any(|(n, r)| n == name || r.as_deref() == Some(name))
+    }
+
+    /// Whether a column or attribute uses type `name`.
+    fn used(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.ty.names(name))
+            || self
+                .composites
+                .iter()
+                .any(|c| c.attrs.iter().any(|a| a.1.names(name)))
+    }
+}
+
+/// Domains and composite types for project `p`, with columns of those types in its tables.
+fn user_types(rng: &mut Rng, p: &Project) -> UserTypes {
+    let mut out = UserTypes::default();
+    let files = p.files.len();
+    for name in DOMAIN_NAMES {
+        if rng.chance(70) {
+            continue;
+        }
+        let file = rng.below(files);
+        let d = new_domain(rng, name, file);
+        out.domains.push(d);
+    }
+    for name in COMPOSITE_NAMES {
+        if rng.chance(75) {
+            continue;
+        }
+        let file = rng.below(files);
+        let c = new_composite(rng, name, file, &out.domains);
+        out.composites.push(c);
+    }
+    let names: Vec<String> = out
+        .domains
+        .iter()
+        .map(|d| d.name.clone())
+        .chain(out.composites.iter().map(|c| c.name.clone()))
+        .collect();
+    for (i, n) in names.iter().enumerate() {
+        if p.tables.is_empty() || rng.chance(30) {
+            continue;
+        }
+        let t = rng.pick(&p.tables);
+        let array = i < out.domains.len()
+            && rng.chance(20)
+            && !DOMAIN_BASES[out.domains[i].base].0.ends_with("[]");
+        out.columns.push(TypedCol {
+            table: (t.schema.clone(), t.name.clone()),
+            name: format!("tv_{i}"),
+            ty: named(rng, n, array),
+            nullable: rng.chance(50),
+        });
+    }
+    out
+}
+
+fn named(rng: &mut Rng, name: &str, array: bool) -> TypeRef {
+    TypeRef::Named {
+        name: name.to_string(),
+        array,
+        style: rng.below(3),
+    }
+}
+
+fn new_domain(rng: &mut Rng, name: &str, file: usize) -> Dom {
+    let base = rng.below(DOMAIN_BASES.len());
+    let collatable = DOMAIN_BASES[base].4;
+    let mut chosen = Vec::new();
+    for c in DOMAIN_BASES[base].3 {
+        if rng.chance(40) {
+            chosen.push((check_name(rng, name, chosen.len()), c.to_string()));
+        }
+    }
+    Dom {
+        name: name.to_string(),
+        file,
+        base,
+        collation: collatable && rng.chance(30),
+        default: domain_default(rng, base),
+        not_null: rng.chance(20),
+        checks: chosen,
+        comment: rng.chance(30).then(|| rng.pick(TEXTS).to_string()),
+        renamed_from: None,
+    }
+}
+
+fn check_name(rng: &mut Rng, domain: &str, i: usize) -> Option<String> {
+    match rng.below(3) {
+        0 => None,
+        1 => Some(format!(
+            "{}_ok_{i}",
+            domain.chars().take(40).collect::<String>()
+        )),
+        _ => Some(format!("Chk {i}")),
+    }
+}
+
+/// A random default (or none) for a domain over `DOMAIN_BASES[base]`.
+fn domain_default(rng: &mut Rng, base: usize) -> Option<String> {
+    let (_, literals, sqls, _, _) = DOMAIN_BASES[base];
+    match rng.below(4) {
+        0 if !literals.is_empty() => Some(format!("default = {}", *rng.pick(literals))),
+        1 => {
+            let sql: &&str = rng.pick(sqls);
+            Some(format!("default_sql = {}", ts(sql)))
+        }
+        _ => None,
+    }
+}
+
+fn new_composite(rng: &mut Rng, name: &str, file: usize, domains: &[Dom]) -> Comp {
+    let n = 1 + rng.below(3);
+    let mut attrs: Vec<(String, TypeRef, bool)> = Vec::new();
+    for _ in 0..n {
+        let a = rng.pick(ATTRIBUTE_NAMES).to_string();
+        if attrs.iter().any(|x| x.0 == a) {
+            continue;
+        }
+        attrs.push(new_attribute(rng, a, domains));
+    }
+    Comp {
+        name: name.to_string(),
+        file,
+        attrs,
+        comment: rng.chance(30).then(|| rng.pick(TEXTS).to_string()),
+        renamed_from: None,
+    }
+}
+
+fn new_attribute(rng: &mut Rng, name: String, domains: &[Dom]) -> (String, TypeRef, bool) {
+    let (ty, collatable) = if !domains.is_empty() && rng.chance(25) {
+        let d = rng.pick(domains);
+        (named(rng, &d.name, false), false)
+    } else {
+        let t = *rng.pick(ATTRIBUTE_TYPES);
+        (TypeRef::Builtin(t.to_string()), t == "text")
+    };
+    let collation = collatable && rng.chance(30);
+    (name, ty, collation)
+}
+
+fn render_user_types(s: &mut String, types: &UserTypes, file: usize, file_schema: &str) {
+    let schema = |s: &mut String| {
+        if file_schema != "public" {
+            writeln!(s, "schema = \"public\"").unwrap();
+        }
+    };
+    for d in types.domains.iter().filter(|d| d.file == file) {
+        writeln!(s, "[domains.{}]", tk(&d.name)).unwrap();
+        schema(s);
+        writeln!(s, "type = {}", ts(DOMAIN_BASES[d.base].0)).unwrap();
+        if d.collation {
+            writeln!(s, "collation = \"C\"").unwrap();
+        }
+        if let Some(x) = &d.default {
+            writeln!(s, "{x}").unwrap();
+        }
+        if d.not_null {
+            writeln!(s, "not_null = true").unwrap();
+        }
+        if !d.checks.is_empty() {
+            let checks: Vec<String> = d
+                .checks
+                .iter()
+                .map(|(n, e)| match n {
+                    Some(n) => format!("{{ name = {}, expr = {} }}", ts(n), ts(e)),
+                    None => format!("{{ expr = {} }}", ts(e)),
+                })
+                .collect();
+            writeln!(s, "checks = [{}]", checks.join(", ")).unwrap();
+        }
+        if let Some(c) = &d.comment {
+            writeln!(s, "comment = {}", ts(c)).unwrap();
+        }
+        if let Some(r) = &d.renamed_from {
+            writeln!(s, "renamed_from = {}", ts(r)).unwrap();
+        }
+        s.push('\n');
+    }
+    for c in types.composites.iter().filter(|c| c.file == file) {
+        writeln!(s, "[composite_types.{}]", tk(&c.name)).unwrap();
+        schema(s);
+        if let Some(x) = &c.comment {
+            writeln!(s, "comment = {}", ts(x)).unwrap();
+        }
+        if let Some(r) = &c.renamed_from {
+            writeln!(s, "renamed_from = {}", ts(r)).unwrap();
+        }
+        writeln!(s, "[composite_types.{}.attributes]", tk(&c.name)).unwrap();
+        for (a, ty, collation) in &c.attrs {
+            let coll = if *collation {
+                ", collation = \"C\""
+            } else {
+                ""
+            };
+            writeln!(s, "{} = {{ type = {}{coll} }}", tk(a), ts(&ty.spell())).unwrap();
+        }
+        s.push('\n');
+    }
+}
+
+fn render_typed_columns(s: &mut String, types: &UserTypes, t: &Table) {
+    for c in &types.columns {
+        if c.table.0 != t.schema
+            || c.table.1 != t.name
+            || t.columns.iter().any(|x| x.name == c.name)
+        {
+            continue;
+        }
+        let nullable = if c.nullable { ", nullable = true" } else { "" };
+        writeln!(
+            s,
+            "{} = {{ type = {}{nullable} }}",
+            tk(&c.name),
+            ts(&c.ty.spell())
+        )
+        .unwrap();
+    }
 }

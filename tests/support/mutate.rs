@@ -97,6 +97,18 @@ pub const KINDS: &[Kind] = &[
     kind("switch-partitioning", 1, switch_partitioning),
     kind("add-partitioned-table", 1, add_partitioned_table),
     kind("drop-partitioned-table", 1, drop_partitioned_table),
+    kind("add-domain", 1, add_domain),
+    kind("drop-domain", 1, drop_domain),
+    kind("rename-domain", 1, rename_domain),
+    kind("domain-default", 1, change_domain_default),
+    kind("domain-not-null", 1, toggle_domain_not_null),
+    kind("domain-check", 2, change_domain_check),
+    kind("domain-base", 1, change_domain_base),
+    kind("move-to-or-from-domain", 2, move_domain_column),
+    kind("add-composite", 1, add_composite),
+    kind("drop-composite", 1, drop_composite),
+    kind("rename-composite", 1, rename_composite),
+    kind("composite-attribute", 2, change_composite_attribute),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -264,6 +276,7 @@ pub fn evolution(seed: u64, opts: &Options) -> Evolution {
             let hit = KNOWN_BUGS
                 .iter()
                 .filter(|(name, _)| avoid(name))
+                .chain(UNSUPPORTED)
                 .find(|(_, hit)| hit(&first, &g.p) || hit(&g.p, &first));
             if let Some((bug, _)) = hit {
                 (g.p, g.names, g.counter) = before;
@@ -300,6 +313,107 @@ type Hits = fn(&Project, &Project) -> bool;
 /// change drawn. Each entry is a `KNOWN BUG:` with the failure it avoids; remove it when the
 /// bug is fixed.
 const KNOWN_BUGS: &[(&str, Hits)] = &[];
+
+/// Second versions schemactl refuses to plan on purpose (a `Change::Unsupported` with the
+/// reason), because PostgreSQL cannot make the change in place; avoided like known bugs.
+const UNSUPPORTED: &[(&str, Hits)] = &[
+    // PostgreSQL refuses to add a check or NOT NULL to a domain that a column holds inside
+    // an array or composite type ("cannot alter type … because column … uses it").
+    ("constrain-contained-domain", constrains_contained_domain),
+    // A domain's base type or collation cannot change while columns or types use it.
+    ("retype-used-domain", retypes_used_domain),
+    // A schema removed from the project stays in the database with its tables: a type its
+    // columns use cannot be dropped (not a schemactl limitation: a generator artifact).
+    (
+        "type-kept-by-unmanaged-schema",
+        type_kept_by_unmanaged_schema,
+    ),
+];
+
+fn type_kept_by_unmanaged_schema(a: &Project, b: &Project) -> bool {
+    let exists = |p: &Project, n: &str| {
+        p.types
+            .domains
+            .iter()
+            .any(|d| d.name == n || d.renamed_from.as_deref() == Some(n))
+            || p.types
+                .composites
+                .iter()
+                .any(|c| c.name == n || c.renamed_from.as_deref() == Some(n))
+    };
+    a.types.columns.iter().any(|c| {
+        let live = a
+            .tables
+            .iter()
+            .any(|t| t.schema == c.table.0 && t.name == c.table.1);
+        let unmanaged = !b.schemas.contains(&c.table.0);
+        live && unmanaged
+            && match &c.ty {
+                TypeRef::Named { name, .. } => !exists(b, name),
+                TypeRef::Builtin(_) => false,
+            }
+    })
+}
+
+/// Whether `a` and `b` (of two versions) are the same domain, maybe renamed either way.
+fn same_domain(a: &Dom, b: &Dom) -> bool {
+    a.name == b.name
+        || b.renamed_from.as_deref() == Some(a.name.as_str())
+        || a.renamed_from.as_deref() == Some(b.name.as_str())
+}
+
+fn retypes_used_domain(a: &Project, b: &Project) -> bool {
+    b.types.domains.iter().any(|d| {
+        a.types
+            .domains
+            .iter()
+            .find(|o| same_domain(o, d))
+            .is_some_and(|o| {
+                (o.base != d.base || o.collation != d.collation)
+                    && (a.types.used(&o.name) || b.types.used(&d.name))
+            })
+    })
+}
+
+/// Whether going from `a` to `b` adds a check or NOT NULL to a domain that `b` has inside
+/// an array or composite column.
+fn constrains_contained_domain(a: &Project, b: &Project) -> bool {
+    let live = |c: &TypedCol| {
+        b.tables
+            .iter()
+            .any(|t| t.schema == c.table.0 && t.name == c.table.1)
+    };
+    b.types.domains.iter().any(|d| {
+        let before = a.types.domains.iter().find(|o| same_domain(o, d));
+        let adds = match before {
+            None => false,
+            Some(o) => {
+                (d.not_null && !o.not_null)
+                    || d.base != o.base
+                    || d.checks.iter().any(|c| {
+                        let count =
+                            |l: &[(Option<String>, String)]| l.iter().filter(|x| *x == c).count();
+                        count(&d.checks) > count(&o.checks)
+                    })
+            }
+        };
+        let contained = b
+            .types
+            .columns
+            .iter()
+            .filter(|c| live(c))
+            .any(|c| match &c.ty {
+                TypeRef::Named { name, array, .. } => {
+                    (name == &d.name && *array)
+                        || b.types.composites.iter().any(|ct| {
+                            ct.name == *name && ct.attrs.iter().any(|x| x.1.names(&d.name))
+                        })
+                }
+                TypeRef::Builtin(_) => false,
+            });
+        adds && contained
+    })
+}
 
 // ---------------------------------------------------------------------------------------------
 // Looking things up
@@ -1709,7 +1823,10 @@ fn drop_schema(g: &mut Gen) -> Option<String> {
     let cand: Vec<String> =
         g.p.schemas
             .iter()
+            // A dropped schema stays in the database (only unmanaged): columns of domains
+            // and composite types in it would keep those types alive.
             .filter(|s| *s != "public" && self_contained(g, s))
+            .filter(|s| !g.p.types.columns.iter().any(|c| c.table.0 == **s))
             .cloned()
             .collect();
     if cand.is_empty() {
@@ -2127,4 +2244,327 @@ fn change_sequence_comment(g: &mut Gen) -> Option<String> {
     );
     g.p.sequences[i].comment = new;
     Some(what)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Domains and composite types
+// ---------------------------------------------------------------------------------------------
+
+/// A name no version of the project used: renames onto a name freed by a drop in the same
+/// migration are not applied (as for tables and enums), so a rename takes a fresh name.
+fn fresh_type_name(g: &mut Gen, pool: &[&str]) -> String {
+    g.counter += 1;
+    format!("{}_r{}", g.rng.pick(pool), g.counter)
+}
+
+/// A name for a new domain or composite type: from `pool` if one is free, else numbered.
+fn type_name(g: &mut Gen, pool: &[&str]) -> String {
+    let free: Vec<&str> = pool
+        .iter()
+        .copied()
+        .filter(|n| !g.p.types.taken(n))
+        .collect();
+    if !free.is_empty() && g.rng.chance(70) {
+        return g.rng.pick(&free).to_string();
+    }
+    g.counter += 1;
+    format!("{}_{}", g.rng.pick(pool), g.counter)
+}
+
+/// Sometimes a new column of type `name` in a random table.
+fn maybe_typed_column(g: &mut Gen, name: &str) {
+    if g.p.tables.is_empty() || g.rng.chance(40) {
+        return;
+    }
+    let t = g.rng.below(g.p.tables.len());
+    g.counter += 1;
+    let ty = named(&mut g.rng, name, false);
+    g.p.types.columns.push(TypedCol {
+        table: (g.p.tables[t].schema.clone(), g.p.tables[t].name.clone()),
+        name: format!("tv_n{}", g.counter),
+        ty,
+        nullable: g.rng.chance(50),
+    });
+}
+
+fn add_domain(g: &mut Gen) -> Option<String> {
+    let name = type_name(g, DOMAIN_NAMES);
+    let file = g.rng.below(g.p.files.len());
+    let d = new_domain(&mut g.rng, &name, file);
+    g.p.types.domains.push(d);
+    maybe_typed_column(g, &name);
+    Some(format!("add domain {name:?}"))
+}
+
+/// Remove what uses type `name`: its columns, attributes of it (and composite types left
+/// without attributes, with their columns).
+fn remove_users(g: &mut Gen, name: &str) {
+    g.p.types.columns.retain(|c| !c.ty.names(name));
+    let mut emptied = Vec::new();
+    for c in &mut g.p.types.composites {
+        c.attrs.retain(|a| !a.1.names(name));
+        if c.attrs.is_empty() {
+            emptied.push(c.name.clone());
+        }
+    }
+    g.p.types.composites.retain(|c| !c.attrs.is_empty());
+    for e in emptied {
+        remove_users(g, &e);
+    }
+}
+
+fn drop_domain(g: &mut Gen) -> Option<String> {
+    if g.p.types.domains.is_empty() {
+        return None;
+    }
+    let d = g.rng.below(g.p.types.domains.len());
+    let name = g.p.types.domains.remove(d).name;
+    remove_users(g, &name);
+    Some(format!("drop domain {name:?}"))
+}
+
+/// `name` renamed to `new` in every type reference.
+fn rename_type_refs(g: &mut Gen, name: &str, new: &str) {
+    let types = &mut g.p.types;
+    let refs = types.columns.iter_mut().map(|c| &mut c.ty).chain(
+        types
+            .composites
+            .iter_mut()
+            .flat_map(|c| c.attrs.iter_mut().map(|a| &mut a.1)),
+    );
+    for r in refs {
+        if let TypeRef::Named { name: n, .. } = r
+            && n == name
+        {
+            *n = new.to_string();
+        }
+    }
+}
+
+fn rename_domain(g: &mut Gen) -> Option<String> {
+    if g.p.types.domains.is_empty() {
+        return None;
+    }
+    let d = g.rng.below(g.p.types.domains.len());
+    let new = fresh_type_name(g, DOMAIN_NAMES);
+    let dom = &mut g.p.types.domains[d];
+    let old = std::mem::replace(&mut dom.name, new.clone());
+    if dom.renamed_from.is_none() {
+        dom.renamed_from = Some(old.clone());
+    }
+    rename_type_refs(g, &old, &new);
+    Some(format!("rename domain {old:?} → {new:?}"))
+}
+
+fn change_domain_default(g: &mut Gen) -> Option<String> {
+    if g.p.types.domains.is_empty() {
+        return None;
+    }
+    let d = g.rng.below(g.p.types.domains.len());
+    let base = g.p.types.domains[d].base;
+    let new = domain_default(&mut g.rng, base);
+    let dom = &mut g.p.types.domains[d];
+    if new == dom.default {
+        return None;
+    }
+    let what = format!("domain {:?} default {:?} → {new:?}", dom.name, dom.default);
+    dom.default = new;
+    Some(what)
+}
+
+fn toggle_domain_not_null(g: &mut Gen) -> Option<String> {
+    if g.p.types.domains.is_empty() {
+        return None;
+    }
+    let d = g.rng.below(g.p.types.domains.len());
+    let dom = &mut g.p.types.domains[d];
+    dom.not_null = !dom.not_null;
+    Some(format!("domain {:?} not_null → {}", dom.name, dom.not_null))
+}
+
+fn change_domain_check(g: &mut Gen) -> Option<String> {
+    if g.p.types.domains.is_empty() {
+        return None;
+    }
+    let d = g.rng.below(g.p.types.domains.len());
+    let pool = DOMAIN_BASES[g.p.types.domains[d].base].3;
+    let name = g.p.types.domains[d].name.clone();
+    let n = g.p.types.domains[d].checks.len();
+    match g.rng.below(3) {
+        0 if n > 0 => {
+            let i = g.rng.below(n);
+            let (c, e) = g.p.types.domains[d].checks.remove(i);
+            Some(format!("domain {name:?} drop check {c:?} {e:?}"))
+        }
+        1 if n > 0 && !pool.is_empty() => {
+            let i = g.rng.below(n);
+            let e = g.rng.pick(pool).to_string();
+            let check = &mut g.p.types.domains[d].checks[i];
+            if check.1 == e {
+                return None;
+            }
+            let what = format!("domain {name:?} check {:?}: {:?} → {e:?}", check.0, check.1);
+            check.1 = e;
+            Some(what)
+        }
+        _ if !pool.is_empty() => {
+            let e = g.rng.pick(pool).to_string();
+            let mut c = check_name(&mut g.rng, &name, n);
+            if c.is_some() {
+                g.counter += 1;
+                c = Some(format!("chk_{}", g.counter));
+            }
+            g.p.types.domains[d].checks.push((c.clone(), e.clone()));
+            Some(format!("domain {name:?} add check {c:?} {e:?}"))
+        }
+        _ => None,
+    }
+}
+
+/// A new base type for a domain no column or attribute uses (PostgreSQL cannot change it in
+/// place: the domain is dropped and created again).
+fn change_domain_base(g: &mut Gen) -> Option<String> {
+    let unused: Vec<usize> = (0..g.p.types.domains.len())
+        .filter(|d| !g.p.types.used(&g.p.types.domains[*d].name))
+        .collect();
+    if unused.is_empty() {
+        return None;
+    }
+    let d = *g.rng.pick(&unused);
+    let old = g.p.types.domains[d].clone();
+    let mut new = new_domain(&mut g.rng, &old.name, old.file);
+    if new.base == old.base {
+        return None;
+    }
+    new.comment = old.comment.clone();
+    new.renamed_from = old.renamed_from.clone();
+    let what = format!(
+        "domain {:?} base {} → {}",
+        old.name, DOMAIN_BASES[old.base].0, DOMAIN_BASES[new.base].0
+    );
+    g.p.types.domains[d] = new;
+    Some(what)
+}
+
+/// A column of a domain moves to the domain's base type, or a column of a base type to a
+/// domain over it.
+fn move_domain_column(g: &mut Gen) -> Option<String> {
+    if g.p.types.columns.is_empty() {
+        return None;
+    }
+    let c = g.rng.below(g.p.types.columns.len());
+    let col = g.p.types.columns[c].clone();
+    let new = match &col.ty {
+        TypeRef::Named { name, array, .. } => {
+            let dom = g.p.types.domains.iter().find(|d| d.name == *name)?;
+            let mut base = DOMAIN_BASES[dom.base].0.to_string();
+            if *array {
+                base.push_str("[]");
+            }
+            TypeRef::Builtin(base)
+        }
+        TypeRef::Builtin(b) => {
+            let (base, array) = match b.strip_suffix("[]") {
+                Some(x) if !DOMAIN_BASES.iter().any(|d| d.0 == b) => (x, true),
+                _ => (b.as_str(), false),
+            };
+            let cands: Vec<String> =
+                g.p.types
+                    .domains
+                    .iter()
+                    .filter(|d| DOMAIN_BASES[d.base].0 == base)
+                    .map(|d| d.name.clone())
+                    .collect();
+            if cands.is_empty() {
+                return None;
+            }
+            let d = g.rng.pick(&cands).clone();
+            named(&mut g.rng, &d, array)
+        }
+    };
+    let what = format!(
+        "column {:?} type {} → {}",
+        col.name,
+        col.ty.spell(),
+        new.spell()
+    );
+    g.p.types.columns[c].ty = new;
+    Some(what)
+}
+
+fn add_composite(g: &mut Gen) -> Option<String> {
+    let name = type_name(g, COMPOSITE_NAMES);
+    let file = g.rng.below(g.p.files.len());
+    let c = new_composite(&mut g.rng, &name, file, &g.p.types.domains.clone());
+    g.p.types.composites.push(c);
+    maybe_typed_column(g, &name);
+    Some(format!("add composite type {name:?}"))
+}
+
+fn drop_composite(g: &mut Gen) -> Option<String> {
+    if g.p.types.composites.is_empty() {
+        return None;
+    }
+    let c = g.rng.below(g.p.types.composites.len());
+    let name = g.p.types.composites.remove(c).name;
+    remove_users(g, &name);
+    Some(format!("drop composite type {name:?}"))
+}
+
+fn rename_composite(g: &mut Gen) -> Option<String> {
+    if g.p.types.composites.is_empty() {
+        return None;
+    }
+    let c = g.rng.below(g.p.types.composites.len());
+    let new = fresh_type_name(g, COMPOSITE_NAMES);
+    let comp = &mut g.p.types.composites[c];
+    let old = std::mem::replace(&mut comp.name, new.clone());
+    if comp.renamed_from.is_none() {
+        comp.renamed_from = Some(old.clone());
+    }
+    rename_type_refs(g, &old, &new);
+    Some(format!("rename composite type {old:?} → {new:?}"))
+}
+
+/// An attribute added at the end, dropped, or (when no column uses the type) retyped.
+fn change_composite_attribute(g: &mut Gen) -> Option<String> {
+    if g.p.types.composites.is_empty() {
+        return None;
+    }
+    let c = g.rng.below(g.p.types.composites.len());
+    let name = g.p.types.composites[c].name.clone();
+    let used = g.p.types.used(&name);
+    let domains = g.p.types.domains.clone();
+    let n = g.p.types.composites[c].attrs.len();
+    match g.rng.below(3) {
+        0 if n > 1 => {
+            let i = g.rng.below(n);
+            let a = g.p.types.composites[c].attrs.remove(i);
+            Some(format!("composite {name:?} drop attribute {:?}", a.0))
+        }
+        1 if !used => {
+            let i = g.rng.below(n);
+            let old = g.p.types.composites[c].attrs[i].clone();
+            let new = new_attribute(&mut g.rng, old.0.clone(), &domains);
+            if new == old {
+                return None;
+            }
+            g.p.types.composites[c].attrs[i] = new.clone();
+            Some(format!(
+                "composite {name:?} attribute {:?}: {} → {}",
+                old.0,
+                old.1.spell(),
+                new.1.spell()
+            ))
+        }
+        _ => {
+            let a = g.rng.pick(ATTRIBUTE_NAMES).to_string();
+            if g.p.types.composites[c].attrs.iter().any(|x| x.0 == a) {
+                return None;
+            }
+            let new = new_attribute(&mut g.rng, a.clone(), &domains);
+            g.p.types.composites[c].attrs.push(new);
+            Some(format!("composite {name:?} add attribute {a:?}"))
+        }
+    }
 }
