@@ -165,3 +165,18 @@ fn columns_and_type_sql_resolve_to_domains_and_composites() {
         "domain:public.year"
     );
 }
+
+#[test]
+fn a_table_cannot_share_its_name_with_a_type() {
+    // The type is read first, so the table is the one reported, naming the type's kind.
+    let src = "[composite_types.t.attributes]\na = { type = \"int\" }\n\n[tables.t.columns]\nid = { type = \"int\" }\n";
+    let (m, h) = one(src, "duplicate-object", 4);
+    assert!(
+        m.contains("table `public.t` has the same name as a composite type"),
+        "{m}"
+    );
+    assert!(h.contains("rename the table or the composite type"), "{h}");
+    let src = "[domains.t]\ntype = \"int\"\n\n[tables.t.columns]\nid = { type = \"int\" }\n";
+    let (m, _) = one(src, "duplicate-object", 4);
+    assert!(m.contains("same name as a domain"), "{m}");
+}

@@ -371,17 +371,18 @@ impl Compiler {
                 let q = QualifiedName::new(schema, t.name.value.clone());
                 if let Some((first, kind)) = type_seen.get(&q) {
                     let (first, kind) = (first.clone(), *kind);
-                    if kind == "enum" {
+                    if kind != "table" {
+                        let a = if kind == "enum" { "an" } else { "a" };
                         self.push(
                             Diagnostic::new(
                                 "duplicate-object",
                                 t.name.span.clone(),
                                 format!(
-                                    "table `{q}` has the same name as an enum; PostgreSQL gives every table a type of its name"
+                                    "table `{q}` has the same name as {a} {kind}; PostgreSQL gives every table a type of its name"
                                 ),
                             )
-                            .label(first, "the enum is defined here")
-                            .hint("rename the table or the enum"),
+                            .label(first, format!("the {kind} is defined here"))
+                            .hint(format!("rename the table or the {kind}")),
                         );
                     } else {
                         self.duplicate("table", &t.name, first);
