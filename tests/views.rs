@@ -240,3 +240,64 @@ fn view_errors_name_the_place() {
     }
     assert!(!dir.path().join("migrations").exists());
 }
+
+/// PostgreSQL's stored view follows a renamed table or column, and a view reading `*` keeps
+/// the columns it had: in each case the declared query names something else now, so the
+/// view is created again even though its text did not change.
+#[test]
+fn views_follow_what_their_query_names_not_what_postgresql_tracked() {
+    let db = support::test_db();
+    let url = db.conninfo.clone();
+    let dir = project(&[("schemactl.toml", CONFIG)]);
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("schema")).unwrap();
+    let v1 = r#"
+[tables.people.columns]
+id = { type = "integer" }
+name = { type = "text" }
+
+[views.everyone]
+query = "SELECT * FROM people"
+
+[views.names]
+query = "SELECT name FROM people"
+"#;
+    write(d, v1);
+    step(d, &url, "init", &[]);
+
+    // A column added to the table read with `*`.
+    let v2 = v1.replace(
+        "name = { type = \"text\" }\n",
+        "name = { type = \"text\" }\nemail = { type = \"text\", nullable = true }\n",
+    );
+    write(d, &v2);
+    let up = step(d, &url, "add_email", &[]);
+    assert!(up.contains("DROP VIEW \"public\".\"everyone\""), "{up}");
+    assert!(up.contains("CREATE VIEW \"public\".\"everyone\""), "{up}");
+    assert!(
+        !up.contains("\"names\""),
+        "the view not reading `*` stays: {up}"
+    );
+
+    // The table renamed, and a new table taking its old name: the views keep their text
+    // (they read `people`), so they must now read the new table.
+    let v3 = v2.replace(
+        "[tables.people.columns]",
+        "[tables.people_old]\nrenamed_from = \"people\"\n[tables.people_old.columns]",
+    ) + "\n[tables.people.columns]\nid = { type = \"integer\" }\nname = { type = \"text\" }\nemail = { type = \"text\", nullable = true }\n";
+    write(d, &v3);
+    let up = step(d, &url, "rename", &["breaks_clients"]);
+    let drop = up.find("DROP VIEW \"public\".\"names\"").expect(&up);
+    let rename = up.find("RENAME TO \"people_old\"").expect(&up);
+    let create = up.find("CREATE VIEW \"public\".\"names\"").expect(&up);
+    assert!(drop < rename && rename < create, "{up}");
+
+    // A column renamed, and a new column taking its old name.
+    let v4 = v3.replace(
+        "[tables.people.columns]\nid = { type = \"integer\" }\nname = { type = \"text\" }\n",
+        "[tables.people.columns]\nid = { type = \"integer\" }\nfull_name = { type = \"text\", renamed_from = \"name\" }\nname = { type = \"text\", nullable = true }\n",
+    );
+    write(d, &v4);
+    let up = step(d, &url, "rename_column", &["breaks_clients"]);
+    assert!(up.contains("CREATE VIEW \"public\".\"names\""), "{up}");
+}

@@ -191,7 +191,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     composite::diff(&mut out, &from, to);
     domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
-    view::diff(&mut out, &from, to, &touched);
+    view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);

@@ -14,8 +14,9 @@ use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, TableChange, Touched};
 use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::rename::{Rename, table_before};
 use crate::model::view::query_refs;
-use crate::model::{Index, Model, QualifiedName, View};
+use crate::model::{Column, Index, Model, QualifiedName, View};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViewChange {
@@ -104,30 +105,54 @@ fn replaceable(old: &View, new: &View) -> bool {
     }
 }
 
-pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &Touched) {
-    // Columns (None: all of them) whose change a view reading them would block.
+/// `renames` are those `compare` applied to `from`: a view's stored definition follows a
+/// renamed table or column (PostgreSQL tracks them by oid and number), so a view reading one
+/// is rebuilt to read what its query names now.
+pub(super) fn diff(
+    out: &mut Vec<Change>,
+    from: &Model,
+    to: &Model,
+    touched: &Touched,
+    renames: &[Rename],
+) {
+    // Columns (None: all of them) whose change a view reading them would block, by the
+    // names the old queries use (tables before their renames).
     let mut broken: BTreeMap<QualifiedName, Option<BTreeSet<String>>> = BTreeMap::new();
     let mut gone: Vec<QualifiedName> = Vec::new();
-    let mut columns: Vec<(&QualifiedName, &str)> =
-        touched.keys().map(|(q, c)| (q, c.as_str())).collect();
+    let mut columns: Vec<(QualifiedName, &str)> = touched
+        .keys()
+        .map(|(q, c)| (table_before(renames, q), c.as_str()))
+        .collect();
     for c in out.iter() {
         match c {
             Change::Table(TableChange::AlterColumnType {
                 table, column: c, ..
             })
             | Change::Table(TableChange::DropGeneratedColumn { table, column: c }) => {
-                columns.push((table, c))
+                columns.push((table_before(renames, table), c))
             }
-            Change::Table(TableChange::DropColumn(q, c)) => columns.push((q, c)),
+            // A view reading `*` keeps the columns it had: a new one needs a new view.
+            Change::Table(TableChange::DropColumn(q, c))
+            | Change::Table(TableChange::AddColumn(q, Column { name: c, .. })) => {
+                columns.push((table_before(renames, q), c))
+            }
             Change::Table(TableChange::DropTable(q)) => gone.push(q.clone()),
             _ => {}
         }
     }
+    for r in renames {
+        match r {
+            Rename::Table { schema, from, .. } => {
+                gone.push(QualifiedName::new(schema.clone(), from.clone()))
+            }
+            Rename::Column { table, from, .. } => {
+                columns.push((table_before(renames, table), from))
+            }
+            _ => {}
+        }
+    }
     for (q, c) in columns {
-        if let Some(set) = broken
-            .entry(q.clone())
-            .or_insert_with(|| Some(BTreeSet::new()))
-        {
+        if let Some(set) = broken.entry(q).or_insert_with(|| Some(BTreeSet::new())) {
             set.insert(c.to_string());
         }
     }
