@@ -101,7 +101,7 @@ impl Compiler {
             }
         }
         for mut p in pending {
-            self.view_indexes(&mut p, namespaces);
+            self.view_indexes(&mut p, model, namespaces);
             if let Some(s) = model.schemas.get_mut(&p.name.schema) {
                 let map = if p.raw.materialized {
                     &mut s.materialized_views
@@ -290,25 +290,44 @@ impl Compiler {
     }
 
     /// A materialized view's indexes (explicitly named: they share the relation namespace).
-    fn view_indexes(&mut self, p: &mut Pending<'_>, namespaces: &mut BTreeMap<String, Namespace>) {
+    fn view_indexes(
+        &mut self,
+        p: &mut Pending<'_>,
+        model: &Model,
+        namespaces: &mut BTreeMap<String, Namespace>,
+    ) {
         if p.raw.indexes.is_empty() {
             return;
         }
         // Index keys are checked against the view's columns when the select list names them
-        // all; otherwise against every name the query mentions.
-        let names: Vec<String> = if !p.view.columns.is_empty() {
-            p.view.columns.clone()
+        // all; otherwise against every name the query mentions, and for `*` the columns of
+        // the tables it reads. `None`: not checked (a query that could not be read, or `*`
+        // over something whose columns are not known here).
+        let names: Option<Vec<String>> = if !p.view.columns.is_empty() {
+            Some(p.view.columns.clone())
         } else {
             match &p.refs {
                 Some(r) if !r.star && r.output.iter().all(Option::is_some) => {
-                    r.output.iter().flatten().cloned().collect()
+                    Some(r.output.iter().flatten().cloned().collect())
                 }
-                Some(r) => r.identifiers.iter().cloned().collect(),
-                None => Vec::new(),
+                Some(r) if r.star => r.relations.iter().try_fold(
+                    r.identifiers.iter().cloned().collect::<Vec<_>>(),
+                    |mut names, (s, n)| {
+                        let q = QualifiedName::new(
+                            s.clone().unwrap_or_else(|| "public".into()),
+                            n.clone(),
+                        );
+                        let t = model.table(&q).filter(|t| t.partition_of.is_none())?;
+                        names.extend(t.columns.iter().map(|c| c.name.clone()));
+                        Some(names)
+                    },
+                ),
+                Some(r) => Some(r.identifiers.iter().cloned().collect()),
+                None => None,
             }
         };
         let table = Table {
-            columns: names.iter().map(|n| invalid_column(n)).collect(),
+            columns: names.iter().flatten().map(|n| invalid_column(n)).collect(),
             ..Table::default()
         };
         for ix in &p.raw.indexes {
@@ -339,8 +358,8 @@ impl Compiler {
                 );
                 continue;
             }
-            // A query that could not be read: the keys are taken as written.
-            let unchecked = p.refs.is_none();
+            // The keys are taken as written.
+            let unchecked = names.is_none();
             let t = if unchecked {
                 let keys = ix.keys.iter().flat_map(|k| k.value.iter());
                 Table {

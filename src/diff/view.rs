@@ -15,7 +15,7 @@ use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, TableChange, Touched};
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::{Rename, table_before};
-use crate::model::view::query_refs;
+use crate::model::view::{query_refs, reads};
 use crate::model::{Column, Index, Model, QualifiedName, View};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,18 +58,6 @@ impl From<ViewChange> for Change {
     fn from(c: ViewChange) -> Change {
         Change::View(c)
     }
-}
-
-/// The relations `view` reads as qualified names: its query's (unqualified names in
-/// `public`, as with the default `search_path`) and its `depends_on`.
-pub fn reads(view: &View) -> Vec<QualifiedName> {
-    let mut out: BTreeSet<QualifiedName> = view.depends_on.iter().cloned().collect();
-    if let Ok(r) = query_refs(view.query.sql()) {
-        for (s, n) in r.relations {
-            out.insert(QualifiedName::new(s.unwrap_or_else(|| "public".into()), n));
-        }
-    }
-    out.into_iter().collect()
 }
 
 /// Whether `old` can become `new` by `CREATE OR REPLACE VIEW`: a plain view both times, and

@@ -603,6 +603,10 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
             Rename::EnumValue { .. } => {}
         }
     }
+    // Views reading what was removed are dropped in this stage too, and created again after.
+    if let Cow::Owned(owned) = &mut m {
+        super::view::prune_views(model, owned);
+    }
     m
 }
 

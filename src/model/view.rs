@@ -176,6 +176,44 @@ fn fold(i: &ast::Ident) -> String {
 
 /// Parse `sql` as one query and collect what it names; `Err` with sqlparser's message when
 /// it does not parse as a single `SELECT`/`VALUES`/`WITH` query.
+/// The relations `view` reads: those its query names (unqualified names in `public`) and its
+/// `depends_on`.
+pub fn reads(view: &View) -> Vec<QualifiedName> {
+    let mut out: BTreeSet<QualifiedName> = view.depends_on.iter().cloned().collect();
+    if let Ok(r) = query_refs(view.query.sql()) {
+        for (s, n) in r.relations {
+            out.insert(QualifiedName::new(s.unwrap_or_else(|| "public".into()), n));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Remove from `m` the views reading a relation that `before` has and `m` lost or whose
+/// columns changed, and, transitively, the views reading those: what is left can be created.
+pub fn prune_views(before: &super::Model, m: &mut super::Model) {
+    let changed = |q: &QualifiedName, m: &super::Model| match (before.table(q), m.table(q)) {
+        (Some(a), Some(b)) => a.columns != b.columns,
+        (Some(_), None) => true,
+        _ => before.view(q).is_some() && m.view(q).is_none(),
+    };
+    loop {
+        let doomed: Vec<QualifiedName> = m
+            .views()
+            .filter(|(_, _, v)| reads(v).iter().any(|r| changed(r, m)))
+            .map(|(q, _, _)| q)
+            .collect();
+        if doomed.is_empty() {
+            return;
+        }
+        for q in doomed {
+            if let Some(s) = m.schemas.get_mut(&q.schema) {
+                s.views.remove(&q.name);
+                s.materialized_views.remove(&q.name);
+            }
+        }
+    }
+}
+
 pub fn query_refs(sql: &str) -> Result<QueryRefs, String> {
     let sql = sql.trim().trim_end_matches(';');
     let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod partition;
 pub mod reader;
+pub mod sequence;
 pub mod view;
 
 pub use domain::{RawAttribute, RawComposite, RawDomain};
@@ -15,6 +16,7 @@ use toml::de::DeTable;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use reader::{Literal, Reader, Sp, entries, span, table_items};
+pub use sequence::RawSequence;
 pub use view::RawView;
 
 /// Everything read from the schema files.
@@ -35,23 +37,6 @@ pub struct SchemaFile {
     pub sequences: Vec<RawSequence>,
     pub domains: Vec<RawDomain>,
     pub composite_types: Vec<RawComposite>,
-}
-
-/// `[sequences.NAME]`.
-#[derive(Debug)]
-pub struct RawSequence {
-    pub name: Sp<String>,
-    pub schema: Option<Sp<String>>,
-    pub ty: Option<Sp<String>>,
-    pub increment: Option<Sp<Literal>>,
-    pub min_value: Option<Sp<Literal>>,
-    pub max_value: Option<Sp<Literal>>,
-    pub start: Option<Sp<Literal>>,
-    pub cache: Option<Sp<Literal>>,
-    pub cycle: Option<Sp<bool>>,
-    pub owned_by: Option<Sp<String>>,
-    pub comment: Option<Sp<String>>,
-    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -180,19 +165,6 @@ const FILE_KEYS: &[&str] = &[
     "sequences",
     "domains",
     "composite_types",
-];
-const SEQUENCE_KEYS: &[&str] = &[
-    "schema",
-    "type",
-    "increment",
-    "min_value",
-    "max_value",
-    "start",
-    "cache",
-    "cycle",
-    "owned_by",
-    "comment",
-    "renamed_from",
 ];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
@@ -422,27 +394,8 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         let table = seqs.table;
         for (name, t, tspan) in entries(file, table, "sequence", seqs.diags) {
             let Some(t) = t else { continue };
-            let mut r = Reader {
-                file,
-                table: t,
-                span: tspan,
-                diags: seqs.diags,
-            };
-            r.deny_unknown(&format!("sequence `{}`", name.value), SEQUENCE_KEYS);
-            out.sequences.push(RawSequence {
-                schema: r.string("schema"),
-                ty: r.string("type"),
-                increment: r.literal("increment"),
-                min_value: r.literal("min_value"),
-                max_value: r.literal("max_value"),
-                start: r.literal("start"),
-                cache: r.literal("cache"),
-                cycle: r.bool("cycle"),
-                owned_by: r.string("owned_by"),
-                comment: r.string("comment"),
-                renamed_from: r.string("renamed_from"),
-                name,
-            });
+            out.sequences
+                .push(sequence::read_sequence(file, name, t, tspan, seqs.diags));
         }
     }
     out

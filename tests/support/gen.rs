@@ -300,6 +300,8 @@ struct Project {
     parts: Vec<PartGroup>,
     /// Domains and composite types (all in `public`), and the columns of those types.
     types: UserTypes,
+    /// Views and materialized views (their own `Rng`, like sequences and partitions).
+    views: Vec<ViewSpec>,
 }
 
 /// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
@@ -721,6 +723,7 @@ fn first_version(seed: u64) -> Gen {
             tables: Vec::new(),
             parts: Vec::new(),
             types: UserTypes::default(),
+            views: Vec::new(),
         },
         names: BTreeSet::new(),
         counter: 0,
@@ -739,6 +742,14 @@ fn first_version(seed: u64) -> Gen {
     // From a generator of their own, so every other object of a seed stays as it was.
     let mut rng = Rng::new(seed ^ 0x5eed_d0a1_c0de_7e57);
     g.p.types = user_types(&mut rng, &g.p);
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "views"]));
+    if rng.chance(60) {
+        for _ in 0..1 + rng.below(3) {
+            if let Some(v) = new_view(&mut rng, &g.p) {
+                g.p.views.push(v);
+            }
+        }
+    }
     g
 }
 
@@ -2139,6 +2150,9 @@ fn render(p: &Project) -> Vec<(String, String)> {
                 render_part_group(&mut s, g);
             }
         }
+        for v in p.views.iter().filter(|v| v.file == i) {
+            render_view(&mut s, p, v, &file_schema);
+        }
         out.push((f.path.clone(), s));
     }
     out
@@ -2697,4 +2711,149 @@ fn render_typed_columns(s: &mut String, types: &UserTypes, t: &Table) {
         )
         .unwrap();
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------------------------
+
+/// A view or materialized view reading a table of the project (or, with `over`, another
+/// view). Its query is made from the table's columns when the project is rendered, so it stays
+/// valid whatever the mutations did to them; a view whose table or view is gone is not
+/// rendered (dropped).
+#[derive(Clone, Debug)]
+struct ViewSpec {
+    name: String,
+    file: usize,
+    materialized: bool,
+    /// (schema, name) of the table, or of the view when `over`; the view is in that schema.
+    source: (String, String),
+    over: bool,
+    /// `SELECT *` (PostgreSQL fixes the column list when the view is created).
+    star: bool,
+    /// How many of the table's first columns it selects.
+    ncols: usize,
+    /// `WHERE <first column> IS NOT NULL`.
+    filter: bool,
+    barrier: bool,
+    comment: Option<String>,
+    /// A materialized view's index on its first column (when that column's type has a btree
+    /// operator class).
+    index: bool,
+}
+
+/// A new view over a random table (or over a view of the project), named `vw{n}`.
+fn new_view(rng: &mut Rng, p: &Project) -> Option<ViewSpec> {
+    let n = (0..)
+        .find(|n| !p.views.iter().any(|v| v.name == format!("vw{n}")))
+        .unwrap_or(0);
+    let bases: Vec<&ViewSpec> = p.views.iter().filter(|v| !v.over).collect();
+    let (source, over) = if !bases.is_empty() && rng.chance(30) {
+        let b = bases[rng.below(bases.len())];
+        ((b.source.0.clone(), b.name.clone()), true)
+    } else {
+        let tables: Vec<&Table> = p.tables.iter().filter(|t| !t.columns.is_empty()).collect();
+        if tables.is_empty() {
+            return None;
+        }
+        let t = tables[rng.below(tables.len())];
+        ((t.schema.clone(), t.name.clone()), false)
+    };
+    let materialized = rng.chance(30);
+    Some(ViewSpec {
+        name: format!("vw{n}"),
+        file: rng.below(p.files.len()),
+        materialized,
+        source,
+        over,
+        star: !over && rng.chance(25),
+        ncols: 1 + rng.below(3),
+        filter: rng.chance(40),
+        barrier: !materialized && rng.chance(20),
+        comment: rng.chance(25).then(|| format!("view {n}")),
+        index: materialized && rng.chance(60),
+    })
+}
+
+/// A view's output column and its type (`None` for a column of another view).
+type ViewColumn = (String, Option<Ty>);
+
+/// The query of `v` and its output columns, or `None` when what it reads is gone.
+fn view_query(p: &Project, v: &ViewSpec) -> Option<(String, Vec<ViewColumn>)> {
+    let (schema, name) = &v.source;
+    let from = format!("{}.{}", qi(schema), qi(name));
+    let (cols, query) = if v.over {
+        let base = p
+            .views
+            .iter()
+            .find(|b| !b.over && b.source.0 == *schema && b.name == *name)?;
+        let (_, outputs) = view_query(p, base)?;
+        let first = outputs.first()?.0.clone();
+        let q = format!("SELECT {} FROM {from}", qi(&first));
+        (vec![(first, None)], q)
+    } else {
+        let t = p
+            .tables
+            .iter()
+            .find(|t| t.schema == *schema && t.name == *name)?;
+        let all: Vec<ViewColumn> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), Some(c.ty.clone())))
+            .collect();
+        if all.is_empty() {
+            return None;
+        }
+        if v.star {
+            (all, format!("SELECT * FROM {from}"))
+        } else {
+            let picked: Vec<ViewColumn> = all.into_iter().take(v.ncols).collect();
+            let list: Vec<String> = picked.iter().map(|(c, _)| qi(c)).collect();
+            (picked, format!("SELECT {} FROM {from}", list.join(", ")))
+        }
+    };
+    let query = if v.filter {
+        format!("{query}\nWHERE {} IS NOT NULL", qi(&cols[0].0))
+    } else {
+        query
+    };
+    Some((query, cols))
+}
+
+fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
+    let Some((query, cols)) = view_query(p, v) else {
+        return;
+    };
+    let kind = if v.materialized {
+        "materialized_views"
+    } else {
+        "views"
+    };
+    writeln!(s, "[{kind}.{}]", tk(&v.name)).unwrap();
+    if v.source.0 != file_schema {
+        writeln!(s, "schema = {}", ts(&v.source.0)).unwrap();
+    }
+    writeln!(s, "query = {}", ts(&query)).unwrap();
+    if v.barrier && !v.materialized {
+        writeln!(s, "security_barrier = true").unwrap();
+    }
+    if let Some(c) = &v.comment {
+        writeln!(s, "comment = {}", ts(c)).unwrap();
+    }
+    // Types with no btree operator class cannot be indexed that way.
+    let indexable = |t: &Ty| !matches!(t.base, Base::Json);
+    if v.materialized
+        && v.index
+        && let Some((first, Some(ty))) = cols.first()
+        && indexable(ty)
+    {
+        writeln!(
+            s,
+            "indexes = [{{ name = {}, columns = [{}] }}]",
+            ts(&format!("{}_idx", v.name)),
+            ts(first)
+        )
+        .unwrap();
+    }
+    s.push('\n');
 }

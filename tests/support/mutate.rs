@@ -109,6 +109,9 @@ pub const KINDS: &[Kind] = &[
     kind("drop-composite", 1, drop_composite),
     kind("rename-composite", 1, rename_composite),
     kind("composite-attribute", 2, change_composite_attribute),
+    kind("add-view", 2, add_view),
+    kind("drop-view", 1, drop_view),
+    kind("change-view", 3, change_view),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1845,6 +1848,7 @@ fn drop_schema(g: &mut Gen) -> Option<String> {
             f.schema = None;
         }
     }
+    g.p.views.retain(|v| v.source.0 != s);
     g.p.schemas.retain(|x| *x != s);
     Some(format!("drop schema {s:?}"))
 }
@@ -1865,6 +1869,18 @@ fn rename_table(g: &mut Gen) -> Option<String> {
     }
     let t = *g.rng.pick(&cand);
     let new = g.fresh("renamed_t");
+    // Views reading it follow it, or (keeping their text) read whatever has the old name
+    // now, or are gone with it.
+    let source = (g.p.tables[t].schema.clone(), g.p.tables[t].name.clone());
+    if g.rng.chance(50) {
+        for v in
+            g.p.views
+                .iter_mut()
+                .filter(|v| !v.over && v.source == source)
+        {
+            v.source.1 = new.clone();
+        }
+    }
     let table = &mut g.p.tables[t];
     let what = format!("table {}.{} → {new}", table.schema, table.name);
     let old = std::mem::replace(&mut table.name, new);
@@ -2567,4 +2583,80 @@ fn change_composite_attribute(g: &mut Gen) -> Option<String> {
             Some(format!("composite {name:?} add attribute {a:?}"))
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------------------------
+
+fn add_view(g: &mut Gen) -> Option<String> {
+    let v = new_view(&mut g.rng, &g.p)?;
+    let what = format!(
+        "{} {}.{} over {:?}",
+        if v.materialized {
+            "materialized view"
+        } else {
+            "view"
+        },
+        v.source.0,
+        v.name,
+        v.source
+    );
+    g.p.views.push(v);
+    Some(what)
+}
+
+fn drop_view(g: &mut Gen) -> Option<String> {
+    if g.p.views.is_empty() {
+        return None;
+    }
+    let v = g.p.views.remove(g.rng.below(g.p.views.len()));
+    // Views over it go with it.
+    g.p.views
+        .retain(|o| !(o.over && o.source == (v.source.0.clone(), v.name.clone())));
+    Some(format!("view {}.{}", v.source.0, v.name))
+}
+
+fn change_view(g: &mut Gen) -> Option<String> {
+    if g.p.views.is_empty() {
+        return None;
+    }
+    let i = g.rng.below(g.p.views.len());
+    let v = &mut g.p.views[i];
+    let what = match g.rng.below(7) {
+        0 if !v.over => {
+            v.star = !v.star;
+            format!("star → {}", v.star)
+        }
+        1 => {
+            v.ncols = 1 + (v.ncols % 3);
+            format!("columns → {}", v.ncols)
+        }
+        2 => {
+            v.filter = !v.filter;
+            format!("filter → {}", v.filter)
+        }
+        3 => {
+            v.materialized = !v.materialized;
+            v.barrier = false;
+            format!("materialized → {}", v.materialized)
+        }
+        4 => {
+            v.comment = match v.comment {
+                Some(_) => None,
+                None => Some(format!("changed {}", v.name)),
+            };
+            format!("comment → {:?}", v.comment)
+        }
+        5 if v.materialized => {
+            v.index = !v.index;
+            format!("index → {}", v.index)
+        }
+        _ if !v.materialized => {
+            v.barrier = !v.barrier;
+            format!("security_barrier → {}", v.barrier)
+        }
+        _ => return None,
+    };
+    Some(format!("view {}.{}: {what}", v.source.0, v.name))
 }
