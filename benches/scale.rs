@@ -228,7 +228,7 @@ fn run_size(n: usize) -> Value {
     let stats = generate(root, n, FileLayout::Chunked);
     eprintln!(
         "generated {} tables, {} columns, {} FKs ({} cross-schema), {} indexes, {} enums, \
-         {} checks in {} files",
+         {} checks, {} views, {} materialized views, {} sequences, {} domains in {} files",
         stats.tables,
         stats.columns,
         stats.fks,
@@ -236,6 +236,10 @@ fn run_size(n: usize) -> Value {
         stats.indexes,
         stats.enums,
         stats.checks,
+        stats.views,
+        stats.materialized_views,
+        stats.sequences,
+        stats.domains,
         stats.files
     );
     let runs = if n >= 5_000 { 3 } else { 5 };
@@ -467,10 +471,13 @@ fn run_size(n: usize) -> Value {
     for _ in 0..runs {
         let t0 = Instant::now();
         let mut client = cluster.connect("bench").expect("connect");
+        // `drift` fills in the server's form of the declared view queries on its own model.
+        let mut declared = expected.clone();
         let t1 = Instant::now();
         let cat = catalog::read(&mut client, &opts).expect("catalog read");
+        catalog::server_forms(&mut client, &mut declared).expect("server forms");
         let t2 = Instant::now();
-        let changes = diff::diff(&expected, &cat.model);
+        let changes = diff::diff(&declared, &cat.model);
         let t3 = Instant::now();
         connect_best = connect_best.min(t1 - t0);
         read_best = read_best.min(t2 - t1);
@@ -509,7 +516,8 @@ fn run_size(n: usize) -> Value {
     let rows = catalog_rows(&mut cluster.connect("bench").expect("connect"), &opts);
 
     // 4. psql running the same statements.
-    let psql = psql_times(&cluster, root, &opts.schemas, runs.max(5));
+    let forms = catalog::server_forms_sql(&expected);
+    let psql = psql_times(&cluster, root, &opts.schemas, forms.as_deref(), runs.max(5));
     let ratio_net = secs(drift_best) / psql.net.as_secs_f64();
     let ratio_timing = secs(drift_best) / psql.timing.as_secs_f64();
     let ratio_wall = secs(connect_best + drift_best) / psql.wall.as_secs_f64();
@@ -531,6 +539,8 @@ fn run_size(n: usize) -> Value {
             "tables": stats.tables, "columns": stats.columns, "fks": stats.fks,
             "cross_fks": stats.cross_fks, "indexes": stats.indexes, "uniques": stats.uniques,
             "enums": stats.enums, "checks": stats.checks, "files": stats.files,
+            "views": stats.views, "materialized_views": stats.materialized_views,
+            "sequences": stats.sequences, "domains": stats.domains,
             "catalog_rows": rows,
         },
         "runs": runs,
@@ -706,9 +716,9 @@ fn explain(cluster: &Cluster, schemas: &[String]) {
 }
 
 /// The reader's statements as one psql script: the same transaction mode, settings batch and
-/// six queries, with `$1` replaced by the managed schemas as a `text[]` literal (psql 15 has
+/// queries, then what `catalog::server_forms` sends for the declared views; `$1` replaced by the managed schemas as a `text[]` literal (psql 15 has
 /// no `\bind`; the reader's unnamed statements are planned with the parameter value anyway).
-fn psql_script(schemas: &[String]) -> String {
+fn psql_script(schemas: &[String], forms: Option<&str>) -> String {
     let array = format!(
         "ARRAY[{}]::text[]",
         schemas
@@ -724,12 +734,23 @@ fn psql_script(schemas: &[String]) -> String {
         let _ = writeln!(s, "{};", sql.trim().replace("$1", &array));
     }
     s.push_str("COMMIT;\n");
+    // What `catalog::server_forms` sends for the declared views.
+    if let Some(block) = forms {
+        let _ = writeln!(s, "BEGIN;\n{READER_SETTINGS};\n{block};");
+        let _ = writeln!(s, "{};\nROLLBACK;", catalog::SERVER_FORMS);
+    }
     s
 }
 
-fn psql_times(cluster: &Cluster, root: &Path, schemas: &[String], runs: usize) -> PsqlTimes {
+fn psql_times(
+    cluster: &Cluster,
+    root: &Path,
+    schemas: &[String],
+    forms: Option<&str>,
+    runs: usize,
+) -> PsqlTimes {
     let script = root.join("catalog_queries.sql");
-    fs::write(&script, psql_script(schemas)).expect("write script");
+    fs::write(&script, psql_script(schemas, forms)).expect("write script");
     let empty = root.join("empty.sql");
     fs::write(&empty, "").expect("write script");
     let psql = cluster.bin_dir().join("psql");
@@ -918,6 +939,10 @@ struct Stats {
     uniques: usize,
     enums: usize,
     checks: usize,
+    views: usize,
+    materialized_views: usize,
+    sequences: usize,
+    domains: usize,
     files: usize,
 }
 
@@ -998,7 +1023,9 @@ impl FileLayout {
 /// Write `schemactl.toml` and `schema/*.toml` for `n` tables: 3 schemas, 10 columns per
 /// table, 1.3 foreign keys per table to earlier tables (two thirds cross-schema), 2 indexes
 /// per table, one enum per 10 tables, checks on a third, uniques on a quarter, defaults and
-/// comments. Deterministic: same `n`, same bytes.
+/// comments; a domain per 30 tables (the `amount` of 10 tables), a sequence with options per
+/// 10, views over a tenth of the tables (and views over those views), a materialized view with
+/// an index per 50. Deterministic: same `n`, same bytes.
 fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
     let mut st = Stats::default();
     fs::write(
@@ -1033,6 +1060,14 @@ fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
             let _ = writeln!(body, "comment = \"Lifecycle of group {k}\"");
         }
         st.enums += 1;
+        if k % 3 == 0 {
+            let _ = writeln!(
+                body,
+                "\n[domains.money_{k:04}]\ntype = \"numeric(12,2)\"\n\
+                 checks = [{{ name = \"money_{k:04}_nonnegative\", expr = \"VALUE >= 0\" }}]"
+            );
+            st.domains += 1;
+        }
     }
     for i in 0..n {
         let schema = schema_of(i);
@@ -1066,7 +1101,14 @@ fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
             } else {
                 "name = { type = \"text\" }".to_string()
             },
-            "amount = { type = \"numeric(12,2)\", default = 0 }".to_string(),
+            if k % 3 == 0 {
+                format!(
+                    "amount = {{ type = \"{}\", default = 0 }}",
+                    enum_type.replace("status_", "money_")
+                )
+            } else {
+                "amount = { type = \"numeric(12,2)\", default = 0 }".to_string()
+            },
             format!("status = {{ type = \"{enum_type}\", default = \"NEW\" }}"),
             "qty = { type = \"integer\", nullable = true }".to_string(),
             "active = { type = \"boolean\", default = true }".to_string(),
@@ -1134,6 +1176,41 @@ fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
             );
         }
         st.indexes += 2;
+        // One sequence with options per 10 tables, owned by a column; views over one table
+        // in 10 (and a view over that view in 50), a materialized view with its index in 50.
+        if i % 10 == 5 {
+            let _ = writeln!(
+                body,
+                "\n[sequences.{name}_no]\ntype = \"integer\"\nincrement = 10\ncache = 5\n\
+                 owned_by = \"{name}.qty\""
+            );
+            st.sequences += 1;
+        }
+        if i % 10 == 3 {
+            let _ = writeln!(
+                body,
+                "\n[views.{name}_active]\nquery = \"SELECT id, code, amount FROM {schema}.{name} \
+                 WHERE active\"\ncomment = \"Active rows of {name}\""
+            );
+            st.views += 1;
+            if i % 50 == 13 {
+                let _ = writeln!(
+                    body,
+                    "\n[views.{name}_paid]\nquery = \"SELECT id, amount FROM {schema}.{name}_active \
+                     WHERE amount > 0\""
+                );
+                st.views += 1;
+            }
+        }
+        if i % 50 == 7 {
+            let _ = writeln!(
+                body,
+                "\n[materialized_views.{name}_totals]\nquery = \"SELECT status, count(*) AS n, \
+                 sum(amount) AS total FROM {schema}.{name} GROUP BY status\"\n\
+                 indexes = [{{ name = \"{name}_totals_status\", columns = [\"status\"], unique = true }}]"
+            );
+            st.materialized_views += 1;
+        }
     }
     st.files = files.len();
     for (file, body) in files {

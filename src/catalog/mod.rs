@@ -106,7 +106,7 @@ mod partition;
 mod queries;
 mod view;
 
-pub use view::server_forms;
+pub use view::{SERVER_FORMS, server_forms, server_forms_sql};
 mod sequence;
 
 use postgres::types::{ToSql, Type};

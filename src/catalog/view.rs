@@ -53,24 +53,14 @@ impl Reader<'_> {
     }
 }
 
-/// Fill in `catalog_form` of every declared view of `model`: each query is created as a
-/// temporary view on the server (inside a transaction that is rolled back, so nothing is
-/// left behind) and read back with `pg_get_viewdef`, under the same settings as
-/// [`super::read`]. A query the server rejects (it reads something the database lacks)
-/// keeps no form and compares by its text. Three round trips whatever the number of views.
-pub fn server_forms(
-    client: &mut postgres::Client,
-    model: &mut Model,
-) -> Result<(), postgres::Error> {
-    let queries: Vec<String> = model
-        .views()
-        .map(|(_, _, v)| v.query.sql().to_string())
-        .collect();
-    if queries.is_empty() {
-        return Ok(());
-    }
+/// The `DO` block that creates every declared view of `model` as a temporary view
+/// `schemactl_form_<i>` (a query the server rejects is skipped), or `None` without views.
+/// [`server_forms`] runs it; public so the scale bench can run the same statements.
+pub fn server_forms_sql(model: &Model) -> Option<String> {
     let mut block = String::from("DO $schemactl$ BEGIN\n");
+    let mut any = false;
     for (i, (_, _, v)) in model.views().enumerate() {
+        any = true;
         let mut create = format!(
             "CREATE TEMPORARY VIEW {}",
             quote_ident(&format!("schemactl_form_{i}"))
@@ -86,17 +76,35 @@ pub fn server_forms(
         ));
     }
     block.push_str("END $schemactl$");
+    any.then_some(block)
+}
+
+/// The stored form of each temporary view [`server_forms_sql`] created: 0 its number, 1
+/// `pg_get_viewdef`.
+pub const SERVER_FORMS: &str =
+    "SELECT substr(c.relname, 16)::int4, pg_catalog.pg_get_viewdef(c.oid)
+FROM pg_catalog.pg_class c
+WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()
+  AND c.relname LIKE 'schemactl\\_form\\_%'";
+
+/// Fill in `catalog_form` of every declared view of `model`: each query is created as a
+/// temporary view on the server (inside a transaction that is rolled back, so nothing is
+/// left behind) and read back with `pg_get_viewdef`, under the same settings as
+/// [`super::read`]. A query the server rejects (it reads something the database lacks)
+/// keeps no form and compares by its text. Three round trips whatever the number of views.
+pub fn server_forms(
+    client: &mut postgres::Client,
+    model: &mut Model,
+) -> Result<(), postgres::Error> {
+    let Some(block) = server_forms_sql(model) else {
+        return Ok(());
+    };
+    let count = model.views().count();
     let mut tx = client.transaction()?;
     tx.batch_execute(&format!("{}; {block}", super::SETTINGS))?;
-    let rows = tx.query(
-        "SELECT substr(c.relname, 16)::int4, pg_catalog.pg_get_viewdef(c.oid)
-         FROM pg_catalog.pg_class c
-         WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()
-           AND c.relname LIKE 'schemactl\\_form\\_%'",
-        &[],
-    )?;
+    let rows = tx.query(SERVER_FORMS, &[])?;
     tx.rollback()?;
-    let mut forms: Vec<Option<String>> = vec![None; queries.len()];
+    let mut forms: Vec<Option<String>> = vec![None; count];
     for row in rows {
         let i: i32 = row.get(0);
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| forms.get_mut(i)) {
