@@ -22,19 +22,6 @@ fn history() -> History {
     }
 }
 
-fn read(client: &mut postgres::Client) -> Model {
-    catalog::read(
-        client,
-        &ReadOptions {
-            schemas: vec!["public".into()],
-            ignore: vec![],
-            history_schema: "schemactl".into(),
-        },
-    )
-    .unwrap()
-    .model
-}
-
 /// The project's schema as `plan` compiles it (against the head snapshot).
 fn compiled(dir: &Path) -> Model {
     let loaded = schemactl::compile::load_project(dir);
@@ -108,7 +95,7 @@ impl Steps {
             panic!("apply failed: {e}\n{sql}");
         }
         let model = compiled(self.dir.path());
-        let live = read(&mut self.client);
+        let live = read_public(&mut self.client);
         assert_same(
             &live,
             &model,
@@ -134,7 +121,7 @@ impl Steps {
             ) {
                 panic!("rollback failed: {e}\n{down:?}");
             }
-            let live = read(&mut self.client);
+            let live = read_public(&mut self.client);
             let expected = self.models.last().cloned().unwrap_or_else(|| {
                 let mut m = Model::default();
                 m.schemas.insert("public".into(), Default::default());
@@ -192,7 +179,7 @@ fn pagila_domains_are_declared_and_read_back_equal() {
     s.client
         .execute("INSERT INTO film VALUES (1, 2006)", &[])
         .unwrap();
-    let live = read(&mut s.client);
+    let live = read_public(&mut s.client);
     let col = &live.schemas["public"].tables["film"].columns[1];
     assert_eq!(col.data_type.to_string(), "domain:public.year");
     s.unwind();
@@ -470,7 +457,7 @@ CREATE TABLE public.film (film_id integer PRIMARY KEY, release_year public.year)
         .unwrap();
     let dir = project(&[("schema/s.toml", PAGILA_DOMAINS)]);
     let model = compile_dir(dir.path());
-    assert_same(&read(&mut client), &model, "pagila DDL");
+    assert_same(&read_public(&mut client), &model, "pagila DDL");
 }
 
 #[test]

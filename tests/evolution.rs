@@ -58,19 +58,6 @@ struct Evolved {
     v1: schemactl::model::Model,
 }
 
-fn read_public(client: &mut postgres::Client) -> schemactl::model::Model {
-    catalog::read(
-        client,
-        &ReadOptions {
-            schemas: vec!["public".into()],
-            ignore: vec![],
-            history_schema: "schemactl".into(),
-        },
-    )
-    .unwrap()
-    .model
-}
-
 /// v1 → rows → v2, then asserts the catalog reads back exactly as v2 (no drift).
 fn evolve(v1: &str, setup: &str, v2: &str) -> Evolved {
     evolve_checking(v1, setup, v2, |_| {})

@@ -59,19 +59,6 @@ fn plan_and_apply(dir: &std::path::Path, name: &str, client: &mut postgres::Clie
     up
 }
 
-fn read(client: &mut postgres::Client) -> Model {
-    catalog::read(
-        client,
-        &ReadOptions {
-            schemas: vec!["public".into()],
-            ignore: vec![],
-            history_schema: "schemactl".into(),
-        },
-    )
-    .unwrap()
-    .model
-}
-
 fn compile_with_head(dir: &std::path::Path) -> Model {
     let loaded = schemactl::compile::load_project(dir);
     let head = std::fs::read_to_string(dir.join("snapshots/head.toml")).unwrap();
@@ -84,7 +71,7 @@ fn compile_with_head(dir: &std::path::Path) -> Model {
 /// The database equals the project's schema, both ways.
 fn assert_no_drift(dir: &std::path::Path, client: &mut postgres::Client, sql: &str) {
     let model = compile_with_head(dir);
-    let live = read(client);
+    let live = read_public(client);
     let a = diff(&live, &model);
     assert!(a.is_empty(), "drift: {a:?}\n{sql}");
     let b = diff(&model, &live);
@@ -106,7 +93,7 @@ fn rollback(dir: &std::path::Path, client: &mut postgres::Client, before: &Model
     ) {
         panic!("rollback failed: {e}\n{down:?}");
     }
-    let live = read(client);
+    let live = read_public(client);
     let a = diff(&live, before);
     assert!(a.is_empty(), "after rollback: {a:?}\n{down:?}");
     assert!(diff(before, &live).is_empty());
@@ -188,7 +175,7 @@ fn pagila_ddl_as_dumped_equals_the_declared_schema() {
     let dumped = PAGILA.replace("nextval('actor", "nextval('public.actor");
     let dir = project(&[("schema/s.toml", dumped.as_str())]);
     let model = compile_dir(dir.path());
-    let live = read(&mut client);
+    let live = read_public(&mut client);
     assert!(diff(&live, &model).is_empty(), "{:?}", diff(&live, &model));
     assert!(diff(&model, &live).is_empty());
     // The same through the binary: `diff --db` finds nothing.

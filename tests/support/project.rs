@@ -198,3 +198,17 @@ pub fn apply_sql(client: &mut postgres::Client, sql: &str) {
     }
     tx.commit().unwrap();
 }
+
+/// The catalog model of the `public` schema of the database `client` is connected to.
+pub fn read_public(client: &mut postgres::Client) -> schemactl::model::Model {
+    schemactl::catalog::read(
+        client,
+        &schemactl::catalog::ReadOptions {
+            schemas: vec!["public".into()],
+            ignore: vec![],
+            history_schema: "schemactl".into(),
+        },
+    )
+    .expect("catalog read")
+    .model
+}
