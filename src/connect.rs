@@ -207,7 +207,8 @@ impl fmt::Display for Target {
 
 /// Why there is no connection. Neither field ever contains the password or the raw
 /// connection string. `Display`: the message, then `hint: …` on its own line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}{}", if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") })]
 pub struct ConnectError {
     pub message: String,
     pub hint: String,
@@ -232,18 +233,6 @@ impl ConnectError {
         self
     }
 }
-
-impl fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if !self.hint.is_empty() {
-            write!(f, "\nhint: {}", self.hint)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConnectError {}
 
 /// For failures with no better explanation (a protocol error such as "bytes remaining on
 /// stream" means something other than PostgreSQL answered).
@@ -1195,25 +1184,18 @@ fn parse_url(rest: &str) -> Result<Vec<(String, String)>, String> {
     Ok(pairs)
 }
 
+/// `%XX` decoded by the `percent-encoding` crate; like libpq, a `%` not followed by two hex
+/// digits is an error (the crate would keep it as it is).
 fn percent_decode(s: &str) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| "invalid percent-encoding".to_string())?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let b = s.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    if (0..b.len()).any(|i| b[i] == b'%' && !(hex(i + 1) && hex(i + 2))) {
+        return Err("invalid percent-encoding".to_string());
     }
-    String::from_utf8(out).map_err(|_| "invalid UTF-8 after percent-decoding".to_string())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| "invalid UTF-8 after percent-decoding".to_string())
 }
 
 #[cfg(test)]
@@ -1245,6 +1227,20 @@ mod tests {
                 .unwrap_err()
                 .contains("unterminated")
         );
+    }
+
+    #[test]
+    fn percent_decoding_is_strict_like_libpq() {
+        assert_eq!(percent_decode("a%20b%2Fc").unwrap(), "a b/c");
+        assert_eq!(percent_decode("%C3%A9").unwrap(), "é");
+        for bad in ["%", "%2", "%zz", "50%", "%%41"] {
+            assert_eq!(
+                percent_decode(bad).unwrap_err(),
+                "invalid percent-encoding",
+                "{bad}"
+            );
+        }
+        assert!(percent_decode("%FF").unwrap_err().contains("UTF-8"));
     }
 
     #[test]

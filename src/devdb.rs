@@ -27,7 +27,6 @@
 //! - `SCHEMACTL_PG_OS_USER`: OS user to run the server as when running as root
 //!   (default `postgres`).
 
-use std::fmt;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::DirBuilderExt;
@@ -68,7 +67,8 @@ const LOG_TAIL_LINES: usize = 25;
 /// Why the throwaway server could not be provided. The message says what failed, carries the
 /// tail of the relevant log and, where useful, a hint. It never contains a password (the
 /// cluster uses `trust` authentication and has none).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct DevDbError {
     pub message: String,
 }
@@ -80,14 +80,6 @@ impl DevDbError {
         }
     }
 }
-
-impl fmt::Display for DevDbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for DevDbError {}
 
 /// The detached clean-up process; see the module docs.
 #[derive(Debug)]

@@ -2,7 +2,6 @@
 //! and execution — each migration in one transaction together with its history row, except
 //! statements marked `-- schemactl:no-transaction`, which run in their own recorded segment.
 
-use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
 use postgres::Client;
@@ -191,66 +190,39 @@ pub fn step_range(labels: &[String]) -> String {
 }
 
 /// Why `apply` refuses or fails.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// The database's history does not match the directory (edited, missing, other branch).
+    #[error("{}", listed("the database's migration history does not match the directory:", .0))]
     Mismatch(Vec<String>),
     /// A migration (or down file) records a gated hazard that neither its header nor
     /// `--allow` allows.
+    #[error("{}", listed(&format!("{} has hazards its header does not allow: {}", .0.stem, .0.hazards.join(", ")), &.0.steps))]
     NotAllowed(Box<Refusal>),
     /// A migration is part-way through its rollback: `apply` must not run its up file over
     /// the half-undone state (one reason per such migration).
+    #[error("{}", listed("a migration is part-way through its rollback:", .0))]
     PartWayBack(Vec<String>),
     /// The lock could not be taken in time.
+    #[error("another schemactl apply holds the migration lock; gave up after {}s", .0.as_secs())]
     LockTimeout(Duration),
     /// A statement failed: its segment was rolled back and the failure recorded. Segments
     /// before it may have committed (see [`Failure`]).
+    #[error("{} failed at {}: {}", .0.stem, .0.step, .0.error)]
     Failed(Box<Failure>),
     /// Any other database error (connection lost, history table unreadable, …).
+    #[error("{0}")]
     Database(String),
 }
 
-impl fmt::Display for ApplyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ApplyError::Mismatch(reasons) => {
-                write!(
-                    f,
-                    "the database's migration history does not match the directory:"
-                )?;
-                for r in reasons {
-                    write!(f, "\n  - {r}")?;
-                }
-                Ok(())
-            }
-            ApplyError::PartWayBack(reasons) => {
-                write!(f, "a migration is part-way through its rollback:")?;
-                for r in reasons {
-                    write!(f, "\n  - {r}")?;
-                }
-                Ok(())
-            }
-            ApplyError::NotAllowed(r) => {
-                write!(
-                    f,
-                    "{} has hazards its header does not allow: {}",
-                    r.stem,
-                    r.hazards.join(", ")
-                )?;
-                for step in &r.steps {
-                    write!(f, "\n  - {step}")?;
-                }
-                Ok(())
-            }
-            ApplyError::LockTimeout(d) => write!(
-                f,
-                "another schemactl apply holds the migration lock; gave up after {}s",
-                d.as_secs()
-            ),
-            ApplyError::Failed(x) => write!(f, "{} failed at {}: {}", x.stem, x.step, x.error),
-            ApplyError::Database(e) => write!(f, "{e}"),
-        }
+/// A heading and one `  - item` line per reason.
+fn listed(heading: &str, items: &[String]) -> String {
+    let mut out = heading.to_string();
+    for i in items {
+        out.push_str("\n  - ");
+        out.push_str(i);
     }
+    out
 }
 
 impl From<postgres::Error> for ApplyError {

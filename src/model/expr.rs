@@ -159,22 +159,12 @@ impl std::ops::Deref for Expr {
 }
 
 /// A parse failure; `offset` is a byte offset into the expression text when known.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}{}", .offset.map(|o| format!(" (at byte {o})")).unwrap_or_default())]
 pub struct ExprError {
     pub message: String,
     pub offset: Option<usize>,
 }
-
-impl std::fmt::Display for ExprError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.offset {
-            Some(o) => write!(f, "{} (at byte {o})", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for ExprError {}
 
 /// What an expression calls and names, for the offline check (`compile`): not part of the
 /// model, so it costs nothing where expressions are only compared.
