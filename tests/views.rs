@@ -238,6 +238,11 @@ fn view_errors_name_the_place() {
     ] {
         assert!(err.contains(needle), "{needle} not in\n{err}");
     }
+    assert_eq!(
+        err.matches("in a cycle").count(),
+        1,
+        "one error per cycle:\n{err}"
+    );
     assert!(!dir.path().join("migrations").exists());
 }
 

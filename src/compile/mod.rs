@@ -2496,7 +2496,6 @@ fn is_invalid(c: &Column) -> bool {
     c.data_type.base == BaseType::Custom(String::new())
 }
 
-/// Hint for an unknown column: the closest name, else the table's columns.
 /// Calls PostgreSQL's grammar turns into something other than a `pg_proc` function
 /// (`COALESCE(…)`, `XMLELEMENT(…)`, …), or that sqlparser reads as calls of keyword forms.
 const SPECIAL_CALLS: &[&str] = &[
@@ -2586,16 +2585,15 @@ fn arity_text(arities: &[builtins::Arity]) -> String {
     }
 }
 
+/// Hint for an unknown column: the closest name, else the columns there are (of a table, or
+/// of a materialized view for its indexes).
 fn column_hint(name: &str, table: &Table) -> String {
     let names = || table.columns.iter().map(|c| c.name.as_str());
     crate::suggest::did_you_mean(name, names()).unwrap_or_else(|| {
         if table.columns.is_empty() {
             "the table has no columns yet; declare them under its `columns`".to_string()
         } else {
-            format!(
-                "the table's columns: {}",
-                names().collect::<Vec<_>>().join(", ")
-            )
+            format!("the columns: {}", names().collect::<Vec<_>>().join(", "))
         }
     })
 }

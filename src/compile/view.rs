@@ -85,8 +85,13 @@ impl Compiler {
             let reads = self.relations(p, model, &declared);
             graph.insert(p.name.clone(), reads);
         }
+        // Each cycle once, at the first of its views (in name order).
+        let mut reported: BTreeSet<BTreeSet<QualifiedName>> = BTreeSet::new();
         for p in &pending {
             if let Some(cycle) = cycle_from(&p.name, &graph) {
+                if !reported.insert(cycle.iter().cloned().collect()) {
+                    continue;
+                }
                 let path: Vec<String> = cycle.iter().map(|q| q.to_string()).collect();
                 self.push(
                     Diagnostic::new(
