@@ -515,16 +515,16 @@ fn skipped_objects_stay_out_of_the_model() {
     assert_eq!(types, ["integer", "sql:hstore", "sql:citext"]);
     assert!(cat.skipped.is_empty(), "{:?}", cat.skipped);
 
-    // Not representable: reported with a reason, never a panic; its index is not an index.
+    // An exclusion constraint is read as one, and its index is not an index.
     client
         .batch_execute("CREATE TABLE public.ex (r int, EXCLUDE USING btree (r WITH =))")
         .unwrap();
     let cat = read(&mut client, &opts);
-    assert_eq!(
-        cat.skipped,
-        ["exclusion constraint `ex_r_excl` on `public.ex`: not part of the model"]
-    );
-    assert!(cat.model.schemas["public"].tables["ex"].indexes.is_empty());
+    assert!(cat.skipped.is_empty(), "{:?}", cat.skipped);
+    let ex = &cat.model.schemas["public"].tables["ex"];
+    assert!(ex.indexes.is_empty());
+    assert_eq!(ex.exclusions["ex_r_excl"].operators, ["="]);
+    assert_eq!(ex.exclusions["ex_r_excl"].index.method, "btree");
 }
 
 #[test]

@@ -383,9 +383,8 @@ impl Reader<'_> {
                         )),
                     }
                 }
-                "x" => skipped.push(format!(
-                    "exclusion constraint `{name}` on `{q}`: not part of the model"
-                )),
+                // Read with its index (`indexes`).
+                "x" => {}
                 other => skipped.push(format!(
                     "constraint `{name}` on `{q}`: kind `{other}` is not part of the model"
                 )),
@@ -408,9 +407,16 @@ impl Reader<'_> {
             if self.table_mut(&schema, &tname).is_none() && !matview {
                 continue;
             }
+            let exclusion: Option<String> = row.get(10);
+            let operators: Option<Vec<String>> = row.get(11);
             match index(row) {
                 Ok(index) => {
-                    if let Some(t) = self.table_mut(&schema, &tname) {
+                    if let (Some(t), Some(xname), Some(operators)) =
+                        (self.table_mut(&schema, &tname), exclusion, operators)
+                    {
+                        t.exclusions
+                            .insert(xname, crate::model::Exclusion { index, operators });
+                    } else if let Some(t) = self.table_mut(&schema, &tname) {
                         t.indexes.insert(name, index);
                     } else if let Some(v) = self
                         .model

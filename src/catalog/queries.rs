@@ -113,13 +113,15 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
   AND con.conparentid = 0 AND (con.conislocal OR NOT c.relispartition)
 ORDER BY 1, 2, 3";
 
-/// Indexes of tables in the managed schemas that do not back a primary key, unique or
-/// exclusion constraint of their table, and are not a partition's copy of an index of its
-/// parent (`relispartition` of the index).
+/// Indexes of tables in the managed schemas that do not back a primary key or unique
+/// constraint of their table, and are not a partition's copy of an index of its parent
+/// (`relispartition` of the index). An index backing an exclusion constraint comes with the
+/// constraint's name and operators.
 ///
 /// Columns: 0 schema, 1 table, 2 index name, 3 access method, 4 indisunique, 5 indnkeyatts,
 /// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
-/// for columns), 8 indoption per key position, 9 predicate.
+/// for columns), 8 indoption per key position, 9 predicate, 10 exclusion constraint name,
+/// 11 its operator per key (`schema.op` outside `pg_catalog`).
 ///
 /// A key with a collation of its own (`(txt COLLATE "C")`, `(lower(txt) COLLATE "C")`) is
 /// read as the expression with its `COLLATE`: PostgreSQL strips a top-level `COLLATE` into
@@ -133,7 +135,17 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
        keys.names,
        keys.exprs,
        i.indoption::int2[]::int4[],
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid)
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+       xc.conname::text,
+       CASE WHEN xc.oid IS NOT NULL THEN
+         ARRAY(SELECT CASE WHEN o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                           THEN o.oprname::text
+                           ELSE pg_catalog.quote_ident(onsp.nspname) || '.' || o.oprname END
+               FROM pg_catalog.unnest(xc.conexclop) WITH ORDINALITY x(op, ord)
+               JOIN pg_catalog.pg_operator o ON o.oid = x.op
+               JOIN pg_catalog.pg_namespace onsp ON onsp.oid = o.oprnamespace
+               ORDER BY x.ord)
+       END
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -170,10 +182,12 @@ CROSS JOIN LATERAL (
                     AND co.oid <> COALESCE(a.attcollation, 0)
               LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace) t) s
 ) keys
+LEFT JOIN pg_catalog.pg_constraint xc
+       ON xc.conindid = i.indexrelid AND xc.conrelid = i.indrelid AND xc.contype = 'x'
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-                    AND con.contype IN ('p', 'u', 'x'))
+                    AND con.contype IN ('p', 'u'))
 ORDER BY 1, 2, 3";
 
 /// One row per view (`v`) and materialized view (`m`) in the managed schemas, not owned by

@@ -959,6 +959,7 @@ impl Compiler {
                 indexes.push((ix.name.clone(), i));
             }
         }
+        table.exclusions = self.exclusions(raw, &table, &name);
 
         for fk in &raw.foreign_keys {
             self.named_rename(&name, &fk.name, &fk.renamed_from, "foreign key", false);
@@ -1626,11 +1627,77 @@ impl Compiler {
         out
     }
 
+    /// `[[tables.T.exclusions]]`: named (schemactl does not choose their names), an index
+    /// (gist unless `method` says otherwise) whose every key has an operator (`with`).
+    fn exclusions(
+        &mut self,
+        raw: &RawTable,
+        table: &Table,
+        tname: &QualifiedName,
+    ) -> BTreeMap<String, crate::model::Exclusion> {
+        let mut out = BTreeMap::new();
+        for x in &raw.exclusions {
+            let Some(name) = &x.name else {
+                self.missing(
+                    &x.span,
+                    "exclusion constraint",
+                    "name",
+                    "name it: `name = \"…\"` (schemactl does not choose names for exclusion constraints)",
+                );
+                continue;
+            };
+            if !self.ident(name, "constraint") {
+                continue;
+            }
+            let Some(index) = self.index_with(x, table, tname, "gist") else {
+                continue;
+            };
+            let mut operators = Vec::new();
+            for k in x.keys.iter().flat_map(|k| k.value.iter()) {
+                match &k.with {
+                    Some(op) if is_operator(&op.value) => operators.push(op.value.clone()),
+                    Some(op) => self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            op.span.clone(),
+                            format!("`{}` is not an operator", op.value),
+                        )
+                        .hint("write the operator as in SQL: `with = \"=\"`, `with = \"&&\"`, or `schema.op`"),
+                    ),
+                    None => self.missing(
+                        &k.span,
+                        "exclusion constraint element",
+                        "with",
+                        "name the operator: `{ column = \"room\", with = \"=\" }`",
+                    ),
+                }
+            }
+            if operators.len() == index.keys.len() {
+                out.insert(
+                    name.value.clone(),
+                    crate::model::Exclusion { index, operators },
+                );
+            }
+        }
+        out
+    }
+
     fn index(
         &mut self,
         ix: &schema::RawIndex,
         table: &Table,
         tname: &QualifiedName,
+    ) -> Option<Index> {
+        self.index_with(ix, table, tname, "btree")
+    }
+
+    /// An index, or the index of an exclusion constraint (`default_method` gist).
+    fn index_with(
+        &mut self,
+        ix: &schema::RawIndex,
+        table: &Table,
+        tname: &QualifiedName,
+        default_method: &str,
     ) -> Option<Index> {
         let Some(keys) = &ix.keys else {
             self.missing(&ix.span, "index", "columns", "add `columns = [\"…\"]`");
@@ -1650,7 +1717,7 @@ impl Compiler {
         let method = ix
             .method
             .as_ref()
-            .map_or("btree".to_string(), |m| m.value.to_lowercase());
+            .map_or(default_method.to_string(), |m| m.value.to_lowercase());
         const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
         let mut ok = true;
         if let Some(m) = &ix.method
@@ -2139,7 +2206,8 @@ impl Compiler {
                 .uniques
                 .iter()
                 .filter_map(|u| u.name.as_ref())
-                .chain(raw.indexes.iter().filter_map(|i| i.name.as_ref()));
+                .chain(raw.indexes.iter().filter_map(|i| i.name.as_ref()))
+                .chain(raw.exclusions.iter().filter_map(|x| x.name.as_ref()));
             for n in rel_names {
                 let key = (p.name.schema.clone(), n.value.clone());
                 let clash = relations.get(&key).cloned().or_else(|| {
@@ -2164,7 +2232,8 @@ impl Compiler {
                 .iter()
                 .filter_map(|u| u.name.as_ref())
                 .chain(raw.checks.iter().filter_map(|c| c.name.as_ref()))
-                .chain(raw.foreign_keys.iter().filter_map(|f| f.name.as_ref()));
+                .chain(raw.foreign_keys.iter().filter_map(|f| f.name.as_ref()))
+                .chain(raw.exclusions.iter().filter_map(|x| x.name.as_ref()));
             for n in con_names {
                 if let Some(first) = table_constraints.get(&n.value) {
                     self.diags.push(
@@ -2186,6 +2255,16 @@ impl Compiler {
             }
         }
     }
+}
+
+/// An operator name as SQL writes it, optionally `schema.`-qualified: PostgreSQL's operator
+/// characters only (`=`, `&&`, `-|-`, …).
+fn is_operator(s: &str) -> bool {
+    let op = match s.rsplit_once('.') {
+        Some((schema, op)) if !schema.is_empty() && !schema.contains('"') => op,
+        _ => s,
+    };
+    !op.is_empty() && op.len() <= 63 && op.chars().all(|c| "+-*/<>=~!@#%^&|`?".contains(c))
 }
 
 fn placeholder(i: usize, n: Option<Sp<String>>) -> String {
@@ -2229,6 +2308,12 @@ fn seed_namespaces(
         for (n, i) in &old.indexes {
             if t.indexes.values().any(|x| x == i) {
                 ns.relations.insert(n.clone());
+            }
+        }
+        for (n, x) in &old.exclusions {
+            if t.exclusions.get(n) == Some(x) {
+                ns.relations.insert(n.clone());
+                ns.constraints.insert(n.clone());
             }
         }
         for c in &old.columns {

@@ -9,8 +9,8 @@ use super::{Change, Touch, Touched, partition, rename, typechange};
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::Rename;
 use crate::model::{
-    BaseType, Check, Column, ColumnDefault, DataType, Expr, ForeignKey, Identity, Index, Model,
-    PrimaryKey, QualifiedName, Table, Unique,
+    BaseType, Check, Column, ColumnDefault, DataType, Exclusion, Expr, ForeignKey, Identity, Index,
+    Model, PrimaryKey, QualifiedName, Table, Unique,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,7 @@ pub enum TableChange {
     AddColumn(QualifiedName, Column),
     AddPrimaryKey(QualifiedName, PrimaryKey),
     AddUnique(QualifiedName, String, Unique),
+    AddExclusion(QualifiedName, String, Exclusion),
     AddCheck(QualifiedName, String, Check),
     /// `new_table`: the table is created in the same plan (no rows, so no lock concerns).
     CreateIndex {
@@ -106,6 +107,7 @@ pub enum TableChange {
     },
     DropPrimaryKey(QualifiedName, String),
     DropUnique(QualifiedName, String),
+    DropExclusion(QualifiedName, String),
     DropCheck(QualifiedName, String),
     DropIndex(QualifiedName, String),
     DropForeignKey(QualifiedName, String),
@@ -304,6 +306,7 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
         checks: t.checks.clone(),
         indexes: BTreeMap::new(),
         foreign_keys: BTreeMap::new(),
+        exclusions: t.exclusions.clone(),
         partition_by: t.partition_by.clone(),
         partition_of: t.partition_of.clone(),
     };
@@ -404,6 +407,23 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         _ => {}
     }
 
+    // An index (or an exclusion constraint's) over a column dropped and added again.
+    let index_redo = |i: &Index| {
+        let plain: Vec<String> = i
+            .keys
+            .iter()
+            .filter_map(|k| k.column.clone())
+            .chain(i.include.iter().cloned())
+            .collect();
+        let mut exprs: BTreeSet<String> = BTreeSet::new();
+        for e in i.keys.iter().filter_map(|k| k.expr.as_ref()) {
+            exprs.extend(e.referenced_columns());
+        }
+        if let Some(p) = &i.predicate {
+            exprs.extend(p.referenced_columns());
+        }
+        recreated(&plain) || any(&mut exprs.iter())
+    };
     named(
         out,
         &q,
@@ -412,6 +432,15 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         |u| recreated(&u.columns),
         |n, u| TableChange::AddUnique(q.clone(), n.to_string(), u.clone()),
         |q, n| TableChange::DropUnique(q.clone(), n.to_string()),
+    );
+    named(
+        out,
+        &q,
+        &old.exclusions,
+        &t.exclusions,
+        |x| index_redo(&x.index),
+        |n, x| TableChange::AddExclusion(q.clone(), n.to_string(), x.clone()),
+        |q, n| TableChange::DropExclusion(q.clone(), n.to_string()),
     );
     named(
         out,
@@ -427,22 +456,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         &q,
         &old.indexes,
         &t.indexes,
-        |i| {
-            let plain: Vec<String> = i
-                .keys
-                .iter()
-                .filter_map(|k| k.column.clone())
-                .chain(i.include.iter().cloned())
-                .collect();
-            let mut exprs: BTreeSet<String> = BTreeSet::new();
-            for e in i.keys.iter().filter_map(|k| k.expr.as_ref()) {
-                exprs.extend(e.referenced_columns());
-            }
-            if let Some(p) = &i.predicate {
-                exprs.extend(p.referenced_columns());
-            }
-            recreated(&plain) || any(&mut exprs.iter())
-        },
+        index_redo,
         |n, i| TableChange::CreateIndex {
             table: q.clone(),
             name: n.to_string(),
@@ -891,6 +905,13 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
         ),
+        T::AddExclusion(q, n, _) => step(
+            StepKind::AddExclusion,
+            q,
+            Some(n),
+            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            Phase::AddConstraint,
+        ),
         T::AddCheck(q, n, _) => step(
             StepKind::AddCheck,
             q,
@@ -1049,6 +1070,13 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
             vec![],
             Phase::DropConstraint,
         ),
+        T::DropExclusion(q, n) => step(
+            StepKind::DropExclusion,
+            q,
+            Some(n),
+            vec![],
+            Phase::DropConstraint,
+        ),
         T::DropCheck(q, n) => step(
             StepKind::DropCheck,
             q,
@@ -1078,6 +1106,8 @@ fn rebuilt(expected: &Model, live: &Model, c: &TableChange) -> bool {
         | T::DropForeignKey(q, n)
         | T::DropUnique(q, n)
         | T::AddUnique(q, n, _)
+        | T::DropExclusion(q, n)
+        | T::AddExclusion(q, n, _)
         | T::DropPrimaryKey(q, n) => (q, n.as_str()),
         T::CreateIndex { table, name, .. } | T::AddForeignKey { table, name, .. } => {
             (table, name.as_str())
@@ -1095,6 +1125,7 @@ fn rebuilt(expected: &Model, live: &Model, c: &TableChange) -> bool {
         || same(a.indexes.get(n), b.indexes.get(n))
         || same(a.foreign_keys.get(n), b.foreign_keys.get(n))
         || same(a.uniques.get(n), b.uniques.get(n))
+        || same(a.exclusions.get(n), b.exclusions.get(n))
         || same(
             a.primary_key.as_ref().filter(|p| p.name == n),
             b.primary_key.as_ref().filter(|p| p.name == n),
@@ -1116,6 +1147,9 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
             format!("extra in the database: primary key {} on {q}", pk.name)
         }
         T::AddUnique(q, n, _) => format!("extra in the database: unique constraint {n} on {q}"),
+        T::AddExclusion(q, n, _) => {
+            format!("extra in the database: exclusion constraint {n} on {q}")
+        }
         T::AddCheck(q, n, _) => format!("extra in the database: check constraint {n} on {q}"),
         T::CreateIndex { table, name, .. } => {
             format!("extra in the database: index {name} on {table}")
@@ -1128,6 +1162,9 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
         T::DropPrimaryKey(q, n) => format!("missing from the database: primary key {n} on {q}"),
         T::DropUnique(q, n) => {
             format!("missing from the database: unique constraint {n} on {q}")
+        }
+        T::DropExclusion(q, n) => {
+            format!("missing from the database: exclusion constraint {n} on {q}")
         }
         T::DropCheck(q, n) => format!("missing from the database: check constraint {n} on {q}"),
         T::DropIndex(q, n) => format!("missing from the database: index {n} on {q}"),

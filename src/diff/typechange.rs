@@ -278,6 +278,7 @@ impl Kind {
                 _ => Kind::Other(c.to_string()),
             },
             TypeFamily::Tsvector => Kind::Tsvector,
+            TypeFamily::Other => Kind::Other(c.to_string()),
         }
     }
 

@@ -182,6 +182,9 @@ pub struct Table {
     /// Foreign keys by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub foreign_keys: BTreeMap<String, ForeignKey>,
+    /// Exclusion constraints by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exclusions: BTreeMap<String, Exclusion>,
     /// `PARTITION BY …`: a partitioned table. (Boxed, as `partition_of`: most tables have
     /// neither, and a table is carried by value in changes.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -401,6 +404,15 @@ pub struct PrimaryKey {
 #[serde(deny_unknown_fields)]
 pub struct Unique {
     pub columns: Vec<String>,
+}
+
+/// `EXCLUDE USING method (key WITH operator, …) [INCLUDE (…)] [WHERE (…)]`: the index
+/// PostgreSQL builds for it (never `unique`) and one operator per key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    pub index: Index,
+    pub operators: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -618,6 +618,7 @@ fn holds_relation_name(m: &Model, schema: &str, name: &str) -> bool {
             || s.tables.values().any(|t| {
                 t.indexes.contains_key(name)
                     || t.uniques.contains_key(name)
+                    || t.exclusions.contains_key(name)
                     || t.primary_key.as_ref().is_some_and(|pk| pk.name == name)
             })
     })
@@ -653,6 +654,7 @@ fn free_relation_name(m: &mut Model, schema: &str, name: &str) {
     for t in s.tables.values_mut() {
         t.indexes.remove(name);
         t.uniques.remove(name);
+        t.exclusions.remove(name);
         if t.primary_key.as_ref().is_some_and(|pk| pk.name == name) {
             t.primary_key = None;
         }
@@ -711,7 +713,7 @@ fn drop_column(t: &mut Table, name: &str) {
     t.uniques.retain(|_, u| !u.columns.iter().any(gone));
     t.checks
         .retain(|_, c| !c.expr.referenced_columns().iter().any(gone));
-    t.indexes.retain(|_, i| {
+    let keeps = |i: &crate::model::Index| {
         let mut used: Vec<String> = i.include.clone();
         for k in &i.keys {
             used.extend(k.column.clone());
@@ -719,7 +721,9 @@ fn drop_column(t: &mut Table, name: &str) {
         }
         used.extend(i.predicate.iter().flat_map(|p| p.referenced_columns()));
         !used.iter().any(gone)
-    });
+    };
+    t.indexes.retain(|_, i| keeps(i));
+    t.exclusions.retain(|_, x| keeps(&x.index));
     t.foreign_keys.retain(|_, fk| !fk.columns.iter().any(gone));
 }
 
@@ -790,7 +794,11 @@ fn rename_column(t: &mut Table, from: &str, to: &str) {
     for c in t.checks.values_mut() {
         c.expr = c.expr.rename_column(from, to);
     }
-    for i in t.indexes.values_mut() {
+    for i in t
+        .indexes
+        .values_mut()
+        .chain(t.exclusions.values_mut().map(|x| &mut x.index))
+    {
         for k in &mut i.keys {
             if k.column.as_deref() == Some(from) {
                 k.column = Some(to.to_string());

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use super::{data_type, default_sql, idents};
 use crate::diff::TableChange;
 use crate::model::{
-    BaseType, Column, ColumnDefault, Deferrable, FkAction, ForeignKey, Identity, Index,
-    QualifiedName, Table,
+    BaseType, Column, ColumnDefault, Deferrable, Exclusion, FkAction, ForeignKey, Identity, Index,
+    IndexKey, QualifiedName, Table,
 };
 use crate::sql::{quote_ident, quote_in, quote_literal, quote_qualified};
 
@@ -78,6 +78,13 @@ pub(super) fn statement(c: &TableChange) -> String {
             quote_ident(name),
             idents(&u.columns)
         ),
+        TableChange::AddExclusion(q, name, x) => {
+            format!(
+                "ALTER TABLE {} ADD {};",
+                quote_qualified(q),
+                exclusion(name, x)
+            )
+        }
         TableChange::AddCheck(q, name, c) => format!(
             "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({});",
             quote_qualified(q),
@@ -207,6 +214,7 @@ pub(super) fn statement(c: &TableChange) -> String {
         }
         TableChange::DropPrimaryKey(q, n)
         | TableChange::DropUnique(q, n)
+        | TableChange::DropExclusion(q, n)
         | TableChange::DropCheck(q, n)
         | TableChange::DropForeignKey(q, n) => format!(
             "ALTER TABLE {} DROP CONSTRAINT {};",
@@ -286,6 +294,9 @@ fn create_table(q: &QualifiedName, t: &Table) -> String {
             c.expr.sql()
         ));
     }
+    for (name, x) in &t.exclusions {
+        items.push(exclusion(name, x));
+    }
     // A partition takes its parent's columns: `PARTITION OF parent [(constraints)] bound`.
     let mut s = format!("CREATE TABLE {}", quote_qualified(q));
     if let Some(p) = &t.partition_of {
@@ -316,29 +327,60 @@ fn create_table(q: &QualifiedName, t: &Table) -> String {
     s
 }
 
-pub(super) fn create_index(table: &QualifiedName, name: &str, ix: &Index) -> String {
-    let keys: Vec<String> = ix
+/// One key of an index or exclusion constraint.
+fn index_key(k: &IndexKey) -> String {
+    let mut s = match (&k.column, &k.expr) {
+        (Some(c), _) => quote_ident(c),
+        (None, Some(e)) => format!("({})", e.sql()),
+        (None, None) => String::new(),
+    };
+    if k.descending {
+        s.push_str(" DESC");
+    }
+    if !k.default_nulls() {
+        s.push_str(if k.nulls_first {
+            " NULLS FIRST"
+        } else {
+            " NULLS LAST"
+        });
+    }
+    s
+}
+
+/// `CONSTRAINT n EXCLUDE USING m (key WITH op, …) [INCLUDE (…)] [WHERE (…)]`. Operators
+/// are written as `OPERATOR(schema.op)` when qualified, else bare.
+pub(super) fn exclusion(name: &str, x: &Exclusion) -> String {
+    let elements: Vec<String> = x
+        .index
         .keys
         .iter()
-        .map(|k| {
-            let mut s = match (&k.column, &k.expr) {
-                (Some(c), _) => quote_ident(c),
-                (None, Some(e)) => format!("({})", e.sql()),
-                (None, None) => String::new(),
-            };
-            if k.descending {
-                s.push_str(" DESC");
-            }
-            if !k.default_nulls() {
-                s.push_str(if k.nulls_first {
-                    " NULLS FIRST"
-                } else {
-                    " NULLS LAST"
-                });
-            }
-            s
+        .zip(&x.operators)
+        .map(|(k, op)| match op.split_once('.') {
+            Some((schema, op)) => format!(
+                "{} WITH OPERATOR({}.{op})",
+                index_key(k),
+                quote_ident(schema)
+            ),
+            None => format!("{} WITH {op}", index_key(k)),
         })
         .collect();
+    let mut s = format!(
+        "CONSTRAINT {} EXCLUDE USING {} ({})",
+        quote_ident(name),
+        quote_ident(&x.index.method),
+        elements.join(", ")
+    );
+    if !x.index.include.is_empty() {
+        let _ = write!(s, " INCLUDE ({})", idents(&x.index.include));
+    }
+    if let Some(p) = &x.index.predicate {
+        let _ = write!(s, " WHERE ({})", p.sql());
+    }
+    s
+}
+
+pub(super) fn create_index(table: &QualifiedName, name: &str, ix: &Index) -> String {
+    let keys: Vec<String> = ix.keys.iter().map(index_key).collect();
     let mut s = format!(
         "CREATE {}INDEX {} ON {} USING {} ({})",
         if ix.unique { "UNIQUE " } else { "" },

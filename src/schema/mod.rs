@@ -68,6 +68,8 @@ pub struct RawTable {
     pub checks: Vec<RawCheck>,
     pub indexes: Vec<RawIndex>,
     pub foreign_keys: Vec<RawForeignKey>,
+    /// `[[tables.T.exclusions]]`: an index whose keys each name an operator (`with`).
+    pub exclusions: Vec<RawIndex>,
     pub partition_by: Option<partition::RawPartitionBy>,
     pub partition_of: Option<Sp<String>>,
     pub bounds: Option<partition::RawBounds>,
@@ -135,6 +137,8 @@ pub struct RawIndexKey {
     pub expr: Option<Sp<String>>,
     pub order: Option<Sp<String>>,
     pub nulls: Option<Sp<String>>,
+    /// The operator of an exclusion constraint's element (`EXCLUDE … (key WITH op)`).
+    pub with: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -184,6 +188,7 @@ const TABLE_KEYS: &[&str] = &[
     "checks",
     "indexes",
     "foreign_keys",
+    "exclusions",
     "partition_by",
     "partition_of",
     "bounds",
@@ -218,6 +223,8 @@ const INDEX_KEYS: &[&str] = &[
     "renamed_from",
 ];
 const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls"];
+const EXCLUSION_KEYS: &[&str] = &["columns", "name", "method", "include", "where"];
+const EXCLUSION_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "with"];
 const FK_KEYS: &[&str] = &[
     "columns",
     "references",
@@ -539,6 +546,12 @@ fn read_table(
             indexes.push(read_index(file, t, s, r.diags));
         }
     }
+    let mut exclusions = Vec::new();
+    if let Some(v) = r.raw("exclusions") {
+        for (t, s) in table_items(file, v, "exclusions", r.diags) {
+            exclusions.push(read_index_like(file, t, s, r.diags, true));
+        }
+    }
     if let Some(v) = r.raw("foreign_keys") {
         let items = table_items(file, v, "foreign_keys", r.diags);
         foreign_keys.reserve_exact(items.len());
@@ -557,6 +570,7 @@ fn read_table(
         checks,
         indexes,
         foreign_keys,
+        exclusions,
         partition_by,
         partition_of,
         bounds,
@@ -621,13 +635,34 @@ pub(crate) fn read_index(
     s: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> RawIndex {
+    read_index_like(file, t, s, diags, false)
+}
+
+/// An index, or (`exclusion`) an exclusion constraint: the same keys, less `unique` and
+/// `renamed_from`, and each key table may name its operator (`with`).
+fn read_index_like(
+    file: FileId,
+    t: &DeTable<'_>,
+    s: Span,
+    diags: &mut Vec<Diagnostic>,
+    exclusion: bool,
+) -> RawIndex {
     let mut r = Reader {
         file,
         table: t,
         span: s.clone(),
         diags,
     };
-    r.deny_unknown("an index", INDEX_KEYS);
+    let (what, keys, key_keys) = if exclusion {
+        (
+            "an exclusion constraint",
+            EXCLUSION_KEYS,
+            EXCLUSION_KEY_KEYS,
+        )
+    } else {
+        ("an index", INDEX_KEYS, INDEX_KEY_KEYS)
+    };
+    r.deny_unknown(what, keys);
     let keys = r.raw("columns").and_then(|v| {
         let Some(arr) = v.get_ref().as_array() else {
             r.diags.push(
@@ -650,16 +685,18 @@ pub(crate) fn read_index(
                     expr: None,
                     order: None,
                     nulls: None,
+                    with: None,
                 }),
                 toml::de::DeValue::Table(kt) => {
                     let mut k = Reader { file, table: kt, span: ispan.clone(), diags: r.diags };
-                    k.deny_unknown("an index column", INDEX_KEY_KEYS);
+                    k.deny_unknown("an index column", key_keys);
                     keys.push(RawIndexKey {
                         span: ispan,
                         column: k.string("column"),
                         expr: k.string("expr"),
                         order: k.string("order"),
                         nulls: k.string("nulls"),
+                        with: k.string("with"),
                     });
                 }
                 other => r.diags.push(
@@ -678,11 +715,15 @@ pub(crate) fn read_index(
         span: s,
         keys,
         name: r.string("name"),
-        unique: r.bool("unique"),
+        unique: if exclusion { None } else { r.bool("unique") },
         method: r.string("method"),
         include: r.strings("include"),
         predicate: r.string("where"),
-        renamed_from: r.string("renamed_from"),
+        renamed_from: if exclusion {
+            None
+        } else {
+            r.string("renamed_from")
+        },
     }
 }
 
