@@ -52,7 +52,7 @@ const V1: &str = r#"
 [tables.bookings.columns]
 id = { type = "integer", primary_key = true }
 room = { type = "integer" }
-during = { type = "tsrange" }
+during = { type_sql = "tsrange" }
 cancelled = { type = "boolean", default = false }
 
 [[tables.bookings.exclusions]]
@@ -146,7 +146,7 @@ fn exclusion_constraint_errors_name_the_place() {
         ("schemactl.toml", CONFIG),
         (
             "schema/main.toml",
-            "[tables.t.columns]\nid = { type = \"int\" }\nr = { type = \"tsrange\" }\n\n[[tables.t.exclusions]]\ncolumns = [{ column = \"r\", with = \"&&\" }]\n\n[[tables.t.exclusions]]\nname = \"x2\"\ncolumns = [{ column = \"r\" }]\n\n[[tables.t.exclusions]]\nname = \"x3\"\ncolumns = [{ column = \"nope\", with = \"&&\" }]\n\n[[tables.t.exclusions]]\nname = \"x4\"\ncolumns = [{ column = \"r\", with = \"overlaps\" }]\nunique = true\n",
+            "[tables.t.columns]\nid = { type = \"int\" }\nr = { type_sql = \"tsrange\" }\n\n[[tables.t.exclusions]]\ncolumns = [{ column = \"r\", with = \"&&\" }]\n\n[[tables.t.exclusions]]\nname = \"x2\"\ncolumns = [{ column = \"r\" }]\n\n[[tables.t.exclusions]]\nname = \"x3\"\ncolumns = [{ column = \"nope\", with = \"&&\" }]\n\n[[tables.t.exclusions]]\nname = \"x4\"\ncolumns = [{ column = \"r\", with = \"overlaps\" }]\nunique = true\n",
         ),
     ]);
     let out = schemactl(dir.path(), &["check"]);

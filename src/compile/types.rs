@@ -54,9 +54,6 @@ pub enum TypeFamily {
     Bytea,
     Network,
     Tsvector,
-    /// Other built-in types without a modifier (ranges, geometric types, `xml`, `money`, …):
-    /// compared by name only.
-    Other,
 }
 
 /// A bad type string: message plus a one-line hint.
@@ -134,31 +131,6 @@ const KNOWN_TYPE_NAMES: &[&str] = &[
     "macaddr",
     "macaddr8",
     "tsvector",
-    "tsquery",
-    "xml",
-    "money",
-    "jsonpath",
-    "pg_lsn",
-    "oid",
-    "point",
-    "line",
-    "lseg",
-    "box",
-    "path",
-    "polygon",
-    "circle",
-    "int4range",
-    "int8range",
-    "numrange",
-    "tsrange",
-    "tstzrange",
-    "daterange",
-    "int4multirange",
-    "int8multirange",
-    "nummultirange",
-    "tsmultirange",
-    "tstzmultirange",
-    "datemultirange",
 ];
 
 /// Parse a type string (case-insensitive for built-ins).
@@ -686,19 +658,6 @@ impl Parser<'_> {
                     "macaddr" => ("macaddr", TypeFamily::Network),
                     "macaddr8" => ("macaddr8", TypeFamily::Network),
                     "tsvector" => ("tsvector", TypeFamily::Tsvector),
-                    "tsquery" | "xml" | "money" | "jsonpath" | "pg_lsn" | "oid" | "point"
-                    | "line" | "lseg" | "box" | "path" | "polygon" | "circle" | "int4range"
-                    | "int8range" | "numrange" | "tsrange" | "tstzrange" | "daterange"
-                    | "int4multirange" | "int8multirange" | "nummultirange" | "tsmultirange"
-                    | "tstzmultirange" | "datemultirange" => {
-                        // The same static spelling as the list above.
-                        let name = KNOWN_TYPE_NAMES
-                            .iter()
-                            .find(|n| **n == other)
-                            .copied()
-                            .unwrap_or("text");
-                        (name, TypeFamily::Other)
-                    }
                     _ => return Ok(None),
                 };
                 self.pos += 1;

@@ -278,7 +278,6 @@ impl Kind {
                 _ => Kind::Other(c.to_string()),
             },
             TypeFamily::Tsvector => Kind::Tsvector,
-            TypeFamily::Other => Kind::Other(c.to_string()),
         }
     }
 
