@@ -3,8 +3,8 @@
 //! aggregate, triggers and the two views that call its aggregate. It plans from empty (no
 //! database), applies into an empty database through the binary, and the result equals
 //! Pagila's own SQL loaded with psql (the excluded objects dropped again), compared with
-//! `pg_dump -s` object by object. `drift` is clean on the applied database and `diff --db`
-//! against the psql-loaded one plans nothing. What the comparison normalises, and why, is in
+//! `pg_dump -s` object by object. `drift` is clean on the applied database, `diff --db`
+//! against the psql-loaded one plans nothing, and `verify` replays and rolls back the chain. What the comparison normalises, and why, is in
 //! `tests/fixtures/pagila/README.md`.
 
 mod support;
@@ -191,11 +191,26 @@ fn pagila_declared_in_toml_equals_pagila_loaded_with_psql() {
     assert_eq!(up.matches("CREATE SEQUENCE").count(), 13);
 
     // … and apply it into an empty database, through the binary.
+    // A hardened database (`search_path = ''`, as CVE-2018-1058 advises): the project's
+    // unqualified names (`nextval('actor_actor_id_seq'::regclass)`, `FROM payment p`) still
+    // mean `public`.
     let applied = support::test_db();
+    support::admin_client()
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET search_path = ''",
+            applied.name
+        ))
+        .unwrap();
     ok(schemactl_db(d, &applied.conninfo, &["apply"]), "apply");
     let drift = ok(schemactl_db(d, &applied.conninfo, &["drift"]), "drift");
     assert!(drift.starts_with("No drift"), "{drift}");
     assert_no_differences(d, &applied.conninfo, "diff --db (applied)");
+
+    // The chain replays into an empty database and its down file leaves nothing behind.
+    let replay = support::test_db();
+    let verified = ok(schemactl_db(d, &replay.conninfo, &["verify"]), "verify");
+    assert!(verified.contains("leave nothing behind"), "{verified}");
+    drop(replay);
 
     // (b) Pagila's own SQL loaded with psql, as its README says, minus the excluded objects.
     let loaded = support::test_db();
