@@ -180,6 +180,11 @@ fn pagila_declared_in_toml_equals_pagila_loaded_with_psql() {
     // (a) Plan from empty, offline: no database involved.
     let dir = copy_project();
     let d = dir.path();
+    let checked = ok(schemactl(d, &["check"]), "check");
+    assert!(
+        checked.starts_with("Schema OK: 71 table(s) (55 partition(s)), 1 enum(s), 2 domain(s), 13 sequence(s), 5 view(s), 1 materialized view(s).\n"),
+        "{checked}"
+    );
     ok(schemactl(d, &["plan", "-m", "init"]), "plan");
     let files = migration_files(d);
     assert_eq!(files.len(), 1, "{files:?}");
