@@ -235,6 +235,19 @@ fn pagila_declared_in_toml_equals_pagila_loaded_with_psql() {
         ],
         "psql -f pagila-schema.sql",
     );
+    // Adopting Pagila as it is: with the two views that call the aggregate ignored, the
+    // project already matches (functions, the aggregate and triggers are not read yet).
+    let config = d.join("schemactl.toml");
+    let declared_config = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{declared_config}ignore = [\"public.film_list\", \"public.nicer_but_slower_film_list\"]\n"
+        ),
+    )
+    .unwrap();
+    assert_no_differences(d, &loaded.conninfo, "diff --db (Pagila, two views ignored)");
+    std::fs::write(&config, declared_config).unwrap();
     loaded.connect().batch_execute(EXCLUDED).unwrap();
     // The project describes the psql-loaded database exactly: nothing to plan.
     assert_no_differences(d, &loaded.conninfo, "diff --db (psql-loaded Pagila)");
