@@ -444,7 +444,7 @@ home = { type = "postal_address", nullable = true }
 
 #[test]
 fn pagila_domains_created_by_its_own_ddl_read_back_as_the_toml() {
-    // The statements as pg_dump wrote them in shared/realworld/pagila-schema.sql.
+    // The statements as pg_dump wrote them in tests/fixtures/pagila/pagila-schema.sql.
     let db = support::test_db();
     let mut client = db.connect();
     client

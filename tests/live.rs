@@ -890,6 +890,63 @@ where = "at BETWEEN '2020-01-01' AND '2030-01-01 12:00'"
 }
 
 #[test]
+fn unqualified_names_mean_public_whatever_the_databases_search_path() {
+    // Found with Pagila: its id columns default to `nextval('<seq>'::regclass)` and its views
+    // name tables unqualified. Such names mean `public` to `compile` and to the catalog
+    // reader, so `apply` must not depend on the database's or role's `search_path`: with
+    // `''` the migration failed ("relation … does not exist"); with another schema first the
+    // names bound to that schema's objects and `drift` reported the result.
+    let schema = r#"
+[sequences.member_ids]
+
+[tables.members]
+primary_key = ["id"]
+[tables.members.columns]
+id = { type = "integer", default_sql = "nextval('member_ids'::regclass)" }
+name = { type = "text" }
+
+[views.member_names]
+query = "SELECT m.name FROM members m"
+"#;
+    let admin = |sql: &str| support::admin_client().batch_execute(sql).unwrap();
+    for search_path in ["''", "shadow, public"] {
+        let db = support::test_db();
+        let mut client = db.connect();
+        client
+            .batch_execute(
+                "CREATE SCHEMA shadow; CREATE SEQUENCE shadow.member_ids; \
+                 CREATE TABLE shadow.members (id integer, name text)",
+            )
+            .unwrap();
+        admin(&format!(
+            "ALTER DATABASE \"{}\" SET search_path = {search_path}",
+            db.name
+        ));
+        let dir = project(&[("schema/s.toml", schema)]);
+        plan_and_apply_v1(dir.path(), &db);
+        assert_no_drift(dir.path(), &db);
+        let mut client = db.connect();
+        let row = client
+            .query_one(
+                "SELECT pg_get_expr(d.adbin, d.adrelid), \
+                        (SELECT string_agg(DISTINCT v.relnamespace::regnamespace::text, ',') \
+                         FROM pg_depend dep JOIN pg_rewrite r ON r.oid = dep.objid \
+                         JOIN pg_class v ON v.oid = dep.refobjid \
+                         WHERE r.ev_class = 'public.member_names'::regclass AND v.relkind = 'r') \
+                 FROM pg_attrdef d WHERE d.adrelid = 'public.members'::regclass",
+                &[],
+            )
+            .unwrap();
+        let (default, view_uses): (String, String) = (row.get(0), row.get(1));
+        assert_eq!(
+            default, "nextval('public.member_ids'::regclass)",
+            "{search_path}"
+        );
+        assert_eq!(view_uses, "public", "{search_path}");
+    }
+}
+
+#[test]
 fn a_schema_removed_from_project_schemas_is_left_alone() {
     // The spec: objects in schemas the project does not manage are never read, diffed or
     // dropped, also when the head snapshot still has them.

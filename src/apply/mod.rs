@@ -646,12 +646,16 @@ pub fn check_hazards(
 /// Session settings for running migrations (up and down files). Literals in generated SQL
 /// (`default = "2020-01-01"` on a timestamptz column, a check `d > '01/02/2020'`) are read
 /// the way the model reads them (`model::expr`'s typed literals, the catalog's
-/// [`crate::catalog::SETTINGS`]): in UTC, month-first, `postgres` intervals. Without them
-/// the stored values would depend on the server's or role's configuration, and `drift`
-/// would report what `apply` just did. Session-level, because no-transaction segments run
-/// outside any transaction.
-pub const SESSION_SETTINGS: &str =
-    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'";
+/// [`crate::catalog::SETTINGS`]): in UTC, month-first, `postgres` intervals. Unqualified names
+/// in expressions and view queries (`nextval('s'::regclass)`, `FROM t`) mean `public`, as
+/// `compile` and the catalog reader take them, so `search_path` is `public` too (`pg_catalog`
+/// is searched first implicitly, as always). Without them the stored values and the objects a
+/// name binds to would depend on the server's, database's or role's configuration (a
+/// database with `search_path = ''` could not create a table whose default calls `nextval`
+/// of an unqualified sequence), and `drift` would report what `apply` just did.
+/// Session-level, because no-transaction segments run outside any transaction.
+pub const SESSION_SETTINGS: &str = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; \
+     SET IntervalStyle = 'postgres'; SET search_path = public";
 
 /// Apply pending migrations under the lock. The caller has loaded and verified the chain.
 pub fn apply(

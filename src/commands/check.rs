@@ -27,6 +27,33 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
     let pending = plan::plan(loaded.pending().changes);
     let tables = loaded.model.tables().count();
     let enums = loaded.model.enums().count();
+    // The other kinds, named only when the schema has them (so a table-and-enum project
+    // reads as before).
+    let schemas = loaded.model.schemas.values();
+    let others = [
+        (
+            "partition(s)",
+            schemas
+                .clone()
+                .flat_map(|s| s.tables.values())
+                .filter(|t| t.partition_of.is_some())
+                .count(),
+        ),
+        ("domain(s)", schemas.clone().map(|s| s.domains.len()).sum()),
+        (
+            "composite type(s)",
+            schemas.clone().map(|s| s.composite_types.len()).sum(),
+        ),
+        (
+            "sequence(s)",
+            schemas.clone().map(|s| s.sequences.len()).sum(),
+        ),
+        ("view(s)", schemas.clone().map(|s| s.views.len()).sum()),
+        (
+            "materialized view(s)",
+            schemas.map(|s| s.materialized_views.len()).sum(),
+        ),
+    ];
     match g.format {
         Format::Json => Outcome::json(
             Exit::Ok,
@@ -45,8 +72,18 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
             if g.quiet {
                 return o;
             }
+            let mut kinds = format!("{tables} table(s)");
+            if others[0].1 > 0 {
+                kinds.push_str(&format!(" ({} partition(s))", others[0].1));
+            }
+            kinds.push_str(&format!(", {enums} enum(s)"));
+            for (kind, n) in &others[1..] {
+                if *n > 0 {
+                    kinds.push_str(&format!(", {n} {kind}"));
+                }
+            }
             o.stdout = format!(
-                "Schema OK: {tables} table(s), {enums} enum(s).\nMigrations OK: {n} migration(s), chain intact, head {}.\n",
+                "Schema OK: {kinds}.\nMigrations OK: {n} migration(s), chain intact, head {}.\n",
                 &head[..head.len().min(16)]
             );
             if let Some(n) = created {
