@@ -206,6 +206,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.indexes(&index_rows);
     r.sequences(&sequence_rows);
     r.partitions(&partition_rows);
+    r.model.drop_ignored(r.ignore);
     r.model.type_literals();
 
     Ok(Catalog {
@@ -215,29 +216,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     })
 }
 
-/// `*` matches any run of characters (including none); everything else matches itself.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
+pub use crate::model::ignore::glob_match;
 
 struct Reader<'a> {
     ignore: &'a [String],
@@ -247,8 +226,12 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn ignored(&self, schema: &str, name: &str) -> bool {
-        let full = format!("{schema}.{name}");
-        self.ignore.iter().any(|g| glob_match(g, &full))
+        crate::model::ignore::ignored(self.ignore, schema, name)
+    }
+
+    /// A constraint or index `name` of `schema.table` (see `model::ignore`).
+    fn ignored_part(&self, schema: &str, table: &str, name: &str) -> bool {
+        crate::model::ignore::ignored_part(self.ignore, schema, table, name)
     }
 
     fn skip(&mut self, what: String) {
@@ -326,8 +309,12 @@ impl Reader<'_> {
             let name: String = row.get(2);
             let contype: String = row.get(3);
             let columns: Vec<String> = row.get(4);
+            let validated: bool = row.get(13);
             let q = QualifiedName::new(schema.clone(), tname.clone());
             let mut skipped = Vec::new();
+            if self.ignored_part(&schema, &tname, &name) {
+                continue;
+            }
             let Some(table) = self.table_mut(&schema, &tname) else {
                 continue; // unmanaged, ignored or extension-owned table
             };
@@ -342,7 +329,7 @@ impl Reader<'_> {
                     let text: Option<String> = row.get(5);
                     match text.as_deref().map(Expr::parse) {
                         Some(Ok(expr)) => {
-                            table.checks.insert(name, Check { expr });
+                            table.checks.insert(name, Check { expr, validated });
                         }
                         Some(Err(e)) => skipped.push(format!(
                             "check constraint `{name}` on `{q}`: cannot read its expression: {e}"
@@ -375,6 +362,7 @@ impl Reader<'_> {
                                     on_delete,
                                     on_update,
                                     deferrable,
+                                    validated,
                                 },
                             );
                         }
@@ -399,6 +387,9 @@ impl Reader<'_> {
             let schema: String = row.get(0);
             let tname: String = row.get(1);
             let name: String = row.get(2);
+            if self.ignored_part(&schema, &tname, &name) {
+                continue;
+            }
             let q = QualifiedName::new(schema.clone(), tname.clone());
             let matview = self
                 .model

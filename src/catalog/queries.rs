@@ -90,7 +90,7 @@ ORDER BY n.nspname, c.relname, a.attnum";
 ///
 /// Columns: 0 schema, 1 table, 2 name, 3 contype, 4 key column names (conkey order), 5 check
 /// expression, 6 referenced schema, 7 referenced table, 8 referenced columns (confkey
-/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred.
+/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred, 13 convalidated.
 pub const CONSTRAINTS: &str = "
 SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
        ARRAY(SELECT a.attname::text
@@ -103,7 +103,8 @@ SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
              FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord),
-       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred
+       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred,
+       con.convalidated
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

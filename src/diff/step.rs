@@ -98,6 +98,7 @@ pub enum StepKind {
     DropCheck,
     DropIndex,
     DropForeignKey,
+    ValidateConstraint,
     CreateView,
     CreateMaterializedView,
     ReplaceView,

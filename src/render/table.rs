@@ -79,10 +79,16 @@ pub(super) fn statement(c: &TableChange) -> String {
             idents(&u.columns)
         ),
         TableChange::AddCheck(q, name, c) => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({});",
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}){};",
             quote_qualified(q),
             quote_ident(name),
-            c.expr.sql()
+            c.expr.sql(),
+            if c.validated { "" } else { " NOT VALID" }
+        ),
+        TableChange::ValidateConstraint(q, name) => format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+            quote_qualified(q),
+            quote_ident(name)
         ),
         TableChange::CreateIndex {
             table, name, index, ..
@@ -374,6 +380,9 @@ fn foreign_key(fk: &ForeignKey) -> String {
         Deferrable::No => {}
         Deferrable::Immediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
         Deferrable::Deferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    if !fk.validated {
+        s.push_str(" NOT VALID");
     }
     s
 }

@@ -78,6 +78,9 @@ pub struct RawTable {
     pub comment: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
     pub primary_key: Option<Sp<Vec<Sp<String>>>>,
+    /// `primary_key_name`: the primary key's constraint name (table-level list or column
+    /// shorthand alike).
+    pub primary_key_name: Option<Sp<String>>,
     pub columns: Vec<RawColumn>,
     pub uniques: Vec<RawUnique>,
     pub checks: Vec<RawCheck>,
@@ -129,6 +132,8 @@ pub struct RawCheck {
     pub name: Option<Sp<String>>,
     pub expr: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
+    /// `validated = false`: `NOT VALID` (table checks only).
+    pub validated: Option<Sp<bool>>,
 }
 
 #[derive(Debug)]
@@ -160,6 +165,8 @@ pub struct RawForeignKey {
     pub references: Option<RawFkTarget>,
     pub actions: RawFkActions,
     pub renamed_from: Option<Sp<String>>,
+    /// `validated = false`: `NOT VALID`.
+    pub validated: Option<Sp<bool>>,
 }
 
 #[derive(Debug)]
@@ -206,6 +213,7 @@ const TABLE_KEYS: &[&str] = &[
     "schema",
     "comment",
     "primary_key",
+    "primary_key_name",
     "renamed_from",
     "columns",
     "unique",
@@ -236,6 +244,7 @@ const COLUMN_KEYS: &[&str] = &[
 ];
 const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from"];
 pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
+const TABLE_CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "validated"];
 const INDEX_KEYS: &[&str] = &[
     "columns",
     "name",
@@ -254,6 +263,7 @@ const FK_KEYS: &[&str] = &[
     "deferrable",
     "name",
     "renamed_from",
+    "validated",
 ];
 const FK_TARGET_KEYS: &[&str] = &["schema", "table", "columns"];
 
@@ -525,6 +535,7 @@ fn read_table(
         }
         _ => r.strings("primary_key"),
     };
+    let primary_key_name = r.string("primary_key_name");
     // Lists are sized exactly: a large schema has tens of thousands of columns (a RawColumn
     // is ~780 bytes), and growth by doubling would leave a third of that unused.
     let mut columns = Vec::new();
@@ -570,12 +581,13 @@ fn read_table(
                 span: s.clone(),
                 diags: r.diags,
             };
-            c.deny_unknown("a check constraint", CHECK_KEYS);
+            c.deny_unknown("a check constraint", TABLE_CHECK_KEYS);
             checks.push(RawCheck {
                 span: s,
                 name: c.string("name"),
                 expr: c.string("expr"),
                 renamed_from: c.string("renamed_from"),
+                validated: c.bool("validated"),
             });
         }
     }
@@ -599,6 +611,7 @@ fn read_table(
         comment,
         renamed_from,
         primary_key,
+        primary_key_name,
         columns,
         uniques,
         checks,
@@ -762,5 +775,6 @@ fn read_foreign_key(
         references,
         actions: read_actions(&mut r),
         renamed_from: r.string("renamed_from"),
+        validated: r.bool("validated"),
     }
 }
