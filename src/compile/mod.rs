@@ -2475,7 +2475,13 @@ fn name_table(
         let explicit = p.raw.primary_key_name.as_ref().map(|n| n.value.clone());
         pk.name = match (explicit, prev.and_then(|t| t.primary_key.as_ref())) {
             (Some(n), _) => n,
-            (None, Some(old)) if old.columns == pk.columns => old.name.clone(),
+            // Unless another table now declares that name (this table took the name of one
+            // renamed away, which keeps its explicit key name).
+            (None, Some(old))
+                if old.columns == pk.columns && !explicit_relations.contains(&old.name) =>
+            {
+                old.name.clone()
+            }
             _ => names::choose_relation_name(ns, &tname, None, "pkey", true),
         };
     }

@@ -170,6 +170,8 @@ struct Unique {
 struct Check {
     expr: String,
     name: Option<String>,
+    /// `validated = false` (NOT VALID) when false.
+    validated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -198,6 +200,8 @@ struct Fk {
     /// The referenced table (schema, name) and columns, for the mutator.
     to: (String, String),
     to_cols: Vec<String>,
+    /// `validated = false` (NOT VALID) when false.
+    validated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +213,8 @@ struct Table {
     columns: Vec<Col>,
     /// Table-level `primary_key = [...]`.
     pk: Option<Vec<String>>,
+    /// `primary_key_name` (written only while the table has a primary key).
+    pk_name: Option<String>,
     uniques: Vec<Unique>,
     checks: Vec<Check>,
     indexes: Vec<Index>,
@@ -739,7 +745,25 @@ fn first_version(seed: u64) -> Gen {
     // From a generator of their own, so every other object of a seed stays as it was.
     let mut rng = Rng::new(seed ^ 0x5eed_d0a1_c0de_7e57);
     g.p.types = user_types(&mut rng, &g.p);
+    table_gaps(&mut g, seed);
     g
+}
+
+/// Named primary keys and NOT VALID checks and foreign keys, from a generator of their own
+/// (every other object of a seed stays as it was).
+fn table_gaps(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "table-gaps"]));
+    for t in 0..g.p.tables.len() {
+        if g.p.tables[t].has_pk() && rng.chance(20) {
+            g.p.tables[t].pk_name = Some(g.pk_name());
+        }
+        for c in &mut g.p.tables[t].checks {
+            c.validated = !rng.chance(20);
+        }
+        for f in &mut g.p.tables[t].fks {
+            f.validated = !rng.chance(20);
+        }
+    }
 }
 
 /// Random options of a sequence, valid for PostgreSQL (as `key = value` TOML lines).
@@ -939,6 +963,19 @@ impl Gen {
             if self.names.insert(name.clone()) {
                 return name;
             }
+        }
+    }
+
+    /// A primary key name no other generated name takes (`pk_{n}`), without the main RNG
+    /// or the name counter.
+    fn pk_name(&mut self) -> String {
+        let mut n = self.names.len();
+        loop {
+            let name = format!("pk_{n}");
+            if self.names.insert(name.clone()) {
+                return name;
+            }
+            n += 1;
         }
     }
 
@@ -1496,6 +1533,7 @@ impl Gen {
             comment,
             columns: Vec::new(),
             pk: None,
+            pk_name: None,
             uniques: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
@@ -1674,7 +1712,11 @@ impl Gen {
             format!("{n} IS NOT NULL")
         };
         let name = self.maybe_name();
-        self.p.tables[t].checks.push(Check { expr, name });
+        self.p.tables[t].checks.push(Check {
+            expr,
+            name,
+            validated: true,
+        });
     }
 
     fn add_index(&mut self, t: usize) {
@@ -1892,6 +1934,7 @@ impl Gen {
                 actions,
                 to,
                 to_cols: tcols,
+                validated: true,
             });
         }
     }
@@ -2156,6 +2199,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     if let Some(pk) = &t.pk {
         writeln!(s, "primary_key = {}", toml_strings(pk)).unwrap();
     }
+    if let Some(n) = t.pk_name.as_ref().filter(|_| t.has_pk()) {
+        writeln!(s, "primary_key_name = {}", ts(n)).unwrap();
+    }
     if let Some(r) = &t.renamed_from {
         writeln!(s, "renamed_from = {}", ts(r)).unwrap();
     }
@@ -2224,6 +2270,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         if let Some(n) = &c.name {
             writeln!(s, "name = {}", ts(n)).unwrap();
         }
+        if !c.validated {
+            writeln!(s, "validated = false").unwrap();
+        }
         s.push('\n');
     }
     for ix in &t.indexes {
@@ -2276,6 +2325,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         }
         for (k, v) in &fk.actions {
             writeln!(s, "{k} = {v}").unwrap();
+        }
+        if !fk.validated {
+            writeln!(s, "validated = false").unwrap();
         }
         s.push('\n');
     }
