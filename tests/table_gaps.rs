@@ -705,3 +705,106 @@ values = ["a"]
     assert!(t.checks.is_empty() && t.indexes.is_empty(), "{t:#?}");
     assert!(t.primary_key.is_some() && t.uniques.contains_key("t_n_key"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Index operator classes
+
+#[test]
+fn index_operator_classes_are_created_read_back_and_changed() {
+    let mut s = Steps::new();
+    let v1 = r#"
+[tables.hosts.columns]
+id = { type = "integer", primary_key = true }
+address = { type = "inet" }
+name = { type = "text" }
+code = { type = "varchar(10)" }
+
+[[tables.hosts.indexes]]
+method = "gist"
+columns = [{ column = "address", opclass = "inet_ops" }]
+
+[[tables.hosts.indexes]]
+columns = [{ column = "name", opclass = "text_pattern_ops" }, "id"]
+
+[[tables.hosts.indexes]]
+name = "hosts_lower_name"
+columns = [{ expr = "lower(name)", opclass = "pg_catalog.text_pattern_ops", order = "desc" }]
+
+[[tables.hosts.indexes]]
+name = "hosts_code_collated"
+columns = [{ expr = "(code || 'x') COLLATE \"C\"", opclass = "text_pattern_ops" }]
+
+[[tables.hosts.indexes]]
+name = "hosts_code"
+columns = ["code"]
+"#;
+    let sql = s.step(v1);
+    assert!(
+        sql.contains(r#"USING "gist" ("address" "inet_ops");"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"USING "btree" ("name" "text_pattern_ops", "id");"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"(lower(name)) "text_pattern_ops" DESC"#),
+        "{sql}"
+    );
+    let snapshot = std::fs::read_to_string(s.dir.path().join("snapshots/head.toml")).unwrap();
+    assert!(
+        snapshot.contains(r#"opclass = "text_pattern_ops""#),
+        "{snapshot}"
+    );
+    // Another operator class, or none (the default): the index is created again.
+    let v2 = v1
+        .replace(
+            r#"{ column = "name", opclass = "text_pattern_ops" }"#,
+            r#""name""#,
+        )
+        .replace(
+            r#"name = "hosts_code"
+columns = ["code"]"#,
+            r#"name = "hosts_code"
+columns = [{ column = "code", opclass = "varchar_pattern_ops" }]"#,
+        );
+    let sql = s.step(&v2);
+    assert!(
+        sql.contains(r#"DROP INDEX "public"."hosts_name_id_idx";"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"CREATE INDEX "hosts_code" ON "public"."hosts" USING "btree" ("code" "varchar_pattern_ops");"#),
+        "{sql}"
+    );
+    // A database whose index has another operator class differs.
+    s.client
+        .batch_execute(
+            "DROP INDEX hosts_code; CREATE INDEX hosts_code ON hosts (code text_pattern_ops);",
+        )
+        .unwrap();
+    let live = read(&mut s.client);
+    let changes = diff(&live, s.models.last().unwrap());
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    s.client
+        .batch_execute(
+            "DROP INDEX hosts_code; CREATE INDEX hosts_code ON hosts (code varchar_pattern_ops);",
+        )
+        .unwrap();
+    s.unwind();
+}
+
+#[test]
+fn opclass_errors() {
+    let m = one_error(
+        "[tables.t.columns]\na = { type = \"text\" }\n[[tables.t.indexes]]\ncolumns = [{ column = \"a\", opclass = \"a.b.c\" }]\n",
+        "invalid-value",
+        4,
+    );
+    assert!(m.contains("operator class"), "{m}");
+    one_error(
+        "[tables.t.columns]\na = { type = \"text\" }\n[[tables.t.indexes]]\ncolumns = [{ column = \"a\", opclas = \"x\" }]\n",
+        "unknown-key",
+        4,
+    );
+}

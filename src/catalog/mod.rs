@@ -56,8 +56,9 @@
 //! * **Constraints**: primary key and uniques with columns in `conkey` order; checks from
 //!   `pg_get_expr(conbin)` (not `pg_get_constraintdef`, which adds `CHECK (…)`); foreign keys
 //!   with `confkey` columns, actions (`a` no action, `r` restrict, `c` cascade, `n` set null,
-//!   `d` set default) and deferrability. Exclusion constraints are not in the model; they are
-//!   reported in `Catalog::skipped`.
+//!   `d` set default) and deferrability; checks and foreign keys with `convalidated` (NOT
+//!   VALID). Exclusion constraints are not in the model; they are reported in
+//!   `Catalog::skipped`.
 //! * **Domains and composite types** (`catalog::domain`, one query): domains with base type
 //!   (read like a column type), `typnotnull`, default, collation when not the base type's,
 //!   checks (`contype = 'c'` on `contypid`, `pg_get_expr(conbin, 0)`); stand-alone composite
@@ -65,7 +66,8 @@
 //! * **Indexes**: those not backing a primary key, unique or exclusion constraint of their
 //!   table. Key columns by name, expression keys from `pg_get_indexdef(indexrelid, k, true)`;
 //!   `indoption` bit 1 = DESC, bit 2 = NULLS FIRST; positions from `indnkeyatts` on are
-//!   INCLUDE columns; method from `pg_am`; predicate from `pg_get_expr(indpred)`.
+//!   INCLUDE columns; method from `pg_am`; predicate from `pg_get_expr(indpred)`; a key's
+//!   operator class (`indclass`) when the definition prints it (not the type's default).
 //! * **Sequences**: `relkind = 'S'` with their `pg_sequence` options, normalised to the
 //!   canonical form (defaults as `None`), OWNED BY from `pg_depend` deptype `a`; identity
 //!   sequences (deptype `i`) are part of their column; a serial column's sequence with default
@@ -75,8 +77,9 @@
 //! # What is skipped
 //!
 //! Schemas not in `ReadOptions::schemas`; the history schema; tables and enums owned by an
-//! extension (`pg_depend` deptype `e`); tables and enums whose `schema.name` matches an
-//! `ignore` glob (`*` matches any run of characters, everything else is literal); what
+//! extension (`pg_depend` deptype `e`); objects of every kind whose `schema.name` matches an
+//! `ignore` glob (`*` matches any run of characters, everything else is literal), and
+//! constraints and indexes also by `schema.table.name` (see `model::ignore`); what
 //! PostgreSQL copies from a partitioned table onto its partitions (see `catalog::partition`).
 //!
 //! # Normalisation
@@ -556,6 +559,10 @@ fn index(row: &Row) -> Result<Index, String> {
     let exprs: Vec<Option<String>> = row.get(7);
     let options: Vec<i32> = row.get(8);
     let predicate: Option<String> = row.get(9);
+    let definition: Option<String> = row.get(10);
+    let printed: Vec<Option<String>> = row.get(11);
+    let opc_printed: Vec<Option<String>> = row.get(12);
+    let opc_model: Vec<Option<String>> = row.get(13);
     let nkey = usize::try_from(nkey).map_err(|_| format!("bad key count {nkey}"))?;
     if columns.len() != exprs.len() || nkey > columns.len() {
         return Err("inconsistent key arrays".into());
@@ -576,11 +583,23 @@ fn index(row: &Row) -> Result<Index, String> {
             ),
             (None, None) => return Err(format!("key {} has no column or expression", i + 1)),
         };
+        // Shown in the definition after its key: not the default for the key's type.
+        let opclass = match (
+            definition.as_deref(),
+            printed.get(i).cloned().flatten(),
+            opc_printed.get(i).cloned().flatten(),
+        ) {
+            (Some(def), Some(key), Some(opc)) if opclass_shown(def, &key, &opc) => {
+                opc_model.get(i).cloned().flatten()
+            }
+            _ => None,
+        };
         keys.push(IndexKey {
             column: col,
             expr,
             descending: option & 1 != 0,
             nulls_first: option & 2 != 0,
+            opclass,
         });
     }
     let predicate = predicate
@@ -595,9 +614,32 @@ fn index(row: &Row) -> Result<Index, String> {
     })
 }
 
+/// Whether index definition `def` prints operator class `opc` right after key `key`
+/// (`… USING gist (address inet_ops, …)`): a key starts after `(` or `, ` and the class is
+/// followed by `,`, `)` or a space.
+fn opclass_shown(def: &str, key: &str, opc: &str) -> bool {
+    let wanted = format!("{key} {opc}");
+    def.match_indices(&wanted).any(|(at, _)| {
+        let before = &def[..at];
+        let after = &def[at + wanted.len()..];
+        (before.ends_with('(') || before.ends_with(", "))
+            && matches!(after.chars().next(), Some(',' | ')' | ' '))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::glob_match;
+
+    #[test]
+    fn opclass_shown_after_its_key_only() {
+        let def = "CREATE INDEX i ON public.t USING gist (address inet_ops, b) WHERE x";
+        assert!(super::opclass_shown(def, "address", "inet_ops"));
+        assert!(!super::opclass_shown(def, "b", "inet_ops"));
+        let def = "CREATE INDEX i ON public.t USING btree (lower(x) text_pattern_ops DESC)";
+        assert!(super::opclass_shown(def, "lower(x)", "text_pattern_ops"));
+        assert!(!super::opclass_shown(def, "x", "text_pattern_ops"));
+    }
 
     #[test]
     fn globs() {

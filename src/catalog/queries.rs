@@ -120,7 +120,16 @@ ORDER BY 1, 2, 3";
 ///
 /// Columns: 0 schema, 1 table, 2 index name, 3 access method, 4 indisunique, 5 indnkeyatts,
 /// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
-/// for columns), 8 indoption per key position, 9 predicate.
+/// for columns), 8 indoption per key position, 9 predicate, 10 the whole definition
+/// (`pg_get_indexdef(…, 0, true)`), 11 each position's key as that definition prints it,
+/// 12 the operator class per key position as the definition would print it (quoted,
+/// qualified when not visible), 13 the same in the model's spelling (`schema.name` only
+/// outside `pg_catalog` and `public`).
+///
+/// The definition prints a key's operator class only when it is not the default for the
+/// key's type and method (`get_opclass_name`, which asks `GetDefaultOpClass` with the type
+/// of the column or expression — not visible from SQL for expressions), so an operator class
+/// is the model's when it follows its key there.
 ///
 /// A key with a collation of its own (`(txt COLLATE "C")`, `(lower(txt) COLLATE "C")`) is
 /// read as the expression with its `COLLATE`: PostgreSQL strips a top-level `COLLATE` into
@@ -134,7 +143,24 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
        keys.names,
        keys.exprs,
        i.indoption::int2[]::int4[],
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid)
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+       pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+       keys.printed,
+       ARRAY(SELECT CASE WHEN pg_catalog.pg_opclass_is_visible(oc.oid)
+                         THEN pg_catalog.quote_ident(oc.opcname)
+                         ELSE pg_catalog.quote_ident(ocn.nspname) || '.'
+                              || pg_catalog.quote_ident(oc.opcname) END
+             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
+             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+             ORDER BY x.ord),
+       ARRAY(SELECT CASE WHEN ocn.nspname IN ('pg_catalog', 'public')
+                         THEN oc.opcname::text
+                         ELSE ocn.nspname::text || '.' || oc.opcname::text END
+             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
+             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+             ORDER BY x.ord)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -145,7 +171,9 @@ CROSS JOIN LATERAL (
            AS names,
          pg_catalog.array_agg(CASE WHEN s.attname IS NULL OR s.coll IS NOT NULL
                                    THEN s.expr || COALESCE(' COLLATE ' || s.coll, '') END
-                              ORDER BY s.ord) AS exprs
+                              ORDER BY s.ord) AS exprs,
+         pg_catalog.array_agg(s.expr || COALESCE(' COLLATE ' || s.coll, '') ORDER BY s.ord)
+           AS printed
   FROM (SELECT t.ord, t.attname, t.expr,
                CASE WHEN t.coll IS NULL THEN NULL
                     WHEN t.attname IS NOT NULL THEN t.coll

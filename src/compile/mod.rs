@@ -1805,11 +1805,17 @@ impl Compiler {
                     f.unwrap_or(descending)
                 }
             };
+            let opclass = k.opclass.as_ref().and_then(|o| {
+                let name = self.opclass(o);
+                ok &= name.is_some();
+                name
+            });
             out_keys.push(IndexKey {
                 column,
                 expr,
                 descending,
                 nulls_first,
+                opclass,
             });
         }
         let include = match &ix.include {
@@ -1887,6 +1893,33 @@ impl Compiler {
 
     /// One of a closed set of words (case-insensitive); otherwise a diagnostic with the
     /// closest word or the list.
+    /// An index key's operator class, `name` or `schema.name`, in the model's spelling
+    /// (`pg_catalog.` and `public.` dropped: the catalog reader sees both schemas).
+    fn opclass(&mut self, o: &Sp<String>) -> Option<String> {
+        let parts = crate::sql::split_qualified(&o.value).unwrap_or_default();
+        let valid = !parts.is_empty()
+            && parts.len() <= 2
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= MAX_IDENT_BYTES && !p.contains('\0'));
+        if !valid {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    o.span.clone(),
+                    format!("`{}` is not an operator class name", o.value),
+                )
+                .hint("write the operator class's name (`inet_ops`, `text_pattern_ops`) or `schema.name`"),
+            );
+            return None;
+        }
+        Some(match parts.as_slice() {
+            [s, n] if s != "pg_catalog" && s != "public" => crate::sql::display_path(&[s, n]),
+            [.., n] => crate::sql::display_path(&[n]),
+            [] => return None,
+        })
+    }
+
     fn keyword<T: Copy>(&mut self, v: &Sp<String>, what: &str, options: &[(&str, T)]) -> Option<T> {
         let lower = v.value.to_lowercase();
         if let Some((_, t)) = options.iter().find(|(w, _)| *w == lower) {

@@ -460,6 +460,10 @@ pub struct IndexKey {
     pub descending: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub nulls_first: bool,
+    /// An operator class other than the key type's default for the method: its name, or
+    /// `schema.name` outside `pg_catalog` and `public` (`sql::display_path` spelling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
 }
 
 impl IndexKey {

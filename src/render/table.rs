@@ -332,6 +332,11 @@ pub(super) fn create_index(table: &QualifiedName, name: &str, ix: &Index) -> Str
                 (None, Some(e)) => format!("({})", e.sql()),
                 (None, None) => String::new(),
             };
+            if let Some(o) = &k.opclass {
+                let parts = crate::sql::split_qualified(o).unwrap_or_else(|_| vec![o.clone()]);
+                let quoted: Vec<String> = parts.iter().map(|p| quote_ident(p)).collect();
+                let _ = write!(s, " {}", quoted.join("."));
+            }
             if k.descending {
                 s.push_str(" DESC");
             }

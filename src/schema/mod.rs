@@ -155,6 +155,8 @@ pub struct RawIndexKey {
     pub expr: Option<Sp<String>>,
     pub order: Option<Sp<String>>,
     pub nulls: Option<Sp<String>>,
+    /// Operator class (`inet_ops`, `schema.name`).
+    pub opclass: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -254,7 +256,7 @@ const INDEX_KEYS: &[&str] = &[
     "where",
     "renamed_from",
 ];
-const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls"];
+const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass"];
 const FK_KEYS: &[&str] = &[
     "columns",
     "references",
@@ -710,6 +712,7 @@ pub(crate) fn read_index(
                     expr: None,
                     order: None,
                     nulls: None,
+                    opclass: None,
                 }),
                 toml::de::DeValue::Table(kt) => {
                     let mut k = Reader { file, table: kt, span: ispan.clone(), diags: r.diags };
@@ -720,6 +723,7 @@ pub(crate) fn read_index(
                         expr: k.string("expr"),
                         order: k.string("order"),
                         nulls: k.string("nulls"),
+                        opclass: k.string("opclass"),
                     });
                 }
                 other => r.diags.push(
