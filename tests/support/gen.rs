@@ -188,6 +188,8 @@ struct Index {
     method: Option<&'static str>,
     include: Vec<String>,
     predicate: Option<String>,
+    /// Btree column keys of text types get their `*_pattern_ops` operator class.
+    pattern_ops: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -762,6 +764,9 @@ fn table_gaps(g: &mut Gen, seed: u64) {
         }
         for f in &mut g.p.tables[t].fks {
             f.validated = !rng.chance(20);
+        }
+        for ix in &mut g.p.tables[t].indexes {
+            ix.pattern_ops = rng.chance(25);
         }
     }
 }
@@ -1783,6 +1788,7 @@ impl Gen {
             method: None,
             include: Vec::new(),
             predicate: None,
+            pattern_ops: false,
         };
         match self.rng.below(10) {
             0 if !gin.is_empty() => {
@@ -2281,9 +2287,12 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
             .keys
             .iter()
             .map(|k| match k {
-                Key::Col(c, None, None) => ts(c),
+                Key::Col(c, None, None) if pattern_ops(t, ix, c).is_none() => ts(c),
                 Key::Col(c, order, nulls) => {
                     let mut parts = vec![format!("column = {}", ts(c))];
+                    if let Some(o) = pattern_ops(t, ix, c) {
+                        parts.push(format!("opclass = {}", ts(o)));
+                    }
                     if let Some(o) = order {
                         parts.push(format!("order = {}", ts(o)));
                     }
@@ -2330,6 +2339,21 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
             writeln!(s, "validated = false").unwrap();
         }
         s.push('\n');
+    }
+}
+
+/// The `*_pattern_ops` operator class of column key `c` of btree index `ix` when the index
+/// asks for one and the column has a text type.
+fn pattern_ops(t: &Table, ix: &Index, c: &str) -> Option<&'static str> {
+    if !ix.pattern_ops || !matches!(ix.method, None | Some("btree")) {
+        return None;
+    }
+    let col = t.columns.iter().find(|x| x.name == c)?;
+    match (&col.ty.base, col.ty.array) {
+        (Base::Text, false) => Some("text_pattern_ops"),
+        (Base::Varchar(_), false) => Some("varchar_pattern_ops"),
+        (Base::Char(_), false) => Some("bpchar_pattern_ops"),
+        _ => None,
     }
 }
 

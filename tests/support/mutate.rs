@@ -73,6 +73,7 @@ pub const KINDS: &[Kind] = &[
     kind("drop-foreign-key", 2, drop_fk),
     kind("replace-foreign-key", 4, replace_fk),
     kind("validated", 2, toggle_validated),
+    kind("operator-class", 2, toggle_pattern_ops),
     kind("add-enum-value", 3, add_enum_value),
     kind("add-enum", 1, add_enum),
     kind("drop-enum", 1, drop_enum),
@@ -1186,6 +1187,36 @@ fn toggle_validated(g: &mut Gen) -> Option<String> {
     };
     *v = !*v;
     Some(format!("{what} of {name} validated = {v}"))
+}
+
+/// Text keys of a btree index get (or lose) their `*_pattern_ops` operator class.
+fn toggle_pattern_ops(g: &mut Gen) -> Option<String> {
+    let all: Vec<(usize, usize)> = (0..g.p.tables.len())
+        .flat_map(|t| (0..g.p.tables[t].indexes.len()).map(move |i| (t, i)))
+        .filter(|(t, i)| {
+            let table = &g.p.tables[*t];
+            let ix = &table.indexes[*i];
+            let mut flipped = ix.clone();
+            flipped.pattern_ops = !ix.pattern_ops;
+            ix.keys.iter().any(|k| match k {
+                Key::Col(c, ..) => {
+                    pattern_ops(table, ix, c).is_some() || pattern_ops(table, &flipped, c).is_some()
+                }
+                Key::Expr(..) => false,
+            })
+        })
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    let (t, i) = *g.rng.pick(&all);
+    let name = tname(g, t);
+    let ix = &mut g.p.tables[t].indexes[i];
+    ix.pattern_ops = !ix.pattern_ops;
+    Some(format!(
+        "index {:?} of {name} pattern_ops = {}",
+        ix.name, ix.pattern_ops
+    ))
 }
 
 fn drop_primary_key(g: &mut Gen) -> Option<String> {
