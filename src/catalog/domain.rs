@@ -76,7 +76,7 @@ impl Reader<'_> {
             let text = text.unwrap_or_default();
             match Expr::parse(&text) {
                 Ok(expr) => {
-                    checks.insert(n, Check { expr });
+                    checks.insert(n, Check::new(expr));
                 }
                 Err(e) => self.skip(format!(
                     "check `{n}` of domain `{q}`: cannot read `{text}`: {e}"

@@ -56,8 +56,9 @@
 //! * **Constraints**: primary key and uniques with columns in `conkey` order; checks from
 //!   `pg_get_expr(conbin)` (not `pg_get_constraintdef`, which adds `CHECK (…)`); foreign keys
 //!   with `confkey` columns, actions (`a` no action, `r` restrict, `c` cascade, `n` set null,
-//!   `d` set default) and deferrability. Exclusion constraints are not in the model; they are
-//!   reported in `Catalog::skipped`.
+//!   `d` set default) and deferrability; checks and foreign keys with `convalidated` (NOT
+//!   VALID). Exclusion constraints are not in the model; they are reported in
+//!   `Catalog::skipped`.
 //! * **Domains and composite types** (`catalog::domain`, one query): domains with base type
 //!   (read like a column type), `typnotnull`, default, collation when not the base type's,
 //!   checks (`contype = 'c'` on `contypid`, `pg_get_expr(conbin, 0)`); stand-alone composite
@@ -65,7 +66,8 @@
 //! * **Indexes**: those not backing a primary key, unique or exclusion constraint of their
 //!   table. Key columns by name, expression keys from `pg_get_indexdef(indexrelid, k, true)`;
 //!   `indoption` bit 1 = DESC, bit 2 = NULLS FIRST; positions from `indnkeyatts` on are
-//!   INCLUDE columns; method from `pg_am`; predicate from `pg_get_expr(indpred)`.
+//!   INCLUDE columns; method from `pg_am`; predicate from `pg_get_expr(indpred)`; a key's
+//!   operator class (`indclass`) when the definition prints it (not the type's default).
 //! * **Sequences**: `relkind = 'S'` with their `pg_sequence` options, normalised to the
 //!   canonical form (defaults as `None`), OWNED BY from `pg_depend` deptype `a`; identity
 //!   sequences (deptype `i`) are part of their column; a serial column's sequence with default
@@ -75,8 +77,9 @@
 //! # What is skipped
 //!
 //! Schemas not in `ReadOptions::schemas`; the history schema; tables and enums owned by an
-//! extension (`pg_depend` deptype `e`); tables and enums whose `schema.name` matches an
-//! `ignore` glob (`*` matches any run of characters, everything else is literal); what
+//! extension (`pg_depend` deptype `e`); objects of every kind whose `schema.name` matches an
+//! `ignore` glob (`*` matches any run of characters, everything else is literal), and
+//! constraints and indexes also by `schema.table.name` (see `model::ignore`); what
 //! PostgreSQL copies from a partitioned table onto its partitions (see `catalog::partition`).
 //!
 //! # Normalisation
@@ -206,6 +209,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.indexes(&index_rows);
     r.sequences(&sequence_rows);
     r.partitions(&partition_rows);
+    r.model.drop_ignored(r.ignore);
     r.model.type_literals();
 
     Ok(Catalog {
@@ -215,29 +219,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     })
 }
 
-/// `*` matches any run of characters (including none); everything else matches itself.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
+pub use crate::model::ignore::glob_match;
 
 struct Reader<'a> {
     ignore: &'a [String],
@@ -247,8 +229,12 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn ignored(&self, schema: &str, name: &str) -> bool {
-        let full = format!("{schema}.{name}");
-        self.ignore.iter().any(|g| glob_match(g, &full))
+        crate::model::ignore::ignored(self.ignore, schema, name)
+    }
+
+    /// A constraint or index `name` of `schema.table` (see `model::ignore`).
+    fn ignored_part(&self, schema: &str, table: &str, name: &str) -> bool {
+        crate::model::ignore::ignored_part(self.ignore, schema, table, name)
     }
 
     fn skip(&mut self, what: String) {
@@ -326,8 +312,12 @@ impl Reader<'_> {
             let name: String = row.get(2);
             let contype: String = row.get(3);
             let columns: Vec<String> = row.get(4);
+            let validated: bool = row.get(13);
             let q = QualifiedName::new(schema.clone(), tname.clone());
             let mut skipped = Vec::new();
+            if self.ignored_part(&schema, &tname, &name) {
+                continue;
+            }
             let Some(table) = self.table_mut(&schema, &tname) else {
                 continue; // unmanaged, ignored or extension-owned table
             };
@@ -342,7 +332,7 @@ impl Reader<'_> {
                     let text: Option<String> = row.get(5);
                     match text.as_deref().map(Expr::parse) {
                         Some(Ok(expr)) => {
-                            table.checks.insert(name, Check { expr });
+                            table.checks.insert(name, Check { expr, validated });
                         }
                         Some(Err(e)) => skipped.push(format!(
                             "check constraint `{name}` on `{q}`: cannot read its expression: {e}"
@@ -375,6 +365,7 @@ impl Reader<'_> {
                                     on_delete,
                                     on_update,
                                     deferrable,
+                                    validated,
                                 },
                             );
                         }
@@ -398,6 +389,9 @@ impl Reader<'_> {
             let schema: String = row.get(0);
             let tname: String = row.get(1);
             let name: String = row.get(2);
+            if self.ignored_part(&schema, &tname, &name) {
+                continue;
+            }
             let q = QualifiedName::new(schema.clone(), tname.clone());
             let matview = self
                 .model
@@ -571,6 +565,10 @@ fn index(row: &Row) -> Result<Index, String> {
     let exprs: Vec<Option<String>> = row.get(7);
     let options: Vec<i32> = row.get(8);
     let predicate: Option<String> = row.get(9);
+    let definition: Option<String> = row.get(12);
+    let printed: Vec<Option<String>> = row.get(13);
+    let opc_printed: Vec<Option<String>> = row.get(14);
+    let opc_model: Vec<Option<String>> = row.get(15);
     let nkey = usize::try_from(nkey).map_err(|_| format!("bad key count {nkey}"))?;
     if columns.len() != exprs.len() || nkey > columns.len() {
         return Err("inconsistent key arrays".into());
@@ -591,11 +589,23 @@ fn index(row: &Row) -> Result<Index, String> {
             ),
             (None, None) => return Err(format!("key {} has no column or expression", i + 1)),
         };
+        // Shown in the definition after its key: not the default for the key's type.
+        let opclass = match (
+            definition.as_deref(),
+            printed.get(i).cloned().flatten(),
+            opc_printed.get(i).cloned().flatten(),
+        ) {
+            (Some(def), Some(key), Some(opc)) if opclass_shown(def, &key, &opc) => {
+                opc_model.get(i).cloned().flatten()
+            }
+            _ => None,
+        };
         keys.push(IndexKey {
             column: col,
             expr,
             descending: option & 1 != 0,
             nulls_first: option & 2 != 0,
+            opclass,
         });
     }
     let predicate = predicate
@@ -610,9 +620,32 @@ fn index(row: &Row) -> Result<Index, String> {
     })
 }
 
+/// Whether index definition `def` prints operator class `opc` right after key `key`
+/// (`… USING gist (address inet_ops, …)`): a key starts after `(` or `, ` and the class is
+/// followed by `,`, `)` or a space.
+fn opclass_shown(def: &str, key: &str, opc: &str) -> bool {
+    let wanted = format!("{key} {opc}");
+    def.match_indices(&wanted).any(|(at, _)| {
+        let before = &def[..at];
+        let after = &def[at + wanted.len()..];
+        (before.ends_with('(') || before.ends_with(", "))
+            && matches!(after.chars().next(), Some(',' | ')' | ' '))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::glob_match;
+
+    #[test]
+    fn opclass_shown_after_its_key_only() {
+        let def = "CREATE INDEX i ON public.t USING gist (address inet_ops, b) WHERE x";
+        assert!(super::opclass_shown(def, "address", "inet_ops"));
+        assert!(!super::opclass_shown(def, "b", "inet_ops"));
+        let def = "CREATE INDEX i ON public.t USING btree (lower(x) text_pattern_ops DESC)";
+        assert!(super::opclass_shown(def, "lower(x)", "text_pattern_ops"));
+        assert!(!super::opclass_shown(def, "x", "text_pattern_ops"));
+    }
 
     #[test]
     fn globs() {

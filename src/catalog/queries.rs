@@ -90,7 +90,7 @@ ORDER BY n.nspname, c.relname, a.attnum";
 ///
 /// Columns: 0 schema, 1 table, 2 name, 3 contype, 4 key column names (conkey order), 5 check
 /// expression, 6 referenced schema, 7 referenced table, 8 referenced columns (confkey
-/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred.
+/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred, 13 convalidated.
 pub const CONSTRAINTS: &str = "
 SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
        ARRAY(SELECT a.attname::text
@@ -103,7 +103,8 @@ SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
              FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord),
-       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred
+       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred,
+       con.convalidated
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -121,7 +122,16 @@ ORDER BY 1, 2, 3";
 /// Columns: 0 schema, 1 table, 2 index name, 3 access method, 4 indisunique, 5 indnkeyatts,
 /// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
 /// for columns), 8 indoption per key position, 9 predicate, 10 exclusion constraint name,
-/// 11 its operator per key (`schema.op` outside `pg_catalog`).
+/// 11 its operator per key (`schema.op` outside `pg_catalog`), 12 the whole definition
+/// (`pg_get_indexdef(…, 0, true)`), 13 each position's key as that definition prints it,
+/// 14 the operator class per key position as the definition would print it (quoted,
+/// qualified when not visible), 15 the same in the model's spelling (`schema.name` only
+/// outside `pg_catalog` and `public`).
+///
+/// The definition prints a key's operator class only when it is not the default for the
+/// key's type and method (`get_opclass_name`, which asks `GetDefaultOpClass` with the type
+/// of the column or expression — not visible from SQL for expressions), so an operator class
+/// is the model's when it follows its key there.
 ///
 /// A key with a collation of its own (`(txt COLLATE "C")`, `(lower(txt) COLLATE "C")`) is
 /// read as the expression with its `COLLATE`: PostgreSQL strips a top-level `COLLATE` into
@@ -145,7 +155,24 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
                JOIN pg_catalog.pg_operator o ON o.oid = x.op
                JOIN pg_catalog.pg_namespace onsp ON onsp.oid = o.oprnamespace
                ORDER BY x.ord)
-       END
+       END,
+       pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+       keys.printed,
+       ARRAY(SELECT CASE WHEN pg_catalog.pg_opclass_is_visible(oc.oid)
+                         THEN pg_catalog.quote_ident(oc.opcname)
+                         ELSE pg_catalog.quote_ident(ocn.nspname) || '.'
+                              || pg_catalog.quote_ident(oc.opcname) END
+             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
+             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+             ORDER BY x.ord),
+       ARRAY(SELECT CASE WHEN ocn.nspname IN ('pg_catalog', 'public')
+                         THEN oc.opcname::text
+                         ELSE ocn.nspname::text || '.' || oc.opcname::text END
+             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
+             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+             ORDER BY x.ord)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -156,7 +183,9 @@ CROSS JOIN LATERAL (
            AS names,
          pg_catalog.array_agg(CASE WHEN s.attname IS NULL OR s.coll IS NOT NULL
                                    THEN s.expr || COALESCE(' COLLATE ' || s.coll, '') END
-                              ORDER BY s.ord) AS exprs
+                              ORDER BY s.ord) AS exprs,
+         pg_catalog.array_agg(s.expr || COALESCE(' COLLATE ' || s.coll, '') ORDER BY s.ord)
+           AS printed
   FROM (SELECT t.ord, t.attname, t.expr,
                CASE WHEN t.coll IS NULL THEN NULL
                     WHEN t.attname IS NOT NULL THEN t.coll

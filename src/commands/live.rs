@@ -174,6 +174,7 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         match chain.snapshot.as_deref().map(snapshot::from_toml) {
             Some(Ok(mut m)) => {
                 m.retain_schemas(project.config.schema_names());
+                m.drop_ignored(&project.config.ignore);
                 m
             }
             _ => Model::default(),
@@ -239,6 +240,7 @@ pub fn diff_db(g: &Global) -> Outcome {
         Err(e) => return db_error(g, &e),
     };
     let mut loaded = loaded;
+    loaded.model.drop_ignored(&loaded.project.config.ignore);
     if let Err(e) = catalog::server_forms(&mut db.client, &mut loaded.model) {
         return db_error(g, &e);
     }
@@ -448,6 +450,7 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
     let mut head = match chain.snapshot.as_deref().map(snapshot::from_toml) {
         Some(Ok(mut m)) if !chain.migrations.is_empty() => {
             m.retain_schemas(project.config.schema_names());
+            m.drop_ignored(&project.config.ignore);
             m
         }
         _ => Model::default(),

@@ -287,7 +287,7 @@ impl Compiler {
                         );
                         continue;
                     }
-                    checks.insert(n.value.clone(), Check { expr });
+                    checks.insert(n.value.clone(), Check::new(expr));
                 }
                 None => unnamed.push(expr),
             }
@@ -311,7 +311,7 @@ impl Compiler {
             });
             match kept {
                 Some(n) => {
-                    checks.insert(n, Check { expr });
+                    checks.insert(n, Check::new(expr));
                 }
                 None => fresh.push(expr),
             }
@@ -328,7 +328,7 @@ impl Compiler {
                 })
                 .find(|n| !checks.contains_key(n))
                 .unwrap_or_default();
-            checks.insert(name, Check { expr });
+            checks.insert(name, Check::new(expr));
         }
         let d = Domain {
             data_type: c.data_type,

@@ -159,6 +159,8 @@ struct PendingFk {
     target_span: Span,
     actions: (FkAction, FkAction, Deferrable),
     name: Option<Sp<String>>,
+    /// `validated = false`: `NOT VALID`.
+    validated: bool,
 }
 
 impl Compiler {
@@ -773,6 +775,7 @@ impl Compiler {
                         target_span: r.span.clone(),
                         actions: self.fk_actions(&col.actions),
                         name: None,
+                        validated: true,
                     }),
                     None => {
                         self.fk_actions(&col.actions);
@@ -877,6 +880,20 @@ impl Compiler {
                 });
             }
         }
+        if let Some(n) = &raw.primary_key_name {
+            if raw.primary_key.is_none() && pk_shorthand.is_empty() {
+                self.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        n.span.clone(),
+                        format!("table `{name}` names a primary key it does not declare"),
+                    )
+                    .hint("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `primary_key_name`"),
+                );
+            } else {
+                self.ident(n, "constraint");
+            }
+        }
 
         for u in &raw.uniques {
             self.named_rename(&name, &u.name, &u.renamed_from, "unique constraint", false);
@@ -946,7 +963,8 @@ impl Compiler {
                 continue;
             };
             self.expr_columns(&expr, &table, e, "check expression");
-            checks.push((ch.name.clone(), table.typed_expr(expr)));
+            let validated = ch.validated.as_ref().is_none_or(|v| v.value);
+            checks.push((ch.name.clone(), table.typed_expr(expr), validated));
         }
 
         let mut indexes = Vec::new();
@@ -993,10 +1011,25 @@ impl Compiler {
                 target_span: target.span.clone(),
                 actions: self.fk_actions(&fk.actions),
                 name: fk.name.clone(),
+                validated: fk.validated.as_ref().is_none_or(|v| v.value),
             });
         }
 
         table.partition_by = self.partition_by(raw, &table, &name).map(Box::new);
+        if table.partition_by.is_some() {
+            for v in raw.foreign_keys.iter().filter_map(|f| f.validated.as_ref()) {
+                if !v.value {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            v.span.clone(),
+                            format!("a foreign key of partitioned table `{name}` cannot be NOT VALID"),
+                        )
+                        .hint("PostgreSQL 15 refuses NOT VALID foreign keys on partitioned tables: remove `validated = false`, or declare the key on each partition"),
+                    );
+                }
+            }
+        }
         let unique_cols: Vec<Vec<String>> =
             pending_uniques.iter().map(|(_, c)| c.clone()).collect();
         let unique_index_cols: Vec<Vec<String>> = indexes
@@ -1021,7 +1054,7 @@ impl Compiler {
         p.table.checks = checks
             .into_iter()
             .enumerate()
-            .map(|(i, (n, e))| (placeholder(i, n), Check { expr: e }))
+            .map(|(i, (n, expr, validated))| (placeholder(i, n), Check { expr, validated }))
             .collect();
         p.table.indexes = indexes
             .into_iter()
@@ -1839,11 +1872,17 @@ impl Compiler {
                     f.unwrap_or(descending)
                 }
             };
+            let opclass = k.opclass.as_ref().and_then(|o| {
+                let name = self.opclass(o);
+                ok &= name.is_some();
+                name
+            });
             out_keys.push(IndexKey {
                 column,
                 expr,
                 descending,
                 nulls_first,
+                opclass,
             });
         }
         let include = match &ix.include {
@@ -1921,6 +1960,33 @@ impl Compiler {
 
     /// One of a closed set of words (case-insensitive); otherwise a diagnostic with the
     /// closest word or the list.
+    /// An index key's operator class, `name` or `schema.name`, in the model's spelling
+    /// (`pg_catalog.` and `public.` dropped: the catalog reader sees both schemas).
+    fn opclass(&mut self, o: &Sp<String>) -> Option<String> {
+        let parts = crate::sql::split_qualified(&o.value).unwrap_or_default();
+        let valid = !parts.is_empty()
+            && parts.len() <= 2
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= MAX_IDENT_BYTES && !p.contains('\0'));
+        if !valid {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    o.span.clone(),
+                    format!("`{}` is not an operator class name", o.value),
+                )
+                .hint("write the operator class's name (`inet_ops`, `text_pattern_ops`) or `schema.name`"),
+            );
+            return None;
+        }
+        Some(match parts.as_slice() {
+            [s, n] if s != "pg_catalog" && s != "public" => crate::sql::display_path(&[s, n]),
+            [.., n] => crate::sql::display_path(&[n]),
+            [] => return None,
+        })
+    }
+
     fn keyword<T: Copy>(&mut self, v: &Sp<String>, what: &str, options: &[(&str, T)]) -> Option<T> {
         let lower = v.value.to_lowercase();
         if let Some((_, t)) = options.iter().find(|(w, _)| *w == lower) {
@@ -2113,7 +2179,10 @@ impl Compiler {
                 // Reported by column_list (table form); report here for the shorthand too.
                 continue;
             };
-            if lc.data_type != rc.data_type && !is_invalid(lc) && !is_invalid(rc) {
+            if !fk_types_compatible(&lc.data_type, &rc.data_type)
+                && !is_invalid(lc)
+                && !is_invalid(rc)
+            {
                 self.push(
                     Diagnostic::new(
                         "fk-type-mismatch",
@@ -2188,6 +2257,7 @@ impl Compiler {
             on_delete,
             on_update,
             deferrable,
+            validated: fk.validated,
         })
     }
 
@@ -2202,10 +2272,15 @@ impl Compiler {
             let mut table_constraints: BTreeMap<String, Span> = BTreeMap::new();
             let ns = namespaces.entry(p.name.schema.clone()).or_default();
             let raw = p.raw;
+            let pk_name = raw
+                .primary_key_name
+                .as_ref()
+                .filter(|_| p.table.primary_key.is_some());
             let rel_names = raw
                 .uniques
                 .iter()
                 .filter_map(|u| u.name.as_ref())
+                .chain(pk_name)
                 .chain(raw.indexes.iter().filter_map(|i| i.name.as_ref()))
                 .chain(raw.exclusions.iter().filter_map(|x| x.name.as_ref()));
             for n in rel_names {
@@ -2231,6 +2306,7 @@ impl Compiler {
                 .uniques
                 .iter()
                 .filter_map(|u| u.name.as_ref())
+                .chain(pk_name)
                 .chain(raw.checks.iter().filter_map(|c| c.name.as_ref()))
                 .chain(raw.foreign_keys.iter().filter_map(|f| f.name.as_ref()))
                 .chain(raw.exclusions.iter().filter_map(|x| x.name.as_ref()));
@@ -2288,8 +2364,10 @@ fn seed_namespaces(
         };
         let ns = namespaces.entry(p.name.schema.clone()).or_default();
         let t = &p.table;
+        let explicit_pk = p.raw.primary_key_name.as_ref().map(|n| &n.value);
         if let (Some(a), Some(b)) = (&old.primary_key, &t.primary_key)
             && a.columns == b.columns
+            && explicit_pk.is_none_or(|n| *n == a.name)
         {
             ns.relations.insert(a.name.clone());
             ns.constraints.insert(a.name.clone());
@@ -2324,6 +2402,22 @@ fn seed_namespaces(
                 ns.relations.insert(sequence.clone());
             }
         }
+    }
+}
+
+/// Whether a foreign key column of type `fk` may reference a key column of type `key`:
+/// equal types, or built-in types PostgreSQL compares with an equality operator
+/// ([`types::fk_compatible`]: `integer` → `bigint` and the like). Arrays must have the
+/// same element type.
+fn fk_types_compatible(fk: &DataType, key: &DataType) -> bool {
+    if fk == key {
+        return true;
+    }
+    match (&fk.base, &key.base) {
+        (BaseType::Builtin(a), BaseType::Builtin(b)) if !fk.array && !key.array => {
+            types::fk_compatible(a, b)
+        }
+        _ => false,
     }
 }
 
@@ -2496,8 +2590,16 @@ fn name_table(
         p.table.checks.insert(name, c);
     }
     if let Some(pk) = &mut p.table.primary_key {
-        pk.name = match prev.and_then(|t| t.primary_key.as_ref()) {
-            Some(old) if old.columns == pk.columns => old.name.clone(),
+        let explicit = p.raw.primary_key_name.as_ref().map(|n| n.value.clone());
+        pk.name = match (explicit, prev.and_then(|t| t.primary_key.as_ref())) {
+            (Some(n), _) => n,
+            // Unless another table now declares that name (this table took the name of one
+            // renamed away, which keeps its explicit key name).
+            (None, Some(old))
+                if old.columns == pk.columns && !explicit_relations.contains(&old.name) =>
+            {
+                old.name.clone()
+            }
             _ => names::choose_relation_name(ns, &tname, None, "pkey", true),
         };
     }

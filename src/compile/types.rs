@@ -56,6 +56,61 @@ pub enum TypeFamily {
     Tsvector,
 }
 
+/// Whether PostgreSQL accepts a foreign key from a column of built-in type `fk` to a key of
+/// type `key` (both as `format_type()` prints them, neither an array): it needs an equality
+/// operator of the key's operator family between the two types, or an implicit cast of `fk`
+/// to `key`. So integers of any width reference each other (`integer_ops` is cross-type), an
+/// integer may reference a `numeric` or floating-point key and a `numeric` a floating-point
+/// one (implicit casts), `real`/`double precision` each other, `date`/`timestamp`/
+/// `timestamptz` each other (`datetime_ops`), the text types each other, `time` a `timetz`
+/// or `interval`, `inet`/`cidr` each other, `macaddr` a `macaddr8`; the same type with
+/// another modifier (`numeric(10,2)` → `numeric(12,2)`) is the same type. Anything else is
+/// refused, as PostgreSQL refuses it ("foreign key constraint … cannot be implemented").
+/// Checked pair by pair against PostgreSQL 15 in `tests/table_gaps.rs`.
+pub fn fk_compatible(fk: &str, key: &str) -> bool {
+    if fk == key {
+        return true;
+    }
+    let builtin = |t: &str| match parse_type(t) {
+        Ok(TypeSpec::Builtin {
+            ty,
+            serial: false,
+            array: false,
+        }) => Some(ty),
+        _ => None,
+    };
+    let (Some(a), Some(b)) = (builtin(fk), builtin(key)) else {
+        return false;
+    };
+    let name = |t: &BuiltinType| match t.canonical.split_once('(') {
+        Some((head, rest)) => format!(
+            "{head}{}",
+            rest.split_once(')').map_or("", |(_, tail)| tail)
+        ),
+        None => t.canonical.clone(),
+    };
+    let (na, nb) = (name(&a), name(&b));
+    if na == nb {
+        return true;
+    }
+    let with_zone = |n: &str| n.contains("with time zone");
+    use TypeFamily as F;
+    match (&a.family, &b.family) {
+        (F::Integer { .. }, F::Integer { .. } | F::Numeric { .. } | F::Float { .. }) => true,
+        (F::Numeric { .. }, F::Float { .. }) => true,
+        (F::Float { .. }, F::Float { .. }) => true,
+        (F::Text { .. }, F::Text { .. }) => true,
+        (F::Date | F::Timestamp, F::Date | F::Timestamp) => true,
+        (F::Time, F::Time) => !with_zone(&na),
+        (F::Time, F::Interval) => !with_zone(&na),
+        (F::Network, F::Network) => {
+            let inet = |n: &str| n == "inet" || n == "cidr";
+            (inet(&na) && inet(&nb)) || (na == "macaddr" && nb == "macaddr8")
+        }
+        _ => false,
+    }
+}
+
 /// A bad type string: message plus a one-line hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypeError {

@@ -183,6 +183,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     crate::model::sequence::unfold_serials_declared_in(&mut from, &to);
     crate::model::sequence::unfold_serials_declared_in(&mut to, &from);
     let to: &Model = &to;
+    table::primary_key_renames(&mut out, &mut from, to);
     schema::diff(&mut out, &from, to);
     extension::diff(&mut out, &from, to);
     let mut touched = Touched::new();

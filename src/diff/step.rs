@@ -100,6 +100,7 @@ pub enum StepKind {
     DropCheck,
     DropIndex,
     DropForeignKey,
+    ValidateConstraint,
     CreateView,
     CreateMaterializedView,
     ReplaceView,

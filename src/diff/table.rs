@@ -111,6 +111,8 @@ pub enum TableChange {
     DropCheck(QualifiedName, String),
     DropIndex(QualifiedName, String),
     DropForeignKey(QualifiedName, String),
+    /// `VALIDATE CONSTRAINT`: a `NOT VALID` check or foreign key becomes validated.
+    ValidateConstraint(QualifiedName, String),
 }
 
 impl From<TableChange> for Change {
@@ -272,6 +274,45 @@ pub(super) fn derived_renames(
     }
 }
 
+/// A primary key whose columns stay but whose name changes (`primary_key_name` set, changed
+/// or a default name given up for an explicit one) is renamed with `RENAME CONSTRAINT`, which
+/// renames its index too, rather than dropped and added again (foreign keys use it).
+pub(super) fn primary_key_renames(
+    out: &mut Vec<Change>,
+    from: &mut std::borrow::Cow<'_, Model>,
+    to: &Model,
+) {
+    let recreated = partition::recreated(from, to);
+    let mut pairs = Vec::new();
+    for (q, t) in to.tables() {
+        let old = from.table(&q).and_then(|o| o.primary_key.as_ref());
+        if let (Some(a), Some(b)) = (old, &t.primary_key)
+            && a.columns == b.columns
+            && a.name != b.name
+            && !recreated.contains(&q)
+        {
+            pairs.push((q, a.name.clone(), b.name.clone()));
+        }
+    }
+    for (q, a, b) in pairs {
+        let Some(old) = from
+            .to_mut()
+            .schemas
+            .get_mut(&q.schema)
+            .and_then(|s| s.tables.get_mut(&q.name))
+        else {
+            continue;
+        };
+        if crate::model::rename::rename_constraint(old, &a, &b) {
+            out.push(Change::Rename(Rename::Constraint {
+                table: q,
+                from: a,
+                to: b,
+            }));
+        }
+    }
+}
+
 /// Pairs (old name, new name) of objects whose name changed but whose definition did not:
 /// the old name is gone from `new`, the new one was not in `old`.
 fn same_shape<T: PartialEq>(
@@ -303,7 +344,13 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
         columns: t.columns.clone(),
         primary_key: t.primary_key.clone(),
         uniques: t.uniques.clone(),
-        checks: t.checks.clone(),
+        // PostgreSQL marks a NOT VALID check of CREATE TABLE valid: added after it.
+        checks: t
+            .checks
+            .iter()
+            .filter(|(_, c)| c.validated)
+            .map(|(n, c)| (n.clone(), c.clone()))
+            .collect(),
         indexes: BTreeMap::new(),
         foreign_keys: BTreeMap::new(),
         exclusions: t.exclusions.clone(),
@@ -311,6 +358,9 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
         partition_of: t.partition_of.clone(),
     };
     out.add(TableChange::CreateTable(q.clone(), body));
+    for (name, c) in t.checks.iter().filter(|(_, c)| !c.validated) {
+        out.add(TableChange::AddCheck(q.clone(), name.clone(), c.clone()));
+    }
     for (name, index) in &t.indexes {
         out.add(TableChange::CreateIndex {
             table: q.clone(),
@@ -430,6 +480,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         &old.uniques,
         &t.uniques,
         |u| recreated(&u.columns),
+        |_, _| false,
         |n, u| TableChange::AddUnique(q.clone(), n.to_string(), u.clone()),
         |q, n| TableChange::DropUnique(q.clone(), n.to_string()),
     );
@@ -439,6 +490,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         &old.exclusions,
         &t.exclusions,
         |x| index_redo(&x.index),
+        |_, _| false,
         |n, x| TableChange::AddExclusion(q.clone(), n.to_string(), x.clone()),
         |q, n| TableChange::DropExclusion(q.clone(), n.to_string()),
     );
@@ -448,6 +500,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         &old.checks,
         &t.checks,
         |c| any(&mut c.expr.referenced_columns().iter()),
+        |o, c| !o.validated && c.validated && o.expr == c.expr,
         |n, c| TableChange::AddCheck(q.clone(), n.to_string(), c.clone()),
         |q, n| TableChange::DropCheck(q.clone(), n.to_string()),
     );
@@ -457,6 +510,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         &old.indexes,
         &t.indexes,
         index_redo,
+        |_, _| false,
         |n, i| TableChange::CreateIndex {
             table: q.clone(),
             name: n.to_string(),
@@ -475,6 +529,14 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
                 || f.referenced_columns
                     .iter()
                     .any(|c| touch(&f.references, c).is_some())
+        },
+        |o, f| {
+            !o.validated
+                && f.validated
+                && ForeignKey {
+                    validated: true,
+                    ..o.clone()
+                } == *f
         },
         |n, f| TableChange::AddForeignKey {
             table: q.clone(),
@@ -558,19 +620,26 @@ fn rebuild_foreign_keys_on_dropped_keys(out: &mut Vec<Change>, from: &Model, to:
 }
 
 /// Named objects: new ones are added, missing ones dropped, changed ones (and those `redo`
-/// says must be rebuilt) dropped and re-added.
+/// says must be rebuilt) dropped and re-added; one that `validates` (only NOT VALID goes)
+/// is validated in place.
+#[allow(clippy::too_many_arguments)] // one closure per way an object can change
 fn named<T: PartialEq>(
     out: &mut Vec<Change>,
     q: &QualifiedName,
     old: &BTreeMap<String, T>,
     new: &BTreeMap<String, T>,
     redo: impl Fn(&T) -> bool,
+    validates: impl Fn(&T, &T) -> bool,
     add: impl Fn(&str, &T) -> TableChange,
     drop: impl Fn(&QualifiedName, &str) -> TableChange,
 ) {
     for (n, v) in new {
         match old.get(n) {
             None => out.add(add(n, v)),
+            // Only `NOT VALID` goes: validated in place (a scan, no rewrite).
+            Some(o) if !redo(v) && validates(o, v) => {
+                out.add(TableChange::ValidateConstraint(q.clone(), n.clone()))
+            }
             Some(o) if o != v || redo(v) => {
                 out.add(drop(q, n));
                 out.add(add(n, v));
@@ -912,12 +981,26 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
         ),
-        T::AddCheck(q, n, _) => step(
+        // NOT VALID: no scan, existing rows are not checked.
+        T::AddCheck(q, n, c) => step(
             StepKind::AddCheck,
             q,
             Some(n),
-            vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
+            if c.validated {
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+            } else {
+                vec![]
+            },
             Phase::AddConstraint,
+        ),
+        // Scans the table under SHARE UPDATE EXCLUSIVE (reads and writes go on); a row that
+        // breaks the constraint fails it.
+        T::ValidateConstraint(q, n) => step(
+            StepKind::ValidateConstraint,
+            q,
+            Some(n),
+            vec![Hazard::MayFailOnData],
+            Phase::AddForeignKey,
         ),
         T::CreateIndex {
             table,
@@ -944,12 +1027,12 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
             table,
             name,
             new_table,
-            ..
+            fk,
         } => step(
             StepKind::AddForeignKey,
             table,
             Some(name),
-            if *new_table {
+            if *new_table || !fk.validated {
                 vec![]
             } else {
                 vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
@@ -1095,6 +1178,31 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
     }
 }
 
+/// Whether check or foreign key `n` of `q` is validated in `expected`, NOT VALID in `live`,
+/// and otherwise the same.
+fn only_validation(expected: &Model, live: &Model, q: &QualifiedName, n: &str) -> bool {
+    let (Some(a), Some(b)) = (expected.table(q), live.table(q)) else {
+        return false;
+    };
+    let checks = match (a.checks.get(n), b.checks.get(n)) {
+        (Some(x), Some(y)) => x.validated && !y.validated && x.expr == y.expr,
+        _ => false,
+    };
+    let fks = match (a.foreign_keys.get(n), b.foreign_keys.get(n)) {
+        (Some(x), Some(y)) => {
+            x.validated
+                && !y.validated
+                && *x
+                    == ForeignKey {
+                        validated: true,
+                        ..y.clone()
+                    }
+        }
+        _ => false,
+    };
+    checks || fks
+}
+
 /// A drop or re-add of a constraint or index whose definition is the same on both sides
 /// (the plan rebuilds it around a change of a column it uses).
 fn rebuilt(expected: &Model, live: &Model, c: &TableChange) -> bool {
@@ -1140,6 +1248,19 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
     if rebuilt(expected, live, c) {
         return None;
     }
+    // Only NOT VALID differs: one line, with the drop (the re-add says nothing more).
+    match c {
+        T::DropCheck(q, n) | T::DropForeignKey(q, n) if only_validation(expected, live, q, n) => {
+            return Some(format!(
+                "different in the database: constraint {n} on {q} is NOT VALID"
+            ));
+        }
+        T::AddCheck(q, n, _) if only_validation(expected, live, q, n) => return None,
+        T::AddForeignKey { table, name, .. } if only_validation(expected, live, table, name) => {
+            return None;
+        }
+        _ => {}
+    }
     Some(match c {
         T::CreateTable(q, _) => format!("extra in the database: table {q}"),
         T::AddColumn(q, col) => format!("extra in the database: column {q}.{}", col.name),
@@ -1169,6 +1290,11 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
         T::DropCheck(q, n) => format!("missing from the database: check constraint {n} on {q}"),
         T::DropIndex(q, n) => format!("missing from the database: index {n} on {q}"),
         T::DropForeignKey(q, n) => format!("missing from the database: foreign key {n} on {q}"),
+        T::ValidateConstraint(q, n) => {
+            format!(
+                "different in the database: constraint {n} on {q} is validated (NOT VALID declared)"
+            )
+        }
         T::AlterColumnType {
             table,
             column,

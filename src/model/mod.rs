@@ -7,6 +7,7 @@
 
 pub mod expr;
 pub mod id;
+pub mod ignore;
 pub mod partition;
 pub mod rename;
 pub mod sequence;
@@ -419,6 +420,28 @@ pub struct Exclusion {
 #[serde(deny_unknown_fields)]
 pub struct Check {
     pub expr: Expr,
+    /// False for a `NOT VALID` constraint (existing rows were never checked); a domain's
+    /// checks are always validated.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub validated: bool,
+}
+
+impl Check {
+    /// A validated check of `expr`.
+    pub fn new(expr: Expr) -> Check {
+        Check {
+            expr,
+            validated: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -449,6 +472,10 @@ pub struct IndexKey {
     pub descending: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub nulls_first: bool,
+    /// An operator class other than the key type's default for the method: its name, or
+    /// `schema.name` outside `pg_catalog` and `public` (`sql::display_path` spelling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
 }
 
 impl IndexKey {
@@ -470,6 +497,9 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     #[serde(default, skip_serializing_if = "Deferrable::is_default")]
     pub deferrable: Deferrable,
+    /// False for a `NOT VALID` foreign key (existing rows were never checked).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub validated: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -86,10 +86,16 @@ pub(super) fn statement(c: &TableChange) -> String {
             )
         }
         TableChange::AddCheck(q, name, c) => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({});",
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}){};",
             quote_qualified(q),
             quote_ident(name),
-            c.expr.sql()
+            c.expr.sql(),
+            if c.validated { "" } else { " NOT VALID" }
+        ),
+        TableChange::ValidateConstraint(q, name) => format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+            quote_qualified(q),
+            quote_ident(name)
         ),
         TableChange::CreateIndex {
             table, name, index, ..
@@ -334,6 +340,11 @@ fn index_key(k: &IndexKey) -> String {
         (None, Some(e)) => format!("({})", e.sql()),
         (None, None) => String::new(),
     };
+    if let Some(o) = &k.opclass {
+        let parts = crate::sql::split_qualified(o).unwrap_or_else(|_| vec![o.clone()]);
+        let quoted: Vec<String> = parts.iter().map(|p| quote_ident(p)).collect();
+        let _ = write!(s, " {}", quoted.join("."));
+    }
     if k.descending {
         s.push_str(" DESC");
     }
@@ -416,6 +427,9 @@ fn foreign_key(fk: &ForeignKey) -> String {
         Deferrable::No => {}
         Deferrable::Immediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
         Deferrable::Deferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    if !fk.validated {
+        s.push_str(" NOT VALID");
     }
     s
 }

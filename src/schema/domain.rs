@@ -85,6 +85,7 @@ pub(super) fn read_domains(
                     name: c.string("name"),
                     expr: c.string("expr"),
                     renamed_from: c.string("renamed_from"),
+                    validated: None,
                 });
             }
         }

@@ -63,6 +63,9 @@ pub struct RawTable {
     pub comment: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
     pub primary_key: Option<Sp<Vec<Sp<String>>>>,
+    /// `primary_key_name`: the primary key's constraint name (table-level list or column
+    /// shorthand alike).
+    pub primary_key_name: Option<Sp<String>>,
     pub columns: Vec<RawColumn>,
     pub uniques: Vec<RawUnique>,
     pub checks: Vec<RawCheck>,
@@ -116,6 +119,8 @@ pub struct RawCheck {
     pub name: Option<Sp<String>>,
     pub expr: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
+    /// `validated = false`: `NOT VALID` (table checks only).
+    pub validated: Option<Sp<bool>>,
 }
 
 #[derive(Debug)]
@@ -139,6 +144,8 @@ pub struct RawIndexKey {
     pub nulls: Option<Sp<String>>,
     /// The operator of an exclusion constraint's element (`EXCLUDE … (key WITH op)`).
     pub with: Option<Sp<String>>,
+    /// Operator class (`inet_ops`, `schema.name`).
+    pub opclass: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -149,6 +156,8 @@ pub struct RawForeignKey {
     pub references: Option<RawFkTarget>,
     pub actions: RawFkActions,
     pub renamed_from: Option<Sp<String>>,
+    /// `validated = false`: `NOT VALID`.
+    pub validated: Option<Sp<bool>>,
 }
 
 #[derive(Debug)]
@@ -182,6 +191,7 @@ const TABLE_KEYS: &[&str] = &[
     "schema",
     "comment",
     "primary_key",
+    "primary_key_name",
     "renamed_from",
     "columns",
     "unique",
@@ -213,6 +223,7 @@ const COLUMN_KEYS: &[&str] = &[
 ];
 const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from"];
 pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
+const TABLE_CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "validated"];
 const INDEX_KEYS: &[&str] = &[
     "columns",
     "name",
@@ -222,9 +233,9 @@ const INDEX_KEYS: &[&str] = &[
     "where",
     "renamed_from",
 ];
-const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls"];
+const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass"];
 const EXCLUSION_KEYS: &[&str] = &["columns", "name", "method", "include", "where"];
-const EXCLUSION_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "with"];
+const EXCLUSION_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass", "with"];
 const FK_KEYS: &[&str] = &[
     "columns",
     "references",
@@ -233,6 +244,7 @@ const FK_KEYS: &[&str] = &[
     "deferrable",
     "name",
     "renamed_from",
+    "validated",
 ];
 const FK_TARGET_KEYS: &[&str] = &["schema", "table", "columns"];
 
@@ -485,6 +497,7 @@ fn read_table(
         }
         _ => r.strings("primary_key"),
     };
+    let primary_key_name = r.string("primary_key_name");
     // Lists are sized exactly: a large schema has tens of thousands of columns (a RawColumn
     // is ~780 bytes), and growth by doubling would leave a third of that unused.
     let mut columns = Vec::new();
@@ -530,12 +543,13 @@ fn read_table(
                 span: s.clone(),
                 diags: r.diags,
             };
-            c.deny_unknown("a check constraint", CHECK_KEYS);
+            c.deny_unknown("a check constraint", TABLE_CHECK_KEYS);
             checks.push(RawCheck {
                 span: s,
                 name: c.string("name"),
                 expr: c.string("expr"),
                 renamed_from: c.string("renamed_from"),
+                validated: c.bool("validated"),
             });
         }
     }
@@ -565,6 +579,7 @@ fn read_table(
         comment,
         renamed_from,
         primary_key,
+        primary_key_name,
         columns,
         uniques,
         checks,
@@ -686,6 +701,7 @@ fn read_index_like(
                     order: None,
                     nulls: None,
                     with: None,
+                    opclass: None,
                 }),
                 toml::de::DeValue::Table(kt) => {
                     let mut k = Reader { file, table: kt, span: ispan.clone(), diags: r.diags };
@@ -697,6 +713,7 @@ fn read_index_like(
                         order: k.string("order"),
                         nulls: k.string("nulls"),
                         with: k.string("with"),
+                        opclass: k.string("opclass"),
                     });
                 }
                 other => r.diags.push(
@@ -756,5 +773,6 @@ fn read_foreign_key(
         references,
         actions: read_actions(&mut r),
         renamed_from: r.string("renamed_from"),
+        validated: r.bool("validated"),
     }
 }

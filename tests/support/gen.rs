@@ -170,6 +170,8 @@ struct Unique {
 struct Check {
     expr: String,
     name: Option<String>,
+    /// `validated = false` (NOT VALID) when false.
+    validated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -186,6 +188,8 @@ struct Index {
     method: Option<&'static str>,
     include: Vec<String>,
     predicate: Option<String>,
+    /// Btree column keys of text types get their `*_pattern_ops` operator class.
+    pattern_ops: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -198,6 +202,8 @@ struct Fk {
     /// The referenced table (schema, name) and columns, for the mutator.
     to: (String, String),
     to_cols: Vec<String>,
+    /// `validated = false` (NOT VALID) when false.
+    validated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +215,8 @@ struct Table {
     columns: Vec<Col>,
     /// Table-level `primary_key = [...]`.
     pk: Option<Vec<String>>,
+    /// `primary_key_name` (written only while the table has a primary key).
+    pk_name: Option<String>,
     uniques: Vec<Unique>,
     checks: Vec<Check>,
     indexes: Vec<Index>,
@@ -750,7 +758,28 @@ fn first_version(seed: u64) -> Gen {
             }
         }
     }
+    table_gaps(&mut g, seed);
     g
+}
+
+/// Named primary keys and NOT VALID checks and foreign keys, from a generator of their own
+/// (every other object of a seed stays as it was).
+fn table_gaps(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "table-gaps"]));
+    for t in 0..g.p.tables.len() {
+        if g.p.tables[t].has_pk() && rng.chance(20) {
+            g.p.tables[t].pk_name = Some(g.pk_name());
+        }
+        for c in &mut g.p.tables[t].checks {
+            c.validated = !rng.chance(20);
+        }
+        for f in &mut g.p.tables[t].fks {
+            f.validated = !rng.chance(20);
+        }
+        for ix in &mut g.p.tables[t].indexes {
+            ix.pattern_ops = rng.chance(25);
+        }
+    }
 }
 
 /// Random options of a sequence, valid for PostgreSQL (as `key = value` TOML lines).
@@ -950,6 +979,19 @@ impl Gen {
             if self.names.insert(name.clone()) {
                 return name;
             }
+        }
+    }
+
+    /// A primary key name no other generated name takes (`pk_{n}`), without the main RNG
+    /// or the name counter.
+    fn pk_name(&mut self) -> String {
+        let mut n = self.names.len();
+        loop {
+            let name = format!("pk_{n}");
+            if self.names.insert(name.clone()) {
+                return name;
+            }
+            n += 1;
         }
     }
 
@@ -1507,6 +1549,7 @@ impl Gen {
             comment,
             columns: Vec::new(),
             pk: None,
+            pk_name: None,
             uniques: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
@@ -1685,7 +1728,11 @@ impl Gen {
             format!("{n} IS NOT NULL")
         };
         let name = self.maybe_name();
-        self.p.tables[t].checks.push(Check { expr, name });
+        self.p.tables[t].checks.push(Check {
+            expr,
+            name,
+            validated: true,
+        });
     }
 
     fn add_index(&mut self, t: usize) {
@@ -1752,6 +1799,7 @@ impl Gen {
             method: None,
             include: Vec::new(),
             predicate: None,
+            pattern_ops: false,
         };
         match self.rng.below(10) {
             0 if !gin.is_empty() => {
@@ -1903,6 +1951,7 @@ impl Gen {
                 actions,
                 to,
                 to_cols: tcols,
+                validated: true,
             });
         }
     }
@@ -2170,6 +2219,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     if let Some(pk) = &t.pk {
         writeln!(s, "primary_key = {}", toml_strings(pk)).unwrap();
     }
+    if let Some(n) = t.pk_name.as_ref().filter(|_| t.has_pk()) {
+        writeln!(s, "primary_key_name = {}", ts(n)).unwrap();
+    }
     if let Some(r) = &t.renamed_from {
         writeln!(s, "renamed_from = {}", ts(r)).unwrap();
     }
@@ -2238,6 +2290,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         if let Some(n) = &c.name {
             writeln!(s, "name = {}", ts(n)).unwrap();
         }
+        if !c.validated {
+            writeln!(s, "validated = false").unwrap();
+        }
         s.push('\n');
     }
     for ix in &t.indexes {
@@ -2246,9 +2301,12 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
             .keys
             .iter()
             .map(|k| match k {
-                Key::Col(c, None, None) => ts(c),
+                Key::Col(c, None, None) if pattern_ops(t, ix, c).is_none() => ts(c),
                 Key::Col(c, order, nulls) => {
                     let mut parts = vec![format!("column = {}", ts(c))];
+                    if let Some(o) = pattern_ops(t, ix, c) {
+                        parts.push(format!("opclass = {}", ts(o)));
+                    }
                     if let Some(o) = order {
                         parts.push(format!("order = {}", ts(o)));
                     }
@@ -2291,7 +2349,25 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         for (k, v) in &fk.actions {
             writeln!(s, "{k} = {v}").unwrap();
         }
+        if !fk.validated {
+            writeln!(s, "validated = false").unwrap();
+        }
         s.push('\n');
+    }
+}
+
+/// The `*_pattern_ops` operator class of column key `c` of btree index `ix` when the index
+/// asks for one and the column has a text type.
+fn pattern_ops(t: &Table, ix: &Index, c: &str) -> Option<&'static str> {
+    if !ix.pattern_ops || !matches!(ix.method, None | Some("btree")) {
+        return None;
+    }
+    let col = t.columns.iter().find(|x| x.name == c)?;
+    match (&col.ty.base, col.ty.array) {
+        (Base::Text, false) => Some("text_pattern_ops"),
+        (Base::Varchar(_), false) => Some("varchar_pattern_ops"),
+        (Base::Char(_), false) => Some("bpchar_pattern_ops"),
+        _ => None,
     }
 }
 

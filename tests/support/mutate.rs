@@ -59,6 +59,7 @@ pub const KINDS: &[Kind] = &[
     kind("add-primary-key", 2, add_primary_key),
     kind("drop-primary-key", 2, drop_primary_key),
     kind("change-primary-key", 2, change_primary_key),
+    kind("primary-key-name", 2, change_primary_key_name),
     kind("add-unique", 2, add_unique),
     kind("drop-unique", 2, drop_unique),
     kind("replace-unique", 2, replace_unique),
@@ -71,6 +72,8 @@ pub const KINDS: &[Kind] = &[
     kind("add-foreign-key", 2, add_fk),
     kind("drop-foreign-key", 2, drop_fk),
     kind("replace-foreign-key", 4, replace_fk),
+    kind("validated", 2, toggle_validated),
+    kind("operator-class", 2, toggle_pattern_ops),
     kind("add-enum-value", 3, add_enum_value),
     kind("add-enum", 1, add_enum),
     kind("drop-enum", 1, drop_enum),
@@ -1145,6 +1148,80 @@ fn add_primary_key(g: &mut Gen) -> Option<String> {
     Some(format!("add primary key {} {cols:?}", tname(g, t)))
 }
 
+/// `primary_key_name` set, changed (`RENAME CONSTRAINT`) or removed (the name stays).
+fn change_primary_key_name(g: &mut Gen) -> Option<String> {
+    let tables: Vec<usize> = (0..g.p.tables.len())
+        .filter(|t| g.p.tables[*t].has_pk())
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    let t = *g.rng.pick(&tables);
+    let new = match g.p.tables[t].pk_name {
+        Some(_) if g.rng.chance(40) => None,
+        _ => Some(g.pk_name()),
+    };
+    let old = std::mem::replace(&mut g.p.tables[t].pk_name, new.clone());
+    Some(format!(
+        "primary key name {} {old:?} → {new:?}",
+        tname(g, t)
+    ))
+}
+
+/// A check or (table-form) foreign key becomes NOT VALID, or is validated.
+fn toggle_validated(g: &mut Gen) -> Option<String> {
+    let mut all: Vec<(usize, bool, usize)> = Vec::new();
+    for (t, table) in g.p.tables.iter().enumerate() {
+        all.extend((0..table.checks.len()).map(|i| (t, true, i)));
+        all.extend((0..table.fks.len()).map(|i| (t, false, i)));
+    }
+    if all.is_empty() {
+        return None;
+    }
+    let (t, check, i) = *g.rng.pick(&all);
+    let name = tname(g, t);
+    let table = &mut g.p.tables[t];
+    let (what, v) = if check {
+        let c = &mut table.checks[i];
+        (format!("check ({})", c.expr), &mut c.validated)
+    } else {
+        let f = &mut table.fks[i];
+        (format!("foreign key {:?}", f.cols), &mut f.validated)
+    };
+    *v = !*v;
+    Some(format!("{what} of {name} validated = {v}"))
+}
+
+/// Text keys of a btree index get (or lose) their `*_pattern_ops` operator class.
+fn toggle_pattern_ops(g: &mut Gen) -> Option<String> {
+    let all: Vec<(usize, usize)> = (0..g.p.tables.len())
+        .flat_map(|t| (0..g.p.tables[t].indexes.len()).map(move |i| (t, i)))
+        .filter(|(t, i)| {
+            let table = &g.p.tables[*t];
+            let ix = &table.indexes[*i];
+            let mut flipped = ix.clone();
+            flipped.pattern_ops = !ix.pattern_ops;
+            ix.keys.iter().any(|k| match k {
+                Key::Col(c, ..) => {
+                    pattern_ops(table, ix, c).is_some() || pattern_ops(table, &flipped, c).is_some()
+                }
+                Key::Expr(..) => false,
+            })
+        })
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    let (t, i) = *g.rng.pick(&all);
+    let name = tname(g, t);
+    let ix = &mut g.p.tables[t].indexes[i];
+    ix.pattern_ops = !ix.pattern_ops;
+    Some(format!(
+        "index {:?} of {name} pattern_ops = {}",
+        ix.name, ix.pattern_ops
+    ))
+}
+
 fn drop_primary_key(g: &mut Gen) -> Option<String> {
     let tables: Vec<usize> = (0..g.p.tables.len())
         .filter(|t| g.p.tables[*t].has_pk())
@@ -1894,6 +1971,8 @@ fn rename_table(g: &mut Gen) -> Option<String> {
         reused.name = old;
         reused.renamed_from = None;
         reused.comment = None;
+        // Its default name, not the renamed table's explicit one.
+        reused.pk_name = None;
         reused.uniques.clear();
         reused.checks.clear();
         reused.indexes.clear();
