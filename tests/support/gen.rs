@@ -190,6 +190,9 @@ struct Index {
     predicate: Option<String>,
     /// Btree column keys of text types get their `*_pattern_ops` operator class.
     pattern_ops: bool,
+    /// Declared as an exclusion constraint (`[[tables.T.exclusions]]`, every key `WITH =`,
+    /// btree or hash, named, never unique) instead of an index.
+    exclusion: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -310,6 +313,9 @@ struct Project {
     types: UserTypes,
     /// Views and materialized views (their own `Rng`, like sequences and partitions).
     views: Vec<ViewSpec>,
+    /// `[extensions.NAME]` (contrib extensions of the server's packages; own `Rng`), written
+    /// to the first file.
+    extensions: Vec<&'static str>,
 }
 
 /// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
@@ -732,6 +738,7 @@ fn first_version(seed: u64) -> Gen {
             parts: Vec::new(),
             types: UserTypes::default(),
             views: Vec::new(),
+            extensions: Vec::new(),
         },
         names: BTreeSet::new(),
         counter: 0,
@@ -759,6 +766,12 @@ fn first_version(seed: u64) -> Gen {
         }
     }
     table_gaps(&mut g, seed);
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
+    for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
+        if rng.chance(8) {
+            g.p.extensions.push(e);
+        }
+    }
     g
 }
 
@@ -780,6 +793,17 @@ fn table_gaps(g: &mut Gen, seed: u64) {
             ix.pattern_ops = rng.chance(25);
         }
     }
+    // Exclusion constraints, drawn from a generator of their own too.
+    let saved = std::mem::replace(
+        &mut g.rng,
+        Rng::new(hash(&[&seed.to_string(), "exclusions"])),
+    );
+    for t in 0..g.p.tables.len() {
+        if g.rng.chance(12) {
+            g.add_exclusion(t);
+        }
+    }
+    g.rng = saved;
 }
 
 /// Random options of a sequence, valid for PostgreSQL (as `key = value` TOML lines).
@@ -1800,6 +1824,7 @@ impl Gen {
             include: Vec::new(),
             predicate: None,
             pattern_ops: false,
+            exclusion: false,
         };
         match self.rng.below(10) {
             0 if !gin.is_empty() => {
@@ -1873,6 +1898,29 @@ impl Gen {
             ix.predicate = Some(self.predicate(t));
         }
         ix.name = self.maybe_name();
+        self.p.tables[t].indexes.push(ix);
+    }
+
+    /// An exclusion constraint on table `t`: a new btree or hash index turned into one (its
+    /// keys all `WITH =`, which needs no extension), if the index came out with such a method.
+    pub(crate) fn add_exclusion(&mut self, t: usize) {
+        let before = self.p.tables[t].indexes.len();
+        self.add_index(t);
+        if self.p.tables[t].indexes.len() == before {
+            return;
+        }
+        let mut ix = self.p.tables[t].indexes.pop().unwrap();
+        if !matches!(ix.method, None | Some("btree") | Some("hash")) {
+            return;
+        }
+        // An exclusion constraint's method defaults to gist: say btree.
+        ix.method.get_or_insert("btree");
+        ix.exclusion = true;
+        ix.unique = false;
+        ix.pattern_ops = false;
+        if ix.name.is_none() {
+            ix.name = Some(self.explicit_name());
+        }
         self.p.tables[t].indexes.push(ix);
     }
 
@@ -2139,6 +2187,11 @@ fn render(p: &Project) -> Vec<(String, String)> {
         if let Some(schema) = &f.schema {
             writeln!(s, "schema = {}\n", ts(schema)).unwrap();
         }
+        if i == 0 {
+            for e in &p.extensions {
+                writeln!(s, "[extensions.{e}]\n").unwrap();
+            }
+        }
         for e in p.enums.iter().filter(|e| e.file == i) {
             writeln!(s, "[enums.{}]", tk(&e.name)).unwrap();
             if e.schema != file_schema {
@@ -2296,12 +2349,19 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         s.push('\n');
     }
     for ix in &t.indexes {
-        writeln!(s, "[[tables.{key}.indexes]]").unwrap();
+        let with = if ix.exclusion { ", with = \"=\"" } else { "" };
+        if ix.exclusion {
+            writeln!(s, "[[tables.{key}.exclusions]]").unwrap();
+        } else {
+            writeln!(s, "[[tables.{key}.indexes]]").unwrap();
+        }
         let keys: Vec<String> = ix
             .keys
             .iter()
             .map(|k| match k {
-                Key::Col(c, None, None) if pattern_ops(t, ix, c).is_none() => ts(c),
+                Key::Col(c, None, None) if pattern_ops(t, ix, c).is_none() && !ix.exclusion => {
+                    ts(c)
+                }
                 Key::Col(c, order, nulls) => {
                     let mut parts = vec![format!("column = {}", ts(c))];
                     if let Some(o) = pattern_ops(t, ix, c) {
@@ -2313,11 +2373,11 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
                     if let Some(n) = nulls {
                         parts.push(format!("nulls = {}", ts(n)));
                     }
-                    format!("{{ {} }}", parts.join(", "))
+                    format!("{{ {}{with} }}", parts.join(", "))
                 }
                 Key::Expr(e, order) => match order {
-                    Some(o) => format!("{{ expr = {}, order = {} }}", ts(e), ts(o)),
-                    None => format!("{{ expr = {} }}", ts(e)),
+                    Some(o) => format!("{{ expr = {}, order = {}{with} }}", ts(e), ts(o)),
+                    None => format!("{{ expr = {}{with} }}", ts(e)),
                 },
             })
             .collect();
@@ -2359,7 +2419,7 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
 /// The `*_pattern_ops` operator class of column key `c` of btree index `ix` when the index
 /// asks for one and the column has a text type.
 fn pattern_ops(t: &Table, ix: &Index, c: &str) -> Option<&'static str> {
-    if !ix.pattern_ops || !matches!(ix.method, None | Some("btree")) {
+    if !ix.pattern_ops || ix.exclusion || !matches!(ix.method, None | Some("btree")) {
         return None;
     }
     let col = t.columns.iter().find(|x| x.name == c)?;

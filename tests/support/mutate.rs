@@ -1471,7 +1471,11 @@ fn replace_check(g: &mut Gen) -> Option<String> {
 fn add_index(g: &mut Gen) -> Option<String> {
     let t = pick_table(g)?;
     let before = g.p.tables[t].indexes.len();
-    g.add_index(t);
+    if g.rng.chance(15) {
+        g.add_exclusion(t);
+    } else {
+        g.add_index(t);
+    }
     (g.p.tables[t].indexes.len() > before).then(|| format!("add index on {}", tname(g, t)))
 }
 
@@ -1496,7 +1500,7 @@ fn replace_index(g: &mut Gen) -> Option<String> {
     let mut ix = old.clone();
     let btree = matches!(ix.method, None | Some("btree"));
     match g.rng.below(5) {
-        0 if btree => ix.unique = !ix.unique,
+        0 if btree && !ix.exclusion => ix.unique = !ix.unique,
         1 => {
             ix.predicate = match ix.predicate {
                 Some(_) if g.rng.chance(50) => None,
@@ -1546,6 +1550,16 @@ fn replace_index(g: &mut Gen) -> Option<String> {
             }
             let mut new = g.p.tables[t].indexes.pop()?;
             new.name = old.name.clone();
+            if old.exclusion {
+                // Still an exclusion constraint: only btree and hash take `WITH =` here.
+                if !matches!(new.method, None | Some("btree") | Some("hash")) {
+                    return None;
+                }
+                new.method.get_or_insert("btree");
+                new.exclusion = true;
+                new.unique = false;
+                new.pattern_ops = false;
+            }
             ix = new;
         }
     }
