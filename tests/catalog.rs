@@ -553,11 +553,23 @@ columns = ["email"]
         .batch_execute(
             "ALTER TABLE public.members ADD COLUMN extra int;
              ALTER TABLE public.members ALTER COLUMN age TYPE bigint;
-             DROP INDEX public.members_email_idx;",
+             DROP INDEX public.members_email_idx;
+             COMMENT ON COLUMN public.members.email IS 'by hand';",
         )
         .unwrap();
     let live = read(&mut client, &opts).model;
     let changes = diff(&model, &live);
+    // `drift` names the object whose comment differs.
+    let lines: Vec<String> = changes
+        .iter()
+        .filter_map(|c| c.deviation(&model, &live))
+        .collect();
+    assert!(
+        lines.contains(
+            &"different in the database: comment of column public.members.email".to_string()
+        ),
+        "{lines:?}"
+    );
     assert!(
         changes.iter().any(
             |c| matches!(c, Change::Table(TableChange::AddColumn(q, col)) if q.name == "members" && col.name == "extra")
@@ -576,7 +588,7 @@ columns = ["email"]
             Change::Table(TableChange::DropIndex(q, n)) if q.name == "members" && n == "members_email_idx")),
         "{changes:?}"
     );
-    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_eq!(changes.len(), 4, "{changes:?}");
 }
 
 /// Literal defaults PostgreSQL re-formats by type (intervals, times, timestamps, jsonb,

@@ -115,6 +115,28 @@ fn unknown_type_suggests_an_enum() {
 }
 
 #[test]
+fn unknown_type_suggests_a_domain() {
+    let src =
+        "[domains.posint]\ntype = \"integer\"\n[tables.a.columns]\ns = { type = \"posnt\" }\n";
+    let f = one(&[(T, src)], "unknown-type", T, 4);
+    assert!(f.hint.contains("`posint`"), "{}", f.hint);
+}
+
+/// A misspelt `type` key is one error (the unknown key, suggesting `type`), not also a
+/// column without a type.
+#[test]
+fn misspelt_type_key_is_reported_once() {
+    let src = "[tables.a.columns]\nid = { type = \"integer\" }\nx = { tpye = \"text\" }\n";
+    let f = one(&[(T, src)], "unknown-key", T, 3);
+    assert!(f.hint.contains("`type`"), "{}", f.hint);
+    // A key unrelated to `type` leaves the missing type reported.
+    let src = "[tables.a.columns]\nx = { nulable = true }\n";
+    let all = errors(&[(T, src)]);
+    let codes: Vec<&str> = all.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["missing-type", "unknown-key"], "{codes:?}");
+}
+
+#[test]
 fn enum_type_names_are_case_sensitive() {
     let src = "[enums.AccountRole]\nvalues = [\"A\"]\n[tables.a.columns]\nr = { type = \"accountrole\" }\nok = { type = \"AccountRole[]\" }\n";
     let f = one(&[(T, src)], "unknown-type", T, 4);
@@ -373,7 +395,7 @@ fn every_problem_is_reported_at_once() {
         got,
         vec![
             ("schema/a.toml", 2, "unknown-type"),
-            ("schema/a.toml", 3, "missing-type"),
+            // `typ` is reported as a misspelt `type`, not also as a missing type.
             ("schema/a.toml", 3, "unknown-key"),
             ("schema/b.toml", 2, "duplicate-enum-value"),
             ("schema/b.toml", 4, "invalid-type"),

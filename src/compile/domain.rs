@@ -194,6 +194,7 @@ impl Compiler {
             collation: raw.collation.clone(),
             comment: None,
             renamed_from: None,
+            type_misspelled: false,
         };
         let c = self.column(q, &column, model, enums)?;
         if matches!(c.default, Some(ColumnDefault::Serial { .. })) {
@@ -399,6 +400,7 @@ impl Compiler {
                 collation: a.collation.clone(),
                 comment: None,
                 renamed_from: None,
+                type_misspelled: false,
             };
             let Some(c) = self.column(q, &column, model, enums) else {
                 continue;

@@ -1086,6 +1086,7 @@ impl Compiler {
                 );
                 return None;
             }
+            (None, None) if col.type_misspelled => return None,
             (None, None) => {
                 self.push(
                     Diagnostic::new(
@@ -1172,15 +1173,19 @@ impl Compiler {
                             array,
                         },
                         Ok(None) => {
-                            let enum_names: Vec<String> =
-                                enums.keys().map(|q| q.name.clone()).collect();
+                            // Enums, domains and composite types of the project too.
+                            let user_names: Vec<String> = enums
+                                .keys()
+                                .chain(self.user_types.keys())
+                                .map(|q| q.name.clone())
+                                .collect();
                             let candidates = types::known_type_names()
                                 .iter()
                                 .copied()
-                                .chain(enum_names.iter().map(String::as_str));
+                                .chain(user_names.iter().map(String::as_str));
                             let hint = match crate::suggest::closest(&ty.value, candidates) {
                                 Some(s) => format!("did you mean `{s}`? (for extension types use `type_sql`)"),
-                                None => "use a built-in type, an enum of this project, or `type_sql` for extension types".to_string(),
+                                None => "use a built-in type, an enum, domain or composite type of this project, or `type_sql` for extension types".to_string(),
                             };
                             self.push(
                                 Diagnostic::new(
@@ -2197,7 +2202,7 @@ impl Compiler {
                         ),
                     )
                     .hint(format!(
-                        "make `{}` a `{}`",
+                        "declare `{}` as `{}`",
                         c.value,
                         display_type(&rc.data_type)
                     )),

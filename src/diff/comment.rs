@@ -27,6 +27,14 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
     StepInfo::new(StepKind::Comment, name, vec![], Phase::Comment)
 }
 
-pub(super) fn deviation(_: &CommentTarget) -> String {
-    "different comment in the database".to_string()
+pub(super) fn deviation(target: &CommentTarget) -> String {
+    let what = match target {
+        CommentTarget::Table(q) => format!("table {q}"),
+        CommentTarget::Column(q, c) => format!("column {q}.{c}"),
+        CommentTarget::Type(q) => format!("type {q}"),
+        CommentTarget::View(q) => format!("view {q}"),
+        CommentTarget::MaterializedView(q) => format!("materialized view {q}"),
+        CommentTarget::Sequence(q) => format!("sequence {q}"),
+    };
+    format!("different in the database: comment of {what}")
 }

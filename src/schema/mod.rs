@@ -95,6 +95,9 @@ pub struct RawColumn {
     pub collation: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
+    /// An unknown key of the column reads like `type` or `type_sql` (already reported as
+    /// unknown, with that suggestion): a missing type is not reported a second time.
+    pub type_misspelled: bool,
 }
 
 #[derive(Debug, Default)]
@@ -625,7 +628,15 @@ fn read_column(
         diags,
     };
     r.deny_unknown(&format!("column `{}`", name.value), COLUMN_KEYS);
+    let type_misspelled = t.keys().any(|k| {
+        !COLUMN_KEYS.contains(&k.get_ref().as_ref())
+            && matches!(
+                crate::suggest::closest(k.get_ref(), COLUMN_KEYS.iter().copied()),
+                Some("type" | "type_sql")
+            )
+    });
     RawColumn {
+        type_misspelled,
         ty: r.string("type"),
         type_sql: r.string("type_sql"),
         nullable: r.bool("nullable"),
