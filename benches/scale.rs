@@ -218,6 +218,46 @@ fn cli_plan_table(sizes: &[usize]) -> String {
     s
 }
 
+/// `schemactl drift` of the project at `root` against `db`, through the binary: best wall
+/// time of `runs` and the largest peak resident set (`/usr/bin/time -f %M`, when installed).
+/// Every run must find no drift.
+fn cli_drift(root: &Path, db: &str, runs: usize) -> (Duration, Option<u64>) {
+    let exe = env!("CARGO_BIN_EXE_schemactl");
+    let timer = Path::new("/usr/bin/time").exists();
+    let (mut best, mut peak) = (Duration::MAX, None::<u64>);
+    for _ in 0..runs {
+        let mut cmd = if timer {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%M", exe]);
+            c
+        } else {
+            Command::new(exe)
+        };
+        cmd.arg("--project")
+            .arg(root)
+            .arg("--db")
+            .arg(db)
+            .arg("drift");
+        let t = Instant::now();
+        let out = cmd.output().expect("run schemactl drift");
+        best = best.min(t.elapsed());
+        assert!(
+            out.status.success(),
+            "drift found differences or failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if timer {
+            let kib = String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse::<u64>().ok());
+            peak = peak.max(kib);
+        }
+    }
+    (best, peak)
+}
+
 // ------------------------------------------------------------------------------------------
 // The measured run for one size (child process)
 
@@ -531,6 +571,17 @@ fn run_size(n: usize) -> Value {
         ms(psql.net),
         ms(psql.timing),
     );
+    // 5. `schemactl drift` through the binary (process start, connect, chain and snapshot
+    // load, read, diff), against psql's wall time for the same statements (process start and
+    // connect included on both sides).
+    let (cli_drift, cli_drift_peak) = cli_drift(root, &cluster.conninfo("bench"), runs.max(5));
+    let ratio_cli = secs(cli_drift) / psql.wall.as_secs_f64();
+    eprintln!(
+        "schemactl drift through the binary (best of {}): {}, peak {}; / psql wall = {ratio_cli:.2}",
+        runs.max(5),
+        ms(cli_drift),
+        cli_drift_peak.map_or("n/a".to_string(), mib),
+    );
     drop((cat, proxy, cluster));
 
     json!({
@@ -572,6 +623,9 @@ fn run_size(n: usize) -> Value {
         "ratio_net": ratio_net,
         "ratio_timing": ratio_timing,
         "ratio_wall": ratio_wall,
+        "cli_drift_ms": secs(cli_drift) * 1e3,
+        "cli_drift_peak_kib": cli_drift_peak,
+        "ratio_cli_drift": ratio_cli,
         "pg_version": pg_version,
         "load_before": load_before,
         "load_after": loadavg(),
@@ -1446,6 +1500,24 @@ fn summary(results: &[Value]) -> String {
             f(&r["ratio_net"]),
             f(&r["ratio_timing"]),
             f(&r["ratio_wall"]),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n`schemactl drift` through the binary vs psql running the same statements (wall, \
+         process start and connect included on both sides):\n\n\
+         | tables | schemactl drift | peak MiB | psql wall | schemactl / psql |\n\
+         |---:|---:|---:|---:|---:|"
+    );
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {} ms | {} | {} ms | **{:.2}×** |",
+            r["tables"],
+            fmt_ms(f(&r["cli_drift_ms"])),
+            fmt_mib(&r["cli_drift_peak_kib"]),
+            fmt_ms(f(&r["psql_wall_ms"])),
+            f(&r["ratio_cli_drift"]),
         );
     }
     let _ = writeln!(s);

@@ -6,25 +6,18 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
-use schemactl::apply::{self, History};
+use schemactl::apply::{self};
 use schemactl::catalog::{self, ReadOptions};
-use schemactl::commands::{Exit, Global, plan};
+use schemactl::commands::Exit;
 use schemactl::compile;
 use schemactl::diag::SourceMap;
 use schemactl::diff::diff;
 use schemactl::migrations::{self, Layout};
 use schemactl::model::Model;
-use schemactl::plan::Policy;
 use support::project::*;
-
-fn history() -> History {
-    History {
-        schema: "schemactl".into(),
-    }
-}
+use support::steps::*;
 
 fn read_ignoring(client: &mut postgres::Client, ignore: &[&str]) -> Model {
     catalog::read(
@@ -41,124 +34,6 @@ fn read_ignoring(client: &mut postgres::Client, ignore: &[&str]) -> Model {
 
 fn read(client: &mut postgres::Client) -> Model {
     read_ignoring(client, &[])
-}
-
-/// The project's schema as `plan` compiles it (against the head snapshot).
-fn compiled(dir: &Path) -> Model {
-    let loaded = schemactl::compile::load_project(dir);
-    let head = std::fs::read_to_string(dir.join("snapshots/head.toml")).unwrap();
-    let head = schemactl::model::snapshot::from_toml(&head).unwrap();
-    schemactl::compile::compile(&loaded.project, &loaded.raw, loaded.diags, Some(&head))
-        .unwrap()
-        .model
-}
-
-fn assert_same(live: &Model, expected: &Model, when: &str) {
-    let a = diff(live, expected);
-    let b = diff(expected, live);
-    assert!(
-        a.is_empty() && b.is_empty(),
-        "drift {when}: {a:?}\n{b:?}\nlive: {live:#?}"
-    );
-}
-
-/// A project applied version by version to its own database.
-struct Steps {
-    _db: support::TestDb,
-    dir: tempfile::TempDir,
-    client: postgres::Client,
-    models: Vec<Model>,
-}
-
-impl Steps {
-    fn new() -> Steps {
-        let db = support::test_db();
-        let client = db.connect();
-        Steps {
-            _db: db,
-            dir: project(&[("schema/s.toml", "")]),
-            client,
-            models: Vec::new(),
-        }
-    }
-
-    /// Plan `schema` (allowing data loss) and return the migration's up SQL, without
-    /// applying it.
-    fn plan(&mut self, schema: &str) -> String {
-        std::fs::write(self.dir.path().join("schema/s.toml"), schema).unwrap();
-        let g = Global {
-            project: Some(self.dir.path().to_path_buf()),
-            ..Global::default()
-        };
-        let n = self.models.len() + 1;
-        let out = plan::run(
-            &g,
-            &plan::Options {
-                name: Some(format!("v{n}")),
-                allow: vec![schemactl::plan::Hazard::DeletesData],
-                ..Default::default()
-            },
-        );
-        assert_eq!(out.exit, Exit::Ok, "{}{}", out.stdout, out.stderr);
-        let chain = migrations::load(&Layout::new(self.dir.path())).unwrap();
-        chain.migrations.last().unwrap().up.clone()
-    }
-
-    /// Plan and apply `schema`; the database reads back as the compiled model.
-    fn step(&mut self, schema: &str) -> String {
-        let sql = self.plan(schema);
-        let chain = migrations::load(&Layout::new(self.dir.path())).unwrap();
-        let opts = apply::Options {
-            lock_timeout: Duration::from_secs(30),
-            ..Default::default()
-        };
-        if let Err(e) = apply::apply(&mut self.client, &history(), &chain, &opts) {
-            panic!("apply failed: {e}\n{sql}");
-        }
-        let model = compiled(self.dir.path());
-        let live = read(&mut self.client);
-        assert_same(
-            &live,
-            &model,
-            &format!("after v{}\n{sql}", self.models.len() + 1),
-        );
-        self.models.push(model);
-        sql
-    }
-
-    /// Roll every migration back, one at a time, checking each earlier version.
-    fn unwind(&mut self) {
-        let chain = migrations::load(&Layout::new(self.dir.path())).unwrap();
-        while self.models.pop().is_some() {
-            let down = &chain.migrations[self.models.len()].down;
-            if let Err(e) = apply::rollback(
-                &mut self.client,
-                &history(),
-                &chain,
-                self.models.len() as u32,
-                &["deletes_data".to_string()],
-                &Policy::default(),
-                Duration::from_secs(10),
-            ) {
-                panic!("rollback failed: {e}\n{down:?}");
-            }
-            let live = read(&mut self.client);
-            let expected = self.models.last().cloned().unwrap_or_else(|| {
-                let mut m = Model::default();
-                m.schemas.insert("public".into(), Default::default());
-                m
-            });
-            assert_same(
-                &live,
-                &expected,
-                &format!("after rolling back to v{}\n{down:?}", self.models.len()),
-            );
-        }
-    }
-
-    fn one<T: for<'a> postgres::types::FromSql<'a>>(&mut self, sql: &str) -> T {
-        self.client.query_one(sql, &[]).unwrap().get(0)
-    }
 }
 
 /// The errors of a project: (code, line, message, hint).
@@ -397,7 +272,7 @@ fn not_valid_constraints_are_created_validated_and_unvalidated() {
     assert!(apply::apply(&mut s.client, &history(), &chain, &opts).is_err());
     s.client.batch_execute("DELETE FROM child").unwrap();
     // The failed migration is retried once the data is fixed.
-    let out = schemactl_db(s.dir.path(), &s._db.conninfo, &["apply"]);
+    let out = schemactl_db(s.dir.path(), &s.db.conninfo, &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let live = read(&mut s.client);
     assert_same(&live, &compiled(s.dir.path()), "after validating");
@@ -426,7 +301,7 @@ fn a_not_valid_constraint_in_the_database_is_drift() {
              ALTER TABLE child ADD CONSTRAINT child_n_positive CHECK (n > 0) NOT VALID;",
         )
         .unwrap();
-    let out = schemactl_db(s.dir.path(), &s._db.conninfo, &["drift"]);
+    let out = schemactl_db(s.dir.path(), &s.db.conninfo, &["drift"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(

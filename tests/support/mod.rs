@@ -23,6 +23,7 @@
 
 pub mod r#gen;
 pub mod project;
+pub mod steps;
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
