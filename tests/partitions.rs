@@ -848,3 +848,64 @@ bounds = { in = ["c"] }
     l.back_to(1);
     l.back_to(0);
 }
+
+/// A partition detached by hand is attached again by `diff --db` (not dropped and created):
+/// the rows stay. What PostgreSQL made the table's own on detach (the parent's primary key,
+/// foreign key and index copies) is dropped first; the attach clones the parent's again.
+#[test]
+fn a_partition_detached_by_hand_is_attached_again() {
+    let v1 = r#"
+[tables.c]
+primary_key = ["id"]
+[tables.c.columns]
+id = { type = "integer" }
+
+[tables.p]
+primary_key = ["region", "id"]
+partition_by = { strategy = "list", keys = ["region"] }
+[tables.p.columns]
+region = { type = "text" }
+id = { type = "integer" }
+c_id = { type = "integer", nullable = true }
+[[tables.p.indexes]]
+columns = ["c_id"]
+[[tables.p.foreign_keys]]
+columns = ["c_id"]
+references = { table = "c", columns = ["id"] }
+
+[tables.p_eu]
+partition_of = "p"
+bounds = { in = ["eu"] }
+[[tables.p_eu.indexes]]
+columns = ["id"]
+"#;
+    let mut l = Live::new();
+    l.step(v1);
+    l.client
+        .batch_execute(
+            "INSERT INTO c VALUES (1); INSERT INTO p VALUES ('eu', 1, 1); ALTER TABLE p DETACH PARTITION p_eu",
+        )
+        .unwrap();
+    let dir = l.dir.path().to_path_buf();
+    let conninfo = l._db.conninfo.clone();
+    let out = schemactl_db(&dir, &conninfo, &["drift"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = schemactl_db(&dir, &conninfo, &["diff"]);
+    let sql = text(&out.stdout);
+    assert!(
+        sql.contains(
+            "ALTER TABLE \"public\".\"p\" ATTACH PARTITION \"public\".\"p_eu\" FOR VALUES IN ('eu');"
+        ),
+        "{sql}"
+    );
+    assert!(
+        !sql.contains("DROP TABLE") && !sql.contains("CREATE TABLE"),
+        "{sql}"
+    );
+    apply_sql(&mut l.client, &sql);
+    assert_eq!(l.count("SELECT count(*) FROM p"), 1, "the row stayed");
+    let model = compile_with_head(&dir);
+    l.assert_reads_back(&model, &sql);
+    let out = schemactl_db(&dir, &conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}

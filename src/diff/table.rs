@@ -176,8 +176,13 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &mu
 
     // Tables whose partitioning changed are dropped and created again.
     let recreated = partition::recreated(from, to);
+    let attached = partition::attached(from, to);
     for (q, t) in to.tables() {
         match from.table(&q) {
+            Some(old) if attached.contains(&q) => {
+                let own = partition::attach(out, &q, old, t);
+                alter_table(out, q.clone(), &own, t, touched);
+            }
             Some(old) if !recreated.contains(&q) => {
                 alter_table(out, q.clone(), old, t, touched);
                 partition::alter(out, &q, old, t);
