@@ -953,3 +953,81 @@ fn keys_of_a_partitioned_table_must_include_the_partition_key() {
     let f = one(&[(T, src)], "invalid-value", T, 2);
     assert!(f.message.contains("expression"), "{}", f.message);
 }
+
+#[test]
+fn overlapping_or_empty_partition_bounds_are_reported_all_at_once() {
+    let src = format!(
+        "{PARENT}[tables.a]\npartition_of = \"p\"\nbounds = {{ from = \"2024-02-01\", to = \"2024-01-01\" }}\n\
+         [tables.b]\npartition_of = \"p\"\nbounds = {{ from = \"2024-01-01\", to = \"2024-03-01\" }}\n\
+         [tables.c]\npartition_of = \"p\"\nbounds = {{ from = \"2024-02-01\", to = \"2024-04-01\" }}\n\
+         [tables.d]\npartition_of = \"p\"\nbounds = {{ from = \"2024-04-01\", to = \"2024-05-01\" }}\n\
+         [tables.e]\npartition_of = \"p\"\nbounds = \"default\"\n\
+         [tables.f]\npartition_of = \"p\"\nbounds = \"default\"\n\
+         [tables.l]\npartition_by = {{ strategy = \"list\", keys = [\"n\"] }}\n[tables.l.columns]\nn = {{ type = \"integer\" }}\n\
+         [tables.l1]\npartition_of = \"l\"\nbounds = {{ in = [1, 2] }}\n\
+         [tables.l2]\npartition_of = \"l\"\nbounds = {{ in = [\"3\", \"02\"] }}\n"
+    );
+    let mut all = errors(&[(T, &src)]);
+    all.sort_by_key(|f| f.line);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("invalid-value", 8),
+            ("partition-overlap", 14),
+            ("partition-overlap", 23),
+            ("partition-overlap", 33),
+        ],
+        "{:?}",
+        all.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    assert!(all[0].message.contains("empty"), "{}", all[0].message);
+    assert!(all[1].message.contains("`public.b`"), "{}", all[1].message);
+    assert_eq!(all[1].labels, vec![(T.to_string(), 11)]);
+    assert!(all[2].message.contains("default"), "{}", all[2].message);
+    assert_eq!(all[2].labels, vec![(T.to_string(), 20)]);
+    assert!(all[3].message.contains("`2`"), "{}", all[3].message);
+    assert_eq!(all[3].labels, vec![(T.to_string(), 30)]);
+    assert!(all.iter().all(|f| !f.hint.is_empty()));
+
+    // Through the binary: exit 2 and a location.
+    let dir = project(&[(T, &src)]);
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("schema/t.toml:14:"), "{err}");
+}
+
+#[test]
+fn partition_bounds_compared_only_where_the_order_is_exact() {
+    // Text ranges depend on the collation, expression keys on a type the compiler does not
+    // know: neither is reported. Ranges that only touch are fine.
+    let src = "[tables.t]\npartition_by = { strategy = \"range\", keys = [\"s\"] }\n[tables.t.columns]\ns = { type = \"text\" }\n\
+               [tables.t1]\npartition_of = \"t\"\nbounds = { from = \"a\", to = \"m\" }\n\
+               [tables.t2]\npartition_of = \"t\"\nbounds = { from = \"B\", to = \"z\" }\n\
+               [tables.x]\npartition_by = { strategy = \"range\", keys = [{ expr = \"n + 1\" }] }\n[tables.x.columns]\nn = { type = \"integer\" }\n\
+               [tables.x1]\npartition_of = \"x\"\nbounds = { from = 1, to = 10 }\n\
+               [tables.x2]\npartition_of = \"x\"\nbounds = { from = 5, to = 20 }\n\
+               [tables.i]\npartition_by = { strategy = \"range\", keys = [\"a\", \"b\"] }\n[tables.i.columns]\na = { type = \"integer\" }\nb = { type = \"numeric(8,2)\" }\n\
+               [tables.i1]\npartition_of = \"i\"\nbounds = { from = [\"MINVALUE\", \"MINVALUE\"], to = [1, 1.5] }\n\
+               [tables.i2]\npartition_of = \"i\"\nbounds = { from = [1, \"1.50\"], to = [1, \"MAXVALUE\"] }\n\
+               [tables.i3]\npartition_of = \"i\"\nbounds = { from = [2, -3], to = [\"MAXVALUE\", \"MAXVALUE\"] }\n";
+    let dir = project(&[(T, src)]);
+    let (_, _, result) = compile::compile_project(dir.path());
+    if let Err(d) = result {
+        panic!("{d:?}");
+    }
+    // But equal text bounds do not depend on the collation.
+    let src = "[tables.t]\npartition_by = { strategy = \"list\", keys = [\"s\"] }\n[tables.t.columns]\ns = { type = \"text\" }\n\
+               [tables.t1]\npartition_of = \"t\"\nbounds = { in = [\"a\", \"b\"] }\n\
+               [tables.t2]\npartition_of = \"t\"\nbounds = { in = [\"B\", \"b\"] }\n\
+               [tables.r]\npartition_by = { strategy = \"range\", keys = [\"s\"] }\n[tables.r.columns]\ns = { type = \"text\" }\n\
+               [tables.r1]\npartition_of = \"r\"\nbounds = { from = \"k\", to = \"k\" }\n";
+    let mut all = errors(&[(T, src)]);
+    all.sort_by_key(|f| f.line);
+    let codes: Vec<(&str, usize)> = all.iter().map(|f| (f.code, f.line)).collect();
+    assert_eq!(
+        codes,
+        vec![("partition-overlap", 10), ("invalid-value", 17)]
+    );
+}

@@ -630,3 +630,282 @@ bounds = { from = "MINVALUE", to = 100 }
     l.back_to(2);
     l.back_to(0);
 }
+
+/// A sequence OWNED BY a column of a table that switches between plain and partitioned:
+/// DROP TABLE would take the sequence along, so it is released before the drop and owned
+/// again after the new table exists. Its current value survives; the plan names no rename
+/// of the table to itself.
+#[test]
+fn a_sequence_owned_by_a_switched_table_is_kept_and_owned_again() {
+    let plain = r#"
+[sequences.m_seq]
+start = 100
+owned_by = "m.id"
+
+[tables.m]
+[tables.m.columns]
+id = { type = "integer", default_sql = "nextval('m_seq'::regclass)" }
+at = { type = "date" }
+"#;
+    let mut l = Live::new();
+    l.step(plain);
+    l.client
+        .batch_execute("INSERT INTO m (at) VALUES ('2024-01-01'), ('2024-01-02')")
+        .unwrap();
+    let partitioned = plain.replace(
+        "[tables.m]\n",
+        "[tables.m]\npartition_by = { strategy = \"range\", keys = [\"at\"] }\n",
+    ) + "\n[tables.m_all]\npartition_of = \"m\"\nbounds = { from = \"MINVALUE\", to = \"MAXVALUE\" }\n";
+    std::fs::write(l.dir.path().join("schema/s.toml"), &partitioned).unwrap();
+    let refused = plan_with(l.dir.path(), "v2", false);
+    assert!(
+        !refused.stdout.contains("did you mean to rename table"),
+        "a table replaced by itself is no rename: {}",
+        refused.stdout
+    );
+    let sql = l.step(&partitioned);
+    let disown = sql
+        .find("ALTER SEQUENCE \"public\".\"m_seq\" OWNED BY NONE;")
+        .unwrap_or_else(|| panic!("{sql}"));
+    let drop = sql.find("DROP TABLE \"public\".\"m\";").unwrap();
+    let create = sql.find("CREATE TABLE \"public\".\"m\" (").unwrap();
+    let own = sql
+        .find("ALTER SEQUENCE \"public\".\"m_seq\" OWNED BY \"public\".\"m\".\"id\";")
+        .unwrap_or_else(|| panic!("{sql}"));
+    assert!(disown < drop && drop < create && create < own, "{sql}");
+    assert_eq!(
+        l.count("SELECT nextval('m_seq')"),
+        102,
+        "the sequence kept its value"
+    );
+    // And back to a plain table.
+    let sql = l.step(plain);
+    assert!(sql.contains("OWNED BY NONE"), "{sql}");
+    assert_eq!(l.count("SELECT nextval('m_seq')"), 103);
+    l.back_to(2);
+    l.back_to(1);
+    l.back_to(0);
+}
+
+/// A new partition beside an existing default partition: PostgreSQL scans the default
+/// partition (locking it) and fails if it holds a row that belongs in the new one. The
+/// step says so; applied with such a row, the migration fails (exit 3) and rolls back.
+#[test]
+fn a_partition_added_beside_a_default_partition_may_fail_on_its_rows() {
+    let v1 = r#"
+[tables.p]
+partition_by = { strategy = "list", keys = ["region"] }
+[tables.p.columns]
+region = { type = "text" }
+amount = { type = "integer" }
+
+[tables.p_eu]
+partition_of = "p"
+bounds = { in = ["eu"] }
+
+[tables.p_other]
+partition_of = "p"
+bounds = "default"
+"#;
+    let mut l = Live::new();
+    let sql = l.step(v1);
+    // Created together with its default partition: nothing to scan.
+    assert!(!sql.contains("may_fail_on_data"), "{sql}");
+    l.client
+        .batch_execute("INSERT INTO p VALUES ('eu', 1), ('us', 2)")
+        .unwrap();
+    let v2 = format!("{v1}\n[tables.p_us]\npartition_of = \"p\"\nbounds = {{ in = [\"us\"] }}\n");
+    std::fs::write(l.dir.path().join("schema/s.toml"), &v2).unwrap();
+    let out = plan_with(l.dir.path(), "v2", false);
+    assert_eq!(out.exit, Exit::Ok, "{}{}", out.stdout, out.stderr);
+    let chain = migrations::load(&Layout::new(l.dir.path())).unwrap();
+    let up = &chain.migrations.last().unwrap().up;
+    let create = up
+        .lines()
+        .position(|x| x.contains("CREATE TABLE \"public\".\"p_us\" PARTITION OF"))
+        .unwrap_or_else(|| panic!("{up}"));
+    let header = up.lines().take(create).collect::<Vec<_>>().join("\n");
+    let step_header = header.rsplit("-- step").next().unwrap();
+    assert!(
+        step_header.contains("blocks_writes") && step_header.contains("may_fail_on_data"),
+        "{up}"
+    );
+    // Through the binary: the 'us' row in the default partition fails the migration.
+    let out = schemactl_db(l.dir.path(), &l._db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("would be violated"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        l.count("SELECT count(*) FROM pg_class WHERE relname = 'p_us'"),
+        0,
+        "rolled back"
+    );
+    assert_eq!(l.count("SELECT count(*) FROM p_other"), 1);
+    // With the row moved out of the way, it applies.
+    l.client
+        .batch_execute("DELETE FROM p WHERE region = 'us'")
+        .unwrap();
+    let out = schemactl_db(l.dir.path(), &l._db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let model = compile_with_head(l.dir.path());
+    l.assert_reads_back(&model, "(v2)");
+}
+
+/// Bound values read back as PostgreSQL stored them: numeric rounded to the key's scale,
+/// fractional seconds to the timestamp's precision; a list partition that takes NULL.
+#[test]
+fn bounds_are_stored_rounded_to_the_key_type_and_lists_take_null() {
+    let v1 = r#"
+[tables.n]
+partition_by = { strategy = "range", keys = ["k"] }
+[tables.n.columns]
+k = { type = "numeric(8,2)" }
+
+[tables.n1]
+partition_of = "n"
+bounds = { from = 1.005, to = "2.5" }
+
+[tables.n0]
+partition_of = "n"
+bounds = { from = "-0.001", to = 1.005 }
+
+[tables.ts]
+partition_by = { strategy = "range", keys = ["k"] }
+[tables.ts.columns]
+k = { type = "timestamp(0)" }
+
+[tables.ts1]
+partition_of = "ts"
+bounds = { from = "2024-01-01 10:00:00.5", to = "2024-01-02 00:00:00.4" }
+
+[tables.tz]
+partition_by = { strategy = "range", keys = ["k"] }
+[tables.tz.columns]
+k = { type = "timestamptz(1)" }
+
+[tables.tz1]
+partition_of = "tz"
+bounds = { from = "2024-01-01 10:00:00.25+01", to = "2024-01-02 00:00:00.35" }
+
+[tables.l]
+partition_by = { strategy = "list", keys = ["k"] }
+[tables.l.columns]
+k = { type = "text", nullable = true }
+
+[tables.l_ab]
+partition_of = "l"
+bounds = { in = ["a", "b", "a"], null = true }
+
+[tables.l_c]
+partition_of = "l"
+bounds = { in = ["c"] }
+"#;
+    let mut l = Live::new();
+    let sql = l.step(v1);
+    assert!(
+        sql.contains("FOR VALUES FROM ('1.01') TO ('2.50')"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("FOR VALUES FROM ('0.00') TO ('1.01')"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("FOR VALUES FROM ('2024-01-01 10:00:01') TO ('2024-01-02 00:00:00')"),
+        "{sql}"
+    );
+    assert!(sql.contains("FOR VALUES IN ('a', 'b', NULL)"), "{sql}");
+    l.client
+        .batch_execute("INSERT INTO l VALUES (NULL), ('a')")
+        .unwrap();
+    assert_eq!(l.count("SELECT count(*) FROM l_ab"), 2);
+    // NULL moves to another partition: detached and attached again.
+    let v2 = v1
+        .replace(
+            "bounds = { in = [\"a\", \"b\", \"a\"], null = true }",
+            "bounds = { in = [\"a\", \"b\"] }",
+        )
+        .replace(
+            "bounds = { in = [\"c\"] }",
+            "bounds = { in = [\"c\"], null = true }",
+        );
+    l.client
+        .batch_execute("DELETE FROM l WHERE k IS NULL")
+        .unwrap();
+    let sql = l.step(&v2);
+    assert!(sql.contains("FOR VALUES IN ('c', NULL)"), "{sql}");
+    // A database written with NULL first reads back equal to `null = true`.
+    l.client
+        .batch_execute(
+            "ALTER TABLE l DETACH PARTITION l_c; ALTER TABLE l ATTACH PARTITION l_c FOR VALUES IN (NULL, 'c')",
+        )
+        .unwrap();
+    let model = compile_with_head(l.dir.path());
+    l.assert_reads_back(&model, "(NULL first)");
+    l.back_to(1);
+    l.back_to(0);
+}
+
+/// A partition detached by hand is attached again by `diff --db` (not dropped and created):
+/// the rows stay. What PostgreSQL made the table's own on detach (the parent's primary key,
+/// foreign key and index copies) is dropped first; the attach clones the parent's again.
+#[test]
+fn a_partition_detached_by_hand_is_attached_again() {
+    let v1 = r#"
+[tables.c]
+primary_key = ["id"]
+[tables.c.columns]
+id = { type = "integer" }
+
+[tables.p]
+primary_key = ["region", "id"]
+partition_by = { strategy = "list", keys = ["region"] }
+[tables.p.columns]
+region = { type = "text" }
+id = { type = "integer" }
+c_id = { type = "integer", nullable = true }
+[[tables.p.indexes]]
+columns = ["c_id"]
+[[tables.p.foreign_keys]]
+columns = ["c_id"]
+references = { table = "c", columns = ["id"] }
+
+[tables.p_eu]
+partition_of = "p"
+bounds = { in = ["eu"] }
+[[tables.p_eu.indexes]]
+columns = ["id"]
+"#;
+    let mut l = Live::new();
+    l.step(v1);
+    l.client
+        .batch_execute(
+            "INSERT INTO c VALUES (1); INSERT INTO p VALUES ('eu', 1, 1); ALTER TABLE p DETACH PARTITION p_eu",
+        )
+        .unwrap();
+    let dir = l.dir.path().to_path_buf();
+    let conninfo = l._db.conninfo.clone();
+    let out = schemactl_db(&dir, &conninfo, &["drift"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = schemactl_db(&dir, &conninfo, &["diff"]);
+    let sql = text(&out.stdout);
+    assert!(
+        sql.contains(
+            "ALTER TABLE \"public\".\"p\" ATTACH PARTITION \"public\".\"p_eu\" FOR VALUES IN ('eu');"
+        ),
+        "{sql}"
+    );
+    assert!(
+        !sql.contains("DROP TABLE") && !sql.contains("CREATE TABLE"),
+        "{sql}"
+    );
+    apply_sql(&mut l.client, &sql);
+    assert_eq!(l.count("SELECT count(*) FROM p"), 1, "the row stayed");
+    let model = compile_with_head(&dir);
+    l.assert_reads_back(&model, &sql);
+    let out = schemactl_db(&dir, &conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}

@@ -8,7 +8,8 @@ use postgres::Row;
 
 use super::Reader;
 use crate::model::{
-    Expr, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy, QualifiedName,
+    BoundValue, Expr, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy,
+    QualifiedName,
 };
 
 impl Reader<'_> {
@@ -43,7 +44,10 @@ impl Reader<'_> {
             });
             let of = match (parent, bound) {
                 (Some(parent), Some(b)) => match PartitionBound::parse_catalog(&b) {
-                    Some(bound) => Some(PartitionOf { parent, bound }),
+                    Some(bound) => Some(PartitionOf {
+                        parent,
+                        bound: null_last(bound),
+                    }),
                     None => {
                         self.skip(format!("bounds of partition {q}: cannot read `{b}`"));
                         None
@@ -56,6 +60,19 @@ impl Reader<'_> {
                 t.partition_of = of.map(Box::new);
             }
         }
+    }
+}
+
+/// A list bound with its NULL (if any) last, where `null = true` puts it: PostgreSQL keeps
+/// the values in the order written, which has no meaning.
+fn null_last(bound: PartitionBound) -> PartitionBound {
+    match bound {
+        PartitionBound::List { mut values } if values.contains(&BoundValue::Null) => {
+            values.retain(|v| *v != BoundValue::Null);
+            values.push(BoundValue::Null);
+            PartitionBound::List { values }
+        }
+        b => b,
     }
 }
 

@@ -414,6 +414,7 @@ impl Compiler {
             let p = self.table(q.clone(), raw_tables[q], &model, &enums, inherited);
             compiled.insert(q.clone(), p);
         }
+        let mut siblings = Vec::new();
         for (q, parent) in &parents {
             let Some(b) = raw_tables.get(q).and_then(|r| r.bounds.as_ref()) else {
                 continue;
@@ -425,6 +426,15 @@ impl Compiler {
                 continue;
             };
             let bound = self.bounds(b, &by, &columns, q);
+            if let Some(bound) = &bound {
+                siblings.push(partition::Sibling {
+                    table: q.clone(),
+                    parent: parent.clone(),
+                    bound: bound.clone(),
+                    span: b.span.clone(),
+                    kinds: partition::key_kinds(&by, &columns),
+                });
+            }
             if let (Some(bound), Some(p)) = (bound, compiled.get_mut(q)) {
                 p.table.partition_of = Some(Box::new(PartitionOf {
                     parent: parent.clone(),
@@ -432,6 +442,7 @@ impl Compiler {
                 }));
             }
         }
+        self.partition_overlaps(&siblings);
         let mut pending: Vec<Pending<'_>> = compiled.into_values().collect();
 
         // Names PostgreSQL would choose, per schema. Explicit names are reserved first; then

@@ -3,10 +3,11 @@
 //! the parent's strategy and key count and normalised, per key type, to the text
 //! PostgreSQL prints back (`pg_get_expr(relpartbound)` with `TimeZone = UTC`).
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Compiler;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Span};
 use crate::model::{
     BaseType, BoundValue, Column, PartitionBound, PartitionBy, PartitionKey, PartitionStrategy,
     QualifiedName, Table,
@@ -346,6 +347,36 @@ impl Compiler {
         .filter_map(|(s, k)| s.then_some(k))
         .collect();
         let strategy = parent.strategy;
+        let null = match &b.null {
+            None => false,
+            Some(v) => match v.value {
+                Literal::Bool(n) if strategy == PartitionStrategy::List && !b.default => n,
+                Literal::Bool(_) => {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            v.span.clone(),
+                            "`null` is only for the values of a list partition",
+                        )
+                        .hint("remove `null`: only list partitions (`in = […]`) take NULL keys; the default partition takes them otherwise"),
+                    );
+                    return None;
+                }
+                _ => {
+                    self.push(
+                        Diagnostic::new("invalid-value", v.span.clone(), "`null` must be a boolean")
+                            .hint("write `null = true` for a list partition that also takes rows whose key is NULL"),
+                    );
+                    return None;
+                }
+            },
+        };
+        // `null = true` alone is `IN (NULL)`.
+        let given = if null && given.is_empty() {
+            vec!["in"]
+        } else {
+            given
+        };
         let expected: &[&str] = if b.default {
             &[]
         } else {
@@ -394,21 +425,53 @@ impl Compiler {
         match strategy {
             _ if b.default => Some(PartitionBound::Default),
             PartitionStrategy::Range => {
-                let from = self.bound_values(b.from.as_ref()?, &key_types, true)?;
-                let to = self.bound_values(b.to.as_ref()?, &key_types, true)?;
+                let (rf, rt) = (b.from.as_ref()?, b.to.as_ref()?);
+                let from = self.bound_values(rf, &key_types, true)?;
+                let to = self.bound_values(rt, &key_types, true)?;
+                if !self.infinite_bounds_last(&from, rf) | !self.infinite_bounds_last(&to, rt) {
+                    return None;
+                }
+                let kinds = key_kinds(parent, columns);
+                if matches!(
+                    compare_bounds(&kinds, &from, &to),
+                    Some(Ordering::Greater | Ordering::Equal)
+                ) {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            b.span.clone(),
+                            format!(
+                                "empty range for partition `{name}`: the lower bound ({}) is not below the upper bound ({})",
+                                bound_list(&from),
+                                bound_list(&to)
+                            ),
+                        )
+                        .hint("`from` is inclusive and `to` exclusive: `from` must be less than `to` (PostgreSQL refuses an empty range)"),
+                    );
+                    return None;
+                }
                 Some(PartitionBound::Range { from, to })
             }
             PartitionStrategy::List => {
-                let list = b.values.as_ref()?;
                 let ty = key_types.first().cloned().flatten();
                 let mut values = Vec::new();
-                for v in &list.value {
-                    values.push(self.bound_value(v, ty.as_deref(), false)?);
+                if let Some(list) = &b.values {
+                    for v in &list.value {
+                        let v = self.bound_value(v, ty.as_deref(), false)?;
+                        // PostgreSQL keeps the first of equal values.
+                        if !values.contains(&v) {
+                            values.push(v);
+                        }
+                    }
+                }
+                if null {
+                    values.push(BoundValue::Null);
                 }
                 if values.is_empty() {
+                    let span = b.values.as_ref().map_or(b.span.clone(), |l| l.span.clone());
                     self.push(
-                        Diagnostic::new("invalid-value", list.span.clone(), "`in` lists no values")
-                            .hint("list at least one value"),
+                        Diagnostic::new("invalid-value", span, "`in` lists no values")
+                            .hint("list at least one value (or write `null = true` for NULL keys)"),
                     );
                     return None;
                 }
@@ -432,6 +495,52 @@ impl Compiler {
                     modulus: m,
                     remainder: r,
                 })
+            }
+        }
+    }
+
+    /// PostgreSQL's rule: after MINVALUE (MAXVALUE) in a range bound, every later value is
+    /// MINVALUE (MAXVALUE) too.
+    fn infinite_bounds_last(&mut self, values: &[BoundValue], list: &Sp<Vec<Sp<Literal>>>) -> bool {
+        let Some(first) = values
+            .iter()
+            .position(|v| matches!(v, BoundValue::MinValue | BoundValue::MaxValue))
+        else {
+            return true;
+        };
+        if values[first..].iter().all(|v| *v == values[first]) {
+            return true;
+        }
+        let word = values[first].to_string();
+        self.push(
+            Diagnostic::new(
+                "invalid-value",
+                list.span.clone(),
+                format!("every bound value following {word} must also be {word}"),
+            )
+            .hint(format!(
+                "write {word} for the remaining keys too: a bound stops at the first {word}"
+            )),
+        );
+        false
+    }
+
+    /// Partitions of one parent whose bounds PostgreSQL would refuse together: two default
+    /// partitions, overlapping ranges, a list value in two partitions, hash moduli that do
+    /// not divide each other or the same remainder class twice. Reported only where the
+    /// values compare exactly (see [`KeyKind`]).
+    pub(super) fn partition_overlaps(&mut self, siblings: &[Sibling]) {
+        for (i, b) in siblings.iter().enumerate() {
+            for a in siblings[..i].iter().filter(|a| a.parent == b.parent) {
+                let Some((message, hint)) = clash(a, b) else {
+                    continue;
+                };
+                self.push(
+                    Diagnostic::new("partition-overlap", b.span.clone(), message)
+                        .label(a.span.clone(), format!("bounds of `{}`", a.table))
+                        .hint(hint),
+                );
+                break;
             }
         }
     }
@@ -522,15 +631,268 @@ impl Compiler {
     }
 }
 
+/// A partition of the project with its compiled bound, for [`Compiler::partition_overlaps`].
+pub(super) struct Sibling {
+    pub table: QualifiedName,
+    pub parent: QualifiedName,
+    pub bound: PartitionBound,
+    pub span: Span,
+    pub kinds: Vec<KeyKind>,
+}
+
+/// How the normalised values of one partition key compare: exactly, or not at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum KeyKind {
+    /// `smallint`, `integer`, `bigint`: as numbers.
+    Integer,
+    /// `numeric`: as decimals.
+    Numeric,
+    Date,
+    /// `timestamp`, and `timestamptz` (normalised to UTC, `+00`): as date-times.
+    Timestamp,
+    /// `text`, `varchar` under the `C` or `POSIX` collation: byte order.
+    Bytes,
+    /// Other built-in types, and text under another collation (whose order is the
+    /// database's): only an equal normalised text is known to be the same value.
+    Equal,
+    /// Expression keys, enums, domains: nothing is compared.
+    Unknown,
+}
+
+/// The [`KeyKind`] of each key of `by` over the parent's `columns`.
+pub(super) fn key_kinds(by: &PartitionBy, columns: &[Column]) -> Vec<KeyKind> {
+    by.keys
+        .iter()
+        .map(|k| {
+            let Some(c) = columns.iter().find(|c| Some(&c.name) == k.column.as_ref()) else {
+                return KeyKind::Unknown;
+            };
+            let (BaseType::Builtin(t), false) = (&c.data_type.base, c.data_type.array) else {
+                return KeyKind::Unknown;
+            };
+            let c_order = c
+                .collation
+                .as_deref()
+                .is_some_and(|x| matches!(x.trim_matches('"'), "C" | "POSIX"));
+            match t.as_str() {
+                "smallint" | "integer" | "bigint" => KeyKind::Integer,
+                "date" => KeyKind::Date,
+                t if t == "numeric" || t.starts_with("numeric(") => KeyKind::Numeric,
+                t if t.starts_with("timestamp") => KeyKind::Timestamp,
+                t if c_order && (t == "text" || t.starts_with("character varying")) => {
+                    KeyKind::Bytes
+                }
+                _ => KeyKind::Equal,
+            }
+        })
+        .collect()
+}
+
+/// Two normalised values of one key, when their order is known exactly.
+fn compare_values(kind: KeyKind, a: &str, b: &str) -> Option<Ordering> {
+    if kind == KeyKind::Unknown {
+        return None;
+    }
+    if a == b {
+        return Some(Ordering::Equal);
+    }
+    let stamp = |s: &str| {
+        s.strip_suffix("+00")
+            .unwrap_or(s)
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+    };
+    match kind {
+        KeyKind::Integer => Some(a.parse::<i64>().ok()?.cmp(&b.parse::<i64>().ok()?)),
+        KeyKind::Numeric => compare_decimals(a, b),
+        KeyKind::Date => Some(
+            a.parse::<jiff::civil::Date>()
+                .ok()?
+                .cmp(&b.parse::<jiff::civil::Date>().ok()?),
+        ),
+        KeyKind::Timestamp => Some(stamp(a)?.cmp(&stamp(b)?)),
+        KeyKind::Bytes => Some(a.as_bytes().cmp(b.as_bytes())),
+        KeyKind::Equal | KeyKind::Unknown => None,
+    }
+}
+
+/// Plain decimals (`-12.50`) by value; `None` for anything else (`NaN`, exponents).
+fn compare_decimals(a: &str, b: &str) -> Option<Ordering> {
+    fn parse(s: &str) -> Option<(bool, &str, &str)> {
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        if int.is_empty() && frac.is_empty()
+            || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let (int, frac) = (int.trim_start_matches('0'), frac.trim_end_matches('0'));
+        Some((neg && !(int.is_empty() && frac.is_empty()), int, frac))
+    }
+    let (na, ia, fa) = parse(a)?;
+    let (nb, ib, fb) = parse(b)?;
+    let magnitude = ia.len().cmp(&ib.len()).then(ia.cmp(ib)).then(fa.cmp(fb));
+    Some(match (na, nb) {
+        (false, false) => magnitude,
+        (true, true) => magnitude.reverse(),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+    })
+}
+
+/// Two range bounds as PostgreSQL orders them (`partition_rbound_cmp`): key by key,
+/// MINVALUE below every value and MAXVALUE above; at a MINVALUE or MAXVALUE on both sides
+/// the rest is not compared. `None` when some needed comparison is not exact.
+pub(super) fn compare_bounds(
+    kinds: &[KeyKind],
+    a: &[BoundValue],
+    b: &[BoundValue],
+) -> Option<Ordering> {
+    let rank = |v: &BoundValue| match v {
+        BoundValue::MinValue => 0,
+        BoundValue::Value(_) | BoundValue::Null => 1,
+        BoundValue::MaxValue => 2,
+    };
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        match rank(x).cmp(&rank(y)) {
+            Ordering::Equal => {}
+            o => return Some(o),
+        }
+        match (x, y) {
+            (BoundValue::Value(x), BoundValue::Value(y)) => {
+                match compare_values(*kinds.get(i)?, x, y)? {
+                    Ordering::Equal => continue,
+                    o => return Some(o),
+                }
+            }
+            (BoundValue::MinValue, _) | (BoundValue::MaxValue, _) => return Some(Ordering::Equal),
+            _ => return None,
+        }
+    }
+    (a.len() == b.len()).then_some(Ordering::Equal)
+}
+
+/// `v, v, …` for messages.
+fn bound_list(v: &[BoundValue]) -> String {
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why PostgreSQL would refuse `b` next to its sibling `a`: message and hint.
+fn clash(a: &Sibling, b: &Sibling) -> Option<(String, &'static str)> {
+    let parent = &b.parent;
+    match (&a.bound, &b.bound) {
+        (PartitionBound::Default, PartitionBound::Default) => Some((
+            format!(
+                "`{}` and `{}` are both the default partition of `{parent}`",
+                b.table, a.table
+            ),
+            "a partitioned table has at most one default partition: give one of them bounds",
+        )),
+        (
+            PartitionBound::Range { from: fa, to: ta },
+            PartitionBound::Range { from: fb, to: tb },
+        ) => {
+            let below = |x, y| compare_bounds(&b.kinds, x, y) == Some(Ordering::Less);
+            (below(fa, tb) && below(fb, ta)).then(|| {
+                (
+                    format!(
+                        "the range of `{}` ({} to {}) overlaps that of `{}` ({} to {}), both partitions of `{parent}`",
+                        b.table,
+                        bound_list(fb),
+                        bound_list(tb),
+                        a.table,
+                        bound_list(fa),
+                        bound_list(ta)
+                    ),
+                    "ranges of one parent must not overlap (`from` is inclusive, `to` exclusive): make one end where the other starts",
+                )
+            })
+        }
+        (PartitionBound::List { values: va }, PartitionBound::List { values: vb }) => {
+            let kind = b.kinds.first().copied().unwrap_or(KeyKind::Unknown);
+            let same = |x: &BoundValue, y: &BoundValue| match (x, y) {
+                (BoundValue::Value(x), BoundValue::Value(y)) => {
+                    compare_values(kind, x, y) == Some(Ordering::Equal)
+                }
+                (BoundValue::Null, BoundValue::Null) => true,
+                _ => false,
+            };
+            let v = vb.iter().find(|y| va.iter().any(|x| same(x, y)))?;
+            let shown = match v {
+                BoundValue::Value(s) => format!("`{s}`"),
+                _ => "NULL".to_string(),
+            };
+            Some((
+                format!(
+                    "value {shown} of partition `{}` is also in partition `{}`, both partitions of `{parent}`",
+                    b.table, a.table
+                ),
+                "a list value belongs to at most one partition of a parent: remove it from one of them",
+            ))
+        }
+        (
+            PartitionBound::Hash {
+                modulus: ma,
+                remainder: ra,
+            },
+            PartitionBound::Hash {
+                modulus: mb,
+                remainder: rb,
+            },
+        ) => {
+            let (small, r_small, r_big, big) = if ma <= mb {
+                (ma, ra, rb, mb)
+            } else {
+                (mb, rb, ra, ma)
+            };
+            if big % small != 0 {
+                Some((
+                    format!(
+                        "modulus {mb} of `{}` and modulus {ma} of `{}` do not divide each other (partitions of `{parent}`)",
+                        b.table, a.table
+                    ),
+                    "every hash partition modulus must be a factor of the next larger one: use moduli such as 4 and 8",
+                ))
+            } else {
+                (r_big % small == *r_small).then(|| {
+                    (
+                        format!(
+                            "hash partition `{}` (modulus {mb}, remainder {rb}) overlaps `{}` (modulus {ma}, remainder {ra}), both partitions of `{parent}`",
+                            b.table, a.table
+                        ),
+                        "each row's hash belongs to one partition: use another remainder",
+                    )
+                })
+            }
+        }
+        _ => None,
+    }
+}
+
 /// `text` as PostgreSQL prints a bound datum of type `ty` back with `TimeZone = UTC`.
 /// Types not listed are kept as written.
 pub fn normalise_bound(text: &str, ty: Option<&str>) -> Result<String, String> {
     let t = text.trim();
+    let int = |min: i64, max: i64, name: &str| {
+        t.parse::<i64>()
+            .map_err(|_| format!("`{text}` is not an integer"))
+            .and_then(|n| {
+                (min..=max)
+                    .contains(&n)
+                    .then(|| n.to_string())
+                    .ok_or_else(|| format!("`{text}` is out of range for type {name}"))
+            })
+    };
     match ty {
-        Some("smallint" | "integer" | "bigint") => t
-            .parse::<i64>()
-            .map(|n| n.to_string())
-            .map_err(|_| format!("`{text}` is not an integer")),
+        Some("smallint") => int(i16::MIN.into(), i16::MAX.into(), "smallint"),
+        Some("integer") => int(i32::MIN.into(), i32::MAX.into(), "integer"),
+        Some("bigint") => int(i64::MIN, i64::MAX, "bigint"),
         Some("boolean") => match t.to_ascii_lowercase().as_str() {
             "true" | "t" | "yes" | "on" | "1" => Ok("true".into()),
             "false" | "f" | "no" | "off" | "0" => Ok("false".into()),
@@ -545,27 +907,35 @@ pub fn normalise_bound(text: &str, ty: Option<&str>) -> Result<String, String> {
                 Ok(ts) => jiff::tz::Offset::UTC.to_datetime(ts),
                 Err(_) => civil(t).ok_or_else(|| format!("`{text}` is not a timestamp"))?,
             };
-            Ok(format!("{}+00", datetime_text(utc)))
+            Ok(format!(
+                "{}+00",
+                datetime_text(round_seconds(utc, ty, text)?)
+            ))
         }
         Some("uuid") => Ok(t.to_ascii_lowercase()),
-        Some(ty) if ty.starts_with("numeric(") => numeric_with_scale(t, ty)
-            .ok_or_else(|| format!("`{text}` is not a number of type {ty}")),
-        Some(ty) if ty.starts_with("timestamp") => civil(t)
-            .map(datetime_text)
-            .ok_or_else(|| format!("`{text}` is not a timestamp (without time zone)")),
+        Some(ty) if ty.starts_with("numeric(") => numeric_with_scale(t, ty, true)
+            .ok_or_else(|| format!("`{text}` is not a number of type {ty}"))?
+            .ok_or_else(|| format!("`{text}` does not fit type {ty} (numeric field overflow)")),
+        Some(ty) if ty.starts_with("timestamp") => {
+            let d = civil(t)
+                .ok_or_else(|| format!("`{text}` is not a timestamp (without time zone)"))?;
+            Ok(datetime_text(round_seconds(d, ty, text)?))
+        }
+        // Unconstrained numeric keeps the digits written, without a sign on zero or
+        // leading zeros.
+        Some("numeric") => Ok(numeric_with_scale(t, "numeric", false)
+            .flatten()
+            .unwrap_or_else(|| text.to_string())),
         _ => Ok(text.to_string()),
     }
 }
 
-/// A decimal written with the scale of `numeric(p,s)`, as PostgreSQL stores and prints it
-/// (`1.5` → `1.50`). More fractional digits than the scale are left as written (PostgreSQL
-/// would round; the difference then shows, rather than a guess).
-fn numeric_with_scale(t: &str, ty: &str) -> Option<String> {
-    let scale: usize = ty
-        .strip_prefix("numeric(")?
-        .strip_suffix(')')?
-        .split_once(',')
-        .map_or(Some(0), |(_, s)| s.trim().parse().ok())?;
+/// A decimal as PostgreSQL stores and prints it for `ty`: for `numeric(p,s)` (`exact`)
+/// rounded to `s` decimals, half away from zero (`1.005` → `1.01`, `1.5` → `1.50`), and
+/// `Some(None)` when more than `p − s` integer digits remain (PostgreSQL's "numeric field
+/// overflow"); for `numeric` the decimals as written. No sign on zero, no leading zeros.
+/// `None` for what is not a plain decimal.
+fn numeric_with_scale(t: &str, ty: &str, exact: bool) -> Option<Option<String>> {
     let (sign, body) = match t.strip_prefix('-') {
         Some(b) => ("-", b),
         None => ("", t.strip_prefix('+').unwrap_or(t)),
@@ -576,18 +946,91 @@ fn numeric_with_scale(t: &str, ty: &str) -> Option<String> {
     {
         return None;
     }
-    if frac.len() > scale {
-        return Some(t.to_string());
+    let (precision, scale) = if exact {
+        let inner = ty.strip_prefix("numeric(")?.strip_suffix(')')?;
+        match inner.split_once(',') {
+            Some((p, s)) => (
+                p.trim().parse::<usize>().ok()?,
+                s.trim().parse::<usize>().ok()?,
+            ),
+            None => (inner.trim().parse::<usize>().ok()?, 0),
+        }
+    } else {
+        (usize::MAX, frac.len())
+    };
+    // The digits of int.frac at the scale, rounded half away from zero.
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes().take(scale)).collect();
+    digits.extend(std::iter::repeat_n(b'0', scale.saturating_sub(frac.len())));
+    if frac.as_bytes().get(scale).is_some_and(|d| *d >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
     }
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let mut out = format!("{sign}{int}");
+    let (int, frac) = digits.split_at(digits.len() - scale);
+    let int = std::str::from_utf8(int).ok()?.trim_start_matches('0');
+    let frac = std::str::from_utf8(frac).ok()?;
+    if exact && int.len() > precision.saturating_sub(scale) {
+        return Some(None);
+    }
+    let zero = int.is_empty() && frac.bytes().all(|d| d == b'0');
+    let mut out = format!(
+        "{}{}",
+        if zero { "" } else { sign },
+        if int.is_empty() { "0" } else { int }
+    );
     if scale > 0 {
         out.push('.');
         out.push_str(frac);
-        out.push_str(&"0".repeat(scale - frac.len()));
     }
-    Some(out)
+    Some(Some(out))
+}
+
+/// `d` rounded to the fractional-seconds precision of `ty` (`timestamp(0) …`; 6 when not
+/// given) as PostgreSQL rounds it: half away from zero in microseconds since
+/// 2000-01-01 00:00:00 (so a half second before 2000 rounds down). More than microseconds
+/// is an error: PostgreSQL's own rounding of those digits is a float's.
+fn round_seconds(
+    d: jiff::civil::DateTime,
+    ty: &str,
+    text: &str,
+) -> Result<jiff::civil::DateTime, String> {
+    if d.subsec_nanosecond() % 1000 != 0 {
+        return Err(format!(
+            "`{text}` has more than 6 fractional digits: PostgreSQL keeps microseconds"
+        ));
+    }
+    let precision: u32 = ty
+        .strip_prefix("timestamp(")
+        .and_then(|r| r.split_once(')'))
+        .and_then(|(p, _)| p.trim().parse().ok())
+        .unwrap_or(6)
+        .min(6);
+    if precision == 6 {
+        return Ok(d);
+    }
+    let epoch = jiff::civil::date(2000, 1, 1).at(0, 0, 0, 0);
+    let bad = |_| format!("`{text}` is out of range for a timestamp");
+    let micros = i64::try_from(d.duration_since(epoch).as_micros()).map_err(bad)?;
+    let scale = 10i64.pow(6 - precision);
+    let rounded = if micros >= 0 {
+        (micros + scale / 2) / scale * scale
+    } else {
+        -((-micros + scale / 2) / scale * scale)
+    };
+    epoch
+        .checked_add(jiff::SignedDuration::from_micros(rounded))
+        .map_err(|_| format!("`{text}` is out of range for a timestamp"))
 }
 
 /// A date or a date and time without offset (`2024-01-01`, `2024-01-01 10:00`).
@@ -653,6 +1096,58 @@ mod tests {
             "-7.00"
         );
         assert_eq!(normalise_bound("3", Some("numeric(4)")).unwrap(), "3");
+        // Rounded to the scale, half away from zero, as PostgreSQL stores it.
+        assert_eq!(
+            normalise_bound("1.005", Some("numeric(8,2)")).unwrap(),
+            "1.01"
+        );
+        assert_eq!(
+            normalise_bound("-1.005", Some("numeric(8,2)")).unwrap(),
+            "-1.01"
+        );
+        assert_eq!(
+            normalise_bound("-0.001", Some("numeric(8,2)")).unwrap(),
+            "0.00"
+        );
+        assert_eq!(
+            normalise_bound("9.995", Some("numeric(8,2)")).unwrap(),
+            "10.00"
+        );
+        assert_eq!(normalise_bound("1.4", Some("numeric(3)")).unwrap(), "1");
+        assert!(normalise_bound("99999.995", Some("numeric(7,2)")).is_err());
+        assert!(normalise_bound("12.5", Some("numeric(3,2)")).is_err());
+        assert_eq!(normalise_bound("007.50", Some("numeric")).unwrap(), "7.50");
+        assert_eq!(normalise_bound("-0.0", Some("numeric")).unwrap(), "0.0");
+        assert_eq!(normalise_bound("1e3", Some("numeric")).unwrap(), "1e3");
+        assert!(normalise_bound("40000", Some("smallint")).is_err());
+        assert!(normalise_bound("3000000000", Some("integer")).is_err());
+        // Fractional seconds rounded to the type's precision (PostgreSQL 15 checked).
+        let ts0 = Some("timestamp(0) without time zone");
+        assert_eq!(
+            normalise_bound("2024-01-01 10:00:00.5", ts0).unwrap(),
+            "2024-01-01 10:00:01"
+        );
+        assert_eq!(
+            normalise_bound("1999-12-31 23:59:58.5", ts0).unwrap(),
+            "1999-12-31 23:59:58"
+        );
+        assert_eq!(
+            normalise_bound(
+                "2024-01-01 10:00:00.25+01",
+                Some("timestamp(1) with time zone")
+            )
+            .unwrap(),
+            "2024-01-01 09:00:00.3+00"
+        );
+        assert_eq!(
+            normalise_bound(
+                "2024-01-02 00:00:00.35",
+                Some("timestamp(1) with time zone")
+            )
+            .unwrap(),
+            "2024-01-02 00:00:00.4+00"
+        );
+        assert!(normalise_bound("2024-01-01 10:00:00.1234567", ts0).is_err());
         assert!(normalise_bound("x", Some("numeric(5,2)")).is_err());
         assert_eq!(
             normalise_bound("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", Some("uuid")).unwrap(),

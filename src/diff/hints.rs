@@ -87,7 +87,7 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
             Change::Domain(DomainChange::CreateDomain(q, _))
             | Change::Composite(CompositeChange::CreateType(q, _)) => created_types.push(q),
             Change::Table(TableChange::DropTable(q)) => dropped_tables.push(q),
-            Change::Table(TableChange::CreateTable(q, _)) => created_tables.push(q),
+            Change::Table(TableChange::CreateTable(q, ..)) => created_tables.push(q),
             Change::Table(TableChange::DropColumn(q, c)) => {
                 dropped_columns.entry(q).or_default().push(c)
             }
@@ -111,6 +111,11 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
             _ => {}
         }
     }
+
+    // A table (or type) dropped and created again under its own name (a partitioning
+    // switch) is replaced by itself, not renamed: it is no candidate on either side.
+    let (dropped_tables, created_tables) = without_common(dropped_tables, created_tables);
+    let (dropped_types, created_types) = without_common(dropped_types, created_types);
 
     let shape = |m: &Model, q: &QualifiedName| -> Option<Vec<(String, DataType)>> {
         let mut cols: Vec<(String, DataType)> = m
@@ -190,6 +195,24 @@ pub fn renames(from: &Model, to: &Model, changes: &[Change]) -> Vec<String> {
         ));
     }
     hints
+}
+
+/// `dropped` and `created` without the names that are in both.
+fn without_common<'a>(
+    dropped: Vec<&'a QualifiedName>,
+    created: Vec<&'a QualifiedName>,
+) -> (Vec<&'a QualifiedName>, Vec<&'a QualifiedName>) {
+    let d = dropped
+        .iter()
+        .copied()
+        .filter(|q| !created.contains(q))
+        .collect();
+    let c = created
+        .iter()
+        .copied()
+        .filter(|q| !dropped.contains(q))
+        .collect();
+    (d, c)
 }
 
 /// Pairs that match each other and nothing else on either side.

@@ -25,11 +25,15 @@ pub enum PartitionChange {
         table: QualifiedName,
         parent: QualifiedName,
     },
-    /// `ALTER TABLE parent ATTACH PARTITION table bound`.
+    /// `ALTER TABLE parent ATTACH PARTITION table bound`. `detached`: after a
+    /// [`PartitionChange::Detach`] of the same table (other bounds or parent); otherwise a
+    /// plain table of the parent's columns (a partition detached by hand) becomes the
+    /// partition.
     Attach {
         table: QualifiedName,
         parent: QualifiedName,
         bound: PartitionBound,
+        detached: bool,
     },
 }
 
@@ -41,9 +45,21 @@ impl From<PartitionChange> for Change {
 
 /// The tables of both models that must be dropped and created again: the partition key
 /// changed, a plain table became partitioned or a partition (or back), and, transitively,
-/// the partitions of such a table (PostgreSQL drops them with it).
+/// the partitions of such a table (PostgreSQL drops them with it). Not the plain tables
+/// that are attached instead ([`attached`]).
 pub(super) fn recreated(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
+    split(from, to).0
+}
+
+/// Plain tables of `from` that are partitions in `to` and can be attached as they are: the
+/// parent's columns exactly (a partition detached by hand), under a parent that stays.
+pub(super) fn attached(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
+    split(from, to).1
+}
+
+fn split(from: &Model, to: &Model) -> (BTreeSet<QualifiedName>, BTreeSet<QualifiedName>) {
     let mut out = BTreeSet::new();
+    let mut attach = BTreeSet::new();
     for (q, t) in to.tables() {
         let Some(old) = from.table(&q) else {
             continue;
@@ -52,7 +68,11 @@ pub(super) fn recreated(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
             || old.partition_of.is_some() != t.partition_of.is_some()
             || key_column_changed(old, t)
         {
-            out.insert(q);
+            if attachable(from, to, old, t) {
+                attach.insert(q);
+            } else {
+                out.insert(q);
+            }
         }
     }
     loop {
@@ -65,10 +85,50 @@ pub(super) fn recreated(from: &Model, to: &Model) -> BTreeSet<QualifiedName> {
                 out.insert(q);
             }
         }
+        // Under a parent created again, a table is created again too.
+        for (q, t) in to.tables() {
+            if let Some(p) = &t.partition_of
+                && out.contains(&p.parent)
+                && attach.remove(&q)
+            {
+                out.insert(q);
+            }
+        }
         if out.len() == before {
-            return out;
+            return (out, attach);
         }
     }
+}
+
+/// `old`, a plain table, can become the partition `t` by `ATTACH PARTITION`: same column
+/// names, types, collations and generation as the parent (whose columns it then has in the
+/// model), NOT NULL wherever the parent's are. Not when the parent has checks: PostgreSQL
+/// requires the table to have them already, and they would then read back as its own.
+fn attachable(from: &Model, to: &Model, old: &Table, t: &Table) -> bool {
+    let Some(p) = &t.partition_of else {
+        return false;
+    };
+    let (Some(pf), Some(pt)) = (from.table(&p.parent), to.table(&p.parent)) else {
+        return false;
+    };
+    old.partition_by.is_none()
+        && old.partition_of.is_none()
+        && t.partition_by.is_none()
+        && pf.partition_by.is_some()
+        && pf.partition_by == pt.partition_by
+        && pf.partition_of.is_some() == pt.partition_of.is_some()
+        && pt.checks.is_empty()
+        && !pt.columns.is_empty()
+        && old.columns.len() == pt.columns.len()
+        && pt.columns.iter().all(|c| {
+            old.column(&c.name).is_some_and(|o| {
+                o.data_type == c.data_type
+                    && o.collation == c.collation
+                    && o.generated == c.generated
+                    && o.identity.is_none()
+                    && (c.nullable || !o.nullable)
+            })
+        })
 }
 
 /// Why each table of [`recreated`] is dropped and created again, for the plan's hints.
@@ -134,9 +194,31 @@ pub(super) fn alter(out: &mut Vec<Change>, q: &QualifiedName, old: &Table, t: &T
             table: q.clone(),
             parent: b.parent.clone(),
             bound: b.bound.clone(),
+            detached: true,
         }
         .into(),
     );
+}
+
+/// A plain table of [`attached`] becoming the partition `t`: its columns are the parent's
+/// from now on, and whatever else it has that the partition does not (the primary key,
+/// foreign keys and indexes PostgreSQL made its own when it was detached) is dropped
+/// before the attach, which clones the parent's again.
+pub(super) fn attach(out: &mut Vec<Change>, q: &QualifiedName, old: &Table, t: &Table) -> Table {
+    let mut own = old.clone();
+    own.columns.clear();
+    if let Some(p) = &t.partition_of {
+        out.push(
+            PartitionChange::Attach {
+                table: q.clone(),
+                parent: p.parent.clone(),
+                bound: p.bound.clone(),
+                detached: false,
+            }
+            .into(),
+        );
+    }
+    own
 }
 
 fn table_id(q: &QualifiedName) -> ObjectId {
@@ -187,6 +269,14 @@ pub(super) fn deviation(c: &PartitionChange) -> Option<String> {
         }
         PartitionChange::Detach { table, .. } => Some(format!(
             "different in the database: parent or bounds of partition {table}"
+        )),
+        PartitionChange::Attach {
+            table,
+            parent,
+            detached: false,
+            ..
+        } => Some(format!(
+            "different in the database: table {table} is not a partition of {parent}"
         )),
         PartitionChange::Attach { .. } => None,
     }

@@ -35,6 +35,9 @@ impl From<SequenceChange> for Change {
 }
 
 pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    // Tables dropped and created again (partitioning switches): DROP TABLE would take a
+    // sequence they own along, so it is released before and owned again after.
+    let recreated = super::partition::recreated(from, to);
     for (q, s) in sequences(to) {
         match from.sequence(&q) {
             None => {
@@ -57,7 +60,10 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                         .into(),
                     );
                 }
-                if old.owned_by != s.owned_by {
+                let owner_recreated = old.owned_by.as_ref().is_some_and(|o| {
+                    recreated.contains(&QualifiedName::new(q.schema.clone(), o.table.clone()))
+                });
+                if old.owned_by != s.owned_by || owner_recreated {
                     // Released first, before the old owning column may be dropped (it would
                     // take the sequence with it); taken once the new owner exists.
                     if old.owned_by.is_some() {

@@ -10,7 +10,7 @@ use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::Rename;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Exclusion, Expr, ForeignKey, Identity, Index,
-    Model, PrimaryKey, QualifiedName, Table, Unique,
+    Model, PartitionBound, PrimaryKey, QualifiedName, Table, Unique,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,8 +22,10 @@ pub enum TableChange {
         to: String,
     },
     /// A new table; `table` carries its columns, primary key, uniques and checks (indexes and
-    /// foreign keys come as their own changes).
-    CreateTable(QualifiedName, Table),
+    /// foreign keys come as their own changes). The third field is the default partition of
+    /// a new partition's parent that exists already: PostgreSQL scans it (under a lock) for
+    /// rows that belong to the new partition, and fails if it finds one.
+    CreateTable(QualifiedName, Table, Option<QualifiedName>),
     AddColumn(QualifiedName, Column),
     AddPrimaryKey(QualifiedName, PrimaryKey),
     AddUnique(QualifiedName, String, Unique),
@@ -174,13 +176,21 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &mu
 
     // Tables whose partitioning changed are dropped and created again.
     let recreated = partition::recreated(from, to);
+    let attached = partition::attached(from, to);
     for (q, t) in to.tables() {
         match from.table(&q) {
+            Some(old) if attached.contains(&q) => {
+                let own = partition::attach(out, &q, old, t);
+                alter_table(out, q.clone(), &own, t, touched);
+            }
             Some(old) if !recreated.contains(&q) => {
                 alter_table(out, q.clone(), old, t, touched);
                 partition::alter(out, &q, old, t);
             }
-            _ => create_table(out, q, t),
+            _ => {
+                let scanned = existing_default_partition(from, to, &recreated, t);
+                create_table(out, q, t, scanned)
+            }
         }
     }
     rebuild_foreign_keys_on_dropped_keys(out, from, to);
@@ -336,7 +346,34 @@ fn same_shape<T: PartialEq>(
     pairs
 }
 
-fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
+/// The default partition that the parent of the new partition `t` already has, and keeps:
+/// creating `t` makes PostgreSQL scan it for rows that now belong to `t`.
+fn existing_default_partition(
+    from: &Model,
+    to: &Model,
+    recreated: &BTreeSet<QualifiedName>,
+    t: &Table,
+) -> Option<QualifiedName> {
+    let parent = &t.partition_of.as_ref()?.parent;
+    if recreated.contains(parent) || from.table(parent).is_none() {
+        return None;
+    }
+    let is_default_of = |m: &Model, q: &QualifiedName| {
+        m.table(q)
+            .and_then(|x| x.partition_of.as_ref())
+            .is_some_and(|p| p.parent == *parent && p.bound == PartitionBound::Default)
+    };
+    from.tables()
+        .map(|(q, _)| q)
+        .find(|q| is_default_of(from, q) && is_default_of(to, q) && !recreated.contains(q))
+}
+
+fn create_table(
+    out: &mut Vec<Change>,
+    q: QualifiedName,
+    t: &Table,
+    scanned: Option<QualifiedName>,
+) {
     // Without the indexes and foreign keys rather than cloned and cleared: every table of
     // an initial migration comes through here.
     let body = Table {
@@ -357,7 +394,7 @@ fn create_table(out: &mut Vec<Change>, q: QualifiedName, t: &Table) {
         partition_by: t.partition_by.clone(),
         partition_of: t.partition_of.clone(),
     };
-    out.add(TableChange::CreateTable(q.clone(), body));
+    out.add(TableChange::CreateTable(q.clone(), body, scanned));
     for (name, c) in t.checks.iter().filter(|(_, c)| !c.validated) {
         out.add(TableChange::AddCheck(q.clone(), name.clone(), c.clone()));
     }
@@ -928,8 +965,15 @@ pub(super) fn step(c: &TableChange) -> StepInfo {
         ),
         // Its row type takes the name in the type namespace (an enum of that name is
         // dropped first).
-        T::CreateTable(q, t) => {
-            let mut s = step(StepKind::CreateTable, q, None, vec![], Phase::CreateTable)
+        T::CreateTable(q, t, scanned) => {
+            // Beside an existing default partition: ACCESS EXCLUSIVE on it while it is
+            // scanned, and a row of it inside the new bounds fails the statement.
+            let hazards = if scanned.is_some() {
+                vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
+            } else {
+                vec![]
+            };
+            let mut s = step(StepKind::CreateTable, q, None, hazards, Phase::CreateTable)
                 .effect(type_name(q), Effect::Create)
                 .effect(table_id(q), Effect::Create);
             // A partition after its parent.
@@ -1262,7 +1306,7 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
         _ => {}
     }
     Some(match c {
-        T::CreateTable(q, _) => format!("extra in the database: table {q}"),
+        T::CreateTable(q, ..) => format!("extra in the database: table {q}"),
         T::AddColumn(q, col) => format!("extra in the database: column {q}.{}", col.name),
         T::AddPrimaryKey(q, pk) => {
             format!("extra in the database: primary key {} on {q}", pk.name)

@@ -16,6 +16,7 @@ pub(super) fn statement(c: &PartitionChange) -> String {
             table,
             parent,
             bound,
+            ..
         } => format!(
             "ALTER TABLE {} ATTACH PARTITION {} {};",
             quote_qualified(parent),

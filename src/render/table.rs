@@ -60,7 +60,7 @@ pub(super) fn statement(c: &TableChange) -> String {
                 quote_literal(&seq)
             )
         }
-        TableChange::CreateTable(q, t) => create_table(q, t),
+        TableChange::CreateTable(q, t, _) => create_table(q, t),
         TableChange::AddColumn(q, col) => format!(
             "ALTER TABLE {} ADD COLUMN {};",
             quote_qualified(q),

@@ -34,11 +34,13 @@ pub struct RawBounds {
     pub values: Option<Sp<Vec<Sp<Literal>>>>,
     pub modulus: Option<Sp<Literal>>,
     pub remainder: Option<Sp<Literal>>,
+    /// `null = true`: a list partition also takes rows whose key is NULL (`IN (…, NULL)`).
+    pub null: Option<Sp<Literal>>,
 }
 
 const PARTITION_BY_KEYS: &[&str] = &["strategy", "keys"];
 const PARTITION_KEY_KEYS: &[&str] = &["column", "expr"];
-const BOUNDS_KEYS: &[&str] = &["from", "to", "in", "modulus", "remainder"];
+const BOUNDS_KEYS: &[&str] = &["from", "to", "in", "null", "modulus", "remainder"];
 
 pub fn read_partition_by(r: &mut Reader<'_, '_>) -> Option<RawPartitionBy> {
     let file = r.file;
@@ -136,6 +138,7 @@ pub fn read_bounds(r: &mut Reader<'_, '_>) -> Option<RawBounds> {
         values: None,
         modulus: None,
         remainder: None,
+        null: None,
     };
     match v.get_ref() {
         DeValue::String(s) if s.eq_ignore_ascii_case("default") => Some(RawBounds {
@@ -193,7 +196,9 @@ fn read_bounds_table(
     let values = list("in", &mut b);
     let modulus = b.raw("modulus").map(|v| value(file, v));
     let remainder = b.raw("remainder").map(|v| value(file, v));
+    let null = b.raw("null").map(|v| value(file, v));
     RawBounds {
+        null,
         from,
         to,
         values,
