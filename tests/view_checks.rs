@@ -200,6 +200,15 @@ fn views_reading_missing_columns_are_compile_errors() {
         "{err}"
     );
 
+    // `plan` refuses it too and writes nothing.
+    let f = files("[views.v]\nquery = \"SELECT members.old_name FROM members\"\n");
+    let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let dir = project(&refs);
+    let out = schemactl(dir.path(), &["plan", "-m", "x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("column `old_name`"));
+    assert!(!dir.path().join("migrations").exists());
+
     // What is not certain is not reported.
     pass(
         "[views.star]\nquery = \"SELECT * FROM members\"\n\n\

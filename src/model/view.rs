@@ -753,6 +753,65 @@ mod tests {
     }
 
     #[test]
+    fn odd_queries_never_panic() {
+        for q in [
+            "SELECT 1 FROM ONLY",
+            "SELECT 1 FROM ONLY (",
+            "SELECT 1 FROM ONLY (t",
+            "SELECT 1 FROM ONLY ()",
+            "SELECT 'é' AS \"ü\" FROM ONLY \"é\" JOIN\tONLY\r\n(x) ON true",
+            "ONLY t",
+            "SELECT * FROM t AS x(a), ONLY u y(b) WHERE x.a = y.b",
+            "SELECT (SELECT (SELECT a FROM ONLY t) FROM u) FROM v",
+            "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r",
+        ] {
+            let _ = query_refs(q);
+            let _ = normalise_text(q);
+        }
+        let only = table_only("SELECT 'é' FROM ONLY \"é\"");
+        assert_eq!(only.len(), 1);
+        let r = query_refs("SELECT 'é', x.a FROM ONLY \"é\" x").unwrap();
+        assert!(r.columns.contains(&(None, "é".into(), "a".into())));
+    }
+
+    #[test]
+    fn certain_column_references() {
+        let cols = |q: &str| -> Vec<String> {
+            query_refs(q)
+                .unwrap()
+                .columns
+                .into_iter()
+                .map(|(s, r, c)| format!("{}{r}.{c}", s.map(|s| s + ".").unwrap_or_default()))
+                .collect()
+        };
+        assert_eq!(
+            cols("SELECT a, t.b FROM t WHERE c > 0"),
+            ["t.a", "t.b", "t.c"]
+        );
+        assert_eq!(
+            cols("SELECT x.a, y.b FROM s.t x JOIN u y ON y.c = x.d"),
+            ["u.b", "u.c", "s.t.a", "s.t.d"]
+        );
+        // Unqualified names with two relations, a subquery or a CTE: not certain.
+        assert_eq!(cols("SELECT a FROM t, u"), Vec::<String>::new());
+        assert_eq!(cols("SELECT a, (SELECT 1) FROM t"), Vec::<String>::new());
+        assert_eq!(
+            cols("WITH c AS (SELECT 1) SELECT a FROM t"),
+            Vec::<String>::new()
+        );
+        // Inside a subquery, its own FROM; outer references are not resolved.
+        assert_eq!(
+            cols("SELECT 1 FROM t WHERE EXISTS (SELECT 1 FROM u t WHERE t.a = b)"),
+            ["u.a"]
+        );
+        // Aliases, output names, value words and whole rows.
+        assert_eq!(
+            cols("SELECT a AS x, t, current_schema FROM t GROUP BY x"),
+            ["t.a"]
+        );
+    }
+
+    #[test]
     fn texts_compare_without_spelling() {
         assert_eq!(
             normalise_text("select a,b  from t -- x\n where a>1;"),
