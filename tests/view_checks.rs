@@ -200,6 +200,17 @@ fn views_reading_missing_columns_are_compile_errors() {
         "{err}"
     );
 
+    // A column that does not compile is reported once, not again for the view.
+    let err = check(
+        "[tables.more.columns]\nid = { type = \"int\" }\nbad = { type = \"nosuchtype\" }\n\n\
+         [views.v]\nquery = \"SELECT bad FROM more\"\n",
+    );
+    assert!(
+        err.contains("nosuchtype") && !err.contains("column `bad`"),
+        "{err}"
+    );
+    assert!(err.contains("1 error found"), "{err}");
+
     // `plan` refuses it too and writes nothing.
     let f = files("[views.v]\nquery = \"SELECT members.old_name FROM members\"\n");
     let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (*a, b.as_str())).collect();
@@ -288,6 +299,19 @@ query = "SELECT nextval('public.orders_s_seq') AS a, currval('orders_i_seq') AS 
         ),
     ]);
     ok(schemactl(dir.path(), &["check"]));
+
+    // A declared sequence with an error is reported once, not again where it is used.
+    let err = rejected(&[
+        ("schemactl.toml", CONFIG),
+        (
+            "schema/main.toml",
+            "[sequences.s]\ncache = 0\n\n[tables.t.columns]\nid = { type = \"bigint\", default_sql = \"nextval('s')\" }\n",
+        ),
+    ]);
+    assert!(
+        err.contains("`cache` is 0") && !err.contains("not declared"),
+        "{err}"
+    );
 
     // Dropping a sequence a default still uses.
     let dir = project(&[

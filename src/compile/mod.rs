@@ -534,19 +534,21 @@ impl Compiler {
         }
         self.views(sources, &mut model, &mut type_seen, &mut namespaces);
         self.sequences(&raw_sequences, &mut model);
-        self.check_sequence_uses(&model);
+        // Declared sequences that did not compile are reported already: not again as unknown.
+        let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();
+        self.check_sequence_uses(&model, &written);
         model
     }
 
     /// Every sequence named by `nextval`/`currval`/`setval` must be declared: a
     /// `[sequences]` entry, or the sequence of a serial or identity column. Sequences of
     /// unmanaged schemas and those `project.ignore` names are created outside schemactl.
-    fn check_sequence_uses(&mut self, model: &Model) {
+    fn check_sequence_uses(&mut self, model: &Model, written: &BTreeSet<QualifiedName>) {
         let uses = std::mem::take(&mut self.sequence_uses);
         if uses.is_empty() {
             return;
         }
-        let mut declared: BTreeSet<QualifiedName> = BTreeSet::new();
+        let mut declared: BTreeSet<QualifiedName> = written.clone();
         for (sn, schema) in &model.schemas {
             for n in schema.sequences.keys() {
                 declared.insert(QualifiedName::new(sn.clone(), n.clone()));

@@ -84,10 +84,25 @@ impl Compiler {
             .iter()
             .filter_map(|p| Some((p.name.clone(), output_columns(p)?)))
             .collect();
+        // Columns as declared, also those that did not compile (already reported: a view
+        // reading one gets no second error).
+        let mut written: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
+        for f in &sources.files {
+            for t in &f.tables {
+                let schema = t.schema.as_ref().or(f.schema.as_ref());
+                let q = QualifiedName::new(
+                    schema.map_or("public", |s| s.value.as_str()),
+                    t.name.value.clone(),
+                );
+                for c in &t.columns {
+                    written.insert((q.clone(), c.name.value.clone()));
+                }
+            }
+        }
         let mut graph: BTreeMap<QualifiedName, BTreeSet<QualifiedName>> = BTreeMap::new();
         for p in &mut pending {
             let reads = self.relations(p, model, &declared);
-            self.columns_read(p, model, &outputs);
+            self.columns_read(p, model, &outputs, &written);
             graph.insert(p.name.clone(), reads);
         }
         // Each cycle once, at the first of its views (in name order).
@@ -306,6 +321,7 @@ impl Compiler {
         p: &Pending<'_>,
         model: &Model,
         views: &BTreeMap<QualifiedName, Vec<String>>,
+        written: &BTreeSet<(QualifiedName, String)>,
     ) {
         let Some(refs) = &p.refs else {
             return;
@@ -337,7 +353,7 @@ impl Compiler {
                 (None, Some(v)) => v.clone(),
                 _ => continue,
             };
-            if columns.contains(column) {
+            if columns.contains(column) || written.contains(&(q.clone(), column.clone())) {
                 continue;
             }
             let relation = if model.table(&q).is_some() {
