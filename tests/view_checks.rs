@@ -386,3 +386,29 @@ fn check_dev_names_where_a_failing_statement_comes_from() {
         "{err}"
     );
 }
+
+/// A view reading a declared sequence as a relation (`SELECT last_value FROM s`) was
+/// reported as reading an undeclared relation.
+#[test]
+fn views_may_read_declared_sequences() {
+    let schema = "[sequences.tickets]\n\n[tables.t.columns]\nid = { type = \"serial\" }\n\n\
+                  [views.counters]\nquery = \"SELECT s.last_value, t.is_called FROM tickets s, t_id_seq t\"\n";
+    let db = support::test_db();
+    let url = db.conninfo.clone();
+    let dir = project(&[("schemactl.toml", CONFIG), ("schema/main.toml", schema)]);
+    let d = dir.path();
+    ok(schemactl(d, &["plan", "-m", "init"]));
+    ok(schemactl_db(d, &url, &["apply"]));
+    clean(d, &url);
+    let err = rejected(&[
+        ("schemactl.toml", CONFIG),
+        (
+            "schema/main.toml",
+            "[views.counters]\nquery = \"SELECT last_value FROM tickets\"\n",
+        ),
+    ]);
+    assert!(
+        err.contains("reads `public.tickets`, which is not declared"),
+        "{err}"
+    );
+}

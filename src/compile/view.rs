@@ -99,9 +99,33 @@ impl Compiler {
                 }
             }
         }
+        // Sequences are relations a query may read too (`SELECT last_value FROM s`).
+        let mut sequences: BTreeSet<QualifiedName> = BTreeSet::new();
+        for f in &sources.files {
+            for s in &f.sequences {
+                let schema = s.schema.as_ref().or(f.schema.as_ref());
+                sequences.insert(QualifiedName::new(
+                    schema.map_or("public", |s| s.value.as_str()),
+                    s.name.value.clone(),
+                ));
+            }
+        }
+        for (sn, schema) in &model.schemas {
+            for (tn, t) in &schema.tables {
+                for c in &t.columns {
+                    if let Some(crate::model::ColumnDefault::Serial { sequence }) = &c.default {
+                        sequences.insert(QualifiedName::new(sn.clone(), sequence.clone()));
+                    }
+                    if c.identity.is_some() {
+                        let name = super::names::make_object_name(tn, Some(&c.name), "seq");
+                        sequences.insert(QualifiedName::new(sn.clone(), name));
+                    }
+                }
+            }
+        }
         let mut graph: BTreeMap<QualifiedName, BTreeSet<QualifiedName>> = BTreeMap::new();
         for p in &mut pending {
-            let reads = self.relations(p, model, &declared);
+            let reads = self.relations(p, model, &declared, &sequences);
             self.columns_read(p, model, &outputs, &written);
             graph.insert(p.name.clone(), reads);
         }
@@ -280,6 +304,7 @@ impl Compiler {
         p: &mut Pending<'_>,
         model: &Model,
         views: &BTreeSet<QualifiedName>,
+        sequences: &BTreeSet<QualifiedName>,
     ) -> BTreeSet<QualifiedName> {
         let mut out: BTreeSet<QualifiedName> = p.view.depends_on.iter().cloned().collect();
         let Some(refs) = &p.refs else {
@@ -297,6 +322,10 @@ impl Compiler {
             }
             if model.table(&q).is_some() || views.contains(&q) {
                 out.insert(q);
+                continue;
+            }
+            // Created in a phase before every table and view: no edge needed.
+            if sequences.contains(&q) {
                 continue;
             }
             if schema.is_none() && name.starts_with("pg_") {
