@@ -121,7 +121,8 @@ fn in_postgres(g: &Global, loaded: &super::Loaded) -> Result<usize, Outcome> {
     let raw = crate::compile::load_project(&loaded.project.root);
     let mut failed_tables: Vec<(String, String)> = Vec::new();
     let mut diags = Vec::new();
-    for step in &plan.steps {
+    for (number, step) in plan.steps.iter().enumerate() {
+        let number = number + 1;
         let parts = crate::sql::split_qualified(&step.object).unwrap_or_default();
         let table = (parts.len() >= 2).then(|| (parts[0].clone(), parts[1].clone()));
         if table.as_ref().is_some_and(|t| failed_tables.contains(t)) {
@@ -171,12 +172,14 @@ fn in_postgres(g: &Global, loaded: &super::Loaded) -> Result<usize, Outcome> {
                         .hint(hint),
                     ),
                     None => {
+                        // Nothing in the TOML to point at: name the step as a migration of
+                        // this schema would number it (`-- step N:`), as `apply` does.
                         return Err(Outcome::fail(
                             g,
                             Exit::Invalid,
                             "postgres-error",
                             &format!(
-                                "PostgreSQL rejects {} {}: {}",
+                                "PostgreSQL rejects step {number} of the schema created from empty ({} {}): {}",
                                 step.kind.id(),
                                 crate::sql::comment_safe(&step.object),
                                 db_error.message()
@@ -237,6 +240,39 @@ fn locate(
         for e in &f.enums {
             if e.name.value == name && schema_of(f, &e.schema) == schema {
                 return Some(e.name.span.clone());
+            }
+        }
+        for v in &f.views {
+            if v.name.value == name && schema_of(f, &v.schema) == schema {
+                // An index of a materialized view: the entry named so.
+                if let Some(part) = parts.get(2)
+                    && let Some(i) = v
+                        .indexes
+                        .iter()
+                        .find(|i| i.name.as_ref().is_some_and(|n| &n.value == part))
+                {
+                    return Some(i.span.clone());
+                }
+                return Some(
+                    v.query
+                        .as_ref()
+                        .map_or(v.name.span.clone(), |q| q.span.clone()),
+                );
+            }
+        }
+        for s in &f.sequences {
+            if s.name.value == name && schema_of(f, &s.schema) == schema {
+                return Some(s.name.span.clone());
+            }
+        }
+        for d in &f.domains {
+            if d.name.value == name && schema_of(f, &d.schema) == schema {
+                return Some(d.name.span.clone());
+            }
+        }
+        for c in &f.composite_types {
+            if c.name.value == name && schema_of(f, &c.schema) == schema {
+                return Some(c.name.span.clone());
             }
         }
         for e in &f.extensions {

@@ -103,6 +103,8 @@ pub fn compile(
         extensions: Vec::new(),
         parsed: HashMap::new(),
         user_types: BTreeMap::new(),
+        ignore: project.config.ignore.clone(),
+        sequence_uses: Vec::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -133,6 +135,18 @@ struct Compiler {
     parsed: HashMap<String, Result<(Expr, References), ExprError>>,
     /// Domains and composite types of the project by name, as a column type names them.
     user_types: BTreeMap<QualifiedName, BaseType>,
+    /// `project.ignore`: objects managed outside schemactl (an ignored sequence may be used).
+    ignore: Vec<String>,
+    /// Sequences named by `nextval`/`currval`/`setval` in expressions and view queries,
+    /// checked once every sequence is known (`check_sequence_uses`).
+    sequence_uses: Vec<SequenceUse>,
+}
+
+/// A sequence an expression or a view query names, and where.
+struct SequenceUse {
+    sequence: QualifiedName,
+    span: Span,
+    what: String,
 }
 
 /// A referenced table and columns. An unqualified table name resolves in the referring
@@ -531,7 +545,70 @@ impl Compiler {
         }
         self.views(sources, &mut model, &mut type_seen, &mut namespaces);
         self.sequences(&raw_sequences, &mut model);
+        // Declared sequences that did not compile are reported already: not again as unknown.
+        let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();
+        self.check_sequence_uses(&model, &written);
         model
+    }
+
+    /// Every sequence named by `nextval`/`currval`/`setval` must be declared: a
+    /// `[sequences]` entry, or the sequence of a serial or identity column. Sequences of
+    /// unmanaged schemas and those `project.ignore` names are created outside schemactl.
+    fn check_sequence_uses(&mut self, model: &Model, written: &BTreeSet<QualifiedName>) {
+        let uses = std::mem::take(&mut self.sequence_uses);
+        if uses.is_empty() {
+            return;
+        }
+        let mut declared: BTreeSet<QualifiedName> = written.clone();
+        for (sn, schema) in &model.schemas {
+            for n in schema.sequences.keys() {
+                declared.insert(QualifiedName::new(sn.clone(), n.clone()));
+            }
+            for (tn, t) in &schema.tables {
+                for c in &t.columns {
+                    if let Some(ColumnDefault::Serial { sequence }) = &c.default {
+                        declared.insert(QualifiedName::new(sn.clone(), sequence.clone()));
+                    }
+                    if c.identity.is_some() {
+                        let name = names::make_object_name(tn, Some(&c.name), "seq");
+                        declared.insert(QualifiedName::new(sn.clone(), name));
+                    }
+                }
+            }
+        }
+        for u in uses {
+            let q = &u.sequence;
+            if declared.contains(q)
+                || !self.managed.contains(&q.schema)
+                || crate::model::ignore::ignored(&self.ignore, &q.schema, &q.name)
+            {
+                continue;
+            }
+            let names: Vec<String> = declared.iter().map(|d| d.to_string()).collect();
+            let hint = match crate::suggest::did_you_mean(
+                &q.to_string(),
+                names.iter().map(String::as_str),
+            ) {
+                Some(h) => h,
+                None if names.is_empty() => format!(
+                    "no sequence is declared; declare it with `[sequences.{}]` (or use a serial or identity column)",
+                    q.name
+                ),
+                None => format!(
+                    "declare it with `[sequences.{}]`; declared sequences: {}",
+                    q.name,
+                    names.join(", ")
+                ),
+            };
+            self.push(
+                Diagnostic::new(
+                    "unknown-sequence",
+                    u.span,
+                    format!("{} uses sequence `{q}`, which is not declared", u.what),
+                )
+                .hint(hint),
+            );
+        }
     }
 
     /// A string written as an SQL literal (comments): PostgreSQL text cannot hold NUL.
@@ -1563,6 +1640,15 @@ impl Compiler {
                 )
                 .hint(hint),
             );
+        }
+        for text in &refs.sequences {
+            if let Some(sequence) = crate::model::sequence::regclass_name(text) {
+                self.sequence_uses.push(SequenceUse {
+                    sequence,
+                    span: s.span.clone(),
+                    what: what.to_string(),
+                });
+            }
         }
         for op in &refs.removed_operators {
             self.push(

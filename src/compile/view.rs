@@ -80,9 +80,53 @@ impl Compiler {
             }
         }
         let declared: BTreeSet<QualifiedName> = pending.iter().map(|p| p.name.clone()).collect();
+        let outputs: BTreeMap<QualifiedName, Vec<String>> = pending
+            .iter()
+            .filter_map(|p| Some((p.name.clone(), output_columns(p)?)))
+            .collect();
+        // Columns as declared, also those that did not compile (already reported: a view
+        // reading one gets no second error).
+        let mut written: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
+        for f in &sources.files {
+            for t in &f.tables {
+                let schema = t.schema.as_ref().or(f.schema.as_ref());
+                let q = QualifiedName::new(
+                    schema.map_or("public", |s| s.value.as_str()),
+                    t.name.value.clone(),
+                );
+                for c in &t.columns {
+                    written.insert((q.clone(), c.name.value.clone()));
+                }
+            }
+        }
+        // Sequences are relations a query may read too (`SELECT last_value FROM s`).
+        let mut sequences: BTreeSet<QualifiedName> = BTreeSet::new();
+        for f in &sources.files {
+            for s in &f.sequences {
+                let schema = s.schema.as_ref().or(f.schema.as_ref());
+                sequences.insert(QualifiedName::new(
+                    schema.map_or("public", |s| s.value.as_str()),
+                    s.name.value.clone(),
+                ));
+            }
+        }
+        for (sn, schema) in &model.schemas {
+            for (tn, t) in &schema.tables {
+                for c in &t.columns {
+                    if let Some(crate::model::ColumnDefault::Serial { sequence }) = &c.default {
+                        sequences.insert(QualifiedName::new(sn.clone(), sequence.clone()));
+                    }
+                    if c.identity.is_some() {
+                        let name = super::names::make_object_name(tn, Some(&c.name), "seq");
+                        sequences.insert(QualifiedName::new(sn.clone(), name));
+                    }
+                }
+            }
+        }
         let mut graph: BTreeMap<QualifiedName, BTreeSet<QualifiedName>> = BTreeMap::new();
         for p in &mut pending {
-            let reads = self.relations(p, model, &declared);
+            let reads = self.relations(p, model, &declared, &sequences);
+            self.columns_read(p, model, &outputs, &written);
             graph.insert(p.name.clone(), reads);
         }
         // Each cycle once, at the first of its views (in name order).
@@ -260,6 +304,7 @@ impl Compiler {
         p: &mut Pending<'_>,
         model: &Model,
         views: &BTreeSet<QualifiedName>,
+        sequences: &BTreeSet<QualifiedName>,
     ) -> BTreeSet<QualifiedName> {
         let mut out: BTreeSet<QualifiedName> = p.view.depends_on.iter().cloned().collect();
         let Some(refs) = &p.refs else {
@@ -279,6 +324,10 @@ impl Compiler {
                 out.insert(q);
                 continue;
             }
+            // Created in a phase before every table and view: no edge needed.
+            if sequences.contains(&q) {
+                continue;
+            }
             if schema.is_none() && name.starts_with("pg_") {
                 continue; // a system catalog, found through pg_catalog
             }
@@ -292,6 +341,70 @@ impl Compiler {
             );
         }
         out
+    }
+
+    /// The columns `p`'s query certainly reads (`model::view::column_refs`) must be columns of
+    /// the declared table or view; and the sequences it names are checked with the others.
+    fn columns_read(
+        &mut self,
+        p: &Pending<'_>,
+        model: &Model,
+        views: &BTreeMap<QualifiedName, Vec<String>>,
+        written: &BTreeSet<(QualifiedName, String)>,
+    ) {
+        let Some(refs) = &p.refs else {
+            return;
+        };
+        let query = p
+            .raw
+            .query
+            .as_ref()
+            .map_or(p.raw.name.span.clone(), |q| q.span.clone());
+        let what = format!("the {} `{}`", kind(p.raw), p.name);
+        for text in &refs.sequences {
+            if let Some(sequence) = crate::model::sequence::regclass_name(text) {
+                self.sequence_uses.push(super::SequenceUse {
+                    sequence,
+                    span: query.clone(),
+                    what: what.clone(),
+                });
+            }
+        }
+        for (schema, name, column) in &refs.columns {
+            let q = QualifiedName::new(schema.as_deref().unwrap_or("public"), name.clone());
+            if !self.managed.contains(&q.schema) || SYSTEM_COLUMNS.contains(&column.as_str()) {
+                continue;
+            }
+            let columns: Vec<String> = match (model.table(&q), views.get(&q)) {
+                (Some(t), _) if t.partition_of.is_none() => {
+                    t.columns.iter().map(|c| c.name.clone()).collect()
+                }
+                (None, Some(v)) => v.clone(),
+                _ => continue,
+            };
+            if columns.contains(column) || written.contains(&(q.clone(), column.clone())) {
+                continue;
+            }
+            let relation = if model.table(&q).is_some() {
+                "table"
+            } else {
+                "view"
+            };
+            let table = Table {
+                columns: columns.iter().map(|n| invalid_column(n)).collect(),
+                ..Table::default()
+            };
+            self.push(
+                Diagnostic::new(
+                    "unknown-column",
+                    query.clone(),
+                    format!(
+                        "{what} reads column `{column}` of {relation} `{q}`, which has no such column"
+                    ),
+                )
+                .hint(super::column_hint(column, &table)),
+            );
+        }
     }
 
     /// A materialized view's indexes (explicitly named: they share the relation namespace).
@@ -382,6 +495,23 @@ impl Compiler {
             }
         }
     }
+}
+
+/// Columns every table has (`SELECT t.ctid FROM t` is valid).
+const SYSTEM_COLUMNS: &[&str] = &["tableoid", "ctid", "xmin", "xmax", "cmin", "cmax"];
+
+/// A view's output column names when all are known: its `columns`, then the select list's
+/// own names for the rest; `None` with `*`, a set operation, or a name PostgreSQL chooses.
+fn output_columns(p: &Pending<'_>) -> Option<Vec<String>> {
+    let refs = p.refs.as_ref()?;
+    if refs.star || refs.output.is_empty() {
+        return None;
+    }
+    let mut names = p.view.columns.clone();
+    for o in refs.output.iter().skip(names.len()) {
+        names.push(o.clone()?);
+    }
+    Some(names)
 }
 
 fn kind(v: &RawView) -> &'static str {

@@ -181,6 +181,9 @@ pub struct References {
     pub subqueries: usize,
     /// Operators PostgreSQL no longer has (postfix `!`, removed in 14).
     pub removed_operators: Vec<String>,
+    /// Sequences named by `nextval`, `currval` or `setval` with a literal first argument
+    /// (`nextval('s')`, `nextval('billing.s'::regclass)`), the literal's text as written.
+    pub sequences: Vec<String>,
 }
 
 /// One function call of an expression.
@@ -843,6 +846,7 @@ fn references(e: &ast::Expr) -> References {
                     };
                     out.calls.push(Call { name, args, parens });
                 }
+                out.sequences.extend(sequence_argument(f));
             }
             ast::Expr::BinaryOp {
                 op: ast::BinaryOperator::PGCustomBinaryOperator(parts),
@@ -1381,6 +1385,43 @@ fn fold_ident(ident: &ast::Ident) -> String {
     } else {
         ident.value.to_ascii_lowercase()
     }
+}
+
+/// The literal a call of `nextval`, `currval` or `setval` (optionally `pg_catalog.`) takes
+/// as its sequence: `'s'`, `'s'::regclass`, `CAST('s' AS regclass)`; the text inside the
+/// quotes (a `regclass` input, see `model::sequence::regclass_name`).
+pub fn sequence_argument(f: &ast::Function) -> Option<String> {
+    let name = fold_object_name(&f.name)?;
+    let bare = match name.as_slice() {
+        [n] => n,
+        [s, n] if s == "pg_catalog" => n,
+        _ => return None,
+    };
+    if !matches!(bare.as_str(), "nextval" | "currval" | "setval") {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(first)) = list.args.first()? else {
+        return None;
+    };
+    fn literal(e: &ast::Expr) -> Option<String> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                    Some(s.clone())
+                }
+                _ => None,
+            },
+            ast::Expr::Nested(e) => literal(e),
+            ast::Expr::Cast {
+                expr, data_type, ..
+            } if data_type.to_string().eq_ignore_ascii_case("regclass") => literal(expr),
+            _ => None,
+        }
+    }
+    literal(first)
 }
 
 fn fold_object_name(name: &ast::ObjectName) -> Option<Vec<String>> {

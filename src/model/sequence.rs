@@ -211,6 +211,52 @@ pub fn nextval_target(e: &Expr) -> Option<QualifiedName> {
     }
 }
 
+/// The relation a `regclass` literal names (`'s'`, `'Billing.S'`, `'"My Seq"'`), folded as
+/// PostgreSQL folds it (unquoted parts to lower case); an unqualified name is in `public`,
+/// where `apply`'s `search_path` finds it. `None` when it is not one or two names.
+pub fn regclass_name(text: &str) -> Option<QualifiedName> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' || c == '"' || c.is_whitespace() {
+                    break;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => break,
+            Some('.') => continue,
+            Some(_) => return None,
+        }
+    }
+    match parts.as_slice() {
+        [n] => Some(QualifiedName::new("public", n.clone())),
+        [s, n] => Some(QualifiedName::new(s.clone(), n.clone())),
+        _ => None,
+    }
+}
+
 /// Every sequence with its qualified name, in (schema, name) order.
 pub fn sequences(model: &Model) -> impl Iterator<Item = (QualifiedName, &Sequence)> {
     model.schemas.iter().flat_map(|(s, schema)| {
@@ -339,4 +385,20 @@ pub fn unfold_serials_declared_in(a: &mut std::borrow::Cow<'_, Model>, b: &Model
         );
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regclass_names_fold_like_postgresql() {
+        let q = |s: &str, n: &str| Some(QualifiedName::new(s, n));
+        assert_eq!(regclass_name("Orders_Id_Seq"), q("public", "orders_id_seq"));
+        assert_eq!(regclass_name("Billing.s"), q("billing", "s"));
+        assert_eq!(regclass_name("\"My \"\"Seq\""), q("public", "My \"Seq"));
+        assert_eq!(regclass_name("a.b.c"), None);
+        assert_eq!(regclass_name(""), None);
+        assert_eq!(regclass_name("a b"), None);
+    }
 }

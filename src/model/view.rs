@@ -126,12 +126,23 @@ impl<'de> Deserialize<'de> for Query {
 
 /// A query's text with spelling differences removed: sqlparser's rendering when it parses
 /// (keyword case, whitespace, comments), else the tokens joined by single spaces.
+///
+/// sqlparser does not know `FROM ONLY t` (it reads a table `only` aliased `t`): the text is
+/// parsed without the `ONLY`s (see [`table_only`]) and the relations they apply to are
+/// appended, so `ONLY t` and `t` stay different.
 pub fn normalise_text(sql: &str) -> String {
     let sql = sql.trim().trim_end_matches(';');
-    if let Ok(mut stmts) = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+    let only = table_only(sql);
+    let parsed = without(sql, &only);
+    if let Ok(mut stmts) = Parser::parse_sql(&PostgreSqlDialect {}, &parsed)
         && stmts.len() == 1
     {
-        return stmts.remove(0).to_string();
+        let mut out = stmts.remove(0).to_string();
+        if !only.is_empty() {
+            let names: Vec<&str> = only.iter().map(|o| o.relation.as_str()).collect();
+            out.push_str(&format!(" /* ONLY {} */", names.join(", ")));
+        }
+        return out;
     }
     match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() {
         Ok(tokens) => tokens
@@ -157,6 +168,12 @@ pub struct QueryRefs {
     /// Output column names derived from the select list, where it is plain (`a`, `t.a`,
     /// `x AS a`); `None` for an item whose name is PostgreSQL's choice.
     pub output: Vec<Option<String>>,
+    /// Columns the query reads from a relation it names, where that is certain from the
+    /// text alone (see [`column_refs`]): (schema as written, relation, column), folded.
+    pub columns: BTreeSet<(Option<String>, String, String)>,
+    /// Sequences named by `nextval`/`currval`/`setval` with a literal argument, the
+    /// literal's text (a `regclass` input, see `model::sequence::regclass_name`).
+    pub sequences: BTreeSet<String>,
 }
 
 impl QueryRefs {
@@ -216,6 +233,9 @@ pub fn prune_views(before: &super::Model, m: &mut super::Model) {
 
 pub fn query_refs(sql: &str) -> Result<QueryRefs, String> {
     let sql = sql.trim().trim_end_matches(';');
+    // `FROM ONLY t` reads `t` (sqlparser would read a table `only`).
+    let stripped = without(sql, &table_only(sql));
+    let sql = stripped.as_str();
     let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| e.to_string())?;
     let [ast::Statement::Query(q)] = stmts.as_slice() else {
         return Err("expected exactly one query (SELECT, VALUES or WITH …)".into());
@@ -230,6 +250,7 @@ pub fn query_refs(sql: &str) -> Result<QueryRefs, String> {
     let ctes = ctes;
     refs.relations
         .retain(|(s, n)| s.is_some() || !ctes.contains(n));
+    refs.columns = column_refs(q, &ctes);
     if let ast::SetExpr::Select(sel) = q.body.as_ref() {
         refs.output = sel.projection.iter().map(output_name).collect();
     }
@@ -250,6 +271,365 @@ pub fn query_refs(sql: &str) -> Result<QueryRefs, String> {
         }
     }
     Ok(refs)
+}
+
+/// An `ONLY` of a table reference (`FROM ONLY t`, `JOIN ONLY s.t`, `, ONLY (t)`): where the
+/// keyword is in the text and the relation it applies to (as written, folded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableOnly {
+    /// The keyword, and the parentheses of `ONLY (t)`.
+    pub ranges: Vec<std::ops::Range<usize>>,
+    pub relation: String,
+}
+
+/// The `ONLY` keywords of `sql` that qualify a table reference: an unquoted `ONLY` right
+/// after `FROM`, `JOIN`, a comma or an opening parenthesis (`ONLY` is a reserved word, so it
+/// cannot be a column or function name there; `FETCH … ROWS ONLY` follows `ROWS`), followed by
+/// a name or `(`. Found in the tokens, so an `only` inside a literal, a quoted name or a
+/// comment is never one.
+pub fn table_only(sql: &str) -> Vec<TableOnly> {
+    use sqlparser::keywords::Keyword;
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return Vec::new();
+    };
+    let significant: Vec<&sqlparser::tokenizer::TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut cursor = Cursor::new(sql);
+    let mut out = Vec::new();
+    for (i, t) in significant.iter().enumerate() {
+        let Token::Word(w) = &t.token else { continue };
+        if w.keyword != Keyword::ONLY || w.quote_style.is_some() || i == 0 {
+            continue;
+        }
+        let after_from = match &significant[i - 1].token {
+            Token::Word(p) => {
+                p.quote_style.is_none() && matches!(p.keyword, Keyword::FROM | Keyword::JOIN)
+            }
+            Token::Comma | Token::LParen => true,
+            _ => false,
+        };
+        // The relation: the name parts after `ONLY` (inside one pair of parentheses).
+        let mut j = i + 1;
+        let parenthesised = matches!(significant.get(j).map(|t| &t.token), Some(Token::LParen));
+        if parenthesised {
+            j += 1;
+        }
+        let mut relation = Vec::new();
+        while let Some(Token::Word(n)) = significant.get(j).map(|t| &t.token) {
+            relation.push(if n.quote_style.is_some() {
+                n.value.clone()
+            } else {
+                n.value.to_lowercase()
+            });
+            if !matches!(
+                significant.get(j + 1).map(|t| &t.token),
+                Some(Token::Period)
+            ) {
+                break;
+            }
+            j += 2;
+        }
+        let close = significant.get(j + 1);
+        if !after_from
+            || relation.is_empty()
+            || parenthesised && !matches!(close.map(|t| &t.token), Some(Token::RParen))
+        {
+            continue;
+        }
+        let mut tokens = vec![*t];
+        if parenthesised {
+            tokens.push(significant[i + 1]);
+            tokens.extend(close.copied());
+        }
+        let mut ranges = Vec::new();
+        for tok in tokens {
+            let (Some(start), Some(end)) = (cursor.seek(tok.span.start), cursor.seek(tok.span.end))
+            else {
+                break;
+            };
+            ranges.push(start..end);
+        }
+        if ranges.len() == 1 + 2 * usize::from(parenthesised)
+            && sql[ranges[0].clone()].eq_ignore_ascii_case("only")
+        {
+            out.push(TableOnly {
+                ranges,
+                relation: relation.join("."),
+            });
+        }
+    }
+    out
+}
+
+/// `sql` with each of `only` blanked (replaced by spaces, so positions stay).
+fn without(sql: &str, only: &[TableOnly]) -> String {
+    let mut out = sql.to_string();
+    for r in only.iter().flat_map(|o| &o.ranges) {
+        out.replace_range(r.clone(), &" ".repeat(r.len()));
+    }
+    out
+}
+
+/// Byte offsets of sqlparser's (line, column) locations, visited in order.
+struct Cursor<'a> {
+    sql: &'a str,
+    byte: usize,
+    line: u64,
+    column: u64,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(sql: &'a str) -> Self {
+        Cursor {
+            sql,
+            byte: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn seek(&mut self, loc: sqlparser::tokenizer::Location) -> Option<usize> {
+        while (self.line, self.column) < (loc.line, loc.column) {
+            let ch = self.sql[self.byte..].chars().next()?;
+            self.byte += ch.len_utf8();
+            if ch == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        ((self.line, self.column) == (loc.line, loc.column)).then_some(self.byte)
+    }
+}
+
+/// Words that parse as a column name but are SQL values or keywords (`current_schema`,
+/// the forms of `normalize(x, NFC)`).
+const NOT_COLUMNS: &[&str] = &[
+    "current_schema",
+    "current_catalog",
+    "current_user",
+    "current_role",
+    "session_user",
+    "system_user",
+    "user",
+    "nfc",
+    "nfd",
+    "nfkc",
+    "nfkd",
+];
+
+/// The columns `q` certainly reads from a relation it names: `x.c` where `x` is the alias
+/// (or the name) of a plain table reference in the `FROM` of the same `SELECT`; and an
+/// unqualified `c` of a top-level `SELECT` (no `WITH`) whose `FROM` is exactly one plain table
+/// reference and which has no subquery anywhere (an outer query or a function in `FROM`
+/// could otherwise supply the name). `ORDER BY` is not looked at (it may name output
+/// columns), nor are unqualified names equal to an output alias (`GROUP BY` may name one),
+/// a relation's alias (a whole-row reference) or SQL value words. References to CTEs, to
+/// relations aliased with column names and to anything else in `FROM` are left out.
+fn column_refs(
+    top: &ast::Query,
+    ctes: &BTreeSet<String>,
+) -> BTreeSet<(Option<String>, String, String)> {
+    struct Queries<'a> {
+        top: &'a ast::Query,
+        ctes: &'a BTreeSet<String>,
+        out: BTreeSet<(Option<String>, String, String)>,
+    }
+    impl Visitor for Queries<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &ast::Query) -> ControlFlow<()> {
+            let top = std::ptr::eq(q, self.top) && q.with.is_none();
+            body_columns(&q.body, top, self.ctes, &mut self.out);
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = Queries {
+        top,
+        ctes,
+        out: BTreeSet::new(),
+    };
+    let _ = top.visit(&mut v);
+    v.out
+}
+
+fn body_columns(
+    body: &ast::SetExpr,
+    top: bool,
+    ctes: &BTreeSet<String>,
+    out: &mut BTreeSet<(Option<String>, String, String)>,
+) {
+    match body {
+        ast::SetExpr::Select(s) => select_columns(s, top, ctes, out),
+        ast::SetExpr::SetOperation { left, right, .. } => {
+            body_columns(left, top, ctes, out);
+            body_columns(right, top, ctes, out);
+        }
+        // Nested queries are visited on their own (without the top-level rule).
+        _ => {}
+    }
+}
+
+/// A relation in a `SELECT`'s scope: `None` when its columns are not a declared relation's
+/// (a subquery, a function, a CTE, column aliases, an ambiguous alias).
+type Scope = BTreeMap<String, Option<(Option<String>, String)>>;
+
+fn select_columns(
+    s: &ast::Select,
+    top: bool,
+    ctes: &BTreeSet<String>,
+    out: &mut BTreeSet<(Option<String>, String, String)>,
+) {
+    let mut scope = Scope::new();
+    let mut factors = 0usize;
+    let mut opaque = false;
+    fn add(scope: &mut Scope, key: String, rel: Option<(Option<String>, String)>) {
+        // The same name twice is ambiguous (PostgreSQL refuses it): not checked.
+        scope.entry(key).and_modify(|r| *r = None).or_insert(rel);
+    }
+    fn factor(
+        t: &ast::TableFactor,
+        scope: &mut Scope,
+        factors: &mut usize,
+        opaque: &mut bool,
+        ctes: &BTreeSet<String>,
+    ) {
+        *factors += 1;
+        match t {
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => {
+                let parts: Option<Vec<String>> =
+                    name.0.iter().map(|p| p.as_ident().map(fold)).collect();
+                let rel = match parts.as_deref() {
+                    Some([n]) if !ctes.contains(n) => Some((None, n.clone())),
+                    Some([s, n]) | Some([_, s, n]) => Some((Some(s.clone()), n.clone())),
+                    _ => None,
+                };
+                let Some(last) = parts.as_ref().and_then(|p| p.last().cloned()) else {
+                    *opaque = true;
+                    return;
+                };
+                match alias {
+                    Some(a) if !a.columns.is_empty() => add(scope, fold(&a.name), None),
+                    Some(a) => add(scope, fold(&a.name), rel),
+                    None => add(scope, last, rel),
+                }
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias: None,
+            } => {
+                *factors -= 1;
+                factor(&table_with_joins.relation, scope, factors, opaque, ctes);
+                for j in &table_with_joins.joins {
+                    factor(&j.relation, scope, factors, opaque, ctes);
+                }
+            }
+            other => {
+                *opaque = true;
+                if let Some(a) = table_factor_alias(other) {
+                    add(scope, fold(&a.name), None);
+                }
+            }
+        }
+    }
+    for twj in &s.from {
+        factor(&twj.relation, &mut scope, &mut factors, &mut opaque, ctes);
+        for j in &twj.joins {
+            factor(&j.relation, &mut scope, &mut factors, &mut opaque, ctes);
+        }
+    }
+    if scope.values().all(Option::is_none) {
+        return;
+    }
+    // The names used at this query level (not inside subqueries).
+    struct Names {
+        depth: usize,
+        subqueries: bool,
+        found: Vec<Vec<String>>,
+    }
+    impl Visitor for Names {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth += 1;
+            self.subqueries = true;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
+            if self.depth == 0 {
+                match e {
+                    ast::Expr::Identifier(i) => self.found.push(vec![fold(i)]),
+                    ast::Expr::CompoundIdentifier(p) => {
+                        self.found.push(p.iter().map(fold).collect())
+                    }
+                    _ => {}
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut names = Names {
+        depth: 0,
+        subqueries: false,
+        found: Vec::new(),
+    };
+    let _ = s.visit(&mut names);
+    // Output names given with `AS` (`GROUP BY` may use them).
+    let outputs: BTreeSet<String> = s
+        .projection
+        .iter()
+        .filter_map(|i| match i {
+            ast::SelectItem::ExprWithAlias { alias, .. } => Some(fold(alias)),
+            _ => None,
+        })
+        .collect();
+    let single = match (top, factors, opaque, names.subqueries) {
+        (true, 1, false, false) if scope.len() == 1 => scope.iter().next(),
+        _ => None,
+    };
+    for n in &names.found {
+        match n.as_slice() {
+            [x, c] => {
+                if let Some(Some((schema, rel))) = scope.get(x) {
+                    out.insert((schema.clone(), rel.clone(), c.clone()));
+                }
+            }
+            [c] => {
+                if let Some((alias, Some((schema, rel)))) = single
+                    && c != alias
+                    && c != rel
+                    && !outputs.contains(c)
+                    && !NOT_COLUMNS.contains(&c.as_str())
+                {
+                    out.insert((schema.clone(), rel.clone(), c.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The alias of a `FROM` item other than a plain table.
+fn table_factor_alias(t: &ast::TableFactor) -> Option<&ast::TableAlias> {
+    match t {
+        ast::TableFactor::Derived { alias, .. }
+        | ast::TableFactor::TableFunction { alias, .. }
+        | ast::TableFactor::Function { alias, .. }
+        | ast::TableFactor::UNNEST { alias, .. }
+        | ast::TableFactor::NestedJoin { alias, .. }
+        | ast::TableFactor::Table { alias, .. } => alias.as_ref(),
+        _ => None,
+    }
 }
 
 fn output_name(item: &ast::SelectItem) -> Option<String> {
@@ -274,6 +654,15 @@ impl Visitor for Collect<'_> {
             for c in &with.cte_tables {
                 self.ctes.insert(fold(&c.alias.name));
             }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
+        if let ast::Expr::Function(f) = e {
+            self.refs
+                .sequences
+                .extend(super::expr::sequence_argument(f));
         }
         ControlFlow::Continue(())
     }
@@ -325,6 +714,101 @@ mod tests {
         assert!(r.may_use("name") && !r.may_use("email") && !r.star);
         assert!(query_refs("SELECT * FROM t").unwrap().star);
         assert!(query_refs("DELETE FROM t").is_err());
+    }
+
+    #[test]
+    fn only_reads_the_relation() {
+        let rels = |q: &str| -> Vec<(Option<String>, String)> {
+            query_refs(q).unwrap().relations.into_iter().collect()
+        };
+        let t = |n: &str| (None, n.to_string());
+        assert_eq!(rels("SELECT a FROM ONLY t"), vec![t("t")]);
+        assert_eq!(rels("select a from only t x where x.a > 0"), vec![t("t")]);
+        assert_eq!(
+            rels("SELECT 1 FROM ONLY s.t AS x JOIN ONLY u ON true, ONLY (v)"),
+            vec![t("u"), t("v"), (Some("s".to_string()), "t".to_string())]
+        );
+        assert_eq!(
+            rels(
+                "SELECT 'from only x' AS \"only\" FROM t -- from only y\n FETCH FIRST 1 ROWS ONLY"
+            ),
+            vec![t("t")]
+        );
+        let only = table_only("SELECT a FROM\n  ONLY \"T\" t");
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0].relation, "T");
+        // ONLY is part of the meaning: `t` and `ONLY t` differ, spelling does not.
+        assert_ne!(
+            normalise_text("SELECT a FROM ONLY t"),
+            normalise_text("SELECT a FROM t")
+        );
+        assert_eq!(
+            normalise_text("select a from only t x"),
+            normalise_text("SELECT a FROM ONLY t x")
+        );
+        assert_eq!(
+            normalise_text(" SELECT t.a\n   FROM ONLY t;"),
+            normalise_text("SELECT t.a FROM ONLY t")
+        );
+    }
+
+    #[test]
+    fn odd_queries_never_panic() {
+        for q in [
+            "SELECT 1 FROM ONLY",
+            "SELECT 1 FROM ONLY (",
+            "SELECT 1 FROM ONLY (t",
+            "SELECT 1 FROM ONLY ()",
+            "SELECT 'é' AS \"ü\" FROM ONLY \"é\" JOIN\tONLY\r\n(x) ON true",
+            "ONLY t",
+            "SELECT * FROM t AS x(a), ONLY u y(b) WHERE x.a = y.b",
+            "SELECT (SELECT (SELECT a FROM ONLY t) FROM u) FROM v",
+            "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r",
+        ] {
+            let _ = query_refs(q);
+            let _ = normalise_text(q);
+        }
+        let only = table_only("SELECT 'é' FROM ONLY \"é\"");
+        assert_eq!(only.len(), 1);
+        let r = query_refs("SELECT 'é', x.a FROM ONLY \"é\" x").unwrap();
+        assert!(r.columns.contains(&(None, "é".into(), "a".into())));
+    }
+
+    #[test]
+    fn certain_column_references() {
+        let cols = |q: &str| -> Vec<String> {
+            query_refs(q)
+                .unwrap()
+                .columns
+                .into_iter()
+                .map(|(s, r, c)| format!("{}{r}.{c}", s.map(|s| s + ".").unwrap_or_default()))
+                .collect()
+        };
+        assert_eq!(
+            cols("SELECT a, t.b FROM t WHERE c > 0"),
+            ["t.a", "t.b", "t.c"]
+        );
+        assert_eq!(
+            cols("SELECT x.a, y.b FROM s.t x JOIN u y ON y.c = x.d"),
+            ["u.b", "u.c", "s.t.a", "s.t.d"]
+        );
+        // Unqualified names with two relations, a subquery or a CTE: not certain.
+        assert_eq!(cols("SELECT a FROM t, u"), Vec::<String>::new());
+        assert_eq!(cols("SELECT a, (SELECT 1) FROM t"), Vec::<String>::new());
+        assert_eq!(
+            cols("WITH c AS (SELECT 1) SELECT a FROM t"),
+            Vec::<String>::new()
+        );
+        // Inside a subquery, its own FROM; outer references are not resolved.
+        assert_eq!(
+            cols("SELECT 1 FROM t WHERE EXISTS (SELECT 1 FROM u t WHERE t.a = b)"),
+            ["u.a"]
+        );
+        // Aliases, output names, value words and whole rows.
+        assert_eq!(
+            cols("SELECT a AS x, t, current_schema FROM t GROUP BY x"),
+            ["t.a"]
+        );
     }
 
     #[test]
