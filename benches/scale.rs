@@ -46,6 +46,8 @@
 //!   before the apply, e.g. `max_connections=100` for PostgreSQL's stock lock table size.
 //! - `SCHEMACTL_BENCH_EXPLAIN`: also print `EXPLAIN (ANALYZE, BUFFERS)` of each catalog query
 //!   and time variants of the columns query.
+//! - `SCHEMACTL_BENCH_DRIFT_MASSIF=FILE`: also run `schemactl drift` once under
+//!   `valgrind --tool=massif`, writing the heap profile to FILE (`ms_print FILE`)
 //! - `SCHEMACTL_BENCH_OFFLINE_ONLY`: stop after the offline phases (for `perf record` on
 //!   `target/release/deps/scale-* --child N`).
 
@@ -254,6 +256,21 @@ fn cli_drift(root: &Path, db: &str, runs: usize) -> (Duration, Option<u64>) {
                 .and_then(|l| l.trim().parse::<u64>().ok());
             peak = peak.max(kib);
         }
+    }
+    // One more run under valgrind's heap profiler, for finding where the peak comes from.
+    if let Ok(out) = std::env::var("SCHEMACTL_BENCH_DRIFT_MASSIF") {
+        let status = Command::new("valgrind")
+            .arg("--tool=massif")
+            .arg(format!("--massif-out-file={out}"))
+            .arg(exe)
+            .arg("--project")
+            .arg(root)
+            .arg("--db")
+            .arg(db)
+            .args(["-q", "drift"])
+            .status()
+            .expect("run valgrind");
+        eprintln!("massif profile of drift written to {out} ({status})");
     }
     (best, peak)
 }

@@ -64,6 +64,33 @@ fn generator_is_deterministic() {
     }
 }
 
+/// The snapshot of every generated project (first and evolved versions) reads back as the
+/// model it was written from, and the by-object parse `from_toml` uses equals parsing the
+/// text as one document.
+#[test]
+fn generated_snapshots_read_back_by_object_as_whole() {
+    use schemactl::model::snapshot;
+    for seed in 0..DEFAULT_CASES {
+        for files in [Some(r#gen::schema(seed)), r#gen::evolved(seed)]
+            .into_iter()
+            .flatten()
+        {
+            let dir = write_project(&files);
+            let Ok((model, _)) = compile_at(dir.path(), None) else {
+                continue;
+            };
+            let text = snapshot::to_toml(&model);
+            let parsed = snapshot::from_toml(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            let whole = snapshot::from_toml_whole(&text).unwrap();
+            if parsed != whole {
+                let d = diff(&whole, &parsed);
+                panic!("seed {seed}: by-object parse differs: {d:?}");
+            }
+            assert_eq!(snapshot::to_toml(&parsed), text, "seed {seed}");
+        }
+    }
+}
+
 /// The CI cases generate every object kind the format has: each of these spellings occurs in
 /// the projects of the default seeds, most in many of them.
 #[test]

@@ -168,29 +168,39 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         .max()
         .unwrap_or(0);
     let head = chain.migrations.last().map_or(0, |m| m.version);
-    let expected = if at == 0 {
-        Model::default()
-    } else if at == head {
-        match chain.snapshot.as_deref().map(snapshot::from_toml) {
-            Some(Ok(mut m)) => {
-                m.retain_schemas(project.config.schema_names());
-                m.drop_ignored(&project.config.ignore);
-                m
-            }
-            _ => Model::default(),
-        }
-    } else {
-        // Only the head snapshot is stored: rebuild the older one by replaying the chain.
+    // Only the head snapshot is stored: an older one is rebuilt by replaying the chain.
+    let older = if at != 0 && at != head {
         match replay(g, &project, &chain, Some(at)) {
-            Ok(m) => m,
+            Ok(m) => Some(m),
             Err(o) => return o,
         }
+    } else {
+        None
     };
-    let live = match catalog::read(&mut db.client, &read_options(&project)) {
+    let head_model = || match chain.snapshot.as_deref().map(snapshot::from_toml) {
+        Some(Ok(mut m)) if at == head && at != 0 => {
+            m.retain_schemas(project.config.schema_names());
+            m.drop_ignored(&project.config.ignore);
+            m
+        }
+        _ => Model::default(),
+    };
+    // The head snapshot is parsed on a second thread while the catalog is read: the read
+    // mostly waits for the server.
+    let (expected, live) = std::thread::scope(|s| {
+        let parse = older.is_none().then(|| s.spawn(head_model));
+        let live = catalog::read(&mut db.client, &read_options(&project));
+        let expected = match parse {
+            Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            None => Model::default(),
+        };
+        (expected, live)
+    });
+    let mut expected = older.unwrap_or(expected);
+    let live = match live {
         Ok(c) => c.model,
         Err(e) => return db_error(g, &e),
     };
-    let mut expected = expected;
     if let Err(e) = catalog::server_forms(&mut db.client, &mut expected) {
         return db_error(g, &e);
     }
@@ -201,7 +211,11 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         .find(|m| m.version == at)
         .map_or("(empty)".to_string(), |m| m.stem.clone());
     let exit = if found.is_empty() { Exit::Ok } else { Exit::No };
-    let sql = converge_sql(&plan::plan(diff::diff(&live, &expected)));
+    let sql = if found.is_empty() {
+        String::new()
+    } else {
+        converge_sql(&plan::plan(diff::diff(&live, &expected)))
+    };
     match g.format {
         Format::Json => Outcome::json(
             exit,

@@ -87,6 +87,20 @@ pub struct Schema {
     pub composite_types: BTreeMap<String, CompositeType>,
 }
 
+impl Schema {
+    /// Add the objects of `other` (a snapshot read one object at a time): a new kind is one
+    /// more line here.
+    pub(crate) fn absorb(&mut self, other: Schema) {
+        self.enums.extend(other.enums);
+        self.tables.extend(other.tables);
+        self.views.extend(other.views);
+        self.materialized_views.extend(other.materialized_views);
+        self.sequences.extend(other.sequences);
+        self.domains.extend(other.domains);
+        self.composite_types.extend(other.composite_types);
+    }
+}
+
 /// `CREATE DOMAIN`: a base type with an optional collation, default, NOT NULL and named
 /// checks (`VALUE` names the value being checked).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
