@@ -106,6 +106,46 @@ fn drift_dev_checks_a_throwaway_server_with_the_chain_applied() {
     );
 }
 
+/// `-q`: a passing `drift`, `verify` or empty `diff` prints nothing; drift that is found is
+/// still shown (exit 1).
+#[test]
+fn quiet_passing_checks_print_nothing() {
+    let db = support::test_db();
+    let dir = project(&[(
+        "schema/s.toml",
+        "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n",
+    )]);
+    let out = run(dir.path(), None, &["-q", "plan", "-m", "init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), Some(&db.conninfo), &["-q", "apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for args in [
+        &["-q", "drift"][..],
+        &["-q", "diff"],
+        &["-q", "verify", "--dev"],
+    ] {
+        let out = run(dir.path(), Some(&db.conninfo), args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+    }
+    let mut client = db.connect();
+    client
+        .batch_execute("ALTER TABLE a ADD COLUMN x int")
+        .unwrap();
+    let out = run(dir.path(), Some(&db.conninfo), &["-q", "drift"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("Drift:"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn diff_db_prints_the_sql_to_reach_schema_and_writes_nothing() {
     let db = support::test_db();

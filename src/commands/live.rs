@@ -44,6 +44,14 @@ pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
         .collect()
 }
 
+/// `-q`: a passing check prints nothing (the exit code says it); a failing one still shows
+/// what failed.
+fn quiet_when_ok(g: &Global, o: &mut Outcome) {
+    if g.quiet && o.exit == Exit::Ok {
+        o.stdout.clear();
+    }
+}
+
 /// SQL that would take `from` to `to`, with what cannot be generated yet as comments.
 fn converge_sql(p: &plan::Plan) -> String {
     let mut s = p.sql_body();
@@ -224,7 +232,9 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         Format::Text => {
             let mut o = Outcome::new(exit);
             if found.is_empty() {
-                o.stdout = format!("No drift: {} matches {version}.\n", db.label);
+                if !g.quiet {
+                    o.stdout = format!("No drift: {} matches {version}.\n", db.label);
+                }
             } else {
                 o.stdout = format!("Drift: {} differs from {version}:\n", db.label);
                 for f in &found {
@@ -269,7 +279,9 @@ pub fn diff_db(g: &Global) -> Outcome {
         Format::Text => {
             let mut o = Outcome::new(Exit::Ok);
             if p.is_empty() {
-                o.stdout = format!("No differences: {} matches schema/.\n", db.label);
+                if !g.quiet {
+                    o.stdout = format!("No differences: {} matches schema/.\n", db.label);
+                }
             } else {
                 o.stdout = converge_sql(&p);
                 for h in &d.hints {
@@ -553,6 +565,7 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
                 }
             }
             o.stdout.push_str(&rollback.text(chain.migrations.len()));
+            quiet_when_ok(g, &mut o);
             o
         }
     }
