@@ -553,6 +553,7 @@ fn select_columns(
         depth: usize,
         subqueries: bool,
         found: Vec<Vec<String>>,
+        parameters: BTreeSet<String>,
     }
     impl Visitor for Names {
         type Break = ();
@@ -568,6 +569,35 @@ fn select_columns(
         fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
             if self.depth == 0 {
                 match e {
+                    // `f(days => 1)`: `days` names a parameter, not a column.
+                    ast::Expr::Function(f) => {
+                        if let ast::FunctionArguments::List(l) = &f.args {
+                            for a in &l.args {
+                                match a {
+                                    ast::FunctionArg::ExprNamed {
+                                        name: ast::Expr::Identifier(i),
+                                        ..
+                                    }
+                                    | ast::FunctionArg::Named { name: i, .. } => {
+                                        self.parameters.insert(fold(i));
+                                    }
+                                    // sqlparser reads `name := value` as an assignment.
+                                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                                        ast::Expr::BinaryOp {
+                                            left,
+                                            op: ast::BinaryOperator::Assignment,
+                                            ..
+                                        },
+                                    )) => {
+                                        if let ast::Expr::Identifier(i) = left.as_ref() {
+                                            self.parameters.insert(fold(i));
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
                     ast::Expr::Identifier(i) => self.found.push(vec![fold(i)]),
                     ast::Expr::CompoundIdentifier(p) => {
                         self.found.push(p.iter().map(fold).collect())
@@ -582,8 +612,14 @@ fn select_columns(
         depth: 0,
         subqueries: false,
         found: Vec::new(),
+        parameters: BTreeSet::new(),
     };
     let _ = s.visit(&mut names);
+    // Conservative: a column spelt like a parameter name of the same query is not checked.
+    let parameters = std::mem::take(&mut names.parameters);
+    names
+        .found
+        .retain(|n| !(n.len() == 1 && parameters.contains(&n[0])));
     // Output names given with `AS` (`GROUP BY` may use them).
     let outputs: BTreeSet<String> = s
         .projection
@@ -791,6 +827,11 @@ mod tests {
         assert_eq!(
             cols("SELECT x.a, y.b FROM s.t x JOIN u y ON y.c = x.d"),
             ["u.b", "u.c", "s.t.a", "s.t.d"]
+        );
+        // Named function arguments are parameters, not columns (both spellings).
+        assert_eq!(
+            cols("SELECT a, make_interval(days => 1), make_interval(hours := b) FROM t"),
+            ["t.a", "t.b"]
         );
         // Unqualified names with two relations, a subquery or a CTE: not certain.
         assert_eq!(cols("SELECT a FROM t, u"), Vec::<String>::new());
