@@ -756,6 +756,40 @@ bounds = "default"
 
 /// Bound values read back as PostgreSQL stored them: numeric rounded to the key's scale,
 /// fractional seconds to the timestamp's precision; a list partition that takes NULL.
+/// `infinity` and `-infinity` bounds of date and timestamp keys (any case) are applied and
+/// read back equal.
+#[test]
+fn infinite_date_and_timestamp_bounds_read_back_equal() {
+    let mut live = Live::new();
+    let sql = live.step(
+        r#"
+[tables.ev]
+partition_by = { strategy = "range", keys = ["d"] }
+[tables.ev.columns]
+d = { type = "date" }
+[tables.ev_old]
+partition_of = "ev"
+bounds = { from = "-infinity", to = "2020-01-01" }
+[tables.ev_new]
+partition_of = "ev"
+bounds = { from = "2020-01-01", to = "Infinity" }
+
+[tables.lg]
+partition_by = { strategy = "range", keys = ["at"] }
+[tables.lg.columns]
+at = { type = "timestamptz" }
+[tables.lg_all]
+partition_of = "lg"
+bounds = { from = "-infinity", to = "infinity" }
+"#,
+    );
+    assert!(
+        sql.contains("FROM ('-infinity') TO ('2020-01-01')"),
+        "{sql}"
+    );
+    assert!(sql.contains("FROM ('2020-01-01') TO ('infinity')"), "{sql}");
+}
+
 #[test]
 fn bounds_are_stored_rounded_to_the_key_type_and_lists_take_null() {
     let v1 = r#"

@@ -889,6 +889,14 @@ pub fn normalise_bound(text: &str, ty: Option<&str>) -> Result<String, String> {
                     .ok_or_else(|| format!("`{text}` is out of range for type {name}"))
             })
     };
+    // Dates and timestamps take the special values too (compared with nothing offline).
+    if ty.is_some_and(|ty| ty == "date" || ty.starts_with("timestamp")) {
+        match t.to_ascii_lowercase().as_str() {
+            "infinity" | "+infinity" => return Ok("infinity".into()),
+            "-infinity" => return Ok("-infinity".into()),
+            _ => {}
+        }
+    }
     match ty {
         Some("smallint") => int(i16::MIN.into(), i16::MAX.into(), "smallint"),
         Some("integer") => int(i32::MIN.into(), i32::MAX.into(), "integer"),
@@ -1083,6 +1091,17 @@ mod tests {
             normalise_bound("2022-01-01", Some("timestamp without time zone")).unwrap(),
             "2022-01-01 00:00:00"
         );
+        // Special values, as PostgreSQL prints them back.
+        assert_eq!(normalise_bound("-Infinity", tz).unwrap(), "-infinity");
+        assert_eq!(
+            normalise_bound("infinity", Some("date")).unwrap(),
+            "infinity"
+        );
+        assert_eq!(
+            normalise_bound("+infinity", Some("timestamp(0) without time zone")).unwrap(),
+            "infinity"
+        );
+        assert!(normalise_bound("infinity", Some("integer")).is_err());
         assert_eq!(normalise_bound("007", Some("integer")).unwrap(), "7");
         assert_eq!(normalise_bound("t", Some("boolean")).unwrap(), "true");
         assert!(normalise_bound("x", Some("date")).is_err());
