@@ -167,8 +167,6 @@ fn sizes_from_env() -> Vec<usize> {
 /// file, snapshot, sum, writing the files), for each file layout: best wall time of 3 runs
 /// and the peak resident set (`/usr/bin/time -f %M`, when installed).
 fn cli_plan_table(sizes: &[usize]) -> String {
-    let exe = env!("CARGO_BIN_EXE_schemactl");
-    let timer = Path::new("/usr/bin/time").exists();
     let mut s = String::from(
         "\n`schemactl plan -m init` end to end (best of 3):\n\n\
          | tables | layout | files | wall | peak MiB |\n|---:|---|---:|---:|---:|\n",
@@ -181,31 +179,16 @@ fn cli_plan_table(sizes: &[usize]) -> String {
             for _ in 0..3 {
                 let _ = fs::remove_dir_all(dir.path().join("migrations"));
                 let _ = fs::remove_dir_all(dir.path().join("snapshots"));
-                let mut cmd = if timer {
-                    let mut c = Command::new("/usr/bin/time");
-                    c.args(["-f", "%M", exe]);
-                    c
-                } else {
-                    Command::new(exe)
-                };
-                cmd.arg("--project")
-                    .arg(dir.path())
-                    .args(["-q", "plan", "-m", "init"]);
-                let t = Instant::now();
-                let out = cmd.output().expect("run schemactl");
-                best = best.min(t.elapsed());
+                let project = dir.path().to_string_lossy();
+                let (took, kib, out) =
+                    run_timed(&["--project", &project, "-q", "plan", "-m", "init"]);
+                best = best.min(took);
                 assert!(
                     out.status.success(),
                     "plan failed: {}",
                     String::from_utf8_lossy(&out.stderr)
                 );
-                if timer {
-                    let kib = String::from_utf8_lossy(&out.stderr)
-                        .lines()
-                        .last()
-                        .and_then(|l| l.trim().parse::<u64>().ok());
-                    peak = peak.max(kib);
-                }
+                peak = peak.max(kib);
             }
             let _ = writeln!(
                 s,
@@ -220,42 +203,50 @@ fn cli_plan_table(sizes: &[usize]) -> String {
     s
 }
 
+/// Run the binary with `args`: wall time, peak resident set in KiB (`/usr/bin/time -f %M`,
+/// when installed) and the output.
+fn run_timed(args: &[&str]) -> (Duration, Option<u64>, std::process::Output) {
+    let exe = env!("CARGO_BIN_EXE_schemactl");
+    let timer = Path::new("/usr/bin/time").exists();
+    let mut cmd = if timer {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "%M", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(args);
+    let t = Instant::now();
+    let out = cmd.output().expect("run schemactl");
+    let took = t.elapsed();
+    let kib = timer
+        .then(|| {
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse::<u64>().ok())
+        })
+        .flatten();
+    (took, kib, out)
+}
+
 /// `schemactl drift` of the project at `root` against `db`, through the binary: best wall
 /// time of `runs` and the largest peak resident set (`/usr/bin/time -f %M`, when installed).
 /// Every run must find no drift.
 fn cli_drift(root: &Path, db: &str, runs: usize) -> (Duration, Option<u64>) {
     let exe = env!("CARGO_BIN_EXE_schemactl");
-    let timer = Path::new("/usr/bin/time").exists();
     let (mut best, mut peak) = (Duration::MAX, None::<u64>);
+    let project = root.to_string_lossy();
     for _ in 0..runs {
-        let mut cmd = if timer {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", "%M", exe]);
-            c
-        } else {
-            Command::new(exe)
-        };
-        cmd.arg("--project")
-            .arg(root)
-            .arg("--db")
-            .arg(db)
-            .arg("drift");
-        let t = Instant::now();
-        let out = cmd.output().expect("run schemactl drift");
-        best = best.min(t.elapsed());
+        let (took, kib, out) = run_timed(&["--project", &project, "--db", db, "drift"]);
+        best = best.min(took);
         assert!(
             out.status.success(),
             "drift found differences or failed: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        if timer {
-            let kib = String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .and_then(|l| l.trim().parse::<u64>().ok());
-            peak = peak.max(kib);
-        }
+        peak = peak.max(kib);
     }
     // One more run under valgrind's heap profiler, for finding where the peak comes from.
     if let Ok(out) = std::env::var("SCHEMACTL_BENCH_DRIFT_MASSIF") {

@@ -4,47 +4,8 @@
 
 mod support;
 
-use std::path::Path;
-
+use support::cli::*;
 use support::project::*;
-
-const CONFIG: &str = "[project]\nschemas = [\"public\"]\n";
-
-fn write(dir: &Path, schema: &str) {
-    std::fs::create_dir_all(dir.join("schema")).unwrap();
-    std::fs::write(dir.join("schema/main.toml"), schema).unwrap();
-}
-
-fn ok(out: std::process::Output) -> String {
-    let s = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{s}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stderr)
-    );
-    s
-}
-
-/// Plan, apply, then check drift and `diff --db` are clean; the up SQL of the migration.
-fn step(dir: &Path, db: &str, name: &str, allow: &[&str]) -> String {
-    let mut args = vec!["plan", "-m", name];
-    for a in allow {
-        args.extend(["--allow", a]);
-    }
-    ok(schemactl(dir, &args));
-    ok(schemactl_db(dir, db, &["apply"]));
-    let drift = ok(schemactl_db(dir, db, &["drift"]));
-    assert!(drift.starts_with("No drift"), "{drift}");
-    let diff = ok(schemactl_db(dir, db, &["diff"]));
-    assert!(diff.starts_with("No differences"), "{diff}");
-    let files = migration_files(dir);
-    let up = files
-        .iter()
-        .rfind(|p| !p.to_string_lossy().ends_with(".down.sql"))
-        .unwrap();
-    std::fs::read_to_string(up).unwrap()
-}
 
 const V1: &str = r#"
 [extensions.btree_gist]
@@ -67,8 +28,8 @@ fn exclusion_constraints_create_change_drop_and_read_back() {
     let url = db.conninfo.clone();
     let dir = project(&[("schemactl.toml", CONFIG)]);
     let d = dir.path();
-    write(d, V1);
-    let up = step(d, &url, "init", &[]);
+    write_schema(d, V1);
+    let up = plan_apply(d, &url, "init", &[]);
     assert!(
         up.contains(
             "CONSTRAINT \"bookings_no_overlap\" EXCLUDE USING \"gist\" (\"room\" WITH =, \"during\" WITH &&) WHERE (NOT cancelled)"
@@ -90,8 +51,8 @@ fn exclusion_constraints_create_change_drop_and_read_back() {
         "columns = [{ column = \"room\", with = \"=\" }, { column = \"during\", with = \"&&\" }]\nwhere = \"NOT cancelled\"",
         "columns = [{ column = \"room\", with = \"=\" }, { expr = \"tsrange(lower(during), upper(during))\", with = \"&&\" }]\ninclude = [\"id\"]",
     );
-    write(d, &v2);
-    let up = step(d, &url, "change", &[]);
+    write_schema(d, &v2);
+    let up = plan_apply(d, &url, "change", &[]);
     let drop = up
         .find("DROP CONSTRAINT \"bookings_no_overlap\"")
         .expect(&up);
@@ -104,8 +65,8 @@ fn exclusion_constraints_create_change_drop_and_read_back() {
     // A second one on the existing table, then the first dropped.
     let v3 = v2.clone()
         + "\n[[tables.bookings.exclusions]]\nname = \"one_live_booking\"\nmethod = \"gist\"\ncolumns = [{ column = \"id\", with = \"=\" }]\n";
-    write(d, &v3);
-    let up = step(d, &url, "second", &[]);
+    write_schema(d, &v3);
+    let up = plan_apply(d, &url, "second", &[]);
     assert!(
         up.contains("ALTER TABLE \"public\".\"bookings\" ADD CONSTRAINT \"one_live_booking\" EXCLUDE USING \"gist\" (\"id\" WITH =);"),
         "{up}"
@@ -118,8 +79,8 @@ fn exclusion_constraints_create_change_drop_and_read_back() {
         + &v4[v4
             .find("\n[[tables.bookings.exclusions]]\nname = \"one_live_booking\"")
             .unwrap()..];
-    write(d, &v4);
-    let up = step(d, &url, "drop", &[]);
+    write_schema(d, &v4);
+    let up = plan_apply(d, &url, "drop", &[]);
     assert!(
         up.contains("DROP CONSTRAINT \"bookings_no_overlap\""),
         "{up}"

@@ -5,26 +5,8 @@
 
 mod support;
 
-use std::path::Path;
-
+use support::cli::*;
 use support::project::*;
-
-const CONFIG: &str = "[project]\nschemas = [\"public\"]\n";
-
-fn write(dir: &Path, schema: &str) {
-    std::fs::write(dir.join("schema/main.toml"), schema).unwrap();
-}
-
-fn ok(out: std::process::Output) -> String {
-    let s = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{s}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stderr)
-    );
-    s
-}
 
 /// `schemactl check` fails with exit 2; its stderr.
 fn rejected(files: &[(&str, &str)]) -> String {
@@ -43,13 +25,6 @@ fn rejected(files: &[(&str, &str)]) -> String {
 fn accepted(files: &[(&str, &str)]) {
     let dir = project(files);
     ok(schemactl(dir.path(), &["check"]));
-}
-
-fn clean(dir: &Path, db: &str) {
-    let drift = ok(schemactl_db(dir, db, &["drift"]));
-    assert!(drift.starts_with("No drift"), "{drift}");
-    let diff = ok(schemactl_db(dir, db, &["diff"]));
-    assert!(diff.starts_with("No differences"), "{diff}");
 }
 
 const MEMBERS: &str = r#"
@@ -94,7 +69,7 @@ fn from_only_reads_the_table_and_is_created_as_written() {
         assert!(table < at, "{v} after its table:\n{up}");
     }
     ok(schemactl_db(d, &url, &["apply"]));
-    clean(d, &url);
+    assert_clean(d, &url);
     let mut client = db.connect();
     let def: String = client
         .query_one("SELECT pg_get_viewdef('plain_members'::regclass)", &[])
@@ -103,7 +78,7 @@ fn from_only_reads_the_table_and_is_created_as_written() {
     assert!(def.contains("FROM ONLY members"), "{def}");
 
     // Spelled differently (case, layout): nothing to plan.
-    write(
+    write_schema(
         d,
         &schema.replace(
             "SELECT id, name FROM ONLY members",
@@ -114,7 +89,7 @@ fn from_only_reads_the_table_and_is_created_as_written() {
     assert!(out.contains("No schema changes"), "{out}");
 
     // Dropping ONLY changes the view.
-    write(
+    write_schema(
         d,
         &schema.replace(
             "SELECT id, name FROM ONLY members",
@@ -123,7 +98,7 @@ fn from_only_reads_the_table_and_is_created_as_written() {
     );
     ok(schemactl(d, &["plan", "-m", "inherit"]));
     ok(schemactl_db(d, &url, &["apply"]));
-    clean(d, &url);
+    assert_clean(d, &url);
 
     // The table is a dependency: dropping it while the views read it is an error naming it.
     let err = rejected(&[
@@ -324,7 +299,7 @@ query = "SELECT nextval('public.orders_s_seq') AS a, currval('orders_i_seq') AS 
     let d = dir.path();
     ok(schemactl(d, &["plan", "-m", "init"]));
     let before = migration_files(d).len();
-    write(
+    write_schema(
         d,
         "[tables.t.columns]\nid = { type = \"bigint\", default_sql = \"nextval('s')\" }\n",
     );
@@ -399,7 +374,7 @@ fn views_may_read_declared_sequences() {
     let d = dir.path();
     ok(schemactl(d, &["plan", "-m", "init"]));
     ok(schemactl_db(d, &url, &["apply"]));
-    clean(d, &url);
+    assert_clean(d, &url);
     let err = rejected(&[
         ("schemactl.toml", CONFIG),
         (

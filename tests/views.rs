@@ -4,51 +4,8 @@
 
 mod support;
 
-use std::path::Path;
-
+use support::cli::*;
 use support::project::*;
-
-const CONFIG: &str = "[project]\nschemas = [\"public\"]\n";
-
-fn write(dir: &Path, schema: &str) {
-    std::fs::write(dir.join("schema/main.toml"), schema).unwrap();
-}
-
-fn ok(out: std::process::Output) -> String {
-    let s = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{s}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stderr)
-    );
-    s
-}
-
-/// Plan (allowing `allow`), apply, then check drift and `diff --db` are clean. Returns the
-/// up SQL of the new migration.
-fn step(dir: &Path, db: &str, name: &str, allow: &[&str]) -> String {
-    let mut args = vec!["plan", "-m", name];
-    for a in allow {
-        args.extend(["--allow", a]);
-    }
-    ok(schemactl(dir, &args));
-    ok(schemactl_db(dir, db, &["apply"]));
-    clean(dir, db);
-    let files = migration_files(dir);
-    let up = files
-        .iter()
-        .rfind(|p| !p.to_string_lossy().ends_with(".down.sql"))
-        .unwrap();
-    std::fs::read_to_string(up).unwrap()
-}
-
-fn clean(dir: &Path, db: &str) {
-    let drift = ok(schemactl_db(dir, db, &["drift"]));
-    assert!(drift.starts_with("No drift"), "{drift}");
-    let diff = ok(schemactl_db(dir, db, &["diff"]));
-    assert!(diff.starts_with("No differences"), "{diff}");
-}
 
 const V1: &str = r#"
 [tables.members]
@@ -83,7 +40,7 @@ fn views_create_change_rebuild_drop_and_roll_back() {
     let url = db.conninfo.clone();
     let dir = project(&[("schemactl.toml", CONFIG), ("schema/main.toml", V1)]);
     let d = dir.path();
-    let up = step(d, &url, "init", &[]);
+    let up = plan_apply(d, &url, "init", &[]);
     // Dependency order: the view over a view after it, the index after its view.
     let pos = |s: &str| up.find(s).unwrap_or_else(|| panic!("{s} not in\n{up}"));
     assert!(
@@ -106,8 +63,8 @@ fn views_create_change_rebuild_drop_and_roll_back() {
             "SELECT id, shout, name FROM active_members ORDER BY id LIMIT 10",
         )
         .replace("security_barrier = true\n", "");
-    write(d, &v2);
-    let up = step(d, &url, "more_columns", &[]);
+    write_schema(d, &v2);
+    let up = plan_apply(d, &url, "more_columns", &[]);
     assert!(
         up.contains("CREATE OR REPLACE VIEW \"public\".\"active_members\" AS"),
         "{up}"
@@ -121,8 +78,8 @@ fn views_create_change_rebuild_drop_and_roll_back() {
     // A retyped column used by views: they are dropped before and created after, with the
     // view over the view, the materialized view's index and the comments.
     let v3 = v2.replace("numeric(10,2)", "numeric(12,2)");
-    write(d, &v3);
-    let up = step(d, &url, "widen_score", &[]);
+    write_schema(d, &v3);
+    let up = plan_apply(d, &url, "widen_score", &[]);
     let pos = |s: &str| up.find(s).unwrap_or_else(|| panic!("{s} not in\n{up}"));
     assert!(
         pos("DROP VIEW \"public\".\"top_members\"")
@@ -145,8 +102,8 @@ fn views_create_change_rebuild_drop_and_roll_back() {
 
     // A changed select list that cannot be replaced: drop and create, dependants too.
     let v4 = v3.replace("upper(name) as shout", "lower(name) as shout");
-    write(d, &v4);
-    let up = step(d, &url, "lower", &[]);
+    write_schema(d, &v4);
+    let up = plan_apply(d, &url, "lower", &[]);
     assert!(up.contains("DROP VIEW \"public\".\"top_members\""), "{up}");
     assert!(
         up.contains("CREATE VIEW \"public\".\"active_members\""),
@@ -159,8 +116,8 @@ fn views_create_change_rebuild_drop_and_roll_back() {
         "",
     );
     assert_ne!(v5, v4);
-    write(d, &v5);
-    let up = step(d, &url, "drop_top", &[]);
+    write_schema(d, &v5);
+    let up = plan_apply(d, &url, "drop_top", &[]);
     assert!(up.contains("DROP VIEW \"public\".\"top_members\";"), "{up}");
 
     // Roll back to the first migration: every down file, then the same catalog as v1.
@@ -201,7 +158,7 @@ fn a_changed_view_in_the_database_is_drift() {
     let url = db.conninfo.clone();
     let dir = project(&[("schemactl.toml", CONFIG), ("schema/main.toml", V1)]);
     let d = dir.path();
-    step(d, &url, "init", &[]);
+    plan_apply(d, &url, "init", &[]);
     let mut client = db.connect();
     client
         .batch_execute("CREATE OR REPLACE VIEW top_members AS SELECT id, shout FROM active_members ORDER BY id LIMIT 5")
@@ -267,16 +224,16 @@ query = "SELECT * FROM people"
 [views.names]
 query = "SELECT name FROM people"
 "#;
-    write(d, v1);
-    step(d, &url, "init", &[]);
+    write_schema(d, v1);
+    plan_apply(d, &url, "init", &[]);
 
     // A column added to the table read with `*`.
     let v2 = v1.replace(
         "name = { type = \"text\" }\n",
         "name = { type = \"text\" }\nemail = { type = \"text\", nullable = true }\n",
     );
-    write(d, &v2);
-    let up = step(d, &url, "add_email", &[]);
+    write_schema(d, &v2);
+    let up = plan_apply(d, &url, "add_email", &[]);
     assert!(up.contains("DROP VIEW \"public\".\"everyone\""), "{up}");
     assert!(up.contains("CREATE VIEW \"public\".\"everyone\""), "{up}");
     assert!(
@@ -290,8 +247,8 @@ query = "SELECT name FROM people"
         "[tables.people.columns]",
         "[tables.people_old]\nrenamed_from = \"people\"\n[tables.people_old.columns]",
     ) + "\n[tables.people.columns]\nid = { type = \"integer\" }\nname = { type = \"text\" }\nemail = { type = \"text\", nullable = true }\n";
-    write(d, &v3);
-    let up = step(d, &url, "rename", &["breaks_clients"]);
+    write_schema(d, &v3);
+    let up = plan_apply(d, &url, "rename", &["breaks_clients"]);
     let drop = up.find("DROP VIEW \"public\".\"names\"").expect(&up);
     let rename = up.find("RENAME TO \"people_old\"").expect(&up);
     let create = up.find("CREATE VIEW \"public\".\"names\"").expect(&up);
@@ -302,7 +259,7 @@ query = "SELECT name FROM people"
         "[tables.people.columns]\nid = { type = \"integer\" }\nname = { type = \"text\" }\n",
         "[tables.people.columns]\nid = { type = \"integer\" }\nfull_name = { type = \"text\", renamed_from = \"name\" }\nname = { type = \"text\", nullable = true }\n",
     );
-    write(d, &v4);
-    let up = step(d, &url, "rename_column", &["breaks_clients"]);
+    write_schema(d, &v4);
+    let up = plan_apply(d, &url, "rename_column", &["breaks_clients"]);
     assert!(up.contains("CREATE VIEW \"public\".\"names\""), "{up}");
 }

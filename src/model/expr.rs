@@ -729,7 +729,7 @@ fn embeddable_text(sql: &str, tokens: &[TokenWithSpan]) -> Result<String, ExprEr
 
 /// Converts increasing tokenizer locations (1-based line, 1-based character column) into byte
 /// offsets in one pass.
-struct SpanCursor<'a> {
+pub(crate) struct SpanCursor<'a> {
     sql: &'a str,
     byte: usize,
     line: u64,
@@ -737,7 +737,7 @@ struct SpanCursor<'a> {
 }
 
 impl<'a> SpanCursor<'a> {
-    fn new(sql: &'a str) -> Self {
+    pub(crate) fn new(sql: &'a str) -> Self {
         SpanCursor {
             sql,
             byte: 0,
@@ -747,7 +747,7 @@ impl<'a> SpanCursor<'a> {
     }
 
     /// Byte offset of `loc`; `None` when it is behind the cursor or not in the text.
-    fn seek(&mut self, loc: Location) -> Option<usize> {
+    pub(crate) fn seek(&mut self, loc: Location) -> Option<usize> {
         while (self.line, self.column) < (loc.line, loc.column) {
             let ch = self.sql[self.byte..].chars().next()?;
             self.byte += ch.len_utf8();

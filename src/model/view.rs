@@ -296,7 +296,7 @@ pub fn table_only(sql: &str) -> Vec<TableOnly> {
         .iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_)))
         .collect();
-    let mut cursor = Cursor::new(sql);
+    let mut cursor = super::expr::SpanCursor::new(sql);
     let mut out = Vec::new();
     for (i, t) in significant.iter().enumerate() {
         let Token::Word(w) = &t.token else { continue };
@@ -370,39 +370,6 @@ fn without(sql: &str, only: &[TableOnly]) -> String {
         out.replace_range(r.clone(), &" ".repeat(r.len()));
     }
     out
-}
-
-/// Byte offsets of sqlparser's (line, column) locations, visited in order.
-struct Cursor<'a> {
-    sql: &'a str,
-    byte: usize,
-    line: u64,
-    column: u64,
-}
-
-impl<'a> Cursor<'a> {
-    fn new(sql: &'a str) -> Self {
-        Cursor {
-            sql,
-            byte: 0,
-            line: 1,
-            column: 1,
-        }
-    }
-
-    fn seek(&mut self, loc: sqlparser::tokenizer::Location) -> Option<usize> {
-        while (self.line, self.column) < (loc.line, loc.column) {
-            let ch = self.sql[self.byte..].chars().next()?;
-            self.byte += ch.len_utf8();
-            if ch == '\n' {
-                self.line += 1;
-                self.column = 1;
-            } else {
-                self.column += 1;
-            }
-        }
-        ((self.line, self.column) == (loc.line, loc.column)).then_some(self.byte)
-    }
 }
 
 /// Words that parse as a column name but are SQL values or keywords (`current_schema`,

@@ -21,6 +21,7 @@
 //! `TestDb`'s `Debug` shows only the database name.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod r#gen;
 pub mod project;
 pub mod steps;
