@@ -11,7 +11,8 @@
 //! indexes, views, sequences and partitioning (comments are folded into the enum, table and
 //! column queries). The managed schema names go in as ONE `text[]` parameter
 //! (`nspname = ANY($1)`); queries are sent with
-//! `query_typed`, so there is no separate prepare round trip. All of it is `pg_catalog`
+//! `query_typed_raw`, so there is no separate prepare round trip, and the large result sets
+//! are decoded row by row as they arrive rather than collected first. All of it is `pg_catalog`
 //! (no `information_schema`), and every catalog object is schema-qualified in the SQL.
 //!
 //! # search_path
@@ -112,6 +113,7 @@ mod view;
 pub use view::{SERVER_FORMS, server_forms, server_forms_sql};
 mod sequence;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row};
 
@@ -173,42 +175,36 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
         .read_only(true)
         .start()?;
     tx.batch_execute(SETTINGS)?;
-    let mut queries = 2; // BEGIN, SET LOCAL
 
-    let param: [(&(dyn ToSql + Sync), Type); 1] = [(&schemas, Type::TEXT_ARRAY)];
-    let mut run = |sql: &str, with_schemas: bool| {
-        queries += 1;
-        tx.query_typed(sql, if with_schemas { &param } else { &[] })
+    let mut q = Queries {
+        tx: &mut tx,
+        param: [(&schemas, Type::TEXT_ARRAY)],
+        sent: 2, // BEGIN, SET LOCAL
     };
-    let schema_rows = run(queries::SCHEMAS, true)?;
-    let ext_rows = run(queries::EXTENSIONS, false)?;
-    let enum_rows = run(queries::ENUMS, true)?;
-    let column_rows = run(queries::COLUMNS, true)?;
-    let constraint_rows = run(queries::CONSTRAINTS, true)?;
-    let index_rows = run(queries::INDEXES, true)?;
-    let view_rows = run(queries::VIEWS, true)?;
-    let sequence_rows = run(queries::SEQUENCES, true)?;
-    let partition_rows = run(queries::PARTITIONS, true)?;
-    let type_rows = run(queries::USER_TYPES, true)?;
-    tx.commit()?;
-    queries += 1;
-
     let mut r = Reader {
         ignore: &opts.ignore,
         model: Model::default(),
         skipped: Vec::new(),
     };
-    r.schemas(&schema_rows);
-    r.extensions(&ext_rows);
-    r.enums(&enum_rows);
+    // Queries run in the order their rows are decoded: user types before the columns that
+    // use them, tables before constraints, views before materialized-view indexes. The three
+    // large result sets (columns, constraints, indexes) are decoded row by row as they
+    // arrive, so that no large result set is held whole beside the model it becomes.
+    r.schemas(&q.all(queries::SCHEMAS, true)?);
+    r.extensions(&q.all(queries::EXTENSIONS, false)?);
+    r.enums(&q.all(queries::ENUMS, true)?);
+    let type_rows = q.all(queries::USER_TYPES, true)?;
     let types = r.user_type_names(&type_rows);
     r.user_types(&type_rows, &types);
-    r.tables(&column_rows, &types);
-    r.constraints(&constraint_rows);
-    r.views(&view_rows);
-    r.indexes(&index_rows);
-    r.sequences(&sequence_rows);
-    r.partitions(&partition_rows);
+    drop(type_rows);
+    q.each(queries::COLUMNS, |row| r.table_column(&row, &types))?;
+    q.each(queries::CONSTRAINTS, |row| r.constraint(&row))?;
+    r.views(&q.all(queries::VIEWS, true)?);
+    q.each(queries::INDEXES, |row| r.index(&row))?;
+    r.sequences(&q.all(queries::SEQUENCES, true)?);
+    r.partitions(&q.all(queries::PARTITIONS, true)?);
+    let queries = q.sent + 1; // COMMIT
+    tx.commit()?;
     r.model.drop_ignored(r.ignore);
     r.model.type_literals();
 
@@ -217,6 +213,46 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
         queries,
         skipped: r.skipped,
     })
+}
+
+/// The reading transaction's statements, counted.
+struct Queries<'t, 'c> {
+    tx: &'t mut postgres::Transaction<'c>,
+    /// The managed schema names, the one parameter of the queries that take one.
+    param: [(&'t Vec<String>, Type); 1],
+    sent: usize,
+}
+
+impl Queries<'_, '_> {
+    /// Run `sql` (with the schema names as `$1`) and hand each row to `f` as it arrives.
+    fn each(&mut self, sql: &str, mut f: impl FnMut(Row)) -> Result<(), postgres::Error> {
+        self.run(sql, true, &mut f)
+    }
+
+    /// Every row of `sql`, collected.
+    fn all(&mut self, sql: &str, with_schemas: bool) -> Result<Vec<Row>, postgres::Error> {
+        let mut rows = Vec::new();
+        self.run(sql, with_schemas, &mut |row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    fn run(
+        &mut self,
+        sql: &str,
+        with_schemas: bool,
+        f: &mut dyn FnMut(Row),
+    ) -> Result<(), postgres::Error> {
+        self.sent += 1;
+        let params = self.param.iter().take(usize::from(with_schemas));
+        let mut rows = self.tx.query_typed_raw(
+            sql,
+            params.map(|(v, t)| (*v as &(dyn ToSql + Sync), t.clone())),
+        )?;
+        while let Some(row) = rows.next()? {
+            f(row);
+        }
+        Ok(())
+    }
 }
 
 pub use crate::model::ignore::glob_match;
@@ -280,149 +316,146 @@ impl Reader<'_> {
         }
     }
 
-    fn tables(&mut self, rows: &[Row], types: &domain::UserTypes) {
-        for row in rows {
-            let schema: String = row.get(0);
-            let tname: String = row.get(1);
-            if self.ignored(&schema, &tname) {
-                continue;
-            }
-            let Some(s) = self.model.schemas.get_mut(&schema) else {
-                continue;
-            };
-            let table = s.tables.entry(tname.clone()).or_insert_with(|| Table {
-                comment: row.get(2),
-                ..Table::default()
-            });
-            let Some(cname) = row.get::<_, Option<String>>(3) else {
-                continue; // a table without columns
-            };
-            let q = QualifiedName::new(schema.clone(), tname.clone());
-            match column(row, &q, &cname, types, &mut self.skipped) {
-                Some(c) => table.columns.push(c),
-                None => continue,
-            }
+    /// One row of `queries::COLUMNS`: a table, with one of its columns.
+    fn table_column(&mut self, row: &Row, types: &domain::UserTypes) {
+        let schema: String = row.get(0);
+        let tname: String = row.get(1);
+        if self.ignored(&schema, &tname) {
+            return;
+        }
+        let Some(s) = self.model.schemas.get_mut(&schema) else {
+            return;
+        };
+        let table = s.tables.entry(tname.clone()).or_insert_with(|| Table {
+            comment: row.get(2),
+            ..Table::default()
+        });
+        let Some(cname) = row.get::<_, Option<String>>(3) else {
+            return; // a table without columns
+        };
+        let q = QualifiedName::new(schema.clone(), tname.clone());
+        if let Some(c) = column(row, &q, &cname, types, &mut self.skipped) {
+            table.columns.push(c);
         }
     }
 
-    fn constraints(&mut self, rows: &[Row]) {
-        for row in rows {
-            let schema: String = row.get(0);
-            let tname: String = row.get(1);
-            let name: String = row.get(2);
-            let contype: String = row.get(3);
-            let columns: Vec<String> = row.get(4);
-            let validated: bool = row.get(13);
-            let q = QualifiedName::new(schema.clone(), tname.clone());
-            let mut skipped = Vec::new();
-            if self.ignored_part(&schema, &tname, &name) {
-                continue;
-            }
-            let Some(table) = self.table_mut(&schema, &tname) else {
-                continue; // unmanaged, ignored or extension-owned table
-            };
-            match contype.as_str() {
-                "p" => {
-                    table.primary_key = Some(PrimaryKey { name, columns });
-                }
-                "u" => {
-                    table.uniques.insert(name, Unique { columns });
-                }
-                "c" => {
-                    let text: Option<String> = row.get(5);
-                    match text.as_deref().map(Expr::parse) {
-                        Some(Ok(expr)) => {
-                            table.checks.insert(name, Check { expr, validated });
-                        }
-                        Some(Err(e)) => skipped.push(format!(
-                            "check constraint `{name}` on `{q}`: cannot read its expression: {e}"
-                        )),
-                        None => skipped
-                            .push(format!("check constraint `{name}` on `{q}`: no expression")),
-                    }
-                }
-                "f" => {
-                    let rschema: Option<String> = row.get(6);
-                    let rtable: Option<String> = row.get(7);
-                    let referenced_columns: Vec<String> = row.get(8);
-                    let actions = (
-                        fk_action(&row.get::<_, String>(9)),
-                        fk_action(&row.get::<_, String>(10)),
-                    );
-                    let deferrable = match (row.get::<_, bool>(11), row.get::<_, bool>(12)) {
-                        (false, _) => Deferrable::No,
-                        (true, false) => Deferrable::Immediate,
-                        (true, true) => Deferrable::Deferred,
-                    };
-                    match (rschema, rtable, actions) {
-                        (Some(rs), Some(rt), (Some(on_delete), Some(on_update))) => {
-                            table.foreign_keys.insert(
-                                name,
-                                ForeignKey {
-                                    columns,
-                                    references: QualifiedName::new(rs, rt),
-                                    referenced_columns,
-                                    on_delete,
-                                    on_update,
-                                    deferrable,
-                                    validated,
-                                },
-                            );
-                        }
-                        _ => skipped.push(format!(
-                            "foreign key `{name}` on `{q}`: unknown referenced table or action"
-                        )),
-                    }
-                }
-                // Read with its index (`indexes`).
-                "x" => {}
-                other => skipped.push(format!(
-                    "constraint `{name}` on `{q}`: kind `{other}` is not part of the model"
-                )),
-            }
-            self.skipped.extend(skipped);
+    /// One row of `queries::CONSTRAINTS`.
+    fn constraint(&mut self, row: &Row) {
+        let schema: String = row.get(0);
+        let tname: String = row.get(1);
+        let name: String = row.get(2);
+        let contype: String = row.get(3);
+        let columns: Vec<String> = row.get(4);
+        let validated: bool = row.get(13);
+        let q = QualifiedName::new(schema.clone(), tname.clone());
+        let mut skipped = Vec::new();
+        if self.ignored_part(&schema, &tname, &name) {
+            return;
         }
+        let Some(table) = self.table_mut(&schema, &tname) else {
+            return; // unmanaged, ignored or extension-owned table
+        };
+        match contype.as_str() {
+            "p" => {
+                table.primary_key = Some(PrimaryKey { name, columns });
+            }
+            "u" => {
+                table.uniques.insert(name, Unique { columns });
+            }
+            "c" => {
+                let text: Option<String> = row.get(5);
+                match text.as_deref().map(Expr::parse) {
+                    Some(Ok(expr)) => {
+                        table.checks.insert(name, Check { expr, validated });
+                    }
+                    Some(Err(e)) => skipped.push(format!(
+                        "check constraint `{name}` on `{q}`: cannot read its expression: {e}"
+                    )),
+                    None => {
+                        skipped.push(format!("check constraint `{name}` on `{q}`: no expression"))
+                    }
+                }
+            }
+            "f" => {
+                let rschema: Option<String> = row.get(6);
+                let rtable: Option<String> = row.get(7);
+                let referenced_columns: Vec<String> = row.get(8);
+                let actions = (
+                    fk_action(&row.get::<_, String>(9)),
+                    fk_action(&row.get::<_, String>(10)),
+                );
+                let deferrable = match (row.get::<_, bool>(11), row.get::<_, bool>(12)) {
+                    (false, _) => Deferrable::No,
+                    (true, false) => Deferrable::Immediate,
+                    (true, true) => Deferrable::Deferred,
+                };
+                match (rschema, rtable, actions) {
+                    (Some(rs), Some(rt), (Some(on_delete), Some(on_update))) => {
+                        table.foreign_keys.insert(
+                            name,
+                            ForeignKey {
+                                columns,
+                                references: QualifiedName::new(rs, rt),
+                                referenced_columns,
+                                on_delete,
+                                on_update,
+                                deferrable,
+                                validated,
+                            },
+                        );
+                    }
+                    _ => skipped.push(format!(
+                        "foreign key `{name}` on `{q}`: unknown referenced table or action"
+                    )),
+                }
+            }
+            // Read with its index (`indexes`).
+            "x" => {}
+            other => skipped.push(format!(
+                "constraint `{name}` on `{q}`: kind `{other}` is not part of the model"
+            )),
+        }
+        self.skipped.extend(skipped);
     }
 
-    fn indexes(&mut self, rows: &[Row]) {
-        for row in rows {
-            let schema: String = row.get(0);
-            let tname: String = row.get(1);
-            let name: String = row.get(2);
-            if self.ignored_part(&schema, &tname, &name) {
-                continue;
-            }
-            let q = QualifiedName::new(schema.clone(), tname.clone());
-            let matview = self
-                .model
-                .schemas
-                .get(&schema)
-                .is_some_and(|s| s.materialized_views.contains_key(&tname));
-            if self.table_mut(&schema, &tname).is_none() && !matview {
-                continue;
-            }
-            let exclusion: Option<String> = row.get(10);
-            let operators: Option<Vec<String>> = row.get(11);
-            match index(row) {
-                Ok(index) => {
-                    if let (Some(t), Some(xname), Some(operators)) =
-                        (self.table_mut(&schema, &tname), exclusion, operators)
-                    {
-                        t.exclusions
-                            .insert(xname, crate::model::Exclusion { index, operators });
-                    } else if let Some(t) = self.table_mut(&schema, &tname) {
-                        t.indexes.insert(name, index);
-                    } else if let Some(v) = self
-                        .model
-                        .schemas
-                        .get_mut(&schema)
-                        .and_then(|s| s.materialized_views.get_mut(&tname))
-                    {
-                        v.indexes.insert(name, index);
-                    }
+    /// One row of `queries::INDEXES`.
+    fn index(&mut self, row: &Row) {
+        let schema: String = row.get(0);
+        let tname: String = row.get(1);
+        let name: String = row.get(2);
+        if self.ignored_part(&schema, &tname, &name) {
+            return;
+        }
+        let q = QualifiedName::new(schema.clone(), tname.clone());
+        let matview = self
+            .model
+            .schemas
+            .get(&schema)
+            .is_some_and(|s| s.materialized_views.contains_key(&tname));
+        if self.table_mut(&schema, &tname).is_none() && !matview {
+            return;
+        }
+        let exclusion: Option<String> = row.get(10);
+        let operators: Option<Vec<String>> = row.get(11);
+        match index(row) {
+            Ok(index) => {
+                if let (Some(t), Some(xname), Some(operators)) =
+                    (self.table_mut(&schema, &tname), exclusion, operators)
+                {
+                    t.exclusions
+                        .insert(xname, crate::model::Exclusion { index, operators });
+                } else if let Some(t) = self.table_mut(&schema, &tname) {
+                    t.indexes.insert(name, index);
+                } else if let Some(v) = self
+                    .model
+                    .schemas
+                    .get_mut(&schema)
+                    .and_then(|s| s.materialized_views.get_mut(&tname))
+                {
+                    v.indexes.insert(name, index);
                 }
-                Err(reason) => self.skip(format!("index `{name}` on `{q}`: {reason}")),
             }
+            Err(reason) => self.skip(format!("index `{name}` on `{q}`: {reason}")),
         }
     }
 }

@@ -98,7 +98,7 @@ fn replay(
 /// `drift`: live catalog vs the snapshot of the version the database is at. With `dev`, a
 /// throwaway server gets the whole chain applied first (a self-check of the chain).
 pub fn drift(g: &Global, dev: bool) -> Outcome {
-    let (project, chain, mut db, history) = match super::open_chain_db(g, dev) {
+    let (project, mut chain, mut db, history) = match super::open_chain_db(g, dev) {
         Ok(x) => x,
         Err(o) => return o,
     };
@@ -185,10 +185,17 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
     } else {
         None
     };
-    let head_model = || match chain.snapshot.as_deref().map(snapshot::from_toml) {
+    // From here on only the links and the head snapshot are needed: the SQL texts and the
+    // snapshot text are let go before the catalog is read, which is the memory peak.
+    let snapshot_text = chain.snapshot.take();
+    if older.is_none() {
+        chain.forget_sql();
+    }
+    let config = &project.config;
+    let head_model = move || match snapshot_text.as_deref().map(snapshot::from_toml) {
         Some(Ok(mut m)) if at == head && at != 0 => {
-            m.retain_schemas(project.config.schema_names());
-            m.drop_ignored(&project.config.ignore);
+            m.retain_schemas(config.schema_names());
+            m.drop_ignored(&config.ignore);
             m
         }
         _ => Model::default(),
