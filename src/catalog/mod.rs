@@ -105,6 +105,7 @@
 //! more than before (`verify`'s rollback check).
 
 mod domain;
+mod function;
 pub mod inventory;
 mod partition;
 mod queries;
@@ -203,6 +204,9 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     q.each(queries::INDEXES, |row| r.index(&row))?;
     r.sequences(&q.all(queries::SEQUENCES, true)?);
     r.partitions(&q.all(queries::PARTITIONS, true)?);
+    r.functions(&q.all(queries::FUNCTIONS, true)?);
+    // `queries::ALL` lists what was sent (the bench runs that list through psql).
+    debug_assert_eq!(q.sent, queries::ALL.len() + 2);
     let queries = q.sent + 1; // COMMIT
     tx.commit()?;
     r.model.drop_ignored(r.ignore);

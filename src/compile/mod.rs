@@ -5,6 +5,7 @@
 pub mod builtins;
 pub mod defaults;
 mod domain;
+mod function;
 pub mod names;
 mod partition;
 mod sequence;
@@ -105,6 +106,7 @@ pub fn compile(
         user_types: BTreeMap::new(),
         ignore: project.config.ignore.clone(),
         sequence_uses: Vec::new(),
+        routines: BTreeSet::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -140,6 +142,9 @@ struct Compiler {
     /// Sequences named by `nextval`/`currval`/`setval` in expressions and view queries,
     /// checked once every sequence is known (`check_sequence_uses`).
     sequence_uses: Vec<SequenceUse>,
+    /// Bare names of the functions and procedures the project declares: expressions may
+    /// call them.
+    routines: BTreeSet<String>,
 }
 
 /// A sequence an expression or a view query names, and where.
@@ -372,6 +377,8 @@ impl Compiler {
             }
         }
 
+        self.routine_names(sources);
+
         // Domains and composite types.
         let user_types = self.user_type_names(sources, &mut type_seen);
         self.user_types(&user_types, &mut model, &enums);
@@ -544,6 +551,7 @@ impl Compiler {
             }
         }
         self.views(sources, &mut model, &mut type_seen, &mut namespaces);
+        self.functions(sources, &mut model, &type_seen);
         self.sequences(&raw_sequences, &mut model);
         // Declared sequences that did not compile are reported already: not again as unknown.
         let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();
@@ -1565,7 +1573,7 @@ impl Compiler {
                 [schema, n] if schema == "pg_catalog" => n.as_str(),
                 _ => continue,
             };
-            if SPECIAL_CALLS.contains(&name) {
+            if SPECIAL_CALLS.contains(&name) || self.routines.contains(name) {
                 continue;
             }
             let found: Vec<&builtins::Function> = builtins::function(name)

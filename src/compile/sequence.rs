@@ -194,7 +194,7 @@ impl Compiler {
         ok.then_some(seq)
     }
 
-    fn invalid(&mut self, span: &Span, message: impl Into<String>, hint: &str) {
+    pub(super) fn invalid(&mut self, span: &Span, message: impl Into<String>, hint: &str) {
         self.push(Diagnostic::new("invalid-value", span.clone(), message.into()).hint(hint));
     }
 

@@ -273,7 +273,7 @@ impl Compiler {
     }
 
     /// `schema.name` or `name` (in `default_schema`).
-    fn qualified(
+    pub(super) fn qualified(
         &mut self,
         s: &Sp<String>,
         default_schema: &str,

@@ -13,6 +13,13 @@ pub enum CommentTarget {
     View(QualifiedName),
     MaterializedView(QualifiedName),
     Sequence(QualifiedName),
+    /// A function or procedure: its input argument types, as `DROP FUNCTION` names them.
+    Function {
+        schema: String,
+        name: String,
+        args: String,
+        procedure: bool,
+    },
 }
 
 pub(super) fn step(target: &CommentTarget) -> StepInfo {
@@ -23,6 +30,12 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
         | CommentTarget::MaterializedView(q)
         | CommentTarget::Sequence(q) => object(q, None),
         CommentTarget::Column(q, c) => object(q, Some(c)),
+        CommentTarget::Function {
+            schema, name, args, ..
+        } => format!(
+            "{}({args})",
+            object(&QualifiedName::new(schema.clone(), name.clone()), None)
+        ),
     };
     StepInfo::new(StepKind::Comment, name, vec![], Phase::Comment)
 }
@@ -35,6 +48,15 @@ pub(super) fn deviation(target: &CommentTarget) -> String {
         CommentTarget::View(q) => format!("view {q}"),
         CommentTarget::MaterializedView(q) => format!("materialized view {q}"),
         CommentTarget::Sequence(q) => format!("sequence {q}"),
+        CommentTarget::Function {
+            schema,
+            name,
+            args,
+            procedure,
+        } => format!(
+            "{} {schema}.{name}({args})",
+            if *procedure { "procedure" } else { "function" }
+        ),
     };
     format!("different in the database: comment of {what}")
 }

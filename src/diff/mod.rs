@@ -16,6 +16,7 @@ pub mod composite;
 pub mod domain;
 pub mod enum_type;
 pub mod extension;
+pub mod function;
 mod hints;
 pub mod partition;
 pub mod rename;
@@ -34,6 +35,7 @@ pub use composite::CompositeChange;
 pub use domain::DomainChange;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
+pub use function::FunctionChange;
 pub use partition::PartitionChange;
 pub use schema::SchemaChange;
 pub use sequence::SequenceChange;
@@ -59,6 +61,7 @@ pub enum Change {
     Partition(PartitionChange),
     Domain(DomainChange),
     Composite(CompositeChange),
+    Function(FunctionChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -79,6 +82,7 @@ impl Change {
             Change::Partition(c) => partition::step(c),
             Change::Domain(c) => domain::step(c),
             Change::Composite(c) => composite::step(c),
+            Change::Function(c) => function::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -100,6 +104,7 @@ impl Change {
             Change::Partition(c) => return partition::deviation(c),
             Change::Domain(c) => domain::deviation(c),
             Change::Composite(c) => composite::deviation(c),
+            Change::Function(c) => return function::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -192,6 +197,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     composite::diff(&mut out, &from, to);
     domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
+    function::diff(&mut out, &from, to);
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);

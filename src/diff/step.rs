@@ -126,6 +126,12 @@ pub enum StepKind {
     AddAttribute,
     DropAttribute,
     AlterAttributeType,
+    CreateFunction,
+    CreateProcedure,
+    ReplaceFunction,
+    ReplaceProcedure,
+    DropFunction,
+    DropProcedure,
 }
 
 impl StepKind {
@@ -168,6 +174,9 @@ pub enum Phase {
     CreateType,
     /// Before the tables whose defaults call `nextval` on them.
     CreateSequence,
+    /// Functions and procedures, before the tables whose expressions call them (a SQL one
+    /// reading relations goes with the views).
+    CreateFunction,
     CreateTable,
     AddColumn,
     AlterColumn,
@@ -183,6 +192,8 @@ pub enum Phase {
     Comment,
     /// After the defaults that called `nextval` on them changed or went with their table.
     DropSequence,
+    /// After everything that called them is gone; before the types of their signatures.
+    DropFunction,
     DropType,
     DropExtension,
     DropSchema,

@@ -914,7 +914,60 @@ fn volatile(e: &Expr) -> bool {
         .any(|f| !NON_VOLATILE_FUNCTIONS.contains(&f.as_str()))
 }
 
+/// [`step_of`], after every function its expressions call (a user function may be created
+/// in the same plan).
 pub(super) fn step(c: &TableChange) -> StepInfo {
+    let mut s = step_of(c);
+    let mut names = std::collections::BTreeSet::new();
+    for e in expressions(c) {
+        names.extend(e.function_names());
+    }
+    for n in names {
+        s = s.after(super::function::name_id(&n));
+    }
+    s
+}
+
+/// The expressions a change writes into the database.
+fn expressions(c: &TableChange) -> Vec<&crate::model::Expr> {
+    use TableChange as T;
+    fn column(col: &Column) -> Vec<&crate::model::Expr> {
+        let mut out: Vec<&crate::model::Expr> = col.generated.iter().collect();
+        if let Some(ColumnDefault::Sql(e)) = &col.default {
+            out.push(e);
+        }
+        out
+    }
+    fn index(i: &Index) -> Vec<&crate::model::Expr> {
+        i.keys
+            .iter()
+            .filter_map(|k| k.expr.as_ref())
+            .chain(i.predicate.as_ref())
+            .collect()
+    }
+    match c {
+        T::CreateTable(_, t, _) => {
+            let mut out: Vec<&crate::model::Expr> = t.columns.iter().flat_map(column).collect();
+            out.extend(t.checks.values().map(|c| &c.expr));
+            out.extend(t.exclusions.values().flat_map(|x| index(&x.index)));
+            out
+        }
+        T::AddColumn(_, col) | T::AddGeneratedColumn(_, col) => column(col),
+        T::AddCheck(_, _, c) => vec![&c.expr],
+        T::AddExclusion(_, _, x) => index(&x.index),
+        T::CreateIndex { index: i, .. } => index(i),
+        T::SetDefault {
+            default: Some(e), ..
+        } => vec![e],
+        T::AlterColumnType {
+            default: Some(ColumnDefault::Sql(e)),
+            ..
+        } => vec![e],
+        _ => Vec::new(),
+    }
+}
+
+fn step_of(c: &TableChange) -> StepInfo {
     use TableChange as T;
     let step = |kind, q: &QualifiedName, part: Option<&str>, hazards, phase| {
         StepInfo::new(kind, object(q, part), hazards, phase)

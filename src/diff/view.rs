@@ -39,6 +39,8 @@ pub enum ViewChange {
         materialized: bool,
         /// The relations it reads (it must go before they are dropped).
         reads: Vec<QualifiedName>,
+        /// The functions it calls, by bare name (it must go before they are dropped).
+        calls: Vec<String>,
         recreated: bool,
         rebuilt: bool,
     },
@@ -178,6 +180,15 @@ pub(super) fn diff(
             rebuild.insert(q.clone());
         }
     }
+    // Views calling a function that is dropped (for good or to be created again).
+    let dropped = super::function::dropped_names(out);
+    if !dropped.is_empty() {
+        for (q, (_, v)) in &old {
+            if new.contains_key(q) && calls(v).iter().any(|f| dropped.contains(f)) {
+                rebuild.insert(q.clone());
+            }
+        }
+    }
     // Transitively: whatever reads a view that is dropped (for good or to be rebuilt).
     loop {
         let before = rebuild.len();
@@ -203,6 +214,7 @@ pub(super) fn diff(
                 name: q.clone(),
                 materialized: *m,
                 reads: old_reads[q].clone(),
+                calls: calls(v),
                 recreated: new.contains_key(q),
                 rebuilt: new.contains_key(q) && new[q].0 == *m && new[q].1 == *v,
             }));
@@ -275,6 +287,13 @@ fn target(q: &QualifiedName, materialized: bool) -> CommentTarget {
     }
 }
 
+/// Bare names of the functions a view's query calls.
+fn calls(v: &View) -> Vec<String> {
+    query_refs(v.query.sql())
+        .map(|r| r.functions.into_iter().map(|(_, n)| n).collect())
+        .unwrap_or_default()
+}
+
 fn view_id(q: &QualifiedName) -> ObjectId {
     ObjectId::new(ObjectKind::View, &q.schema, &q.name)
 }
@@ -302,6 +321,9 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
             for r in reads(view) {
                 s = s.after(type_name(&r)).after(view_id(&r));
             }
+            for f in calls(view) {
+                s = s.after(super::function::name_id(&f));
+            }
             s
         }
         ViewChange::ReplaceView { name, view } => {
@@ -315,12 +337,16 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
             for r in reads(view) {
                 s = s.after(type_name(&r)).after(view_id(&r));
             }
+            for f in calls(view) {
+                s = s.after(super::function::name_id(&f));
+            }
             s
         }
         ViewChange::DropView {
             name,
             materialized,
             reads,
+            calls,
             recreated,
             ..
         } => {
@@ -340,6 +366,9 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
                 .effect(type_name(name), Effect::Drop);
             for r in reads {
                 s = s.before(type_name(r)).before(view_id(r));
+            }
+            for f in calls {
+                s = s.before(super::function::name_id(f));
             }
             s
         }

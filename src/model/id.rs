@@ -20,6 +20,12 @@ pub enum ObjectKind {
     Index,
     View,
     Sequence,
+    /// A function or procedure by identity (`name(type, …)`).
+    Function,
+    /// A function's bare name in any schema: expressions name functions without argument
+    /// types (and usually without a schema), so a change whose expression calls `f` runs
+    /// after every create or replace of an `f` and before every drop of one.
+    FunctionName,
 }
 
 /// One node of the dependency graph: kind, schema, name and, for parts of a table, the

@@ -6,6 +6,7 @@
 //! collections are ordered so that iteration (and therefore output) is deterministic.
 
 pub mod expr;
+pub mod function;
 pub mod id;
 pub mod ignore;
 pub mod partition;
@@ -85,6 +86,9 @@ pub struct Schema {
     pub domains: BTreeMap<String, Domain>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub composite_types: BTreeMap<String, CompositeType>,
+    /// Functions and procedures by identity (`name(type, …)`, see `model::function`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, function::Function>,
 }
 
 impl Schema {
@@ -98,6 +102,7 @@ impl Schema {
         self.sequences.extend(other.sequences);
         self.domains.extend(other.domains);
         self.composite_types.extend(other.composite_types);
+        self.functions.extend(other.functions);
     }
 }
 
@@ -277,7 +282,7 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
-fn is_false(b: &bool) -> bool {
+pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
 
@@ -627,6 +632,13 @@ impl Model {
 
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.schemas.get(&name.schema)?.tables.get(&name.name)
+    }
+
+    /// Every function and procedure with its schema, in (schema, identity) order.
+    pub fn functions(&self) -> impl Iterator<Item = (&str, &function::Function)> {
+        self.schemas
+            .iter()
+            .flat_map(|(s, schema)| schema.functions.values().map(move |f| (s.as_str(), f)))
     }
 
     /// Every view and materialized view (`true`), in (schema, kind, name) order.

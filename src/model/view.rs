@@ -174,6 +174,8 @@ pub struct QueryRefs {
     /// Sequences named by `nextval`/`currval`/`setval` with a literal argument, the
     /// literal's text (a `regclass` input, see `model::sequence::regclass_name`).
     pub sequences: BTreeSet<String>,
+    /// Functions called anywhere (schema as written, name), folded.
+    pub functions: BTreeSet<(Option<String>, String)>,
 }
 
 impl QueryRefs {
@@ -229,6 +231,44 @@ pub fn prune_views(before: &super::Model, m: &mut super::Model) {
             }
         }
     }
+}
+
+/// What the statements of a SQL function body name: the relations they read (`FROM`,
+/// `JOIN`, subqueries) and write (`INSERT INTO`, `UPDATE`, `DELETE FROM`), and the functions
+/// they call. `Err` with sqlparser's message when the body does not parse.
+pub fn statements_refs(sql: &str) -> Result<QueryRefs, String> {
+    let stripped = without(sql, &table_only(sql));
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, &stripped).map_err(|e| e.to_string())?;
+    let mut refs = QueryRefs::default();
+    let mut ctes = BTreeSet::new();
+    for stmt in &stmts {
+        if let ast::Statement::Insert(i) = stmt
+            && let ast::TableObject::TableName(name) = &i.table
+        {
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(fold))
+                .collect();
+            match parts.as_slice() {
+                [n] => {
+                    refs.relations.insert((None, n.clone()));
+                }
+                [s, n] => {
+                    refs.relations.insert((Some(s.clone()), n.clone()));
+                }
+                _ => {}
+            }
+        }
+        let mut v = Collect {
+            refs: &mut refs,
+            ctes: &mut ctes,
+        };
+        let _ = stmt.visit(&mut v);
+    }
+    refs.relations
+        .retain(|(s, n)| s.is_some() || !ctes.contains(n));
+    Ok(refs)
 }
 
 pub fn query_refs(sql: &str) -> Result<QueryRefs, String> {
@@ -666,6 +706,21 @@ impl Visitor for Collect<'_> {
             self.refs
                 .sequences
                 .extend(super::expr::sequence_argument(f));
+            let parts: Vec<String> = f
+                .name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(fold))
+                .collect();
+            match parts.as_slice() {
+                [n] => {
+                    self.refs.functions.insert((None, n.clone()));
+                }
+                [s, n] => {
+                    self.refs.functions.insert((Some(s.clone()), n.clone()));
+                }
+                _ => {}
+            }
         }
         ControlFlow::Continue(())
     }

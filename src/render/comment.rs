@@ -16,6 +16,16 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
         CommentTarget::Sequence(q) => {
             format!("COMMENT ON SEQUENCE {} IS {value};", quote_qualified(q))
         }
+        CommentTarget::Function {
+            schema,
+            name,
+            args,
+            procedure,
+        } => format!(
+            "COMMENT ON {} {}({args}) IS {value};",
+            if *procedure { "PROCEDURE" } else { "FUNCTION" },
+            crate::sql::quote_in(schema, name)
+        ),
         CommentTarget::Column(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod domain;
+pub mod function;
 pub mod partition;
 pub mod reader;
 pub mod sequence;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use toml::de::DeTable;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+pub use function::{RawArg, RawFunction};
 use reader::{Literal, Reader, Sp, entries, span, table_items};
 pub use sequence::RawSequence;
 pub use view::RawView;
@@ -37,6 +39,7 @@ pub struct SchemaFile {
     pub sequences: Vec<RawSequence>,
     pub domains: Vec<RawDomain>,
     pub composite_types: Vec<RawComposite>,
+    pub functions: Vec<RawFunction>,
 }
 
 #[derive(Debug)]
@@ -181,6 +184,8 @@ const FILE_KEYS: &[&str] = &[
     "sequences",
     "domains",
     "composite_types",
+    "functions",
+    "procedures",
 ];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
@@ -328,7 +333,9 @@ pub fn load(
         let id = sources.add(display, text);
         let text = sources.text(id);
         if let Some(doc) = parse_document(id, text, diags) {
-            out.files.push(read_file(id, &doc, diags));
+            let mut f = read_file(id, &doc, diags);
+            function::read_body_files(path, &mut f.functions, diags);
+            out.files.push(f);
         }
     }
     out
@@ -353,6 +360,7 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         sequences: Vec::new(),
         domains: Vec::new(),
         composite_types: Vec::new(),
+        functions: Vec::new(),
     };
     if let Some(ext) = r.table("extensions") {
         for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
@@ -410,6 +418,12 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
                     views.diags,
                 ));
             }
+        }
+    }
+    for (key, procedure) in [("functions", false), ("procedures", true)] {
+        if let Some(f) = r.table(key) {
+            let list = function::read_functions(file, f.table, procedure, f.diags);
+            out.functions.extend(list);
         }
     }
     if let Some(seqs) = r.table("sequences") {

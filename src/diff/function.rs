@@ -1,0 +1,280 @@
+//! Functions and procedures: created, replaced in place (`CREATE OR REPLACE`) when
+//! PostgreSQL allows it (same result type, argument names and `OUT` columns), otherwise
+//! dropped and created again; views calling a function that is dropped are rebuilt around
+//! it (`diff::view`).
+//!
+//! Ordering: a routine is created before the tables, since column defaults, checks,
+//! generated columns and index expressions may call it (their steps name the functions
+//! they call, `ObjectKind::FunctionName`). A SQL-language routine whose body reads
+//! relations is created with the views instead, after what it reads: PostgreSQL checks a
+//! SQL body when it creates the function. Drops run late, after whatever used the routine
+//! is gone; a routine dropped to be created again is dropped early, right after the views.
+
+use super::comment::CommentTarget;
+use super::step::{Effect, Hazard, Phase, StepInfo, StepKind};
+use super::{Change, step};
+use crate::model::function::{self, Function};
+use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::{Model, QualifiedName};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunctionChange {
+    /// `recreated`: the identity existed with another definition (dropped first).
+    Create {
+        schema: String,
+        function: Function,
+        recreated: bool,
+    },
+    /// `CREATE OR REPLACE`: same identity and result, new body or options.
+    Replace { schema: String, function: Function },
+    Drop {
+        schema: String,
+        function: Function,
+        recreated: bool,
+    },
+}
+
+impl From<FunctionChange> for Change {
+    fn from(c: FunctionChange) -> Change {
+        Change::Function(c)
+    }
+}
+
+pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    for (sn, s) in &from.schemas {
+        let new = to.schemas.get(sn);
+        for (id, f) in &s.functions {
+            match new.and_then(|n| n.functions.get(id)) {
+                None => out.push(
+                    FunctionChange::Drop {
+                        schema: sn.clone(),
+                        function: f.clone(),
+                        recreated: false,
+                    }
+                    .into(),
+                ),
+                Some(nf) if !f.same_definition(nf) && !f.replaceable_by(nf) => out.push(
+                    FunctionChange::Drop {
+                        schema: sn.clone(),
+                        function: f.clone(),
+                        recreated: true,
+                    }
+                    .into(),
+                ),
+                _ => {}
+            }
+        }
+    }
+    for (sn, s) in &to.schemas {
+        let old = from.schemas.get(sn);
+        for (id, f) in &s.functions {
+            let target = || comment_target(sn, f);
+            match old.and_then(|o| o.functions.get(id)) {
+                Some(of) if of.same_definition(f) => {
+                    if of.comment != f.comment {
+                        out.push(Change::Comment(target(), f.comment.clone()));
+                    }
+                }
+                Some(of) if of.replaceable_by(f) => {
+                    out.push(
+                        FunctionChange::Replace {
+                            schema: sn.clone(),
+                            function: f.clone(),
+                        }
+                        .into(),
+                    );
+                    if of.comment != f.comment {
+                        out.push(Change::Comment(target(), f.comment.clone()));
+                    }
+                }
+                prev => {
+                    out.push(
+                        FunctionChange::Create {
+                            schema: sn.clone(),
+                            function: f.clone(),
+                            recreated: prev.is_some(),
+                        }
+                        .into(),
+                    );
+                    if f.comment.is_some() {
+                        out.push(Change::Comment(target(), f.comment.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bare names of the routines that `changes` drop (for good or to create them again):
+/// what calls them must go first.
+pub(super) fn dropped_names(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Function(FunctionChange::Drop { function, .. }) => Some(function.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn comment_target(schema: &str, f: &Function) -> CommentTarget {
+    CommentTarget::Function {
+        schema: schema.to_string(),
+        name: f.name.clone(),
+        args: f.input_types().join(", "),
+        procedure: f.procedure,
+    }
+}
+
+fn id(schema: &str, f: &Function) -> ObjectId {
+    ObjectId::new(ObjectKind::Function, schema, &f.identity())
+}
+
+/// The id every call of a function named `name` depends on (see `ObjectKind::FunctionName`).
+pub fn name_id(name: &str) -> ObjectId {
+    ObjectId::new(ObjectKind::FunctionName, "", name)
+}
+
+/// The user types a signature names (`app.mood`, `mood[]` in `public`), as type names.
+fn types_used(f: &Function) -> Vec<QualifiedName> {
+    let mut out = Vec::new();
+    let all = f
+        .args
+        .iter()
+        .map(|a| a.data_type.as_str())
+        .chain(f.returns.as_deref());
+    for t in all {
+        let t = t.trim_end_matches("[]");
+        if let Ok(parts) = crate::sql::split_qualified(t) {
+            match parts.as_slice() {
+                [s, n] => out.push(QualifiedName::new(s.clone(), n.clone())),
+                [n] if !n.contains(' ') => out.push(QualifiedName::new("public", n.clone())),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Create or replace: after the types of its signature, what its body reads and the
+/// functions it calls.
+fn create_step(kind: StepKind, schema: &str, f: &Function, effect: Effect) -> StepInfo {
+    let reads = function::reads(f);
+    let phase = if reads.is_empty() {
+        Phase::CreateFunction
+    } else {
+        Phase::CreateView
+    };
+    let mut s = StepInfo::new(kind, object(schema, f), vec![], phase)
+        .effect(id(schema, f), effect)
+        .effect(name_id(&f.name), effect);
+    for t in types_used(f) {
+        s = s.after(ObjectId::new(ObjectKind::TypeName, &t.schema, &t.name));
+    }
+    for r in reads {
+        s = s
+            .after(ObjectId::new(ObjectKind::TypeName, &r.schema, &r.name))
+            .after(ObjectId::new(ObjectKind::Table, &r.schema, &r.name))
+            .after(ObjectId::new(ObjectKind::View, &r.schema, &r.name));
+    }
+    for c in function::calls(f) {
+        if c != f.name {
+            s = s.after(name_id(&c));
+        }
+    }
+    s
+}
+
+fn object(schema: &str, f: &Function) -> String {
+    format!(
+        "{}({})",
+        step::object(&QualifiedName::new(schema, &f.name), None),
+        f.input_types().join(", ")
+    )
+}
+
+pub(super) fn step(c: &FunctionChange) -> StepInfo {
+    match c {
+        FunctionChange::Create {
+            schema, function, ..
+        } => {
+            let kind = if function.procedure {
+                StepKind::CreateProcedure
+            } else {
+                StepKind::CreateFunction
+            };
+            create_step(kind, schema, function, Effect::Create)
+        }
+        FunctionChange::Replace { schema, function } => {
+            let kind = if function.procedure {
+                StepKind::ReplaceProcedure
+            } else {
+                StepKind::ReplaceFunction
+            };
+            create_step(kind, schema, function, Effect::Alter)
+        }
+        FunctionChange::Drop {
+            schema,
+            function,
+            recreated,
+        } => {
+            let kind = if function.procedure {
+                StepKind::DropProcedure
+            } else {
+                StepKind::DropFunction
+            };
+            let (hazards, phase) = if *recreated {
+                (vec![], Phase::DropView)
+            } else {
+                (vec![Hazard::BreaksClients], Phase::DropFunction)
+            };
+            let mut s = StepInfo::new(kind, object(schema, function), hazards, phase)
+                .effect(id(schema, function), Effect::Drop)
+                .effect(name_id(&function.name), Effect::Drop);
+            // Before the types of its signature and what its body reads go.
+            for t in types_used(function)
+                .into_iter()
+                .chain(function::reads(function))
+            {
+                s = s
+                    .before(ObjectId::new(ObjectKind::TypeName, &t.schema, &t.name))
+                    .before(ObjectId::new(ObjectKind::Table, &t.schema, &t.name))
+                    .before(ObjectId::new(ObjectKind::View, &t.schema, &t.name));
+            }
+            s
+        }
+    }
+}
+
+pub(super) fn deviation(c: &FunctionChange) -> Option<String> {
+    let what = |f: &Function| if f.procedure { "procedure" } else { "function" };
+    Some(match c {
+        FunctionChange::Create {
+            recreated: true, ..
+        } => return None,
+        FunctionChange::Create {
+            schema, function, ..
+        } => format!(
+            "extra in the database: {} {schema}.{}",
+            what(function),
+            function.identity()
+        ),
+        FunctionChange::Replace { schema, function }
+        | FunctionChange::Drop {
+            schema,
+            function,
+            recreated: true,
+        } => format!(
+            "different in the database: {} {schema}.{}",
+            what(function),
+            function.identity()
+        ),
+        FunctionChange::Drop {
+            schema, function, ..
+        } => format!(
+            "missing from the database: {} {schema}.{}",
+            what(function),
+            function.identity()
+        ),
+    })
+}

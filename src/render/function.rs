@@ -1,0 +1,164 @@
+//! SQL of functions and procedures: `CREATE [OR REPLACE] FUNCTION|PROCEDURE` with every
+//! option the model holds, the body dollar-quoted with a tag it does not contain.
+
+use std::fmt::Write;
+
+use crate::diff::FunctionChange;
+use crate::model::function::{ArgMode, Function, Parallel, Volatility};
+use crate::sql::{quote_ident, quote_in, quote_literal};
+
+pub(super) fn statement(c: &FunctionChange) -> String {
+    match c {
+        FunctionChange::Create {
+            schema, function, ..
+        } => create(schema, function, false),
+        FunctionChange::Replace { schema, function } => create(schema, function, true),
+        FunctionChange::Drop {
+            schema, function, ..
+        } => format!(
+            "DROP {} {}({});",
+            kind(function),
+            quote_in(schema, &function.name),
+            function.input_types().join(", ")
+        ),
+    }
+}
+
+fn kind(f: &Function) -> &'static str {
+    if f.procedure { "PROCEDURE" } else { "FUNCTION" }
+}
+
+fn create(schema: &str, f: &Function, replace: bool) -> String {
+    let mut sql = format!(
+        "CREATE {}{} {}(",
+        if replace { "OR REPLACE " } else { "" },
+        kind(f),
+        quote_in(schema, &f.name)
+    );
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .filter(|a| a.mode != ArgMode::Table)
+        .map(|a| {
+            let mut s = String::new();
+            if let Some(k) = a.mode.keyword() {
+                s.push_str(k);
+                s.push(' ');
+            }
+            if let Some(n) = &a.name {
+                s.push_str(&quote_ident(n));
+                s.push(' ');
+            }
+            s.push_str(&a.data_type);
+            if let Some(d) = &a.default {
+                let _ = write!(s, " DEFAULT {}", d.sql());
+            }
+            s
+        })
+        .collect();
+    sql.push_str(&args.join(", "));
+    sql.push(')');
+    let table: Vec<String> = f
+        .args
+        .iter()
+        .filter(|a| a.mode == ArgMode::Table)
+        .map(|a| {
+            format!(
+                "{} {}",
+                quote_ident(a.name.as_deref().unwrap_or_default()),
+                a.data_type
+            )
+        })
+        .collect();
+    if !table.is_empty() {
+        let _ = write!(sql, "\n RETURNS TABLE({})", table.join(", "));
+    } else if let Some(r) = &f.returns {
+        let _ = write!(
+            sql,
+            "\n RETURNS {}{r}",
+            if f.returns_set { "SETOF " } else { "" }
+        );
+    }
+    let _ = write!(sql, "\n LANGUAGE {}", quote_ident(&f.language));
+    if !f.procedure {
+        if f.volatility != Volatility::Volatile {
+            let _ = write!(sql, " {}", f.volatility.keyword());
+        }
+        if f.strict {
+            sql.push_str(" STRICT");
+        }
+    }
+    if f.security_definer {
+        sql.push_str(" SECURITY DEFINER");
+    }
+    if !f.procedure {
+        if f.leakproof {
+            sql.push_str(" LEAKPROOF");
+        }
+        if f.parallel != Parallel::Unsafe {
+            let _ = write!(sql, " PARALLEL {}", f.parallel.keyword());
+        }
+        if let Some(c) = &f.cost {
+            let _ = write!(sql, " COST {c}");
+        }
+        if let Some(r) = &f.rows {
+            let _ = write!(sql, " ROWS {r}");
+        }
+    }
+    for (name, value) in &f.config {
+        let _ = write!(
+            sql,
+            "\n SET {} = {}",
+            quote_ident(name),
+            setting_value(name, value)
+        );
+    }
+    let tag = dollar_tag(&f.body);
+    let _ = write!(sql, "\nAS {tag}{}{tag};", f.body);
+    sql
+}
+
+/// A stored setting as `SET` takes it back: a list setting element by element (each a
+/// literal PostgreSQL stores as an identifier again), anything else as one literal.
+fn setting_value(name: &str, value: &str) -> String {
+    if !matches!(name, "search_path" | "temp_tablespaces") {
+        return quote_literal(value);
+    }
+    split_list(value)
+        .iter()
+        .map(|v| quote_literal(v))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `public, "My Schema", pg_temp` → its elements, quotes removed.
+fn split_list(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur).trim().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+/// `$function$`, or `$function_N$` when the body contains that.
+fn dollar_tag(body: &str) -> String {
+    let mut tag = "$function$".to_string();
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$function_{n}$");
+    }
+    tag
+}
