@@ -122,6 +122,10 @@ fn default_seeds_generate_every_kind() {
         "[composite_types.",
         "[views.",
         "[materialized_views.",
+        "[[functions.",
+        "[[procedures.",
+        "returns_table",
+        "setof ",
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");

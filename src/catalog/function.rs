@@ -5,7 +5,9 @@ use postgres::Row;
 
 use super::Reader;
 use crate::model::Expr;
-use crate::model::function::{Arg, ArgMode, Function, Parallel, Volatility, real_text};
+use crate::model::function::{
+    Arg, ArgMode, Function, Parallel, Volatility, real_text, type_spelling,
+};
 
 impl Reader<'_> {
     pub(super) fn functions(&mut self, rows: &[Row]) {
@@ -59,7 +61,7 @@ fn function(row: &Row, procedure: bool) -> Result<Function, String> {
                 .filter(|n| !n.is_empty())
                 .cloned(),
             mode,
-            data_type,
+            data_type: type_spelling(&data_type),
             default,
         });
     }
@@ -68,7 +70,7 @@ fn function(row: &Row, procedure: bool) -> Result<Function, String> {
     let returns = if procedure || table {
         None
     } else {
-        Some(row.get::<_, String>(7))
+        Some(type_spelling(&row.get::<_, String>(7)))
     };
     let language: String = row.get(9);
     let cost = real_text(f64::from(row.get::<_, f32>(16)))

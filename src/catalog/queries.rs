@@ -341,22 +341,46 @@ ORDER BY 17, 1, 2, 18";
 /// and window functions are not modelled yet). Argument arrays run over every argument
 /// (`proallargtypes`, or `proargtypes` when all are inputs).
 ///
-/// Columns: 0 schema, 1 name, 2 prokind, 3 argument types (`format_type`), 4 modes (empty:
+/// Types of `pg_catalog` as `format_type` prints them, others `schema.name` (`[]` after an
+/// array's), re-spelled by the reader (`model::function::type_spelling`).
+///
+/// Columns: 0 schema, 1 name, 2 prokind, 3 argument types, 4 modes (empty:
 /// all IN), 5 names (NULL: none), 6 defaults (`pg_get_function_arg_default`, NULL where
 /// none), 7 result type, 8 proretset, 9 language, 10 prosrc, 11 provolatile, 12 proisstrict,
 /// 13 prosecdef, 14 proleakproof, 15 proparallel, 16 procost, 17 prorows, 18 proconfig,
 /// 19 comment, 20 has a SQL-standard body.
 pub const FUNCTIONS: &str = "
 SELECT n.nspname::text, p.proname::text, p.prokind::text,
-       ARRAY(SELECT pg_catalog.format_type(a.t, NULL)
+       ARRAY(SELECT CASE WHEN bt.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                         THEN pg_catalog.format_type(a.t, NULL)
+                         ELSE pg_catalog.quote_ident(bn.nspname) || '.'
+                              || pg_catalog.quote_ident(bt.typname)
+                              || CASE WHEN et.oid IS NULL THEN '' ELSE '[]' END END
              FROM unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[]))
-                  WITH ORDINALITY AS a(t, i) ORDER BY a.i),
+                  WITH ORDINALITY AS a(t, i)
+             JOIN pg_catalog.pg_type ty ON ty.oid = a.t
+             LEFT JOIN pg_catalog.pg_type et
+                    ON et.oid = ty.typelem AND ty.typcategory = 'A' AND ty.typlen = -1
+             JOIN pg_catalog.pg_type bt ON bt.oid = coalesce(et.oid, ty.oid)
+             JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
+             ORDER BY a.i),
        coalesce(p.proargmodes::text[], '{}'::text[]),
        p.proargnames,
        ARRAY(SELECT pg_catalog.pg_get_function_arg_default(p.oid, g.i)
              FROM generate_series(1, coalesce(pg_catalog.array_length(p.proallargtypes, 1),
                                               p.pronargs::int)) AS g(i) ORDER BY g.i),
-       pg_catalog.format_type(p.prorettype, NULL), p.proretset, l.lanname::text, p.prosrc,
+       (SELECT CASE WHEN bt.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                    THEN pg_catalog.format_type(p.prorettype, NULL)
+                    ELSE pg_catalog.quote_ident(bn.nspname) || '.'
+                         || pg_catalog.quote_ident(bt.typname)
+                         || CASE WHEN et.oid IS NULL THEN '' ELSE '[]' END END
+        FROM pg_catalog.pg_type ty
+        LEFT JOIN pg_catalog.pg_type et
+               ON et.oid = ty.typelem AND ty.typcategory = 'A' AND ty.typlen = -1
+        JOIN pg_catalog.pg_type bt ON bt.oid = coalesce(et.oid, ty.oid)
+        JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
+        WHERE ty.oid = p.prorettype),
+       p.proretset, l.lanname::text, p.prosrc,
        p.provolatile::text, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel::text,
        p.procost, p.prorows, p.proconfig,
        pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL

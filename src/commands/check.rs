@@ -51,7 +51,22 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
         ("view(s)", schemas.clone().map(|s| s.views.len()).sum()),
         (
             "materialized view(s)",
-            schemas.map(|s| s.materialized_views.len()).sum(),
+            schemas.clone().map(|s| s.materialized_views.len()).sum(),
+        ),
+        (
+            "function(s)",
+            schemas
+                .clone()
+                .flat_map(|s| s.functions.values())
+                .filter(|f| !f.procedure)
+                .count(),
+        ),
+        (
+            "procedure(s)",
+            schemas
+                .flat_map(|s| s.functions.values())
+                .filter(|f| f.procedure)
+                .count(),
         ),
     ];
     match g.format {

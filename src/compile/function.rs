@@ -251,6 +251,16 @@ impl Compiler {
             }
         }
 
+        if returns.as_deref() == Some("trigger")
+            && let Some(a) = raw.args.first()
+        {
+            self.invalid(
+                &a.span,
+                "a trigger function takes no declared arguments",
+                "remove `args`; a trigger passes its arguments in TG_ARGV",
+            );
+            ok = false;
+        }
         let volatility = match &raw.volatility {
             None => Volatility::default(),
             Some(v) => match Volatility::parse(&v.value.to_ascii_lowercase()) {
@@ -508,25 +518,30 @@ impl Compiler {
                         let q = QualifiedName::new(s.clone(), n.clone());
                         if !types.contains_key(&q) && !self.managed.contains(s) {
                             // Created outside schemactl: PostgreSQL checks it.
-                            return Some(crate::compile::types::catalog_spelling(text));
+                            return Some(format!(
+                                "{}.{}{}",
+                                crate::sql::display_ident(s),
+                                crate::sql::display_ident(n),
+                                if array { "[]" } else { "" }
+                            ));
                         }
                         types.contains_key(&q).then_some(q)
                     }
                     _ => None,
                 };
                 match found {
-                    Some(q) => {
-                        let name = if q.schema == "public" {
-                            crate::sql::display_ident(&q.name)
-                        } else {
-                            format!(
-                                "{}.{}",
-                                crate::sql::display_ident(&q.schema),
-                                crate::sql::display_ident(&q.name)
-                            )
-                        };
-                        Some(format!("{name}{}", if array { "[]" } else { "" }))
-                    }
+                    Some(q) => Some(format!(
+                        "{}.{}{}",
+                        crate::sql::display_ident(&q.schema),
+                        crate::sql::display_ident(&q.name),
+                        if array { "[]" } else { "" }
+                    )),
+                    // An extension's type (`citext`): where extensions live by default.
+                    None if parts.len() == 1 && !self.extensions.is_empty() => Some(format!(
+                        "public.{}{}",
+                        crate::sql::display_ident(&parts[0].to_ascii_lowercase()),
+                        if array { "[]" } else { "" }
+                    )),
                     None => {
                         self.push(
                             Diagnostic::new(

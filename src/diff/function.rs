@@ -8,7 +8,8 @@
 //! they call, `ObjectKind::FunctionName`). A SQL-language routine whose body reads
 //! relations is created with the views instead, after what it reads: PostgreSQL checks a
 //! SQL body when it creates the function. Drops run late, after whatever used the routine
-//! is gone; a routine dropped to be created again is dropped early, right after the views.
+//! changed or went (a default that called it, a view); a routine dropped to be created again
+//! is created after its drop, and what calls it after that.
 
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind};
@@ -121,7 +122,12 @@ pub fn comment_target(schema: &str, f: &Function) -> CommentTarget {
     CommentTarget::Function {
         schema: schema.to_string(),
         name: f.name.clone(),
-        args: f.input_types().join(", "),
+        args: f
+            .input_types()
+            .into_iter()
+            .map(function::type_sql)
+            .collect::<Vec<_>>()
+            .join(", "),
         procedure: f.procedure,
     }
 }
@@ -146,10 +152,8 @@ fn types_used(f: &Function) -> Vec<QualifiedName> {
     for t in all {
         let t = t.trim_end_matches("[]");
         if let Ok(parts) = crate::sql::split_qualified(t) {
-            match parts.as_slice() {
-                [s, n] => out.push(QualifiedName::new(s.clone(), n.clone())),
-                [n] if !n.contains(' ') => out.push(QualifiedName::new("public", n.clone())),
-                _ => {}
+            if let [s, n] = parts.as_slice() {
+                out.push(QualifiedName::new(s.clone(), n.clone()));
             }
         }
     }
@@ -223,12 +227,12 @@ pub(super) fn step(c: &FunctionChange) -> StepInfo {
             } else {
                 StepKind::DropFunction
             };
-            let (hazards, phase) = if *recreated {
-                (vec![], Phase::DropView)
+            let hazards = if *recreated {
+                vec![]
             } else {
-                (vec![Hazard::BreaksClients], Phase::DropFunction)
+                vec![Hazard::BreaksClients]
             };
-            let mut s = StepInfo::new(kind, object(schema, function), hazards, phase)
+            let mut s = StepInfo::new(kind, object(schema, function), hazards, Phase::DropFunction)
                 .effect(id(schema, function), Effect::Drop)
                 .effect(name_id(&function.name), Effect::Drop);
             // Before the types of its signature and what its body reads go.

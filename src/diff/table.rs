@@ -100,6 +100,8 @@ pub enum TableChange {
         table: QualifiedName,
         column: String,
         default: Option<crate::model::Expr>,
+        /// Functions the old default called: it must change before they are dropped.
+        old_calls: Vec<String>,
     },
     SetIdentity {
         table: QualifiedName,
@@ -781,10 +783,15 @@ fn alter_column(
             Some(ColumnDefault::Sql(e)) => Some(e.clone()),
             _ => None,
         };
+        let old_calls = match &old.default {
+            Some(ColumnDefault::Sql(e)) => e.function_names().into_iter().collect(),
+            _ => Vec::new(),
+        };
         out.add(TableChange::SetDefault {
             table: q.clone(),
             column: new.name.clone(),
             default: expr,
+            old_calls,
         });
     }
     if let Some(sequence) = add_serial {
@@ -918,6 +925,11 @@ fn volatile(e: &Expr) -> bool {
 /// in the same plan).
 pub(super) fn step(c: &TableChange) -> StepInfo {
     let mut s = step_of(c);
+    if let TableChange::SetDefault { old_calls, .. } = c {
+        for n in old_calls {
+            s = s.before(super::function::name_id(n));
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for e in expressions(c) {
         names.extend(e.function_names());

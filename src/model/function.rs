@@ -352,3 +352,34 @@ pub fn calls(f: &Function) -> Vec<String> {
         .map(|r| r.functions.into_iter().map(|(_, n)| n).collect())
         .unwrap_or_default()
 }
+
+/// A type as the model spells it: built-in types as `format_type` prints them, every other
+/// type `schema.name` with each part quoted only when it needs it (`"Audit Log".user`), `[]`
+/// after an array. `text` is a catalog spelling (`quote_ident` parts) or already this form.
+pub fn type_spelling(text: &str) -> String {
+    let (body, array) = match text.strip_suffix("[]") {
+        Some(b) => (b, "[]"),
+        None => (text, ""),
+    };
+    match crate::sql::split_qualified(body).as_deref() {
+        Ok([s, n]) if body.contains('.') => format!(
+            "{}.{}{array}",
+            crate::sql::display_ident(s),
+            crate::sql::display_ident(n)
+        ),
+        _ => text.to_string(),
+    }
+}
+
+/// A model type spelling as SQL: qualified names with every part quoted (a type may be
+/// named like a keyword), built-in types as they are.
+pub fn type_sql(spelling: &str) -> String {
+    let (body, array) = match spelling.strip_suffix("[]") {
+        Some(b) => (b, "[]"),
+        None => (spelling, ""),
+    };
+    match crate::sql::split_qualified(body).as_deref() {
+        Ok([s, n]) if body.contains('.') => format!("{}{array}", crate::sql::quote_in(s, n)),
+        _ => spelling.to_string(),
+    }
+}

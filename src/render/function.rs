@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::diff::FunctionChange;
-use crate::model::function::{ArgMode, Function, Parallel, Volatility};
+use crate::model::function::{ArgMode, Function, Parallel, Volatility, type_sql};
 use crate::sql::{quote_ident, quote_in, quote_literal};
 
 pub(super) fn statement(c: &FunctionChange) -> String {
@@ -19,7 +19,7 @@ pub(super) fn statement(c: &FunctionChange) -> String {
             "DROP {} {}({});",
             kind(function),
             quote_in(schema, &function.name),
-            function.input_types().join(", ")
+            sql_types(function)
         ),
     }
 }
@@ -49,7 +49,7 @@ fn create(schema: &str, f: &Function, replace: bool) -> String {
                 s.push_str(&quote_ident(n));
                 s.push(' ');
             }
-            s.push_str(&a.data_type);
+            s.push_str(&type_sql(&a.data_type));
             if let Some(d) = &a.default {
                 let _ = write!(s, " DEFAULT {}", d.sql());
             }
@@ -66,7 +66,7 @@ fn create(schema: &str, f: &Function, replace: bool) -> String {
             format!(
                 "{} {}",
                 quote_ident(a.name.as_deref().unwrap_or_default()),
-                a.data_type
+                type_sql(&a.data_type)
             )
         })
         .collect();
@@ -75,8 +75,9 @@ fn create(schema: &str, f: &Function, replace: bool) -> String {
     } else if let Some(r) = &f.returns {
         let _ = write!(
             sql,
-            "\n RETURNS {}{r}",
-            if f.returns_set { "SETOF " } else { "" }
+            "\n RETURNS {}{}",
+            if f.returns_set { "SETOF " } else { "" },
+            type_sql(r)
         );
     }
     let _ = write!(sql, "\n LANGUAGE {}", quote_ident(&f.language));
@@ -161,4 +162,13 @@ fn dollar_tag(body: &str) -> String {
         tag = format!("$function_{n}$");
     }
     tag
+}
+
+/// The input argument types as SQL (`DROP FUNCTION`, `COMMENT ON FUNCTION`).
+pub(crate) fn sql_types(f: &Function) -> String {
+    f.input_types()
+        .into_iter()
+        .map(type_sql)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -172,6 +172,7 @@ pub(super) fn statement(c: &TableChange) -> String {
             table,
             column,
             default,
+            ..
         } => match default {
             Some(e) => format!(
                 "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};",

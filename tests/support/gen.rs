@@ -316,6 +316,8 @@ struct Project {
     /// `[extensions.NAME]` (contrib extensions of the server's packages; own `Rng`), written
     /// to the first file.
     extensions: Vec<&'static str>,
+    /// Functions and procedures (in `public`; own `Rng`).
+    functions: Vec<FnSpec>,
 }
 
 /// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
@@ -739,6 +741,7 @@ fn first_version(seed: u64) -> Gen {
             types: UserTypes::default(),
             views: Vec::new(),
             extensions: Vec::new(),
+            functions: Vec::new(),
         },
         names: BTreeSet::new(),
         counter: 0,
@@ -766,6 +769,13 @@ fn first_version(seed: u64) -> Gen {
         }
     }
     table_gaps(&mut g, seed);
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "functions"]));
+    if rng.chance(50) {
+        for _ in 0..1 + rng.below(3) {
+            let f = new_function(&mut rng, &g.p);
+            g.p.functions.push(f);
+        }
+    }
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -2255,6 +2265,9 @@ fn render(p: &Project) -> Vec<(String, String)> {
         for v in p.views.iter().filter(|v| v.file == i) {
             render_view(&mut s, p, v, &file_schema);
         }
+        for f in p.functions.iter().filter(|f| f.file == i) {
+            render_function(&mut s, p, f, &file_schema);
+        }
         out.push((f.path.clone(), s));
     }
     out
@@ -2997,6 +3010,235 @@ fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
             ts(first)
         )
         .unwrap();
+    }
+    s.push('\n');
+}
+
+/// A function or procedure in `public`, named `fn{n}` (an overload reuses a name with other
+/// argument types). What it returns is one of a few shapes; a set-returning one reads a
+/// table of the project and is not rendered (dropped) once that table is gone.
+#[derive(Clone, Debug)]
+pub(crate) struct FnSpec {
+    pub(crate) name: String,
+    file: usize,
+    /// Argument types (from `FN_TYPES`), named `a0`, `a1`… unless `unnamed`.
+    args: Vec<&'static str>,
+    unnamed: bool,
+    /// The last argument has a default.
+    default_last: bool,
+    pub(crate) shape: FnShape,
+    volatility: Option<&'static str>,
+    strict: bool,
+    security_definer: bool,
+    parallel: Option<&'static str>,
+    cost: Option<u32>,
+    search_path: bool,
+    /// Changes the body's text (a changed body is `CREATE OR REPLACE`).
+    pub(crate) version: u32,
+    comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FnShape {
+    /// `RETURNS integer`, SQL.
+    SqlScalar,
+    /// `RETURNS text`, PL/pgSQL.
+    PlpgsqlScalar,
+    /// `RETURNS SETOF <table>`, SQL reading it.
+    SetOf(String, String),
+    /// `returns_table`, SQL.
+    Table,
+    /// A trigger function, PL/pgSQL.
+    Trigger,
+    /// A procedure, PL/pgSQL.
+    Procedure,
+}
+
+const FN_TYPES: &[&str] = &[
+    "integer",
+    "text",
+    "numeric(10,2)",
+    "varchar(5)",
+    "boolean",
+    "timestamptz",
+    "bigint[]",
+];
+
+pub(crate) fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
+    let overload = p
+        .functions
+        .iter()
+        .filter(|f| !matches!(f.shape, FnShape::Trigger))
+        .map(|f| f.name.clone())
+        .collect::<Vec<_>>();
+    let n = (0..)
+        .find(|n| !p.functions.iter().any(|f| f.name == format!("fn{n}")))
+        .unwrap_or(0);
+    let overloads = !overload.is_empty() && rng.chance(20);
+    let shape = match rng.below(6) {
+        0 => FnShape::SqlScalar,
+        1 => FnShape::PlpgsqlScalar,
+        2 => {
+            let tables: Vec<&Table> = p.tables.iter().filter(|t| !t.columns.is_empty()).collect();
+            if tables.is_empty() {
+                FnShape::SqlScalar
+            } else {
+                let t = tables[rng.below(tables.len())];
+                FnShape::SetOf(t.schema.clone(), t.name.clone())
+            }
+        }
+        3 => FnShape::Table,
+        4 => FnShape::Trigger,
+        _ => FnShape::Procedure,
+    };
+    // A trigger function takes no arguments, so it is never an overload.
+    let name = if overloads && shape != FnShape::Trigger {
+        overload[rng.below(overload.len())].clone()
+    } else {
+        format!("fn{n}")
+    };
+    // Input types unique per name: overloads differ in their argument types.
+    let mut args = Vec::new();
+    if shape != FnShape::Trigger {
+        for _ in 0..rng.below(4) {
+            args.push(*rng.pick(FN_TYPES));
+        }
+    }
+    let canon = |a: &[&str]| -> Vec<String> {
+        a.iter()
+            .map(|t| match *t {
+                "varchar(5)" => "character varying".to_string(),
+                "numeric(10,2)" => "numeric".to_string(),
+                other => other.to_string(),
+            })
+            .collect()
+    };
+    while p
+        .functions
+        .iter()
+        .any(|f| f.name == name && canon(&f.args) == canon(&args))
+    {
+        args.push("integer");
+    }
+    let procedure = shape == FnShape::Procedure;
+    FnSpec {
+        name,
+        file: rng.below(p.files.len()),
+        unnamed: rng.chance(15),
+        default_last: !args.is_empty() && rng.chance(30),
+        args,
+        volatility: (!procedure && rng.chance(40)).then(|| *rng.pick(&["immutable", "stable"])),
+        strict: !procedure && rng.chance(25),
+        security_definer: rng.chance(20),
+        parallel: (!procedure && rng.chance(25)).then(|| *rng.pick(&["safe", "restricted"])),
+        cost: (!procedure && rng.chance(15)).then(|| 1 + rng.below(500) as u32),
+        search_path: rng.chance(25),
+        version: 0,
+        comment: rng.chance(25).then(|| "a function".to_string()),
+        shape,
+    }
+}
+
+fn fn_default(ty: &str) -> &'static str {
+    match ty {
+        "integer" | "numeric(10,2)" => "1",
+        "text" | "varchar(5)" => "'a'",
+        "boolean" => "true",
+        "timestamptz" => "now()",
+        _ => "NULL",
+    }
+}
+
+fn render_function(s: &mut String, p: &Project, f: &FnSpec, file_schema: &str) {
+    let procedure = f.shape == FnShape::Procedure;
+    let v = f.version;
+    let (returns, language, body) = match &f.shape {
+        FnShape::SqlScalar => (Some("integer".to_string()), "sql", format!("SELECT {v}")),
+        FnShape::PlpgsqlScalar => (
+            Some("text".to_string()),
+            "plpgsql",
+            format!("BEGIN\n    RETURN 'v{v}';\nEND"),
+        ),
+        FnShape::SetOf(schema, table) => {
+            if !p
+                .tables
+                .iter()
+                .any(|t| t.schema == *schema && t.name == *table && !t.columns.is_empty())
+            {
+                return;
+            }
+            let q = format!("{}.{}", qi(schema), qi(table));
+            (
+                Some(format!("setof {q}")),
+                "sql",
+                format!("SELECT * FROM {q} LIMIT {}", v + 1),
+            )
+        }
+        FnShape::Table => (None, "sql", format!("SELECT {v}, 'x'::text")),
+        FnShape::Trigger => (
+            Some("trigger".to_string()),
+            "plpgsql",
+            format!("BEGIN\n    -- v{v}\n    RETURN NEW;\nEND"),
+        ),
+        FnShape::Procedure => (None, "plpgsql", format!("BEGIN\n    PERFORM {v};\nEND")),
+    };
+    let kind = if procedure { "procedures" } else { "functions" };
+    writeln!(s, "[[{kind}.{}]]", tk(&f.name)).unwrap();
+    if file_schema != "public" {
+        writeln!(s, "schema = \"public\"").unwrap();
+    }
+    if !f.args.is_empty() {
+        let args: Vec<String> = f
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut a = String::from("{ ");
+                if !f.unnamed {
+                    write!(a, "name = \"a{i}\", ").unwrap();
+                }
+                write!(a, "type = {}", ts(t)).unwrap();
+                if f.default_last && i + 1 == f.args.len() {
+                    write!(a, ", default_sql = {}", ts(fn_default(t))).unwrap();
+                }
+                a.push_str(" }");
+                a
+            })
+            .collect();
+        writeln!(s, "args = [{}]", args.join(", ")).unwrap();
+    }
+    if let Some(r) = returns {
+        writeln!(s, "returns = {}", ts(&r)).unwrap();
+    }
+    if f.shape == FnShape::Table {
+        writeln!(
+            s,
+            "returns_table = [{{ name = \"n\", type = \"integer\" }}, {{ name = \"t\", type = \"text\" }}]"
+        )
+        .unwrap();
+    }
+    writeln!(s, "language = \"{language}\"").unwrap();
+    writeln!(s, "body = {}", ts(&body)).unwrap();
+    if let Some(x) = f.volatility {
+        writeln!(s, "volatility = \"{x}\"").unwrap();
+    }
+    if f.strict {
+        writeln!(s, "strict = true").unwrap();
+    }
+    if f.security_definer {
+        writeln!(s, "security_definer = true").unwrap();
+    }
+    if let Some(x) = f.parallel {
+        writeln!(s, "parallel = \"{x}\"").unwrap();
+    }
+    if let Some(c) = f.cost {
+        writeln!(s, "cost = {c}").unwrap();
+    }
+    if f.search_path {
+        writeln!(s, "set = {{ search_path = [\"public\", \"pg_temp\"] }}").unwrap();
+    }
+    if let Some(c) = &f.comment {
+        writeln!(s, "comment = {}", ts(c)).unwrap();
     }
     s.push('\n');
 }

@@ -115,6 +115,9 @@ pub const KINDS: &[Kind] = &[
     kind("add-view", 2, add_view),
     kind("drop-view", 1, drop_view),
     kind("change-view", 3, change_view),
+    kind("add-function", 2, add_function),
+    kind("drop-function", 1, drop_function),
+    kind("change-function", 3, change_function),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -2752,4 +2755,42 @@ fn change_view(g: &mut Gen) -> Option<String> {
         _ => return None,
     };
     Some(format!("view {}.{}: {what}", v.source.0, v.name))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+// ---------------------------------------------------------------------------------------------
+
+fn add_function(g: &mut Gen) -> Option<String> {
+    let f = new_function(&mut g.rng, &g.p);
+    let what = format!("function {} {:?}", f.name, f.shape);
+    g.p.functions.push(f);
+    Some(what)
+}
+
+fn drop_function(g: &mut Gen) -> Option<String> {
+    if g.p.functions.is_empty() {
+        return None;
+    }
+    let f = g.p.functions.remove(g.rng.below(g.p.functions.len()));
+    Some(format!("function {}", f.name))
+}
+
+/// A new body (`CREATE OR REPLACE`), or a new result shape (drop and create).
+fn change_function(g: &mut Gen) -> Option<String> {
+    if g.p.functions.is_empty() {
+        return None;
+    }
+    let i = g.rng.below(g.p.functions.len());
+    let f = &mut g.p.functions[i];
+    if g.rng.chance(70) || matches!(f.shape, FnShape::Procedure | FnShape::Trigger) {
+        f.version += 1;
+        Some(format!("function {} body v{}", f.name, f.version))
+    } else {
+        f.shape = match f.shape {
+            FnShape::SqlScalar => FnShape::PlpgsqlScalar,
+            _ => FnShape::SqlScalar,
+        };
+        Some(format!("function {} → {:?}", f.name, f.shape))
+    }
 }

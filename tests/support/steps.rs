@@ -92,7 +92,9 @@ impl Steps {
         if let Err(e) = apply::apply(&mut self.client, &history(), &chain, &opts) {
             panic!("apply failed: {e}\n{sql}");
         }
-        let model = compiled(self.dir.path());
+        let mut model = compiled(self.dir.path());
+        // Declared view queries compare in the server's form, as `drift` compares them.
+        schemactl::catalog::server_forms(&mut self.client, &mut model).unwrap();
         let live = read_public(&mut self.client);
         assert_same(
             &live,

@@ -1,0 +1,238 @@
+//! Functions and procedures on real PostgreSQL: each version of a project is planned
+//! (allowing data loss), applied, and read back equal to the compiled model both ways; then
+//! every migration is rolled back and the previous version reads back equal too.
+
+mod support;
+
+use support::project::*;
+use support::steps::*;
+
+const V1: &str = r#"
+[enums.mood]
+values = ["happy", "sad"]
+
+[tables.film.columns]
+id = { type = "serial", primary_key = true }
+title = { type = "varchar(100)" }
+rating = { type = "numeric(4,2)", default_sql = "default_rating()" }
+last_update = { type = "timestamptz", default_sql = "now()" }
+
+[functions.default_rating]
+returns = "numeric(4,2)"
+language = "sql"
+volatility = "immutable"
+body = "SELECT 2.5"
+
+[functions.last_updated]
+returns = "trigger"
+language = "plpgsql"
+body = """
+BEGIN
+    NEW.last_update = CURRENT_TIMESTAMP;
+    RETURN NEW;
+END
+"""
+set = { search_path = "public, pg_temp", work_mem = "64MB" }
+comment = "touch last_update"
+
+[[functions.film_count]]
+args = [{ name = "p_mood", type = "mood" }]
+returns = "integer"
+language = "sql"
+volatility = "stable"
+body = "SELECT count(*)::int FROM film"
+
+[[functions.film_count]]
+args = [
+  { name = "min_len", type = "int4", default_sql = "0" },
+  { name = "label", type = "varchar(10)", default_sql = "'x'" },
+]
+returns = "setof film"
+language = "sql"
+strict = true
+rows = 10
+cost = 5
+parallel = "safe"
+body = "SELECT * FROM film WHERE length(title) >= min_len"
+
+[functions.titles]
+returns_table = [{ name = "id", type = "integer" }, { name = "t", type = "text" }]
+language = "sql"
+body = "SELECT id, title::text FROM film"
+
+[procedures.reset_ratings]
+args = [{ name = "v", type = "numeric" }, { name = "n", mode = "inout", type = "integer" }]
+language = "plpgsql"
+security_definer = true
+body = "BEGIN UPDATE film SET rating = v; n := 1; END"
+
+[views.rated]
+query = "SELECT id, default_rating() AS r FROM film"
+"#;
+
+#[test]
+fn functions_are_created_before_the_tables_that_call_them_and_read_back_equal() {
+    let mut s = Steps::new();
+    let sql = s.step(V1);
+    // A default calling a function works in the migration that creates the function.
+    assert!(
+        sql.find("CREATE FUNCTION \"public\".\"default_rating\"")
+            .unwrap()
+            < sql.find("CREATE TABLE").unwrap(),
+        "{sql}"
+    );
+    // A SQL function reading the table comes after it (PostgreSQL checks the body).
+    assert!(
+        sql.find("CREATE TABLE").unwrap()
+            < sql.find("CREATE FUNCTION \"public\".\"titles\"").unwrap(),
+        "{sql}"
+    );
+    s.client
+        .execute("INSERT INTO film (title) VALUES ('abc')", &[])
+        .unwrap();
+    let rating: String = s.one("SELECT rating::text FROM film");
+    assert_eq!(rating, "2.50");
+    let n: i32 = s.one("SELECT film_count('happy'::mood)");
+    assert_eq!(n, 1);
+    let rows: i64 = s.one("SELECT count(*) FROM film_count(2)");
+    assert_eq!(rows, 1);
+    let config: Vec<String> = s.one("SELECT proconfig FROM pg_proc WHERE proname = 'last_updated'");
+    assert_eq!(config, vec!["search_path=public, pg_temp", "work_mem=64MB"]);
+    s.client.batch_execute("CALL reset_ratings(3, 0)").unwrap();
+    let rating: String = s.one("SELECT rating::text FROM film");
+    assert_eq!(rating, "3.00");
+    s.unwind();
+}
+
+#[test]
+fn body_changes_replace_and_signature_changes_rebuild_what_calls_the_function() {
+    let mut s = Steps::new();
+    s.step(V1);
+    // A new body and options: CREATE OR REPLACE, nothing else touched.
+    let v2 = V1
+        .replace("body = \"SELECT 2.5\"", "body = \"SELECT 4.5\"")
+        .replace("comment = \"touch last_update\"", "comment = \"touch it\"");
+    let sql = s.step(&v2);
+    assert!(
+        sql.contains("CREATE OR REPLACE FUNCTION \"public\".\"default_rating\"()"),
+        "{sql}"
+    );
+    assert!(!sql.contains("DROP"), "{sql}");
+    assert!(sql.contains("COMMENT ON FUNCTION \"public\".\"last_updated\"() IS 'touch it';"));
+    let r: String = s.one("SELECT r::text FROM rated UNION ALL SELECT '4.5' LIMIT 1");
+    assert_eq!(r, "4.5");
+    // A new result type: dropped and created again; the view calling it is rebuilt
+    // around it, in a working order.
+    let v3 = v2
+        .replace("returns = \"numeric(4,2)\"", "returns = \"integer\"")
+        .replace("body = \"SELECT 4.5\"", "body = \"SELECT 4\"")
+        .replace(
+            "rating = { type = \"numeric(4,2)\", default_sql = \"default_rating()\" }",
+            "rating = { type = \"numeric(4,2)\", default_sql = \"0\" }",
+        );
+    let sql = s.step(&v3);
+    let drop_view = sql.find("DROP VIEW \"public\".\"rated\"").expect(&sql);
+    let drop_fn = sql
+        .find("DROP FUNCTION \"public\".\"default_rating\"()")
+        .expect(&sql);
+    let create_fn = sql
+        .find("CREATE FUNCTION \"public\".\"default_rating\"()")
+        .expect(&sql);
+    let create_view = sql.find("CREATE VIEW \"public\".\"rated\"").expect(&sql);
+    assert!(
+        drop_view < drop_fn && drop_fn < create_fn && create_fn < create_view,
+        "{sql}"
+    );
+    // Overloads are distinct objects: dropping one leaves the other.
+    let v4 = v3.replace(
+        "[[functions.film_count]]\nargs = [{ name = \"p_mood\", type = \"mood\" }]\nreturns = \"integer\"\nlanguage = \"sql\"\nvolatility = \"stable\"\nbody = \"SELECT count(*)::int FROM film\"\n",
+        "",
+    );
+    assert_ne!(v4, v3);
+    let sql = s.step(&v4);
+    assert!(
+        sql.contains("DROP FUNCTION \"public\".\"film_count\"(\"public\".\"mood\");"),
+        "{sql}"
+    );
+    assert!(!sql.contains("character varying"), "{sql}");
+    s.unwind();
+}
+
+#[test]
+fn drift_and_diff_see_a_function_changed_by_hand() {
+    let mut s = Steps::new();
+    s.step(V1);
+    s.client
+        .batch_execute(
+            "CREATE OR REPLACE FUNCTION default_rating() RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 9'",
+        )
+        .unwrap();
+    let live = read_public(&mut s.client);
+    let expected = s.models.last().unwrap().clone();
+    let found: Vec<String> = schemactl::diff::diff(&expected, &live)
+        .iter()
+        .filter_map(|c| c.deviation(&expected, &live))
+        .collect();
+    assert_eq!(
+        found,
+        vec!["different in the database: function public.default_rating()".to_string()]
+    );
+    s.client
+        .batch_execute("CREATE FUNCTION extra(a int) RETURNS int LANGUAGE sql AS 'SELECT a'")
+        .unwrap();
+    let live = read_public(&mut s.client);
+    let found: Vec<String> = schemactl::diff::diff(&expected, &live)
+        .iter()
+        .filter_map(|c| c.deviation(&expected, &live))
+        .collect();
+    assert!(
+        found.contains(&"extra in the database: function public.extra(integer)".to_string()),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn bad_function_definitions_are_reported_together() {
+    let dir = project(&[(
+        "schema/s.toml",
+        r#"
+[functions.f]
+returns = "no_such_type"
+language = "plpgsql"
+body = "BEGIN END"
+volatility = "sometimes"
+
+[functions.g]
+args = [{ name = "a", type = "integer", default_sql = "1" }, { name = "b", type = "integer" }]
+returns = "void"
+body = "SELECT 1"
+
+[functions.h]
+returns = "integer"
+language = "sql"
+body = "SELECT 1"
+body_file = "h.sql"
+
+[tables.t.columns]
+id = { type = "integer", default_sql = "h() + nope()" }
+"#,
+    )]);
+    let loaded = schemactl::compile::load_project(dir.path());
+    let err = schemactl::compile::compile(&loaded.project, &loaded.raw, loaded.diags, None)
+        .expect_err("errors");
+    let text: Vec<String> = err
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    let all = text.join("\n");
+    assert!(
+        all.contains("unknown-type: unknown type `no_such_type`"),
+        "{all}"
+    );
+    assert!(all.contains("unknown volatility `sometimes`"), "{all}");
+    assert!(all.contains("function `g` has no `language`"), "{all}");
+    assert!(all.contains("cannot read body_file `h.sql`"), "{all}");
+    // `h` is declared, `nope` is not.
+    assert!(all.contains("calls `nope`"), "{all}");
+    assert!(!all.contains("calls `h`"), "{all}");
+}
