@@ -3018,15 +3018,15 @@ fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
 /// argument types). What it returns is one of a few shapes; a set-returning one reads a
 /// table of the project and is not rendered (dropped) once that table is gone.
 #[derive(Clone, Debug)]
-pub(crate) struct FnSpec {
-    pub(crate) name: String,
+struct FnSpec {
+    name: String,
     file: usize,
     /// Argument types (from `FN_TYPES`), named `a0`, `a1`… unless `unnamed`.
     args: Vec<&'static str>,
     unnamed: bool,
     /// The last argument has a default.
     default_last: bool,
-    pub(crate) shape: FnShape,
+    shape: FnShape,
     volatility: Option<&'static str>,
     strict: bool,
     security_definer: bool,
@@ -3034,12 +3034,12 @@ pub(crate) struct FnSpec {
     cost: Option<u32>,
     search_path: bool,
     /// Changes the body's text (a changed body is `CREATE OR REPLACE`).
-    pub(crate) version: u32,
+    version: u32,
     comment: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum FnShape {
+enum FnShape {
     /// `RETURNS integer`, SQL.
     SqlScalar,
     /// `RETURNS text`, PL/pgSQL.
@@ -3064,7 +3064,7 @@ const FN_TYPES: &[&str] = &[
     "bigint[]",
 ];
 
-pub(crate) fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
+fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
     let overload = p
         .functions
         .iter()
