@@ -236,3 +236,163 @@ id = { type = "integer", default_sql = "h() + nope()" }
     assert!(all.contains("calls `nope`"), "{all}");
     assert!(!all.contains("calls `h`"), "{all}");
 }
+
+const TRIGGERS: &str = r#"
+[tables.film.columns]
+id = { type = "integer", primary_key = true }
+title = { type = "text" }
+last_update = { type = "timestamptz", default_sql = "now()" }
+fulltext = { type = "tsvector", nullable = true }
+
+[tables.log.columns]
+n = { type = "integer" }
+
+[functions.last_updated]
+returns = "trigger"
+language = "plpgsql"
+body = "BEGIN NEW.last_update = '2000-01-01'; RETURN NEW; END"
+
+[functions.count_deleted]
+returns = "trigger"
+language = "plpgsql"
+body = "BEGIN INSERT INTO log SELECT count(*) FROM gone; RETURN NULL; END"
+
+[tables.film.triggers.last_updated]
+timing = "before"
+events = ["update"]
+columns = ["title"]
+for_each = "row"
+when = "OLD.title IS DISTINCT FROM NEW.title"
+function = "last_updated"
+comment = "stamps changes"
+
+[tables.film.triggers.film_fulltext_trigger]
+timing = "before"
+events = ["insert", "update"]
+for_each = "row"
+function = "tsvector_update_trigger"
+args = ["fulltext", "pg_catalog.english", "title"]
+
+[tables.film.triggers.deleted]
+timing = "after"
+events = ["delete"]
+old_table = "gone"
+function = "count_deleted"
+"#;
+
+#[test]
+fn triggers_fire_change_and_roll_back() {
+    let mut s = Steps::new();
+    let sql = s.step(TRIGGERS);
+    assert!(
+        sql.find("CREATE FUNCTION \"public\".\"last_updated\"")
+            .unwrap()
+            < sql.find("CREATE TRIGGER \"last_updated\"").unwrap(),
+        "{sql}"
+    );
+    s.client
+        .batch_execute("INSERT INTO film (id, title) VALUES (1, 'a'), (2, 'b'); UPDATE film SET title = 'c' WHERE id = 1; DELETE FROM film WHERE id = 2")
+        .unwrap();
+    let stamped: String = s.one("SELECT last_update::date::text FROM film WHERE id = 1");
+    assert_eq!(stamped, "2000-01-01");
+    let fulltext: String = s.one("SELECT fulltext::text FROM film WHERE id = 1");
+    assert_eq!(fulltext, "'c':1");
+    let logged: i32 = s.one("SELECT n FROM log");
+    assert_eq!(logged, 1);
+
+    // A new WHEN: CREATE OR REPLACE; disabled in place; a dropped trigger is
+    // breaks_clients; a new body of the function leaves the triggers alone.
+    let v2 = TRIGGERS
+        .replace(
+            "when = \"OLD.title IS DISTINCT FROM NEW.title\"",
+            "when = \"NEW.title <> 'x'\"",
+        )
+        .replace(
+            "args = [\"fulltext\", \"pg_catalog.english\", \"title\"]",
+            "args = [\"fulltext\", \"pg_catalog.english\", \"title\"]\nenabled = \"disabled\"",
+        )
+        .replace(
+            "old_table = \"gone\"\nfunction = \"count_deleted\"",
+            "old_table = \"gone\"\nfunction = \"count_deleted\"\nconstraint = false",
+        )
+        .replace("RETURN NEW; END", "RETURN NEW; END;");
+    let sql = s.step(&v2);
+    assert!(
+        sql.contains("CREATE OR REPLACE TRIGGER \"last_updated\""),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("ALTER TABLE \"public\".\"film\" DISABLE TRIGGER \"film_fulltext_trigger\";"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("CREATE OR REPLACE FUNCTION \"public\".\"last_updated\"()"),
+        "{sql}"
+    );
+    assert!(!sql.contains("DROP TRIGGER"), "{sql}");
+    let enabled: String =
+        s.one("SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'film_fulltext_trigger'");
+    assert_eq!(enabled, "D");
+
+    let v3 = v2.replace(
+        "[tables.film.triggers.deleted]\ntiming = \"after\"\nevents = [\"delete\"]\nold_table = \"gone\"\nfunction = \"count_deleted\"\nconstraint = false\n",
+        "",
+    );
+    assert_ne!(v3, v2);
+    let sql = s.step(&v3);
+    assert!(
+        sql.contains("drop-trigger public.film.deleted [hazards: breaks_clients]"),
+        "{sql}"
+    );
+    s.unwind();
+}
+
+#[test]
+fn trigger_mistakes_are_reported_together() {
+    let dir = project(&[(
+        "schema/s.toml",
+        r#"
+[tables.t.columns]
+id = { type = "integer" }
+
+[functions.not_a_trigger]
+returns = "integer"
+language = "sql"
+body = "SELECT 1"
+
+[tables.t.triggers.a]
+timing = "sometimes"
+events = ["insert"]
+function = "nope"
+
+[tables.t.triggers.b]
+timing = "after"
+events = ["insert", "truncate"]
+for_each = "row"
+columns = ["missing"]
+function = "not_a_trigger"
+"#,
+    )]);
+    let loaded = schemactl::compile::load_project(dir.path());
+    let err = schemactl::compile::compile(&loaded.project, &loaded.raw, loaded.diags, None)
+        .expect_err("errors");
+    let all: Vec<String> = err
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    let all = all.join("\n");
+    assert!(all.contains("unknown timing `sometimes`"), "{all}");
+    assert!(
+        all.contains("a TRUNCATE trigger fires once per statement"),
+        "{all}"
+    );
+    assert!(
+        all.contains("`columns` (UPDATE OF) needs the \"update\" event"),
+        "{all}"
+    );
+    assert!(all.contains("has no column `missing`"), "{all}");
+    assert!(
+        all.contains("function `public.not_a_trigger` does not return `trigger`"),
+        "{all}"
+    );
+}

@@ -126,6 +126,7 @@ fn default_seeds_generate_every_kind() {
         "[[procedures.",
         "returns_table",
         "setof ",
+        ".triggers.",
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");

@@ -113,6 +113,7 @@ mod view;
 
 pub use view::{SERVER_FORMS, server_forms, server_forms_sql};
 mod sequence;
+mod trigger;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
@@ -205,6 +206,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.sequences(&q.all(queries::SEQUENCES, true)?);
     r.partitions(&q.all(queries::PARTITIONS, true)?);
     r.functions(&q.all(queries::FUNCTIONS, true)?);
+    q.each(queries::TRIGGERS, |row| r.trigger(&row))?;
     // `queries::ALL` lists what was sent (the bench runs that list through psql).
     debug_assert_eq!(q.sent, queries::ALL.len() + 2);
     let queries = q.sent + 1; // COMMIT

@@ -393,6 +393,35 @@ WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
                     AND d.objid = p.oid AND d.deptype = 'e')
 ORDER BY 1, 2, p.oid";
 
+/// Triggers of tables in the managed schemas: not internal (foreign keys' own), not cloned
+/// onto a partition from its parent, not on an extension-owned table.
+///
+/// Columns: 0 schema, 1 table, 2 name, 3 tgtype, 4 `UPDATE OF` column names, 5
+/// `pg_get_triggerdef` (for `WHEN`), 6 function's schema, 7 function's name, 8 tgargs, 9
+/// old transition table, 10 new transition table, 11 constraint trigger, 12 tgdeferrable,
+/// 13 tginitdeferred, 14 tgenabled, 15 comment.
+pub const TRIGGERS: &str = "
+SELECT n.nspname::text, c.relname::text, t.tgname::text, t.tgtype::int4,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(t.tgattr::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, i)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum
+             ORDER BY k.i),
+       CASE WHEN t.tgqual IS NOT NULL THEN pg_catalog.pg_get_triggerdef(t.oid) END,
+       fn.nspname::text, f.proname::text, t.tgargs, t.tgoldtable::text, t.tgnewtable::text,
+       t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred, t.tgenabled::text,
+       pg_catalog.obj_description(t.oid, 'pg_trigger')
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
+JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+WHERE n.nspname = ANY($1) AND NOT t.tgisinternal AND t.tgparentid = 0
+  AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3";
+
 /// Every query of a catalog read, named, in the order `catalog::read` sends them (the scale
 /// bench runs exactly these through psql).
 pub const ALL: &[(&str, &str)] = &[
@@ -407,4 +436,5 @@ pub const ALL: &[(&str, &str)] = &[
     ("sequences", SEQUENCES),
     ("partitions", PARTITIONS),
     ("functions", FUNCTIONS),
+    ("triggers", TRIGGERS),
 ];

@@ -9,6 +9,7 @@ mod function;
 pub mod names;
 mod partition;
 mod sequence;
+mod trigger;
 pub mod types;
 mod view;
 
@@ -552,6 +553,7 @@ impl Compiler {
         }
         self.views(sources, &mut model, &mut type_seen, &mut namespaces);
         self.functions(sources, &mut model, &type_seen);
+        self.triggers(&raw_tables, &mut model);
         self.sequences(&raw_sequences, &mut model);
         // Declared sequences that did not compile are reported already: not again as unknown.
         let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();

@@ -13,6 +13,8 @@ pub enum CommentTarget {
     View(QualifiedName),
     MaterializedView(QualifiedName),
     Sequence(QualifiedName),
+    /// A trigger of a table.
+    Trigger(QualifiedName, String),
     /// A function or procedure: its input argument types, as `DROP FUNCTION` names them.
     Function {
         schema: String,
@@ -29,7 +31,7 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
         | CommentTarget::View(q)
         | CommentTarget::MaterializedView(q)
         | CommentTarget::Sequence(q) => object(q, None),
-        CommentTarget::Column(q, c) => object(q, Some(c)),
+        CommentTarget::Column(q, c) | CommentTarget::Trigger(q, c) => object(q, Some(c)),
         CommentTarget::Function {
             schema, name, args, ..
         } => format!(
@@ -48,6 +50,7 @@ pub(super) fn deviation(target: &CommentTarget) -> String {
         CommentTarget::View(q) => format!("view {q}"),
         CommentTarget::MaterializedView(q) => format!("materialized view {q}"),
         CommentTarget::Sequence(q) => format!("sequence {q}"),
+        CommentTarget::Trigger(q, n) => format!("trigger {n} on {q}"),
         CommentTarget::Function {
             schema,
             name,

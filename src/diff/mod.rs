@@ -24,6 +24,7 @@ pub mod schema;
 pub mod sequence;
 pub mod step;
 pub mod table;
+pub mod trigger;
 pub mod typechange;
 pub mod view;
 
@@ -41,6 +42,7 @@ pub use schema::SchemaChange;
 pub use sequence::SequenceChange;
 pub use step::StepInfo;
 pub use table::TableChange;
+pub use trigger::TriggerChange;
 pub use view::ViewChange;
 
 use crate::model::rename::{self as renames, Rename};
@@ -62,6 +64,7 @@ pub enum Change {
     Domain(DomainChange),
     Composite(CompositeChange),
     Function(FunctionChange),
+    Trigger(TriggerChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -83,6 +86,7 @@ impl Change {
             Change::Domain(c) => domain::step(c),
             Change::Composite(c) => composite::step(c),
             Change::Function(c) => function::step(c),
+            Change::Trigger(c) => trigger::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -105,6 +109,7 @@ impl Change {
             Change::Domain(c) => domain::deviation(c),
             Change::Composite(c) => composite::deviation(c),
             Change::Function(c) => return function::deviation(c),
+            Change::Trigger(c) => return trigger::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -198,6 +203,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
     function::diff(&mut out, &from, to);
+    trigger::diff(&mut out, &from, to);
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);

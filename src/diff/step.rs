@@ -132,6 +132,10 @@ pub enum StepKind {
     ReplaceProcedure,
     DropFunction,
     DropProcedure,
+    CreateTrigger,
+    ReplaceTrigger,
+    DropTrigger,
+    SetTriggerEnabled,
 }
 
 impl StepKind {
@@ -189,6 +193,8 @@ pub enum Phase {
     AddForeignKey,
     /// Views, once everything they read has its final shape; then their indexes.
     CreateView,
+    /// Triggers, once their tables and functions exist.
+    CreateTrigger,
     Comment,
     /// After the defaults that called `nextval` on them changed or went with their table.
     DropSequence,

@@ -395,6 +395,8 @@ fn create_table(
         exclusions: t.exclusions.clone(),
         partition_by: t.partition_by.clone(),
         partition_of: t.partition_of.clone(),
+        // Created by `diff::trigger`, after the functions they execute.
+        triggers: BTreeMap::new(),
     };
     out.add(TableChange::CreateTable(q.clone(), body, scanned));
     for (name, c) in t.checks.iter().filter(|(_, c)| !c.validated) {

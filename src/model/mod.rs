@@ -13,6 +13,7 @@ pub mod partition;
 pub mod rename;
 pub mod sequence;
 pub mod snapshot;
+pub mod trigger;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -212,6 +213,9 @@ pub struct Table {
     /// `PARTITION OF …`: a partition, whose columns are its parent's (`columns` is empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<Box<PartitionOf>>,
+    /// Triggers by name (`model::trigger`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, trigger::Trigger>,
 }
 
 impl Table {
@@ -561,6 +565,10 @@ pub enum Deferrable {
 
 impl Deferrable {
     fn is_default(&self) -> bool {
+        *self == Deferrable::No
+    }
+
+    pub(crate) fn is_no(&self) -> bool {
         *self == Deferrable::No
     }
 }

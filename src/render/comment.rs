@@ -26,6 +26,11 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
             if *procedure { "PROCEDURE" } else { "FUNCTION" },
             crate::sql::quote_in(schema, name)
         ),
+        CommentTarget::Trigger(q, n) => format!(
+            "COMMENT ON TRIGGER {} ON {} IS {value};",
+            quote_ident(n),
+            quote_qualified(q)
+        ),
         CommentTarget::Column(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),

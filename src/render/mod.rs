@@ -13,6 +13,7 @@ mod rename;
 mod schema;
 mod sequence;
 mod table;
+mod trigger;
 mod view;
 
 use crate::diff::Change;
@@ -34,6 +35,7 @@ pub fn statement(c: &Change) -> String {
         Change::Domain(c) => domain::statement(c),
         Change::Composite(c) => composite::statement(c),
         Change::Function(c) => function::statement(c),
+        Change::Trigger(c) => trigger::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

@@ -7,6 +7,7 @@ pub mod function;
 pub mod partition;
 pub mod reader;
 pub mod sequence;
+pub mod trigger;
 pub mod view;
 
 pub use domain::{RawAttribute, RawComposite, RawDomain};
@@ -19,6 +20,7 @@ use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 pub use function::{RawArg, RawFunction};
 use reader::{Literal, Reader, Sp, entries, span, table_items};
 pub use sequence::RawSequence;
+pub use trigger::RawTrigger;
 pub use view::RawView;
 
 /// Everything read from the schema files.
@@ -79,6 +81,8 @@ pub struct RawTable {
     pub partition_by: Option<partition::RawPartitionBy>,
     pub partition_of: Option<Sp<String>>,
     pub bounds: Option<partition::RawBounds>,
+    /// `[tables.T.triggers.NAME]`.
+    pub triggers: Vec<RawTrigger>,
 }
 
 #[derive(Debug)]
@@ -210,6 +214,7 @@ const TABLE_KEYS: &[&str] = &[
     "partition_by",
     "partition_of",
     "bounds",
+    "triggers",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "type",
@@ -498,6 +503,7 @@ fn read_table(
     let partition_by = partition::read_partition_by(&mut r);
     let partition_of = r.string("partition_of");
     let bounds = partition::read_bounds(&mut r);
+    let triggers = trigger::read_triggers(&mut r);
     let primary_key = match r.raw("primary_key") {
         Some(v) if v.get_ref().is_bool() => {
             r.diags.push(
@@ -606,6 +612,7 @@ fn read_table(
         partition_by,
         partition_of,
         bounds,
+        triggers,
     }
 }
 

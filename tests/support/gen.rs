@@ -2268,6 +2268,9 @@ fn render(p: &Project) -> Vec<(String, String)> {
         for f in p.functions.iter().filter(|f| f.file == i) {
             render_function(&mut s, p, f, &file_schema);
         }
+        for f in &p.functions {
+            render_trigger(&mut s, p, f, i);
+        }
         out.push((f.path.clone(), s));
     }
     out
@@ -3033,6 +3036,9 @@ struct FnSpec {
     parallel: Option<&'static str>,
     cost: Option<u32>,
     search_path: bool,
+    /// A trigger function's trigger: on this table (schema, name), with the events index
+    /// into `TRIGGER_EVENTS`, per row, and enabled state.
+    trigger_on: Option<TriggerSpec>,
     /// Changes the body's text (a changed body is `CREATE OR REPLACE`).
     version: u32,
     comment: Option<String>,
@@ -3053,6 +3059,22 @@ enum FnShape {
     /// A procedure, PL/pgSQL.
     Procedure,
 }
+
+#[derive(Clone, Debug)]
+struct TriggerSpec {
+    table: (String, String),
+    events: usize,
+    row: bool,
+    disabled: bool,
+    when: bool,
+}
+
+const TRIGGER_EVENTS: &[&str] = &[
+    "[\"insert\"]",
+    "[\"update\"]",
+    "[\"insert\", \"update\", \"delete\"]",
+    "[\"delete\"]",
+];
 
 const FN_TYPES: &[&str] = &[
     "integer",
@@ -3121,7 +3143,23 @@ fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
         args.push("integer");
     }
     let procedure = shape == FnShape::Procedure;
+    let trigger_on = if shape == FnShape::Trigger && rng.chance(80) {
+        let tables: Vec<&Table> = p.tables.iter().filter(|t| !t.columns.is_empty()).collect();
+        (!tables.is_empty()).then(|| {
+            let t = tables[rng.below(tables.len())];
+            TriggerSpec {
+                table: (t.schema.clone(), t.name.clone()),
+                events: rng.below(TRIGGER_EVENTS.len()),
+                row: rng.chance(70),
+                disabled: rng.chance(15),
+                when: rng.chance(20),
+            }
+        })
+    } else {
+        None
+    };
     FnSpec {
+        trigger_on,
         name,
         file: rng.below(p.files.len()),
         unnamed: rng.chance(15),
@@ -3239,6 +3277,47 @@ fn render_function(s: &mut String, p: &Project, f: &FnSpec, file_schema: &str) {
     }
     if let Some(c) = &f.comment {
         writeln!(s, "comment = {}", ts(c)).unwrap();
+    }
+    s.push('\n');
+}
+
+/// The trigger of a trigger function, in the file of its table (while the table exists).
+fn render_trigger(s: &mut String, p: &Project, f: &FnSpec, file: usize) {
+    let Some(tr) = &f.trigger_on else { return };
+    let Some(t) = p
+        .tables
+        .iter()
+        .find(|t| (t.schema.clone(), t.name.clone()) == tr.table && t.file == file)
+    else {
+        return;
+    };
+    if t.columns.is_empty() {
+        return;
+    }
+    writeln!(s, "[tables.{}.triggers.trg_{}]", tk(&t.name), f.name).unwrap();
+    writeln!(
+        s,
+        "timing = \"{}\"",
+        if tr.row { "before" } else { "after" }
+    )
+    .unwrap();
+    writeln!(s, "events = {}", TRIGGER_EVENTS[tr.events]).unwrap();
+    if tr.row {
+        writeln!(s, "for_each = \"row\"").unwrap();
+    }
+    // OLD is there for UPDATE and DELETE only.
+    if tr.when && tr.row && tr.events == 1 {
+        let c = &t.columns[0].name;
+        writeln!(
+            s,
+            "when = {}",
+            ts(&format!("OLD.{} IS DISTINCT FROM NEW.{}", qi(c), qi(c)))
+        )
+        .unwrap();
+    }
+    writeln!(s, "function = \"public.{}\"", f.name).unwrap();
+    if tr.disabled {
+        writeln!(s, "enabled = \"disabled\"").unwrap();
     }
     s.push('\n');
 }
