@@ -104,6 +104,7 @@
 //! (views, sequences, functions, domains, … too), for checks that a database holds nothing
 //! more than before (`verify`'s rollback check).
 
+mod aggregate;
 mod domain;
 mod function;
 pub mod inventory;
@@ -206,6 +207,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.sequences(&q.all(queries::SEQUENCES, true)?);
     r.partitions(&q.all(queries::PARTITIONS, true)?);
     r.functions(&q.all(queries::FUNCTIONS, true)?);
+    r.aggregates(&q.all(queries::AGGREGATES, true)?);
     q.each(queries::TRIGGERS, |row| r.trigger(&row))?;
     // `queries::ALL` lists what was sent (the bench runs that list through psql).
     debug_assert_eq!(q.sent, queries::ALL.len() + 2);

@@ -337,40 +337,14 @@ WHERE ct.typtype = 'c' AND n.nspname = ANY($1)
                     AND d.objid = ct.oid AND d.deptype = 'e')
 ORDER BY 17, 1, 2, 18";
 
-/// Functions and procedures of the managed schemas (not owned by an extension; aggregates
-/// and window functions are not modelled yet). Argument arrays run over every argument
-/// (`proallargtypes`, or `proargtypes` when all are inputs).
-///
-/// Types of `pg_catalog` as `format_type` prints them, others `schema.name` (`[]` after an
-/// array's), re-spelled by the reader (`model::function::type_spelling`).
-///
-/// Columns: 0 schema, 1 name, 2 prokind, 3 argument types, 4 modes (empty:
-/// all IN), 5 names (NULL: none), 6 defaults (`pg_get_function_arg_default`, NULL where
-/// none), 7 result type, 8 proretset, 9 language, 10 prosrc, 11 provolatile, 12 proisstrict,
-/// 13 prosecdef, 14 proleakproof, 15 proparallel, 16 procost, 17 prorows, 18 proconfig,
-/// 19 comment, 20 has a SQL-standard body.
-pub const FUNCTIONS: &str = "
-SELECT n.nspname::text, p.proname::text, p.prokind::text,
-       ARRAY(SELECT CASE WHEN bt.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
-                         THEN pg_catalog.format_type(a.t, NULL)
-                         ELSE pg_catalog.quote_ident(bn.nspname) || '.'
-                              || pg_catalog.quote_ident(bt.typname)
-                              || CASE WHEN et.oid IS NULL THEN '' ELSE '[]' END END
-             FROM unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[]))
-                  WITH ORDINALITY AS a(t, i)
-             JOIN pg_catalog.pg_type ty ON ty.oid = a.t
-             LEFT JOIN pg_catalog.pg_type et
-                    ON et.oid = ty.typelem AND ty.typcategory = 'A' AND ty.typlen = -1
-             JOIN pg_catalog.pg_type bt ON bt.oid = coalesce(et.oid, ty.oid)
-             JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
-             ORDER BY a.i),
-       coalesce(p.proargmodes::text[], '{}'::text[]),
-       p.proargnames,
-       ARRAY(SELECT pg_catalog.pg_get_function_arg_default(p.oid, g.i)
-             FROM generate_series(1, coalesce(pg_catalog.array_length(p.proallargtypes, 1),
-                                              p.pronargs::int)) AS g(i) ORDER BY g.i),
-       (SELECT CASE WHEN bt.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
-                    THEN pg_catalog.format_type(p.prorettype, NULL)
+/// The spelling of the type with oid `$oid` (an SQL expression) that the model uses for
+/// routines: types of `pg_catalog` as `format_type` prints them, others `schema.name` with
+/// `quote_ident` parts, `[]` after an array's (re-spelled by `model::function::type_spelling`).
+macro_rules! routine_type {
+    ($oid:literal) => {
+        concat!(
+            "(SELECT CASE WHEN bt.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                    THEN pg_catalog.format_type(ty.oid, NULL)
                     ELSE pg_catalog.quote_ident(bn.nspname) || '.'
                          || pg_catalog.quote_ident(bt.typname)
                          || CASE WHEN et.oid IS NULL THEN '' ELSE '[]' END END
@@ -379,7 +353,39 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text,
                ON et.oid = ty.typelem AND ty.typcategory = 'A' AND ty.typlen = -1
         JOIN pg_catalog.pg_type bt ON bt.oid = coalesce(et.oid, ty.oid)
         JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
-        WHERE ty.oid = p.prorettype),
+        WHERE ty.oid = ",
+            $oid,
+            ")"
+        )
+    };
+}
+
+/// Functions and procedures of the managed schemas (not owned by an extension; window
+/// functions are not modelled). Argument arrays run over every argument (`proallargtypes`,
+/// or `proargtypes` when all are inputs). Types are spelled by `routine_type!`.
+///
+/// Columns: 0 schema, 1 name, 2 prokind, 3 argument types, 4 modes (empty: all IN), 5 names
+/// (NULL: none), 6 defaults (`pg_get_function_arg_default`, NULL where none), 7 result
+/// type, 8 proretset, 9 language, 10 prosrc, 11 provolatile, 12 proisstrict, 13 prosecdef,
+/// 14 proleakproof, 15 proparallel, 16 procost, 17 prorows, 18 proconfig, 19 comment, 20 has
+/// a SQL-standard body.
+pub const FUNCTIONS: &str = concat!(
+    "
+SELECT n.nspname::text, p.proname::text, p.prokind::text,
+       ARRAY(SELECT ",
+    routine_type!("a.t"),
+    "
+             FROM unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[]))
+                  WITH ORDINALITY AS a(t, i)
+             ORDER BY a.i),
+       coalesce(p.proargmodes::text[], '{}'::text[]),
+       p.proargnames,
+       ARRAY(SELECT pg_catalog.pg_get_function_arg_default(p.oid, g.i)
+             FROM generate_series(1, coalesce(pg_catalog.array_length(p.proallargtypes, 1),
+                                              p.pronargs::int)) AS g(i) ORDER BY g.i),
+       ",
+    routine_type!("p.prorettype"),
+    ",
        p.proretset, l.lanname::text, p.prosrc,
        p.provolatile::text, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel::text,
        p.procost, p.prorows, p.proconfig,
@@ -391,7 +397,44 @@ WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
                     AND d.objid = p.oid AND d.deptype = 'e')
-ORDER BY 1, 2, p.oid";
+ORDER BY 1, 2, p.oid"
+);
+
+/// Aggregates of the managed schemas (not owned by an extension): plain ones (`aggkind`
+/// `n`); column 7 says whether it uses what the model does not hold (combine, serial,
+/// moving-aggregate functions, sort operator, ordered-set kinds).
+///
+/// Columns: 0 schema, 1 name, 2 argument types, 3 state function's schema, 4 its name, 5
+/// state type, 6 final function (schema, name; NULL for none), 7 unsupported parts, 8
+/// initial condition, 9 comment.
+pub const AGGREGATES: &str = concat!(
+    "
+SELECT n.nspname::text, p.proname::text,
+       ARRAY(SELECT ",
+    routine_type!("a.t"),
+    "
+             FROM unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, i)
+             ORDER BY a.i),
+       sn.nspname::text, sf.proname::text, ",
+    routine_type!("g.aggtranstype"),
+    ",
+       CASE WHEN g.aggfinalfn <> 0 THEN ARRAY[fn.nspname::text, ff.proname::text] END,
+       g.aggkind <> 'n' OR g.aggcombinefn <> 0 OR g.aggserialfn <> 0 OR g.aggmtransfn <> 0
+         OR g.aggsortop <> 0 OR g.aggfinalextra OR g.aggfinalmodify <> 'r',
+       g.agginitval, pg_catalog.obj_description(p.oid, 'pg_proc')
+FROM pg_catalog.pg_aggregate g
+JOIN pg_catalog.pg_proc p ON p.oid = g.aggfnoid
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_proc sf ON sf.oid = g.aggtransfn
+JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.pronamespace
+LEFT JOIN pg_catalog.pg_proc ff ON ff.oid = g.aggfinalfn
+LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = ff.pronamespace
+WHERE n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY 1, 2, p.oid"
+);
 
 /// Triggers of tables in the managed schemas: not internal (foreign keys' own), not cloned
 /// onto a partition from its parent, not on an extension-owned table.
@@ -436,5 +479,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("sequences", SEQUENCES),
     ("partitions", PARTITIONS),
     ("functions", FUNCTIONS),
+    ("aggregates", AGGREGATES),
     ("triggers", TRIGGERS),
 ];

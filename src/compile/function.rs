@@ -50,6 +50,9 @@ impl Compiler {
         for f in sources.files.iter().flat_map(|f| &f.functions) {
             self.routines.insert(f.name.value.clone());
         }
+        for a in sources.files.iter().flat_map(|f| &f.aggregates) {
+            self.routines.insert(a.name.value.clone());
+        }
     }
 
     /// Compile every function and procedure into `model`; `types` holds every type name
@@ -479,7 +482,7 @@ impl Compiler {
     /// `model::function`): built-in types without modifiers, pseudo-types, and the types
     /// the project declares (qualified unless in `public`); types of unmanaged schemas pass
     /// through.
-    fn routine_type(
+    pub(super) fn routine_type(
         &mut self,
         t: &Sp<String>,
         schema: &str,

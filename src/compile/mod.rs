@@ -2,6 +2,7 @@
 //! references, choose PostgreSQL's default names, parse expressions, and report every problem
 //! at once.
 
+mod aggregate;
 pub mod builtins;
 pub mod defaults;
 mod domain;
@@ -553,6 +554,7 @@ impl Compiler {
         }
         self.views(sources, &mut model, &mut type_seen, &mut namespaces);
         self.functions(sources, &mut model, &type_seen);
+        self.aggregates(sources, &mut model, &type_seen);
         self.triggers(&raw_tables, &mut model);
         self.sequences(&raw_sequences, &mut model);
         // Declared sequences that did not compile are reported already: not again as unknown.

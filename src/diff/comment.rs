@@ -13,6 +13,12 @@ pub enum CommentTarget {
     View(QualifiedName),
     MaterializedView(QualifiedName),
     Sequence(QualifiedName),
+    /// An aggregate: its argument types as SQL.
+    Aggregate {
+        schema: String,
+        name: String,
+        args: String,
+    },
     /// A trigger of a table.
     Trigger(QualifiedName, String),
     /// A function or procedure: its input argument types, as `DROP FUNCTION` names them.
@@ -34,7 +40,8 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
         CommentTarget::Column(q, c) | CommentTarget::Trigger(q, c) => object(q, Some(c)),
         CommentTarget::Function {
             schema, name, args, ..
-        } => format!(
+        }
+        | CommentTarget::Aggregate { schema, name, args } => format!(
             "{}({args})",
             object(&QualifiedName::new(schema.clone(), name.clone()), None)
         ),
@@ -51,6 +58,9 @@ pub(super) fn deviation(target: &CommentTarget) -> String {
         CommentTarget::MaterializedView(q) => format!("materialized view {q}"),
         CommentTarget::Sequence(q) => format!("sequence {q}"),
         CommentTarget::Trigger(q, n) => format!("trigger {n} on {q}"),
+        CommentTarget::Aggregate { schema, name, args } => {
+            format!("aggregate {schema}.{name}({args})")
+        }
         CommentTarget::Function {
             schema,
             name,

@@ -113,6 +113,9 @@ pub(super) fn dropped_names(changes: &[Change]) -> Vec<String> {
         .iter()
         .filter_map(|c| match c {
             Change::Function(FunctionChange::Drop { function, .. }) => Some(function.name.clone()),
+            Change::Aggregate(super::AggregateChange::Drop { aggregate, .. }) => {
+                Some(aggregate.name.clone())
+            }
             _ => None,
         })
         .collect()

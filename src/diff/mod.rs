@@ -11,6 +11,7 @@
 //! hazards, phase, dependencies) and, for `drift`, as deviations of a database. Adding an
 //! object kind means a module here and one line in each `match` of [`Change`]'s methods.
 
+pub mod aggregate;
 pub mod comment;
 pub mod composite;
 pub mod domain;
@@ -31,6 +32,7 @@ pub mod view;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use aggregate::AggregateChange;
 pub use comment::CommentTarget;
 pub use composite::CompositeChange;
 pub use domain::DomainChange;
@@ -65,6 +67,7 @@ pub enum Change {
     Composite(CompositeChange),
     Function(FunctionChange),
     Trigger(TriggerChange),
+    Aggregate(AggregateChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -87,6 +90,7 @@ impl Change {
             Change::Composite(c) => composite::step(c),
             Change::Function(c) => function::step(c),
             Change::Trigger(c) => trigger::step(c),
+            Change::Aggregate(c) => aggregate::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -110,6 +114,7 @@ impl Change {
             Change::Composite(c) => composite::deviation(c),
             Change::Function(c) => return function::deviation(c),
             Change::Trigger(c) => return trigger::deviation(c),
+            Change::Aggregate(c) => return aggregate::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -203,6 +208,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
     function::diff(&mut out, &from, to);
+    aggregate::diff(&mut out, &from, to);
     trigger::diff(&mut out, &from, to);
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);

@@ -136,6 +136,8 @@ pub enum StepKind {
     ReplaceTrigger,
     DropTrigger,
     SetTriggerEnabled,
+    CreateAggregate,
+    DropAggregate,
 }
 
 impl StepKind {

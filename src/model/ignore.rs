@@ -68,6 +68,7 @@ impl Model {
             s.domains.retain(|n, _| keep(n));
             s.composite_types.retain(|n, _| keep(n));
             s.functions.retain(|_, f| keep(&f.name));
+            s.aggregates.retain(|_, a| keep(&a.name));
             s.sequences
                 .retain(|n, q| keep(n) && q.owned_by.as_ref().is_none_or(|o| keep(&o.table)));
             for (tn, t) in s.tables.iter_mut() {

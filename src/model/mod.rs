@@ -5,6 +5,7 @@
 //! spelled as `format_type()` prints it, every expression carries a normalised form, and all
 //! collections are ordered so that iteration (and therefore output) is deterministic.
 
+pub mod aggregate;
 pub mod expr;
 pub mod function;
 pub mod id;
@@ -90,6 +91,9 @@ pub struct Schema {
     /// Functions and procedures by identity (`name(type, …)`, see `model::function`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<String, function::Function>,
+    /// Aggregates by identity (`name(type, …)`, see `model::aggregate`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aggregates: BTreeMap<String, aggregate::Aggregate>,
 }
 
 impl Schema {
@@ -104,6 +108,7 @@ impl Schema {
         self.domains.extend(other.domains);
         self.composite_types.extend(other.composite_types);
         self.functions.extend(other.functions);
+        self.aggregates.extend(other.aggregates);
     }
 }
 

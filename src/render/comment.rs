@@ -26,6 +26,10 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
             if *procedure { "PROCEDURE" } else { "FUNCTION" },
             crate::sql::quote_in(schema, name)
         ),
+        CommentTarget::Aggregate { schema, name, args } => format!(
+            "COMMENT ON AGGREGATE {}({args}) IS {value};",
+            crate::sql::quote_in(schema, name)
+        ),
         CommentTarget::Trigger(q, n) => format!(
             "COMMENT ON TRIGGER {} ON {} IS {value};",
             quote_ident(n),

@@ -2,6 +2,7 @@
 //! quoted; user strings only ever appear as quoted literals; expressions are emitted as the
 //! user wrote them (they were parsed at compile time).
 
+mod aggregate;
 mod comment;
 mod composite;
 mod domain;
@@ -36,6 +37,7 @@ pub fn statement(c: &Change) -> String {
         Change::Composite(c) => composite::statement(c),
         Change::Function(c) => function::statement(c),
         Change::Trigger(c) => trigger::statement(c),
+        Change::Aggregate(c) => aggregate::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

@@ -1,6 +1,7 @@
 //! Schema sources: discover `schema/**/*.toml`, parse each with spans, and read it into raw
 //! (unresolved) definitions. Nothing here knows about types or references; `compile` does.
 
+pub mod aggregate;
 pub mod config;
 pub mod domain;
 pub mod function;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use toml::de::DeTable;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+pub use aggregate::RawAggregate;
 pub use function::{RawArg, RawFunction};
 use reader::{Literal, Reader, Sp, entries, span, table_items};
 pub use sequence::RawSequence;
@@ -42,6 +44,7 @@ pub struct SchemaFile {
     pub domains: Vec<RawDomain>,
     pub composite_types: Vec<RawComposite>,
     pub functions: Vec<RawFunction>,
+    pub aggregates: Vec<RawAggregate>,
 }
 
 #[derive(Debug)]
@@ -190,6 +193,7 @@ const FILE_KEYS: &[&str] = &[
     "composite_types",
     "functions",
     "procedures",
+    "aggregates",
 ];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
@@ -366,6 +370,7 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
         domains: Vec::new(),
         composite_types: Vec::new(),
         functions: Vec::new(),
+        aggregates: Vec::new(),
     };
     if let Some(ext) = r.table("extensions") {
         for (name, t, _) in entries(file, ext.table, "extension", ext.diags) {
@@ -430,6 +435,9 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
             let list = function::read_functions(file, f.table, procedure, f.diags);
             out.functions.extend(list);
         }
+    }
+    if let Some(a) = r.table("aggregates") {
+        out.aggregates = aggregate::read_aggregates(file, a.table, a.diags);
     }
     if let Some(seqs) = r.table("sequences") {
         let table = seqs.table;

@@ -1,0 +1,39 @@
+//! Aggregates (`[aggregates.NAME]`, `[[aggregates.NAME]]` per overload): `CREATE AGGREGATE`
+//! with a state function, state type, optional final function and initial condition.
+//! Identified like functions, by name and argument types; types spelled as in
+//! `model::function`.
+
+use serde::{Deserialize, Serialize};
+
+use super::QualifiedName;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregate {
+    pub name: String,
+    /// Input types.
+    pub args: Vec<String>,
+    pub sfunc: QualifiedName,
+    pub stype: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalfunc: Option<QualifiedName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initcond: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Aggregate {
+    /// `name(type, …)`: the key in [`super::Schema::aggregates`].
+    pub fn identity(&self) -> String {
+        format!("{}({})", self.name, self.args.join(", "))
+    }
+
+    /// Equal apart from the comment.
+    pub fn same_definition(&self, o: &Aggregate) -> bool {
+        Aggregate {
+            comment: o.comment.clone(),
+            ..self.clone()
+        } == *o
+    }
+}
