@@ -396,3 +396,54 @@ function = "not_a_trigger"
         "{all}"
     );
 }
+
+#[test]
+fn defaults_checks_and_indexes_calling_a_recreated_function_are_rebuilt_around_it() {
+    let v1 = r#"
+[functions.norm]
+args = [{ name = "s", type = "text" }]
+returns = "text"
+language = "sql"
+volatility = "immutable"
+body = "SELECT lower(s)"
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+title = { type = "text", default_sql = "norm('X')" }
+
+[[tables.t.checks]]
+name = "t_title_check"
+expr = "norm(title) <> ''"
+
+[[tables.t.indexes]]
+name = "t_norm_idx"
+columns = [{ expr = "norm(title)" }]
+"#;
+    let mut s = Steps::new();
+    s.step(v1);
+    // A new result type: dropped and created again.
+    let v2 = v1.replace("returns = \"text\"", "returns = \"varchar\"");
+    let sql = s.step(&v2);
+    let drop_fn = sql.find("DROP FUNCTION").expect(&sql);
+    for before in [
+        "DROP DEFAULT",
+        "DROP CONSTRAINT \"t_title_check\"",
+        "DROP INDEX",
+    ] {
+        assert!(sql.find(before).expect(before) < drop_fn, "{before}\n{sql}");
+    }
+    let create_fn = sql.find("CREATE FUNCTION").expect(&sql);
+    for after in [
+        "SET DEFAULT",
+        "ADD CONSTRAINT \"t_title_check\"",
+        "CREATE INDEX",
+    ] {
+        assert!(sql.find(after).expect(after) > create_fn, "{after}\n{sql}");
+    }
+    s.client
+        .batch_execute("INSERT INTO t (id) VALUES (1)")
+        .unwrap();
+    let title: String = s.one("SELECT title FROM t");
+    assert_eq!(title, "x");
+    s.unwind();
+}

@@ -83,7 +83,9 @@ fn function(row: &Row, procedure: bool) -> Result<Function, String> {
         .into_iter()
         .filter_map(|c| {
             let (k, v) = c.split_once('=')?;
-            Some((k.to_string(), v.to_string()))
+            // PostgreSQL stores a setting's canonical name (`TimeZone`); names are
+            // case-insensitive, and the model keeps them in lower case.
+            Some((k.to_ascii_lowercase(), v.to_string()))
         })
         .collect();
     Ok(Function {

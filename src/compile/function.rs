@@ -158,6 +158,9 @@ impl Compiler {
                 return None;
             }
         };
+        // Migration files are written with LF line ends; a CRLF body would read back
+        // different from what it was compiled to.
+        let body = body.replace("\r\n", "\n");
         if body.contains('\0') {
             self.invalid(
                 &raw.name.span,
@@ -169,6 +172,40 @@ impl Compiler {
 
         let mut args = Vec::new();
         let mut defaulted: Option<Span> = None;
+        let mut names: BTreeMap<&str, Span> = BTreeMap::new();
+        for a in raw.args.iter().chain(&raw.returns_table) {
+            if let Some(n) = &a.name {
+                if let Some(first) = names.get(n.value.as_str()) {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            n.span.clone(),
+                            format!("argument name `{}` is used twice", n.value),
+                        )
+                        .label(first.clone(), "first used here")
+                        .hint("give every argument its own name"),
+                    );
+                    ok = false;
+                }
+                names.insert(&n.value, n.span.clone());
+            }
+        }
+        if let Some((i, a)) = raw.args.iter().enumerate().find(|(_, a)| {
+            a.mode
+                .as_ref()
+                .is_some_and(|m| m.value.eq_ignore_ascii_case("variadic"))
+        }) && raw.args[i + 1..].iter().any(|b| {
+            b.mode
+                .as_ref()
+                .is_none_or(|m| !m.value.eq_ignore_ascii_case("out"))
+        }) {
+            self.invalid(
+                &a.span,
+                "a VARIADIC argument must be the last input argument",
+                "move it to the end of `args`",
+            );
+            ok = false;
+        }
         for a in &raw.args {
             let Some(arg) = self.arg(a, schema, types, true) else {
                 ok = false;
@@ -357,6 +394,8 @@ impl Compiler {
                 continue;
             }
             let stored = if *list || LIST_SETTINGS.contains(&key.as_str()) {
+                // A string is read as SQL would read the list: unquoted names fold to lower
+                // case, `"$user"` is the name `$user`.
                 let items: Vec<String> = value
                     .value
                     .iter()
@@ -364,7 +403,7 @@ impl Compiler {
                         if *list {
                             vec![v.clone()]
                         } else {
-                            v.split(',').map(|s| s.trim().to_string()).collect()
+                            crate::model::function::split_setting_list(v, true)
                         }
                     })
                     .collect();

@@ -1635,9 +1635,16 @@ impl Compiler {
             if unknown_extension {
                 continue;
             }
-            let hint = match crate::suggest::closest(name, builtins::function_names(declared())) {
+            let mut names: Vec<String> = builtins::function_names(declared())
+                .map(String::from)
+                .collect();
+            names.extend(self.routines.iter().cloned());
+            let hint = match crate::suggest::closest(name, names.iter().map(String::as_str)) {
+                Some(m) if !crate::sql::is_plain_ident(m) => {
+                    format!("did you mean `\"{m}\"` (quoted: the declared name is case-sensitive)?")
+                }
                 Some(m) => format!("did you mean `{m}`?"),
-                None => "declare the extension that provides it under [extensions], or write \
+                None => "declare it under [functions] (or the extension that provides it under [extensions]), or write \
                          it with its schema (`schema.function`) if it is created outside \
                          schemactl"
                     .to_string(),

@@ -13,7 +13,7 @@
 
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind};
-use super::{Change, step};
+use super::{Change, TableChange, step};
 use crate::model::function::{self, Function};
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::{Model, QualifiedName};
@@ -101,6 +101,82 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                         out.push(Change::Comment(target(), f.comment.clone()));
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Column defaults, checks and indexes of tables kept as they are whose expressions call a
+/// routine that is dropped while one of its name stays (created again, or another
+/// signature): PostgreSQL refuses to drop a function they
+/// use, so they go before the drop and come back after the create (a default is dropped
+/// and set again; a check or index dropped and added again).
+pub(super) fn rebuild_callers(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    // Dropped while a routine of that name stays (recreated, or another signature):
+    // callers are bound to the dropped one.
+    let recreated: Vec<String> = dropped_names(out)
+        .into_iter()
+        .filter(|n| to.functions().any(|(_, f)| f.name == *n))
+        .collect();
+    if recreated.is_empty() {
+        return;
+    }
+    let calls = |e: &crate::model::Expr| e.function_names().iter().any(|n| recreated.contains(n));
+    for (q, t) in to.tables() {
+        let Some(old) = from.table(&q) else { continue };
+        for c in &t.columns {
+            let Some(crate::model::ColumnDefault::Sql(e)) = &c.default else {
+                continue;
+            };
+            let same = old
+                .columns
+                .iter()
+                .any(|o| o.name == c.name && o.default == c.default);
+            if same && calls(e) {
+                out.push(
+                    TableChange::SetDefault {
+                        table: q.clone(),
+                        column: c.name.clone(),
+                        default: None,
+                        old_calls: e.function_names().into_iter().collect(),
+                    }
+                    .into(),
+                );
+                out.push(
+                    TableChange::SetDefault {
+                        table: q.clone(),
+                        column: c.name.clone(),
+                        default: Some(e.clone()),
+                        old_calls: Vec::new(),
+                    }
+                    .into(),
+                );
+            }
+        }
+        for (n, c) in &t.checks {
+            if old.checks.get(n) == Some(c) && calls(&c.expr) {
+                out.push(TableChange::DropCheck(q.clone(), n.clone()).into());
+                out.push(TableChange::AddCheck(q.clone(), n.clone(), c.clone()).into());
+            }
+        }
+        for (n, i) in &t.indexes {
+            let uses = i
+                .keys
+                .iter()
+                .filter_map(|k| k.expr.as_ref())
+                .chain(i.predicate.as_ref())
+                .any(calls);
+            if old.indexes.get(n) == Some(i) && uses {
+                out.push(TableChange::DropIndex(q.clone(), n.clone()).into());
+                out.push(
+                    TableChange::CreateIndex {
+                        table: q.clone(),
+                        name: n.clone(),
+                        index: i.clone(),
+                        new_table: false,
+                    }
+                    .into(),
+                );
             }
         }
     }

@@ -208,6 +208,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
     function::diff(&mut out, &from, to);
+    function::rebuild_callers(&mut out, &from, to);
     aggregate::diff(&mut out, &from, to);
     trigger::diff(&mut out, &from, to);
     view::diff(&mut out, &from, to, &touched, &applied);

@@ -383,3 +383,42 @@ pub fn type_sql(spelling: &str) -> String {
         _ => spelling.to_string(),
     }
 }
+
+/// The elements of a list setting as SQL reads them (`public, "My Schema"`): quotes
+/// removed; with `fold`, unquoted elements in lower case (as unquoted identifiers fold).
+pub fn split_setting_list(value: &str, fold: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = value.chars().peekable();
+    let push = |cur: &mut String, was_quoted: &mut bool| {
+        let item = if *was_quoted {
+            cur.trim().to_string()
+        } else if fold {
+            cur.trim().to_lowercase()
+        } else {
+            cur.trim().to_string()
+        };
+        *was_quoted = false;
+        cur.clear();
+        item
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            ',' if !quoted => out.push(push(&mut cur, &mut was_quoted)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(push(&mut cur, &mut was_quoted));
+    out.retain(|s| !s.is_empty());
+    out
+}

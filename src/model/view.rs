@@ -726,23 +726,22 @@ impl Visitor for Collect<'_> {
     }
 
     fn pre_visit_table_factor(&mut self, t: &ast::TableFactor) -> ControlFlow<()> {
-        if let ast::TableFactor::Table {
-            name, args: None, ..
-        } = t
-        {
+        if let ast::TableFactor::Table { name, args, .. } = t {
             let parts: Vec<String> = name
                 .0
                 .iter()
                 .filter_map(|p| p.as_ident().map(fold))
                 .collect();
-            match parts.as_slice() {
-                [n] => {
-                    self.refs.relations.insert((None, n.clone()));
-                }
-                [s, n] | [_, s, n] => {
-                    self.refs.relations.insert((Some(s.clone()), n.clone()));
-                }
-                _ => {}
+            let (schema, n) = match parts.as_slice() {
+                [n] => (None, n.clone()),
+                [s, n] | [_, s, n] => (Some(s.clone()), n.clone()),
+                _ => return ControlFlow::Continue(()),
+            };
+            // `FROM f(…)`: a set-returning function call, not a relation.
+            if args.is_some() {
+                self.refs.functions.insert((schema, n));
+            } else {
+                self.refs.relations.insert((schema, n));
             }
         }
         ControlFlow::Continue(())

@@ -125,32 +125,11 @@ fn setting_value(name: &str, value: &str) -> String {
     if !matches!(name, "search_path" | "temp_tablespaces") {
         return quote_literal(value);
     }
-    split_list(value)
+    crate::model::function::split_setting_list(value, false)
         .iter()
         .map(|v| quote_literal(v))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `public, "My Schema", pg_temp` → its elements, quotes removed.
-fn split_list(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur).trim().to_string()),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur.trim().to_string());
-    out
 }
 
 /// `$function$`, or `$function_N$` when the body contains that.
