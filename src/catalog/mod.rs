@@ -107,6 +107,7 @@
 mod domain;
 pub mod inventory;
 mod partition;
+mod policy;
 mod queries;
 mod view;
 
@@ -203,6 +204,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     q.each(queries::INDEXES, |row| r.index(&row))?;
     r.sequences(&q.all(queries::SEQUENCES, true)?);
     r.partitions(&q.all(queries::PARTITIONS, true)?);
+    q.each(queries::POLICIES, |row| r.policy(&row))?;
     let queries = q.sent + 1; // COMMIT
     tx.commit()?;
     r.model.drop_ignored(r.ignore);
@@ -328,6 +330,8 @@ impl Reader<'_> {
         };
         let table = s.tables.entry(tname.clone()).or_insert_with(|| Table {
             comment: row.get(2),
+            row_level_security: row.get(19),
+            force_row_level_security: row.get(20),
             ..Table::default()
         });
         let Some(cname) = row.get::<_, Option<String>>(3) else {

@@ -7,6 +7,7 @@ pub mod defaults;
 mod domain;
 pub mod names;
 mod partition;
+mod policy;
 mod sequence;
 pub mod types;
 mod view;
@@ -1066,6 +1067,7 @@ impl Compiler {
             }
         }
         table.exclusions = self.exclusions(raw, &table, &name);
+        self.row_security(raw, &mut table);
 
         for fk in &raw.foreign_keys {
             self.named_rename(&name, &fk.name, &fk.renamed_from, "foreign key", false);

@@ -18,6 +18,7 @@ pub mod enum_type;
 pub mod extension;
 mod hints;
 pub mod partition;
+pub mod policy;
 pub mod rename;
 pub mod schema;
 pub mod sequence;
@@ -35,6 +36,7 @@ pub use domain::DomainChange;
 pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
 pub use partition::PartitionChange;
+pub use policy::PolicyChange;
 pub use schema::SchemaChange;
 pub use sequence::SequenceChange;
 pub use step::StepInfo;
@@ -59,6 +61,8 @@ pub enum Change {
     Partition(PartitionChange),
     Domain(DomainChange),
     Composite(CompositeChange),
+    /// Row-level security flags and policies of a table.
+    Policy(PolicyChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -79,6 +83,7 @@ impl Change {
             Change::Partition(c) => partition::step(c),
             Change::Domain(c) => domain::step(c),
             Change::Composite(c) => composite::step(c),
+            Change::Policy(c) => policy::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -100,6 +105,7 @@ impl Change {
             Change::Partition(c) => return partition::deviation(c),
             Change::Domain(c) => domain::deviation(c),
             Change::Composite(c) => composite::deviation(c),
+            Change::Policy(c) => policy::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -192,6 +198,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     composite::diff(&mut out, &from, to);
     domain::diff(&mut out, &from, to);
     table::diff(&mut out, &from, to, &mut touched);
+    policy::diff(&mut out, &from, to, &touched);
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);

@@ -126,6 +126,13 @@ pub enum StepKind {
     AddAttribute,
     DropAttribute,
     AlterAttributeType,
+    CreatePolicy,
+    AlterPolicy,
+    DropPolicy,
+    EnableRowLevelSecurity,
+    DisableRowLevelSecurity,
+    ForceRowLevelSecurity,
+    NoForceRowLevelSecurity,
 }
 
 impl StepKind {
@@ -152,6 +159,9 @@ pub enum Phase {
     DropView,
     /// Renames of tables, columns, constraints, indexes and sequences.
     Rename,
+    /// Policies that go or are replaced, before the columns they use are dropped or
+    /// retyped (PostgreSQL refuses both while a policy uses the column).
+    DropPolicy,
     /// `OWNED BY NONE` before the drops: a column or table being dropped takes the
     /// sequences it owns with it.
     DisownSequence,
@@ -180,6 +190,10 @@ pub enum Phase {
     AddForeignKey,
     /// Views, once everything they read has its final shape; then their indexes.
     CreateView,
+    /// Policies, once every column and view they may use has its final shape.
+    CreatePolicy,
+    /// `ENABLE`/`FORCE ROW LEVEL SECURITY` (and back), once the policies are in place.
+    RowSecurity,
     Comment,
     /// After the defaults that called `nextval` on them changed or went with their table.
     DropSequence,

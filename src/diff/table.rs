@@ -393,6 +393,10 @@ fn create_table(
         exclusions: t.exclusions.clone(),
         partition_by: t.partition_by.clone(),
         partition_of: t.partition_of.clone(),
+        // Policies and the row-level security flags follow (`diff::policy`).
+        row_level_security: false,
+        force_row_level_security: false,
+        policies: BTreeMap::new(),
     };
     out.add(TableChange::CreateTable(q.clone(), body, scanned));
     for (name, c) in t.checks.iter().filter(|(_, c)| !c.validated) {

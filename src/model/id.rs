@@ -20,6 +20,8 @@ pub enum ObjectKind {
     Index,
     View,
     Sequence,
+    /// A row-level security policy of a table (`sub` is its name).
+    Policy,
 }
 
 /// One node of the dependency graph: kind, schema, name and, for parts of a table, the

@@ -9,6 +9,7 @@ pub mod expr;
 pub mod id;
 pub mod ignore;
 pub mod partition;
+pub mod policy;
 pub mod rename;
 pub mod sequence;
 pub mod snapshot;
@@ -23,6 +24,7 @@ pub use expr::Expr;
 pub use partition::{
     BoundValue, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy,
 };
+pub use policy::{Policy, PolicyCommand};
 pub use view::View;
 
 /// A schema-qualified object name. Ordered by schema, then name.
@@ -207,6 +209,15 @@ pub struct Table {
     /// `PARTITION OF …`: a partition, whose columns are its parent's (`columns` is empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<Box<PartitionOf>>,
+    /// `ENABLE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub row_level_security: bool,
+    /// `FORCE ROW LEVEL SECURITY` (the owner is subject to the policies too).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_row_level_security: bool,
+    /// Row-level security policies by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, Policy>,
 }
 
 impl Table {
@@ -244,6 +255,11 @@ impl Table {
         let retype = |e: &mut Expr| *e = e.clone().with_column_types(types);
         for c in self.checks.values_mut() {
             retype(&mut c.expr);
+        }
+        for p in self.policies.values_mut() {
+            for e in p.using.iter_mut().chain(p.with_check.iter_mut()) {
+                retype(e);
+            }
         }
         for i in self.indexes.values_mut() {
             for e in i.keys.iter_mut().filter_map(|k| k.expr.as_mut()) {

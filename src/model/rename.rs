@@ -794,6 +794,11 @@ fn rename_column(t: &mut Table, from: &str, to: &str) {
     for c in t.checks.values_mut() {
         c.expr = c.expr.rename_column(from, to);
     }
+    for p in t.policies.values_mut() {
+        for e in p.using.iter_mut().chain(p.with_check.iter_mut()) {
+            *e = e.rename_column(from, to);
+        }
+    }
     for i in t
         .indexes
         .values_mut()

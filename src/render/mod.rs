@@ -8,6 +8,7 @@ mod domain;
 mod enum_type;
 mod extension;
 mod partition;
+mod policy;
 mod rename;
 mod schema;
 mod sequence;
@@ -32,6 +33,7 @@ pub fn statement(c: &Change) -> String {
         Change::Partition(c) => partition::statement(c),
         Change::Domain(c) => domain::statement(c),
         Change::Composite(c) => composite::statement(c),
+        Change::Policy(c) => policy::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod domain;
 pub mod partition;
+pub mod policy;
 pub mod reader;
 pub mod sequence;
 pub mod view;
@@ -76,6 +77,8 @@ pub struct RawTable {
     pub partition_by: Option<partition::RawPartitionBy>,
     pub partition_of: Option<Sp<String>>,
     pub bounds: Option<partition::RawBounds>,
+    /// `row_level_security`, `force_row_level_security`, `[tables.T.policies.NAME]`.
+    pub row_security: policy::RawRowSecurity,
 }
 
 #[derive(Debug)]
@@ -205,6 +208,9 @@ const TABLE_KEYS: &[&str] = &[
     "partition_by",
     "partition_of",
     "bounds",
+    "row_level_security",
+    "force_row_level_security",
+    "policies",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "type",
@@ -484,6 +490,7 @@ fn read_table(
     let partition_by = partition::read_partition_by(&mut r);
     let partition_of = r.string("partition_of");
     let bounds = partition::read_bounds(&mut r);
+    let row_security = policy::read_row_security(&mut r);
     let primary_key = match r.raw("primary_key") {
         Some(v) if v.get_ref().is_bool() => {
             r.diags.push(
@@ -592,6 +599,7 @@ fn read_table(
         partition_by,
         partition_of,
         bounds,
+        row_security,
     }
 }
 
