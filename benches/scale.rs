@@ -657,7 +657,7 @@ fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
     Value::Object(out)
 }
 
-fn reader_queries() -> [(&'static str, &'static str); 10] {
+fn reader_queries() -> [(&'static str, &'static str); 11] {
     [
         ("schemas", catalog_queries::SCHEMAS),
         ("extensions", catalog_queries::EXTENSIONS),
@@ -669,6 +669,7 @@ fn reader_queries() -> [(&'static str, &'static str); 10] {
         ("sequences", catalog_queries::SEQUENCES),
         ("partitions", catalog_queries::PARTITIONS),
         ("user types", catalog_queries::USER_TYPES),
+        ("policies", catalog_queries::POLICIES),
     ]
 }
 

@@ -122,6 +122,12 @@ fn default_seeds_generate_every_kind() {
         "[composite_types.",
         "[views.",
         "[materialized_views.",
+        "row_level_security = true",
+        "force_row_level_security = true",
+        ".policies.",
+        "with_check",
+        "permissive = false",
+        "as = \"restrictive\"",
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");
