@@ -370,3 +370,74 @@ using = "missing_col = 1"
         "{diags:#?}"
     );
 }
+
+#[test]
+fn policy_expressions_read_back_equal_and_follow_a_renamed_column() {
+    let mut s = Steps::new();
+    let r = roles(&mut s, &["expr"]);
+    let role = &r[0];
+    let v1 = format!(
+        r#"
+[enums.status]
+values = ["open", "closed"]
+
+[tables.docs.columns]
+id = {{ type = "integer", primary_key = true }}
+tenant_id = {{ type = "integer" }}
+owner = {{ type = "text" }}
+status = {{ type = "status" }}
+created = {{ type = "date" }}
+price = {{ type = "numeric(10,2)" }}
+public = {{ type = "boolean" }}
+
+[tables.docs]
+row_level_security = true
+
+[tables.docs.policies.tenant]
+as = "restrictive"
+using = "tenant_id = current_setting('app.tenant_id')::integer"
+with_check = "tenant_id = current_setting('app.tenant_id')::int"
+
+[tables.docs.policies."Readers & friends"]
+command = "select"
+roles = ["{role}", "{role}"]
+using = "public OR (owner = current_user AND status IN ('open', 'closed'))"
+
+[tables.docs.policies.recent]
+command = "update"
+roles = ["public"]
+using = "created > '2020-01-01' AND price >= 0 AND lower(owner) <> 'nobody'"
+"#
+    );
+    let sql = s.step(&v1);
+    assert!(sql.contains(r#"CREATE POLICY "Readers & friends""#), "{sql}");
+    // A renamed column: PostgreSQL rewrites the policies that use it; nothing else to do.
+    let v2 = v1
+        .replace(
+            "owner = {{ type = \"text\" }}",
+            "owner_name = {{ type = \"text\", renamed_from = \"owner\" }}",
+        )
+        .replace(
+            "owner = { type = \"text\" }",
+            "owner_name = { type = \"text\", renamed_from = \"owner\" }",
+        )
+        .replace("(owner = current_user", "(owner_name = current_user")
+        .replace("lower(owner)", "lower(owner_name)");
+    assert!(v2.contains("owner_name = { type"), "{v2}");
+    let sql = s.step(&v2);
+    assert!(sql.contains("RENAME COLUMN"), "{sql}");
+    assert!(!sql.contains("POLICY"), "{sql}");
+    // A comment only.
+    let v3 = v2.replace(
+        "[tables.docs.policies.recent]\n",
+        "[tables.docs.policies.recent]\ncomment = \"it's recent\"\n",
+    );
+    let sql = s.step(&v3);
+    assert!(
+        sql.contains(r#"COMMENT ON POLICY "recent" ON "public"."docs" IS 'it''s recent';"#),
+        "{sql}"
+    );
+    assert_eq!(sql.matches("POLICY").count(), 1, "{sql}");
+    s.unwind();
+    drop_roles(&mut s, &r);
+}
