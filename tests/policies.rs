@@ -410,7 +410,10 @@ using = "created > '2020-01-01' AND price >= 0 AND lower(owner) <> 'nobody'"
 "#
     );
     let sql = s.step(&v1);
-    assert!(sql.contains(r#"CREATE POLICY "Readers & friends""#), "{sql}");
+    assert!(
+        sql.contains(r#"CREATE POLICY "Readers & friends""#),
+        "{sql}"
+    );
     // A renamed column: PostgreSQL rewrites the policies that use it; nothing else to do.
     let v2 = v1
         .replace(

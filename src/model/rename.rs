@@ -695,8 +695,8 @@ fn free_type_name(m: &mut Model, schema: &str, name: &str) {
 }
 
 /// Column `name` dropped from `t` with what PostgreSQL drops along (or refuses to drop it
-/// without): keys, checks, indexes and foreign keys that use it, and generated columns
-/// computed from it.
+/// without): keys, checks, indexes, foreign keys and policies that use it, and generated
+/// columns computed from it.
 fn drop_column(t: &mut Table, name: &str) {
     let uses = |e: &Expr| e.referenced_columns().contains(name);
     t.columns
@@ -713,6 +713,9 @@ fn drop_column(t: &mut Table, name: &str) {
     t.uniques.retain(|_, u| !u.columns.iter().any(gone));
     t.checks
         .retain(|_, c| !c.expr.referenced_columns().iter().any(gone));
+    // PostgreSQL refuses to drop a column a policy uses: the policy goes first.
+    t.policies
+        .retain(|_, p| !p.referenced_columns().iter().any(gone));
     let keeps = |i: &crate::model::Index| {
         let mut used: Vec<String> = i.include.clone();
         for k in &i.keys {
