@@ -2163,6 +2163,9 @@ fn value_used(g: &Gen, v: &str) -> bool {
     let used = |text: &str| text.contains(&sql) || text.contains(&toml);
     g.p.tables.iter().any(|t| {
         t.checks.iter().any(|c| used(&c.expr))
+            || t.policies
+                .iter()
+                .any(|p| p.using.iter().chain(&p.with_check).any(|e| used(e)))
             || t.indexes.iter().any(|ix| {
                 ix.predicate.as_deref().is_some_and(used)
                     || ix
