@@ -372,7 +372,7 @@ using = "missing_col = 1"
 }
 
 #[test]
-fn policy_expressions_read_back_equal_and_follow_a_renamed_column() {
+fn policy_expressions_read_back_equal_follow_a_renamed_column_and_are_renamed() {
     let mut s = Steps::new();
     let r = roles(&mut s, &["expr"]);
     let role = &r[0];
@@ -441,6 +441,29 @@ using = "created > '2020-01-01' AND price >= 0 AND lower(owner) <> 'nobody'"
         "{sql}"
     );
     assert_eq!(sql.matches("POLICY").count(), 1, "{sql}");
+    // Renamed (with a changed expression, altered under its new name), and a new policy
+    // takes the old name.
+    let v4 = v3
+        .replace(
+            "[tables.docs.policies.recent]\n",
+            "[tables.docs.policies.fresh]\nrenamed_from = \"recent\"\n",
+        )
+        .replace("price >= 0", "price > 0")
+        + "\n[tables.docs.policies.recent]\ncommand = \"delete\"\nusing = \"NOT public\"\n";
+    let sql = s.step(&v4);
+    let at = |needle: &str| {
+        sql.find(needle)
+            .unwrap_or_else(|| panic!("`{needle}` not in\n{sql}"))
+    };
+    assert!(
+        at(r#"ALTER POLICY "recent" ON "public"."docs" RENAME TO "fresh";"#)
+            < at(r#"CREATE POLICY "recent" ON "public"."docs" FOR DELETE USING (NOT public);"#)
+    );
+    assert!(
+        sql.contains(r#"ALTER POLICY "fresh" ON "public"."docs" TO PUBLIC USING"#),
+        "{sql}"
+    );
+    assert!(!sql.contains("DROP POLICY"), "{sql}");
     s.unwind();
     drop_roles(&mut s, &r);
 }

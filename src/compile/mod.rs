@@ -1067,7 +1067,7 @@ impl Compiler {
             }
         }
         table.exclusions = self.exclusions(raw, &table, &name);
-        self.row_security(raw, &mut table);
+        self.row_security(raw, &mut table, &name);
 
         for fk in &raw.foreign_keys {
             self.named_rename(&name, &fk.name, &fk.renamed_from, "foreign key", false);

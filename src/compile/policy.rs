@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::Compiler;
 use crate::diag::Diagnostic;
-use crate::model::{Policy, PolicyCommand, Table};
+use crate::model::rename::Rename;
+use crate::model::{Policy, PolicyCommand, QualifiedName, Table};
 use crate::schema::RawTable;
 
 /// Role specifications PostgreSQL resolves when the policy is created: the catalog keeps
@@ -16,13 +17,22 @@ const ROLE_KEYWORDS: &[&str] = &["current_user", "current_role", "session_user"]
 impl Compiler {
     /// The row-level security flags and policies of `raw` onto `table` (every problem
     /// reported; a policy with problems is left out).
-    pub(super) fn row_security(&mut self, raw: &RawTable, table: &mut Table) {
+    pub(super) fn row_security(&mut self, raw: &RawTable, table: &mut Table, name: &QualifiedName) {
         let rs = &raw.row_security;
         table.row_level_security = rs.enabled.as_ref().is_some_and(|b| b.value);
         table.force_row_level_security = rs.forced.as_ref().is_some_and(|b| b.value);
         let mut policies = BTreeMap::new();
         for p in &rs.policies {
             let ok = self.ident(&p.name, "policy");
+            if let Some(from) = &p.renamed_from
+                && self.ident(from, "policy")
+            {
+                self.renames.push(Rename::Policy {
+                    table: name.clone(),
+                    from: from.value.clone(),
+                    to: p.name.value.clone(),
+                });
+            }
             let command = match &p.command {
                 None => Some(PolicyCommand::All),
                 Some(c) => match PolicyCommand::parse(&c.value.to_ascii_lowercase()) {

@@ -128,6 +128,7 @@ pub enum StepKind {
     AlterAttributeType,
     CreatePolicy,
     AlterPolicy,
+    RenamePolicy,
     DropPolicy,
     EnableRowLevelSecurity,
     DisableRowLevelSecurity,

@@ -18,6 +18,8 @@ pub struct RawPolicy {
     pub using: Option<Sp<String>>,
     pub with_check: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    /// `ALTER POLICY … RENAME TO` this name from `renamed_from`.
+    pub renamed_from: Option<Sp<String>>,
 }
 
 /// The row-level security keys of a table.
@@ -36,6 +38,7 @@ const POLICY_KEYS: &[&str] = &[
     "using",
     "with_check",
     "comment",
+    "renamed_from",
 ];
 
 pub fn read_row_security(r: &mut Reader<'_, '_>) -> RawRowSecurity {
@@ -63,6 +66,7 @@ pub fn read_row_security(r: &mut Reader<'_, '_>) -> RawRowSecurity {
                 using: q.string("using"),
                 with_check: q.string("with_check"),
                 comment: q.string("comment"),
+                renamed_from: q.string("renamed_from"),
                 name,
                 span: pspan,
             });
