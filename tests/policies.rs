@@ -467,3 +467,58 @@ using = "created > '2020-01-01' AND price >= 0 AND lower(owner) <> 'nobody'"
     s.unwind();
     drop_roles(&mut s, &r);
 }
+
+#[test]
+fn policies_and_flags_changed_by_hand_are_drift() {
+    let mut s = Steps::new();
+    let v1 = format!(
+        r#"{COLUMNS}
+[tables.accounts]
+row_level_security = true
+
+[tables.accounts.policies.positive]
+command = "insert"
+with_check = "amount > 0"
+"#
+    );
+    s.step(&v1);
+    s.client
+        .batch_execute(
+            "ALTER TABLE accounts FORCE ROW LEVEL SECURITY;
+             ALTER POLICY positive ON accounts WITH CHECK (amount > 1);
+             CREATE POLICY by_hand ON accounts USING (true);
+             COMMENT ON POLICY positive ON accounts IS 'changed';",
+        )
+        .unwrap();
+    let live = support::project::read_public(&mut s.client);
+    let expected = s.models.last().unwrap().clone();
+    let mut lines: Vec<String> = schemactl::diff::diff(&expected, &live)
+        .iter()
+        .filter_map(|c| c.deviation(&expected, &live))
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            "different in the database: comment on policy positive on table public.accounts",
+            "different in the database: forced row-level security of table public.accounts",
+            "different in the database: policy positive on table public.accounts",
+            "extra in the database: policy by_hand on table public.accounts",
+        ]
+    );
+    // Dropped by hand: missing.
+    s.client
+        .batch_execute("DROP POLICY by_hand ON accounts; DROP POLICY positive ON accounts")
+        .unwrap();
+    let live = support::project::read_public(&mut s.client);
+    let lines: Vec<String> = schemactl::diff::diff(&expected, &live)
+        .iter()
+        .filter_map(|c| c.deviation(&expected, &live))
+        .collect();
+    assert!(
+        lines.contains(
+            &"missing from the database: policy positive on table public.accounts".to_string()
+        ),
+        "{lines:?}"
+    );
+}

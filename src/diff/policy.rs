@@ -360,3 +360,67 @@ pub(super) fn deviation(c: &PolicyChange) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Expr, PolicyCommand};
+
+    fn policy(roles: &[&str], restrictive: bool, using: &str) -> Policy {
+        Policy {
+            command: PolicyCommand::All,
+            restrictive,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using: Some(Expr::parse(using).unwrap()),
+            with_check: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn only_plainly_wider_alterations_carry_no_hazard() {
+        let a = policy(&["a"], false, "x > 0");
+        assert!(wider(&a, &policy(&["a", "b"], false, "x > 0")));
+        assert!(wider(&a, &policy(&[], false, "x > 0")));
+        assert!(!wider(&a, &policy(&["b"], false, "x > 0")));
+        assert!(!wider(&a, &policy(&["a", "b"], false, "x > 1")));
+        // Restrictive: fewer roles restricted is wider.
+        let r = policy(&["a", "b"], true, "x > 0");
+        assert!(wider(&r, &policy(&["a"], true, "x > 0")));
+        assert!(!wider(&r, &policy(&[], true, "x > 0")));
+        let alter = |from: &Policy, to: &Policy, guarded| {
+            step(&PolicyChange::Alter {
+                table: QualifiedName::new("public", "t"),
+                name: "p".into(),
+                from: from.clone(),
+                to: to.clone(),
+                guarded,
+            })
+            .hazards
+        };
+        let narrower = policy(&["a"], false, "x > 1");
+        assert_eq!(alter(&a, &narrower, true), vec![Hazard::BreaksClients]);
+        assert!(alter(&a, &narrower, false).is_empty());
+    }
+
+    #[test]
+    fn enabling_narrows_access_only_on_an_existing_table() {
+        let enable = |new_table| {
+            step(&PolicyChange::Enable {
+                table: QualifiedName::new("public", "t"),
+                on: true,
+                new_table,
+            })
+            .hazards
+        };
+        assert_eq!(enable(false), vec![Hazard::BreaksClients]);
+        assert!(enable(true).is_empty());
+        let disable = step(&PolicyChange::Enable {
+            table: QualifiedName::new("public", "t"),
+            on: false,
+            new_table: false,
+        });
+        assert!(disable.hazards.is_empty());
+        assert_eq!(disable.kind, StepKind::DisableRowLevelSecurity);
+    }
+}
