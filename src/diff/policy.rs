@@ -142,8 +142,16 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &To
             }
             continue;
         };
+        if old.policies.is_empty()
+            && t.policies.is_empty()
+            && old.row_level_security == t.row_level_security
+            && old.force_row_level_security == t.force_row_level_security
+        {
+            continue;
+        }
         let guarded = old.row_level_security && t.row_level_security;
         let unstable = unstable_columns(&q, old, t, touched);
+        let mut dropped = BTreeSet::new();
         for (n, op) in &old.policies {
             let replaced = match t.policies.get(n) {
                 None => true,
@@ -156,6 +164,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &To
                 }
             };
             if replaced {
+                dropped.insert(n);
                 out.push(
                     PolicyChange::Drop {
                         table: q.clone(),
@@ -169,11 +178,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &To
         }
         for (n, p) in &t.policies {
             match old.policies.get(n) {
-                Some(op)
-                    if !out.iter().any(|c| {
-                        matches!(c, Change::Policy(PolicyChange::Drop { table, name, .. }) if *table == q && name == n)
-                    }) =>
-                {
+                Some(op) if !dropped.contains(n) => {
                     if op.roles != p.roles || op.using != p.using || op.with_check != p.with_check {
                         out.push(
                             PolicyChange::Alter {
