@@ -127,6 +127,12 @@ fn default_seeds_generate_every_kind() {
         "returns_table",
         "setof ",
         ".triggers.",
+        "row_level_security = true",
+        "force_row_level_security = true",
+        ".policies.",
+        "with_check",
+        "permissive = false",
+        "as = \"restrictive\"",
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");

@@ -11,7 +11,8 @@
 //! TOAST tables. Only dependencies of whole objects count (`objsubid = 0`: the key columns of
 //! a partitioned table depend internally on their own table). A stand-alone composite type is listed once, as its `pg_type` row (which owns
 //! its `pg_class` row). System schemas (`pg_*`, `information_schema`), the given history
-//! schema and everything in it, and `plpgsql` are left out too.
+//! schema and everything in it, and `plpgsql` are left out too. Row-level security policies are listed (by table), before
+//! tables, so a clean-up drops them first.
 
 use std::fmt;
 
@@ -22,6 +23,8 @@ use crate::sql::quote_ident;
 pub enum Kind {
     Schema,
     Extension,
+    /// A row-level security policy (before tables: dropped before the table it is on).
+    Policy,
     Table,
     View,
     MaterializedView,
@@ -44,6 +47,7 @@ impl Kind {
         match self {
             Kind::Schema => "schema",
             Kind::Extension => "extension",
+            Kind::Policy => "policy",
             Kind::Table => "table",
             Kind::View => "view",
             Kind::MaterializedView => "materialized view",
@@ -65,6 +69,7 @@ impl Kind {
         match self {
             Kind::Schema => "SCHEMA",
             Kind::Extension => "EXTENSION",
+            Kind::Policy => "POLICY",
             Kind::Table => "TABLE",
             Kind::View => "VIEW",
             Kind::MaterializedView => "MATERIALIZED VIEW",
@@ -83,6 +88,7 @@ impl Kind {
         match code {
             "schema" => Kind::Schema,
             "extension" => Kind::Extension,
+            "policy" => Kind::Policy,
             "r" | "p" => Kind::Table,
             "v" => Kind::View,
             "m" => Kind::MaterializedView,
@@ -110,11 +116,21 @@ pub struct Object {
     /// Functions, procedures and aggregates: the identity arguments
     /// (`pg_get_function_identity_arguments`), which tell overloads apart.
     pub args: Option<String>,
+    /// Policies: the table the policy is on (in `schema`).
+    pub table: Option<String>,
 }
 
 impl Object {
     /// `DROP … IF EXISTS … CASCADE` for this object; every identifier quoted.
     pub fn drop_sql(&self) -> String {
+        if let (Kind::Policy, Some(s), Some(t)) = (self.kind, &self.schema, &self.table) {
+            return format!(
+                "DROP POLICY IF EXISTS {} ON {}.{};",
+                quote_ident(&self.name),
+                quote_ident(s),
+                quote_ident(t)
+            );
+        }
         let mut target = match &self.schema {
             Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&self.name)),
             None => quote_ident(&self.name),
@@ -134,6 +150,9 @@ impl fmt::Display for Object {
     /// `table public.orders`, `schema billing`, `function public.f(integer)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ", self.kind.label())?;
+        if let (Some(s), Some(t)) = (&self.schema, &self.table) {
+            return write!(f, "{} on {s}.{t}", self.name);
+        }
         if let Some(s) = &self.schema {
             write!(f, "{s}.")?;
         }
@@ -189,7 +208,12 @@ FROM pg_catalog.pg_proc p
 JOIN nsp n ON n.oid = p.pronamespace
 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                    AND d.objid = p.oid AND d.objsubid = 0 AND d.deptype IN ('e', 'i'))";
+                    AND d.objid = p.oid AND d.objsubid = 0 AND d.deptype IN ('e', 'i'))
+UNION ALL
+SELECT 'policy', n.nspname::text, pol.polname::text, c.relname::text
+FROM pg_catalog.pg_policy pol
+JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
+JOIN nsp n ON n.oid = c.relnamespace";
 
 /// Every object of the database outside the system schemas and `history_schema`, sorted.
 pub fn read(
@@ -199,11 +223,21 @@ pub fn read(
     let rows = client.query(INVENTORY, &[&history_schema])?;
     let mut out: Vec<Object> = rows
         .iter()
-        .map(|r| Object {
-            kind: Kind::from_code(r.get(0)),
-            schema: r.get(1),
-            name: r.get(2),
-            args: r.get(3),
+        .map(|r| {
+            let kind = Kind::from_code(r.get(0));
+            // A policy's fourth column is its table.
+            let (args, table) = if kind == Kind::Policy {
+                (None, r.get(3))
+            } else {
+                (r.get(3), None)
+            };
+            Object {
+                kind,
+                schema: r.get(1),
+                name: r.get(2),
+                args,
+                table,
+            }
         })
         .collect();
     out.sort();
@@ -222,6 +256,7 @@ mod tests {
             schema: Some("we\"ird".into()),
             name: "f".into(),
             args: Some("integer, text".into()),
+            table: None,
         };
         assert_eq!(f.to_string(), "function we\"ird.f(integer, text)");
         assert_eq!(
@@ -233,6 +268,7 @@ mod tests {
             schema: None,
             name: "billing".into(),
             args: None,
+            table: None,
         };
         assert_eq!(s.to_string(), "schema billing");
         assert_eq!(s.drop_sql(), "DROP SCHEMA IF EXISTS \"billing\" CASCADE;");

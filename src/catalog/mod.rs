@@ -109,6 +109,7 @@ mod domain;
 mod function;
 pub mod inventory;
 mod partition;
+mod policy;
 mod queries;
 mod view;
 
@@ -209,6 +210,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.functions(&q.all(queries::FUNCTIONS, true)?);
     r.aggregates(&q.all(queries::AGGREGATES, true)?);
     q.each(queries::TRIGGERS, |row| r.trigger(&row))?;
+    q.each(queries::POLICIES, |row| r.policy(&row))?;
     // `queries::ALL` lists what was sent (the bench runs that list through psql).
     debug_assert_eq!(q.sent, queries::ALL.len() + 2);
     let queries = q.sent + 1; // COMMIT
@@ -336,6 +338,8 @@ impl Reader<'_> {
         };
         let table = s.tables.entry(tname.clone()).or_insert_with(|| Table {
             comment: row.get(2),
+            row_level_security: row.get(19),
+            force_row_level_security: row.get(20),
             ..Table::default()
         });
         let Some(cname) = row.get::<_, Option<String>>(3) else {

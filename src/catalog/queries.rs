@@ -39,7 +39,8 @@ ORDER BY 1, 2";
 /// schema, 6 type name, 7 typtype, 8 array element's schema, 9 element name, 10 element
 /// typtype, 11 attnotnull, 12 attidentity, 13 attgenerated, 14 default / generation
 /// expression, 15 name of the owned serial sequence, 16 collation (only when not the
-/// type's default), 17 column comment, 18 relkind.
+/// type's default), 17 column comment, 18 relkind, 19 relrowsecurity, 20
+/// relforcerowsecurity.
 pub const COLUMNS: &str = "
 SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_class'),
        a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -63,7 +64,7 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_c
         ORDER BY s.relname LIMIT 1),
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        cd.description,
-       c.relkind::text
+       c.relkind::text, c.relrowsecurity, c.relforcerowsecurity
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
@@ -481,4 +482,22 @@ pub const ALL: &[(&str, &str)] = &[
     ("functions", FUNCTIONS),
     ("aggregates", AGGREGATES),
     ("triggers", TRIGGERS),
+    ("policies", POLICIES),
 ];
+/// Row-level security policies of tables in the managed schemas.
+///
+/// Columns: 0 schema, 1 table, 2 policy name, 3 polcmd, 4 polpermissive, 5 role names
+/// (`public` for 0), 6 `USING` expression, 7 `WITH CHECK` expression, 8 comment.
+pub const POLICIES: &str = "
+SELECT n.nspname::text, c.relname::text, p.polname::text, p.polcmd::text, p.polpermissive,
+       ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'public'
+                         ELSE pg_catalog.pg_get_userbyid(r.oid)::text END
+             FROM pg_catalog.unnest(p.polroles) AS r(oid)),
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
+       pg_catalog.obj_description(p.oid, 'pg_policy')
+FROM pg_catalog.pg_policy p
+JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1)
+ORDER BY 1, 2, 3";

@@ -9,6 +9,7 @@ mod domain;
 mod function;
 pub mod names;
 mod partition;
+mod policy;
 mod sequence;
 mod trigger;
 pub mod types;
@@ -1078,6 +1079,7 @@ impl Compiler {
             }
         }
         table.exclusions = self.exclusions(raw, &table, &name);
+        self.row_security(raw, &mut table, &name);
 
         for fk in &raw.foreign_keys {
             self.named_rename(&name, &fk.name, &fk.renamed_from, "foreign key", false);

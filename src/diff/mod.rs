@@ -20,6 +20,7 @@ pub mod extension;
 pub mod function;
 mod hints;
 pub mod partition;
+pub mod policy;
 pub mod rename;
 pub mod schema;
 pub mod sequence;
@@ -40,6 +41,7 @@ pub use enum_type::{EnumChange, EnumColumn, EnumPosition};
 pub use extension::ExtensionChange;
 pub use function::FunctionChange;
 pub use partition::PartitionChange;
+pub use policy::PolicyChange;
 pub use schema::SchemaChange;
 pub use sequence::SequenceChange;
 pub use step::StepInfo;
@@ -68,6 +70,8 @@ pub enum Change {
     Function(FunctionChange),
     Trigger(TriggerChange),
     Aggregate(AggregateChange),
+    /// Row-level security flags and policies of a table.
+    Policy(PolicyChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
     /// A difference this version cannot plan, described for the user.
@@ -91,6 +95,7 @@ impl Change {
             Change::Function(c) => function::step(c),
             Change::Trigger(c) => trigger::step(c),
             Change::Aggregate(c) => aggregate::step(c),
+            Change::Policy(c) => policy::step(c),
             Change::Comment(target, _) => comment::step(target),
             Change::Unsupported(_) => return None,
         })
@@ -115,6 +120,7 @@ impl Change {
             Change::Function(c) => return function::deviation(c),
             Change::Trigger(c) => return trigger::deviation(c),
             Change::Aggregate(c) => return aggregate::deviation(c),
+            Change::Policy(c) => policy::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
@@ -211,6 +217,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     function::rebuild_callers(&mut out, &from, to);
     aggregate::diff(&mut out, &from, to);
     trigger::diff(&mut out, &from, to);
+    policy::diff(&mut out, &from, to, &touched);
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);

@@ -111,5 +111,21 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             ObjectId::new(ObjectKind::Sequence, schema, to),
             Effect::Create,
         ),
+        // A new policy may take the old name: its creation waits for the rename.
+        Rename::Policy { table, from, to } => StepInfo::new(
+            StepKind::RenamePolicy,
+            object(table, Some(to)),
+            vec![],
+            Phase::Rename,
+        )
+        .effect(
+            ObjectId::part(ObjectKind::Policy, &table.schema, &table.name, from),
+            Effect::Drop,
+        )
+        .effect(
+            ObjectId::part(ObjectKind::Policy, &table.schema, &table.name, to),
+            Effect::Create,
+        )
+        .after(table_id(table)),
     }
 }

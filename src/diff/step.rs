@@ -138,6 +138,14 @@ pub enum StepKind {
     SetTriggerEnabled,
     CreateAggregate,
     DropAggregate,
+    CreatePolicy,
+    AlterPolicy,
+    RenamePolicy,
+    DropPolicy,
+    EnableRowLevelSecurity,
+    DisableRowLevelSecurity,
+    ForceRowLevelSecurity,
+    NoForceRowLevelSecurity,
 }
 
 impl StepKind {
@@ -164,6 +172,9 @@ pub enum Phase {
     DropView,
     /// Renames of tables, columns, constraints, indexes and sequences.
     Rename,
+    /// Policies that go or are replaced, before the columns they use are dropped or
+    /// retyped (PostgreSQL refuses both while a policy uses the column).
+    DropPolicy,
     /// `OWNED BY NONE` before the drops: a column or table being dropped takes the
     /// sequences it owns with it.
     DisownSequence,
@@ -197,6 +208,10 @@ pub enum Phase {
     CreateView,
     /// Triggers, once their tables and functions exist.
     CreateTrigger,
+    /// Policies, once every column and view they may use has its final shape.
+    CreatePolicy,
+    /// `ENABLE`/`FORCE ROW LEVEL SECURITY` (and back), once the policies are in place.
+    RowSecurity,
     Comment,
     /// After the defaults that called `nextval` on them changed or went with their table.
     DropSequence,

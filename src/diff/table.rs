@@ -397,6 +397,10 @@ fn create_table(
         partition_of: t.partition_of.clone(),
         // Created by `diff::trigger`, after the functions they execute.
         triggers: BTreeMap::new(),
+        // Policies and the row-level security flags follow (`diff::policy`).
+        row_level_security: false,
+        force_row_level_security: false,
+        policies: BTreeMap::new(),
     };
     out.add(TableChange::CreateTable(q.clone(), body, scanned));
     for (name, c) in t.checks.iter().filter(|(_, c)| !c.validated) {

@@ -123,7 +123,8 @@ pub(super) fn diff(
             }
             // A view reading `*` keeps the columns it had: a new one needs a new view.
             Change::Table(TableChange::DropColumn(q, c))
-            | Change::Table(TableChange::AddColumn(q, Column { name: c, .. })) => {
+            | Change::Table(TableChange::AddColumn(q, Column { name: c, .. }))
+            | Change::Table(TableChange::AddGeneratedColumn(q, Column { name: c, .. })) => {
                 columns.push((table_before(renames, q), c))
             }
             Change::Table(TableChange::DropTable(q)) => gone.push(q.clone()),

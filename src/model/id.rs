@@ -26,6 +26,8 @@ pub enum ObjectKind {
     /// types (and usually without a schema), so a change whose expression calls `f` runs
     /// after every create or replace of an `f` and before every drop of one.
     FunctionName,
+    /// A row-level security policy of a table (`sub` is its name).
+    Policy,
 }
 
 /// One node of the dependency graph: kind, schema, name and, for parts of a table, the

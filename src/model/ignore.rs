@@ -82,6 +82,7 @@ impl Model {
                 t.exclusions.retain(|n, _| part(n));
                 t.foreign_keys.retain(|n, _| part(n));
                 t.triggers.retain(|n, _| part(n));
+                t.policies.retain(|n, _| part(n));
             }
             for (vn, v) in s.materialized_views.iter_mut() {
                 v.indexes.retain(|n, _| !ignored_part(globs, sn, vn, n));

@@ -11,6 +11,7 @@ pub mod function;
 pub mod id;
 pub mod ignore;
 pub mod partition;
+pub mod policy;
 pub mod rename;
 pub mod sequence;
 pub mod snapshot;
@@ -26,6 +27,7 @@ pub use expr::Expr;
 pub use partition::{
     BoundValue, PartitionBound, PartitionBy, PartitionKey, PartitionOf, PartitionStrategy,
 };
+pub use policy::{Policy, PolicyCommand};
 pub use view::View;
 
 /// A schema-qualified object name. Ordered by schema, then name.
@@ -221,6 +223,15 @@ pub struct Table {
     /// Triggers by name (`model::trigger`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, trigger::Trigger>,
+    /// `ENABLE ROW LEVEL SECURITY`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub row_level_security: bool,
+    /// `FORCE ROW LEVEL SECURITY` (the owner is subject to the policies too).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_row_level_security: bool,
+    /// Row-level security policies by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, Policy>,
 }
 
 impl Table {
@@ -258,6 +269,11 @@ impl Table {
         let retype = |e: &mut Expr| *e = e.clone().with_column_types(types);
         for c in self.checks.values_mut() {
             retype(&mut c.expr);
+        }
+        for p in self.policies.values_mut() {
+            for e in p.using.iter_mut().chain(p.with_check.iter_mut()) {
+                retype(e);
+            }
         }
         for i in self.indexes.values_mut() {
             for e in i.keys.iter_mut().filter_map(|k| k.expr.as_mut()) {

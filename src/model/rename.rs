@@ -61,6 +61,12 @@ pub enum Rename {
         from: String,
         to: String,
     },
+    /// A row-level security policy; `table` is the table's new name.
+    Policy {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
 }
 
 /// The name table `q` had before `renames`' table renames (itself when none renames it).
@@ -141,6 +147,11 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Rename::Policy { table, from, to } => Rename::Policy {
+                table: table_back(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
         })
         .collect()
 }
@@ -164,7 +175,7 @@ pub fn apply(model: &mut Cow<'_, Model>, renames: &[Rename], target: &Model) -> 
         Rename::EnumValue { .. } => 1,
         Rename::Table { .. } => 2,
         Rename::Column { .. } => 3,
-        Rename::Constraint { .. } => 4,
+        Rename::Constraint { .. } | Rename::Policy { .. } => 4,
         Rename::Index { .. } => 5,
         Rename::Sequence { .. } => 6,
     });
@@ -219,6 +230,9 @@ fn takes_effect(model: &Model, r: &Rename) -> bool {
             .is_some_and(|t| constraint_renames(t, from, to)),
         Rename::Index { table, from, to } => model.table(table).is_some_and(|t| {
             from != to && !t.indexes.contains_key(to) && t.indexes.contains_key(from)
+        }),
+        Rename::Policy { table, from, to } => model.table(table).is_some_and(|t| {
+            from != to && !t.policies.contains_key(to) && t.policies.contains_key(from)
         }),
         Rename::Sequence { schema, from, to } => model.schemas.get(schema).is_some_and(|s| {
             from != to && s.sequences.contains_key(from) && !holds_relation_name(model, schema, to)
@@ -436,6 +450,21 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
             };
             rename_constraint(t, from, to)
         }
+        Rename::Policy { table, from, to } => {
+            let Some(t) = table_mut(model, table) else {
+                return false;
+            };
+            if from == to || t.policies.contains_key(to) {
+                return false;
+            }
+            match t.policies.remove(from) {
+                Some(p) => {
+                    t.policies.insert(to.clone(), p);
+                    true
+                }
+                None => false,
+            }
+        }
         Rename::Index { table, from, to } => {
             let Some(t) = table_mut(model, table) else {
                 return false;
@@ -520,6 +549,9 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
             | (Rename::Constraint { table, to, .. }, Rename::Constraint { table: t, from, .. }) => {
                 t.schema == table.schema && from == to
             }
+            (Rename::Policy { table, to, .. }, Rename::Policy { table: t, from, .. }) => {
+                t == table && from == to
+            }
             _ => false,
         })
     };
@@ -592,6 +624,15 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
                 let exists = m.domain(&q).is_some() || m.composite_type(&q).is_some();
                 if exists && holds_type_name(&m, schema, to) {
                     free_type_name(m.to_mut(), schema, to);
+                }
+            }
+            Rename::Policy { table, from, to } => {
+                let q = current(table);
+                let both = |t: &Table| t.policies.contains_key(from) && t.policies.contains_key(to);
+                if m.table(&q).is_some_and(both)
+                    && let Some(t) = table_mut(m.to_mut(), &q)
+                {
+                    t.policies.remove(to);
                 }
             }
             Rename::Sequence { schema, from, to } => {
@@ -695,8 +736,8 @@ fn free_type_name(m: &mut Model, schema: &str, name: &str) {
 }
 
 /// Column `name` dropped from `t` with what PostgreSQL drops along (or refuses to drop it
-/// without): keys, checks, indexes and foreign keys that use it, and generated columns
-/// computed from it.
+/// without): keys, checks, indexes, foreign keys and policies that use it, and generated
+/// columns computed from it.
 fn drop_column(t: &mut Table, name: &str) {
     let uses = |e: &Expr| e.referenced_columns().contains(name);
     t.columns
@@ -713,6 +754,9 @@ fn drop_column(t: &mut Table, name: &str) {
     t.uniques.retain(|_, u| !u.columns.iter().any(gone));
     t.checks
         .retain(|_, c| !c.expr.referenced_columns().iter().any(gone));
+    // PostgreSQL refuses to drop a column a policy uses: the policy goes first.
+    t.policies
+        .retain(|_, p| !p.referenced_columns().iter().any(gone));
     let keeps = |i: &crate::model::Index| {
         let mut used: Vec<String> = i.include.clone();
         for k in &i.keys {
@@ -793,6 +837,11 @@ fn rename_column(t: &mut Table, from: &str, to: &str) {
     }
     for c in t.checks.values_mut() {
         c.expr = c.expr.rename_column(from, to);
+    }
+    for p in t.policies.values_mut() {
+        for e in p.using.iter_mut().chain(p.with_check.iter_mut()) {
+            *e = e.rename_column(from, to);
+        }
     }
     for i in t
         .indexes

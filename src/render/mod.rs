@@ -10,6 +10,7 @@ mod enum_type;
 mod extension;
 mod function;
 mod partition;
+mod policy;
 mod rename;
 mod schema;
 mod sequence;
@@ -38,6 +39,7 @@ pub fn statement(c: &Change) -> String {
         Change::Function(c) => function::statement(c),
         Change::Trigger(c) => trigger::statement(c),
         Change::Aggregate(c) => aggregate::statement(c),
+        Change::Policy(c) => policy::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),

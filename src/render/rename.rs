@@ -53,5 +53,11 @@ pub(super) fn statement(r: &Rename) -> String {
             quote_in(schema, from),
             quote_ident(to)
         ),
+        Rename::Policy { table, from, to } => format!(
+            "ALTER POLICY {} ON {} RENAME TO {};",
+            quote_ident(from),
+            quote_qualified(table),
+            quote_ident(to)
+        ),
     }
 }

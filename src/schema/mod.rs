@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod function;
 pub mod partition;
+pub mod policy;
 pub mod reader;
 pub mod sequence;
 pub mod trigger;
@@ -86,6 +87,8 @@ pub struct RawTable {
     pub bounds: Option<partition::RawBounds>,
     /// `[tables.T.triggers.NAME]`.
     pub triggers: Vec<RawTrigger>,
+    /// `row_level_security`, `force_row_level_security`, `[tables.T.policies.NAME]`.
+    pub row_security: policy::RawRowSecurity,
 }
 
 #[derive(Debug)]
@@ -219,6 +222,9 @@ const TABLE_KEYS: &[&str] = &[
     "partition_of",
     "bounds",
     "triggers",
+    "row_level_security",
+    "force_row_level_security",
+    "policies",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "type",
@@ -512,6 +518,7 @@ fn read_table(
     let partition_of = r.string("partition_of");
     let bounds = partition::read_bounds(&mut r);
     let triggers = trigger::read_triggers(&mut r);
+    let row_security = policy::read_row_security(&mut r);
     let primary_key = match r.raw("primary_key") {
         Some(v) if v.get_ref().is_bool() => {
             r.diags.push(
@@ -621,6 +628,7 @@ fn read_table(
         partition_of,
         bounds,
         triggers,
+        row_security,
     }
 }
 

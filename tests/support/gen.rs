@@ -226,6 +226,22 @@ struct Table {
     fks: Vec<Fk>,
     /// `renamed_from` (second versions only).
     renamed_from: Option<String>,
+    /// `row_level_security`, `force_row_level_security`.
+    rls: bool,
+    force_rls: bool,
+    policies: Vec<Pol>,
+}
+
+/// A `[tables.T.policies.NAME]` entry.
+#[derive(Clone, Debug)]
+struct Pol {
+    name: String,
+    command: &'static str,
+    restrictive: bool,
+    roles: Vec<String>,
+    using: Option<String>,
+    with_check: Option<String>,
+    comment: Option<String>,
 }
 
 impl Table {
@@ -776,6 +792,7 @@ fn first_version(seed: u64) -> Gen {
             g.p.functions.push(f);
         }
     }
+    row_security(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -815,6 +832,26 @@ fn table_gaps(g: &mut Gen, seed: u64) {
     }
     g.rng = saved;
 }
+
+/// Row-level security flags and policies, from a generator of their own (every other object
+/// of a seed stays as it was). Policy expressions are the generator's check expressions, so
+/// every change the mutator makes to a column they name keeps them valid.
+fn row_security(g: &mut Gen, seed: u64) {
+    let saved = std::mem::replace(&mut g.rng, Rng::new(hash(&[&seed.to_string(), "rls"])));
+    for t in 0..g.p.tables.len() {
+        if g.rng.chance(25) {
+            g.p.tables[t].rls = g.rng.chance(80);
+            g.p.tables[t].force_rls = g.rng.chance(30);
+            for _ in 0..g.rng.below(3) {
+                g.add_policy(t);
+            }
+        }
+    }
+    g.rng = saved;
+}
+
+/// Roles that exist in every cluster (PostgreSQL's predefined roles).
+pub(crate) const POLICY_ROLES: &[&str] = &["pg_monitor", "pg_read_all_stats", "pg_signal_backend"];
 
 /// Random options of a sequence, valid for PostgreSQL (as `key = value` TOML lines).
 pub(crate) fn sequence_options(rng: &mut Rng) -> Vec<String> {
@@ -1589,6 +1626,9 @@ impl Gen {
             indexes: Vec::new(),
             fks: Vec::new(),
             renamed_from: None,
+            rls: false,
+            force_rls: false,
+            policies: Vec::new(),
         });
         let t = self.p.tables.len() - 1;
 
@@ -1766,6 +1806,57 @@ impl Gen {
             expr,
             name,
             validated: true,
+        });
+    }
+
+    /// A check-like expression over a column of table `t` (as [`Gen::add_check`] writes).
+    fn check_expr(&mut self, t: usize) -> Option<String> {
+        if self.p.tables[t].columns.is_empty() {
+            return None;
+        }
+        self.add_check(t);
+        self.p.tables[t].checks.pop().map(|c| c.expr)
+    }
+
+    fn add_policy(&mut self, t: usize) {
+        let command = self
+            .rng
+            .word(&["all", "select", "insert", "update", "delete"]);
+        let (mut using, mut with_check) = (None, None);
+        match command {
+            "select" | "delete" => using = self.check_expr(t),
+            "insert" => with_check = self.check_expr(t),
+            _ => {
+                if self.rng.chance(70) {
+                    using = self.check_expr(t);
+                }
+                if using.is_none() || self.rng.chance(50) {
+                    with_check = self.check_expr(t);
+                }
+            }
+        }
+        if using.is_none() && with_check.is_none() {
+            return;
+        }
+        let mut roles = Vec::new();
+        if self.rng.chance(50) {
+            for r in POLICY_ROLES {
+                if self.rng.chance(50) {
+                    roles.push(r.to_string());
+                }
+            }
+        }
+        let base = self.rng.word(&["pol", "Own Rows ", "pöl_", "p\"q"]);
+        let name = self.fresh(base);
+        let comment = self.comment();
+        self.p.tables[t].policies.push(Pol {
+            name,
+            command,
+            restrictive: self.rng.chance(30),
+            roles,
+            using,
+            with_check,
+            comment,
         });
     }
 
@@ -2293,6 +2384,39 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     }
     if let Some(r) = &t.renamed_from {
         writeln!(s, "renamed_from = {}", ts(r)).unwrap();
+    }
+    if t.rls {
+        writeln!(s, "row_level_security = true").unwrap();
+    }
+    if t.force_rls {
+        writeln!(s, "force_row_level_security = true").unwrap();
+    }
+    for pol in &t.policies {
+        writeln!(s, "\n[tables.{key}.policies.{}]", tk(&pol.name)).unwrap();
+        if pol.command != "all" || pol.name.len() % 2 == 0 {
+            writeln!(s, "command = {}", ts(pol.command)).unwrap();
+        }
+        if pol.restrictive {
+            if pol.name.len() % 2 == 0 {
+                writeln!(s, "as = \"restrictive\"").unwrap();
+            } else {
+                writeln!(s, "permissive = false").unwrap();
+            }
+        }
+        if !pol.roles.is_empty() {
+            writeln!(s, "roles = {}", toml_strings(&pol.roles)).unwrap();
+        } else if pol.name.len() % 3 == 0 {
+            writeln!(s, "roles = [\"public\"]").unwrap();
+        }
+        if let Some(u) = &pol.using {
+            writeln!(s, "using = {}", ts(u)).unwrap();
+        }
+        if let Some(w) = &pol.with_check {
+            writeln!(s, "with_check = {}", ts(w)).unwrap();
+        }
+        if let Some(c) = &pol.comment {
+            writeln!(s, "comment = {}", ts(c)).unwrap();
+        }
     }
     writeln!(s, "\n[tables.{key}.columns]").unwrap();
     // Spellings vary by a hash of the names, so both versions spell an object alike.

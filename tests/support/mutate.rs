@@ -64,6 +64,7 @@ pub const KINDS: &[Kind] = &[
     kind("drop-unique", 2, drop_unique),
     kind("replace-unique", 2, replace_unique),
     kind("add-check", 2, add_check),
+    kind("row-security", 3, change_row_security),
     kind("drop-check", 2, drop_check),
     kind("replace-check", 2, replace_check),
     kind("add-index", 2, add_index),
@@ -464,6 +465,16 @@ fn mentions(sql: &str, name: &str) -> bool {
     false
 }
 
+/// Named by a policy's expressions.
+fn policy_mentions(table: &Table, col: &str) -> bool {
+    table.policies.iter().any(|p| {
+        p.using
+            .iter()
+            .chain(&p.with_check)
+            .any(|e| mentions(e, col))
+    })
+}
+
 fn index_mentions(ix: &Index, col: &str) -> bool {
     ix.keys.iter().any(|k| match k {
         Key::Col(c, ..) => c == col,
@@ -476,6 +487,7 @@ fn index_mentions(ix: &Index, col: &str) -> bool {
 /// key of its table.
 fn used_in_table(table: &Table, col: &str) -> bool {
     table.checks.iter().any(|c| mentions(&c.expr, col))
+        || policy_mentions(table, col)
         || table.indexes.iter().any(|ix| index_mentions(ix, col))
         || table
             .uniques
@@ -630,6 +642,12 @@ fn remove_column(g: &mut Gen, t: usize, col: &str) {
     table.columns.retain(|c| c.name != col);
     table.uniques.retain(|u| !u.cols.iter().any(|c| c == col));
     table.checks.retain(|c| !mentions(&c.expr, col));
+    table.policies.retain(|p| {
+        !p.using
+            .iter()
+            .chain(&p.with_check)
+            .any(|e| mentions(e, col))
+    });
     table.indexes.retain(|ix| !index_mentions(ix, col));
     table.fks.retain(|f| !f.cols.iter().any(|c| c == col));
 }
@@ -1434,6 +1452,68 @@ fn add_check(g: &mut Gen) -> Option<String> {
     Some(format!("add check {} ({})", tname(g, t), c.expr))
 }
 
+/// Row-level security of a table: a flag toggled, a policy added, dropped, or changed in
+/// place (another expression, other roles) or in a way that replaces it (command, kind).
+fn change_row_security(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    let what = tname(g, t);
+    let n = g.p.tables[t].policies.len();
+    match g.rng.below(6) {
+        0 => {
+            let table = &mut g.p.tables[t];
+            table.rls = !table.rls;
+            Some(format!("row_level_security {what} → {}", table.rls))
+        }
+        1 => {
+            let table = &mut g.p.tables[t];
+            table.force_rls = !table.force_rls;
+            Some(format!(
+                "force_row_level_security {what} → {}",
+                table.force_rls
+            ))
+        }
+        2 if n > 0 => {
+            let i = g.rng.below(n);
+            let p = g.p.tables[t].policies.remove(i);
+            Some(format!("drop policy {:?} on {what}", p.name))
+        }
+        3 | 4 if n > 0 => {
+            let i = g.rng.below(n);
+            let e = g.check_expr(t)?;
+            let p = &mut g.p.tables[t].policies[i];
+            let what = format!("policy {:?} on {what}", p.name);
+            if g.rng.chance(50) {
+                p.roles = super::POLICY_ROLES
+                    .iter()
+                    .filter(|_| g.rng.chance(50))
+                    .map(|r| r.to_string())
+                    .collect();
+                return Some(format!("{what}: roles → {:?}", p.roles));
+            }
+            if p.using.is_some() {
+                p.using = Some(e.clone());
+            } else {
+                p.with_check = Some(e.clone());
+            }
+            if g.rng.chance(30) {
+                p.restrictive = !p.restrictive;
+            }
+            Some(format!(
+                "{what}: expression → {e}, restrictive {}",
+                p.restrictive
+            ))
+        }
+        _ => {
+            if g.p.tables[t].columns.is_empty() {
+                return None;
+            }
+            g.add_policy(t);
+            let p = g.p.tables[t].policies.last()?;
+            Some(format!("add policy {:?} ({}) on {what}", p.name, p.command))
+        }
+    }
+}
+
 fn pick_check(g: &mut Gen) -> Option<(usize, usize)> {
     let all: Vec<(usize, usize)> = (0..g.p.tables.len())
         .flat_map(|t| (0..g.p.tables[t].checks.len()).map(move |i| (t, i)))
@@ -2015,6 +2095,7 @@ fn rename_column(g: &mut Gen) -> Option<String> {
         !in_fk(g, t, &c.name)
             && !used_by_generated(table, &c.name)
             && !table.checks.iter().any(|k| mentions(&k.expr, &c.name))
+            && !policy_mentions(table, &c.name)
             && !table.indexes.iter().any(|ix| {
                 ix.keys
                     .iter()
@@ -2085,6 +2166,9 @@ fn value_used(g: &Gen, v: &str) -> bool {
     let used = |text: &str| text.contains(&sql) || text.contains(&toml);
     g.p.tables.iter().any(|t| {
         t.checks.iter().any(|c| used(&c.expr))
+            || t.policies
+                .iter()
+                .any(|p| p.using.iter().chain(&p.with_check).any(|e| used(e)))
             || t.indexes.iter().any(|ix| {
                 ix.predicate.as_deref().is_some_and(used)
                     || ix
