@@ -64,10 +64,12 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
         (
             "procedure(s)",
             schemas
+                .clone()
                 .flat_map(|s| s.functions.values())
                 .filter(|f| f.procedure)
                 .count(),
         ),
+        ("aggregate(s)", schemas.map(|s| s.aggregates.len()).sum()),
     ];
     match g.format {
         Format::Json => Outcome::json(
