@@ -311,7 +311,14 @@ impl Reader<'_> {
             let values: Vec<String> = row.get(2);
             let comment: Option<String> = row.get(3);
             if let Some(s) = self.model.schemas.get_mut(&schema) {
-                s.enums.insert(name, EnumType { values, comment });
+                s.enums.insert(
+                    name,
+                    EnumType {
+                        grants: None,
+                        values,
+                        comment,
+                    },
+                );
             }
         }
     }
@@ -520,6 +527,7 @@ fn column(
         }
     }
     Some(Column {
+        grants: None,
         name: name.to_string(),
         data_type,
         nullable: !row.get::<_, Option<bool>>(11).unwrap_or(false),

@@ -332,6 +332,7 @@ impl Compiler {
             checks.insert(name, Check::new(expr));
         }
         let d = Domain {
+            grants: None,
             data_type: c.data_type,
             collation: c.collation,
             default: match c.default {
@@ -423,6 +424,7 @@ impl Compiler {
             });
         }
         CompositeType {
+            grants: None,
             attributes,
             comment: self.literal_text(&raw.comment, "comment"),
         }

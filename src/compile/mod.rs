@@ -365,6 +365,7 @@ impl Compiler {
                 schema.enums.insert(
                     q.name.clone(),
                     EnumType {
+                        grants: None,
                         values,
                         comment: self.literal_text(&e.comment, "comment"),
                     },
@@ -1291,6 +1292,7 @@ impl Compiler {
         };
 
         let mut column = Column {
+            grants: None,
             name: cname.clone(),
             data_type: data_type.clone(),
             nullable: col.nullable.as_ref().is_some_and(|n| n.value),
@@ -2767,6 +2769,7 @@ fn inherited_column(c: &Column) -> Column {
 
 fn invalid_column(name: &str) -> Column {
     Column {
+        grants: None,
         name: name.to_string(),
         data_type: DataType {
             base: BaseType::Custom(String::new()),

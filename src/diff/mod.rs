@@ -243,6 +243,7 @@ mod tests {
     #[test]
     fn literal_defaults_compare_by_typed_value() {
         let col = |ty: &str, default: &str| Column {
+            grants: None,
             name: "c".into(),
             data_type: crate::model::DataType::builtin(ty),
             nullable: false,

@@ -6,6 +6,7 @@
 //! collections are ordered so that iteration (and therefore output) is deterministic.
 
 pub mod expr;
+pub mod grant;
 pub mod id;
 pub mod ignore;
 pub mod partition;
@@ -85,6 +86,9 @@ pub struct Schema {
     pub domains: BTreeMap<String, Domain>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub composite_types: BTreeMap<String, CompositeType>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<grant::Grants>,
 }
 
 impl Schema {
@@ -98,6 +102,9 @@ impl Schema {
         self.sequences.extend(other.sequences);
         self.domains.extend(other.domains);
         self.composite_types.extend(other.composite_types);
+        if other.grants.is_some() {
+            self.grants = other.grants;
+        }
     }
 }
 
@@ -119,6 +126,9 @@ pub struct Domain {
     pub checks: BTreeMap<String, Check>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<grant::Grants>,
 }
 
 impl Domain {
@@ -149,6 +159,9 @@ pub struct CompositeType {
     pub attributes: Vec<Attribute>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<grant::Grants>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +187,9 @@ pub struct EnumType {
     pub values: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<grant::Grants>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +223,9 @@ pub struct Table {
     /// `PARTITION OF …`: a partition, whose columns are its parent's (`columns` is empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<Box<PartitionOf>>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<grant::Grants>,
 }
 
 impl Table {
@@ -275,6 +294,9 @@ pub struct Column {
     pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<grant::Grants>,
 }
 
 fn is_false(b: &bool) -> bool {
