@@ -179,6 +179,7 @@ impl Compiler {
             return None;
         }
         let column = RawColumn {
+            grants: None,
             name: raw.name.clone(),
             ty: raw.ty.clone(),
             type_sql: raw.type_sql.clone(),
@@ -386,6 +387,7 @@ impl Compiler {
                 continue;
             }
             let column = RawColumn {
+                grants: None,
                 name: a.name.clone(),
                 ty: a.ty.clone(),
                 type_sql: a.type_sql.clone(),

@@ -5,6 +5,7 @@
 pub mod builtins;
 pub mod defaults;
 mod domain;
+mod grant;
 pub mod names;
 mod partition;
 mod sequence;
@@ -549,6 +550,7 @@ impl Compiler {
         // Declared sequences that did not compile are reported already: not again as unknown.
         let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();
         self.check_sequence_uses(&model, &written);
+        self.grants(sources, &mut model);
         model
     }
 

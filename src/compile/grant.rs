@@ -1,0 +1,199 @@
+//! `grants`: role names and privileges checked and normalised (PostgreSQL's names and
+//! order, `all` expanded for the object's kind), attached to the compiled objects.
+
+use std::collections::BTreeMap;
+
+use super::Compiler;
+use crate::diag::Diagnostic;
+use crate::model::grant::{self, GrantKind, Grants, PUBLIC};
+use crate::model::{Model, QualifiedName};
+use crate::schema::Sources;
+use crate::schema::grant::RawGrants;
+use crate::schema::reader::Sp;
+
+impl Compiler {
+    /// Attach every declared `grants` (and `schema_grants`) to its compiled object. Objects
+    /// that did not compile are reported already and are skipped here.
+    pub(super) fn grants(&mut self, sources: &Sources, model: &mut Model) {
+        let mut schema_seen: BTreeMap<String, crate::diag::Span> = BTreeMap::new();
+        for f in &sources.files {
+            let file_schema = f.schema.as_ref().map(|s| s.value.clone());
+            let schema_of = |own: &Option<Sp<String>>| {
+                own.as_ref()
+                    .map(|s| s.value.clone())
+                    .or_else(|| file_schema.clone())
+                    .unwrap_or_else(|| "public".to_string())
+            };
+            if let Some(g) = &f.schema_grants {
+                let schema = schema_of(&None);
+                if let Some(first) = schema_seen.get(&schema) {
+                    let d = Diagnostic::new(
+                        "duplicate-definition",
+                        g.span.clone(),
+                        format!("`schema_grants` of schema `{schema}` are declared twice"),
+                    )
+                    .label(first.clone(), "first declared here")
+                    .hint("declare a schema's grants in one file");
+                    self.push(d);
+                } else {
+                    schema_seen.insert(schema.clone(), g.span.clone());
+                    let grants = self.grant_list(g, GrantKind::Schema);
+                    if let Some(s) = model.schemas.get_mut(&schema) {
+                        s.grants = Some(grants);
+                    }
+                }
+            }
+            for t in &f.tables {
+                let q = QualifiedName::new(schema_of(&t.schema), t.name.value.clone());
+                let table_grants = t
+                    .grants
+                    .as_ref()
+                    .map(|g| self.grant_list(g, GrantKind::Table));
+                let columns: Vec<(String, Grants)> = t
+                    .columns
+                    .iter()
+                    .filter_map(|c| {
+                        let g = c.grants.as_ref()?;
+                        Some((c.name.value.clone(), self.grant_list(g, GrantKind::Column)))
+                    })
+                    .collect();
+                let Some(table) = model
+                    .schemas
+                    .get_mut(&q.schema)
+                    .and_then(|s| s.tables.get_mut(&q.name))
+                else {
+                    continue;
+                };
+                if table_grants.is_some() {
+                    table.grants = table_grants;
+                }
+                for (name, g) in columns {
+                    if let Some(c) = table.columns.iter_mut().find(|c| c.name == name) {
+                        c.grants = Some(g);
+                    }
+                }
+            }
+            for v in &f.views {
+                let Some(g) = &v.grants else { continue };
+                let g = self.grant_list(g, GrantKind::Table);
+                let Some(s) = model.schemas.get_mut(&schema_of(&v.schema)) else {
+                    continue;
+                };
+                let map = if v.materialized {
+                    &mut s.materialized_views
+                } else {
+                    &mut s.views
+                };
+                if let Some(view) = map.get_mut(&v.name.value) {
+                    view.grants = Some(g);
+                }
+            }
+            for q in &f.sequences {
+                let Some(g) = &q.grants else { continue };
+                let g = self.grant_list(g, GrantKind::Sequence);
+                if let Some(seq) = model
+                    .schemas
+                    .get_mut(&schema_of(&q.schema))
+                    .and_then(|s| s.sequences.get_mut(&q.name.value))
+                {
+                    seq.grants = Some(g);
+                }
+            }
+            for e in &f.enums {
+                let Some(g) = &e.grants else { continue };
+                let g = self.grant_list(g, GrantKind::Type);
+                if let Some(x) = model
+                    .schemas
+                    .get_mut(&schema_of(&e.schema))
+                    .and_then(|s| s.enums.get_mut(&e.name.value))
+                {
+                    x.grants = Some(g);
+                }
+            }
+            for d in &f.domains {
+                let Some(g) = &d.grants else { continue };
+                let g = self.grant_list(g, GrantKind::Type);
+                if let Some(x) = model
+                    .schemas
+                    .get_mut(&schema_of(&d.schema))
+                    .and_then(|s| s.domains.get_mut(&d.name.value))
+                {
+                    x.grants = Some(g);
+                }
+            }
+            for c in &f.composite_types {
+                let Some(g) = &c.grants else { continue };
+                let g = self.grant_list(g, GrantKind::Type);
+                if let Some(x) = model
+                    .schemas
+                    .get_mut(&schema_of(&c.schema))
+                    .and_then(|s| s.composite_types.get_mut(&c.name.value))
+                {
+                    x.grants = Some(g);
+                }
+            }
+        }
+    }
+
+    /// One `grants` table checked and normalised for `kind`.
+    fn grant_list(&mut self, raw: &RawGrants, kind: GrantKind) -> Grants {
+        let mut out = Grants::new();
+        for (role, privs) in &raw.value {
+            if !self.ident(role, "role") {
+                continue;
+            }
+            let name = if role.value.eq_ignore_ascii_case(PUBLIC) {
+                PUBLIC.to_string()
+            } else {
+                role.value.clone()
+            };
+            let mut list: Vec<String> = Vec::new();
+            for p in &privs.value {
+                let word = p.value.trim().to_ascii_lowercase();
+                let word = word.split_whitespace().collect::<Vec<_>>().join(" ");
+                if word == "all" || word == "all privileges" {
+                    list.extend(kind.all());
+                } else if kind.privileges().contains(&word.as_str()) {
+                    list.push(word);
+                } else {
+                    let valid = kind.privileges().join(", ");
+                    let mut d = Diagnostic::new(
+                        "invalid-privilege",
+                        p.span.clone(),
+                        format!("`{}` is not a privilege of {}", p.value, kind_name(kind)),
+                    );
+                    d = match crate::suggest::closest(&word, kind.privileges().iter().copied()) {
+                        Some(s) => d.hint(format!("did you mean `{s}`? (valid: {valid}, all)")),
+                        None => d.hint(format!("valid privileges: {valid}, all")),
+                    };
+                    self.push(d);
+                }
+            }
+            grant::normalise(&mut list);
+            if list.is_empty() {
+                continue;
+            }
+            if out.insert(name.clone(), list).is_some() {
+                self.push(
+                    Diagnostic::new(
+                        "duplicate-definition",
+                        role.span.clone(),
+                        format!("role `{name}` is listed twice"),
+                    )
+                    .hint("`public` and `PUBLIC` are the same pseudo-role: list it once"),
+                );
+            }
+        }
+        out
+    }
+}
+
+fn kind_name(kind: GrantKind) -> &'static str {
+    match kind {
+        GrantKind::Table => "a table or view",
+        GrantKind::Column => "a column",
+        GrantKind::Sequence => "a sequence",
+        GrantKind::Schema => "a schema",
+        GrantKind::Type => "a type",
+    }
+}
