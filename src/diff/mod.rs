@@ -16,6 +16,7 @@ pub mod composite;
 pub mod domain;
 pub mod enum_type;
 pub mod extension;
+pub mod grant;
 mod hints;
 pub mod partition;
 pub mod rename;
@@ -61,6 +62,8 @@ pub enum Change {
     Composite(CompositeChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
+    /// `GRANT`/`REVOKE` of managed privileges.
+    Grant(grant::GrantChange),
     /// A difference this version cannot plan, described for the user.
     Unsupported(String),
 }
@@ -80,6 +83,7 @@ impl Change {
             Change::Domain(c) => domain::step(c),
             Change::Composite(c) => composite::step(c),
             Change::Comment(target, _) => comment::step(target),
+            Change::Grant(c) => grant::step(c),
             Change::Unsupported(_) => return None,
         })
     }
@@ -101,6 +105,7 @@ impl Change {
             Change::Domain(c) => domain::deviation(c),
             Change::Composite(c) => composite::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
+            Change::Grant(c) => grant::deviation(c),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
                 None => format!(
@@ -195,6 +200,8 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);
+    // Last: grants see which objects the other changes drop and create again.
+    grant::diff(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     hints.extend(partition::hints(&from, to));

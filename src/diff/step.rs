@@ -126,6 +126,8 @@ pub enum StepKind {
     AddAttribute,
     DropAttribute,
     AlterAttributeType,
+    Grant,
+    Revoke,
 }
 
 impl StepKind {
@@ -181,6 +183,10 @@ pub enum Phase {
     /// Views, once everything they read has its final shape; then their indexes.
     CreateView,
     Comment,
+    /// Privileges taken away, before those given (revoking a table privilege takes it from
+    /// every column too), once every object they name exists.
+    Revoke,
+    Grant,
     /// After the defaults that called `nextval` on them changed or went with their table.
     DropSequence,
     DropType,

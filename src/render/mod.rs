@@ -7,6 +7,7 @@ mod composite;
 mod domain;
 mod enum_type;
 mod extension;
+pub mod grant;
 mod partition;
 mod rename;
 mod schema;
@@ -33,6 +34,7 @@ pub fn statement(c: &Change) -> String {
         Change::Domain(c) => domain::statement(c),
         Change::Composite(c) => composite::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
+        Change::Grant(c) => grant::statement(c),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
     }

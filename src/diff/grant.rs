@@ -1,0 +1,204 @@
+//! Privileges: `GRANT`/`REVOKE` of managed grants. Compared only where both sides manage
+//! the object's grants (`Some`): a project that declares none is never told to revoke
+//! anything. A new object (or one this plan drops and creates again) starts from its kind's
+//! default ACL. Revokes run before grants, after everything is created.
+
+use super::Change;
+use super::step::{Hazard, Phase, StepInfo, StepKind, object};
+use crate::model::grant::{self, GrantKind, Grants, Key};
+use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::{Model, QualifiedName};
+
+/// What privileges are granted on (or revoked from).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantTarget {
+    pub kind: GrantKind,
+    /// For a schema, `name` is the schema too.
+    pub name: QualifiedName,
+    pub column: Option<String>,
+}
+
+impl GrantTarget {
+    fn from_key(key: &Key) -> GrantTarget {
+        GrantTarget {
+            kind: key.0,
+            name: QualifiedName::new(key.1.clone(), key.2.clone()),
+            column: key.3.clone(),
+        }
+    }
+
+    /// `public.t`, `public.t.c`, `billing` (a schema).
+    pub fn display(&self) -> String {
+        match self.kind {
+            GrantKind::Schema => crate::sql::display_path(&[&self.name.name]),
+            _ => object(&self.name, self.column.as_deref()),
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self.kind {
+            GrantKind::Table => "relation",
+            GrantKind::Column => "column",
+            GrantKind::Sequence => "sequence",
+            GrantKind::Schema => "schema",
+            GrantKind::Type => "type",
+        }
+    }
+
+    fn after(&self) -> Option<ObjectId> {
+        let (s, n) = (&self.name.schema, &self.name.name);
+        Some(match (self.kind, &self.column) {
+            (GrantKind::Column, Some(c)) => ObjectId::part(ObjectKind::Column, s, n, c),
+            (GrantKind::Sequence, _) => ObjectId::new(ObjectKind::Sequence, s, n),
+            (GrantKind::Schema, _) => ObjectId::new(ObjectKind::Schema, s, s),
+            (GrantKind::Type, _) => ObjectId::new(ObjectKind::TypeName, s, n),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GrantChange {
+    Grant {
+        target: GrantTarget,
+        role: String,
+        privileges: Vec<String>,
+    },
+    Revoke {
+        target: GrantTarget,
+        role: String,
+        privileges: Vec<String>,
+    },
+}
+
+/// Grant changes from `from` to `to`; `out` holds every other change already (recreated
+/// objects lose their grants).
+pub fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    let recreated = recreated(out);
+    let old = grant::collect(from);
+    let new = grant::collect(to);
+    let mut revokes = Vec::new();
+    let mut grants = Vec::new();
+    for (key, g) in &new {
+        let Some(g) = g else { continue };
+        let target = GrantTarget::from_key(key);
+        let base = match old.get(key) {
+            None => key.0.default_acl(),
+            Some(None) => continue,
+            Some(Some(_)) if recreated.contains(&(class(key.0), target.display())) => {
+                key.0.default_acl()
+            }
+            Some(Some(o)) => o.clone(),
+        };
+        changes(&target, &base, g, &mut revokes, &mut grants);
+    }
+    out.extend(revokes);
+    out.extend(grants);
+}
+
+fn changes(
+    t: &GrantTarget,
+    old: &Grants,
+    new: &Grants,
+    revokes: &mut Vec<Change>,
+    grants: &mut Vec<Change>,
+) {
+    let roles: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let none = Vec::new();
+    for role in roles {
+        let o = old.get(role).unwrap_or(&none);
+        let n = new.get(role).unwrap_or(&none);
+        let gone: Vec<String> = o.iter().filter(|p| !n.contains(p)).cloned().collect();
+        let added: Vec<String> = n.iter().filter(|p| !o.contains(p)).cloned().collect();
+        if !gone.is_empty() {
+            revokes.push(Change::Grant(GrantChange::Revoke {
+                target: t.clone(),
+                role: role.clone(),
+                privileges: gone,
+            }));
+        }
+        if !added.is_empty() {
+            grants.push(Change::Grant(GrantChange::Grant {
+                target: t.clone(),
+                role: role.clone(),
+                privileges: added,
+            }));
+        }
+    }
+}
+
+/// Recreated objects are matched by class (relation, column, type) and display path.
+fn class(kind: GrantKind) -> u8 {
+    match kind {
+        GrantKind::Table | GrantKind::Sequence => 0,
+        GrantKind::Column => 1,
+        GrantKind::Type => 2,
+        GrantKind::Schema => 3,
+    }
+}
+
+/// Objects that `out` drops (and so creates again, if they are still in `to`).
+fn recreated(out: &[Change]) -> std::collections::BTreeSet<(u8, String)> {
+    out.iter()
+        .filter_map(|c| c.step())
+        .filter_map(|s| {
+            let class = match s.kind {
+                StepKind::DropTable
+                | StepKind::DropView
+                | StepKind::DropMaterializedView
+                | StepKind::DropSequence => 0,
+                StepKind::DropColumn | StepKind::DropGeneratedColumn => 1,
+                StepKind::DropEnum
+                | StepKind::RecreateEnum
+                | StepKind::DropDomain
+                | StepKind::RecreateDomain
+                | StepKind::DropCompositeType => 2,
+                StepKind::DropSchema => 3,
+                _ => return None,
+            };
+            Some((class, s.object))
+        })
+        .collect()
+}
+
+pub(super) fn step(c: &GrantChange) -> StepInfo {
+    let (kind, target, hazards, phase) = match c {
+        GrantChange::Grant { target, .. } => (StepKind::Grant, target, vec![], Phase::Grant),
+        GrantChange::Revoke { target, .. } => (
+            StepKind::Revoke,
+            target,
+            vec![Hazard::BreaksClients],
+            Phase::Revoke,
+        ),
+    };
+    let info = StepInfo::new(kind, target.display(), hazards, phase);
+    match target.after() {
+        Some(id) => info.after(id),
+        None => info,
+    }
+}
+
+pub(super) fn deviation(c: &GrantChange) -> String {
+    match c {
+        GrantChange::Grant {
+            target,
+            role,
+            privileges,
+        } => format!(
+            "extra in the database: {} on {} {} to {role}",
+            privileges.join(", "),
+            target.what(),
+            target.display()
+        ),
+        GrantChange::Revoke {
+            target,
+            role,
+            privileges,
+        } => format!(
+            "missing from the database: {} on {} {} to {role}",
+            privileges.join(", "),
+            target.what(),
+            target.display()
+        ),
+    }
+}
