@@ -669,6 +669,7 @@ fn reader_queries() -> [(&'static str, &'static str); 10] {
         ("sequences", catalog_queries::SEQUENCES),
         ("partitions", catalog_queries::PARTITIONS),
         ("user types", catalog_queries::USER_TYPES),
+        ("grants", catalog_queries::GRANTS),
     ]
 }
 

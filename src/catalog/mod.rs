@@ -105,6 +105,7 @@
 //! more than before (`verify`'s rollback check).
 
 mod domain;
+mod grant;
 pub mod inventory;
 mod partition;
 mod queries;
@@ -203,6 +204,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     q.each(queries::INDEXES, |row| r.index(&row))?;
     r.sequences(&q.all(queries::SEQUENCES, true)?);
     r.partitions(&q.all(queries::PARTITIONS, true)?);
+    grant::grants(&mut r.model, &q.all(queries::GRANTS, true)?);
     let queries = q.sent + 1; // COMMIT
     tx.commit()?;
     r.model.drop_ignored(r.ignore);

@@ -226,19 +226,16 @@ pub fn collect(model: &Model) -> BTreeMap<Key, Option<Grants>> {
     out
 }
 
-/// Make `target` (a head snapshot before planning, or a live database before comparing)
-/// manage exactly what `declared` manages: objects `declared` leaves unmanaged lose their
-/// grants, and an object `declared` manages that `target` has without grants (never
-/// managed before, or an ACL PostgreSQL leaves NULL) gets its kind's default ACL.
+/// Before planning from `target` (the head snapshot) to `declared`: an object `declared`
+/// starts managing the grants of, which `target` has without grants (never managed), starts
+/// from its kind's default ACL, so the declared grants are planned. Nothing else changes:
+/// `diff` compares grants only where both sides manage them.
 pub fn adopt(target: &mut Model, declared: &Model) {
     let declared = collect(declared);
-    for_each_slot(target, |key, slot| match declared.get(&key) {
-        Some(Some(_)) => {
-            if slot.is_none() {
-                *slot = Some(key.0.default_acl());
-            }
+    for_each_slot(target, |key, slot| {
+        if slot.is_none() && matches!(declared.get(&key), Some(Some(_))) {
+            *slot = Some(key.0.default_acl());
         }
-        _ => *slot = None,
     });
 }
 
