@@ -657,7 +657,7 @@ fn catalog_rows(client: &mut postgres::Client, opts: &ReadOptions) -> Value {
     Value::Object(out)
 }
 
-fn reader_queries() -> [(&'static str, &'static str); 10] {
+fn reader_queries() -> [(&'static str, &'static str); 11] {
     [
         ("schemas", catalog_queries::SCHEMAS),
         ("extensions", catalog_queries::EXTENSIONS),

@@ -210,6 +210,9 @@ pub enum ApplyError {
     /// before it may have committed (see [`Failure`]).
     #[error("{} failed at {}: {}", .0.stem, .0.step, .0.error)]
     Failed(Box<Failure>),
+    /// Pending migrations grant privileges to roles the cluster does not have: nothing ran.
+    #[error("{}", listed("the pending migrations grant privileges to roles that do not exist (nothing was applied):", .0))]
+    MissingRoles(Vec<String>),
     /// Any other database error (connection lost, history table unreadable, …).
     #[error("{0}")]
     Database(String),
@@ -699,6 +702,10 @@ fn apply_locked(
     for m in &todo {
         check_hazards(&m.stem, &m.up, &opts.policy, &opts.allow, false)?;
     }
+    check_roles(
+        client,
+        todo.iter().map(|m| (m.stem.as_str(), m.up.as_str())),
+    )?;
     let mut starts = Vec::new();
     for m in &todo {
         starts.push(
@@ -1018,5 +1025,100 @@ mod tests {
             segments("-- my migration\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].steps[0].0, "statements");
+    }
+}
+
+/// Refuse, before anything runs, migrations that grant to roles the cluster lacks (roles are
+/// cluster-wide: schemactl does not create them unless the project manages them, and a
+/// migration that creates one counts). One query, whatever the number of roles.
+fn check_roles<'a>(
+    client: &mut Client,
+    files: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), ApplyError> {
+    let mut used: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut created: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (stem, sql) in files {
+        let (grants, creates) = roles_in(sql);
+        created.extend(creates);
+        for r in grants {
+            used.entry(r).or_insert_with(|| stem.to_string());
+        }
+    }
+    used.retain(|r, _| !created.contains(r));
+    if used.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = used.keys().cloned().collect();
+    let rows = client.query(
+        "SELECT r FROM pg_catalog.unnest($1::text[]) r \
+         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) ORDER BY r",
+        &[&names],
+    )?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Err(ApplyError::MissingRoles(
+        rows.iter()
+            .map(|row| {
+                let r: String = row.get(0);
+                let stem = &used[&r];
+                format!("role `{r}` (granted to in {stem})")
+            })
+            .collect(),
+    ))
+}
+
+/// Roles a migration grants to (`GRANT … TO role`, the form `render` writes: one statement
+/// per line, one grantee) and roles it creates (`CREATE ROLE role`). PUBLIC is not a role.
+/// Names as PostgreSQL folds them: quoted as written, unquoted in lower case.
+pub fn roles_in(sql: &str) -> (Vec<String>, Vec<String>) {
+    let mut grants = Vec::new();
+    let mut creates = Vec::new();
+    for line in sql.lines() {
+        let t = line.trim_start();
+        let upper = t.to_ascii_uppercase();
+        if upper.starts_with("GRANT ") {
+            if let Some(i) = upper.rfind(" TO ") {
+                if let Some(r) = first_ident(&t[i + 4..]) {
+                    if !r.eq_ignore_ascii_case("public") || t[i + 4..].trim_start().starts_with('"')
+                    {
+                        grants.push(r);
+                    }
+                }
+            }
+        } else if upper.starts_with("CREATE ROLE ") {
+            if let Some(r) = first_ident(&t["CREATE ROLE ".len()..]) {
+                creates.push(r);
+            }
+        }
+    }
+    (grants, creates)
+}
+
+/// The identifier at the start of `s`: `"quoted ""name"""` or a bare word (lower-cased).
+fn first_ident(s: &str) -> Option<String> {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    out.push('"');
+                } else {
+                    return Some(out);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        None
+    } else {
+        let word: String = s
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+            .collect();
+        (!word.is_empty()).then(|| word.to_lowercase())
     }
 }

@@ -199,6 +199,11 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
                 extra,
             );
         }
+        ApplyError::MissingRoles(_) => (
+            Exit::Failure,
+            "missing-role",
+            "roles are cluster-wide and schemactl does not create them: create them first (CREATE ROLE name NOLOGIN), then apply again".to_string(),
+        ),
         ApplyError::Database(_) => (
             Exit::Failure,
             "database",
