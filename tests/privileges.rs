@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::cli::*;
+use support::project::*;
 use support::steps::*;
 
 /// Create `roles` (NOLOGIN) unless they exist: roles are shared by every database of the
@@ -47,10 +49,6 @@ grants = { pv_app = ["select", "insert"], pv_report = ["select"] }
 [tables.members.columns]
 id = { type = "integer", primary_key = true }
 name = { type = "text", grants = { pv_app = ["update"] } }
-
-[views.member_names]
-query = "SELECT id, name FROM members"
-grants = { pv_report = ["all"] }
 "#;
     let sql = s.step(v1);
     assert!(
@@ -71,10 +69,6 @@ grants = { pv_report = ["all"] }
     );
     assert!(
         sql.contains(r#"GRANT USAGE ON SCHEMA "public" TO "pv_app";"#),
-        "{sql}"
-    );
-    assert!(
-        sql.contains(r#"GRANT INSERT, SELECT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE "public"."member_names" TO "pv_report";"#),
         "{sql}"
     );
     assert!(has(
@@ -115,10 +109,6 @@ grants = { pv_app = ["select", "update"] }
 [tables.members.columns]
 id = { type = "integer", primary_key = true }
 name = { type = "text", grants = {} }
-
-[views.member_names]
-query = "SELECT id, name FROM members"
-grants = { pv_report = ["select"] }
 "#;
     let sql = s.step(v2);
     assert!(
@@ -155,19 +145,27 @@ type = "text"
 [tables.members.columns]
 id = { type = "integer", primary_key = true }
 name = { type = "text" }
-
-[views.member_names]
-query = "SELECT id, name FROM members"
 "#;
     let sql = s.plan(v3);
-    assert!(!sql.contains("REVOKE") && !sql.contains("GRANT"), "{sql}");
+    assert!(
+        sql.starts_with("-- schemactl migration 0002_v2"),
+        "no migration expected, found:\n{sql}"
+    );
     s.unwind();
 }
 
+fn psql(db: &support::TestDb, sql: &str) {
+    db.connect().batch_execute(sql).unwrap();
+}
+
 #[test]
-fn extra_grants_made_by_hand_are_drift_and_recreated_views_get_theirs_back() {
-    let mut s = Steps::new();
-    roles(&mut s, &["pv_drift"]);
+fn views_get_grants_hand_made_grants_are_drift_and_recreated_views_get_theirs_back() {
+    let db = support::test_db();
+    psql(
+        &db,
+        "DO $$ BEGIN CREATE ROLE pv_drift NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    );
+    let dir = project(&[("schemactl.toml", CONFIG)]);
     let v1 = r#"
 [tables.t]
 grants = { pv_drift = ["select"] }
@@ -178,45 +176,147 @@ a = { type = "integer" }
 
 [views.v]
 query = "SELECT id FROM t"
-grants = { pv_drift = ["select"] }
+grants = { pv_drift = ["all"] }
 "#;
-    s.step(v1);
-    s.client
-        .batch_execute("GRANT INSERT ON t TO pv_drift; GRANT UPDATE (a) ON t TO PUBLIC")
-        .unwrap();
-    let live = support::project::read_public(&mut s.client);
-    let expected = s.models.last().unwrap().clone();
-    let d = schemactl::commands::live::deviations(&expected, &live);
+    write_schema(dir.path(), v1);
+    let sql = plan_apply(dir.path(), &db.conninfo, "v1", &[]);
     assert!(
-        d.iter()
-            .any(|l| l == "extra in the database: insert on relation public.t to pv_drift"),
-        "{d:?}"
+        sql.contains(r#"GRANT INSERT, SELECT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE "public"."v" TO "pv_drift";"#),
+        "{sql}"
+    );
+    psql(
+        &db,
+        "GRANT INSERT ON t TO pv_drift; GRANT UPDATE (a) ON t TO PUBLIC",
+    );
+    let out = schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+    let text = support::project::text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("extra in the database: insert on relation public.t to pv_drift"),
+        "{text}"
     );
     assert!(
-        d.iter()
-            .any(|l| l == "extra in the database: update on column public.t.a to public"),
-        "{d:?}"
+        text.contains("extra in the database: update on column public.t.a to public"),
+        "{text}"
     );
-    s.client
-        .batch_execute("REVOKE INSERT ON t FROM pv_drift; REVOKE UPDATE (a) ON t FROM PUBLIC")
-        .unwrap();
-    // The view changes its columns: dropped and created again, with its grants.
-    let v2 = r#"
-[tables.t]
-grants = { pv_drift = ["select"] }
-
-[tables.t.columns]
-id = { type = "integer", primary_key = true }
-a = { type = "integer" }
-
-[views.v]
-query = "SELECT a, id FROM t"
-grants = { pv_drift = ["select"] }
-"#;
-    let sql = s.step(v2);
+    assert!(
+        text.contains(r#"REVOKE INSERT ON TABLE "public"."t" FROM "pv_drift";"#),
+        "{text}"
+    );
+    psql(
+        &db,
+        "REVOKE INSERT ON t FROM pv_drift; REVOKE UPDATE (a) ON t FROM PUBLIC",
+    );
+    assert_clean(dir.path(), &db.conninfo);
+    // The view loses a column: dropped and created again, with its grants.
+    let v2 = v1
+        .replace("SELECT id FROM t", "SELECT a FROM t")
+        .replace(r#"["all"]"#, r#"["select"]"#);
+    write_schema(dir.path(), &v2);
+    let sql = plan_apply(dir.path(), &db.conninfo, "v2", &[]);
     assert!(
         sql.contains(r#"GRANT SELECT ON TABLE "public"."v" TO "pv_drift";"#),
         "{sql}"
     );
-    s.unwind();
+    // An unmanaged table's hand-made grants are nobody's business.
+    write_schema(
+        dir.path(),
+        &format!("{v2}\n[tables.u.columns]\nid = {{ type = \"integer\" }}\n"),
+    );
+    plan_apply(dir.path(), &db.conninfo, "v3", &[]);
+    psql(&db, "GRANT SELECT ON u TO pv_drift");
+    assert_clean(dir.path(), &db.conninfo);
+    // Rolled back: the down files restore the grants of each version.
+    ok(schemactl_db(
+        dir.path(),
+        &db.conninfo,
+        &["rollback", "--to", "1", "--allow", "deletes_data"],
+    ));
+    let has: bool = db
+        .connect()
+        .query_one(
+            "SELECT has_table_privilege('pv_drift', 'public.v', 'INSERT')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(has);
+}
+
+#[test]
+fn a_grant_to_a_missing_role_fails_apply_before_anything_runs() {
+    let db = support::test_db();
+    let dir = project(&[("schemactl.toml", CONFIG)]);
+    write_schema(
+        dir.path(),
+        r#"
+[tables.t]
+grants = { "pv no such role" = ["select"], pv_missing_too = ["insert"], public = ["select"] }
+
+[tables.t.columns]
+id = { type = "integer" }
+"#,
+    );
+    ok(schemactl(dir.path(), &["plan", "-m", "v1"]));
+    let out = schemactl_db(dir.path(), &db.conninfo, &["apply"]);
+    let err = support::project::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("pv no such role") && err.contains("pv_missing_too"),
+        "{err}"
+    );
+    assert!(err.contains("CREATE ROLE"), "{err}");
+    assert!(!err.contains("`public`"), "{err}");
+    let tables: i64 = db
+        .connect()
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname = 't' AND relnamespace = 'public'::regnamespace",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "nothing may run");
+    psql(
+        &db,
+        r#"DO $$ BEGIN CREATE ROLE "pv no such role" NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+           DO $$ BEGIN CREATE ROLE pv_missing_too NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"#,
+    );
+    ok(schemactl_db(dir.path(), &db.conninfo, &["apply"]));
+    assert_clean(dir.path(), &db.conninfo);
+}
+
+#[test]
+fn bad_privileges_and_roles_are_errors_with_locations() {
+    let dir = project(&[("schemactl.toml", CONFIG)]);
+    write_schema(
+        dir.path(),
+        r#"
+[tables.t]
+grants = { app = ["selct"], "" = ["select"] }
+
+[tables.t.columns]
+id = { type = "integer", grants = { app = ["delete"] } }
+
+[sequences.s]
+grants = { app = ["insert"], x = "select" }
+"#,
+    );
+    let out = schemactl(dir.path(), &["check"]);
+    let err = support::project::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`selct` is not a privilege of a table or view"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `select`?"), "{err}");
+    assert!(
+        err.contains("`delete` is not a privilege of a column"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`insert` is not a privilege of a sequence"),
+        "{err}"
+    );
+    assert!(err.contains("role name is empty"), "{err}");
+    assert!(err.contains("main.toml:3:"), "{err}");
 }

@@ -66,6 +66,11 @@ impl Compiler {
                 };
                 if table_grants.is_some() {
                     table.grants = table_grants;
+                    // A table's grants manage its columns' too: a column without `grants`
+                    // has no privileges of its own.
+                    for c in &mut table.columns {
+                        c.grants = Some(Grants::new());
+                    }
                 }
                 for (name, g) in columns {
                     if let Some(c) = table.columns.iter_mut().find(|c| c.name == name) {
