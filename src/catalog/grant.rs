@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 use postgres::Row;
 
 use crate::model::Model;
-use crate::model::grant::{self, GrantKind, Grants, Key};
+use crate::model::grant::{self, GrantKind, Grants};
+
+/// Schema → object name → (kind, column, grants) of every ACL the query returned.
+type Read = BTreeMap<String, BTreeMap<String, Vec<(GrantKind, Option<String>, Grants)>>>;
 
 pub(super) fn grants(model: &mut Model, rows: &[Row]) {
-    let mut read: BTreeMap<Key, Grants> = BTreeMap::new();
+    let mut read = Read::new();
     for row in rows {
         let kind: String = row.get(0);
         let kind = match kind.as_str() {
@@ -20,23 +23,42 @@ pub(super) fn grants(model: &mut Model, rows: &[Row]) {
             "c" => GrantKind::Column,
             _ => GrantKind::Type,
         };
-        let key: Key = (kind, row.get(1), row.get(2), row.get(3));
-        let acl = read.entry(key).or_default();
+        let column: Option<String> = row.get(3);
+        let list = read
+            .entry(row.get(1))
+            .or_default()
+            .entry(row.get(2))
+            .or_default();
+        let i = match list.iter().position(|(k, c, _)| *k == kind && *c == column) {
+            Some(i) => i,
+            None => {
+                list.push((kind, column, Grants::new()));
+                list.len() - 1
+            }
+        };
         let (Some(role), Some(privilege)) = (
             row.get::<_, Option<String>>(4),
             row.get::<_, Option<String>>(5),
         ) else {
             continue;
         };
-        acl.entry(role).or_default().push(privilege);
+        list[i].2.entry(role).or_default().push(privilege);
     }
-    for acl in read.values_mut() {
+    for (_, _, acl) in read.values_mut().flat_map(|m| m.values_mut()).flatten() {
         for privs in acl.values_mut() {
             grant::normalise(privs);
         }
     }
-    grant::for_each_slot(model, |key, slot| {
-        let found = read.remove(&key);
-        *slot = Some(found.unwrap_or_else(|| key.0.default_acl()));
+    grant::for_each_slot(model, |kind, schema, name, column, slot| {
+        let found = read
+            .get_mut(schema)
+            .and_then(|m| m.get_mut(name))
+            .and_then(|list| {
+                let i = list
+                    .iter()
+                    .position(|(k, c, _)| *k == kind && c.as_deref() == column)?;
+                Some(list.swap_remove(i).2)
+            });
+        *slot = Some(found.unwrap_or_else(|| kind.default_acl()));
     });
 }

@@ -5,7 +5,7 @@
 
 use super::Change;
 use super::step::{Hazard, Phase, StepInfo, StepKind, object};
-use crate::model::grant::{self, GrantKind, Grants, Key};
+use crate::model::grant::{self, GrantKind, Grants};
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::{Model, QualifiedName};
 
@@ -19,14 +19,6 @@ pub struct GrantTarget {
 }
 
 impl GrantTarget {
-    fn from_key(key: &Key) -> GrantTarget {
-        GrantTarget {
-            kind: key.0,
-            name: QualifiedName::new(key.1.clone(), key.2.clone()),
-            column: key.3.clone(),
-        }
-    }
-
     /// `public.t`, `public.t.c`, `billing` (a schema).
     pub fn display(&self) -> String {
         match self.kind {
@@ -75,23 +67,28 @@ pub enum GrantChange {
 /// objects lose their grants).
 pub fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
     let recreated = recreated(out);
-    let old = grant::collect(from);
-    let new = grant::collect(to);
     let mut revokes = Vec::new();
     let mut grants = Vec::new();
-    for (key, g) in &new {
-        let Some(g) = g else { continue };
-        let target = GrantTarget::from_key(key);
-        let base = match old.get(key) {
-            None => key.0.default_acl(),
-            Some(None) => continue,
-            Some(Some(_)) if recreated.contains(&(class(key.0), target.display())) => {
-                key.0.default_acl()
-            }
-            Some(Some(o)) => o.clone(),
+    grant::visit(to, |kind, schema, name, column, g| {
+        let Some(g) = g else { return };
+        let target = GrantTarget {
+            kind,
+            name: QualifiedName::new(schema, name),
+            column: column.map(str::to_string),
         };
-        changes(&target, &base, g, &mut revokes, &mut grants);
-    }
+        let default;
+        let base = match grant::lookup(from, kind, schema, name, column) {
+            Some(None) => return,
+            Some(Some(o)) if !recreated.contains(&(class(kind), target.display())) => o,
+            _ => {
+                default = kind.default_acl();
+                &default
+            }
+        };
+        if base != g {
+            changes(&target, base, g, &mut revokes, &mut grants);
+        }
+    });
     out.extend(revokes);
     out.extend(grants);
 }

@@ -105,125 +105,108 @@ pub fn normalise(privs: &mut Vec<String>) {
     privs.dedup();
 }
 
-/// Every grantable object of a model with its kind, as a mutable slot, visited in a fixed
-/// order. The `key` names the object: `(kind, schema, name, column)`.
-pub type Key = (GrantKind, String, String, Option<String>);
-
-/// Visit every object's grants slot.
-pub fn for_each_slot(model: &mut Model, mut f: impl FnMut(Key, &mut Option<Grants>)) {
+/// Visit every object's grants slot, in a fixed order: `f(kind, schema, name, column,
+/// slot)`.
+pub fn for_each_slot(
+    model: &mut Model,
+    mut f: impl FnMut(GrantKind, &str, &str, Option<&str>, &mut Option<Grants>),
+) {
     for (sn, s) in model.schemas.iter_mut() {
-        f(
-            (GrantKind::Schema, sn.clone(), sn.clone(), None),
-            &mut s.grants,
-        );
+        f(GrantKind::Schema, sn, sn, None, &mut s.grants);
         for (n, t) in s.tables.iter_mut() {
-            f(
-                (GrantKind::Table, sn.clone(), n.clone(), None),
-                &mut t.grants,
-            );
+            f(GrantKind::Table, sn, n, None, &mut t.grants);
             for c in t.columns.iter_mut() {
-                f(
-                    (
-                        GrantKind::Column,
-                        sn.clone(),
-                        n.clone(),
-                        Some(c.name.clone()),
-                    ),
-                    &mut c.grants,
-                );
+                f(GrantKind::Column, sn, n, Some(&c.name), &mut c.grants);
             }
         }
         for (n, v) in s.views.iter_mut().chain(s.materialized_views.iter_mut()) {
-            f(
-                (GrantKind::Table, sn.clone(), n.clone(), None),
-                &mut v.grants,
-            );
+            f(GrantKind::Table, sn, n, None, &mut v.grants);
         }
         for (n, q) in s.sequences.iter_mut() {
-            f(
-                (GrantKind::Sequence, sn.clone(), n.clone(), None),
-                &mut q.grants,
-            );
+            f(GrantKind::Sequence, sn, n, None, &mut q.grants);
         }
         for (n, e) in s.enums.iter_mut() {
-            f(
-                (GrantKind::Type, sn.clone(), n.clone(), None),
-                &mut e.grants,
-            );
+            f(GrantKind::Type, sn, n, None, &mut e.grants);
         }
         for (n, d) in s.domains.iter_mut() {
-            f(
-                (GrantKind::Type, sn.clone(), n.clone(), None),
-                &mut d.grants,
-            );
+            f(GrantKind::Type, sn, n, None, &mut d.grants);
         }
         for (n, c) in s.composite_types.iter_mut() {
-            f(
-                (GrantKind::Type, sn.clone(), n.clone(), None),
-                &mut c.grants,
-            );
+            f(GrantKind::Type, sn, n, None, &mut c.grants);
         }
     }
 }
 
-/// Every object's grants (by key), `None` included.
-pub fn collect(model: &Model) -> BTreeMap<Key, Option<Grants>> {
-    let mut out = BTreeMap::new();
-    // A clone is avoided by visiting through a shared walk of the same shape.
+/// Visit every object's grants (`None` included) without copying them, in a fixed order:
+/// `f(kind, schema, name, column, grants)`.
+pub fn visit<'m>(
+    model: &'m Model,
+    mut f: impl FnMut(GrantKind, &'m str, &'m str, Option<&'m str>, Option<&'m Grants>),
+) {
     for (sn, s) in &model.schemas {
-        out.insert(
-            (GrantKind::Schema, sn.clone(), sn.clone(), None),
-            s.grants.clone(),
-        );
+        f(GrantKind::Schema, sn, sn, None, s.grants.as_ref());
         for (n, t) in &s.tables {
-            out.insert(
-                (GrantKind::Table, sn.clone(), n.clone(), None),
-                t.grants.clone(),
-            );
+            f(GrantKind::Table, sn, n, None, t.grants.as_ref());
             for c in &t.columns {
-                out.insert(
-                    (
-                        GrantKind::Column,
-                        sn.clone(),
-                        n.clone(),
-                        Some(c.name.clone()),
-                    ),
-                    c.grants.clone(),
-                );
+                f(GrantKind::Column, sn, n, Some(&c.name), c.grants.as_ref());
             }
         }
         for (n, v) in s.views.iter().chain(&s.materialized_views) {
-            out.insert(
-                (GrantKind::Table, sn.clone(), n.clone(), None),
-                v.grants.clone(),
-            );
+            f(GrantKind::Table, sn, n, None, v.grants.as_ref());
         }
         for (n, q) in &s.sequences {
-            out.insert(
-                (GrantKind::Sequence, sn.clone(), n.clone(), None),
-                q.grants.clone(),
-            );
+            f(GrantKind::Sequence, sn, n, None, q.grants.as_ref());
         }
         for (n, e) in &s.enums {
-            out.insert(
-                (GrantKind::Type, sn.clone(), n.clone(), None),
-                e.grants.clone(),
-            );
+            f(GrantKind::Type, sn, n, None, e.grants.as_ref());
         }
         for (n, d) in &s.domains {
-            out.insert(
-                (GrantKind::Type, sn.clone(), n.clone(), None),
-                d.grants.clone(),
-            );
+            f(GrantKind::Type, sn, n, None, d.grants.as_ref());
         }
         for (n, c) in &s.composite_types {
-            out.insert(
-                (GrantKind::Type, sn.clone(), n.clone(), None),
-                c.grants.clone(),
-            );
+            f(GrantKind::Type, sn, n, None, c.grants.as_ref());
         }
     }
-    out
+}
+
+/// The grants of one object: `None` when the model has no such object, `Some(None)` when
+/// it has the object without managed grants.
+pub fn lookup<'m>(
+    model: &'m Model,
+    kind: GrantKind,
+    schema: &str,
+    name: &str,
+    column: Option<&str>,
+) -> Option<Option<&'m Grants>> {
+    let s = model.schemas.get(schema)?;
+    Some(match kind {
+        GrantKind::Schema => s.grants.as_ref(),
+        GrantKind::Table => match s.tables.get(name) {
+            Some(t) => t.grants.as_ref(),
+            None => s
+                .views
+                .get(name)
+                .or_else(|| s.materialized_views.get(name))?
+                .grants
+                .as_ref(),
+        },
+        GrantKind::Column => s
+            .tables
+            .get(name)?
+            .columns
+            .iter()
+            .find(|c| Some(c.name.as_str()) == column)?
+            .grants
+            .as_ref(),
+        GrantKind::Sequence => s.sequences.get(name)?.grants.as_ref(),
+        GrantKind::Type => match s.enums.get(name) {
+            Some(e) => e.grants.as_ref(),
+            None => match s.domains.get(name) {
+                Some(d) => d.grants.as_ref(),
+                None => s.composite_types.get(name)?.grants.as_ref(),
+            },
+        },
+    })
 }
 
 /// Before planning from `target` (the head snapshot) to `declared`: an object `declared`
@@ -231,20 +214,9 @@ pub fn collect(model: &Model) -> BTreeMap<Key, Option<Grants>> {
 /// from its kind's default ACL, so the declared grants are planned. Nothing else changes:
 /// `diff` compares grants only where both sides manage them.
 pub fn adopt(target: &mut Model, declared: &Model) {
-    let declared = collect(declared);
-    for_each_slot(target, |key, slot| {
-        if slot.is_none() && matches!(declared.get(&key), Some(Some(_))) {
-            *slot = Some(key.0.default_acl());
+    for_each_slot(target, |kind, schema, name, column, slot| {
+        if slot.is_none() && matches!(lookup(declared, kind, schema, name, column), Some(Some(_))) {
+            *slot = Some(kind.default_acl());
         }
     });
-}
-
-/// Every role named by a grant of the model, PUBLIC excluded.
-pub fn roles(model: &Model) -> std::collections::BTreeSet<String> {
-    collect(model)
-        .into_values()
-        .flatten()
-        .flat_map(|g| g.into_keys())
-        .filter(|r| r != PUBLIC)
-        .collect()
 }
