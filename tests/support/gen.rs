@@ -226,6 +226,8 @@ struct Table {
     fks: Vec<Fk>,
     /// `renamed_from` (second versions only).
     renamed_from: Option<String>,
+    /// `grants = { … }` as written (see `grants`).
+    grants: Option<String>,
 }
 
 impl Table {
@@ -766,6 +768,7 @@ fn first_version(seed: u64) -> Gen {
         }
     }
     table_gaps(&mut g, seed);
+    grants(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -773,6 +776,31 @@ fn first_version(seed: u64) -> Gen {
         }
     }
     g
+}
+
+/// Creates the roles generated grants name unless they exist (roles are cluster-wide; parallel tests race).
+pub const ROLES_SQL: &str = r#"
+DO $$ BEGIN CREATE ROLE sct_gen_reader NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "sct gen Writer" NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+"#;
+
+/// Table grants (about one table in five), from a generator of their own.
+fn grants(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "grants"]));
+    for t in &mut g.p.tables {
+        if !rng.chance(20) {
+            continue;
+        }
+        let choices = [
+            r#"{ sct_gen_reader = ["select"] }"#,
+            r#"{ sct_gen_reader = ["SELECT", "references"], "sct gen Writer" = ["all"] }"#,
+            r#"{ public = ["select"], "sct gen Writer" = ["insert", "update", "delete"] }"#,
+            "{}",
+        ];
+        t.grants = Some(rng.pick(&choices).to_string());
+    }
 }
 
 /// Named primary keys and NOT VALID checks and foreign keys, from a generator of their own
@@ -1579,6 +1607,7 @@ impl Gen {
             indexes: Vec::new(),
             fks: Vec::new(),
             renamed_from: None,
+            grants: None,
         });
         let t = self.p.tables.len() - 1;
 
@@ -2277,6 +2306,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     }
     if let Some(r) = &t.renamed_from {
         writeln!(s, "renamed_from = {}", ts(r)).unwrap();
+    }
+    if let Some(g) = &t.grants {
+        writeln!(s, "grants = {g}").unwrap();
     }
     writeln!(s, "\n[tables.{key}.columns]").unwrap();
     // Spellings vary by a hash of the names, so both versions spell an object alike.
