@@ -963,71 +963,6 @@ fn run_steps(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_split_on_no_transaction_markers() {
-        let text = "-- schemactl migration 0001_x\n-- parent: 00\n-- hazards: none\n--\n\n\
-                    -- step 1: create-table public.a\nCREATE TABLE a (id int);\n\n\
-                    -- step 2: create-table public.b\nCREATE TABLE b (id int);\n\n\
-                    -- schemactl:no-transaction\n-- step 3: create-index public.a.i\nCREATE INDEX CONCURRENTLY i ON a (id);\n\n\
-                    -- step 4: comment public.a\nCOMMENT ON TABLE a IS 'x';\n";
-        let segs = segments(text);
-        assert_eq!(segs.len(), 3);
-        assert!(segs[0].transactional && segs[0].steps.len() == 2);
-        assert!(!segs[1].transactional);
-        assert_eq!(segs[1].steps[0].0, "step 3: create-index public.a.i");
-        assert_eq!(segs[2].steps[0].1, "COMMENT ON TABLE a IS 'x';");
-    }
-
-    #[test]
-    fn step_ranges_name_the_first_and_last_step() {
-        let labels = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            short_label("step 5: add-check public.u.u_n_check [hazards: blocks_writes]"),
-            "step 5"
-        );
-        assert_eq!(short_label("statements"), "statements");
-        assert_eq!(step_range(&labels(&["step 3"])), "step 3");
-        assert_eq!(
-            step_range(&labels(&["step 1", "step 2", "step 3"])),
-            "steps 1–3"
-        );
-        assert_eq!(
-            step_range(&labels(&["statements", "step 2"])),
-            "statements to step 2"
-        );
-    }
-
-    #[test]
-    fn markers_inside_literals_do_not_split() {
-        let text = "-- schemactl migration 0001_x\n--\n\n\
-                    -- step 1: comment public.a\nCOMMENT ON TABLE a IS 'x\n-- schemactl:no-transaction\n-- step 2: y\n\n';\n\n\
-                    -- step 2: create-function public.f\nCREATE FUNCTION f() RETURNS int AS $b$\n-- step 9: z\nSELECT 1 $b$ LANGUAGE sql;\n";
-        let segs = segments(text);
-        assert_eq!(segs.len(), 1, "{segs:?}");
-        assert_eq!(
-            segs[0].steps[0].1,
-            "COMMENT ON TABLE a IS 'x\n-- schemactl:no-transaction\n-- step 2: y\n\n';"
-        );
-        assert_eq!(segs[0].steps[1].0, "step 2: create-function public.f");
-        assert!(segs[0].steps[1].1.contains("-- step 9: z\nSELECT 1"));
-        // Blank and comment-like lines of a literal before any marker are kept too.
-        let segs = segments("INSERT INTO t VALUES ('a\n\n-- b\n');\n-- trailing\n");
-        assert_eq!(segs[0].steps[0].1, "INSERT INTO t VALUES ('a\n\n-- b\n');");
-    }
-
-    #[test]
-    fn hand_written_sql_is_one_step() {
-        let segs =
-            segments("-- my migration\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
-        assert_eq!(segs.len(), 1);
-        assert_eq!(segs[0].steps[0].0, "statements");
-    }
-}
-
 /// Refuse, before anything runs, migrations that grant to roles the cluster lacks (roles are
 /// cluster-wide: schemactl does not create them unless the project manages them, and a
 /// migration that creates one counts). One query, whatever the number of roles.
@@ -1120,5 +1055,85 @@ fn first_ident(s: &str) -> Option<String> {
             .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
             .collect();
         (!word.is_empty()).then(|| word.to_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_on_no_transaction_markers() {
+        let text = "-- schemactl migration 0001_x\n-- parent: 00\n-- hazards: none\n--\n\n\
+                    -- step 1: create-table public.a\nCREATE TABLE a (id int);\n\n\
+                    -- step 2: create-table public.b\nCREATE TABLE b (id int);\n\n\
+                    -- schemactl:no-transaction\n-- step 3: create-index public.a.i\nCREATE INDEX CONCURRENTLY i ON a (id);\n\n\
+                    -- step 4: comment public.a\nCOMMENT ON TABLE a IS 'x';\n";
+        let segs = segments(text);
+        assert_eq!(segs.len(), 3);
+        assert!(segs[0].transactional && segs[0].steps.len() == 2);
+        assert!(!segs[1].transactional);
+        assert_eq!(segs[1].steps[0].0, "step 3: create-index public.a.i");
+        assert_eq!(segs[2].steps[0].1, "COMMENT ON TABLE a IS 'x';");
+    }
+
+    #[test]
+    fn step_ranges_name_the_first_and_last_step() {
+        let labels = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            short_label("step 5: add-check public.u.u_n_check [hazards: blocks_writes]"),
+            "step 5"
+        );
+        assert_eq!(short_label("statements"), "statements");
+        assert_eq!(step_range(&labels(&["step 3"])), "step 3");
+        assert_eq!(
+            step_range(&labels(&["step 1", "step 2", "step 3"])),
+            "steps 1–3"
+        );
+        assert_eq!(
+            step_range(&labels(&["statements", "step 2"])),
+            "statements to step 2"
+        );
+    }
+
+    #[test]
+    fn markers_inside_literals_do_not_split() {
+        let text = "-- schemactl migration 0001_x\n--\n\n\
+                    -- step 1: comment public.a\nCOMMENT ON TABLE a IS 'x\n-- schemactl:no-transaction\n-- step 2: y\n\n';\n\n\
+                    -- step 2: create-function public.f\nCREATE FUNCTION f() RETURNS int AS $b$\n-- step 9: z\nSELECT 1 $b$ LANGUAGE sql;\n";
+        let segs = segments(text);
+        assert_eq!(segs.len(), 1, "{segs:?}");
+        assert_eq!(
+            segs[0].steps[0].1,
+            "COMMENT ON TABLE a IS 'x\n-- schemactl:no-transaction\n-- step 2: y\n\n';"
+        );
+        assert_eq!(segs[0].steps[1].0, "step 2: create-function public.f");
+        assert!(segs[0].steps[1].1.contains("-- step 9: z\nSELECT 1"));
+        // Blank and comment-like lines of a literal before any marker are kept too.
+        let segs = segments("INSERT INTO t VALUES ('a\n\n-- b\n');\n-- trailing\n");
+        assert_eq!(segs[0].steps[0].1, "INSERT INTO t VALUES ('a\n\n-- b\n');");
+    }
+
+    #[test]
+    fn hand_written_sql_is_one_step() {
+        let segs =
+            segments("-- my migration\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
+        assert_eq!(segs.len(), 1);
+        assert_eq!(segs[0].steps[0].0, "statements");
+    }
+
+    #[test]
+    fn roles_granted_to_and_created_are_found_in_migration_text() {
+        let sql = "-- step 1\nGRANT SELECT ON TABLE \"public\".\"t\" TO \"App \"\"x\"\"\";\n\
+                   GRANT USAGE ON SCHEMA \"public\" TO PUBLIC;\n\
+                   grant select on t to Reporting;\n\
+                   CREATE ROLE \"made\" NOLOGIN;\n\
+                   REVOKE SELECT ON TABLE t FROM \"gone\";\n";
+        let (grants, creates) = super::roles_in(sql);
+        assert_eq!(
+            grants,
+            vec!["App \"x\"".to_string(), "reporting".to_string()]
+        );
+        assert_eq!(creates, vec!["made".to_string()]);
     }
 }

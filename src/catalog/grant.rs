@@ -59,6 +59,6 @@ pub(super) fn grants(model: &mut Model, rows: &[Row]) {
                     .position(|(k, c, _)| *k == kind && c.as_deref() == column)?;
                 Some(list.swap_remove(i).2)
             });
-        *slot = Some(found.unwrap_or_else(|| kind.default_acl()));
+        *slot = Some(Box::new(found.unwrap_or_else(|| kind.default_acl())));
     });
 }

@@ -256,7 +256,6 @@ pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
     let (Ok(out), Ok(chain)) = (compiled, chain) else {
         unreachable!("errors handled above")
     };
-    let mut head = head;
     crate::model::grant::adopt(&mut head, &out.model);
     Ok(Loaded {
         model: out.model,

@@ -39,7 +39,7 @@ impl Compiler {
                     schema_seen.insert(schema.clone(), g.span.clone());
                     let grants = self.grant_list(g, GrantKind::Schema);
                     if let Some(s) = model.schemas.get_mut(&schema) {
-                        s.grants = Some(grants);
+                        s.grants = Some(Box::new(grants));
                     }
                 }
             }
@@ -65,16 +65,16 @@ impl Compiler {
                     continue;
                 };
                 if table_grants.is_some() {
-                    table.grants = table_grants;
+                    table.grants = table_grants.map(Box::new);
                     // A table's grants manage its columns' too: a column without `grants`
                     // has no privileges of its own.
                     for c in &mut table.columns {
-                        c.grants = Some(Grants::new());
+                        c.grants = Some(Box::default());
                     }
                 }
                 for (name, g) in columns {
                     if let Some(c) = table.columns.iter_mut().find(|c| c.name == name) {
-                        c.grants = Some(g);
+                        c.grants = Some(Box::new(g));
                     }
                 }
             }
@@ -90,7 +90,7 @@ impl Compiler {
                     &mut s.views
                 };
                 if let Some(view) = map.get_mut(&v.name.value) {
-                    view.grants = Some(g);
+                    view.grants = Some(Box::new(g));
                 }
             }
             for q in &f.sequences {
@@ -101,7 +101,7 @@ impl Compiler {
                     .get_mut(&schema_of(&q.schema))
                     .and_then(|s| s.sequences.get_mut(&q.name.value))
                 {
-                    seq.grants = Some(g);
+                    seq.grants = Some(Box::new(g));
                 }
             }
             for e in &f.enums {
@@ -112,7 +112,7 @@ impl Compiler {
                     .get_mut(&schema_of(&e.schema))
                     .and_then(|s| s.enums.get_mut(&e.name.value))
                 {
-                    x.grants = Some(g);
+                    x.grants = Some(Box::new(g));
                 }
             }
             for d in &f.domains {
@@ -123,7 +123,7 @@ impl Compiler {
                     .get_mut(&schema_of(&d.schema))
                     .and_then(|s| s.domains.get_mut(&d.name.value))
                 {
-                    x.grants = Some(g);
+                    x.grants = Some(Box::new(g));
                 }
             }
             for c in &f.composite_types {
@@ -134,7 +134,7 @@ impl Compiler {
                     .get_mut(&schema_of(&c.schema))
                     .and_then(|s| s.composite_types.get_mut(&c.name.value))
                 {
-                    x.grants = Some(g);
+                    x.grants = Some(Box::new(g));
                 }
             }
         }

@@ -109,7 +109,7 @@ pub fn normalise(privs: &mut Vec<String>) {
 /// slot)`.
 pub fn for_each_slot(
     model: &mut Model,
-    mut f: impl FnMut(GrantKind, &str, &str, Option<&str>, &mut Option<Grants>),
+    mut f: impl FnMut(GrantKind, &str, &str, Option<&str>, &mut Option<Box<Grants>>),
 ) {
     for (sn, s) in model.schemas.iter_mut() {
         f(GrantKind::Schema, sn, sn, None, &mut s.grants);
@@ -144,27 +144,27 @@ pub fn visit<'m>(
     mut f: impl FnMut(GrantKind, &'m str, &'m str, Option<&'m str>, Option<&'m Grants>),
 ) {
     for (sn, s) in &model.schemas {
-        f(GrantKind::Schema, sn, sn, None, s.grants.as_ref());
+        f(GrantKind::Schema, sn, sn, None, s.grants.as_deref());
         for (n, t) in &s.tables {
-            f(GrantKind::Table, sn, n, None, t.grants.as_ref());
+            f(GrantKind::Table, sn, n, None, t.grants.as_deref());
             for c in &t.columns {
-                f(GrantKind::Column, sn, n, Some(&c.name), c.grants.as_ref());
+                f(GrantKind::Column, sn, n, Some(&c.name), c.grants.as_deref());
             }
         }
         for (n, v) in s.views.iter().chain(&s.materialized_views) {
-            f(GrantKind::Table, sn, n, None, v.grants.as_ref());
+            f(GrantKind::Table, sn, n, None, v.grants.as_deref());
         }
         for (n, q) in &s.sequences {
-            f(GrantKind::Sequence, sn, n, None, q.grants.as_ref());
+            f(GrantKind::Sequence, sn, n, None, q.grants.as_deref());
         }
         for (n, e) in &s.enums {
-            f(GrantKind::Type, sn, n, None, e.grants.as_ref());
+            f(GrantKind::Type, sn, n, None, e.grants.as_deref());
         }
         for (n, d) in &s.domains {
-            f(GrantKind::Type, sn, n, None, d.grants.as_ref());
+            f(GrantKind::Type, sn, n, None, d.grants.as_deref());
         }
         for (n, c) in &s.composite_types {
-            f(GrantKind::Type, sn, n, None, c.grants.as_ref());
+            f(GrantKind::Type, sn, n, None, c.grants.as_deref());
         }
     }
 }
@@ -180,15 +180,15 @@ pub fn lookup<'m>(
 ) -> Option<Option<&'m Grants>> {
     let s = model.schemas.get(schema)?;
     Some(match kind {
-        GrantKind::Schema => s.grants.as_ref(),
+        GrantKind::Schema => s.grants.as_deref(),
         GrantKind::Table => match s.tables.get(name) {
-            Some(t) => t.grants.as_ref(),
+            Some(t) => t.grants.as_deref(),
             None => s
                 .views
                 .get(name)
                 .or_else(|| s.materialized_views.get(name))?
                 .grants
-                .as_ref(),
+                .as_deref(),
         },
         GrantKind::Column => s
             .tables
@@ -197,13 +197,13 @@ pub fn lookup<'m>(
             .iter()
             .find(|c| Some(c.name.as_str()) == column)?
             .grants
-            .as_ref(),
-        GrantKind::Sequence => s.sequences.get(name)?.grants.as_ref(),
+            .as_deref(),
+        GrantKind::Sequence => s.sequences.get(name)?.grants.as_deref(),
         GrantKind::Type => match s.enums.get(name) {
-            Some(e) => e.grants.as_ref(),
+            Some(e) => e.grants.as_deref(),
             None => match s.domains.get(name) {
-                Some(d) => d.grants.as_ref(),
-                None => s.composite_types.get(name)?.grants.as_ref(),
+                Some(d) => d.grants.as_deref(),
+                None => s.composite_types.get(name)?.grants.as_deref(),
             },
         },
     })
@@ -216,7 +216,7 @@ pub fn lookup<'m>(
 pub fn adopt(target: &mut Model, declared: &Model) {
     for_each_slot(target, |kind, schema, name, column, slot| {
         if slot.is_none() && matches!(lookup(declared, kind, schema, name, column), Some(Some(_))) {
-            *slot = Some(kind.default_acl());
+            *slot = Some(Box::new(kind.default_acl()));
         }
     });
 }

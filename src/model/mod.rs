@@ -88,7 +88,7 @@ pub struct Schema {
     pub composite_types: BTreeMap<String, CompositeType>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<grant::Grants>,
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 impl Schema {
@@ -128,7 +128,7 @@ pub struct Domain {
     pub comment: Option<String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<grant::Grants>,
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 impl Domain {
@@ -161,7 +161,7 @@ pub struct CompositeType {
     pub comment: Option<String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<grant::Grants>,
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,7 +189,7 @@ pub struct EnumType {
     pub comment: Option<String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<grant::Grants>,
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,7 +225,7 @@ pub struct Table {
     pub partition_of: Option<Box<PartitionOf>>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<grant::Grants>,
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 impl Table {
@@ -296,7 +296,7 @@ pub struct Column {
     pub comment: Option<String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<grant::Grants>,
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -51,7 +51,7 @@ pub struct Sequence {
     pub comment: Option<String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<super::grant::Grants>,
+    pub grants: Option<Box<super::grant::Grants>>,
 }
 
 /// The column a sequence is OWNED BY (dropped with it).

@@ -46,7 +46,7 @@ pub struct View {
     pub comment: Option<String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grants: Option<super::grant::Grants>,
+    pub grants: Option<Box<super::grant::Grants>>,
 }
 
 impl PartialEq for View {
