@@ -320,3 +320,69 @@ grants = { app = ["insert"], x = "select" }
     assert!(err.contains("role name is empty"), "{err}");
     assert!(err.contains("main.toml:3:"), "{err}");
 }
+
+#[test]
+fn default_privileges_are_altered_changed_and_rolled_back() {
+    let mut s = Steps::new();
+    roles(&mut s, &["pv_dp_owner", "pv_dp_reader"]);
+    let v1 = r#"
+[[default_privileges]]
+for_role = "pv_dp_owner"
+on = "tables"
+grants = { pv_dp_reader = ["select"] }
+
+[tables.t.columns]
+id = { type = "integer" }
+"#;
+    let sql = s.step(v1);
+    assert!(
+        sql.contains(r#"ALTER DEFAULT PRIVILEGES FOR ROLE "pv_dp_owner" IN SCHEMA "public" GRANT SELECT ON TABLES TO "pv_dp_reader";"#),
+        "{sql}"
+    );
+    let v2 = r#"
+[[default_privileges]]
+for_role = "pv_dp_owner"
+on = "tables"
+grants = { pv_dp_reader = ["insert", "select"] }
+
+[[default_privileges]]
+for_role = "pv_dp_owner"
+on = "sequences"
+grants = { pv_dp_reader = ["usage"] }
+
+[[default_privileges]]
+for_role = "pv_dp_owner"
+on = "functions"
+grants = { pv_dp_reader = ["execute"] }
+
+[tables.t.columns]
+id = { type = "integer" }
+"#;
+    let sql = s.step(v2);
+    assert!(
+        sql.contains(r#"GRANT INSERT ON TABLES TO "pv_dp_reader";"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"GRANT USAGE ON SEQUENCES TO "pv_dp_reader";"#),
+        "{sql}"
+    );
+    let v3 = r#"
+[[default_privileges]]
+for_role = "pv_dp_owner"
+on = "tables"
+grants = {}
+
+[tables.t.columns]
+id = { type = "integer" }
+"#;
+    let sql = s.step(v3);
+    assert!(
+        sql.contains(r#"ALTER DEFAULT PRIVILEGES FOR ROLE "pv_dp_owner" IN SCHEMA "public" REVOKE INSERT, SELECT ON TABLES FROM "pv_dp_reader";"#),
+        "{sql}"
+    );
+    let n: i64 =
+        s.one("SELECT count(*) FROM pg_default_acl WHERE defaclrole = 'pv_dp_owner'::regrole");
+    assert_eq!(n, 0);
+    s.unwind();
+}

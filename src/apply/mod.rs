@@ -1012,7 +1012,21 @@ pub fn roles_in(sql: &str) -> (Vec<String>, Vec<String>) {
     for line in sql.lines() {
         let t = line.trim_start();
         let upper = t.to_ascii_uppercase();
-        if upper.starts_with("GRANT ") {
+        if upper.starts_with("ALTER DEFAULT PRIVILEGES FOR ROLE ") {
+            let rest = &t["ALTER DEFAULT PRIVILEGES FOR ROLE ".len()..];
+            grants.extend(first_ident(rest));
+            if upper.contains(" GRANT ") {
+                if let Some(i) = upper.rfind(" TO ") {
+                    if !t[i + 4..]
+                        .trim_start()
+                        .to_ascii_uppercase()
+                        .starts_with("PUBLIC")
+                    {
+                        grants.extend(first_ident(&t[i + 4..]));
+                    }
+                }
+            }
+        } else if upper.starts_with("GRANT ") {
             if let Some(i) = upper.rfind(" TO ") {
                 if let Some(r) = first_ident(&t[i + 4..]) {
                     if !r.eq_ignore_ascii_case("public") || t[i + 4..].trim_start().starts_with('"')

@@ -14,8 +14,32 @@ type Read = BTreeMap<String, BTreeMap<String, Vec<(GrantKind, Option<String>, Gr
 
 pub(super) fn grants(model: &mut Model, rows: &[Row]) {
     let mut read = Read::new();
+    let mut defaults: BTreeMap<String, grant::DefaultPrivileges> = BTreeMap::new();
     for row in rows {
         let kind: String = row.get(0);
+        if kind == "d" {
+            let class = match row.get::<_, Option<String>>(3).as_deref() {
+                Some("r") => "tables",
+                Some("S") => "sequences",
+                Some("f") => "functions",
+                Some("T") => "types",
+                _ => continue,
+            };
+            let acl = defaults
+                .entry(row.get(1))
+                .or_default()
+                .entry(row.get(2))
+                .or_default()
+                .entry(class.to_string())
+                .or_default();
+            if let (Some(role), Some(privilege)) = (
+                row.get::<_, Option<String>>(4),
+                row.get::<_, Option<String>>(5),
+            ) {
+                acl.entry(role).or_default().push(privilege);
+            }
+            continue;
+        }
         let kind = match kind.as_str() {
             "n" => GrantKind::Schema,
             "r" => GrantKind::Table,
@@ -48,6 +72,19 @@ pub(super) fn grants(model: &mut Model, rows: &[Row]) {
         for privs in acl.values_mut() {
             grant::normalise(privs);
         }
+    }
+    for (schema, s) in model.schemas.iter_mut() {
+        let mut d = defaults.remove(schema).unwrap_or_default();
+        for classes in d.values_mut() {
+            classes.retain(|_, g| !g.is_empty());
+            for g in classes.values_mut() {
+                for privs in g.values_mut() {
+                    grant::normalise(privs);
+                }
+            }
+        }
+        d.retain(|_, classes| !classes.is_empty());
+        s.default_privileges = Some(Box::new(d));
     }
     grant::for_each_slot(model, |kind, schema, name, column, slot| {
         let found = read

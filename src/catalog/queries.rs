@@ -341,7 +341,9 @@ ORDER BY 17, 1, 2, 18";
 /// of a table, enum, domain or stand-alone composite type, exploded into one row per
 /// grantee and privilege, the owner's own entries left out (`grantee` NULL: an ACL with
 /// nothing beyond the owner). A NULL ACL (never granted or revoked) is PostgreSQL's default
-/// and is not returned. Kinds: `n` schema, `r` relation, `S` sequence, `c` column, `t` type.
+/// and is not returned. Kinds: `n` schema, `r` relation, `S` sequence, `c` column, `t` type,
+/// `d` default privileges of a role in a schema (`name` the role, `col` the object class
+/// letter of `pg_default_acl.defaclobjtype`).
 pub const GRANTS: &str = "
 WITH acl(kind, schema, name, col, acl, owner) AS (
   SELECT 'n'::text, n.nspname::text, n.nspname::text, NULL::text, n.nspacl, n.nspowner
@@ -367,6 +369,12 @@ WITH acl(kind, schema, name, col, acl, owner) AS (
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
   WHERE n.nspname = ANY($1) AND t.typtype IN ('e', 'd', 'c') AND t.typacl IS NOT NULL
     AND (t.typtype <> 'c' OR c.relkind = 'c')
+  UNION ALL
+  SELECT 'd', n.nspname::text, pg_catalog.pg_get_userbyid(d.defaclrole)::text,
+         d.defaclobjtype::text, d.defaclacl, d.defaclrole
+  FROM pg_catalog.pg_default_acl d
+  JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+  WHERE n.nspname = ANY($1)
 )
 SELECT acl.kind, acl.schema, acl.name, acl.col, g.grantee, g.privilege
 FROM acl

@@ -43,6 +43,19 @@ impl Compiler {
                     }
                 }
             }
+            if !f.default_privileges.is_empty() {
+                let schema = schema_of(&None);
+                let defaults = self.default_privileges(&f.default_privileges);
+                if let Some(s) = model.schemas.get_mut(&schema) {
+                    let into = s.default_privileges.get_or_insert_with(Box::default);
+                    for (role, classes) in defaults {
+                        let mine = into.entry(role).or_default();
+                        for (class, g) in classes {
+                            mine.insert(class, g);
+                        }
+                    }
+                }
+            }
             for t in &f.tables {
                 let q = QualifiedName::new(schema_of(&t.schema), t.name.value.clone());
                 let table_grants = t
@@ -140,6 +153,63 @@ impl Compiler {
         }
     }
 
+    /// `[[default_privileges]]` entries of one file: `for_role`, `on` and `grants` required;
+    /// a `(for_role, on)` pair once.
+    fn default_privileges(
+        &mut self,
+        raw: &[crate::schema::grant::RawDefaultPrivilege],
+    ) -> grant::DefaultPrivileges {
+        let mut out = grant::DefaultPrivileges::new();
+        for d in raw {
+            let (Some(role), Some(on), Some(g)) = (&d.for_role, &d.on, &d.grants) else {
+                self.push(
+                    Diagnostic::new(
+                        "missing-key",
+                        d.span.clone(),
+                        "default privileges need `for_role`, `on` and `grants`",
+                    )
+                    .hint("write `for_role = \"owner\"`, `on = \"tables\"` and `grants = { reader = [\"select\"] }`"),
+                );
+                continue;
+            };
+            if !self.ident(role, "role") {
+                continue;
+            }
+            let class = on.value.trim().to_ascii_lowercase();
+            let Some((_, kind)) = grant::DEFAULT_CLASSES.iter().find(|(c, _)| *c == class) else {
+                let names: Vec<&str> = grant::DEFAULT_CLASSES.iter().map(|(c, _)| *c).collect();
+                self.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        on.span.clone(),
+                        format!(
+                            "`on = \"{}\"` is not a class of default privileges",
+                            on.value
+                        ),
+                    )
+                    .hint(format!("use one of: {}", names.join(", "))),
+                );
+                continue;
+            };
+            let grants = self.grant_list(g, *kind);
+            let entry = out.entry(role.value.clone()).or_default();
+            if entry.insert(class.clone(), grants).is_some() {
+                self.push(
+                    Diagnostic::new(
+                        "duplicate-definition",
+                        d.span.clone(),
+                        format!(
+                            "default privileges for role `{}` on {class} are declared twice",
+                            role.value
+                        ),
+                    )
+                    .hint("merge the two entries"),
+                );
+            }
+        }
+        out
+    }
+
     /// One `grants` table checked and normalised for `kind`.
     fn grant_list(&mut self, raw: &RawGrants, kind: GrantKind) -> Grants {
         let mut out = Grants::new();
@@ -200,5 +270,6 @@ fn kind_name(kind: GrantKind) -> &'static str {
         GrantKind::Sequence => "a sequence",
         GrantKind::Schema => "a schema",
         GrantKind::Type => "a type",
+        GrantKind::Function => "a function",
     }
 }

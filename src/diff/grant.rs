@@ -34,6 +34,7 @@ impl GrantTarget {
             GrantKind::Sequence => "sequence",
             GrantKind::Schema => "schema",
             GrantKind::Type => "type",
+            GrantKind::Function => "function",
         }
     }
 
@@ -60,6 +61,15 @@ pub enum GrantChange {
         target: GrantTarget,
         role: String,
         privileges: Vec<String>,
+    },
+    /// `ALTER DEFAULT PRIVILEGES FOR ROLE for_role IN SCHEMA schema GRANT|REVOKE … ON class`.
+    Default {
+        schema: String,
+        for_role: String,
+        class: String,
+        role: String,
+        privileges: Vec<String>,
+        revoke: bool,
     },
 }
 
@@ -89,8 +99,68 @@ pub fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
             changes(&target, base, g, &mut revokes, &mut grants);
         }
     });
+    defaults(from, to, &mut revokes, &mut grants);
     out.extend(revokes);
     out.extend(grants);
+}
+
+/// Default privileges of every schema that manages them on both sides (a schema new in
+/// `to` has none yet).
+fn defaults(from: &Model, to: &Model, revokes: &mut Vec<Change>, grants: &mut Vec<Change>) {
+    let empty = grant::DefaultPrivileges::new();
+    let none = Grants::new();
+    for (schema, s) in &to.schemas {
+        let Some(new) = s.default_privileges.as_deref() else {
+            continue;
+        };
+        let old = match from.schemas.get(schema) {
+            None => &empty,
+            Some(f) => match f.default_privileges.as_deref() {
+                None => continue,
+                Some(o) => o,
+            },
+        };
+        let keys: std::collections::BTreeSet<(&String, &String)> = old
+            .iter()
+            .chain(new.iter())
+            .flat_map(|(r, m)| m.keys().map(move |c| (r, c)))
+            .collect();
+        for (for_role, class) in keys {
+            let o = old
+                .get(for_role)
+                .and_then(|m| m.get(class))
+                .unwrap_or(&none);
+            let n = new
+                .get(for_role)
+                .and_then(|m| m.get(class))
+                .unwrap_or(&none);
+            let roles: std::collections::BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+            for role in roles {
+                let op = o.get(role).map(Vec::as_slice).unwrap_or(&[]);
+                let np = n.get(role).map(Vec::as_slice).unwrap_or(&[]);
+                for (revoke, list, into) in [
+                    (true, diff_list(op, np), &mut *revokes),
+                    (false, diff_list(np, op), &mut *grants),
+                ] {
+                    if !list.is_empty() {
+                        into.push(Change::Grant(GrantChange::Default {
+                            schema: schema.clone(),
+                            for_role: for_role.clone(),
+                            class: class.clone(),
+                            role: role.clone(),
+                            privileges: list,
+                            revoke,
+                        }));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What `a` has that `b` lacks.
+fn diff_list(a: &[String], b: &[String]) -> Vec<String> {
+    a.iter().filter(|p| !b.contains(p)).cloned().collect()
 }
 
 fn changes(
@@ -129,7 +199,7 @@ fn class(kind: GrantKind) -> u8 {
     match kind {
         GrantKind::Table | GrantKind::Sequence => 0,
         GrantKind::Column => 1,
-        GrantKind::Type => 2,
+        GrantKind::Type | GrantKind::Function => 2,
         GrantKind::Schema => 3,
     }
 }
@@ -159,6 +229,31 @@ fn recreated(out: &[Change]) -> std::collections::BTreeSet<(u8, String)> {
 }
 
 pub(super) fn step(c: &GrantChange) -> StepInfo {
+    if let GrantChange::Default {
+        schema,
+        for_role,
+        class,
+        revoke,
+        ..
+    } = c
+    {
+        let object = format!(
+            "{} (default privileges on {class} for {})",
+            crate::sql::display_path(&[schema]),
+            crate::sql::display_path(&[for_role])
+        );
+        let info = if *revoke {
+            StepInfo::new(
+                StepKind::Revoke,
+                object,
+                vec![Hazard::BreaksClients],
+                Phase::Revoke,
+            )
+        } else {
+            StepInfo::new(StepKind::Grant, object, vec![], Phase::Grant)
+        };
+        return info.after(ObjectId::new(ObjectKind::Schema, schema, schema));
+    }
     let (kind, target, hazards, phase) = match c {
         GrantChange::Grant { target, .. } => (StepKind::Grant, target, vec![], Phase::Grant),
         GrantChange::Revoke { target, .. } => (
@@ -167,6 +262,7 @@ pub(super) fn step(c: &GrantChange) -> StepInfo {
             vec![Hazard::BreaksClients],
             Phase::Revoke,
         ),
+        GrantChange::Default { .. } => unreachable!("handled above"),
     };
     let info = StepInfo::new(kind, target.display(), hazards, phase);
     match target.after() {
@@ -177,6 +273,22 @@ pub(super) fn step(c: &GrantChange) -> StepInfo {
 
 pub(super) fn deviation(c: &GrantChange) -> String {
     match c {
+        GrantChange::Default {
+            schema,
+            for_role,
+            class,
+            role,
+            privileges,
+            revoke,
+        } => format!(
+            "{}: default {} on {class} in schema {schema} for role {for_role} to {role}",
+            if *revoke {
+                "missing from the database"
+            } else {
+                "extra in the database"
+            },
+            privileges.join(", "),
+        ),
         GrantChange::Grant {
             target,
             role,

@@ -13,6 +13,18 @@ use super::Model;
 /// not a key.
 pub type Grants = BTreeMap<String, Vec<String>>;
 
+/// `ALTER DEFAULT PRIVILEGES FOR ROLE r IN SCHEMA s`: for-role → object class (`tables`,
+/// `sequences`, `functions`, `types`) → grants. A class with no grants is not a key.
+pub type DefaultPrivileges = BTreeMap<String, BTreeMap<String, Grants>>;
+
+/// The object classes of default privileges, with the kind whose privileges they take.
+pub const DEFAULT_CLASSES: &[(&str, GrantKind)] = &[
+    ("tables", GrantKind::Table),
+    ("sequences", GrantKind::Sequence),
+    ("functions", GrantKind::Function),
+    ("types", GrantKind::Type),
+];
+
 /// The PUBLIC pseudo-role, as written in TOML and the model.
 pub const PUBLIC: &str = "public";
 
@@ -46,6 +58,8 @@ pub enum GrantKind {
     Schema,
     /// Enums, domains and composite types (`ON TYPE` / `ON DOMAIN`).
     Type,
+    /// Functions and procedures (default privileges only, for now).
+    Function,
 }
 
 impl GrantKind {
@@ -66,6 +80,7 @@ impl GrantKind {
             GrantKind::Sequence => &["select", "update", "usage"],
             GrantKind::Schema => &["usage", "create"],
             GrantKind::Type => &["usage"],
+            GrantKind::Function => &["execute"],
         }
     }
 
@@ -84,6 +99,7 @@ impl GrantKind {
     pub fn default_acl(self) -> Grants {
         match self {
             GrantKind::Type => [(PUBLIC.to_string(), vec!["usage".to_string()])].into(),
+            GrantKind::Function => [(PUBLIC.to_string(), vec!["execute".to_string()])].into(),
             _ => Grants::new(),
         }
     }
@@ -95,6 +111,7 @@ impl GrantKind {
             GrantKind::Sequence => "SEQUENCE",
             GrantKind::Schema => "SCHEMA",
             GrantKind::Type => "TYPE",
+            GrantKind::Function => "FUNCTION",
         }
     }
 }
@@ -199,6 +216,7 @@ pub fn lookup<'m>(
             .grants
             .as_deref(),
         GrantKind::Sequence => s.sequences.get(name)?.grants.as_deref(),
+        GrantKind::Function => return None,
         GrantKind::Type => match s.enums.get(name) {
             Some(e) => e.grants.as_deref(),
             None => match s.domains.get(name) {
@@ -214,6 +232,15 @@ pub fn lookup<'m>(
 /// from its kind's default ACL, so the declared grants are planned. Nothing else changes:
 /// `diff` compares grants only where both sides manage them.
 pub fn adopt(target: &mut Model, declared: &Model) {
+    for (name, s) in target.schemas.iter_mut() {
+        let manages = declared
+            .schemas
+            .get(name)
+            .is_some_and(|d| d.default_privileges.is_some());
+        if manages && s.default_privileges.is_none() {
+            s.default_privileges = Some(Box::default());
+        }
+    }
     for_each_slot(target, |kind, schema, name, column, slot| {
         if slot.is_none() && matches!(lookup(declared, kind, schema, name, column), Some(Some(_))) {
             *slot = Some(Box::new(kind.default_acl()));

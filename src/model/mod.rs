@@ -89,6 +89,9 @@ pub struct Schema {
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grants: Option<Box<grant::Grants>>,
+    /// Default privileges in this schema, when the project manages them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_privileges: Option<Box<grant::DefaultPrivileges>>,
 }
 
 impl Schema {
@@ -104,6 +107,9 @@ impl Schema {
         self.composite_types.extend(other.composite_types);
         if other.grants.is_some() {
             self.grants = other.grants;
+        }
+        if other.default_privileges.is_some() {
+            self.default_privileges = other.default_privileges;
         }
     }
 }

@@ -7,6 +7,29 @@ use crate::sql::{quote_ident, quote_qualified};
 
 pub fn statement(c: &GrantChange) -> String {
     match c {
+        GrantChange::Default {
+            schema,
+            for_role,
+            class,
+            role,
+            privileges,
+            revoke,
+        } => {
+            let list: Vec<String> = privileges.iter().map(|p| p.to_ascii_uppercase()).collect();
+            let (verb, to) = if *revoke {
+                ("REVOKE", "FROM")
+            } else {
+                ("GRANT", "TO")
+            };
+            format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} {verb} {} ON {} {to} {};",
+                quote_ident(for_role),
+                quote_ident(schema),
+                list.join(", "),
+                class.to_ascii_uppercase(),
+                grantee(role)
+            )
+        }
         GrantChange::Grant {
             target,
             role,

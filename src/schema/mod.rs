@@ -33,6 +33,8 @@ pub struct SchemaFile {
     pub schema: Option<Sp<String>>,
     /// `schema_grants`: privileges on the file's schema.
     pub schema_grants: Option<grant::RawGrants>,
+    /// `[[default_privileges]]`: `ALTER DEFAULT PRIVILEGES … IN SCHEMA` the file's schema.
+    pub default_privileges: Vec<grant::RawDefaultPrivilege>,
     pub extensions: Vec<RawExtension>,
     pub enums: Vec<RawEnum>,
     pub tables: Vec<RawTable>,
@@ -180,6 +182,7 @@ pub struct RawFkTarget {
 const FILE_KEYS: &[&str] = &[
     "schema",
     "schema_grants",
+    "default_privileges",
     "extensions",
     "enums",
     "tables",
@@ -354,10 +357,12 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
     r.deny_unknown("a schema file", FILE_KEYS);
     let schema = r.string("schema");
     let schema_grants = grant::read_key(&mut r, "schema_grants");
+    let default_privileges = grant::read_defaults(&mut r);
     let mut out = SchemaFile {
         file,
         schema,
         schema_grants,
+        default_privileges,
         extensions: Vec::new(),
         enums: Vec::new(),
         tables: Vec::new(),
