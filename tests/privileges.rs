@@ -386,3 +386,41 @@ id = { type = "integer" }
     assert_eq!(n, 0);
     s.unwind();
 }
+
+#[test]
+fn managed_roles_are_created_nologin_by_apply() {
+    let db = support::test_db();
+    let dir = project(&[(
+        "schemactl.toml",
+        "[project]\nschemas = [\"public\"]\n\n[roles]\nmanage = true\nnames = [\"pv_managed\", \"pv Managed 2\"]\n",
+    )]);
+    write_schema(
+        dir.path(),
+        r#"
+[tables.t]
+grants = { pv_managed = ["select"], "pv Managed 2" = ["insert"] }
+
+[tables.t.columns]
+id = { type = "integer" }
+"#,
+    );
+    plan_apply(dir.path(), &db.conninfo, "v1", &[]);
+    let rows = db
+        .connect()
+        .query(
+            "SELECT rolname::text, rolcanlogin FROM pg_roles WHERE rolname IN ('pv_managed', 'pv Managed 2') ORDER BY 1",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| !r.get::<_, bool>(1)), "NOLOGIN");
+    // Passwords (or any other key) are not accepted.
+    std::fs::write(
+        dir.path().join("schemactl.toml"),
+        "[project]\nschemas = [\"public\"]\n\n[roles]\nmanage = true\nnames = [\"pv_managed\"]\npassword = \"x\"\n",
+    )
+    .unwrap();
+    let out = schemactl(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("unknown key `password`"));
+}

@@ -533,6 +533,9 @@ pub struct Options {
     /// `deletes_data`).
     pub policy: Policy,
     pub lock_timeout: Duration,
+    /// `[roles] manage = true`: roles created `NOLOGIN` before the migrations run, when
+    /// they do not exist.
+    pub roles: Vec<String>,
 }
 
 /// What `apply` did.
@@ -701,6 +704,9 @@ fn apply_locked(
     }
     for m in &todo {
         check_hazards(&m.stem, &m.up, &opts.policy, &opts.allow, false)?;
+    }
+    if !todo.is_empty() {
+        create_roles(client, &opts.roles)?;
     }
     check_roles(
         client,
@@ -959,6 +965,30 @@ fn run_steps(
         client
             .batch_execute(sql)
             .map_err(|e| (label.clone(), crate::devdb::describe_pg_error(&e)))?;
+    }
+    Ok(())
+}
+
+/// `CREATE ROLE … NOLOGIN` for each managed role the cluster lacks (never a password; an
+/// existing role is left as it is). One query to find them, one statement per role made.
+fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    let rows = client.query(
+        "SELECT r FROM pg_catalog.unnest($1::text[]) r \
+         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) ORDER BY r",
+        &[&roles],
+    )?;
+    for row in rows {
+        let r: String = row.get(0);
+        let sql = format!("CREATE ROLE {} NOLOGIN", crate::sql::quote_ident(&r));
+        if let Err(e) = client.batch_execute(&sql) {
+            // Made meanwhile by another session: fine.
+            if e.code() != Some(&postgres::error::SqlState::DUPLICATE_OBJECT) {
+                return Err(e.into());
+            }
+        }
     }
     Ok(())
 }

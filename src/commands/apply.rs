@@ -114,6 +114,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             allow: opts.allow.clone(),
             policy: project.config.policy(),
             lock_timeout: opts.lock_timeout,
+            roles: project.config.managed_roles.clone(),
         },
     );
     let report = match result {
