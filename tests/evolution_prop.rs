@@ -203,6 +203,7 @@ fn run(seeds: &[u64]) {
             scope.spawn(|| {
                 let db = support::test_db();
                 let mut client = db.connect();
+                client.batch_execute(support::r#gen::ROLES_SQL).unwrap();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&seed) = seeds.get(i) else { break };

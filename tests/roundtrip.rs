@@ -133,6 +133,7 @@ fn default_seeds_generate_every_kind() {
         "with_check",
         "permissive = false",
         "as = \"restrictive\"",
+        "grants = ",
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");
@@ -171,6 +172,7 @@ fn run(seeds: &[u64]) {
             scope.spawn(|| {
                 let db = support::test_db();
                 let mut client = db.connect();
+                client.batch_execute(r#gen::ROLES_SQL).unwrap();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&seed) = seeds.get(i) else { break };

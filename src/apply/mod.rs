@@ -210,6 +210,9 @@ pub enum ApplyError {
     /// before it may have committed (see [`Failure`]).
     #[error("{} failed at {}: {}", .0.stem, .0.step, .0.error)]
     Failed(Box<Failure>),
+    /// Pending migrations grant privileges to roles the cluster does not have: nothing ran.
+    #[error("{}", listed("the pending migrations grant privileges to roles that do not exist (nothing was applied):", .0))]
+    MissingRoles(Vec<String>),
     /// Any other database error (connection lost, history table unreadable, …).
     #[error("{0}")]
     Database(String),
@@ -530,6 +533,9 @@ pub struct Options {
     /// `deletes_data`).
     pub policy: Policy,
     pub lock_timeout: Duration,
+    /// `[roles] manage = true`: roles created `NOLOGIN` before the migrations run, when
+    /// they do not exist.
+    pub roles: Vec<String>,
 }
 
 /// What `apply` did.
@@ -699,6 +705,13 @@ fn apply_locked(
     for m in &todo {
         check_hazards(&m.stem, &m.up, &opts.policy, &opts.allow, false)?;
     }
+    if !todo.is_empty() {
+        create_roles(client, &opts.roles)?;
+    }
+    check_roles(
+        client,
+        todo.iter().map(|m| (m.stem.as_str(), m.up.as_str())),
+    )?;
     let mut starts = Vec::new();
     for m in &todo {
         starts.push(
@@ -956,6 +969,139 @@ fn run_steps(
     Ok(())
 }
 
+/// `CREATE ROLE … NOLOGIN` for each managed role the cluster lacks (never a password; an
+/// existing role is left as it is). One query to find them, one statement per role made.
+fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    let rows = client.query(
+        "SELECT r FROM pg_catalog.unnest($1::text[]) r \
+         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) ORDER BY r",
+        &[&roles],
+    )?;
+    for row in rows {
+        let r: String = row.get(0);
+        let sql = format!("CREATE ROLE {} NOLOGIN", crate::sql::quote_ident(&r));
+        if let Err(e) = client.batch_execute(&sql) {
+            // Made meanwhile by another session: fine.
+            if e.code() != Some(&postgres::error::SqlState::DUPLICATE_OBJECT) {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuse, before anything runs, migrations that grant to roles the cluster lacks (roles are
+/// cluster-wide: schemactl does not create them unless the project manages them, and a
+/// migration that creates one counts). One query, whatever the number of roles.
+fn check_roles<'a>(
+    client: &mut Client,
+    files: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), ApplyError> {
+    let mut used: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut created: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (stem, sql) in files {
+        let (grants, creates) = roles_in(sql);
+        created.extend(creates);
+        for r in grants {
+            used.entry(r).or_insert_with(|| stem.to_string());
+        }
+    }
+    used.retain(|r, _| !created.contains(r));
+    if used.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = used.keys().cloned().collect();
+    let rows = client.query(
+        "SELECT r FROM pg_catalog.unnest($1::text[]) r \
+         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) ORDER BY r",
+        &[&names],
+    )?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Err(ApplyError::MissingRoles(
+        rows.iter()
+            .map(|row| {
+                let r: String = row.get(0);
+                let stem = &used[&r];
+                format!("role `{r}` (granted to in {stem})")
+            })
+            .collect(),
+    ))
+}
+
+/// Roles a migration grants to (`GRANT … TO role`, the form `render` writes: one statement
+/// per line, one grantee) and roles it creates (`CREATE ROLE role`). PUBLIC is not a role.
+/// Names as PostgreSQL folds them: quoted as written, unquoted in lower case.
+pub fn roles_in(sql: &str) -> (Vec<String>, Vec<String>) {
+    let mut grants = Vec::new();
+    let mut creates = Vec::new();
+    for line in sql.lines() {
+        let t = line.trim_start();
+        let upper = t.to_ascii_uppercase();
+        if upper.starts_with("ALTER DEFAULT PRIVILEGES FOR ROLE ") {
+            let rest = &t["ALTER DEFAULT PRIVILEGES FOR ROLE ".len()..];
+            grants.extend(first_ident(rest));
+            if upper.contains(" GRANT ") {
+                if let Some(i) = upper.rfind(" TO ") {
+                    if !t[i + 4..]
+                        .trim_start()
+                        .to_ascii_uppercase()
+                        .starts_with("PUBLIC")
+                    {
+                        grants.extend(first_ident(&t[i + 4..]));
+                    }
+                }
+            }
+        } else if upper.starts_with("GRANT ") {
+            if let Some(i) = upper.rfind(" TO ") {
+                if let Some(r) = first_ident(&t[i + 4..]) {
+                    if !r.eq_ignore_ascii_case("public") || t[i + 4..].trim_start().starts_with('"')
+                    {
+                        grants.push(r);
+                    }
+                }
+            }
+        } else if upper.starts_with("CREATE ROLE ") {
+            if let Some(r) = first_ident(&t["CREATE ROLE ".len()..]) {
+                creates.push(r);
+            }
+        }
+    }
+    (grants, creates)
+}
+
+/// The identifier at the start of `s`: `"quoted ""name"""` or a bare word (lower-cased).
+fn first_ident(s: &str) -> Option<String> {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    out.push('"');
+                } else {
+                    return Some(out);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        None
+    } else {
+        let word: String = s
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+            .collect();
+        (!word.is_empty()).then(|| word.to_lowercase())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1018,5 +1164,20 @@ mod tests {
             segments("-- my migration\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].steps[0].0, "statements");
+    }
+
+    #[test]
+    fn roles_granted_to_and_created_are_found_in_migration_text() {
+        let sql = "-- step 1\nGRANT SELECT ON TABLE \"public\".\"t\" TO \"App \"\"x\"\"\";\n\
+                   GRANT USAGE ON SCHEMA \"public\" TO PUBLIC;\n\
+                   grant select on t to Reporting;\n\
+                   CREATE ROLE \"made\" NOLOGIN;\n\
+                   REVOKE SELECT ON TABLE t FROM \"gone\";\n";
+        let (grants, creates) = super::roles_in(sql);
+        assert_eq!(
+            grants,
+            vec!["App \"x\"".to_string(), "reporting".to_string()]
+        );
+        assert_eq!(creates, vec!["made".to_string()]);
     }
 }

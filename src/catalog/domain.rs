@@ -84,6 +84,7 @@ impl Reader<'_> {
             }
         }
         let d = Domain {
+            grants: None,
             data_type: dt,
             collation: row.get(11),
             default,
@@ -104,6 +105,7 @@ impl Reader<'_> {
             .composite_types
             .entry(q.name.clone())
             .or_insert_with(|| CompositeType {
+                grants: None,
                 attributes: Vec::new(),
                 comment: row.get(2),
             });

@@ -107,6 +107,7 @@
 mod aggregate;
 mod domain;
 mod function;
+mod grant;
 pub mod inventory;
 mod partition;
 mod policy;
@@ -211,6 +212,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
     r.aggregates(&q.all(queries::AGGREGATES, true)?);
     q.each(queries::TRIGGERS, |row| r.trigger(&row))?;
     q.each(queries::POLICIES, |row| r.policy(&row))?;
+    grant::grants(&mut r.model, &q.all(queries::GRANTS, true)?);
     // `queries::ALL` lists what was sent (the bench runs that list through psql).
     debug_assert_eq!(q.sent, queries::ALL.len() + 2);
     let queries = q.sent + 1; // COMMIT
@@ -321,7 +323,14 @@ impl Reader<'_> {
             let values: Vec<String> = row.get(2);
             let comment: Option<String> = row.get(3);
             if let Some(s) = self.model.schemas.get_mut(&schema) {
-                s.enums.insert(name, EnumType { values, comment });
+                s.enums.insert(
+                    name,
+                    EnumType {
+                        grants: None,
+                        values,
+                        comment,
+                    },
+                );
             }
         }
     }
@@ -532,6 +541,7 @@ fn column(
         }
     }
     Some(Column {
+        grants: None,
         name: name.to_string(),
         data_type,
         nullable: !row.get::<_, Option<bool>>(11).unwrap_or(false),

@@ -483,6 +483,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("aggregates", AGGREGATES),
     ("triggers", TRIGGERS),
     ("policies", POLICIES),
+    ("grants", GRANTS),
 ];
 /// Row-level security policies of tables in the managed schemas.
 ///
@@ -501,3 +502,52 @@ JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1)
 ORDER BY 1, 2, 3";
+/// Privileges (`catalog::grant`): every non-NULL ACL of a managed schema, relation, column
+/// of a table, enum, domain or stand-alone composite type, exploded into one row per
+/// grantee and privilege, the owner's own entries left out (`grantee` NULL: an ACL with
+/// nothing beyond the owner). A NULL ACL (never granted or revoked) is PostgreSQL's default
+/// and is not returned. Kinds: `n` schema, `r` relation, `S` sequence, `c` column, `t` type,
+/// `d` default privileges of a role in a schema (`name` the role, `col` the object class
+/// letter of `pg_default_acl.defaclobjtype`).
+pub const GRANTS: &str = "
+WITH acl(kind, schema, name, col, acl, owner) AS (
+  SELECT 'n'::text, n.nspname::text, n.nspname::text, NULL::text, n.nspacl, n.nspowner
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = ANY($1) AND n.nspacl IS NOT NULL
+  UNION ALL
+  SELECT CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END, n.nspname::text, c.relname::text,
+         NULL::text, c.relacl, c.relowner
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relacl IS NOT NULL
+  UNION ALL
+  SELECT 'c', n.nspname::text, c.relname::text, a.attname::text, a.attacl, c.relowner
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0
+    AND NOT a.attisdropped AND a.attacl IS NOT NULL
+  UNION ALL
+  SELECT 't', n.nspname::text, t.typname::text, NULL::text, t.typacl, t.typowner
+  FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+  WHERE n.nspname = ANY($1) AND t.typtype IN ('e', 'd', 'c') AND t.typacl IS NOT NULL
+    AND (t.typtype <> 'c' OR c.relkind = 'c')
+  UNION ALL
+  SELECT 'd', n.nspname::text, pg_catalog.pg_get_userbyid(d.defaclrole)::text,
+         d.defaclobjtype::text, d.defaclacl, d.defaclrole
+  FROM pg_catalog.pg_default_acl d
+  JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+  WHERE n.nspname = ANY($1)
+)
+SELECT acl.kind, acl.schema, acl.name, acl.col, g.grantee, g.privilege
+FROM acl
+LEFT JOIN LATERAL (
+  SELECT CASE WHEN x.grantee = 0 THEN 'public'
+              ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END AS grantee,
+         pg_catalog.lower(x.privilege_type) AS privilege
+  FROM pg_catalog.aclexplode(acl.acl) x
+  WHERE x.grantee <> acl.owner
+) g ON true
+ORDER BY 1, 2, 3, 4, 5, 6";

@@ -22,6 +22,7 @@ impl Reader<'_> {
                 continue;
             }
             let mut seq = Sequence {
+                grants: None,
                 data_type: row.get(2),
                 increment: Some(row.get(3)),
                 min_value: Some(row.get(4)),

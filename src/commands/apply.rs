@@ -114,6 +114,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             allow: opts.allow.clone(),
             policy: project.config.policy(),
             lock_timeout: opts.lock_timeout,
+            roles: project.config.managed_roles.clone(),
         },
     );
     let report = match result {
@@ -199,6 +200,11 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
                 extra,
             );
         }
+        ApplyError::MissingRoles(_) => (
+            Exit::Failure,
+            "missing-role",
+            "roles are cluster-wide and schemactl does not create them: create them first (CREATE ROLE name NOLOGIN), then apply again".to_string(),
+        ),
         ApplyError::Database(_) => (
             Exit::Failure,
             "database",

@@ -256,6 +256,7 @@ pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
     let (Ok(out), Ok(chain)) = (compiled, chain) else {
         unreachable!("errors handled above")
     };
+    crate::model::grant::adopt(&mut head, &out.model);
     Ok(Loaded {
         model: out.model,
         project,

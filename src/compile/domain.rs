@@ -179,6 +179,7 @@ impl Compiler {
             return None;
         }
         let column = RawColumn {
+            grants: None,
             name: raw.name.clone(),
             ty: raw.ty.clone(),
             type_sql: raw.type_sql.clone(),
@@ -332,6 +333,7 @@ impl Compiler {
             checks.insert(name, Check::new(expr));
         }
         let d = Domain {
+            grants: None,
             data_type: c.data_type,
             collation: c.collation,
             default: match c.default {
@@ -385,6 +387,7 @@ impl Compiler {
                 continue;
             }
             let column = RawColumn {
+                grants: None,
                 name: a.name.clone(),
                 ty: a.ty.clone(),
                 type_sql: a.type_sql.clone(),
@@ -423,6 +426,7 @@ impl Compiler {
             });
         }
         CompositeType {
+            grants: None,
             attributes,
             comment: self.literal_text(&raw.comment, "comment"),
         }

@@ -7,6 +7,7 @@ pub mod builtins;
 pub mod defaults;
 mod domain;
 mod function;
+mod grant;
 pub mod names;
 mod partition;
 mod policy;
@@ -373,6 +374,7 @@ impl Compiler {
                 schema.enums.insert(
                     q.name.clone(),
                     EnumType {
+                        grants: None,
                         values,
                         comment: self.literal_text(&e.comment, "comment"),
                     },
@@ -561,6 +563,7 @@ impl Compiler {
         // Declared sequences that did not compile are reported already: not again as unknown.
         let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();
         self.check_sequence_uses(&model, &written);
+        self.grants(sources, &mut model);
         model
     }
 
@@ -1305,6 +1308,7 @@ impl Compiler {
         };
 
         let mut column = Column {
+            grants: None,
             name: cname.clone(),
             data_type: data_type.clone(),
             nullable: col.nullable.as_ref().is_some_and(|n| n.value),
@@ -2788,6 +2792,7 @@ fn inherited_column(c: &Column) -> Column {
 
 fn invalid_column(name: &str) -> Column {
     Column {
+        grants: None,
         name: name.to_string(),
         data_type: DataType {
             base: BaseType::Custom(String::new()),

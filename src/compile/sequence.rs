@@ -126,6 +126,7 @@ impl Compiler {
             ok = false;
         }
         let mut seq = Sequence {
+            grants: None,
             data_type,
             increment: increment.filter(|i| *i != 0),
             min_value,

@@ -254,6 +254,7 @@ impl Compiler {
             })
             .unwrap_or_default();
         let view = View {
+            grants: None,
             query: Query::new(query.value.trim().trim_end_matches(';').trim_end()),
             columns,
             security_barrier: v.security_barrier.as_ref().is_some_and(|b| b.value),

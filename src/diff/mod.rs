@@ -18,6 +18,7 @@ pub mod domain;
 pub mod enum_type;
 pub mod extension;
 pub mod function;
+pub mod grant;
 mod hints;
 pub mod partition;
 pub mod policy;
@@ -74,6 +75,8 @@ pub enum Change {
     Policy(PolicyChange),
     /// `COMMENT ON …`; `None` removes the comment.
     Comment(CommentTarget, Option<String>),
+    /// `GRANT`/`REVOKE` of managed privileges.
+    Grant(grant::GrantChange),
     /// A difference this version cannot plan, described for the user.
     Unsupported(String),
 }
@@ -97,6 +100,7 @@ impl Change {
             Change::Aggregate(c) => aggregate::step(c),
             Change::Policy(c) => policy::step(c),
             Change::Comment(target, _) => comment::step(target),
+            Change::Grant(c) => grant::step(c),
             Change::Unsupported(_) => return None,
         })
     }
@@ -122,6 +126,7 @@ impl Change {
             Change::Aggregate(c) => return aggregate::deviation(c),
             Change::Policy(c) => policy::deviation(c),
             Change::Comment(target, _) => comment::deviation(target),
+            Change::Grant(c) => grant::deviation(c),
             Change::Unsupported(what) => match what.strip_prefix("drop ") {
                 Some(rest) => format!("missing from the database: {rest}"),
                 None => format!(
@@ -221,6 +226,8 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);
+    // Last: grants see which objects the other changes drop and create again.
+    grant::diff(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     hints.extend(partition::hints(&from, to));
@@ -269,6 +276,7 @@ mod tests {
     #[test]
     fn literal_defaults_compare_by_typed_value() {
         let col = |ty: &str, default: &str| Column {
+            grants: None,
             name: "c".into(),
             data_type: crate::model::DataType::builtin(ty),
             nullable: false,

@@ -146,6 +146,8 @@ pub enum StepKind {
     DisableRowLevelSecurity,
     ForceRowLevelSecurity,
     NoForceRowLevelSecurity,
+    Grant,
+    Revoke,
 }
 
 impl StepKind {
@@ -213,6 +215,10 @@ pub enum Phase {
     /// `ENABLE`/`FORCE ROW LEVEL SECURITY` (and back), once the policies are in place.
     RowSecurity,
     Comment,
+    /// Privileges taken away, before those given (revoking a table privilege takes it from
+    /// every column too), once every object they name exists.
+    Revoke,
+    Grant,
     /// After the defaults that called `nextval` on them changed or went with their table.
     DropSequence,
     /// After everything that called them is gone; before the types of their signatures.

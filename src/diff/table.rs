@@ -379,6 +379,7 @@ fn create_table(
     // Without the indexes and foreign keys rather than cloned and cleared: every table of
     // an initial migration comes through here.
     let body = Table {
+        grants: None,
         comment: t.comment.clone(),
         columns: t.columns.clone(),
         primary_key: t.primary_key.clone(),

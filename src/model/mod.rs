@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod expr;
 pub mod function;
+pub mod grant;
 pub mod id;
 pub mod ignore;
 pub mod partition;
@@ -96,6 +97,12 @@ pub struct Schema {
     /// Aggregates by identity (`name(type, …)`, see `model::aggregate`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aggregates: BTreeMap<String, aggregate::Aggregate>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<grant::Grants>>,
+    /// Default privileges in this schema, when the project manages them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_privileges: Option<Box<grant::DefaultPrivileges>>,
 }
 
 impl Schema {
@@ -111,6 +118,12 @@ impl Schema {
         self.composite_types.extend(other.composite_types);
         self.functions.extend(other.functions);
         self.aggregates.extend(other.aggregates);
+        if other.grants.is_some() {
+            self.grants = other.grants;
+        }
+        if other.default_privileges.is_some() {
+            self.default_privileges = other.default_privileges;
+        }
     }
 }
 
@@ -132,6 +145,9 @@ pub struct Domain {
     pub checks: BTreeMap<String, Check>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 impl Domain {
@@ -162,6 +178,9 @@ pub struct CompositeType {
     pub attributes: Vec<Attribute>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +206,9 @@ pub struct EnumType {
     pub values: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +254,9 @@ pub struct Table {
     /// Row-level security policies by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policies: BTreeMap<String, Policy>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 impl Table {
@@ -305,6 +330,9 @@ pub struct Column {
     pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<grant::Grants>>,
 }
 
 pub(crate) fn is_false(b: &bool) -> bool {

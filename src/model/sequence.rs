@@ -49,6 +49,9 @@ pub struct Sequence {
     pub owned_by: Option<Owner>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<super::grant::Grants>>,
 }
 
 /// The column a sequence is OWNED BY (dropped with it).
@@ -62,6 +65,7 @@ pub struct Owner {
 impl Default for Sequence {
     fn default() -> Self {
         Sequence {
+            grants: None,
             data_type: "bigint".to_string(),
             increment: None,
             min_value: None,

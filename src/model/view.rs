@@ -44,6 +44,9 @@ pub struct View {
     pub depends_on: Vec<QualifiedName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Privileges, when the project manages them (`model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<super::grant::Grants>>,
 }
 
 impl PartialEq for View {

@@ -9,6 +9,7 @@ mod domain;
 mod enum_type;
 mod extension;
 mod function;
+pub mod grant;
 mod partition;
 mod policy;
 mod rename;
@@ -41,6 +42,7 @@ pub fn statement(c: &Change) -> String {
         Change::Aggregate(c) => aggregate::statement(c),
         Change::Policy(c) => policy::statement(c),
         Change::Comment(target, text) => comment::statement(target, text.as_deref()),
+        Change::Grant(c) => grant::statement(c),
         // Never rendered: `plan` keeps these out of the steps.
         Change::Unsupported(what) => format!("-- not planned: {what}"),
     }

@@ -21,6 +21,9 @@ pub struct Config {
     pub history_schema: String,
     /// `[hazards] require_allow`: hazards gated in addition to `deletes_data`, as written.
     pub require_allow: Vec<Hazard>,
+    /// `[roles] manage = true`: the NOLOGIN roles `apply` creates when they do not exist
+    /// (empty when roles are not managed).
+    pub managed_roles: Vec<String>,
 }
 
 impl Config {
@@ -100,6 +103,7 @@ fn defaults() -> Config {
         url_env: "DATABASE_URL".into(),
         history_schema: "schemactl".into(),
         require_allow: Vec::new(),
+        managed_roles: Vec::new(),
     }
 }
 
@@ -117,7 +121,7 @@ fn read(
     };
     r.deny_unknown(
         "schemactl.toml",
-        &["project", "database", "history", "hazards"],
+        &["project", "database", "history", "hazards", "roles"],
     );
     if let Some(mut p) = r.table("project") {
         p.deny_unknown(
@@ -184,6 +188,54 @@ fn read(
         h.deny_unknown("[history]", &["schema"]);
         if let Some(v) = h.string("schema") {
             c.history_schema = v.value;
+        }
+    }
+    if let Some(mut t) = r.table("roles") {
+        t.deny_unknown("[roles]", &["manage", "names"]);
+        let manage = t.bool("manage");
+        let names = t.strings("names");
+        match (manage, names) {
+            (Some(m), Some(list)) if m.value => {
+                let mut seen: Vec<String> = Vec::new();
+                for n in &list.value {
+                    let bad = if n.value.is_empty() {
+                        Some("a role name is empty")
+                    } else if n.value.len() > 63 || n.value.contains('\0') {
+                        Some("a role name is over 63 bytes or holds a NUL")
+                    } else if n.value.eq_ignore_ascii_case("public") {
+                        Some("`public` is the PUBLIC pseudo-role, not a role")
+                    } else if seen.contains(&n.value) {
+                        Some("a role is listed twice")
+                    } else {
+                        None
+                    };
+                    match bad {
+                        Some(why) => t.diags.push(
+                            Diagnostic::new("invalid-value", n.span.clone(), why)
+                                .hint("list each NOLOGIN role once, by its name"),
+                        ),
+                        None => seen.push(n.value.clone()),
+                    }
+                }
+                c.managed_roles = seen;
+            }
+            (Some(m), _) if m.value => t.diags.push(
+                Diagnostic::new(
+                    "missing-key",
+                    m.span,
+                    "`[roles] manage = true` without `names`",
+                )
+                .hint("list the roles: names = [\"app\", \"reporting\"]"),
+            ),
+            (_, Some(list)) => t.diags.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    list.span,
+                    "`[roles] names` without `manage = true`",
+                )
+                .hint("set `manage = true` for schemactl to create these roles (NOLOGIN)"),
+            ),
+            _ => {}
         }
     }
     if let Some(mut h) = r.table("hazards") {

@@ -19,6 +19,7 @@ pub struct RawDomain {
     pub not_null: Option<Sp<bool>>,
     pub checks: Vec<RawCheck>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<super::grant::RawGrants>,
     pub renamed_from: Option<Sp<String>>,
 }
 
@@ -29,6 +30,7 @@ pub struct RawComposite {
     pub schema: Option<Sp<String>>,
     pub attributes: Vec<RawAttribute>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<super::grant::RawGrants>,
     pub renamed_from: Option<Sp<String>>,
 }
 
@@ -41,6 +43,7 @@ pub struct RawAttribute {
 }
 
 const DOMAIN_KEYS: &[&str] = &[
+    "grants",
     "type",
     "type_sql",
     "collation",
@@ -52,7 +55,7 @@ const DOMAIN_KEYS: &[&str] = &[
     "schema",
     "renamed_from",
 ];
-const COMPOSITE_KEYS: &[&str] = &["attributes", "comment", "schema", "renamed_from"];
+const COMPOSITE_KEYS: &[&str] = &["attributes", "comment", "schema", "renamed_from", "grants"];
 const ATTRIBUTE_KEYS: &[&str] = &["type", "type_sql", "collation"];
 
 pub(super) fn read_domains(
@@ -100,6 +103,7 @@ pub(super) fn read_domains(
             not_null: r.bool("not_null"),
             checks,
             comment: r.string("comment"),
+            grants: super::grant::read(&mut r),
             renamed_from: r.string("renamed_from"),
             name,
         });
@@ -147,6 +151,7 @@ pub(super) fn read_composites(
             schema: r.string("schema"),
             attributes,
             comment: r.string("comment"),
+            grants: super::grant::read(&mut r),
             renamed_from: r.string("renamed_from"),
             name,
         });

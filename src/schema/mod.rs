@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod config;
 pub mod domain;
 pub mod function;
+pub mod grant;
 pub mod partition;
 pub mod policy;
 pub mod reader;
@@ -37,6 +38,10 @@ pub struct SchemaFile {
     pub file: FileId,
     /// The file's `schema = "…"`.
     pub schema: Option<Sp<String>>,
+    /// `schema_grants`: privileges on the file's schema.
+    pub schema_grants: Option<grant::RawGrants>,
+    /// `[[default_privileges]]`: `ALTER DEFAULT PRIVILEGES … IN SCHEMA` the file's schema.
+    pub default_privileges: Vec<grant::RawDefaultPrivilege>,
     pub extensions: Vec<RawExtension>,
     pub enums: Vec<RawEnum>,
     pub tables: Vec<RawTable>,
@@ -60,6 +65,7 @@ pub struct RawEnum {
     pub schema: Option<Sp<String>>,
     pub values: Option<Sp<Vec<Sp<String>>>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<grant::RawGrants>,
     pub renamed_from: Option<Sp<String>>,
     /// old = new
     pub renamed_values: Vec<(Sp<String>, Sp<String>)>,
@@ -70,6 +76,7 @@ pub struct RawTable {
     pub name: Sp<String>,
     pub schema: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<grant::RawGrants>,
     pub renamed_from: Option<Sp<String>>,
     pub primary_key: Option<Sp<Vec<Sp<String>>>>,
     /// `primary_key_name`: the primary key's constraint name (table-level list or column
@@ -107,6 +114,7 @@ pub struct RawColumn {
     pub actions: RawFkActions,
     pub collation: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<grant::RawGrants>,
     pub renamed_from: Option<Sp<String>>,
     /// An unknown key of the column reads like `type` or `type_sql` (already reported as
     /// unknown, with that suggestion): a missing type is not reported a second time.
@@ -186,6 +194,8 @@ pub struct RawFkTarget {
 
 const FILE_KEYS: &[&str] = &[
     "schema",
+    "schema_grants",
+    "default_privileges",
     "extensions",
     "enums",
     "tables",
@@ -200,6 +210,7 @@ const FILE_KEYS: &[&str] = &[
 ];
 const EXTENSION_KEYS: &[&str] = &["schema"];
 const ENUM_KEYS: &[&str] = &[
+    "grants",
     "values",
     "comment",
     "schema",
@@ -207,6 +218,7 @@ const ENUM_KEYS: &[&str] = &[
     "renamed_values",
 ];
 const TABLE_KEYS: &[&str] = &[
+    "grants",
     "schema",
     "comment",
     "primary_key",
@@ -227,6 +239,7 @@ const TABLE_KEYS: &[&str] = &[
     "policies",
 ];
 const COLUMN_KEYS: &[&str] = &[
+    "grants",
     "type",
     "type_sql",
     "nullable",
@@ -365,9 +378,13 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
     };
     r.deny_unknown("a schema file", FILE_KEYS);
     let schema = r.string("schema");
+    let schema_grants = grant::read_key(&mut r, "schema_grants");
+    let default_privileges = grant::read_defaults(&mut r);
     let mut out = SchemaFile {
         file,
         schema,
+        schema_grants,
+        default_privileges,
         extensions: Vec::new(),
         enums: Vec::new(),
         tables: Vec::new(),
@@ -490,6 +507,7 @@ fn read_enum(
     RawEnum {
         values: r.strings("values"),
         comment: r.string("comment"),
+        grants: grant::read(&mut r),
         schema: r.string("schema"),
         renamed_from: r.string("renamed_from"),
         renamed_values,
@@ -513,6 +531,7 @@ fn read_table(
     r.deny_unknown(&format!("table `{}`", name.value), TABLE_KEYS);
     let schema = r.string("schema");
     let comment = r.string("comment");
+    let grants = grant::read(&mut r);
     let renamed_from = r.string("renamed_from");
     let partition_by = partition::read_partition_by(&mut r);
     let partition_of = r.string("partition_of");
@@ -615,6 +634,7 @@ fn read_table(
         name,
         schema,
         comment,
+        grants,
         renamed_from,
         primary_key,
         primary_key_name,
@@ -687,6 +707,7 @@ fn read_column(
         actions: read_actions(&mut r),
         collation: r.string("collation"),
         comment: r.string("comment"),
+        grants: grant::read(&mut r),
         renamed_from: r.string("renamed_from"),
         name,
     }

@@ -20,10 +20,12 @@ pub struct RawSequence {
     pub cycle: Option<Sp<bool>>,
     pub owned_by: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<super::grant::RawGrants>,
     pub renamed_from: Option<Sp<String>>,
 }
 
 const SEQUENCE_KEYS: &[&str] = &[
+    "grants",
     "schema",
     "type",
     "increment",
@@ -62,6 +64,7 @@ pub(super) fn read_sequence(
         cycle: r.bool("cycle"),
         owned_by: r.string("owned_by"),
         comment: r.string("comment"),
+        grants: super::grant::read(&mut r),
         renamed_from: r.string("renamed_from"),
         name,
     }

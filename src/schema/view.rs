@@ -15,6 +15,7 @@ pub struct RawView {
     pub query: Option<Sp<String>>,
     pub columns: Option<Sp<Vec<Sp<String>>>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<super::grant::RawGrants>,
     pub depends_on: Option<Sp<Vec<Sp<String>>>>,
     pub security_barrier: Option<Sp<bool>>,
     pub security_invoker: Option<Sp<bool>>,
@@ -25,6 +26,7 @@ pub struct RawView {
 }
 
 const VIEW_KEYS: &[&str] = &[
+    "grants",
     "schema",
     "query",
     "columns",
@@ -35,6 +37,7 @@ const VIEW_KEYS: &[&str] = &[
     "check_option",
 ];
 const MATERIALIZED_VIEW_KEYS: &[&str] = &[
+    "grants",
     "schema",
     "query",
     "columns",
@@ -76,6 +79,7 @@ pub(super) fn read_view(
         query: r.string("query"),
         columns: r.strings("columns"),
         comment: r.string("comment"),
+        grants: super::grant::read(&mut r),
         depends_on: r.strings("depends_on"),
         security_barrier: if materialized {
             None

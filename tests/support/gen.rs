@@ -230,6 +230,8 @@ struct Table {
     rls: bool,
     force_rls: bool,
     policies: Vec<Pol>,
+    /// `grants = { … }` as written (see `grants`).
+    grants: Option<String>,
 }
 
 /// A `[tables.T.policies.NAME]` entry.
@@ -793,6 +795,7 @@ fn first_version(seed: u64) -> Gen {
         }
     }
     row_security(&mut g, seed);
+    grants(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -800,6 +803,31 @@ fn first_version(seed: u64) -> Gen {
         }
     }
     g
+}
+
+/// Creates the roles generated grants name unless they exist (roles are cluster-wide; parallel tests race).
+pub const ROLES_SQL: &str = r#"
+DO $$ BEGIN CREATE ROLE sct_gen_reader NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "sct gen Writer" NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+"#;
+
+/// Table grants (about one table in five), from a generator of their own.
+fn grants(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "grants"]));
+    for t in &mut g.p.tables {
+        if !rng.chance(20) {
+            continue;
+        }
+        let choices = [
+            r#"{ sct_gen_reader = ["select"] }"#,
+            r#"{ sct_gen_reader = ["SELECT", "references"], "sct gen Writer" = ["all"] }"#,
+            r#"{ public = ["select"], "sct gen Writer" = ["insert", "update", "delete"] }"#,
+            "{}",
+        ];
+        t.grants = Some(rng.pick(&choices).to_string());
+    }
 }
 
 /// Named primary keys and NOT VALID checks and foreign keys, from a generator of their own
@@ -1629,6 +1657,7 @@ impl Gen {
             rls: false,
             force_rls: false,
             policies: Vec::new(),
+            grants: None,
         });
         let t = self.p.tables.len() - 1;
 
@@ -2390,6 +2419,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     }
     if t.force_rls {
         writeln!(s, "force_row_level_security = true").unwrap();
+    }
+    if let Some(g) = &t.grants {
+        writeln!(s, "grants = {g}").unwrap();
     }
     for pol in &t.policies {
         writeln!(s, "\n[tables.{key}.policies.{}]", tk(&pol.name)).unwrap();
