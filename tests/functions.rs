@@ -447,3 +447,51 @@ columns = [{ expr = "norm(title)" }]
     assert_eq!(title, "x");
     s.unwind();
 }
+
+#[test]
+fn a_body_using_what_the_plan_drops_or_renames_is_named() {
+    let v1 = r#"
+[tables.audit.columns]
+id = { type = "integer", primary_key = true }
+note = { type = "text", nullable = true }
+
+[functions.log_it]
+args = [{ name = "n", type = "text" }]
+returns = "void"
+language = "plpgsql"
+body = "BEGIN INSERT INTO audit (id, note) VALUES (1, n) ON CONFLICT ON CONSTRAINT audit_pkey DO NOTHING; END"
+"#;
+    let mut s = Steps::new();
+    s.step(v1);
+    let v2 = v1
+        .replace(
+            "[tables.audit.columns]",
+            "[tables.audit]\nprimary_key_name = \"audit_key\"\n\n[tables.audit.columns]",
+        )
+        .replace("note = { type = \"text\", nullable = true }\n", "");
+    std::fs::write(s.dir.path().join("schema/s.toml"), v2).unwrap();
+    let g = schemactl::commands::Global {
+        project: Some(s.dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let out = schemactl::commands::plan::run(
+        &g,
+        &schemactl::commands::plan::Options {
+            name: Some("v2".into()),
+            dry_run: true,
+            allow: vec![schemactl::plan::Hazard::DeletesData],
+            ..Default::default()
+        },
+    );
+    assert!(
+        out.stdout.contains("function public.log_it(text) uses `audit_pkey` in its body, and this plan renames audit_pkey of public.audit to audit_key"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("uses `note` in its body, and this plan drops column public.audit.note"),
+        "{}",
+        out.stdout
+    );
+}

@@ -361,3 +361,111 @@ pub(super) fn deviation(c: &FunctionChange) -> Option<String> {
         ),
     })
 }
+
+/// Words of a body, as PostgreSQL would fold them: unquoted identifiers in lower case,
+/// quoted ones as written (an over-approximation: comments and strings count too).
+fn body_words(body: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut chars = body.chars().peekable();
+    let mut cur = String::new();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            let mut q = String::new();
+            while let Some(d) = chars.next() {
+                if d == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        q.push('"');
+                    } else {
+                        break;
+                    }
+                } else {
+                    q.push(d);
+                }
+            }
+            out.insert(q);
+        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+            cur.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if !cur.is_empty() {
+            out.insert(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.insert(cur);
+    }
+    out
+}
+
+/// Hints naming the functions whose bodies use what the plan drops or renames: PostgreSQL
+/// records no dependency on what a PL/pgSQL body (or a SQL body, once created) uses, so
+/// the function would fail only when it runs. A constraint or index named in a body (`ON
+/// CONFLICT ON CONSTRAINT x`) counts too. Names are matched as words of the body.
+pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<String> {
+    use crate::model::rename::Rename;
+    let mut gone: Vec<(Vec<String>, String)> = Vec::new();
+    for c in changes {
+        let (words, what): (Vec<&str>, String) = match c {
+            Change::Table(TableChange::DropTable(q)) => (vec![&q.name], format!("drops table {q}")),
+            Change::Table(TableChange::DropColumn(q, col)) => {
+                (vec![&q.name, col], format!("drops column {q}.{col}"))
+            }
+            Change::Table(
+                TableChange::DropUnique(q, n)
+                | TableChange::DropPrimaryKey(q, n)
+                | TableChange::DropCheck(q, n)
+                | TableChange::DropIndex(q, n)
+                | TableChange::DropExclusion(q, n),
+            ) if !to.table(q).is_some_and(|t| {
+                t.uniques.contains_key(n)
+                    || t.checks.contains_key(n)
+                    || t.indexes.contains_key(n)
+                    || t.exclusions.contains_key(n)
+                    || t.primary_key.as_ref().is_some_and(|p| &p.name == n)
+            }) =>
+            {
+                (vec![n], format!("drops constraint or index {n} of {q}"))
+            }
+            Change::Rename(Rename::Table { schema, from, to }) => {
+                (vec![from], format!("renames table {schema}.{from} to {to}"))
+            }
+            Change::Rename(Rename::Column { table, from, to }) => (
+                vec![&table.name, from],
+                format!("renames column {table}.{from} to {to}"),
+            ),
+            Change::Rename(
+                Rename::Constraint { table, from, to } | Rename::Index { table, from, to },
+            ) => (vec![from], format!("renames {from} of {table} to {to}")),
+            Change::Rename(Rename::Sequence { schema, from, to }) => (
+                vec![from],
+                format!("renames sequence {schema}.{from} to {to}"),
+            ),
+            Change::View(super::ViewChange::DropView {
+                name,
+                recreated: false,
+                ..
+            }) => (vec![&name.name], format!("drops view {name}")),
+            _ => continue,
+        };
+        gone.push((words.into_iter().map(String::from).collect(), what));
+    }
+    if gone.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (schema, f) in to.functions() {
+        let words = body_words(&f.body);
+        for (needed, what) in &gone {
+            if needed.iter().all(|w| words.contains(w)) {
+                out.push(format!(
+                    "{} {schema}.{} uses `{}` in its body, and this plan {what}: PostgreSQL does not track what a function body uses, so it would fail when it runs (breaks_clients); change the body in the same plan",
+                    if f.procedure { "procedure" } else { "function" },
+                    f.identity(),
+                    needed.last().map(String::as_str).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}

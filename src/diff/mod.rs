@@ -231,6 +231,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     hints.extend(partition::hints(&from, to));
+    hints.extend(function::body_uses(&out, to));
     Diff {
         changes: out,
         hints,
