@@ -175,7 +175,7 @@ fn drift_and_diff_see_a_function_changed_by_hand() {
         .collect();
     assert_eq!(
         found,
-        vec!["different in the database: function public.default_rating()".to_string()]
+        vec!["different in the database: function public.default_rating() (body)".to_string()]
     );
     s.client
         .batch_execute("CREATE FUNCTION extra(a int) RETURNS int LANGUAGE sql AS 'SELECT a'")

@@ -26,8 +26,13 @@ pub enum FunctionChange {
         function: Function,
         recreated: bool,
     },
-    /// `CREATE OR REPLACE`: same identity and result, new body or options.
-    Replace { schema: String, function: Function },
+    /// `CREATE OR REPLACE`: same identity and result, new body or options (`differs` names
+    /// which, for drift).
+    Replace {
+        schema: String,
+        function: Function,
+        differs: Vec<&'static str>,
+    },
     Drop {
         schema: String,
         function: Function,
@@ -81,6 +86,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                         FunctionChange::Replace {
                             schema: sn.clone(),
                             function: f.clone(),
+                            differs: differences(of, f),
                         }
                         .into(),
                     );
@@ -288,7 +294,9 @@ pub(super) fn step(c: &FunctionChange) -> StepInfo {
             };
             create_step(kind, schema, function, Effect::Create)
         }
-        FunctionChange::Replace { schema, function } => {
+        FunctionChange::Replace {
+            schema, function, ..
+        } => {
             let kind = if function.procedure {
                 StepKind::ReplaceProcedure
             } else {
@@ -342,8 +350,17 @@ pub(super) fn deviation(c: &FunctionChange) -> Option<String> {
             what(function),
             function.identity()
         ),
-        FunctionChange::Replace { schema, function }
-        | FunctionChange::Drop {
+        FunctionChange::Replace {
+            schema,
+            function,
+            differs,
+        } => format!(
+            "different in the database: {} {schema}.{} ({})",
+            what(function),
+            function.identity(),
+            differs.join(", ")
+        ),
+        FunctionChange::Drop {
             schema,
             function,
             recreated: true,
@@ -467,5 +484,27 @@ pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<String> {
             }
         }
     }
+    out
+}
+
+/// What differs between two definitions of one function that `CREATE OR REPLACE` can
+/// change, for drift lines.
+fn differences(a: &Function, b: &Function) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut check = |differs: bool, what: &'static str| {
+        if differs {
+            out.push(what);
+        }
+    };
+    check(a.body != b.body, "body");
+    check(a.language != b.language, "language");
+    check(a.args != b.args, "argument defaults");
+    check(a.volatility != b.volatility, "volatility");
+    check(a.strict != b.strict, "strictness");
+    check(a.security_definer != b.security_definer, "security");
+    check(a.leakproof != b.leakproof, "leakproof");
+    check(a.parallel != b.parallel, "parallel safety");
+    check(a.cost != b.cost || a.rows != b.rows, "cost or rows");
+    check(a.config != b.config, "SET parameters");
     out
 }

@@ -12,7 +12,9 @@ pub(super) fn statement(c: &FunctionChange) -> String {
         FunctionChange::Create {
             schema, function, ..
         } => create(schema, function, false),
-        FunctionChange::Replace { schema, function } => create(schema, function, true),
+        FunctionChange::Replace {
+            schema, function, ..
+        } => create(schema, function, true),
         FunctionChange::Drop {
             schema, function, ..
         } => format!(
