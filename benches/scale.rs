@@ -600,6 +600,7 @@ fn run_size(n: usize) -> Value {
             "enums": stats.enums, "checks": stats.checks, "files": stats.files,
             "views": stats.views, "materialized_views": stats.materialized_views,
             "sequences": stats.sequences, "domains": stats.domains,
+            "functions": stats.functions, "triggers": stats.triggers,
             "catalog_rows": rows,
         },
         "runs": runs,
@@ -994,6 +995,8 @@ struct Stats {
     materialized_views: usize,
     sequences: usize,
     domains: usize,
+    functions: usize,
+    triggers: usize,
     files: usize,
 }
 
@@ -1253,6 +1256,16 @@ fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
                 st.views += 1;
             }
         }
+        // A trigger function and its trigger per table (issue 11's drift measurement).
+        let _ = writeln!(
+            body,
+            "\n[functions.{name}_touch]\nreturns = \"trigger\"\nlanguage = \"plpgsql\"\n\
+             body = \"BEGIN NEW.created_at = now(); RETURN NEW; END\"\n\
+             \n[tables.{name}.triggers.touch]\ntiming = \"before\"\nevents = [\"update\"]\n\
+             for_each = \"row\"\nfunction = \"{schema}.{name}_touch\""
+        );
+        st.functions += 1;
+        st.triggers += 1;
         if i % 50 == 7 {
             let _ = writeln!(
                 body,
