@@ -215,6 +215,7 @@ body_file = "h.sql"
 
 [tables.t.columns]
 id = { type = "integer", default_sql = "h() + nope()" }
+n = { type = "integer", default_sql = "h(1)" }
 "#,
     )]);
     let loaded = schemactl::compile::load_project(dir.path());
@@ -234,7 +235,12 @@ id = { type = "integer", default_sql = "h() + nope()" }
     assert!(all.contains("cannot read body_file `h.sql`"), "{all}");
     // `h` is declared, `nope` is not.
     assert!(all.contains("calls `nope`"), "{all}");
-    assert!(!all.contains("calls `h`"), "{all}");
+    assert!(!all.contains("calls `h`,"), "{all}");
+    // A declared function's argument count is checked offline too.
+    assert!(
+        all.contains("calls `h` with 1 argument; the declared `h` takes"),
+        "{all}"
+    );
 }
 
 const TRIGGERS: &str = r#"

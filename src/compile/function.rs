@@ -47,11 +47,36 @@ impl Compiler {
     /// The bare names of every declared function and procedure (for checking what
     /// expressions call before the functions themselves are compiled).
     pub(super) fn routine_names(&mut self, sources: &Sources) {
+        use super::builtins::Arity;
         for f in sources.files.iter().flat_map(|f| &f.functions) {
-            self.routines.insert(f.name.value.clone());
+            let mode = |a: &RawArg| {
+                a.mode
+                    .as_ref()
+                    .map(|m| m.value.to_ascii_lowercase())
+                    .unwrap_or_default()
+            };
+            let inputs: Vec<&RawArg> = f.args.iter().filter(|a| mode(a) != "out").collect();
+            let defaults = inputs.iter().filter(|a| a.default_sql.is_some()).count();
+            let arity = Arity {
+                min: (inputs.len() - defaults) as u16,
+                max: inputs.len() as u16,
+                variadic: inputs.iter().any(|a| mode(a) == "variadic"),
+            };
+            self.routines
+                .entry(f.name.value.clone())
+                .or_default()
+                .push(arity);
         }
         for a in sources.files.iter().flat_map(|f| &f.aggregates) {
-            self.routines.insert(a.name.value.clone());
+            let n = a.args.as_ref().map_or(0, |l| l.value.len()) as u16;
+            self.routines
+                .entry(a.name.value.clone())
+                .or_default()
+                .push(Arity {
+                    min: n,
+                    max: n,
+                    variadic: false,
+                });
         }
     }
 

@@ -110,7 +110,7 @@ pub fn compile(
         user_types: BTreeMap::new(),
         ignore: project.config.ignore.clone(),
         sequence_uses: Vec::new(),
-        routines: BTreeSet::new(),
+        routines: BTreeMap::new(),
     };
     for s in &project.config.schemas {
         c.ident(s, "schema");
@@ -148,7 +148,7 @@ struct Compiler {
     sequence_uses: Vec<SequenceUse>,
     /// Bare names of the functions and procedures the project declares: expressions may
     /// call them.
-    routines: BTreeSet<String>,
+    routines: BTreeMap<String, Vec<builtins::Arity>>,
 }
 
 /// A sequence an expression or a view query names, and where.
@@ -1583,7 +1583,25 @@ impl Compiler {
                 [schema, n] if schema == "pg_catalog" => n.as_str(),
                 _ => continue,
             };
-            if SPECIAL_CALLS.contains(&name) || self.routines.contains(name) {
+            if SPECIAL_CALLS.contains(&name) {
+                continue;
+            }
+            if let Some(arities) = self.routines.get(name) {
+                if !arities.iter().any(|a| a.accepts(call.args)) {
+                    let takes = arity_text(arities);
+                    self.push(
+                        Diagnostic::new(
+                            "unknown-function",
+                            s.span.clone(),
+                            format!(
+                                "{what} calls `{name}` with {} argument{}; the declared `{name}` takes {takes}",
+                                call.args,
+                                if call.args == 1 { "" } else { "s" },
+                            ),
+                        )
+                        .hint(format!("pass {takes} to `{name}`, or declare an overload")),
+                    );
+                }
                 continue;
             }
             let found: Vec<&builtins::Function> = builtins::function(name)
@@ -1644,7 +1662,7 @@ impl Compiler {
             let mut names: Vec<String> = builtins::function_names(declared())
                 .map(String::from)
                 .collect();
-            names.extend(self.routines.iter().cloned());
+            names.extend(self.routines.keys().cloned());
             let hint = match crate::suggest::closest(name, names.iter().map(String::as_str)) {
                 Some(m) if !crate::sql::is_plain_ident(m) => {
                     format!("did you mean `\"{m}\"` (quoted: the declared name is case-sensitive)?")
