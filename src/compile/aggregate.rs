@@ -123,29 +123,15 @@ impl Compiler {
         model: &Model,
     ) -> Option<QualifiedName> {
         let parts = crate::sql::split_qualified(&f.value).unwrap_or_default();
-        let declared = |q: &QualifiedName| {
-            model
-                .schemas
-                .get(&q.schema)
-                .is_some_and(|s| s.functions.values().any(|x| x.name == q.name))
-        };
+        if let Some((q, _)) = super::function::declared_functions(&parts, schema, model) {
+            return Some(q);
+        }
         match parts.as_slice() {
-            [n] => {
-                for s in [schema, "public"] {
-                    let q = QualifiedName::new(s, n.clone());
-                    if declared(&q) {
-                        return Some(q);
-                    }
-                }
-                if crate::compile::builtins::function(n).is_some() {
-                    return Some(QualifiedName::new("pg_catalog", n.clone()));
-                }
+            [n] if crate::compile::builtins::function(n).is_some() => {
+                return Some(QualifiedName::new("pg_catalog", n.clone()));
             }
-            [s, n] => {
-                let q = QualifiedName::new(s.clone(), n.clone());
-                if declared(&q) || !self.managed.contains(s) {
-                    return Some(q);
-                }
+            [s, n] if !self.managed.contains(s) => {
+                return Some(QualifiedName::new(s.clone(), n.clone()));
             }
             _ => {}
         }

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use super::Compiler;
 use super::types::{TypeSpec, parse_type};
 use crate::diag::{Diagnostic, Span};
-use crate::model::function::{Arg, ArgMode, Function, Parallel, Volatility, real_text};
+use crate::model::function::{
+    Arg, ArgMode, Function, Parallel, Volatility, qualified_type, real_text,
+};
 use crate::model::{Model, QualifiedName};
 use crate::schema::reader::Sp;
 use crate::schema::{RawArg, RawFunction, Sources};
@@ -585,30 +587,18 @@ impl Compiler {
                         let q = QualifiedName::new(s.clone(), n.clone());
                         if !types.contains_key(&q) && !self.managed.contains(s) {
                             // Created outside schemactl: PostgreSQL checks it.
-                            return Some(format!(
-                                "{}.{}{}",
-                                crate::sql::display_ident(s),
-                                crate::sql::display_ident(n),
-                                if array { "[]" } else { "" }
-                            ));
+                            return Some(qualified_type(s, n, array));
                         }
                         types.contains_key(&q).then_some(q)
                     }
                     _ => None,
                 };
                 match found {
-                    Some(q) => Some(format!(
-                        "{}.{}{}",
-                        crate::sql::display_ident(&q.schema),
-                        crate::sql::display_ident(&q.name),
-                        if array { "[]" } else { "" }
-                    )),
+                    Some(q) => Some(qualified_type(&q.schema, &q.name, array)),
                     // An extension's type (`citext`): where extensions live by default.
-                    None if parts.len() == 1 && !self.extensions.is_empty() => Some(format!(
-                        "public.{}{}",
-                        crate::sql::display_ident(&parts[0].to_ascii_lowercase()),
-                        if array { "[]" } else { "" }
-                    )),
+                    None if parts.len() == 1 && !self.extensions.is_empty() => Some(
+                        qualified_type("public", &parts[0].to_ascii_lowercase(), array),
+                    ),
                     None => {
                         self.push(
                             Diagnostic::new(
@@ -684,4 +674,32 @@ fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
     let rest = &text[word.len()..];
     (head.eq_ignore_ascii_case(word) && rest.starts_with(char::is_whitespace))
         .then(|| rest.trim_start())
+}
+
+/// The functions (not procedures) of the project that a reference `parts` (`name` or
+/// `schema.name`) names: in `schema`, else `public`, or in the schema written; with the
+/// qualified name they resolve to. Empty when none is declared.
+pub(super) fn declared_functions<'m>(
+    parts: &[String],
+    schema: &str,
+    model: &'m Model,
+) -> Option<(QualifiedName, Vec<&'m Function>)> {
+    let candidates: Vec<QualifiedName> = match parts {
+        [n] => vec![
+            QualifiedName::new(schema, n.clone()),
+            QualifiedName::new("public", n.clone()),
+        ],
+        [s, n] => vec![QualifiedName::new(s.clone(), n.clone())],
+        _ => Vec::new(),
+    };
+    candidates.into_iter().find_map(|q| {
+        let found: Vec<&Function> = model
+            .schemas
+            .get(&q.schema)?
+            .functions
+            .values()
+            .filter(|f| f.name == q.name && !f.procedure)
+            .collect();
+        (!found.is_empty()).then_some((q, found))
+    })
 }

@@ -281,31 +281,19 @@ impl Compiler {
         model: &Model,
     ) -> Option<QualifiedName> {
         let parts = crate::sql::split_qualified(&f.value).unwrap_or_default();
-        let candidates: Vec<QualifiedName> = match parts.as_slice() {
-            [n] => vec![
-                QualifiedName::new(table.schema.clone(), n.clone()),
-                QualifiedName::new("public", n.clone()),
-            ],
-            [s, n] => vec![QualifiedName::new(s.clone(), n.clone())],
-            _ => Vec::new(),
-        };
-        for c in &candidates {
-            let declared = model.schemas.get(&c.schema).and_then(|s| {
-                s.functions
-                    .values()
-                    .find(|x| x.name == c.name && !x.procedure && x.input_types().is_empty())
-            });
-            if let Some(d) = declared {
-                if d.returns.as_deref() != Some("trigger") {
-                    self.invalid(
-                        &f.span,
-                        format!("function `{c}` does not return `trigger`"),
-                        "a trigger executes a function declared with `returns = \"trigger\"`",
-                    );
-                    return None;
-                }
-                return Some(c.clone());
+        let declared = super::function::declared_functions(&parts, &table.schema, model);
+        if let Some((q, found)) = declared
+            && let Some(d) = found.iter().find(|x| x.input_types().is_empty())
+        {
+            if d.returns.as_deref() != Some("trigger") {
+                self.invalid(
+                    &f.span,
+                    format!("function `{q}` does not return `trigger`"),
+                    "a trigger executes a function declared with `returns = \"trigger\"`",
+                );
+                return None;
             }
+            return Some(q);
         }
         match parts.as_slice() {
             [n] | [_, n]

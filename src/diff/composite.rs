@@ -7,7 +7,7 @@
 use super::Change;
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
-use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::id::ObjectId;
 use crate::model::{Attribute, BaseType, CompositeType, Model, QualifiedName};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,10 +124,6 @@ fn create(out: &mut Vec<Change>, q: &QualifiedName, c: &CompositeType) {
     }
 }
 
-fn type_name(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
-}
-
 pub(super) fn step(c: &CompositeChange) -> StepInfo {
     match c {
         CompositeChange::CreateType(q, t) => {
@@ -137,13 +133,13 @@ pub(super) fn step(c: &CompositeChange) -> StepInfo {
                 vec![],
                 Phase::CreateType,
             )
-            .effect(type_name(q), Effect::Create);
+            .effect(ObjectId::type_name(q), Effect::Create);
             for u in t
                 .attributes
                 .iter()
                 .filter_map(|a| a.data_type.base.user_type())
             {
-                s = s.after(type_name(u));
+                s = s.after(ObjectId::type_name(u));
             }
             s
         }
@@ -154,9 +150,9 @@ pub(super) fn step(c: &CompositeChange) -> StepInfo {
                 vec![Hazard::BreaksClients],
                 Phase::DropType,
             )
-            .effect(type_name(q), Effect::Drop);
+            .effect(ObjectId::type_name(q), Effect::Drop);
             for u in uses {
-                s = s.before(type_name(u));
+                s = s.before(ObjectId::type_name(u));
             }
             s
         }
@@ -167,9 +163,9 @@ pub(super) fn step(c: &CompositeChange) -> StepInfo {
                 vec![],
                 Phase::CreateType,
             )
-            .effect(type_name(q), Effect::Alter);
+            .effect(ObjectId::type_name(q), Effect::Alter);
             for u in attrs.iter().filter_map(|a| a.data_type.base.user_type()) {
-                s = s.after(type_name(u));
+                s = s.after(ObjectId::type_name(u));
             }
             s
         }
@@ -194,9 +190,9 @@ pub(super) fn step(c: &CompositeChange) -> StepInfo {
                 vec![],
                 Phase::CreateType,
             )
-            .effect(type_name(q), Effect::Alter);
+            .effect(ObjectId::type_name(q), Effect::Alter);
             if let Some(u) = a.data_type.base.user_type() {
-                s = s.after(type_name(u));
+                s = s.after(ObjectId::type_name(u));
             }
             s
         }

@@ -6,7 +6,7 @@
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, TableChange};
-use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::id::ObjectId;
 use crate::model::{BaseType, DataType, Domain, Expr, Model, QualifiedName};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -270,11 +270,6 @@ pub(super) fn mark_domain_moves(out: &mut [Change], from: &Model, to: &Model) {
     }
 }
 
-/// The domain's name in its schema's type namespace.
-fn type_name(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
-}
-
 pub(super) fn step(c: &DomainChange) -> StepInfo {
     match c {
         DomainChange::CreateDomain(q, d) => {
@@ -284,9 +279,9 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
                 vec![],
                 Phase::CreateType,
             )
-            .effect(type_name(q), Effect::Create);
+            .effect(ObjectId::type_name(q), Effect::Create);
             if let Some(u) = d.data_type.base.user_type() {
-                s = s.after(type_name(u));
+                s = s.after(ObjectId::type_name(u));
             }
             s
         }
@@ -297,9 +292,9 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
                 vec![Hazard::BreaksClients],
                 Phase::CreateType,
             )
-            .after(type_name(q));
+            .after(ObjectId::type_name(q));
             if let Some(u) = d.data_type.base.user_type() {
-                s = s.after(type_name(u));
+                s = s.after(ObjectId::type_name(u));
             }
             s
         }
@@ -310,9 +305,9 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
                 vec![Hazard::BreaksClients],
                 Phase::DropType,
             )
-            .effect(type_name(q), Effect::Drop);
+            .effect(ObjectId::type_name(q), Effect::Drop);
             if let Some(b) = base {
-                s = s.before(type_name(b));
+                s = s.before(ObjectId::type_name(b));
             }
             s
         }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, Touch, Touched};
-use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::id::ObjectId;
 use crate::model::{BaseType, ColumnDefault, EnumType, Expr, Model, QualifiedName};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,7 +246,7 @@ pub(super) fn step(c: &EnumChange) -> StepInfo {
             vec![],
             Phase::CreateType,
         )
-        .effect(type_name(q), Effect::Create),
+        .effect(ObjectId::type_name(q), Effect::Create),
         EnumChange::RecreateEnum {
             name,
             from,
@@ -287,13 +287,8 @@ pub(super) fn step(c: &EnumChange) -> StepInfo {
             vec![Hazard::BreaksClients],
             Phase::DropType,
         )
-        .effect(type_name(q), Effect::Drop),
+        .effect(ObjectId::type_name(q), Effect::Drop),
     }
-}
-
-/// The type's name in its schema's type namespace.
-fn type_name(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
 }
 
 pub(super) fn deviation(c: &EnumChange) -> String {

@@ -258,13 +258,13 @@ fn create_step(kind: StepKind, schema: &str, f: &Function, effect: Effect) -> St
         .effect(id(schema, f), effect)
         .effect(name_id(&f.name), effect);
     for t in types_used(f) {
-        s = s.after(ObjectId::new(ObjectKind::TypeName, &t.schema, &t.name));
+        s = s.after(ObjectId::type_name(&t));
     }
     for r in reads {
         s = s
-            .after(ObjectId::new(ObjectKind::TypeName, &r.schema, &r.name))
-            .after(ObjectId::new(ObjectKind::Table, &r.schema, &r.name))
-            .after(ObjectId::new(ObjectKind::View, &r.schema, &r.name));
+            .after(ObjectId::type_name(&r))
+            .after(ObjectId::table(&r))
+            .after(ObjectId::view(&r));
     }
     for c in function::calls(f) {
         if c != f.name {
@@ -328,9 +328,9 @@ pub(super) fn step(c: &FunctionChange) -> StepInfo {
                 .chain(function::reads(function))
             {
                 s = s
-                    .before(ObjectId::new(ObjectKind::TypeName, &t.schema, &t.name))
-                    .before(ObjectId::new(ObjectKind::Table, &t.schema, &t.name))
-                    .before(ObjectId::new(ObjectKind::View, &t.schema, &t.name));
+                    .before(ObjectId::type_name(&t))
+                    .before(ObjectId::table(&t))
+                    .before(ObjectId::view(&t));
             }
             s
         }

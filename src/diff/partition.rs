@@ -221,10 +221,6 @@ pub(super) fn attach(out: &mut Vec<Change>, q: &QualifiedName, old: &Table, t: &
     own
 }
 
-fn table_id(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::Table, &q.schema, &q.name)
-}
-
 pub(super) fn step(c: &PartitionChange) -> StepInfo {
     match c {
         PartitionChange::Drop { table, parent } => StepInfo::new(
@@ -237,8 +233,8 @@ pub(super) fn step(c: &PartitionChange) -> StepInfo {
             ObjectId::new(ObjectKind::TypeName, &table.schema, &table.name),
             super::step::Effect::Drop,
         )
-        .effect(table_id(table), super::step::Effect::Drop)
-        .before(table_id(parent)),
+        .effect(ObjectId::table(table), super::step::Effect::Drop)
+        .before(ObjectId::table(parent)),
         // ACCESS EXCLUSIVE on the parent and the partition (PostgreSQL 15, without
         // CONCURRENTLY); queries on the parent stop seeing the partition's rows.
         PartitionChange::Detach { table, .. } => StepInfo::new(
@@ -255,8 +251,8 @@ pub(super) fn step(c: &PartitionChange) -> StepInfo {
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
         )
-        .after(table_id(parent))
-        .after(table_id(table)),
+        .after(ObjectId::table(parent))
+        .after(ObjectId::table(table)),
     }
 }
 

@@ -254,10 +254,6 @@ fn id(q: &QualifiedName, n: &str) -> ObjectId {
     ObjectId::part(ObjectKind::Policy, &q.schema, &q.name, n)
 }
 
-fn table_id(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::Table, &q.schema, &q.name)
-}
-
 pub(super) fn step(c: &PolicyChange) -> StepInfo {
     let narrows = |yes: bool| {
         if yes {
@@ -279,7 +275,7 @@ pub(super) fn step(c: &PolicyChange) -> StepInfo {
             Phase::CreatePolicy,
         )
         .effect(id(table, name), Effect::Create)
-        .after(table_id(table)),
+        .after(ObjectId::table(table)),
         PolicyChange::Alter {
             table,
             name,

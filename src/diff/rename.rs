@@ -5,7 +5,6 @@
 //! and a constraint or index rename after the rename of its table.
 
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
-use crate::model::QualifiedName;
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::Rename;
 
@@ -32,7 +31,6 @@ pub(super) fn relation_rename(
 /// Clients using the old name of a table, column, type or value break; constraint and
 /// index names are not used by queries.
 pub(super) fn step(r: &Rename) -> StepInfo {
-    let table_id = |t: &QualifiedName| ObjectId::new(ObjectKind::Table, &t.schema, &t.name);
     match r {
         Rename::Enum { schema, to, .. } => StepInfo::new(
             StepKind::RenameEnum,
@@ -89,7 +87,7 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             from,
             to,
         )
-        .after(table_id(table)),
+        .after(ObjectId::table(table)),
         Rename::Index { table, from, to } => relation_rename(
             StepKind::RenameIndex,
             object(table, Some(to)),
@@ -98,7 +96,7 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             from,
             to,
         )
-        .after(table_id(table)),
+        .after(ObjectId::table(table)),
         Rename::Sequence { schema, from, to } => relation_rename(
             StepKind::RenameSequence,
             crate::sql::display_path(&[schema, to]),
@@ -126,6 +124,6 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             ObjectId::part(ObjectKind::Policy, &table.schema, &table.name, to),
             Effect::Create,
         )
-        .after(table_id(table)),
+        .after(ObjectId::table(table)),
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, Touch, Touched, partition, rename, typechange};
-use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::id::ObjectId;
 use crate::model::rename::Rename;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Exclusion, Expr, ForeignKey, Identity, Index,
@@ -859,14 +859,6 @@ fn same_default(a: &Column, b: &Column) -> bool {
         (x, y) => x == y,
     }
 }
-/// A table's name in its schema's type namespace (its row type).
-fn table_id(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::Table, &q.schema, &q.name)
-}
-
-fn type_name(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
-}
 
 /// Built-in functions that are stable or immutable: as a new column's default they are
 /// evaluated once, so PostgreSQL stores the value without rewriting the table. Any other
@@ -1046,11 +1038,11 @@ fn step_of(c: &TableChange) -> StepInfo {
                 vec![]
             };
             let mut s = step(StepKind::CreateTable, q, None, hazards, Phase::CreateTable)
-                .effect(type_name(q), Effect::Create)
-                .effect(table_id(q), Effect::Create);
+                .effect(ObjectId::type_name(q), Effect::Create)
+                .effect(ObjectId::table(q), Effect::Create);
             // A partition after its parent.
             if let Some(p) = &t.partition_of {
-                s = s.after(table_id(&p.parent));
+                s = s.after(ObjectId::table(&p.parent));
             }
             s
         }
@@ -1162,8 +1154,8 @@ fn step_of(c: &TableChange) -> StepInfo {
             vec![Hazard::DeletesData, Hazard::BreaksClients],
             Phase::DropTable,
         )
-        .effect(type_name(q), Effect::Drop)
-        .effect(table_id(q), Effect::Drop),
+        .effect(ObjectId::type_name(q), Effect::Drop)
+        .effect(ObjectId::table(q), Effect::Drop),
         T::DropColumn(q, c) => step(
             StepKind::DropColumn,
             q,

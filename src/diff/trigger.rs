@@ -6,7 +6,7 @@
 use super::comment::CommentTarget;
 use super::step::{Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, function};
-use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::id::ObjectId;
 use crate::model::trigger::{Enabled, Trigger};
 use crate::model::{Model, QualifiedName};
 
@@ -133,10 +133,6 @@ fn target(q: &QualifiedName, name: &str) -> CommentTarget {
     CommentTarget::Trigger(q.clone(), name.to_string())
 }
 
-fn table_id(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::Table, &q.schema, &q.name)
-}
-
 pub(super) fn step(c: &TriggerChange) -> StepInfo {
     match c {
         TriggerChange::Create {
@@ -157,7 +153,7 @@ pub(super) fn step(c: &TriggerChange) -> StepInfo {
                 vec![],
                 Phase::CreateTrigger,
             )
-            .after(table_id(table))
+            .after(ObjectId::table(table))
             .after(function::name_id(&trigger.function.name))
         }
         TriggerChange::Drop {
@@ -188,7 +184,7 @@ pub(super) fn step(c: &TriggerChange) -> StepInfo {
             vec![],
             Phase::CreateTrigger,
         )
-        .after(table_id(table)),
+        .after(ObjectId::table(table)),
     }
 }
 

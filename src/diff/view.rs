@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, TableChange, Touched};
-use crate::model::id::{ObjectId, ObjectKind};
+use crate::model::id::ObjectId;
 use crate::model::rename::{Rename, table_before};
 use crate::model::view::{query_refs, reads};
 use crate::model::{Column, Index, Model, QualifiedName, View};
@@ -295,14 +295,6 @@ fn calls(v: &View) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn view_id(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::View, &q.schema, &q.name)
-}
-
-fn type_name(q: &QualifiedName) -> ObjectId {
-    ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
-}
-
 pub(super) fn step(c: &ViewChange) -> StepInfo {
     match c {
         ViewChange::CreateView {
@@ -317,10 +309,10 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
                 StepKind::CreateView
             };
             let mut s = StepInfo::new(kind, object(name, None), vec![], Phase::CreateView)
-                .effect(view_id(name), Effect::Create)
-                .effect(type_name(name), Effect::Create);
+                .effect(ObjectId::view(name), Effect::Create)
+                .effect(ObjectId::type_name(name), Effect::Create);
             for r in reads(view) {
-                s = s.after(type_name(&r)).after(view_id(&r));
+                s = s.after(ObjectId::type_name(&r)).after(ObjectId::view(&r));
             }
             for f in calls(view) {
                 s = s.after(super::function::name_id(&f));
@@ -334,9 +326,9 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
                 vec![],
                 Phase::CreateView,
             )
-            .effect(view_id(name), Effect::Alter);
+            .effect(ObjectId::view(name), Effect::Alter);
             for r in reads(view) {
-                s = s.after(type_name(&r)).after(view_id(&r));
+                s = s.after(ObjectId::type_name(&r)).after(ObjectId::view(&r));
             }
             for f in calls(view) {
                 s = s.after(super::function::name_id(&f));
@@ -363,10 +355,10 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
                 vec![Hazard::BreaksClients]
             };
             let mut s = StepInfo::new(kind, object(name, None), hazards, Phase::DropView)
-                .effect(view_id(name), Effect::Drop)
-                .effect(type_name(name), Effect::Drop);
+                .effect(ObjectId::view(name), Effect::Drop)
+                .effect(ObjectId::type_name(name), Effect::Drop);
             for r in reads {
-                s = s.before(type_name(r)).before(view_id(r));
+                s = s.before(ObjectId::type_name(r)).before(ObjectId::view(r));
             }
             for f in calls {
                 s = s.before(super::function::name_id(f));
@@ -379,7 +371,7 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
             vec![],
             Phase::CreateView,
         )
-        .after(view_id(view)),
+        .after(ObjectId::view(view)),
         ViewChange::DropIndex { view, name } => StepInfo::new(
             StepKind::DropIndex,
             object(view, Some(name)),

@@ -362,13 +362,19 @@ pub fn type_spelling(text: &str) -> String {
         None => (text, ""),
     };
     match crate::sql::split_qualified(body).as_deref() {
-        Ok([s, n]) if body.contains('.') => format!(
-            "{}.{}{array}",
-            crate::sql::display_ident(s),
-            crate::sql::display_ident(n)
-        ),
+        Ok([s, n]) if body.contains('.') => qualified_type(s, n, !array.is_empty()),
         _ => text.to_string(),
     }
+}
+
+/// The model's spelling of the type `schema.name` (`[]` after it for an array of it).
+pub fn qualified_type(schema: &str, name: &str, array: bool) -> String {
+    format!(
+        "{}.{}{}",
+        crate::sql::display_ident(schema),
+        crate::sql::display_ident(name),
+        if array { "[]" } else { "" }
+    )
 }
 
 /// A model type spelling as SQL: qualified names with every part quoted (a type may be

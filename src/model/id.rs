@@ -50,6 +50,21 @@ impl ObjectId {
         }
     }
 
+    /// The table `q`.
+    pub fn table(q: &crate::model::QualifiedName) -> ObjectId {
+        ObjectId::new(ObjectKind::Table, &q.schema, &q.name)
+    }
+
+    /// The view or materialized view `q`.
+    pub fn view(q: &crate::model::QualifiedName) -> ObjectId {
+        ObjectId::new(ObjectKind::View, &q.schema, &q.name)
+    }
+
+    /// The name `q` in its schema's type namespace.
+    pub fn type_name(q: &crate::model::QualifiedName) -> ObjectId {
+        ObjectId::new(ObjectKind::TypeName, &q.schema, &q.name)
+    }
+
     /// A part (`sub`) of the object `schema.name`.
     pub fn part(kind: ObjectKind, schema: &str, name: &str, sub: &str) -> ObjectId {
         ObjectId {

@@ -1,9 +1,9 @@
 //! `[aggregates.NAME]` (or `[[aggregates.NAME]]` per overload), read into [`RawAggregate`];
 //! `compile::aggregate` checks it.
 
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
-use super::reader::{Reader, Sp, span, table_items};
+use super::reader::{Reader, Sp, entries_or_overloads};
 use crate::diag::{Diagnostic, FileId, Span};
 
 #[derive(Debug)]
@@ -35,47 +35,25 @@ pub(super) fn read_aggregates(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<RawAggregate> {
     let mut out = Vec::new();
-    for (k, v) in table.iter() {
-        let name = Sp::new(k.get_ref().to_string(), span(file, k.span()));
-        let items = match v.get_ref() {
-            DeValue::Table(t) => vec![(t, span(file, v.span()))],
-            DeValue::Array(_) => table_items(file, v, &name.value, diags),
-            other => {
-                diags.push(
-                    Diagnostic::new(
-                        "invalid-value",
-                        span(file, v.span()),
-                        format!(
-                            "aggregate `{}` must be a table, found {}",
-                            name.value,
-                            other.type_str()
-                        ),
-                    )
-                    .hint(format!("write it as `[aggregates.{}]`", name.value)),
-                );
-                continue;
-            }
+    for (name, t, s) in entries_or_overloads(file, table, "aggregate", diags) {
+        let mut r = Reader {
+            file,
+            table: t,
+            span: s.clone(),
+            diags,
         };
-        for (t, s) in items {
-            let mut r = Reader {
-                file,
-                table: t,
-                span: s.clone(),
-                diags,
-            };
-            r.deny_unknown(&format!("aggregate `{}`", name.value), AGGREGATE_KEYS);
-            out.push(RawAggregate {
-                name: name.clone(),
-                span: s,
-                schema: r.string("schema"),
-                args: r.strings("args"),
-                sfunc: r.string("sfunc"),
-                stype: r.string("stype"),
-                finalfunc: r.string("finalfunc"),
-                initcond: r.string("initcond"),
-                comment: r.string("comment"),
-            });
-        }
+        r.deny_unknown(&format!("aggregate `{}`", name.value), AGGREGATE_KEYS);
+        out.push(RawAggregate {
+            span: s,
+            schema: r.string("schema"),
+            args: r.strings("args"),
+            sfunc: r.string("sfunc"),
+            stype: r.string("stype"),
+            finalfunc: r.string("finalfunc"),
+            initcond: r.string("initcond"),
+            comment: r.string("comment"),
+            name,
+        });
     }
     out
 }

@@ -5,7 +5,7 @@
 
 use toml::de::{DeTable, DeValue};
 
-use super::reader::{Reader, Sp, span, table_items};
+use super::reader::{Reader, Sp, entries_or_overloads, span, table_items};
 use crate::diag::{Diagnostic, FileId, Span};
 
 #[derive(Debug)]
@@ -88,41 +88,10 @@ pub(super) fn read_functions(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<RawFunction> {
     let what = if procedure { "procedure" } else { "function" };
-    let mut out = Vec::new();
-    for (k, v) in table.iter() {
-        let name = Sp::new(k.get_ref().to_string(), span(file, k.span()));
-        match v.get_ref() {
-            DeValue::Table(t) => out.push(read_function(
-                file,
-                name,
-                procedure,
-                t,
-                span(file, v.span()),
-                diags,
-            )),
-            DeValue::Array(_) => {
-                for (t, s) in table_items(file, v, &name.value, diags) {
-                    out.push(read_function(file, name.clone(), procedure, t, s, diags));
-                }
-            }
-            other => diags.push(
-                Diagnostic::new(
-                    "invalid-value",
-                    span(file, v.span()),
-                    format!(
-                        "{what} `{}` must be a table, found {}",
-                        k.get_ref(),
-                        other.type_str()
-                    ),
-                )
-                .hint(format!(
-                    "write it as `[{what}s.{0}]`, or `[[{what}s.{0}]]` once per overload",
-                    k.get_ref()
-                )),
-            ),
-        }
-    }
-    out
+    entries_or_overloads(file, table, what, diags)
+        .into_iter()
+        .map(|(name, t, s)| read_function(file, name, procedure, t, s, diags))
+        .collect()
 }
 
 fn read_function(

@@ -218,6 +218,45 @@ pub fn entries<'a, 'i>(
     out
 }
 
+/// Entries of a table whose values are a table or, for overloads, an array of tables
+/// (`[functions.f]` / `[[functions.f]]`): `(name, table, span)` for each, reporting other
+/// values as `what` errors.
+pub fn entries_or_overloads<'a, 'i>(
+    file: FileId,
+    table: &'a DeTable<'i>,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(Sp<String>, &'a DeTable<'i>, Span)> {
+    let mut out = Vec::new();
+    for (k, v) in table.iter() {
+        let name = Sp::new(k.get_ref().to_string(), span(file, k.span()));
+        match v.get_ref() {
+            DeValue::Table(t) => out.push((name, t, span(file, v.span()))),
+            DeValue::Array(_) => {
+                for (t, s) in table_items(file, v, &name.value, diags) {
+                    out.push((name.clone(), t, s));
+                }
+            }
+            other => diags.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    span(file, v.span()),
+                    format!(
+                        "{what} `{}` must be a table, found {}",
+                        name.value,
+                        other.type_str()
+                    ),
+                )
+                .hint(format!(
+                    "write it as `[{what}s.{0}]`, or `[[{what}s.{0}]]` once per overload",
+                    name.value
+                )),
+            ),
+        }
+    }
+    out
+}
+
 /// Items of an array of tables (`[[tables.x.indexes]]`).
 pub fn table_items<'a, 'i>(
     file: FileId,
