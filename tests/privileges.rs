@@ -424,3 +424,151 @@ id = { type = "integer" }
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("unknown key `password`"));
 }
+
+#[test]
+fn routines_get_execute_grants_public_loses_its_default_and_recreated_ones_get_theirs_back() {
+    let mut s = Steps::new();
+    roles(&mut s, &["pv_fn_app", "pv_fn_admin"]);
+    let v1 = r#"
+[functions.add]
+args = [{ name = "a", type = "integer" }, { name = "b", type = "integer" }]
+returns = "integer"
+language = "sql"
+body = "SELECT a + b"
+grants = { pv_fn_app = ["execute"] }
+
+[[functions.label]]
+args = [{ type = "integer" }]
+returns = "text"
+language = "sql"
+body = "SELECT $1::text"
+grants = { pv_fn_app = ["all"], public = ["execute"] }
+
+[[functions.label]]
+args = [{ type = "text" }]
+returns = "text"
+language = "sql"
+body = "SELECT $1"
+
+[procedures.tidy]
+language = "sql"
+body = "SELECT 1"
+grants = { pv_fn_admin = ["execute"] }
+
+[aggregates.total]
+args = ["integer"]
+sfunc = "int4pl"
+stype = "integer"
+grants = { pv_fn_app = ["execute"] }
+"#;
+    let sql = s.step(v1);
+    assert!(
+        sql.contains(r#"REVOKE EXECUTE ON FUNCTION "public"."add"(integer, integer) FROM PUBLIC;"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            r#"GRANT EXECUTE ON FUNCTION "public"."add"(integer, integer) TO "pv_fn_app";"#
+        ),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"GRANT EXECUTE ON PROCEDURE "public"."tidy"() TO "pv_fn_admin";"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"GRANT EXECUTE ON FUNCTION "public"."total"(integer) TO "pv_fn_app";"#),
+        "{sql}"
+    );
+    // The overload that keeps PUBLIC's default and the one that declares nothing: no lines.
+    assert!(
+        !sql.contains(r#"ON FUNCTION "public"."label"(integer) FROM"#),
+        "{sql}"
+    );
+    assert!(!sql.contains(r#""label"(text) TO"#), "{sql}");
+    assert!(has(
+        &mut s,
+        "SELECT has_function_privilege('pv_fn_app', 'public.add(integer, integer)', 'EXECUTE')"
+    ));
+    assert!(!has(
+        &mut s,
+        "SELECT has_function_privilege('pv_fn_admin', 'public.add(integer, integer)', 'EXECUTE')"
+    ));
+    assert!(has(
+        &mut s,
+        "SELECT has_function_privilege('pv_fn_admin', 'public.tidy()', 'EXECUTE')"
+    ));
+
+    // A new signature drops and creates `add`: it starts from PUBLIC's default again, so the
+    // revoke and the grant are planned again; `total` gives `pv_fn_admin` execute too.
+    let v2 = r#"
+[functions.add]
+args = [{ name = "a", type = "bigint" }, { name = "b", type = "bigint" }]
+returns = "bigint"
+language = "sql"
+body = "SELECT a + b"
+grants = { pv_fn_app = ["execute"] }
+
+[[functions.label]]
+args = [{ type = "integer" }]
+returns = "text"
+language = "sql"
+body = "SELECT $1::text"
+grants = { pv_fn_app = ["all"], public = ["execute"] }
+
+[[functions.label]]
+args = [{ type = "text" }]
+returns = "text"
+language = "sql"
+body = "SELECT $1"
+
+[procedures.tidy]
+language = "sql"
+body = "SELECT 2"
+grants = { pv_fn_admin = ["execute"] }
+
+[aggregates.total]
+args = ["integer"]
+sfunc = "int4pl"
+stype = "integer"
+grants = { pv_fn_app = ["execute"], pv_fn_admin = ["execute"] }
+"#;
+    let sql = s.step(v2);
+    assert!(
+        sql.contains(r#"REVOKE EXECUTE ON FUNCTION "public"."add"(bigint, bigint) FROM PUBLIC;"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"GRANT EXECUTE ON FUNCTION "public"."add"(bigint, bigint) TO "pv_fn_app";"#),
+        "{sql}"
+    );
+    // A changed body is CREATE OR REPLACE, which keeps the privileges: nothing re-granted.
+    assert!(!sql.contains(r#"ON PROCEDURE "public"."tidy"()"#), "{sql}");
+    assert!(
+        sql.contains(r#"GRANT EXECUTE ON FUNCTION "public"."total"(integer) TO "pv_fn_admin";"#),
+        "{sql}"
+    );
+
+    // Granted by hand on a managed function: drift, named as a function.
+    s.client
+        .batch_execute(r#"GRANT EXECUTE ON FUNCTION public.add(bigint, bigint) TO pv_fn_admin"#)
+        .unwrap();
+    let live = read_public(&mut s.client);
+    let declared = s.models.last().unwrap().clone();
+    let d = schemactl::diff::diff(&declared, &live);
+    let lines: Vec<String> = d
+        .iter()
+        .filter_map(|c| c.deviation(&declared, &live))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "extra in the database: execute on function public.add(bigint, bigint) to pv_fn_admin"
+                .to_string()
+        ],
+    );
+    s.client
+        .batch_execute(r#"REVOKE EXECUTE ON FUNCTION public.add(bigint, bigint) FROM pv_fn_admin"#)
+        .unwrap();
+    s.unwind();
+}

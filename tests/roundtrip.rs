@@ -134,6 +134,7 @@ fn default_seeds_generate_every_kind() {
         "permissive = false",
         "as = \"restrictive\"",
         "grants = ",
+        "[\"execute\"]",
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");

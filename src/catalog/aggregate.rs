@@ -36,6 +36,7 @@ impl Reader<'_> {
                 finalfunc,
                 initcond: row.get(8),
                 comment: row.get(9),
+                grants: None, // `catalog::grant`
             };
             if let Some(s) = self.model.schemas.get_mut(&schema) {
                 s.aggregates.insert(a.identity(), a);

@@ -114,5 +114,6 @@ fn function(row: &Row, procedure: bool) -> Result<Function, String> {
         config,
         depends_on: Vec::new(),
         comment: row.get(19),
+        grants: None, // `catalog::grant`
     })
 }

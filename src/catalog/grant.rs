@@ -1,4 +1,5 @@
-//! Privileges read back (`queries::GRANTS`): every object of the model gets its grants, the
+//! Privileges read back (`queries::GRANTS`): every object of the model (routines by
+//! identity) gets its grants, the
 //! kind's default ACL where PostgreSQL keeps none (a NULL ACL), so that `diff` compares
 //! whatever a project manages. Privileges are kept in `model::grant::ORDER`.
 
@@ -7,6 +8,7 @@ use std::collections::BTreeMap;
 use postgres::Row;
 
 use crate::model::Model;
+use crate::model::function::type_spelling;
 use crate::model::grant::{self, GrantKind, Grants};
 
 /// Schema → object name → (kind, column, grants) of every ACL the query returned.
@@ -45,14 +47,17 @@ pub(super) fn grants(model: &mut Model, rows: &[Row]) {
             "r" => GrantKind::Table,
             "S" => GrantKind::Sequence,
             "c" => GrantKind::Column,
+            "f" => GrantKind::Function,
             _ => GrantKind::Type,
         };
         let column: Option<String> = row.get(3);
-        let list = read
-            .entry(row.get(1))
-            .or_default()
-            .entry(row.get(2))
-            .or_default();
+        let mut name: String = row.get(2);
+        if let Some(args) = row.get::<_, Option<Vec<String>>>(6) {
+            // A routine is keyed by its identity, as `catalog::function` spells it.
+            let types: Vec<String> = args.iter().map(|t| type_spelling(t)).collect();
+            name = format!("{name}({})", types.join(", "));
+        }
+        let list = read.entry(row.get(1)).or_default().entry(name).or_default();
         let i = match list.iter().position(|(k, c, _)| *k == kind && *c == column) {
             Some(i) => i,
             None => {

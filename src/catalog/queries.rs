@@ -508,27 +508,30 @@ ORDER BY 1, 2, 3";
 /// nothing beyond the owner). A NULL ACL (never granted or revoked) is PostgreSQL's default
 /// and is not returned. Kinds: `n` schema, `r` relation, `S` sequence, `c` column, `t` type,
 /// `d` default privileges of a role in a schema (`name` the role, `col` the object class
-/// letter of `pg_default_acl.defaclobjtype`).
-pub const GRANTS: &str = "
-WITH acl(kind, schema, name, col, acl, owner) AS (
-  SELECT 'n'::text, n.nspname::text, n.nspname::text, NULL::text, n.nspacl, n.nspowner
+/// letter of `pg_default_acl.defaclobjtype`), `f` a function, procedure or aggregate
+/// (`args` its input types, spelled by `routine_type!`).
+pub const GRANTS: &str = concat!(
+    "
+WITH acl(kind, schema, name, col, acl, owner, args) AS (
+  SELECT 'n'::text, n.nspname::text, n.nspname::text, NULL::text, n.nspacl, n.nspowner,
+         NULL::text[]
   FROM pg_catalog.pg_namespace n
   WHERE n.nspname = ANY($1) AND n.nspacl IS NOT NULL
   UNION ALL
   SELECT CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END, n.nspname::text, c.relname::text,
-         NULL::text, c.relacl, c.relowner
+         NULL::text, c.relacl, c.relowner, NULL::text[]
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relacl IS NOT NULL
   UNION ALL
-  SELECT 'c', n.nspname::text, c.relname::text, a.attname::text, a.attacl, c.relowner
+  SELECT 'c', n.nspname::text, c.relname::text, a.attname::text, a.attacl, c.relowner, NULL::text[]
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0
     AND NOT a.attisdropped AND a.attacl IS NOT NULL
   UNION ALL
-  SELECT 't', n.nspname::text, t.typname::text, NULL::text, t.typacl, t.typowner
+  SELECT 't', n.nspname::text, t.typname::text, NULL::text, t.typacl, t.typowner, NULL::text[]
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
@@ -536,12 +539,22 @@ WITH acl(kind, schema, name, col, acl, owner) AS (
     AND (t.typtype <> 'c' OR c.relkind = 'c')
   UNION ALL
   SELECT 'd', n.nspname::text, pg_catalog.pg_get_userbyid(d.defaclrole)::text,
-         d.defaclobjtype::text, d.defaclacl, d.defaclrole
+         d.defaclobjtype::text, d.defaclacl, d.defaclrole, NULL::text[]
   FROM pg_catalog.pg_default_acl d
   JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
   WHERE n.nspname = ANY($1)
+  UNION ALL
+  SELECT 'f', n.nspname::text, p.proname::text, NULL::text, p.proacl, p.proowner,
+         ARRAY(SELECT ",
+    routine_type!("a.t"),
+    "
+               FROM unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, i)
+               ORDER BY a.i)
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p', 'a') AND p.proacl IS NOT NULL
 )
-SELECT acl.kind, acl.schema, acl.name, acl.col, g.grantee, g.privilege
+SELECT acl.kind, acl.schema, acl.name, acl.col, g.grantee, g.privilege, acl.args
 FROM acl
 LEFT JOIN LATERAL (
   SELECT CASE WHEN x.grantee = 0 THEN 'public'
@@ -550,4 +563,5 @@ LEFT JOIN LATERAL (
   FROM pg_catalog.aclexplode(acl.acl) x
   WHERE x.grantee <> acl.owner
 ) g ON true
-ORDER BY 1, 2, 3, 4, 5, 6";
+ORDER BY 1, 2, 3, 7, 4, 5, 6"
+);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::Compiler;
 use crate::diag::{Diagnostic, Span};
 use crate::model::aggregate::Aggregate;
+use crate::model::grant::GrantKind;
 use crate::model::{Model, QualifiedName};
 use crate::schema::reader::Sp;
 use crate::schema::{RawAggregate, Sources};
@@ -94,6 +95,10 @@ impl Compiler {
             .as_ref()
             .map(|f| self.routine_ref(f, schema, model));
         let comment = self.literal_text(&raw.comment, "comment");
+        let grants = raw
+            .grants
+            .as_ref()
+            .map(|g| Box::new(self.grant_list(g, GrantKind::Function)));
         if raw
             .initcond
             .as_ref()
@@ -110,6 +115,7 @@ impl Compiler {
                 finalfunc: finalfunc.flatten(),
                 initcond: raw.initcond.as_ref().map(|i| i.value.clone()),
                 comment,
+                grants,
             }
         })
     }

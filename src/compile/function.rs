@@ -10,6 +10,7 @@ use crate::diag::{Diagnostic, Span};
 use crate::model::function::{
     Arg, ArgMode, Function, Parallel, Volatility, qualified_type, real_text,
 };
+use crate::model::grant::GrantKind;
 use crate::model::{Model, QualifiedName};
 use crate::schema::reader::Sp;
 use crate::schema::{RawArg, RawFunction, Sources};
@@ -455,6 +456,10 @@ impl Compiler {
             })
             .unwrap_or_default();
         let comment = self.literal_text(&raw.comment, "comment");
+        let grants = raw
+            .grants
+            .as_ref()
+            .map(|g| Box::new(self.grant_list(g, GrantKind::Function)));
         if !ok {
             return None;
         }
@@ -476,6 +481,7 @@ impl Compiler {
             config,
             depends_on,
             comment,
+            grants,
         })
     }
 

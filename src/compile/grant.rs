@@ -211,7 +211,7 @@ impl Compiler {
     }
 
     /// One `grants` table checked and normalised for `kind`.
-    fn grant_list(&mut self, raw: &RawGrants, kind: GrantKind) -> Grants {
+    pub(super) fn grant_list(&mut self, raw: &RawGrants, kind: GrantKind) -> Grants {
         let mut out = Grants::new();
         for (role, privs) in &raw.value {
             if !self.ident(role, "role") {
@@ -270,6 +270,6 @@ fn kind_name(kind: GrantKind) -> &'static str {
         GrantKind::Sequence => "a sequence",
         GrantKind::Schema => "a schema",
         GrantKind::Type => "a type",
-        GrantKind::Function => "a function",
+        GrantKind::Function => "a function, procedure or aggregate",
     }
 }

@@ -16,13 +16,25 @@ pub struct GrantTarget {
     /// For a schema, `name` is the schema too.
     pub name: QualifiedName,
     pub column: Option<String>,
+    /// A routine's signature (`GrantKind::Function` only).
+    pub signature: Option<Signature>,
+}
+
+/// What `ON FUNCTION|PROCEDURE name(types)` names besides the name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    /// Input argument types, spelled as the model spells them.
+    pub types: Vec<String>,
+    pub procedure: bool,
 }
 
 impl GrantTarget {
-    /// `public.t`, `public.t.c`, `billing` (a schema).
+    /// `public.t`, `public.t.c`, `billing` (a schema), `public.f(integer)` (as the
+    /// routine's own steps name it).
     pub fn display(&self) -> String {
-        match self.kind {
-            GrantKind::Schema => crate::sql::display_path(&[&self.name.name]),
+        match (self.kind, &self.signature) {
+            (GrantKind::Schema, _) => crate::sql::display_path(&[&self.name.name]),
+            (_, Some(sig)) => format!("{}({})", object(&self.name, None), sig.types.join(", ")),
             _ => object(&self.name, self.column.as_deref()),
         }
     }
@@ -34,7 +46,10 @@ impl GrantTarget {
             GrantKind::Sequence => "sequence",
             GrantKind::Schema => "schema",
             GrantKind::Type => "type",
-            GrantKind::Function => "function",
+            GrantKind::Function => match &self.signature {
+                Some(sig) if sig.procedure => "procedure",
+                _ => "function",
+            },
         }
     }
 
@@ -45,6 +60,11 @@ impl GrantTarget {
             (GrantKind::Sequence, _) => ObjectId::new(ObjectKind::Sequence, s, n),
             (GrantKind::Schema, _) => ObjectId::new(ObjectKind::Schema, s, s),
             (GrantKind::Type, _) => ObjectId::new(ObjectKind::TypeName, s, n),
+            (GrantKind::Function, _) => {
+                let sig = self.signature.as_ref()?;
+                let identity = format!("{n}({})", sig.types.join(", "));
+                ObjectId::new(ObjectKind::Function, s, &identity)
+            }
             _ => return None,
         })
     }
@@ -81,10 +101,27 @@ pub fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
     let mut grants = Vec::new();
     grant::visit(to, |kind, schema, name, column, g| {
         let Some(g) = g else { return };
-        let target = GrantTarget {
-            kind,
-            name: QualifiedName::new(schema, name),
-            column: column.map(str::to_string),
+        let target = match kind {
+            GrantKind::Function => {
+                let Some((plain, types, procedure)) = grant::routine(to, schema, name) else {
+                    return;
+                };
+                GrantTarget {
+                    kind,
+                    name: QualifiedName::new(schema, plain),
+                    column: None,
+                    signature: Some(Signature {
+                        types: types.into_iter().map(str::to_string).collect(),
+                        procedure,
+                    }),
+                }
+            }
+            _ => GrantTarget {
+                kind,
+                name: QualifiedName::new(schema, name),
+                column: column.map(str::to_string),
+                signature: None,
+            },
         };
         let default;
         let base = match grant::lookup(from, kind, schema, name, column) {
@@ -219,7 +256,10 @@ fn recreated(out: &[Change]) -> std::collections::BTreeSet<(u8, String)> {
                 | StepKind::RecreateEnum
                 | StepKind::DropDomain
                 | StepKind::RecreateDomain
-                | StepKind::DropCompositeType => 2,
+                | StepKind::DropCompositeType
+                | StepKind::DropFunction
+                | StepKind::DropProcedure
+                | StepKind::DropAggregate => 2,
                 StepKind::DropSchema => 3,
                 _ => return None,
             };

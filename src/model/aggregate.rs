@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::QualifiedName;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Aggregate {
     pub name: String,
@@ -21,7 +21,19 @@ pub struct Aggregate {
     pub initcond: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `EXECUTE` privileges (`None`: not managed; see `model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<super::grant::Grants>>,
 }
+
+impl PartialEq for Aggregate {
+    /// Grants are compared by `diff::grant`.
+    fn eq(&self, o: &Aggregate) -> bool {
+        self.same_definition(o) && self.comment == o.comment
+    }
+}
+
+impl Eq for Aggregate {}
 
 impl Aggregate {
     /// `name(type, …)`: the key in [`super::Schema::aggregates`].
@@ -31,9 +43,11 @@ impl Aggregate {
 
     /// Equal apart from the comment.
     pub fn same_definition(&self, o: &Aggregate) -> bool {
-        Aggregate {
-            comment: o.comment.clone(),
-            ..self.clone()
-        } == *o
+        self.name == o.name
+            && self.args == o.args
+            && self.sfunc == o.sfunc
+            && self.stype == o.stype
+            && self.finalfunc == o.finalfunc
+            && self.initcond == o.initcond
     }
 }

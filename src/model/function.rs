@@ -59,10 +59,14 @@ pub struct Function {
     pub depends_on: Vec<QualifiedName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `EXECUTE` privileges (`None`: not managed; see `model::grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Box<super::grant::Grants>>,
 }
 
 impl PartialEq for Function {
-    /// `depends_on` is not a property of the database's function.
+    /// `depends_on` is not a property of the database's function; grants are compared by
+    /// `diff::grant`.
     fn eq(&self, o: &Function) -> bool {
         self.same_definition(o) && self.comment == o.comment
     }

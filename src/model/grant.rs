@@ -58,7 +58,8 @@ pub enum GrantKind {
     Schema,
     /// Enums, domains and composite types (`ON TYPE` / `ON DOMAIN`).
     Type,
-    /// Functions and procedures (default privileges only, for now).
+    /// Functions, procedures and aggregates (`ON FUNCTION|PROCEDURE name(types)`), keyed by
+    /// identity (`name(type, …)`).
     Function,
 }
 
@@ -151,6 +152,12 @@ pub fn for_each_slot(
         for (n, c) in s.composite_types.iter_mut() {
             f(GrantKind::Type, sn, n, None, &mut c.grants);
         }
+        for (n, r) in s.functions.iter_mut() {
+            f(GrantKind::Function, sn, n, None, &mut r.grants);
+        }
+        for (n, a) in s.aggregates.iter_mut() {
+            f(GrantKind::Function, sn, n, None, &mut a.grants);
+        }
     }
 }
 
@@ -183,7 +190,28 @@ pub fn visit<'m>(
         for (n, c) in &s.composite_types {
             f(GrantKind::Type, sn, n, None, c.grants.as_deref());
         }
+        for (n, r) in &s.functions {
+            f(GrantKind::Function, sn, n, None, r.grants.as_deref());
+        }
+        for (n, a) in &s.aggregates {
+            f(GrantKind::Function, sn, n, None, a.grants.as_deref());
+        }
     }
+}
+
+/// A routine's name, input argument types (model spelling) and whether it is a procedure,
+/// from its identity: what `GRANT … ON FUNCTION|PROCEDURE name(types)` names.
+pub fn routine<'m>(
+    model: &'m Model,
+    schema: &str,
+    identity: &str,
+) -> Option<(&'m str, Vec<&'m str>, bool)> {
+    let s = model.schemas.get(schema)?;
+    if let Some(f) = s.functions.get(identity) {
+        return Some((&f.name, f.input_types(), f.procedure));
+    }
+    let a = s.aggregates.get(identity)?;
+    Some((&a.name, a.args.iter().map(String::as_str).collect(), false))
 }
 
 /// The grants of one object: `None` when the model has no such object, `Some(None)` when
@@ -216,7 +244,10 @@ pub fn lookup<'m>(
             .grants
             .as_deref(),
         GrantKind::Sequence => s.sequences.get(name)?.grants.as_deref(),
-        GrantKind::Function => return None,
+        GrantKind::Function => match s.functions.get(name) {
+            Some(f) => f.grants.as_deref(),
+            None => s.aggregates.get(name)?.grants.as_deref(),
+        },
         GrantKind::Type => match s.enums.get(name) {
             Some(e) => e.grants.as_deref(),
             None => match s.domains.get(name) {

@@ -2,6 +2,7 @@
 //! PostgreSQL versions), roles quoted, PUBLIC as the keyword.
 
 use crate::diff::grant::{GrantChange, GrantTarget};
+use crate::model::function::type_sql;
 use crate::model::grant::{GrantKind, PUBLIC};
 use crate::sql::{quote_ident, quote_qualified};
 
@@ -59,9 +60,17 @@ fn on(t: &GrantTarget, privileges: &[String]) -> String {
             p.push_str(&format!(" ({})", quote_ident(c)));
         }
     }
-    let object = match t.kind {
-        GrantKind::Schema => quote_ident(&t.name.name),
+    let object = match (t.kind, &t.signature) {
+        (GrantKind::Schema, _) => quote_ident(&t.name.name),
+        (_, Some(sig)) => {
+            let types: Vec<String> = sig.types.iter().map(|t| type_sql(t)).collect();
+            format!("{}({})", quote_qualified(&t.name), types.join(", "))
+        }
         _ => quote_qualified(&t.name),
     };
-    format!("{} ON {} {object}", list.join(", "), t.kind.keyword())
+    let keyword = match &t.signature {
+        Some(sig) if sig.procedure => "PROCEDURE",
+        _ => t.kind.keyword(),
+    };
+    format!("{} ON {keyword} {object}", list.join(", "))
 }

@@ -17,6 +17,7 @@ pub struct RawAggregate {
     pub finalfunc: Option<Sp<String>>,
     pub initcond: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<super::grant::RawGrants>,
 }
 
 const AGGREGATE_KEYS: &[&str] = &[
@@ -27,6 +28,7 @@ const AGGREGATE_KEYS: &[&str] = &[
     "finalfunc",
     "initcond",
     "comment",
+    "grants",
 ];
 
 pub(super) fn read_aggregates(
@@ -52,6 +54,7 @@ pub(super) fn read_aggregates(
             finalfunc: r.string("finalfunc"),
             initcond: r.string("initcond"),
             comment: r.string("comment"),
+            grants: super::grant::read(&mut r),
             name,
         });
     }

@@ -35,6 +35,7 @@ pub struct RawFunction {
     pub set: Vec<(Sp<String>, Sp<Vec<String>>, bool)>,
     pub depends_on: Option<Sp<Vec<Sp<String>>>>,
     pub comment: Option<Sp<String>>,
+    pub grants: Option<super::grant::RawGrants>,
 }
 
 #[derive(Debug)]
@@ -64,6 +65,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "set",
     "depends_on",
     "comment",
+    "grants",
 ];
 const PROCEDURE_KEYS: &[&str] = &[
     "schema",
@@ -75,6 +77,7 @@ const PROCEDURE_KEYS: &[&str] = &[
     "set",
     "depends_on",
     "comment",
+    "grants",
 ];
 const ARG_KEYS: &[&str] = &["name", "type", "mode", "default_sql"];
 const COLUMN_KEYS: &[&str] = &["name", "type"];
@@ -198,6 +201,7 @@ fn read_function(
         set,
         depends_on: r.strings("depends_on"),
         comment: r.string("comment"),
+        grants: super::grant::read(&mut r),
         name,
     }
 }

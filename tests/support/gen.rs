@@ -813,7 +813,8 @@ DO $$ BEGIN CREATE ROLE "sct gen Writer" NOLOGIN;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
 "#;
 
-/// Table grants (about one table in five), from a generator of their own.
+/// Table grants (about one table in five) and function grants (one in four), from a
+/// generator of their own.
 fn grants(g: &mut Gen, seed: u64) {
     let mut rng = Rng::new(hash(&[&seed.to_string(), "grants"]));
     for t in &mut g.p.tables {
@@ -827,6 +828,17 @@ fn grants(g: &mut Gen, seed: u64) {
             "{}",
         ];
         t.grants = Some(rng.pick(&choices).to_string());
+    }
+    for f in &mut g.p.functions {
+        if !rng.chance(25) {
+            continue;
+        }
+        let choices = [
+            r#"{ sct_gen_reader = ["execute"] }"#,
+            r#"{ public = ["EXECUTE"], "sct gen Writer" = ["all"] }"#,
+            "{}",
+        ];
+        f.grants = Some(*rng.pick(&choices));
     }
 }
 
@@ -3198,6 +3210,8 @@ struct FnSpec {
     /// Changes the body's text (a changed body is `CREATE OR REPLACE`).
     version: u32,
     comment: Option<String>,
+    /// `grants = { … }` as written (set by `grants`).
+    grants: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -3329,6 +3343,7 @@ fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
         search_path: rng.chance(25),
         version: 0,
         comment: rng.chance(25).then(|| "a function".to_string()),
+        grants: None,
         shape,
     }
 }
@@ -3430,6 +3445,9 @@ fn render_function(s: &mut String, p: &Project, f: &FnSpec, file_schema: &str) {
     }
     if f.search_path {
         writeln!(s, "set = {{ search_path = [\"public\", \"pg_temp\"] }}").unwrap();
+    }
+    if let Some(g) = f.grants {
+        writeln!(s, "grants = {g}").unwrap();
     }
     if let Some(c) = &f.comment {
         writeln!(s, "comment = {}", ts(c)).unwrap();
