@@ -475,7 +475,7 @@ body = "BEGIN INSERT INTO audit (id, note) VALUES (1, n) ON CONFLICT ON CONSTRAI
             "[tables.audit]\nprimary_key_name = \"audit_key\"\n\n[tables.audit.columns]",
         )
         .replace("note = { type = \"text\", nullable = true }\n", "");
-    std::fs::write(s.dir.path().join("schema/s.toml"), v2).unwrap();
+    std::fs::write(s.dir.path().join("schema/s.toml"), &v2).unwrap();
     let g = schemactl::commands::Global {
         project: Some(s.dir.path().to_path_buf()),
         ..Default::default()
@@ -500,4 +500,15 @@ body = "BEGIN INSERT INTO audit (id, note) VALUES (1, n) ON CONFLICT ON CONSTRAI
         "{}",
         out.stdout
     );
+    // A step of its own carries the hazard, so `require_allow = ["breaks_clients"]` gates
+    // a constraint rename that has none of its own; the comment-only step applies.
+    assert!(
+        out.stdout
+            .contains("body-uses public.log_it(text) [hazards: breaks_clients]"),
+        "{}",
+        out.stdout
+    );
+    let sql = s.step(&v2);
+    assert!(sql.contains("breaks_clients"), "{sql}");
+    s.unwind();
 }

@@ -38,6 +38,26 @@ pub enum FunctionChange {
         function: Function,
         recreated: bool,
     },
+    /// No SQL: the routine's body uses a name the plan drops or renames, which PostgreSQL
+    /// does not track. A step of its own so that the plan carries `breaks_clients` naming
+    /// the routine (see [`body_uses`]).
+    BodyUses {
+        /// `function public.f(integer)`.
+        routine: String,
+        /// The word of the body.
+        uses: String,
+        /// What the plan does to it (`drops column public.t.c`).
+        what: String,
+    },
+}
+
+impl FunctionChange {
+    /// The text of a [`FunctionChange::BodyUses`] (`render` writes it as an SQL comment).
+    pub fn body_use_text(routine: &str, uses: &str, what: &str) -> String {
+        format!(
+            "{routine} uses `{uses}` in its body, and this plan {what}: PostgreSQL does not track what a function body uses, so it would fail when it runs (breaks_clients); change the body in the same plan"
+        )
+    }
 }
 
 impl From<FunctionChange> for Change {
@@ -334,12 +354,23 @@ pub(super) fn step(c: &FunctionChange) -> StepInfo {
             }
             s
         }
+        FunctionChange::BodyUses { routine, .. } => {
+            let object = routine.split_once(' ').map_or(routine.as_str(), |(_, o)| o);
+            StepInfo::new(
+                StepKind::BodyUses,
+                object.to_string(),
+                vec![Hazard::BreaksClients],
+                Phase::Comment,
+            )
+        }
     }
 }
 
 pub(super) fn deviation(c: &FunctionChange) -> Option<String> {
     let what = |f: &Function| if f.procedure { "procedure" } else { "function" };
     Some(match c {
+        // Not a difference of its own: the drop or rename it names is one.
+        FunctionChange::BodyUses { .. } => return None,
         FunctionChange::Create {
             recreated: true, ..
         } => return None,
@@ -415,11 +446,12 @@ fn body_words(body: &str) -> std::collections::BTreeSet<String> {
     out
 }
 
-/// Hints naming the functions whose bodies use what the plan drops or renames: PostgreSQL
-/// records no dependency on what a PL/pgSQL body (or a SQL body, once created) uses, so
-/// the function would fail only when it runs. A constraint or index named in a body (`ON
-/// CONFLICT ON CONSTRAINT x`) counts too. Names are matched as words of the body.
-pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<String> {
+/// Steps naming the functions whose bodies use what the plan drops or renames
+/// ([`FunctionChange::BodyUses`], hazard `breaks_clients`): PostgreSQL records no dependency
+/// on what a PL/pgSQL body (or a SQL body, once created) uses, so the function would fail
+/// only when it runs. A constraint or index named in a body (`ON CONFLICT ON CONSTRAINT x`)
+/// counts too. Names are matched as words of the body.
+pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<Change> {
     use crate::model::rename::Rename;
     let mut gone: Vec<(Vec<String>, String)> = Vec::new();
     for c in changes {
@@ -475,12 +507,15 @@ pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<String> {
         let words = body_words(&f.body);
         for (needed, what) in &gone {
             if needed.iter().all(|w| words.contains(w)) {
-                out.push(format!(
-                    "{} {schema}.{} uses `{}` in its body, and this plan {what}: PostgreSQL does not track what a function body uses, so it would fail when it runs (breaks_clients); change the body in the same plan",
-                    if f.procedure { "procedure" } else { "function" },
-                    f.identity(),
-                    needed.last().map(String::as_str).unwrap_or_default(),
-                ));
+                out.push(Change::Function(FunctionChange::BodyUses {
+                    routine: format!(
+                        "{} {schema}.{}",
+                        if f.procedure { "procedure" } else { "function" },
+                        f.identity()
+                    ),
+                    uses: needed.last().cloned().unwrap_or_default(),
+                    what: what.clone(),
+                }));
             }
         }
     }

@@ -228,10 +228,11 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     domain::mark_domain_moves(&mut out, &from, to);
     // Last: grants see which objects the other changes drop and create again.
     grant::diff(&mut out, &from, to);
+    let uses = function::body_uses(&out, to);
+    out.extend(uses);
     let mut hints = hints::ignored_renames(original, renames, &applied);
     hints.extend(hints::renames(&from, to, &out));
     hints.extend(partition::hints(&from, to));
-    hints.extend(function::body_uses(&out, to));
     Diff {
         changes: out,
         hints,

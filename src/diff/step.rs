@@ -132,6 +132,8 @@ pub enum StepKind {
     ReplaceProcedure,
     DropFunction,
     DropProcedure,
+    /// No SQL: a routine's body uses what the plan drops or renames.
+    BodyUses,
     CreateTrigger,
     ReplaceTrigger,
     DropTrigger,

@@ -23,6 +23,14 @@ pub(super) fn statement(c: &FunctionChange) -> String {
             quote_in(schema, &function.name),
             sql_types(function)
         ),
+        FunctionChange::BodyUses {
+            routine,
+            uses,
+            what,
+        } => format!(
+            "-- {}",
+            crate::sql::comment_safe(&FunctionChange::body_use_text(routine, uses, what))
+        ),
     }
 }
 
