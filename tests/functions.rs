@@ -512,3 +512,67 @@ body = "BEGIN INSERT INTO audit (id, note) VALUES (1, n) ON CONFLICT ON CONSTRAI
     assert!(sql.contains("breaks_clients"), "{sql}");
     s.unwind();
 }
+
+#[test]
+fn routines_whose_signature_uses_a_recreated_type_go_before_it_and_come_back_after() {
+    let v1 = r#"
+[enums.mood]
+values = ["happy", "sad", "meh"]
+
+[domains.posint]
+type = "integer"
+checks = [{ expr = "VALUE > 0" }]
+
+[composite_types.pair.attributes]
+a = { type = "integer" }
+
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+m = { type = "mood" }
+
+[functions.cheer]
+args = [{ name = "m", type = "mood" }]
+returns = "mood"
+language = "sql"
+body = "SELECT m"
+
+[functions.dbl]
+args = [{ name = "n", type = "posint" }]
+returns = "integer"
+language = "sql"
+body = "SELECT n * 2"
+grants = { public = ["execute"] }
+comment = "doubles"
+
+[functions.first]
+args = [{ name = "p", type = "pair" }]
+returns = "integer"
+language = "sql"
+body = "SELECT (p).a"
+"#;
+    let mut s = Steps::new();
+    s.step(v1);
+    // A value removed (the enum is recreated), a new base type (the domain is recreated).
+    let v2 = v1
+        .replace(r#"["happy", "sad", "meh"]"#, r#"["happy", "sad"]"#)
+        .replace(
+            "[domains.posint]\ntype = \"integer\"",
+            "[domains.posint]\ntype = \"bigint\"",
+        );
+    let sql = s.step(&v2);
+    let at = |needle: &str| {
+        sql.find(needle)
+            .unwrap_or_else(|| panic!("{needle}\n{sql}"))
+    };
+    assert!(at(r#"DROP FUNCTION "public"."cheer""#) < at("recreate-enum public.mood"));
+    assert!(at("recreate-enum public.mood") < at(r#"CREATE FUNCTION "public"."cheer""#));
+    assert!(at(r#"DROP FUNCTION "public"."dbl""#) < at("recreate-domain public.posint"));
+    assert!(at("recreate-domain public.posint") < at(r#"CREATE FUNCTION "public"."dbl""#));
+    // Its comment comes back with it; PUBLIC's default execute needs no grant.
+    assert!(sql.contains(r#"COMMENT ON FUNCTION "public"."dbl"("public"."posint") IS 'doubles';"#));
+    // A routine on an untouched type is left alone.
+    assert!(!sql.contains(r#""first""#), "{sql}");
+    let n: i64 = s.one("SELECT public.dbl(21)::bigint");
+    assert_eq!(n, 42);
+    s.unwind();
+}

@@ -292,7 +292,9 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
                 vec![Hazard::BreaksClients],
                 Phase::CreateType,
             )
-            .after(ObjectId::type_name(q));
+            .after(ObjectId::type_name(q))
+            // What uses the domain as it is now (a routine's signature) goes before it.
+            .effect(ObjectId::type_name(q), Effect::Alter);
             if let Some(u) = d.data_type.base.user_type() {
                 s = s.after(ObjectId::type_name(u));
             }

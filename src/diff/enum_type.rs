@@ -262,12 +262,14 @@ pub(super) fn step(c: &EnumChange) -> StepInfo {
             if !columns.is_empty() {
                 h.extend([Hazard::RewritesTable, Hazard::BlocksWrites]);
             }
+            // What uses the type as it is now (a routine's signature) goes before it.
             StepInfo::new(
                 StepKind::RecreateEnum,
                 object(name, None),
                 h,
                 Phase::RecreateType,
             )
+            .effect(ObjectId::type_name(name), Effect::Alter)
         }
         EnumChange::AddEnumValue { name, value, .. } => StepInfo {
             // A new enum value cannot be used in the transaction that adds it: run it alone.

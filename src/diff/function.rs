@@ -67,6 +67,10 @@ impl From<FunctionChange> for Change {
 }
 
 pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    // A signature naming a type the plan drops and creates again is bound to the old type:
+    // PostgreSQL refuses to drop it, so the routine goes before and comes back after.
+    let retyped = recreated_types(out, to);
+    let rebuilt = |f: &Function| types_used(f).iter().any(|t| retyped.contains(t));
     for (sn, s) in &from.schemas {
         let new = to.schemas.get(sn);
         for (id, f) in &s.functions {
@@ -79,14 +83,15 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                     }
                     .into(),
                 ),
-                Some(nf) if !f.same_definition(nf) && !f.replaceable_by(nf) => out.push(
-                    FunctionChange::Drop {
-                        schema: sn.clone(),
-                        function: f.clone(),
-                        recreated: true,
-                    }
-                    .into(),
-                ),
+                Some(nf) if rebuilt(nf) || (!f.same_definition(nf) && !f.replaceable_by(nf)) => out
+                    .push(
+                        FunctionChange::Drop {
+                            schema: sn.clone(),
+                            function: f.clone(),
+                            recreated: true,
+                        }
+                        .into(),
+                    ),
                 _ => {}
             }
         }
@@ -96,6 +101,19 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
         for (id, f) in &s.functions {
             let target = || comment_target(sn, f);
             match old.and_then(|o| o.functions.get(id)) {
+                Some(_) if rebuilt(f) => {
+                    out.push(
+                        FunctionChange::Create {
+                            schema: sn.clone(),
+                            function: f.clone(),
+                            recreated: true,
+                        }
+                        .into(),
+                    );
+                    if f.comment.is_some() {
+                        out.push(Change::Comment(target(), f.comment.clone()));
+                    }
+                }
                 Some(of) if of.same_definition(f) => {
                     if of.comment != f.comment {
                         out.push(Change::Comment(target(), f.comment.clone()));
@@ -246,7 +264,8 @@ pub fn name_id(name: &str) -> ObjectId {
     ObjectId::new(ObjectKind::FunctionName, "", name)
 }
 
-/// The user types a signature names (`app.mood`, `mood[]` in `public`), as type names.
+/// The user types a signature names (`app.mood`, `public.mood[]`: the model spells them
+/// qualified, built-in types not), as type names.
 fn types_used(f: &Function) -> Vec<QualifiedName> {
     let mut out = Vec::new();
     let all = f
@@ -256,13 +275,38 @@ fn types_used(f: &Function) -> Vec<QualifiedName> {
         .chain(f.returns.as_deref());
     for t in all {
         let t = t.trim_end_matches("[]");
-        if let Ok(parts) = crate::sql::split_qualified(t) {
-            if let [s, n] = parts.as_slice() {
-                out.push(QualifiedName::new(s.clone(), n.clone()));
-            }
+        match crate::sql::split_qualified(t).as_deref() {
+            Ok([s, n]) => out.push(QualifiedName::new(s.clone(), n.clone())),
+            _ => {}
         }
     }
     out
+}
+
+/// Types `out` drops and creates again: enums recreated without a value, domains with a
+/// new base type, and any type dropped while `to` still has one of its name.
+fn recreated_types(out: &[Change], to: &Model) -> std::collections::BTreeSet<QualifiedName> {
+    let in_to = |q: &QualifiedName| {
+        to.schemas.get(&q.schema).is_some_and(|s| {
+            s.enums.contains_key(&q.name)
+                || s.domains.contains_key(&q.name)
+                || s.composite_types.contains_key(&q.name)
+        })
+    };
+    out.iter()
+        .filter_map(|c| match c {
+            Change::Enum(super::EnumChange::RecreateEnum { name, .. }) => Some(name.clone()),
+            Change::Domain(super::DomainChange::RecreateDomain(q, _)) => Some(q.clone()),
+            Change::Enum(super::EnumChange::DropEnum(q))
+            | Change::Domain(super::DomainChange::DropDomain(q, _))
+            | Change::Composite(super::CompositeChange::DropType(q, _))
+                if in_to(q) =>
+            {
+                Some(q.clone())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Create or replace: after the types of its signature, what its body reads and the
