@@ -275,9 +275,8 @@ fn types_used(f: &Function) -> Vec<QualifiedName> {
         .chain(f.returns.as_deref());
     for t in all {
         let t = t.trim_end_matches("[]");
-        match crate::sql::split_qualified(t).as_deref() {
-            Ok([s, n]) => out.push(QualifiedName::new(s.clone(), n.clone())),
-            _ => {}
+        if let Ok([s, n]) = crate::sql::split_qualified(t).as_deref() {
+            out.push(QualifiedName::new(s.clone(), n.clone()));
         }
     }
     out
