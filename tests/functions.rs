@@ -576,3 +576,155 @@ body = "SELECT (p).a"
     assert_eq!(n, 42);
     s.unwind();
 }
+
+const VIEW_TRIGGERS: &str = r#"
+[tables.item.columns]
+id = { type = "integer", primary_key = true }
+name = { type = "text" }
+
+[tables.calls.columns]
+n = { type = "integer" }
+
+[views.item_api]
+query = "SELECT id, name FROM item"
+
+[views.item_api.triggers.write]
+timing = "instead_of"
+events = ["insert", "update", "delete"]
+for_each = "row"
+function = "item_api_write"
+comment = "writes through"
+
+[views.item_api.triggers.count]
+timing = "after"
+events = ["insert"]
+function = "count_call"
+
+[functions.item_api_write]
+returns = "trigger"
+language = "plpgsql"
+body = """
+BEGIN
+  IF TG_OP = 'INSERT' THEN INSERT INTO item VALUES (NEW.id, upper(NEW.name)); RETURN NEW;
+  ELSIF TG_OP = 'UPDATE' THEN UPDATE item SET name = NEW.name WHERE id = OLD.id; RETURN NEW;
+  ELSE DELETE FROM item WHERE id = OLD.id; RETURN OLD;
+  END IF;
+END
+"""
+
+[functions.count_call]
+returns = "trigger"
+language = "plpgsql"
+body = "BEGIN INSERT INTO calls VALUES (1); RETURN NULL; END"
+"#;
+
+#[test]
+fn views_take_instead_of_triggers_that_survive_the_view_being_recreated() {
+    let mut s = Steps::new();
+    let sql = s.step(VIEW_TRIGGERS);
+    assert!(
+        sql.find("CREATE VIEW").unwrap() < sql.find("CREATE TRIGGER \"write\"").unwrap(),
+        "{sql}"
+    );
+    s.client
+        .batch_execute("INSERT INTO item_api VALUES (1, 'a'); UPDATE item_api SET name = 'b' WHERE id = 1; INSERT INTO item_api VALUES (2, 'c'); DELETE FROM item_api WHERE id = 2")
+        .unwrap();
+    let name: String = s.one("SELECT string_agg(name, ',' ORDER BY id) FROM item");
+    assert_eq!(name, "b");
+    let calls: i64 = s.one("SELECT count(*) FROM calls");
+    assert_eq!(calls, 2);
+
+    // A column dropped from the view: dropped and created again, with its triggers.
+    let v2 = VIEW_TRIGGERS.replace("SELECT id, name FROM item", "SELECT id FROM item");
+    let v2 = v2
+        .replace(
+            "INSERT INTO item VALUES (NEW.id, upper(NEW.name))",
+            "INSERT INTO item VALUES (NEW.id, 'x')",
+        )
+        .replace(
+            "UPDATE item SET name = NEW.name WHERE id = OLD.id",
+            "UPDATE item SET id = NEW.id WHERE id = OLD.id",
+        );
+    let sql = s.step(&v2);
+    assert!(sql.contains("DROP VIEW"), "{sql}");
+    let create_view = sql.find("CREATE VIEW").expect(&sql);
+    assert!(
+        sql.find("CREATE TRIGGER \"write\"").expect(&sql) > create_view,
+        "{sql}"
+    );
+    assert!(
+        sql.find("CREATE TRIGGER \"count\"").expect(&sql) > create_view,
+        "{sql}"
+    );
+    assert!(sql.contains("COMMENT ON TRIGGER \"write\""), "{sql}");
+    s.client
+        .batch_execute("INSERT INTO item_api VALUES (3)")
+        .unwrap();
+    let n: i64 = s.one("SELECT count(*) FROM item WHERE id = 3");
+    assert_eq!(n, 1);
+
+    // One trigger less: dropped, the view stays.
+    let v3 = v2.replace(
+        "[views.item_api.triggers.count]\ntiming = \"after\"\nevents = [\"insert\"]\nfunction = \"count_call\"\n",
+        "",
+    );
+    assert_ne!(v3, v2);
+    let sql = s.step(&v3);
+    assert!(sql.contains("DROP TRIGGER \"count\""), "{sql}");
+    assert!(!sql.contains("DROP VIEW"), "{sql}");
+    s.unwind();
+}
+
+#[test]
+fn view_trigger_mistakes_are_reported_together() {
+    let dir = project(&[(
+        "schema/s.toml",
+        r#"
+[tables.t.columns]
+id = { type = "integer" }
+
+[views.v]
+query = "SELECT id FROM t"
+
+[functions.f]
+returns = "trigger"
+language = "plpgsql"
+body = "BEGIN RETURN NEW; END"
+
+[views.v.triggers.a]
+timing = "instead_of"
+events = ["insert", "truncate"]
+for_each = "statement"
+when = "true"
+function = "f"
+
+[views.v.triggers.b]
+timing = "before"
+events = ["insert"]
+for_each = "row"
+enabled = "disabled"
+function = "f"
+
+[tables.t.triggers.c]
+timing = "instead_of"
+events = ["insert"]
+for_each = "row"
+function = "f"
+"#,
+    )]);
+    let loaded = schemactl::compile::load_project(dir.path());
+    let err = schemactl::compile::compile(&loaded.project, &loaded.raw, loaded.diags, None)
+        .expect_err("errors");
+    let all: Vec<String> = err.iter().map(|d| d.message.clone()).collect();
+    let all = all.join("\n");
+    for expected in [
+        "an INSTEAD OF trigger fires for each row",
+        "an INSTEAD OF trigger fires on insert, update or delete",
+        "an INSTEAD OF trigger cannot have a WHEN condition",
+        "a BEFORE or AFTER trigger on a view fires per statement",
+        "a view's trigger is always enabled",
+        "`instead_of` triggers are for views; this is a table",
+    ] {
+        assert!(all.contains(expected), "{expected}\n{all}");
+    }
+}

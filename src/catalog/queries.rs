@@ -437,7 +437,7 @@ WHERE n.nspname = ANY($1)
 ORDER BY 1, 2, p.oid"
 );
 
-/// Triggers of tables in the managed schemas: not internal (foreign keys' own), not cloned
+/// Triggers of tables and views in the managed schemas: not internal (foreign keys' own), not cloned
 /// onto a partition from its parent, not on an extension-owned table.
 ///
 /// Columns: 0 schema, 1 table, 2 name, 3 tgtype, 4 `UPDATE OF` column names, 5
@@ -460,7 +460,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
 WHERE n.nspname = ANY($1) AND NOT t.tgisinternal AND t.tgparentid = 0
-  AND c.relkind IN ('r', 'p')
+  AND c.relkind IN ('r', 'p', 'v')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.objid = c.oid AND d.deptype = 'e')

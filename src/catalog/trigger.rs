@@ -85,6 +85,13 @@ impl Reader<'_> {
         };
         if let Some(t) = self.table_mut(&schema, &table) {
             t.triggers.insert(name, trigger);
+        } else if let Some(v) = self
+            .model
+            .schemas
+            .get_mut(&schema)
+            .and_then(|s| s.views.get_mut(&table))
+        {
+            v.triggers.insert(name, trigger);
         }
     }
 }

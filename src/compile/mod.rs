@@ -559,6 +559,7 @@ impl Compiler {
         self.functions(sources, &mut model, &type_seen);
         self.aggregates(sources, &mut model, &type_seen);
         self.triggers(&raw_tables, &mut model);
+        self.view_triggers(sources, &mut model);
         self.sequences(&raw_sequences, &mut model);
         // Declared sequences that did not compile are reported already: not again as unknown.
         let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();

@@ -1,6 +1,8 @@
-//! `[tables.T.triggers.NAME]`: checked as `CREATE TRIGGER` would check it, the function
-//! resolved to a declared trigger function (or one of PostgreSQL's own, or one of an
-//! unmanaged schema), compiled into the table.
+//! `[tables.T.triggers.NAME]` and `[views.V.triggers.NAME]`: checked as `CREATE TRIGGER`
+//! would check it, the function resolved to a declared trigger function (or one of
+//! PostgreSQL's own, or one of an unmanaged schema), compiled into the table or view. A view
+//! takes `INSTEAD OF` row triggers on insert, update and delete, and statement-level
+//! `BEFORE`/`AFTER` ones; a table never `INSTEAD OF`.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use super::Compiler;
 use crate::diag::Diagnostic;
 use crate::model::trigger::{Enabled, Event, Timing, Trigger};
 use crate::model::{Deferrable, Model, QualifiedName};
-use crate::schema::{RawTable, RawTrigger};
+use crate::schema::{RawTable, RawTrigger, Sources};
 
 /// PostgreSQL's own trigger functions (`pg_catalog`).
 const BUILTIN_TRIGGER_FUNCTIONS: &[&str] = &[
@@ -26,7 +28,7 @@ impl Compiler {
                 if !self.ident(&x.name, "trigger") {
                     continue;
                 }
-                if let Some(trigger) = self.trigger(q, x, model) {
+                if let Some(trigger) = self.trigger(q, x, model, false) {
                     out.insert(x.name.value.clone(), trigger);
                 }
             }
@@ -40,7 +42,43 @@ impl Compiler {
         }
     }
 
-    fn trigger(&mut self, q: &QualifiedName, x: &RawTrigger, model: &Model) -> Option<Trigger> {
+    /// Compile the triggers of every (plain) view that compiled.
+    pub(super) fn view_triggers(&mut self, sources: &Sources, model: &mut Model) {
+        for f in &sources.files {
+            for v in f.views.iter().filter(|v| !v.triggers.is_empty()) {
+                let schema = v
+                    .schema
+                    .as_ref()
+                    .or(f.schema.as_ref())
+                    .map_or_else(|| "public".to_string(), |s| s.value.clone());
+                let q = QualifiedName::new(schema, v.name.value.clone());
+                let mut out = BTreeMap::new();
+                for x in &v.triggers {
+                    if !self.ident(&x.name, "trigger") {
+                        continue;
+                    }
+                    if let Some(trigger) = self.trigger(&q, x, model, true) {
+                        out.insert(x.name.value.clone(), trigger);
+                    }
+                }
+                if let Some(view) = model
+                    .schemas
+                    .get_mut(&q.schema)
+                    .and_then(|s| s.views.get_mut(&q.name))
+                {
+                    view.triggers = out;
+                }
+            }
+        }
+    }
+
+    fn trigger(
+        &mut self,
+        q: &QualifiedName,
+        x: &RawTrigger,
+        model: &Model,
+        on_view: bool,
+    ) -> Option<Trigger> {
         let what = format!("trigger `{}` on `{q}`", x.name.value);
         let missing = |c: &mut Compiler, key: &str, hint: &str| {
             c.push(
@@ -59,7 +97,7 @@ impl Compiler {
                 return None;
             }
             Some(t) => match Timing::parse(&t.value.to_ascii_lowercase()) {
-                Some(Timing::InsteadOf) => {
+                Some(Timing::InsteadOf) if !on_view => {
                     self.invalid(
                         &t.span,
                         "`instead_of` triggers are for views; this is a table",
@@ -135,6 +173,9 @@ impl Compiler {
                 "remove \"truncate\", or use `for_each = \"statement\"`",
             );
             ok = false;
+        }
+        if on_view {
+            ok &= self.view_trigger_shape(x, timing, for_each_row, &events);
         }
         let table_columns: Vec<String> = model
             .table(q)
@@ -269,6 +310,85 @@ impl Compiler {
             enabled,
             comment,
         })
+    }
+
+    /// What PostgreSQL allows on a view: `INSTEAD OF` row triggers on insert, update and
+    /// delete, with no `WHEN`, `UPDATE OF`, transition tables or constraint; other timings
+    /// per statement; never disabled (`ALTER TABLE … DISABLE TRIGGER` refuses views).
+    fn view_trigger_shape(
+        &mut self,
+        x: &RawTrigger,
+        timing: Timing,
+        for_each_row: bool,
+        events: &[Event],
+    ) -> bool {
+        let at = |o: &Option<crate::schema::reader::Sp<String>>| o.as_ref().map(|s| s.span.clone());
+        let mut problems: Vec<(Option<crate::diag::Span>, &str, &str)> = Vec::new();
+        if timing == Timing::InsteadOf {
+            if !for_each_row {
+                problems.push((
+                    at(&x.for_each).or_else(|| at(&x.timing)),
+                    "an INSTEAD OF trigger fires for each row",
+                    "write `for_each = \"row\"`",
+                ));
+            }
+            if events.contains(&Event::Truncate) {
+                problems.push((
+                    x.events.as_ref().map(|e| e.span.clone()),
+                    "an INSTEAD OF trigger fires on insert, update or delete",
+                    "remove \"truncate\"",
+                ));
+            }
+            if let Some(c) = &x.columns {
+                problems.push((
+                    Some(c.span.clone()),
+                    "an INSTEAD OF trigger cannot name columns (UPDATE OF)",
+                    "remove `columns`",
+                ));
+            }
+            if x.when.is_some() {
+                problems.push((
+                    at(&x.when),
+                    "an INSTEAD OF trigger cannot have a WHEN condition",
+                    "test the condition in the trigger function",
+                ));
+            }
+        } else if for_each_row {
+            problems.push((
+                at(&x.for_each),
+                "a BEFORE or AFTER trigger on a view fires per statement",
+                "write `for_each = \"statement\"`, or use `timing = \"instead_of\"`",
+            ));
+        }
+        if let Some(c) = &x.constraint
+            && c.value
+        {
+            problems.push((
+                Some(c.span.clone()),
+                "a view cannot have a constraint trigger",
+                "remove `constraint`",
+            ));
+        }
+        for v in [&x.old_table, &x.new_table].into_iter().flatten() {
+            problems.push((
+                Some(v.span.clone()),
+                "a view's trigger cannot have transition tables",
+                "remove `old_table` / `new_table`",
+            ));
+        }
+        if let Some(e) = &x.enabled {
+            problems.push((
+                Some(e.span.clone()),
+                "a view's trigger is always enabled (ALTER TABLE … DISABLE TRIGGER refuses views)",
+                "remove `enabled`",
+            ));
+        }
+        let ok = problems.is_empty();
+        for (span, message, hint) in problems {
+            let span = span.unwrap_or_else(|| x.name.span.clone());
+            self.invalid(&span, message, hint);
+        }
+        ok
     }
 
     /// The function a trigger executes: a declared function returning `trigger` with no

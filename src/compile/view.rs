@@ -262,6 +262,7 @@ impl Compiler {
             check_option,
             no_data: v.with_data.as_ref().is_some_and(|b| !b.value),
             indexes: BTreeMap::new(),
+            triggers: BTreeMap::new(),
             depends_on,
             comment: self.literal_text(&v.comment, "comment"),
         };

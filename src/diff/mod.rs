@@ -224,6 +224,7 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     trigger::diff(&mut out, &from, to);
     policy::diff(&mut out, &from, to, &touched);
     view::diff(&mut out, &from, to, &touched, &applied);
+    trigger::diff_views(&mut out, &from, to);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);
     // Last: grants see which objects the other changes drop and create again.

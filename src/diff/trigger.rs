@@ -1,7 +1,8 @@
 //! Triggers: created once their table and function exist, replaced (`CREATE OR REPLACE
 //! TRIGGER`; a constraint trigger is dropped and created) when their definition changes,
 //! enabled or disabled in place, dropped early (before the columns and functions they use).
-//! A trigger whose function is dropped and created again goes and comes back with it.
+//! A trigger whose function is dropped and created again goes and comes back with it; so
+//! do the triggers of a view that is dropped and created again.
 
 use super::comment::CommentTarget;
 use super::step::{Hazard, Phase, StepInfo, StepKind, object};
@@ -46,12 +47,53 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
     for (q, t) in to.tables() {
         // The triggers of a new table come with it; those of a dropped one go with it.
         let old = from.table(&q).map(|o| &o.triggers);
-        for (name, x) in &old.into_iter().flatten().collect::<Vec<_>>() {
-            if !t.triggers.contains_key(*name) {
+        relation(out, &q, old, &t.triggers, &recreated_functions, false);
+    }
+}
+
+/// The triggers of views; after `view::diff`, since a view dropped and created again
+/// (`DROP VIEW` takes its triggers) gets all of its triggers back.
+pub(super) fn diff_views(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    let recreated_functions = function::dropped_names(out);
+    let recreated_views: std::collections::BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::View(super::ViewChange::DropView { name, .. }) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    for (q, materialized, v) in to.views() {
+        if materialized {
+            continue;
+        }
+        let old = from
+            .schemas
+            .get(&q.schema)
+            .and_then(|s| s.views.get(&q.name))
+            .map(|o| &o.triggers);
+        let recreated = recreated_views.contains(&q);
+        relation(out, &q, old, &v.triggers, &recreated_functions, recreated);
+    }
+}
+
+/// The trigger changes of one table or view from `old` (`None`: the relation is new) to
+/// `new`. `recreated`: the relation is dropped and created again, so every trigger of `new`
+/// is created (again) and none is dropped.
+fn relation(
+    out: &mut Vec<Change>,
+    q: &QualifiedName,
+    old: Option<&std::collections::BTreeMap<String, Trigger>>,
+    new: &std::collections::BTreeMap<String, Trigger>,
+    recreated_functions: &[String],
+    recreated: bool,
+) {
+    if !recreated {
+        for (name, x) in old.into_iter().flatten() {
+            if !new.contains_key(name) {
                 out.push(
                     TriggerChange::Drop {
                         table: q.clone(),
-                        name: (*name).clone(),
+                        name: name.clone(),
                         function: x.function.clone(),
                         rebuilt: false,
                     }
@@ -59,18 +101,65 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                 );
             }
         }
-        for (name, x) in &t.triggers {
-            let create = |replace: bool, rebuilt: bool| {
-                Change::from(TriggerChange::Create {
-                    table: q.clone(),
-                    name: name.clone(),
-                    trigger: x.clone(),
-                    replace,
-                    rebuilt,
-                })
-            };
-            let after = |out: &mut Vec<Change>| {
-                if x.enabled != Enabled::Origin {
+    }
+    for (name, x) in new {
+        let create = |replace: bool, rebuilt: bool| {
+            Change::from(TriggerChange::Create {
+                table: q.clone(),
+                name: name.clone(),
+                trigger: x.clone(),
+                replace,
+                rebuilt,
+            })
+        };
+        let after = |out: &mut Vec<Change>| {
+            if x.enabled != Enabled::Origin {
+                out.push(
+                    TriggerChange::SetEnabled {
+                        table: q.clone(),
+                        name: name.clone(),
+                        enabled: x.enabled,
+                    }
+                    .into(),
+                );
+            }
+            if x.comment.is_some() {
+                out.push(Change::Comment(target(q, name), x.comment.clone()));
+            }
+        };
+        let before = old.and_then(|o| o.get(name));
+        if recreated {
+            out.push(create(false, before == Some(x)));
+            after(out);
+            continue;
+        }
+        match before {
+            None => {
+                out.push(create(false, false));
+                after(out);
+            }
+            Some(ox) => {
+                let function_recreated = recreated_functions.contains(&x.function.name);
+                if !ox.same_definition(x) || function_recreated {
+                    let rebuilt = ox.same_definition(x);
+                    if ox.constraint || x.constraint || function_recreated {
+                        out.push(
+                            TriggerChange::Drop {
+                                table: q.clone(),
+                                name: name.clone(),
+                                function: ox.function.clone(),
+                                rebuilt,
+                            }
+                            .into(),
+                        );
+                        out.push(create(false, rebuilt));
+                    } else {
+                        out.push(create(true, false));
+                    }
+                    after(out);
+                    continue;
+                }
+                if ox.enabled != x.enabled {
                     out.push(
                         TriggerChange::SetEnabled {
                             table: q.clone(),
@@ -80,49 +169,8 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                         .into(),
                     );
                 }
-                if x.comment.is_some() {
-                    out.push(Change::Comment(target(&q, name), x.comment.clone()));
-                }
-            };
-            match old.and_then(|o| o.get(name)) {
-                None => {
-                    out.push(create(false, false));
-                    after(out);
-                }
-                Some(ox) => {
-                    let function_recreated = recreated_functions.contains(&x.function.name);
-                    if !ox.same_definition(x) || function_recreated {
-                        let rebuilt = ox.same_definition(x);
-                        if ox.constraint || x.constraint || function_recreated {
-                            out.push(
-                                TriggerChange::Drop {
-                                    table: q.clone(),
-                                    name: name.clone(),
-                                    function: ox.function.clone(),
-                                    rebuilt,
-                                }
-                                .into(),
-                            );
-                            out.push(create(false, rebuilt));
-                        } else {
-                            out.push(create(true, false));
-                        }
-                        after(out);
-                        continue;
-                    }
-                    if ox.enabled != x.enabled {
-                        out.push(
-                            TriggerChange::SetEnabled {
-                                table: q.clone(),
-                                name: name.clone(),
-                                enabled: x.enabled,
-                            }
-                            .into(),
-                        );
-                    }
-                    if ox.comment != x.comment {
-                        out.push(Change::Comment(target(&q, name), x.comment.clone()));
-                    }
+                if ox.comment != x.comment {
+                    out.push(Change::Comment(target(q, name), x.comment.clone()));
                 }
             }
         }
@@ -154,6 +202,7 @@ pub(super) fn step(c: &TriggerChange) -> StepInfo {
                 Phase::CreateTrigger,
             )
             .after(ObjectId::table(table))
+            .after(ObjectId::view(table))
             .after(function::name_id(&trigger.function.name))
         }
         TriggerChange::Drop {

@@ -47,11 +47,15 @@ pub struct View {
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grants: Option<Box<super::grant::Grants>>,
+    /// Views only: `INSTEAD OF` (and statement-level) triggers, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, super::trigger::Trigger>,
 }
 
 impl PartialEq for View {
     /// `no_data` and `depends_on` are not properties of the database's view; declared
     /// columns compare only when both sides know them (the catalog form names them anyway).
+    /// Triggers are compared by `diff::trigger` (a changed trigger does not rebuild the view).
     fn eq(&self, o: &View) -> bool {
         self.query == o.query
             && (self.columns.is_empty() || o.columns.is_empty() || self.columns == o.columns)

@@ -1,5 +1,5 @@
-//! `[tables.T.triggers.NAME]`: a trigger of the table, read into [`RawTrigger`];
-//! `compile::trigger` checks it.
+//! `[tables.T.triggers.NAME]` (and `[views.V.triggers.NAME]`): a trigger of the table or
+//! view, read into [`RawTrigger`]; `compile::trigger` checks it.
 
 use super::reader::{Reader, Sp, entries};
 use crate::diag::Span;
@@ -39,7 +39,7 @@ const TRIGGER_KEYS: &[&str] = &[
     "comment",
 ];
 
-/// The `triggers` table of a table being read.
+/// The `triggers` table of a table or view being read.
 pub(super) fn read_triggers(r: &mut Reader<'_, '_>) -> Vec<RawTrigger> {
     let file = r.file;
     let Some(t) = r.table("triggers") else {

@@ -23,6 +23,8 @@ pub struct RawView {
     /// Materialized views only.
     pub with_data: Option<Sp<bool>>,
     pub indexes: Vec<RawIndex>,
+    /// `[views.V.triggers.NAME]` (views only).
+    pub triggers: Vec<super::RawTrigger>,
 }
 
 const VIEW_KEYS: &[&str] = &[
@@ -35,6 +37,7 @@ const VIEW_KEYS: &[&str] = &[
     "security_barrier",
     "security_invoker",
     "check_option",
+    "triggers",
 ];
 const MATERIALIZED_VIEW_KEYS: &[&str] = &[
     "grants",
@@ -73,7 +76,13 @@ pub(super) fn read_view(
             indexes.push(read_index(file, t, s, r.diags));
         }
     }
+    let triggers = if materialized {
+        Vec::new()
+    } else {
+        super::trigger::read_triggers(&mut r)
+    };
     RawView {
+        triggers,
         materialized,
         schema: r.string("schema"),
         query: r.string("query"),
