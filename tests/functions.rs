@@ -728,3 +728,86 @@ function = "f"
         assert!(all.contains(expected), "{expected}\n{all}");
     }
 }
+
+#[test]
+fn functions_and_procedures_are_renamed_in_place_with_their_triggers_and_callers() {
+    let v1 = r#"
+[tables.t.columns]
+id = { type = "integer", primary_key = true }
+stamp = { type = "integer", nullable = true }
+big = { type = "integer", default_sql = "twice(21)" }
+
+[tables.t.triggers.stamp]
+timing = "before"
+events = ["insert"]
+for_each = "row"
+function = "stamp_it"
+
+[functions.stamp_it]
+returns = "trigger"
+language = "plpgsql"
+body = "BEGIN NEW.stamp := 7; RETURN NEW; END"
+
+[functions.twice]
+args = [{ name = "n", type = "integer" }]
+returns = "integer"
+language = "sql"
+body = "SELECT n * 2"
+comment = "doubles"
+
+[procedures.tidy]
+language = "sql"
+body = "DELETE FROM t WHERE id < 0"
+"#;
+    let mut s = Steps::new();
+    s.step(v1);
+    let v2 = v1
+        .replace("function = \"stamp_it\"", "function = \"set_stamp\"")
+        .replace(
+            "[functions.stamp_it]",
+            "[functions.set_stamp]\nrenamed_from = \"stamp_it\"",
+        )
+        .replace(
+            "[functions.twice]",
+            "[functions.double]\nrenamed_from = \"twice\"",
+        )
+        .replace("twice(21)", "double(21)")
+        .replace(
+            "[procedures.tidy]",
+            "[procedures.clean_up]\nrenamed_from = \"tidy\"",
+        );
+    let sql = s.step(&v2);
+    assert!(
+        sql.contains(r#"ALTER FUNCTION "public"."stamp_it"() RENAME TO "set_stamp";"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"ALTER FUNCTION "public"."twice"(integer) RENAME TO "double";"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"ALTER PROCEDURE "public"."tidy"() RENAME TO "clean_up";"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("rename-function public.double(integer) [hazards: breaks_clients]"),
+        "{sql}"
+    );
+    // Nothing dropped or created: the trigger keeps firing, the comment stays; the default
+    // (which holds the function's oid) reads back with the new name.
+    assert!(!sql.contains("DROP FUNCTION"), "{sql}");
+    assert!(!sql.contains("CREATE"), "{sql}");
+    let n: i32 = s.one("SELECT public.double(4)");
+    assert_eq!(n, 8);
+    s.client
+        .batch_execute("INSERT INTO t (id) VALUES (1)")
+        .unwrap();
+    let stamp: i32 = s.one("SELECT stamp FROM t WHERE id = 1");
+    assert_eq!(stamp, 7);
+    let big: i32 = s.one("SELECT big FROM t WHERE id = 1");
+    assert_eq!(big, 42);
+    let comment: String =
+        s.one("SELECT obj_description('public.double(integer)'::regprocedure, 'pg_proc')");
+    assert_eq!(comment, "doubles");
+    s.unwind();
+}

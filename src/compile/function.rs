@@ -11,6 +11,7 @@ use crate::model::function::{
     Arg, ArgMode, Function, Parallel, Volatility, qualified_type, real_text,
 };
 use crate::model::grant::GrantKind;
+use crate::model::rename::Rename;
 use crate::model::{Model, QualifiedName};
 use crate::schema::reader::Sp;
 use crate::schema::{RawArg, RawFunction, Sources};
@@ -122,6 +123,17 @@ impl Compiler {
                     continue;
                 }
                 seen.insert((schema.clone(), id.clone()), raw.span.clone());
+                if let Some(r) = &raw.renamed_from
+                    && self.ident(r, what)
+                {
+                    self.renames.push(Rename::Function {
+                        schema: schema.clone(),
+                        from: r.value.clone(),
+                        to: f.name.clone(),
+                        types: f.input_types().into_iter().map(str::to_string).collect(),
+                        procedure: f.procedure,
+                    });
+                }
                 if let Some(s) = model.schemas.get_mut(&schema) {
                     s.functions.insert(id, f);
                 }

@@ -529,6 +529,12 @@ pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<Change> {
             Change::Rename(
                 Rename::Constraint { table, from, to } | Rename::Index { table, from, to },
             ) => (vec![from], format!("renames {from} of {table} to {to}")),
+            Change::Rename(Rename::Function {
+                schema, from, to, ..
+            }) => (
+                vec![from],
+                format!("renames function {schema}.{from} to {to}"),
+            ),
             Change::Rename(Rename::Sequence { schema, from, to }) => (
                 vec![from],
                 format!("renames sequence {schema}.{from} to {to}"),

@@ -125,5 +125,36 @@ pub(super) fn step(r: &Rename) -> StepInfo {
             Effect::Create,
         )
         .after(ObjectId::table(table)),
+        // Callers hold its oid; clients calling it by the old name break. A routine created
+        // under the old name (another one) waits for the rename.
+        Rename::Function {
+            schema,
+            from,
+            to,
+            types,
+            procedure,
+        } => {
+            let args = types.join(", ");
+            StepInfo::new(
+                if *procedure {
+                    StepKind::RenameProcedure
+                } else {
+                    StepKind::RenameFunction
+                },
+                format!("{}({args})", crate::sql::display_path(&[schema, to])),
+                vec![Hazard::BreaksClients],
+                Phase::Rename,
+            )
+            .effect(
+                ObjectId::new(ObjectKind::Function, schema, &format!("{from}({args})")),
+                Effect::Drop,
+            )
+            .effect(
+                ObjectId::new(ObjectKind::Function, schema, &format!("{to}({args})")),
+                Effect::Create,
+            )
+            .effect(super::function::name_id(from), Effect::Drop)
+            .effect(super::function::name_id(to), Effect::Create)
+        }
     }
 }

@@ -66,6 +66,8 @@ pub enum StepKind {
     RenameConstraint,
     RenameIndex,
     RenameSequence,
+    RenameFunction,
+    RenameProcedure,
     RecreateEnum,
     DropGeneratedColumn,
     AddGeneratedColumn,

@@ -67,6 +67,24 @@ pub enum Rename {
         from: String,
         to: String,
     },
+    /// A function or procedure (one overload: `types` are its input types, as the model
+    /// spells them). Triggers and aggregates naming it follow; expressions calling it print
+    /// the new name (they hold its oid), as the declared schema does.
+    Function {
+        schema: String,
+        from: String,
+        to: String,
+        types: Vec<String>,
+        procedure: bool,
+    },
+}
+
+impl Rename {
+    /// `name(types)` of a [`Rename::Function`]'s old and new identity.
+    fn function_identities(from: &str, to: &str, types: &[String]) -> (String, String) {
+        let args = types.join(", ");
+        (format!("{from}({args})"), format!("{to}({args})"))
+    }
 }
 
 /// The name table `q` had before `renames`' table renames (itself when none renames it).
@@ -152,6 +170,19 @@ pub fn reverse_all(renames: &[Rename]) -> Vec<Rename> {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Rename::Function {
+                schema,
+                from,
+                to,
+                types,
+                procedure,
+            } => Rename::Function {
+                schema: schema.clone(),
+                from: to.clone(),
+                to: from.clone(),
+                types: types.clone(),
+                procedure: *procedure,
+            },
         })
         .collect()
 }
@@ -178,6 +209,7 @@ pub fn apply(model: &mut Cow<'_, Model>, renames: &[Rename], target: &Model) -> 
         Rename::Constraint { .. } | Rename::Policy { .. } => 4,
         Rename::Index { .. } => 5,
         Rename::Sequence { .. } => 6,
+        Rename::Function { .. } => 7,
     });
     let mut applied = Vec::new();
     let mut blocked = Vec::new();
@@ -250,6 +282,18 @@ fn takes_effect(model: &Model, r: &Rename) -> bool {
                     .composite_type(&QualifiedName::new(schema.clone(), from.clone()))
                     .is_some()
                 && !model.holds_type_name(&QualifiedName::new(schema.clone(), to.clone()))
+        }
+        Rename::Function {
+            schema,
+            from,
+            to,
+            types,
+            ..
+        } => {
+            let (old, new) = Rename::function_identities(from, to, types);
+            model.schemas.get(schema).is_some_and(|s| {
+                from != to && s.functions.contains_key(&old) && !s.functions.contains_key(&new)
+            })
         }
     }
 }
@@ -480,6 +524,48 @@ fn apply_one(model: &mut Model, r: &Rename) -> bool {
                 None => false,
             }
         }
+        Rename::Function {
+            schema,
+            from,
+            to,
+            types,
+            ..
+        } => {
+            let (old, new) = Rename::function_identities(from, to, types);
+            let Some(s) = model.schemas.get_mut(schema) else {
+                return false;
+            };
+            if from == to || s.functions.contains_key(&new) {
+                return false;
+            }
+            let Some(mut f) = s.functions.remove(&old) else {
+                return false;
+            };
+            f.name = to.clone();
+            s.functions.insert(new, f);
+            // Triggers and aggregates name it by oid: they show the new name.
+            let gone = QualifiedName::new(schema.clone(), from.clone());
+            for s in model.schemas.values_mut() {
+                for x in s.tables.values_mut().flat_map(|t| t.triggers.values_mut()) {
+                    if x.function == gone {
+                        x.function.name = to.clone();
+                    }
+                }
+                for x in s.views.values_mut().flat_map(|v| v.triggers.values_mut()) {
+                    if x.function == gone {
+                        x.function.name = to.clone();
+                    }
+                }
+                for a in s.aggregates.values_mut() {
+                    for f in std::iter::once(&mut a.sfunc).chain(a.finalfunc.as_mut()) {
+                        if *f == gone {
+                            f.name = to.clone();
+                        }
+                    }
+                }
+            }
+            true
+        }
         Rename::Sequence { schema, from, to } => {
             let Some(s) = model.schemas.get_mut(schema) else {
                 return false;
@@ -639,6 +725,21 @@ pub fn without_occupants<'m>(model: &'m Model, renames: &[Rename]) -> Cow<'m, Mo
                 let q = QualifiedName::new(schema.clone(), from.clone());
                 if m.sequence(&q).is_some() && holds_relation_name(&m, schema, to) {
                     free_relation_name(m.to_mut(), schema, to);
+                }
+            }
+            Rename::Function {
+                schema,
+                from,
+                to,
+                types,
+                ..
+            } => {
+                let (old, new) = Rename::function_identities(from, to, types);
+                let both = m.schemas.get(schema).is_some_and(|s| {
+                    s.functions.contains_key(&old) && s.functions.contains_key(&new)
+                });
+                if both && let Some(s) = m.to_mut().schemas.get_mut(schema) {
+                    s.functions.remove(&new);
                 }
             }
             Rename::EnumValue { .. } => {}

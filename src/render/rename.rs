@@ -59,5 +59,22 @@ pub(super) fn statement(r: &Rename) -> String {
             quote_qualified(table),
             quote_ident(to)
         ),
+        Rename::Function {
+            schema,
+            from,
+            to,
+            types,
+            procedure,
+        } => format!(
+            "ALTER {} {}({}) RENAME TO {};",
+            if *procedure { "PROCEDURE" } else { "FUNCTION" },
+            quote_in(schema, from),
+            types
+                .iter()
+                .map(|t| crate::model::function::type_sql(t))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote_ident(to)
+        ),
     }
 }

@@ -36,6 +36,8 @@ pub struct RawFunction {
     pub depends_on: Option<Sp<Vec<Sp<String>>>>,
     pub comment: Option<Sp<String>>,
     pub grants: Option<super::grant::RawGrants>,
+    /// `ALTER FUNCTION|PROCEDURE old(types) RENAME TO name`.
+    pub renamed_from: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -66,6 +68,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "depends_on",
     "comment",
     "grants",
+    "renamed_from",
 ];
 const PROCEDURE_KEYS: &[&str] = &[
     "schema",
@@ -78,6 +81,7 @@ const PROCEDURE_KEYS: &[&str] = &[
     "depends_on",
     "comment",
     "grants",
+    "renamed_from",
 ];
 const ARG_KEYS: &[&str] = &["name", "type", "mode", "default_sql"];
 const COLUMN_KEYS: &[&str] = &["name", "type"];
@@ -202,6 +206,7 @@ fn read_function(
         depends_on: r.strings("depends_on"),
         comment: r.string("comment"),
         grants: super::grant::read(&mut r),
+        renamed_from: r.string("renamed_from"),
         name,
     }
 }
