@@ -4,6 +4,7 @@
 //! `schema` (TOML sources) → `compile` → `model` → `diff` → `plan` → `render` →
 //! `migrations` (files, chain, snapshot). `commands` wires them together for the CLI.
 
+pub mod alembic;
 pub mod apply;
 pub mod catalog;
 pub mod commands;

@@ -29,8 +29,9 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     /// Database URL (libpq URL or key=value); default: the env var named by `database.url_env`.
-    #[arg(long, global = true, value_name = "URL")]
-    db: Option<String>,
+    /// Given once, except for `import alembic`, which reads every database given.
+    #[arg(long, global = true, value_name = "URL", action = clap::ArgAction::Append)]
+    db: Vec<String>,
     /// Print only errors.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -129,6 +130,23 @@ enum Command {
         #[arg(long, conflicts_with = "db")]
         dev: bool,
     },
+    /// Adopt a project managed by another tool.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportFrom {
+    /// Read an Alembic project's revision graph without running it: heads, branches, merges,
+    /// missing or duplicate revisions, and each --db's place in it (exit 1 when broken).
+    Alembic {
+        /// Alembic's script directory (holding env.py and versions/); default:
+        /// `script_location` of ./alembic.ini.
+        #[arg(long, value_name = "DIR")]
+        alembic_dir: Option<PathBuf>,
+    },
 }
 
 fn parse_hazard(s: &str) -> Result<Hazard, String> {
@@ -152,9 +170,18 @@ fn main() -> ExitCode {
         }
     };
     let _ = cli.color;
+    let many_databases = matches!(cli.command, Command::Import { .. });
+    if cli.db.len() > 1 && !many_databases {
+        eprintln!(
+            "error: --db is given {} times; this command uses one database",
+            cli.db.len()
+        );
+        return ExitCode::from(Exit::Invalid as u8);
+    }
+    let databases = cli.db.clone();
     let g = Global {
         project: cli.project,
-        db: cli.db,
+        db: cli.db.into_iter().last(),
         format: match cli.format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
@@ -209,6 +236,15 @@ fn main() -> ExitCode {
         Command::Drift { dev } => commands::live::drift(&g, dev),
         Command::Diff => commands::live::diff_db(&g),
         Command::Verify { dev } => commands::live::verify(&g, dev),
+        Command::Import {
+            from: ImportFrom::Alembic { alembic_dir },
+        } => commands::import::alembic(
+            &g,
+            &commands::import::Options {
+                alembic_dir,
+                databases,
+            },
+        ),
     };
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

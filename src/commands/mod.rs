@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod check;
 pub mod hash;
+pub mod import;
 pub mod init;
 pub mod live;
 pub mod plan;

@@ -1,0 +1,494 @@
+//! An Alembic project read statically: its revision files (`versions/*.py`, see
+//! [`script`]) and the graph their `down_revision`s make, with what is wrong with it
+//! (several heads, a `down_revision` naming a missing file, a duplicate id, a file name that
+//! disagrees with its revision), and where a database's `alembic_version` puts it. Nothing
+//! here runs Python or touches a database; `commands::import` does the I/O.
+
+pub mod script;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, SourceMap, Span};
+
+/// One revision file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub id: String,
+    /// `down_revision`: none for a base, two or more for a merge.
+    pub down: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub message: Option<String>,
+    /// Relative to the script directory (`versions/1a2b_add_users.py`).
+    pub file: PathBuf,
+}
+
+/// Every revision of a project, in file-name order, and the graph's findings.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub revisions: Vec<Revision>,
+}
+
+/// A finding about the revision graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// More than one head: `alembic upgrade head` refuses; the branches need a merge.
+    SeveralHeads(Vec<String>),
+    /// `down_revision` (or `depends_on`) names a revision no file has: the chain cannot be
+    /// built from an empty database.
+    Missing {
+        file: PathBuf,
+        revision: String,
+        missing: String,
+    },
+    /// Two files declare the same revision id.
+    Duplicate {
+        revision: String,
+        files: Vec<PathBuf>,
+    },
+    /// The file name carries an id that is not the file's revision (a copied file).
+    Misnamed { file: PathBuf, revision: String },
+    /// No revision files at all.
+    Empty,
+}
+
+impl Problem {
+    /// Whether the history is broken (exit 1), as opposed to a warning.
+    pub fn breaks(&self) -> bool {
+        !matches!(self, Problem::Misnamed { .. })
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Problem::SeveralHeads(heads) => format!(
+                "{} heads ({}): `alembic upgrade head` refuses to run; merge them (`alembic merge heads`) or let schemactl take over from one of them",
+                heads.len(),
+                heads.join(", ")
+            ),
+            Problem::Missing {
+                file,
+                revision,
+                missing,
+            } => format!(
+                "{}: revision {revision} revises {missing}, which no file in versions/ declares: the chain cannot be built from an empty database",
+                file.display()
+            ),
+            Problem::Duplicate { revision, files } => format!(
+                "revision id {revision} is declared by {} files: {}",
+                files.len(),
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Problem::Misnamed { file, revision } => format!(
+                "{}: the file name does not match its revision id {revision} (a copied file?)",
+                file.display()
+            ),
+            Problem::Empty => "no revision files in versions/".to_string(),
+        }
+    }
+}
+
+/// Read every `*.py` revision file under `dir/versions` (recursively, as Alembic does with
+/// `recursive_version_locations`; `__init__.py` and `__pycache__` skipped). Files that do
+/// not assign `revision` are not revisions (helpers) and are skipped; a revision file whose
+/// values cannot be read is an error with its location.
+pub fn read(dir: &Path, sources: &mut SourceMap) -> Result<History, Vec<Diagnostic>> {
+    let versions = dir.join("versions");
+    let mut files = Vec::new();
+    collect(&versions, &mut files).map_err(|e| {
+        let id = sources.add(versions.clone(), String::new());
+        vec![
+            Diagnostic::new(
+                "alembic-unreadable",
+                Span {
+                    file: id,
+                    range: 0..0,
+                },
+                format!("cannot read {}: {e}", versions.display()),
+            )
+            .hint("give the Alembic script directory (the folder holding env.py and versions/) with --alembic-dir"),
+        ]
+    })?;
+    files.sort();
+    let mut history = History::default();
+    let mut diags = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let id = sources.add(rel.clone(), String::new());
+                diags.push(Diagnostic::new(
+                    "alembic-unreadable",
+                    Span {
+                        file: id,
+                        range: 0..0,
+                    },
+                    format!("cannot read {}: {e}", rel.display()),
+                ));
+                continue;
+            }
+        };
+        let parsed = script::parse(&text);
+        let id = sources.add(rel.clone(), text);
+        let s = match parsed {
+            Ok(s) => s,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(
+                        "alembic-syntax",
+                        Span {
+                            file: id,
+                            range: e.span,
+                        },
+                        e.message,
+                    )
+                    .hint("schemactl reads revision files without running them: `revision` and `down_revision` must be literals, as `alembic revision` writes them"),
+                );
+                continue;
+            }
+        };
+        let Some(revision) = s.revision.and_then(|v| v.items.into_iter().next()) else {
+            continue;
+        };
+        history.revisions.push(Revision {
+            id: revision,
+            down: s.down_revision.map(|v| v.items).unwrap_or_default(),
+            branch_labels: s.branch_labels.map(|v| v.items).unwrap_or_default(),
+            depends_on: s.depends_on.map(|v| v.items).unwrap_or_default(),
+            message: s.message,
+            file: rel,
+        });
+    }
+    if diags.is_empty() {
+        Ok(history)
+    } else {
+        Err(diags)
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if name != "__pycache__" && !name.starts_with('.') {
+                collect(&path, out)?;
+            }
+        } else if name.ends_with(".py") && name != "__init__.py" {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl History {
+    fn by_id(&self) -> BTreeMap<&str, Vec<&Revision>> {
+        let mut m: BTreeMap<&str, Vec<&Revision>> = BTreeMap::new();
+        for r in &self.revisions {
+            m.entry(r.id.as_str()).or_default().push(r);
+        }
+        m
+    }
+
+    /// Revision → the revisions whose `down_revision` names it.
+    pub fn children(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut m: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in &self.revisions {
+            for d in &r.down {
+                m.entry(d.as_str()).or_default().push(r.id.as_str());
+            }
+        }
+        m
+    }
+
+    /// Revisions nothing revises, in file order.
+    pub fn heads(&self) -> Vec<&str> {
+        let children = self.children();
+        let mut seen = BTreeSet::new();
+        self.revisions
+            .iter()
+            .filter(|r| !children.contains_key(r.id.as_str()) && seen.insert(r.id.as_str()))
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+
+    /// Revisions with no `down_revision`.
+    pub fn bases(&self) -> Vec<&str> {
+        self.revisions
+            .iter()
+            .filter(|r| r.down.is_empty())
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+
+    /// Revisions two or more others revise: revision → its children.
+    pub fn branch_points(&self) -> Vec<(&str, Vec<&str>)> {
+        self.children()
+            .into_iter()
+            .filter(|(_, c)| c.len() > 1)
+            .collect()
+    }
+
+    /// Revisions that revise two or more others.
+    pub fn merges(&self) -> Vec<&Revision> {
+        self.revisions.iter().filter(|r| r.down.len() > 1).collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Revision> {
+        self.revisions.iter().find(|r| r.id == id)
+    }
+
+    /// What is wrong with the graph, in a fixed order.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if self.revisions.is_empty() {
+            out.push(Problem::Empty);
+            return out;
+        }
+        let by_id = self.by_id();
+        for (id, rs) in &by_id {
+            if rs.len() > 1 {
+                out.push(Problem::Duplicate {
+                    revision: id.to_string(),
+                    files: rs.iter().map(|r| r.file.clone()).collect(),
+                });
+            }
+        }
+        for r in &self.revisions {
+            for d in r.down.iter().chain(&r.depends_on) {
+                // `depends_on` may name a branch label instead of a revision.
+                let label = self.revisions.iter().any(|o| o.branch_labels.contains(d));
+                if !by_id.contains_key(d.as_str()) && !label {
+                    out.push(Problem::Missing {
+                        file: r.file.clone(),
+                        revision: r.id.clone(),
+                        missing: d.clone(),
+                    });
+                }
+            }
+        }
+        let heads = self.heads();
+        if heads.len() > 1 {
+            out.push(Problem::SeveralHeads(
+                heads.into_iter().map(String::from).collect(),
+            ));
+        }
+        for r in &self.revisions {
+            if misnamed(&r.file, &r.id) {
+                out.push(Problem::Misnamed {
+                    file: r.file.clone(),
+                    revision: r.id.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// `id` and every revision it stands on (through `down_revision` and `depends_on`).
+    pub fn ancestors<'a>(&'a self, ids: &[&'a str]) -> BTreeSet<&'a str> {
+        let by_id = self.by_id();
+        let mut out = BTreeSet::new();
+        let mut todo: Vec<&str> = ids.to_vec();
+        while let Some(id) = todo.pop() {
+            if !out.insert(id) {
+                continue;
+            }
+            for r in by_id.get(id).into_iter().flatten() {
+                todo.extend(r.down.iter().chain(&r.depends_on).map(String::as_str));
+            }
+        }
+        out
+    }
+
+    /// Where a database at `at` (its `alembic_version` rows) stands.
+    pub fn position<'a>(&'a self, at: &'a [String]) -> Position<'a> {
+        let known: Vec<&str> = at
+            .iter()
+            .map(String::as_str)
+            .filter(|id| self.get(id).is_some())
+            .collect();
+        let unknown: Vec<&str> = at
+            .iter()
+            .map(String::as_str)
+            .filter(|id| self.get(id).is_none())
+            .collect();
+        let heads = self.heads();
+        let done = self.ancestors(&known);
+        let behind: Vec<&str> = self
+            .revisions
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| !done.contains(id))
+            .collect();
+        Position {
+            at: at.iter().map(String::as_str).collect(),
+            unknown,
+            at_heads: known
+                .iter()
+                .filter(|id| heads.contains(id))
+                .copied()
+                .collect(),
+            behind,
+        }
+    }
+}
+
+/// A database's place in the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position<'a> {
+    /// Its `alembic_version` rows (empty: stamped at base, or never upgraded).
+    pub at: Vec<&'a str>,
+    /// Rows no revision file declares (a database upgraded from another branch, or files
+    /// deleted).
+    pub unknown: Vec<&'a str>,
+    /// Those of `at` that are heads.
+    pub at_heads: Vec<&'a str>,
+    /// Revisions it has not run, in file order.
+    pub behind: Vec<&'a str>,
+}
+
+/// Whether a file name carries an Alembic-like id (a hex token of 12 characters, as
+/// `alembic revision` generates) that is not `revision`. Names without such a token (custom
+/// `file_template`s) are fine.
+fn misnamed(file: &Path, revision: &str) -> bool {
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if stem.split(['_', '-']).any(|t| t == revision) || stem == revision {
+        return false;
+    }
+    stem.split(['_', '-'])
+        .any(|t| t.len() == 12 && t.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The script directory named by `script_location` in `alembic.ini` at `ini`
+/// (`%(here)s` is the ini file's directory); `None` when the file or the key is missing.
+pub fn script_location(ini: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(ini).ok()?;
+    let here = ini
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut in_alembic = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_alembic = t == "[alembic]";
+            continue;
+        }
+        if !in_alembic {
+            continue;
+        }
+        if let Some((k, v)) = t.split_once('=')
+            && k.trim() == "script_location"
+        {
+            let v = v.trim().replace("%(here)s", &here.display().to_string());
+            let p = PathBuf::from(v);
+            let p = if p.is_absolute() { p } else { here.join(p) };
+            // `./alembic`, not `././alembic`.
+            return Some(
+                p.components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(id: &str, down: &[&str], file: &str) -> Revision {
+        Revision {
+            id: id.into(),
+            down: down.iter().map(|s| s.to_string()).collect(),
+            branch_labels: vec![],
+            depends_on: vec![],
+            message: None,
+            file: file.into(),
+        }
+    }
+
+    #[test]
+    fn heads_branches_merges_and_missing_files_are_found() {
+        let h = History {
+            revisions: vec![
+                rev("aaaaaaaaaaaa", &[], "versions/aaaaaaaaaaaa_base.py"),
+                rev(
+                    "bbbbbbbbbbbb",
+                    &["aaaaaaaaaaaa"],
+                    "versions/bbbbbbbbbbbb_b.py",
+                ),
+                rev(
+                    "cccccccccccc",
+                    &["aaaaaaaaaaaa"],
+                    "versions/cccccccccccc_c.py",
+                ),
+                rev("dddddddddddd", &["zzzz"], "versions/dddddddddddd_d.py"),
+                rev(
+                    "eeeeeeeeeeee",
+                    &["bbbbbbbbbbbb"],
+                    "versions/ffffffffffff_e.py",
+                ),
+            ],
+        };
+        assert_eq!(
+            h.heads(),
+            vec!["cccccccccccc", "dddddddddddd", "eeeeeeeeeeee"]
+        );
+        assert_eq!(h.bases(), vec!["aaaaaaaaaaaa"]);
+        assert_eq!(
+            h.branch_points(),
+            vec![("aaaaaaaaaaaa", vec!["bbbbbbbbbbbb", "cccccccccccc"])]
+        );
+        let p = h.problems();
+        assert!(
+            p.iter()
+                .any(|p| matches!(p, Problem::Missing { missing, .. } if missing == "zzzz"))
+        );
+        assert!(
+            p.iter()
+                .any(|p| matches!(p, Problem::SeveralHeads(h) if h.len() == 3))
+        );
+        assert!(p.iter().any(
+            |p| matches!(p, Problem::Misnamed { revision, .. } if revision == "eeeeeeeeeeee")
+        ));
+        let at = vec!["bbbbbbbbbbbb".to_string()];
+        let pos = h.position(&at);
+        assert!(pos.at_heads.is_empty());
+        assert_eq!(
+            pos.behind,
+            vec!["cccccccccccc", "dddddddddddd", "eeeeeeeeeeee"]
+        );
+    }
+
+    #[test]
+    fn a_merged_history_has_one_head_and_no_problems() {
+        let h = History {
+            revisions: vec![
+                rev("a1", &[], "versions/a1_base.py"),
+                rev("b1", &["a1"], "versions/b1_b.py"),
+                rev("c1", &["a1"], "versions/c1_c.py"),
+                rev("m1", &["b1", "c1"], "versions/m1_merge.py"),
+            ],
+        };
+        assert_eq!(h.heads(), vec!["m1"]);
+        assert_eq!(h.merges().len(), 1);
+        assert!(h.problems().is_empty());
+        let at = vec!["m1".to_string()];
+        let pos = h.position(&at);
+        assert_eq!(pos.at_heads, vec!["m1"]);
+        assert!(pos.behind.is_empty());
+    }
+}
