@@ -195,7 +195,7 @@ fn string_start(b: &[u8], i: usize) -> Option<Quote> {
         return None;
     }
     let triple = b.get(p + 1) == Some(&q) && b.get(p + 2) == Some(&q);
-    let raw = b[i..p].iter().any(|c| c.to_ascii_lowercase() == b'r');
+    let raw = b[i..p].iter().any(|c| c.eq_ignore_ascii_case(&b'r'));
     Some(Quote {
         prefix: p - i,
         quote: q,
