@@ -226,6 +226,8 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     view::diff(&mut out, &from, to, &touched, &applied);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);
+    // After every kind that drops and re-adds constraints or indexes.
+    table::part_comments(&mut out, &from, to);
     // Last: grants see which objects the other changes drop and create again.
     grant::diff(&mut out, &from, to);
     let mut hints = hints::ignored_renames(original, renames, &applied);
