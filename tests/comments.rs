@@ -65,10 +65,13 @@ partition_of = "events"
 bounds = {{ from = "2024-01-01", to = "2025-01-01" }}
 checks = [{{ name = "events_2024_id", expr = "id > 0"{c_part} }}]
 
+[views.free_rooms]
+query = "SELECT id, code FROM rooms"
+{v_cols}
 [materialized_views.room_counts]
 query = "SELECT room_id, count(*) AS n FROM bookings GROUP BY room_id"
 indexes = [{{ name = "room_counts_room", columns = ["room_id"], unique = true{c_mv} }}]
-"#,
+{mv_cols}"#,
         schema_comment = l("schema_comment", "Rooms and bookings"),
         c_dom = c("Strictly positive"),
         pk_comment = l("primary_key_comment", "Room number"),
@@ -79,6 +82,12 @@ indexes = [{{ name = "room_counts_room", columns = ["room_id"], unique = true{c_
         c_index = c("Bookings by room"),
         c_part = c("Positive ids"),
         c_mv = c("One row per room"),
+        v_cols = tag
+            .map(|t| format!("column_comments = {{ code = \"Room code {t}\" }}\n"))
+            .unwrap_or_default(),
+        mv_cols = tag
+            .map(|t| format!("column_comments = {{ n = \"Bookings {t}\" }}\n"))
+            .unwrap_or_default(),
     )
 }
 
@@ -97,6 +106,13 @@ fn comments(client: &mut postgres::Client) -> Vec<String> {
              JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass
              WHERE c.relkind = 'i' AND c.relnamespace = 'public'::regnamespace
              UNION ALL
+             SELECT c.relname::text || '.' || a.attname::text || ' = ' || d.description
+             FROM pg_class c
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+             JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass
+                  AND d.objsubid = a.attnum
+             WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace
+             UNION ALL
              SELECT 'schema public = ' || obj_description('public'::regnamespace, 'pg_namespace')
              ORDER BY 1",
             &[],
@@ -114,6 +130,8 @@ fn expected(tag: &str) -> Vec<String> {
         ("bookings_room_id_idx", "Bookings by room"),
         ("bookings_seats_small", "Small bookings"),
         ("events_2024_id", "Positive ids"),
+        ("free_rooms.code", "Room code"),
+        ("room_counts.n", "Bookings"),
         ("positive_check", "Strictly positive"),
         ("room_counts_room", "One row per room"),
         ("rooms_code_key", "One room per code"),
@@ -146,6 +164,8 @@ fn comments_set_changed_removed_reset_and_rolled_back() {
         "COMMENT ON INDEX \"public\".\"bookings_room_id_idx\" IS 'Bookings by room v1';",
         "COMMENT ON INDEX \"public\".\"room_counts_room\" IS 'One row per room v1';",
         "COMMENT ON CONSTRAINT \"bookings_no_overlap\" ON \"public\".\"bookings\" IS 'No double booking v1';",
+        "COMMENT ON COLUMN \"public\".\"free_rooms\".\"code\" IS 'Room code v1';",
+        "COMMENT ON COLUMN \"public\".\"room_counts\".\"n\" IS 'Bookings v1';",
     ] {
         assert!(up.contains(stmt), "{stmt} not in\n{up}");
     }
@@ -168,7 +188,7 @@ fn comments_set_changed_removed_reset_and_rolled_back() {
     // Changed: only COMMENT statements, nothing dropped or re-added.
     write_schema(d, &schema(Some("v2"), "seats < 100", "room_id"));
     let up = plan_apply(d, &url, "reworded", &[]);
-    assert_eq!(up.matches("COMMENT ON").count(), 10, "{up}");
+    assert_eq!(up.matches("COMMENT ON").count(), 12, "{up}");
     for word in [
         "DROP",
         "ADD CONSTRAINT",
@@ -182,13 +202,19 @@ fn comments_set_changed_removed_reset_and_rolled_back() {
     // Removed: `IS NULL`, nothing else.
     write_schema(d, &schema(None, "seats < 100", "room_id"));
     let up = plan_apply(d, &url, "uncommented", &[]);
-    assert_eq!(up.matches("IS NULL;").count(), 10, "{up}");
+    assert_eq!(up.matches("IS NULL;").count(), 12, "{up}");
     assert!(!up.contains("DROP"), "{up}");
     assert_eq!(comments(&mut client), Vec::<String>::new());
 
     // Re-created objects get their comment again: a changed check and a changed index.
-    write_schema(d, &schema(Some("v4"), "seats < 50", "seats"));
-    let up = plan_apply(d, &url, "recreated", &[]);
+    // Also a retyped column a view reads: the view is dropped and created again, with its
+    // column comments; the unique constraint on it keeps its own (PostgreSQL rebuilds it).
+    let v4 = schema(Some("v4"), "seats < 50", "seats").replace(
+        "code = { type = \"text\" }",
+        "code = { type = \"varchar(20)\" }",
+    );
+    write_schema(d, &v4);
+    let up = plan_apply(d, &url, "recreated", &["deletes_data"]);
     let pos = |s: &str| up.find(s).unwrap_or_else(|| panic!("{s} not in\n{up}"));
     assert!(
         pos("DROP CONSTRAINT \"bookings_seats_small\"")
@@ -197,6 +223,13 @@ fn comments_set_changed_removed_reset_and_rolled_back() {
     assert!(
         pos("ADD CONSTRAINT \"bookings_seats_small\"")
             < pos("COMMENT ON CONSTRAINT \"bookings_seats_small\"")
+    );
+    assert!(
+        pos("DROP VIEW \"public\".\"free_rooms\"") < pos("CREATE VIEW \"public\".\"free_rooms\"")
+    );
+    assert!(
+        pos("CREATE VIEW \"public\".\"free_rooms\"")
+            < pos("COMMENT ON COLUMN \"public\".\"free_rooms\".\"code\"")
     );
     assert!(
         pos("CREATE INDEX \"bookings_seats_idx\"")
@@ -242,10 +275,10 @@ fn comments_set_changed_removed_reset_and_rolled_back() {
 
 #[test]
 fn comments_round_trip_through_the_catalog() {
-    // Without the materialized view: its query compares by the server's form, which only
-    // the commands look up (the binary test above covers its index's comment).
+    // Without the views: their queries compare by the server's form, which only the
+    // commands look up (the binary test above covers their comments).
     let text = schema(Some("it's"), "seats < 100", "room_id");
-    let text = text.split("[materialized_views").next().unwrap();
+    let text = text.split("[views.free_rooms]").next().unwrap();
     let dir = project(&[("schemactl.toml", CONFIG), ("schema/main.toml", text)]);
     let model = compile_dir(dir.path());
     let db = support::test_db();
@@ -331,7 +364,7 @@ fn a_comment_where_the_part_cannot_take_one_is_an_error() {
         ("schemactl.toml", CONFIG),
         (
             "schema/main.toml",
-            "primary_key_comment = \"x\"\n[tables.t]\nprimary_key_comment = \"no key\"\n[tables.t.columns]\nid = { type = \"int\" }\n",
+            "primary_key_comment = \"x\"\n[tables.t]\nprimary_key_comment = \"no key\"\n[tables.t.columns]\nid = { type = \"int\" }\n[views.v]\nquery = \"SELECT id FROM t\"\ncolumn_comments = { idd = \"typo\" }\n",
         ),
     ]);
     let out = schemactl(dir.path(), &["check"]);
@@ -345,4 +378,5 @@ fn a_comment_where_the_part_cannot_take_one_is_an_error() {
         err.contains("comments on a primary key it does not declare"),
         "{err}"
     );
+    assert!(err.contains("view `public.v` has no column `idd`"), "{err}");
 }

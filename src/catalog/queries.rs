@@ -226,10 +226,25 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relisparti
 ORDER BY 1, 2, 3";
 
 /// One row per view (`v`) and materialized view (`m`) in the managed schemas, not owned by
-/// an extension: 0 schema, 1 name, 2 relkind, 3 `pg_get_viewdef`, 4 reloptions, 5 comment.
+/// an extension: 0 schema, 1 name, 2 relkind, 3 `pg_get_viewdef`, 4 reloptions, 5 comment,
+/// 6 names of the columns with a comment, 7 their comments (same order).
 pub const VIEWS: &str = "
 SELECT n.nspname::text, c.relname::text, c.relkind::text, pg_catalog.pg_get_viewdef(c.oid),
-       COALESCE(c.reloptions, '{}')::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+       COALESCE(c.reloptions, '{}')::text[], pg_catalog.obj_description(c.oid, 'pg_class'),
+       ARRAY(SELECT a.attname::text
+             FROM pg_catalog.pg_attribute a
+             JOIN pg_catalog.pg_description d
+               ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              AND d.objsubid = a.attnum
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum),
+       ARRAY(SELECT d.description
+             FROM pg_catalog.pg_attribute a
+             JOIN pg_catalog.pg_description d
+               ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              AND d.objsubid = a.attnum
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)

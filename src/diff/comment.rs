@@ -16,6 +16,8 @@ pub enum CommentTarget {
     DomainConstraint(QualifiedName, String),
     /// An index of a table or materialized view (`q`); it lives in `q`'s schema.
     Index(QualifiedName, String),
+    /// A column of a view or materialized view.
+    ViewColumn(QualifiedName, String),
     Table(QualifiedName),
     Column(QualifiedName, String),
     Type(QualifiedName),
@@ -44,7 +46,8 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
         CommentTarget::Schema(s) => crate::sql::display_ident(s),
         CommentTarget::Constraint(q, n)
         | CommentTarget::DomainConstraint(q, n)
-        | CommentTarget::Index(q, n) => object(q, Some(n)),
+        | CommentTarget::Index(q, n)
+        | CommentTarget::ViewColumn(q, n) => object(q, Some(n)),
         CommentTarget::Table(q)
         | CommentTarget::Type(q)
         | CommentTarget::View(q)
@@ -76,6 +79,7 @@ pub(super) fn step(target: &CommentTarget) -> StepInfo {
             .after(ObjectId::table(q))
             .after(ObjectId::view(q))
             .after(ObjectId::part(ObjectKind::Index, &q.schema, &q.name, n)),
+        CommentTarget::ViewColumn(q, _) => s.after(ObjectId::view(q)),
         _ => s,
     }
 }
@@ -86,6 +90,7 @@ pub(super) fn deviation(target: &CommentTarget) -> String {
         CommentTarget::Constraint(q, n) => format!("constraint {n} on {q}"),
         CommentTarget::DomainConstraint(q, n) => format!("constraint {n} of domain {q}"),
         CommentTarget::Index(q, n) => format!("index {}.{n} on {q}", q.schema),
+        CommentTarget::ViewColumn(q, c) => format!("view column {q}.{c}"),
         CommentTarget::Table(q) => format!("table {q}"),
         CommentTarget::Column(q, c) => format!("column {q}.{c}"),
         CommentTarget::Type(q) => format!("type {q}"),

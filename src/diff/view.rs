@@ -261,6 +261,8 @@ pub(super) fn diff(
                 if ov.comment != v.comment {
                     out.push(Change::Comment(target(q, *m), v.comment.clone()));
                 }
+                // `CREATE OR REPLACE VIEW` keeps the columns' comments.
+                column_comments(out, q, Some(ov), v);
             }
             prev => {
                 let rebuilt = prev.is_some_and(|(om, ov)| om == m && *ov == *v);
@@ -284,7 +286,30 @@ pub(super) fn diff(
                 if v.comment.is_some() {
                     out.push(Change::Comment(target(q, *m), v.comment.clone()));
                 }
+                column_comments(out, q, None, v);
             }
+        }
+    }
+}
+
+/// `COMMENT ON COLUMN` of the columns of `v` whose comment differs from `old`'s (`None`: a
+/// view created, or created again, without any).
+fn column_comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&View>, v: &View) {
+    let before = |c: &str| old.and_then(|o| o.column_comments.get(c));
+    for (c, text) in &v.column_comments {
+        if before(c) != Some(text) {
+            out.push(Change::Comment(
+                CommentTarget::ViewColumn(q.clone(), c.clone()),
+                Some(text.clone()),
+            ));
+        }
+    }
+    for c in old.iter().flat_map(|o| o.column_comments.keys()) {
+        if !v.column_comments.contains_key(c) {
+            out.push(Change::Comment(
+                CommentTarget::ViewColumn(q.clone(), c.clone()),
+                None,
+            ));
         }
     }
 }

@@ -50,7 +50,7 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
             quote_ident(n),
             quote_qualified(q)
         ),
-        CommentTarget::Column(q, c) => format!(
+        CommentTarget::Column(q, c) | CommentTarget::ViewColumn(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),
             quote_ident(c)
