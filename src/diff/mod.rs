@@ -315,6 +315,40 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_constraint_comment_is_only_a_comment() {
+        let model = |comment: Option<&str>| {
+            let mut m = Model::default();
+            let t = Table {
+                uniques: [(
+                    "t_a_key".to_string(),
+                    crate::model::Unique {
+                        columns: vec!["a".into()],
+                        comment: comment.map(str::to_string),
+                    },
+                )]
+                .into(),
+                ..Table::default()
+            };
+            m.schemas
+                .entry("public".into())
+                .or_default()
+                .tables
+                .insert("t".into(), t);
+            m
+        };
+        let target = CommentTarget::Constraint(QualifiedName::new("public", "t"), "t_a_key".into());
+        assert_eq!(
+            diff(&model(None), &model(Some("x"))),
+            vec![Change::Comment(target.clone(), Some("x".into()))]
+        );
+        assert_eq!(
+            diff(&model(Some("x")), &model(None)),
+            vec![Change::Comment(target, None)]
+        );
+        assert!(diff(&model(Some("x")), &model(Some("x"))).is_empty());
+    }
+
+    #[test]
     fn identical_models_have_no_changes() {
         let mut m = Model::default();
         m.schemas.insert("public".into(), Default::default());
