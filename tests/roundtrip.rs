@@ -112,6 +112,7 @@ fn default_seeds_generate_every_kind() {
         ".checks]]",
         ".exclusions]]",
         "primary_key_name",
+        "primary_key_comment",
         "validated = false",
         "opclass",
         "partition_by",

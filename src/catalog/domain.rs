@@ -71,12 +71,20 @@ impl Reader<'_> {
         }
         let names: Vec<String> = row.get(14);
         let exprs: Vec<Option<String>> = row.get(15);
+        let mut comments: Vec<Option<String>> = row.get(18);
+        comments.resize(names.len(), None);
         let mut checks = BTreeMap::new();
-        for (n, text) in names.into_iter().zip(exprs) {
+        for ((n, text), comment) in names.into_iter().zip(exprs).zip(comments) {
             let text = text.unwrap_or_default();
             match Expr::parse(&text) {
                 Ok(expr) => {
-                    checks.insert(n, Check::new(expr));
+                    checks.insert(
+                        n,
+                        Check {
+                            comment,
+                            ..Check::new(expr)
+                        },
+                    );
                 }
                 Err(e) => self.skip(format!(
                     "check `{n}` of domain `{q}`: cannot read `{text}`: {e}"

@@ -125,9 +125,12 @@ use postgres::{IsolationLevel, Row};
 use crate::compile::types::{TypeSpec, parse_type};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
-    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Table,
-    Unique,
+    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PrimaryKey, QualifiedName, Schema,
+    Table, Unique,
 };
+
+/// The comment PostgreSQL gives the `public` schema of every new database: read as none.
+pub const PUBLIC_SCHEMA_COMMENT: &str = "standard public schema";
 
 /// What to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -296,7 +299,14 @@ impl Reader<'_> {
     fn schemas(&mut self, rows: &[Row]) {
         for row in rows {
             let name: String = row.get(0);
-            self.model.schemas.insert(name, Default::default());
+            let comment: Option<String> = row.get(1);
+            // PostgreSQL's own comment of `public` (in every new database) is no comment.
+            let comment = comment.filter(|c| !(name == "public" && c == PUBLIC_SCHEMA_COMMENT));
+            let schema = Schema {
+                comment,
+                ..Default::default()
+            };
+            self.model.schemas.insert(name, schema);
         }
     }
 
@@ -368,6 +378,7 @@ impl Reader<'_> {
         let contype: String = row.get(3);
         let columns: Vec<String> = row.get(4);
         let validated: bool = row.get(13);
+        let comment: Option<String> = row.get(14);
         let q = QualifiedName::new(schema.clone(), tname.clone());
         let mut skipped = Vec::new();
         if self.ignored_part(&schema, &tname, &name) {
@@ -378,16 +389,25 @@ impl Reader<'_> {
         };
         match contype.as_str() {
             "p" => {
-                table.primary_key = Some(PrimaryKey { name, columns });
+                table.primary_key = Some(PrimaryKey {
+                    name,
+                    columns,
+                    comment,
+                });
             }
             "u" => {
-                table.uniques.insert(name, Unique { columns });
+                table.uniques.insert(name, Unique { columns, comment });
             }
             "c" => {
                 let text: Option<String> = row.get(5);
                 match text.as_deref().map(Expr::parse) {
                     Some(Ok(expr)) => {
-                        table.checks.insert(name, Check { expr, validated });
+                        let check = Check {
+                            expr,
+                            validated,
+                            comment,
+                        };
+                        table.checks.insert(name, check);
                     }
                     Some(Err(e)) => skipped.push(format!(
                         "check constraint `{name}` on `{q}`: cannot read its expression: {e}"
@@ -422,6 +442,7 @@ impl Reader<'_> {
                                 on_update,
                                 deferrable,
                                 validated,
+                                comment,
                             },
                         );
                     }
@@ -459,12 +480,18 @@ impl Reader<'_> {
         let exclusion: Option<String> = row.get(10);
         let operators: Option<Vec<String>> = row.get(11);
         match index(row) {
-            Ok(index) => {
+            Ok(mut index) => {
                 if let (Some(t), Some(xname), Some(operators)) =
                     (self.table_mut(&schema, &tname), exclusion, operators)
                 {
-                    t.exclusions
-                        .insert(xname, crate::model::Exclusion { index, operators });
+                    // The constraint's comment; its index's is not modelled.
+                    index.comment = None;
+                    let x = crate::model::Exclusion {
+                        index,
+                        operators,
+                        comment: row.get(17),
+                    };
+                    t.exclusions.insert(xname, x);
                 } else if let Some(t) = self.table_mut(&schema, &tname) {
                     t.indexes.insert(name, index);
                 } else if let Some(v) = self
@@ -672,6 +699,7 @@ fn index(row: &Row) -> Result<Index, String> {
         keys,
         include,
         predicate,
+        comment: row.get(16),
     })
 }
 

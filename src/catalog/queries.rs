@@ -2,9 +2,9 @@
 //! (`$1`), so the number of round trips never depends on the number of schemas or tables.
 //! Column order in each SELECT is the contract with the row readers in `super`.
 
-/// Managed schemas that exist.
+/// Managed schemas that exist, with their comments.
 pub const SCHEMAS: &str = "
-SELECT n.nspname::text
+SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace')
 FROM pg_catalog.pg_namespace n
 WHERE n.nspname = ANY($1)
 ORDER BY 1";
@@ -91,7 +91,8 @@ ORDER BY n.nspname, c.relname, a.attnum";
 ///
 /// Columns: 0 schema, 1 table, 2 name, 3 contype, 4 key column names (conkey order), 5 check
 /// expression, 6 referenced schema, 7 referenced table, 8 referenced columns (confkey
-/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred, 13 convalidated.
+/// order), 9 confdeltype, 10 confupdtype, 11 condeferrable, 12 condeferred, 13 convalidated,
+/// 14 comment.
 pub const CONSTRAINTS: &str = "
 SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
        ARRAY(SELECT a.attname::text
@@ -105,7 +106,7 @@ SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord),
        con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred,
-       con.convalidated
+       con.convalidated, pg_catalog.obj_description(con.oid, 'pg_constraint')
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -127,7 +128,8 @@ ORDER BY 1, 2, 3";
 /// (`pg_get_indexdef(…, 0, true)`), 13 each position's key as that definition prints it,
 /// 14 the operator class per key position as the definition would print it (quoted,
 /// qualified when not visible), 15 the same in the model's spelling (`schema.name` only
-/// outside `pg_catalog` and `public`).
+/// outside `pg_catalog` and `public`), 16 the index's comment, 17 the exclusion
+/// constraint's comment.
 ///
 /// The definition prints a key's operator class only when it is not the default for the
 /// key's type and method (`get_opclass_name`, which asks `GetDefaultOpClass` with the type
@@ -173,7 +175,10 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
              FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
              JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
              JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
-             ORDER BY x.ord)
+             ORDER BY x.ord),
+       pg_catalog.obj_description(i.indexrelid, 'pg_class'),
+       CASE WHEN xc.oid IS NOT NULL
+            THEN pg_catalog.obj_description(xc.oid, 'pg_constraint') END
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -221,10 +226,25 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relisparti
 ORDER BY 1, 2, 3";
 
 /// One row per view (`v`) and materialized view (`m`) in the managed schemas, not owned by
-/// an extension: 0 schema, 1 name, 2 relkind, 3 `pg_get_viewdef`, 4 reloptions, 5 comment.
+/// an extension: 0 schema, 1 name, 2 relkind, 3 `pg_get_viewdef`, 4 reloptions, 5 comment,
+/// 6 names of the columns with a comment, 7 their comments (same order).
 pub const VIEWS: &str = "
 SELECT n.nspname::text, c.relname::text, c.relkind::text, pg_catalog.pg_get_viewdef(c.oid),
-       COALESCE(c.reloptions, '{}')::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+       COALESCE(c.reloptions, '{}')::text[], pg_catalog.obj_description(c.oid, 'pg_class'),
+       ARRAY(SELECT a.attname::text
+             FROM pg_catalog.pg_attribute a
+             JOIN pg_catalog.pg_description d
+               ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              AND d.objsubid = a.attnum
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum),
+       ARRAY(SELECT d.description
+             FROM pg_catalog.pg_attribute a
+             JOIN pg_catalog.pg_description d
+               ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              AND d.objsubid = a.attnum
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
@@ -288,7 +308,8 @@ ORDER BY 1, 2";
 /// Columns: 0 schema, 1 type name, 2 comment, 3 attribute name (NULL for a domain), 4
 /// format_type, 5 type's schema, 6 type name, 7 typtype, 8 array element's schema, 9 element
 /// name, 10 element typtype, 11 collation (only when not the type's default), 12 typnotnull,
-/// 13 default, 14 check names, 15 check expressions (same order), 16 `d` or `c`.
+/// 13 default, 14 check names, 15 check expressions (same order), 16 `d` or `c`, 17 the
+/// attribute number, 18 check comments (same order as the names).
 pub const USER_TYPES: &str = "
 SELECT n.nspname::text, dt.typname::text, pg_catalog.obj_description(dt.oid, 'pg_type'),
        NULL::text,
@@ -302,7 +323,10 @@ SELECT n.nspname::text, dt.typname::text, pg_catalog.obj_description(dt.oid, 'pg
              WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname),
        ARRAY(SELECT pg_catalog.pg_get_expr(c.conbin, 0) FROM pg_catalog.pg_constraint c
              WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname),
-       'd'::text, 0::int2
+       'd'::text, 0::int2,
+       ARRAY(SELECT pg_catalog.obj_description(c.oid, 'pg_constraint')
+             FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = dt.oid AND c.contype = 'c' ORDER BY c.conname)
 FROM pg_catalog.pg_type dt
 JOIN pg_catalog.pg_namespace n ON n.oid = dt.typnamespace
 JOIN pg_catalog.pg_type t ON t.oid = dt.typbasetype
@@ -321,7 +345,7 @@ SELECT n.nspname::text, ct.typname::text, pg_catalog.obj_description(ct.oid, 'pg
        en.nspname::text, et.typname::text, et.typtype::text,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        false, NULL::text, ARRAY[]::text[], ARRAY[]::text[],
-       'c'::text, a.attnum
+       'c'::text, a.attnum, ARRAY[]::text[]
 FROM pg_catalog.pg_type ct
 JOIN pg_catalog.pg_namespace n ON n.oid = ct.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = ct.typrelid AND c.relkind = 'c'

@@ -30,6 +30,9 @@ impl Reader<'_> {
                 comment: row.get(5),
                 ..View::default()
             };
+            let names: Vec<String> = row.get(6);
+            let texts: Vec<String> = row.get(7);
+            view.column_comments = names.into_iter().zip(texts).collect();
             for o in &options {
                 match o.split_once('=') {
                     Some(("security_barrier", v)) => view.security_barrier = v == "true",

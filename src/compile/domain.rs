@@ -256,6 +256,7 @@ impl Compiler {
                 continue;
             };
             let expr = Domain::typed_check(&c.data_type, expr);
+            let comment = self.literal_text(&ch.comment, "comment");
             if let Some(col) = expr
                 .referenced_columns()
                 .into_iter()
@@ -289,9 +290,15 @@ impl Compiler {
                         );
                         continue;
                     }
-                    checks.insert(n.value.clone(), Check::new(expr));
+                    checks.insert(
+                        n.value.clone(),
+                        Check {
+                            comment,
+                            ..Check::new(expr)
+                        },
+                    );
                 }
-                None => unnamed.push(expr),
+                None => unnamed.push((expr, comment)),
             }
         }
         // An unnamed check the database already has keeps its name (PostgreSQL does not
@@ -304,7 +311,7 @@ impl Compiler {
             })
         });
         let mut fresh = Vec::new();
-        for expr in unnamed {
+        for (expr, comment) in unnamed {
             let kept = prev.and_then(|p| {
                 p.checks
                     .iter()
@@ -313,12 +320,18 @@ impl Compiler {
             });
             match kept {
                 Some(n) => {
-                    checks.insert(n, Check::new(expr));
+                    checks.insert(
+                        n,
+                        Check {
+                            comment,
+                            ..Check::new(expr)
+                        },
+                    );
                 }
-                None => fresh.push(expr),
+                None => fresh.push((expr, comment)),
             }
         }
-        for expr in fresh {
+        for (expr, comment) in fresh {
             let name = (0..)
                 .map(|i| {
                     let suffix = if i == 0 {
@@ -330,7 +343,13 @@ impl Compiler {
                 })
                 .find(|n| !checks.contains_key(n))
                 .unwrap_or_default();
-            checks.insert(name, Check::new(expr));
+            checks.insert(
+                name,
+                Check {
+                    comment,
+                    ..Check::new(expr)
+                },
+            );
         }
         let d = Domain {
             grants: None,

@@ -22,8 +22,8 @@ use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::model::expr::{ExprError, References};
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Deferrable, EnumType, Expr, Extension,
-    FkAction, ForeignKey, Identity, Index, IndexKey, Model, PartitionOf, PrimaryKey, QualifiedName,
-    Schema, Table, Unique,
+    FkAction, ForeignKey, Identity, Index, IndexKey, Model, Part, PartitionOf, PrimaryKey,
+    QualifiedName, Schema, Table, Unique,
 };
 use crate::schema::config::{self, Project};
 use crate::schema::reader::Sp;
@@ -175,6 +175,9 @@ struct Pending<'a> {
     fks: Vec<PendingFk>,
 }
 
+/// A unique constraint before it is named: its explicit name, columns and comment.
+type UniqueSpec = (Option<Sp<String>>, Vec<String>, Option<String>);
+
 struct PendingFk {
     span: Span,
     columns: Vec<Sp<String>>,
@@ -184,6 +187,7 @@ struct PendingFk {
     name: Option<Sp<String>>,
     /// `validated = false`: `NOT VALID`.
     validated: bool,
+    comment: Option<String>,
 }
 
 impl Compiler {
@@ -565,7 +569,38 @@ impl Compiler {
         let written: BTreeSet<QualifiedName> = raw_sequences.keys().cloned().collect();
         self.check_sequence_uses(&model, &written);
         self.grants(sources, &mut model);
+        self.schema_comments(sources, &mut model);
         model
+    }
+
+    /// `schema_comment`: `COMMENT ON SCHEMA` of a file's schema, declared in one file.
+    fn schema_comments(&mut self, sources: &Sources, model: &mut Model) {
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for f in &sources.files {
+            let Some(c) = &f.schema_comment else {
+                continue;
+            };
+            let schema = f
+                .schema
+                .as_ref()
+                .map_or_else(|| "public".to_string(), |s| s.value.clone());
+            if let Some(first) = seen.get(&schema) {
+                let d = Diagnostic::new(
+                    "duplicate-definition",
+                    c.span.clone(),
+                    format!("`schema_comment` of schema `{schema}` is declared twice"),
+                )
+                .label(first.clone(), "first declared here")
+                .hint("declare a schema's comment in one file");
+                self.push(d);
+                continue;
+            }
+            seen.insert(schema.clone(), c.span.clone());
+            let text = self.literal_text(&f.schema_comment, "schema_comment");
+            if let Some(s) = model.schemas.get_mut(&schema) {
+                s.comment = text;
+            }
+        }
     }
 
     /// Every sequence named by `nextval`/`currval`/`setval` must be declared: a
@@ -629,7 +664,7 @@ impl Compiler {
     }
 
     /// A string written as an SQL literal (comments): PostgreSQL text cannot hold NUL.
-    fn literal_text(&mut self, s: &Option<Sp<String>>, what: &str) -> Option<String> {
+    pub(super) fn literal_text(&mut self, s: &Option<Sp<String>>, what: &str) -> Option<String> {
         // `COMMENT … IS ''` removes a comment, so an empty one is no comment.
         let s = s.as_ref().filter(|s| !s.value.is_empty())?;
         if s.value.contains('\0') {
@@ -836,7 +871,7 @@ impl Compiler {
         }
         let mut fks = Vec::new();
         let mut pk_shorthand: Vec<&Sp<String>> = Vec::new();
-        let mut uniques: Vec<(Option<Sp<String>>, Vec<String>, Span)> = Vec::new();
+        let mut uniques: Vec<(UniqueSpec, Span)> = Vec::new();
         let mut pk_spans: BTreeMap<String, Span> = BTreeMap::new();
         if let Some(cols) = inherited {
             table.columns = cols;
@@ -865,7 +900,7 @@ impl Compiler {
                 pk_spans.insert(col.name.value.clone(), col.name.span.clone());
             }
             if let Some(u) = col.unique.as_ref().filter(|b| b.value) {
-                uniques.push((None, vec![col.name.value.clone()], u.span.clone()));
+                uniques.push(((None, vec![col.name.value.clone()], None), u.span.clone()));
             }
             if let Some(r) = &col.references {
                 match self.parse_column_reference(r, &name.schema) {
@@ -881,6 +916,7 @@ impl Compiler {
                         actions: self.fk_actions(&col.actions),
                         name: None,
                         validated: true,
+                        comment: None,
                     }),
                     None => {
                         self.fk_actions(&col.actions);
@@ -982,6 +1018,7 @@ impl Compiler {
                 table.primary_key = Some(PrimaryKey {
                     name: String::new(),
                     columns: cols,
+                    comment: self.literal_text(&raw.primary_key_comment, "primary_key_comment"),
                 });
             }
         }
@@ -998,6 +1035,19 @@ impl Compiler {
             } else {
                 self.ident(n, "constraint");
             }
+        }
+        if let Some(c) = &raw.primary_key_comment
+            && raw.primary_key.is_none()
+            && pk_shorthand.is_empty()
+        {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    c.span.clone(),
+                    format!("table `{name}` comments on a primary key it does not declare"),
+                )
+                .hint("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `primary_key_comment`"),
+            );
         }
 
         for u in &raw.uniques {
@@ -1016,18 +1066,19 @@ impl Compiler {
                 self.ident(n, "constraint");
             }
             if !cols.is_empty() {
-                uniques.push((u.name.clone(), cols, list.span.clone()));
+                let comment = self.literal_text(&u.comment, "comment");
+                uniques.push(((u.name.clone(), cols, comment), list.span.clone()));
             }
         }
         // PostgreSQL silently drops a UNIQUE equal to the primary key or to an earlier
         // UNIQUE in the same CREATE TABLE, so the model would not match the database.
-        let mut pending_uniques: Vec<(Option<Sp<String>>, Vec<String>)> = Vec::new();
-        for (n, cols, span) in uniques {
+        let mut pending_uniques: Vec<UniqueSpec> = Vec::new();
+        for ((n, cols, comment), span) in uniques {
             let same_as_pk = table
                 .primary_key
                 .as_ref()
                 .is_some_and(|pk| pk.columns == cols);
-            if same_as_pk || pending_uniques.iter().any(|(_, c)| *c == cols) {
+            if same_as_pk || pending_uniques.iter().any(|(_, c, _)| *c == cols) {
                 self.push(
                     Diagnostic::new(
                         "duplicate-unique",
@@ -1046,7 +1097,7 @@ impl Compiler {
                 );
                 continue;
             }
-            pending_uniques.push((n, cols));
+            pending_uniques.push((n, cols, comment));
         }
 
         let mut checks = Vec::new();
@@ -1069,7 +1120,8 @@ impl Compiler {
             };
             self.expr_columns(&expr, &table, e, "check expression");
             let validated = ch.validated.as_ref().is_none_or(|v| v.value);
-            checks.push((ch.name.clone(), table.typed_expr(expr), validated));
+            let comment = self.literal_text(&ch.comment, "comment");
+            checks.push((ch.name.clone(), table.typed_expr(expr), validated, comment));
         }
 
         let mut indexes = Vec::new();
@@ -1118,6 +1170,7 @@ impl Compiler {
                 actions: self.fk_actions(&fk.actions),
                 name: fk.name.clone(),
                 validated: fk.validated.as_ref().is_none_or(|v| v.value),
+                comment: self.literal_text(&fk.comment, "comment"),
             });
         }
 
@@ -1137,7 +1190,7 @@ impl Compiler {
             }
         }
         let unique_cols: Vec<Vec<String>> =
-            pending_uniques.iter().map(|(_, c)| c.clone()).collect();
+            pending_uniques.iter().map(|(_, c, _)| c.clone()).collect();
         let unique_index_cols: Vec<Vec<String>> = indexes
             .iter()
             .filter(|(_, i)| i.unique)
@@ -1155,12 +1208,19 @@ impl Compiler {
         p.table.uniques = pending_uniques
             .into_iter()
             .enumerate()
-            .map(|(i, (n, cols))| (placeholder(i, n), Unique { columns: cols }))
+            .map(|(i, (n, columns, comment))| (placeholder(i, n), Unique { columns, comment }))
             .collect();
         p.table.checks = checks
             .into_iter()
             .enumerate()
-            .map(|(i, (n, expr, validated))| (placeholder(i, n), Check { expr, validated }))
+            .map(|(i, (n, expr, validated, comment))| {
+                let check = Check {
+                    expr,
+                    validated,
+                    comment,
+                };
+                (placeholder(i, n), check)
+            })
             .collect();
         p.table.indexes = indexes
             .into_iter()
@@ -1828,9 +1888,11 @@ impl Compiler {
             if !self.ident(name, "constraint") {
                 continue;
             }
-            let Some(index) = self.index_with(x, table, tname, "gist") else {
+            let Some(mut index) = self.index_with(x, table, tname, "gist") else {
                 continue;
             };
+            // The constraint's comment, not its index's.
+            let comment = index.comment.take();
             let mut operators = Vec::new();
             for k in x.keys.iter().flat_map(|k| k.value.iter()) {
                 match &k.with {
@@ -1854,7 +1916,11 @@ impl Compiler {
             if operators.len() == index.keys.len() {
                 out.insert(
                     name.value.clone(),
-                    crate::model::Exclusion { index, operators },
+                    crate::model::Exclusion {
+                        index,
+                        operators,
+                        comment,
+                    },
                 );
             }
         }
@@ -2061,12 +2127,14 @@ impl Compiler {
             },
             None => None,
         };
+        let comment = self.literal_text(&ix.comment, "comment");
         ok.then_some(Index {
             unique,
             method,
             keys: out_keys,
             include,
             predicate,
+            comment,
         })
     }
 
@@ -2404,6 +2472,7 @@ impl Compiler {
             on_update,
             deferrable,
             validated: fk.validated,
+            comment: fk.comment.clone(),
         })
     }
 
@@ -2656,14 +2725,14 @@ fn reserve_identity_sequences(
 }
 
 /// The name of an existing object with the same definition, not yet claimed in this table.
-fn reuse<T: PartialEq>(
+fn reuse<T: Part>(
     previous: Option<&BTreeMap<String, T>>,
     object: &T,
     claimed: &mut BTreeSet<String>,
 ) -> Option<String> {
     let (name, _) = previous?
         .iter()
-        .find(|(n, o)| *o == object && !claimed.contains(*n))?;
+        .find(|(n, o)| o.same_definition(object) && !claimed.contains(*n))?;
     claimed.insert(name.clone());
     Some(name.clone())
 }
@@ -2671,7 +2740,7 @@ fn reuse<T: PartialEq>(
 /// First pass of naming a table's objects: explicit names, then the existing names of
 /// unchanged objects. `None` where a default name is still to be chosen (second pass), so a
 /// new object never takes the name an unchanged one keeps.
-fn keep_names<T: PartialEq>(
+fn keep_names<T: Part>(
     items: BTreeMap<String, T>,
     previous: Option<&BTreeMap<String, T>>,
 ) -> Vec<(Option<String>, T)> {

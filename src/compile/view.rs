@@ -84,6 +84,24 @@ impl Compiler {
             .iter()
             .filter_map(|p| Some((p.name.clone(), output_columns(p)?)))
             .collect();
+        // A column comment names an output column, where they are known.
+        for p in &pending {
+            let Some(cols) = outputs.get(&p.name) else {
+                continue;
+            };
+            for (c, _) in &p.raw.column_comments {
+                if !cols.contains(&c.value) {
+                    self.push(
+                        Diagnostic::new(
+                            "unknown-column",
+                            c.span.clone(),
+                            format!("{} `{}` has no column `{}`", kind(p.raw), p.name, c.value),
+                        )
+                        .hint(format!("its columns: {}", cols.join(", "))),
+                    );
+                }
+            }
+        }
         // Columns as declared, also those that did not compile (already reported: a view
         // reading one gets no second error).
         let mut written: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
@@ -265,6 +283,14 @@ impl Compiler {
             triggers: BTreeMap::new(),
             depends_on,
             comment: self.literal_text(&v.comment, "comment"),
+            column_comments: v
+                .column_comments
+                .iter()
+                .filter_map(|(c, text)| {
+                    let text = self.literal_text(&Some(text.clone()), "comment")?;
+                    Some((c.value.clone(), text))
+                })
+                .collect(),
         };
         Some(Pending {
             name,

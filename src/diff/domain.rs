@@ -6,7 +6,7 @@
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, TableChange};
-use crate::model::id::ObjectId;
+use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::{BaseType, DataType, Domain, Expr, Model, QualifiedName};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +47,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                         Some(c.clone()),
                     ));
                 }
+                check_comments(out, &q, None, d);
             } else {
                 out.push(Change::Unsupported(format!(
                     "change the base type or collation of domain {q} (from {} to {}) while {} use it: create a new domain, move the columns to it, then drop this one",
@@ -86,6 +87,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
                 });
             }
         }
+        check_comments(out, &q, Some(old), d);
         if old.comment != d.comment {
             out.push(Change::Comment(CommentTarget::Type(q), d.comment.clone()));
         }
@@ -189,6 +191,24 @@ fn create(out: &mut Vec<Change>, q: &QualifiedName, d: &Domain) {
             CommentTarget::Type(q.clone()),
             Some(c.clone()),
         ));
+    }
+    check_comments(out, q, None, d);
+}
+
+/// `COMMENT ON CONSTRAINT … ON DOMAIN` of the checks of `d` whose comment differs from
+/// `old`'s; a check added again (new expression) lost its comment with the old one.
+fn check_comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&Domain>, d: &Domain) {
+    for (n, c) in &d.checks {
+        let before = old
+            .and_then(|o| o.checks.get(n))
+            .filter(|oc| oc.expr == c.expr)
+            .and_then(|oc| oc.comment.as_ref());
+        if before != c.comment.as_ref() {
+            out.push(Change::Comment(
+                CommentTarget::DomainConstraint(q.clone(), n.clone()),
+                c.comment.clone(),
+            ));
+        }
     }
 }
 
@@ -338,6 +358,10 @@ pub(super) fn step(c: &DomainChange) -> StepInfo {
             object(q, Some(n)),
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
+        )
+        .effect(
+            ObjectId::part(ObjectKind::Constraint, &q.schema, &q.name, n),
+            Effect::Create,
         ),
         DomainChange::DropCheck(q, n) => StepInfo::new(
             StepKind::DropDomainCheck,

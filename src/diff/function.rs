@@ -16,7 +16,7 @@ use super::step::{Effect, Hazard, Phase, StepInfo, StepKind};
 use super::{Change, TableChange, step};
 use crate::model::function::{self, Function};
 use crate::model::id::{ObjectId, ObjectKind};
-use crate::model::{Model, QualifiedName};
+use crate::model::{Model, Part, QualifiedName};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FunctionChange {
@@ -198,7 +198,7 @@ pub(super) fn rebuild_callers(out: &mut Vec<Change>, from: &Model, to: &Model) {
             }
         }
         for (n, c) in &t.checks {
-            if old.checks.get(n) == Some(c) && calls(&c.expr) {
+            if old.checks.get(n).is_some_and(|o| o.same_definition(c)) && calls(&c.expr) {
                 out.push(TableChange::DropCheck(q.clone(), n.clone()).into());
                 out.push(TableChange::AddCheck(q.clone(), n.clone(), c.clone()).into());
             }
@@ -210,7 +210,7 @@ pub(super) fn rebuild_callers(out: &mut Vec<Change>, from: &Model, to: &Model) {
                 .filter_map(|k| k.expr.as_ref())
                 .chain(i.predicate.as_ref())
                 .any(calls);
-            if old.indexes.get(n) == Some(i) && uses {
+            if old.indexes.get(n).is_some_and(|o| o.same_definition(i)) && uses {
                 out.push(TableChange::DropIndex(q.clone(), n.clone()).into());
                 out.push(
                     TableChange::CreateIndex {

@@ -227,6 +227,8 @@ pub fn compare(from: &Model, to: &Model, renames: &[Rename]) -> Diff {
     trigger::diff_views(&mut out, &from, to);
     sequence::diff(&mut out, &from, to);
     domain::mark_domain_moves(&mut out, &from, to);
+    // After every kind that drops and re-adds constraints or indexes.
+    table::part_comments(&mut out, &from, to);
     // Last: grants see which objects the other changes drop and create again.
     grant::diff(&mut out, &from, to);
     let uses = function::body_uses(&out, to);
@@ -312,6 +314,40 @@ mod tests {
         let t1 = model(col("text", "'1 hour'"));
         let t2 = model(col("text", "'01:00:00'"));
         assert_eq!(diff(&t1, &t2).len(), 1);
+    }
+
+    #[test]
+    fn a_changed_constraint_comment_is_only_a_comment() {
+        let model = |comment: Option<&str>| {
+            let mut m = Model::default();
+            let t = Table {
+                uniques: [(
+                    "t_a_key".to_string(),
+                    crate::model::Unique {
+                        columns: vec!["a".into()],
+                        comment: comment.map(str::to_string),
+                    },
+                )]
+                .into(),
+                ..Table::default()
+            };
+            m.schemas
+                .entry("public".into())
+                .or_default()
+                .tables
+                .insert("t".into(), t);
+            m
+        };
+        let target = CommentTarget::Constraint(QualifiedName::new("public", "t"), "t_a_key".into());
+        assert_eq!(
+            diff(&model(None), &model(Some("x"))),
+            vec![Change::Comment(target.clone(), Some("x".into()))]
+        );
+        assert_eq!(
+            diff(&model(Some("x")), &model(None)),
+            vec![Change::Comment(target, None)]
+        );
+        assert!(diff(&model(Some("x")), &model(Some("x"))).is_empty());
     }
 
     #[test]

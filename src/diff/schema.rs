@@ -29,6 +29,17 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
             out.push(SchemaChange::DropSchema(name.clone()).into());
         }
     }
+    // `COMMENT ON SCHEMA` (a new schema has none; `public` reads as none with
+    // PostgreSQL's own comment, see `catalog::PUBLIC_SCHEMA_COMMENT`).
+    for (name, s) in &to.schemas {
+        let before = from.schemas.get(name).and_then(|o| o.comment.as_ref());
+        if before != s.comment.as_ref() {
+            out.push(Change::Comment(
+                super::CommentTarget::Schema(name.clone()),
+                s.comment.clone(),
+            ));
+        }
+    }
 }
 
 pub(super) fn step(c: &SchemaChange) -> StepInfo {

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::comment::CommentTarget;
 use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
 use super::{Change, Touch, Touched, partition, rename, typechange};
-use crate::model::id::ObjectId;
+use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::Rename;
 use crate::model::{
     BaseType, Check, Column, ColumnDefault, DataType, Exclusion, Expr, ForeignKey, Identity, Index,
-    Model, PartitionBound, PrimaryKey, QualifiedName, Table, Unique,
+    Model, Part, PartitionBound, PrimaryKey, QualifiedName, Table, Unique,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,7 +202,12 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &mu
             continue;
         };
         for (n, fk) in &t.foreign_keys {
-            if recreated.contains(&fk.references) && old.foreign_keys.get(n) == Some(fk) {
+            if recreated.contains(&fk.references)
+                && old
+                    .foreign_keys
+                    .get(n)
+                    .is_some_and(|o| o.same_definition(fk))
+            {
                 out.add(TableChange::DropForeignKey(q.clone(), n.clone()));
                 out.add(TableChange::AddForeignKey {
                     table: q.clone(),
@@ -327,7 +332,7 @@ pub(super) fn primary_key_renames(
 
 /// Pairs (old name, new name) of objects whose name changed but whose definition did not:
 /// the old name is gone from `new`, the new one was not in `old`.
-fn same_shape<T: PartialEq>(
+fn same_shape<T: Part>(
     old: &BTreeMap<String, T>,
     new: &BTreeMap<String, T>,
 ) -> Vec<(String, String)> {
@@ -339,7 +344,7 @@ fn same_shape<T: PartialEq>(
         }
         if let Some((m, _)) = new
             .iter()
-            .find(|(m, w)| *w == v && !old.contains_key(*m) && !taken.contains(*m))
+            .find(|(m, w)| w.same_definition(v) && !old.contains_key(*m) && !taken.contains(*m))
         {
             taken.insert(m.clone());
             pairs.push((n.clone(), m.clone()));
@@ -496,7 +501,7 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
     match (&old.primary_key, &t.primary_key) {
         (None, Some(pk)) => out.add(TableChange::AddPrimaryKey(q.clone(), pk.clone())),
         (Some(pk), None) => out.add(TableChange::DropPrimaryKey(q.clone(), pk.name.clone())),
-        (Some(a), Some(b)) if a != b || recreated(&b.columns) => {
+        (Some(a), Some(b)) if !a.same_definition(b) || recreated(&b.columns) => {
             out.add(TableChange::DropPrimaryKey(q.clone(), a.name.clone()));
             out.add(TableChange::AddPrimaryKey(q.clone(), b.clone()));
         }
@@ -582,7 +587,8 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
                 && ForeignKey {
                     validated: true,
                     ..o.clone()
-                } == *f
+                }
+                .same_definition(f)
         },
         |n, f| TableChange::AddForeignKey {
             table: q.clone(),
@@ -593,6 +599,83 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
         |q, n| TableChange::DropForeignKey(q.clone(), n.to_string()),
     );
     comments(out, &q, Some(old), t, &replaced);
+}
+
+/// Comments of constraints and indexes (`COMMENT ON CONSTRAINT`, `COMMENT ON INDEX`): set
+/// where they differ, and again on every constraint or index this diff creates or drops
+/// and re-adds (its comment went with the old one). Read from `out`, so it runs after
+/// every kind that may re-add one (retyped columns, re-created functions, keys).
+pub(super) fn part_comments(out: &mut Vec<Change>, from: &Model, to: &Model) {
+    let mut new_tables: BTreeSet<&QualifiedName> = BTreeSet::new();
+    let mut added: BTreeSet<(&QualifiedName, &str)> = BTreeSet::new();
+    for c in out.iter() {
+        let Change::Table(c) = c else {
+            continue;
+        };
+        match c {
+            TableChange::CreateTable(q, _, _) => {
+                new_tables.insert(q);
+            }
+            TableChange::AddPrimaryKey(q, pk) => {
+                added.insert((q, &pk.name));
+            }
+            TableChange::AddUnique(q, n, _)
+            | TableChange::AddExclusion(q, n, _)
+            | TableChange::AddCheck(q, n, _)
+            | TableChange::CreateIndex {
+                table: q, name: n, ..
+            }
+            | TableChange::AddForeignKey {
+                table: q, name: n, ..
+            } => {
+                added.insert((q, n));
+            }
+            _ => {}
+        }
+    }
+    let mut comments = Vec::new();
+    for (q, t) in to.tables() {
+        let old = from.table(&q).filter(|_| !new_tables.contains(&q));
+        let fresh = |n: &str| old.is_none() || added.contains(&(&q, n));
+        let mut part = |n: &str, before: Option<&String>, now: Option<&String>, index: bool| {
+            let before = if fresh(n) { None } else { before };
+            if before != now {
+                let target = if index {
+                    CommentTarget::Index(q.clone(), n.to_string())
+                } else {
+                    CommentTarget::Constraint(q.clone(), n.to_string())
+                };
+                comments.push(Change::Comment(target, now.cloned()));
+            }
+        };
+        if let Some(pk) = &t.primary_key {
+            let before = old
+                .and_then(|o| o.primary_key.as_ref())
+                .filter(|o| o.name == pk.name)
+                .and_then(|o| o.comment.as_ref());
+            part(&pk.name, before, pk.comment.as_ref(), false);
+        }
+        fn each<'a, T: Part>(
+            new: &'a BTreeMap<String, T>,
+            old: Option<&'a BTreeMap<String, T>>,
+        ) -> impl Iterator<Item = (&'a String, Option<&'a String>, Option<&'a String>)> {
+            new.iter().map(move |(n, v)| {
+                let before = old.and_then(|o| o.get(n)).and_then(|o| o.comment());
+                (n, before, v.comment())
+            })
+        }
+        let parts = each(&t.uniques, old.map(|o| &o.uniques))
+            .chain(each(&t.checks, old.map(|o| &o.checks)))
+            .chain(each(&t.exclusions, old.map(|o| &o.exclusions)))
+            .chain(each(&t.foreign_keys, old.map(|o| &o.foreign_keys)));
+        for (n, before, now) in parts {
+            part(n, before, now, false);
+        }
+        for (n, before, now) in each(&t.indexes, old.map(|o| &o.indexes)) {
+            part(n, before, now, true);
+        }
+    }
+    out.extend(comments);
 }
 
 /// Foreign keys that stay while the key they reference (primary key, unique constraint or
@@ -669,7 +752,7 @@ fn rebuild_foreign_keys_on_dropped_keys(out: &mut Vec<Change>, from: &Model, to:
 /// says must be rebuilt) dropped and re-added; one that `validates` (only NOT VALID goes)
 /// is validated in place.
 #[allow(clippy::too_many_arguments)] // one closure per way an object can change
-fn named<T: PartialEq>(
+fn named<T: Part>(
     out: &mut Vec<Change>,
     q: &QualifiedName,
     old: &BTreeMap<String, T>,
@@ -686,7 +769,7 @@ fn named<T: PartialEq>(
             Some(o) if !redo(v) && validates(o, v) => {
                 out.add(TableChange::ValidateConstraint(q.clone(), n.clone()))
             }
-            Some(o) if o != v || redo(v) => {
+            Some(o) if !o.same_definition(v) || redo(v) => {
                 out.add(drop(q, n));
                 out.add(add(n, v));
             }
@@ -978,6 +1061,11 @@ fn expressions(c: &TableChange) -> Vec<&crate::model::Expr> {
     }
 }
 
+/// The constraint `name` of table `q` as a node of the plan (its comment follows it).
+fn constraint_id(q: &QualifiedName, name: &str) -> ObjectId {
+    ObjectId::part(ObjectKind::Constraint, &q.schema, &q.name, name)
+}
+
 fn step_of(c: &TableChange) -> StepInfo {
     use TableChange as T;
     let step = |kind, q: &QualifiedName, part: Option<&str>, hazards, phase| {
@@ -1074,21 +1162,24 @@ fn step_of(c: &TableChange) -> StepInfo {
             Some(&pk.name),
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
-        ),
+        )
+        .effect(constraint_id(q, &pk.name), Effect::Create),
         T::AddUnique(q, n, _) => step(
             StepKind::AddUnique,
             q,
             Some(n),
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
-        ),
+        )
+        .effect(constraint_id(q, n), Effect::Create),
         T::AddExclusion(q, n, _) => step(
             StepKind::AddExclusion,
             q,
             Some(n),
             vec![Hazard::BlocksWrites, Hazard::MayFailOnData],
             Phase::AddConstraint,
-        ),
+        )
+        .effect(constraint_id(q, n), Effect::Create),
         // NOT VALID: no scan, existing rows are not checked.
         T::AddCheck(q, n, c) => step(
             StepKind::AddCheck,
@@ -1100,7 +1191,8 @@ fn step_of(c: &TableChange) -> StepInfo {
                 vec![]
             },
             Phase::AddConstraint,
-        ),
+        )
+        .effect(constraint_id(q, n), Effect::Create),
         // Scans the table under SHARE UPDATE EXCLUSIVE (reads and writes go on); a row that
         // breaks the constraint fails it.
         T::ValidateConstraint(q, n) => step(
@@ -1130,6 +1222,10 @@ fn step_of(c: &TableChange) -> StepInfo {
                 h,
                 Phase::CreateIndex,
             )
+            .effect(
+                ObjectId::part(ObjectKind::Index, &table.schema, &table.name, name),
+                Effect::Create,
+            )
         }
         T::AddForeignKey {
             table,
@@ -1146,7 +1242,8 @@ fn step_of(c: &TableChange) -> StepInfo {
                 vec![Hazard::BlocksWrites, Hazard::MayFailOnData]
             },
             Phase::AddForeignKey,
-        ),
+        )
+        .effect(constraint_id(table, name), Effect::Create),
         T::DropTable(q) => step(
             StepKind::DropTable,
             q,

@@ -16,7 +16,7 @@ use super::{Change, TableChange, Touched};
 use crate::model::id::ObjectId;
 use crate::model::rename::{Rename, table_before};
 use crate::model::view::{query_refs, reads};
-use crate::model::{Column, Index, Model, QualifiedName, View};
+use crate::model::{Column, Index, Model, Part, QualifiedName, View};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViewChange {
@@ -235,8 +235,9 @@ pub(super) fn diff(
                         view: (*v).clone(),
                     }));
                 }
+                let same = |a: Option<&Index>, b: &Index| a.is_some_and(|a| a.same_definition(b));
                 for (n, i) in &ov.indexes {
-                    if v.indexes.get(n) != Some(i) {
+                    if !same(v.indexes.get(n), i) {
                         out.push(Change::View(ViewChange::DropIndex {
                             view: q.clone(),
                             name: n.clone(),
@@ -244,17 +245,24 @@ pub(super) fn diff(
                     }
                 }
                 for (n, i) in &v.indexes {
-                    if ov.indexes.get(n) != Some(i) {
+                    let old = ov.indexes.get(n).filter(|o| o.same_definition(i));
+                    if old.is_none() {
                         out.push(Change::View(ViewChange::CreateIndex {
                             view: q.clone(),
                             name: n.clone(),
                             index: i.clone(),
                         }));
                     }
+                    // A re-created index lost its comment with the old one.
+                    if old.and_then(|o| o.comment.as_ref()) != i.comment.as_ref() {
+                        out.push(index_comment(q, n, i));
+                    }
                 }
                 if ov.comment != v.comment {
                     out.push(Change::Comment(target(q, *m), v.comment.clone()));
                 }
+                // `CREATE OR REPLACE VIEW` keeps the columns' comments.
+                column_comments(out, q, Some(ov), v);
             }
             prev => {
                 let rebuilt = prev.is_some_and(|(om, ov)| om == m && *ov == *v);
@@ -271,13 +279,47 @@ pub(super) fn diff(
                         name: n.clone(),
                         index: i.clone(),
                     }));
+                    if i.comment.is_some() {
+                        out.push(index_comment(q, n, i));
+                    }
                 }
                 if v.comment.is_some() {
                     out.push(Change::Comment(target(q, *m), v.comment.clone()));
                 }
+                column_comments(out, q, None, v);
             }
         }
     }
+}
+
+/// `COMMENT ON COLUMN` of the columns of `v` whose comment differs from `old`'s (`None`: a
+/// view created, or created again, without any).
+fn column_comments(out: &mut Vec<Change>, q: &QualifiedName, old: Option<&View>, v: &View) {
+    let before = |c: &str| old.and_then(|o| o.column_comments.get(c));
+    for (c, text) in &v.column_comments {
+        if before(c) != Some(text) {
+            out.push(Change::Comment(
+                CommentTarget::ViewColumn(q.clone(), c.clone()),
+                Some(text.clone()),
+            ));
+        }
+    }
+    for c in old.iter().flat_map(|o| o.column_comments.keys()) {
+        if !v.column_comments.contains_key(c) {
+            out.push(Change::Comment(
+                CommentTarget::ViewColumn(q.clone(), c.clone()),
+                None,
+            ));
+        }
+    }
+}
+
+/// `COMMENT ON INDEX` of a materialized view's index.
+fn index_comment(q: &QualifiedName, name: &str, i: &Index) -> Change {
+    Change::Comment(
+        CommentTarget::Index(q.clone(), name.to_string()),
+        i.comment.clone(),
+    )
 }
 
 fn target(q: &QualifiedName, materialized: bool) -> CommentTarget {
@@ -371,7 +413,16 @@ pub(super) fn step(c: &ViewChange) -> StepInfo {
             vec![],
             Phase::CreateView,
         )
-        .after(ObjectId::view(view)),
+        .after(ObjectId::view(view))
+        .effect(
+            ObjectId::part(
+                crate::model::id::ObjectKind::Index,
+                &view.schema,
+                &view.name,
+                name,
+            ),
+            super::step::Effect::Create,
+        ),
         ViewChange::DropIndex { view, name } => StepInfo::new(
             StepKind::DropIndex,
             object(view, Some(name)),

@@ -76,6 +76,9 @@ pub struct Extension {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
+    /// `COMMENT ON SCHEMA` (`schema_comment` of a schema file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, EnumType>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -118,6 +121,9 @@ impl Schema {
         self.composite_types.extend(other.composite_types);
         self.functions.extend(other.functions);
         self.aggregates.extend(other.aggregates);
+        if other.comment.is_some() {
+            self.comment = other.comment;
+        }
         if other.grants.is_some() {
             self.grants = other.grants;
         }
@@ -471,12 +477,18 @@ pub enum Identity {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unique {
     pub columns: Vec<String>,
+    /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// `EXCLUDE USING method (key WITH operator, …) [INCLUDE (…)] [WHERE (…)]`: the index
@@ -484,8 +496,13 @@ pub struct Unique {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exclusion {
+    /// The index PostgreSQL builds (its own `comment` is never set: the constraint's is
+    /// this one's).
     pub index: Index,
     pub operators: Vec<String>,
+    /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -496,6 +513,9 @@ pub struct Check {
     /// checks are always validated.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub validated: bool,
+    /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Check {
@@ -504,6 +524,7 @@ impl Check {
         Check {
             expr,
             validated: true,
+            comment: None,
         }
     }
 }
@@ -529,6 +550,9 @@ pub struct Index {
     /// Partial index predicate.
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub predicate: Option<Expr>,
+    /// `COMMENT ON INDEX`: not part of the definition ([`Part::same_definition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One key of an index: a column or an expression, with its ordering made explicit
@@ -572,6 +596,120 @@ pub struct ForeignKey {
     /// False for a `NOT VALID` foreign key (existing rows were never checked).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub validated: bool,
+    /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A constraint or index: its comment is set with `COMMENT ON` and is not part of its
+/// definition, so a comment change is not a drop and a re-add. What decides "the same
+/// object" (re-create, rename, reuse a name) compares with [`Part::same_definition`]; `==`
+/// still compares everything (models are equal only with equal comments).
+pub trait Part {
+    fn comment(&self) -> Option<&String>;
+    /// Equal in everything but the comment.
+    fn same_definition(&self, other: &Self) -> bool;
+}
+
+impl Part for PrimaryKey {
+    fn comment(&self) -> Option<&String> {
+        self.comment.as_ref()
+    }
+    fn same_definition(&self, o: &Self) -> bool {
+        let PrimaryKey {
+            name,
+            columns,
+            comment: _,
+        } = self;
+        *name == o.name && *columns == o.columns
+    }
+}
+
+impl Part for Unique {
+    fn comment(&self) -> Option<&String> {
+        self.comment.as_ref()
+    }
+    fn same_definition(&self, o: &Self) -> bool {
+        let Unique {
+            columns,
+            comment: _,
+        } = self;
+        *columns == o.columns
+    }
+}
+
+impl Part for Check {
+    fn comment(&self) -> Option<&String> {
+        self.comment.as_ref()
+    }
+    fn same_definition(&self, o: &Self) -> bool {
+        let Check {
+            expr,
+            validated,
+            comment: _,
+        } = self;
+        *expr == o.expr && *validated == o.validated
+    }
+}
+
+impl Part for Index {
+    fn comment(&self) -> Option<&String> {
+        self.comment.as_ref()
+    }
+    fn same_definition(&self, o: &Self) -> bool {
+        let Index {
+            unique,
+            method,
+            keys,
+            include,
+            predicate,
+            comment: _,
+        } = self;
+        *unique == o.unique
+            && *method == o.method
+            && *keys == o.keys
+            && *include == o.include
+            && *predicate == o.predicate
+    }
+}
+
+impl Part for Exclusion {
+    fn comment(&self) -> Option<&String> {
+        self.comment.as_ref()
+    }
+    fn same_definition(&self, o: &Self) -> bool {
+        let Exclusion {
+            index,
+            operators,
+            comment: _,
+        } = self;
+        index.same_definition(&o.index) && *operators == o.operators
+    }
+}
+
+impl Part for ForeignKey {
+    fn comment(&self) -> Option<&String> {
+        self.comment.as_ref()
+    }
+    fn same_definition(&self, o: &Self) -> bool {
+        let ForeignKey {
+            columns,
+            references,
+            referenced_columns,
+            on_delete,
+            on_update,
+            deferrable,
+            validated,
+            comment: _,
+        } = self;
+        *columns == o.columns
+            && *references == o.references
+            && *referenced_columns == o.referenced_columns
+            && *on_delete == o.on_delete
+            && *on_update == o.on_update
+            && *deferrable == o.deferrable
+            && *validated == o.validated
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -44,6 +44,9 @@ pub struct View {
     pub depends_on: Vec<QualifiedName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `COMMENT ON COLUMN` of output columns, by column name (`column_comments`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_comments: BTreeMap<String, String>,
     /// Privileges, when the project manages them (`model::grant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grants: Option<Box<super::grant::Grants>>,
@@ -64,6 +67,7 @@ impl PartialEq for View {
             && self.check_option == o.check_option
             && self.indexes == o.indexes
             && self.comment == o.comment
+            && self.column_comments == o.column_comments
     }
 }
 

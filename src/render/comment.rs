@@ -6,6 +6,21 @@ use crate::sql::{quote_ident, quote_literal, quote_qualified};
 pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
     let value = text.map_or("NULL".to_string(), quote_literal);
     match target {
+        CommentTarget::Schema(s) => format!("COMMENT ON SCHEMA {} IS {value};", quote_ident(s)),
+        CommentTarget::Constraint(q, n) => format!(
+            "COMMENT ON CONSTRAINT {} ON {} IS {value};",
+            quote_ident(n),
+            quote_qualified(q)
+        ),
+        CommentTarget::DomainConstraint(q, n) => format!(
+            "COMMENT ON CONSTRAINT {} ON DOMAIN {} IS {value};",
+            quote_ident(n),
+            quote_qualified(q)
+        ),
+        CommentTarget::Index(q, n) => format!(
+            "COMMENT ON INDEX {} IS {value};",
+            crate::sql::quote_in(&q.schema, n)
+        ),
         CommentTarget::Table(q) => format!("COMMENT ON TABLE {} IS {value};", quote_qualified(q)),
         CommentTarget::Type(q) => format!("COMMENT ON TYPE {} IS {value};", quote_qualified(q)),
         CommentTarget::View(q) => format!("COMMENT ON VIEW {} IS {value};", quote_qualified(q)),
@@ -35,7 +50,7 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
             quote_ident(n),
             quote_qualified(q)
         ),
-        CommentTarget::Column(q, c) => format!(
+        CommentTarget::Column(q, c) | CommentTarget::ViewColumn(q, c) => format!(
             "COMMENT ON COLUMN {}.{} IS {value};",
             quote_qualified(q),
             quote_ident(c)

@@ -89,6 +89,7 @@ pub(super) fn read_domains(
                     expr: c.string("expr"),
                     renamed_from: c.string("renamed_from"),
                     validated: None,
+                    comment: c.string("comment"),
                 });
             }
         }

@@ -40,6 +40,8 @@ pub struct SchemaFile {
     pub schema: Option<Sp<String>>,
     /// `schema_grants`: privileges on the file's schema.
     pub schema_grants: Option<grant::RawGrants>,
+    /// `schema_comment`: `COMMENT ON SCHEMA` the file's schema.
+    pub schema_comment: Option<Sp<String>>,
     /// `[[default_privileges]]`: `ALTER DEFAULT PRIVILEGES … IN SCHEMA` the file's schema.
     pub default_privileges: Vec<grant::RawDefaultPrivilege>,
     pub extensions: Vec<RawExtension>,
@@ -82,6 +84,8 @@ pub struct RawTable {
     /// `primary_key_name`: the primary key's constraint name (table-level list or column
     /// shorthand alike).
     pub primary_key_name: Option<Sp<String>>,
+    /// `primary_key_comment`: `COMMENT ON CONSTRAINT` of the primary key (either form).
+    pub primary_key_comment: Option<Sp<String>>,
     pub columns: Vec<RawColumn>,
     pub uniques: Vec<RawUnique>,
     pub checks: Vec<RawCheck>,
@@ -135,6 +139,7 @@ pub struct RawUnique {
     pub name: Option<Sp<String>>,
     pub columns: Option<Sp<Vec<Sp<String>>>>,
     pub renamed_from: Option<Sp<String>>,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -145,6 +150,7 @@ pub struct RawCheck {
     pub renamed_from: Option<Sp<String>>,
     /// `validated = false`: `NOT VALID` (table checks only).
     pub validated: Option<Sp<bool>>,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -157,6 +163,8 @@ pub struct RawIndex {
     pub include: Option<Sp<Vec<Sp<String>>>>,
     pub predicate: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
+    /// `COMMENT ON INDEX` (an index) or `COMMENT ON CONSTRAINT` (an exclusion constraint).
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -182,6 +190,7 @@ pub struct RawForeignKey {
     pub renamed_from: Option<Sp<String>>,
     /// `validated = false`: `NOT VALID`.
     pub validated: Option<Sp<bool>>,
+    pub comment: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -195,6 +204,7 @@ pub struct RawFkTarget {
 const FILE_KEYS: &[&str] = &[
     "schema",
     "schema_grants",
+    "schema_comment",
     "default_privileges",
     "extensions",
     "enums",
@@ -223,6 +233,7 @@ const TABLE_KEYS: &[&str] = &[
     "comment",
     "primary_key",
     "primary_key_name",
+    "primary_key_comment",
     "renamed_from",
     "columns",
     "unique",
@@ -257,9 +268,9 @@ const COLUMN_KEYS: &[&str] = &[
     "comment",
     "renamed_from",
 ];
-const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from"];
-pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from"];
-const TABLE_CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "validated"];
+const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from", "comment"];
+pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "comment"];
+const TABLE_CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "validated", "comment"];
 const INDEX_KEYS: &[&str] = &[
     "columns",
     "name",
@@ -268,9 +279,10 @@ const INDEX_KEYS: &[&str] = &[
     "include",
     "where",
     "renamed_from",
+    "comment",
 ];
 const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass"];
-const EXCLUSION_KEYS: &[&str] = &["columns", "name", "method", "include", "where"];
+const EXCLUSION_KEYS: &[&str] = &["columns", "name", "method", "include", "where", "comment"];
 const EXCLUSION_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass", "with"];
 const FK_KEYS: &[&str] = &[
     "columns",
@@ -281,6 +293,7 @@ const FK_KEYS: &[&str] = &[
     "name",
     "renamed_from",
     "validated",
+    "comment",
 ];
 const FK_TARGET_KEYS: &[&str] = &["schema", "table", "columns"];
 
@@ -379,11 +392,13 @@ fn read_file(file: FileId, doc: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> Sc
     r.deny_unknown("a schema file", FILE_KEYS);
     let schema = r.string("schema");
     let schema_grants = grant::read_key(&mut r, "schema_grants");
+    let schema_comment = r.string("schema_comment");
     let default_privileges = grant::read_defaults(&mut r);
     let mut out = SchemaFile {
         file,
         schema,
         schema_grants,
+        schema_comment,
         default_privileges,
         extensions: Vec::new(),
         enums: Vec::new(),
@@ -555,6 +570,7 @@ fn read_table(
         _ => r.strings("primary_key"),
     };
     let primary_key_name = r.string("primary_key_name");
+    let primary_key_comment = r.string("primary_key_comment");
     // Lists are sized exactly: a large schema has tens of thousands of columns (a RawColumn
     // is ~780 bytes), and growth by doubling would leave a third of that unused.
     let mut columns = Vec::new();
@@ -587,6 +603,7 @@ fn read_table(
                 name: u.string("name"),
                 columns: u.strings("columns"),
                 renamed_from: u.string("renamed_from"),
+                comment: u.string("comment"),
             });
         }
     }
@@ -607,6 +624,7 @@ fn read_table(
                 expr: c.string("expr"),
                 renamed_from: c.string("renamed_from"),
                 validated: c.bool("validated"),
+                comment: c.string("comment"),
             });
         }
     }
@@ -638,6 +656,7 @@ fn read_table(
         renamed_from,
         primary_key,
         primary_key_name,
+        primary_key_comment,
         columns,
         uniques,
         checks,
@@ -810,6 +829,7 @@ fn read_index_like(
         } else {
             r.string("renamed_from")
         },
+        comment: r.string("comment"),
     }
 }
 
@@ -843,5 +863,6 @@ fn read_foreign_key(
         actions: read_actions(&mut r),
         renamed_from: r.string("renamed_from"),
         validated: r.bool("validated"),
+        comment: r.string("comment"),
     }
 }

@@ -3,7 +3,7 @@
 
 use toml::de::DeTable;
 
-use super::reader::{Reader, Sp, table_items};
+use super::reader::{Reader, Sp, span, table_items};
 use super::{RawIndex, read_index};
 use crate::diag::{Diagnostic, FileId, Span};
 
@@ -15,6 +15,8 @@ pub struct RawView {
     pub query: Option<Sp<String>>,
     pub columns: Option<Sp<Vec<Sp<String>>>>,
     pub comment: Option<Sp<String>>,
+    /// `column_comments = { column = "…" }`.
+    pub column_comments: Vec<(Sp<String>, Sp<String>)>,
     pub grants: Option<super::grant::RawGrants>,
     pub depends_on: Option<Sp<Vec<Sp<String>>>>,
     pub security_barrier: Option<Sp<bool>>,
@@ -33,6 +35,7 @@ const VIEW_KEYS: &[&str] = &[
     "query",
     "columns",
     "comment",
+    "column_comments",
     "depends_on",
     "security_barrier",
     "security_invoker",
@@ -45,6 +48,7 @@ const MATERIALIZED_VIEW_KEYS: &[&str] = &[
     "query",
     "columns",
     "comment",
+    "column_comments",
     "depends_on",
     "with_data",
     "indexes",
@@ -81,8 +85,28 @@ pub(super) fn read_view(
     } else {
         super::trigger::read_triggers(&mut r)
     };
+    let mut column_comments = Vec::new();
+    if let Some(cc) = r.table("column_comments") {
+        for (k, v) in cc.table.iter() {
+            let column = Sp::new(k.get_ref().to_string(), span(file, k.span()));
+            match v.get_ref().as_str() {
+                Some(s) => {
+                    column_comments.push((column, Sp::new(s.to_string(), span(file, v.span()))))
+                }
+                None => cc.diags.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        span(file, v.span()),
+                        "`column_comments` entries must be strings (column = \"comment\")",
+                    )
+                    .hint("write `column_comments = { name = \"What the column holds\" }`"),
+                ),
+            }
+        }
+    }
     RawView {
         triggers,
+        column_comments,
         materialized,
         schema: r.string("schema"),
         query: r.string("query"),

@@ -164,6 +164,7 @@ struct Col {
 struct Unique {
     cols: Vec<String>,
     name: Option<String>,
+    comment: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -172,6 +173,7 @@ struct Check {
     name: Option<String>,
     /// `validated = false` (NOT VALID) when false.
     validated: bool,
+    comment: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -193,6 +195,8 @@ struct Index {
     /// Declared as an exclusion constraint (`[[tables.T.exclusions]]`, every key `WITH =`,
     /// btree or hash, named, never unique) instead of an index.
     exclusion: bool,
+    /// The index's comment, or the exclusion constraint's.
+    comment: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -207,6 +211,7 @@ struct Fk {
     to_cols: Vec<String>,
     /// `validated = false` (NOT VALID) when false.
     validated: bool,
+    comment: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -220,6 +225,8 @@ struct Table {
     pk: Option<Vec<String>>,
     /// `primary_key_name` (written only while the table has a primary key).
     pk_name: Option<String>,
+    /// `primary_key_comment` (written only while the table has a primary key).
+    pk_comment: Option<String>,
     uniques: Vec<Unique>,
     checks: Vec<Check>,
     indexes: Vec<Index>,
@@ -796,6 +803,7 @@ fn first_version(seed: u64) -> Gen {
     }
     row_security(&mut g, seed);
     grants(&mut g, seed);
+    part_comments(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -869,6 +877,39 @@ fn table_gaps(g: &mut Gen, seed: u64) {
         if g.rng.chance(12) {
             g.add_exclusion(t);
         }
+    }
+    g.rng = saved;
+}
+
+/// Comments on primary keys, unique, check, foreign key and exclusion constraints and
+/// indexes, from a generator of their own (every other object of a seed stays as it was).
+fn part_comments(g: &mut Gen, seed: u64) {
+    let saved = std::mem::replace(
+        &mut g.rng,
+        Rng::new(hash(&[&seed.to_string(), "part-comments"])),
+    );
+    for t in 0..g.p.tables.len() {
+        g.p.tables[t].pk_comment = g.comment();
+        let mut table = std::mem::take(&mut g.p.tables[t].uniques);
+        for u in &mut table {
+            u.comment = g.comment();
+        }
+        g.p.tables[t].uniques = table;
+        let mut checks = std::mem::take(&mut g.p.tables[t].checks);
+        for c in &mut checks {
+            c.comment = g.comment();
+        }
+        g.p.tables[t].checks = checks;
+        let mut indexes = std::mem::take(&mut g.p.tables[t].indexes);
+        for ix in &mut indexes {
+            ix.comment = g.comment();
+        }
+        g.p.tables[t].indexes = indexes;
+        let mut fks = std::mem::take(&mut g.p.tables[t].fks);
+        for f in &mut fks {
+            f.comment = g.comment();
+        }
+        g.p.tables[t].fks = fks;
     }
     g.rng = saved;
 }
@@ -1661,6 +1702,7 @@ impl Gen {
             columns: Vec::new(),
             pk: None,
             pk_name: None,
+            pk_comment: None,
             uniques: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
@@ -1791,7 +1833,11 @@ impl Gen {
             c.unique = true;
         } else {
             let name = self.maybe_name();
-            self.p.tables[t].uniques.push(Unique { cols, name });
+            self.p.tables[t].uniques.push(Unique {
+                cols,
+                name,
+                comment: None,
+            });
         }
     }
 
@@ -1847,6 +1893,7 @@ impl Gen {
             expr,
             name,
             validated: true,
+            comment: None,
         });
     }
 
@@ -1967,6 +2014,7 @@ impl Gen {
             predicate: None,
             pattern_ops: false,
             exclusion: false,
+            comment: None,
         };
         match self.rng.below(10) {
             0 if !gin.is_empty() => {
@@ -2142,6 +2190,7 @@ impl Gen {
                 to,
                 to_cols: tcols,
                 validated: true,
+                comment: None,
             });
         }
     }
@@ -2423,6 +2472,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     if let Some(n) = t.pk_name.as_ref().filter(|_| t.has_pk()) {
         writeln!(s, "primary_key_name = {}", ts(n)).unwrap();
     }
+    if let Some(c) = t.pk_comment.as_ref().filter(|_| t.has_pk()) {
+        writeln!(s, "primary_key_comment = {}", ts(c)).unwrap();
+    }
     if let Some(r) = &t.renamed_from {
         writeln!(s, "renamed_from = {}", ts(r)).unwrap();
     }
@@ -2519,6 +2571,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         if let Some(n) = &u.name {
             writeln!(s, "name = {}", ts(n)).unwrap();
         }
+        if let Some(c) = &u.comment {
+            writeln!(s, "comment = {}", ts(c)).unwrap();
+        }
         s.push('\n');
     }
     for c in &t.checks {
@@ -2529,6 +2584,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         }
         if !c.validated {
             writeln!(s, "validated = false").unwrap();
+        }
+        if let Some(c) = &c.comment {
+            writeln!(s, "comment = {}", ts(c)).unwrap();
         }
         s.push('\n');
     }
@@ -2581,6 +2639,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         if let Some(w) = &ix.predicate {
             writeln!(s, "where = {}", ts(w)).unwrap();
         }
+        if let Some(c) = &ix.comment {
+            writeln!(s, "comment = {}", ts(c)).unwrap();
+        }
         s.push('\n');
     }
     for fk in &t.fks {
@@ -2595,6 +2656,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         }
         if !fk.validated {
             writeln!(s, "validated = false").unwrap();
+        }
+        if let Some(c) = &fk.comment {
+            writeln!(s, "comment = {}", ts(c)).unwrap();
         }
         s.push('\n');
     }

@@ -56,6 +56,7 @@ pub const KINDS: &[Kind] = &[
     kind("identity", 3, change_identity),
     kind("collation", 2, toggle_collation),
     kind("comment", 3, change_comment),
+    kind("part-comment", 3, change_part_comment),
     kind("add-primary-key", 2, add_primary_key),
     kind("drop-primary-key", 2, drop_primary_key),
     kind("change-primary-key", 2, change_primary_key),
@@ -1077,6 +1078,44 @@ fn toggle_collation(g: &mut Gen) -> Option<String> {
 }
 
 /// Set, change or remove the comment of a table, a column or an enum.
+/// The comment of a primary key, unique, check, foreign key or exclusion constraint or an
+/// index: set, changed or removed (`COMMENT ON CONSTRAINT`, `COMMENT ON INDEX`).
+fn change_part_comment(g: &mut Gen) -> Option<String> {
+    let t = pick_table(g)?;
+    let new = if g.rng.chance(30) {
+        None
+    } else {
+        Some(g.text_fitting(1000))
+    };
+    let name = tname(g, t);
+    let table = &mut g.p.tables[t];
+    let mut slots: Vec<(String, &mut Option<String>)> = Vec::new();
+    if table.pk.is_some() || table.columns.iter().any(|c| c.primary_key) {
+        slots.push(("primary key".into(), &mut table.pk_comment));
+    }
+    for (i, u) in table.uniques.iter_mut().enumerate() {
+        slots.push((format!("unique #{i}"), &mut u.comment));
+    }
+    for (i, c) in table.checks.iter_mut().enumerate() {
+        slots.push((format!("check #{i}"), &mut c.comment));
+    }
+    for (i, ix) in table.indexes.iter_mut().enumerate() {
+        let what = if ix.exclusion { "exclusion" } else { "index" };
+        slots.push((format!("{what} #{i}"), &mut ix.comment));
+    }
+    for (i, f) in table.fks.iter_mut().enumerate() {
+        slots.push((format!("foreign key #{i}"), &mut f.comment));
+    }
+    if slots.is_empty() {
+        return None;
+    }
+    let k = g.rng.below(slots.len());
+    let (what, slot) = slots.swap_remove(k);
+    let out = format!("{what} of {name} comment {slot:?} → {new:?}");
+    *slot = new;
+    Some(out)
+}
+
 fn change_comment(g: &mut Gen) -> Option<String> {
     let new = if g.rng.chance(30) {
         None
@@ -1363,6 +1402,7 @@ fn widen_referenced_key(g: &mut Gen) -> Option<String> {
         table.uniques.push(Unique {
             cols: old.clone(),
             name: None,
+            comment: None,
         });
     }
     Some(format!(
