@@ -670,9 +670,33 @@ fn database_centric_schema_plans_applies_reads_back_equal_and_rolls_back() {
 #[test]
 fn database_centric_chain_verifies_in_a_throwaway_server() {
     let dir = new_project("v1");
+    let out = ok(schemactl(dir.path(), &["check", "--dev"]));
+    assert!(out.contains("PostgreSQL OK"), "{out}");
     ok(schemactl(dir.path(), &["plan", "-m", "init"]));
     use_version(dir.path(), "v2");
     ok(schemactl(dir.path(), &["plan", "-m", "claims"]));
+    let out = ok(schemactl(dir.path(), &["verify", "--dev"]));
+    assert!(out.contains("Verified"), "{out}");
+}
+
+/// Regression: `check --dev` and `verify --dev` run the schema in a throwaway server, which
+/// has none of the project's managed roles; they create them as `apply` does instead of
+/// failing on the first grant (`role "…" does not exist`, `missing-role`).
+#[test]
+fn throwaway_servers_get_the_managed_roles() {
+    let dir = project(&[
+        (
+            "schemactl.toml",
+            "[project]\nschemas = [\"public\"]\n\n[roles]\nmanage = true\nnames = [\"dbc_dev_only\"]\n",
+        ),
+        (
+            "schema/main.toml",
+            "[tables.t]\ngrants = { dbc_dev_only = [\"select\"] }\n\n[tables.t.columns]\nid = { type = \"integer\" }\n",
+        ),
+    ]);
+    let out = ok(schemactl(dir.path(), &["check", "--dev"]));
+    assert!(out.contains("PostgreSQL OK"), "{out}");
+    ok(schemactl(dir.path(), &["plan", "-m", "init"]));
     let out = ok(schemactl(dir.path(), &["verify", "--dev"]));
     assert!(out.contains("Verified"), "{out}");
 }

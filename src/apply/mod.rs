@@ -971,7 +971,8 @@ fn run_steps(
 
 /// `CREATE ROLE … NOLOGIN` for each managed role the cluster lacks (never a password; an
 /// existing role is left as it is). One query to find them, one statement per role made.
-fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError> {
+/// Also used by `check --dev`, whose throwaway server has none of them.
+pub fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError> {
     if roles.is_empty() {
         return Ok(());
     }
