@@ -700,3 +700,57 @@ fn throwaway_servers_get_the_managed_roles() {
     let out = ok(schemactl(dir.path(), &["verify", "--dev"]));
     assert!(out.contains("Verified"), "{out}");
 }
+
+/// Security-relevant changes made by hand are drift, and the SQL `diff --db` prints puts
+/// the declared state back.
+#[test]
+fn hand_made_security_changes_are_drift_and_diff_repairs_them() {
+    let db = support::test_db();
+    let mut c = db.connect();
+    let dir = new_project("v1");
+    plan_and_apply(dir.path(), &db, "init");
+    let edits = [
+        "ALTER TABLE app.posts NO FORCE ROW LEVEL SECURITY",
+        "ALTER TABLE app.users DISABLE ROW LEVEL SECURITY",
+        "ALTER FUNCTION app_private.current_user_id() SECURITY INVOKER",
+        "ALTER FUNCTION app_private.audit() RESET search_path",
+        "CREATE OR REPLACE FUNCTION app_private.current_user_id() RETURNS integer LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$SELECT 1$$",
+        "ALTER TABLE app.posts DISABLE TRIGGER audit",
+        "DROP TRIGGER set_updated_at ON app.users",
+        "DROP POLICY posts_require_user ON app.posts",
+        "ALTER POLICY posts_select_published ON app.posts TO dbc_anon, dbc_authenticated USING (true)",
+        "ALTER POLICY users_update_self ON app.users TO PUBLIC",
+        "CREATE POLICY everything ON app_private.user_secrets USING (true)",
+        "GRANT DELETE ON app.users TO dbc_anon",
+        "GRANT USAGE ON SCHEMA app_private TO dbc_anon",
+        "REVOKE UPDATE (display_name) ON app.users FROM dbc_authenticated",
+        "GRANT SELECT (password_hash) ON app_private.user_secrets TO dbc_authenticated",
+        "GRANT UPDATE ON SEQUENCE app.post_id_seq TO dbc_anon",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE dbc_admin IN SCHEMA app GRANT TRUNCATE ON TABLES TO dbc_anon",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE dbc_admin IN SCHEMA app_private GRANT SELECT ON TABLES TO dbc_anon",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE dbc_admin IN SCHEMA api REVOKE EXECUTE ON FUNCTIONS FROM dbc_authenticated",
+        "ALTER VIEW api.posts SET (security_invoker = false)",
+    ];
+    for edit in edits {
+        c.batch_execute(edit)
+            .unwrap_or_else(|e| panic!("{edit}: {}", schemactl::devdb::describe_pg_error(&e)));
+        let out = schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "not drift: {edit}\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let repair = ok(schemactl_db(dir.path(), &db.conninfo, &["diff"]));
+        apply_sql(&mut c, &repair);
+        let drift = schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+        assert_eq!(
+            drift.status.code(),
+            Some(0),
+            "{edit}: still drift after\n{repair}\n{}",
+            text(&drift.stdout)
+        );
+    }
+    catalog_holds_v1(&mut c);
+}
