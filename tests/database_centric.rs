@@ -754,3 +754,76 @@ fn hand_made_security_changes_are_drift_and_diff_repairs_them() {
     }
     catalog_holds_v1(&mut c);
 }
+
+/// Regression: the helper every policy calls gets a new result type, so it is dropped and
+/// created again. PostgreSQL refuses to drop a function a policy calls; the policies calling
+/// it are dropped before and created again after it (no hazard: clients see the same rows),
+/// in the up file and in the down file.
+#[test]
+fn policies_are_rebuilt_around_a_function_they_call_that_is_recreated() {
+    let db = support::test_db();
+    let mut c = db.connect();
+    let dir = new_project("v2");
+    plan_and_apply(dir.path(), &db, "init");
+    let count = "SELECT count(*) FROM pg_policy";
+    let policies: i64 = one(&mut c, count);
+    let p = dir.path().join("schema/app_private.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let s = s
+        .replacen(
+            r#"returns          = "integer""#,
+            r#"returns          = "bigint""#,
+            1,
+        )
+        .replace("->> 'user_id')::integer", "->> 'user_id')::bigint");
+    std::fs::write(&p, s).unwrap();
+    let up = plan_and_apply(dir.path(), &db, "bigint_ids");
+    let at = |needle: &str| {
+        up.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in:\n{up}"))
+    };
+    let drop_function = at(r#"DROP FUNCTION "app_private"."current_user_id"();"#);
+    let create_function = at(r#"CREATE FUNCTION "app_private"."current_user_id"()"#);
+    for policy in [
+        r#""posts_require_user" ON "app"."posts""#,
+        r#""users_update_self" ON "app"."users""#,
+        r#""audit_insert" ON "app_private"."audit_log""#,
+    ] {
+        assert!(at(&format!("DROP POLICY {policy}")) < drop_function, "{up}");
+        assert!(
+            at(&format!("CREATE POLICY {policy}")) > create_function,
+            "{up}"
+        );
+    }
+    assert!(!up.contains("breaks_clients"), "{up}");
+    assert_eq!(one::<i64>(&mut c, count), policies);
+    assert_eq!(
+        one::<String>(
+            &mut c,
+            "SELECT prorettype::regtype::text FROM pg_proc WHERE proname = 'current_user_id'"
+        ),
+        "bigint"
+    );
+    c.batch_execute(
+        "INSERT INTO app.users (id, username) VALUES (1, 'alice');
+         INSERT INTO app.posts (author_id, title) VALUES (1, 'draft');",
+    )
+    .unwrap();
+    let claims = [("request.jwt.claims", r#"{"user_id": 1}"#)];
+    assert_eq!(seen(&mut c, AUTHENTICATED, &claims, TITLES), ["draft"]);
+    // The down file rebuilds them around the old function again.
+    ok(schemactl_db(
+        dir.path(),
+        &db.conninfo,
+        &["rollback", "--to", "1"],
+    ));
+    assert_eq!(one::<i64>(&mut c, count), policies);
+    assert_eq!(
+        one::<String>(
+            &mut c,
+            "SELECT prorettype::regtype::text FROM pg_proc WHERE proname = 'current_user_id'"
+        ),
+        "integer"
+    );
+    assert_eq!(seen(&mut c, AUTHENTICATED, &claims, TITLES), ["draft"]);
+}
