@@ -827,3 +827,220 @@ fn policies_are_rebuilt_around_a_function_they_call_that_is_recreated() {
     );
     assert_eq!(seen(&mut c, AUTHENTICATED, &claims, TITLES), ["draft"]);
 }
+
+/// The audit machinery and the password check go: triggers before their function, the
+/// table a SECURITY DEFINER function reads with it; the down file brings everything back.
+#[test]
+fn dropping_the_audit_machinery_and_rolling_it_back() {
+    let db = support::test_db();
+    let dir = new_project("v2");
+    plan_and_apply(dir.path(), &db, "init");
+    let p = dir.path().join("schema/app_private.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let cut = |s: &str, from: &str, to: &str| {
+        let a = s.find(from).unwrap();
+        let b = a + s[a..].find(to).unwrap();
+        format!("{}{}", &s[..a], &s[b..])
+    };
+    let s = cut(&s, "\n[functions.audit]", "\n[functions.check_password]");
+    let s = cut(
+        &s,
+        "\n[functions.check_password]",
+        "\n[tables.user_secrets]",
+    );
+    let s = cut(&s, "[tables.user_secrets]", "[tables.audit_log]");
+    let s = s[..s.find("[tables.audit_log]").unwrap()].to_string();
+    std::fs::write(&p, &s).unwrap();
+    let p = dir.path().join("schema/app.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let s = cut(&s, "[tables.users.triggers.audit]", "[tables.posts]");
+    let s = s[..s.find("[tables.posts.triggers.audit]").unwrap()].to_string();
+    std::fs::write(&p, &s).unwrap();
+    let p = dir.path().join("schema/api.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let s = cut(&s, "[functions.authenticate]", "# SECURITY DEFINER too");
+    std::fs::write(&p, &s).unwrap();
+    let up = plan_apply(dir.path(), &db.conninfo, "teardown", &["deletes_data"]);
+    let at = |needle: &str| {
+        up.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in:\n{up}"))
+    };
+    let drop_function = at(r#"DROP FUNCTION "app_private"."audit"();"#);
+    assert!(at(r#"DROP TRIGGER "audit" ON "app"."posts";"#) < drop_function);
+    assert!(at(r#"DROP TRIGGER "audit" ON "app"."users";"#) < drop_function);
+    at(r#"DROP TABLE "app_private"."audit_log";"#);
+    at(r#"DROP FUNCTION "api"."authenticate"(text, text);"#);
+    let mut c = db.connect();
+    let triggers = "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal";
+    assert_eq!(one::<i64>(&mut c, triggers), 2);
+    ok(schemactl_db(
+        dir.path(),
+        &db.conninfo,
+        &["rollback", "--to", "1", "--allow", "deletes_data"],
+    ));
+    assert_eq!(one::<i64>(&mut c, triggers), 4);
+    c.batch_execute("INSERT INTO app.users (id, username) VALUES (1, 'alice')")
+        .unwrap();
+    assert_eq!(audit_log(&mut c), ["app.users INSERT 1 -"]);
+}
+
+/// A secured table and a column its policies use are renamed: the policies, triggers and
+/// grants follow (nothing is dropped), the view over it is rebuilt, and it all still works.
+#[test]
+fn renaming_a_secured_table_and_a_column_its_policies_use() {
+    let db = support::test_db();
+    let dir = new_project("v2");
+    plan_and_apply(dir.path(), &db, "init");
+    let p = dir.path().join("schema/app.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let s = s
+        .replace("[tables.posts", "[tables.articles")
+        .replace(
+            "[tables.articles]\n",
+            "[tables.articles]\nrenamed_from = \"posts\"\n",
+        )
+        .replace(
+            "author_id  = { type = \"integer\",",
+            "owner_id  = { renamed_from = \"author_id\", type = \"integer\",",
+        )
+        .replace("author_id =", "owner_id =")
+        .replace("columns = [\"author_id\"]", "columns = [\"owner_id\"]");
+    std::fs::write(&p, &s).unwrap();
+    let p = dir.path().join("schema/api.toml");
+    let a = std::fs::read_to_string(&p).unwrap().replace(
+        "SELECT id, author_id, title, body, published FROM app.posts",
+        "SELECT id, owner_id AS author_id, title, body, published FROM app.articles",
+    );
+    std::fs::write(&p, &a).unwrap();
+    let up = plan_apply(dir.path(), &db.conninfo, "rename", &[]);
+    assert!(
+        up.contains(r#"ALTER TABLE "app"."posts" RENAME TO "articles";"#),
+        "{up}"
+    );
+    assert!(!up.contains("POLICY") && !up.contains("TRIGGER"), "{up}");
+    let mut c = db.connect();
+    let policies: i64 = one(
+        &mut c,
+        "SELECT count(*) FROM pg_policy WHERE polrelid = 'app.articles'::regclass",
+    );
+    assert_eq!(policies, 6);
+    assert!(has(
+        &mut c,
+        "has_table_privilege('dbc_anon', 'app.articles', 'SELECT')"
+    ));
+    c.batch_execute(
+        "INSERT INTO app.users (id, username) VALUES (2, 'bob');
+         INSERT INTO app.articles (owner_id, title) VALUES (2, 'bob draft');",
+    )
+    .unwrap();
+    assert_eq!(
+        audit_log(&mut c),
+        ["app.users INSERT 2 -", "app.articles INSERT 1 -"]
+    );
+    let claims = [("request.jwt.claims", r#"{"user_id": 2}"#)];
+    assert_eq!(
+        seen(
+            &mut c,
+            AUTHENTICATED,
+            &claims,
+            "SELECT title FROM api.posts WHERE author_id = 2"
+        ),
+        ["bob draft"]
+    );
+    assert!(seen(&mut c, ANON, &[], "SELECT title FROM api.posts").is_empty());
+    ok(schemactl_db(
+        dir.path(),
+        &db.conninfo,
+        &["rollback", "--to", "1"],
+    ));
+    assert_eq!(
+        seen(
+            &mut c,
+            AUTHENTICATED,
+            &claims,
+            "SELECT title FROM app.posts WHERE author_id = 2"
+        ),
+        ["bob draft"]
+    );
+}
+
+/// Regression: default privileges for the role that runs the migrations (Supabase's
+/// `ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT … TO anon`) apply to
+/// the tables the next migration creates. A table that declares its grants gets exactly
+/// those: what the defaults add is revoked (no hazard: the table is new), so the database
+/// reads back equal instead of drifting right after `apply`.
+#[test]
+fn default_privileges_of_the_migrating_role_do_not_leak_onto_new_tables() {
+    let db = support::test_db();
+    let mut c = db.connect();
+    c.batch_execute(
+        "DO $$ BEGIN CREATE ROLE dbc_anon NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         DO $$ BEGIN CREATE ROLE dbc_authenticated NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+    )
+    .unwrap();
+    let me: String = one(&mut c, "SELECT current_user::text");
+    let dir = project(&[("schemactl.toml", CONFIG)]);
+    let v1 = format!(
+        r#"
+[[default_privileges]]
+for_role = "{me}"
+on = "tables"
+grants = {{ dbc_anon = ["select", "insert"], dbc_authenticated = ["select"] }}
+
+[[default_privileges]]
+for_role = "{me}"
+on = "sequences"
+grants = {{ dbc_anon = ["usage"] }}
+
+[tables.a.columns]
+id = {{ type = "integer" }}
+"#
+    );
+    write_schema(dir.path(), &v1);
+    plan_apply(dir.path(), &db.conninfo, "v1", &[]);
+    let v2 = format!(
+        r#"{v1}
+[tables.b]
+grants = {{ dbc_anon = ["select"] }}
+
+[tables.b.columns]
+id = {{ type = "integer" }}
+
+[sequences.s]
+grants = {{}}
+
+[tables.unmanaged.columns]
+id = {{ type = "integer" }}
+"#
+    );
+    write_schema(dir.path(), &v2);
+    let up = plan_apply(dir.path(), &db.conninfo, "v2", &[]);
+    for needle in [
+        r#"REVOKE INSERT ON TABLE "public"."b" FROM "dbc_anon";"#,
+        r#"REVOKE SELECT ON TABLE "public"."b" FROM "dbc_authenticated";"#,
+        r#"REVOKE USAGE ON SEQUENCE "public"."s" FROM "dbc_anon";"#,
+        r#"GRANT SELECT ON TABLE "public"."b" TO "dbc_anon";"#,
+    ] {
+        assert!(up.contains(needle), "{needle} not in:\n{up}");
+    }
+    assert!(!up.contains("breaks_clients"), "{up}");
+    assert!(!up.contains(r#""public"."unmanaged" FROM"#), "{up}");
+    assert!(has(
+        &mut c,
+        "has_table_privilege('dbc_anon', 'public.b', 'SELECT')"
+    ));
+    assert!(!has(
+        &mut c,
+        "has_table_privilege('dbc_anon', 'public.b', 'INSERT')"
+    ));
+    // Not declared, not managed: the defaults apply as PostgreSQL made them.
+    assert!(has(
+        &mut c,
+        "has_table_privilege('dbc_anon', 'public.unmanaged', 'INSERT')"
+    ));
+    ok(schemactl_db(
+        dir.path(),
+        &db.conninfo,
+        &["rollback", "--to", "1", "--allow", "deletes_data"],
+    ));
+}
