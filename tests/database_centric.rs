@@ -755,15 +755,22 @@ fn hand_made_security_changes_are_drift_and_diff_repairs_them() {
     catalog_holds_v1(&mut c);
 }
 
-/// Regression: the helper every policy calls gets a new result type, so it is dropped and
-/// created again. PostgreSQL refuses to drop a function a policy calls; the policies calling
-/// it are dropped before and created again after it (no hazard: clients see the same rows),
-/// in the up file and in the down file.
+/// Regression: the helper every policy (and a trigger's `WHEN`) calls gets a new result
+/// type, so it is dropped and created again. PostgreSQL refuses to drop a function a policy
+/// or a trigger condition calls; those are dropped before and created again after it (no
+/// hazard: clients see the same rows), in the up file and in the down file.
 #[test]
-fn policies_are_rebuilt_around_a_function_they_call_that_is_recreated() {
+fn policies_and_trigger_conditions_are_rebuilt_around_a_function_they_call() {
     let db = support::test_db();
     let mut c = db.connect();
     let dir = new_project("v2");
+    // Only changes made by a signed-in user are audited on users.
+    let p = dir.path().join("schema/app.toml");
+    let s = std::fs::read_to_string(&p).unwrap().replace(
+        "[tables.users.triggers.audit]\n",
+        "[tables.users.triggers.audit]\nwhen = \"app_private.current_user_id() IS NOT NULL\"\n",
+    );
+    std::fs::write(&p, s).unwrap();
     plan_and_apply(dir.path(), &db, "init");
     let count = "SELECT count(*) FROM pg_policy";
     let policies: i64 = one(&mut c, count);
@@ -795,6 +802,14 @@ fn policies_are_rebuilt_around_a_function_they_call_that_is_recreated() {
             "{up}"
         );
     }
+    assert!(
+        at(r#"DROP TRIGGER "audit" ON "app"."users";"#) < drop_function,
+        "{up}"
+    );
+    assert!(
+        at(r#"CREATE TRIGGER "audit" AFTER"#) > create_function,
+        "{up}"
+    );
     assert!(!up.contains("breaks_clients"), "{up}");
     assert_eq!(one::<i64>(&mut c, count), policies);
     assert_eq!(
@@ -811,6 +826,16 @@ fn policies_are_rebuilt_around_a_function_they_call_that_is_recreated() {
     .unwrap();
     let claims = [("request.jwt.claims", r#"{"user_id": 1}"#)];
     assert_eq!(seen(&mut c, AUTHENTICATED, &claims, TITLES), ["draft"]);
+    seen(
+        &mut c,
+        AUTHENTICATED,
+        &claims,
+        "UPDATE app.users SET display_name = 'A' RETURNING username",
+    );
+    assert_eq!(
+        audit_log(&mut c),
+        ["app.posts INSERT 1 -", "app.users UPDATE 1 1"]
+    );
     // The down file rebuilds them around the old function again.
     ok(schemactl_db(
         dir.path(),
