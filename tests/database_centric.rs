@@ -623,6 +623,8 @@ fn database_centric_schema_plans_applies_reads_back_equal_and_rolls_back() {
     assert!(!up.contains("DROP"), "nothing is dropped:\n{up}");
     v2_behaves(&mut c);
     assert_clean(dir.path(), &db.conninfo);
+    // Nothing left to plan: the snapshot is the schema.
+    ok(schemactl(dir.path(), &["plan", "--check"]));
 
     // (3) Roll back: v2's down file gives v1 back …
     ok(schemactl_db(
@@ -999,8 +1001,10 @@ fn default_privileges_of_the_migrating_role_do_not_leak_onto_new_tables() {
     let db = support::test_db();
     let mut c = db.connect();
     c.batch_execute(
-        "DO $$ BEGIN CREATE ROLE dbc_anon NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-         DO $$ BEGIN CREATE ROLE dbc_authenticated NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+        "DO $$ BEGIN CREATE ROLE dbc_anon NOLOGIN;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+         DO $$ BEGIN CREATE ROLE dbc_authenticated NOLOGIN;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;",
     )
     .unwrap();
     let me: String = one(&mut c, "SELECT current_user::text");
@@ -1068,4 +1072,44 @@ id = {{ type = "integer" }}
         &db.conninfo,
         &["rollback", "--to", "1", "--allow", "deletes_data"],
     ));
+}
+
+/// Regression: two deploys that create the same managed role at once. The one whose
+/// `CREATE ROLE` waits for the other's uncommitted one gets `unique_violation` (not
+/// `duplicate_object`); the role exists all the same, so `apply` goes on.
+#[test]
+fn a_managed_role_created_meanwhile_by_another_session_is_fine() {
+    let db = support::test_db();
+    let role = format!("dbc_race_{}", std::process::id());
+    let dir = project(&[
+        (
+            "schemactl.toml",
+            &format!(
+                "[project]\nschemas = [\"public\"]\n\n[roles]\nmanage = true\nnames = [\"{role}\"]\n"
+            ),
+        ),
+        (
+            "schema/main.toml",
+            &format!(
+                "[tables.t]\ngrants = {{ {role} = [\"select\"] }}\n\n[tables.t.columns]\nid = {{ type = \"integer\" }}\n"
+            ),
+        ),
+    ]);
+    ok(schemactl(dir.path(), &["plan", "-m", "init"]));
+    let mut other = support::admin_client();
+    let mut tx = other.transaction().unwrap();
+    tx.batch_execute(&format!("CREATE ROLE \"{role}\" NOLOGIN"))
+        .unwrap();
+    let (path, conninfo) = (dir.path().to_path_buf(), db.conninfo.clone());
+    let deploy = std::thread::spawn(move || schemactl_db(&path, &conninfo, &["apply"]));
+    // Let the deploy reach its CREATE ROLE, which waits for this transaction.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    tx.commit().unwrap();
+    ok(deploy.join().unwrap());
+    assert_clean(dir.path(), &db.conninfo);
+    // Best effort: roles are cluster-wide, do not leave one per run on a shared server.
+    let _ = db
+        .connect()
+        .batch_execute(&format!("DROP OWNED BY \"{role}\""));
+    let _ = other.batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""));
 }

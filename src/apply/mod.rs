@@ -985,8 +985,13 @@ pub fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyEr
         let r: String = row.get(0);
         let sql = format!("CREATE ROLE {} NOLOGIN", crate::sql::quote_ident(&r));
         if let Err(e) = client.batch_execute(&sql) {
-            // Made meanwhile by another session: fine.
-            if e.code() != Some(&postgres::error::SqlState::DUPLICATE_OBJECT) {
+            // Made meanwhile by another session: fine. A session whose `CREATE ROLE` ran
+            // while the other's was not committed yet gets `unique_violation` on
+            // `pg_authid` instead of `duplicate_object`.
+            let code = e.code();
+            if code != Some(&postgres::error::SqlState::DUPLICATE_OBJECT)
+                && code != Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+            {
                 return Err(e.into());
             }
         }
