@@ -494,6 +494,25 @@ fn v1_behaves(c: &mut Client) {
         seen(c, AUTHENTICATED, &bob, "SELECT username FROM api.me()"),
         ["bob"]
     );
+    // Writes through the api view run with the caller's rights: the table's policies apply.
+    assert_eq!(
+        seen(
+            c,
+            AUTHENTICATED,
+            &alice,
+            "INSERT INTO api.posts (author_id, title) VALUES (1, 'via api') RETURNING title"
+        ),
+        ["via api"]
+    );
+    assert_eq!(
+        refused(
+            c,
+            AUTHENTICATED,
+            &alice,
+            "INSERT INTO api.posts (author_id, title) VALUES (2, 'forged') RETURNING title"
+        ),
+        "42501"
+    );
     // Default privileges: what the admin role creates later is granted as declared.
     c.batch_execute(
         "SET ROLE dbc_admin; CREATE TABLE app.dp_probe (id int); CREATE SEQUENCE app.dp_probe_seq; RESET ROLE;",
