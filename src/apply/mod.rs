@@ -971,7 +971,8 @@ fn run_steps(
 
 /// `CREATE ROLE … NOLOGIN` for each managed role the cluster lacks (never a password; an
 /// existing role is left as it is). One query to find them, one statement per role made.
-fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError> {
+/// Also used by `check --dev`, whose throwaway server has none of them.
+pub fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError> {
     if roles.is_empty() {
         return Ok(());
     }
@@ -984,8 +985,13 @@ fn create_roles(client: &mut Client, roles: &[String]) -> Result<(), ApplyError>
         let r: String = row.get(0);
         let sql = format!("CREATE ROLE {} NOLOGIN", crate::sql::quote_ident(&r));
         if let Err(e) = client.batch_execute(&sql) {
-            // Made meanwhile by another session: fine.
-            if e.code() != Some(&postgres::error::SqlState::DUPLICATE_OBJECT) {
+            // Made meanwhile by another session: fine. A session whose `CREATE ROLE` ran
+            // while the other's was not committed yet gets `unique_violation` on
+            // `pg_authid` instead of `duplicate_object`.
+            let code = e.code();
+            if code != Some(&postgres::error::SqlState::DUPLICATE_OBJECT)
+                && code != Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+            {
                 return Err(e.into());
             }
         }

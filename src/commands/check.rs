@@ -134,6 +134,18 @@ fn in_postgres(g: &Global, loaded: &super::Loaded) -> Result<usize, Outcome> {
     db.client
         .batch_execute(crate::apply::SESSION_SETTINGS)
         .map_err(db_failure)?;
+    // The project's managed roles, as `apply` creates them: the throwaway server has none.
+    crate::apply::create_roles(&mut db.client, &loaded.project.config.managed_roles).map_err(
+        |e| {
+            Outcome::fail(
+                g,
+                Exit::Failure,
+                "dev-server",
+                &e.to_string(),
+                "the throwaway server failed; see the message",
+            )
+        },
+    )?;
     let mut tx = db.client.transaction().map_err(db_failure)?;
     let raw = crate::compile::load_project(&loaded.project.root);
     let mut failed_tables: Vec<(String, String)> = Vec::new();

@@ -637,6 +637,8 @@ fn check_chain(
         let opts = apply::Options {
             to,
             lock_timeout: VERIFY_LOCK_TIMEOUT,
+            // As `apply` does: a throwaway server has none of the project's managed roles.
+            roles: project.config.managed_roles.clone(),
             ..Default::default()
         };
         apply::apply(client, history, chain, &opts).map_err(|e| match e {

@@ -1,7 +1,10 @@
 //! Privileges: `GRANT`/`REVOKE` of managed grants. Compared only where both sides manage
 //! the object's grants (`Some`): a project that declares none is never told to revoke
 //! anything. A new object (or one this plan drops and creates again) starts from its kind's
-//! default ACL. Revokes run before grants, after everything is created.
+//! default ACL; what the schema's default privileges (as they are before the change) may
+//! have given it besides is revoked when the declaration lacks it, since whether they
+//! apply depends on the role that runs the migration. Revokes run before grants, after
+//! everything is created.
 
 use super::Change;
 use super::step::{Hazard, Phase, StepInfo, StepKind, object};
@@ -77,10 +80,13 @@ pub enum GrantChange {
         role: String,
         privileges: Vec<String>,
     },
+    /// `implied`: revoked from a new object because the schema's default privileges may
+    /// have granted it on creation (no client had it: no hazard).
     Revoke {
         target: GrantTarget,
         role: String,
         privileges: Vec<String>,
+        implied: bool,
     },
     /// `ALTER DEFAULT PRIVILEGES FOR ROLE for_role IN SCHEMA schema GRANT|REVOKE … ON class`.
     Default {
@@ -124,21 +130,75 @@ pub fn diff(out: &mut Vec<Change>, from: &Model, to: &Model) {
             },
         };
         let default;
+        let mut implied = Grants::new();
         let base = match grant::lookup(from, kind, schema, name, column) {
             Some(None) => return,
             Some(Some(o)) if !recreated.contains(&(class(kind), target.display())) => o,
             _ => {
                 default = kind.default_acl();
+                if column.is_none() {
+                    implied = by_default_privileges(from, kind, schema);
+                }
                 &default
             }
         };
         if base != g {
             changes(&target, base, g, &mut revokes, &mut grants);
         }
+        for (role, privileges) in &implied {
+            let keep = |p: &&String| {
+                g.get(role).is_some_and(|l| l.contains(p))
+                    || base.get(role).is_some_and(|l| l.contains(p))
+            };
+            let extra: Vec<String> = privileges.iter().filter(|p| !keep(p)).cloned().collect();
+            if !extra.is_empty() {
+                revokes.push(Change::Grant(GrantChange::Revoke {
+                    target: target.clone(),
+                    role: role.clone(),
+                    privileges: extra,
+                    implied: true,
+                }));
+            }
+        }
     });
     defaults(from, to, &mut revokes, &mut grants);
     out.extend(revokes);
     out.extend(grants);
+}
+
+/// What the default privileges `model` declares in `schema` (for any role: schemactl does
+/// not know which role runs the migration) grant an object of `kind` created there, in
+/// the model's privilege order.
+fn by_default_privileges(model: &Model, kind: GrantKind, schema: &str) -> Grants {
+    let mut out = Grants::new();
+    let Some(class) = grant::DEFAULT_CLASSES
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map(|(c, _)| *c)
+    else {
+        return out;
+    };
+    let Some(defaults) = model
+        .schemas
+        .get(schema)
+        .and_then(|s| s.default_privileges.as_deref())
+    else {
+        return out;
+    };
+    for g in defaults.values().filter_map(|m| m.get(class)) {
+        for (role, privileges) in g {
+            let list = out.entry(role.clone()).or_default();
+            for p in privileges {
+                if !list.contains(p) {
+                    list.push(p.clone());
+                }
+            }
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by_key(|p| grant::ORDER.iter().position(|o| o == p));
+    }
+    out
 }
 
 /// Default privileges of every schema that manages them on both sides (a schema new in
@@ -219,6 +279,7 @@ fn changes(
                 target: t.clone(),
                 role: role.clone(),
                 privileges: gone,
+                implied: false,
             }));
         }
         if !added.is_empty() {
@@ -296,10 +357,16 @@ pub(super) fn step(c: &GrantChange) -> StepInfo {
     }
     let (kind, target, hazards, phase) = match c {
         GrantChange::Grant { target, .. } => (StepKind::Grant, target, vec![], Phase::Grant),
-        GrantChange::Revoke { target, .. } => (
+        GrantChange::Revoke {
+            target, implied, ..
+        } => (
             StepKind::Revoke,
             target,
-            vec![Hazard::BreaksClients],
+            if *implied {
+                vec![]
+            } else {
+                vec![Hazard::BreaksClients]
+            },
             Phase::Revoke,
         ),
         GrantChange::Default { .. } => unreachable!("handled above"),
@@ -343,6 +410,7 @@ pub(super) fn deviation(c: &GrantChange) -> String {
             target,
             role,
             privileges,
+            ..
         } => format!(
             "missing from the database: {} on {} {} to {role}",
             privileges.join(", "),

@@ -4,7 +4,9 @@
 //! A policy whose command or kind (permissive, restrictive) changes, that loses its `USING`
 //! or `WITH CHECK` clause (which `ALTER POLICY` cannot remove), or that uses a column being
 //! dropped or retyped (PostgreSQL refuses both while the policy exists), is dropped and
-//! created again; other changes are `ALTER POLICY`. Drops run right after the renames,
+//! created again, as is one calling a function that is dropped and created again (a new
+//! result type or signature: PostgreSQL refuses to drop a function a policy calls);
+//! other changes are `ALTER POLICY`. Drops run right after the renames,
 //! before any column is dropped or retyped; creations and alterations after the views, once
 //! every column has its final shape; the flags after the policies, so a table never goes
 //! without the policies it is meant to have. Policies of a dropped table go with it.
@@ -112,8 +114,24 @@ fn wider(from: &Policy, to: &Policy) -> bool {
     }
 }
 
+/// Bare names of the functions a policy's expressions call.
+fn calls(p: &Policy) -> BTreeSet<String> {
+    p.using
+        .iter()
+        .chain(&p.with_check)
+        .flat_map(|e| e.function_names())
+        .collect()
+}
+
 pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &Touched) {
     let recreated = super::partition::recreated(from, to);
+    // Routines dropped while one of their name stays: the policies calling them are bound
+    // to the dropped one, so they go before the drop and come back after the create.
+    let recreated_functions: Vec<String> = super::function::dropped_names(out)
+        .into_iter()
+        .filter(|n| to.functions().any(|(_, f)| f.name == *n))
+        .collect();
+    let calls_recreated = |p: &Policy| calls(p).iter().any(|f| recreated_functions.contains(f));
     for (q, t) in to.tables() {
         let old = from.table(&q).filter(|_| !recreated.contains(&q));
         let Some(old) = old else {
@@ -152,6 +170,8 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &To
         let guarded = old.row_level_security && t.row_level_security;
         let unstable = unstable_columns(&q, old, t, touched);
         let mut dropped = BTreeSet::new();
+        // Dropped and created again unchanged: what clients see does not change.
+        let mut rebuilt = BTreeSet::new();
         for (n, op) in &old.policies {
             let replaced = match t.policies.get(n) {
                 None => true,
@@ -161,16 +181,20 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &To
                         || (op.using.is_some() && p.using.is_none())
                         || (op.with_check.is_some() && p.with_check.is_none())
                         || op.referenced_columns().iter().any(|c| unstable.contains(c))
+                        || calls_recreated(op)
                 }
             };
             if replaced {
                 dropped.insert(n);
+                if t.policies.get(n) == Some(op) && calls_recreated(op) {
+                    rebuilt.insert(n);
+                }
                 out.push(
                     PolicyChange::Drop {
                         table: q.clone(),
                         name: n.clone(),
                         policy: op.clone(),
-                        guarded,
+                        guarded: guarded && !rebuilt.contains(n),
                     }
                     .into(),
                 );
@@ -202,7 +226,7 @@ pub(super) fn diff(out: &mut Vec<Change>, from: &Model, to: &Model, touched: &To
                         );
                     }
                 }
-                _ => create(out, &q, n, p, guarded),
+                _ => create(out, &q, n, p, guarded && !rebuilt.contains(n)),
             }
         }
         if old.row_level_security != t.row_level_security {
@@ -268,39 +292,48 @@ pub(super) fn step(c: &PolicyChange) -> StepInfo {
             name,
             policy,
             guarded,
-        } => StepInfo::new(
-            StepKind::CreatePolicy,
-            object(table, Some(name)),
-            narrows(*guarded && policy.restrictive),
-            Phase::CreatePolicy,
-        )
-        .effect(id(table, name), Effect::Create)
-        .after(ObjectId::table(table)),
+        } => calls(policy).iter().fold(
+            StepInfo::new(
+                StepKind::CreatePolicy,
+                object(table, Some(name)),
+                narrows(*guarded && policy.restrictive),
+                Phase::CreatePolicy,
+            )
+            .effect(id(table, name), Effect::Create)
+            .after(ObjectId::table(table)),
+            |s, f| s.after(super::function::name_id(f)),
+        ),
         PolicyChange::Alter {
             table,
             name,
             from,
             to,
             guarded,
-        } => StepInfo::new(
-            StepKind::AlterPolicy,
-            object(table, Some(name)),
-            narrows(*guarded && !wider(from, to)),
-            Phase::CreatePolicy,
-        )
-        .effect(id(table, name), Effect::Alter),
+        } => calls(to).iter().fold(
+            StepInfo::new(
+                StepKind::AlterPolicy,
+                object(table, Some(name)),
+                narrows(*guarded && !wider(from, to)),
+                Phase::CreatePolicy,
+            )
+            .effect(id(table, name), Effect::Alter),
+            |s, f| s.after(super::function::name_id(f)),
+        ),
         PolicyChange::Drop {
             table,
             name,
             policy,
             guarded,
-        } => StepInfo::new(
-            StepKind::DropPolicy,
-            object(table, Some(name)),
-            narrows(*guarded && !policy.restrictive),
-            Phase::DropPolicy,
-        )
-        .effect(id(table, name), Effect::Drop),
+        } => calls(policy).iter().fold(
+            StepInfo::new(
+                StepKind::DropPolicy,
+                object(table, Some(name)),
+                narrows(*guarded && !policy.restrictive),
+                Phase::DropPolicy,
+            )
+            .effect(id(table, name), Effect::Drop),
+            |s, f| s.before(super::function::name_id(f)),
+        ),
         PolicyChange::Comment { table, name, .. } => StepInfo::new(
             StepKind::Comment,
             object(table, Some(name)),

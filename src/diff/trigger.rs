@@ -139,7 +139,15 @@ fn relation(
                 after(out);
             }
             Some(ox) => {
-                let function_recreated = recreated_functions.contains(&x.function.name);
+                // Its function, or one its `WHEN` calls, is dropped (PostgreSQL records both
+                // dependencies and refuses the drop while the trigger exists).
+                let when_calls_dropped = ox.when.as_ref().is_some_and(|w| {
+                    w.function_names()
+                        .iter()
+                        .any(|n| recreated_functions.contains(n))
+                });
+                let function_recreated =
+                    recreated_functions.contains(&x.function.name) || when_calls_dropped;
                 if !ox.same_definition(x) || function_recreated {
                     let rebuilt = ox.same_definition(x);
                     if ox.constraint || x.constraint || function_recreated {
@@ -195,7 +203,7 @@ pub(super) fn step(c: &TriggerChange) -> StepInfo {
             } else {
                 StepKind::CreateTrigger
             };
-            StepInfo::new(
+            let info = StepInfo::new(
                 kind,
                 object(table, Some(name)),
                 vec![],
@@ -203,7 +211,10 @@ pub(super) fn step(c: &TriggerChange) -> StepInfo {
             )
             .after(ObjectId::table(table))
             .after(ObjectId::view(table))
-            .after(function::name_id(&trigger.function.name))
+            .after(function::name_id(&trigger.function.name));
+            // After what its `WHEN` calls, too.
+            let calls = trigger.when.iter().flat_map(|w| w.function_names());
+            calls.fold(info, |s, f| s.after(function::name_id(&f)))
         }
         TriggerChange::Drop {
             table,

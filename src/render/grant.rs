@@ -40,6 +40,7 @@ pub fn statement(c: &GrantChange) -> String {
             target,
             role,
             privileges,
+            ..
         } => format!("REVOKE {} FROM {};", on(target, privileges), grantee(role)),
     }
 }
