@@ -106,6 +106,19 @@ enum Command {
         #[arg(long, value_name = "S", default_value_t = 60)]
         lock_timeout: u64,
     },
+    /// Adopt a database that already has the schema: if it equals the snapshot at V, record
+    /// migrations 1..V as baselined (not run), under the lock; otherwise show the differences.
+    Baseline {
+        /// The version the database is at (default: the head of the chain).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u32>,
+        /// Text for the history rows' note column (default: "baseline at <migration>").
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Seconds to wait for another apply's lock.
+        #[arg(long, value_name = "S", default_value_t = 60)]
+        lock_timeout: u64,
+    },
     /// Show applied / pending / failed migrations of a database.
     Status {
         /// Use a throwaway local PostgreSQL.
@@ -192,6 +205,18 @@ fn main() -> ExitCode {
                 allow: allow.iter().map(|h| h.id().to_string()).collect(),
                 lock_timeout: std::time::Duration::from_secs(lock_timeout),
                 dev,
+            },
+        ),
+        Command::Baseline {
+            to,
+            note,
+            lock_timeout,
+        } => commands::baseline::run(
+            &g,
+            &commands::baseline::Options {
+                to,
+                note,
+                lock_timeout: std::time::Duration::from_secs(lock_timeout),
             },
         ),
         Command::Status { dev } => commands::status::run(&g, dev),
