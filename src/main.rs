@@ -12,7 +12,8 @@ use schemactl::plan::Hazard;
 const EXIT_CODES: &str = "Exit codes:
   0  success, or nothing to do
   1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
-  2  invalid input: schema files, schemactl.toml, migration directory
+  2  invalid input: schema files, schemactl.toml, migration directory; a database apply or
+     baseline will not start on (history mismatch, objects but no history, baselined twice)
   3  database or runtime failure (the failing segment is rolled back and recorded), or
      drift on a database part-way through a migration";
 

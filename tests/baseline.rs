@@ -346,6 +346,12 @@ fn apply_refuses_a_database_with_objects_but_no_history_and_changes_nothing() {
     }
     let v = json(&run(dir.path(), &db, &["--format", "json", "apply"]));
     assert_eq!(v["error"]["code"], "not-empty", "{v}");
+    assert_eq!(v["error"]["migration"], "0001_v1", "{v}");
+    assert_eq!(
+        v["error"]["objects"],
+        serde_json::json!(["table billing.b", "table public.a", "enum public.status"]),
+        "{v}"
+    );
     assert!(!history_table_exists(&db));
     assert_eq!(support::project::catalog_dump(&mut db.connect()), before);
 

@@ -219,11 +219,19 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
             "missing-role",
             "roles are cluster-wide and schemactl does not create them: create them first (CREATE ROLE name NOLOGIN), then apply again".to_string(),
         ),
-        ApplyError::NotEmpty(_) => (
-            Exit::Invalid,
-            "not-empty",
-            "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them); with no schema files for it yet, run `schemactl inspect` first".to_string(),
-        ),
+        ApplyError::NotEmpty(o) => {
+            let mut extra = serde_json::Map::new();
+            extra.insert("migration".into(), json!(o.first));
+            extra.insert("objects".into(), json!(o.objects));
+            return Outcome::fail_with(
+                g,
+                Exit::Invalid,
+                "not-empty",
+                &e.to_string(),
+                "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them)",
+                extra,
+            );
+        }
         ApplyError::Database(_) => (
             Exit::Failure,
             "database",
