@@ -428,3 +428,76 @@ fn an_old_history_table_gets_the_baselined_status_and_the_note_column() {
     assert_eq!(history(&db).len(), 2);
     assert_eq!(history(&db)[0].3.as_deref(), Some("baseline at 0002_v2"));
 }
+
+#[test]
+fn an_old_history_table_with_rows_is_read_as_it_is_and_upgraded_by_apply() {
+    let dir = two_migration_project();
+    let db = support::test_db();
+    ok(run(dir.path(), &db, &["apply", "--to", "1"]));
+    // Make the table what the previous version left: no `note`, the previous check.
+    db.connect()
+        .batch_execute(
+            "ALTER TABLE schemactl.history DROP COLUMN note;
+             ALTER TABLE schemactl.history DROP CONSTRAINT history_status_check;
+             ALTER TABLE schemactl.history ADD CONSTRAINT history_status_check CHECK (status IN
+                 ('applied', 'partial', 'failed', 'rolled_back', 'rolling_back',
+                  'rollback_failed', 'running', 'running_back'));",
+        )
+        .unwrap();
+    let s = ok(run(dir.path(), &db, &["status"]));
+    assert!(
+        s.contains("  applied  0001_v1  ") && s.contains("  pending  0002_v2"),
+        "{s}"
+    );
+    let v = json(&run(dir.path(), &db, &["--format", "json", "status"]));
+    assert_eq!(v["migrations"][0]["state"], "applied", "{v}");
+    assert!(v["migrations"][0]["note"].is_null(), "{v}");
+    ok(run(dir.path(), &db, &["drift"]));
+
+    // The next apply upgrades the table, and the history reads back with its new column.
+    let a = ok(run(dir.path(), &db, &["apply"]));
+    assert!(a.contains("applied 0002_v2"), "{a}");
+    let mut c = db.connect();
+    let (check, note): (String, bool) = {
+        let r = c
+            .query_one(
+                "SELECT pg_get_constraintdef(oid),
+                        EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'schemactl.history'::regclass
+                                AND attname = 'note' AND NOT attisdropped)
+                 FROM pg_constraint WHERE conname = 'history_status_check'",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(check.contains("'baselined'") && note, "{check}");
+    assert_eq!(
+        history(&db)
+            .iter()
+            .map(|r| (r.2.as_str(), r.3.clone()))
+            .collect::<Vec<_>>(),
+        vec![("applied", None), ("applied", None)]
+    );
+}
+
+#[test]
+fn baseline_waits_for_the_migration_lock_and_gives_up_with_exit_3() {
+    let dir = two_migration_project();
+    let db = support::test_db();
+    db.connect()
+        .batch_execute(&format!("{V1_SQL}{V2_SQL}"))
+        .unwrap();
+    // Another apply (or baseline) holds the lock.
+    let mut holder = db.connect();
+    schemactl::apply::lock(&mut holder, "schemactl", std::time::Duration::from_secs(5)).unwrap();
+    let out = run(
+        dir.path(),
+        &db,
+        &["--format", "json", "baseline", "--lock-timeout", "1"],
+    );
+    code(&out, 3);
+    assert_eq!(json(&out)["error"]["code"], "lock-timeout");
+    assert!(!history_table_exists(&db));
+    schemactl::apply::unlock(&mut holder, "schemactl").unwrap();
+    ok(run(dir.path(), &db, &["baseline"]));
+}
