@@ -12,7 +12,8 @@ use schemactl::plan::Hazard;
 const EXIT_CODES: &str = "Exit codes:
   0  success, or nothing to do
   1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
-  2  invalid input: schema files, schemactl.toml, migration directory
+  2  invalid input: schema files, schemactl.toml, migration directory; a database apply or
+     baseline will not start on (history mismatch, objects but no history, baselined twice)
   3  database or runtime failure (the failing segment is rolled back and recorded), or
      drift on a database part-way through a migration";
 
@@ -103,6 +104,19 @@ enum Command {
         /// Allow hazards of the down files, comma-separated (undoing a creation deletes data).
         #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
         allow: Vec<Hazard>,
+        /// Seconds to wait for another apply's lock.
+        #[arg(long, value_name = "S", default_value_t = 60)]
+        lock_timeout: u64,
+    },
+    /// Adopt a database that already has the schema: if it equals the snapshot at V, record
+    /// migrations 1..V as baselined (not run), under the lock; otherwise show the differences.
+    Baseline {
+        /// The version the database is at (default: the head of the chain).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u32>,
+        /// Text for the history rows' note column (default: "baseline at <migration>").
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
         /// Seconds to wait for another apply's lock.
         #[arg(long, value_name = "S", default_value_t = 60)]
         lock_timeout: u64,
@@ -219,6 +233,18 @@ fn main() -> ExitCode {
                 allow: allow.iter().map(|h| h.id().to_string()).collect(),
                 lock_timeout: std::time::Duration::from_secs(lock_timeout),
                 dev,
+            },
+        ),
+        Command::Baseline {
+            to,
+            note,
+            lock_timeout,
+        } => commands::baseline::run(
+            &g,
+            &commands::baseline::Options {
+                to,
+                note,
+                lock_timeout: std::time::Duration::from_secs(lock_timeout),
             },
         ),
         Command::Status { dev } => commands::status::run(&g, dev),

@@ -30,13 +30,16 @@ pub struct HistoryRow {
     /// blake3 of the SQL of the completed segments, so a resume can check they are unchanged.
     pub done_hash: Option<String>,
     pub error: Option<String>,
+    /// Free text about the row: `baseline` writes one (its `--note`, or which version the
+    /// database was adopted at); `NULL` for rows `apply` and `rollback` write.
+    pub note: Option<String>,
 }
 
 impl HistoryRow {
     /// The migration's effect is fully in the database: applied, or a rollback failed before
     /// any of its down segments committed.
     pub fn in_effect(&self) -> bool {
-        self.status == Status::Applied
+        matches!(self.status, Status::Applied | Status::Baselined)
             || (self.status == Status::RollbackFailed && self.segments_done == 0)
     }
 
@@ -81,10 +84,13 @@ pub enum Status {
     Running,
     /// The same for a non-transactional segment of the down file (`rollback`).
     RunningBack,
+    /// Recorded by `baseline` without running the file: the database already held its effect
+    /// (its catalog equalled the snapshot). Counts as applied everywhere.
+    Baselined,
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Applied,
         Status::Partial,
         Status::Failed,
@@ -93,6 +99,7 @@ impl Status {
         Status::RollbackFailed,
         Status::Running,
         Status::RunningBack,
+        Status::Baselined,
     ];
 
     /// Every id as SQL literals, for the history table's check constraint.
@@ -114,6 +121,7 @@ impl Status {
             Status::RollbackFailed => "rollback_failed",
             Status::Running => "running",
             Status::RunningBack => "running_back",
+            Status::Baselined => "baselined",
         }
     }
 
@@ -213,9 +221,41 @@ pub enum ApplyError {
     /// Pending migrations grant privileges to roles the cluster does not have: nothing ran.
     #[error("{}", listed("the pending migrations grant privileges to roles that do not exist (nothing was applied):", .0))]
     MissingRoles(Vec<String>),
+    /// The history is empty and the first migration would run, but the managed schemas
+    /// already hold objects: the database was built some other way (`baseline` adopts it).
+    #[error("{}", not_empty(.0))]
+    NotEmpty(Box<Occupied>),
     /// Any other database error (connection lost, history table unreadable, …).
     #[error("{0}")]
     Database(String),
+}
+
+/// Details of [`ApplyError::NotEmpty`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occupied {
+    /// The first migration that would run (`0001_init`).
+    pub first: String,
+    /// What the managed schemas hold (`table public.orders`, …), sorted by kind and name.
+    pub objects: Vec<String>,
+}
+
+/// How many objects [`ApplyError::NotEmpty`]'s message names.
+const NAMED_OBJECTS: usize = 5;
+
+fn not_empty(o: &Occupied) -> String {
+    let mut items: Vec<String> = o.objects.iter().take(NAMED_OBJECTS).cloned().collect();
+    if o.objects.len() > NAMED_OBJECTS {
+        items.push(format!("… and {} more", o.objects.len() - NAMED_OBJECTS));
+    }
+    listed(
+        &format!(
+            "the database has no migration history, but its managed schemas already hold {} object{}; {} was not run (it would fail on what exists, or build a second copy of the schema):",
+            o.objects.len(),
+            if o.objects.len() == 1 { "" } else { "s" },
+            o.first
+        ),
+        &items,
+    )
 }
 
 /// A heading and one `  - item` line per reason.
@@ -244,8 +284,10 @@ impl History {
         format!("{}.{}", quote_ident(&self.schema), quote_ident("history"))
     }
 
-    /// Create the schema and table if missing (under the lock, so concurrent runs are safe).
-    pub fn ensure(&self, client: &mut Client) -> Result<(), postgres::Error> {
+    /// Create the schema and table if missing (under the lock, so concurrent runs are safe),
+    /// and bring a table created by an older version up to date: the check on `status` gets
+    /// the newest values, and the `note` column is added.
+    pub fn ensure(&self, client: &mut impl postgres::GenericClient) -> Result<(), postgres::Error> {
         client.batch_execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {schema};
              CREATE TABLE IF NOT EXISTS {table} (
@@ -259,21 +301,37 @@ impl History {
                  status        text NOT NULL CONSTRAINT history_status_check CHECK (status IN ({statuses})),
                  segments_done integer NOT NULL DEFAULT 0,
                  done_hash     text,
-                 error         text
+                 error         text,
+                 note          text
              );",
             schema = quote_ident(&self.schema),
             table = self.table(),
             statuses = Status::sql_list()
         ))?;
-        // Tables created before the newest statuses existed allow fewer values.
-        let current: Option<String> = client
-            .query_opt(
-                "SELECT pg_get_constraintdef(oid) FROM pg_constraint
-                 WHERE conrelid = to_regclass($1) AND conname = 'history_status_check'",
-                &[&self.table()],
-            )?
-            .map(|r| r.get(0));
-        if current.is_none_or(|d| !d.contains("'running_back'")) {
+        // Tables created before the newest statuses existed allow fewer values, and have no
+        // `note` column.
+        let row = client.query_one(
+            "SELECT (SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                     WHERE conrelid = to_regclass($1) AND conname = 'history_status_check'),
+                    EXISTS (SELECT 1 FROM pg_attribute
+                            WHERE attrelid = to_regclass($1) AND attname = 'note'
+                              AND NOT attisdropped)",
+            &[&self.table()],
+        )?;
+        let current: Option<String> = row.get(0);
+        let has_note: bool = row.get(1);
+        if !has_note {
+            client.batch_execute(&format!(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS note text;",
+                self.table()
+            ))?;
+        }
+        let complete = |d: &str| {
+            Status::ALL
+                .iter()
+                .all(|s| d.contains(&format!("'{}'", s.id())))
+        };
+        if current.as_deref().is_none_or(|d| !complete(d)) {
             client.batch_execute(&format!(
                 "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS history_status_check;
                  ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({statuses}));",
@@ -292,10 +350,13 @@ impl History {
         if !exists {
             return Ok(Vec::new());
         }
+        // `note` through the row's JSON: a table of an older version, not yet upgraded by
+        // `ensure` (`status` and `drift` only read), has no such column.
         let rows = client.query(
             &format!(
-                "SELECT version, name, link, applied_at, applied_by, duration_ms, status, segments_done, error, done_hash
-                 FROM {} ORDER BY id",
+                "SELECT version, name, link, applied_at, applied_by, duration_ms, status, segments_done, error, done_hash,
+                        pg_catalog.to_jsonb(h) ->> 'note'
+                 FROM {} h ORDER BY id",
                 self.table()
             ),
             &[],
@@ -313,6 +374,7 @@ impl History {
                 segments_done: r.get(7),
                 error: r.get(8),
                 done_hash: r.get(9),
+                note: r.get(10),
             })
             .collect())
     }
@@ -343,6 +405,38 @@ impl History {
             ],
         )?;
         Ok(())
+    }
+}
+
+impl History {
+    /// Record `migrations` as [`Status::Baselined`] (not executed), with `note`, in one
+    /// transaction that also creates (or upgrades) the history table: a `baseline` refused
+    /// earlier has written nothing. The caller holds the lock and has checked that the
+    /// history is empty and the database equals the snapshot.
+    pub fn record_baselined(
+        &self,
+        client: &mut Client,
+        migrations: &[&Migration],
+        note: Option<&str>,
+    ) -> Result<(), postgres::Error> {
+        let mut tx = client.transaction()?;
+        self.ensure(&mut tx)?;
+        for m in migrations {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {} (version, name, link, status, note) VALUES ($1, $2, $3, $4, $5)",
+                    self.table()
+                ),
+                &[
+                    &(m.version as i32),
+                    &m.stem,
+                    &m.link.to_string(),
+                    &Status::Baselined.id(),
+                    &note,
+                ],
+            )?;
+        }
+        tx.commit()
     }
 }
 
@@ -536,6 +630,73 @@ pub struct Options {
     /// `[roles] manage = true`: roles created `NOLOGIN` before the migrations run, when
     /// they do not exist.
     pub roles: Vec<String>,
+    /// The project's managed schemas and ignore list: when given, a database with no history
+    /// whose managed schemas already hold objects is refused ([`ApplyError::NotEmpty`]).
+    /// `None` for scratch databases (`drift`'s replay, `verify`), checked by their callers.
+    pub managed: Option<Managed>,
+}
+
+/// What a project manages in a database: its schemas, minus the `ignore` globs.
+#[derive(Clone, Debug, Default)]
+pub struct Managed {
+    pub schemas: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// The user's objects in the managed schemas, not ignored: tables, views, sequences, types,
+/// routines, policies (`catalog::inventory`, one query, which already leaves out what an
+/// extension owns, what goes away with its owner, and the history schema). Schemas and
+/// extensions themselves are not counted: `public` exists in every database, and an empty
+/// schema or an extension is nothing a migration would fail on half-way or duplicate.
+pub fn occupied(
+    client: &mut Client,
+    history_schema: &str,
+    managed: &Managed,
+) -> Result<Vec<crate::catalog::inventory::Object>, postgres::Error> {
+    use crate::catalog::inventory::{self, Kind};
+    use crate::model::ignore::ignored;
+    Ok(inventory::read(client, history_schema)?
+        .into_iter()
+        .filter(|o| !matches!(o.kind, Kind::Schema | Kind::Extension))
+        .filter(|o| {
+            o.schema
+                .as_ref()
+                .is_some_and(|s| managed.schemas.iter().any(|m| m == s))
+        })
+        .filter(|o| {
+            let schema = o.schema.as_deref().unwrap_or_default();
+            // A policy goes with its table.
+            let name = o.table.as_deref().unwrap_or(&o.name);
+            !ignored(&managed.ignore, schema, name)
+        })
+        .collect())
+}
+
+/// Refuse to run the first migration into a database that has no history but whose managed
+/// schemas hold objects (see [`occupied`]): it was built some other way and is adopted with
+/// `schemactl baseline`. Only when the history has no rows at all and `todo` starts at the
+/// first migration; nothing runs before this check.
+pub fn check_adoptable(
+    client: &mut Client,
+    history: &History,
+    rows: &[HistoryRow],
+    todo: &[&Migration],
+    managed: &Managed,
+) -> Result<(), ApplyError> {
+    let Some(first) = todo.first() else {
+        return Ok(());
+    };
+    if !rows.is_empty() || first.version != 1 {
+        return Ok(());
+    }
+    let found = occupied(client, &history.schema, managed)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(ApplyError::NotEmpty(Box::new(Occupied {
+        first: first.stem.clone(),
+        objects: found.iter().map(|o| o.to_string()).collect(),
+    })))
 }
 
 /// What `apply` did.
@@ -686,13 +847,18 @@ fn apply_locked(
     chain: &Chain,
     opts: &Options,
 ) -> Result<Report, ApplyError> {
-    history.ensure(client)?;
+    // Read (no rows when the table does not exist yet) and check before `ensure`, so a
+    // refused run leaves a database that never had a history table without one.
     let rows = history.rows(client)?;
     let problems = mismatches(&rows, chain);
     if !problems.is_empty() {
         return Err(ApplyError::Mismatch(problems));
     }
     let todo = pending(chain, &rows, opts.to);
+    if let Some(managed) = &opts.managed {
+        check_adoptable(client, history, &rows, &todo, managed)?;
+    }
+    history.ensure(client)?;
     let state = latest(&rows);
     let halfway: Vec<String> = todo
         .iter()

@@ -67,6 +67,11 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             return db_failure(g, &ApplyError::Mismatch(problems), None);
         }
         let todo = apply::pending(&chain, &rows, opts.to);
+        if let Err(e) =
+            apply::check_adoptable(&mut db.client, &history, &rows, &todo, &managed(&project))
+        {
+            return db_failure(g, &e, None);
+        }
         return match g.format {
             Format::Json => Outcome::json(
                 Exit::Ok,
@@ -115,6 +120,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             policy: project.config.policy(),
             lock_timeout: opts.lock_timeout,
             roles: project.config.managed_roles.clone(),
+            managed: Some(managed(&project)),
         },
     );
     let report = match result {
@@ -158,6 +164,14 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             .push_str("The throwaway server is stopped and removed.\n");
     }
     out
+}
+
+/// The project's managed schemas and ignore list.
+fn managed(project: &crate::schema::config::Project) -> apply::Managed {
+    apply::Managed {
+        schemas: project.config.schema_names().map(String::from).collect(),
+        ignore: project.config.ignore.clone(),
+    }
 }
 
 /// An `apply` or `rollback` error as an outcome; `rollback_to` is the `--to` of a rollback,
@@ -205,6 +219,19 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
             "missing-role",
             "roles are cluster-wide and schemactl does not create them: create them first (CREATE ROLE name NOLOGIN), then apply again".to_string(),
         ),
+        ApplyError::NotEmpty(o) => {
+            let mut extra = serde_json::Map::new();
+            extra.insert("migration".into(), json!(o.first));
+            extra.insert("objects".into(), json!(o.objects));
+            return Outcome::fail_with(
+                g,
+                Exit::Invalid,
+                "not-empty",
+                &e.to_string(),
+                "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them)",
+                extra,
+            );
+        }
         ApplyError::Database(_) => (
             Exit::Failure,
             "database",

@@ -95,6 +95,95 @@ fn replay(
         .map_err(|e| db_error(g, &e))
 }
 
+/// The live database compared with the snapshot of one version of the chain.
+pub(crate) struct Comparison {
+    /// The version's stem, or `(empty)` for version 0.
+    pub version: String,
+    /// One line per difference ([`deviations`]); empty when they are equal.
+    pub differences: Vec<String>,
+    /// The SQL that would take the database to the snapshot (empty when equal).
+    pub sql: String,
+}
+
+/// Compare the live database with the snapshot of version `at` (0: the empty database):
+/// what `drift` does for the version the database is at, and `baseline` for the version it
+/// adopts. Only the head snapshot is stored, so an older one is rebuilt by replaying the
+/// chain up to `at` into a throwaway server ([`replay`]). Lets go of the chain's SQL texts
+/// and snapshot text (only versions, names and links are left).
+pub(crate) fn compare_at(
+    g: &Global,
+    project: &Project,
+    chain: &mut Chain,
+    db: &mut super::Database,
+    at: u32,
+) -> Result<Comparison, Outcome> {
+    let head = chain.migrations.last().map_or(0, |m| m.version);
+    // Only the head snapshot is stored: an older one is rebuilt by replaying the chain.
+    let older = if at != 0 && at != head {
+        Some(replay(g, project, chain, Some(at))?)
+    } else {
+        None
+    };
+    // From here on only the links and the head snapshot are needed: the SQL texts and the
+    // snapshot text are let go before the catalog is read, which is the memory peak.
+    let snapshot_text = chain.snapshot.take();
+    if older.is_none() {
+        chain.forget_sql();
+    }
+    let config = &project.config;
+    let head_model = move || match snapshot_text.as_deref().map(snapshot::from_toml) {
+        Some(Ok(mut m)) if at == head && at != 0 => {
+            m.retain_schemas(config.schema_names());
+            m.drop_ignored(&config.ignore);
+            m
+        }
+        _ => Model::default(),
+    };
+    // The head snapshot is parsed on a second thread while the catalog is read: the read
+    // mostly waits for the server.
+    let (expected, live) = std::thread::scope(|s| {
+        let parse = older.is_none().then(|| s.spawn(head_model));
+        let live = catalog::read(&mut db.client, &read_options(project));
+        let expected = match parse {
+            Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            None => Model::default(),
+        };
+        (expected, live)
+    });
+    let mut expected = older.unwrap_or(expected);
+    let live = live.map_err(|e| db_error(g, &e))?.model;
+    catalog::server_forms(&mut db.client, &mut expected).map_err(|e| db_error(g, &e))?;
+    let found = deviations(&expected, &live);
+    let version = chain
+        .migrations
+        .iter()
+        .find(|m| m.version == at)
+        .map_or("(empty)".to_string(), |m| m.stem.clone());
+    let sql = if found.is_empty() {
+        String::new()
+    } else {
+        converge_sql(&plan::plan(diff::diff(&live, &expected)))
+    };
+    chain.forget_sql();
+    Ok(Comparison {
+        version,
+        differences: found,
+        sql,
+    })
+}
+
+/// The differences, one `  - ` line each, then a blank line, `heading:`, a blank line and the
+/// SQL: how `drift` shows them, and `baseline` when it refuses.
+pub(crate) fn differences_text(found: &[String], heading: &str, sql: &str) -> String {
+    let mut s = String::new();
+    for f in found {
+        s.push_str(&format!("  - {f}\n"));
+    }
+    s.push_str(&format!("\n{heading}:\n\n"));
+    s.push_str(sql);
+    s
+}
+
 /// `drift`: live catalog vs the snapshot of the version the database is at. With `dev`, a
 /// throwaway server gets the whole chain applied first (a self-check of the chain).
 pub fn drift(g: &Global, dev: bool) -> Outcome {
@@ -175,62 +264,15 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
         .map(|r| r.version as u32)
         .max()
         .unwrap_or(0);
-    let head = chain.migrations.last().map_or(0, |m| m.version);
-    // Only the head snapshot is stored: an older one is rebuilt by replaying the chain.
-    let older = if at != 0 && at != head {
-        match replay(g, &project, &chain, Some(at)) {
-            Ok(m) => Some(m),
-            Err(o) => return o,
-        }
-    } else {
-        None
+    let Comparison {
+        version,
+        differences: found,
+        sql,
+    } = match compare_at(g, &project, &mut chain, &mut db, at) {
+        Ok(c) => c,
+        Err(o) => return o,
     };
-    // From here on only the links and the head snapshot are needed: the SQL texts and the
-    // snapshot text are let go before the catalog is read, which is the memory peak.
-    let snapshot_text = chain.snapshot.take();
-    if older.is_none() {
-        chain.forget_sql();
-    }
-    let config = &project.config;
-    let head_model = move || match snapshot_text.as_deref().map(snapshot::from_toml) {
-        Some(Ok(mut m)) if at == head && at != 0 => {
-            m.retain_schemas(config.schema_names());
-            m.drop_ignored(&config.ignore);
-            m
-        }
-        _ => Model::default(),
-    };
-    // The head snapshot is parsed on a second thread while the catalog is read: the read
-    // mostly waits for the server.
-    let (expected, live) = std::thread::scope(|s| {
-        let parse = older.is_none().then(|| s.spawn(head_model));
-        let live = catalog::read(&mut db.client, &read_options(&project));
-        let expected = match parse {
-            Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            None => Model::default(),
-        };
-        (expected, live)
-    });
-    let mut expected = older.unwrap_or(expected);
-    let live = match live {
-        Ok(c) => c.model,
-        Err(e) => return db_error(g, &e),
-    };
-    if let Err(e) = catalog::server_forms(&mut db.client, &mut expected) {
-        return db_error(g, &e);
-    }
-    let found = deviations(&expected, &live);
-    let version = chain
-        .migrations
-        .iter()
-        .find(|m| m.version == at)
-        .map_or("(empty)".to_string(), |m| m.stem.clone());
     let exit = if found.is_empty() { Exit::Ok } else { Exit::No };
-    let sql = if found.is_empty() {
-        String::new()
-    } else {
-        converge_sql(&plan::plan(diff::diff(&live, &expected)))
-    };
     match g.format {
         Format::Json => Outcome::json(
             exit,
@@ -244,12 +286,11 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
                 }
             } else {
                 o.stdout = format!("Drift: {} differs from {version}:\n", db.label);
-                for f in &found {
-                    o.stdout.push_str(&format!("  - {f}\n"));
-                }
-                o.stdout
-                    .push_str("\nSQL that would bring the database back to the snapshot:\n\n");
-                o.stdout.push_str(&sql);
+                o.stdout.push_str(&differences_text(
+                    &found,
+                    "SQL that would bring the database back to the snapshot",
+                    &sql,
+                ));
             }
             o
         }

@@ -2,6 +2,7 @@
 //! `main` only parses arguments and prints.
 
 pub mod apply;
+pub mod baseline;
 pub mod check;
 pub mod hash;
 pub mod import;

@@ -166,6 +166,7 @@ fn entry_json(e: &Entry<'_>, chain: &Chain) -> serde_json::Value {
         "applied_by": row.map(|r| &r.applied_by),
         "duration_ms": row.map(|r| r.duration.as_millis() as u64),
         "error": row.and_then(|r| r.error.as_ref()),
+        "note": row.and_then(|r| r.note.as_ref()),
         "mismatch": e.mismatch,
     })
 }
@@ -298,6 +299,15 @@ fn entry_line(e: &Entry<'_>, chain: &Chain) -> String {
             utc(r.applied_at),
             r.applied_by,
             duration(r.duration)
+        ),
+        // Recorded by `baseline`: the database already held it; the file never ran here.
+        Status::Baselined => format!(
+            "  baselined {name}  {} by {} (not run{})",
+            utc(r.applied_at),
+            r.applied_by,
+            r.note
+                .as_deref()
+                .map_or(String::new(), |n| format!(": {}", n.escape_debug()))
         ),
         Status::Partial => format!(
             "  partial  {name} ({})  at {}; `apply` resumes it",
