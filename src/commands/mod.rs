@@ -5,6 +5,7 @@ pub mod apply;
 pub mod check;
 pub mod hash;
 pub mod init;
+pub mod inspect;
 pub mod live;
 pub mod plan;
 pub mod status;
