@@ -303,3 +303,279 @@ fn case(
     }
     Ok(())
 }
+
+fn ok(out: std::process::Output, what: &str) -> String {
+    let stdout = support::project::text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status.code(),
+        support::project::text(&out.stderr)
+    );
+    stdout
+}
+
+/// Pagila loaded with psql → `inspect` (through the binary) → compile: zero diff; then
+/// `plan -m init` + `apply` of the inspected project into an empty database gives the same
+/// `pg_dump -s`, object by object.
+#[test]
+fn inspect_pagila_round_trips() {
+    use support::dump;
+    let loaded = support::test_db();
+    let sql = support::project::repo_root().join("tests/fixtures/pagila/pagila-schema.sql");
+    dump::psql_file(&loaded.conninfo, &sql);
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(
+        support::project::schemactl_db(d, &loaded.conninfo, &["inspect"]),
+        "inspect",
+    );
+    assert!(
+        out.contains("Inspected schema(s) public into 1 file(s)"),
+        "{out}"
+    );
+    assert!(out.contains("Everything was expressed."), "{out}");
+    for (kind, n) in [
+        ("tables", 16),
+        ("partitions", 55),
+        ("enums", 1),
+        ("domains", 2),
+        ("sequences", 13),
+        ("views", 7),
+        ("materialized views", 1),
+        ("functions", 9),
+        ("aggregates", 1),
+        ("triggers", 16),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{kind}  ")))
+            .unwrap_or_else(|| panic!("no `{kind}` in the summary:\n{out}"));
+        assert!(line.trim_end().ends_with(&format!(" {n}")), "{line}\n{out}");
+    }
+    let files = tree(d);
+    let text = &files["schema/public.toml"];
+    // Idiomatic: default names left out, column shorthands, short types.
+    assert!(text.contains("[tables.actor.columns]"), "{text}");
+    assert!(!text.contains("name = \"actor_pkey\""), "{text}");
+    assert!(text.contains("primary_key = true"), "{text}");
+    assert!(
+        text.contains("references = \"language.language_id\""),
+        "{text}"
+    );
+    assert!(text.contains("type = \"timestamptz\""), "{text}");
+
+    // Zero diff against the catalog, both ways.
+    let mut client = loaded.connect();
+    let (mut inspected, schemas) =
+        compile_at(d).unwrap_or_else(|e| panic!("{e}\n{}", show(&files)));
+    assert_eq!(schemas, ["public"]);
+    let cat = catalog::read(
+        &mut client,
+        &ReadOptions {
+            schemas,
+            ignore: Vec::new(),
+            history_schema: "schemactl".into(),
+        },
+    )
+    .unwrap();
+    assert!(cat.skipped.is_empty(), "{:?}", cat.skipped);
+    catalog::server_forms(&mut client, &mut inspected).unwrap();
+    let forward = diff(&cat.model, &inspected);
+    let backward = diff(&inspected, &cat.model);
+    assert!(
+        forward.is_empty() && backward.is_empty(),
+        "catalog → inspected:\n{}inspected → catalog:\n{}",
+        describe(&forward),
+        describe(&backward)
+    );
+
+    // Inspecting again gives the same bytes.
+    let again = tempfile::tempdir().unwrap();
+    ok(
+        support::project::schemactl_db(again.path(), &loaded.conninfo, &["inspect"]),
+        "inspect again",
+    );
+    assert_eq!(tree(again.path()), files);
+
+    // plan -m init, apply into an empty database: the same database.
+    ok(
+        support::project::schemactl(d, &["plan", "-m", "init"]),
+        "plan",
+    );
+    let applied = support::test_db();
+    ok(
+        support::project::schemactl_db(d, &applied.conninfo, &["apply"]),
+        "apply",
+    );
+    let drift = ok(
+        support::project::schemactl_db(d, &applied.conninfo, &["drift"]),
+        "drift",
+    );
+    assert!(drift.starts_with("No drift"), "{drift}");
+    let pagila = dump::objects(&dump::dump(&loaded.conninfo));
+    let rebuilt = dump::objects(&dump::dump(&applied.conninfo));
+    assert!(pagila.len() > 300, "{} objects", pagila.len());
+    let report = dump::differences(
+        &rebuilt,
+        &pagila,
+        "applied from the inspected project",
+        "Pagila loaded with psql",
+    );
+    assert!(report.is_empty(), "pg_dump -s differs:\n{report}");
+}
+
+/// A project whose schema directory holds files: refused (exit 2) without `--force`,
+/// nothing written; `--force` replaces them.
+#[test]
+fn inspect_refuses_a_non_empty_schema_dir_without_force() {
+    let db = support::test_db();
+    db.connect()
+        .batch_execute("CREATE TABLE t (id integer PRIMARY KEY)")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("schema")).unwrap();
+    std::fs::write(
+        d.join("schema/old.toml"),
+        "[tables.old.columns]\na = { type = \"text\" }\n",
+    )
+    .unwrap();
+    let before = tree(d);
+    let out = support::project::schemactl_db(d, &db.conninfo, &["inspect"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        support::project::text(&out.stderr)
+    );
+    let err = support::project::text(&out.stderr);
+    assert!(
+        err.contains("schema/old.toml") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(tree(d), before, "nothing written");
+
+    ok(
+        support::project::schemactl_db(d, &db.conninfo, &["inspect", "--force"]),
+        "inspect --force",
+    );
+    let after = tree(d);
+    assert!(!after.contains_key("schema/old.toml"), "{after:?}");
+    assert_eq!(
+        after["schema/public.toml"],
+        "# Schema public. Written by `schemactl inspect`.\n\n[tables.t]\n\n[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\n"
+    );
+    assert!(after["schemactl.toml"].contains("schemas        = [\"public\"]"));
+}
+
+/// An unreachable database: exit 3, nothing written.
+#[test]
+fn inspect_of_an_unreachable_database_fails_with_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::project::schemactl_db(
+        dir.path(),
+        "host=127.0.0.1 port=1 dbname=nothing user=nobody connect_timeout=2",
+        &["inspect"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        support::project::text(&out.stderr)
+    );
+    assert!(tree(dir.path()).is_empty());
+}
+
+/// A database without objects (exit 2), an unknown schema (exit 2); nothing written.
+#[test]
+fn inspect_of_nothing_is_invalid_input() {
+    let db = support::test_db();
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::project::schemactl_db(dir.path(), &db.conninfo, &["inspect"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        support::project::text(&out.stderr)
+    );
+    assert!(support::project::text(&out.stderr).contains("holds no objects"));
+    let out = support::project::schemactl_db(
+        dir.path(),
+        &db.conninfo,
+        &["inspect", "--schemas", "public,nope"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(support::project::text(&out.stderr).contains("no schema `nope`"));
+    assert!(tree(dir.path()).is_empty());
+}
+
+/// `alembic_version` is never written and is recorded in `project.ignore`; `--split table`
+/// writes a file per table and `--schemas` picks the schemas; an existing `schemactl.toml`
+/// keeps everything but the values inspect sets.
+#[test]
+fn inspect_skips_alembic_version_and_splits_by_table() {
+    let db = support::test_db();
+    db.connect()
+        .batch_execute(
+            "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+             CREATE SCHEMA app;
+             CREATE TYPE app.mood AS ENUM ('happy', 'sad');
+             CREATE TABLE app.members (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                 mood app.mood NOT NULL DEFAULT 'happy', name text UNIQUE);
+             CREATE TABLE app.visits (id serial PRIMARY KEY,
+                 member_id bigint NOT NULL REFERENCES app.members ON DELETE CASCADE);
+             CREATE TABLE other (x int);",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("schemactl.toml"),
+        "# ours\n[project]\nschemas = [\"public\"]\n\n[history]\nschema = \"schemactl\"\n",
+    )
+    .unwrap();
+    let out = ok(
+        support::project::schemactl_db(
+            d,
+            &db.conninfo,
+            &["inspect", "--split", "table", "--schemas", "app,public"],
+        ),
+        "inspect",
+    );
+    assert!(out.contains("ignored public.alembic_version"), "{out}");
+    let files = tree(d);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "schema/app/_schema.toml",
+            "schema/app/members.toml",
+            "schema/app/visits.toml",
+            "schema/public/other.toml",
+            "schemactl.toml"
+        ],
+        "{}",
+        show(&files)
+    );
+    assert_eq!(
+        files["schemactl.toml"],
+        "# ours\n[project]\nschemas = [\"app\", \"public\"]\nignore = [\"public.alembic_version\"]\n\n[history]\nschema = \"schemactl\"\n"
+    );
+    assert_eq!(
+        files["schema/app/visits.toml"],
+        "# Schema app. Written by `schemactl inspect`.\n\nschema = \"app\"\n\n[tables.visits]\n\n[tables.visits.columns]\nid        = { type = \"serial\", primary_key = true }\nmember_id = { type = \"bigint\", references = \"members.id\", on_delete = \"cascade\" }\n"
+    );
+    assert!(
+        files["schema/app/members.toml"]
+            .contains("mood = { type = \"mood\", default = \"happy\" }"),
+        "{}",
+        files["schema/app/members.toml"]
+    );
+    let (_, schemas) = compile_at(d).unwrap();
+    assert_eq!(schemas, ["app", "public"]);
+    // drift-style read with the recorded ignore list: alembic_version is not there.
+    let loaded = compile::load_project(d);
+    assert_eq!(loaded.project.config.ignore, ["public.alembic_version"]);
+}

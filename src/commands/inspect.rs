@@ -247,42 +247,42 @@ pub fn config_text(current: Option<&str>, schemas: &[String], ignored: &[String]
             ignore.push(i.clone());
         }
     }
-    // Replacements as (byte range, new text), applied from the end.
+    // Replacements as (byte range, new text), applied from the end; an insertion is an
+    // empty range at the start of a line.
+    let line_after = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    let mut inserts: Vec<String> = Vec::new();
-    match project {
-        Some(t) => {
-            match t.get("schemas") {
-                Some(v) => edits.push((v.span(), list(schemas))),
-                None => inserts.push(format!("schemas = {}", list(schemas))),
-            }
-            if ignore != existing_ignore {
-                match t.get("ignore") {
-                    Some(v) => edits.push((v.span(), list(&ignore))),
-                    None => inserts.push(format!("ignore = {}", list(&ignore))),
-                }
-            }
+    let Some(t) = project else {
+        let mut head = format!("[project]\nschemas = {}\n", list(schemas));
+        if !ignore.is_empty() {
+            head.push_str(&format!("ignore = {}\n", list(&ignore)));
         }
-        None => {
-            let mut head = format!("[project]\nschemas = {}\n", list(schemas));
-            if !ignore.is_empty() {
-                head.push_str(&format!("ignore = {}\n", list(&ignore)));
-            }
-            return format!("{head}\n{text}");
+        return format!("{head}\n{text}");
+    };
+    let header_end = text.find("[project]").map_or(0, line_after);
+    let mut insert_at = header_end;
+    match t.get("schemas") {
+        Some(v) => {
+            insert_at = line_after(v.span().end);
+            edits.push((v.span(), list(schemas)));
+        }
+        None => edits.push((
+            header_end..header_end,
+            format!("schemas = {}\n", list(schemas)),
+        )),
+    }
+    if ignore != existing_ignore {
+        match t.get("ignore") {
+            Some(v) => edits.push((v.span(), list(&ignore))),
+            None => edits.push((
+                insert_at..insert_at,
+                format!("ignore = {}\n", list(&ignore)),
+            )),
         }
     }
     let mut out = text.clone();
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
     for (r, new) in edits {
         out.replace_range(r, &new);
-    }
-    if !inserts.is_empty() {
-        // After the `[project]` header line.
-        let at = out
-            .find("[project]")
-            .and_then(|i| out[i..].find('\n').map(|j| i + j + 1))
-            .unwrap_or(0);
-        out.insert_str(at, &(inserts.join("\n") + "\n"));
     }
     out
 }

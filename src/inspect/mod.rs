@@ -94,8 +94,7 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
         let mut doc = Doc::new();
         doc.comment("Extensions (database-wide). Written by `schemactl inspect`.");
         extensions::write(&mut doc, model, &mut out.counts);
-        out.files
-            .insert("extensions.toml".into(), doc.finish() + "\n");
+        out.files.insert("extensions.toml".into(), doc.finish());
     }
     let mut placed = vec![false; notes.len()];
     for (schema, s) in &model.schemas {
@@ -116,8 +115,7 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
                     tables::write(&cx, &mut doc, schema, name, &mut out.counts);
                 }
                 if doc_len(&doc) > before || !mine.is_empty() {
-                    out.files
-                        .insert(format!("{base}.toml"), doc.finish() + "\n");
+                    out.files.insert(format!("{base}.toml"), doc.finish());
                 }
             }
             Split::Table => {
@@ -126,15 +124,13 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
                 rest_of_schema(&cx, &mut doc, schema, s, &mut out.counts);
                 if doc_len(&doc) > before || !mine.is_empty() {
                     out.files
-                        .insert(format!("{base}/_schema.toml"), doc.finish() + "\n");
+                        .insert(format!("{base}/_schema.toml"), doc.finish());
                 }
                 for name in s.tables.keys() {
                     let mut doc = header(schema, &[]);
                     tables::write(&cx, &mut doc, schema, name, &mut out.counts);
-                    out.files.insert(
-                        format!("{base}/{}.toml", file_name(name)),
-                        doc.finish() + "\n",
-                    );
+                    out.files
+                        .insert(format!("{base}/{}.toml", file_name(name)), doc.finish());
                 }
             }
         }
@@ -154,9 +150,9 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
         );
         let text = doc.finish();
         match out.files.values_mut().next() {
-            Some(first) => *first = format!("{text}\n\n{first}"),
+            Some(first) => *first = format!("{text}\n{first}"),
             None => {
-                out.files.insert("schema.toml".into(), text + "\n");
+                out.files.insert("schema.toml".into(), text);
             }
         }
     }

@@ -144,9 +144,13 @@ impl Doc {
         self.out.len()
     }
 
+    /// The text, ending in exactly one newline.
     pub fn finish(mut self) -> String {
         while self.out.ends_with("\n\n") {
             self.out.pop();
+        }
+        if !self.out.ends_with('\n') {
+            self.out.push('\n');
         }
         self.out
     }
