@@ -355,6 +355,10 @@ fn inspect_pagila_round_trips() {
         assert!(line.trim_end().ends_with(&format!(" {n}")), "{line}\n{out}");
     }
     let files = tree(d);
+    if let Ok(keep) = std::env::var("SCHEMACTL_INSPECT_KEEP") {
+        // For reading the output: `SCHEMACTL_INSPECT_KEEP=/tmp/pagila cargo test …`.
+        support::project::copy_tree(d, Path::new(&keep));
+    }
     let text = &files["schema/public.toml"];
     // Idiomatic: default names left out, column shorthands, short types.
     assert!(text.contains("[tables.actor.columns]"), "{text}");

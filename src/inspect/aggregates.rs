@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::writer::{self, Doc};
-use super::{Cx, comments};
+use super::{Cx, comments, short_type};
 use crate::model::Schema;
 use crate::model::aggregate::Aggregate;
 
@@ -25,9 +25,10 @@ pub(super) fn write(
             } else {
                 doc.table(&["aggregates", name]);
             }
-            doc.kv("args", writer::strings(&a.args));
+            let args: Vec<String> = a.args.iter().map(|t| short_type(t)).collect();
+            doc.kv("args", writer::strings(&args));
             doc.kv("sfunc", writer::string(&cx.routine_ref(&a.sfunc, schema)));
-            doc.kv("stype", writer::string(&a.stype));
+            doc.kv("stype", writer::string(&short_type(&a.stype)));
             if let Some(f) = &a.finalfunc {
                 doc.kv("finalfunc", writer::string(&cx.routine_ref(f, schema)));
             }

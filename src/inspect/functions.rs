@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::writer::{self, Doc, Val};
-use super::{Cx, comments};
+use super::{Cx, comments, short_type};
 use crate::model::Schema;
 use crate::model::function::{ArgMode, Function, Parallel, Volatility};
 
@@ -45,7 +45,7 @@ fn function(doc: &mut Doc, f: &Function) {
             if let Some(n) = &a.name {
                 kv.push(("name", writer::line_string(n)));
             }
-            kv.push(("type", writer::line_string(&a.data_type)));
+            kv.push(("type", writer::line_string(&short_type(&a.data_type))));
             let mode = match a.mode {
                 ArgMode::In | ArgMode::Table => None,
                 ArgMode::Out => Some("out"),
@@ -73,7 +73,7 @@ fn function(doc: &mut Doc, f: &Function) {
             if let Some(n) = &a.name {
                 kv.push(("name", writer::line_string(n)));
             }
-            kv.push(("type", writer::line_string(&a.data_type)));
+            kv.push(("type", writer::line_string(&short_type(&a.data_type))));
             writer::inline(kv)
         })
         .collect();
@@ -95,9 +95,9 @@ fn function(doc: &mut Doc, f: &Function) {
         };
         if f.returns_set || implied != Some(r.as_str()) {
             let text = if f.returns_set {
-                format!("setof {r}")
+                format!("setof {}", short_type(r))
             } else {
-                r.clone()
+                short_type(r)
             };
             doc.kv("returns", writer::string(&text));
         }

@@ -5,7 +5,7 @@
 
 use super::writer::{self, Doc, Val};
 use super::{Cx, tables};
-use crate::model::{BoundValue, PartitionBound, PartitionStrategy, Table};
+use crate::model::{BaseType, BoundValue, PartitionBound, PartitionStrategy, QualifiedName, Table};
 
 pub(super) fn lines(cx: &Cx<'_>, doc: &mut Doc, schema: &str, t: &Table) {
     if let Some(p) = &t.partition_by {
@@ -38,11 +38,54 @@ pub(super) fn lines(cx: &Cx<'_>, doc: &mut Doc, schema: &str, t: &Table) {
             "partition_of",
             writer::string(&cx.table_path(&p.parent, schema)),
         );
-        doc.kv("bounds", bounds(&p.bound));
+        doc.kv("bounds", bounds(&p.bound, &key_types(cx, &p.parent)));
     }
 }
 
-fn bounds(b: &PartitionBound) -> Val {
+/// The types of the partition key of `parent` (`None` for an expression key), from the
+/// columns of the table at the root of its partition tree.
+fn key_types(cx: &Cx<'_>, parent: &QualifiedName) -> Vec<Option<String>> {
+    let Some(p) = cx.model.table(parent) else {
+        return Vec::new();
+    };
+    let mut root = p;
+    for _ in 0..64 {
+        match root
+            .partition_of
+            .as_ref()
+            .and_then(|o| cx.model.table(&o.parent))
+        {
+            Some(up) => root = up,
+            None => break,
+        }
+    }
+    let Some(by) = &p.partition_by else {
+        return Vec::new();
+    };
+    by.keys
+        .iter()
+        .map(|k| {
+            let c = root.column(k.column.as_deref()?)?;
+            match (&c.data_type.base, c.data_type.array) {
+                (BaseType::Builtin(b), false) => Some(b.clone()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn bounds(b: &PartitionBound, types: &[Option<String>]) -> Val {
+    let values = |vs: &[BoundValue]| -> Val {
+        let vals: Vec<Val> = vs
+            .iter()
+            .enumerate()
+            .map(|(i, v)| value(v, types.get(i).cloned().flatten().as_deref()))
+            .collect();
+        match <[Val; 1]>::try_from(vals) {
+            Ok([one]) => one,
+            Err(vals) => writer::array(vals),
+        }
+    };
     match b {
         PartitionBound::Default => writer::line_string("default"),
         PartitionBound::Range { from, to } => {
@@ -57,7 +100,11 @@ fn bounds(b: &PartitionBound) -> Val {
                 .collect();
             let mut kv = Vec::new();
             if !rest.is_empty() {
-                kv.push(("in", writer::array(rest.iter().map(value).collect())));
+                let ty = types.first().cloned().flatten();
+                kv.push((
+                    "in",
+                    writer::array(rest.iter().map(|v| value(v, ty.as_deref())).collect()),
+                ));
             }
             if null {
                 kv.push(("null", writer::boolean(true)));
@@ -71,18 +118,22 @@ fn bounds(b: &PartitionBound) -> Val {
     }
 }
 
-fn values(vs: &[BoundValue]) -> Val {
-    match vs {
-        [one] => value(one),
-        _ => writer::array(vs.iter().map(value).collect()),
-    }
-}
-
-fn value(v: &BoundValue) -> Val {
+/// One bound value: an integer as a TOML integer, a midnight timestamp of a timestamp key
+/// as its date (the format reads `"2022-01-01"` as midnight, UTC for `timestamptz`).
+fn value(v: &BoundValue, ty: Option<&str>) -> Val {
     match v {
         BoundValue::Value(s) => match s.parse::<i64>() {
             Ok(i) if i.to_string() == *s => writer::int(i),
-            _ => writer::line_string(s),
+            _ => {
+                let midnight = match ty {
+                    Some(t) if t.starts_with("timestamp") && t.ends_with("with time zone") => {
+                        s.strip_suffix(" 00:00:00+00")
+                    }
+                    Some(t) if t.starts_with("timestamp") => s.strip_suffix(" 00:00:00"),
+                    _ => None,
+                };
+                writer::line_string(midnight.unwrap_or(s))
+            }
         },
         BoundValue::MinValue => writer::line_string("MINVALUE"),
         BoundValue::MaxValue => writer::line_string("MAXVALUE"),

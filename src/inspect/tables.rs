@@ -382,7 +382,7 @@ fn key_parts(k: &crate::model::IndexKey) -> Vec<(&'static str, Val)> {
     let mut kv = Vec::new();
     match (&k.column, &k.expr) {
         (Some(c), _) => kv.push(("column", writer::line_string(c))),
-        (None, Some(e)) => kv.push(("expr", writer::line_string(e.sql()))),
+        (None, Some(e)) => kv.push(("expr", writer::line_string(&expr_text(e)))),
         _ => {}
     }
     if k.descending {
@@ -437,6 +437,29 @@ fn balanced(s: &str) -> bool {
     depth == 0 && quote.is_none()
 }
 
+/// A number default as PostgreSQL prints it (`5`, `(-1)`, `'-1'::integer`, `4.99`,
+/// `'-0.5'::numeric`) as a TOML integer or float, when the TOML number reads back as the
+/// same text.
+fn number_literal(sql: &str, ty: &str) -> Option<Val> {
+    let mut text = sql.trim();
+    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        text = inner.trim();
+    }
+    if let Some(body) = text.strip_suffix(&format!("::{ty}")) {
+        text = body.strip_prefix('\'')?.strip_suffix('\'')?;
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        return (i.to_string() == text).then(|| writer::int(i));
+    }
+    let f: f64 = text.parse().ok()?;
+    let digits = text.trim_start_matches('-');
+    let plain = digits.contains('.')
+        && !digits.starts_with('.')
+        && !digits.ends_with('.')
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+    (plain && f.is_finite() && format!("{f}") == text).then(|| Val(text.to_string()))
+}
+
 /// A default as a TOML literal where the format allows it (integers, booleans, strings of
 /// text and enum columns), else `default_sql`.
 pub(super) fn default_value(e: &Expr, ty: &DataType) -> (&'static str, Val) {
@@ -447,13 +470,14 @@ pub(super) fn default_value(e: &Expr, ty: &DataType) -> (&'static str, Val) {
             _ => None,
         };
         match builtin {
-            Some("smallint" | "integer" | "bigint") => {
-                let text = e.string_literal().unwrap_or(sql);
-                let text = text.trim_matches(|c| c == '(' || c == ')');
-                if let Ok(i) = text.parse::<i64>()
-                    && i.to_string() == text
-                {
-                    return ("default", writer::int(i));
+            Some(b @ ("smallint" | "integer" | "bigint" | "real" | "double precision")) => {
+                if let Some(v) = number_literal(sql, b) {
+                    return ("default", v);
+                }
+            }
+            Some(b) if b == "numeric" || b.starts_with("numeric(") => {
+                if let Some(v) = number_literal(sql, "numeric") {
+                    return ("default", v);
                 }
             }
             Some("boolean") => match sql {
