@@ -4,8 +4,12 @@
 //!
 //! - `inspect_round_trips_random_schemas`: every random project of the round-trip property
 //!   test (`support::gen`, every object kind) is applied to an empty database, inspected
-//!   through `commands::inspect::run` (odd seeds with `--split table`), compiled and compared
-//!   with the catalog; every tenth seed is inspected twice and must give the same bytes.
+//!   (and, for about a third of the seeds, evolved to its second version on top, which
+//!   leaves renamed objects and non-default names behind), inspected through
+//!   `commands::inspect::run` (odd seeds with `--split table`), compiled and compared with
+//!   the catalog; the inspected model is then planned from empty into a second database,
+//!   whose catalog must equal the first's. Every tenth seed is inspected twice and must give
+//!   the same bytes.
 //!   Case counts follow `tests/roundtrip.rs`: 200 seeds by default,
 //!   `SCHEMACTL_ROUNDTRIP_CASES=N` runs `0..N`, `SCHEMACTL_ROUNDTRIP_SEED=S` runs one seed
 //!   (printing the generated and inspected files), `SCHEMACTL_ROUNDTRIP_THREADS` sets the
@@ -73,11 +77,19 @@ fn inspect_round_trips_random_schemas() {
                 let db = support::test_db();
                 let mut client = db.connect();
                 client.batch_execute(r#gen::ROLES_SQL).unwrap();
+                let db2 = support::test_db();
+                let mut rebuild = db2.connect();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&seed) = seeds.get(i) else { break };
                     let result = catch_unwind(AssertUnwindSafe(|| {
-                        case(&mut client, &db.conninfo, seed, single.is_some())
+                        case(
+                            &mut client,
+                            &db.conninfo,
+                            &mut rebuild,
+                            seed,
+                            single.is_some(),
+                        )
                     }))
                     .unwrap_or_else(|panic| {
                         let message = panic
@@ -92,6 +104,9 @@ fn inspect_round_trips_random_schemas() {
                     }
                     if client.is_closed() {
                         client = db.connect();
+                    }
+                    if rebuild.is_closed() {
+                        rebuild = db2.connect();
                     }
                 }
             });
@@ -225,13 +240,13 @@ fn inspect_round_trip(
     client: &mut postgres::Client,
     conninfo: &str,
     split: Split,
-) -> Result<(tempfile::TempDir, Model), String> {
+) -> Result<(tempfile::TempDir, Model, Model, Vec<String>), String> {
     let dir = inspect_into(conninfo, split)?;
     let files = tree(dir.path());
     let fail = |what: String| format!("{what}\n===== inspected =====\n{}", show(&files));
     let (mut inspected, schemas) = compile_at(dir.path()).map_err(fail)?;
     let opts = ReadOptions {
-        schemas,
+        schemas: schemas.clone(),
         ignore: Vec::new(),
         history_schema: "schemactl".into(),
     };
@@ -253,12 +268,34 @@ fn inspect_round_trip(
             describe(&backward)
         )));
     }
-    Ok((dir, inspected))
+    Ok((dir, inspected, cat.model, schemas))
 }
 
+/// Plan `to` from `from`, apply it.
+fn plan_apply(client: &mut postgres::Client, from: &Model, to: &Model) -> Result<(), String> {
+    let plan = schemactl::plan::plan(diff(from, to));
+    if !plan.unsupported.is_empty() {
+        return Err(format!("cannot plan: {:?}", plan.unsupported));
+    }
+    let sql = plan.sql_body();
+    let mut tx = client.transaction().map_err(|e| e.to_string())?;
+    tx.batch_execute(&sql).map_err(|e| {
+        format!(
+            "apply failed: {}\n--- SQL ---\n{sql}",
+            schemactl::devdb::describe_pg_error(&e)
+        )
+    })?;
+    tx.commit().map_err(|e| e.to_string())
+}
+
+/// One seed: the generated project (and, for about a third of the seeds, its evolved second
+/// version on top) is applied to `client`'s database, which is inspected; the inspected
+/// project must compile to the catalog's model, and planned from empty into `rebuild`'s
+/// (emptied) database it must build a database whose catalog model is the same again.
 fn case(
     client: &mut postgres::Client,
     conninfo: &str,
+    rebuild: &mut postgres::Client,
     seed: u64,
     verbose: bool,
 ) -> Result<(), String> {
@@ -267,39 +304,68 @@ fn case(
     let refs: Vec<(&str, &str)> = v1.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let gen_dir = support::project::project(&refs);
     let (model, _) = compile_at(gen_dir.path())?;
-    let plan = schemactl::plan::plan(diff(&Model::default(), &model));
-    if !plan.unsupported.is_empty() {
-        return Err(format!("cannot plan: {:?}", plan.unsupported));
+    plan_apply(client, &Model::default(), &model)?;
+    let mut generated: String = v1
+        .iter()
+        .map(|(p, t)| format!("--- {p} ---\n{t}"))
+        .collect();
+    if let Some(v2) = r#gen::evolved(seed) {
+        let refs: Vec<(&str, &str)> = v2.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let dir2 = support::project::project(&refs);
+        let loaded = compile::load_project(dir2.path());
+        let model2 = compile::compile(&loaded.project, &loaded.raw, loaded.diags, Some(&model))
+            .map_err(|_| "v2 does not compile".to_string())?
+            .model;
+        plan_apply(client, &model, &model2)?;
+        generated.push_str("===== evolved to =====\n");
+        generated.extend(v2.iter().map(|(p, t)| format!("--- {p} ---\n{t}")));
     }
-    let mut tx = client.transaction().map_err(|e| e.to_string())?;
-    tx.batch_execute(&plan.sql_body())
-        .map_err(|e| format!("apply failed: {}", schemactl::devdb::describe_pg_error(&e)))?;
-    tx.commit().map_err(|e| e.to_string())?;
+    let with_generated = |e: String| format!("{e}\n===== generated =====\n{generated}");
 
     let split = if seed % 2 == 1 {
         Split::Table
     } else {
         Split::Schema
     };
-    let (dir, _) = inspect_round_trip(client, conninfo, split).map_err(|e| {
-        let generated: String = v1
-            .iter()
-            .map(|(p, t)| format!("--- {p} ---\n{t}"))
-            .collect();
-        format!("{e}\n===== generated =====\n{generated}")
-    })?;
+    let (dir, inspected, cat, schemas) =
+        inspect_round_trip(client, conninfo, split).map_err(with_generated)?;
+    let files = tree(dir.path());
     if verbose {
-        eprintln!("{}", show(&tree(dir.path())));
+        eprintln!("{}", show(&files));
     }
     if seed % 10 == 0 {
         let again = inspect_into(conninfo, split)?;
-        if tree(dir.path()) != tree(again.path()) {
+        if files != tree(again.path()) {
             return Err(format!(
                 "inspecting twice gave different files\n--- first:\n{}\n--- second:\n{}",
-                show(&tree(dir.path())),
+                show(&files),
                 show(&tree(again.path()))
             ));
         }
+    }
+
+    // The inspected project builds the same database from empty.
+    reset(rebuild)?;
+    let with_files =
+        |e: String| with_generated(format!("{e}\n===== inspected =====\n{}", show(&files)));
+    plan_apply(rebuild, &Model::default(), &inspected)
+        .map_err(|e| with_files(format!("rebuild: {e}")))?;
+    let opts = ReadOptions {
+        schemas,
+        ignore: Vec::new(),
+        history_schema: "schemactl".into(),
+    };
+    let rebuilt = catalog::read(rebuild, &opts)
+        .map_err(|e| with_files(format!("read: {}", schemactl::devdb::describe_pg_error(&e))))?
+        .model;
+    let forward = diff(&cat, &rebuilt);
+    let backward = diff(&rebuilt, &cat);
+    if !forward.is_empty() || !backward.is_empty() {
+        return Err(with_files(format!(
+            "the database rebuilt from the inspected files differs\noriginal → rebuilt:\n{}rebuilt → original:\n{}",
+            describe(&forward),
+            describe(&backward)
+        )));
     }
     Ok(())
 }
