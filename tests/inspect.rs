@@ -649,3 +649,74 @@ fn inspect_skips_alembic_version_and_splits_by_table() {
     let loaded = compile::load_project(d);
     assert_eq!(loaded.project.config.ignore, ["public.alembic_version"]);
 }
+
+/// What the catalog reader cannot model is listed in the summary (and the JSON) with its
+/// reason, and written as a comment at the top of its schema's file.
+#[test]
+fn inspect_lists_what_it_cannot_express() {
+    let db = support::test_db();
+    db.connect()
+        .batch_execute(
+            "CREATE SCHEMA app;
+             CREATE TABLE app.t (a integer CHECK (a > 0));
+             CREATE FUNCTION app.twice(x integer) RETURNS integer LANGUAGE sql
+                 BEGIN ATOMIC SELECT x * 2; END;",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(
+        support::project::schemactl_db(d, &db.conninfo, &["inspect", "--schemas", "app"]),
+        "inspect",
+    );
+    let note = "function `app.twice`: a SQL-standard body (BEGIN ATOMIC) is not part of the model";
+    assert!(
+        out.contains(&format!(
+            "Not expressed (1; also written as comments in the files):\n  - {note}\n"
+        )),
+        "{out}"
+    );
+    let files = tree(d);
+    assert_eq!(
+        files["schema/app.toml"],
+        format!(
+            "# Schema app. Written by `schemactl inspect`.\n# Not expressed in these files (left as the database has it):\n#   - {note}\n\nschema = \"app\"\n\n[tables.t]\n\n[tables.t.columns]\na = {{ type = \"integer\", nullable = true }}\n\n[[tables.t.checks]]\nexpr = \"a > 0\"\n"
+        )
+    );
+    let json = ok(
+        support::project::schemactl_db(
+            d,
+            &db.conninfo,
+            &["inspect", "--schemas", "app", "--force", "--format", "json"],
+        ),
+        "inspect --format json",
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["not_expressed"][0], note);
+    assert_eq!(v["counts"]["tables"], 1);
+    assert_eq!(v["files"][0], "schema/app.toml");
+    assert_eq!(tree(d), files, "the same bytes again");
+
+    // `--out DIR`: the files go there; the project (and its schemactl.toml) is left alone.
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("inspected");
+    ok(
+        support::project::schemactl_db(
+            d,
+            &db.conninfo,
+            &[
+                "inspect",
+                "--schemas",
+                "app",
+                "--out",
+                target.to_str().unwrap(),
+            ],
+        ),
+        "inspect --out",
+    );
+    assert_eq!(tree(d), files);
+    let written = tree(&target);
+    assert_eq!(written.keys().collect::<Vec<_>>(), ["app.toml"]);
+    assert_eq!(written["app.toml"], files["schema/app.toml"]);
+}

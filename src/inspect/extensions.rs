@@ -1,5 +1,7 @@
 //! Extensions: `[extensions] name = {}`; `schema` only when it is not `public` (where
-//! PostgreSQL puts an extension by default on a default search path).
+//! PostgreSQL puts an extension by default on a default search path) and is managed (the
+//! format refuses a schema the project does not manage; such an extension is listed as not
+//! expressed, see `inspect::unexpressible`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,11 @@ pub(super) fn write(doc: &mut Doc, model: &Model, counts: &mut BTreeMap<&'static
         .iter()
         .map(|(name, e)| {
             let mut kv = Vec::new();
-            if let Some(s) = e.schema.as_deref().filter(|s| *s != "public") {
+            if let Some(s) = e
+                .schema
+                .as_deref()
+                .filter(|s| *s != "public" && model.schemas.contains_key(*s))
+            {
                 kv.push(("schema", writer::line_string(s)));
             }
             (name.clone(), writer::inline(kv))

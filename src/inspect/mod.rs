@@ -204,10 +204,21 @@ fn mentions_schema(note: &str, schema: &str) -> bool {
     note.contains(&plain) || note.contains(&quoted)
 }
 
-/// What the model holds that the format cannot say. Nothing today: every model field has a
-/// spelling; kept as the one place to add such cases.
-fn unexpressible(_model: &Model) -> Vec<String> {
-    Vec::new()
+/// What the model holds that the format cannot say: the schema of an extension installed in
+/// a schema the project does not manage (`WITH SCHEMA` may only name a managed one).
+fn unexpressible(model: &Model) -> Vec<String> {
+    model
+        .extensions
+        .iter()
+        .filter_map(|(name, e)| {
+            let s = e.schema.as_deref()?;
+            (s != "public" && !model.schemas.contains_key(s)).then(|| {
+                format!(
+                    "extension `{name}` is in schema `{s}`, which the project does not manage: written without `schema` (created wherever PostgreSQL puts it)"
+                )
+            })
+        })
+        .collect()
 }
 
 /// A file name for an object name: ASCII letters, digits, `_` and `-` kept, every other
