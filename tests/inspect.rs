@@ -397,6 +397,7 @@ fn inspect_pagila_round_trips() {
         support::project::schemactl_db(d, &loaded.conninfo, &["inspect"]),
         "inspect",
     );
+    eprintln!("{out}");
     assert!(
         out.contains("Inspected schema(s) public into 1 file(s)"),
         "{out}"

@@ -338,8 +338,11 @@ fn summary(
     for (kind, n) in &rendered.counts {
         s.push_str(&format!("  {kind:<width$}  {n}\n"));
     }
-    for f in &files {
-        s.push_str(&format!("  wrote {f}\n"));
+    // The files, unless there are many (`--split table` of a large database).
+    if files.len() <= 20 {
+        for f in &files {
+            s.push_str(&format!("  wrote {f}\n"));
+        }
     }
     for i in ignored {
         s.push_str(&format!(
@@ -357,7 +360,9 @@ fn summary(
             s.push_str(&format!("  - {n}\n"));
         }
     }
-    s.push_str("  next: `schemactl plan -m init`, then `schemactl baseline` on this database\n");
+    s.push_str(
+        "  next: review the files, then `schemactl plan -m init` writes the first migration\n",
+    );
     o.stdout = s;
     o
 }

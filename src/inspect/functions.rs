@@ -6,17 +6,11 @@
 use std::collections::BTreeMap;
 
 use super::writer::{self, Doc, Val};
-use super::{Cx, comments, short_type};
+use super::{comments, short_type};
 use crate::model::Schema;
 use crate::model::function::{ArgMode, Function, Parallel, Volatility};
 
-pub(super) fn write(
-    _cx: &Cx<'_>,
-    doc: &mut Doc,
-    _schema: &str,
-    s: &Schema,
-    counts: &mut BTreeMap<&'static str, usize>,
-) {
+pub(super) fn write(doc: &mut Doc, s: &Schema, counts: &mut BTreeMap<&'static str, usize>) {
     let mut by_name: BTreeMap<(bool, &str), Vec<&Function>> = BTreeMap::new();
     for f in s.functions.values() {
         by_name.entry((f.procedure, &f.name)).or_default().push(f);

@@ -109,20 +109,20 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
         match split {
             Split::Schema => {
                 let mut doc = header(schema, &mine);
-                let before = doc_len(&doc);
+                let before = doc.len();
                 rest_of_schema(&cx, &mut doc, schema, s, &mut out.counts);
                 for name in s.tables.keys() {
                     tables::write(&cx, &mut doc, schema, name, &mut out.counts);
                 }
-                if doc_len(&doc) > before || !mine.is_empty() {
+                if doc.len() > before || !mine.is_empty() {
                     out.files.insert(format!("{base}.toml"), doc.finish());
                 }
             }
             Split::Table => {
                 let mut doc = header(schema, &mine);
-                let before = doc_len(&doc);
+                let before = doc.len();
                 rest_of_schema(&cx, &mut doc, schema, s, &mut out.counts);
-                if doc_len(&doc) > before || !mine.is_empty() {
+                if doc.len() > before || !mine.is_empty() {
                     out.files
                         .insert(format!("{base}/_schema.toml"), doc.finish());
                 }
@@ -172,14 +172,10 @@ fn rest_of_schema(
     enums::write(doc, s, counts);
     domains::write(cx, doc, schema, s, counts);
     composites::write(cx, doc, schema, s, counts);
-    sequences::write(doc, schema, s, counts);
-    functions::write(cx, doc, schema, s, counts);
+    sequences::write(doc, s, counts);
+    functions::write(doc, s, counts);
     aggregates::write(cx, doc, schema, s, counts);
     views::write(doc, s, counts);
-}
-
-fn doc_len(doc: &Doc) -> usize {
-    doc.len()
 }
 
 /// The first lines of a schema's file: what it is, `schema = …`, and what is not in it.

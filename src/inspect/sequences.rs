@@ -9,12 +9,7 @@ use super::{comments, grants, path_part, tables};
 use crate::model::grant::GrantKind;
 use crate::model::{BaseType, ColumnDefault, Schema};
 
-pub(super) fn write(
-    doc: &mut Doc,
-    _schema: &str,
-    s: &Schema,
-    counts: &mut BTreeMap<&'static str, usize>,
-) {
+pub(super) fn write(doc: &mut Doc, s: &Schema, counts: &mut BTreeMap<&'static str, usize>) {
     for (name, q) in &s.sequences {
         doc.table(&["sequences", name]);
         if q.data_type != "bigint" {

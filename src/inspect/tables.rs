@@ -71,6 +71,7 @@ pub(super) fn write(
     doc.table(&["tables", name]);
     comments::line(doc, &t.comment);
     if let Some(pk) = &t.primary_key {
+        *counts.entry("primary keys").or_default() += 1;
         if pk_single.is_none() {
             doc.kv("primary_key", writer::strings(&pk.columns));
         }
@@ -121,7 +122,9 @@ pub(super) fn write(
         }
         *counts.entry("unique constraints").or_default() += 1;
     }
-    *counts.entry("unique constraints").or_default() += shorthand_uniques.len();
+    if !shorthand_uniques.is_empty() {
+        *counts.entry("unique constraints").or_default() += shorthand_uniques.len();
+    }
     for (n, c) in &t.checks {
         doc.array_table(&["tables", name, "checks"]);
         let cols = c.expr.referenced_columns();
