@@ -25,7 +25,9 @@
 //!   everything else in the schema (types, sequences, views, routines, privileges).
 //!
 //! File names are the object names with anything but ASCII letters, digits, `_` and `-`
-//! written `%XX` (so `Sales Dept` is `Sales%20Dept.toml`). Function bodies are written in
+//! written `%XX` (so `Sales Dept` is `Sales%20Dept.toml`), and `-2` appended to a name that
+//! differs from an earlier one only in case (`Mood`, `mood-2`), so that the files stay apart
+//! on case-insensitive file systems. Function bodies are written in
 //! the TOML (multi-line strings), never as `body_file`s: a file per function would scatter a
 //! schema, and the TOML string keeps the body byte for byte.
 //!
@@ -97,6 +99,12 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
         out.files.insert("extensions.toml".into(), doc.finish());
     }
     let mut placed = vec![false; notes.len()];
+    // File names already used, in lower case: `Mood` and `mood` must not share a file on a
+    // case-insensitive file system (macOS, Windows).
+    let mut taken = std::collections::BTreeSet::new();
+    if !model.extensions.is_empty() && split == Split::Schema {
+        taken.insert("/extensions".to_string());
+    }
     for (schema, s) in &model.schemas {
         let mut mine: Vec<&str> = Vec::new();
         for (i, n) in notes.iter().enumerate() {
@@ -105,7 +113,10 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
                 mine.push(n);
             }
         }
-        let base = file_name(schema);
+        let base = unique_name(&mut taken, "", schema);
+        if split == Split::Table {
+            taken.insert(format!("{base}/_schema"));
+        }
         match split {
             Split::Schema => {
                 let mut doc = header(schema, &mine);
@@ -129,8 +140,9 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
                 for name in s.tables.keys() {
                     let mut doc = header(schema, &[]);
                     tables::write(&cx, &mut doc, schema, name, &mut out.counts);
+                    let file = unique_name(&mut taken, &base, name);
                     out.files
-                        .insert(format!("{base}/{}.toml", file_name(name)), doc.finish());
+                        .insert(format!("{base}/{file}.toml"), doc.finish());
                 }
             }
         }
@@ -215,6 +227,16 @@ fn unexpressible(model: &Model) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// [`file_name`] of `name`, with `-2` appended until no earlier file of `dir` has the same
+/// name in lower case; records it in `taken`.
+fn unique_name(taken: &mut std::collections::BTreeSet<String>, dir: &str, name: &str) -> String {
+    let mut candidate = file_name(name);
+    while !taken.insert(format!("{dir}/{}", candidate.to_lowercase())) {
+        candidate.push_str("-2");
+    }
+    candidate
 }
 
 /// A file name for an object name: ASCII letters, digits, `_` and `-` kept, every other
@@ -388,6 +410,57 @@ mod tests {
         assert_eq!(short_type("time(2) without time zone"), "time(2)");
         assert_eq!(short_type("numeric(10,2)"), "numeric(10,2)");
         assert_eq!(short_type("double precision"), "double precision");
+    }
+
+    #[test]
+    fn file_names_never_collide() {
+        use crate::model::{Column, Extension, Schema, Table};
+        let table = || Table {
+            columns: vec![Column {
+                name: "a".into(),
+                data_type: DataType::builtin("integer"),
+                nullable: true,
+                default: None,
+                identity: None,
+                generated: None,
+                collation: None,
+                comment: None,
+                grants: None,
+            }],
+            ..Table::default()
+        };
+        let mut model = Model::default();
+        model
+            .extensions
+            .insert("hstore".into(), Extension::default());
+        let mut s = Schema::default();
+        for t in ["Mood", "mood", "_schema"] {
+            s.tables.insert(t.into(), table());
+        }
+        model.schemas.insert("extensions".into(), s.clone());
+        model.schemas.insert("Extensions".into(), s);
+        let files =
+            |split| -> Vec<String> { render(&model, &[], split).files.into_keys().collect() };
+        assert_eq!(
+            files(Split::Schema),
+            [
+                "Extensions-2.toml",
+                "extensions-2-2.toml",
+                "extensions.toml"
+            ]
+        );
+        assert_eq!(
+            files(Split::Table),
+            [
+                "Extensions/Mood.toml",
+                "Extensions/_schema-2.toml",
+                "Extensions/mood-2.toml",
+                "extensions-2/Mood.toml",
+                "extensions-2/_schema-2.toml",
+                "extensions-2/mood-2.toml",
+                "extensions.toml"
+            ]
+        );
     }
 
     #[test]
