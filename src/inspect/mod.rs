@@ -280,8 +280,12 @@ impl Cx<'_> {
     pub fn type_name(&self, q: &QualifiedName, schema: &str) -> String {
         let own = QualifiedName::new(schema, q.name.clone());
         let public = QualifiedName::new("public", q.name.clone());
+        // `compile` looks for an enum (own schema, then `public`) before other types: a
+        // non-enum of the own schema is qualified when `public` has an enum of its name.
         let bare = if q.schema == schema {
-            schema == "public" || !self.model.holds_type_name(&public)
+            schema == "public"
+                || self.model.enum_type(q).is_some()
+                || self.model.enum_type(&public).is_none()
         } else {
             q.schema == "public" && !self.model.holds_type_name(&own)
         };

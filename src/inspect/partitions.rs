@@ -4,7 +4,7 @@
 //! integers, a single value without brackets.
 
 use super::writer::{self, Doc, Val};
-use super::{Cx, tables};
+use super::{Cx, path_part, tables};
 use crate::model::{BaseType, BoundValue, PartitionBound, PartitionStrategy, QualifiedName, Table};
 
 pub(super) fn lines(cx: &Cx<'_>, doc: &mut Doc, schema: &str, t: &Table) {
@@ -34,10 +34,17 @@ pub(super) fn lines(cx: &Cx<'_>, doc: &mut Doc, schema: &str, t: &Table) {
         );
     }
     if let Some(p) = &t.partition_of {
-        doc.kv(
-            "partition_of",
-            writer::string(&cx.table_path(&p.parent, schema)),
-        );
+        // An unqualified parent is one of the partition's own schema (no `public` fallback).
+        let parent = if p.parent.schema == schema {
+            path_part(&p.parent.name)
+        } else {
+            format!(
+                "{}.{}",
+                path_part(&p.parent.schema),
+                path_part(&p.parent.name)
+            )
+        };
+        doc.kv("partition_of", writer::string(&parent));
         doc.kv("bounds", bounds(&p.bound, &key_types(cx, &p.parent)));
     }
 }
