@@ -34,6 +34,10 @@
 //! one transaction holding a lock per created relation), the failure is reported and the
 //! apply repeated after raising `max_locks_per_transaction` to 1024.
 //!
+//! 6. **`schemactl inspect` through the binary** of that database into an empty project
+//!    (best of 3), and the inspected files compiled and compared with the catalog's model
+//!    (must be 0 differences).
+//!
 //! 5. **`schemactl plan -m init` through the binary**, end to end, for each file layout of the
 //!    same generated schema: `chunked` (one file per schema per 300 tables), `per-table` and
 //!    `per-schema` (one large file per PostgreSQL schema). Best of 3; peak RSS from
@@ -264,6 +268,38 @@ fn cli_drift(root: &Path, db: &str, runs: usize) -> (Duration, Option<u64>) {
         eprintln!("massif profile of drift written to {out} ({status})");
     }
     (best, peak)
+}
+
+/// `schemactl inspect` of `db` into a fresh project directory each run, through the binary:
+/// best wall time of `runs`, the largest peak resident set, and the directory of the last
+/// run (whose files the caller compiles and compares with the catalog).
+fn cli_inspect(db: &str, schemas: &str, runs: usize) -> (Duration, Option<u64>, tempfile::TempDir) {
+    let (mut best, mut peak) = (Duration::MAX, None::<u64>);
+    let mut last = None;
+    for _ in 0..runs {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let project = dir.path().to_string_lossy().into_owned();
+        let (took, kib, out) = run_timed(&[
+            "--project",
+            &project,
+            "--db",
+            db,
+            "-q",
+            "inspect",
+            "--schemas",
+            schemas,
+        ]);
+        assert!(
+            out.status.success(),
+            "inspect failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        best = best.min(took);
+        peak = peak.max(kib);
+        last = Some(dir);
+    }
+    (best, peak, last.expect("at least one run"))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -590,7 +626,33 @@ fn run_size(n: usize) -> Value {
         ms(cli_drift),
         cli_drift_peak.map_or("n/a".to_string(), mib),
     );
-    drop((cat, proxy, cluster));
+    // 6. `schemactl inspect` through the binary into an empty project (process start,
+    // connect, the same catalog read, rendering, writing the files); the files of the last
+    // run must compile back to the catalog's model.
+    let (cli_inspect_time, cli_inspect_peak, inspected) = cli_inspect(
+        &cluster.conninfo("bench"),
+        &opts.schemas.join(","),
+        runs.max(3),
+    );
+    let back = compile::compile_project(inspected.path())
+        .2
+        .expect("the inspected files compile")
+        .model;
+    let mut read_back = back.clone();
+    catalog::server_forms(
+        &mut cluster.connect("bench").expect("connect"),
+        &mut read_back,
+    )
+    .expect("server forms");
+    let inspect_diff =
+        diff::diff(&cat.model, &read_back).len() + diff::diff(&read_back, &cat.model).len();
+    eprintln!(
+        "schemactl inspect through the binary (best of {}): {}, peak {}; inspected → compiled differs from the catalog in {inspect_diff} changes",
+        runs.max(3),
+        ms(cli_inspect_time),
+        cli_inspect_peak.map_or("n/a".to_string(), mib),
+    );
+    drop((cat, proxy, cluster, back, read_back, inspected));
 
     json!({
         "tables": n,
@@ -635,6 +697,9 @@ fn run_size(n: usize) -> Value {
         "cli_drift_ms": secs(cli_drift) * 1e3,
         "cli_drift_peak_kib": cli_drift_peak,
         "ratio_cli_drift": ratio_cli,
+        "cli_inspect_ms": secs(cli_inspect_time) * 1e3,
+        "cli_inspect_peak_kib": cli_inspect_peak,
+        "inspect_differences": inspect_diff,
         "pg_version": pg_version,
         "load_before": load_before,
         "load_after": loadavg(),

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod devdb;
 pub mod diag;
 pub mod diff;
+pub mod inspect;
 pub mod migrations;
 pub mod model;
 pub mod plan;

@@ -47,6 +47,12 @@ enum FormatArg {
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
+enum SplitArg {
+    Schema,
+    Table,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
 enum ColorArg {
     Auto,
     Always,
@@ -62,6 +68,22 @@ enum Command {
         /// Also create the schema in a throwaway local PostgreSQL and report what it rejects.
         #[arg(long)]
         dev: bool,
+    },
+    /// Write TOML schema files describing a live database (--db) into the schema directory,
+    /// and record its schemas in schemactl.toml (creating the project when there is none).
+    Inspect {
+        /// Schemas to read, comma-separated (default: every schema but PostgreSQL's own).
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        schemas: Option<Vec<String>>,
+        /// File layout: one file per schema, or one per table.
+        #[arg(long, value_enum, default_value_t = SplitArg::Schema)]
+        split: SplitArg,
+        /// Replace the schema files already in the schema directory.
+        #[arg(long)]
+        force: bool,
+        /// Write the files into DIR instead of the schema directory (schemactl.toml untouched).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Diff schema/ against the head snapshot and write the next migration (no database).
     Plan {
@@ -204,6 +226,23 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Init => commands::init::run(&g),
+        Command::Inspect {
+            schemas,
+            split,
+            force,
+            out,
+        } => commands::inspect::run(
+            &g,
+            &commands::inspect::Options {
+                schemas,
+                split: match split {
+                    SplitArg::Schema => schemactl::inspect::Split::Schema,
+                    SplitArg::Table => schemactl::inspect::Split::Table,
+                },
+                force,
+                out,
+            },
+        ),
         Command::Check { dev } => commands::check::run(&g, dev),
         Command::Plan {
             name,

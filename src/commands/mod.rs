@@ -7,6 +7,7 @@ pub mod check;
 pub mod hash;
 pub mod import;
 pub mod init;
+pub mod inspect;
 pub mod live;
 pub mod plan;
 pub mod status;

@@ -22,6 +22,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod dump;
 pub mod r#gen;
 pub mod project;
 pub mod steps;
