@@ -36,6 +36,7 @@ pub(super) fn write(
                 doc.kv("initcond", writer::string(i));
             }
             comments::line(doc, &a.comment);
+            super::grants::line(doc, &a.grants, crate::model::grant::GrantKind::Function);
             *counts.entry("aggregates").or_default() += 1;
         }
     }

@@ -41,6 +41,9 @@ pub(super) fn write(
                         kv.push(("name", writer::line_string(n)));
                     }
                     kv.push(("expr", writer::line_string(&tables::expr_text(&c.expr))));
+                    if let Some(text) = &c.comment {
+                        kv.push(("comment", writer::line_string(text)));
+                    }
                     writer::inline(kv)
                 })
                 .collect();

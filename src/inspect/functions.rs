@@ -132,6 +132,7 @@ fn function(doc: &mut Doc, f: &Function) {
         doc.kv("set", writer::inline(kv));
     }
     comments::line(doc, &f.comment);
+    super::grants::line(doc, &f.grants, crate::model::grant::GrantKind::Function);
 }
 
 /// A cost or row estimate as `float4` prints it, as a TOML number.

@@ -43,6 +43,7 @@ pub(super) fn write(
             if let [c] = u.columns.as_slice()
                 && *n
                     == names::make_object_name(name, Some(&names::name_addition(&u.columns)), "key")
+                && u.comment.is_none()
                 && !unique_on.contains_key(c)
             {
                 unique_on.insert(c.clone(), n.clone());
@@ -55,6 +56,7 @@ pub(super) fn write(
             if let [c] = fk.columns.as_slice()
                 && fk.referenced_columns.len() == 1
                 && fk.validated
+                && fk.comment.is_none()
                 && *n
                     == names::make_object_name(
                         name,
@@ -77,6 +79,9 @@ pub(super) fn write(
         }
         if pk.name != names::make_object_name(name, None, "pkey") {
             doc.kv("primary_key_name", writer::string(&pk.name));
+        }
+        if let Some(c) = &pk.comment {
+            doc.kv("primary_key_comment", writer::string(c));
         }
     }
     partitions::lines(cx, doc, schema, t);
@@ -120,6 +125,7 @@ pub(super) fn write(
         if *n != names::make_object_name(name, Some(&names::name_addition(&u.columns)), "key") {
             doc.kv("name", writer::string(n));
         }
+        comments::line(doc, &u.comment);
         *counts.entry("unique constraints").or_default() += 1;
     }
     if !shorthand_uniques.is_empty() {
@@ -136,6 +142,7 @@ pub(super) fn write(
         if !c.validated {
             doc.kv("validated", writer::boolean(false));
         }
+        comments::line(doc, &c.comment);
         *counts.entry("checks").or_default() += 1;
     }
     for (n, ix) in &t.indexes {
@@ -171,6 +178,7 @@ pub(super) fn write(
         if !fk.validated {
             doc.kv("validated", writer::boolean(false));
         }
+        comments::line(doc, &fk.comment);
     }
     for (n, x) in &t.exclusions {
         doc.array_table(&["tables", name, "exclusions"]);
@@ -196,6 +204,7 @@ pub(super) fn write(
         if let Some(p) = &x.index.predicate {
             doc.kv("where", writer::string(&expr_text(p)));
         }
+        comments::line(doc, &x.comment);
         *counts.entry("exclusion constraints").or_default() += 1;
     }
     triggers::write(cx, doc, schema, name, t, counts);
@@ -378,6 +387,7 @@ pub(super) fn index(doc: &mut Doc, table: &str, name: &str, ix: &Index, name_req
     if let Some(p) = &ix.predicate {
         doc.kv("where", writer::string(&expr_text(p)));
     }
+    comments::line(doc, &ix.comment);
 }
 
 /// `column`/`expr`, `order`, `nulls`, `opclass` of an index key.
