@@ -11,9 +11,22 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use support::dump::{dump, objects, run};
 use support::project::*;
+
+/// [`support::dump::differences`] labelled for this test.
+fn differences(
+    declared: &BTreeMap<String, Vec<String>>,
+    loaded: &BTreeMap<String, Vec<String>>,
+) -> String {
+    support::dump::differences(
+        declared,
+        loaded,
+        "applied from the TOML project",
+        "Pagila loaded with psql",
+    )
+}
 
 fn fixture() -> PathBuf {
     repo_root().join("tests/fixtures/pagila")
@@ -32,109 +45,6 @@ fn ok(out: std::process::Output, what: &str) -> String {
 
 /// The directory of PostgreSQL's client programs: the one the harness's cluster runs from,
 /// else the installed server binaries' (`SCHEMACTL_PG_BINDIR`, …).
-fn pg_bin(program: &str) -> PathBuf {
-    let dir = match support::local_cluster() {
-        Some(cluster) => cluster.bin_dir().to_path_buf(),
-        None => schemactl::devdb::find_bin_dir().unwrap_or_else(|e| panic!("{e}")),
-    };
-    dir.join(program)
-}
-
-fn run(program: &str, args: &[&str], what: &str) -> String {
-    let out = Command::new(pg_bin(program))
-        .args(args)
-        .env("PGOPTIONS", "-c client_min_messages=warning")
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: could not run {program}: {e}"));
-    ok(out, what)
-}
-
-/// `pg_dump -s` of the database, without owners and privileges. schemactl's own history
-/// schema is left out: it is bookkeeping of the tool, not part of the declared schema.
-fn dump(conninfo: &str) -> String {
-    run(
-        "pg_dump",
-        &[
-            "--schema-only",
-            "--no-owner",
-            "--no-privileges",
-            "--exclude-schema=schemactl",
-            "--dbname",
-            conninfo,
-        ],
-        "pg_dump",
-    )
-}
-
-/// A dump split into its objects: `<name>; Type: …; Schema: …` (the `-- Name:` TOC header
-/// without its `Owner`) → the object's statements, normalised (see the fixture README): comment lines,
-/// blank lines, `SET` lines, `set_config('search_path', …)` and the random `\restrict` /
-/// `\unrestrict` keys are dropped, and so are entries left empty by that. The statements
-/// before the first header are `(preamble)`.
-/// Two objects with the same header (none in Pagila) keep both bodies, sorted.
-fn objects(dump: &str) -> BTreeMap<String, Vec<String>> {
-    let mut objects: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut header = "(preamble)".to_string();
-    let mut body: Vec<&str> = Vec::new();
-    let mut flush = |header: &str, body: &mut Vec<&str>| {
-        objects
-            .entry(header.to_string())
-            .or_default()
-            .push(body.join("\n"));
-        body.clear();
-    };
-    for line in dump.lines() {
-        if let Some(h) = line.strip_prefix("-- Name: ") {
-            flush(&header, &mut body);
-            header = match h.rfind("; Owner:") {
-                Some(i) => h[..i].to_string(),
-                None => h.to_string(),
-            };
-            continue;
-        }
-        let trimmed = line.trim();
-        if trimmed.is_empty()
-            || trimmed.starts_with("--")
-            || line.starts_with("SET ")
-            || line.starts_with("SELECT pg_catalog.set_config('search_path'")
-            || line.starts_with("\\restrict ")
-            || line.starts_with("\\unrestrict ")
-        {
-            continue;
-        }
-        body.push(line);
-    }
-    flush(&header, &mut body);
-    // An entry with nothing left is one pg_dump writes only for what it was told to leave out
-    // (the owner or privileges of the `public` schema, which Pagila's SQL changes).
-    objects.retain(|_, bodies| bodies.iter().any(|b| !b.is_empty()));
-    for bodies in objects.values_mut() {
-        bodies.sort();
-    }
-    objects
-}
-
-/// Every object whose definition differs, with both texts; empty when the dumps are equal.
-fn differences(
-    declared: &BTreeMap<String, Vec<String>>,
-    loaded: &BTreeMap<String, Vec<String>>,
-) -> String {
-    let mut report = String::new();
-    let missing = || vec!["<no such object>".to_string()];
-    let keys: std::collections::BTreeSet<&String> = declared.keys().chain(loaded.keys()).collect();
-    for key in keys {
-        let (a, b) = (declared.get(key), loaded.get(key));
-        if a == b {
-            continue;
-        }
-        report.push_str(&format!(
-            "\n=== {key}\n--- applied from the TOML project:\n{}\n--- Pagila loaded with psql:\n{}\n",
-            a.cloned().unwrap_or_else(missing).join("\n"),
-            b.cloned().unwrap_or_else(missing).join("\n"),
-        ));
-    }
-    report
-}
 
 fn count(objects: &BTreeMap<String, Vec<String>>, kind: &str) -> usize {
     let suffix = format!("; Type: {kind}; Schema: public");
