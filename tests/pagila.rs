@@ -43,9 +43,6 @@ fn ok(out: std::process::Output, what: &str) -> String {
     stdout
 }
 
-/// The directory of PostgreSQL's client programs: the one the harness's cluster runs from,
-/// else the installed server binaries' (`SCHEMACTL_PG_BINDIR`, …).
-
 fn count(objects: &BTreeMap<String, Vec<String>>, kind: &str) -> usize {
     let suffix = format!("; Type: {kind}; Schema: public");
     objects
