@@ -52,6 +52,15 @@ enum SplitArg {
     Table,
 }
 
+impl From<SplitArg> for schemactl::inspect::Split {
+    fn from(s: SplitArg) -> Self {
+        match s {
+            SplitArg::Schema => schemactl::inspect::Split::Schema,
+            SplitArg::Table => schemactl::inspect::Split::Table,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, ValueEnum)]
 enum ColorArg {
     Auto,
@@ -176,13 +185,53 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum ImportFrom {
     /// Read an Alembic project's revision graph without running it: heads, branches, merges,
-    /// missing or duplicate revisions, and each --db's place in it (exit 1 when broken).
+    /// missing or duplicate revisions, and each --db's place in it (exit 1 when broken);
+    /// with --dev build the chain from empty and compare; with --adopt write the schemactl
+    /// project and baseline the databases that match.
     Alembic {
         /// Alembic's script directory (holding env.py and versions/); default:
         /// `script_location` of ./alembic.ini.
         #[arg(long, value_name = "DIR")]
         alembic_dir: Option<PathBuf>,
+        /// Build the chain from empty (`alembic upgrade heads` in a throwaway PostgreSQL) and
+        /// compare every --db with it.
+        #[arg(long)]
+        dev: bool,
+        /// The project's Python, with SQLAlchemy, Alembic and a driver (default:
+        /// $VIRTUAL_ENV/bin/python, else python3).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// An environment variable env.py reads its URL from (set to the throwaway
+        /// database's for --dev); repeatable.
+        #[arg(long, value_name = "NAME")]
+        url_env: Vec<String>,
+        /// Write the schemactl project from the source, plan it, and baseline every --db that
+        /// matches (the others are left alone, with the SQL that would converge them).
+        #[arg(long)]
+        adopt: bool,
+        /// What --adopt describes: the chain built from empty (default with --dev), or the
+        /// first --db (default without).
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
+        /// With --adopt: schemas to read, comma-separated (default: every user schema).
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        schemas: Option<Vec<String>>,
+        /// With --adopt: file layout of the schema files.
+        #[arg(long, value_enum, default_value_t = SplitArg::Schema)]
+        split: SplitArg,
+        /// With --adopt: replace schema files already in the schema directory.
+        #[arg(long)]
+        force: bool,
+        /// With --adopt: the first migration's name.
+        #[arg(short = 'm', long = "name", value_name = "NAME")]
+        name: Option<String>,
     },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum SourceArg {
+    Chain,
+    Db,
 }
 
 fn parse_hazard(s: &str) -> Result<Hazard, String> {
@@ -235,10 +284,7 @@ fn main() -> ExitCode {
             &g,
             &commands::inspect::Options {
                 schemas,
-                split: match split {
-                    SplitArg::Schema => schemactl::inspect::Split::Schema,
-                    SplitArg::Table => schemactl::inspect::Split::Table,
-                },
+                split: split.into(),
                 force,
                 out,
             },
@@ -256,6 +302,7 @@ fn main() -> ExitCode {
                 dry_run,
                 check,
                 allow,
+                brief: false,
             },
         ),
         Command::Apply {
@@ -302,12 +349,39 @@ fn main() -> ExitCode {
         Command::Diff => commands::live::diff_db(&g),
         Command::Verify { dev } => commands::live::verify(&g, dev),
         Command::Import {
-            from: ImportFrom::Alembic { alembic_dir },
+            from:
+                ImportFrom::Alembic {
+                    alembic_dir,
+                    dev,
+                    python,
+                    url_env,
+                    adopt,
+                    source,
+                    schemas,
+                    split,
+                    force,
+                    name,
+                },
         } => commands::import::alembic(
             &g,
             &commands::import::Options {
                 alembic_dir,
                 databases,
+                dev,
+                python,
+                url_env,
+                adopt,
+                source: source.map(|s| match s {
+                    SourceArg::Chain => commands::import::Source::Chain,
+                    SourceArg::Db => commands::import::Source::Db,
+                }),
+                inspect: commands::inspect::Options {
+                    schemas,
+                    split: split.into(),
+                    force,
+                    out: None,
+                },
+                name,
             },
         ),
     };

@@ -1,10 +1,12 @@
 //! An Alembic project read statically: its revision files (`versions/*.py`, see
 //! [`script`]) and the graph their `down_revision`s make, with what is wrong with it
 //! (several heads, a `down_revision` naming a missing file, a duplicate id, a file name that
-//! disagrees with its revision), and where a database's `alembic_version` puts it. Nothing
-//! here runs Python or touches a database; `commands::import` does the I/O.
+//! disagrees with its revision), and where a database's `alembic_version` puts it. Only
+//! [`upgrade`] runs Python (the project's own, to build the chain from empty); the rest reads
+//! files, and `commands::import` does the database I/O.
 
 pub mod script;
+pub mod upgrade;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

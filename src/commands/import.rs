@@ -1,28 +1,85 @@
 //! `schemactl import alembic`: an Alembic project's revision graph, read statically
 //! (`crate::alembic`), reported with what is wrong with it, and where each database given
-//! with `--db` stands (its `alembic_version`). Exit 1 when the history is broken (several
-//! heads, a missing revision, a duplicate id), 2 when the files cannot be read, 3 when a
+//! with `--db` stands (its `alembic_version`). With `--dev` the chain is also built from
+//! empty by the project's own Python (`alembic upgrade heads` into a throwaway database) and
+//! every database is compared with what it builds. With `--adopt` the schemactl project is
+//! written from a source (the chain, or the first `--db`) by `inspect`, planned (`plan -m
+//! init`), and each database that matches is baselined (`baseline`, the note naming the
+//! Alembic revision it replaces); one that does not is left alone with the SQL that would
+//! converge it.
+//!
+//! Exit 1 when the history is broken (several heads, a missing revision, a duplicate id),
+//! the chain does not build, a database differs from the chain, or a database was not
+//! baselined; 2 when the files cannot be read or the Python cannot run Alembic; 3 when a
 //! database cannot be read.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::{Exit, Format, Global, Outcome};
-use crate::alembic::{self, History, Position};
+use super::{Database, Exit, Format, Global, Outcome, baseline, inspect, plan};
+use crate::alembic::{self, History, Position, upgrade};
+use crate::catalog::{self, ReadOptions};
 use crate::diag::SourceMap;
+use crate::model::Model;
+use crate::schema::config::{self, Project};
 
-/// What `--alembic-dir` and the databases give.
+/// What the project's schema is written from with `--adopt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The schema `alembic upgrade heads` builds from empty (needs `--dev`).
+    Chain,
+    /// The first `--db`.
+    Db,
+}
+
+/// What `--alembic-dir`, the databases and the adoption flags give.
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub alembic_dir: Option<PathBuf>,
     /// Every `--db` given (none: the graph only).
     pub databases: Vec<String>,
+    /// Build the chain from empty in a throwaway database.
+    pub dev: bool,
+    /// The project's Python (default: `$VIRTUAL_ENV/bin/python`, else `python3`).
+    pub python: Option<PathBuf>,
+    /// Environment variables env.py reads the URL from (set to the throwaway database's).
+    pub url_env: Vec<String>,
+    /// Write the project, plan it and baseline the databases that match.
+    pub adopt: bool,
+    /// Default: the chain with `--dev`, else the first `--db`.
+    pub source: Option<Source>,
+    /// For the written project (as `inspect` takes them).
+    pub inspect: inspect::Options,
+    /// The first migration's name (default `init`).
+    pub name: Option<String>,
 }
 
-/// One database's `alembic_version` rows, or why they could not be read.
+/// One database given with `--db`: its `alembic_version` rows (or why they could not be
+/// read) and the open connection.
 struct DbState {
+    url: String,
     label: String,
     versions: Result<Vec<String>, String>,
+    db: Database,
+}
+
+/// A database `--adopt` baselines: where it is and which Alembic revision it was at.
+struct Baselinable {
+    url: String,
+    label: String,
+    versions: Result<Vec<String>, String>,
+}
+
+/// The chain built from empty: its model, or why it could not be built.
+struct Built {
+    result: Result<Model, String>,
+}
+
+/// How one database compares with the chain: its differences, in `drift`'s words.
+struct Compared {
+    label: String,
+    differences: Result<Vec<String>, String>,
 }
 
 pub fn alembic(g: &Global, opts: &Options) -> Outcome {
@@ -38,6 +95,30 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             return super::invalid(g, &sources, &diags, &[], &root);
         }
     };
+    let source = opts
+        .source
+        .unwrap_or(if opts.dev { Source::Chain } else { Source::Db });
+    if opts.adopt {
+        if let Some(o) = adopt_refusal(g, opts, source) {
+            return o;
+        }
+    }
+    // Check where the project goes before anything runs.
+    let target = if opts.adopt {
+        match prepare_project(g, &opts.inspect) {
+            Ok(t) => Some(t),
+            Err(o) => return o,
+        }
+    } else {
+        None
+    };
+    let project = match target.as_ref() {
+        Some(t) => t.project.clone(),
+        None => match load_project(g) {
+            Ok(p) => p,
+            Err(o) => return o,
+        },
+    };
     let mut dbs = Vec::new();
     for url in &opts.databases {
         match read_versions(url) {
@@ -46,16 +127,157 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
         }
     }
     let problems = history.problems();
-    let broken = problems.iter().any(alembic::Problem::breaks);
+    let mut broken = problems.iter().any(alembic::Problem::breaks);
+
+    // The chain built from empty, and each database compared with it.
+    let mut built = None;
+    let mut chain_db = None;
+    let mut compared = Vec::new();
+    if opts.dev {
+        let (b, db) = match build_chain(g, opts, &dir, &history, &project) {
+            Ok(x) => x,
+            Err(o) => return o,
+        };
+        if let Ok(chain) = &b.result {
+            for s in dbs.iter_mut() {
+                compared.push(compare(s, chain, &project));
+            }
+        }
+        broken |= b.result.is_err();
+        broken |= compared
+            .iter()
+            .any(|c| !matches!(&c.differences, Ok(d) if d.is_empty()));
+        built = Some(b);
+        chain_db = db;
+    }
+
+    let mut adopted = None;
+    if let Some(t) = target {
+        let to_baseline: Vec<Baselinable> = dbs
+            .iter()
+            .map(|s| Baselinable {
+                url: s.url.clone(),
+                label: s.label.clone(),
+                versions: s.versions.clone(),
+            })
+            .collect();
+        let from = match source {
+            Source::Chain => chain_db.as_mut(),
+            Source::Db => dbs.first_mut().map(|s| &mut s.db),
+        };
+        let Some(from) = from else {
+            let why = built
+                .as_ref()
+                .and_then(|b| b.result.as_ref().err())
+                .cloned()
+                .unwrap_or_default();
+            return Outcome::fail(
+                g,
+                Exit::No,
+                "chain-does-not-build",
+                &format!(
+                    "the Alembic chain does not build from empty, so it cannot be the source of the project: {why}"
+                ),
+                "fix the chain, or adopt from a live database with --source db (the first --db)",
+            );
+        };
+        let a = adopt(g, opts, t, from, &to_baseline);
+        broken |= a.exit != Exit::Ok;
+        adopted = Some(a);
+    }
+
     let exit = if broken { Exit::No } else { Exit::Ok };
     match g.format {
-        Format::Json => Outcome::json(exit, report_json(&dir, &history, &problems, &dbs)),
+        Format::Json => {
+            let mut v = report_json(&dir, &history, &problems, &dbs);
+            if let Some(b) = &built {
+                v["chain"] = match &b.result {
+                    Ok(_) => json!({ "built": true }),
+                    Err(e) => json!({ "built": false, "error": e }),
+                };
+                v["compared"] = compared
+                    .iter()
+                    .map(|c| match &c.differences {
+                        Ok(d) => {
+                            json!({ "database": c.label, "equal": d.is_empty(), "differences": d })
+                        }
+                        Err(e) => json!({ "database": c.label, "error": e }),
+                    })
+                    .collect();
+            }
+            if let Some(a) = adopted {
+                v["adopt"] = a.json;
+            }
+            v["ok"] = json!(!broken);
+            Outcome::json(exit, v)
+        }
         Format::Text => {
             let mut o = Outcome::new(exit);
             o.stdout = report_text(&dir, &history, &problems, &dbs);
+            if let Some(b) = &built {
+                o.stdout.push_str(&built_text(b, &compared));
+            }
+            if let Some(a) = adopted {
+                o.stdout.push_str(&a.stdout);
+                o.stderr.push_str(&a.stderr);
+            }
             o
         }
     }
+}
+
+/// What `--adopt` cannot do with the options given.
+fn adopt_refusal(g: &Global, opts: &Options, source: Source) -> Option<Outcome> {
+    let (code, message, hint) = match source {
+        Source::Chain if !opts.dev => (
+            "source-needs-dev",
+            "--source chain needs --dev (the chain is built in a throwaway database)",
+            "add --dev (and --python for the project's Python), or adopt from a database with --source db --db URL",
+        ),
+        Source::Db if opts.databases.is_empty() => (
+            "no-source",
+            "--adopt needs a source: a database (--db URL) or the chain built from empty (--dev)",
+            "give the database to describe with --db URL, or --dev to build the chain from empty",
+        ),
+        _ => return None,
+    };
+    Some(Outcome::fail(g, Exit::Invalid, code, message, hint))
+}
+
+/// The project `--adopt` writes: `inspect`'s target, refused when it has migrations already.
+fn prepare_project(g: &Global, o: &inspect::Options) -> Result<inspect::Target, Outcome> {
+    let t = inspect::prepare(g, o)?;
+    let has_migrations = std::fs::read_dir(t.project.migrations_dir())
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".sql"))
+        })
+        .unwrap_or(false);
+    if has_migrations {
+        return Err(Outcome::fail(
+            g,
+            Exit::Invalid,
+            "has-migrations",
+            &format!(
+                "{} already holds migrations; --adopt starts a new schemactl project",
+                t.project.migrations_dir().display()
+            ),
+            "run it in a new directory (or --project DIR), or drop --adopt to only compare",
+        ));
+    }
+    Ok(t)
+}
+
+/// `schemactl.toml` of the project (defaults when there is none).
+fn load_project(g: &Global) -> Result<Project, Outcome> {
+    let root = super::root(g)?;
+    let mut sources = SourceMap::default();
+    let mut diags = Vec::new();
+    let project = config::load(&root, &mut sources, &mut diags);
+    if !diags.is_empty() {
+        return Err(super::invalid(g, &sources, &diags, &[], &root));
+    }
+    Ok(project)
 }
 
 /// `--alembic-dir`, else `script_location` of `./alembic.ini`, else `./alembic`.
@@ -79,6 +301,8 @@ fn script_dir(g: &Global, opts: &Options) -> Result<PathBuf, Outcome> {
     ))
 }
 
+/// Connect to a database and read its `alembic_version` (a missing table is a finding, not
+/// an error).
 fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
     let options = crate::connect::ConnectOptions {
         url: Some(url.to_string()),
@@ -86,7 +310,21 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
         ..Default::default()
     };
     let (mut client, target) = crate::connect::connect(&options)?;
-    let versions = client
+    let versions = alembic_versions(&mut client);
+    Ok(DbState {
+        url: url.to_string(),
+        label: target.to_string(),
+        versions,
+        db: Database {
+            client,
+            label: target.to_string(),
+            _dev: None,
+        },
+    })
+}
+
+fn alembic_versions(client: &mut postgres::Client) -> Result<Vec<String>, String> {
+    client
         .query(
             "SELECT version_num::text FROM alembic_version ORDER BY 1",
             &[],
@@ -97,11 +335,359 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
                 "no alembic_version table: Alembic never ran here (or its version table is elsewhere)".to_string()
             }
             _ => crate::devdb::describe_pg_error(&e),
-        });
-    Ok(DbState {
-        label: target.to_string(),
-        versions,
-    })
+        })
+}
+
+/// `alembic.ini` beside the current directory or above the script directory, if any.
+fn find_ini(dir: &Path) -> Option<PathBuf> {
+    [
+        PathBuf::from("alembic.ini"),
+        dir.parent().unwrap_or(Path::new(".")).join("alembic.ini"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// `--python`, else the active virtualenv's, else `python3`.
+fn python(opts: &Options) -> PathBuf {
+    if let Some(p) = &opts.python {
+        return p.clone();
+    }
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        let p = PathBuf::from(venv).join("bin/python");
+        if p.is_file() {
+            return p;
+        }
+    }
+    PathBuf::from("python3")
+}
+
+/// `alembic upgrade heads` into a throwaway database, read back as a model (without
+/// `alembic_version`). A chain that fails to build is a finding (`Built::result`); a Python
+/// that cannot run Alembic is an error (exit 2), a server that cannot start exit 3.
+fn build_chain(
+    g: &Global,
+    opts: &Options,
+    dir: &Path,
+    history: &History,
+    project: &Project,
+) -> Result<(Built, Option<Database>), Outcome> {
+    let cluster = crate::devdb::Cluster::start().map_err(|e| {
+        Outcome::fail(
+            g,
+            Exit::Failure,
+            "dev-server",
+            &e.message,
+            "install the PostgreSQL server package (e.g. `apt-get install postgresql`)",
+        )
+    })?;
+    let dbname = "alembic_chain";
+    let conninfo = cluster.create_database(dbname).map_err(|e| {
+        Outcome::fail(
+            g,
+            Exit::Failure,
+            "dev-server",
+            &e.message,
+            "see the server log above",
+        )
+    })?;
+    let python = python(opts);
+    let ini = find_ini(dir);
+    let run = upgrade::run(
+        &upgrade::Upgrade {
+            python: &python,
+            ini: ini.as_deref(),
+            script_dir: dir,
+            url_env: &opts.url_env,
+        },
+        &upgrade::Target {
+            socket_dir: cluster.socket_dir(),
+            port: cluster.port(),
+            user: cluster.superuser(),
+            dbname,
+        },
+    );
+    match run {
+        Ok(_) => {}
+        Err(upgrade::Failure::NoPython(why)) => {
+            return Err(Outcome::fail(
+                g,
+                Exit::Invalid,
+                "python",
+                &why,
+                "pass the project's Python with --python (e.g. --python .venv/bin/python)",
+            ));
+        }
+        Err(upgrade::Failure::Environment(why)) => {
+            return Err(Outcome::fail(
+                g,
+                Exit::Invalid,
+                "alembic-unavailable",
+                &why,
+                "pass the Python of the project's environment with --python, or install alembic and psycopg2-binary into it",
+            ));
+        }
+        Err(upgrade::Failure::Upgrade(why)) => {
+            let hint = if why.contains("KeyError") || why.contains("environ") {
+                " (if env.py reads its URL from an environment variable, name it with --url-env)"
+            } else {
+                ""
+            };
+            return Ok((
+                Built {
+                    result: Err(format!(
+                        "`alembic upgrade heads` failed from empty{hint}:\n{why}"
+                    )),
+                },
+                None,
+            ));
+        }
+    }
+    let mut client = postgres::Client::connect(&conninfo, postgres::NoTls).map_err(|e| {
+        Outcome::fail(
+            g,
+            Exit::Failure,
+            "connect",
+            &crate::devdb::describe_pg_error(&e),
+            "the throwaway server did not accept connections",
+        )
+    })?;
+    // env.py ran against the throwaway database only if it recorded the heads there.
+    let mut heads: Vec<String> = history.heads().iter().map(|h| h.to_string()).collect();
+    heads.sort();
+    match alembic_versions(&mut client) {
+        Ok(v) if v == heads => {}
+        found => {
+            let found = match found {
+                Ok(v) if v.is_empty() => "an empty alembic_version".to_string(),
+                Ok(v) => format!("alembic_version {}", v.join(", ")),
+                Err(e) => e,
+            };
+            return Ok((
+                Built {
+                    result: Err(format!(
+                        "after `alembic upgrade heads` the throwaway database has {found}, not the heads {}: env.py did not migrate the database schemactl gave it",
+                        heads.join(", ")
+                    )),
+                },
+                None,
+            ));
+        }
+    }
+    let mut db = Database {
+        client,
+        label: "the Alembic chain (built from empty)".into(),
+        _dev: Some(cluster),
+    };
+    let schemas = inspect::user_schemas(&mut db.client, &project.config.history_schema)
+        .map_err(|e| db_failure(g, &db.label, &e))?;
+    let model =
+        read_model(&mut db.client, project, schemas).map_err(|e| db_failure(g, &db.label, &e))?;
+    Ok((Built { result: Ok(model) }, Some(db)))
+}
+
+fn db_failure(g: &Global, label: &str, e: &postgres::Error) -> Outcome {
+    Outcome::fail(
+        g,
+        Exit::Failure,
+        "database",
+        &format!(
+            "cannot read {label}: {}",
+            crate::devdb::describe_pg_error(e)
+        ),
+        "check that the database is reachable and the role may read its catalog",
+    )
+}
+
+/// The catalog model of `schemas`, without the tables inspect never writes.
+fn read_model(
+    client: &mut postgres::Client,
+    project: &Project,
+    schemas: Vec<String>,
+) -> Result<Model, postgres::Error> {
+    let opts = ReadOptions {
+        schemas,
+        ignore: project.config.ignore.clone(),
+        history_schema: project.config.history_schema.clone(),
+    };
+    let mut model = catalog::read(client, &opts)?.model;
+    inspect::without_ignored_tables(&mut model);
+    Ok(model)
+}
+
+/// A database against the chain: both read over the schemas either has.
+fn compare(s: &mut DbState, chain: &Model, project: &Project) -> Compared {
+    let differences = (|| {
+        let mut schemas = inspect::user_schemas(&mut s.db.client, &project.config.history_schema)?;
+        for k in chain.schemas.keys() {
+            if !schemas.contains(k) {
+                schemas.push(k.clone());
+            }
+        }
+        let live = read_model(&mut s.db.client, project, schemas)?;
+        Ok(super::live::deviations(chain, &live))
+    })()
+    .map_err(|e: postgres::Error| crate::devdb::describe_pg_error(&e));
+    Compared {
+        label: s.label.clone(),
+        differences,
+    }
+}
+
+fn built_text(b: &Built, compared: &[Compared]) -> String {
+    let mut s = String::new();
+    match &b.result {
+        Err(e) => {
+            s.push_str("The chain built from empty: FAILED\n");
+            for l in e.lines() {
+                s.push_str(&format!("  {l}\n"));
+            }
+        }
+        Ok(_) => {
+            s.push_str("The chain built from empty (`alembic upgrade heads` in a throwaway database): built\n");
+        }
+    }
+    for c in compared {
+        match &c.differences {
+            Err(e) => s.push_str(&format!("  {} cannot be compared: {e}\n", c.label)),
+            Ok(d) if d.is_empty() => s.push_str(&format!(
+                "  {} holds exactly what the chain builds\n",
+                c.label
+            )),
+            Ok(d) => {
+                s.push_str(&format!(
+                    "  {} differs from what the chain builds ({} difference{}):\n",
+                    c.label,
+                    d.len(),
+                    if d.len() == 1 { "" } else { "s" }
+                ));
+                for line in d {
+                    s.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+    }
+    s
+}
+
+/// What `--adopt` did, in the requested format.
+struct Adopted {
+    exit: Exit,
+    stdout: String,
+    stderr: String,
+    json: serde_json::Value,
+}
+
+/// Write the project from `from` (`inspect`), plan it (`plan -m init`), and baseline every
+/// database that matches, each note naming the Alembic revision the baseline replaces.
+fn adopt(
+    g: &Global,
+    opts: &Options,
+    target: inspect::Target,
+    from: &mut Database,
+    dbs: &[Baselinable],
+) -> Adopted {
+    let here = Global {
+        project: Some(target.root.clone()),
+        ..g.clone()
+    };
+    let mut a = Adopted {
+        exit: Exit::Ok,
+        stdout: format!(
+            "Adopting: the schemactl project is written from {}\n",
+            from.label
+        ),
+        stderr: String::new(),
+        json: json!({ "source": from.label }),
+    };
+    let step = |a: &mut Adopted, key: &str, o: Outcome| {
+        if o.exit != Exit::Ok && (a.exit == Exit::Ok || o.exit as u8 > a.exit as u8) {
+            a.exit = o.exit;
+        }
+        let text: String = o
+            .stdout
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("next:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        a.stdout.push_str(&text);
+        a.stderr.push_str(&o.stderr);
+        a.json[key] = serde_json::from_str(&o.stdout).unwrap_or(json!(o.stdout));
+        o.exit == Exit::Ok
+    };
+    let read = match inspect::read(
+        &here,
+        from,
+        &target.project,
+        opts.inspect.schemas.as_deref(),
+    ) {
+        Ok(r) => r,
+        Err(o) => {
+            step(&mut a, "inspect", o);
+            return a;
+        }
+    };
+    if !step(
+        &mut a,
+        "inspect",
+        inspect::write(&here, &target, &read, &opts.inspect),
+    ) {
+        return a;
+    }
+    let planned = plan::run(
+        &here,
+        &plan::Options {
+            name: Some(opts.name.clone().unwrap_or_else(|| "init".into())),
+            brief: true,
+            ..Default::default()
+        },
+    );
+    if !step(&mut a, "plan", planned) {
+        return a;
+    }
+    let mut baselines = Vec::new();
+    for s in dbs {
+        let note = match &s.versions {
+            Ok(v) if !v.is_empty() => format!(
+                "replaces alembic revision{} {}",
+                if v.len() == 1 { "" } else { "s" },
+                v.join(", ")
+            ),
+            Ok(_) => "adopted from Alembic (alembic_version empty)".to_string(),
+            Err(_) => "adopted from Alembic (no alembic_version)".to_string(),
+        };
+        let g_db = Global {
+            db: Some(s.url.clone()),
+            ..here.clone()
+        };
+        a.stdout.push_str(&format!("Baseline of {}:\n", s.label));
+        let o = baseline::run(
+            &g_db,
+            &baseline::Options {
+                to: None,
+                note: Some(note),
+                lock_timeout: std::time::Duration::from_secs(10),
+            },
+        );
+        let mut one = Adopted {
+            exit: Exit::Ok,
+            stdout: String::new(),
+            stderr: String::new(),
+            json: json!({}),
+        };
+        step(&mut one, "result", o);
+        if one.exit != Exit::Ok {
+            one.stdout.push_str("  left alone: nothing was recorded in it; review the SQL above, run it (or fix the database) and then `schemactl baseline`\n");
+            if a.exit == Exit::Ok {
+                a.exit = one.exit;
+            }
+        }
+        a.stdout.push_str(&one.stdout);
+        a.stderr.push_str(&one.stderr);
+        baselines.push(json!({ "database": s.label, "baselined": one.exit == Exit::Ok, "result": one.json["result"] }));
+    }
+    a.json["baselines"] = json!(baselines);
+    a
 }
 
 fn label(h: &History, id: &str) -> String {

@@ -35,24 +35,49 @@ const USER_SCHEMAS: &str = "SELECT nspname FROM pg_catalog.pg_namespace \
      ORDER BY nspname";
 
 pub fn run(g: &Global, o: &Options) -> Outcome {
-    let root = match super::root(g) {
+    let target = match prepare(g, o) {
+        Ok(t) => t,
+        Err(out) => return out,
+    };
+    let mut db = match open_db(g, &target.project, false) {
+        Ok(db) => db,
+        Err(out) => return out,
+    };
+    let read = match read(g, &mut db, &target.project, o.schemas.as_deref()) {
         Ok(r) => r,
         Err(out) => return out,
     };
+    write(g, &target, &read, o)
+}
+
+/// Where inspect writes, checked before anything is read.
+pub(crate) struct Target {
+    pub root: PathBuf,
+    pub project: Project,
+    /// The schema directory (or `--out`).
+    pub dir: PathBuf,
+    /// The `*.toml` files already there (replaced with `--force`).
+    existing: Vec<PathBuf>,
+}
+
+/// The project and the directory to write; refuses one that holds schema files unless
+/// `--force` (exit 2).
+pub(crate) fn prepare(g: &Global, o: &Options) -> Result<Target, Outcome> {
+    let root = super::root(g)?;
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let project = config::load(&root, &mut sources, &mut diags);
     if !diags.is_empty() {
-        return super::invalid(g, &sources, &diags, &[], &root);
+        return Err(super::invalid(g, &sources, &diags, &[], &root));
     }
-    let target = match &o.out {
+    let dir = match &o.out {
         Some(d) if d.is_absolute() => d.clone(),
         Some(d) => std::env::current_dir()
             .map(|c| c.join(d))
             .unwrap_or(d.clone()),
         None => project.schema_dir(),
     };
-    let existing = crate::schema::discover(&target).unwrap_or_default();
+    let existing = crate::schema::discover(&dir).unwrap_or_default();
     if !existing.is_empty() && !o.force {
         let names: Vec<String> = existing
             .iter()
@@ -60,52 +85,75 @@ pub fn run(g: &Global, o: &Options) -> Outcome {
             .map(|p| super::rel(&root, p))
             .collect();
         let more = if existing.len() > 3 { ", …" } else { "" };
-        return Outcome::fail(
+        return Err(Outcome::fail(
             g,
             Exit::Invalid,
             "schema-dir-not-empty",
             &format!(
                 "{} already holds {} schema file(s) ({}{more}); inspect writes a complete schema and does not merge it with existing files",
-                target.display(),
+                dir.display(),
                 existing.len(),
                 names.join(", ")
             ),
             "pass --force to replace them, --out DIR to write elsewhere, or run it in an empty project",
-        );
+        ));
     }
+    Ok(Target {
+        root,
+        project,
+        dir,
+        existing,
+    })
+}
 
-    let mut db = match open_db(g, &project, false) {
-        Ok(db) => db,
-        Err(out) => return out,
-    };
+/// A database read for inspect: its model without the ignored tables.
+pub(crate) struct Read {
+    pub model: Model,
+    pub skipped: Vec<String>,
+    pub schemas: Vec<String>,
+    /// Tables left out (`schema.name`), for `project.ignore`.
+    pub ignored: Vec<String>,
+}
+
+/// The user schemas of a database (not PostgreSQL's own, not the history schema).
+pub(crate) fn user_schemas(
+    client: &mut postgres::Client,
+    history: &str,
+) -> Result<Vec<String>, postgres::Error> {
+    Ok(client
+        .query(USER_SCHEMAS, &[])?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .filter(|s| s != history)
+        .collect())
+}
+
+/// Read `schemas` (default: every user schema) of the database; refuses unknown schemas and a
+/// database with nothing in them (exit 2), a failed read exits 3.
+pub(crate) fn read(
+    g: &Global,
+    db: &mut super::Database,
+    project: &Project,
+    schemas: Option<&[String]>,
+) -> Result<Read, Outcome> {
     let history = project.config.history_schema.clone();
-    let schemas = match &o.schemas {
-        Some(list) => list.clone(),
-        None => match db.client.query(USER_SCHEMAS, &[]) {
-            Ok(rows) => rows
-                .iter()
-                .map(|r| r.get::<_, String>(0))
-                .filter(|s| *s != history)
-                .collect(),
-            Err(e) => return db_failure(g, &db.label, &e),
-        },
+    let schemas = match schemas {
+        Some(list) => list.to_vec(),
+        None => user_schemas(&mut db.client, &history).map_err(|e| db_failure(g, &db.label, &e))?,
     };
     let opts = ReadOptions {
         schemas: schemas.clone(),
         ignore: project.config.ignore.clone(),
-        history_schema: history.clone(),
+        history_schema: history,
     };
-    let cat = match catalog::read(&mut db.client, &opts) {
-        Ok(c) => c,
-        Err(e) => return db_failure(g, &db.label, &e),
-    };
+    let cat = catalog::read(&mut db.client, &opts).map_err(|e| db_failure(g, &db.label, &e))?;
     let missing: Vec<&String> = schemas
         .iter()
         .filter(|s| !cat.model.schemas.contains_key(*s))
         .collect();
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|s| format!("`{s}`")).collect();
-        return Outcome::fail(
+        return Err(Outcome::fail(
             g,
             Exit::Invalid,
             "unknown-schema",
@@ -115,12 +163,12 @@ pub fn run(g: &Global, o: &Options) -> Outcome {
                 names.join(", ")
             ),
             "list existing schemas with --schemas, or leave it out to read every schema",
-        );
+        ));
     }
     let mut model = cat.model;
     let ignored = without_ignored_tables(&mut model);
     if is_empty(&model) {
-        return Outcome::fail(
+        return Err(Outcome::fail(
             g,
             Exit::Invalid,
             "nothing-to-inspect",
@@ -134,32 +182,41 @@ pub fn run(g: &Global, o: &Options) -> Outcome {
                 }
             ),
             "check --db and --schemas; inspect adopts an existing schema (for a new one, run `schemactl init`)",
-        );
+        ));
     }
-    let rendered = inspect::render(&model, &cat.skipped, o.split);
+    Ok(Read {
+        model,
+        skipped: cat.skipped,
+        schemas,
+        ignored,
+    })
+}
 
-    // Everything is known: write.
+/// Render `read` and write the files (and `schemactl.toml` unless `--out`); nothing is
+/// written unless all of it can be.
+pub(crate) fn write(g: &Global, t: &Target, read: &Read, o: &Options) -> Outcome {
+    let rendered = inspect::render(&read.model, &read.skipped, o.split);
     let mut files: Vec<(PathBuf, String)> = rendered
         .files
         .iter()
-        .map(|(p, t)| (target.join(p), t.clone()))
+        .map(|(p, text)| (t.dir.join(p), text.clone()))
         .collect();
     let mut created = false;
     if o.out.is_none() {
-        let config_path = root.join(FILE_NAME);
+        let config_path = t.root.join(FILE_NAME);
         let current = std::fs::read_to_string(&config_path).ok();
         created = current.is_none();
-        let text = config_text(current.as_deref(), &schemas, &ignored);
+        let text = config_text(current.as_deref(), &read.schemas, &read.ignored);
         files.push((config_path, text));
         if created {
-            for d in [project.migrations_dir(), project.snapshots_dir()] {
+            for d in [t.project.migrations_dir(), t.project.snapshots_dir()] {
                 files.push((d.join(".gitkeep"), String::new()));
             }
         }
     }
     let result = (|| -> std::io::Result<()> {
         if o.force {
-            for p in &existing {
+            for p in &t.existing {
                 std::fs::remove_file(p)?;
             }
         }
@@ -175,7 +232,13 @@ pub fn run(g: &Global, o: &Options) -> Outcome {
         );
     }
     summary(
-        g, &root, &target, &project, &rendered, &schemas, created, &ignored,
+        g,
+        &t.root,
+        &t.dir,
+        &rendered,
+        &read.schemas,
+        created,
+        &read.ignored,
     )
 }
 
@@ -287,12 +350,10 @@ pub fn config_text(current: Option<&str>, schemas: &[String], ignored: &[String]
     out
 }
 
-#[allow(clippy::too_many_arguments)]
 fn summary(
     g: &Global,
     root: &Path,
     target: &Path,
-    _project: &Project,
     rendered: &inspect::Output,
     schemas: &[String],
     created: bool,

@@ -14,6 +14,9 @@ pub struct Options {
     pub dry_run: bool,
     pub check: bool,
     pub allow: Vec<Hazard>,
+    /// Text output lists the steps without their SQL (for commands that plan on the way,
+    /// like `import alembic --adopt`).
+    pub brief: bool,
 }
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
@@ -96,8 +99,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let snapshot_text = snapshot::to_toml(&loaded.model);
     let body = plan.sql_body();
     // Text output shows the body too: a copy now, rather than rendering it again.
-    let shown =
-        (g.format == Format::Text && (!g.quiet || !refused.is_empty())).then(|| body.clone());
+    let shown = (g.format == Format::Text && !opts.brief && (!g.quiet || !refused.is_empty()))
+        .then(|| body.clone());
     // The down file: the plan from the new schema back to the head, with its own hazards.
     let (first, back) = loaded.reverse();
     let down = plan::plan_stages(vec![first, back.changes]);
