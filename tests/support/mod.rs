@@ -25,6 +25,7 @@ pub mod cli;
 pub mod dump;
 pub mod r#gen;
 pub mod project;
+pub mod python;
 pub mod steps;
 
 use std::collections::hash_map::RandomState;

@@ -1,0 +1,451 @@
+//! Moving a team off Alembic, end to end, with real SQLAlchemy 2 and Alembic (a venv, see
+//! `support::python`): the fixture project (tests/fixtures/alembic/shop: enums,
+//! numeric(10,2), foreign keys, an index, a second schema; two branches and a merge) upgrades
+//! real databases with `alembic upgrade`, then `schemactl import alembic` builds the chain
+//! from empty, compares, adopts and baselines, and schemactl carries on with its own
+//! migrations. Variants: two unmerged heads, and the base revision file missing.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::dump;
+use support::project::{schemactl_db, text};
+use support::python::{alembic, alembic_python, sqlalchemy_url};
+use support::{TestDb, test_db};
+
+const FIXTURE: &str = "tests/fixtures/alembic/shop";
+const BASE: &str = "1a2b3c4d5e6f";
+const ORDERS: &str = "2b3c4d5e6f70";
+const BILLING: &str = "3c4d5e6f7081";
+const MERGE: &str = "4d5e6f708192";
+const URL_ENV: &str = "SHOP_DATABASE_URL";
+
+/// A copy of the fixture (the team's repository) without the revision files in `without`.
+fn repo(without: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy(Path::new(FIXTURE), dir.path());
+    for entry in std::fs::read_dir(dir.path().join("alembic/versions")).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if without.iter().any(|id| name.starts_with(id)) {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
+
+/// `alembic upgrade <to>` of `db` with the team's project in `dir`.
+fn upgrade(python: &Path, dir: &Path, db: &TestDb, to: &str) {
+    let url = sqlalchemy_url(&db.conninfo);
+    alembic(python, dir, &[(URL_ENV, &url)], &["upgrade", to]);
+}
+
+/// `schemactl import alembic --dev --python … --url-env SHOP_DATABASE_URL <args>` in `dir`.
+fn import(python: &Path, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(dir)
+        .args(["import", "alembic", "--dev", "--python"])
+        .arg(python)
+        .args(["--url-env", URL_ENV])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}\n{}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+fn python() -> Option<PathBuf> {
+    alembic_python()
+}
+
+fn query_one(db: &TestDb, sql: &str) -> String {
+    let mut c = db.connect();
+    c.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn said(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_team_with_a_merged_history_moves_to_schemactl() {
+    let Some(py) = python() else { return };
+    let dir = repo(&[]);
+    let d = dir.path();
+    let prod = test_db();
+    let staging = test_db();
+    let drifted = test_db();
+    upgrade(&py, d, &prod, "heads");
+    upgrade(&py, d, &staging, ORDERS);
+    upgrade(&py, d, &drifted, "heads");
+    // A hand-made change Alembic never knew about.
+    drifted
+        .connect()
+        .batch_execute("CREATE INDEX users_created_at_idx ON users (created_at)")
+        .unwrap();
+
+    // The report: the graph, each database's revision, the chain built from empty, and how
+    // each database compares with it.
+    let out = import(
+        &py,
+        d,
+        &[
+            "--db",
+            &prod.conninfo,
+            "--db",
+            &staging.conninfo,
+            "--db",
+            &drifted.conninfo,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let j = json(&out);
+    assert_eq!(j["heads"], serde_json::json!([MERGE]));
+    assert_eq!(j["bases"], serde_json::json!([BASE]));
+    assert_eq!(
+        j["merges"][0]["merges"],
+        serde_json::json!([ORDERS, BILLING])
+    );
+    assert_eq!(j["databases"][0]["at"], serde_json::json!([MERGE]));
+    assert_eq!(j["databases"][0]["behind"], serde_json::json!([]));
+    assert_eq!(j["databases"][1]["at"], serde_json::json!([ORDERS]));
+    assert_eq!(
+        j["databases"][1]["behind"],
+        serde_json::json!([BILLING, MERGE])
+    );
+    assert_eq!(j["chain"]["built"], true, "{j}");
+    assert_eq!(j["compared"][0]["equal"], true, "{j}");
+    assert_eq!(j["compared"][1]["equal"], false);
+    let staging_diff = j["compared"][1]["differences"].to_string();
+    assert!(
+        staging_diff.contains("table billing.invoices"),
+        "{staging_diff}"
+    );
+    assert_eq!(j["compared"][2]["equal"], false);
+    assert!(
+        j["compared"][2]["differences"]
+            .to_string()
+            .contains("users_created_at_idx"),
+        "{j}"
+    );
+
+    // Adopt from the chain: prod matches and is baselined; staging is left alone with the
+    // SQL that would converge it.
+    let out = import(
+        &py,
+        d,
+        &["--db", &prod.conninfo, "--db", &staging.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(
+        s.contains("Adopting: the schemactl project is written from the Alembic chain"),
+        "{s}"
+    );
+    assert!(s.contains("recorded 1 migration(s) as baselined"), "{s}");
+    assert!(s.contains("Not baselined"), "{s}");
+    assert!(s.contains("CREATE TABLE \"billing\".\"invoices\""), "{s}");
+    assert!(s.contains("left alone"), "{s}");
+    let public = std::fs::read_to_string(d.join("schema/public.toml")).unwrap();
+    assert!(public.contains("numeric(10,2)"), "{public}");
+    assert!(
+        public.contains("values = [\"customer\", \"staff\", \"admin\"]"),
+        "{public}"
+    );
+    assert!(d.join("schema/billing.toml").is_file());
+    assert!(d.join("migrations/0001_init.sql").is_file());
+    let config = std::fs::read_to_string(d.join("schemactl.toml")).unwrap();
+    assert!(
+        config.contains("ignore = [\"public.alembic_version\"]"),
+        "{config}"
+    );
+    assert_eq!(
+        query_one(
+            &staging,
+            "SELECT count(*)::text FROM pg_namespace WHERE nspname = 'schemactl'"
+        ),
+        "0",
+        "nothing may be recorded in a database that does not match"
+    );
+
+    // prod: baselined with the Alembic revision it replaces; no drift, no differences.
+    let status = schemactl_db(d, &prod.conninfo, &["status"]);
+    let st = said(&status);
+    assert_eq!(status.status.code(), Some(0), "{st}");
+    assert!(st.contains("baselined 0001_init"), "{st}");
+    assert!(
+        st.contains(&format!("replaces alembic revision {MERGE}")),
+        "{st}"
+    );
+    let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+    let diff = schemactl_db(d, &prod.conninfo, &["diff"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", said(&diff));
+    assert!(
+        text(&diff.stdout).starts_with("No differences"),
+        "{}",
+        said(&diff)
+    );
+    // Alembic's table stays (read-only during the switch) and is ignored.
+    assert_eq!(
+        query_one(&prod, "SELECT version_num::text FROM alembic_version"),
+        MERGE
+    );
+
+    // The round trip: the adopted project applied to an empty database builds what the
+    // Alembic chain built, object by object.
+    let empty = test_db();
+    let applied = schemactl_db(d, &empty.conninfo, &["apply"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", said(&applied));
+    let mut original = dump::objects(&dump::dump(&prod.conninfo));
+    original.retain(|k, _| !k.contains("alembic_version"));
+    let rebuilt = dump::objects(&dump::dump(&empty.conninfo));
+    assert!(original.len() >= 12, "{original:?}");
+    let report = dump::differences(
+        &rebuilt,
+        &original,
+        "applied by schemactl",
+        "built by Alembic",
+    );
+    assert!(report.is_empty(), "pg_dump -s differs:\n{report}");
+
+    // staging: run the converge SQL `diff --db` prints, then baseline it.
+    let converge = schemactl_db(d, &staging.conninfo, &["diff"]);
+    assert_eq!(converge.status.code(), Some(0), "{}", said(&converge));
+    assert!(text(&converge.stdout).contains("CREATE TABLE \"billing\".\"invoices\""));
+    staging
+        .connect()
+        .batch_execute(&text(&converge.stdout))
+        .unwrap();
+    let b = schemactl_db(
+        d,
+        &staging.conninfo,
+        &["baseline", "--note", "converged by hand"],
+    );
+    assert_eq!(b.status.code(), Some(0), "{}", said(&b));
+
+    // The team's next change is a schemactl migration, applied to both.
+    let public = public.replace(
+        "[tables.orders.columns]\n",
+        "[tables.orders.columns]\nnote = { type = \"text\", nullable = true }\n",
+    );
+    assert!(public.contains("note = "), "{public}");
+    std::fs::write(d.join("schema/public.toml"), &public).unwrap();
+    let plan = support::project::schemactl(d, &["plan", "-m", "order_note"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", said(&plan));
+    for db in [&prod, &staging] {
+        let a = schemactl_db(d, &db.conninfo, &["apply"]);
+        assert_eq!(a.status.code(), Some(0), "{}", said(&a));
+        assert!(text(&a.stdout).contains("0002_order_note"), "{}", said(&a));
+        let drift = schemactl_db(d, &db.conninfo, &["drift"]);
+        assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+        assert_eq!(
+            query_one(
+                db,
+                "SELECT data_type::text FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"
+            ),
+            "text"
+        );
+    }
+}
+
+#[test]
+fn two_unmerged_heads_build_both_branches() {
+    let Some(py) = python() else { return };
+    let dir = repo(&[MERGE]);
+    let d = dir.path();
+    let one_branch = test_db();
+    let both = test_db();
+    upgrade(&py, d, &one_branch, ORDERS);
+    upgrade(&py, d, &both, "heads");
+    assert_eq!(
+        query_one(
+            &both,
+            "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version"
+        ),
+        format!("{ORDERS},{BILLING}")
+    );
+
+    let out = import(
+        &py,
+        d,
+        &[
+            "--db",
+            &one_branch.conninfo,
+            "--db",
+            &both.conninfo,
+            "--adopt",
+            "--format",
+            "json",
+        ],
+    );
+    // Two heads is a broken history (exit 1), but the chain builds and can be adopted.
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let j = json(&out);
+    assert_eq!(j["heads"], serde_json::json!([ORDERS, BILLING]));
+    assert!(j["problems"].to_string().contains("2 heads"), "{j}");
+    assert_eq!(j["chain"]["built"], true, "{j}");
+    assert_eq!(j["compared"][0]["equal"], false, "{j}");
+    assert_eq!(j["compared"][1]["equal"], true, "{j}");
+    assert_eq!(j["adopt"]["baselines"][0]["baselined"], false, "{j}");
+    assert_eq!(j["adopt"]["baselines"][1]["baselined"], true, "{j}");
+    let note: String = both
+        .connect()
+        .query_one("SELECT note FROM schemactl.history", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        note,
+        format!("replaces alembic revisions {ORDERS}, {BILLING}")
+    );
+    let drift = schemactl_db(d, &both.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+}
+
+#[test]
+fn a_missing_base_cannot_build_but_a_live_database_can_be_adopted() {
+    let Some(py) = python() else { return };
+    // prod was built while the base file still existed; then it was deleted.
+    let full = repo(&[]);
+    let prod = test_db();
+    upgrade(&py, full.path(), &prod, "heads");
+    let dir = repo(&[BASE]);
+    let d = dir.path();
+
+    let out = import(&py, d, &["--db", &prod.conninfo]);
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(
+        s.contains(&format!(
+            "revises {BASE}, which no file in versions/ declares"
+        )),
+        "{s}"
+    );
+    assert!(s.contains("The chain built from empty: FAILED"), "{s}");
+    assert!(s.contains(BASE), "{s}");
+
+    // The chain cannot be the source: refused, nothing written.
+    let out = import(&py, d, &["--adopt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("does not build from empty"),
+        "{}",
+        said(&out)
+    );
+    assert!(!d.join("schema").exists());
+    assert!(!d.join("schemactl.toml").exists());
+
+    // The live database can.
+    let out = import(
+        &py,
+        d,
+        &["--db", &prod.conninfo, "--adopt", "--source", "db"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(1), "history still broken: {s}");
+    assert!(
+        s.contains("Adopting: the schemactl project is written from"),
+        "{s}"
+    );
+    assert!(s.contains("recorded 1 migration(s) as baselined"), "{s}");
+    let status = schemactl_db(d, &prod.conninfo, &["status"]);
+    assert!(
+        said(&status).contains(&format!("replaces alembic revision {MERGE}")),
+        "{}",
+        said(&status)
+    );
+    let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+}
+
+#[test]
+fn python_and_environment_errors_are_precise_and_write_nothing() {
+    let Some(py) = python() else { return };
+    let dir = repo(&[]);
+    let d = dir.path();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(d)
+        .args([
+            "import",
+            "alembic",
+            "--dev",
+            "--python",
+            "/nonexistent/python3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(said(&out).contains("--python"), "{}", said(&out));
+
+    // A Python without Alembic.
+    let bare = tempfile::tempdir().unwrap();
+    let made = Command::new(&py)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(bare.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", said(&made));
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(d)
+        .args(["import", "alembic", "--dev", "--adopt", "--python"])
+        .arg(bare.path().join("bin/python"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("cannot import SQLAlchemy and Alembic"),
+        "{}",
+        said(&out)
+    );
+
+    // env.py needs its variable: without --url-env the chain fails, with a hint naming it.
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(d)
+        .args(["import", "alembic", "--dev", "--python"])
+        .arg(&py)
+        .env_remove(URL_ENV)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("--url-env"), "{}", said(&out));
+    assert!(said(&out).contains(URL_ENV), "{}", said(&out));
+
+    // --adopt into a project that has schema files: refused before anything runs.
+    std::fs::create_dir_all(d.join("schema")).unwrap();
+    std::fs::write(
+        d.join("schema/mine.toml"),
+        "[tables.t.columns]\nid = { type = \"int\" }\n",
+    )
+    .unwrap();
+    let out = import(&py, d, &["--adopt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("already holds 1 schema file"),
+        "{}",
+        said(&out)
+    );
+    assert!(!d.join("migrations").exists());
+    assert!(!d.join("schemactl.toml").exists());
+}
