@@ -137,6 +137,12 @@ fn a_team_with_a_merged_history_moves_to_schemactl() {
     assert_eq!(j["chain"]["built"], true, "{j}");
     assert_eq!(j["compared"][0]["equal"], true, "{j}");
     assert_eq!(j["compared"][1]["equal"], false);
+    // Side by side: the chain's objects by kind, and each database's.
+    assert_eq!(j["chain"]["counts"]["tables"], 3, "{j}");
+    assert_eq!(j["chain"]["counts"]["enums"], 2, "{j}");
+    assert_eq!(j["compared"][0]["counts"], j["chain"]["counts"]);
+    assert_eq!(j["compared"][1]["counts"]["tables"], 2, "{j}");
+    assert_eq!(j["compared"][2]["counts"]["indexes"], 2, "{j}");
     let staging_diff = j["compared"][1]["differences"].to_string();
     assert!(
         staging_diff.contains("table billing.invoices"),

@@ -13,6 +13,7 @@
 //! baselined; 2 when the files cannot be read or the Python cannot run Alembic; 3 when a
 //! database cannot be read.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -80,6 +81,15 @@ struct Built {
 struct Compared {
     label: String,
     differences: Result<Vec<String>, String>,
+    /// Its objects by kind, beside the chain's.
+    counts: Counts,
+}
+
+/// Objects by kind (`tables`, `enums`, …), as `inspect` counts what it writes.
+type Counts = BTreeMap<&'static str, usize>;
+
+fn counts(model: &Model) -> Counts {
+    crate::inspect::render(model, &[], crate::inspect::Split::Schema).counts
 }
 
 pub fn alembic(g: &Global, opts: &Options) -> Outcome {
@@ -192,14 +202,14 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             let mut v = report_json(&dir, &history, &problems, &dbs);
             if let Some(b) = &built {
                 v["chain"] = match &b.result {
-                    Ok(_) => json!({ "built": true }),
+                    Ok(m) => json!({ "built": true, "counts": counts(m) }),
                     Err(e) => json!({ "built": false, "error": e }),
                 };
                 v["compared"] = compared
                     .iter()
                     .map(|c| match &c.differences {
                         Ok(d) => {
-                            json!({ "database": c.label, "equal": d.is_empty(), "differences": d })
+                            json!({ "database": c.label, "equal": d.is_empty(), "differences": d, "counts": c.counts })
                         }
                         Err(e) => json!({ "database": c.label, "error": e }),
                     })
@@ -517,6 +527,7 @@ fn read_model(
 
 /// A database against the chain: both read over the schemas either has.
 fn compare(s: &mut DbState, chain: &Model, project: &Project) -> Compared {
+    let mut found = Counts::new();
     let differences = (|| {
         let mut schemas = inspect::user_schemas(&mut s.db.client, &project.config.history_schema)?;
         for k in chain.schemas.keys() {
@@ -525,12 +536,14 @@ fn compare(s: &mut DbState, chain: &Model, project: &Project) -> Compared {
             }
         }
         let live = read_model(&mut s.db.client, project, schemas)?;
+        found = counts(&live);
         Ok(super::live::deviations(chain, &live))
     })()
     .map_err(|e: postgres::Error| crate::devdb::describe_pg_error(&e));
     Compared {
         label: s.label.clone(),
         differences,
+        counts: found,
     }
 }
 
@@ -543,8 +556,9 @@ fn built_text(b: &Built, compared: &[Compared]) -> String {
                 s.push_str(&format!("  {l}\n"));
             }
         }
-        Ok(_) => {
+        Ok(chain) => {
             s.push_str("The chain built from empty (`alembic upgrade heads` in a throwaway database): built\n");
+            s.push_str(&side_by_side(&counts(chain), compared));
         }
     }
     for c in compared {
@@ -566,6 +580,37 @@ fn built_text(b: &Built, compared: &[Compared]) -> String {
                 }
             }
         }
+    }
+    s
+}
+
+/// Objects by kind: the chain's, then each database's (`db1`, `db2`, … in `--db` order).
+fn side_by_side(chain: &Counts, compared: &[Compared]) -> String {
+    let mut kinds: Vec<&str> = chain.keys().copied().collect();
+    for c in compared {
+        kinds.extend(c.counts.keys().copied());
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    let width = kinds.iter().map(|k| k.len()).max().unwrap_or(0);
+    let mut s = format!("  {:<width$}  chain", "objects");
+    for (i, _) in compared.iter().enumerate() {
+        s.push_str(&format!("  {:>5}", format!("db{}", i + 1)));
+    }
+    s.push('\n');
+    for k in kinds {
+        s.push_str(&format!(
+            "  {k:<width$}  {:>5}",
+            chain.get(k).copied().unwrap_or(0)
+        ));
+        for c in compared {
+            let n = c.counts.get(k).copied().unwrap_or(0);
+            s.push_str(&format!("  {n:>5}"));
+        }
+        s.push('\n');
+    }
+    for (i, c) in compared.iter().enumerate() {
+        s.push_str(&format!("  db{}: {}\n", i + 1, c.label));
     }
     s
 }
