@@ -236,3 +236,19 @@ fn other_commands_refuse_several_databases() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--db is given 2 times"));
 }
+
+#[test]
+fn an_unreachable_database_fails_with_exit_3_and_no_password() {
+    let dir = variant(&[]);
+    let out = import(
+        dir.path(),
+        &[
+            "--db",
+            "postgres://me:sekrit@127.0.0.1:1/shop?connect_timeout=2",
+        ],
+    );
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("127.0.0.1"), "{said}");
+    assert!(!said.contains("sekrit"), "{said}");
+}

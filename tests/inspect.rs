@@ -495,6 +495,28 @@ fn inspect_pagila_round_trips() {
         "Pagila loaded with psql",
     );
     assert!(report.is_empty(), "pg_dump -s differs:\n{report}");
+
+    // Adopting the original: baseline, then status, drift and diff --db are all clean.
+    let db = &loaded.conninfo;
+    let baselined = ok(
+        support::project::schemactl_db(d, db, &["baseline"]),
+        "baseline",
+    );
+    assert!(baselined.contains("baselined 0001_init"), "{baselined}");
+    let status = ok(support::project::schemactl_db(d, db, &["status"]), "status");
+    assert!(status.contains("0 pending"), "{status}");
+    let drift = ok(support::project::schemactl_db(d, db, &["drift"]), "drift");
+    assert!(drift.starts_with("No drift"), "{drift}");
+    let diff = ok(support::project::schemactl_db(d, db, &["diff"]), "diff");
+    assert!(diff.starts_with("No differences"), "{diff}");
+    let quiet = ok(
+        support::project::schemactl_db(d, db, &["-q", "diff"]),
+        "diff -q",
+    );
+    assert_eq!(
+        quiet, "",
+        "diff --db prints nothing for an adopted database"
+    );
 }
 
 /// A project whose schema directory holds files: refused (exit 2) without `--force`,
