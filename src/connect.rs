@@ -51,9 +51,14 @@
 //! text. As a last line of defence every message has the password (if 3 characters or longer)
 //! replaced by `***`.
 //!
+//! Passwords not in the string or `PGPASSWORD` come from the password file like libpq's
+//! (`passfile`, else `PGPASSFILE`, else `~/.pgpass`; see [`pgpass`]), looked up for the first
+//! host.
+//!
 //! Not supported (rejected with a clear message): client certificates (`sslcert`, `sslkey`),
-//! `service`, `passfile`/`~/.pgpass`, `gssencmode=require`, and the other libpq parameters
-//! `postgres::Config` lacks.
+//! `service`, `gssencmode=require`, and the other libpq parameters `postgres::Config` lacks.
+
+pub mod pgpass;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -263,6 +268,7 @@ const PASS_THROUGH: &[&str] = &[
 ];
 /// Parameters this module interprets itself.
 const HANDLED: &[&str] = &[
+    "passfile",
     "host",
     "port",
     "dbname",
@@ -279,7 +285,6 @@ const HANDLED: &[&str] = &[
 /// libpq parameters we know but cannot honour.
 const UNSUPPORTED: &[&str] = &[
     "service",
-    "passfile",
     "require_auth",
     "sslcert",
     "sslkey",
@@ -308,6 +313,7 @@ const ENV_FALLBACKS: &[(&str, &str)] = &[
     ("dbname", "PGDATABASE"),
     ("user", "PGUSER"),
     ("password", "PGPASSWORD"),
+    ("passfile", "PGPASSFILE"),
     ("options", "PGOPTIONS"),
     ("application_name", "PGAPPNAME"),
     ("sslmode", "PGSSLMODE"),
@@ -368,7 +374,7 @@ pub fn resolve_with_env(
         if UNSUPPORTED.contains(&key) {
             return fail(
                 format!("connection parameter `{key}` is not supported by schemactl"),
-                "remove it; client certificates, services and password files are not supported",
+                "remove it; client certificates and services are not supported",
             );
         }
         if !HANDLED.contains(&key) && !PASS_THROUGH.contains(&key) {
@@ -532,8 +538,21 @@ pub fn resolve_with_env(
     let dbname = params.get("dbname").unwrap_or(&user).to_string();
     config.user(&user);
     config.dbname(&dbname);
-    if let Some(pw) = params.get("password") {
-        config.password(pw);
+    match params.get("password") {
+        Some(pw) => {
+            config.password(pw);
+        }
+        None => {
+            let file = params
+                .get("passfile")
+                .map(PathBuf::from)
+                .or_else(|| env("HOME").map(|h| Path::new(&h).join(".pgpass")));
+            let port = ports[0].to_string();
+            let host = hosts.first().map_or("localhost", String::as_str);
+            if let Some(pw) = file.and_then(|f| pgpass::lookup(&f, host, &port, &dbname, &user)) {
+                config.password(pw);
+            }
+        }
     }
     let app = params
         .get("application_name")

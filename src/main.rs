@@ -71,8 +71,12 @@ enum ColorArg {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scaffold schemactl.toml, schema/, migrations/ and snapshots/ in a new directory.
+    #[command(after_help = "Example:\n  mkdir shop && cd shop && schemactl init")]
     Init,
     /// Compile the schema files and verify the migration directory (no database).
+    #[command(
+        after_help = "Examples:\n  schemactl check\n  schemactl check --dev        # also create the schema in a throwaway PostgreSQL"
+    )]
     Check {
         /// Also create the schema in a throwaway local PostgreSQL and report what it rejects.
         #[arg(long)]
@@ -80,6 +84,9 @@ enum Command {
     },
     /// Write TOML schema files describing a live database (--db) into the schema directory,
     /// and record its schemas in schemactl.toml (creating the project when there is none).
+    #[command(
+        after_help = "Examples:\n  schemactl inspect --db postgres://me@localhost/shop\n  schemactl inspect --db \"$DATABASE_URL\" --schemas public,billing --split table"
+    )]
     Inspect {
         /// Schemas to read, comma-separated (default: every schema but PostgreSQL's own).
         #[arg(long, value_delimiter = ',', value_name = "A,B")]
@@ -95,6 +102,9 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Diff schema/ against the head snapshot and write the next migration (no database).
+    #[command(
+        after_help = "Examples:\n  schemactl plan -m add_orders\n  schemactl plan --dry-run\n  schemactl plan --check                      # CI: exit 1 if schema/ has unplanned changes\n  schemactl plan -m drop_legacy --allow deletes_data"
+    )]
     Plan {
         /// Migration name (lower_snake_case).
         #[arg(short = 'm', long = "name", value_name = "NAME")]
@@ -106,10 +116,13 @@ enum Command {
         #[arg(long)]
         check: bool,
         /// Allow hazards, comma-separated (e.g. deletes_data).
-        #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
         allow: Vec<Hazard>,
     },
     /// Apply pending migrations, in order, each atomic, under a lock.
+    #[command(
+        after_help = "Examples:\n  schemactl apply --db \"$DATABASE_URL\"\n  schemactl apply --dev                        # into a throwaway PostgreSQL\n  schemactl apply --to 3 --dry-run"
+    )]
     Apply {
         /// Stop after this migration number.
         #[arg(long, value_name = "VERSION")]
@@ -118,7 +131,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Allow hazards beyond what the migration files record, comma-separated.
-        #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
         allow: Vec<Hazard>,
         /// Seconds to wait for another apply's lock.
         #[arg(long, value_name = "S", default_value_t = 60)]
@@ -128,12 +141,15 @@ enum Command {
         dev: bool,
     },
     /// Run down files of applied migrations back to version V (0 = empty), under the lock.
+    #[command(
+        after_help = "Examples:\n  schemactl rollback --to 2 --db \"$DATABASE_URL\"\n  schemactl rollback --to 0 --allow deletes_data"
+    )]
     Rollback {
         /// The version to return to.
         #[arg(long, value_name = "VERSION")]
         to: u32,
         /// Allow hazards of the down files, comma-separated (undoing a creation deletes data).
-        #[arg(long, value_delimiter = ',', value_parser = parse_hazard)]
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
         allow: Vec<Hazard>,
         /// Seconds to wait for another apply's lock.
         #[arg(long, value_name = "S", default_value_t = 60)]
@@ -141,6 +157,9 @@ enum Command {
     },
     /// Adopt a database that already has the schema: if it equals the snapshot at V, record
     /// migrations 1..V as baselined (not run), under the lock; otherwise show the differences.
+    #[command(
+        after_help = "Examples:\n  schemactl baseline --db \"$DATABASE_URL\"\n  schemactl baseline --to 3 --note \"replaces alembic revision 4d5e6f708192\""
+    )]
     Baseline {
         /// The version the database is at (default: the head of the chain).
         #[arg(long, value_name = "VERSION")]
@@ -153,29 +172,49 @@ enum Command {
         lock_timeout: u64,
     },
     /// Show applied / pending / failed migrations of a database.
+    #[command(
+        after_help = "Examples:\n  schemactl status --db \"$DATABASE_URL\"\n  schemactl status --check --format json      # deploy gate: exit 1 when migrations are pending"
+    )]
     Status {
         /// Use a throwaway local PostgreSQL.
         #[arg(long, conflicts_with = "db")]
         dev: bool,
+        /// Exit 1 when migrations are pending (a deploy gate), not only on a mismatched
+        /// history.
+        #[arg(long)]
+        check: bool,
     },
     /// Re-write the sum file after a deliberate, reviewed hand edit of a migration.
+    #[command(
+        after_help = "Example:\n  schemactl hash    # after reviewing a hand edit of migrations/0003_backfill.sql"
+    )]
     Hash,
     /// Compare the live database with the snapshot of the version it is at (exit 1 on drift).
+    #[command(
+        after_help = "Examples:\n  schemactl drift --db \"$DATABASE_URL\"\n  schemactl drift --format json"
+    )]
     Drift {
         /// Check a throwaway local PostgreSQL with the whole chain applied.
         #[arg(long, conflicts_with = "db")]
         dev: bool,
     },
     /// Print the SQL that would bring the live database (--db) to schema/; writes nothing.
+    #[command(
+        after_help = "Example:\n  schemactl diff --db \"$DATABASE_URL\" > converge.sql   # exit 1 when there are differences"
+    )]
     Diff,
     /// Replay the whole chain into an empty database and compare with the head snapshot, then
     /// roll it back with the down files and check that nothing is left behind.
+    #[command(
+        after_help = "Examples:\n  schemactl verify --dev\n  schemactl verify --db postgres://me@localhost/scratch"
+    )]
     Verify {
         /// Use a throwaway local PostgreSQL (the default when --db is not given).
         #[arg(long, conflicts_with = "db")]
         dev: bool,
     },
     /// Adopt a project managed by another tool.
+    #[command(after_help = "Example:\n  schemactl import alembic --db \"$DATABASE_URL\"")]
     Import {
         #[command(subcommand)]
         from: ImportFrom,
@@ -188,6 +227,9 @@ enum ImportFrom {
     /// missing or duplicate revisions, and each --db's place in it (exit 1 when broken);
     /// with --dev build the chain from empty and compare; with --adopt write the schemactl
     /// project and baseline the databases that match.
+    #[command(
+        after_help = "Examples:\n  schemactl import alembic --db \"$PROD_URL\" --db \"$STAGING_URL\"\n  schemactl import alembic --dev --python .venv/bin/python --url-env DATABASE_URL --db \"$PROD_URL\" --adopt\nGuide: docs/moving-from-alembic.md"
+    )]
     Alembic {
         /// Alembic's script directory (holding env.py and versions/); default:
         /// `script_location` of ./alembic.ini.
@@ -234,11 +276,11 @@ enum SourceArg {
     Db,
 }
 
-fn parse_hazard(s: &str) -> Result<Hazard, String> {
-    Hazard::parse(s).ok_or_else(|| {
-        let ids: Vec<&str> = Hazard::ALL.iter().map(|h| h.id()).collect();
-        format!("unknown hazard `{s}` (hazards: {})", ids.join(", "))
-    })
+/// `--allow`: the hazard ids, listed by `--help` and in the error for an unknown one.
+fn hazard_parser() -> impl clap::builder::TypedValueParser<Value = Hazard> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Hazard::ALL.iter().map(|h| h.id()))
+        .try_map(|id| Hazard::parse(&id).ok_or_else(|| format!("unknown hazard `{id}`")))
 }
 
 fn main() -> ExitCode {
@@ -333,7 +375,7 @@ fn main() -> ExitCode {
                 lock_timeout: std::time::Duration::from_secs(lock_timeout),
             },
         ),
-        Command::Status { dev } => commands::status::run(&g, dev),
+        Command::Status { dev, check } => commands::status::run(&g, dev, check),
         Command::Rollback {
             to,
             allow,

@@ -483,7 +483,8 @@ fn a_failure_after_committed_segments_is_reported_part_way_by_apply_status_and_d
 
     // diff does not look at the history: it prints what is left to reach schema/.
     let out = run(dir.path(), &db.conninfo, &["diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Differences found: exit 1, like drift.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let sql = text(&out.stdout);
     assert!(
         sql.contains("ALTER TABLE \"public\".\"u\" ALTER COLUMN \"s\" SET DEFAULT 'C';")

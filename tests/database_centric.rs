@@ -763,7 +763,14 @@ fn hand_made_security_changes_are_drift_and_diff_repairs_them() {
             text(&out.stdout),
             text(&out.stderr)
         );
-        let repair = ok(schemactl_db(dir.path(), &db.conninfo, &["diff"]));
+        let out = schemactl_db(dir.path(), &db.conninfo, &["diff"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "diff finds the edit: {}",
+            text(&out.stderr)
+        );
+        let repair = text(&out.stdout);
         apply_sql(&mut c, &repair);
         let drift = schemactl_db(dir.path(), &db.conninfo, &["drift"]);
         assert_eq!(

@@ -154,7 +154,7 @@ fn diff_db_prints_the_sql_to_reach_schema_and_writes_nothing() {
         "[tables.a.columns]\nid = { type = \"int\", primary_key = true }\n",
     )]);
     let out = run(dir.path(), Some(&db.conninfo), &["diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("CREATE TABLE \"public\".\"a\""),
         "{}",
@@ -823,7 +823,7 @@ fn diff_db_honours_renamed_from_and_hints_at_undeclared_renames() {
         "[tables.people]\nrenamed_from = \"members\"\n[tables.people.columns]\nid = { type = \"int\", primary_key = true }\nemail = { type = \"text\" }\n",
     )]);
     let out = run(dir.path(), Some(&db.conninfo), &["diff"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     assert!(
         s.contains("ALTER TABLE \"public\".\"members\" RENAME TO \"people\";"),

@@ -353,6 +353,9 @@ pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -
             ),
             Format::Text => {
                 let mut o = Outcome::new(Exit::Ok);
+                if g.quiet {
+                    return o;
+                }
                 if report.applied.is_empty() {
                     o.stdout = format!(
                         "Nothing to roll back: {} is at or before {to:04}.\n",

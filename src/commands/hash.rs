@@ -13,6 +13,9 @@ pub fn run(g: &Global) -> Outcome {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let project = config::load(&root, &mut sources, &mut diags);
+    if let Err(o) = super::require_project(g, &project) {
+        return o;
+    }
     if !diags.is_empty() {
         return super::invalid(g, &sources, &diags, &[], &project.root);
     }

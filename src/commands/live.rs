@@ -319,13 +319,15 @@ pub fn diff_db(g: &Global) -> Outcome {
     // Declared renames count here too: the database may still have the old names.
     let d = diff::compare(&live, &loaded.model, &loaded.renames);
     let p = plan::plan(d.changes);
+    // Differences are a "no" answer, as in `drift`: scripts can gate on the exit code.
+    let exit = if p.is_empty() { Exit::Ok } else { Exit::No };
     match g.format {
         Format::Json => Outcome::json(
-            Exit::Ok,
-            json!({ "ok": true, "changes": p.steps.len(), "steps": p.steps, "hazards": p.hazards(), "unsupported": p.unsupported, "hints": d.hints }),
+            exit,
+            json!({ "ok": exit == Exit::Ok, "changes": p.steps.len(), "steps": p.steps, "hazards": p.hazards(), "unsupported": p.unsupported, "hints": d.hints }),
         ),
         Format::Text => {
-            let mut o = Outcome::new(Exit::Ok);
+            let mut o = Outcome::new(exit);
             if p.is_empty() {
                 if !g.quiet {
                     o.stdout = format!("No differences: {} matches schema/.\n", db.label);

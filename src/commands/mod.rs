@@ -214,6 +214,7 @@ pub(crate) fn load(g: &Global) -> Result<Loaded, Outcome> {
         ));
     }
     let loaded = compile::load_project(&root);
+    require_project(g, &loaded.project)?;
     let project = loaded.project;
     let layout = layout(&project);
     let chain = migrations::load(&layout);
@@ -373,6 +374,7 @@ pub(crate) fn open_db(g: &Global, project: &Project, dev: bool) -> Result<Databa
             _dev: Some(cluster),
         });
     }
+    no_database_named(g, &project.config.url_env)?;
     let options = crate::connect::ConnectOptions {
         url: g.db.clone(),
         url_env: project.config.url_env.clone(),
@@ -395,12 +397,61 @@ pub(crate) fn open_db(g: &Global, project: &Project, dev: bool) -> Result<Databa
     }
 }
 
+/// Refuse (exit 2) when nothing names a database: no `--db`, the `database.url_env`
+/// variable unset or empty, and none of libpq's `PGHOST`, `PGHOSTADDR`, `PGPORT`,
+/// `PGDATABASE`, `PGSERVICE` set. libpq would quietly try a local socket as the login user;
+/// saying which variable is missing is more useful than that connection's failure.
+fn no_database_named(g: &Global, url_env: &str) -> Result<(), Outcome> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if g.db.is_some()
+        || set(url_env)
+        || ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"]
+            .iter()
+            .any(|v| set(v))
+    {
+        return Ok(());
+    }
+    Err(Outcome::fail(
+        g,
+        Exit::Invalid,
+        "no-database",
+        &format!("no database given: --db is not set and ${url_env} is unset"),
+        &format!(
+            "pass --db postgres://user@host/dbname, or set {url_env} (the variable is named by database.url_env in schemactl.toml); PGHOST/PGDATABASE select libpq's defaults instead"
+        ),
+    ))
+}
+
+/// Refuse to run outside a project (exit 2): no `schemactl.toml` here or above, and no
+/// schema or migrations directory in the current one. Without the check, `plan --check` in a
+/// random directory compiles nothing against nothing and says "no schema changes".
+pub(crate) fn require_project(g: &Global, project: &Project) -> Result<(), Outcome> {
+    if project.has_config_file || project.schema_dir().is_dir() || project.migrations_dir().is_dir()
+    {
+        return Ok(());
+    }
+    Err(Outcome::fail(
+        g,
+        Exit::Invalid,
+        "no-project",
+        &format!(
+            "not a schemactl project: no {} in {} or any directory above, and no {}/ or {}/ here",
+            config::FILE_NAME,
+            project.root.display(),
+            project.config.schema_dir,
+            project.config.migrations_dir
+        ),
+        "run `schemactl init` to start one here, `schemactl inspect --db URL` to describe an existing database, or pass --project DIR",
+    ))
+}
+
 /// Load only `schemactl.toml` and the migration chain (what `apply`/`status` need).
 pub(crate) fn load_chain(g: &Global) -> Result<(Project, Chain), Outcome> {
     let root = root(g)?;
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let project = config::load(&root, &mut sources, &mut diags);
+    require_project(g, &project)?;
     let chain = migrations::load(&layout(&project));
     let problems = chain.as_ref().err().cloned().unwrap_or_default();
     if !diags.is_empty() || !problems.is_empty() {

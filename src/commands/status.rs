@@ -9,7 +9,9 @@ use super::{Exit, Format, Global, Outcome, duration};
 use crate::apply::{self, HistoryRow, Status};
 use crate::migrations::{Chain, Migration};
 
-pub fn run(g: &Global, dev: bool) -> Outcome {
+/// `check`: exit 1 when migrations are pending too (a deploy gate: "is this database at
+/// head?"), not only when the history disagrees with the directory.
+pub fn run(g: &Global, dev: bool, check: bool) -> Outcome {
     let (_, chain, mut db, history) = match super::open_chain_db(g, dev) {
         Ok(x) => x,
         Err(o) => return o,
@@ -21,7 +23,8 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
     let mismatches = apply::mismatches(&rows, &chain);
     // Any disagreement between the database's history and the directory is a "no" answer:
     // `status` gates deploys, so it must not exit 0 over a chain that `apply` would refuse.
-    let exit = if mismatches.is_empty() {
+    let pending = pending_count(&rows, &chain);
+    let exit = if mismatches.is_empty() && !(check && pending > 0) {
         Exit::Ok
     } else {
         Exit::No
@@ -30,7 +33,13 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
         Format::Text => {
             let mut o = Outcome::new(exit);
             o.stdout = format!("Database: {}\n{}", db.label, describe(&rows, &chain));
-            if exit != Exit::Ok {
+            if mismatches.is_empty() && exit != Exit::Ok {
+                o.stderr = format!(
+                    "error: {pending} migration{} pending\n  = hint: `schemactl apply` runs {}\n",
+                    if pending == 1 { " is" } else { "s are" },
+                    if pending == 1 { "it" } else { "them" }
+                );
+            } else if exit != Exit::Ok {
                 o.stderr = format!(
                     "error: the database's migration history does not match the directory ({} mismatch{})\n  = hint: {}\n",
                     mismatches.len(),
@@ -52,7 +61,7 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
                     "current": current(&rows),
                     "part_way": apply::part_way(&rows).into_iter().map(|r| part_way_json(&chain, r)).collect::<Vec<_>>(),
                     "head": chain.migrations.last().map(|m| &m.stem),
-                    "pending": pending_count(&rows, &chain),
+                    "pending": pending,
                     "migrations": migrations,
                     "mismatches": mismatches,
                 }),
@@ -162,7 +171,7 @@ fn entry_json(e: &Entry<'_>, chain: &Chain) -> serde_json::Value {
         "part_way": row.is_some_and(|r| r.part_way()),
         "segments_done": row.map_or(0, |r| r.segments_done),
         "segments_total": file.map(|t| apply::segments(t).len()).or_else(|| row.and_then(|r| segments_total(chain, r, down))),
-        "applied_at": row.filter(|r| r.in_effect()).map(|r| utc(r.applied_at)),
+        "applied_at": row.filter(|r| r.in_effect()).map(|r| rfc3339(r.applied_at)),
         "applied_by": row.map(|r| &r.applied_by),
         "duration_ms": row.map(|r| r.duration.as_millis() as u64),
         "error": row.and_then(|r| r.error.as_ref()),
@@ -359,6 +368,14 @@ fn entry_line(e: &Entry<'_>, chain: &Chain) -> String {
     line
 }
 
+/// RFC 3339 in UTC (`2026-12-06T02:41:18.25Z`), for JSON; `null`-free like [`utc`].
+pub fn rfc3339(t: SystemTime) -> String {
+    match jiff::Timestamp::try_from(t) {
+        Ok(ts) => ts.to_string(),
+        Err(_) => "(a time outside years -9999..9999)".to_string(),
+    }
+}
+
 /// `YYYY-MM-DD HH:MM:SSZ` in UTC. Calendar arithmetic by `jiff`, which refuses (rather
 /// than panics on) instants outside years -9999..=9999, such as a tampered history row.
 pub fn utc(t: SystemTime) -> String {
@@ -372,6 +389,15 @@ pub fn utc(t: SystemTime) -> String {
 mod tests {
     use super::utc;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn json_times_are_rfc3339() {
+        assert_eq!(super::rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            super::rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_000_000_250)),
+            "2026-11-18T11:06:40.25Z"
+        );
+    }
 
     #[test]
     fn formats_utc() {
