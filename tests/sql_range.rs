@@ -377,3 +377,53 @@ fn bad_ranges_and_broken_chains_are_refused() {
     let empty = project(&[("schemactl.toml", "[project]\nschemas = [\"public\"]\n")]);
     refused(schemactl(empty.path(), &["sql"]), 2, "has no migrations");
 }
+
+/// Managed roles (`[roles] manage = true`) are created NOLOGIN by the script when missing, as
+/// `apply` creates them, so its grants run on a cluster that does not have them yet.
+#[test]
+fn managed_roles_are_created_before_the_grants() {
+    let role = format!("sct_sql_reader_{}", std::process::id());
+    let dir = project(&[
+        (
+            "schemactl.toml",
+            &format!(
+                "[project]\nschemas = [\"public\"]\n\n[roles]\nmanage = true\nnames = [\"{role}\"]\n"
+            ),
+        ),
+        (
+            "schema/main.toml",
+            &format!(
+                "[tables.reports]\ngrants = {{ {role} = [\"select\"] }}\n\n[tables.reports.columns]\nid = {{ type = \"int\", primary_key = true }}\n"
+            ),
+        ),
+    ]);
+    ok(schemactl(dir.path(), &["plan", "-m", "init"]));
+    let db = test_db();
+    let mut admin = support::admin_client();
+    admin
+        .batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""))
+        .unwrap();
+    let script = ok(schemactl(dir.path(), &["sql", "--with-history"]));
+    assert!(
+        script.contains(&format!("CREATE ROLE \"{role}\" NOLOGIN")),
+        "{script}"
+    );
+    psql(&db.conninfo, &script);
+    let can_login: bool = admin
+        .query_one(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = $1",
+            &[&role],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!can_login);
+    assert_no_drift(dir.path(), &db.conninfo);
+    // Run again on a second database of the same cluster: the role exists and is left alone.
+    let other = test_db();
+    psql(&other.conninfo, &script);
+    assert_no_drift(dir.path(), &other.conninfo);
+    drop((db, other));
+    admin
+        .batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""))
+        .unwrap();
+}

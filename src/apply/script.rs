@@ -33,10 +33,15 @@ pub struct Unterminated {
 /// ([`History::ensure_sql`]) and every segment records the row `apply` (or `rollback`)
 /// records after it, in the same transaction; a non-transactional segment is preceded by its
 /// committed `running` row, as `apply` does it. Deterministic: no times, no machine paths.
+///
+/// `roles` (the project's `[roles] manage` names) are created `NOLOGIN` when missing before
+/// an up script's first migration, as `apply` does; a down script creates none, as
+/// `rollback` creates none.
 pub fn script(
     migrations: &[&Migration],
     way: Way,
     history: Option<&History>,
+    roles: &[String],
 ) -> Result<String, Unterminated> {
     let direction = match way {
         Way::Up => Direction::Up,
@@ -51,6 +56,15 @@ pub fn script(
             "\n-- The history table, created when missing (as `schemactl apply` does).\n{}\n",
             h.ensure_sql()
         ));
+    }
+    if way == Way::Up && !roles.is_empty() && !migrations.is_empty() {
+        out.push_str(
+            "\n-- Managed roles, created NOLOGIN when missing (as `schemactl apply` does).\n",
+        );
+        for r in roles {
+            out.push_str(&create_role_sql(r));
+            out.push('\n');
+        }
     }
     for m in migrations {
         let text = match way {
@@ -135,6 +149,23 @@ fn migration(
     Ok(out)
 }
 
+/// `CREATE ROLE name NOLOGIN` unless a role of that name exists: a `DO` block, since the
+/// script cannot look first. Its dollar quote's tag appears nowhere in the body.
+fn create_role_sql(role: &str) -> String {
+    let body = format!(
+        "IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = {}) THEN CREATE ROLE {} NOLOGIN; END IF;",
+        crate::sql::quote_literal(role),
+        crate::sql::quote_ident(role)
+    );
+    let mut tag = "$role$".to_string();
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$role{n}$");
+    }
+    format!("DO {tag} BEGIN {body} END {tag};")
+}
+
 /// The steps of a segment, each after its label and ending with a `;` (a hand-written step
 /// may leave the last one off: `apply` sends each step on its own, a script cannot).
 fn steps(out: &mut String, m: &Migration, seg: &Segment) -> Result<(), Unterminated> {
@@ -169,7 +200,22 @@ fn ends_statement(sql: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::ends_statement;
+    use super::{create_role_sql, ends_statement};
+
+    #[test]
+    fn role_blocks_quote_the_name_and_pick_an_unused_tag() {
+        assert_eq!(
+            create_role_sql("app"),
+            "DO $role$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'app') THEN CREATE ROLE \"app\" NOLOGIN; END IF; END $role$;"
+        );
+        let odd = create_role_sql("x$role$'\"");
+        assert!(odd.starts_with("DO $role1$ BEGIN"), "{odd}");
+        assert!(odd.contains("rolname = 'x$role$''\"'"), "{odd}");
+        assert!(
+            odd.contains("CREATE ROLE \"x$role$'\"\"\" NOLOGIN"),
+            "{odd}"
+        );
+    }
 
     #[test]
     fn statements_end_with_a_semicolon_before_trailing_comments() {

@@ -108,7 +108,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Way::Up
     };
     let history = opts.with_history.then(|| super::history(&project));
-    let body = match script::script(&range, way, history.as_ref()) {
+    let body = match script::script(&range, way, history.as_ref(), &project.config.managed_roles) {
         Ok(s) => s,
         Err(u) => {
             return Outcome::fail(
