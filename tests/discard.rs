@@ -280,3 +280,31 @@ fn discard_refuses_without_a_migration_or_an_earlier_snapshot() {
     std::fs::write(&p, sql).unwrap();
     assert_eq!(files(d), before);
 }
+
+/// Deleting the newest migration by hand and re-hashing cannot repair the project (the
+/// snapshot is still the deleted migration's): `hash` says so and points to `discard`, which
+/// does it once the files are back.
+#[test]
+fn hash_after_deleting_the_newest_migration_points_to_discard() {
+    let dir = repo_at_v1();
+    let d = dir.path();
+    let at_v1 = files(d);
+    write_schema(d, &v2());
+    ok(schemactl(d, &["plan", "-m", "v2"]));
+    commit(d, "v2");
+    std::fs::remove_file(d.join("migrations/0002_v2.sql")).unwrap();
+    std::fs::remove_file(d.join("migrations/0002_v2.down.sql")).unwrap();
+    let before = files(d);
+    let err = refused(
+        schemactl(d, &["hash"]),
+        2,
+        "snapshots/head.toml is the snapshot of 0002_v2, whose files are gone",
+    );
+    assert!(err.contains("then run `schemactl discard`"), "{err}");
+    assert_eq!(files(d), before, "hash wrote nothing");
+
+    git(d, &["checkout", "--", "migrations"]);
+    ok(schemactl(d, &["discard"]));
+    assert_eq!(files(d), at_v1);
+    ok(schemactl(d, &["check"]));
+}
