@@ -12,8 +12,9 @@ use schemactl::plan::Hazard;
 const EXIT_CODES: &str = "Exit codes:
   0  success, or nothing to do
   1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
-  2  invalid input: schema files, schemactl.toml, migration directory; a database apply or
-     baseline will not start on (history mismatch, objects but no history, baselined twice)
+  2  invalid input: schema files, schemactl.toml, migration directory; a database apply,
+     baseline or discard will not start on (history mismatch, objects but no history,
+     baselined twice, the migration to discard applied there)
   3  database or runtime failure (the failing segment is rolled back and recorded), or
      drift on a database part-way through a migration";
 
@@ -168,6 +169,7 @@ enum Command {
     },
     /// Print the SQL of a range of migrations (both ends included) as one script for another
     /// deploy system: one transaction per migration, no-transaction steps outside one.
+    #[command(after_help = commands::sql::HELP)]
     Sql {
         /// First migration of the range.
         #[arg(long, value_name = "VERSION", default_value_t = 1)]
@@ -185,6 +187,7 @@ enum Command {
     },
     /// Remove the newest migration (never applied) and restore the previous snapshot and sum
     /// file; with --db, refuse when that database has it applied.
+    #[command(after_help = commands::discard::HELP)]
     Discard,
     /// Adopt a project managed by another tool.
     Import {

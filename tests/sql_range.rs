@@ -373,6 +373,15 @@ fn bad_ranges_and_broken_chains_are_refused() {
     let down = ok(schemactl(d, &["sql", "--down", "--from", "2"]));
     assert!(!down.contains("0001_init"), "{down}");
 
+    // `--help` shows examples.
+    let help = ok(schemactl(d, &["sql", "--help"]));
+    assert!(
+        help.contains("Examples:\n  schemactl sql --from 3 --to 5 --with-history"),
+        "{help}"
+    );
+    let help = ok(schemactl(d, &["discard", "--help"]));
+    assert!(help.contains("Examples:\n  schemactl discard\n"), "{help}");
+
     // No migrations at all.
     let empty = project(&[("schemactl.toml", "[project]\nschemas = [\"public\"]\n")]);
     refused(schemactl(empty.path(), &["sql"]), 2, "has no migrations");

@@ -19,6 +19,16 @@ use crate::migrations::{self, Link, SumEntry, render_sum, snapshot_hash};
 /// How many commits that changed the snapshot are searched for the earlier one.
 const MAX_COMMITS: usize = 1000;
 
+/// `--help`: examples and what is refused.
+pub const HELP: &str =
+    "The snapshot before the newest migration is taken from git (the index, else an older
+commit) and must hash to what the sum file records. schema/ is left as it is: edit it and
+run `schemactl plan` again. Without --db no database is consulted.
+
+Examples:
+  schemactl discard
+  schemactl discard --db \"$DATABASE_URL\"   (refused, exit 2, while that database has it)";
+
 pub fn run(g: &Global) -> Outcome {
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,

@@ -9,6 +9,15 @@ use crate::apply::script::{self, Way};
 use crate::apply::{NotReversible, not_reversible};
 use crate::migrations::Migration;
 
+/// `--help`: examples and what is refused.
+pub const HELP: &str = "Examples:
+  schemactl sql --from 3 --to 5 --with-history > deploy.sql
+  psql -v ON_ERROR_STOP=1 -f deploy.sql \"$DATABASE_URL\"   (not psql -1)
+  schemactl sql --down --from 5 > undo.sql
+
+Exit 2: an unknown version, --from after --to, a broken chain, or (--down) a migration
+without a down file in the range.";
+
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// First migration of the range (default 1).
