@@ -308,3 +308,44 @@ fn hash_after_deleting_the_newest_migration_points_to_discard() {
     assert_eq!(files(d), at_v1);
     ok(schemactl(d, &["check"]));
 }
+
+/// A database part-way through the newest migration (a script stopped after its
+/// no-transaction segment was marked `running`) also holds it: refused.
+#[test]
+fn discard_refuses_a_migration_a_database_is_part_way_through() {
+    let dir = repo_at_v1();
+    let d = dir.path();
+    write_schema(d, &v2());
+    ok(schemactl(d, &["plan", "-m", "v2"]));
+    commit(d, "v2");
+    write_schema(
+        d,
+        &v2().replace("values = [\"A\", \"B\"]", "values = [\"A\", \"B\", \"C\"]"),
+    );
+    ok(schemactl(d, &["plan", "-m", "v3"]));
+    let up = std::fs::read_to_string(d.join("migrations/0003_v3.sql")).unwrap();
+    assert!(up.contains("-- schemactl:no-transaction"), "{up}");
+
+    let db = test_db();
+    ok(schemactl_db(d, &db.conninfo, &["apply", "--to", "2"]));
+    let script = ok(schemactl(d, &["sql", "--from", "3", "--with-history"]));
+    // Everything up to and including the `running` row of the first segment.
+    let cut = script.find("'running', 0").unwrap();
+    let end = cut + script[cut..].find('\n').unwrap();
+    let mut c = db.connect();
+    c.batch_execute(&script[..end]).unwrap();
+    let status = text(&schemactl_db(d, &db.conninfo, &["--format", "json", "status"]).stdout);
+    let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(v["migrations"][2]["part_way"], true, "{status}");
+
+    let before = files(d);
+    refused(
+        schemactl_db(d, &db.conninfo, &["discard"]),
+        2,
+        "0003_v3 is part-way in",
+    );
+    assert_eq!(files(d), before);
+    // Without --db nothing is consulted.
+    ok(schemactl(d, &["discard"]));
+    ok(schemactl(d, &["check"]));
+}

@@ -436,3 +436,50 @@ fn managed_roles_are_created_before_the_grants() {
         .batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""))
         .unwrap();
 }
+
+/// A script that stops part-way (psql stopping at an error, a lost connection) leaves the
+/// history `apply` would have left at that point: `status` shows the migration part-way and
+/// `apply` resumes it.
+#[test]
+fn a_script_stopped_part_way_is_resumed_by_apply() {
+    let dir = copy_example_project();
+    let script = ok(schemactl(
+        dir.path(),
+        &["sql", "--from", "3", "--to", "3", "--with-history"],
+    ));
+    let line_end = |needle: &str| {
+        let at = script.find(needle).unwrap();
+        at + script[at..].find('\n').unwrap() + 1
+    };
+    // Stopped after the no-transaction segment committed (its `partial` row), and stopped
+    // after that segment's statement ran but before its row was written (a crash).
+    for (cut, state, done) in [
+        (line_end("'partial', 1"), "partial", 1),
+        (
+            line_end("ADD VALUE IF NOT EXISTS 'SUSPENDED'"),
+            "running",
+            0,
+        ),
+    ] {
+        let db = test_db();
+        ok(schemactl_db(
+            dir.path(),
+            &db.conninfo,
+            &["apply", "--to", "2"],
+        ));
+        psql(&db.conninfo, &script[..cut]);
+        let out = ok(schemactl_db(
+            dir.path(),
+            &db.conninfo,
+            &["--format", "json", "status"],
+        ));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let m = &v["migrations"][2];
+        assert_eq!(m["state"], state, "{out}");
+        assert_eq!(m["part_way"], true, "{out}");
+        assert_eq!(m["segments_done"], done, "{out}");
+        ok(schemactl_db(dir.path(), &db.conninfo, &["apply"]));
+        assert_eq!(states(dir.path(), &db.conninfo)[2].1, "applied");
+        assert_no_drift(dir.path(), &db.conninfo);
+    }
+}
