@@ -483,3 +483,16 @@ fn a_script_stopped_part_way_is_resumed_by_apply() {
         assert_no_drift(dir.path(), &db.conninfo);
     }
 }
+
+/// The script's exact text for one migration with a no-transaction segment, with history
+/// rows (read: session settings, history DDL, the `running` row before the marked segment,
+/// each segment's row where `apply` writes it).
+#[test]
+fn script_text_of_a_migration_with_a_no_transaction_segment() {
+    let dir = copy_example_project();
+    let script = ok(schemactl(
+        dir.path(),
+        &["sql", "--from", "3", "--to", "3", "--with-history"],
+    ));
+    insta::assert_snapshot!(script);
+}

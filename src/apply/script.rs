@@ -49,7 +49,7 @@ pub fn script(
     };
     let mut out = String::new();
     out.push_str("-- Session settings `schemactl apply` runs migrations with.\n");
-    out.push_str(&SESSION_SETTINGS.replace("; ", ";\n"));
+    out.push_str(SESSION_SETTINGS);
     out.push_str(";\n");
     if let Some(h) = history {
         out.push_str(&format!(
