@@ -12,8 +12,9 @@ use schemactl::plan::Hazard;
 const EXIT_CODES: &str = "Exit codes:
   0  success, or nothing to do
   1  a \"no\" answer: changes found with --check, hazard not allowed, change not plannable yet
-  2  invalid input: schema files, schemactl.toml, migration directory; a database apply or
-     baseline will not start on (history mismatch, objects but no history, baselined twice)
+  2  invalid input: schema files, schemactl.toml, migration directory; a database apply,
+     baseline or discard will not start on (history mismatch, objects but no history,
+     baselined twice, the migration to discard applied there)
   3  database or runtime failure (the failing segment is rolled back and recorded), or
      drift on a database part-way through a migration";
 
@@ -213,6 +214,28 @@ enum Command {
         #[arg(long, conflicts_with = "db")]
         dev: bool,
     },
+    /// Print the SQL of a range of migrations (both ends included) as one script for another
+    /// deploy system: one transaction per migration, no-transaction steps outside one.
+    #[command(after_help = commands::sql::HELP)]
+    Sql {
+        /// First migration of the range.
+        #[arg(long, value_name = "VERSION", default_value_t = 1)]
+        from: u32,
+        /// Last migration of the range (default: the head of the chain).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u32>,
+        /// Print the down files instead, from --to back to --from.
+        #[arg(long)]
+        down: bool,
+        /// Also create the history table when missing and record each migration as `apply`
+        /// does, so `status`, `drift` and `apply` know what the script ran.
+        #[arg(long)]
+        with_history: bool,
+    },
+    /// Remove the newest migration (never applied) and restore the previous snapshot and sum
+    /// file; with --db, refuse when that database has it applied.
+    #[command(after_help = commands::discard::HELP)]
+    Discard,
     /// Adopt a project managed by another tool.
     #[command(after_help = "Example:\n  schemactl import alembic --db \"$DATABASE_URL\"")]
     Import {
@@ -390,6 +413,21 @@ fn main() -> ExitCode {
         Command::Drift { dev } => commands::live::drift(&g, dev),
         Command::Diff => commands::live::diff_db(&g),
         Command::Verify { dev } => commands::live::verify(&g, dev),
+        Command::Sql {
+            from,
+            to,
+            down,
+            with_history,
+        } => commands::sql::run(
+            &g,
+            &commands::sql::Options {
+                from: Some(from),
+                to,
+                down,
+                with_history,
+            },
+        ),
+        Command::Discard => commands::discard::run(&g),
         Command::Import {
             from:
                 ImportFrom::Alembic {

@@ -263,7 +263,7 @@ fn every_command_help_has_an_example_and_allow_lists_the_hazards() {
     let dir = tempfile::tempdir().unwrap();
     let commands = [
         "init", "check", "inspect", "plan", "apply", "rollback", "baseline", "status", "hash",
-        "drift", "diff", "verify", "import",
+        "drift", "diff", "verify", "import", "sql", "discard",
     ];
     for c in commands {
         let out = bare(dir.path(), &[c, "--help"]);

@@ -2,13 +2,15 @@
 //! and execution — each migration in one transaction together with its history row, except
 //! statements marked `-- schemactl:no-transaction`, which run in their own recorded segment.
 
+pub mod script;
+
 use std::time::{Duration, Instant, SystemTime};
 
 use postgres::Client;
 
 use crate::migrations::{Chain, Migration, parse_header};
 use crate::plan::{Hazard, Policy, known_hazards, parse_step_line};
-use crate::sql::quote_ident;
+use crate::sql::{quote_ident, quote_literal};
 
 /// Marks the next step as one that must run outside a transaction block.
 pub const NO_TRANSACTION: &str = "-- schemactl:no-transaction";
@@ -274,6 +276,11 @@ impl From<postgres::Error> for ApplyError {
     }
 }
 
+/// The columns a history row of `apply` and `rollback` sets, in the order of
+/// [`History::record`]'s parameters; the others take their defaults.
+const RECORD_COLUMNS: &str =
+    "version, name, link, duration_ms, status, segments_done, error, done_hash";
+
 /// The history table `schema.history`.
 pub struct History {
     pub schema: String,
@@ -284,30 +291,70 @@ impl History {
         format!("{}.{}", quote_ident(&self.schema), quote_ident("history"))
     }
 
+    /// The DDL that creates the history schema and table when they are missing: what
+    /// [`History::ensure`] runs, and what `schemactl sql --with-history` prints.
+    pub fn create_sql(&self) -> String {
+        format!(
+            concat!(
+                "CREATE SCHEMA IF NOT EXISTS {schema};\n",
+                "CREATE TABLE IF NOT EXISTS {table} (\n",
+                "    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n",
+                "    version       integer NOT NULL,\n",
+                "    name          text NOT NULL,\n",
+                "    link          text NOT NULL,\n",
+                "    applied_at    timestamptz NOT NULL DEFAULT now(),\n",
+                "    applied_by    text NOT NULL DEFAULT current_user,\n",
+                "    duration_ms   bigint NOT NULL DEFAULT 0,\n",
+                "    status        text NOT NULL CONSTRAINT history_status_check CHECK (status IN ({statuses})),\n",
+                "    segments_done integer NOT NULL DEFAULT 0,\n",
+                "    done_hash     text,\n",
+                "    error         text,\n",
+                "    note          text\n",
+                ");"
+            ),
+            schema = quote_ident(&self.schema),
+            table = self.table(),
+            statuses = Status::sql_list()
+        )
+    }
+
+    /// Adds the `note` column to a history table created before it existed.
+    fn add_note_sql(&self) -> String {
+        format!(
+            "ALTER TABLE {} ADD COLUMN IF NOT EXISTS note text;",
+            self.table()
+        )
+    }
+
+    /// Replaces the check on `status` by one that allows every status of this version.
+    fn status_check_sql(&self) -> String {
+        format!(
+            concat!(
+                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS history_status_check;\n",
+                "ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({statuses}));"
+            ),
+            table = self.table(),
+            statuses = Status::sql_list()
+        )
+    }
+
+    /// [`History::create_sql`], then bring a table created by an older version up to date
+    /// unconditionally ([`History::ensure`] checks first): the statements a script that
+    /// cannot look at the database runs (`schemactl sql --with-history`).
+    pub fn ensure_sql(&self) -> String {
+        format!(
+            "{}\n{}\n{}",
+            self.create_sql(),
+            self.add_note_sql(),
+            self.status_check_sql()
+        )
+    }
+
     /// Create the schema and table if missing (under the lock, so concurrent runs are safe),
     /// and bring a table created by an older version up to date: the check on `status` gets
     /// the newest values, and the `note` column is added.
     pub fn ensure(&self, client: &mut impl postgres::GenericClient) -> Result<(), postgres::Error> {
-        client.batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema};
-             CREATE TABLE IF NOT EXISTS {table} (
-                 id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                 version       integer NOT NULL,
-                 name          text NOT NULL,
-                 link          text NOT NULL,
-                 applied_at    timestamptz NOT NULL DEFAULT now(),
-                 applied_by    text NOT NULL DEFAULT current_user,
-                 duration_ms   bigint NOT NULL DEFAULT 0,
-                 status        text NOT NULL CONSTRAINT history_status_check CHECK (status IN ({statuses})),
-                 segments_done integer NOT NULL DEFAULT 0,
-                 done_hash     text,
-                 error         text,
-                 note          text
-             );",
-            schema = quote_ident(&self.schema),
-            table = self.table(),
-            statuses = Status::sql_list()
-        ))?;
+        client.batch_execute(&self.create_sql())?;
         // Tables created before the newest statuses existed allow fewer values, and have no
         // `note` column.
         let row = client.query_one(
@@ -321,10 +368,7 @@ impl History {
         let current: Option<String> = row.get(0);
         let has_note: bool = row.get(1);
         if !has_note {
-            client.batch_execute(&format!(
-                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS note text;",
-                self.table()
-            ))?;
+            client.batch_execute(&self.add_note_sql())?;
         }
         let complete = |d: &str| {
             Status::ALL
@@ -332,12 +376,7 @@ impl History {
                 .all(|s| d.contains(&format!("'{}'", s.id())))
         };
         if current.as_deref().is_none_or(|d| !complete(d)) {
-            client.batch_execute(&format!(
-                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS history_status_check;
-                 ALTER TABLE {table} ADD CONSTRAINT history_status_check CHECK (status IN ({statuses}));",
-                table = self.table(),
-                statuses = Status::sql_list()
-            ))?;
+            client.batch_execute(&self.status_check_sql())?;
         }
         Ok(())
     }
@@ -379,6 +418,25 @@ impl History {
             .collect())
     }
 
+    /// The row [`History::record`] inserts, as one `INSERT` statement with literal values
+    /// (no time taken, no error): what `schemactl sql --with-history` prints where `apply`
+    /// would record.
+    pub(crate) fn record_sql(
+        &self,
+        m: &Migration,
+        (status, segments_done, done_hash): (Status, i32, String),
+    ) -> String {
+        format!(
+            "INSERT INTO {} ({RECORD_COLUMNS}) VALUES ({}, {}, {}, 0, {}, {segments_done}, NULL, {});",
+            self.table(),
+            m.version as i32,
+            quote_literal(&m.stem),
+            quote_literal(&m.link.to_string()),
+            quote_literal(status.id()),
+            quote_literal(&done_hash),
+        )
+    }
+
     fn record(
         &self,
         tx: &mut impl postgres::GenericClient,
@@ -389,7 +447,7 @@ impl History {
     ) -> Result<(), postgres::Error> {
         tx.execute(
             &format!(
-                "INSERT INTO {} (version, name, link, duration_ms, status, segments_done, error, done_hash)
+                "INSERT INTO {} ({RECORD_COLUMNS})
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 self.table()
             ),

@@ -4,12 +4,14 @@
 pub mod apply;
 pub mod baseline;
 pub mod check;
+pub mod discard;
 pub mod hash;
 pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod live;
 pub mod plan;
+pub mod sql;
 pub mod status;
 
 use std::path::{Path, PathBuf};

@@ -234,6 +234,7 @@ pub fn rehash(layout: &Layout) -> Result<Vec<(PathBuf, String)>, Vec<Problem>> {
     let disk = scan(layout, &mut problems);
     disk_duplicates(&disk, &mut problems);
     let sum_path = layout.sum_path();
+    let mut recorded_stems: BTreeMap<u32, String> = BTreeMap::new();
     let recorded: BTreeMap<u32, Link> = match read_text(&sum_path) {
         Err(p) => {
             problems.push(p);
@@ -244,7 +245,10 @@ pub fn rehash(layout: &Layout) -> Result<Vec<(PathBuf, String)>, Vec<Problem>> {
             Ok((_, entries)) => entries
                 .iter()
                 .enumerate()
-                .map(|(i, e)| (i as u32 + 1, e.snapshot_hash))
+                .map(|(i, e)| {
+                    recorded_stems.insert(i as u32 + 1, e.stem.clone());
+                    (i as u32 + 1, e.snapshot_hash)
+                })
                 .collect(),
             Err(e) => {
                 problems.extend(sum_error_problems(&sum_path, e));
@@ -299,6 +303,31 @@ pub fn rehash(layout: &Layout) -> Result<Vec<(PathBuf, String)>, Vec<Problem>> {
             None
         }
     };
+    // The newest migrations' files deleted by hand, their snapshot still the head: the sum
+    // file can be re-written, but the snapshot of the migration now at the head cannot be
+    // recovered from it, so the chain would stay broken (`discard` does this properly).
+    if let (Some(head), Some(&(last_up, _, _))) = (head_snapshot, ups.last())
+        && recorded.get(&last_up) != Some(&head)
+        && let Some((gone, _)) = recorded
+            .range(last_up + 1..)
+            .rev()
+            .find(|(_, snap)| **snap == head)
+    {
+        let gone = recorded_stems.get(gone).cloned().unwrap_or_default();
+        let kept = recorded_stems.get(&last_up).cloned().unwrap_or_default();
+        problems.push(problem(
+            ProblemKind::SnapshotEdited,
+            &snapshot_path,
+            format!(
+                "{} is the snapshot of {gone}, whose files are gone; re-hashing cannot recover the snapshot of {kept}, which would be the head",
+                show(&snapshot_path)
+            ),
+            format!(
+                "restore the deleted files (`git checkout -- {}`), then run `schemactl discard` for each migration to undo: it removes the newest one and restores the snapshot and sum file before it",
+                file_name(&layout.migrations_dir)
+            ),
+        ));
+    }
     if !problems.is_empty() {
         sort_problems(&mut problems);
         return Err(problems);
