@@ -284,3 +284,49 @@ fn every_command_help_has_an_example_and_allow_lists_the_hazards() {
     let out = bare(dir.path(), &["import", "alembic", "--help"]);
     assert!(text(&out.stdout).contains("Examples"), "{}", said(&out));
 }
+
+#[test]
+fn drift_json_gives_structured_differences() {
+    let dir = project(&[
+        ("schemactl.toml", ""),
+        (
+            "schema/t.toml",
+            "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\nn = { type = \"integer\", default = 0 }\n\n[enums.mood]\nvalues = [\"sad\", \"ok\"]\n",
+        ),
+    ]);
+    let out = bare(dir.path(), &["plan", "-m", "init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let db = support::test_db();
+    let out = schemactl_db(dir.path(), &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    db.connect()
+        .batch_execute(
+            "ALTER TABLE t ALTER COLUMN n TYPE bigint; CREATE TABLE extra (x int); \
+             DROP TYPE mood; CREATE TYPE mood AS ENUM ('ok', 'sad')",
+        )
+        .unwrap();
+    let out = schemactl_db(dir.path(), &db.conninfo, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diffs = j["differences"].as_array().unwrap();
+    let find = |object: &str| {
+        diffs
+            .iter()
+            .find(|d| d["object"] == object)
+            .unwrap_or_else(|| panic!("no {object} in {j}"))
+    };
+    let col = find("public.t.n");
+    assert_eq!(col["change"], "different");
+    assert_eq!(col["kind"], "column");
+    assert_eq!(col["expected"], "\"n\" integer NOT NULL DEFAULT 0");
+    assert_eq!(col["actual"], "\"n\" bigint NOT NULL DEFAULT 0");
+    let extra = find("public.extra");
+    assert_eq!(extra["change"], "extra");
+    assert_eq!(extra["kind"], "table");
+    let mood = find("public.mood");
+    assert_eq!(mood["change"], "different");
+    assert_eq!(mood["expected"], "sad, ok");
+    assert_eq!(mood["actual"], "ok, sad");
+    // The prose lines stay, one per structured entry.
+    assert_eq!(j["drift"].as_array().unwrap().len(), diffs.len());
+}

@@ -114,13 +114,14 @@ fn locked(
     let Comparison {
         version,
         differences,
+        details,
         sql,
     } = match compare_at(g, project, &mut chain, db, to) {
         Ok(c) => c,
         Err(o) => return o,
     };
     if !differences.is_empty() {
-        return refused(g, &db.label, &version, &differences, &sql);
+        return refused(g, &db.label, &version, &differences, &details, &sql);
     }
     let adopted: Vec<&Migration> = chain
         .migrations
@@ -188,7 +189,14 @@ fn recorded(rows: &[HistoryRow]) -> String {
 
 /// The database differs from the snapshot: exit 1, the differences as `drift` shows them,
 /// nothing recorded.
-fn refused(g: &Global, label: &str, version: &str, found: &[String], sql: &str) -> Outcome {
+fn refused(
+    g: &Global,
+    label: &str,
+    version: &str,
+    found: &[String],
+    details: &[super::deviation::Deviation],
+    sql: &str,
+) -> Outcome {
     let message = format!(
         "{label} does not match {version} ({} difference{}); nothing was recorded",
         found.len(),
@@ -204,6 +212,7 @@ fn refused(g: &Global, label: &str, version: &str, found: &[String], sql: &str) 
                 "ok": false,
                 "version": version,
                 "drift": found,
+                "differences": details,
                 "sql": sql,
                 "error": { "code": "differs", "message": message, "hint": hint },
             }),

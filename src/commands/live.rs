@@ -38,9 +38,17 @@ fn db_error(g: &Global, e: &postgres::Error) -> Outcome {
 
 /// How the database deviates from `expected`, one line per difference.
 pub fn deviations(expected: &Model, live: &Model) -> Vec<String> {
+    deviation_details(expected, live)
+        .into_iter()
+        .map(|d| d.message)
+        .collect()
+}
+
+/// [`deviations`] as data (`--format json`).
+pub fn deviation_details(expected: &Model, live: &Model) -> Vec<super::deviation::Deviation> {
     diff::diff(expected, live)
         .iter()
-        .filter_map(|c| c.deviation(expected, live))
+        .filter_map(|c| super::deviation::of(c, expected, live))
         .collect()
 }
 
@@ -101,6 +109,8 @@ pub(crate) struct Comparison {
     pub version: String,
     /// One line per difference ([`deviations`]); empty when they are equal.
     pub differences: Vec<String>,
+    /// The same as data, for JSON.
+    pub details: Vec<super::deviation::Deviation>,
     /// The SQL that would take the database to the snapshot (empty when equal).
     pub sql: String,
 }
@@ -153,7 +163,8 @@ pub(crate) fn compare_at(
     let mut expected = older.unwrap_or(expected);
     let live = live.map_err(|e| db_error(g, &e))?.model;
     catalog::server_forms(&mut db.client, &mut expected).map_err(|e| db_error(g, &e))?;
-    let found = deviations(&expected, &live);
+    let details = deviation_details(&expected, &live);
+    let found: Vec<String> = details.iter().map(|d| d.message.clone()).collect();
     let version = chain
         .migrations
         .iter()
@@ -168,6 +179,7 @@ pub(crate) fn compare_at(
     Ok(Comparison {
         version,
         differences: found,
+        details,
         sql,
     })
 }
@@ -267,6 +279,7 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
     let Comparison {
         version,
         differences: found,
+        details,
         sql,
     } = match compare_at(g, &project, &mut chain, &mut db, at) {
         Ok(c) => c,
@@ -276,7 +289,7 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
     match g.format {
         Format::Json => Outcome::json(
             exit,
-            json!({ "ok": found.is_empty(), "version": version, "drift": found, "sql": if found.is_empty() { None } else { Some(sql) } }),
+            json!({ "ok": found.is_empty(), "version": version, "drift": found, "differences": details, "sql": if found.is_empty() { None } else { Some(sql) } }),
         ),
         Format::Text => {
             let mut o = Outcome::new(exit);

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod baseline;
 pub mod check;
+pub mod deviation;
 pub mod discard;
 pub mod hash;
 pub mod import;

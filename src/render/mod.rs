@@ -56,6 +56,11 @@ pub(crate) fn idents(names: &[String]) -> String {
         .join(", ")
 }
 
+/// A column as it appears in `CREATE TABLE` (`"id" integer NOT NULL DEFAULT 0`).
+pub fn column_definition(c: &crate::model::Column) -> String {
+    table::column_definition(c)
+}
+
 /// SQL for a column type.
 pub fn data_type(t: &DataType) -> String {
     let mut s = match &t.base {

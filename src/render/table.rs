@@ -243,7 +243,7 @@ fn continue_after_rows(sequence: &str, table: &QualifiedName, column: &str) -> S
     )
 }
 
-fn column_definition(c: &Column) -> String {
+pub(super) fn column_definition(c: &Column) -> String {
     let mut s = quote_ident(&c.name);
     s.push(' ');
     match (&c.default, &c.data_type.base) {
