@@ -10,6 +10,7 @@ pub mod init;
 pub mod inspect;
 pub mod live;
 pub mod plan;
+pub mod reference;
 pub mod status;
 
 use std::path::{Path, PathBuf};
