@@ -1091,6 +1091,55 @@ mod reference_tests {
         assert!(declared.len() >= 37, "found only {declared:?}");
     }
 
+    /// Every ```toml example of the reference reads without an unknown key, a value of the
+    /// wrong shape or a syntax error (schemactl.toml examples as `schemactl.toml`). Whether
+    /// the objects they name exist is not checked: examples are fragments.
+    #[test]
+    fn the_reference_examples_use_only_accepted_keys() {
+        let mut blocks = Vec::new();
+        let mut current: Option<String> = None;
+        for line in REFERENCE.lines() {
+            match &mut current {
+                None if line == "```toml" => current = Some(String::new()),
+                Some(b) if line == "```" => {
+                    blocks.push(std::mem::take(b));
+                    current = None;
+                }
+                Some(b) => {
+                    b.push_str(line);
+                    b.push('\n');
+                }
+                None => {}
+            }
+        }
+        assert!(blocks.len() >= 25, "only {} examples", blocks.len());
+        const CONFIG_TABLES: &[&str] = &[
+            "[project]",
+            "[database]",
+            "[history]",
+            "[hazards]",
+            "[roles]",
+        ];
+        let mut problems = Vec::new();
+        for block in &blocks {
+            let mut diags = Vec::new();
+            if CONFIG_TABLES.iter().any(|t| block.starts_with(t)) {
+                let dir = tempfile::tempdir().expect("temp dir");
+                std::fs::write(dir.path().join(super::config::FILE_NAME), block).expect("write");
+                let mut sources = crate::diag::SourceMap::default();
+                super::config::load(dir.path(), &mut sources, &mut diags);
+            } else if let Some(doc) =
+                super::parse_document(crate::diag::FileId(0), block, &mut diags)
+            {
+                super::read_file(crate::diag::FileId(0), &doc, &mut diags);
+            }
+            for d in diags {
+                problems.push(format!("{}: {}\n{block}", d.code, d.message));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
     #[test]
     fn mentions_needs_the_key_itself() {
         assert!(mentions("| `on_delete` | …", "on_delete"));
