@@ -242,6 +242,9 @@ enum Command {
         #[command(subcommand)]
         from: ImportFrom,
     },
+    /// Print the schema-format reference (docs/reference.md): every key, its type and default.
+    #[command(after_help = "Example:\n  schemactl reference | less")]
+    Reference,
 }
 
 #[derive(Subcommand, Debug)]
@@ -340,6 +343,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Init => commands::init::run(&g),
+        Command::Reference => commands::reference::run(),
         Command::Inspect {
             schemas,
             split,

@@ -262,8 +262,22 @@ fn no_empty_hint_lines() {
 fn every_command_help_has_an_example_and_allow_lists_the_hazards() {
     let dir = tempfile::tempdir().unwrap();
     let commands = [
-        "init", "check", "inspect", "plan", "apply", "rollback", "baseline", "status", "hash",
-        "drift", "diff", "verify", "import", "sql", "discard",
+        "init",
+        "check",
+        "inspect",
+        "plan",
+        "apply",
+        "rollback",
+        "baseline",
+        "status",
+        "hash",
+        "drift",
+        "diff",
+        "verify",
+        "import",
+        "sql",
+        "discard",
+        "reference",
     ];
     for c in commands {
         let out = bare(dir.path(), &[c, "--help"]);

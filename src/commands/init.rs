@@ -5,7 +5,7 @@ use crate::migrations;
 use crate::schema::config::{DEFAULT_FILE, FILE_NAME};
 
 const EXAMPLE_SCHEMA: &str = r#"# Declare your schema here (every *.toml under schema/ is merged).
-# See the schema format reference in the schemactl documentation.
+# Every key, its type and default: run `schemactl reference` (docs/reference.md).
 #
 # [enums.status]
 # values = ["ACTIVE", "INACTIVE"]

@@ -12,6 +12,7 @@ pub mod init;
 pub mod inspect;
 pub mod live;
 pub mod plan;
+pub mod reference;
 pub mod sql;
 pub mod status;
 

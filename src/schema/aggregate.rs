@@ -20,7 +20,7 @@ pub struct RawAggregate {
     pub grants: Option<super::grant::RawGrants>,
 }
 
-const AGGREGATE_KEYS: &[&str] = &[
+pub(crate) const AGGREGATE_KEYS: &[&str] = &[
     "schema",
     "args",
     "sfunc",

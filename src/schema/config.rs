@@ -9,6 +9,20 @@ use crate::schema::reader::{Reader, Sp, span};
 
 pub const FILE_NAME: &str = "schemactl.toml";
 
+/// The keys of `schemactl.toml` and of each of its tables.
+pub(crate) const CONFIG_KEYS: &[&str] = &["project", "database", "history", "hazards", "roles"];
+pub(crate) const PROJECT_KEYS: &[&str] = &[
+    "schema_dir",
+    "migrations_dir",
+    "snapshots_dir",
+    "schemas",
+    "ignore",
+];
+pub(crate) const DATABASE_KEYS: &[&str] = &["url_env"];
+pub(crate) const HISTORY_KEYS: &[&str] = &["schema"];
+pub(crate) const ROLES_KEYS: &[&str] = &["manage", "names"];
+pub(crate) const HAZARDS_KEYS: &[&str] = &["require_allow"];
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub schema_dir: String,
@@ -119,21 +133,9 @@ fn read(
         span: span(file, 0..0),
         diags,
     };
-    r.deny_unknown(
-        "schemactl.toml",
-        &["project", "database", "history", "hazards", "roles"],
-    );
+    r.deny_unknown("schemactl.toml", CONFIG_KEYS);
     if let Some(mut p) = r.table("project") {
-        p.deny_unknown(
-            "[project]",
-            &[
-                "schema_dir",
-                "migrations_dir",
-                "snapshots_dir",
-                "schemas",
-                "ignore",
-            ],
-        );
+        p.deny_unknown("[project]", PROJECT_KEYS);
         for (key, slot) in [
             ("schema_dir", &mut c.schema_dir),
             ("migrations_dir", &mut c.migrations_dir),
@@ -179,19 +181,19 @@ fn read(
         }
     }
     if let Some(mut d) = r.table("database") {
-        d.deny_unknown("[database]", &["url_env"]);
+        d.deny_unknown("[database]", DATABASE_KEYS);
         if let Some(v) = d.string("url_env") {
             c.url_env = v.value;
         }
     }
     if let Some(mut h) = r.table("history") {
-        h.deny_unknown("[history]", &["schema"]);
+        h.deny_unknown("[history]", HISTORY_KEYS);
         if let Some(v) = h.string("schema") {
             c.history_schema = v.value;
         }
     }
     if let Some(mut t) = r.table("roles") {
-        t.deny_unknown("[roles]", &["manage", "names"]);
+        t.deny_unknown("[roles]", ROLES_KEYS);
         let manage = t.bool("manage");
         let names = t.strings("names");
         match (manage, names) {
@@ -239,7 +241,7 @@ fn read(
         }
     }
     if let Some(mut h) = r.table("hazards") {
-        h.deny_unknown("[hazards]", &["require_allow"]);
+        h.deny_unknown("[hazards]", HAZARDS_KEYS);
         if let Some(list) = h.strings("require_allow") {
             c.require_allow = hazard_list(&list.value, h.diags);
         }

@@ -42,7 +42,7 @@ pub struct RawAttribute {
     pub collation: Option<Sp<String>>,
 }
 
-const DOMAIN_KEYS: &[&str] = &[
+pub(crate) const DOMAIN_KEYS: &[&str] = &[
     "grants",
     "type",
     "type_sql",
@@ -55,8 +55,9 @@ const DOMAIN_KEYS: &[&str] = &[
     "schema",
     "renamed_from",
 ];
-const COMPOSITE_KEYS: &[&str] = &["attributes", "comment", "schema", "renamed_from", "grants"];
-const ATTRIBUTE_KEYS: &[&str] = &["type", "type_sql", "collation"];
+pub(crate) const COMPOSITE_KEYS: &[&str] =
+    &["attributes", "comment", "schema", "renamed_from", "grants"];
+pub(crate) const ATTRIBUTE_KEYS: &[&str] = &["type", "type_sql", "collation"];
 
 pub(super) fn read_domains(
     file: FileId,

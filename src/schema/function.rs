@@ -49,7 +49,7 @@ pub struct RawArg {
     pub default_sql: Option<Sp<String>>,
 }
 
-const FUNCTION_KEYS: &[&str] = &[
+pub(crate) const FUNCTION_KEYS: &[&str] = &[
     "schema",
     "args",
     "returns",
@@ -70,7 +70,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "grants",
     "renamed_from",
 ];
-const PROCEDURE_KEYS: &[&str] = &[
+pub(crate) const PROCEDURE_KEYS: &[&str] = &[
     "schema",
     "args",
     "language",
@@ -83,8 +83,8 @@ const PROCEDURE_KEYS: &[&str] = &[
     "grants",
     "renamed_from",
 ];
-const ARG_KEYS: &[&str] = &["name", "type", "mode", "default_sql"];
-const COLUMN_KEYS: &[&str] = &["name", "type"];
+pub(crate) const ARG_KEYS: &[&str] = &["name", "type", "mode", "default_sql"];
+pub(crate) const COLUMN_KEYS: &[&str] = &["name", "type"];
 
 /// Every entry of `[functions]` or `[procedures]`: a table per name, or an array of tables
 /// for overloads.

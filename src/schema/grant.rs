@@ -44,7 +44,7 @@ pub struct RawDefaultPrivilege {
     pub grants: Option<RawGrants>,
 }
 
-const DEFAULT_PRIVILEGE_KEYS: &[&str] = &["for_role", "on", "grants"];
+pub(crate) const DEFAULT_PRIVILEGE_KEYS: &[&str] = &["for_role", "on", "grants"];
 
 /// The `[[default_privileges]]` entries of a schema file.
 pub fn read_defaults(r: &mut Reader<'_, '_>) -> Vec<RawDefaultPrivilege> {

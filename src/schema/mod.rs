@@ -201,7 +201,7 @@ pub struct RawFkTarget {
     pub columns: Option<Sp<Vec<Sp<String>>>>,
 }
 
-const FILE_KEYS: &[&str] = &[
+pub(crate) const FILE_KEYS: &[&str] = &[
     "schema",
     "schema_grants",
     "schema_comment",
@@ -218,8 +218,8 @@ const FILE_KEYS: &[&str] = &[
     "procedures",
     "aggregates",
 ];
-const EXTENSION_KEYS: &[&str] = &["schema"];
-const ENUM_KEYS: &[&str] = &[
+pub(crate) const EXTENSION_KEYS: &[&str] = &["schema"];
+pub(crate) const ENUM_KEYS: &[&str] = &[
     "grants",
     "values",
     "comment",
@@ -227,7 +227,7 @@ const ENUM_KEYS: &[&str] = &[
     "renamed_from",
     "renamed_values",
 ];
-const TABLE_KEYS: &[&str] = &[
+pub(crate) const TABLE_KEYS: &[&str] = &[
     "grants",
     "schema",
     "comment",
@@ -249,7 +249,7 @@ const TABLE_KEYS: &[&str] = &[
     "force_row_level_security",
     "policies",
 ];
-const COLUMN_KEYS: &[&str] = &[
+pub(crate) const COLUMN_KEYS: &[&str] = &[
     "grants",
     "type",
     "type_sql",
@@ -268,10 +268,11 @@ const COLUMN_KEYS: &[&str] = &[
     "comment",
     "renamed_from",
 ];
-const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from", "comment"];
+pub(crate) const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from", "comment"];
 pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "comment"];
-const TABLE_CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "validated", "comment"];
-const INDEX_KEYS: &[&str] = &[
+pub(crate) const TABLE_CHECK_KEYS: &[&str] =
+    &["expr", "name", "renamed_from", "validated", "comment"];
+pub(crate) const INDEX_KEYS: &[&str] = &[
     "columns",
     "name",
     "unique",
@@ -281,10 +282,12 @@ const INDEX_KEYS: &[&str] = &[
     "renamed_from",
     "comment",
 ];
-const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass"];
-const EXCLUSION_KEYS: &[&str] = &["columns", "name", "method", "include", "where", "comment"];
-const EXCLUSION_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass", "with"];
-const FK_KEYS: &[&str] = &[
+pub(crate) const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass"];
+pub(crate) const EXCLUSION_KEYS: &[&str] =
+    &["columns", "name", "method", "include", "where", "comment"];
+pub(crate) const EXCLUSION_KEY_KEYS: &[&str] =
+    &["column", "expr", "order", "nulls", "opclass", "with"];
+pub(crate) const FK_KEYS: &[&str] = &[
     "columns",
     "references",
     "on_delete",
@@ -295,7 +298,107 @@ const FK_KEYS: &[&str] = &[
     "validated",
     "comment",
 ];
-const FK_TARGET_KEYS: &[&str] = &["schema", "table", "columns"];
+pub(crate) const FK_TARGET_KEYS: &[&str] = &["schema", "table", "columns"];
+
+/// Every list of accepted keys, as (const, section of `docs/reference.md` that documents
+/// its keys, keys). The test below keeps the reference complete: a new key (or a new
+/// `*_KEYS` list, which must be registered here) fails it until the reference names it.
+#[cfg(test)]
+pub(crate) const KEY_LISTS: &[(&str, &str, &[&str])] = &[
+    ("FILE_KEYS", "File-level keys", FILE_KEYS),
+    ("EXTENSION_KEYS", "Extensions", EXTENSION_KEYS),
+    ("ENUM_KEYS", "Enums", ENUM_KEYS),
+    ("TABLE_KEYS", "Tables", TABLE_KEYS),
+    ("COLUMN_KEYS", "Columns", COLUMN_KEYS),
+    ("UNIQUE_KEYS", "Unique constraints", UNIQUE_KEYS),
+    ("CHECK_KEYS", "Domains", CHECK_KEYS),
+    ("TABLE_CHECK_KEYS", "Check constraints", TABLE_CHECK_KEYS),
+    ("INDEX_KEYS", "Indexes", INDEX_KEYS),
+    ("INDEX_KEY_KEYS", "Index keys", INDEX_KEY_KEYS),
+    ("EXCLUSION_KEYS", "Exclusion constraints", EXCLUSION_KEYS),
+    (
+        "EXCLUSION_KEY_KEYS",
+        "Exclusion constraints",
+        EXCLUSION_KEY_KEYS,
+    ),
+    ("FK_KEYS", "Foreign keys", FK_KEYS),
+    ("FK_TARGET_KEYS", "Foreign keys", FK_TARGET_KEYS),
+    (
+        "partition::PARTITION_BY_KEYS",
+        "Partitions",
+        partition::PARTITION_BY_KEYS,
+    ),
+    (
+        "partition::PARTITION_KEY_KEYS",
+        "Partitions",
+        partition::PARTITION_KEY_KEYS,
+    ),
+    (
+        "partition::BOUNDS_KEYS",
+        "Partitions",
+        partition::BOUNDS_KEYS,
+    ),
+    ("view::VIEW_KEYS", "Views", view::VIEW_KEYS),
+    (
+        "view::MATERIALIZED_VIEW_KEYS",
+        "Materialized views",
+        view::MATERIALIZED_VIEW_KEYS,
+    ),
+    (
+        "sequence::SEQUENCE_KEYS",
+        "Sequences",
+        sequence::SEQUENCE_KEYS,
+    ),
+    ("domain::DOMAIN_KEYS", "Domains", domain::DOMAIN_KEYS),
+    (
+        "domain::COMPOSITE_KEYS",
+        "Composite types",
+        domain::COMPOSITE_KEYS,
+    ),
+    (
+        "domain::ATTRIBUTE_KEYS",
+        "Composite types",
+        domain::ATTRIBUTE_KEYS,
+    ),
+    (
+        "function::FUNCTION_KEYS",
+        "Functions",
+        function::FUNCTION_KEYS,
+    ),
+    ("function::ARG_KEYS", "Functions", function::ARG_KEYS),
+    ("function::COLUMN_KEYS", "Functions", function::COLUMN_KEYS),
+    (
+        "function::PROCEDURE_KEYS",
+        "Procedures",
+        function::PROCEDURE_KEYS,
+    ),
+    (
+        "aggregate::AGGREGATE_KEYS",
+        "Aggregates",
+        aggregate::AGGREGATE_KEYS,
+    ),
+    ("trigger::TRIGGER_KEYS", "Triggers", trigger::TRIGGER_KEYS),
+    (
+        "policy::POLICY_KEYS",
+        "Policies and row-level security",
+        policy::POLICY_KEYS,
+    ),
+    (
+        "grant::DEFAULT_PRIVILEGE_KEYS",
+        "Default privileges",
+        grant::DEFAULT_PRIVILEGE_KEYS,
+    ),
+    ("config::CONFIG_KEYS", "schemactl.toml", config::CONFIG_KEYS),
+    ("config::PROJECT_KEYS", "`[project]`", config::PROJECT_KEYS),
+    (
+        "config::DATABASE_KEYS",
+        "`[database]`",
+        config::DATABASE_KEYS,
+    ),
+    ("config::HISTORY_KEYS", "`[history]`", config::HISTORY_KEYS),
+    ("config::HAZARDS_KEYS", "`[hazards]`", config::HAZARDS_KEYS),
+    ("config::ROLES_KEYS", "`[roles]`", config::ROLES_KEYS),
+];
 
 /// All `*.toml` files under `dir`, recursively, sorted by path.
 pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -864,5 +967,195 @@ fn read_foreign_key(
         renamed_from: r.string("renamed_from"),
         validated: r.bool("validated"),
         comment: r.string("comment"),
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::KEY_LISTS;
+
+    const REFERENCE: &str = include_str!("../../docs/reference.md");
+
+    /// The text under the heading `title` (any level) down to the next heading of the same
+    /// or a higher level, fenced code included; `#` lines inside fences are not headings.
+    fn section<'a>(doc: &'a str, title: &str) -> Option<&'a str> {
+        let mut fenced = false;
+        let mut start: Option<(usize, usize)> = None;
+        let mut offset = 0;
+        for line in doc.split_inclusive('\n') {
+            let here = offset;
+            offset += line.len();
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+            if fenced || !line.starts_with('#') {
+                continue;
+            }
+            let level = line.chars().take_while(|c| *c == '#').count();
+            let text = line[level..].trim();
+            match start {
+                None if text == title => start = Some((level, here)),
+                Some((l, s)) if level <= l => return Some(&doc[s..here]),
+                _ => {}
+            }
+        }
+        start.map(|(_, s)| &doc[s..])
+    }
+
+    /// `key` named in backticks, or written as a TOML key (`key =` at the start of a line
+    /// or after `{`/`,`), in `text`.
+    fn mentions(text: &str, key: &str) -> bool {
+        if text.contains(&format!("`{key}`")) {
+            return true;
+        }
+        text.match_indices(key).any(|(i, _)| {
+            let before = text[..i].trim_end_matches(' ');
+            let after = text[i + key.len()..].trim_start_matches(' ');
+            let starts = before.is_empty()
+                || before.ends_with('\n')
+                || before.ends_with('{')
+                || before.ends_with(',')
+                || before.ends_with("# ");
+            starts && after.starts_with('=') && !after.starts_with("==")
+        })
+    }
+
+    #[test]
+    fn the_reference_names_every_accepted_key_in_its_section() {
+        let mut missing = Vec::new();
+        for (list, title, keys) in KEY_LISTS {
+            let Some(text) = section(REFERENCE, title) else {
+                missing.push(format!("{list}: no section `{title}` in docs/reference.md"));
+                continue;
+            };
+            for key in *keys {
+                if !mentions(text, key) {
+                    missing.push(format!("{list}: `{key}` is not in section `{title}`"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "docs/reference.md is incomplete:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// Every `*_KEYS` const of `src/schema/` is in `KEY_LISTS` (so a new list cannot escape
+    /// the check above), and no `deny_unknown` takes an inline list.
+    #[test]
+    fn every_key_list_is_registered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/schema");
+        let mut declared = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("src/schema") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("name")
+                .to_string();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            for line in text.lines() {
+                if let Some(rest) = line.trim_start().split("const ").nth(1)
+                    && let Some((name, ty)) = rest.split_once(':')
+                    && name.ends_with("_KEYS")
+                    && ty.trim_start().starts_with("&[&str]")
+                {
+                    declared.push(if stem == "mod" {
+                        name.to_string()
+                    } else {
+                        format!("{stem}::{name}")
+                    });
+                }
+            }
+            // Built at run time so that this test's own source does not match.
+            let call = format!(".{}(", "deny_unknown");
+            for (i, _) in text.match_indices(&call) {
+                let args = &text[i..];
+                let args = &args[..args.find(");").unwrap_or(args.len())];
+                assert!(
+                    !args.contains("&["),
+                    "{}: pass deny_unknown a *_KEYS const, not an inline list: {args}",
+                    path.display()
+                );
+            }
+        }
+        declared.sort();
+        let mut registered: Vec<String> = KEY_LISTS.iter().map(|(n, _, _)| n.to_string()).collect();
+        registered.sort();
+        assert_eq!(declared, registered);
+        assert!(declared.len() >= 37, "found only {declared:?}");
+    }
+
+    /// Every ```toml example of the reference reads without an unknown key, a value of the
+    /// wrong shape or a syntax error (schemactl.toml examples as `schemactl.toml`). Whether
+    /// the objects they name exist is not checked: examples are fragments.
+    #[test]
+    fn the_reference_examples_use_only_accepted_keys() {
+        let mut blocks = Vec::new();
+        let mut current: Option<String> = None;
+        for line in REFERENCE.lines() {
+            match &mut current {
+                None if line == "```toml" => current = Some(String::new()),
+                Some(b) if line == "```" => {
+                    blocks.push(std::mem::take(b));
+                    current = None;
+                }
+                Some(b) => {
+                    b.push_str(line);
+                    b.push('\n');
+                }
+                None => {}
+            }
+        }
+        assert!(blocks.len() >= 25, "only {} examples", blocks.len());
+        const CONFIG_TABLES: &[&str] = &[
+            "[project]",
+            "[database]",
+            "[history]",
+            "[hazards]",
+            "[roles]",
+        ];
+        let mut problems = Vec::new();
+        for block in &blocks {
+            let mut diags = Vec::new();
+            if CONFIG_TABLES.iter().any(|t| block.starts_with(t)) {
+                let dir = tempfile::tempdir().expect("temp dir");
+                std::fs::write(dir.path().join(super::config::FILE_NAME), block).expect("write");
+                let mut sources = crate::diag::SourceMap::default();
+                super::config::load(dir.path(), &mut sources, &mut diags);
+            } else if let Some(doc) =
+                super::parse_document(crate::diag::FileId(0), block, &mut diags)
+            {
+                super::read_file(crate::diag::FileId(0), &doc, &mut diags);
+            }
+            for d in diags {
+                problems.push(format!("{}: {}\n{block}", d.code, d.message));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn mentions_needs_the_key_itself() {
+        assert!(mentions("| `on_delete` | …", "on_delete"));
+        assert!(mentions("x = { column = \"a\" }", "column"));
+        assert!(mentions("columns = [\"a\"]\n", "columns"));
+        assert!(!mentions("primary_key_name = \"x\"", "name"));
+        assert!(!mentions("the column a", "column"));
+        assert!(!mentions("`columns`", "column"));
+    }
+
+    #[test]
+    fn sections_end_at_the_next_heading_of_their_level() {
+        let doc = "# A\n## B\nb\n```toml\n# not a heading\n```\n### C\nc\n## D\nd\n";
+        let b = section(doc, "B").expect("B");
+        assert!(b.contains("not a heading") && b.contains("c\n") && !b.contains("d\n"));
+        assert_eq!(section(doc, "D"), Some("## D\nd\n"));
+        assert_eq!(section(doc, "E"), None);
     }
 }

@@ -38,9 +38,9 @@ pub struct RawBounds {
     pub null: Option<Sp<Literal>>,
 }
 
-const PARTITION_BY_KEYS: &[&str] = &["strategy", "keys"];
-const PARTITION_KEY_KEYS: &[&str] = &["column", "expr"];
-const BOUNDS_KEYS: &[&str] = &["from", "to", "in", "null", "modulus", "remainder"];
+pub(crate) const PARTITION_BY_KEYS: &[&str] = &["strategy", "keys"];
+pub(crate) const PARTITION_KEY_KEYS: &[&str] = &["column", "expr"];
+pub(crate) const BOUNDS_KEYS: &[&str] = &["from", "to", "in", "null", "modulus", "remainder"];
 
 pub fn read_partition_by(r: &mut Reader<'_, '_>) -> Option<RawPartitionBy> {
     let file = r.file;

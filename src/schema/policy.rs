@@ -30,7 +30,7 @@ pub struct RawRowSecurity {
     pub policies: Vec<RawPolicy>,
 }
 
-const POLICY_KEYS: &[&str] = &[
+pub(crate) const POLICY_KEYS: &[&str] = &[
     "command",
     "permissive",
     "as",

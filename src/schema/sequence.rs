@@ -24,7 +24,7 @@ pub struct RawSequence {
     pub renamed_from: Option<Sp<String>>,
 }
 
-const SEQUENCE_KEYS: &[&str] = &[
+pub(crate) const SEQUENCE_KEYS: &[&str] = &[
     "grants",
     "schema",
     "type",

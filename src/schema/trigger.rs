@@ -23,7 +23,7 @@ pub struct RawTrigger {
     pub comment: Option<Sp<String>>,
 }
 
-const TRIGGER_KEYS: &[&str] = &[
+pub(crate) const TRIGGER_KEYS: &[&str] = &[
     "timing",
     "events",
     "columns",

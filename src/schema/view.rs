@@ -29,7 +29,7 @@ pub struct RawView {
     pub triggers: Vec<super::RawTrigger>,
 }
 
-const VIEW_KEYS: &[&str] = &[
+pub(crate) const VIEW_KEYS: &[&str] = &[
     "grants",
     "schema",
     "query",
@@ -42,7 +42,7 @@ const VIEW_KEYS: &[&str] = &[
     "check_option",
     "triggers",
 ];
-const MATERIALIZED_VIEW_KEYS: &[&str] = &[
+pub(crate) const MATERIALIZED_VIEW_KEYS: &[&str] = &[
     "grants",
     "schema",
     "query",
