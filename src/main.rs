@@ -120,6 +120,31 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
         allow: Vec<Hazard>,
     },
+    /// Add a hand-written migration (a backfill, a data fix) to the chain; the snapshot stays
+    /// the head's. SQL from --sql/--down-sql, else templates to fill in and seal with `hash`.
+    #[command(
+        after_help = "Examples:\n  schemactl new -m backfill_status --sql backfill.sql --down-sql undo.sql --hazards may_fail_on_data\n  schemactl new -m fix_emails            # templates; edit them, then `schemactl hash`"
+    )]
+    New {
+        /// Migration name (lower_snake_case).
+        #[arg(short = 'm', long = "name", value_name = "NAME")]
+        name: String,
+        /// File holding the up SQL (default: a template).
+        #[arg(long, value_name = "FILE")]
+        sql: Option<PathBuf>,
+        /// File holding the down SQL (default: a template).
+        #[arg(long, value_name = "FILE")]
+        down_sql: Option<PathBuf>,
+        /// Hazards the SQL carries, comma-separated (recorded in the header).
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
+        hazards: Vec<Hazard>,
+        /// Allow gated hazards among them, comma-separated.
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
+        allow: Vec<Hazard>,
+        /// Run the step outside a transaction (e.g. CREATE INDEX CONCURRENTLY).
+        #[arg(long)]
+        no_transaction: bool,
+    },
     /// Apply pending migrations, in order, each atomic, under a lock.
     #[command(
         after_help = "Examples:\n  schemactl apply --db \"$DATABASE_URL\"\n  schemactl apply --dev                        # into a throwaway PostgreSQL\n  schemactl apply --to 3 --dry-run"
@@ -414,6 +439,24 @@ fn main() -> ExitCode {
             std::time::Duration::from_secs(lock_timeout),
         ),
         Command::Hash => commands::hash::run(&g),
+        Command::New {
+            name,
+            sql,
+            down_sql,
+            hazards,
+            allow,
+            no_transaction,
+        } => commands::new::run(
+            &g,
+            &commands::new::Options {
+                name,
+                sql,
+                down_sql,
+                hazards,
+                allow,
+                no_transaction,
+            },
+        ),
         Command::Drift { dev } => commands::live::drift(&g, dev),
         Command::Diff => commands::live::diff_db(&g),
         Command::Verify { dev } => commands::live::verify(&g, dev),

@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod live;
+pub mod new;
 pub mod plan;
 pub mod reference;
 pub mod sql;
