@@ -1,6 +1,6 @@
 //! The `schemactl` binary: parse arguments, run a command, map the outcome to an exit code.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,7 +27,7 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
-    /// Colour output (accepted for compatibility; output is plain text).
+    /// Colour: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     /// Database URL (libpq URL or key=value); default: the env var named by `database.url_env`.
@@ -334,6 +334,20 @@ fn hazard_parser() -> impl clap::builder::TypedValueParser<Value = Hazard> {
         .try_map(|id| Hazard::parse(&id).ok_or_else(|| format!("unknown hazard `{id}`")))
 }
 
+/// `--color`: `auto` colours when the stream is a terminal, `NO_COLOR` is unset or empty
+/// (https://no-color.org) and `TERM` is not `dumb`.
+fn color(arg: ColorArg, terminal: bool) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                && terminal
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -347,7 +361,6 @@ fn main() -> ExitCode {
             });
         }
     };
-    let _ = cli.color;
     let many_databases = matches!(cli.command, Command::Import { .. });
     if cli.db.len() > 1 && !many_databases {
         eprintln!(
@@ -365,6 +378,8 @@ fn main() -> ExitCode {
             FormatArg::Json => Format::Json,
         },
         quiet: cli.quiet,
+        color: color(cli.color, std::io::stderr().is_terminal()),
+        color_out: color(cli.color, std::io::stdout().is_terminal()),
     };
     let outcome = match cli.command {
         Command::Init => commands::init::run(&g),
