@@ -128,6 +128,8 @@ fn default_seeds_generate_every_kind() {
         "returns_table",
         "setof ",
         ".triggers.",
+        "timing = \"instead_of\"",
+        ".triggers.vtrg_",
         "row_level_security = true",
         "force_row_level_security = true",
         ".policies.",

@@ -801,6 +801,7 @@ fn first_version(seed: u64) -> Gen {
             g.p.functions.push(f);
         }
     }
+    view_triggers(&mut g, seed);
     row_security(&mut g, seed);
     grants(&mut g, seed);
     part_comments(&mut g, seed);
@@ -912,6 +913,36 @@ fn part_comments(g: &mut Gen, seed: u64) {
         g.p.tables[t].fks = fks;
     }
     g.rng = saved;
+}
+
+/// Triggers on views (about two trigger functions in three, when a plain view can take one), from a
+/// generator of their own (every other object of a seed stays as it was).
+fn view_triggers(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "view-triggers"]));
+    let plain: Vec<(String, String)> =
+        g.p.views
+            .iter()
+            .filter(|v| !v.materialized)
+            .map(|v| (v.source.0.clone(), v.name.clone()))
+            .collect();
+    if plain.is_empty() {
+        return;
+    }
+    for f in
+        g.p.functions
+            .iter_mut()
+            .filter(|f| f.shape == FnShape::Trigger)
+    {
+        if !rng.chance(70) {
+            continue;
+        }
+        f.view_trigger = Some(ViewTriggerSpec {
+            view: plain[rng.below(plain.len())].clone(),
+            instead_of: rng.chance(70),
+            before: rng.chance(50),
+            events: rng.below(TRIGGER_EVENTS.len()),
+        });
+    }
 }
 
 /// Row-level security flags and policies, from a generator of their own (every other object
@@ -3246,6 +3277,10 @@ fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
         )
         .unwrap();
     }
+    // Tables of their own: after every key of the view.
+    if !v.materialized {
+        render_view_triggers(s, p, v);
+    }
     s.push('\n');
 }
 
@@ -3271,6 +3306,8 @@ struct FnSpec {
     /// A trigger function's trigger: on this table (schema, name), with the events index
     /// into `TRIGGER_EVENTS`, per row, and enabled state.
     trigger_on: Option<TriggerSpec>,
+    /// A trigger function's trigger on a (plain) view, set by `view_triggers`.
+    view_trigger: Option<ViewTriggerSpec>,
     /// Changes the body's text (a changed body is `CREATE OR REPLACE`).
     version: u32,
     comment: Option<String>,
@@ -3292,6 +3329,16 @@ enum FnShape {
     Trigger,
     /// A procedure, PL/pgSQL.
     Procedure,
+}
+
+/// A trigger on a view: `INSTEAD OF` per row, or `before`/`after` per statement, with the
+/// events index into `TRIGGER_EVENTS`.
+#[derive(Clone, Debug)]
+struct ViewTriggerSpec {
+    view: (String, String),
+    instead_of: bool,
+    before: bool,
+    events: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -3394,6 +3441,7 @@ fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
     };
     FnSpec {
         trigger_on,
+        view_trigger: None,
         name,
         file: rng.below(p.files.len()),
         unnamed: rng.chance(15),
@@ -3517,6 +3565,28 @@ fn render_function(s: &mut String, p: &Project, f: &FnSpec, file_schema: &str) {
         writeln!(s, "comment = {}", ts(c)).unwrap();
     }
     s.push('\n');
+}
+
+/// The triggers of trigger functions on view `v` (a plain view), after its keys.
+fn render_view_triggers(s: &mut String, p: &Project, v: &ViewSpec) {
+    for f in &p.functions {
+        let Some(tr) = &f.view_trigger else { continue };
+        if tr.view != (v.source.0.clone(), v.name.clone()) {
+            continue;
+        }
+        writeln!(s, "\n[views.{}.triggers.vtrg_{}]", tk(&v.name), f.name).unwrap();
+        let timing = match (tr.instead_of, tr.before) {
+            (true, _) => "instead_of",
+            (false, true) => "before",
+            (false, false) => "after",
+        };
+        writeln!(s, "timing = \"{timing}\"").unwrap();
+        writeln!(s, "events = {}", TRIGGER_EVENTS[tr.events]).unwrap();
+        if tr.instead_of {
+            writeln!(s, "for_each = \"row\"").unwrap();
+        }
+        writeln!(s, "function = \"public.{}\"", f.name).unwrap();
+    }
 }
 
 /// The trigger of a trigger function, in the file of its table (while the table exists).
