@@ -113,6 +113,8 @@ fn default_seeds_generate_every_kind() {
         ".exclusions]]",
         "primary_key_name",
         "primary_key_comment",
+        "schema_comment = ",
+        "column_comments = ",
         "validated = false",
         "opclass",
         "partition_by",

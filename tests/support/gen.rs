@@ -343,6 +343,8 @@ struct Project {
     extensions: Vec<&'static str>,
     /// Functions and procedures (in `public`; own `Rng`).
     functions: Vec<FnSpec>,
+    /// `schema_comment` by schema, written in the first file of the schema (own `Rng`).
+    schema_comments: Vec<(String, String)>,
 }
 
 /// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
@@ -767,6 +769,7 @@ fn first_version(seed: u64) -> Gen {
             views: Vec::new(),
             extensions: Vec::new(),
             functions: Vec::new(),
+            schema_comments: Vec::new(),
         },
         names: BTreeSet::new(),
         counter: 0,
@@ -805,6 +808,7 @@ fn first_version(seed: u64) -> Gen {
     row_security(&mut g, seed);
     grants(&mut g, seed);
     part_comments(&mut g, seed);
+    more_comments(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -877,6 +881,28 @@ fn table_gaps(g: &mut Gen, seed: u64) {
     for t in 0..g.p.tables.len() {
         if g.rng.chance(12) {
             g.add_exclusion(t);
+        }
+    }
+    g.rng = saved;
+}
+
+/// Schema comments and comments on a view's (first) output column, from a generator of their
+/// own (every other object of a seed stays as it was).
+fn more_comments(g: &mut Gen, seed: u64) {
+    let saved = std::mem::replace(
+        &mut g.rng,
+        Rng::new(hash(&[&seed.to_string(), "more-comments"])),
+    );
+    for schema in g.p.schemas.clone() {
+        if g.rng.chance(30) {
+            let text = g.text_fitting(200);
+            g.p.schema_comments.push((schema, text));
+        }
+    }
+    for v in 0..g.p.views.len() {
+        if g.rng.chance(30) {
+            let text = g.text_fitting(200);
+            g.p.views[v].column_comment = Some(text);
         }
     }
     g.rng = saved;
@@ -2409,6 +2435,16 @@ fn render(p: &Project) -> Vec<(String, String)> {
         if let Some(schema) = &f.schema {
             writeln!(s, "schema = {}\n", ts(schema)).unwrap();
         }
+        // A schema's comment, in the first file of the schema.
+        let first = p
+            .files
+            .iter()
+            .position(|x| x.schema.clone().unwrap_or_else(|| "public".into()) == file_schema);
+        if first == Some(i)
+            && let Some((_, c)) = p.schema_comments.iter().find(|(n, _)| *n == file_schema)
+        {
+            writeln!(s, "schema_comment = {}\n", ts(c)).unwrap();
+        }
         if i == 0 {
             for e in &p.extensions {
                 writeln!(s, "[extensions.{e}]\n").unwrap();
@@ -3152,6 +3188,8 @@ struct ViewSpec {
     filter: bool,
     barrier: bool,
     comment: Option<String>,
+    /// A comment on its first output column (`column_comments`).
+    column_comment: Option<String>,
     /// A materialized view's index on its first column (when that column's type has a btree
     /// operator class).
     index: bool,
@@ -3186,6 +3224,7 @@ fn new_view(rng: &mut Rng, p: &Project) -> Option<ViewSpec> {
         filter: rng.chance(40),
         barrier: !materialized && rng.chance(20),
         comment: rng.chance(25).then(|| format!("view {n}")),
+        column_comment: None,
         index: materialized && rng.chance(60),
     })
 }
@@ -3261,6 +3300,9 @@ fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
     }
     if let Some(c) = &v.comment {
         writeln!(s, "comment = {}", ts(c)).unwrap();
+    }
+    if let (Some(c), Some((first, _))) = (&v.column_comment, cols.first()) {
+        writeln!(s, "column_comments = {{ {} = {} }}", tk(first), ts(c)).unwrap();
     }
     // Types with no btree operator class cannot be indexed that way.
     let indexable = |t: &Ty| !matches!(t.base, Base::Json);
