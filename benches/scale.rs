@@ -907,12 +907,16 @@ fn psql_times(
         }
         empty_best = empty_best.min(run(&empty).0);
     }
-    // BEGIN, SET batch (psql sends each SET separately), the queries, COMMIT.
+    // START TRANSACTION, the settings batch (psql sends each SET separately), the queries,
+    // COMMIT, then the server forms' statements: the queries start after the SETs.
     let labels: Vec<&str> = reader_queries().iter().map(|(name, _)| *name).collect();
-    let queries = per_statement.len().saturating_sub(labels.len() + 1);
+    let lead = 1 + READER_SETTINGS
+        .split(';')
+        .filter(|x| !x.trim().is_empty())
+        .count();
     let breakdown: Vec<String> = labels
         .iter()
-        .zip(per_statement.iter().skip(queries))
+        .zip(per_statement.iter().skip(lead))
         .map(|(name, t)| format!("{name} {t:.1}"))
         .collect();
     eprintln!(
