@@ -295,7 +295,7 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
                 Exit::Invalid,
                 "not-empty",
                 &e.to_string(),
-                "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them)",
+                "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them); to start from what the database holds, describe it with `schemactl inspect`, `schemactl plan -m init`, then `schemactl baseline`",
                 extra,
             );
         }
