@@ -278,7 +278,7 @@ impl History {
             }
         }
         let heads = self.heads();
-        if heads.len() > 1 {
+        if heads.len() > 1 && self.labelled_branches().is_none() {
             out.push(Problem::SeveralHeads(
                 heads.into_iter().map(String::from).collect(),
             ));
@@ -292,6 +292,43 @@ impl History {
             }
         }
         out
+    }
+
+    /// With several heads, each head's branch label (the nearest `branch_labels` down its
+    /// `down_revision` chain) when every head has one and no two share it: independent
+    /// branches by design (Alembic's "multiple bases"), which `alembic upgrade heads` runs
+    /// together. `None` otherwise (one head, or heads nobody meant).
+    pub fn labelled_branches(&self) -> Option<Vec<(String, &str)>> {
+        let heads = self.heads();
+        if heads.len() < 2 {
+            return None;
+        }
+        let by_id = self.by_id();
+        let mut out: Vec<(String, &str)> = Vec::new();
+        for head in heads {
+            let mut seen = BTreeSet::new();
+            let mut todo = std::collections::VecDeque::from([head]);
+            let mut label = None;
+            while let Some(id) = todo.pop_front() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Some(r) = by_id.get(id).and_then(|rs| rs.first()) else {
+                    continue;
+                };
+                if let Some(l) = r.branch_labels.first() {
+                    label = Some(l.clone());
+                    break;
+                }
+                todo.extend(r.down.iter().map(String::as_str));
+            }
+            let label = label?;
+            if out.iter().any(|(l, _)| *l == label) {
+                return None;
+            }
+            out.push((label, head));
+        }
+        Some(out)
     }
 
     /// `id` and every revision it stands on (through `down_revision` and `depends_on`).
@@ -372,14 +409,50 @@ fn misnamed(file: &Path, revision: &str) -> bool {
         .any(|t| t.len() == 12 && t.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// The script directory named by `script_location` in the `[tool.alembic]` table of
+/// `pyproject.toml` at `path` (what `alembic init -t pyproject` writes; `%(here)s` is the
+/// file's directory); `None` when the file, the table or the key is missing.
+pub fn toml_script_location(path: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: toml::Table = toml::from_str(&text).ok()?;
+    let v = doc
+        .get("tool")?
+        .get("alembic")?
+        .get("script_location")?
+        .as_str()?;
+    Some(resolve(path, v))
+}
+
+/// Whether `pyproject.toml` at `path` has a `[tool.alembic]` table.
+pub fn has_toml_config(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        .is_some_and(|d| d.get("tool").and_then(|t| t.get("alembic")).is_some())
+}
+
+/// `value` of a configuration file at `file`, `%(here)s` and a relative path taken from the
+/// file's directory.
+fn resolve(file: &Path, value: &str) -> PathBuf {
+    let here = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let v = value
+        .trim()
+        .replace("%(here)s", &here.display().to_string());
+    let p = PathBuf::from(v);
+    let p = if p.is_absolute() { p } else { here.join(p) };
+    // `./alembic`, not `././alembic`.
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 /// The script directory named by `script_location` in `alembic.ini` at `ini`
 /// (`%(here)s` is the ini file's directory); `None` when the file or the key is missing.
 pub fn script_location(ini: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(ini).ok()?;
-    let here = ini
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let mut in_alembic = false;
     for line in text.lines() {
         let t = line.trim();
@@ -393,15 +466,7 @@ pub fn script_location(ini: &Path) -> Option<PathBuf> {
         if let Some((k, v)) = t.split_once('=')
             && k.trim() == "script_location"
         {
-            let v = v.trim().replace("%(here)s", &here.display().to_string());
-            let p = PathBuf::from(v);
-            let p = if p.is_absolute() { p } else { here.join(p) };
-            // `./alembic`, not `././alembic`.
-            return Some(
-                p.components()
-                    .filter(|c| !matches!(c, std::path::Component::CurDir))
-                    .collect(),
-            );
+            return Some(resolve(ini, v));
         }
     }
     None
@@ -472,6 +537,41 @@ mod tests {
         assert_eq!(
             pos.behind,
             vec!["cccccccccccc", "dddddddddddd", "eeeeeeeeeeee"]
+        );
+    }
+
+    #[test]
+    fn labelled_independent_branches_are_not_a_problem_but_unlabelled_heads_are() {
+        let mut base = rev("c1", &[], "versions/c1.py");
+        base.branch_labels = vec!["core".into()];
+        let mut reports = rev("r1", &[], "versions/r1.py");
+        reports.branch_labels = vec!["reports".into()];
+        reports.depends_on = vec!["core".into()];
+        let h = History {
+            revisions: vec![base.clone(), rev("c2", &["c1"], "versions/c2.py"), reports],
+        };
+        assert_eq!(h.heads(), vec!["c2", "r1"]);
+        assert_eq!(
+            h.labelled_branches(),
+            Some(vec![
+                ("core".to_string(), "c2"),
+                ("reports".to_string(), "r1")
+            ])
+        );
+        assert!(h.problems().is_empty(), "{:?}", h.problems());
+        // A second head on the `core` branch is a fork nobody merged.
+        let h = History {
+            revisions: vec![
+                base,
+                rev("c2", &["c1"], "versions/c2.py"),
+                rev("c3", &["c1"], "versions/c3.py"),
+            ],
+        };
+        assert_eq!(h.labelled_branches(), None);
+        assert!(
+            h.problems()
+                .iter()
+                .any(|p| matches!(p, Problem::SeveralHeads(h) if h.len() == 2))
         );
     }
 

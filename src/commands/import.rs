@@ -295,8 +295,10 @@ fn script_dir(g: &Global, opts: &Options) -> Result<PathBuf, Outcome> {
     if let Some(d) = &opts.alembic_dir {
         return Ok(d.clone());
     }
-    let ini = Path::new("alembic.ini");
-    if let Some(d) = alembic::script_location(ini) {
+    if let Some(d) = alembic::script_location(Path::new("alembic.ini")) {
+        return Ok(d);
+    }
+    if let Some(d) = alembic::toml_script_location(Path::new("pyproject.toml")) {
         return Ok(d);
     }
     if Path::new("alembic/versions").is_dir() {
@@ -306,7 +308,7 @@ fn script_dir(g: &Global, opts: &Options) -> Result<PathBuf, Outcome> {
         g,
         Exit::Invalid,
         "alembic-not-found",
-        "no Alembic project here: ./alembic.ini has no `script_location` and ./alembic/versions does not exist",
+        "no Alembic project here: neither ./alembic.ini nor ./pyproject.toml ([tool.alembic]) has a `script_location`, and ./alembic/versions does not exist",
         "give the script directory (the folder holding env.py and versions/) with --alembic-dir",
     ))
 }
@@ -333,19 +335,30 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
     })
 }
 
+/// The rows of Alembic's version table: `alembic_version` on the search path, else in
+/// whichever schema holds one (env.py's `version_table_schema`).
 fn alembic_versions(client: &mut postgres::Client) -> Result<Vec<String>, String> {
+    let found = client
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname) \
+               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relname = 'alembic_version' AND c.relkind IN ('r', 'p') \
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid \
+                            AND a.attname = 'version_num' AND NOT a.attisdropped) \
+              ORDER BY c.oid = to_regclass('alembic_version') DESC, n.nspname",
+            &[],
+        )
+        .map_err(|e| crate::devdb::describe_pg_error(&e))?;
+    let Some(table) = found.first().map(|r| r.get::<_, String>(0)) else {
+        return Err("no alembic_version table: Alembic never ran here (or its version table has another name: env.py's `version_table`)".to_string());
+    };
     client
         .query(
-            "SELECT version_num::text FROM alembic_version ORDER BY 1",
+            &format!("SELECT version_num::text FROM {table} ORDER BY 1"),
             &[],
         )
         .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-        .map_err(|e| match e.as_db_error() {
-            Some(d) if d.code() == &postgres::error::SqlState::UNDEFINED_TABLE => {
-                "no alembic_version table: Alembic never ran here (or its version table is elsewhere)".to_string()
-            }
-            _ => crate::devdb::describe_pg_error(&e),
-        })
+        .map_err(|e| crate::devdb::describe_pg_error(&e))
 }
 
 /// `alembic.ini` beside the current directory or above the script directory, if any.
@@ -356,6 +369,19 @@ fn find_ini(dir: &Path) -> Option<PathBuf> {
     ]
     .into_iter()
     .find(|p| p.is_file())
+}
+
+/// `pyproject.toml` with a `[tool.alembic]` table, beside the current directory or above the
+/// script directory, if any.
+fn find_toml(dir: &Path) -> Option<PathBuf> {
+    [
+        PathBuf::from("pyproject.toml"),
+        dir.parent()
+            .unwrap_or(Path::new("."))
+            .join("pyproject.toml"),
+    ]
+    .into_iter()
+    .find(|p| alembic::has_toml_config(p))
 }
 
 /// `--python`, else the active virtualenv's, else `python3`.
@@ -403,10 +429,12 @@ fn build_chain(
     })?;
     let python = python(opts);
     let ini = find_ini(dir);
+    let toml = find_toml(dir);
     let run = upgrade::run(
         &upgrade::Upgrade {
             python: &python,
             ini: ini.as_deref(),
+            toml: toml.as_deref(),
             script_dir: dir,
             url_env: &opts.url_env,
         },
@@ -781,8 +809,15 @@ fn report_text(dir: &Path, h: &History, problems: &[alembic::Problem], dbs: &[Db
             m.down.join(", ")
         ));
     }
+    let labelled = h.labelled_branches();
+    for (l, head) in labelled.iter().flatten() {
+        s.push_str(&format!("  branch {l}: head {}\n", label(h, head)));
+    }
     if problems.is_empty() {
-        s.push_str("  history: one head, every revision present\n");
+        s.push_str(match labelled {
+            Some(_) => "  history: independent labelled branches (`alembic upgrade heads` runs them all), every revision present\n",
+            None => "  history: one head, every revision present\n",
+        });
     } else {
         s.push_str("Problems:\n");
         for p in problems {
@@ -881,6 +916,7 @@ fn report_json(
         "revisions": revisions,
         "bases": h.bases(),
         "heads": h.heads(),
+        "labelled_branches": h.labelled_branches().unwrap_or_default().into_iter().map(|(l, head)| json!({ "label": l, "head": head })).collect::<Vec<_>>(),
         "branch_points": h.branch_points().into_iter().map(|(at, c)| json!({ "revision": at, "children": c })).collect::<Vec<_>>(),
         "merges": h.merges().iter().map(|m| json!({ "revision": m.id, "merges": m.down })).collect::<Vec<_>>(),
         "problems": problems.iter().map(|p| json!({ "error": p.breaks(), "message": p.text() })).collect::<Vec<_>>(),
