@@ -115,7 +115,7 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
     }
     // Check where the project goes before anything runs.
     let target = if opts.adopt {
-        match prepare_project(g, &opts.inspect) {
+        match prepare_project(g, &opts.inspect, &dir) {
             Ok(t) => Some(t),
             Err(o) => return o,
         }
@@ -255,8 +255,56 @@ fn adopt_refusal(g: &Global, opts: &Options, source: Source) -> Option<Outcome> 
 }
 
 /// The project `--adopt` writes: `inspect`'s target, refused when it has migrations already.
-fn prepare_project(g: &Global, o: &inspect::Options) -> Result<inspect::Target, Outcome> {
+fn prepare_project(
+    g: &Global,
+    o: &inspect::Options,
+    alembic_dir: &Path,
+) -> Result<inspect::Target, Outcome> {
     let t = inspect::prepare(g, o)?;
+    // `plan` accepts only its own files there (Flask-Migrate and many `alembic init`s name
+    // Alembic's script directory `migrations/`, schemactl's default).
+    let dir = t.project.migrations_dir();
+    let foreign: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            let mut names: Vec<String> = d
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && n != "schemactl.sum" && !n.ends_with(".sql"))
+                .collect();
+            names.sort();
+            names
+        })
+        .unwrap_or_default();
+    if !foreign.is_empty() {
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        let what = if same(&dir, alembic_dir) {
+            "it is Alembic's script directory".to_string()
+        } else {
+            format!(
+                "it holds files that are not schemactl migrations ({}{})",
+                foreign
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if foreign.len() > 3 { ", …" } else { "" }
+            )
+        };
+        return Err(Outcome::fail(
+            g,
+            Exit::Invalid,
+            "migrations-dir-taken",
+            &format!(
+                "schemactl's migrations directory would be {}, but {what}; nothing was written",
+                dir.display()
+            ),
+            "adopt into another directory with --project DIR, or create schemactl.toml first with `[project]` `migrations_dir = \"db/migrations\"` (adoption keeps it)",
+        ));
+    }
     let has_migrations = std::fs::read_dir(t.project.migrations_dir())
         .map(|d| {
             d.flatten()
