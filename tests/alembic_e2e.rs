@@ -455,3 +455,150 @@ fn python_and_environment_errors_are_precise_and_write_nothing() {
     assert!(!d.join("migrations").exists());
     assert!(!d.join("schemactl.toml").exists());
 }
+
+/// A copy of the fixture project at `fixture` (under tests/fixtures/alembic).
+fn repo_of(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new("tests/fixtures/alembic").join(fixture),
+        dir.path(),
+    );
+    dir
+}
+
+/// `schemactl import alembic <args>` in `dir`.
+fn import_plain(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(dir)
+        .args(["import", "alembic"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// tests/fixtures/alembic/labelled: `alembic init -t pyproject migrations` (script_location
+/// only in pyproject.toml, the script directory is `migrations/`), env.py copying APP_DB into
+/// the config, the version table in schema `meta`, two independent labelled branches.
+#[test]
+fn a_pyproject_project_with_labelled_branches_and_its_version_table_in_meta() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    let prod = test_db();
+    let staging = test_db();
+    // env.py hands the URL to configparser, which wants `%` doubled.
+    let app_db = |db: &TestDb| sqlalchemy_url(&db.conninfo).replace('%', "%%");
+    alembic(&py, d, &[("APP_DB", &app_db(&prod))], &["upgrade", "heads"]);
+    alembic(
+        &py,
+        d,
+        &[("APP_DB", &app_db(&staging))],
+        &["upgrade", "0001"],
+    );
+    assert_eq!(
+        query_one(
+            &prod,
+            "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM meta.alembic_version"
+        ),
+        "0002,0003"
+    );
+
+    // Read statically: script_location from pyproject.toml, two labelled heads are by
+    // design (exit 0), and each database's place from meta.alembic_version.
+    let out = import_plain(
+        d,
+        &[
+            "--db",
+            &prod.conninfo,
+            "--db",
+            &staging.conninfo,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let j = json(&out);
+    assert_eq!(j["heads"], serde_json::json!(["0002", "0003"]), "{j}");
+    assert_eq!(j["problems"], serde_json::json!([]), "{j}");
+    assert_eq!(
+        j["labelled_branches"],
+        serde_json::json!([{ "label": "reports", "head": "0002" }, { "label": "core", "head": "0003" }])
+    );
+    assert_eq!(j["databases"][0]["at"], serde_json::json!(["0002", "0003"]));
+    assert_eq!(j["databases"][0]["behind"], serde_json::json!([]));
+    assert_eq!(j["databases"][1]["at"], serde_json::json!(["0001"]));
+    assert_eq!(
+        j["databases"][1]["behind"],
+        serde_json::json!(["0002", "0003"])
+    );
+    let text_out = import_plain(d, &["--db", &prod.conninfo]);
+    let s = said(&text_out);
+    assert!(s.contains("branch core: head 0003 (user email)"), "{s}");
+    assert!(s.contains("up to date"), "{s}");
+
+    // Built from empty: APP_DB gets the throwaway URL, which env.py puts into the config.
+    let out = import(
+        &py,
+        d,
+        &[
+            "--url-env",
+            "APP_DB",
+            "--db",
+            &prod.conninfo,
+            "--db",
+            &staging.conninfo,
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["chain"]["built"], true, "{j}");
+    assert_eq!(j["compared"][0]["equal"], true, "{j}");
+    assert_eq!(j["compared"][1]["equal"], false, "{j}");
+    assert!(
+        j["compared"][1]["differences"]
+            .to_string()
+            .contains("table reports.daily"),
+        "{j}"
+    );
+
+    // schemactl's migrations/ would be Alembic's: refused before anything is written.
+    let out = import(
+        &py,
+        d,
+        &["--url-env", "APP_DB", "--db", &prod.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(2), "{s}");
+    assert!(s.contains("it is Alembic's script directory"), "{s}");
+    assert!(s.contains("migrations_dir"), "{s}");
+    assert!(!d.join("schemactl.toml").exists(), "{s}");
+    assert!(!d.join("schema").exists(), "{s}");
+
+    // With schemactl's migrations elsewhere (the hint), adoption goes through.
+    std::fs::write(
+        d.join("schemactl.toml"),
+        "[project]\nmigrations_dir = \"db/migrations\"\n",
+    )
+    .unwrap();
+    let out = import(
+        &py,
+        d,
+        &["--url-env", "APP_DB", "--db", &prod.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(d.join("db/migrations/0001_init.sql").is_file(), "{s}");
+    let config = std::fs::read_to_string(d.join("schemactl.toml")).unwrap();
+    assert!(config.contains("\"meta.alembic_version\""), "{config}");
+    assert!(
+        config.contains("migrations_dir = \"db/migrations\""),
+        "{config}"
+    );
+    let status = schemactl_db(d, &prod.conninfo, &["status"]);
+    let st = said(&status);
+    assert!(st.contains("replaces alembic revisions 0002, 0003"), "{st}");
+    let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+}
