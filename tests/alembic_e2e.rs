@@ -602,3 +602,55 @@ fn a_pyproject_project_with_labelled_branches_and_its_version_table_in_meta() {
     let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
     assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
 }
+
+/// env.py's `version_table = "schema_history"`: the table is found by Alembic's signature
+/// (a `version_num` column, primary key `schema_history_pkc`), the chain counts as built,
+/// and adoption leaves it out and lists it in `project.ignore` as it does `alembic_version`.
+#[test]
+fn a_version_table_of_another_name_is_found_and_ignored() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    let env_py = d.join("migrations/env.py");
+    let text_env = std::fs::read_to_string(&env_py).unwrap();
+    let renamed = text_env.replace(
+        "version_table_schema=\"meta\",",
+        "version_table_schema=\"meta\",\n            version_table=\"schema_history\",",
+    );
+    assert_ne!(renamed, text_env);
+    std::fs::write(&env_py, renamed).unwrap();
+    std::fs::write(
+        d.join("schemactl.toml"),
+        "[project]\nmigrations_dir = \"db/migrations\"\n",
+    )
+    .unwrap();
+    let prod = test_db();
+    let url = sqlalchemy_url(&prod.conninfo).replace('%', "%%");
+    alembic(&py, d, &[("APP_DB", &url)], &["upgrade", "heads"]);
+
+    let out = import(
+        &py,
+        d,
+        &["--url-env", "APP_DB", "--db", &prod.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(
+        s.contains("at 0002 (reports base), 0003 (user email): up to date"),
+        "{s}"
+    );
+    assert!(s.contains("holds exactly what the chain builds"), "{s}");
+    assert!(s.contains("ignored meta.schema_history"), "{s}");
+    let config = std::fs::read_to_string(d.join("schemactl.toml")).unwrap();
+    assert!(config.contains("\"meta.schema_history\""), "{config}");
+    let schema = std::fs::read_to_string(d.join("schema/meta.toml")).unwrap_or_default();
+    assert!(!schema.contains("schema_history"), "{schema}");
+    let status = schemactl_db(d, &prod.conninfo, &["status"]);
+    assert!(
+        said(&status).contains("replaces alembic revisions 0002, 0003"),
+        "{}",
+        said(&status)
+    );
+    let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+}

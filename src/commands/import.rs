@@ -62,6 +62,8 @@ struct DbState {
     url: String,
     label: String,
     versions: Result<Vec<String>, String>,
+    /// Its version table when env.py named it (`version_table`): `schema.name`.
+    custom_table: Option<String>,
     db: Database,
 }
 
@@ -75,6 +77,18 @@ struct Baselinable {
 /// The chain built from empty: its model, or why it could not be built.
 struct Built {
     result: Result<Model, String>,
+    /// Its version table when env.py named it (`version_table`): `schema.name`.
+    custom_table: Option<String>,
+}
+
+/// Alembic's version table in a database.
+struct Versions {
+    /// `schema.name`.
+    table: String,
+    /// Not `alembic_version` (env.py's `version_table`): ignored by name, as inspect ignores
+    /// `alembic_version`.
+    custom_name: bool,
+    rows: Vec<String>,
 }
 
 /// How one database compares with the chain: its differences, in `drift`'s words.
@@ -122,7 +136,7 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
     } else {
         None
     };
-    let project = match target.as_ref() {
+    let mut project = match target.as_ref() {
         Some(t) => t.project.clone(),
         None => match load_project(g) {
             Ok(p) => p,
@@ -136,6 +150,9 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             Err(e) => return Outcome::fail(g, Exit::Failure, "connect", &e.message, &e.hint),
         }
     }
+    // Version tables env.py named otherwise are left out as `alembic_version` is.
+    let mut custom_tables: Vec<String> =
+        dbs.iter().filter_map(|s| s.custom_table.clone()).collect();
     let problems = history.problems();
     let mut broken = problems.iter().any(alembic::Problem::breaks);
 
@@ -148,6 +165,10 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             Ok(x) => x,
             Err(o) => return o,
         };
+        custom_tables.extend(b.custom_table.clone());
+        custom_tables.sort();
+        custom_tables.dedup();
+        project.config.ignore.extend(custom_tables.iter().cloned());
         if let Ok(chain) = &b.result {
             for s in dbs.iter_mut() {
                 compared.push(compare(s, chain, &project));
@@ -162,7 +183,14 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
     }
 
     let mut adopted = None;
-    if let Some(t) = target {
+    if let Some(mut t) = target {
+        custom_tables.sort();
+        custom_tables.dedup();
+        for c in &custom_tables {
+            if !t.project.config.ignore.contains(c) {
+                t.project.config.ignore.push(c.clone());
+            }
+        }
         let to_baseline: Vec<Baselinable> = dbs
             .iter()
             .map(|s| Baselinable {
@@ -191,7 +219,7 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
                 "fix the chain, or adopt from a live database with --source db (the first --db)",
             );
         };
-        let a = adopt(g, opts, t, from, &to_baseline);
+        let a = adopt(g, opts, t, from, &to_baseline, &custom_tables);
         broken |= a.exit != Exit::Ok;
         adopted = Some(a);
     }
@@ -370,11 +398,16 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
         ..Default::default()
     };
     let (mut client, target) = crate::connect::connect(&options)?;
-    let versions = alembic_versions(&mut client);
+    let found = alembic_versions(&mut client);
+    let custom_table = match &found {
+        Ok(v) if v.custom_name => Some(v.table.clone()),
+        _ => None,
+    };
     Ok(DbState {
         url: url.to_string(),
         label: target.to_string(),
-        versions,
+        versions: found.map(|v| v.rows),
+        custom_table,
         db: Database {
             client,
             label: target.to_string(),
@@ -383,30 +416,47 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
     })
 }
 
-/// The rows of Alembic's version table: `alembic_version` on the search path, else in
-/// whichever schema holds one (env.py's `version_table_schema`).
-fn alembic_versions(client: &mut postgres::Client) -> Result<Vec<String>, String> {
+/// Alembic's version table and its rows: `alembic_version` on the search path, else in
+/// whichever schema holds one (env.py's `version_table_schema`), else a table of another
+/// name with Alembic's signature (a `version_num` column, primary key `<table>_pkc`: env.py's
+/// `version_table`). The table is `schema.name`.
+fn alembic_versions(client: &mut postgres::Client) -> Result<Versions, String> {
     let found = client
         .query(
-            "SELECT format('%I.%I', n.nspname, c.relname) \
+            "SELECT n.nspname, c.relname \
                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-              WHERE c.relname = 'alembic_version' AND c.relkind IN ('r', 'p') \
+              WHERE c.relkind IN ('r', 'p') \
+                AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' \
                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid \
                             AND a.attname = 'version_num' AND NOT a.attisdropped) \
-              ORDER BY c.oid = to_regclass('alembic_version') DESC, n.nspname",
+                AND (c.relname = 'alembic_version' \
+                     OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid \
+                                AND k.contype = 'p' AND k.conname = c.relname || '_pkc')) \
+              ORDER BY (c.oid = to_regclass('alembic_version')) IS TRUE DESC, \
+                       c.relname <> 'alembic_version', n.nspname, c.relname \
+              LIMIT 1",
             &[],
         )
         .map_err(|e| crate::devdb::describe_pg_error(&e))?;
-    let Some(table) = found.first().map(|r| r.get::<_, String>(0)) else {
-        return Err("no alembic_version table: Alembic never ran here (or its version table has another name: env.py's `version_table`)".to_string());
+    let Some(row) = found.first() else {
+        return Err("no alembic_version table: Alembic never ran here".to_string());
     };
-    client
+    let (schema, name): (String, String) = (row.get(0), row.get(1));
+    let rows = client
         .query(
-            &format!("SELECT version_num::text FROM {table} ORDER BY 1"),
+            &format!(
+                "SELECT version_num::text FROM {}.{} ORDER BY 1",
+                crate::sql::quote_ident(&schema),
+                crate::sql::quote_ident(&name)
+            ),
             &[],
         )
-        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-        .map_err(|e| crate::devdb::describe_pg_error(&e))
+        .map_err(|e| crate::devdb::describe_pg_error(&e))?;
+    Ok(Versions {
+        table: format!("{schema}.{name}"),
+        custom_name: name != "alembic_version",
+        rows: rows.iter().map(|r| r.get(0)).collect(),
+    })
 }
 
 /// `alembic.ini` beside the current directory or above the script directory, if any.
@@ -524,6 +574,7 @@ fn build_chain(
                     result: Err(format!(
                         "`alembic upgrade heads` failed from empty{hint}:\n{why}"
                     )),
+                    custom_table: None,
                 },
                 None,
             ));
@@ -541,12 +592,12 @@ fn build_chain(
     // env.py ran against the throwaway database only if it recorded the heads there.
     let mut heads: Vec<String> = history.heads().iter().map(|h| h.to_string()).collect();
     heads.sort();
-    match alembic_versions(&mut client) {
-        Ok(v) if v == heads => {}
+    let custom_table = match alembic_versions(&mut client) {
+        Ok(v) if v.rows == heads => v.custom_name.then_some(v.table),
         found => {
             let found = match found {
-                Ok(v) if v.is_empty() => "an empty alembic_version".to_string(),
-                Ok(v) => format!("alembic_version {}", v.join(", ")),
+                Ok(v) if v.rows.is_empty() => format!("an empty {}", v.table),
+                Ok(v) => format!("{} {}", v.table, v.rows.join(", ")),
                 Err(e) => e,
             };
             return Ok((
@@ -555,11 +606,14 @@ fn build_chain(
                         "after `alembic upgrade heads` the throwaway database has {found}, not the heads {}: env.py did not migrate the database schemactl gave it",
                         heads.join(", ")
                     )),
+                    custom_table: None,
                 },
                 None,
             ));
         }
-    }
+    };
+    let mut project = project.clone();
+    project.config.ignore.extend(custom_table.clone());
     let mut db = Database {
         client,
         label: "the Alembic chain (built from empty)".into(),
@@ -568,8 +622,14 @@ fn build_chain(
     let schemas = inspect::user_schemas(&mut db.client, &project.config.history_schema)
         .map_err(|e| db_failure(g, &db.label, &e))?;
     let model =
-        read_model(&mut db.client, project, schemas).map_err(|e| db_failure(g, &db.label, &e))?;
-    Ok((Built { result: Ok(model) }, Some(db)))
+        read_model(&mut db.client, &project, schemas).map_err(|e| db_failure(g, &db.label, &e))?;
+    Ok((
+        Built {
+            result: Ok(model),
+            custom_table,
+        },
+        Some(db),
+    ))
 }
 
 fn db_failure(g: &Global, label: &str, e: &postgres::Error) -> Outcome {
@@ -707,6 +767,7 @@ fn adopt(
     target: inspect::Target,
     from: &mut Database,
     dbs: &[Baselinable],
+    custom_tables: &[String],
 ) -> Adopted {
     let here = Global {
         project: Some(target.root.clone()),
@@ -742,7 +803,15 @@ fn adopt(
         &target.project,
         opts.inspect.schemas.as_deref(),
     ) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // Alembic's version table under another name, for `project.ignore`.
+            for c in custom_tables {
+                if !r.ignored.contains(c) {
+                    r.ignored.push(c.clone());
+                }
+            }
+            r
+        }
         Err(o) => {
             step(&mut a, "inspect", o);
             return a;
