@@ -8,9 +8,9 @@
 //! Alembic revision it replaces); one that does not is left alone with the SQL that would
 //! converge it.
 //!
-//! Exit 1 when the history is broken (several heads, a missing revision, a duplicate id),
-//! the chain does not build, a database differs from the chain, or a database was not
-//! baselined; 2 when the files cannot be read or the Python cannot run Alembic; 3 when a
+//! Exit 1 when the history is broken (several unlabelled heads, a missing revision, a
+//! duplicate id), a database is at a revision no file declares, the chain does not build, a
+//! database differs from the chain, or a database was not baselined; 2 when the files cannot be read or the Python cannot run Alembic; 3 when a
 //! database cannot be read.
 
 use std::collections::BTreeMap;
@@ -112,7 +112,9 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
         Err(o) => return o,
     };
     let mut sources = SourceMap::default();
-    let history = match alembic::read(&dir, &mut sources) {
+    let locations =
+        alembic::version_locations(find_ini(&dir).as_deref(), find_toml(&dir).as_deref());
+    let history = match alembic::read(&dir, locations.as_deref(), &mut sources) {
         Ok(h) => h,
         Err(diags) => {
             let root = std::env::current_dir().unwrap_or_default();
@@ -155,6 +157,11 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
         dbs.iter().filter_map(|s| s.custom_table.clone()).collect();
     let problems = history.problems();
     let mut broken = problems.iter().any(alembic::Problem::breaks);
+    // A database at a revision no file declares was migrated by code this checkout lacks.
+    broken |= dbs.iter().any(|s| match &s.versions {
+        Ok(v) => !history.position(v).unknown.is_empty(),
+        Err(_) => false,
+    });
 
     // The chain built from empty, and each database compared with it.
     let mut built = None;
@@ -969,9 +976,13 @@ fn position_text(h: &History, p: &Position) -> String {
     );
     if !p.unknown.is_empty() {
         s.push_str(&format!(
-            "; {} named by no revision file (deleted, or from another branch)",
+            "; {} named by no revision file (deleted, from another branch, or from a newer checkout)",
             p.unknown.join(", ")
         ));
+        if p.unknown.len() == p.at.len() {
+            s.push_str(": its place in this history is unknown\n");
+            return s;
+        }
     }
     if p.behind.is_empty() {
         s.push_str(": up to date (every revision applied)\n");
