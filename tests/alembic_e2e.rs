@@ -654,3 +654,25 @@ fn a_version_table_of_another_name_is_found_and_ignored() {
     let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
     assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
 }
+
+/// Flask-Migrate's layout: `migrations/` with alembic.ini inside it and no `script_location`
+/// anywhere; found without --alembic-dir.
+#[test]
+fn a_flask_migrate_layout_is_found_without_alembic_dir() {
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    std::fs::remove_file(d.join("pyproject.toml")).unwrap();
+    std::fs::rename(d.join("alembic.ini"), d.join("migrations/alembic.ini")).unwrap();
+    let out = import_plain(d, &["--format", "json"]);
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{j}");
+    assert_eq!(j["script_dir"], "migrations", "{j}");
+    assert_eq!(j["revisions"].as_array().unwrap().len(), 3, "{j}");
+    // Anywhere else, the error says where it looked.
+    let empty = tempfile::tempdir().unwrap();
+    let out = import_plain(empty.path(), &[]);
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(2), "{s}");
+    assert!(s.contains("pyproject.toml"), "{s}");
+    assert!(s.contains("--alembic-dir"), "{s}");
+}

@@ -373,7 +373,8 @@ fn load_project(g: &Global) -> Result<Project, Outcome> {
     Ok(project)
 }
 
-/// `--alembic-dir`, else `script_location` of `./alembic.ini`, else `./alembic`.
+/// `--alembic-dir`, else `script_location` of `./alembic.ini` or `./pyproject.toml`, else
+/// `./alembic` or `./migrations` when it holds env.py and versions/.
 fn script_dir(g: &Global, opts: &Options) -> Result<PathBuf, Outcome> {
     if let Some(d) = &opts.alembic_dir {
         return Ok(d.clone());
@@ -384,14 +385,19 @@ fn script_dir(g: &Global, opts: &Options) -> Result<PathBuf, Outcome> {
     if let Some(d) = alembic::toml_script_location(Path::new("pyproject.toml")) {
         return Ok(d);
     }
-    if Path::new("alembic/versions").is_dir() {
-        return Ok(PathBuf::from("alembic"));
+    // `alembic init alembic`, and Flask-Migrate's `migrations/` (its alembic.ini inside,
+    // without `script_location`).
+    for d in ["alembic", "migrations"] {
+        let d = Path::new(d);
+        if d.join("versions").is_dir() && d.join("env.py").is_file() {
+            return Ok(d.to_path_buf());
+        }
     }
     Err(Outcome::fail(
         g,
         Exit::Invalid,
         "alembic-not-found",
-        "no Alembic project here: neither ./alembic.ini nor ./pyproject.toml ([tool.alembic]) has a `script_location`, and ./alembic/versions does not exist",
+        "no Alembic project here: neither ./alembic.ini nor ./pyproject.toml ([tool.alembic]) has a `script_location`, and neither ./alembic nor ./migrations holds env.py and versions/",
         "give the script directory (the folder holding env.py and versions/) with --alembic-dir",
     ))
 }
@@ -466,11 +472,13 @@ fn alembic_versions(client: &mut postgres::Client) -> Result<Versions, String> {
     })
 }
 
-/// `alembic.ini` beside the current directory or above the script directory, if any.
+/// `alembic.ini` in the current directory, above the script directory or in it, if any.
 fn find_ini(dir: &Path) -> Option<PathBuf> {
     [
         PathBuf::from("alembic.ini"),
         dir.parent().unwrap_or(Path::new(".")).join("alembic.ini"),
+        // Flask-Migrate keeps it in the script directory.
+        dir.join("alembic.ini"),
     ]
     .into_iter()
     .find(|p| p.is_file())
