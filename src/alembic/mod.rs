@@ -496,9 +496,8 @@ fn ini_option(text: &str, key: &str) -> Option<String> {
     let mut value: Option<String> = None;
     for line in text.lines() {
         let t = line.trim();
-        if value.is_some() {
+        if let Some(v) = value.as_mut() {
             if line.starts_with([' ', '\t']) && !t.is_empty() && !t.starts_with(['#', ';']) {
-                let v = value.as_mut().expect("checked");
                 v.push('\n');
                 v.push_str(t);
                 continue;
