@@ -676,3 +676,37 @@ fn a_flask_migrate_layout_is_found_without_alembic_dir() {
     assert!(s.contains("pyproject.toml"), "{s}");
     assert!(s.contains("--alembic-dir"), "{s}");
 }
+
+/// Run from a subdirectory of the team's repository, with the script directory and the
+/// Python given relative to it: the Python is found from where the user stands, although
+/// Alembic runs in the directory of alembic.ini.
+#[test]
+fn run_from_a_subdirectory_with_a_relative_python() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    let venv = py.parent().unwrap().parent().unwrap();
+    std::os::unix::fs::symlink(venv, d.join("venv")).unwrap();
+    std::fs::create_dir(d.join("app")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(d.join("app"))
+        .args([
+            "import",
+            "alembic",
+            "--alembic-dir",
+            "../migrations",
+            "--dev",
+            "--python",
+            "../venv/bin/python",
+            "--url-env",
+            "APP_DB",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{j}");
+    assert_eq!(j["chain"]["built"], true, "{j}");
+    assert_eq!(j["chain"]["counts"]["tables"], 2, "{j}");
+}

@@ -453,7 +453,7 @@ pub fn toml_script_location(path: &Path) -> Option<PathBuf> {
         .get("alembic")?
         .get("script_location")?
         .as_str()?;
-    Some(resolve(path, v))
+    Some(resolve_script(path, v))
 }
 
 /// Whether `pyproject.toml` at `path` has a `[tool.alembic]` table.
@@ -462,6 +462,28 @@ pub fn has_toml_config(path: &Path) -> bool {
         .ok()
         .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
         .is_some_and(|d| d.get("tool").and_then(|t| t.get("alembic")).is_some())
+}
+
+/// A `script_location` of `file`: a path, or Alembic's `package:dir` form, taken as the
+/// package's directory under the file's (where `prepend_sys_path = .` imports it from).
+fn resolve_script(file: &Path, value: &str) -> PathBuf {
+    let path = resolve(file, value);
+    if path.is_dir() {
+        return path;
+    }
+    match value.trim().split_once(':') {
+        Some((package, dir))
+            if !package.is_empty()
+                && !dir.is_empty()
+                && package
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') =>
+        {
+            let candidate = resolve(file, &format!("{}/{dir}", package.replace('.', "/")));
+            if candidate.is_dir() { candidate } else { path }
+        }
+        _ => path,
+    }
 }
 
 /// `value` of a configuration file at `file`, `%(here)s` and a relative path taken from the
@@ -486,7 +508,7 @@ fn resolve(file: &Path, value: &str) -> PathBuf {
 /// (`%(here)s` is the ini file's directory); `None` when the file or the key is missing.
 pub fn script_location(ini: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(ini).ok()?;
-    ini_option(&text, "script_location").map(|v| resolve(ini, &v))
+    ini_option(&text, "script_location").map(|v| resolve_script(ini, &v))
 }
 
 /// `key` of the `[alembic]` section of an ini file's text (continuation lines joined with
@@ -710,6 +732,13 @@ mod tests {
             ])
         );
         assert_eq!(toml_script_location(&toml), Some(dir.path().join("m")));
+        // Alembic's `package:dir` form.
+        std::fs::create_dir_all(dir.path().join("myapp/db/migrations")).unwrap();
+        write("script_location = myapp.db:migrations");
+        assert_eq!(
+            script_location(&ini),
+            Some(dir.path().join("myapp/db/migrations"))
+        );
     }
 
     #[test]

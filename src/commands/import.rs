@@ -500,6 +500,11 @@ fn find_toml(dir: &Path) -> Option<PathBuf> {
 /// `--python`, else the active virtualenv's, else `python3`.
 fn python(opts: &Options) -> PathBuf {
     if let Some(p) = &opts.python {
+        // A relative path is the user's, from where they stand: Alembic runs in the
+        // directory of alembic.ini. A bare name is looked up on PATH.
+        if p.components().count() > 1 && p.is_relative() {
+            return std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        }
         return p.clone();
     }
     if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
