@@ -710,3 +710,30 @@ fn run_from_a_subdirectory_with_a_relative_python() {
     assert_eq!(j["chain"]["built"], true, "{j}");
     assert_eq!(j["chain"]["counts"]["tables"], 2, "{j}");
 }
+
+/// `alembic init -t multidb`: env.py migrates two databases in one run, each connection
+/// holding its transaction; pointed at the one throwaway database, the second waits on the
+/// first. The chain fails after the lock wait, with a hint, instead of hanging.
+#[test]
+fn a_multidb_project_fails_to_build_instead_of_hanging() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("multidb");
+    let started = std::time::Instant::now();
+    let out = import_plain(
+        dir.path(),
+        &[
+            "--dev",
+            "--python",
+            py.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["chain"]["built"], false, "{j}");
+    let e = j["chain"]["error"].as_str().unwrap();
+    assert!(e.contains("lock timeout"), "{e}");
+    assert!(e.contains("--source db"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+}

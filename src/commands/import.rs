@@ -516,6 +516,9 @@ fn python(opts: &Options) -> PathBuf {
     PathBuf::from("python3")
 }
 
+/// How long the chain may wait on a lock in the throwaway database (see `build_chain`).
+const LOCK_WAIT: &str = "20s";
+
 /// `alembic upgrade heads` into a throwaway database, read back as a model (without
 /// `alembic_version`). A chain that fails to build is a finding (`Built::result`); a Python
 /// that cannot run Alembic is an error (exit 2), a server that cannot start exit 3.
@@ -545,6 +548,25 @@ fn build_chain(
             "see the server log above",
         )
     })?;
+    // Nothing else uses the throwaway database, so a lock wait is the chain waiting on
+    // itself (env.py's connections each holding a transaction, as the multidb template's
+    // do when every engine is this one database): fail instead of hanging.
+    postgres::Client::connect(&conninfo, postgres::NoTls)
+        .and_then(|mut c| {
+            c.batch_execute(&format!(
+                "ALTER DATABASE {} SET lock_timeout = '{LOCK_WAIT}'",
+                crate::sql::quote_ident(dbname)
+            ))
+        })
+        .map_err(|e| {
+            Outcome::fail(
+                g,
+                Exit::Failure,
+                "connect",
+                &crate::devdb::describe_pg_error(&e),
+                "the throwaway server did not accept connections",
+            )
+        })?;
     let python = python(opts);
     let ini = find_ini(dir);
     let toml = find_toml(dir);
@@ -586,6 +608,8 @@ fn build_chain(
         Err(upgrade::Failure::Upgrade(why)) => {
             let hint = if why.contains("KeyError") || why.contains("environ") {
                 " (if env.py reads its URL from an environment variable, name it with --url-env)"
+            } else if why.contains("lock timeout") {
+                " (it waited on a lock it holds itself: env.py migrates several databases at once, as the multidb template does, and schemactl builds the chain in one; adopt from a database with --source db)"
             } else {
                 ""
             };
