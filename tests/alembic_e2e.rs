@@ -737,3 +737,36 @@ fn a_multidb_project_fails_to_build_instead_of_hanging() {
     assert!(e.contains("--source db"), "{e}");
     assert!(started.elapsed() < std::time::Duration::from_secs(120));
 }
+
+/// env.py reading its URL with `os.getenv` (None when unset, which configparser refuses):
+/// the failure names --url-env as KeyError's does.
+#[test]
+fn a_missing_url_variable_read_with_getenv_hints_url_env() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let env_py = dir.path().join("migrations/env.py");
+    let text_env = std::fs::read_to_string(&env_py).unwrap();
+    let getenv = text_env.replace("os.environ[\"APP_DB\"]", "os.getenv(\"APP_DB\")");
+    assert_ne!(getenv, text_env);
+    std::fs::write(&env_py, getenv).unwrap();
+    let out = import_plain(
+        dir.path(),
+        &[
+            "--dev",
+            "--python",
+            py.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["chain"]["built"], false, "{j}");
+    assert!(
+        j["chain"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("name it with --url-env"),
+        "{j}"
+    );
+}

@@ -606,7 +606,10 @@ fn build_chain(
             ));
         }
         Err(upgrade::Failure::Upgrade(why)) => {
-            let hint = if why.contains("KeyError") || why.contains("environ") {
+            let hint = if why.contains("KeyError")
+                || why.contains("environ")
+                || why.contains("getenv")
+            {
                 " (if env.py reads its URL from an environment variable, name it with --url-env)"
             } else if why.contains("lock timeout") {
                 " (it waited on a lock it holds itself: env.py migrates several databases at once, as the multidb template does, and schemactl builds the chain in one; adopt from a database with --source db)"
