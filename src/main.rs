@@ -283,7 +283,8 @@ enum ImportFrom {
     )]
     Alembic {
         /// Alembic's script directory (holding env.py and versions/); default:
-        /// `script_location` of ./alembic.ini.
+        /// `script_location` of ./alembic.ini or ./pyproject.toml ([tool.alembic]), else
+        /// ./alembic or ./migrations.
         #[arg(long, value_name = "DIR")]
         alembic_dir: Option<PathBuf>,
         /// Build the chain from empty (`alembic upgrade heads` in a throwaway PostgreSQL) and
