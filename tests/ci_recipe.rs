@@ -149,7 +149,11 @@ fn the_workflow_runs_check_plan_check_verify_and_status() {
         assert!(scripts.contains(cmd), "the recipe runs `{cmd}`:\n{scripts}");
     }
 
-    let dir = fixture(V2, Some(&["plan", "-m", "add_orders"]));
+    // The pull request adds a table and drops a column (allowed, recorded in the header).
+    let dir = fixture(
+        V2,
+        Some(&["plan", "-m", "add_orders", "--allow", "deletes_data"]),
+    );
     let db = support::test_db();
     for step in &steps {
         let (exit, output) = run(dir.path(), &db.conninfo, &step.script);
@@ -163,6 +167,7 @@ fn the_workflow_runs_check_plan_check_verify_and_status() {
         "### schemactl status",
         "**1 pending** · current: 0001\\_init · head: 0002\\_add\\_orders",
         "#### Pending: 0002\\_add\\_orders",
+        "allowed when planned (header `-- allowed:`): `deletes_data`",
         "CREATE TABLE",
         "### schemactl verify",
         "✅ The 2 migrations build from an empty database",

@@ -27,9 +27,12 @@ pub fn unsupported(g: &Global, command: &str) -> Option<Outcome> {
     })
 }
 
-/// `s` as inline Markdown text that shows exactly `s`: safe in a paragraph, a list item and
-/// a table cell. ASCII punctuation with a meaning in Markdown is backslash-escaped (`|` too,
-/// which GitHub's tables honour), `&`, `<` and `>` become entities (no HTML, no autolinks),
+/// `s` as inline Markdown text that shows exactly `s`, after other text on a line (a list
+/// item, a table cell, a sentence; never at the start of a line, where `-`, `+` or `1.`
+/// would start a list): the characters that open code spans, emphasis, links, strikethrough,
+/// headings and GitHub's math (`` ` * _ [ ] # ! ~ $ ``), the backslash itself and `|` (a
+/// table cell's end, which GitHub's tables let a backslash escape) are backslash-escaped;
+/// `&`, `<` and `>` become entities (no HTML, no autolinks, no entities of the user's);
 /// line breaks and other control characters become spaces (a cell is one line).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -38,8 +41,7 @@ pub fn escape(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}' | '#' | '!' | '|'
-            | '~' | '+' | '-' | '.' | '"' | '\'' | ':' | '$' | '=' | '^' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '|' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -215,7 +217,8 @@ fn hints_list(hints: &[String]) -> String {
 pub enum PlanState {
     Written,
     DryRun,
-    /// `--check`: schema/ has changes with no migration.
+    /// `--check`: schema/ has changes with no migration (whether or not their hazards were
+    /// allowed: the missing migration is the finding).
     Check,
     /// A gated hazard was not allowed; nothing written.
     Refused,
@@ -247,7 +250,11 @@ pub fn plan(r: &PlanReview<'_>) -> String {
     s.push_str(&match r.state {
         PlanState::Written => format!("✅ Written: {}.\n", escape(r.migration)),
         PlanState::DryRun => "Dry run: nothing written.\n".to_string(),
-        PlanState::Check => "❌ **schema/ has changes with no migration written**: run `schemactl plan -m <name>` and commit the result.\n".to_string(),
+        PlanState::Check if r.refused.is_empty() => "❌ **schema/ has changes with no migration written**: run `schemactl plan -m <name>` and commit the result.\n".to_string(),
+        PlanState::Check => format!(
+            "❌ **schema/ has changes with no migration written**: review the statements, run `schemactl plan -m <name> --allow {}` and commit the result.\n",
+            needed(r).join(",")
+        ),
         PlanState::Refused => {
             let ids: Vec<String> = r.refused.iter().map(|h| format!("`{}`", h.id())).collect();
             format!(
@@ -312,7 +319,7 @@ fn down_section(down: &Plan, file: &str, sql: &str) -> String {
     let mut s = String::new();
     if !down.unsupported.is_empty() {
         s.push_str(&format!(
-            "⚠️ {} is marked irreversible: `schemactl rollback` refuses it. It cannot reverse:\n\n",
+            "⚠️ The down file {} is marked irreversible: `schemactl rollback` refuses it. It cannot reverse:\n\n",
             escape(file)
         ));
         for u in &down.unsupported {
@@ -322,13 +329,13 @@ fn down_section(down: &Plan, file: &str, sql: &str) -> String {
     }
     if down.steps.is_empty() {
         s.push_str(&format!(
-            "{} undoes nothing (the migration has no steps to reverse).\n",
+            "The down file {} undoes nothing (the migration has no steps to reverse).\n",
             escape(file)
         ));
         return s;
     }
     s.push_str(&format!(
-        "{} undoes it in {} · {} (gated when `schemactl rollback` runs it).\n\n",
+        "The down file {} undoes it in {} · {} (gated when `schemactl rollback` runs it).\n\n",
         escape(file),
         statements(down.steps.len()),
         hazard_summary(&down.steps)
@@ -372,8 +379,11 @@ pub fn diff(plan: &Plan, sql: &str, hints: &[String]) -> String {
         s.push_str("✅ No differences: the database matches schema/.\n");
         return s;
     }
-    s.push_str(&summary_line(plan));
-    s.push_str(" to bring the database to schema/\n\n");
+    s.push_str(&format!(
+        "**{}** would bring the database to schema/ · {}\n\n",
+        statements(plan.steps.len()),
+        hazard_summary(&plan.steps)
+    ));
     s.push_str(&steps_table(&plan.steps));
     if !plan.unsupported.is_empty() {
         s.push_str("\nNot generated yet:\n\n");
@@ -464,14 +474,18 @@ pub fn status(rows: &[StatusRow<'_>], current: Option<&str>, head: Option<&str>)
             .file
             .and_then(|m| crate::migrations::parse_header(&m.up).ok());
         let ids = |v: Option<&Vec<String>>| match v {
-            Some(v) if !v.is_empty() => v
-                .iter()
-                .map(|id| match Hazard::parse(id) {
-                    Some(h) => badge(h),
-                    None => escape(id),
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
+            Some(v) if !v.is_empty() => {
+                // Known hazards in the spec's order, then any other id as written.
+                let mut v: Vec<&String> = v.iter().collect();
+                v.sort_by_key(|id| Hazard::parse(id).map_or(usize::MAX, |h| h as usize));
+                v.iter()
+                    .map(|id| match Hazard::parse(id) {
+                        Some(h) => badge(h),
+                        None => escape(id),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
             _ => "—".to_string(),
         };
         let mut state = escape(r.state);
@@ -501,18 +515,12 @@ fn file_review(m: &crate::migrations::Migration) -> String {
     let mut s = String::new();
     let steps = file_steps(&m.up);
     s.push_str(&format!("**{}**", statements(steps.len())));
-    let hazards: Vec<Hazard> = crate::migrations::parse_header(&m.up)
-        .map(|h| crate::plan::known_hazards(&h.hazards))
-        .unwrap_or_default();
+    let hazards = header_hazards(&m.up);
     let allowed = crate::migrations::parse_header(&m.up)
         .map(|h| h.allowed)
         .unwrap_or_default();
-    if hazards.is_empty() {
-        s.push_str(" · no hazards");
-    } else {
-        let b: Vec<String> = hazards.iter().map(|h| badge(*h)).collect();
-        s.push_str(&format!(" · hazards: {}", b.join(" · ")));
-    }
+    s.push_str(" · ");
+    s.push_str(&counted(&hazards, &steps));
     if !allowed.is_empty() {
         let a: Vec<String> = allowed.iter().map(|id| format!("`{}`", escape_id(id))).collect();
         s.push_str(&format!(
@@ -545,18 +553,10 @@ fn file_review(m: &crate::migrations::Migration) -> String {
         }
         Some(down) => {
             let n = file_steps(down).len();
-            let hs = crate::migrations::parse_header(down)
-                .map(|h| crate::plan::known_hazards(&h.hazards))
-                .unwrap_or_default();
-            let b: Vec<String> = hs.iter().map(|h| badge(*h)).collect();
             s.push_str(&format!(
-                "\nThe down file undoes it in {}{}.\n\n",
+                "\nThe down file undoes it in {} · {} (gated when `schemactl rollback` runs it).\n\n",
                 statements(n),
-                if b.is_empty() {
-                    String::new()
-                } else {
-                    format!(" · hazards: {}", b.join(" · "))
-                }
+                counted(&header_hazards(down), &file_steps(down))
             ));
             s.push_str(&details(
                 &format!("SQL: {}.down.sql", m.stem),
@@ -565,6 +565,32 @@ fn file_review(m: &crate::migrations::Migration) -> String {
         }
     }
     s
+}
+
+/// The known hazards of a file's header, in the order of [`Hazard::ALL`] (hand-written ids
+/// no policy knows are left out).
+fn header_hazards(text: &str) -> Vec<Hazard> {
+    let mut hs = crate::migrations::parse_header(text)
+        .map(|h| crate::plan::known_hazards(&h.hazards))
+        .unwrap_or_default();
+    hs.sort();
+    hs
+}
+
+/// `hazards: 🔴 `deletes_data` ×2 · …`: the header's hazards, each with the number of step
+/// lines that carry it (no count when no step line names it), or `no hazards`.
+fn counted(hazards: &[Hazard], steps: &[(String, Vec<Hazard>)]) -> String {
+    if hazards.is_empty() {
+        return "no hazards".into();
+    }
+    let parts: Vec<String> = hazards
+        .iter()
+        .map(|h| match steps.iter().filter(|(_, hs)| hs.contains(h)).count() {
+            0 => badge(*h),
+            n => format!("{} ×{n}", badge(*h)),
+        })
+        .collect();
+    format!("hazards: {}", parts.join(" · "))
 }
 
 /// A hazard id from a file header, for a code span (ids are `[a-z0-9_-]`, checked when the
@@ -629,7 +655,12 @@ pub fn verify(r: &VerifyReview<'_>) -> String {
     let mark = if r.rollback_ok { "✅" } else { "❌" };
     let mut lines = r.rollback_text.lines().filter(|l| !l.trim().is_empty());
     if let Some(first) = lines.next() {
-        s.push_str(&format!("{mark} Rollback: {}\n", escape(first.trim())));
+        let first = first.trim();
+        let first = first
+            .strip_prefix("Verified: ")
+            .or_else(|| first.strip_prefix("note: "))
+            .unwrap_or(first);
+        s.push_str(&format!("{mark} Rollback: {}\n", escape(first)));
         for l in lines {
             s.push_str(&format!("- {}\n", escape(l.trim().trim_start_matches("- "))));
         }
@@ -643,14 +674,18 @@ mod tests {
 
     #[test]
     fn escape_neutralises_markdown_and_html() {
-        assert_eq!(escape("public.users"), "public\\.users");
+        assert_eq!(escape("public.users"), "public.users");
+        assert_eq!(escape("0002_add_x"), "0002\\_add\\_x");
         assert_eq!(escape("a|b"), "a\\|b");
         assert_eq!(escape("x`y`"), "x\\`y\\`");
         assert_eq!(
             escape("<script>&amp;"),
             "&lt;script&gt;&amp;amp;"
         );
-        assert_eq!(escape("*bold* _it_ [l](u)"), "\\*bold\\* \\_it\\_ \\[l\\]\\(u\\)");
+        assert_eq!(
+            escape("*bold* _it_ [l](u) ~~s~~ $x$ # !"),
+            "\\*bold\\* \\_it\\_ \\[l\\](u) \\~\\~s\\~\\~ \\$x\\$ \\# \\!"
+        );
         assert_eq!(escape("two\nlines\r\tand"), "two lines  and");
         assert_eq!(escape("\\"), "\\\\");
         assert_eq!(escape("名前 ok"), "名前 ok");

@@ -205,10 +205,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 .map(|(p, _)| rel(&loaded.project.root, p))
                 .unwrap_or_default();
             let allowed = policy.granted(&hazards, &opts.allow);
-            let state = if !refused.is_empty() {
-                markdown::PlanState::Refused
-            } else if opts.check {
+            let state = if opts.check {
                 markdown::PlanState::Check
+            } else if !refused.is_empty() {
+                markdown::PlanState::Refused
             } else if opts.dry_run {
                 markdown::PlanState::DryRun
             } else {
@@ -228,6 +228,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 up_sql: &up_sql,
                 down_sql: &down_sql,
             });
+            // The comment is stdout; a CI log still says why the step failed.
+            if !refused.is_empty() {
+                o.stderr = refusal_text(&plan, &policy, &refused, &hazards);
+            } else if opts.check {
+                o.stderr = "error: schema/ has changes with no migration written\n  = hint: run `schemactl plan -m <name>` and commit the result\n".into();
+            }
             o
         }
     };
