@@ -134,11 +134,26 @@ fn the_workflow_runs_check_plan_check_verify_and_status() {
     let all = run_steps(&workflow());
     let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
     assert!(
-        all.iter().any(|s| s.script.contains("cargo install --locked --git")),
+        all.iter()
+            .any(|s| s.script.contains("cargo install --locked --git")),
         "{names:?}"
     );
-    assert!(all.iter().any(|s| s.script.contains("gh pr comment")), "{names:?}");
+    assert!(
+        all.iter().any(|s| s.script.contains("gh pr comment")),
+        "{names:?}"
+    );
     let steps = runnable(all);
+    let run_names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        run_names,
+        [
+            "schemactl check",
+            "schemactl plan --check",
+            "schemactl verify --dev",
+            "Migrations this pull request adds",
+            "Compose the comment",
+        ]
+    );
     let scripts: String = steps.iter().map(|s| s.script.as_str()).collect();
     for cmd in [
         "schemactl check",
@@ -157,7 +172,11 @@ fn the_workflow_runs_check_plan_check_verify_and_status() {
     let db = support::test_db();
     for step in &steps {
         let (exit, output) = run(dir.path(), &db.conninfo, &step.script);
-        assert_eq!(exit, 0, "step `{}` failed:\n{}\n{output}", step.name, step.script);
+        assert_eq!(
+            exit, 0,
+            "step `{}` failed:\n{}\n{output}",
+            step.name, step.script
+        );
     }
     let comment =
         std::fs::read_to_string(dir.path().join(".schemactl-review/comment.txt")).unwrap();

@@ -105,8 +105,7 @@ fn plan_markdown_with_several_hazards() {
     args.extend(ALLOW);
     let written = stdout(md(dir.path(), &args), 0);
     insta::assert_snapshot!("plan_written", written);
-    let file =
-        std::fs::read_to_string(dir.path().join("migrations/0002_tighten.sql")).unwrap();
+    let file = std::fs::read_to_string(dir.path().join("migrations/0002_tighten.sql")).unwrap();
     assert!(
         file.contains("-- allowed: deletes_data, rewrites_table\n"),
         "{file}"
@@ -154,9 +153,7 @@ fn status_drift_and_diff_markdown_on_a_real_database() {
     // A change made by hand, outside the migrations.
     let mut client = db.connect();
     client
-        .batch_execute(
-            "ALTER TABLE accounts ADD COLUMN \"sneaky|col\" text; DROP TABLE audit;",
-        )
+        .batch_execute("ALTER TABLE accounts ADD COLUMN \"sneaky|col\" text; DROP TABLE audit;")
         .unwrap();
     let drift = stdout(md_db(dir.path(), &db.conninfo, &["drift"]), 1);
     insta::assert_snapshot!("drift", drift);

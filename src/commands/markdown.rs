@@ -522,7 +522,10 @@ fn file_review(m: &crate::migrations::Migration) -> String {
     s.push_str(" · ");
     s.push_str(&counted(&hazards, &steps));
     if !allowed.is_empty() {
-        let a: Vec<String> = allowed.iter().map(|id| format!("`{}`", escape_id(id))).collect();
+        let a: Vec<String> = allowed
+            .iter()
+            .map(|id| format!("`{}`", escape_id(id)))
+            .collect();
         s.push_str(&format!(
             " · allowed when planned (header `-- allowed:`): {}",
             a.join(", ")
@@ -537,7 +540,11 @@ fn file_review(m: &crate::migrations::Migration) -> String {
                 "| {} | {} | {} |\n",
                 i + 1,
                 escape(label),
-                if b.is_empty() { "—".into() } else { b.join(" ") }
+                if b.is_empty() {
+                    "—".into()
+                } else {
+                    b.join(" ")
+                }
             ));
         }
         s.push('\n');
@@ -548,9 +555,9 @@ fn file_review(m: &crate::migrations::Migration) -> String {
     ));
     match &m.down {
         None => s.push_str("\nNo down file: `schemactl rollback` cannot undo it.\n"),
-        Some(down) if down.lines().any(|l| l.trim() == crate::apply::IRREVERSIBLE) => {
-            s.push_str("\n⚠️ The down file is marked irreversible: `schemactl rollback` refuses it.\n")
-        }
+        Some(down) if down.lines().any(|l| l.trim() == crate::apply::IRREVERSIBLE) => s.push_str(
+            "\n⚠️ The down file is marked irreversible: `schemactl rollback` refuses it.\n",
+        ),
         Some(down) => {
             let n = file_steps(down).len();
             s.push_str(&format!(
@@ -585,10 +592,12 @@ fn counted(hazards: &[Hazard], steps: &[(String, Vec<Hazard>)]) -> String {
     }
     let parts: Vec<String> = hazards
         .iter()
-        .map(|h| match steps.iter().filter(|(_, hs)| hs.contains(h)).count() {
-            0 => badge(*h),
-            n => format!("{} ×{n}", badge(*h)),
-        })
+        .map(
+            |h| match steps.iter().filter(|(_, hs)| hs.contains(h)).count() {
+                0 => badge(*h),
+                n => format!("{} ×{n}", badge(*h)),
+            },
+        )
         .collect();
     format!("hazards: {}", parts.join(" · "))
 }
@@ -662,7 +671,10 @@ pub fn verify(r: &VerifyReview<'_>) -> String {
             .unwrap_or(first);
         s.push_str(&format!("{mark} Rollback: {}\n", escape(first)));
         for l in lines {
-            s.push_str(&format!("- {}\n", escape(l.trim().trim_start_matches("- "))));
+            s.push_str(&format!(
+                "- {}\n",
+                escape(l.trim().trim_start_matches("- "))
+            ));
         }
     }
     s
@@ -678,10 +690,7 @@ mod tests {
         assert_eq!(escape("0002_add_x"), "0002\\_add\\_x");
         assert_eq!(escape("a|b"), "a\\|b");
         assert_eq!(escape("x`y`"), "x\\`y\\`");
-        assert_eq!(
-            escape("<script>&amp;"),
-            "&lt;script&gt;&amp;amp;"
-        );
+        assert_eq!(escape("<script>&amp;"), "&lt;script&gt;&amp;amp;");
         assert_eq!(
             escape("*bold* _it_ [l](u) ~~s~~ $x$ # !"),
             "\\*bold\\* \\_it\\_ \\[l\\](u) \\~\\~s\\~\\~ \\$x\\$ \\# \\!"
@@ -702,10 +711,7 @@ mod tests {
 
     #[test]
     fn html_escapes_tags_and_quotes() {
-        assert_eq!(
-            html("a<b>&\"c'\n"),
-            "a&lt;b&gt;&amp;&quot;c&#39; "
-        );
+        assert_eq!(html("a<b>&\"c'\n"), "a&lt;b&gt;&amp;&quot;c&#39; ");
     }
 
     #[test]

@@ -116,8 +116,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let down = plan::plan_stages(vec![first, back.changes]);
     let down_body = down_sql(&down);
     // Markdown shows both files' SQL.
-    let review_sql =
-        (g.format == Format::Markdown).then(|| (body.clone(), down_body.clone()));
+    let review_sql = (g.format == Format::Markdown).then(|| (body.clone(), down_body.clone()));
     let new = NewMigration {
         name: &name,
         hazards: hazards.iter().map(|h| h.id().to_string()).collect(),
