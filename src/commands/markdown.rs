@@ -335,10 +335,11 @@ fn down_section(down: &Plan, file: &str, sql: &str) -> String {
         return s;
     }
     s.push_str(&format!(
-        "The down file {} undoes it in {} · {} (gated when `schemactl rollback` runs it).\n\n",
+        "The down file {} undoes it in {} · {}{}.\n\n",
         escape(file),
         statements(down.steps.len()),
-        hazard_summary(&down.steps)
+        hazard_summary(&down.steps),
+        gated_at_rollback(down.steps.iter().any(|s| !s.hazards.is_empty()))
     ));
     s.push_str(&steps_table(&down.steps));
     s.push('\n');
@@ -347,6 +348,15 @@ fn down_section(down: &Plan, file: &str, sql: &str) -> String {
         &fence(sql, "sql"),
     ));
     s
+}
+
+/// Said after a down file's hazards, when it has any.
+fn gated_at_rollback(any: bool) -> &'static str {
+    if any {
+        " (gated when `schemactl rollback` runs it)"
+    } else {
+        ""
+    }
 }
 
 /// `plan --format markdown` with nothing to plan.
@@ -561,9 +571,10 @@ fn file_review(m: &crate::migrations::Migration) -> String {
         Some(down) => {
             let n = file_steps(down).len();
             s.push_str(&format!(
-                "\nThe down file undoes it in {} · {} (gated when `schemactl rollback` runs it).\n\n",
+                "\nThe down file undoes it in {} · {}{}.\n\n",
                 statements(n),
-                counted(&header_hazards(down), &file_steps(down))
+                counted(&header_hazards(down), &file_steps(down)),
+                gated_at_rollback(!header_hazards(down).is_empty())
             ));
             s.push_str(&details(
                 &format!("SQL: {}.down.sql", m.stem),
@@ -647,9 +658,13 @@ pub fn verify(r: &VerifyReview<'_>) -> String {
     let mut s = format!("{MARKER}\n### schemactl verify\n\n");
     if r.differences.is_empty() {
         s.push_str(&format!(
-            "✅ The {} migration{} build from an empty database to exactly the head snapshot.\n",
+            "✅ The {} migration{} from an empty database to exactly the head snapshot.\n",
             r.migrations,
-            if r.migrations == 1 { "" } else { "s" }
+            if r.migrations == 1 {
+                " builds"
+            } else {
+                "s build"
+            }
         ));
     } else {
         s.push_str("❌ **The chain built from empty does not match the head snapshot:**\n\n");
