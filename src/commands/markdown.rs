@@ -93,6 +93,39 @@ pub fn fence(code: &str, lang: &str) -> String {
     s
 }
 
+/// At most this many bytes of SQL per `<details>` block, and rows per table: GitHub refuses
+/// a comment over 65,536 characters, and the recipe posts up to four sections.
+pub const MAX_SQL: usize = 10_000;
+pub const MAX_ROWS: usize = 100;
+
+/// SQL in a fenced block, cut after the last whole line within [`MAX_SQL`] bytes with a note
+/// of how many lines were left out (the files hold all of it).
+pub fn sql_block(sql: &str) -> String {
+    if sql.len() <= MAX_SQL {
+        return fence(sql, "sql");
+    }
+    let mut cut = MAX_SQL;
+    while !sql.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = sql[..cut].rfind('\n').map_or(cut, |i| i + 1);
+    let left = sql[cut..].lines().count();
+    format!(
+        "{}\n… {left} more line{} not shown: see the file.\n",
+        fence(&sql[..cut], "sql"),
+        if left == 1 { "" } else { "s" }
+    )
+}
+
+/// The note after a table cut at [`MAX_ROWS`] rows.
+fn more_rows(total: usize) -> String {
+    if total > MAX_ROWS {
+        format!("\n… and {} more steps: see the SQL.\n", total - MAX_ROWS)
+    } else {
+        String::new()
+    }
+}
+
 /// A collapsed `<details>` block: `summary` is plain text (escaped here), `body` Markdown.
 pub fn details(summary: &str, body: &str) -> String {
     let mut s = format!("<details><summary>{}</summary>\n\n{body}", html(summary));
@@ -161,7 +194,7 @@ pub fn summary_line(plan: &Plan) -> String {
 /// transaction.
 pub fn steps_table(steps: &[Step]) -> String {
     let mut s = String::from("| # | step | object | hazards |\n|---:|---|---|---|\n");
-    for (i, step) in steps.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate().take(MAX_ROWS) {
         let mut hazards: Vec<String> = step.hazards.iter().map(|h| badge(*h)).collect();
         if !step.transactional {
             hazards.push("runs outside a transaction".into());
@@ -178,6 +211,7 @@ pub fn steps_table(steps: &[Step]) -> String {
             }
         ));
     }
+    s.push_str(&more_rows(steps.len()));
     s
 }
 
@@ -189,6 +223,10 @@ fn steps_with(steps: &[Step], h: Hazard) -> String {
         .filter(|(_, s)| s.hazards.contains(&h))
         .map(|(i, _)| (i + 1).to_string())
         .collect();
+    // A long list is cut: the steps table shows the rest.
+    if ns.len() > 20 {
+        return format!("{}, … ({} steps)", ns[..20].join(", "), ns.len());
+    }
     ns.join(", ")
 }
 
@@ -297,7 +335,7 @@ pub fn plan(r: &PlanReview<'_>) -> String {
     s.push('\n');
     s.push_str(&details(
         &format!("SQL: {} ({})", r.migration, statements(r.plan.steps.len())),
-        &fence(r.up_sql, "sql"),
+        &sql_block(r.up_sql),
     ));
     s.push_str("\n#### Down file\n\n");
     s.push_str(&down_section(r.down, r.down_file, r.down_sql));
@@ -345,7 +383,7 @@ fn down_section(down: &Plan, file: &str, sql: &str) -> String {
     s.push('\n');
     s.push_str(&details(
         &format!("SQL: {file} ({})", statements(down.steps.len())),
-        &fence(sql, "sql"),
+        &sql_block(sql),
     ));
     s
 }
@@ -408,7 +446,7 @@ pub fn diff(plan: &Plan, sql: &str, hints: &[String]) -> String {
     s.push('\n');
     s.push_str(&details(
         &format!("SQL ({})", statements(plan.steps.len())),
-        &fence(sql, "sql"),
+        &sql_block(sql),
     ));
     s
 }
@@ -429,7 +467,7 @@ pub fn drift(version: &str, details_: &[super::deviation::Deviation], sql: &str)
         if details_.len() == 1 { "" } else { "s" },
         escape(version)
     ));
-    for d in details_ {
+    for d in details_.iter().take(MAX_ROWS) {
         let opt = |v: &Option<String>| v.as_deref().map_or("—".to_string(), escape);
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
@@ -440,10 +478,16 @@ pub fn drift(version: &str, details_: &[super::deviation::Deviation], sql: &str)
             opt(&d.actual)
         ));
     }
+    if details_.len() > MAX_ROWS {
+        s.push_str(&format!(
+            "\n… and {} more differences: see the SQL.\n",
+            details_.len() - MAX_ROWS
+        ));
+    }
     s.push('\n');
     s.push_str(&details(
         "SQL that would bring the database back to the snapshot",
-        &fence(sql, "sql"),
+        &sql_block(sql),
     ));
     s
 }
@@ -544,7 +588,7 @@ fn file_review(m: &crate::migrations::Migration) -> String {
     s.push_str("\n\n");
     if !steps.is_empty() {
         s.push_str("| # | step | hazards |\n|---:|---|---|\n");
-        for (i, (label, hs)) in steps.iter().enumerate() {
+        for (i, (label, hs)) in steps.iter().enumerate().take(MAX_ROWS) {
             let b: Vec<String> = hs.iter().map(|h| badge(*h)).collect();
             s.push_str(&format!(
                 "| {} | {} | {} |\n",
@@ -557,11 +601,12 @@ fn file_review(m: &crate::migrations::Migration) -> String {
                 }
             ));
         }
+        s.push_str(&more_rows(steps.len()));
         s.push('\n');
     }
     s.push_str(&details(
         &format!("SQL: {}.sql", m.stem),
-        &fence(body(&m.up), "sql"),
+        &sql_block(body(&m.up)),
     ));
     match &m.down {
         None => s.push_str("\nNo down file: `schemactl rollback` cannot undo it.\n"),
@@ -578,7 +623,7 @@ fn file_review(m: &crate::migrations::Migration) -> String {
             ));
             s.push_str(&details(
                 &format!("SQL: {}.down.sql", m.stem),
-                &fence(body(down), "sql"),
+                &sql_block(body(down)),
             ));
         }
     }
@@ -736,6 +781,43 @@ mod tests {
             fence("-- ```\nSELECT '````';\n", "sql"),
             "`````sql\n-- ```\nSELECT '````';\n`````\n"
         );
+    }
+
+    #[test]
+    fn long_sql_is_cut_at_a_line_with_a_note() {
+        let line = "SELECT 1234567890;\n";
+        let sql = line.repeat(MAX_SQL / line.len() + 10);
+        let block = sql_block(&sql);
+        let shown = block.lines().filter(|l| *l == line.trim_end()).count();
+        assert_eq!(shown, MAX_SQL / line.len());
+        assert!(
+            block.ends_with("```\n\n… 10 more lines not shown: see the file.\n"),
+            "{block}"
+        );
+        assert_eq!(sql_block("SELECT 1;\n"), fence("SELECT 1;\n", "sql"));
+    }
+
+    #[test]
+    fn long_tables_are_cut_with_a_note() {
+        let step = |i: usize| Step {
+            kind: crate::plan::StepKind::CreateTable,
+            object: format!("public.t{i}"),
+            sql: String::new(),
+            hazards: vec![Hazard::DeletesData],
+            transactional: true,
+        };
+        let steps: Vec<Step> = (0..MAX_ROWS + 3).map(step).collect();
+        let table = steps_table(&steps);
+        assert_eq!(
+            table.lines().filter(|l| l.starts_with("| ")).count(),
+            MAX_ROWS + 1
+        );
+        assert!(
+            table.ends_with("\n\n… and 3 more steps: see the SQL.\n"),
+            "{table}"
+        );
+        assert!(steps_with(&steps, Hazard::DeletesData).ends_with(", 20, … (103 steps)"));
+        assert_eq!(steps_table(&steps[..1]).lines().count(), 3);
     }
 
     #[test]
