@@ -45,6 +45,8 @@ struct Cli {
 enum FormatArg {
     Text,
     Json,
+    /// A pull-request comment: plan, diff, drift, status, verify.
+    Markdown,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -377,6 +379,7 @@ fn main() -> ExitCode {
         format: match cli.format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
         },
         quiet: cli.quiet,
         color: color(cli.color, std::io::stderr().is_terminal()),

@@ -18,6 +18,9 @@ pub struct Options {
 }
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "apply") {
+        return o;
+    }
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
         Err(o) => return o,
@@ -77,7 +80,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 Exit::Ok,
                 json!({ "ok": true, "dry_run": true, "pending": todo.iter().map(|m| &m.stem).collect::<Vec<_>>() }),
             ),
-            Format::Text => {
+            Format::Text | Format::Markdown => {
                 let mut o = Outcome::new(Exit::Ok);
                 if todo.is_empty() {
                     o.stdout = format!("Nothing to apply: {} is up to date.\n", db.label);
@@ -140,7 +143,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "applied": report.applied.iter().map(|(s, d)| json!({ "migration": s, "duration_ms": d.as_millis() as u64 })).collect::<Vec<_>>(),
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::Ok);
             o.stdout = preface;
             if !g.quiet {
@@ -384,6 +387,9 @@ fn not_allowed_hint(allow_needed: &[String], from_config: &[String], down: bool)
 
 /// `schemactl rollback --to V`: run the down files of applied migrations after V.
 pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "rollback") {
+        return o;
+    }
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
         Err(o) => return o,
@@ -418,7 +424,7 @@ pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -
                 Exit::Ok,
                 json!({ "ok": true, "rolled_back": report.applied.iter().map(|(s, _)| s).collect::<Vec<_>>() }),
             ),
-            Format::Text => {
+            Format::Text | Format::Markdown => {
                 let mut o = Outcome::new(Exit::Ok);
                 if g.quiet {
                     return o;

@@ -23,6 +23,9 @@ pub struct Options {
 }
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "baseline") {
+        return o;
+    }
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
         Err(o) => return o,
@@ -148,7 +151,7 @@ fn locked(
                 "pending": pending,
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::Ok);
             if g.quiet {
                 return o;
@@ -217,7 +220,7 @@ fn refused(
                 "error": { "code": "differs", "message": message, "hint": hint },
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::No);
             o.stdout = format!("Not baselined: {label} differs from {version}:\n");
             o.stdout.push_str(&differences_text(

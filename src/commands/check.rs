@@ -11,6 +11,9 @@ use crate::plan;
 use crate::schema::{RawTable, SchemaFile, Sources};
 
 pub fn run(g: &Global, dev: bool) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "check") {
+        return o;
+    }
     let loaded = match load(g) {
         Ok(l) => l,
         Err(o) => return o,
@@ -84,7 +87,7 @@ pub fn run(g: &Global, dev: bool) -> Outcome {
                 "postgres_statements": created,
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::Ok);
             if g.quiet {
                 return o;

@@ -45,12 +45,16 @@ pub fn of(c: &Change, expected: &Model, live: &Model) -> Option<Deviation> {
     let object = step
         .as_ref()
         .map_or_else(|| rest.to_string(), |s| s.object.clone());
-    let kind = kind(rest, &object).unwrap_or_else(|| {
-        step.map_or_else(
-            || "object".to_string(),
-            |s| <&str>::from(s.kind).to_string(),
-        )
-    });
+    let (kind, object) = match kind(rest, &object) {
+        Some(found) => found,
+        None => (
+            step.map_or_else(
+                || "object".to_string(),
+                |s| <&str>::from(s.kind).to_string(),
+            ),
+            object,
+        ),
+    };
     let (expected_def, actual_def) = definitions(c, expected, live);
     Some(Deviation {
         change,
@@ -62,16 +66,29 @@ pub fn of(c: &Change, expected: &Model, live: &Model) -> Option<Deviation> {
     })
 }
 
-/// The words of `rest` before the token that names the object (the token equal to the
-/// object's last path component, or ending in it after a dot): `foreign key` in `foreign key
-/// f on public.t`, `column` in `column public.t.c (…)`.
-fn kind(rest: &str, object: &str) -> Option<String> {
+/// The words of `rest` before the token that names the object, and the object: the token
+/// equal to the step's object or its last path component (or ending in it after a dot), or
+/// one naming a part of it (`public.t.c` for a step on `public.t`, which is then the more
+/// precise object). `foreign key` in `foreign key f on public.t`, `column` in `column
+/// public.t.c (…)`.
+fn kind(rest: &str, object: &str) -> Option<(String, String)> {
     let last = object.rsplit('.').next().filter(|l| !l.is_empty())?;
     let mut words = Vec::new();
     for token in rest.split(' ') {
-        let t = token.trim_matches(|c: char| c == '"' || c == ',');
-        if t == last || t.ends_with(&format!(".{last}")) || t == object {
-            return (!words.is_empty()).then(|| words.join(" "));
+        let trimmed = token.trim_end_matches(',');
+        let bare = trimmed.trim_matches('"');
+        let named = if [trimmed, bare]
+            .iter()
+            .any(|t| *t == last || *t == object || t.ends_with(&format!(".{last}")))
+        {
+            Some(object.to_string())
+        } else if trimmed.starts_with(&format!("{object}.")) {
+            Some(trimmed.to_string())
+        } else {
+            None
+        };
+        if let Some(o) = named {
+            return (!words.is_empty()).then(|| (words.join(" "), o));
         }
         words.push(token);
     }
@@ -121,23 +138,35 @@ mod tests {
 
     #[test]
     fn kind_is_the_words_before_the_object() {
+        let k = |rest: &str, object: &str| kind(rest, object).map(|(k, o)| format!("{k} | {o}"));
         assert_eq!(
-            kind("foreign key f_fkey on public.t", "public.t.f_fkey").as_deref(),
-            Some("foreign key")
+            k("foreign key f_fkey on public.t", "public.t.f_fkey").as_deref(),
+            Some("foreign key | public.t.f_fkey")
         );
         assert_eq!(
-            kind("column public.t.c (type integer → bigint)", "public.t.c").as_deref(),
-            Some("column")
+            k("column public.t.c (type integer → bigint)", "public.t.c").as_deref(),
+            Some("column | public.t.c")
         );
-        assert_eq!(kind("table public.t", "public.t").as_deref(), Some("table"));
         assert_eq!(
-            kind(
+            k("column public.t.c", "public.t").as_deref(),
+            Some("column | public.t.c")
+        );
+        assert_eq!(
+            k("table public.t", "public.t").as_deref(),
+            Some("table | public.t")
+        );
+        assert_eq!(
+            k(
                 "values of enum public.mood are [a], expected [b]",
                 "public.mood"
             )
             .as_deref(),
-            Some("values of enum")
+            Some("values of enum | public.mood")
         );
-        assert_eq!(kind("something else", "public.t"), None);
+        assert_eq!(
+            k("column public.t.\"odd|col\"", "public.t.\"odd|col\"").as_deref(),
+            Some("column | public.t.\"odd|col\"")
+        );
+        assert_eq!(k("something else", "public.t"), None);
     }
 }

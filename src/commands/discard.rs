@@ -30,6 +30,9 @@ Examples:
   schemactl discard --db \"$DATABASE_URL\"   (refused, exit 2, while that database has it)";
 
 pub fn run(g: &Global) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "discard") {
+        return o;
+    }
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
         Err(o) => return o,
@@ -170,7 +173,7 @@ pub fn run(g: &Global) -> Outcome {
                 "snapshot_from": source,
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::Ok);
             if !g.quiet {
                 o.stdout = format!(

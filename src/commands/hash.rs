@@ -6,6 +6,9 @@ use crate::migrations;
 use crate::schema::config;
 
 pub fn run(g: &Global) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "hash") {
+        return o;
+    }
     let root = match super::root(g) {
         Ok(r) => r,
         Err(o) => return o,

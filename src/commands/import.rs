@@ -107,6 +107,9 @@ fn counts(model: &Model) -> Counts {
 }
 
 pub fn alembic(g: &Global, opts: &Options) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "import alembic") {
+        return o;
+    }
     let dir = match script_dir(g, opts) {
         Ok(d) => d,
         Err(o) => return o,
@@ -256,7 +259,7 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             v["ok"] = json!(!broken);
             Outcome::json(exit, v)
         }
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(exit);
             o.stdout = report_text(&dir, &history, &problems, &dbs);
             if let Some(b) = &built {

@@ -20,6 +20,9 @@ const EXAMPLE_SCHEMA: &str = r#"# Declare your schema here (every *.toml under s
 "#;
 
 pub fn run(g: &Global) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "init") {
+        return o;
+    }
     let root = match &g.project {
         Some(p) => p.clone(),
         None => match std::env::current_dir() {

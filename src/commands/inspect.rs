@@ -35,6 +35,9 @@ const USER_SCHEMAS: &str = "SELECT nspname FROM pg_catalog.pg_namespace \
      ORDER BY nspname";
 
 pub fn run(g: &Global, o: &Options) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "inspect") {
+        return o;
+    }
     let target = match prepare(g, o) {
         Ok(t) => t,
         Err(out) => return out,

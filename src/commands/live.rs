@@ -307,6 +307,11 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
             }
             o
         }
+        Format::Markdown => {
+            let mut o = Outcome::new(exit);
+            o.stdout = super::markdown::drift(&version, &details, &sql);
+            o
+        }
     }
 }
 
@@ -352,6 +357,11 @@ pub fn diff_db(g: &Global) -> Outcome {
                         .push_str(&format!("-- hint: {}\n", crate::sql::comment_safe(h)));
                 }
             }
+            o
+        }
+        Format::Markdown => {
+            let mut o = Outcome::new(exit);
+            o.stdout = super::markdown::diff(&p, &converge_sql(&p), &d.hints);
             o
         }
     }
@@ -629,6 +639,16 @@ pub fn verify(g: &Global, dev: bool) -> Outcome {
             }
             o.stdout.push_str(&rollback.text(chain.migrations.len()));
             quiet_when_ok(g, &mut o);
+            o
+        }
+        Format::Markdown => {
+            let mut o = Outcome::new(exit);
+            o.stdout = super::markdown::verify(&super::markdown::VerifyReview {
+                migrations: chain.migrations.len(),
+                differences: &found,
+                rollback_ok: rollback.passed(),
+                rollback_text: &rollback.text(chain.migrations.len()),
+            });
             o
         }
     }

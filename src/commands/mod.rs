@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod live;
+pub mod markdown;
 pub mod new;
 pub mod plan;
 pub mod reference;
@@ -43,6 +44,9 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    /// A pull-request comment (`plan`, `diff`, `drift`, `status`, `verify`; see
+    /// [`markdown`]). Errors are text on stderr.
+    Markdown,
 }
 
 /// Options shared by every command.
@@ -118,10 +122,12 @@ impl Outcome {
                 Outcome::json(exit, serde_json::json!({ "ok": false, "error": error }))
             }
             // A hint line is never empty: without a hint there is no hint line.
-            Format::Text if hint.trim().is_empty() => {
+            Format::Text | Format::Markdown if hint.trim().is_empty() => {
                 Outcome::error(exit, format!("error: {message}"))
             }
-            Format::Text => Outcome::error(exit, format!("error: {message}\n  = hint: {hint}")),
+            Format::Text | Format::Markdown => {
+                Outcome::error(exit, format!("error: {message}\n  = hint: {hint}"))
+            }
         }
     }
 
@@ -300,7 +306,7 @@ pub(crate) fn invalid(
                 "migration_problems": problems.iter().map(|p| problem_json(p, root)).collect::<Vec<_>>(),
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut s = diag::render_text(diags, sources, g.color);
             for p in problems {
                 s.push_str(&problem_text(p, root));

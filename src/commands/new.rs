@@ -28,6 +28,9 @@ pub struct Options {
 }
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "new") {
+        return o;
+    }
     if let Err(e) = migrations::validate_name(&opts.name) {
         return Outcome::fail(
             g,
@@ -146,7 +149,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             Exit::Ok,
             json!({ "ok": true, "migration": up_path, "down": down_path, "template": templates }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::Ok);
             if g.quiet {
                 return o;

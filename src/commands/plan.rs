@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Exit, Format, Global, Outcome, layout, load, rel};
+use super::{Exit, Format, Global, Outcome, layout, load, markdown, rel};
 use crate::migrations::{self, NewMigration};
 use crate::model::snapshot;
 use crate::plan::{self, Hazard, Plan, Policy, Step, StepKind};
@@ -56,6 +56,11 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 s.push_str("  = hint: revert these edits in schema/, or make them in a hand-written step outside schemactl; nothing was written\n");
                 Outcome::error(Exit::No, s)
             }
+            Format::Markdown => {
+                let mut o = Outcome::new(Exit::No);
+                o.stdout = markdown::plan_unsupported(&plan.unsupported);
+                o
+            }
         };
     }
 
@@ -75,6 +80,11 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                         o.stdout.push_str(&format!("  = hint: {h}\n"));
                     }
                 }
+                o
+            }
+            Format::Markdown => {
+                let mut o = Outcome::new(Exit::Ok);
+                o.stdout = markdown::plan_unchanged(&hints);
                 o
             }
         };
@@ -105,6 +115,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let (first, back) = loaded.reverse();
     let down = plan::plan_stages(vec![first, back.changes]);
     let down_body = down_sql(&down);
+    // Markdown shows both files' SQL.
+    let review_sql = (g.format == Format::Markdown).then(|| (body.clone(), down_body.clone()));
     let new = NewMigration {
         name: &name,
         hazards: hazards.iter().map(|h| h.id().to_string()).collect(),
@@ -187,6 +199,44 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     rel(&loaded.project.root, &layout.snapshot_path()),
                     rel(&loaded.project.root, &layout.sum_path())
                 ));
+            }
+            o
+        }
+        Format::Markdown => {
+            let (up_sql, down_sql) = review_sql.unwrap_or_default();
+            let down_file = files
+                .get(1)
+                .map(|(p, _)| rel(&loaded.project.root, p))
+                .unwrap_or_default();
+            let allowed = policy.granted(&hazards, &opts.allow);
+            let state = if opts.check {
+                markdown::PlanState::Check
+            } else if !refused.is_empty() {
+                markdown::PlanState::Refused
+            } else if opts.dry_run {
+                markdown::PlanState::DryRun
+            } else {
+                markdown::PlanState::Written
+            };
+            let mut o = Outcome::new(exit);
+            o.stdout = markdown::plan(&markdown::PlanReview {
+                plan: &plan,
+                down: &down,
+                migration: &migration_path,
+                down_file: &down_file,
+                policy: &policy,
+                refused: &refused,
+                allowed: &allowed,
+                hints: &hints,
+                state,
+                up_sql: &up_sql,
+                down_sql: &down_sql,
+            });
+            // The comment is stdout; a CI log still says why the step failed.
+            if !refused.is_empty() {
+                o.stderr = refusal_text(&plan, &policy, &refused, &hazards);
+            } else if opts.check {
+                o.stderr = "error: schema/ has changes with no migration written\n  = hint: run `schemactl plan -m <name>` and commit the result\n".into();
             }
             o
         }

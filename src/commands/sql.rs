@@ -31,6 +31,9 @@ pub struct Options {
 }
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
+    if let Some(o) = super::markdown::unsupported(g, "sql") {
+        return o;
+    }
     let (project, chain) = match load_chain(g) {
         Ok(x) => x,
         Err(o) => return o,
@@ -169,7 +172,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "sql": text,
             }),
         ),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut o = Outcome::new(Exit::Ok);
             o.stdout = text;
             o

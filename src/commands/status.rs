@@ -49,6 +49,27 @@ pub fn run(g: &Global, dev: bool, check: bool) -> Outcome {
             }
             o
         }
+        Format::Markdown => {
+            let entries = entries(&rows, &chain);
+            let rows_md: Vec<super::markdown::StatusRow<'_>> = entries
+                .iter()
+                .map(|e| super::markdown::StatusRow {
+                    version: e.version,
+                    name: e.name(),
+                    state: e.row.map_or("pending", |r| r.status.id()),
+                    pending: e.pending(),
+                    file: e.file,
+                    mismatch: e.mismatch.as_deref(),
+                })
+                .collect();
+            let mut o = Outcome::new(exit);
+            o.stdout = super::markdown::status(
+                &rows_md,
+                current(&rows).as_deref(),
+                chain.migrations.last().map(|m| m.stem.as_str()),
+            );
+            o
+        }
         Format::Json => {
             let migrations: Vec<_> = entries(&rows, &chain)
                 .iter()
