@@ -12,8 +12,10 @@ pub mod init;
 pub mod inspect;
 pub mod live;
 pub mod plan;
+pub mod rebase;
 pub mod reference;
 pub mod sql;
+pub mod squash;
 pub mod status;
 
 use std::path::{Path, PathBuf};
