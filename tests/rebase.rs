@@ -215,7 +215,7 @@ fn rebase_without_a_sum_conflict_and_after_git_rebase() {
     let rebased = files(d);
 
     // Committed with both sides' files: no git state says which side is whose.
-    git(d, &["merge", "--abort"]);
+    git(d, &["reset", "-q", "--hard"]);
     git(d, &["clean", "-fdq"]);
     let _ = git_out(d, &["merge", "--no-commit", "main"]);
     commit(d, "merged as is");

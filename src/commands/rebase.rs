@@ -634,10 +634,13 @@ fn pick_target(
     on_disk: &[OnDisk],
     sides: &[Vec<usize>],
 ) -> Result<Target, (String, String)> {
-    let stems = |side: &Vec<usize>| -> Vec<&str> { side.iter().map(|i| on_disk[*i].stem.as_str()).collect() };
+    fn stems<'a>(on_disk: &'a [OnDisk], side: &[usize]) -> Vec<&'a str> {
+        side.iter().map(|i| on_disk[*i].stem.as_str()).collect()
+    }
+    let stems = |side: &[usize]| stems(on_disk, side);
     let by_listing = |listed: &[String], why: String| -> Option<Target> {
         let holds: Vec<usize> = (0..2)
-            .filter(|s| stems(&sides[*s]).iter().any(|st| listed.iter().any(|l| l == st)))
+            .filter(|s| stems(&sides[*s]).iter().any(|st| listed.iter().any(|l| l.as_str() == *st)))
             .collect();
         match holds.as_slice() {
             [one] => Some(Target { side: *one, why }),
@@ -816,8 +819,8 @@ pub(crate) fn lenient_sum(text: &str) -> Vec<(String, Link, Link)> {
             match parts.as_slice() {
                 [stem, link, snap] if *stem != "head" => Some((
                     stem.to_string(),
-                    link.parse().ok()?,
-                    snap.parse().ok()?,
+                    link.parse::<Link>().ok()?,
+                    snap.parse::<Link>().ok()?,
                 )),
                 _ => None,
             }
