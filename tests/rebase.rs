@@ -102,7 +102,10 @@ fn write(dir: &Path, file: &str, content: &str) {
 /// A repository on `main` with 0001_accounts committed, and a branch `feature` at the same
 /// commit.
 fn repo() -> tempfile::TempDir {
-    let dir = project(&[("schemactl.toml", CONFIG), ("schema/accounts.toml", ACCOUNTS)]);
+    let dir = project(&[
+        ("schemactl.toml", CONFIG),
+        ("schema/accounts.toml", ACCOUNTS),
+    ]);
     let d = dir.path();
     git(d, &["init", "-q", "-b", "main"]);
     ok(schemactl(d, &["plan", "-m", "accounts"]));
@@ -165,16 +168,30 @@ fn rebase_after_a_merge_with_a_sum_conflict() {
         out.starts_with("Rebase onto 0002_orders (kept: 0002_orders; target: the branch being merged in (MERGE_HEAD)):\n  0002_audit -> 0003_audit: re-planned: same SQL\n"),
         "{out}"
     );
-    assert!(out.contains("Removed migrations/0002_audit.sql, migrations/0002_audit.down.sql"), "{out}");
+    assert!(
+        out.contains("Removed migrations/0002_audit.sql, migrations/0002_audit.down.sql"),
+        "{out}"
+    );
     let now = files(d);
-    for f in ["migrations/0001_accounts.sql", "migrations/0002_orders.sql", "migrations/0002_orders.down.sql"] {
+    for f in [
+        "migrations/0001_accounts.sql",
+        "migrations/0002_orders.sql",
+        "migrations/0002_orders.down.sql",
+    ] {
         assert_eq!(now[f], main_files[f], "{f} is kept as it is");
     }
     assert!(!now.contains_key("migrations/0002_audit.sql"));
     let moved = &now["migrations/0003_audit.sql"];
-    assert!(moved.starts_with("-- schemactl migration 0003_audit\n"), "{moved}");
+    assert!(
+        moved.starts_with("-- schemactl migration 0003_audit\n"),
+        "{moved}"
+    );
     // Same body as before.
-    let body = |t: &str| t.split_once("\n--\n\n").map(|(_, b)| b.to_string()).unwrap();
+    let body = |t: &str| {
+        t.split_once("\n--\n\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap()
+    };
     assert_eq!(body(moved), body(&feature_audit));
     all_clean(d, true);
 
@@ -198,7 +215,11 @@ fn rebase_after_a_merge_with_a_sum_conflict() {
 fn rebase_without_a_sum_conflict_and_after_git_rebase() {
     let dir = repo();
     let d = dir.path();
-    write(d, ".gitattributes", "migrations/schemactl.sum merge=union\n");
+    write(
+        d,
+        ".gitattributes",
+        "migrations/schemactl.sum merge=union\n",
+    );
     commit(d, "union");
     git(d, &["branch", "-f", "feature"]);
     parallel_branches(d);
@@ -210,7 +231,10 @@ fn rebase_without_a_sum_conflict_and_after_git_rebase() {
     assert!(!sum.contains("<<<<<<<"), "{sum}");
     assert_eq!(sum.matches("head ").count(), 2, "{sum}");
     let out = ok(schemactl(d, &["rebase"]));
-    assert!(out.contains("0002_audit -> 0003_audit: re-planned: same SQL"), "{out}");
+    assert!(
+        out.contains("0002_audit -> 0003_audit: re-planned: same SQL"),
+        "{out}"
+    );
     all_clean(d, false);
     let rebased = files(d);
 
@@ -232,8 +256,14 @@ fn rebase_without_a_sum_conflict_and_after_git_rebase() {
     git(d, &["clean", "-fdq"]);
     let _ = git_out(d, &["rebase", "main"]);
     let out = ok(schemactl(d, &["rebase"]));
-    assert!(out.contains("target: the branch being rebased onto (HEAD)"), "{out}");
-    assert!(out.contains("0002_audit -> 0003_audit: re-planned: same SQL"), "{out}");
+    assert!(
+        out.contains("target: the branch being rebased onto (HEAD)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0002_audit -> 0003_audit: re-planned: same SQL"),
+        "{out}"
+    );
     assert_eq!(files(d), rebased);
     all_clean(d, false);
     git(d, &["add", "-A"]);
@@ -271,8 +301,16 @@ fn rebase_replans_an_overlapping_change_and_shows_the_difference() {
         out.contains("0002_unique_email -> 0003_unique_email: re-planned: the SQL differs (both branches changed the same objects)"),
         "{out}"
     );
-    assert!(out.contains("--- 0002_unique_email.sql (before)\n    +++ 0003_unique_email.sql (re-planned)\n"), "{out}");
-    assert!(out.contains("    - ALTER TABLE \"public\".\"accounts\" ADD COLUMN \"email\""), "{out}");
+    assert!(
+        out.contains(
+            "--- 0002_unique_email.sql (before)\n    +++ 0003_unique_email.sql (re-planned)\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("    - ALTER TABLE \"public\".\"accounts\" ADD COLUMN \"email\""),
+        "{out}"
+    );
     let after = std::fs::read_to_string(d.join("migrations/0003_unique_email.sql")).unwrap();
     assert!(!after.contains("ADD COLUMN"), "{after}");
     assert!(after.contains("UNIQUE"), "{after}");
@@ -289,11 +327,19 @@ fn rebase_replans_an_overlapping_change_and_shows_the_difference() {
 fn rebase_stops_on_a_conflict_and_writes_nothing() {
     let dir = repo();
     let d = dir.path();
-    write(d, "schema/accounts.toml", &(ACCOUNTS.to_string() + "note = { type = \"text\", nullable = true }\n"));
+    write(
+        d,
+        "schema/accounts.toml",
+        &(ACCOUNTS.to_string() + "note = { type = \"text\", nullable = true }\n"),
+    );
     ok(schemactl(d, &["plan", "-m", "note_text"]));
     commit(d, "note text");
     git(d, &["checkout", "-q", "feature"]);
-    write(d, "schema/accounts.toml", &(ACCOUNTS.to_string() + "note = { type = \"varchar(20)\", nullable = true }\n"));
+    write(
+        d,
+        "schema/accounts.toml",
+        &(ACCOUNTS.to_string() + "note = { type = \"varchar(20)\", nullable = true }\n"),
+    );
     ok(schemactl(d, &["plan", "-m", "note_varchar"]));
     commit(d, "note varchar");
     let _ = git_out(d, &["merge", "main"]);
@@ -334,7 +380,11 @@ fn rebase_refuses_to_move_an_applied_migration() {
     assert!(err.contains("--keep 0002_audit"), "{err}");
     assert_eq!(files(d), before);
     // Keeping this branch's side moves main's migration, which staging does not have.
-    let out = ok(schemactl_db(d, &staging.conninfo, &["rebase", "--keep", "0002_audit"]));
+    let out = ok(schemactl_db(
+        d,
+        &staging.conninfo,
+        &["rebase", "--keep", "0002_audit"],
+    ));
     assert!(out.contains("0002_orders -> 0003_orders"), "{out}");
     all_clean(d, false);
     let out = ok(schemactl_db(d, &staging.conninfo, &["apply"]));
@@ -352,7 +402,11 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
     write(d, "schema/orders.toml", ORDERS);
     ok(schemactl(d, &["plan", "-m", "orders"]));
     commit(d, "orders");
-    write(d, "schema/accounts.toml", &(ACCOUNTS.to_string() + "email = { type = \"text\", nullable = true }\n"));
+    write(
+        d,
+        "schema/accounts.toml",
+        &(ACCOUNTS.to_string() + "email = { type = \"text\", nullable = true }\n"),
+    );
     ok(schemactl(d, &["plan", "-m", "email"]));
     commit(d, "email");
     write(d, "schema/audit.toml", AUDIT);
@@ -377,12 +431,24 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
         2,
         "it is at 0004, past 0003",
     );
-    refused(schemactl(d, &["squash", "--to", "9"]), 2, "--to 9 is out of range");
+    refused(
+        schemactl(d, &["squash", "--to", "9"]),
+        2,
+        "--to 9 is out of range",
+    );
     assert_eq!(files(d), before);
 
     let out = ok(schemactl_db(d, &at3.conninfo, &["squash", "--to", "3"]));
-    assert!(out.starts_with("Squashed 3 migrations (0001_accounts .. 0003_email) into 0001_squash_email"), "{out}");
-    assert!(out.contains("0004_audit -> 0002_audit: re-chained, SQL unchanged"), "{out}");
+    assert!(
+        out.starts_with(
+            "Squashed 3 migrations (0001_accounts .. 0003_email) into 0001_squash_email"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("0004_audit -> 0002_audit: re-chained, SQL unchanged"),
+        "{out}"
+    );
     let now = files(d);
     let names: Vec<&str> = now.keys().map(String::as_str).collect();
     assert_eq!(
@@ -399,7 +465,11 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
     assert_eq!(now["snapshots/head.toml"], before["snapshots/head.toml"]);
     let squashed = &now["migrations/0001_squash_email.sql"];
     assert!(squashed.contains("-- squashes: 0003_email "), "{squashed}");
-    let body = |t: &str| t.split_once("\n--\n\n").map(|(_, b)| b.to_string()).unwrap();
+    let body = |t: &str| {
+        t.split_once("\n--\n\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap()
+    };
     assert_eq!(body(&now["migrations/0002_audit.sql"]), body(&audit));
     all_clean(d, true);
 
@@ -411,7 +481,10 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
     assert!(out.starts_with("No drift"), "{out}");
     let mut c = at3.connect();
     let rows: Vec<(i32, String, String)> = c
-        .query("SELECT version, name, status FROM schemactl.history ORDER BY id", &[])
+        .query(
+            "SELECT version, name, status FROM schemactl.history ORDER BY id",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))

@@ -130,7 +130,13 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let git = Git::at(&layout.migrations_dir);
     let on_disk = match read_disk(&layout, git.as_ref()) {
         Ok(d) => d,
-        Err(e) => return bad("rebase-input", e, "run `schemactl check` to see the state of the migration directory"),
+        Err(e) => {
+            return bad(
+                "rebase-input",
+                e,
+                "run `schemactl check` to see the state of the migration directory",
+            );
+        }
     };
     // The tree of links from the genesis: the shared prefix, then the fork.
     let mut children: BTreeMap<Link, Vec<usize>> = BTreeMap::new();
@@ -201,7 +207,11 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "{} do{} not continue the chain: no migration on disk has the link {} name{} as parent",
                 lost.join(", "),
                 if lost.len() == 1 { "es" } else { "" },
-                if lost.len() == 1 { "its header" } else { "their headers" },
+                if lost.len() == 1 {
+                    "its header"
+                } else {
+                    "their headers"
+                },
                 if lost.len() == 1 { "s" } else { "" },
             ),
             "restore the missing migration from version control, or delete the orphaned files",
@@ -272,7 +282,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     "rebase-applied",
                     &format!(
                         "{} is applied to {} (history row {} {}): moving it would rewrite a migration a database has run; nothing was written",
-                        m.stem, db.label, row.version, row.status.id()
+                        m.stem,
+                        db.label,
+                        row.version,
+                        row.status.id()
                     ),
                     &format!(
                         "keep this branch's migrations and move the other side's instead (`schemactl rebase --keep {}`), or roll that database back first",
@@ -296,7 +309,13 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let (target_text, target_model) = match snaps.find(&tip.snap, &tip.stem) {
         Ok(text) => match snapshot::from_toml(&text) {
             Ok(m) => (text, m),
-            Err(e) => return bad("snapshot-unreadable", format!("the snapshot after {}: {}", tip.stem, e.trim()), &snapshot_hint()),
+            Err(e) => {
+                return bad(
+                    "snapshot-unreadable",
+                    format!("the snapshot after {}: {}", tip.stem, e.trim()),
+                    &snapshot_hint(),
+                );
+            }
         },
         Err(e) => return bad("snapshot-not-found", e, &snapshot_hint()),
     };
@@ -333,7 +352,10 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         if old_model == old_prev {
             // Hand-written: no schema change; moved as written.
             let up = rechain_text(&m.up, &new_stem, &chain.head);
-            let down = m.down.as_deref().map(|d| rechain_text(d, &new_stem, &chain.head));
+            let down = m
+                .down
+                .as_deref()
+                .map(|d| rechain_text(d, &new_stem, &chain.head));
             let snap = snapshot_hash(&head_text);
             let link = compute_link(&chain.head, &new_stem, &up, down.as_deref(), &snap);
             write.push((layout.up_path(&new_stem), up.clone()));
@@ -379,7 +401,13 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         };
         let new_model = match merged {
             Ok(x) => x,
-            Err(e) => return bad("rebase-merge", format!("the merged schema after {} does not read back: {e}", m.stem), "report this as a bug"),
+            Err(e) => {
+                return bad(
+                    "rebase-merge",
+                    format!("the merged schema after {} does not read back: {e}", m.stem),
+                    "report this as a bug",
+                );
+            }
         };
         let pending = crate::diff::compare(&new_prev, &new_model, &renames);
         let planned = plan::plan(pending.changes);
@@ -524,8 +552,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         let loaded = crate::compile::load_project(&project.root);
         match crate::compile::compile(&project, &loaded.raw, loaded.diags, Some(&new_prev)) {
             Ok(out) if snapshot::to_toml(&out.model) == head_text => None,
-            Ok(_) => Some("schema/ differs from the rebased head snapshot: run `schemactl plan` to plan the difference"),
-            Err(_) => Some("schema/ does not compile (unresolved merge conflicts?): fix it, then `schemactl plan --check` should find nothing to do"),
+            Ok(_) => Some(
+                "schema/ differs from the rebased head snapshot: run `schemactl plan` to plan the difference",
+            ),
+            Err(_) => Some(
+                "schema/ does not compile (unresolved merge conflicts?): fix it, then `schemactl plan --check` should find nothing to do",
+            ),
         }
     };
     if !opts.dry_run {
@@ -599,7 +631,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             if opts.dry_run {
                 s.push_str("Dry run: nothing written.\n");
             } else {
-                let mut wrote: Vec<String> = write.iter().map(|(p, _)| rel(&project.root, p)).collect();
+                let mut wrote: Vec<String> =
+                    write.iter().map(|(p, _)| rel(&project.root, p)).collect();
                 wrote.dedup();
                 s.push_str(&format!("Wrote {}\n", wrote.join(", ")));
                 if !remove.is_empty() {
@@ -640,7 +673,11 @@ fn pick_target(
     let stems = |side: &[usize]| stems(on_disk, side);
     let by_listing = |listed: &[String], why: String| -> Option<Target> {
         let holds: Vec<usize> = (0..2)
-            .filter(|s| stems(&sides[*s]).iter().any(|st| listed.iter().any(|l| l.as_str() == *st)))
+            .filter(|s| {
+                stems(&sides[*s])
+                    .iter()
+                    .any(|st| listed.iter().any(|l| l.as_str() == *st))
+            })
             .collect();
         match holds.as_slice() {
             [one] => Some(Target { side: *one, why }),
@@ -702,8 +739,7 @@ fn pick_target(
 /// The migration files on disk, each with the sum-file entry its link verifies against.
 fn read_disk(layout: &Layout, git: Option<&Git>) -> Result<Vec<OnDisk>, String> {
     let dir = &layout.migrations_dir;
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", show(dir)))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", show(dir)))?;
     let mut names: Vec<String> = Vec::new();
     for e in entries {
         let e = e.map_err(|e| format!("cannot read {}: {e}", show(dir)))?;
@@ -734,9 +770,22 @@ fn read_disk(layout: &Layout, git: Option<&Git>) -> Result<Vec<OnDisk>, String> 
                 texts.push(t);
             }
         }
-        for c in git.commits(dir, f, 200) {
-            if let Some(t) = git.show(dir, &format!("{c}:./{f}")) {
-                texts.push(t);
+        // Older versions only when a file on disk is in none of these (a merge committed
+        // with one side's sum file, say).
+        let listed: Vec<String> = texts
+            .iter()
+            .flat_map(|t| lenient_sum(t))
+            .map(|(stem, _, _)| stem)
+            .collect();
+        let unlisted = names.iter().any(|n| {
+            let stem = n.trim_end_matches(".sql");
+            !listed.iter().any(|l| l == stem)
+        });
+        if unlisted {
+            for c in git.commits(dir, f, 200) {
+                if let Some(t) = git.show(dir, &format!("{c}:./{f}")) {
+                    texts.push(t);
+                }
             }
         }
     }
@@ -769,7 +818,11 @@ fn read_disk(layout: &Layout, git: Option<&Git>) -> Result<Vec<OnDisk>, String> 
         }
         let header = parse_header(&up).map_err(|e| format!("{}: {e}", show(&path)))?;
         if header.stem != stem {
-            return Err(format!("{} names `{}` in its header", show(&path), header.stem));
+            return Err(format!(
+                "{} names `{}` in its header",
+                show(&path),
+                header.stem
+            ));
         }
         let version: u32 = stem
             .split_once('_')
@@ -829,7 +882,10 @@ pub(crate) fn lenient_sum(text: &str) -> Vec<(String, Link, Link)> {
 }
 
 fn show(p: &Path) -> String {
-    let file = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = p
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match p.parent().and_then(|d| d.file_name()) {
         Some(d) => format!("{}/{file}", d.to_string_lossy()),
         None => file,
@@ -890,17 +946,25 @@ impl Git {
         ]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         self.run(dir, &refs)
-            .map(|o| String::from_utf8_lossy(&o).lines().map(str::to_string).collect())
+            .map(|o| {
+                String::from_utf8_lossy(&o)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
 
 /// Snapshot texts by hash: the working file, git's index stages, the merge and rebase
-/// heads, then every commit that changed it.
+/// heads, then (only while a wanted one is missing) each commit that changed it, newest
+/// first, on every ref.
 pub(crate) struct SnapshotFinder<'a> {
     path: &'a Path,
     git: Option<&'a Git>,
     cache: BTreeMap<Link, String>,
+    /// The commits still to read (`None` until needed).
+    commits: Option<std::vec::IntoIter<String>>,
     loaded: bool,
 }
 
@@ -910,20 +974,26 @@ impl<'a> SnapshotFinder<'a> {
             path,
             git,
             cache: BTreeMap::new(),
+            commits: None,
             loaded: false,
         }
     }
 
+    fn add(&mut self, text: String) {
+        let t = migrations::normalise(&text).into_owned();
+        self.cache.entry(snapshot_hash(&t)).or_insert(t);
+    }
+
     fn load(&mut self) {
-        if self.loaded {
+        if std::mem::replace(&mut self.loaded, true) {
             return;
         }
-        self.loaded = true;
-        let mut texts: Vec<String> = Vec::new();
         if let Ok(t) = std::fs::read_to_string(self.path) {
-            texts.push(t);
+            self.add(t);
         }
-        if let (Some(git), Some(dir), Some(file)) = (self.git, self.path.parent(), self.path.file_name()) {
+        if let (Some(git), Some(dir), Some(file)) =
+            (self.git, self.path.parent(), self.path.file_name())
+        {
             let f = file.to_string_lossy().into_owned();
             for spec in [
                 format!(":0:./{f}"),
@@ -936,24 +1006,31 @@ impl<'a> SnapshotFinder<'a> {
                 format!("ORIG_HEAD:./{f}"),
             ] {
                 if let Some(t) = git.show(dir, &spec) {
-                    texts.push(t);
+                    self.add(t);
                 }
             }
-            for c in git.commits(dir, &f, 1000) {
-                if let Some(t) = git.show(dir, &format!("{c}:./{f}")) {
-                    texts.push(t);
-                }
-            }
-        }
-        for t in texts {
-            let t = migrations::normalise(&t).into_owned();
-            self.cache.entry(snapshot_hash(&t)).or_insert(t);
         }
     }
 
     /// The snapshot text recorded for `stem` (hash `want`).
     pub(crate) fn find(&mut self, want: &Link, stem: &str) -> Result<String, String> {
         self.load();
+        if let (Some(git), Some(dir), Some(file)) =
+            (self.git, self.path.parent(), self.path.file_name())
+        {
+            let f = file.to_string_lossy().into_owned();
+            while !self.cache.contains_key(want) {
+                let commits = self
+                    .commits
+                    .get_or_insert_with(|| git.commits(dir, &f, 1000).into_iter());
+                let Some(c) = commits.next() else {
+                    break;
+                };
+                if let Some(t) = git.show(dir, &format!("{c}:./{f}")) {
+                    self.add(t);
+                }
+            }
+        }
         self.cache.get(want).cloned().ok_or_else(|| {
             format!(
                 "the snapshot after {stem} (blake3 {want}) is neither {} nor in git",
@@ -1019,7 +1096,11 @@ pub(crate) fn line_diff(old: &str, new: &str) -> String {
     let b: Vec<&str> = new.lines().collect();
     const MAX: usize = 4000;
     if a.len() > MAX || b.len() > MAX {
-        return format!("(the bodies differ: {} lines before, {} after)\n", a.len(), b.len());
+        return format!(
+            "(the bodies differ: {} lines before, {} after)\n",
+            a.len(),
+            b.len()
+        );
     }
     // Longest common subsequence table.
     let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
@@ -1039,13 +1120,16 @@ pub(crate) fn line_diff(old: &str, new: &str) -> String {
             ops.push((' ', a[i]));
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            ops.push(('+', b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             ops.push(('-', a[i]));
             i += 1;
+        } else {
+            ops.push(('+', b[j]));
+            j += 1;
         }
+    }
+    if ops.is_empty() {
+        return String::new();
     }
     const CONTEXT: usize = 2;
     let near = |k: usize| {
@@ -1122,7 +1206,10 @@ fn merge3(
             let keys: Vec<&String> = t
                 .keys()
                 .chain(m.keys().filter(|k| !t.contains_key(*k)))
-                .chain(b.keys().filter(|k| !t.contains_key(*k) && !m.contains_key(*k)))
+                .chain(
+                    b.keys()
+                        .filter(|k| !t.contains_key(*k) && !m.contains_key(*k)),
+                )
                 .collect();
             for k in keys {
                 let sub = if path.is_empty() {
@@ -1140,7 +1227,10 @@ fn merge3(
             None | Some(toml::Value::Array(_)),
             Some(toml::Value::Array(m)),
             Some(toml::Value::Array(t)),
-        ) if named(m) && named(t) && base.is_none_or(|b| matches!(b, toml::Value::Array(a) if named(a))) => {
+        ) if named(m)
+            && named(t)
+            && base.is_none_or(|b| matches!(b, toml::Value::Array(a) if named(a))) =>
+        {
             let b: &[toml::Value] = match base {
                 Some(toml::Value::Array(a)) => a,
                 _ => &[],
@@ -1158,7 +1248,12 @@ fn merge3(
             let mut out = Vec::new();
             for k in keys {
                 let sub = format!("{path}[{k}]");
-                if let Some(v) = merge3(get(b, &k).as_ref(), get(m, &k).as_ref(), get(t, &k).as_ref(), &sub)? {
+                if let Some(v) = merge3(
+                    get(b, &k).as_ref(),
+                    get(m, &k).as_ref(),
+                    get(t, &k).as_ref(),
+                    &sub,
+                )? {
                     out.push(v);
                 }
             }

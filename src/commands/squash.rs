@@ -26,7 +26,8 @@ use crate::model::{Model, snapshot};
 use crate::plan::{self, Hazard};
 
 /// `--help`: what it writes and what it refuses.
-pub const HELP: &str = "The snapshot at V is taken from git by the hash the sum file records (the head snapshot
+pub const HELP: &str =
+    "The snapshot at V is taken from git by the hash the sum file records (the head snapshot
 when V is the last migration). Every database must be at 0 or at V: with --db, a database at
 1..V-1 (or past V) is refused, exit 2. A database at V accepts the squashed chain: its first
 `apply` records the squash in its history.
@@ -54,13 +55,13 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             Exit::Invalid,
             "squash-range",
             &format!(
-                "--to {v} is out of range: the chain has {n} migration{}, and squashing needs at least two; nothing was written",
+                "--to {v} is out of range: squash takes 2 to {n} here (the chain has {n} migration{}); nothing was written",
                 if n == 1 { "" } else { "s" }
             ),
             &if n >= 2 {
                 format!("pass --to 2..{n}")
             } else {
-                "plan more migrations first".to_string()
+                "a chain of fewer than two migrations has nothing to squash".to_string()
             },
         );
     }
@@ -112,13 +113,22 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         if at != 0 && (at != v as i32 || !complete) {
             let (why, hint) = if at > v as i32 {
                 (
-                    format!("it is at {at:04}, past {v:04}: its history rows of the later migrations carry links the squash changes"),
-                    format!("squash to the version of the oldest database (`--to {at}` here), or bring that database to {v:04} first"),
+                    format!(
+                        "it is at {at:04}, past {v:04}: its history rows of the later migrations carry links the squash changes"
+                    ),
+                    format!(
+                        "squash to the version of the oldest database (`--to {at}` here), or bring that database to {v:04} first"
+                    ),
                 )
             } else {
                 (
-                    format!("it is at {at:04}, between 0001 and {:04}: the squashed migration would run objects it already has", v - 1),
-                    format!("apply up to {v:04} there first (`schemactl apply --to {v}`), or squash fewer migrations (`--to {at}`)"),
+                    format!(
+                        "it is at {at:04}, between 0001 and {:04}: the squashed migration would run objects it already has",
+                        v - 1
+                    ),
+                    format!(
+                        "apply up to {v:04} there first (`schemactl apply --to {v}`), or squash fewer migrations (`--to {at}`)"
+                    ),
                 )
             };
             return Outcome::fail(
@@ -161,7 +171,11 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 g,
                 Exit::Invalid,
                 "snapshot-unreadable",
-                &format!("the snapshot after {}: {}; nothing was written", last.stem, e.trim()),
+                &format!(
+                    "the snapshot after {}: {}; nothing was written",
+                    last.stem,
+                    e.trim()
+                ),
                 "restore it from version control",
             );
         }
@@ -221,16 +235,18 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     };
     let up = file_text(with_squashes(render_header(&header)), up_plan.sql_body());
     header.down = true;
-    header.hazards = down_plan.hazards().iter().map(|h| h.id().to_string()).collect();
+    header.hazards = down_plan
+        .hazards()
+        .iter()
+        .map(|h| h.id().to_string())
+        .collect();
     header.allowed = Vec::new();
     let down = file_text(render_header(&header), super::plan::down_sql(&down_plan));
     let snap = snapshot_hash(&text);
     debug_assert_eq!(snap, last.snapshot_hash);
     let link = compute_link(&genesis(), &stem, &up, Some(&down), &snap);
-    let mut write: Vec<(PathBuf, String)> = vec![
-        (layout.up_path(&stem), up),
-        (layout.down_path(&stem), down),
-    ];
+    let mut write: Vec<(PathBuf, String)> =
+        vec![(layout.up_path(&stem), up), (layout.down_path(&stem), down)];
     let mut entries = vec![SumEntry {
         stem: stem.clone(),
         link,
@@ -317,7 +333,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     s.push_str(&format!("  {a} -> {b}: re-chained, SQL unchanged\n"));
                 }
                 s.push_str(&format!(
-                    "Wrote {} and {}; removed {} file(s).\n  = note: a database at {:04} accepts the new chain on its next `schemactl apply` (it records the squash in its history); run `schemactl verify --dev` before committing\n",
+                    "Wrote {}, the renumbered migrations and {}; removed {} file(s).\n  = note: a database at {:04} accepts the new chain on its next `schemactl apply` (it records the squash in its history); run `schemactl verify --dev` before committing\n",
                     rel(&project.root, &layout.up_path(&stem)),
                     rel(&project.root, &layout.sum_path()),
                     remove.len(),
