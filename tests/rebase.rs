@@ -509,3 +509,48 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
     let out = ok(schemactl_db(d, &fresh.conninfo, &["drift"]));
     assert!(out.starts_with("No drift"), "{out}");
 }
+
+/// A hand-written migration (no schema change; `hash` recorded it) after the feature's
+/// generated one moves as written: only its header's number and parent change. `check` is
+/// clean and `verify` runs it (and its down file).
+#[test]
+fn rebase_moves_a_hand_written_migration_as_written() {
+    let dir = repo();
+    let d = dir.path();
+    git(d, &["checkout", "-q", "main"]);
+    parallel_branches(d);
+    let sum = std::fs::read_to_string(d.join("migrations/schemactl.sum")).unwrap();
+    let parent = sum.lines().next().unwrap().strip_prefix("head ").unwrap();
+    let body = "INSERT INTO \"public\".\"audit\" (\"what\") VALUES ('hello');\n";
+    write(
+        d,
+        "migrations/0003_backfill.sql",
+        &format!(
+            "-- schemactl migration 0003_backfill\n-- parent: {parent}\n-- hazards: none\n--\n\n{body}"
+        ),
+    );
+    write(
+        d,
+        "migrations/0003_backfill.down.sql",
+        &format!(
+            "-- schemactl down migration 0003_backfill\n-- parent: {parent}\n-- hazards: none\n--\n\nDELETE FROM \"public\".\"audit\" WHERE \"what\" = 'hello';\n"
+        ),
+    );
+    ok(schemactl(d, &["hash"]));
+    ok(schemactl(d, &["check"]));
+    commit(d, "backfill");
+    let _ = git_out(d, &["merge", "main"]);
+    let out = ok(schemactl(d, &["rebase"]));
+    assert!(
+        out.contains("  0002_audit -> 0003_audit: re-planned: same SQL\n  0003_backfill -> 0004_backfill: moved as written (it does not change the schema)\n"),
+        "{out}"
+    );
+    let moved = std::fs::read_to_string(d.join("migrations/0004_backfill.sql")).unwrap();
+    assert!(
+        moved.starts_with("-- schemactl migration 0004_backfill\n-- parent: "),
+        "{moved}"
+    );
+    assert!(moved.ends_with(body), "{moved}");
+    assert!(!d.join("migrations/0003_backfill.sql").exists());
+    all_clean(d, false);
+}
