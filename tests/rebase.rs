@@ -161,7 +161,12 @@ fn rebase_after_a_merge_with_a_sum_conflict() {
     assert!(!merge.status.success(), "the sum file conflicts");
     let sum = std::fs::read_to_string(d.join("migrations/schemactl.sum")).unwrap();
     assert!(sum.contains("<<<<<<<"), "{sum}");
-    refused(schemactl(d, &["check"]), 2, "rebase");
+    let snap = std::fs::read_to_string(d.join("snapshots/head.toml")).unwrap();
+    assert!(
+        snap.contains("<<<<<<<"),
+        "the snapshot conflicts too:\n{snap}"
+    );
+    refused(schemactl(d, &["check"]), 2, "schemactl rebase");
 
     let out = ok(schemactl(d, &["rebase"]));
     assert!(
@@ -473,7 +478,11 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
     assert_eq!(body(&now["migrations/0002_audit.sql"]), body(&audit));
     all_clean(d, true);
 
-    // The database at 0003 takes the squashed chain: only 0002_audit runs.
+    // The database at 0003 takes the squashed chain: only 0002_audit runs (a dry run says
+    // so and writes nothing).
+    let out = ok(schemactl_db(d, &at3.conninfo, &["apply", "--dry-run"]));
+    assert!(out.contains("0002_audit"), "{out}");
+    assert!(!out.contains("0001_squash_email"), "{out}");
     let out = ok(schemactl_db(d, &at3.conninfo, &["apply"]));
     assert!(out.contains("0002_audit"), "{out}");
     assert!(!out.contains("0001_squash_email"), "{out}");

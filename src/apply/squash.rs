@@ -38,25 +38,21 @@ pub fn squashes(up: &str) -> Option<(String, String)> {
     None
 }
 
-/// Record the squash in a database at its end (see the module). `Ok(true)` when rows were
-/// written (read the history again); `Ok(false)` when there is nothing to bring over.
-pub fn bring_over(
-    client: &mut Client,
-    history: &History,
-    chain: &Chain,
-    rows: &[HistoryRow],
-) -> Result<bool, postgres::Error> {
+/// The rows [`bring_over`] would add to `rows`: `(version, name, link, status)`, with the
+/// note; empty when the database is not at the end of a squashed range.
+fn added_rows(chain: &Chain, rows: &[HistoryRow]) -> (Vec<(i32, String, String, Status)>, String) {
+    let none = (Vec::new(), String::new());
     let Some(first) = chain.migrations.first() else {
-        return Ok(false);
+        return none;
     };
     let Some((old_stem, old_link)) = squashes(&first.up) else {
-        return Ok(false);
+        return none;
     };
     let Some(old_v) = old_stem
         .split_once('_')
         .and_then(|(d, _)| d.parse::<i32>().ok())
     else {
-        return Ok(false);
+        return none;
     };
     let state = latest(rows);
     let at_end = state
@@ -67,37 +63,76 @@ pub fn bring_over(
         .range(old_v + 1..)
         .all(|(_, r)| !(r.in_effect() || r.part_way()));
     if !(at_end && complete && nothing_after) {
+        return none;
+    }
+    let mut out: Vec<(i32, String, String, Status)> = (2..=old_v)
+        .filter_map(|k| state.get(&k))
+        .map(|old| {
+            (
+                old.version,
+                old.name.clone(),
+                old.link.clone(),
+                Status::RolledBack,
+            )
+        })
+        .collect();
+    out.push((
+        1,
+        first.stem.clone(),
+        first.link.to_string(),
+        Status::Baselined,
+    ));
+    (
+        out,
+        format!("squash of 0001..{old_stem} into {}", first.stem),
+    )
+}
+
+/// `rows` as they will be once [`bring_over`] ran (for `apply --dry-run`, which writes
+/// nothing).
+pub fn as_brought_over(chain: &Chain, mut rows: Vec<HistoryRow>) -> Vec<HistoryRow> {
+    let (added, note) = added_rows(chain, &rows);
+    for (version, name, link, status) in added {
+        rows.push(HistoryRow {
+            version,
+            name,
+            link,
+            applied_at: std::time::SystemTime::now(),
+            applied_by: String::new(),
+            duration: std::time::Duration::ZERO,
+            status,
+            segments_done: 0,
+            done_hash: None,
+            error: None,
+            note: Some(note.clone()),
+        });
+    }
+    rows
+}
+
+/// Record the squash in a database at its end (see the module). `Ok(true)` when rows were
+/// written (read the history again); `Ok(false)` when there is nothing to bring over.
+pub fn bring_over(
+    client: &mut Client,
+    history: &History,
+    chain: &Chain,
+    rows: &[HistoryRow],
+) -> Result<bool, postgres::Error> {
+    let (added, note) = added_rows(chain, rows);
+    if added.is_empty() {
         return Ok(false);
     }
-    let note = format!("squash of 0001..{old_stem} into {}", first.stem);
     let mut tx = client.transaction()?;
     let insert = format!(
         "INSERT INTO {} (version, name, link, status, note) VALUES ($1, $2, $3, $4, $5)",
         history.table()
     );
-    for k in 2..=old_v {
-        let old = state[&k];
+    for (version, name, link, status) in &added {
         tx.execute(
             &insert,
-            &[
-                &k,
-                &old.name,
-                &old.link,
-                &Status::RolledBack.id(),
-                &Some(note.as_str()),
-            ],
+            &[version, name, link, &status.id(), &Some(note.as_str())],
         )?;
     }
-    tx.execute(
-        &insert,
-        &[
-            &1i32,
-            &first.stem,
-            &first.link.to_string(),
-            &Status::Baselined.id(),
-            &Some(note.as_str()),
-        ],
-    )?;
     tx.commit()?;
     Ok(true)
 }
