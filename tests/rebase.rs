@@ -563,3 +563,46 @@ fn rebase_moves_a_hand_written_migration_as_written() {
     assert!(!d.join("migrations/0003_backfill.sql").exists());
     all_clean(d, false);
 }
+
+/// Two plans in one commit: the snapshot between them was never in git. `rebase` rebuilds it
+/// by replaying the old chain in a throwaway PostgreSQL (and says so); `squash` does the same
+/// for the snapshot at V. The results pass `check` and `verify`.
+#[test]
+fn rebase_and_squash_rebuild_a_snapshot_git_never_saw() {
+    let dir = repo();
+    let d = dir.path();
+    write(d, "schema/orders.toml", ORDERS);
+    ok(schemactl(d, &["plan", "-m", "orders"]));
+    commit(d, "orders");
+    git(d, &["checkout", "-q", "feature"]);
+    write(d, "schema/audit.toml", AUDIT);
+    ok(schemactl(d, &["plan", "-m", "audit"]));
+    write(
+        d,
+        "schema/audit.toml",
+        &(AUDIT.to_string() + "note = { type = \"text\", nullable = true }\n"),
+    );
+    ok(schemactl(d, &["plan", "-m", "audit_note"]));
+    commit(d, "audit and its note, planned twice, committed once");
+    let _ = git_out(d, &["merge", "main"]);
+    let out = ok(schemactl(d, &["rebase"]));
+    assert!(
+        out.contains("  0002_audit -> 0003_audit: re-planned: same SQL\n  0003_audit_note -> 0004_audit_note: re-planned: same SQL\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the snapshot after 0002_audit was rebuilt by replaying the old chain"),
+        "{out}"
+    );
+    all_clean(d, false);
+    commit(d, "merge main");
+
+    // The snapshot at 0003 (written by nobody: only the head is stored) is rebuilt too.
+    let out = ok(schemactl(d, &["squash", "--to", "3"]));
+    assert!(
+        out.contains("the snapshot after 0003_audit was rebuilt"),
+        "{out}"
+    );
+    assert!(out.contains("0004_audit_note -> 0002_audit_note"), "{out}");
+    all_clean(d, false);
+}

@@ -298,12 +298,43 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     // The snapshots: the fork point's, the target's head, each moved migration's.
     let snapshot_path = layout.snapshot_path();
     let mut snaps = SnapshotFinder::new(&snapshot_path, git.as_ref());
-    let base_model = match prefix.last() {
-        None => Model::default(),
-        Some(i) => match snaps.model(&on_disk[*i].snap, &on_disk[*i].stem) {
-            Ok(m) => m,
-            Err(e) => return bad("snapshot-not-found", e, &snapshot_hint()),
-        },
+    // A snapshot git never saw (two plans in one commit) is rebuilt by replaying the old
+    // chain up to it into a throwaway PostgreSQL and reading the catalog back.
+    let mut rebuilt: Vec<String> = Vec::new();
+    let mut model_at = |snaps: &mut SnapshotFinder, ids: &[usize]| -> Result<Model, Outcome> {
+        let Some(last) = ids.last().map(|i| &on_disk[*i]) else {
+            return Ok(Model::default());
+        };
+        match snaps.model(&last.snap, &last.stem) {
+            Ok(m) => Ok(m),
+            Err(e) => {
+                let old = Chain {
+                    migrations: ids.iter().map(|i| on_disk[*i].migration(&layout)).collect(),
+                    head: last.link,
+                    snapshot: None,
+                };
+                let m = super::live::replay(g, &project, &old, None).map_err(|o| {
+                    if o.exit == Exit::Failure {
+                        bad(
+                            "snapshot-not-found",
+                            format!(
+                                "{e}, and rebuilding it in a throwaway PostgreSQL failed: {}",
+                                o.stderr.trim()
+                            ),
+                            &snapshot_hint(),
+                        )
+                    } else {
+                        o
+                    }
+                })?;
+                rebuilt.push(last.stem.clone());
+                Ok(m)
+            }
+        }
+    };
+    let base_model = match model_at(&mut snaps, &prefix) {
+        Ok(m) => m,
+        Err(o) => return o,
     };
     let tip = &on_disk[*kept.last().expect("sides are not empty")];
     let (target_text, target_model) = match snaps.find(&tip.snap, &tip.stem) {
@@ -341,11 +372,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     let mut new_prev = target_model;
     let mut write: Vec<(PathBuf, String)> = Vec::new();
     let mut moved: Vec<Moved> = Vec::new();
-    for i in mine {
+    for (k, i) in mine.iter().enumerate() {
         let m = &on_disk[*i];
-        let old_model = match snaps.model(&m.snap, &m.stem) {
+        let upto: Vec<usize> = prefix.iter().chain(&mine[..=k]).copied().collect();
+        let old_model = match model_at(&mut snaps, &upto) {
             Ok(x) => x,
-            Err(e) => return bad("snapshot-not-found", e, &snapshot_hint()),
+            Err(o) => return o,
         };
         let version = chain.next_version();
         let new_stem = format!("{version:04}_{}", m.name());
@@ -598,6 +630,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "removed": remove.iter().map(|p| rel(&project.root, p)).collect::<Vec<_>>(),
                 "head": chain.migrations.last().map(|m| m.stem.as_str()),
                 "note": schema_note,
+                "rebuilt_snapshots": rebuilt,
                 "written": !opts.dry_run,
             }),
         ),
@@ -640,6 +673,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     s.push_str(&format!("Removed {}\n", gone.join(", ")));
                 }
                 s.push_str("  = note: `git add` the migrations and snapshot directories, then commit (or `git rebase --continue`)\n");
+            }
+            if !rebuilt.is_empty() {
+                s.push_str(&format!(
+                    "  = note: not in git, the snapshot after {} was rebuilt by replaying the old chain in a throwaway PostgreSQL\n",
+                    rebuilt.join(", ")
+                ));
             }
             if let Some(n) = schema_note {
                 s.push_str(&format!("  = note: {n}\n"));

@@ -20,7 +20,6 @@ use super::rebase::{Git, SnapshotFinder, rechain_text};
 use super::{Exit, Format, Global, Outcome, layout, load_chain, rel};
 use crate::migrations::{
     self, Header, Link, SumEntry, compute_link, genesis, parse_header, render_header, render_sum,
-    snapshot_hash,
 };
 use crate::model::{Model, snapshot};
 use crate::plan::{self, Hazard};
@@ -145,28 +144,19 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     }
     let layout = layout(&project);
     // The snapshot at V.
-    let text = if v == n {
-        chain.snapshot.clone().unwrap_or_default()
+    // Not in git (several plans in one commit): rebuilt by replaying 1..V in a throwaway
+    // PostgreSQL and reading the catalog back.
+    let mut rebuilt = false;
+    let found = if v == n {
+        chain.snapshot.clone().ok_or_else(String::new)
     } else {
         let git = Git::at(&layout.snapshots_dir);
         let path = layout.snapshot_path();
-        let mut finder = SnapshotFinder::new(&path, git.as_ref());
-        match finder.find(&last.snapshot_hash, &last.stem) {
-            Ok(t) => t,
-            Err(e) => {
-                return Outcome::fail(
-                    g,
-                    Exit::Invalid,
-                    "snapshot-not-found",
-                    &format!("{e}; nothing was written"),
-                    "only the head snapshot is stored; run squash in the git clone where the migrations were committed, or squash to the last migration",
-                );
-            }
-        }
+        SnapshotFinder::new(&path, git.as_ref()).find(&last.snapshot_hash, &last.stem)
     };
-    let model = match snapshot::from_toml(&text) {
-        Ok(m) => m,
-        Err(e) => {
+    let model = match found.map(|t| snapshot::from_toml(&t)) {
+        Ok(Ok(m)) => m,
+        Ok(Err(e)) => {
             return Outcome::fail(
                 g,
                 Exit::Invalid,
@@ -179,6 +169,25 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "restore it from version control",
             );
         }
+        Err(e) => match super::live::replay(g, &project, &chain, Some(v)) {
+            Ok(m) => {
+                rebuilt = true;
+                m
+            }
+            Err(o) if o.exit == Exit::Failure => {
+                return Outcome::fail(
+                    g,
+                    Exit::Invalid,
+                    "snapshot-not-found",
+                    &format!(
+                        "{e}, and rebuilding it in a throwaway PostgreSQL failed: {}; nothing was written",
+                        o.stderr.trim()
+                    ),
+                    "only the head snapshot is stored; run squash in the git clone where the migrations were committed, or squash to the last migration",
+                );
+            }
+            Err(o) => return o,
+        },
     };
     let empty = Model::default();
     let up_plan = plan::plan(crate::diff::compare(&empty, &model, &[]).changes);
@@ -242,8 +251,8 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .collect();
     header.allowed = Vec::new();
     let down = file_text(render_header(&header), super::plan::down_sql(&down_plan));
-    let snap = snapshot_hash(&text);
-    debug_assert_eq!(snap, last.snapshot_hash);
+    // The hash recorded for V (a rebuilt model reads back equal, not byte-identical).
+    let snap = last.snapshot_hash;
     let link = compute_link(&genesis(), &stem, &up, Some(&down), &snap);
     let mut write: Vec<(PathBuf, String)> =
         vec![(layout.up_path(&stem), up), (layout.down_path(&stem), down)];
@@ -315,6 +324,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                 "squashed": squashed,
                 "into": stem,
                 "steps": up_plan.steps.len(),
+                "snapshot_rebuilt": rebuilt,
                 "renumbered": renamed.iter().map(|(a, b)| json!({ "from": a, "to": b })).collect::<Vec<_>>(),
                 "removed": remove.iter().map(|p| rel(&project.root, p)).collect::<Vec<_>>(),
             }),
@@ -329,6 +339,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     last.stem,
                     up_plan.steps.len()
                 );
+                if rebuilt {
+                    s.push_str(&format!(
+                        "  = note: not in git, the snapshot after {} was rebuilt by replaying 0001..{} in a throwaway PostgreSQL\n",
+                        last.stem, last.stem
+                    ));
+                }
                 for (a, b) in &renamed {
                     s.push_str(&format!("  {a} -> {b}: re-chained, SQL unchanged\n"));
                 }
