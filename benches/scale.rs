@@ -36,7 +36,8 @@
 //!
 //! 6. **`schemactl inspect` through the binary** of that database into an empty project
 //!    (best of 3), and the inspected files compiled and compared with the catalog's model
-//!    (must be 0 differences).
+//!    (must be 0 differences); one more run through the counting proxy counts its round
+//!    trips.
 //!
 //! 5. **`schemactl plan -m init` through the binary**, end to end, for each file layout of the
 //!    same generated schema: `chunked` (one file per schema per 300 tables), `per-table` and
@@ -646,8 +647,13 @@ fn run_size(n: usize) -> Value {
     .expect("server forms");
     let inspect_diff =
         diff::diff(&cat.model, &read_back).len() + diff::diff(&read_back, &cat.model).len();
+    // Once more through the counting proxy: the round trips of the whole command (connect
+    // excluded), which must not grow with the schema.
+    let before = proxy.count();
+    let _ = cli_inspect(&proxy.conninfo("bench"), &opts.schemas.join(","), 1);
+    let inspect_rt = proxy.count() - before;
     eprintln!(
-        "schemactl inspect through the binary (best of {}): {}, peak {}; inspected → compiled differs from the catalog in {inspect_diff} changes",
+        "schemactl inspect through the binary (best of {}): {}, peak {}, {inspect_rt} round trips; inspected → compiled differs from the catalog in {inspect_diff} changes",
         runs.max(3),
         ms(cli_inspect_time),
         cli_inspect_peak.map_or("n/a".to_string(), mib),
@@ -699,6 +705,7 @@ fn run_size(n: usize) -> Value {
         "ratio_cli_drift": ratio_cli,
         "cli_inspect_ms": secs(cli_inspect_time) * 1e3,
         "cli_inspect_peak_kib": cli_inspect_peak,
+        "cli_inspect_round_trips": inspect_rt,
         "inspect_differences": inspect_diff,
         "pg_version": pg_version,
         "load_before": load_before,
@@ -773,36 +780,14 @@ fn explain(cluster: &Cluster, schemas: &[String]) {
         .get(0);
     eprintln!("relation locks held by the reading transaction after the queries: {locks}");
     drop(tx);
-    // Variants of the COLUMNS query (same result, checked by a digest), best of 3 each.
-    let descriptions = catalog_queries::COLUMNS
-        .replace(
-            "pg_catalog.obj_description(c.oid, 'pg_class')",
-            "td.description",
-        )
-        .replace(
-            "pg_catalog.col_description(c.oid, a.attnum)",
-            "cd.description",
-        )
-        .replace(
-            "WHERE c.relkind IN ('r', 'p')",
-            "LEFT JOIN pg_catalog.pg_description td ON td.objoid = c.oid \
-               AND td.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND td.objsubid = 0
-             LEFT JOIN pg_catalog.pg_description cd ON cd.objoid = c.oid \
-               AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
-               AND cd.objsubid = a.attnum
-             WHERE c.relkind IN ('r', 'p')",
-        );
+    // Variants of the COLUMNS query (same result, checked by a digest), best of 3 each. (Its
+    // comments are read by LEFT JOIN pg_description, a variant once measured here.)
     for (label, jit, sql) in [
         ("COLUMNS as is", "on", catalog_queries::COLUMNS.to_string()),
         (
             "COLUMNS, jit = off",
             "off",
             catalog_queries::COLUMNS.to_string(),
-        ),
-        (
-            "COLUMNS, jit = off, descriptions by LEFT JOIN pg_description",
-            "off",
-            descriptions,
         ),
     ] {
         let mut best = Duration::MAX;
@@ -922,12 +907,16 @@ fn psql_times(
         }
         empty_best = empty_best.min(run(&empty).0);
     }
-    // BEGIN, SET batch (psql sends each SET separately), the queries, COMMIT.
+    // START TRANSACTION, the settings batch (psql sends each SET separately), the queries,
+    // COMMIT, then the server forms' statements: the queries start after the SETs.
     let labels: Vec<&str> = reader_queries().iter().map(|(name, _)| *name).collect();
-    let queries = per_statement.len().saturating_sub(labels.len() + 1);
+    let lead = 1 + READER_SETTINGS
+        .split(';')
+        .filter(|x| !x.trim().is_empty())
+        .count();
     let breakdown: Vec<String> = labels
         .iter()
-        .zip(per_statement.iter().skip(queries))
+        .zip(per_statement.iter().skip(lead))
         .map(|(name, t)| format!("{name} {t:.1}"))
         .collect();
     eprintln!(

@@ -1042,7 +1042,19 @@ fn parse_conninfo(s: &str) -> Result<Vec<(String, String)>, String> {
             return parse_url(rest);
         }
     }
-    if trimmed.contains("://") {
+    if let Some((scheme, _)) = trimmed.split_once("://") {
+        // SQLAlchemy's form, as alembic.ini and env.py hold it.
+        if let Some((base, driver)) = scheme.split_once('+')
+            && matches!(base, "postgresql" | "postgres")
+            && !driver.is_empty()
+            && driver
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(format!(
+                "a SQLAlchemy URL ({base}+{driver}://): schemactl connects with libpq, so drop `+{driver}` (start it with postgresql://)"
+            ));
+        }
         return Err("a URL must start with postgresql:// or postgres://".into());
     }
     parse_key_value(trimmed)
@@ -1291,5 +1303,9 @@ mod tests {
                 .contains("password")
         );
         assert!(parse_conninfo("mysql://h").is_err());
+        // SQLAlchemy's URL, as Alembic projects hold it: the fix, without the secret.
+        let e = parse_conninfo("postgresql+psycopg2://u:secret@h/d").unwrap_err();
+        assert!(e.contains("drop `+psycopg2`"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
     }
 }

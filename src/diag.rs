@@ -54,10 +54,6 @@ impl SourceMap {
         let col = text[line_start..offset].chars().count() + 1;
         (line, col)
     }
-
-    fn line_text(&self, file: FileId, line: usize) -> &str {
-        self.text(file).lines().nth(line - 1).unwrap_or("")
-    }
 }
 
 fn floor_char_boundary(text: &str, i: usize) -> usize {
@@ -118,43 +114,65 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
-/// `file:line:col: error[code]: message`, the source line with a caret, the hint.
-pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
+/// Every diagnostic as rustc shows its errors (`error[code]: message`, ` --> file:line:col`,
+/// the source lines with the span underlined, labels in their own files, `= hint: …`),
+/// rendered by `annotate-snippets` — the crate rustc and cargo render with, so the layout is
+/// the one Rust users read every day and editors link — in colour when `color` is set.
+pub fn render_text(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diags {
-        let (line, col) = sources.line_col(d.span.file, d.span.range.start);
-        let path = sources.path(d.span.file).display();
-        out.push_str(&format!(
-            "{path}:{line}:{col}: error[{}]: {}\n",
-            d.code, d.message
-        ));
-        let src = sources.line_text(d.span.file, line);
-        let width = sources
-            .snippet(&d.span)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .count();
-        out.push_str(&format!("{line:>5} | {src}\n"));
-        out.push_str(&format!(
-            "      | {}{}\n",
-            " ".repeat(col - 1),
-            "^".repeat(width.max(1))
-        ));
+        let text = sources.text(d.span.file);
+        let span = clamp(text, &d.span.range);
+        let path = sources.path(d.span.file).display().to_string();
+        let mut snippet = Snippet::source(text)
+            .path(path)
+            .annotation(AnnotationKind::Primary.span(span));
+        let mut elsewhere = Vec::new();
         for l in &d.labels {
-            let (ll, lc) = sources.line_col(l.span.file, l.span.range.start);
-            out.push_str(&format!(
-                "      = {}: {}:{ll}:{lc}\n",
-                l.message,
-                sources.path(l.span.file).display()
-            ));
+            if l.span.file == d.span.file {
+                let ls = clamp(text, &l.span.range);
+                snippet = snippet.annotation(AnnotationKind::Context.span(ls).label(&l.message));
+            } else {
+                elsewhere.push(l);
+            }
+        }
+        let mut group = Level::ERROR
+            .primary_title(&d.message)
+            .id(d.code)
+            .element(snippet);
+        for l in &elsewhere {
+            let other = sources.text(l.span.file);
+            group = group.element(
+                Snippet::source(other)
+                    .path(sources.path(l.span.file).display().to_string())
+                    .annotation(
+                        AnnotationKind::Context
+                            .span(clamp(other, &l.span.range))
+                            .label(&l.message),
+                    ),
+            );
         }
         if let Some(h) = d.hint.as_ref().filter(|h| !h.trim().is_empty()) {
-            out.push_str(&format!("      = hint: {h}\n"));
+            group = group.element(Level::HELP.with_name(Some("hint")).message(h));
         }
+        let report: [Group; 1] = [group];
+        out.push_str(&renderer.render(&report));
+        out.push('\n');
     }
     out
+}
+
+/// `range` inside `text` on character boundaries (a span may point past a file's end).
+fn clamp(text: &str, range: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = floor_char_boundary(text, range.start.min(text.len()));
+    let end = floor_char_boundary(text, range.end.min(text.len())).max(start);
+    start..end
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,6 @@
 //! The `schemactl` binary: parse arguments, run a command, map the outcome to an exit code.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,7 +27,7 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
-    /// Colour output (accepted for compatibility; output is plain text).
+    /// Colour: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     /// Database URL (libpq URL or key=value); default: the env var named by `database.url_env`.
@@ -119,6 +119,31 @@ enum Command {
         /// Allow hazards, comma-separated (e.g. deletes_data).
         #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
         allow: Vec<Hazard>,
+    },
+    /// Add a hand-written migration (a backfill, a data fix) to the chain; the snapshot stays
+    /// the head's. SQL from --sql/--down-sql, else templates to fill in and seal with `hash`.
+    #[command(
+        after_help = "Examples:\n  schemactl new -m backfill_status --sql backfill.sql --down-sql undo.sql --hazards may_fail_on_data\n  schemactl new -m fix_emails            # templates; edit them, then `schemactl hash`"
+    )]
+    New {
+        /// Migration name (lower_snake_case).
+        #[arg(short = 'm', long = "name", value_name = "NAME")]
+        name: String,
+        /// File holding the up SQL (default: a template).
+        #[arg(long, value_name = "FILE")]
+        sql: Option<PathBuf>,
+        /// File holding the down SQL (default: a template).
+        #[arg(long, value_name = "FILE")]
+        down_sql: Option<PathBuf>,
+        /// Hazards the SQL carries, comma-separated (recorded in the header).
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
+        hazards: Vec<Hazard>,
+        /// Allow gated hazards among them, comma-separated.
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
+        allow: Vec<Hazard>,
+        /// Run the step outside a transaction (e.g. CREATE INDEX CONCURRENTLY).
+        #[arg(long)]
+        no_transaction: bool,
     },
     /// Apply pending migrations, in order, each atomic, under a lock.
     #[command(
@@ -283,7 +308,8 @@ enum ImportFrom {
     )]
     Alembic {
         /// Alembic's script directory (holding env.py and versions/); default:
-        /// `script_location` of ./alembic.ini.
+        /// `script_location` of ./alembic.ini or ./pyproject.toml ([tool.alembic]), else
+        /// ./alembic or ./migrations.
         #[arg(long, value_name = "DIR")]
         alembic_dir: Option<PathBuf>,
         /// Build the chain from empty (`alembic upgrade heads` in a throwaway PostgreSQL) and
@@ -334,6 +360,20 @@ fn hazard_parser() -> impl clap::builder::TypedValueParser<Value = Hazard> {
         .try_map(|id| Hazard::parse(&id).ok_or_else(|| format!("unknown hazard `{id}`")))
 }
 
+/// `--color`: `auto` colours when the stream is a terminal, `NO_COLOR` is unset or empty
+/// (https://no-color.org) and `TERM` is not `dumb`.
+fn color(arg: ColorArg, terminal: bool) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                && terminal
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -347,7 +387,6 @@ fn main() -> ExitCode {
             });
         }
     };
-    let _ = cli.color;
     let many_databases = matches!(cli.command, Command::Import { .. });
     if cli.db.len() > 1 && !many_databases {
         eprintln!(
@@ -365,6 +404,8 @@ fn main() -> ExitCode {
             FormatArg::Json => Format::Json,
         },
         quiet: cli.quiet,
+        color: color(cli.color, std::io::stderr().is_terminal()),
+        color_out: color(cli.color, std::io::stdout().is_terminal()),
     };
     let outcome = match cli.command {
         Command::Init => commands::init::run(&g),
@@ -439,6 +480,24 @@ fn main() -> ExitCode {
             std::time::Duration::from_secs(lock_timeout),
         ),
         Command::Hash => commands::hash::run(&g),
+        Command::New {
+            name,
+            sql,
+            down_sql,
+            hazards,
+            allow,
+            no_transaction,
+        } => commands::new::run(
+            &g,
+            &commands::new::Options {
+                name,
+                sql,
+                down_sql,
+                hazards,
+                allow,
+                no_transaction,
+            },
+        ),
         Command::Drift { dev } => commands::live::drift(&g, dev),
         Command::Diff => commands::live::diff_db(&g),
         Command::Verify { dev } => commands::live::verify(&g, dev),

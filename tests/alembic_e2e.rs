@@ -455,3 +455,318 @@ fn python_and_environment_errors_are_precise_and_write_nothing() {
     assert!(!d.join("migrations").exists());
     assert!(!d.join("schemactl.toml").exists());
 }
+
+/// A copy of the fixture project at `fixture` (under tests/fixtures/alembic).
+fn repo_of(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new("tests/fixtures/alembic").join(fixture),
+        dir.path(),
+    );
+    dir
+}
+
+/// `schemactl import alembic <args>` in `dir`.
+fn import_plain(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(dir)
+        .args(["import", "alembic"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// tests/fixtures/alembic/labelled: `alembic init -t pyproject migrations` (script_location
+/// only in pyproject.toml, the script directory is `migrations/`), env.py copying APP_DB into
+/// the config, the version table in schema `meta`, two independent labelled branches.
+#[test]
+fn a_pyproject_project_with_labelled_branches_and_its_version_table_in_meta() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    let prod = test_db();
+    let staging = test_db();
+    // env.py hands the URL to configparser, which wants `%` doubled.
+    let app_db = |db: &TestDb| sqlalchemy_url(&db.conninfo).replace('%', "%%");
+    alembic(&py, d, &[("APP_DB", &app_db(&prod))], &["upgrade", "heads"]);
+    alembic(
+        &py,
+        d,
+        &[("APP_DB", &app_db(&staging))],
+        &["upgrade", "0001"],
+    );
+    assert_eq!(
+        query_one(
+            &prod,
+            "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM meta.alembic_version"
+        ),
+        "0002,0003"
+    );
+
+    // Read statically: script_location from pyproject.toml, two labelled heads are by
+    // design (exit 0), and each database's place from meta.alembic_version.
+    let out = import_plain(
+        d,
+        &[
+            "--db",
+            &prod.conninfo,
+            "--db",
+            &staging.conninfo,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let j = json(&out);
+    assert_eq!(j["heads"], serde_json::json!(["0002", "0003"]), "{j}");
+    assert_eq!(j["problems"], serde_json::json!([]), "{j}");
+    assert_eq!(
+        j["labelled_branches"],
+        serde_json::json!([{ "label": "reports", "head": "0002" }, { "label": "core", "head": "0003" }])
+    );
+    assert_eq!(j["databases"][0]["at"], serde_json::json!(["0002", "0003"]));
+    assert_eq!(j["databases"][0]["behind"], serde_json::json!([]));
+    assert_eq!(j["databases"][1]["at"], serde_json::json!(["0001"]));
+    assert_eq!(
+        j["databases"][1]["behind"],
+        serde_json::json!(["0002", "0003"])
+    );
+    let text_out = import_plain(d, &["--db", &prod.conninfo]);
+    let s = said(&text_out);
+    assert!(s.contains("branch core: head 0003 (user email)"), "{s}");
+    assert!(s.contains("up to date"), "{s}");
+
+    // Built from empty: APP_DB gets the throwaway URL, which env.py puts into the config.
+    let out = import(
+        &py,
+        d,
+        &[
+            "--url-env",
+            "APP_DB",
+            "--db",
+            &prod.conninfo,
+            "--db",
+            &staging.conninfo,
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["chain"]["built"], true, "{j}");
+    assert_eq!(j["compared"][0]["equal"], true, "{j}");
+    assert_eq!(j["compared"][1]["equal"], false, "{j}");
+    assert!(
+        j["compared"][1]["differences"]
+            .to_string()
+            .contains("table reports.daily"),
+        "{j}"
+    );
+
+    // schemactl's migrations/ would be Alembic's: refused before anything is written.
+    let out = import(
+        &py,
+        d,
+        &["--url-env", "APP_DB", "--db", &prod.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(2), "{s}");
+    assert!(s.contains("it is Alembic's script directory"), "{s}");
+    assert!(s.contains("migrations_dir"), "{s}");
+    assert!(!d.join("schemactl.toml").exists(), "{s}");
+    assert!(!d.join("schema").exists(), "{s}");
+
+    // With schemactl's migrations elsewhere (the hint), adoption goes through.
+    std::fs::write(
+        d.join("schemactl.toml"),
+        "[project]\nmigrations_dir = \"db/migrations\"\n",
+    )
+    .unwrap();
+    let out = import(
+        &py,
+        d,
+        &["--url-env", "APP_DB", "--db", &prod.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(d.join("db/migrations/0001_init.sql").is_file(), "{s}");
+    let config = std::fs::read_to_string(d.join("schemactl.toml")).unwrap();
+    assert!(config.contains("\"meta.alembic_version\""), "{config}");
+    assert!(
+        config.contains("migrations_dir = \"db/migrations\""),
+        "{config}"
+    );
+    let status = schemactl_db(d, &prod.conninfo, &["status"]);
+    let st = said(&status);
+    assert!(st.contains("replaces alembic revisions 0002, 0003"), "{st}");
+    let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+}
+
+/// env.py's `version_table = "schema_history"`: the table is found by Alembic's signature
+/// (a `version_num` column, primary key `schema_history_pkc`), the chain counts as built,
+/// and adoption leaves it out and lists it in `project.ignore` as it does `alembic_version`.
+#[test]
+fn a_version_table_of_another_name_is_found_and_ignored() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    let env_py = d.join("migrations/env.py");
+    let text_env = std::fs::read_to_string(&env_py).unwrap();
+    let renamed = text_env.replace(
+        "version_table_schema=\"meta\",",
+        "version_table_schema=\"meta\",\n            version_table=\"schema_history\",",
+    );
+    assert_ne!(renamed, text_env);
+    std::fs::write(&env_py, renamed).unwrap();
+    std::fs::write(
+        d.join("schemactl.toml"),
+        "[project]\nmigrations_dir = \"db/migrations\"\n",
+    )
+    .unwrap();
+    let prod = test_db();
+    let url = sqlalchemy_url(&prod.conninfo).replace('%', "%%");
+    alembic(&py, d, &[("APP_DB", &url)], &["upgrade", "heads"]);
+
+    let out = import(
+        &py,
+        d,
+        &["--url-env", "APP_DB", "--db", &prod.conninfo, "--adopt"],
+    );
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    assert!(
+        s.contains("at 0002 (reports base), 0003 (user email): up to date"),
+        "{s}"
+    );
+    assert!(s.contains("holds exactly what the chain builds"), "{s}");
+    assert!(s.contains("ignored meta.schema_history"), "{s}");
+    let config = std::fs::read_to_string(d.join("schemactl.toml")).unwrap();
+    assert!(config.contains("\"meta.schema_history\""), "{config}");
+    let schema = std::fs::read_to_string(d.join("schema/meta.toml")).unwrap_or_default();
+    assert!(!schema.contains("schema_history"), "{schema}");
+    let status = schemactl_db(d, &prod.conninfo, &["status"]);
+    assert!(
+        said(&status).contains("replaces alembic revisions 0002, 0003"),
+        "{}",
+        said(&status)
+    );
+    let drift = schemactl_db(d, &prod.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(0), "{}", said(&drift));
+}
+
+/// Flask-Migrate's layout: `migrations/` with alembic.ini inside it and no `script_location`
+/// anywhere; found without --alembic-dir.
+#[test]
+fn a_flask_migrate_layout_is_found_without_alembic_dir() {
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    std::fs::remove_file(d.join("pyproject.toml")).unwrap();
+    std::fs::rename(d.join("alembic.ini"), d.join("migrations/alembic.ini")).unwrap();
+    let out = import_plain(d, &["--format", "json"]);
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{j}");
+    assert_eq!(j["script_dir"], "migrations", "{j}");
+    assert_eq!(j["revisions"].as_array().unwrap().len(), 3, "{j}");
+    // Anywhere else, the error says where it looked.
+    let empty = tempfile::tempdir().unwrap();
+    let out = import_plain(empty.path(), &[]);
+    let s = said(&out);
+    assert_eq!(out.status.code(), Some(2), "{s}");
+    assert!(s.contains("pyproject.toml"), "{s}");
+    assert!(s.contains("--alembic-dir"), "{s}");
+}
+
+/// Run from a subdirectory of the team's repository, with the script directory and the
+/// Python given relative to it: the Python is found from where the user stands, although
+/// Alembic runs in the directory of alembic.ini.
+#[test]
+fn run_from_a_subdirectory_with_a_relative_python() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let d = dir.path();
+    let venv = py.parent().unwrap().parent().unwrap();
+    std::os::unix::fs::symlink(venv, d.join("venv")).unwrap();
+    std::fs::create_dir(d.join("app")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .current_dir(d.join("app"))
+        .args([
+            "import",
+            "alembic",
+            "--alembic-dir",
+            "../migrations",
+            "--dev",
+            "--python",
+            "../venv/bin/python",
+            "--url-env",
+            "APP_DB",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{j}");
+    assert_eq!(j["chain"]["built"], true, "{j}");
+    assert_eq!(j["chain"]["counts"]["tables"], 2, "{j}");
+}
+
+/// `alembic init -t multidb`: env.py migrates two databases in one run, each connection
+/// holding its transaction; pointed at the one throwaway database, the second waits on the
+/// first. The chain fails after the lock wait, with a hint, instead of hanging.
+#[test]
+fn a_multidb_project_fails_to_build_instead_of_hanging() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("multidb");
+    let started = std::time::Instant::now();
+    let out = import_plain(
+        dir.path(),
+        &[
+            "--dev",
+            "--python",
+            py.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["chain"]["built"], false, "{j}");
+    let e = j["chain"]["error"].as_str().unwrap();
+    assert!(e.contains("lock timeout"), "{e}");
+    assert!(e.contains("--source db"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+}
+
+/// env.py reading its URL with `os.getenv` (None when unset, which configparser refuses):
+/// the failure names --url-env as KeyError's does.
+#[test]
+fn a_missing_url_variable_read_with_getenv_hints_url_env() {
+    let Some(py) = python() else { return };
+    let dir = repo_of("labelled");
+    let env_py = dir.path().join("migrations/env.py");
+    let text_env = std::fs::read_to_string(&env_py).unwrap();
+    let getenv = text_env.replace("os.environ[\"APP_DB\"]", "os.getenv(\"APP_DB\")");
+    assert_ne!(getenv, text_env);
+    std::fs::write(&env_py, getenv).unwrap();
+    let out = import_plain(
+        dir.path(),
+        &[
+            "--dev",
+            "--python",
+            py.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{j}");
+    assert_eq!(j["chain"]["built"], false, "{j}");
+    assert!(
+        j["chain"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("name it with --url-env"),
+        "{j}"
+    );
+}

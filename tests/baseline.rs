@@ -245,6 +245,10 @@ fn baseline_refuses_a_database_that_differs_and_records_nothing() {
         err.contains("does not match 0002_v2 (2 differences); nothing was recorded"),
         "{err}"
     );
+    assert!(
+        err.contains("`schemactl inspect --out DIR` writes it as schema files"),
+        "{err}"
+    );
 
     let v = json(&run(dir.path(), &db, &["--format", "json", "baseline"]));
     assert_eq!(v["ok"], false, "{v}");
@@ -256,6 +260,26 @@ fn baseline_refuses_a_database_that_differs_and_records_nothing() {
     // Nothing written: no history schema, the catalog as it was.
     assert!(!history_table_exists(&db));
     assert_eq!(support::project::catalog_dump(&mut db.connect()), before);
+
+    // A project without migrations has nothing to baseline: the hint is the way to adopt.
+    let empty = project(&[
+        (
+            "schemactl.toml",
+            "[project]\nschemas = [\"public\", \"billing\"]\n",
+        ),
+        ("schema/s.toml", V1),
+    ]);
+    let out = run(empty.path(), &db, &["baseline"]);
+    code(&out, 2);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("there are no migrations to baseline")
+            && err.contains(
+                "describe the database with `schemactl inspect`, `schemactl plan -m init`, then `schemactl baseline`"
+            ),
+        "{err}"
+    );
+    assert!(!history_table_exists(&db));
 }
 
 #[test]
@@ -343,6 +367,12 @@ fn apply_refuses_a_database_with_objects_but_no_history_and_changes_nothing() {
             "{err}"
         );
         assert!(err.contains("run `schemactl baseline`"), "{err}");
+        assert!(
+            err.contains(
+                "describe it with `schemactl inspect`, `schemactl plan -m init`, then `schemactl baseline`"
+            ),
+            "{err}"
+        );
     }
     let v = json(&run(dir.path(), &db, &["--format", "json", "apply"]));
     assert_eq!(v["error"]["code"], "not-empty", "{v}");

@@ -128,7 +128,7 @@ fn status_fails_on_an_edited_and_rehashed_migration() {
         stdout.contains("migrations/0002_add_n.sql was edited after it was applied"),
         "{stdout}"
     );
-    let err = text(&out.stderr);
+    let err = support::cli::one_line_errors(&text(&out.stderr));
     assert!(
         err.contains("does not match the directory (1 mismatch)"),
         "{err}"
@@ -463,7 +463,7 @@ fn connection_failures_always_carry_a_hint() {
     ] {
         let out = run(dir.path(), &url, &["status"]);
         assert_exit(&out, 3);
-        let err = text(&out.stderr);
+        let err = support::cli::one_line_errors(&text(&out.stderr));
         assert!(err.contains("hint:"), "{err}");
         assert_hints_not_empty(&err);
         let out = run(dir.path(), &url, &["--format", "json", "status"]);
@@ -488,7 +488,7 @@ fn a_reference_to_a_table_without_columns_has_a_useful_hint() {
         .output()
         .unwrap();
     assert_exit(&out, 2);
-    let err = text(&out.stderr);
+    let err = support::cli::one_line_errors(&text(&out.stderr));
     assert!(err.contains("has no columns"), "{err}");
     assert_hints_not_empty(&err);
 }
@@ -602,7 +602,7 @@ fn check_refuses_what_postgresql_would_refuse() {
         );
         let (out, dir) = check_output(&schema, &[]);
         assert_exit(&out, 2);
-        let err = text(&out.stderr);
+        let err = support::cli::one_line_errors(&text(&out.stderr));
         assert!(
             err.contains(&format!("schema/s.toml:{at}: error[{code}]")),
             "{column}:\n{err}"
@@ -630,7 +630,7 @@ fn check_refuses_what_postgresql_would_refuse() {
         );
         let (out, _dir) = check_output(&schema, &[]);
         assert_exit(&out, 2);
-        let err = text(&out.stderr);
+        let err = support::cli::one_line_errors(&text(&out.stderr));
         assert!(
             err.contains(&format!("schema/s.toml:6:8: error[{code}]")),
             "{expr}:\n{err}"
@@ -658,7 +658,7 @@ fn check_dev_reports_server_errors_at_their_toml_location() {
     let schema = "[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nc = { type_sql = \"nosuchtype\" }\n\n[tables.u.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.u.checks]]\nexpr = \"n > 'x'\"\n\n[tables.v.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n\n[[tables.v.indexes]]\ncolumns = [{ expr = \"lower(n)\" }]\n\n[tables.w.columns]\nid = { type = \"int\", primary_key = true }\ndoc = { type = \"jsonb\", nullable = true }\nj = { type = \"json\", nullable = true }\nts = { type = \"timestamptz\" }\nd = { type = \"date\", default = \"2020-01-01\" }\n\n[[tables.w.checks]]\nexpr = \"jsonb_typeof(j) = 'object'\"\n\n[tables.x.columns]\nid = { type = \"int\", primary_key = true }\nts = { type = \"timestamptz\" }\n\n[[tables.x.indexes]]\ncolumns = [\"id\"]\n\n[[tables.x.indexes]]\ncolumns = [{ expr = \"date_trunc('day', ts)\" }]\n";
     let (out, dir) = check_output(schema, &["--dev"]);
     assert_exit(&out, 2);
-    let err = text(&out.stderr);
+    let err = support::cli::one_line_errors(&text(&out.stderr));
     assert!(
         err.contains("schema/s.toml:3:18: error[postgres-error]: PostgreSQL rejects create-table public.t: type \"nosuchtype\" does not exist"),
         "{err}"
@@ -794,7 +794,7 @@ fn check_refuses_non_immutable_set_returning_and_subquery_expressions() {
         );
         let (out, _dir) = check_output(&schema, &[]);
         assert_exit(&out, 2);
-        let err = text(&out.stderr);
+        let err = support::cli::one_line_errors(&text(&out.stderr));
         assert!(err.contains(&format!("error[{code}]")), "{extra}:\n{err}");
         assert!(err.contains(message), "{extra}:\n{err}");
         assert_hints_not_empty(&err);

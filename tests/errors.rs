@@ -691,7 +691,7 @@ fn hazard_policy_errors_are_exit_2_with_a_location_for_every_command() {
         ],
     ] {
         let out = schemactl(dir.path(), args);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = support::cli::one_line_errors(&String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
             err.contains(

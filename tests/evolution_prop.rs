@@ -385,7 +385,7 @@ fn compile_at(dir: &Path, previous: Option<&Model>) -> Result<(Model, Vec<String
         Ok(out) => Ok((out.model, schemas)),
         Err(d) => Err(format!(
             "does not compile:\n{}",
-            schemactl::diag::render_text(&d, &loaded.sources)
+            schemactl::diag::render_text(&d, &loaded.sources, false)
         )),
     }
 }

@@ -252,3 +252,52 @@ fn an_unreachable_database_fails_with_exit_3_and_no_password() {
     assert!(said.contains("127.0.0.1"), "{said}");
     assert!(!said.contains("sekrit"), "{said}");
 }
+
+#[test]
+fn version_tables_elsewhere_and_unknown_revisions() {
+    let dir = variant(&[]);
+    // env.py's version_table_schema: the table is in another schema.
+    let elsewhere = support::test_db();
+    elsewhere
+        .connect()
+        .batch_execute(&format!(
+            "CREATE SCHEMA meta; CREATE TABLE meta.alembic_version (version_num varchar(32) NOT NULL, \
+             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); \
+             INSERT INTO meta.alembic_version VALUES ('{MERGE}')"
+        ))
+        .unwrap();
+    // env.py's version_table: another name, Alembic's `<table>_pkc` primary key.
+    let renamed = support::test_db();
+    renamed
+        .connect()
+        .batch_execute(&format!(
+            "CREATE TABLE schema_history (version_num varchar(32) NOT NULL, \
+             CONSTRAINT schema_history_pkc PRIMARY KEY (version_num)); \
+             INSERT INTO schema_history VALUES ('{ORDERS}')"
+        ))
+        .unwrap();
+    let out = import(
+        dir.path(),
+        &["--db", &elsewhere.conninfo, "--db", &renamed.conninfo],
+    );
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{s}{}", text(&out.stderr));
+    let lines: Vec<&str> = s.lines().filter(|l| l.starts_with("Database ")).collect();
+    assert!(
+        lines[0].ends_with(": up to date (every revision applied)"),
+        "{s}"
+    );
+    assert!(
+        lines[1].contains(&format!("at {ORDERS} (add orders)")),
+        "{s}"
+    );
+
+    // A revision no file declares (a newer checkout, a deleted file): not "behind" anything,
+    // and worth an exit 1.
+    let newer = stamped(Some(&["0123456789ab"]));
+    let out = import(dir.path(), &["--db", &newer.conninfo]);
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{s}{}", text(&out.stderr));
+    assert!(s.contains("its place in this history is unknown"), "{s}");
+    assert!(!s.contains("behind"), "{s}");
+}

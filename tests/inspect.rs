@@ -177,7 +177,7 @@ fn compile_at(dir: &Path) -> Result<(Model, Vec<String>), String> {
         Ok(out) => Ok((out.model, schemas)),
         Err(d) => Err(format!(
             "does not compile:\n{}",
-            schemactl::diag::render_text(&d, &loaded.sources)
+            schemactl::diag::render_text(&d, &loaded.sources, false)
         )),
     }
 }
@@ -795,4 +795,129 @@ fn inspect_resolves_names_across_schemas() {
             assert!(app.contains(needle), "{split:?}: no `{needle}` in\n{app}");
         }
     }
+}
+
+/// A view's triggers (`INSTEAD OF` row triggers and a statement trigger with arguments and
+/// a comment), comments on view and materialized view columns, and schema comments (on
+/// `public`, on a schema with objects and on one without) are written, compile back with
+/// zero diff in both layouts, and the schema comment is in exactly one file of its schema.
+#[test]
+fn inspect_writes_view_triggers_column_comments_and_schema_comments() {
+    let db = support::test_db();
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "CREATE SCHEMA app;
+             CREATE SCHEMA later;
+             COMMENT ON SCHEMA app IS 'Application data';
+             COMMENT ON SCHEMA public IS 'Shared objects';
+             COMMENT ON SCHEMA later IS 'Nothing here yet';
+             CREATE TABLE app.item (id integer PRIMARY KEY, name text);
+             CREATE VIEW app.item_api AS SELECT id, name AS label FROM app.item;
+             COMMENT ON COLUMN app.item_api.label IS 'Shown to users';
+             COMMENT ON COLUMN app.item_api.id IS 'it''s the key';
+             CREATE MATERIALIZED VIEW app.item_count AS SELECT count(*) AS n FROM app.item;
+             COMMENT ON COLUMN app.item_count.n IS 'How many';
+             CREATE FUNCTION app.item_api_write() RETURNS trigger LANGUAGE plpgsql
+                 AS $$BEGIN RETURN NEW; END$$;
+             CREATE FUNCTION audit_statement() RETURNS trigger LANGUAGE plpgsql
+                 AS $$BEGIN RETURN NULL; END$$;
+             CREATE TRIGGER write INSTEAD OF INSERT OR UPDATE OR DELETE ON app.item_api
+                 FOR EACH ROW EXECUTE FUNCTION app.item_api_write();
+             CREATE TRIGGER audit AFTER UPDATE ON app.item_api
+                 FOR EACH STATEMENT EXECUTE FUNCTION audit_statement('item', 'api');
+             COMMENT ON TRIGGER write ON app.item_api IS 'Writes through to item';",
+        )
+        .unwrap();
+    let (dir, _, model, _) = inspect_round_trip(&mut client, &db.conninfo, Split::Schema)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let view = &model.schemas["app"].views["item_api"];
+    assert_eq!(view.triggers.len(), 2, "{view:?}");
+    assert_eq!(view.column_comments.len(), 2, "{view:?}");
+    assert_eq!(
+        model.schemas["later"].comment.as_deref(),
+        Some("Nothing here yet")
+    );
+    let files = tree(dir.path());
+    assert_eq!(
+        files["schema/app.toml"],
+        "# Schema app. Written by `schemactl inspect`.
+
+schema = \"app\"
+schema_comment = \"Application data\"
+
+[functions.item_api_write]
+returns = \"trigger\"
+language = \"plpgsql\"
+body = \"BEGIN RETURN NEW; END\"
+
+[views.item_api]
+query = \"\"\"
+SELECT item.id,
+    item.name AS label
+   FROM app.item
+\"\"\"
+column_comments = { id = \"it's the key\", label = \"Shown to users\" }
+
+[views.item_api.triggers.audit]
+timing = \"after\"
+events = [\"update\"]
+function = \"audit_statement\"
+args = [\"item\", \"api\"]
+
+[views.item_api.triggers.write]
+timing = \"instead_of\"
+events = [\"insert\", \"delete\", \"update\"]
+for_each = \"row\"
+function = \"item_api_write\"
+comment = \"Writes through to item\"
+
+[materialized_views.item_count]
+query = \"\"\"
+SELECT count(*) AS n
+   FROM app.item
+\"\"\"
+column_comments = { n = \"How many\" }
+
+[tables.item]
+
+[tables.item.columns]
+id   = { type = \"integer\", primary_key = true }
+name = { type = \"text\", nullable = true }
+",
+        "{}",
+        show(&files)
+    );
+    assert!(
+        files["schema/public.toml"].starts_with(
+            "# Schema public. Written by `schemactl inspect`.\n\nschema_comment = \"Shared objects\"\n"
+        ),
+        "{}",
+        show(&files)
+    );
+    assert_eq!(
+        files["schema/later.toml"],
+        "# Schema later. Written by `schemactl inspect`.\n\nschema = \"later\"\nschema_comment = \"Nothing here yet\"\n"
+    );
+
+    // One file per table: the comment is in `_schema.toml` only.
+    let (dir, _, _, _) = inspect_round_trip(&mut client, &db.conninfo, Split::Table)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let files = tree(dir.path());
+    let declaring: Vec<&String> = files
+        .iter()
+        .filter(|(_, t)| t.contains("schema_comment"))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        declaring,
+        [
+            "schema/app/_schema.toml",
+            "schema/later/_schema.toml",
+            "schema/public/_schema.toml"
+        ],
+        "{}",
+        show(&files)
+    );
+    assert!(files["schema/app/_schema.toml"].contains("[views.item_api.triggers.write]\n"));
 }

@@ -346,3 +346,50 @@ fn drift_json_gives_structured_differences() {
     // The prose lines stay, one per structured entry.
     assert_eq!(j["drift"].as_array().unwrap().len(), diffs.len());
 }
+
+/// Found while writing the format reference: an aggregate without arguments (`count(*)`-like)
+/// was created as `name()`, which PostgreSQL rejects; it is `name(*)` in CREATE, DROP and
+/// COMMENT ON.
+#[test]
+fn an_aggregate_without_arguments_is_created_commented_and_dropped() {
+    let v1 = "[functions.bump]\nargs = [{ name = \"n\", type = \"integer\" }]\nreturns = \"integer\"\nlanguage = \"sql\"\nvolatility = \"immutable\"\nbody = \"SELECT n + 1\"\n\n[aggregates.tally]\nargs = []\nsfunc = \"bump\"\nstype = \"integer\"\ninitcond = \"0\"\ncomment = \"counts rows\"\n";
+    let dir = project(&[("schemactl.toml", ""), ("schema/s.toml", v1)]);
+    let d = dir.path();
+    let out = bare(d, &["plan", "-m", "init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let sql = std::fs::read_to_string(d.join("migrations/0001_init.sql")).unwrap();
+    assert!(
+        sql.contains("CREATE AGGREGATE \"public\".\"tally\"(*)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("COMMENT ON AGGREGATE \"public\".\"tally\"(*)"),
+        "{sql}"
+    );
+    let db = support::test_db();
+    let out = schemactl_db(d, &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let n: i32 = db
+        .connect()
+        .query_one("SELECT tally(*) FROM generate_series(1, 5)", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 5);
+    let out = schemactl_db(d, &db.conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    // Dropped again (and rolled back to empty).
+    let v2 = v1.split("[aggregates.tally]").next().unwrap();
+    std::fs::write(d.join("schema/s.toml"), v2).unwrap();
+    let out = bare(d, &["plan", "-m", "drop_tally"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = schemactl_db(d, &db.conninfo, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = schemactl_db(d, &db.conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = schemactl_db(
+        d,
+        &db.conninfo,
+        &["rollback", "--to", "0", "--allow", "deletes_data"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+}

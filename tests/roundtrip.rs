@@ -113,6 +113,8 @@ fn default_seeds_generate_every_kind() {
         ".exclusions]]",
         "primary_key_name",
         "primary_key_comment",
+        "schema_comment = ",
+        "column_comments = ",
         "validated = false",
         "opclass",
         "partition_by",
@@ -128,6 +130,8 @@ fn default_seeds_generate_every_kind() {
         "returns_table",
         "setof ",
         ".triggers.",
+        "timing = \"instead_of\"",
+        ".triggers.vtrg_",
         "row_level_security = true",
         "force_row_level_security = true",
         ".policies.",
@@ -286,7 +290,7 @@ fn compile_at(dir: &Path, previous: Option<&Model>) -> Result<(Model, Vec<String
         Ok(out) => Ok((out.model, schemas)),
         Err(d) => Err(format!(
             "does not compile:\n{}",
-            schemactl::diag::render_text(&d, &loaded.sources)
+            schemactl::diag::render_text(&d, &loaded.sources, false)
         )),
     }
 }

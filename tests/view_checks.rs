@@ -330,7 +330,7 @@ fn check_dev_names_where_a_failing_statement_comes_from() {
         ),
     ]);
     let out = schemactl(dir.path(), &["check", "--dev"]);
-    let err = text(&out.stderr);
+    let err = one_line_errors(&text(&out.stderr));
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains(

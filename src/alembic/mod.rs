@@ -94,14 +94,37 @@ impl Problem {
     }
 }
 
-/// Read every `*.py` revision file under `dir/versions` (recursively, as Alembic does with
-/// `recursive_version_locations`; `__init__.py` and `__pycache__` skipped). Files that do
+/// Read every `*.py` revision file under `dir/versions`, or under each of `locations`
+/// (`version_locations`; one that does not exist is skipped, as Alembic skips it)
+/// (recursively, as Alembic does with `recursive_version_locations`; `__init__.py` and
+/// `__pycache__` skipped). Files that do
 /// not assign `revision` are not revisions (helpers) and are skipped; a revision file whose
 /// values cannot be read is an error with its location.
-pub fn read(dir: &Path, sources: &mut SourceMap) -> Result<History, Vec<Diagnostic>> {
-    let versions = dir.join("versions");
+pub fn read(
+    dir: &Path,
+    locations: Option<&[PathBuf]>,
+    sources: &mut SourceMap,
+) -> Result<History, Vec<Diagnostic>> {
+    let default = [dir.join("versions")];
     let mut files = Vec::new();
-    collect(&versions, &mut files).map_err(|e| {
+    match locations {
+        None => read_location(&default[0], &mut files, sources)?,
+        Some(list) => {
+            for versions in list.iter().filter(|p| p.is_dir()) {
+                read_location(versions, &mut files, sources)?;
+            }
+        }
+    }
+    read_files(dir, files, sources)
+}
+
+fn read_location(
+    versions: &Path,
+    files: &mut Vec<PathBuf>,
+    sources: &mut SourceMap,
+) -> Result<(), Vec<Diagnostic>> {
+    collect(versions, files).map_err(|e| {
+        let versions = versions.to_path_buf();
         let id = sources.add(versions.clone(), String::new());
         vec![
             Diagnostic::new(
@@ -112,10 +135,18 @@ pub fn read(dir: &Path, sources: &mut SourceMap) -> Result<History, Vec<Diagnost
                 },
                 format!("cannot read {}: {e}", versions.display()),
             )
-            .hint("give the Alembic script directory (the folder holding env.py and versions/) with --alembic-dir"),
+            .hint("give the Alembic script directory (the folder holding env.py and versions/) with --alembic-dir; revision files elsewhere are found through `version_locations` in alembic.ini or pyproject.toml"),
         ]
-    })?;
+    })
+}
+
+fn read_files(
+    dir: &Path,
+    mut files: Vec<PathBuf>,
+    sources: &mut SourceMap,
+) -> Result<History, Vec<Diagnostic>> {
     files.sort();
+    files.dedup();
     let mut history = History::default();
     let mut diags = Vec::new();
     for path in files {
@@ -278,7 +309,7 @@ impl History {
             }
         }
         let heads = self.heads();
-        if heads.len() > 1 {
+        if heads.len() > 1 && self.labelled_branches().is_none() {
             out.push(Problem::SeveralHeads(
                 heads.into_iter().map(String::from).collect(),
             ));
@@ -292,6 +323,43 @@ impl History {
             }
         }
         out
+    }
+
+    /// With several heads, each head's branch label (the nearest `branch_labels` down its
+    /// `down_revision` chain) when every head has one and no two share it: independent
+    /// branches by design (Alembic's "multiple bases"), which `alembic upgrade heads` runs
+    /// together. `None` otherwise (one head, or heads nobody meant).
+    pub fn labelled_branches(&self) -> Option<Vec<(String, &str)>> {
+        let heads = self.heads();
+        if heads.len() < 2 {
+            return None;
+        }
+        let by_id = self.by_id();
+        let mut out: Vec<(String, &str)> = Vec::new();
+        for head in heads {
+            let mut seen = BTreeSet::new();
+            let mut todo = std::collections::VecDeque::from([head]);
+            let mut label = None;
+            while let Some(id) = todo.pop_front() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Some(r) = by_id.get(id).and_then(|rs| rs.first()) else {
+                    continue;
+                };
+                if let Some(l) = r.branch_labels.first() {
+                    label = Some(l.clone());
+                    break;
+                }
+                todo.extend(r.down.iter().map(String::as_str));
+            }
+            let label = label?;
+            if out.iter().any(|(l, _)| *l == label) {
+                return None;
+            }
+            out.push((label, head));
+        }
+        Some(out)
     }
 
     /// `id` and every revision it stands on (through `down_revision` and `depends_on`).
@@ -324,11 +392,13 @@ impl History {
             .collect();
         let heads = self.heads();
         let done = self.ancestors(&known);
+        // At a revision no file declares only: what it has run is unknown.
+        let lost = known.is_empty() && !unknown.is_empty();
         let behind: Vec<&str> = self
             .revisions
             .iter()
             .map(|r| r.id.as_str())
-            .filter(|id| !done.contains(id))
+            .filter(|id| !lost && !done.contains(id))
             .collect();
         Position {
             at: at.iter().map(String::as_str).collect(),
@@ -372,39 +442,150 @@ fn misnamed(file: &Path, revision: &str) -> bool {
         .any(|t| t.len() == 12 && t.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// The script directory named by `script_location` in the `[tool.alembic]` table of
+/// `pyproject.toml` at `path` (what `alembic init -t pyproject` writes; `%(here)s` is the
+/// file's directory); `None` when the file, the table or the key is missing.
+pub fn toml_script_location(path: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: toml::Table = toml::from_str(&text).ok()?;
+    let v = doc
+        .get("tool")?
+        .get("alembic")?
+        .get("script_location")?
+        .as_str()?;
+    Some(resolve_script(path, v))
+}
+
+/// Whether `pyproject.toml` at `path` has a `[tool.alembic]` table.
+pub fn has_toml_config(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        .is_some_and(|d| d.get("tool").and_then(|t| t.get("alembic")).is_some())
+}
+
+/// A `script_location` of `file`: a path, or Alembic's `package:dir` form, taken as the
+/// package's directory under the file's (where `prepend_sys_path = .` imports it from).
+fn resolve_script(file: &Path, value: &str) -> PathBuf {
+    let path = resolve(file, value);
+    if path.is_dir() {
+        return path;
+    }
+    match value.trim().split_once(':') {
+        Some((package, dir))
+            if !package.is_empty()
+                && !dir.is_empty()
+                && package
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') =>
+        {
+            let candidate = resolve(file, &format!("{}/{dir}", package.replace('.', "/")));
+            if candidate.is_dir() { candidate } else { path }
+        }
+        _ => path,
+    }
+}
+
+/// `value` of a configuration file at `file`, `%(here)s` and a relative path taken from the
+/// file's directory.
+fn resolve(file: &Path, value: &str) -> PathBuf {
+    let here = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let v = value
+        .trim()
+        .replace("%(here)s", &here.display().to_string());
+    let p = PathBuf::from(v);
+    let p = if p.is_absolute() { p } else { here.join(p) };
+    // `./alembic`, not `././alembic`.
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 /// The script directory named by `script_location` in `alembic.ini` at `ini`
 /// (`%(here)s` is the ini file's directory); `None` when the file or the key is missing.
 pub fn script_location(ini: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(ini).ok()?;
-    let here = ini
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    ini_option(&text, "script_location").map(|v| resolve_script(ini, &v))
+}
+
+/// `key` of the `[alembic]` section of an ini file's text (continuation lines joined with
+/// newlines, as configparser does).
+fn ini_option(text: &str, key: &str) -> Option<String> {
     let mut in_alembic = false;
+    let mut value: Option<String> = None;
     for line in text.lines() {
         let t = line.trim();
+        if let Some(v) = value.as_mut() {
+            if line.starts_with([' ', '\t']) && !t.is_empty() && !t.starts_with(['#', ';']) {
+                v.push('\n');
+                v.push_str(t);
+                continue;
+            }
+            if !t.is_empty() {
+                break;
+            }
+            continue;
+        }
         if t.starts_with('[') {
             in_alembic = t == "[alembic]";
             continue;
         }
-        if !in_alembic {
+        if !in_alembic || t.starts_with(['#', ';']) {
             continue;
         }
         if let Some((k, v)) = t.split_once('=')
-            && k.trim() == "script_location"
+            && k.trim() == key
         {
-            let v = v.trim().replace("%(here)s", &here.display().to_string());
-            let p = PathBuf::from(v);
-            let p = if p.is_absolute() { p } else { here.join(p) };
-            // `./alembic`, not `././alembic`.
-            return Some(
-                p.components()
-                    .filter(|c| !matches!(c, std::path::Component::CurDir))
-                    .collect(),
-            );
+            value = Some(v.trim().to_string());
         }
     }
-    None
+    value
+}
+
+/// Where Alembic looks for revision files: `version_locations` of `alembic.ini` (split as
+/// Alembic splits it: by `path_separator`, else `version_path_separator`, else spaces and
+/// commas) or of `[tool.alembic]` in `pyproject.toml`; `None` when neither sets it (then
+/// `<script_location>/versions`). Relative paths are taken from the file's directory, where
+/// `alembic` runs.
+pub fn version_locations(ini: Option<&Path>, toml: Option<&Path>) -> Option<Vec<PathBuf>> {
+    if let Some(ini) = ini
+        && let Ok(text) = std::fs::read_to_string(ini)
+        && let Some(v) = ini_option(&text, "version_locations").filter(|v| !v.is_empty())
+    {
+        let sep = ini_option(&text, "path_separator")
+            .or_else(|| ini_option(&text, "version_path_separator"));
+        let parts: Vec<String> = match sep.as_deref().map(str::trim) {
+            Some("os") | Some(":") => v.split(':').map(String::from).collect(),
+            Some(";") => v.split(';').map(String::from).collect(),
+            Some("newline") => v.lines().map(String::from).collect(),
+            Some("space") => v.split(' ').map(String::from).collect(),
+            _ => v.split([' ', ',', '\n']).map(String::from).collect(),
+        };
+        return Some(
+            parts
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .map(|p| resolve(ini, p))
+                .collect(),
+        );
+    }
+    let toml = toml?;
+    let doc: toml::Table = toml::from_str(&std::fs::read_to_string(toml).ok()?).ok()?;
+    let list = doc
+        .get("tool")?
+        .get("alembic")?
+        .get("version_locations")?
+        .as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|v| v.as_str())
+            .map(|p| resolve(toml, p))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -473,6 +654,105 @@ mod tests {
             pos.behind,
             vec!["cccccccccccc", "dddddddddddd", "eeeeeeeeeeee"]
         );
+    }
+
+    #[test]
+    fn labelled_independent_branches_are_not_a_problem_but_unlabelled_heads_are() {
+        let mut base = rev("c1", &[], "versions/c1.py");
+        base.branch_labels = vec!["core".into()];
+        let mut reports = rev("r1", &[], "versions/r1.py");
+        reports.branch_labels = vec!["reports".into()];
+        reports.depends_on = vec!["core".into()];
+        let h = History {
+            revisions: vec![base.clone(), rev("c2", &["c1"], "versions/c2.py"), reports],
+        };
+        assert_eq!(h.heads(), vec!["c2", "r1"]);
+        assert_eq!(
+            h.labelled_branches(),
+            Some(vec![
+                ("core".to_string(), "c2"),
+                ("reports".to_string(), "r1")
+            ])
+        );
+        assert!(h.problems().is_empty(), "{:?}", h.problems());
+        // A second head on the `core` branch is a fork nobody merged.
+        let h = History {
+            revisions: vec![
+                base,
+                rev("c2", &["c1"], "versions/c2.py"),
+                rev("c3", &["c1"], "versions/c3.py"),
+            ],
+        };
+        assert_eq!(h.labelled_branches(), None);
+        assert!(
+            h.problems()
+                .iter()
+                .any(|p| matches!(p, Problem::SeveralHeads(h) if h.len() == 2))
+        );
+    }
+
+    #[test]
+    fn version_locations_are_split_as_alembic_splits_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ini = dir.path().join("alembic.ini");
+        let here = dir.path().display().to_string();
+        let write = |body: &str| {
+            std::fs::write(&ini, format!("[alembic]\n{body}\n[loggers]\nkeys = root\n")).unwrap()
+        };
+        write("version_locations = %(here)s/a/versions:%(here)s/b\npath_separator = os");
+        assert_eq!(
+            version_locations(Some(&ini), None),
+            Some(vec![
+                PathBuf::from(format!("{here}/a/versions")),
+                PathBuf::from(format!("{here}/b"))
+            ])
+        );
+        // Without a separator: spaces and commas (Alembic's legacy splitting).
+        write("version_locations = one, two three");
+        assert_eq!(version_locations(Some(&ini), None).unwrap().len(), 3);
+        // newline-separated continuation lines.
+        write("version_locations =\n    x\n    y\npath_separator = newline");
+        assert_eq!(
+            version_locations(Some(&ini), None),
+            Some(vec![dir.path().join("x"), dir.path().join("y")])
+        );
+        write("script_location = s");
+        assert_eq!(version_locations(Some(&ini), None), None);
+        let toml = dir.path().join("pyproject.toml");
+        std::fs::write(
+            &toml,
+            "[tool.alembic]\nscript_location = \"%(here)s/m\"\nversion_locations = [\"%(here)s/m/versions\", \"plugins\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            version_locations(Some(&ini), Some(&toml)),
+            Some(vec![
+                dir.path().join("m/versions"),
+                dir.path().join("plugins")
+            ])
+        );
+        assert_eq!(toml_script_location(&toml), Some(dir.path().join("m")));
+        // Alembic's `package:dir` form.
+        std::fs::create_dir_all(dir.path().join("myapp/db/migrations")).unwrap();
+        write("script_location = myapp.db:migrations");
+        assert_eq!(
+            script_location(&ini),
+            Some(dir.path().join("myapp/db/migrations"))
+        );
+    }
+
+    #[test]
+    fn a_database_at_an_unknown_revision_is_not_said_to_be_behind() {
+        let h = History {
+            revisions: vec![
+                rev("a1", &[], "versions/a1.py"),
+                rev("b1", &["a1"], "versions/b1.py"),
+            ],
+        };
+        let at = vec!["zz".to_string()];
+        let p = h.position(&at);
+        assert_eq!(p.unknown, vec!["zz"]);
+        assert!(p.behind.is_empty());
     }
 
     #[test]

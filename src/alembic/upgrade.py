@@ -68,11 +68,33 @@ try:
 except ImportError:
     pass
 
+def plain(url):
+    """The URL as text without percent-escapes where none are needed: env.py commonly does
+    `config.set_main_option("sqlalchemy.url", os.environ[...])`, and configparser rejects a
+    lone `%` (SQLAlchemy writes the socket directory's slashes as `%2F`)."""
+    rendered = url.render_as_string(hide_password=False)
+    parts = [url.username or "", url.database or ""] + list(url.query.values())
+    if any(c in str(p) for p in parts for c in "%&#?=@: \t\n"):
+        return rendered
+    simple = "%s://%s@/%s?%s" % (
+        url.drivername,
+        url.username,
+        url.database,
+        "&".join("%s=%s" % kv for kv in url.query.items()),
+    )
+    return simple if make_url(simple) == url else rendered
+
+
 ini = env.get("SCHEMACTL_ALEMBIC_INI") or None
-config = Config(ini) if ini else Config()
+toml = env.get("SCHEMACTL_ALEMBIC_TOML") or None
+try:
+    # pyproject.toml's [tool.alembic] (Alembic 1.16+), as the `alembic` command reads it.
+    config = Config(ini, toml_file=toml) if toml else Config(ini)
+except TypeError:
+    config = Config(ini)
 config.set_main_option("script_location", env["SCHEMACTL_ALEMBIC_DIR"])
 url = throwaway(config.get_main_option("sqlalchemy.url"))
-rendered = url.render_as_string(hide_password=False)
+rendered = plain(url)
 config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
 for name in filter(None, env.get("SCHEMACTL_URL_ENV", "").split(",")):
     os.environ[name] = rendered

@@ -13,6 +13,8 @@ pub struct Upgrade<'a> {
     pub python: &'a Path,
     /// `alembic.ini`, when the project has one (its logging and options are used).
     pub ini: Option<&'a Path>,
+    /// `pyproject.toml` with a `[tool.alembic]` table, when the project has one.
+    pub toml: Option<&'a Path>,
     /// The script directory (holding env.py and versions/).
     pub script_dir: &'a Path,
     /// Environment variables env.py reads its URL from; each is set to the throwaway URL.
@@ -43,7 +45,7 @@ pub enum Failure {
 pub fn run(u: &Upgrade, target: &Target) -> Result<String, Failure> {
     // env.py imports the application from the directory alembic.ini is in (Alembic's
     // `prepend_sys_path = .` and the usual `python -m alembic` habit).
-    let cwd: PathBuf = match u.ini.and_then(Path::parent) {
+    let cwd: PathBuf = match u.ini.or(u.toml).and_then(Path::parent) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => u
             .script_dir
@@ -60,6 +62,10 @@ pub fn run(u: &Upgrade, target: &Target) -> Result<String, Failure> {
         .env(
             "SCHEMACTL_ALEMBIC_INI",
             u.ini.map(absolute).unwrap_or_default(),
+        )
+        .env(
+            "SCHEMACTL_ALEMBIC_TOML",
+            u.toml.map(absolute).unwrap_or_default(),
         )
         .env("SCHEMACTL_PG_HOST", target.socket_dir)
         .env("SCHEMACTL_PG_PORT", target.port.to_string())

@@ -675,9 +675,55 @@ fn resume_after(m: &Migration, text: &str, row: &HistoryRow) -> Result<i32, Stri
     }
 }
 
+/// What `apply` is doing, reported as it happens ([`Options::progress`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Event<'a> {
+    /// Migration `number` of `total` pending starts.
+    Migration {
+        number: usize,
+        total: usize,
+        stem: &'a str,
+    },
+    /// A step of it starts (`step 3: create-index public.t.t_a_idx`).
+    Step { stem: &'a str, label: &'a str },
+    /// It is applied.
+    Applied { stem: &'a str, took: Duration },
+}
+
+/// A receiver of [`Event`]s.
+type Listener = std::sync::Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Where [`Event`]s go: nowhere by default.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Listener>);
+
+impl Progress {
+    pub fn new(f: impl Fn(&Event) + Send + Sync + 'static) -> Progress {
+        Progress(Some(std::sync::Arc::new(f)))
+    }
+
+    fn emit(&self, e: Event) {
+        if let Some(f) = &self.0 {
+            f(&e);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(..)"
+        } else {
+            "Progress(none)"
+        })
+    }
+}
+
 /// Options for [`apply`].
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// Told about each migration and step as it starts.
+    pub progress: Progress,
     /// Stop after this version.
     pub to: Option<u32>,
     /// Hazards allowed beyond what the files record.
@@ -948,21 +994,29 @@ fn apply_locked(
         );
     }
     let mut report = Report::default();
-    for (m, done) in todo.into_iter().zip(starts) {
-        let took = run_migration(client, history, m, done)?;
+    let total = todo.len();
+    for (i, (m, done)) in todo.into_iter().zip(starts).enumerate() {
+        opts.progress.emit(Event::Migration {
+            number: i + 1,
+            total,
+            stem: &m.stem,
+        });
+        let took = run_text(
+            client,
+            history,
+            m,
+            &m.up,
+            done,
+            Direction::Up,
+            &opts.progress,
+        )?;
+        opts.progress.emit(Event::Applied {
+            stem: &m.stem,
+            took,
+        });
         report.applied.push((m.stem.clone(), took));
     }
     Ok(report)
-}
-
-/// Run the segments of one migration after the first `done`; record the outcome.
-fn run_migration(
-    client: &mut Client,
-    history: &History,
-    m: &Migration,
-    done: i32,
-) -> Result<Duration, ApplyError> {
-    run_text(client, history, m, &m.up, done, Direction::Up)
 }
 
 /// Which file of a migration runs, and so which statuses its history rows get.
@@ -1001,6 +1055,7 @@ fn run_text(
     text: &str,
     done: i32,
     direction: Direction,
+    events: &Progress,
 ) -> Result<Duration, ApplyError> {
     let (finished, in_progress, failed, running) = direction.statuses();
     let start = Instant::now();
@@ -1014,7 +1069,7 @@ fn run_text(
         let status = if last { finished } else { in_progress };
         let outcome = if seg.transactional {
             let mut tx = client.transaction()?;
-            match run_steps(&mut tx, seg) {
+            match run_steps(&mut tx, seg, &m.stem, events) {
                 Ok(()) => {
                     history.record(&mut tx, m, progress(status, number), start.elapsed(), None)?;
                     tx.commit()?;
@@ -1036,7 +1091,7 @@ fn run_text(
                 start.elapsed(),
                 None,
             )?;
-            match run_steps(client, seg) {
+            match run_steps(client, seg, &m.stem, events) {
                 Ok(()) => {
                     history.record(client, m, progress(status, number), start.elapsed(), None)?;
                     Ok(())
@@ -1176,6 +1231,7 @@ pub fn rollback(
                 m.down.as_deref().unwrap_or(""),
                 start,
                 Direction::Down,
+                &Progress::default(),
             )?;
             report.applied.push((m.stem.clone(), took));
         }
@@ -1188,8 +1244,11 @@ pub fn rollback(
 fn run_steps(
     client: &mut impl postgres::GenericClient,
     seg: &Segment,
+    stem: &str,
+    progress: &Progress,
 ) -> Result<(), (String, String)> {
     for (label, sql) in &seg.steps {
+        progress.emit(Event::Step { stem, label });
         client
             .batch_execute(sql)
             .map_err(|e| (label.clone(), crate::devdb::describe_pg_error(&e)))?;

@@ -389,6 +389,12 @@ impl Reader<'_> {
         };
         match contype.as_str() {
             "p" => {
+                if row.get::<_, bool>(11) {
+                    skipped.push(format!(
+                        "primary key `{name}` on `{q}`: DEFERRABLE{} (the model has no deferrable primary keys: written as a plain primary key, and not compared)",
+                        if row.get::<_, bool>(12) { " INITIALLY DEFERRED" } else { "" }
+                    ));
+                }
                 table.primary_key = Some(PrimaryKey {
                     name,
                     columns,
@@ -396,6 +402,12 @@ impl Reader<'_> {
                 });
             }
             "u" => {
+                if row.get::<_, bool>(11) {
+                    skipped.push(format!(
+                        "unique constraint `{name}` on `{q}`: DEFERRABLE{} (the model has no deferrable unique constraints: written as a plain unique constraint, and not compared)",
+                        if row.get::<_, bool>(12) { " INITIALLY DEFERRED" } else { "" }
+                    ));
+                }
                 table.uniques.insert(name, Unique { columns, comment });
             }
             "c" => {
@@ -544,6 +556,11 @@ fn column(
         Some("d") => Some(Identity::ByDefault),
         _ => None,
     };
+    if let Some(options) = row.get::<_, Option<String>>(21) {
+        skipped.push(format!(
+            "column `{q}.{name}`: identity options {options} (the model has identity without sequence options: written as a plain identity column, and not compared)"
+        ));
+    }
     let is_generated = row.get::<_, Option<String>>(13).as_deref() == Some("s");
     let expr_text: Option<String> = row.get(14);
     let serial: Option<String> = row.get(15);

@@ -40,9 +40,10 @@ ORDER BY 1, 2";
 /// typtype, 11 attnotnull, 12 attidentity, 13 attgenerated, 14 default / generation
 /// expression, 15 name of the owned serial sequence, 16 collation (only when not the
 /// type's default), 17 column comment, 18 relkind, 19 relrowsecurity, 20
-/// relforcerowsecurity.
+/// relforcerowsecurity, 21 an identity column's sequence options that are not the defaults
+/// (`START WITH 10, CYCLE`; NULL when all are: the model has no place for them).
 pub const COLUMNS: &str = "
-SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_class'),
+SELECT n.nspname::text, c.relname::text, td.description,
        a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
        tn.nspname::text, t.typname::text, t.typtype::text,
        en.nspname::text, et.typname::text, et.typtype::text,
@@ -57,14 +58,32 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_c
           AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'
           AND s.relkind = 'S' AND s.relnamespace = c.relnamespace
           AND sq.seqtypid = a.atttypid
-          AND a.attidentity = '' AND a.attgenerated = ''
+          AND a.attidentity = '' AND a.attgenerated = '' AND ad.adbin IS NOT NULL
           AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) =
               'nextval(''' || pg_catalog.replace(s.oid::pg_catalog.regclass::text, '''', '''''')
               || '''::regclass)'
         ORDER BY s.relname LIMIT 1),
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        cd.description,
-       c.relkind::text, c.relrowsecurity, c.relforcerowsecurity
+       c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
+       (SELECT NULLIF(pg_catalog.concat_ws(', ',
+                CASE WHEN sq.seqstart <> 1 THEN 'START WITH ' || sq.seqstart END,
+                CASE WHEN sq.seqincrement <> 1 THEN 'INCREMENT BY ' || sq.seqincrement END,
+                CASE WHEN sq.seqmin <> 1 THEN 'MINVALUE ' || sq.seqmin END,
+                CASE WHEN sq.seqmax <> CASE
+                        WHEN sq.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype::pg_catalog.oid THEN 32767
+                        WHEN sq.seqtypid = 'pg_catalog.int4'::pg_catalog.regtype::pg_catalog.oid THEN 2147483647
+                        ELSE 9223372036854775807 END
+                     THEN 'MAXVALUE ' || sq.seqmax END,
+                CASE WHEN sq.seqcache <> 1 THEN 'CACHE ' || sq.seqcache END,
+                CASE WHEN sq.seqcycle THEN 'CYCLE' END), '')
+        FROM pg_catalog.pg_depend dep
+        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = dep.objid
+        WHERE a.attidentity <> ''
+          AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+        LIMIT 1)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
@@ -75,6 +94,9 @@ LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typlen = -1
 LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description td
+       ON td.objoid = c.oid AND td.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND td.objsubid = 0
 LEFT JOIN pg_catalog.pg_description cd
        ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
       AND cd.objsubid = a.attnum
@@ -106,12 +128,15 @@ SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord),
        con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred,
-       con.convalidated, pg_catalog.obj_description(con.oid, 'pg_constraint')
+       con.convalidated, d.description
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = con.oid AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+      AND d.objsubid = 0
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p')
   AND con.conparentid = 0 AND (con.conislocal OR NOT c.relispartition)
 ORDER BY 1, 2, 3";
@@ -125,7 +150,8 @@ ORDER BY 1, 2, 3";
 /// 6 column name per position (NULL for expressions), 7 expression text per position (NULL
 /// for columns), 8 indoption per key position, 9 predicate, 10 exclusion constraint name,
 /// 11 its operator per key (`schema.op` outside `pg_catalog`), 12 the whole definition
-/// (`pg_get_indexdef(…, 0, true)`), 13 each position's key as that definition prints it,
+/// (`pg_get_indexdef(…, 0, true)`; NULL when no key can print an operator class, see below),
+/// 13 each position's key as that definition prints it,
 /// 14 the operator class per key position as the definition would print it (quoted,
 /// qualified when not visible), 15 the same in the model's spelling (`schema.name` only
 /// outside `pg_catalog` and `public`), 16 the index's comment, 17 the exclusion
@@ -134,7 +160,12 @@ ORDER BY 1, 2, 3";
 /// The definition prints a key's operator class only when it is not the default for the
 /// key's type and method (`get_opclass_name`, which asks `GetDefaultOpClass` with the type
 /// of the column or expression — not visible from SQL for expressions), so an operator class
-/// is the model's when it follows its key there.
+/// is the model's when it follows its key there. Only indexes that may print one get the
+/// definition (it costs about as much as the rest of the row): when every key is a column
+/// whose exact type is the `opcintype` of its default operator class, `GetDefaultOpClass`
+/// returns that class (an exact match wins), nothing is printed, and the definition is
+/// NULL. The operator classes are read in one pass (`opcs`), and a key's collation only
+/// when it differs from its column's.
 ///
 /// A key with a collation of its own (`(txt COLLATE "C")`, `(lower(txt) COLLATE "C")`) is
 /// read as the expression with its `COLLATE`: PostgreSQL strips a top-level `COLLATE` into
@@ -159,24 +190,12 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
                JOIN pg_catalog.pg_namespace onsp ON onsp.oid = o.oprnamespace
                ORDER BY x.ord)
        END,
-       pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
+       CASE WHEN NOT opcs.all_default
+            THEN pg_catalog.pg_get_indexdef(i.indexrelid, 0, true) END,
        keys.printed,
-       ARRAY(SELECT CASE WHEN pg_catalog.pg_opclass_is_visible(oc.oid)
-                         THEN pg_catalog.quote_ident(oc.opcname)
-                         ELSE pg_catalog.quote_ident(ocn.nspname) || '.'
-                              || pg_catalog.quote_ident(oc.opcname) END
-             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
-             JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
-             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
-             ORDER BY x.ord),
-       ARRAY(SELECT CASE WHEN ocn.nspname IN ('pg_catalog', 'public')
-                         THEN oc.opcname::text
-                         ELSE ocn.nspname::text || '.' || oc.opcname::text END
-             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
-             JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
-             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
-             ORDER BY x.ord),
-       pg_catalog.obj_description(i.indexrelid, 'pg_class'),
+       opcs.printed,
+       opcs.model,
+       ixd.description,
        CASE WHEN xc.oid IS NOT NULL
             THEN pg_catalog.obj_description(xc.oid, 'pg_constraint') END
 FROM pg_catalog.pg_index i
@@ -204,21 +223,47 @@ CROSS JOIN LATERAL (
                      CASE WHEN k.attnum = 0
                           THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int4, true)
                           ELSE pg_catalog.quote_ident(a.attname) END AS expr,
-                     CASE WHEN pg_catalog.pg_collation_is_visible(co.oid)
-                          THEN pg_catalog.quote_ident(co.collname)
-                          ELSE pg_catalog.quote_ident(cn.nspname) || '.'
-                               || pg_catalog.quote_ident(co.collname) END AS coll
+                     CASE WHEN k.ord <= i.indnkeyatts
+                               AND i.indcollation[(k.ord - 1)::int4] <> 0
+                               AND i.indcollation[(k.ord - 1)::int4]
+                                   <> COALESCE(a.attcollation, 0)
+                          THEN (SELECT CASE WHEN pg_catalog.pg_collation_is_visible(co.oid)
+                                            THEN pg_catalog.quote_ident(co.collname)
+                                            ELSE pg_catalog.quote_ident(cn.nspname) || '.'
+                                                 || pg_catalog.quote_ident(co.collname) END
+                                FROM pg_catalog.pg_collation co
+                                JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                                WHERE co.oid = i.indcollation[(k.ord - 1)::int4]) END AS coll
               FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
               LEFT JOIN pg_catalog.pg_attribute a
-                     ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0
-              LEFT JOIN pg_catalog.pg_collation co
-                     ON k.ord <= i.indnkeyatts
-                    AND co.oid = i.indcollation[(k.ord - 1)::int4]
-                    AND co.oid <> COALESCE(a.attcollation, 0)
-              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace) t) s
+                     ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0) t) s
 ) keys
+CROSS JOIN LATERAL (
+  SELECT COALESCE(pg_catalog.array_agg(
+                    CASE WHEN pg_catalog.pg_opclass_is_visible(oc.oid)
+                         THEN pg_catalog.quote_ident(oc.opcname)
+                         ELSE pg_catalog.quote_ident(ocn.nspname) || '.'
+                              || pg_catalog.quote_ident(oc.opcname) END
+                    ORDER BY x.ord), '{}') AS printed,
+         COALESCE(pg_catalog.array_agg(
+                    CASE WHEN ocn.nspname IN ('pg_catalog', 'public')
+                         THEN oc.opcname::text
+                         ELSE ocn.nspname::text || '.' || oc.opcname::text END
+                    ORDER BY x.ord), '{}') AS model,
+         pg_catalog.bool_and(COALESCE(oc.opcdefault AND oc.opcintype = a.atttypid, false))
+           AS all_default
+  FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY x(opc, ord)
+  JOIN pg_catalog.pg_opclass oc ON oc.oid = x.opc
+  JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+  LEFT JOIN pg_catalog.pg_attribute a
+         ON a.attrelid = i.indrelid AND a.attnum = i.indkey[(x.ord - 1)::int4]
+        AND i.indkey[(x.ord - 1)::int4] <> 0
+) opcs
 LEFT JOIN pg_catalog.pg_constraint xc
        ON xc.conindid = i.indexrelid AND xc.conrelid = i.indrelid AND xc.contype = 'x'
+LEFT JOIN pg_catalog.pg_description ixd
+       ON ixd.objoid = i.indexrelid AND ixd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND ixd.objsubid = 0
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
@@ -414,10 +459,13 @@ SELECT n.nspname::text, p.proname::text, p.prokind::text,
        p.proretset, l.lanname::text, p.prosrc,
        p.provolatile::text, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel::text,
        p.procost, p.prorows, p.proconfig,
-       pg_catalog.obj_description(p.oid, 'pg_proc'), p.prosqlbody IS NOT NULL
+       pd.description, p.prosqlbody IS NOT NULL
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+LEFT JOIN pg_catalog.pg_description pd
+       ON pd.objoid = p.oid AND pd.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND pd.objsubid = 0
 WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
@@ -477,12 +525,15 @@ SELECT n.nspname::text, c.relname::text, t.tgname::text, t.tgtype::int4,
        CASE WHEN t.tgqual IS NOT NULL THEN pg_catalog.pg_get_triggerdef(t.oid) END,
        fn.nspname::text, f.proname::text, t.tgargs, t.tgoldtable::text, t.tgnewtable::text,
        t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred, t.tgenabled::text,
-       pg_catalog.obj_description(t.oid, 'pg_trigger')
+       td.description
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+LEFT JOIN pg_catalog.pg_description td
+       ON td.objoid = t.oid AND td.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass
+      AND td.objsubid = 0
 WHERE n.nspname = ANY($1) AND NOT t.tgisinternal AND t.tgparentid = 0
   AND c.relkind IN ('r', 'p', 'v')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d

@@ -110,11 +110,13 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         };
     }
 
+    let (progress, bar) = progress(g);
     let result = apply::apply(
         &mut db.client,
         &history,
         &chain,
         &apply::Options {
+            progress,
             to: opts.to,
             allow: opts.allow.clone(),
             policy: project.config.policy(),
@@ -123,6 +125,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             managed: Some(managed(&project)),
         },
     );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let report = match result {
         Ok(r) => r,
         Err(e) => return db_failure(g, &e, None),
@@ -164,6 +169,68 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             .push_str("The throwaway server is stopped and removed.\n");
     }
     out
+}
+
+/// Progress of a text-mode apply on stderr, as it happens: a spinner with the migration,
+/// step and elapsed time on a terminal (indicatif), plain lines elsewhere (CI logs). Nothing
+/// with `-q` or `--format json`. The summary on stdout is unchanged.
+fn progress(g: &Global) -> (apply::Progress, Option<indicatif::ProgressBar>) {
+    use std::io::IsTerminal;
+    if g.quiet || g.format != Format::Text {
+        return (apply::Progress::default(), None);
+    }
+    let started = std::time::Instant::now();
+    let current = std::sync::Mutex::new(String::new());
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        let shown = bar.clone();
+        let progress = apply::Progress::new(move |e| {
+            let mut cur = current.lock().unwrap_or_else(|p| p.into_inner());
+            match e {
+                apply::Event::Migration {
+                    number,
+                    total,
+                    stem,
+                } => {
+                    *cur = format!("[{number}/{total}] {stem}");
+                    shown.set_message(cur.clone());
+                }
+                apply::Event::Step { label, .. } => shown.set_message(format!("{cur}: {label}")),
+                apply::Event::Applied { stem, took } => {
+                    shown.println(format!("  applied {stem} ({})", duration(*took)));
+                }
+            }
+        });
+        return (progress, Some(bar));
+    }
+    let progress = apply::Progress::new(move |e| {
+        use std::io::Write;
+        let mut cur = current.lock().unwrap_or_else(|p| p.into_inner());
+        let at = duration(started.elapsed());
+        let line = match e {
+            apply::Event::Migration {
+                number,
+                total,
+                stem,
+            } => {
+                *cur = format!("[{number}/{total}] {stem}");
+                format!("{cur} …")
+            }
+            apply::Event::Step { label, .. } => format!("{cur}: {label} (at {at})"),
+            apply::Event::Applied { took, .. } => {
+                format!("{cur}: applied in {} (at {at})", duration(*took))
+            }
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{line}");
+        let _ = err.flush();
+    });
+    (progress, None)
 }
 
 /// The project's managed schemas and ignore list.
@@ -228,7 +295,7 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
                 Exit::Invalid,
                 "not-empty",
                 &e.to_string(),
-                "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them)",
+                "to adopt a database that already has the schema, run `schemactl baseline` (it checks that the database equals the snapshot and records the migrations as applied without running them); to start from what the database holds, describe it with `schemactl inspect`, `schemactl plan -m init`, then `schemactl baseline`",
                 extra,
             );
         }

@@ -33,7 +33,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             Exit::Invalid,
             "no-migrations",
             "there are no migrations to baseline",
-            "describe the database in schema/, run `schemactl plan -m init`, then baseline",
+            "describe the database with `schemactl inspect`, `schemactl plan -m init`, then `schemactl baseline`",
         );
     };
     let to = opts.to.unwrap_or(head.version);
@@ -203,7 +203,7 @@ fn refused(
         if found.len() == 1 { "" } else { "s" }
     );
     let hint = format!(
-        "make the database equal to {version} (the SQL above is what would do it; review it first), or baseline another version with --to, or describe the database as it is in schema/ and plan from that"
+        "make the database equal to {version} (the SQL above is what would do it; review it first), or baseline another version with --to, or describe the database as it is (`schemactl inspect --out DIR` writes it as schema files to compare with schema/) and plan from that"
     );
     match g.format {
         Format::Json => Outcome::json(

@@ -8,9 +8,9 @@
 //! Alembic revision it replaces); one that does not is left alone with the SQL that would
 //! converge it.
 //!
-//! Exit 1 when the history is broken (several heads, a missing revision, a duplicate id),
-//! the chain does not build, a database differs from the chain, or a database was not
-//! baselined; 2 when the files cannot be read or the Python cannot run Alembic; 3 when a
+//! Exit 1 when the history is broken (several unlabelled heads, a missing revision, a
+//! duplicate id), a database is at a revision no file declares, the chain does not build, a
+//! database differs from the chain, or a database was not baselined; 2 when the files cannot be read or the Python cannot run Alembic; 3 when a
 //! database cannot be read.
 
 use std::collections::BTreeMap;
@@ -62,6 +62,8 @@ struct DbState {
     url: String,
     label: String,
     versions: Result<Vec<String>, String>,
+    /// Its version table when env.py named it (`version_table`): `schema.name`.
+    custom_table: Option<String>,
     db: Database,
 }
 
@@ -75,6 +77,18 @@ struct Baselinable {
 /// The chain built from empty: its model, or why it could not be built.
 struct Built {
     result: Result<Model, String>,
+    /// Its version table when env.py named it (`version_table`): `schema.name`.
+    custom_table: Option<String>,
+}
+
+/// Alembic's version table in a database.
+struct Versions {
+    /// `schema.name`.
+    table: String,
+    /// Not `alembic_version` (env.py's `version_table`): ignored by name, as inspect ignores
+    /// `alembic_version`.
+    custom_name: bool,
+    rows: Vec<String>,
 }
 
 /// How one database compares with the chain: its differences, in `drift`'s words.
@@ -98,7 +112,9 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
         Err(o) => return o,
     };
     let mut sources = SourceMap::default();
-    let history = match alembic::read(&dir, &mut sources) {
+    let locations =
+        alembic::version_locations(find_ini(&dir).as_deref(), find_toml(&dir).as_deref());
+    let history = match alembic::read(&dir, locations.as_deref(), &mut sources) {
         Ok(h) => h,
         Err(diags) => {
             let root = std::env::current_dir().unwrap_or_default();
@@ -115,14 +131,14 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
     }
     // Check where the project goes before anything runs.
     let target = if opts.adopt {
-        match prepare_project(g, &opts.inspect) {
+        match prepare_project(g, &opts.inspect, &dir) {
             Ok(t) => Some(t),
             Err(o) => return o,
         }
     } else {
         None
     };
-    let project = match target.as_ref() {
+    let mut project = match target.as_ref() {
         Some(t) => t.project.clone(),
         None => match load_project(g) {
             Ok(p) => p,
@@ -136,8 +152,16 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             Err(e) => return Outcome::fail(g, Exit::Failure, "connect", &e.message, &e.hint),
         }
     }
+    // Version tables env.py named otherwise are left out as `alembic_version` is.
+    let mut custom_tables: Vec<String> =
+        dbs.iter().filter_map(|s| s.custom_table.clone()).collect();
     let problems = history.problems();
     let mut broken = problems.iter().any(alembic::Problem::breaks);
+    // A database at a revision no file declares was migrated by code this checkout lacks.
+    broken |= dbs.iter().any(|s| match &s.versions {
+        Ok(v) => !history.position(v).unknown.is_empty(),
+        Err(_) => false,
+    });
 
     // The chain built from empty, and each database compared with it.
     let mut built = None;
@@ -148,6 +172,10 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
             Ok(x) => x,
             Err(o) => return o,
         };
+        custom_tables.extend(b.custom_table.clone());
+        custom_tables.sort();
+        custom_tables.dedup();
+        project.config.ignore.extend(custom_tables.iter().cloned());
         if let Ok(chain) = &b.result {
             for s in dbs.iter_mut() {
                 compared.push(compare(s, chain, &project));
@@ -162,7 +190,14 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
     }
 
     let mut adopted = None;
-    if let Some(t) = target {
+    if let Some(mut t) = target {
+        custom_tables.sort();
+        custom_tables.dedup();
+        for c in &custom_tables {
+            if !t.project.config.ignore.contains(c) {
+                t.project.config.ignore.push(c.clone());
+            }
+        }
         let to_baseline: Vec<Baselinable> = dbs
             .iter()
             .map(|s| Baselinable {
@@ -191,7 +226,7 @@ pub fn alembic(g: &Global, opts: &Options) -> Outcome {
                 "fix the chain, or adopt from a live database with --source db (the first --db)",
             );
         };
-        let a = adopt(g, opts, t, from, &to_baseline);
+        let a = adopt(g, opts, t, from, &to_baseline, &custom_tables);
         broken |= a.exit != Exit::Ok;
         adopted = Some(a);
     }
@@ -255,8 +290,56 @@ fn adopt_refusal(g: &Global, opts: &Options, source: Source) -> Option<Outcome> 
 }
 
 /// The project `--adopt` writes: `inspect`'s target, refused when it has migrations already.
-fn prepare_project(g: &Global, o: &inspect::Options) -> Result<inspect::Target, Outcome> {
+fn prepare_project(
+    g: &Global,
+    o: &inspect::Options,
+    alembic_dir: &Path,
+) -> Result<inspect::Target, Outcome> {
     let t = inspect::prepare(g, o)?;
+    // `plan` accepts only its own files there (Flask-Migrate and many `alembic init`s name
+    // Alembic's script directory `migrations/`, schemactl's default).
+    let dir = t.project.migrations_dir();
+    let foreign: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            let mut names: Vec<String> = d
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && n != "schemactl.sum" && !n.ends_with(".sql"))
+                .collect();
+            names.sort();
+            names
+        })
+        .unwrap_or_default();
+    if !foreign.is_empty() {
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        let what = if same(&dir, alembic_dir) {
+            "it is Alembic's script directory".to_string()
+        } else {
+            format!(
+                "it holds files that are not schemactl migrations ({}{})",
+                foreign
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if foreign.len() > 3 { ", …" } else { "" }
+            )
+        };
+        return Err(Outcome::fail(
+            g,
+            Exit::Invalid,
+            "migrations-dir-taken",
+            &format!(
+                "schemactl's migrations directory would be {}, but {what}; nothing was written",
+                dir.display()
+            ),
+            "adopt into another directory with --project DIR, or create schemactl.toml first with `[project]` `migrations_dir = \"db/migrations\"` (adoption keeps it)",
+        ));
+    }
     let has_migrations = std::fs::read_dir(t.project.migrations_dir())
         .map(|d| {
             d.flatten()
@@ -290,23 +373,31 @@ fn load_project(g: &Global) -> Result<Project, Outcome> {
     Ok(project)
 }
 
-/// `--alembic-dir`, else `script_location` of `./alembic.ini`, else `./alembic`.
+/// `--alembic-dir`, else `script_location` of `./alembic.ini` or `./pyproject.toml`, else
+/// `./alembic` or `./migrations` when it holds env.py and versions/.
 fn script_dir(g: &Global, opts: &Options) -> Result<PathBuf, Outcome> {
     if let Some(d) = &opts.alembic_dir {
         return Ok(d.clone());
     }
-    let ini = Path::new("alembic.ini");
-    if let Some(d) = alembic::script_location(ini) {
+    if let Some(d) = alembic::script_location(Path::new("alembic.ini")) {
         return Ok(d);
     }
-    if Path::new("alembic/versions").is_dir() {
-        return Ok(PathBuf::from("alembic"));
+    if let Some(d) = alembic::toml_script_location(Path::new("pyproject.toml")) {
+        return Ok(d);
+    }
+    // `alembic init alembic`, and Flask-Migrate's `migrations/` (its alembic.ini inside,
+    // without `script_location`).
+    for d in ["alembic", "migrations"] {
+        let d = Path::new(d);
+        if d.join("versions").is_dir() && d.join("env.py").is_file() {
+            return Ok(d.to_path_buf());
+        }
     }
     Err(Outcome::fail(
         g,
         Exit::Invalid,
         "alembic-not-found",
-        "no Alembic project here: ./alembic.ini has no `script_location` and ./alembic/versions does not exist",
+        "no Alembic project here: neither ./alembic.ini nor ./pyproject.toml ([tool.alembic]) has a `script_location`, and neither ./alembic nor ./migrations holds env.py and versions/",
         "give the script directory (the folder holding env.py and versions/) with --alembic-dir",
     ))
 }
@@ -320,11 +411,16 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
         ..Default::default()
     };
     let (mut client, target) = crate::connect::connect(&options)?;
-    let versions = alembic_versions(&mut client);
+    let found = alembic_versions(&mut client);
+    let custom_table = match &found {
+        Ok(v) if v.custom_name => Some(v.table.clone()),
+        _ => None,
+    };
     Ok(DbState {
         url: url.to_string(),
         label: target.to_string(),
-        versions,
+        versions: found.map(|v| v.rows),
+        custom_table,
         db: Database {
             client,
             label: target.to_string(),
@@ -333,34 +429,82 @@ fn read_versions(url: &str) -> Result<DbState, crate::connect::ConnectError> {
     })
 }
 
-fn alembic_versions(client: &mut postgres::Client) -> Result<Vec<String>, String> {
-    client
+/// Alembic's version table and its rows: `alembic_version` on the search path, else in
+/// whichever schema holds one (env.py's `version_table_schema`), else a table of another
+/// name with Alembic's signature (a `version_num` column, primary key `<table>_pkc`: env.py's
+/// `version_table`). The table is `schema.name`.
+fn alembic_versions(client: &mut postgres::Client) -> Result<Versions, String> {
+    let found = client
         .query(
-            "SELECT version_num::text FROM alembic_version ORDER BY 1",
+            "SELECT n.nspname, c.relname \
+               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind IN ('r', 'p') \
+                AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' \
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid \
+                            AND a.attname = 'version_num' AND NOT a.attisdropped) \
+                AND (c.relname = 'alembic_version' \
+                     OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid \
+                                AND k.contype = 'p' AND k.conname = c.relname || '_pkc')) \
+              ORDER BY (c.oid = to_regclass('alembic_version')) IS TRUE DESC, \
+                       c.relname <> 'alembic_version', n.nspname, c.relname \
+              LIMIT 1",
             &[],
         )
-        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-        .map_err(|e| match e.as_db_error() {
-            Some(d) if d.code() == &postgres::error::SqlState::UNDEFINED_TABLE => {
-                "no alembic_version table: Alembic never ran here (or its version table is elsewhere)".to_string()
-            }
-            _ => crate::devdb::describe_pg_error(&e),
-        })
+        .map_err(|e| crate::devdb::describe_pg_error(&e))?;
+    let Some(row) = found.first() else {
+        return Err("no alembic_version table: Alembic never ran here".to_string());
+    };
+    let (schema, name): (String, String) = (row.get(0), row.get(1));
+    let rows = client
+        .query(
+            &format!(
+                "SELECT version_num::text FROM {}.{} ORDER BY 1",
+                crate::sql::quote_ident(&schema),
+                crate::sql::quote_ident(&name)
+            ),
+            &[],
+        )
+        .map_err(|e| crate::devdb::describe_pg_error(&e))?;
+    Ok(Versions {
+        table: format!("{schema}.{name}"),
+        custom_name: name != "alembic_version",
+        rows: rows.iter().map(|r| r.get(0)).collect(),
+    })
 }
 
-/// `alembic.ini` beside the current directory or above the script directory, if any.
+/// `alembic.ini` in the current directory, above the script directory or in it, if any.
 fn find_ini(dir: &Path) -> Option<PathBuf> {
     [
         PathBuf::from("alembic.ini"),
         dir.parent().unwrap_or(Path::new(".")).join("alembic.ini"),
+        // Flask-Migrate keeps it in the script directory.
+        dir.join("alembic.ini"),
     ]
     .into_iter()
     .find(|p| p.is_file())
 }
 
+/// `pyproject.toml` with a `[tool.alembic]` table, beside the current directory or above the
+/// script directory, if any.
+fn find_toml(dir: &Path) -> Option<PathBuf> {
+    [
+        PathBuf::from("pyproject.toml"),
+        dir.parent()
+            .unwrap_or(Path::new("."))
+            .join("pyproject.toml"),
+    ]
+    .into_iter()
+    .find(|p| alembic::has_toml_config(p))
+}
+
 /// `--python`, else the active virtualenv's, else `python3`.
 fn python(opts: &Options) -> PathBuf {
     if let Some(p) = &opts.python {
+        // A relative path is the user's, from where they stand: Alembic runs in the
+        // directory of alembic.ini. A bare name is looked up on PATH.
+        if p.components().count() > 1 && p.is_relative() {
+            return std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        }
         return p.clone();
     }
     if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
@@ -371,6 +515,9 @@ fn python(opts: &Options) -> PathBuf {
     }
     PathBuf::from("python3")
 }
+
+/// How long the chain may wait on a lock in the throwaway database (see `build_chain`).
+const LOCK_WAIT: &str = "20s";
 
 /// `alembic upgrade heads` into a throwaway database, read back as a model (without
 /// `alembic_version`). A chain that fails to build is a finding (`Built::result`); a Python
@@ -401,12 +548,33 @@ fn build_chain(
             "see the server log above",
         )
     })?;
+    // Nothing else uses the throwaway database, so a lock wait is the chain waiting on
+    // itself (env.py's connections each holding a transaction, as the multidb template's
+    // do when every engine is this one database): fail instead of hanging.
+    postgres::Client::connect(&conninfo, postgres::NoTls)
+        .and_then(|mut c| {
+            c.batch_execute(&format!(
+                "ALTER DATABASE {} SET lock_timeout = '{LOCK_WAIT}'",
+                crate::sql::quote_ident(dbname)
+            ))
+        })
+        .map_err(|e| {
+            Outcome::fail(
+                g,
+                Exit::Failure,
+                "connect",
+                &crate::devdb::describe_pg_error(&e),
+                "the throwaway server did not accept connections",
+            )
+        })?;
     let python = python(opts);
     let ini = find_ini(dir);
+    let toml = find_toml(dir);
     let run = upgrade::run(
         &upgrade::Upgrade {
             python: &python,
             ini: ini.as_deref(),
+            toml: toml.as_deref(),
             script_dir: dir,
             url_env: &opts.url_env,
         },
@@ -438,8 +606,13 @@ fn build_chain(
             ));
         }
         Err(upgrade::Failure::Upgrade(why)) => {
-            let hint = if why.contains("KeyError") || why.contains("environ") {
+            let hint = if why.contains("KeyError")
+                || why.contains("environ")
+                || why.contains("getenv")
+            {
                 " (if env.py reads its URL from an environment variable, name it with --url-env)"
+            } else if why.contains("lock timeout") {
+                " (it waited on a lock it holds itself: env.py migrates several databases at once, as the multidb template does, and schemactl builds the chain in one; adopt from a database with --source db)"
             } else {
                 ""
             };
@@ -448,6 +621,7 @@ fn build_chain(
                     result: Err(format!(
                         "`alembic upgrade heads` failed from empty{hint}:\n{why}"
                     )),
+                    custom_table: None,
                 },
                 None,
             ));
@@ -465,12 +639,12 @@ fn build_chain(
     // env.py ran against the throwaway database only if it recorded the heads there.
     let mut heads: Vec<String> = history.heads().iter().map(|h| h.to_string()).collect();
     heads.sort();
-    match alembic_versions(&mut client) {
-        Ok(v) if v == heads => {}
+    let custom_table = match alembic_versions(&mut client) {
+        Ok(v) if v.rows == heads => v.custom_name.then_some(v.table),
         found => {
             let found = match found {
-                Ok(v) if v.is_empty() => "an empty alembic_version".to_string(),
-                Ok(v) => format!("alembic_version {}", v.join(", ")),
+                Ok(v) if v.rows.is_empty() => format!("an empty {}", v.table),
+                Ok(v) => format!("{} {}", v.table, v.rows.join(", ")),
                 Err(e) => e,
             };
             return Ok((
@@ -479,11 +653,14 @@ fn build_chain(
                         "after `alembic upgrade heads` the throwaway database has {found}, not the heads {}: env.py did not migrate the database schemactl gave it",
                         heads.join(", ")
                     )),
+                    custom_table: None,
                 },
                 None,
             ));
         }
-    }
+    };
+    let mut project = project.clone();
+    project.config.ignore.extend(custom_table.clone());
     let mut db = Database {
         client,
         label: "the Alembic chain (built from empty)".into(),
@@ -492,8 +669,14 @@ fn build_chain(
     let schemas = inspect::user_schemas(&mut db.client, &project.config.history_schema)
         .map_err(|e| db_failure(g, &db.label, &e))?;
     let model =
-        read_model(&mut db.client, project, schemas).map_err(|e| db_failure(g, &db.label, &e))?;
-    Ok((Built { result: Ok(model) }, Some(db)))
+        read_model(&mut db.client, &project, schemas).map_err(|e| db_failure(g, &db.label, &e))?;
+    Ok((
+        Built {
+            result: Ok(model),
+            custom_table,
+        },
+        Some(db),
+    ))
 }
 
 fn db_failure(g: &Global, label: &str, e: &postgres::Error) -> Outcome {
@@ -631,6 +814,7 @@ fn adopt(
     target: inspect::Target,
     from: &mut Database,
     dbs: &[Baselinable],
+    custom_tables: &[String],
 ) -> Adopted {
     let here = Global {
         project: Some(target.root.clone()),
@@ -666,7 +850,15 @@ fn adopt(
         &target.project,
         opts.inspect.schemas.as_deref(),
     ) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // Alembic's version table under another name, for `project.ignore`.
+            for c in custom_tables {
+                if !r.ignored.contains(c) {
+                    r.ignored.push(c.clone());
+                }
+            }
+            r
+        }
         Err(o) => {
             step(&mut a, "inspect", o);
             return a;
@@ -781,8 +973,15 @@ fn report_text(dir: &Path, h: &History, problems: &[alembic::Problem], dbs: &[Db
             m.down.join(", ")
         ));
     }
+    let labelled = h.labelled_branches();
+    for (l, head) in labelled.iter().flatten() {
+        s.push_str(&format!("  branch {l}: head {}\n", label(h, head)));
+    }
     if problems.is_empty() {
-        s.push_str("  history: one head, every revision present\n");
+        s.push_str(match labelled {
+            Some(_) => "  history: independent labelled branches (`alembic upgrade heads` runs them all), every revision present\n",
+            None => "  history: one head, every revision present\n",
+        });
     } else {
         s.push_str("Problems:\n");
         for p in problems {
@@ -817,9 +1016,13 @@ fn position_text(h: &History, p: &Position) -> String {
     );
     if !p.unknown.is_empty() {
         s.push_str(&format!(
-            "; {} named by no revision file (deleted, or from another branch)",
+            "; {} named by no revision file (deleted, from another branch, or from a newer checkout)",
             p.unknown.join(", ")
         ));
+        if p.unknown.len() == p.at.len() {
+            s.push_str(": its place in this history is unknown\n");
+            return s;
+        }
     }
     if p.behind.is_empty() {
         s.push_str(": up to date (every revision applied)\n");
@@ -881,6 +1084,7 @@ fn report_json(
         "revisions": revisions,
         "bases": h.bases(),
         "heads": h.heads(),
+        "labelled_branches": h.labelled_branches().unwrap_or_default().into_iter().map(|(l, head)| json!({ "label": l, "head": head })).collect::<Vec<_>>(),
         "branch_points": h.branch_points().into_iter().map(|(at, c)| json!({ "revision": at, "children": c })).collect::<Vec<_>>(),
         "merges": h.merges().iter().map(|m| json!({ "revision": m.id, "merges": m.down })).collect::<Vec<_>>(),
         "problems": problems.iter().map(|p| json!({ "error": p.breaks(), "message": p.text() })).collect::<Vec<_>>(),

@@ -281,6 +281,7 @@ fn is_empty(model: &Model) -> bool {
                 && s.composite_types.is_empty()
                 && s.functions.is_empty()
                 && s.aggregates.is_empty()
+                && s.comment.is_none()
         })
 }
 

@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod live;
+pub mod new;
 pub mod plan;
 pub mod rebase;
 pub mod reference;
@@ -54,6 +55,10 @@ pub struct Global {
     pub db: Option<String>,
     pub format: Format,
     pub quiet: bool,
+    /// ANSI colours in what goes to stderr (`--color`, `NO_COLOR`, a terminal).
+    pub color: bool,
+    /// The same for stdout (a plan piped to a file stays plain).
+    pub color_out: bool,
 }
 
 #[derive(Debug)]
@@ -298,7 +303,7 @@ pub(crate) fn invalid(
             }),
         ),
         Format::Text => {
-            let mut s = diag::render_text(diags, sources);
+            let mut s = diag::render_text(diags, sources, g.color);
             for p in problems {
                 s.push_str(&problem_text(p, root));
             }

@@ -165,7 +165,12 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         Format::Text => {
             let mut o = Outcome::new(exit);
             if !g.quiet || !refused.is_empty() {
-                o.stdout = describe(&plan, &migration_path, shown.unwrap_or_default());
+                o.stdout = describe(
+                    &plan,
+                    &migration_path,
+                    shown.unwrap_or_default(),
+                    g.color_out,
+                );
                 for h in &hints {
                     o.stdout.push_str(&format!("  = hint: {h}\n"));
                 }
@@ -265,10 +270,24 @@ pub(crate) fn down_sql(down: &Plan) -> String {
 }
 
 /// Human summary of a plan: each step with its hazards, then `body`, its SQL.
-fn describe(plan: &Plan, migration: &str, mut body: String) -> String {
+fn describe(plan: &Plan, migration: &str, mut body: String, color: bool) -> String {
     let mut s = format!("Plan for {migration}: {} step(s)\n", plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {
-        s.push_str(&format!("  {:>3}. {}\n", i + 1, step.summary()));
+        let line = step.summary();
+        let line = match line.find(" [hazards: ") {
+            Some(at) if color => {
+                // Data loss in red, every other hazard in yellow.
+                let colour = if step.hazards.contains(&Hazard::DeletesData) {
+                    anstyle::AnsiColor::Red
+                } else {
+                    anstyle::AnsiColor::Yellow
+                };
+                let style = anstyle::Style::new().fg_color(Some(colour.into())).bold();
+                format!("{} {style}{}{style:#}", &line[..at], &line[at + 1..])
+            }
+            _ => line,
+        };
+        s.push_str(&format!("  {:>3}. {line}\n", i + 1));
     }
     s.push('\n');
     body.insert_str(0, &s);

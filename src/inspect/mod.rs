@@ -119,26 +119,26 @@ pub fn render(model: &Model, skipped: &[String], split: Split) -> Output {
         }
         match split {
             Split::Schema => {
-                let mut doc = header(schema, &mine);
+                let mut doc = header(schema, &mine, s.comment.as_deref());
                 let before = doc.len();
                 rest_of_schema(&cx, &mut doc, schema, s, &mut out.counts);
                 for name in s.tables.keys() {
                     tables::write(&cx, &mut doc, schema, name, &mut out.counts);
                 }
-                if doc.len() > before || !mine.is_empty() {
+                if doc.len() > before || !mine.is_empty() || s.comment.is_some() {
                     out.files.insert(format!("{base}.toml"), doc.finish());
                 }
             }
             Split::Table => {
-                let mut doc = header(schema, &mine);
+                let mut doc = header(schema, &mine, s.comment.as_deref());
                 let before = doc.len();
                 rest_of_schema(&cx, &mut doc, schema, s, &mut out.counts);
-                if doc.len() > before || !mine.is_empty() {
+                if doc.len() > before || !mine.is_empty() || s.comment.is_some() {
                     out.files
                         .insert(format!("{base}/_schema.toml"), doc.finish());
                 }
                 for name in s.tables.keys() {
-                    let mut doc = header(schema, &[]);
+                    let mut doc = header(schema, &[], None);
                     tables::write(&cx, &mut doc, schema, name, &mut out.counts);
                     let file = unique_name(&mut taken, &base, name);
                     out.files
@@ -187,20 +187,26 @@ fn rest_of_schema(
     sequences::write(doc, s, counts);
     functions::write(doc, s, counts);
     aggregates::write(cx, doc, schema, s, counts);
-    views::write(doc, s, counts);
+    views::write(cx, doc, schema, s, counts);
 }
 
-/// The first lines of a schema's file: what it is, `schema = …`, and what is not in it.
-fn header(schema: &str, notes: &[&str]) -> Doc {
+/// The first lines of a schema's file: what it is, what is not in it, `schema = …` and, in
+/// the one file that declares it, `schema_comment = …` (`comment`).
+fn header(schema: &str, notes: &[&str], comment: Option<&str>) -> Doc {
     let mut doc = Doc::new();
     doc.comment(&format!(
         "Schema {}. Written by `schemactl inspect`.",
         crate::sql::display_ident(schema)
     ));
     comments::not_expressed(&mut doc, notes);
-    if schema != "public" {
+    if schema != "public" || comment.is_some() {
         doc.blank();
+    }
+    if schema != "public" {
         doc.kv("schema", writer::string(schema));
+    }
+    if let Some(c) = comment {
+        doc.kv("schema_comment", writer::string(c));
     }
     doc
 }

@@ -207,7 +207,7 @@ pub(super) fn write(
         comments::line(doc, &x.comment);
         *counts.entry("exclusion constraints").or_default() += 1;
     }
-    triggers::write(cx, doc, schema, name, t, counts);
+    triggers::write(cx, doc, schema, ("tables", name), &t.triggers, counts);
     policies::write(doc, name, t, counts);
 }
 

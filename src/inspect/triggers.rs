@@ -1,23 +1,24 @@
-//! Triggers: `[tables.T.triggers.NAME]`, options at their defaults left out.
+//! Triggers: `[tables.T.triggers.NAME]` and `[views.V.triggers.NAME]` (a view's `INSTEAD OF`
+//! and statement triggers), options at their defaults left out.
 
 use std::collections::BTreeMap;
 
 use super::writer::{self, Doc};
 use super::{Cx, comments, tables};
 use crate::model::Deferrable;
-use crate::model::Table;
-use crate::model::trigger::{Enabled, Event, Timing};
+use crate::model::trigger::{Enabled, Event, Timing, Trigger};
 
+/// The triggers of the table or view `relation` (`kind`: `tables` or `views`) of `schema`.
 pub(super) fn write(
     cx: &Cx<'_>,
     doc: &mut Doc,
     schema: &str,
-    table: &str,
-    t: &Table,
+    (kind, relation): (&str, &str),
+    triggers: &BTreeMap<String, Trigger>,
     counts: &mut BTreeMap<&'static str, usize>,
 ) {
-    for (name, x) in &t.triggers {
-        doc.table(&["tables", table, "triggers", name]);
+    for (name, x) in triggers {
+        doc.table(&[kind, relation, "triggers", name]);
         let timing = match x.timing {
             Timing::Before => "before",
             Timing::After => "after",

@@ -1,15 +1,22 @@
 //! Views and materialized views: the query as PostgreSQL prints it (`pg_get_viewdef`, a
-//! multi-line string), options, and a materialized view's indexes (always named: the format
-//! requires it).
+//! multi-line string), options, comments on the view and its columns (`column_comments`), a
+//! materialized view's indexes (always named: the format requires it) and a view's triggers
+//! (`[views.V.triggers.NAME]`).
 
 use std::collections::BTreeMap;
 
 use super::writer::{self, Doc};
-use super::{comments, grants, tables};
+use super::{Cx, comments, grants, tables, triggers};
 use crate::model::grant::GrantKind;
 use crate::model::{Schema, View};
 
-pub(super) fn write(doc: &mut Doc, s: &Schema, counts: &mut BTreeMap<&'static str, usize>) {
+pub(super) fn write(
+    cx: &Cx<'_>,
+    doc: &mut Doc,
+    schema: &str,
+    s: &Schema,
+    counts: &mut BTreeMap<&'static str, usize>,
+) {
     for (kind, map) in [
         ("views", &s.views),
         ("materialized_views", &s.materialized_views),
@@ -26,6 +33,7 @@ pub(super) fn write(doc: &mut Doc, s: &Schema, counts: &mut BTreeMap<&'static st
                     tables::index(doc, name, n, ix, true);
                 }
             }
+            triggers::write(cx, doc, schema, (kind, name), &v.triggers, counts);
             *counts
                 .entry(if kind == "views" {
                     "views"
@@ -59,5 +67,13 @@ fn view(doc: &mut Doc, v: &View) {
         doc.kv("check_option", writer::string(t));
     }
     comments::line(doc, &v.comment);
+    if !v.column_comments.is_empty() {
+        let pairs = v
+            .column_comments
+            .iter()
+            .map(|(c, text)| (c.as_str(), writer::line_string(text)))
+            .collect();
+        doc.kv("column_comments", writer::inline(pairs));
+    }
     grants::line(doc, &v.grants, GrantKind::Table);
 }

@@ -17,7 +17,7 @@ pub(super) fn statement(c: &AggregateChange) -> String {
             let mut sql = format!(
                 "CREATE AGGREGATE {}({}) (\n    SFUNC = {},\n    STYPE = {}",
                 quote_in(schema, &a.name),
-                sql_args(a),
+                signature(a),
                 quote_qualified(&a.sfunc),
                 type_sql(&a.stype)
             );
@@ -35,7 +35,17 @@ pub(super) fn statement(c: &AggregateChange) -> String {
         } => format!(
             "DROP AGGREGATE {}({});",
             quote_in(schema, &aggregate.name),
-            sql_args(aggregate)
+            signature(aggregate)
         ),
+    }
+}
+
+/// The argument list of `CREATE`/`DROP`/`COMMENT ON AGGREGATE`: `*` for an aggregate without
+/// arguments (`count(*)`-like), which PostgreSQL does not accept as `()` there.
+pub(super) fn signature(a: &crate::model::aggregate::Aggregate) -> String {
+    if a.args.is_empty() {
+        "*".to_string()
+    } else {
+        sql_args(a)
     }
 }

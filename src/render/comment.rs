@@ -42,8 +42,9 @@ pub(super) fn statement(target: &CommentTarget, text: Option<&str>) -> String {
             crate::sql::quote_in(schema, name)
         ),
         CommentTarget::Aggregate { schema, name, args } => format!(
-            "COMMENT ON AGGREGATE {}({args}) IS {value};",
-            crate::sql::quote_in(schema, name)
+            "COMMENT ON AGGREGATE {}({}) IS {value};",
+            crate::sql::quote_in(schema, name),
+            if args.is_empty() { "*" } else { args }
         ),
         CommentTarget::Trigger(q, n) => format!(
             "COMMENT ON TRIGGER {} ON {} IS {value};",

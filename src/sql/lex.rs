@@ -84,9 +84,66 @@ fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// The statements of `text`: split after each `;` at the top level (outside literals,
+/// quoted identifiers, dollar quotes and comments), each trimmed; pieces holding only
+/// whitespace and comments are left out. What a non-transactional step runs one by one
+/// (PostgreSQL treats a multi-statement string as one transaction block).
+pub fn statements(text: &str) -> Vec<&str> {
+    let mut cuts = Vec::new();
+    let mut state = State::Top;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        state = scan_with(content, state, &mut |i| cuts.push(offset + i + 1));
+        if state == State::Line {
+            state = State::Top;
+        }
+        offset += line.len();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in cuts.into_iter().chain(std::iter::once(text.len())) {
+        let piece = text[start..end].trim();
+        if !piece.is_empty() && !only_comments(piece) {
+            out.push(piece);
+        }
+        start = end;
+    }
+    out
+}
+
+/// True when `text` holds nothing but whitespace and comments.
+fn only_comments(text: &str) -> bool {
+    let mut state = State::Top;
+    for line in text.lines() {
+        let mut code = false;
+        state = scan_with(line, state, &mut |_| code = true);
+        let top_text = line.split("--").next().unwrap_or("");
+        if state != State::Block(1)
+            && !top_text.trim().is_empty()
+            && !top_text.trim_start().starts_with("/*")
+        {
+            code = true;
+        }
+        if code {
+            return false;
+        }
+        if state == State::Line {
+            state = State::Top;
+        }
+    }
+    true
+}
+
 /// Scan one line (without its newline) from `state`; the state at its end. A line comment
 /// ends with the line.
-fn scan(line: &str, mut state: State) -> State {
+fn scan(line: &str, state: State) -> State {
+    scan_with(line, state, &mut |_| {})
+}
+
+/// [`scan`], telling `semicolon` the byte offset of each `;` at the top level.
+fn scan_with(line: &str, mut state: State, semicolon: &mut impl FnMut(usize)) -> State {
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -94,6 +151,7 @@ fn scan(line: &str, mut state: State) -> State {
         match &mut state {
             State::Line => return State::Line,
             State::Top => match b {
+                b';' => semicolon(i),
                 b'-' if bytes.get(i + 1) == Some(&b'-') => return State::Line,
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {
                     state = State::Block(1);
@@ -163,6 +221,26 @@ fn scan(line: &str, mut state: State) -> State {
         i += 1;
     }
     state
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::statements;
+
+    #[test]
+    fn splits_at_top_level_semicolons_only() {
+        let text = "-- a comment; not a cut\nDROP INDEX CONCURRENTLY IF EXISTS \"s\".\"a;b\";\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n/* x; y */ SELECT ';' ;\n-- trailing\n";
+        assert_eq!(
+            statements(text),
+            [
+                "-- a comment; not a cut\nDROP INDEX CONCURRENTLY IF EXISTS \"s\".\"a;b\";",
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;",
+                "/* x; y */ SELECT ';' ;",
+            ]
+        );
+        assert_eq!(statements("SELECT 1"), ["SELECT 1"]);
+        assert!(statements("-- only a comment\n\n").is_empty());
+    }
 }
 
 #[cfg(test)]

@@ -51,3 +51,30 @@ pub fn plan_apply(dir: &Path, db: &str, name: &str, allow: &[&str]) -> String {
         .unwrap();
     std::fs::read_to_string(up).unwrap()
 }
+
+/// Rendered diagnostics with each header folded onto one line, `path:line:col:
+/// error[code]: message` (what `error[code]: message` and the ` --> path:line:col` line
+/// under it say), so tests can name an error by its location in one `contains`.
+pub fn one_line_errors(err: &str) -> String {
+    let lines: Vec<&str> = err.lines().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let location = lines
+            .get(i + 1)
+            .and_then(|next| next.trim_start().strip_prefix("--> "));
+        match location {
+            Some(loc) if line.starts_with("error[") => {
+                out.push_str(&format!("{loc}: {line}\n"));
+                i += 2;
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+                i += 1;
+            }
+        }
+    }
+    out
+}

@@ -343,6 +343,8 @@ struct Project {
     extensions: Vec<&'static str>,
     /// Functions and procedures (in `public`; own `Rng`).
     functions: Vec<FnSpec>,
+    /// `schema_comment` by schema, written in the first file of the schema (own `Rng`).
+    schema_comments: Vec<(String, String)>,
 }
 
 /// A partitioned table `name` (columns `id integer`, `k` of the strategy's type, `note
@@ -767,6 +769,7 @@ fn first_version(seed: u64) -> Gen {
             views: Vec::new(),
             extensions: Vec::new(),
             functions: Vec::new(),
+            schema_comments: Vec::new(),
         },
         names: BTreeSet::new(),
         counter: 0,
@@ -801,9 +804,11 @@ fn first_version(seed: u64) -> Gen {
             g.p.functions.push(f);
         }
     }
+    view_triggers(&mut g, seed);
     row_security(&mut g, seed);
     grants(&mut g, seed);
     part_comments(&mut g, seed);
+    more_comments(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -881,6 +886,28 @@ fn table_gaps(g: &mut Gen, seed: u64) {
     g.rng = saved;
 }
 
+/// Schema comments and comments on a view's (first) output column, from a generator of their
+/// own (every other object of a seed stays as it was).
+fn more_comments(g: &mut Gen, seed: u64) {
+    let saved = std::mem::replace(
+        &mut g.rng,
+        Rng::new(hash(&[&seed.to_string(), "more-comments"])),
+    );
+    for schema in g.p.schemas.clone() {
+        if g.rng.chance(30) {
+            let text = g.text_fitting(200);
+            g.p.schema_comments.push((schema, text));
+        }
+    }
+    for v in 0..g.p.views.len() {
+        if g.rng.chance(30) {
+            let text = g.text_fitting(200);
+            g.p.views[v].column_comment = Some(text);
+        }
+    }
+    g.rng = saved;
+}
+
 /// Comments on primary keys, unique, check, foreign key and exclusion constraints and
 /// indexes, from a generator of their own (every other object of a seed stays as it was).
 fn part_comments(g: &mut Gen, seed: u64) {
@@ -912,6 +939,36 @@ fn part_comments(g: &mut Gen, seed: u64) {
         g.p.tables[t].fks = fks;
     }
     g.rng = saved;
+}
+
+/// Triggers on views (about two trigger functions in three, when a plain view can take one), from a
+/// generator of their own (every other object of a seed stays as it was).
+fn view_triggers(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "view-triggers"]));
+    let plain: Vec<(String, String)> =
+        g.p.views
+            .iter()
+            .filter(|v| !v.materialized)
+            .map(|v| (v.source.0.clone(), v.name.clone()))
+            .collect();
+    if plain.is_empty() {
+        return;
+    }
+    for f in
+        g.p.functions
+            .iter_mut()
+            .filter(|f| f.shape == FnShape::Trigger)
+    {
+        if !rng.chance(70) {
+            continue;
+        }
+        f.view_trigger = Some(ViewTriggerSpec {
+            view: plain[rng.below(plain.len())].clone(),
+            instead_of: rng.chance(70),
+            before: rng.chance(50),
+            events: rng.below(TRIGGER_EVENTS.len()),
+        });
+    }
 }
 
 /// Row-level security flags and policies, from a generator of their own (every other object
@@ -2378,6 +2435,16 @@ fn render(p: &Project) -> Vec<(String, String)> {
         if let Some(schema) = &f.schema {
             writeln!(s, "schema = {}\n", ts(schema)).unwrap();
         }
+        // A schema's comment, in the first file of the schema.
+        let first = p
+            .files
+            .iter()
+            .position(|x| x.schema.clone().unwrap_or_else(|| "public".into()) == file_schema);
+        if first == Some(i)
+            && let Some((_, c)) = p.schema_comments.iter().find(|(n, _)| *n == file_schema)
+        {
+            writeln!(s, "schema_comment = {}\n", ts(c)).unwrap();
+        }
         if i == 0 {
             for e in &p.extensions {
                 writeln!(s, "[extensions.{e}]\n").unwrap();
@@ -3121,6 +3188,8 @@ struct ViewSpec {
     filter: bool,
     barrier: bool,
     comment: Option<String>,
+    /// A comment on its first output column (`column_comments`).
+    column_comment: Option<String>,
     /// A materialized view's index on its first column (when that column's type has a btree
     /// operator class).
     index: bool,
@@ -3155,6 +3224,7 @@ fn new_view(rng: &mut Rng, p: &Project) -> Option<ViewSpec> {
         filter: rng.chance(40),
         barrier: !materialized && rng.chance(20),
         comment: rng.chance(25).then(|| format!("view {n}")),
+        column_comment: None,
         index: materialized && rng.chance(60),
     })
 }
@@ -3231,6 +3301,9 @@ fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
     if let Some(c) = &v.comment {
         writeln!(s, "comment = {}", ts(c)).unwrap();
     }
+    if let (Some(c), Some((first, _))) = (&v.column_comment, cols.first()) {
+        writeln!(s, "column_comments = {{ {} = {} }}", tk(first), ts(c)).unwrap();
+    }
     // Types with no btree operator class cannot be indexed that way.
     let indexable = |t: &Ty| !matches!(t.base, Base::Json);
     if v.materialized
@@ -3245,6 +3318,10 @@ fn render_view(s: &mut String, p: &Project, v: &ViewSpec, file_schema: &str) {
             ts(first)
         )
         .unwrap();
+    }
+    // Tables of their own: after every key of the view.
+    if !v.materialized {
+        render_view_triggers(s, p, v);
     }
     s.push('\n');
 }
@@ -3271,6 +3348,8 @@ struct FnSpec {
     /// A trigger function's trigger: on this table (schema, name), with the events index
     /// into `TRIGGER_EVENTS`, per row, and enabled state.
     trigger_on: Option<TriggerSpec>,
+    /// A trigger function's trigger on a (plain) view, set by `view_triggers`.
+    view_trigger: Option<ViewTriggerSpec>,
     /// Changes the body's text (a changed body is `CREATE OR REPLACE`).
     version: u32,
     comment: Option<String>,
@@ -3292,6 +3371,16 @@ enum FnShape {
     Trigger,
     /// A procedure, PL/pgSQL.
     Procedure,
+}
+
+/// A trigger on a view: `INSTEAD OF` per row, or `before`/`after` per statement, with the
+/// events index into `TRIGGER_EVENTS`.
+#[derive(Clone, Debug)]
+struct ViewTriggerSpec {
+    view: (String, String),
+    instead_of: bool,
+    before: bool,
+    events: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -3394,6 +3483,7 @@ fn new_function(rng: &mut Rng, p: &Project) -> FnSpec {
     };
     FnSpec {
         trigger_on,
+        view_trigger: None,
         name,
         file: rng.below(p.files.len()),
         unnamed: rng.chance(15),
@@ -3517,6 +3607,28 @@ fn render_function(s: &mut String, p: &Project, f: &FnSpec, file_schema: &str) {
         writeln!(s, "comment = {}", ts(c)).unwrap();
     }
     s.push('\n');
+}
+
+/// The triggers of trigger functions on view `v` (a plain view), after its keys.
+fn render_view_triggers(s: &mut String, p: &Project, v: &ViewSpec) {
+    for f in &p.functions {
+        let Some(tr) = &f.view_trigger else { continue };
+        if tr.view != (v.source.0.clone(), v.name.clone()) {
+            continue;
+        }
+        writeln!(s, "\n[views.{}.triggers.vtrg_{}]", tk(&v.name), f.name).unwrap();
+        let timing = match (tr.instead_of, tr.before) {
+            (true, _) => "instead_of",
+            (false, true) => "before",
+            (false, false) => "after",
+        };
+        writeln!(s, "timing = \"{timing}\"").unwrap();
+        writeln!(s, "events = {}", TRIGGER_EVENTS[tr.events]).unwrap();
+        if tr.instead_of {
+            writeln!(s, "for_each = \"row\"").unwrap();
+        }
+        writeln!(s, "function = \"public.{}\"", f.name).unwrap();
+    }
 }
 
 /// The trigger of a trigger function, in the file of its table (while the table exists).

@@ -2063,6 +2063,7 @@ fn drop_schema(g: &mut Gen) -> Option<String> {
         }
     }
     g.p.views.retain(|v| v.source.0 != s);
+    g.p.schema_comments.retain(|(x, _)| *x != s);
     g.p.schemas.retain(|x| *x != s);
     Some(format!("drop schema {s:?}"))
 }

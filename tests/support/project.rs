@@ -24,7 +24,7 @@ pub fn compile_dir(dir: &Path) -> Model {
     let (sources, _, result) = compile::compile_project(dir);
     match result {
         Ok(out) => out.model,
-        Err(d) => panic!("{}", schemactl::diag::render_text(&d, &sources)),
+        Err(d) => panic!("{}", schemactl::diag::render_text(&d, &sources, false)),
     }
 }
 
