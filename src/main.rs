@@ -269,6 +269,31 @@ enum Command {
         #[command(subcommand)]
         from: ImportFrom,
     },
+    /// After parallel branches each added migrations: keep the target branch's, move this
+    /// branch's on top (renumbered, re-chained, re-planned against the new parent).
+    #[command(after_help = commands::rebase::HELP)]
+    Rebase {
+        /// A migration of the branch to keep (default: the branch merged in, or rebased onto).
+        #[arg(long, value_name = "MIGRATION")]
+        keep: Option<String>,
+        /// Allow hazards of re-planned migrations beyond what their headers record.
+        #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
+        allow: Vec<Hazard>,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Replace migrations 1..V with one migration that builds the same schema; later
+    /// migrations are renumbered and re-chained.
+    #[command(after_help = commands::squash::HELP)]
+    Squash {
+        /// The last migration squashed.
+        #[arg(long, value_name = "VERSION")]
+        to: u32,
+        /// Name of the squashed migration (default: squash_<V's name>).
+        #[arg(short = 'm', long = "name", value_name = "NAME")]
+        name: Option<String>,
+    },
     /// Print the schema-format reference (docs/reference.md): every key, its type and default.
     #[command(after_help = "Example:\n  schemactl reference | less")]
     Reference,
@@ -494,6 +519,21 @@ fn main() -> ExitCode {
             },
         ),
         Command::Discard => commands::discard::run(&g),
+        Command::Rebase {
+            keep,
+            allow,
+            dry_run,
+        } => commands::rebase::run(
+            &g,
+            &commands::rebase::Options {
+                keep,
+                allow,
+                dry_run,
+            },
+        ),
+        Command::Squash { to, name } => {
+            commands::squash::run(&g, &commands::squash::Options { to, name })
+        }
         Command::Import {
             from:
                 ImportFrom::Alembic {

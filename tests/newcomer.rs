@@ -277,6 +277,8 @@ fn every_command_help_has_an_example_and_allow_lists_the_hazards() {
         "import",
         "sql",
         "discard",
+        "rebase",
+        "squash",
         "reference",
     ];
     for c in commands {

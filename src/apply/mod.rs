@@ -3,6 +3,7 @@
 //! statements marked `-- schemactl:no-transaction`, which run in their own recorded segment.
 
 pub mod script;
+pub mod squash;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -953,7 +954,10 @@ fn apply_locked(
 ) -> Result<Report, ApplyError> {
     // Read (no rows when the table does not exist yet) and check before `ensure`, so a
     // refused run leaves a database that never had a history table without one.
-    let rows = history.rows(client)?;
+    let mut rows = history.rows(client)?;
+    if squash::bring_over(client, history, chain, &rows)? {
+        rows = history.rows(client)?;
+    }
     let problems = mismatches(&rows, chain);
     if !problems.is_empty() {
         return Err(ApplyError::Mismatch(problems));

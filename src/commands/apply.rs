@@ -62,7 +62,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
 
     if opts.dry_run {
         let rows = match history.rows(&mut db.client) {
-            Ok(r) => r,
+            Ok(r) => apply::squash::as_brought_over(&chain, r),
             Err(e) => return db_failure(g, &ApplyError::from(e), None),
         };
         let problems = apply::mismatches(&rows, &chain);

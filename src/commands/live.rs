@@ -76,7 +76,7 @@ fn converge_sql(p: &plan::Plan) -> String {
 }
 
 /// Apply migrations `1..=upto` into a throwaway cluster and read back its catalog.
-fn replay(
+pub(crate) fn replay(
     g: &Global,
     project: &Project,
     chain: &Chain,

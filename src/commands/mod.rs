@@ -14,8 +14,10 @@ pub mod live;
 pub mod markdown;
 pub mod new;
 pub mod plan;
+pub mod rebase;
 pub mod reference;
 pub mod sql;
+pub mod squash;
 pub mod status;
 
 use std::path::{Path, PathBuf};

@@ -305,7 +305,7 @@ fn refusal_text(plan: &Plan, policy: &Policy, refused: &[Hazard], hazards: &[Haz
 
 /// The down file's body; when the reverse cannot be planned, a marked explanation that
 /// `rollback` refuses.
-fn down_sql(down: &Plan) -> String {
+pub(crate) fn down_sql(down: &Plan) -> String {
     if down.unsupported.is_empty() {
         return down.sql_body();
     }

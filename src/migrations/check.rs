@@ -188,8 +188,7 @@ fn sum_error_problems(sum_path: &Path, error: SumError) -> Vec<Problem> {
                     show(sum_path)
                 ),
                 format!(
-                    "do not merge the sum file by hand: take the other branch's version \
-                     (`git checkout --theirs`), then {}",
+                    "do not merge the sum file by hand: {}",
                     super::REPLAN_BRANCH
                 ),
             )

@@ -52,14 +52,15 @@ pub use file::{
 };
 pub use sum::{SumEntry, parse_sum, render_sum};
 
-/// File name of the sum file inside the migrations directory.
-/// What to do after parallel branches each added migrations (until `rebase` exists): keep
-/// the other side's chain and plan this side's changes again on top of it. `schema/` already
-/// holds both sides' changes after the merge, so one `plan` writes what this branch adds.
-pub const REPLAN_BRANCH: &str = "keep the other branch's migrations, `migrations/schemactl.sum` \
-     and `snapshots/head.toml` as they are, delete this branch's migration files (up and down), \
-     and run `schemactl plan -m <name>` to plan this branch's schema changes on top of them";
+/// What to do after parallel branches each added migrations: `schemactl rebase` keeps the
+/// other side's chain and moves this side's on top; by hand, one `plan` does the same for
+/// the final state (`schema/` already holds both sides' changes after the merge).
+pub const REPLAN_BRANCH: &str = "run `schemactl rebase`: it keeps the other branch's migrations and moves \
+     this branch's on top, renumbered and re-planned (by hand: keep the other branch's migrations, \
+     `migrations/schemactl.sum` and `snapshots/head.toml`, delete this branch's migration files \
+     and run `schemactl plan -m <name>`)";
 
+/// File name of the sum file inside the migrations directory.
 pub const SUM_FILE: &str = "schemactl.sum";
 /// File name of the head snapshot inside the snapshots directory.
 pub const SNAPSHOT_FILE: &str = "head.toml";
