@@ -357,8 +357,11 @@ fn a_failure_after_committed_segments_is_reported_part_way_by_apply_status_and_d
     let out = run(dir.path(), &db.conninfo, &["apply"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let err = text(&out.stderr);
+    // Progress lines come first (stderr, as apply runs); then the error.
     assert!(
-        err.starts_with("error: 0002_v2 failed at step 6: add-check public.u.u_n_check"),
+        err.lines().find(|l| !l.starts_with('[')).is_some_and(
+            |l| l.starts_with("error: 0002_v2 failed at step 6: add-check public.u.u_n_check")
+        ),
         "{err}"
     );
     assert!(
