@@ -586,7 +586,7 @@ columns = ["email"]
     );
     assert!(
         changes.iter().any(|c| matches!(c,
-            Change::Table(TableChange::DropIndex(q, n)) if q.name == "members" && n == "members_email_idx")),
+            Change::Table(TableChange::DropIndex(q, n, _)) if q.name == "members" && n == "members_email_idx")),
         "{changes:?}"
     );
     assert_eq!(changes.len(), 4, "{changes:?}");

@@ -263,7 +263,7 @@ fn plan_json_lists_steps_and_hazards() {
     let dir = project(&[("schema/s.toml", SCHEMA)]);
     run_plan(dir.path(), "init");
     let more = format!("{SCHEMA}\n[[tables.members.indexes]]\ncolumns = [\"status\"]\n");
-    std::fs::write(dir.path().join("schema/s.toml"), more).unwrap();
+    std::fs::write(dir.path().join("schema/s.toml"), &more).unwrap();
     let out = schemactl(
         dir.path(),
         &["--format", "json", "plan", "-m", "status_index"],
@@ -274,14 +274,29 @@ fn plan_json_lists_steps_and_hazards() {
     assert_eq!(v["written"], true);
     assert_eq!(v["steps"][0]["kind"], "create-index");
     assert_eq!(v["steps"][0]["step"], 1);
-    assert_eq!(v["steps"][0]["hazards"][0], "blocks_writes");
+    // Online by default: built concurrently, outside a transaction; writes go on.
+    assert_eq!(v["steps"][0]["hazards"], serde_json::json!([]));
     let file =
         std::fs::read_to_string(dir.path().join("migrations/0002_status_index.sql")).unwrap();
     assert!(
         file.starts_with("-- schemactl migration 0002_status_index\n-- parent: "),
         "{file}"
     );
-    assert!(file.contains("-- hazards: blocks_writes\n"), "{file}");
+    assert!(file.contains("-- hazards: none\n"), "{file}");
+    assert!(
+        file.contains("-- schemactl:no-transaction\n-- step 1: create-index public.members.members_status_idx\nDROP INDEX CONCURRENTLY IF EXISTS \"public\".\"members_status_idx\";\nCREATE INDEX CONCURRENTLY \"members_status_idx\""),
+        "{file}"
+    );
+    // `[online] enabled = false`: the blocking form, with its hazard.
+    let blocking = project(&[
+        ("schemactl.toml", "[online]\nenabled = false\n"),
+        ("schema/s.toml", SCHEMA),
+    ]);
+    run_plan(blocking.path(), "init");
+    std::fs::write(blocking.path().join("schema/s.toml"), &more).unwrap();
+    let out = schemactl(blocking.path(), &["--format", "json", "plan", "--dry-run"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["steps"][0]["hazards"][0], "blocks_writes", "{v}");
 }
 
 #[test]

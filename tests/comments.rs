@@ -232,7 +232,7 @@ fn comments_set_changed_removed_reset_and_rolled_back() {
             < pos("COMMENT ON COLUMN \"public\".\"free_rooms\".\"code\"")
     );
     assert!(
-        pos("CREATE INDEX \"bookings_seats_idx\"")
+        pos("CREATE INDEX CONCURRENTLY \"bookings_seats_idx\"")
             < pos("COMMENT ON INDEX \"public\".\"bookings_seats_idx\"")
     );
     let mut want: Vec<String> = expected("v4")

@@ -645,11 +645,11 @@ columns = [{ column = "code", opclass = "varchar_pattern_ops" }]"#,
         );
     let sql = s.step(&v2);
     assert!(
-        sql.contains(r#"DROP INDEX "public"."hosts_name_id_idx";"#),
+        sql.contains(r#"DROP INDEX CONCURRENTLY "public"."hosts_name_id_idx";"#),
         "{sql}"
     );
     assert!(
-        sql.contains(r#"CREATE INDEX "hosts_code" ON "public"."hosts" USING "btree" ("code" "varchar_pattern_ops");"#),
+        sql.contains(r#"CREATE INDEX CONCURRENTLY "hosts_code" ON "public"."hosts" USING "btree" ("code" "varchar_pattern_ops");"#),
         "{sql}"
     );
     // A database whose index has another operator class differs.

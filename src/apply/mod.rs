@@ -1249,9 +1249,18 @@ fn run_steps(
 ) -> Result<(), (String, String)> {
     for (label, sql) in &seg.steps {
         progress.emit(Event::Step { stem, label });
-        client
-            .batch_execute(sql)
-            .map_err(|e| (label.clone(), crate::devdb::describe_pg_error(&e)))?;
+        // Outside a transaction each statement goes alone: PostgreSQL runs a string of
+        // several as one transaction block, which `CREATE INDEX CONCURRENTLY` refuses.
+        let statements = if seg.transactional {
+            vec![sql.as_str()]
+        } else {
+            crate::sql::lex::statements(sql)
+        };
+        for statement in statements {
+            client
+                .batch_execute(statement)
+                .map_err(|e| (label.clone(), crate::devdb::describe_pg_error(&e)))?;
+        }
     }
     Ok(())
 }

@@ -265,6 +265,7 @@ LEFT JOIN pg_catalog.pg_description ixd
        ON ixd.objoid = i.indexrelid AND ixd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
       AND ixd.objsubid = 0
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition
+  AND i.indisvalid
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                     AND con.contype IN ('p', 'u'))

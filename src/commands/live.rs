@@ -173,7 +173,11 @@ pub(crate) fn compare_at(
     let sql = if found.is_empty() {
         String::new()
     } else {
-        converge_sql(&plan::plan(diff::diff(&live, &expected)))
+        let mut changes = diff::diff(&live, &expected);
+        if project.config.online {
+            diff::table::online(&mut changes, &[&live, &expected]);
+        }
+        converge_sql(&plan::plan(changes))
     };
     chain.forget_sql();
     Ok(Comparison {
@@ -336,7 +340,11 @@ pub fn diff_db(g: &Global) -> Outcome {
     }
     // Declared renames count here too: the database may still have the old names.
     let d = diff::compare(&live, &loaded.model, &loaded.renames);
-    let p = plan::plan(d.changes);
+    let mut changes = d.changes;
+    if loaded.project.config.online {
+        diff::table::online(&mut changes, &[&live, &loaded.model]);
+    }
+    let p = plan::plan(changes);
     // Differences are a "no" answer, as in `drift`: scripts can gate on the exit code.
     let exit = if p.is_empty() { Exit::Ok } else { Exit::No };
     match g.format {

@@ -172,7 +172,16 @@ pub(crate) struct Loaded {
 impl Loaded {
     /// What schema/ changes relative to the head of the chain.
     pub fn pending(&self) -> crate::diff::Diff {
-        crate::diff::compare(&self.head, &self.model, &self.renames)
+        let mut d = crate::diff::compare(&self.head, &self.model, &self.renames);
+        self.online(&mut d.changes);
+        d
+    }
+
+    /// The online forms of `changes` when the project asks for them (`[online]`).
+    fn online(&self, changes: &mut [crate::diff::Change]) {
+        if self.project.config.online {
+            crate::diff::table::online(changes, &[&self.head, &self.model]);
+        }
     }
 
     /// The reverse of [`Loaded::pending`]: from schema/ back to the head (the down file), as
@@ -183,7 +192,10 @@ impl Loaded {
         let mut head = std::borrow::Cow::Borrowed(&self.head);
         let applied = crate::model::rename::apply(&mut head, &self.renames, &self.model);
         let back = crate::model::rename::reverse_all(&applied);
-        crate::diff::reverse(&self.model, &self.head, &back)
+        let (mut first, mut rest) = crate::diff::reverse(&self.model, &self.head, &back);
+        self.online(&mut first);
+        self.online(&mut rest.changes);
+        (first, rest)
     }
 }
 

@@ -211,13 +211,14 @@ pub(super) fn rebuild_callers(out: &mut Vec<Change>, from: &Model, to: &Model) {
                 .chain(i.predicate.as_ref())
                 .any(calls);
             if old.indexes.get(n).is_some_and(|o| o.same_definition(i)) && uses {
-                out.push(TableChange::DropIndex(q.clone(), n.clone()).into());
+                out.push(TableChange::DropIndex(q.clone(), n.clone(), false).into());
                 out.push(
                     TableChange::CreateIndex {
                         table: q.clone(),
                         name: n.clone(),
                         index: i.clone(),
                         new_table: false,
+                        concurrently: false,
                     }
                     .into(),
                 );
@@ -507,7 +508,7 @@ pub(super) fn body_uses(changes: &[Change], to: &Model) -> Vec<Change> {
                 TableChange::DropUnique(q, n)
                 | TableChange::DropPrimaryKey(q, n)
                 | TableChange::DropCheck(q, n)
-                | TableChange::DropIndex(q, n)
+                | TableChange::DropIndex(q, n, _)
                 | TableChange::DropExclusion(q, n),
             ) if !to.table(q).is_some_and(|t| {
                 t.uniques.contains_key(n)

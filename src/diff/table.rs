@@ -37,6 +37,8 @@ pub enum TableChange {
         name: String,
         index: Index,
         new_table: bool,
+        /// Built with `CREATE INDEX CONCURRENTLY` outside a transaction ([`online`]).
+        concurrently: bool,
     },
     AddForeignKey {
         table: QualifiedName,
@@ -113,7 +115,8 @@ pub enum TableChange {
     DropUnique(QualifiedName, String),
     DropExclusion(QualifiedName, String),
     DropCheck(QualifiedName, String),
-    DropIndex(QualifiedName, String),
+    /// The index; `true` for `DROP INDEX CONCURRENTLY` ([`online`]).
+    DropIndex(QualifiedName, String, bool),
     DropForeignKey(QualifiedName, String),
     /// `VALIDATE CONSTRAINT`: a `NOT VALID` check or foreign key becomes validated.
     ValidateConstraint(QualifiedName, String),
@@ -418,6 +421,7 @@ fn create_table(
             name: name.clone(),
             index: index.clone(),
             new_table: true,
+            concurrently: false,
         });
     }
     for (name, fk) in &t.foreign_keys {
@@ -567,8 +571,9 @@ fn alter_table(out: &mut Vec<Change>, q: QualifiedName, old: &Table, t: &Table, 
             name: n.to_string(),
             index: i.clone(),
             new_table: false,
+            concurrently: false,
         },
-        |q, n| TableChange::DropIndex(q.clone(), n.to_string()),
+        |q, n| TableChange::DropIndex(q.clone(), n.to_string(), false),
     );
     named(
         out,
@@ -698,7 +703,7 @@ fn rebuild_foreign_keys_on_dropped_keys(out: &mut Vec<Change>, from: &Model, to:
                 .table(q)
                 .and_then(|t| t.uniques.get(n))
                 .map(|u| (q, u.columns.clone())),
-            TableChange::DropIndex(q, n) => from
+            TableChange::DropIndex(q, n, _) => from
                 .table(q)
                 .and_then(|t| t.indexes.get(n))
                 .filter(|i| i.unique && i.predicate.is_none())
@@ -1207,15 +1212,19 @@ fn step_of(c: &TableChange) -> StepInfo {
             name,
             index,
             new_table,
+            concurrently,
         } => {
             let mut h = Vec::new();
             if !new_table {
-                h.push(Hazard::BlocksWrites);
+                // A concurrent build takes SHARE UPDATE EXCLUSIVE: writes go on.
+                if !concurrently {
+                    h.push(Hazard::BlocksWrites);
+                }
                 if index.unique {
                     h.push(Hazard::MayFailOnData);
                 }
             }
-            step(
+            let mut info = step(
                 StepKind::CreateIndex,
                 table,
                 Some(name),
@@ -1225,7 +1234,9 @@ fn step_of(c: &TableChange) -> StepInfo {
             .effect(
                 ObjectId::part(ObjectKind::Index, &table.schema, &table.name, name),
                 Effect::Create,
-            )
+            );
+            info.transactional = !concurrently;
+            info
         }
         T::AddForeignKey {
             table,
@@ -1372,7 +1383,11 @@ fn step_of(c: &TableChange) -> StepInfo {
             vec![],
             Phase::DropConstraint,
         ),
-        T::DropIndex(q, n) => step(StepKind::DropIndex, q, Some(n), vec![], Phase::DropIndex),
+        T::DropIndex(q, n, concurrently) => {
+            let mut info = step(StepKind::DropIndex, q, Some(n), vec![], Phase::DropIndex);
+            info.transactional = !concurrently;
+            info
+        }
         T::DropForeignKey(q, n) => step(
             StepKind::DropForeignKey,
             q,
@@ -1415,7 +1430,7 @@ fn rebuilt(expected: &Model, live: &Model, c: &TableChange) -> bool {
     let (q, n) = match c {
         T::DropCheck(q, n)
         | T::AddCheck(q, n, _)
-        | T::DropIndex(q, n)
+        | T::DropIndex(q, n, _)
         | T::DropForeignKey(q, n)
         | T::DropUnique(q, n)
         | T::AddUnique(q, n, _)
@@ -1493,7 +1508,7 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
             format!("missing from the database: exclusion constraint {n} on {q}")
         }
         T::DropCheck(q, n) => format!("missing from the database: check constraint {n} on {q}"),
-        T::DropIndex(q, n) => format!("missing from the database: index {n} on {q}"),
+        T::DropIndex(q, n, _) => format!("missing from the database: index {n} on {q}"),
         T::DropForeignKey(q, n) => format!("missing from the database: foreign key {n} on {q}"),
         T::ValidateConstraint(q, n) => {
             format!(
@@ -1538,4 +1553,34 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
             format!("different in the database: {table}.{column} is not serial")
         }
     })
+}
+
+/// The online forms of `changes` (`[online] enabled`, the default): indexes on tables that
+/// already exist are built and dropped `CONCURRENTLY`, each in a step of its own outside a
+/// transaction, so writes go on while they run. Indexes of new tables need none of it, and
+/// partitioned tables and partitions (in any of `models`) keep the plain form: PostgreSQL
+/// builds a partitioned index only non-concurrently.
+pub fn online(changes: &mut [super::Change], models: &[&crate::model::Model]) {
+    let partitioned = |q: &QualifiedName| {
+        models.iter().any(|m| {
+            m.table(q)
+                .is_some_and(|t| t.partition_by.is_some() || t.partition_of.is_some())
+        })
+    };
+    for c in changes {
+        match c {
+            super::Change::Table(TableChange::CreateIndex {
+                table,
+                new_table: false,
+                concurrently,
+                ..
+            })
+            | super::Change::Table(TableChange::DropIndex(table, _, concurrently))
+                if !partitioned(table) =>
+            {
+                *concurrently = true;
+            }
+            _ => {}
+        }
+    }
 }

@@ -98,6 +98,22 @@ pub(super) fn statement(c: &TableChange) -> String {
             quote_ident(name)
         ),
         TableChange::CreateIndex {
+            table,
+            name,
+            index,
+            concurrently: true,
+            ..
+        } => {
+            // A failed concurrent build leaves an INVALID index of that name; the resumed
+            // run drops it first (a no-op the first time). Run statement by statement.
+            let build =
+                create_index(table, name, index).replacen(" INDEX ", " INDEX CONCURRENTLY ", 1);
+            format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {};\n{build}",
+                quote_in(&table.schema, name)
+            )
+        }
+        TableChange::CreateIndex {
             table, name, index, ..
         } => create_index(table, name, index),
         TableChange::AddForeignKey {
@@ -228,9 +244,11 @@ pub(super) fn statement(c: &TableChange) -> String {
             quote_qualified(q),
             quote_ident(n)
         ),
-        TableChange::DropIndex(q, n) => {
-            format!("DROP INDEX {};", quote_in(&q.schema, n))
-        }
+        TableChange::DropIndex(q, n, concurrently) => format!(
+            "DROP INDEX {}{};",
+            if *concurrently { "CONCURRENTLY " } else { "" },
+            quote_in(&q.schema, n)
+        ),
     }
 }
 

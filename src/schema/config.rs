@@ -10,7 +10,9 @@ use crate::schema::reader::{Reader, Sp, span};
 pub const FILE_NAME: &str = "schemactl.toml";
 
 /// The keys of `schemactl.toml` and of each of its tables.
-pub(crate) const CONFIG_KEYS: &[&str] = &["project", "database", "history", "hazards", "roles"];
+pub(crate) const CONFIG_KEYS: &[&str] = &[
+    "project", "database", "history", "hazards", "roles", "online",
+];
 pub(crate) const PROJECT_KEYS: &[&str] = &[
     "schema_dir",
     "migrations_dir",
@@ -22,6 +24,7 @@ pub(crate) const DATABASE_KEYS: &[&str] = &["url_env"];
 pub(crate) const HISTORY_KEYS: &[&str] = &["schema"];
 pub(crate) const ROLES_KEYS: &[&str] = &["manage", "names"];
 pub(crate) const HAZARDS_KEYS: &[&str] = &["require_allow"];
+pub(crate) const ONLINE_KEYS: &[&str] = &["enabled"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -38,6 +41,9 @@ pub struct Config {
     /// `[roles] manage = true`: the NOLOGIN roles `apply` creates when they do not exist
     /// (empty when roles are not managed).
     pub managed_roles: Vec<String>,
+    /// `[online] enabled` (default true): indexes of existing tables built and dropped
+    /// `CONCURRENTLY` ([`crate::diff::table::online`]).
+    pub online: bool,
 }
 
 impl Config {
@@ -118,6 +124,7 @@ fn defaults() -> Config {
         history_schema: "schemactl".into(),
         require_allow: Vec::new(),
         managed_roles: Vec::new(),
+        online: true,
     }
 }
 
@@ -244,6 +251,12 @@ fn read(
         h.deny_unknown("[hazards]", HAZARDS_KEYS);
         if let Some(list) = h.strings("require_allow") {
             c.require_allow = hazard_list(&list.value, h.diags);
+        }
+    }
+    if let Some(mut o) = r.table("online") {
+        o.deny_unknown("[online]", ONLINE_KEYS);
+        if let Some(v) = o.bool("enabled") {
+            c.online = v.value;
         }
     }
     c

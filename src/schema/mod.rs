@@ -398,6 +398,7 @@ pub(crate) const KEY_LISTS: &[(&str, &str, &[&str])] = &[
     ("config::HISTORY_KEYS", "`[history]`", config::HISTORY_KEYS),
     ("config::HAZARDS_KEYS", "`[hazards]`", config::HAZARDS_KEYS),
     ("config::ROLES_KEYS", "`[roles]`", config::ROLES_KEYS),
+    ("config::ONLINE_KEYS", "`[online]`", config::ONLINE_KEYS),
 ];
 
 /// All `*.toml` files under `dir`, recursively, sorted by path.
@@ -1119,6 +1120,7 @@ mod reference_tests {
             "[history]",
             "[hazards]",
             "[roles]",
+            "[online]",
         ];
         let mut problems = Vec::new();
         for block in &blocks {
