@@ -39,7 +39,12 @@ fn refused(out: Output, code: i32, needle: &str) -> String {
 
 /// Run `script` through psql as a deploy system would: as it is, stopping at the first error.
 fn psql(conninfo: &str, script: &str) {
+    psql_with(conninfo, script, &[]);
+}
+
+fn psql_with(conninfo: &str, script: &str, extra: &[&str]) {
     let mut child = Command::new(pg_bin("psql"))
+        .args(extra)
         .args([
             "--no-psqlrc",
             "--quiet",
@@ -495,4 +500,20 @@ fn script_text_of_a_migration_with_a_no_transaction_segment() {
         &["sql", "--from", "3", "--to", "3", "--with-history"],
     ));
     insta::assert_snapshot!(script);
+}
+
+/// `psql -1 -f` (the spelling the issue names, one transaction around the file): the
+/// script's own `BEGIN`/`COMMIT` pairs nest harmlessly (psql warns), and the database ends
+/// the same as `apply` makes it, with the history `status` reads.
+#[test]
+fn the_script_run_with_psql_single_transaction_matches_apply() {
+    let dir = copy_example_project();
+    let by_script = test_db();
+    let by_apply = test_db();
+    let script = ok(schemactl(dir.path(), &["sql", "--with-history"]));
+    psql_with(&by_script.conninfo, &script, &["-1"]);
+    ok(schemactl_db(dir.path(), &by_apply.conninfo, &["apply"]));
+    assert_same_schema(&by_script.conninfo, &by_apply.conninfo, "psql -1", "apply");
+    assert_eq!(history(&by_script.conninfo), history(&by_apply.conninfo));
+    assert_no_drift(dir.path(), &by_script.conninfo);
 }
