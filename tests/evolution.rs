@@ -344,7 +344,7 @@ name = "t_a_idx"
     insta::assert_snapshot!(reviewable(&e.sql));
     for needle in [
         "DROP CONSTRAINT \"t_p_id_fkey\"",
-        "DROP INDEX \"public\".\"t_a_idx\"",
+        "DROP INDEX CONCURRENTLY \"public\".\"t_a_idx\"",
         "DROP CONSTRAINT \"t_a_check\"",
         "DROP CONSTRAINT \"p_code_key\"",
         "DROP COLUMN \"gone\"",
@@ -1091,7 +1091,10 @@ qcode = { type = "text", references = "q.code", on_delete = "cascade" }
     assert!(at("DROP CONSTRAINT \"c_pa_fkey\"") < at("DROP CONSTRAINT \"p_pkey\""));
     assert!(at("DROP CONSTRAINT \"c_qcode_fkey\"") < at("DROP CONSTRAINT \"q_code_key\""));
     assert!(at("ADD CONSTRAINT \"p_a_key\"") < at("ADD CONSTRAINT \"c_pa_fkey\""));
-    assert!(at("CREATE UNIQUE INDEX \"q_code_uidx\"") < at("ADD CONSTRAINT \"c_qcode_fkey\""));
+    assert!(
+        at("CREATE UNIQUE INDEX CONCURRENTLY \"q_code_uidx\"")
+            < at("ADD CONSTRAINT \"c_qcode_fkey\"")
+    );
     // Still enforced, still cascading.
     assert!(
         e.client
