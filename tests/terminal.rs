@@ -12,7 +12,7 @@ use support::project::{project, schemactl, text};
 
 const BAD: &str = "[tables.t.columns]\nid = { tpye = \"integer\" }\n";
 const GOOD: &str = "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\nold = { type = \"text\" }\n";
-const DROPPED: &str = "[tables.t.columns]\nid = { type = \"integer\", primary_key = true }\n\n[[tables.t.indexes]]\ncolumns = [\"id\"]\nname = \"t_id_idx\"\n";
+const DROPPED: &str = "[tables.t.columns]\nid = { type = \"bigint\", primary_key = true }\n";
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemactl"));
