@@ -13,42 +13,14 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use support::dump;
 use support::project::{schemactl_db, text};
-use support::python::{alembic, alembic_python, sqlalchemy_url};
+use support::python::{alembic, alembic_fixture, alembic_python, sqlalchemy_url};
 use support::{TestDb, test_db};
 
-const FIXTURE: &str = "tests/fixtures/alembic/shop";
 const BASE: &str = "1a2b3c4d5e6f";
 const ORDERS: &str = "2b3c4d5e6f70";
 const BILLING: &str = "3c4d5e6f7081";
 const MERGE: &str = "4d5e6f708192";
 const URL_ENV: &str = "SHOP_DATABASE_URL";
-
-/// A copy of the fixture (the team's repository) without the revision files in `without`.
-fn repo(without: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy(Path::new(FIXTURE), dir.path());
-    for entry in std::fs::read_dir(dir.path().join("alembic/versions")).unwrap() {
-        let p = entry.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if without.iter().any(|id| name.starts_with(id)) {
-            std::fs::remove_file(p).unwrap();
-        }
-    }
-    dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
-}
 
 /// `alembic upgrade <to>` of `db` with the team's project in `dir`.
 fn upgrade(python: &Path, dir: &Path, db: &TestDb, to: &str) {
@@ -89,7 +61,7 @@ fn said(out: &Output) -> String {
 #[test]
 fn a_team_with_a_merged_history_moves_to_schemactl() {
     let Some(py) = python() else { return };
-    let dir = repo(&[]);
+    let dir = alembic_fixture("shop", &[]);
     let d = dir.path();
     let prod = test_db();
     let staging = test_db();
@@ -279,7 +251,7 @@ fn a_team_with_a_merged_history_moves_to_schemactl() {
 #[test]
 fn two_unmerged_heads_build_both_branches() {
     let Some(py) = python() else { return };
-    let dir = repo(&[MERGE]);
+    let dir = alembic_fixture("shop", &[MERGE]);
     let d = dir.path();
     let one_branch = test_db();
     let both = test_db();
@@ -333,10 +305,10 @@ fn two_unmerged_heads_build_both_branches() {
 fn a_missing_base_cannot_build_but_a_live_database_can_be_adopted() {
     let Some(py) = python() else { return };
     // prod was built while the base file still existed; then it was deleted.
-    let full = repo(&[]);
+    let full = alembic_fixture("shop", &[]);
     let prod = test_db();
     upgrade(&py, full.path(), &prod, "heads");
-    let dir = repo(&[BASE]);
+    let dir = alembic_fixture("shop", &[BASE]);
     let d = dir.path();
 
     let out = import(&py, d, &["--db", &prod.conninfo]);
@@ -388,7 +360,7 @@ fn a_missing_base_cannot_build_but_a_live_database_can_be_adopted() {
 #[test]
 fn python_and_environment_errors_are_precise_and_write_nothing() {
     let Some(py) = python() else { return };
-    let dir = repo(&[]);
+    let dir = alembic_fixture("shop", &[]);
     let d = dir.path();
 
     let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
@@ -456,16 +428,6 @@ fn python_and_environment_errors_are_precise_and_write_nothing() {
     assert!(!d.join("schemactl.toml").exists());
 }
 
-/// A copy of the fixture project at `fixture` (under tests/fixtures/alembic).
-fn repo_of(fixture: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy(
-        &Path::new("tests/fixtures/alembic").join(fixture),
-        dir.path(),
-    );
-    dir
-}
-
 /// `schemactl import alembic <args>` in `dir`.
 fn import_plain(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_schemactl"))
@@ -482,7 +444,7 @@ fn import_plain(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn a_pyproject_project_with_labelled_branches_and_its_version_table_in_meta() {
     let Some(py) = python() else { return };
-    let dir = repo_of("labelled");
+    let dir = alembic_fixture("labelled", &[]);
     let d = dir.path();
     let prod = test_db();
     let staging = test_db();
@@ -609,7 +571,7 @@ fn a_pyproject_project_with_labelled_branches_and_its_version_table_in_meta() {
 #[test]
 fn a_version_table_of_another_name_is_found_and_ignored() {
     let Some(py) = python() else { return };
-    let dir = repo_of("labelled");
+    let dir = alembic_fixture("labelled", &[]);
     let d = dir.path();
     let env_py = d.join("migrations/env.py");
     let text_env = std::fs::read_to_string(&env_py).unwrap();
@@ -659,7 +621,7 @@ fn a_version_table_of_another_name_is_found_and_ignored() {
 /// anywhere; found without --alembic-dir.
 #[test]
 fn a_flask_migrate_layout_is_found_without_alembic_dir() {
-    let dir = repo_of("labelled");
+    let dir = alembic_fixture("labelled", &[]);
     let d = dir.path();
     std::fs::remove_file(d.join("pyproject.toml")).unwrap();
     std::fs::rename(d.join("alembic.ini"), d.join("migrations/alembic.ini")).unwrap();
@@ -683,7 +645,7 @@ fn a_flask_migrate_layout_is_found_without_alembic_dir() {
 #[test]
 fn run_from_a_subdirectory_with_a_relative_python() {
     let Some(py) = python() else { return };
-    let dir = repo_of("labelled");
+    let dir = alembic_fixture("labelled", &[]);
     let d = dir.path();
     let venv = py.parent().unwrap().parent().unwrap();
     std::os::unix::fs::symlink(venv, d.join("venv")).unwrap();
@@ -717,7 +679,7 @@ fn run_from_a_subdirectory_with_a_relative_python() {
 #[test]
 fn a_multidb_project_fails_to_build_instead_of_hanging() {
     let Some(py) = python() else { return };
-    let dir = repo_of("multidb");
+    let dir = alembic_fixture("multidb", &[]);
     let started = std::time::Instant::now();
     let out = import_plain(
         dir.path(),
@@ -743,7 +705,7 @@ fn a_multidb_project_fails_to_build_instead_of_hanging() {
 #[test]
 fn a_missing_url_variable_read_with_getenv_hints_url_env() {
     let Some(py) = python() else { return };
-    let dir = repo_of("labelled");
+    let dir = alembic_fixture("labelled", &[]);
     let env_py = dir.path().join("migrations/env.py");
     let text_env = std::fs::read_to_string(&env_py).unwrap();
     let getenv = text_env.replace("os.environ[\"APP_DB\"]", "os.getenv(\"APP_DB\")");

@@ -46,19 +46,6 @@ fn blocks(guide: &str) -> Vec<(i32, String, usize)> {
     out
 }
 
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
-}
-
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
@@ -78,7 +65,7 @@ fn the_guide_runs_as_written() {
     };
     let repo = tempfile::tempdir().unwrap();
     let d = repo.path();
-    copy(Path::new(FIXTURE), d);
+    support::project::copy_tree(Path::new(FIXTURE), d);
     git(d, &["init", "-q"]);
     git(d, &["add", "."]);
     git(d, &["commit", "-q", "-m", "the shop with Alembic"]);

@@ -8,39 +8,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use support::project::text;
+use support::python::alembic_fixture;
 
-const FIXTURE: &str = "tests/fixtures/alembic/shop";
 const BASE: &str = "1a2b3c4d5e6f";
 const ORDERS: &str = "2b3c4d5e6f70";
 const BILLING: &str = "3c4d5e6f7081";
 const MERGE: &str = "4d5e6f708192";
-
-/// A copy of the fixture without the revision files whose ids are in `without`.
-fn variant(without: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy(Path::new(FIXTURE), dir.path());
-    for entry in std::fs::read_dir(dir.path().join("alembic/versions")).unwrap() {
-        let p = entry.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if without.iter().any(|id| name.starts_with(id)) {
-            std::fs::remove_file(p).unwrap();
-        }
-    }
-    dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let p = entry.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
-}
 
 /// `schemactl import alembic` run in `dir` (which holds alembic.ini), with `args`.
 fn import(dir: &Path, args: &[&str]) -> Output {
@@ -59,7 +32,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn a_merged_history_reports_its_base_branch_merge_and_one_head() {
-    let dir = variant(&[]);
+    let dir = alembic_fixture("shop", &[]);
     let out = import(dir.path(), &[]);
     let s = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{s}{}", text(&out.stderr));
@@ -89,13 +62,13 @@ fn a_merged_history_reports_its_base_branch_merge_and_one_head() {
 
 #[test]
 fn two_unmerged_heads_and_a_missing_base_break_the_history() {
-    let two = variant(&[MERGE]);
+    let two = alembic_fixture("shop", &[MERGE]);
     let out = import(two.path(), &[]);
     let s = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{s}");
     assert!(s.contains(&format!("2 heads ({ORDERS}, {BILLING})")), "{s}");
 
-    let nobase = variant(&[BASE]);
+    let nobase = alembic_fixture("shop", &[BASE]);
     let j = json(&import(nobase.path(), &["--format", "json"]));
     assert_eq!(j["ok"], false);
     assert_eq!(j["bases"], serde_json::json!([]));
@@ -115,7 +88,7 @@ fn two_unmerged_heads_and_a_missing_base_break_the_history() {
 
 #[test]
 fn duplicates_misnamed_files_and_unreadable_values_are_reported() {
-    let dir = variant(&[]);
+    let dir = alembic_fixture("shop", &[]);
     let versions = dir.path().join("alembic/versions");
     // A copy of a revision under another file name: a duplicate id, and a misnamed file.
     std::fs::copy(
@@ -136,7 +109,7 @@ fn duplicates_misnamed_files_and_unreadable_values_are_reported() {
     );
 
     // A computed down_revision cannot be read statically: exit 2 with its location.
-    let broken = variant(&[]);
+    let broken = alembic_fixture("shop", &[]);
     let path = broken
         .path()
         .join(format!("alembic/versions/{ORDERS}_add_orders.py"));
@@ -182,7 +155,7 @@ fn stamped(at: Option<&[&str]>) -> support::TestDb {
 
 #[test]
 fn each_database_is_placed_in_the_graph() {
-    let dir = variant(&[]);
+    let dir = alembic_fixture("shop", &[]);
     let head = stamped(Some(&[MERGE]));
     let behind = stamped(Some(&[ORDERS]));
     let never = stamped(None);
@@ -216,7 +189,7 @@ fn each_database_is_placed_in_the_graph() {
     assert!(!s.contains("password"), "{s}");
 
     // On two unmerged heads, a database at one of them is at a head and still behind.
-    let two = variant(&[MERGE]);
+    let two = alembic_fixture("shop", &[MERGE]);
     let j = json(&import(
         two.path(),
         &["--format", "json", "--db", &behind.conninfo],
@@ -239,7 +212,7 @@ fn other_commands_refuse_several_databases() {
 
 #[test]
 fn an_unreachable_database_fails_with_exit_3_and_no_password() {
-    let dir = variant(&[]);
+    let dir = alembic_fixture("shop", &[]);
     let out = import(
         dir.path(),
         &[
@@ -255,7 +228,7 @@ fn an_unreachable_database_fails_with_exit_3_and_no_password() {
 
 #[test]
 fn version_tables_elsewhere_and_unknown_revisions() {
-    let dir = variant(&[]);
+    let dir = alembic_fixture("shop", &[]);
     // env.py's version_table_schema: the table is in another schema.
     let elsewhere = support::test_db();
     elsewhere

@@ -142,15 +142,8 @@ pub fn run(g: &Global) -> Outcome {
     if last.down.is_some() {
         removed.push(layout.down_path(&last.stem));
     }
-    let result = migrations::write_files(&write).and_then(|()| {
-        for p in remove.iter().chain(&removed) {
-            match std::fs::remove_file(p) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
-        Ok(())
-    });
+    let result =
+        migrations::replace_files(&write, &[remove.as_slice(), removed.as_slice()].concat());
     if let Err(e) = result {
         return Outcome::fail(
             g,

@@ -596,15 +596,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         }
     };
     if !opts.dry_run {
-        let result = migrations::write_files(&write).and_then(|()| {
-            for p in &remove {
-                match std::fs::remove_file(p) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                    _ => {}
-                }
-            }
-            Ok(())
-        });
+        let result = migrations::replace_files(&write, &remove);
         if let Err(e) = result {
             return Outcome::fail(
                 g,

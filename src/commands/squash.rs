@@ -297,15 +297,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             }
         }
     }
-    let result = migrations::write_files(&write).and_then(|()| {
-        for p in &remove {
-            match std::fs::remove_file(p) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
-        Ok(())
-    });
+    let result = migrations::replace_files(&write, &remove);
     if let Err(e) = result {
         return Outcome::fail(
             g,

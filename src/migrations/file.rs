@@ -364,6 +364,19 @@ fn text_file(head: &str, text: String) -> String {
     text
 }
 
+/// [`write_files`], then remove each of `remove` (already gone is fine): how `discard`,
+/// `rebase` and `squash` rewrite the migration directory.
+pub fn replace_files(write: &[(PathBuf, String)], remove: &[PathBuf]) -> io::Result<()> {
+    write_files(write)?;
+    for p in remove {
+        match fs::remove_file(p) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Write each file, in order, through a hidden temporary file in the same directory that is
 /// synced then renamed over the target, so a crash never leaves a partial file (at worst the
 /// files before the crash are new and the sum file, written last by [`prepare`], is stale —

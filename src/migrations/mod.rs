@@ -48,7 +48,8 @@ use std::str::FromStr;
 pub use chain::{compute_link, genesis, snapshot_hash};
 pub use check::{load, rehash};
 pub use file::{
-    Header, NewMigration, parse_header, prepare, render_header, slug, validate_name, write_files,
+    Header, NewMigration, parse_header, prepare, render_header, replace_files, slug, validate_name,
+    write_files,
 };
 pub use sum::{SumEntry, parse_sum, render_sum};
 

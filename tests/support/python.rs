@@ -112,3 +112,21 @@ pub fn sqlalchemy_url(conninfo: &str) -> String {
         percent_encoding::utf8_percent_encode(conninfo, percent_encoding::NON_ALPHANUMERIC)
     )
 }
+
+/// A copy of the Alembic fixture project `name` (under tests/fixtures/alembic) without the
+/// revision files whose names start with an id in `without` (in `alembic/versions`).
+pub fn alembic_fixture(name: &str, without: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    super::project::copy_tree(&Path::new("tests/fixtures/alembic").join(name), dir.path());
+    let versions = dir.path().join("alembic/versions");
+    if let Ok(entries) = std::fs::read_dir(&versions) {
+        for entry in entries {
+            let p = entry.unwrap().path();
+            let file = p.file_name().unwrap().to_string_lossy().into_owned();
+            if without.iter().any(|id| file.starts_with(id)) {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+    }
+    dir
+}
