@@ -324,7 +324,12 @@ fn a_failure_after_committed_segments_is_reported_part_way_by_apply_status_and_d
     let mut client = db.connect();
     let v1 = "[enums.st]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"st\" }\nn = { type = \"int\" }\n";
     let v2 = "[enums.st2]\nrenamed_from = \"st\"\nvalues = [\"A\", \"B\", \"C\"]\n[tables.u]\nrenamed_from = \"t\"\n[tables.u.columns]\nid = { type = \"int\", primary_key = true }\ns = { type = \"st2\", default = \"C\" }\nn = { type = \"int\" }\n[[tables.u.checks]]\nexpr = \"n > 0\"\n";
-    let dir = project(&[("schema/s.toml", v1)]);
+    // The plain forms: the check is added, and fails, inside the last segment (online, it
+    // would be added NOT VALID and fail in a VALIDATE segment of its own).
+    let dir = project(&[
+        ("schema/s.toml", v1),
+        ("schemactl.toml", "[online]\nenabled = false\n"),
+    ]);
     run_plan(dir.path(), "v1");
     let out = run(dir.path(), &db.conninfo, &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -537,7 +542,11 @@ fn a_rollback_failure_after_committed_down_segments_is_reported_part_way_back() 
     // v2 renames e to e2, removes B and the check and adds x; its down file: RENAME e2 TO e;
     // ADD VALUE 'B' (alone); DROP TABLE x and ADD CONSTRAINT … CHECK (n > 0).
     let v2 = "[enums.e2]\nrenamed_from = \"e\"\nvalues = [\"A\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[tables.x.columns]\nid = { type = \"int\" }\n";
-    let dir = project(&[("schema/s.toml", v1)]);
+    // The plain forms, as in the test above.
+    let dir = project(&[
+        ("schema/s.toml", v1),
+        ("schemactl.toml", "[online]\nenabled = false\n"),
+    ]);
     run_plan(dir.path(), "v1");
     std::fs::write(dir.path().join("schema/s.toml"), v2).unwrap();
     plan(dir.path(), &["-m", "v2", "--allow", "deletes_data"]);

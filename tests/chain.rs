@@ -682,6 +682,7 @@ fn header_round_trips() {
             parent: Some(chain.migrations[0].link),
             hazards: vec!["blocks_writes".into(), "deletes_data".into()],
             allowed: vec!["deletes_data".into()],
+            segments: None,
         }
     );
     assert_eq!(

@@ -212,13 +212,22 @@ fn a_generated_migration_carries_a_hand_written_step_before_a_generated_one() {
     ok(schemactl(d, &["plan", "-m", "status_not_null"]), "plan");
     let path = migration(d, "0002");
     let generated = std::fs::read_to_string(&path).unwrap();
-    // As generated, SET NOT NULL fails on the NULL row (and rolls back).
+    // As generated (online), SET NOT NULL is proved by a check added NOT VALID, whose
+    // VALIDATE, in a segment of its own, fails on the NULL row; the check stays committed.
     let failed = schemactl_db(d, &db.conninfo, &["apply"]);
     assert_eq!(failed.status.code(), Some(3), "{}", said(&failed));
-    // A hand-written step before the generated one makes it succeed.
+    assert!(
+        said(&failed).contains("validate-constraint public.items.items_status_set_not_null"),
+        "{}",
+        said(&failed)
+    );
+    // A hand-written step after the committed segment, before the validation, makes it
+    // succeed: the resumed apply starts there.
+    let marker = "-- schemactl:own-transaction\n-- step 2:";
+    assert!(generated.contains(marker), "{generated}");
     let edited = generated.replacen(
-        "-- step 1:",
-        "-- step 0: hand-written backfill\nUPDATE items SET status = 'a' WHERE status IS NULL;\n\n-- step 1:",
+        marker,
+        &format!("-- schemactl:own-transaction\n-- step 1a: hand-written backfill\nUPDATE items SET status = 'a' WHERE status IS NULL;\n\n{marker}"),
         1,
     );
     assert_ne!(edited, generated);

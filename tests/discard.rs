@@ -193,16 +193,25 @@ fn discard_refuses_a_migration_a_database_has() {
     // Baselined counts as applied: a database built by the script without history rows,
     // then adopted.
     let adopted = test_db();
+    // Run by psql as a user would: its concurrent index builds run outside a transaction.
     let script = ok(schemactl(d, &["sql"]));
-    let mut c = adopted.connect();
-    c.batch_execute(
-        &script
-            .lines()
-            .filter(|l| !l.starts_with("--"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
-    .unwrap();
+    let file = d.join("script.sql");
+    std::fs::write(&file, script).unwrap();
+    support::dump::run(
+        "psql",
+        &[
+            "--no-psqlrc",
+            "--quiet",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "--file",
+            file.to_str().unwrap(),
+            "--dbname",
+            &adopted.conninfo,
+        ],
+        "psql -f",
+    );
+    std::fs::remove_file(&file).unwrap();
     ok(schemactl_db(d, &adopted.conninfo, &["baseline"]));
     refused(
         schemactl_db(d, &adopted.conninfo, &["discard"]),

@@ -882,8 +882,8 @@ where = "p_id > 0"
 fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
     let v1 = "[enums.e]\nvalues = [\"A\", \"B\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[[tables.t.checks]]\nexpr = \"n > 0\"\n";
     // v2 renames e to e2, removes B and the check, and adds table x. Its down file runs in
-    // three segments: RENAME e2 TO e; ADD VALUE 'B' (alone); DROP TABLE x and ADD CONSTRAINT
-    // … CHECK (n > 0).
+    // four segments: RENAME e2 TO e; ADD VALUE 'B' (alone); DROP TABLE x and ADD CONSTRAINT
+    // … CHECK (n > 0) NOT VALID; VALIDATE CONSTRAINT (a transaction of its own).
     let v2 = "[enums.e2]\nrenamed_from = \"e\"\nvalues = [\"A\"]\n[tables.t.columns]\nid = { type = \"int\", primary_key = true }\nn = { type = \"int\" }\n[tables.x.columns]\nid = { type = \"int\" }\n";
     let dir = project(&[("schema/s.toml", v1)]);
     let db = support::test_db();
@@ -936,16 +936,17 @@ fn a_failed_rollback_keeps_the_migration_applied_or_resumes_part_way() {
     assert!(apply::pending(&chain, &rows, None).is_empty());
     client.batch_execute("DROP TYPE e").unwrap();
 
-    // It fails in its last segment (a row breaks the check) after two committed.
+    // It fails in its last segment (a row breaks the check) after three committed.
     client
         .batch_execute("INSERT INTO t VALUES (1, -1)")
         .unwrap();
     let err = rollback(&mut client).unwrap_err();
     assert!(
-        err.to_string().contains("add-check public.t.t_n_check"),
+        err.to_string()
+            .contains("validate-constraint public.t.t_n_check"),
         "{err}"
     );
-    assert_eq!(latest(&mut client), (apply::Status::RollbackFailed, 2));
+    assert_eq!(latest(&mut client), (apply::Status::RollbackFailed, 3));
     // Part-way back: apply refuses rather than running the up file over it.
     let err = apply::apply(&mut client, &history, &chain, &opts).unwrap_err();
     assert!(

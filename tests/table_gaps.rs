@@ -140,8 +140,13 @@ id = { type = "integer", primary_key = true }
             "a_id = { type = \"bigint\" }",
         );
     let sql = s.step(&v3);
+    // Online: the key's index is built concurrently under the name, then made the key.
     assert!(
-        sql.contains(r#"ADD CONSTRAINT "a_primary" PRIMARY KEY ("id", "k")"#),
+        sql.contains(r#"CREATE UNIQUE INDEX CONCURRENTLY "a_primary" ON "public"."a" USING "btree" ("id", "k");"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"ADD CONSTRAINT "a_primary" PRIMARY KEY USING INDEX "a_primary";"#),
         "{sql}"
     );
     s.unwind();

@@ -10,11 +10,14 @@ use std::time::{Duration, Instant, SystemTime};
 use postgres::Client;
 
 use crate::migrations::{Chain, Migration, parse_header};
-use crate::plan::{Hazard, Policy, known_hazards, parse_step_line};
+use crate::plan::{Hazard, Policy, Transaction, known_hazards, parse_step_line};
 use crate::sql::{quote_ident, quote_literal};
 
 /// Marks the next step as one that must run outside a transaction block.
 pub const NO_TRANSACTION: &str = "-- schemactl:no-transaction";
+/// Marks the next step as a transaction of its own: the one before commits first, and the
+/// steps after it start another.
+pub const OWN_TRANSACTION: &str = "-- schemactl:own-transaction";
 /// Marks a down file whose migration cannot be reversed automatically.
 pub const IRREVERSIBLE: &str = "-- schemactl:irreversible";
 
@@ -578,25 +581,29 @@ pub struct Segment {
 }
 
 /// Split a migration file into segments of steps. Steps start at `-- step N:` lines; a step
-/// preceded by [`NO_TRANSACTION`] is a segment of its own, run outside a transaction.
+/// preceded by [`NO_TRANSACTION`] is a segment of its own, run outside a transaction; one
+/// preceded by [`OWN_TRANSACTION`] is a transaction of its own.
 pub fn segments(text: &str) -> Vec<Segment> {
-    let mut steps: Vec<(String, String, bool)> = Vec::new();
-    let mut pending_no_tx = false;
+    let mut steps: Vec<(String, String, Transaction)> = Vec::new();
+    let mut pending = Transaction::Shared;
     let mut preamble = String::new();
     // Markers count only on lines that start outside literals, quoted identifiers and
     // block comments: a comment or default may hold any text.
     for (line, top) in crate::sql::lex::lines_with_level(text) {
         if top && line.trim() == NO_TRANSACTION {
-            pending_no_tx = true;
+            pending = Transaction::None;
+            continue;
+        }
+        if top && line.trim() == OWN_TRANSACTION {
+            pending = Transaction::Own;
             continue;
         }
         if let Some(rest) = line.strip_prefix("-- step ").filter(|_| top) {
             steps.push((
                 format!("step {}", rest.trim()),
                 String::new(),
-                pending_no_tx,
+                std::mem::take(&mut pending),
             ));
-            pending_no_tx = false;
             continue;
         }
         match steps.last_mut() {
@@ -615,23 +622,58 @@ pub fn segments(text: &str) -> Vec<Segment> {
         }
     }
     if !preamble.trim().is_empty() {
-        steps.insert(0, ("statements".to_string(), preamble, false));
+        steps.insert(0, ("statements".to_string(), preamble, Transaction::Shared));
     }
     let mut out: Vec<Segment> = Vec::new();
-    for (label, sql, no_tx) in steps {
+    // Whether the last segment takes more shared steps (not one of its own or outside).
+    let mut open = false;
+    for (label, sql, transaction) in steps {
         let sql = sql.trim().to_string();
         if sql.is_empty() {
             continue;
         }
         match out.last_mut() {
-            Some(seg) if seg.transactional && !no_tx => seg.steps.push((label, sql)),
-            _ => out.push(Segment {
-                transactional: !no_tx,
-                steps: vec![(label, sql)],
-            }),
+            Some(seg) if open && transaction == Transaction::Shared => seg.steps.push((label, sql)),
+            _ => {
+                open = transaction == Transaction::Shared;
+                out.push(Segment {
+                    transactional: transaction != Transaction::None,
+                    steps: vec![(label, sql)],
+                })
+            }
         }
     }
     out
+}
+
+/// How the steps of `text` (a migration file or body) run, for its header and the plan's
+/// text: `steps 1–2 in a transaction; step 3 outside a transaction; …`. `None` when they
+/// all run in one transaction.
+pub fn segments_line(text: &str) -> Option<String> {
+    let segs = segments(text);
+    if segs.len() <= 1 && segs.iter().all(|s| s.transactional) {
+        return None;
+    }
+    let parts: Vec<String> = segs
+        .iter()
+        .map(|seg| {
+            let labels: Vec<String> = seg
+                .steps
+                .iter()
+                .map(|(label, _)| short_label(label).to_string())
+                .collect();
+            let how = if seg.transactional {
+                "in a transaction"
+            } else {
+                "outside a transaction"
+            };
+            format!("{} {how}", step_range(&labels))
+        })
+        .collect();
+    Some(format!(
+        "{}; a transaction is retried after a lock timeout",
+        parts.join("; ")
+    ))
 }
 
 /// blake3 over the SQL of the first `n` segments.
@@ -1421,6 +1463,22 @@ mod tests {
         assert!(!segs[1].transactional);
         assert_eq!(segs[1].steps[0].0, "step 3: create-index public.a.i");
         assert_eq!(segs[2].steps[0].1, "COMMENT ON TABLE a IS 'x';");
+    }
+
+    #[test]
+    fn an_own_transaction_step_is_a_segment_of_its_own() {
+        let text = "-- step 1: add-foreign-key public.a.f\nALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (b) REFERENCES b NOT VALID;\n\n\
+                    -- schemactl:own-transaction\n-- step 2: validate-constraint public.a.f\nALTER TABLE a VALIDATE CONSTRAINT f;\n\n\
+                    -- schemactl:own-transaction\n-- step 3: validate-constraint public.a.g\nALTER TABLE a VALIDATE CONSTRAINT g;\n\n\
+                    -- step 4: comment public.a\nCOMMENT ON TABLE a IS 'x';\n\n\
+                    -- step 5: comment public.b\nCOMMENT ON TABLE b IS 'x';\n";
+        let segs = segments(text);
+        let shape: Vec<(bool, usize)> = segs
+            .iter()
+            .map(|s| (s.transactional, s.steps.len()))
+            .collect();
+        assert_eq!(shape, [(true, 1), (true, 1), (true, 1), (true, 2)]);
+        assert_eq!(segs[2].steps[0].0, "step 3: validate-constraint public.a.g");
     }
 
     #[test]

@@ -339,10 +339,11 @@ pub fn diff_db(g: &Global) -> Outcome {
         return db_error(g, &e);
     }
     // Declared renames count here too: the database may still have the old names.
-    let d = diff::compare(&live, &loaded.model, &loaded.renames);
-    let mut changes = d.changes;
+    let mut d = diff::compare(&live, &loaded.model, &loaded.renames);
+    let mut changes = std::mem::take(&mut d.changes);
     if loaded.project.config.online {
-        diff::table::online(&mut changes, &[&live, &loaded.model]);
+        let hints = diff::table::online(&mut changes, &[&live, &loaded.model]);
+        d.hints.extend(hints);
     }
     let p = plan::plan(changes);
     // Differences are a "no" answer, as in `drift`: scripts can gate on the exit code.

@@ -7,7 +7,7 @@
 //! paths: the same input gives the same comment.
 
 use super::{Exit, Global, Outcome};
-use crate::plan::{Hazard, Plan, Policy, Step};
+use crate::plan::{Hazard, Plan, Policy, Step, Transaction};
 
 /// The first line of every comment: lets a CI job find (and update) its earlier comment.
 pub const MARKER: &str = "<!-- schemactl review -->";
@@ -196,8 +196,10 @@ pub fn steps_table(steps: &[Step]) -> String {
     let mut s = String::from("| # | step | object | hazards |\n|---:|---|---|---|\n");
     for (i, step) in steps.iter().enumerate().take(MAX_ROWS) {
         let mut hazards: Vec<String> = step.hazards.iter().map(|h| badge(*h)).collect();
-        if !step.transactional {
-            hazards.push("runs outside a transaction".into());
+        match step.transaction {
+            Transaction::Shared => {}
+            Transaction::Own => hazards.push("own transaction".into()),
+            Transaction::None => hazards.push("runs outside a transaction".into()),
         }
         s.push_str(&format!(
             "| {} | `{}` | {} | {} |\n",
@@ -804,7 +806,8 @@ mod tests {
             object: format!("public.t{i}"),
             sql: String::new(),
             hazards: vec![Hazard::DeletesData],
-            transactional: true,
+            transaction: Transaction::Shared,
+            lock: None,
         };
         let steps: Vec<Step> = (0..MAX_ROWS + 3).map(step).collect();
         let table = steps_table(&steps);

@@ -173,14 +173,18 @@ impl Loaded {
     /// What schema/ changes relative to the head of the chain.
     pub fn pending(&self) -> crate::diff::Diff {
         let mut d = crate::diff::compare(&self.head, &self.model, &self.renames);
-        self.online(&mut d.changes);
+        let hints = self.online(&mut d.changes);
+        d.hints.extend(hints);
         d
     }
 
     /// The online forms of `changes` when the project asks for them (`[online]`).
-    fn online(&self, changes: &mut [crate::diff::Change]) {
+    /// Returns the hints about what stays blocking.
+    fn online(&self, changes: &mut Vec<crate::diff::Change>) -> Vec<String> {
         if self.project.config.online {
-            crate::diff::table::online(changes, &[&self.head, &self.model]);
+            crate::diff::table::online(changes, &[&self.head, &self.model])
+        } else {
+            Vec::new()
         }
     }
 

@@ -163,6 +163,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
                     v["step"] = json!(i + 1);
                     v
                 }).collect::<Vec<_>>(),
+                "segments": plan.segments().iter().map(|(first, last, transaction)| {
+                    json!({ "first_step": first, "last_step": last, "transaction": transaction })
+                }).collect::<Vec<_>>(),
                 "hazards": hazards,
                 "refused_hazards": refused,
                 "hints": hints,
@@ -338,6 +341,9 @@ fn describe(plan: &Plan, migration: &str, mut body: String, color: bool) -> Stri
             _ => line,
         };
         s.push_str(&format!("  {:>3}. {line}\n", i + 1));
+    }
+    if let Some(segments) = crate::apply::segments_line(&body) {
+        s.push_str(&format!("Segments: {segments}\n"));
     }
     s.push('\n');
     body.insert_str(0, &s);

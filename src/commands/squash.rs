@@ -231,6 +231,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             .iter()
             .map(|h| h.id().to_string())
             .collect(),
+        segments: None,
     };
     let squashes = format!(
         "-- {}: {} {}\n",
@@ -245,7 +246,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             None => h,
         }
     };
-    let up = file_text(with_squashes(render_header(&header)), up_plan.sql_body());
+    let up_body = up_plan.sql_body();
+    header.segments = crate::apply::segments_line(&up_body);
+    let up = file_text(with_squashes(render_header(&header)), up_body);
     header.down = true;
     header.hazards = down_plan
         .hazards()
@@ -253,7 +256,9 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
         .map(|h| h.id().to_string())
         .collect();
     header.allowed = Vec::new();
-    let down = file_text(render_header(&header), super::plan::down_sql(&down_plan));
+    let down_body = super::plan::down_sql(&down_plan);
+    header.segments = crate::apply::segments_line(&down_body);
+    let down = file_text(render_header(&header), down_body);
     // The hash recorded for V (a rebuilt model reads back equal, not byte-identical).
     let snap = last.snapshot_hash;
     let link = compute_link(&genesis(), &stem, &up, Some(&down), &snap);

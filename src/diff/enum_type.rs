@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::comment::CommentTarget;
-use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
+use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, Transaction, object};
 use super::{Change, Touch, Touched};
 use crate::model::id::ObjectId;
 use crate::model::{BaseType, ColumnDefault, EnumType, Expr, Model, QualifiedName};
@@ -273,7 +273,7 @@ pub(super) fn step(c: &EnumChange) -> StepInfo {
         }
         EnumChange::AddEnumValue { name, value, .. } => StepInfo {
             // A new enum value cannot be used in the transaction that adds it: run it alone.
-            transactional: false,
+            transaction: Transaction::None,
             ..StepInfo::new(
                 StepKind::AddEnumValue,
                 object(name, Some(value)),

@@ -210,6 +210,9 @@ pub enum Phase {
     AddConstraint,
     CreateIndex,
     AddForeignKey,
+    /// `VALIDATE CONSTRAINT`, each in a transaction of its own, once the constraints are
+    /// added `NOT VALID` (one that a later step needs validated is pulled ahead of it).
+    Validate,
     /// Views, once everything they read has its final shape; then their indexes.
     CreateView,
     /// Triggers, once their tables and functions exist.
@@ -269,6 +272,39 @@ impl Deps {
     }
 }
 
+/// How a step runs with respect to transactions: what segment of the migration it goes in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transaction {
+    /// In the migration's current transaction, with the steps around it.
+    #[default]
+    Shared,
+    /// In a transaction of its own, committed before the next step starts: a `VALIDATE
+    /// CONSTRAINT` scan holds only a SHARE UPDATE EXCLUSIVE lock, and must not keep the
+    /// stronger locks of the steps before it for the length of its scan.
+    Own,
+    /// Outside any transaction block (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE … ADD VALUE`
+    /// before PostgreSQL 12), statement by statement.
+    None,
+}
+
+/// The strongest table lock a step takes (PostgreSQL's lock modes; what it blocks): shown
+/// with each step in JSON plans so a reviewer sees what the online forms buy. Whether it is
+/// held briefly or for a scan, build or rewrite is what the `blocks_writes` hazard says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lock {
+    /// Blocks reads and writes.
+    AccessExclusive,
+    /// Blocks writes (`ADD FOREIGN KEY`, on both tables).
+    ShareRowExclusive,
+    /// Blocks writes (`CREATE INDEX`).
+    Share,
+    /// Blocks neither reads nor writes, only other schema changes and `VACUUM`
+    /// (`CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT`).
+    ShareUpdateExclusive,
+}
+
 /// A change described as a step (the SQL comes from `render`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepInfo {
@@ -277,8 +313,10 @@ pub struct StepInfo {
     pub object: String,
     pub hazards: Vec<Hazard>,
     pub phase: Phase,
-    /// False for statements that must run outside a transaction block (their own segment).
-    pub transactional: bool,
+    /// Which transaction it runs in.
+    pub transaction: Transaction,
+    /// The table lock it takes, where a table is what it changes.
+    pub lock: Option<Lock>,
     pub deps: Deps,
 }
 
@@ -290,7 +328,8 @@ impl StepInfo {
             object,
             hazards,
             phase,
-            transactional: true,
+            transaction: Transaction::Shared,
+            lock: None,
             deps: Deps::default(),
         }
     }

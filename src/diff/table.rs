@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::comment::CommentTarget;
-use super::step::{Effect, Hazard, Phase, StepInfo, StepKind, object};
+use super::step::{Effect, Hazard, Lock, Phase, StepInfo, StepKind, Transaction, object};
 use super::{Change, Touch, Touched, partition, rename, typechange};
 use crate::model::id::{ObjectId, ObjectKind};
 use crate::model::rename::Rename;
@@ -118,8 +118,24 @@ pub enum TableChange {
     /// The index; `true` for `DROP INDEX CONCURRENTLY` ([`online`]).
     DropIndex(QualifiedName, String, bool),
     DropForeignKey(QualifiedName, String),
-    /// `VALIDATE CONSTRAINT`: a `NOT VALID` check or foreign key becomes validated.
+    /// `VALIDATE CONSTRAINT`: a `NOT VALID` check or foreign key becomes validated, in a
+    /// transaction of its own.
     ValidateConstraint(QualifiedName, String),
+    /// A unique or primary key constraint made from the unique index of the same name built
+    /// concurrently before it (`ADD CONSTRAINT … USING INDEX`, [`online`]).
+    AddConstraintUsingIndex {
+        table: QualifiedName,
+        name: String,
+        primary: bool,
+    },
+    /// `SET NOT NULL` once the validated check `check` (`column IS NOT NULL`) proves it, so
+    /// PostgreSQL skips the scan; the check is dropped in the same statement group
+    /// ([`online`]).
+    SetNotNullChecked {
+        table: QualifiedName,
+        column: String,
+        check: String,
+    },
 }
 
 impl From<TableChange> for Change {
@@ -1012,6 +1028,7 @@ fn volatile(e: &Expr) -> bool {
 /// in the same plan).
 pub(super) fn step(c: &TableChange) -> StepInfo {
     let mut s = step_of(c);
+    s.lock = Some(lock(c));
     if let TableChange::SetDefault { old_calls, .. } = c {
         for n in old_calls {
             s = s.before(super::function::name_id(n));
@@ -1067,6 +1084,25 @@ fn expressions(c: &TableChange) -> Vec<&crate::model::Expr> {
 }
 
 /// The constraint `name` of table `q` as a node of the plan (its comment follows it).
+/// The table lock `c` takes (the strongest, on the table it changes).
+fn lock(c: &TableChange) -> Lock {
+    use TableChange as T;
+    match c {
+        T::CreateIndex {
+            concurrently: true, ..
+        }
+        | T::DropIndex(_, _, true)
+        | T::ValidateConstraint(..) => Lock::ShareUpdateExclusive,
+        T::CreateIndex { .. } => Lock::Share,
+        T::AddForeignKey { .. } => Lock::ShareRowExclusive,
+        _ => Lock::AccessExclusive,
+    }
+}
+
+fn column_id(q: &QualifiedName, column: &str) -> ObjectId {
+    ObjectId::part(ObjectKind::Column, &q.schema, &q.name, column)
+}
+
 fn constraint_id(q: &QualifiedName, name: &str) -> ObjectId {
     ObjectId::part(ObjectKind::Constraint, &q.schema, &q.name, name)
 }
@@ -1200,13 +1236,57 @@ fn step_of(c: &TableChange) -> StepInfo {
         .effect(constraint_id(q, n), Effect::Create),
         // Scans the table under SHARE UPDATE EXCLUSIVE (reads and writes go on); a row that
         // breaks the constraint fails it.
-        T::ValidateConstraint(q, n) => step(
-            StepKind::ValidateConstraint,
-            q,
-            Some(n),
-            vec![Hazard::MayFailOnData],
-            Phase::AddForeignKey,
-        ),
+        // After the constraint's creation, and before what needs it validated.
+        T::ValidateConstraint(q, n) => {
+            let mut info = step(
+                StepKind::ValidateConstraint,
+                q,
+                Some(n),
+                vec![Hazard::MayFailOnData],
+                Phase::Validate,
+            )
+            .after(constraint_id(q, n))
+            .effect(constraint_id(q, n), Effect::Alter);
+            info.transaction = Transaction::Own;
+            info
+        }
+        // A brief ACCESS EXCLUSIVE lock: the index is already built.
+        T::AddConstraintUsingIndex {
+            table,
+            name,
+            primary,
+        } => step(
+            if *primary {
+                StepKind::AddPrimaryKey
+            } else {
+                StepKind::AddUnique
+            },
+            table,
+            Some(name),
+            vec![],
+            Phase::AddConstraint,
+        )
+        .after(ObjectId::part(
+            ObjectKind::Index,
+            &table.schema,
+            &table.name,
+            name,
+        ))
+        .effect(constraint_id(table, name), Effect::Create),
+        // No scan: the validated check proves the column has no NULL.
+        T::SetNotNullChecked {
+            table,
+            column,
+            check,
+        } => step(
+            StepKind::SetNullable,
+            table,
+            Some(column),
+            vec![],
+            Phase::AlterColumn,
+        )
+        .after(constraint_id(table, check))
+        .effect(column_id(table, column), Effect::Alter),
         T::CreateIndex {
             table,
             name,
@@ -1235,7 +1315,9 @@ fn step_of(c: &TableChange) -> StepInfo {
                 ObjectId::part(ObjectKind::Index, &table.schema, &table.name, name),
                 Effect::Create,
             );
-            info.transactional = !concurrently;
+            if *concurrently {
+                info.transaction = Transaction::None;
+            }
             info
         }
         T::AddForeignKey {
@@ -1339,6 +1421,8 @@ fn step_of(c: &TableChange) -> StepInfo {
             vec![],
             Phase::AlterColumn,
         ),
+        // Adding an identity needs the column NOT NULL, which the online form sets later in
+        // the phase (after its check is validated).
         T::SetIdentity {
             table,
             column,
@@ -1354,7 +1438,8 @@ fn step_of(c: &TableChange) -> StepInfo {
                 vec![]
             },
             Phase::AlterColumn,
-        ),
+        )
+        .after(column_id(table, column)),
         T::DropPrimaryKey(q, n) => step(
             StepKind::DropPrimaryKey,
             q,
@@ -1385,7 +1470,9 @@ fn step_of(c: &TableChange) -> StepInfo {
         ),
         T::DropIndex(q, n, concurrently) => {
             let mut info = step(StepKind::DropIndex, q, Some(n), vec![], Phase::DropIndex);
-            info.transactional = !concurrently;
+            if *concurrently {
+                info.transaction = Transaction::None;
+            }
             info
         }
         T::DropForeignKey(q, n) => step(
@@ -1515,6 +1602,21 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
                 "different in the database: constraint {n} on {q} is validated (NOT VALID declared)"
             )
         }
+        T::AddConstraintUsingIndex {
+            table,
+            name,
+            primary,
+        } => format!(
+            "extra in the database: {} {name} on {table}",
+            if *primary {
+                "primary key"
+            } else {
+                "unique constraint"
+            }
+        ),
+        T::SetNotNullChecked { table, column, .. } => {
+            format!("different in the database: column {table}.{column} is nullable")
+        }
         T::AlterColumnType {
             table,
             column,
@@ -1555,32 +1657,213 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
     })
 }
 
-/// The online forms of `changes` (`[online] enabled`, the default): indexes on tables that
-/// already exist are built and dropped `CONCURRENTLY`, each in a step of its own outside a
-/// transaction, so writes go on while they run. Indexes of new tables need none of it, and
-/// partitioned tables and partitions (in any of `models`) keep the plain form: PostgreSQL
-/// builds a partitioned index only non-concurrently.
-pub fn online(changes: &mut [super::Change], models: &[&crate::model::Model]) {
+/// The online forms of `changes` (`[online] enabled`, the default), for tables that exist
+/// already (a table created in the same plan has no rows and needs none of it):
+/// - indexes are built and dropped `CONCURRENTLY`, each in a step of its own outside a
+///   transaction, so writes go on while they run;
+/// - unique and primary key constraints are made from a unique index built that way
+///   (`ADD CONSTRAINT … USING INDEX`: a brief ACCESS EXCLUSIVE lock, no build under it);
+/// - foreign keys and checks are added `NOT VALID` (a brief lock, no scan) and validated in
+///   a transaction of their own, whose scan holds only SHARE UPDATE EXCLUSIVE;
+/// - `SET NOT NULL` is proved first by a `CHECK (column IS NOT NULL)` added `NOT VALID`
+///   and validated, so the `SET NOT NULL` that follows skips its scan; the check is then
+///   dropped.
+///
+/// Partitioned tables and partitions (in any of `models`) keep the plain forms: PostgreSQL
+/// builds a partitioned index only non-concurrently and refuses `USING INDEX` and `NOT
+/// VALID` foreign keys there. A column type change that rewrites an existing table is not
+/// made online; the returned hints say so and show the expand/contract alternative.
+pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model]) -> Vec<String> {
+    use TableChange as T;
     let partitioned = |q: &QualifiedName| {
         models.iter().any(|m| {
             m.table(q)
                 .is_some_and(|t| t.partition_by.is_some() || t.partition_of.is_some())
         })
     };
-    for c in changes {
-        match c {
-            super::Change::Table(TableChange::CreateIndex {
+    let created: BTreeSet<QualifiedName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Table(T::CreateTable(q, ..)) => Some(q.clone()),
+            _ => None,
+        })
+        .collect();
+    let existing = |q: &QualifiedName| !created.contains(q) && !partitioned(q);
+    let mut hints = Vec::new();
+    let mut out = Vec::with_capacity(changes.len());
+    for c in std::mem::take(changes) {
+        let Change::Table(t) = c else {
+            out.push(c);
+            continue;
+        };
+        match t {
+            T::CreateIndex {
                 table,
+                name,
+                index,
                 new_table: false,
-                concurrently,
                 ..
-            })
-            | super::Change::Table(TableChange::DropIndex(table, _, concurrently))
-                if !partitioned(table) =>
-            {
-                *concurrently = true;
+            } if existing(&table) => out.add(T::CreateIndex {
+                table,
+                name,
+                index,
+                new_table: false,
+                concurrently: true,
+            }),
+            T::DropIndex(q, n, _) if existing(&q) => out.add(T::DropIndex(q, n, true)),
+            T::AddUnique(q, n, u) if existing(&q) => {
+                out.add(unique_index(&q, &n, &u.columns));
+                out.add(T::AddConstraintUsingIndex {
+                    table: q,
+                    name: n,
+                    primary: false,
+                });
             }
-            _ => {}
+            T::AddPrimaryKey(q, pk) if existing(&q) => {
+                out.add(unique_index(&q, &pk.name, &pk.columns));
+                out.add(T::AddConstraintUsingIndex {
+                    table: q,
+                    name: pk.name,
+                    primary: true,
+                });
+            }
+            T::AddForeignKey {
+                table,
+                name,
+                mut fk,
+                new_table: false,
+            } if fk.validated && existing(&table) => {
+                fk.validated = false;
+                out.add(T::AddForeignKey {
+                    table: table.clone(),
+                    name: name.clone(),
+                    fk,
+                    new_table: false,
+                });
+                out.add(T::ValidateConstraint(table, name));
+            }
+            T::AddCheck(q, n, mut check) if check.validated && existing(&q) => {
+                check.validated = false;
+                out.add(T::AddCheck(q.clone(), n.clone(), check));
+                out.add(T::ValidateConstraint(q, n));
+            }
+            T::SetNullable {
+                table,
+                column,
+                nullable: false,
+            } if existing(&table) => {
+                let check = not_null_check_name(&table, &column, models);
+                let expr =
+                    Expr::parse(&format!("{} IS NOT NULL", crate::sql::quote_ident(&column)));
+                let Ok(expr) = expr else {
+                    // A quoted identifier always parses; keep the plain form if not.
+                    out.add(T::SetNullable {
+                        table,
+                        column,
+                        nullable: false,
+                    });
+                    continue;
+                };
+                let mut c = Check::new(expr);
+                c.validated = false;
+                out.add(T::AddCheck(table.clone(), check.clone(), c));
+                out.add(T::ValidateConstraint(table.clone(), check.clone()));
+                out.add(T::SetNotNullChecked {
+                    table,
+                    column,
+                    check,
+                });
+            }
+            T::AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+                collation,
+                had_default,
+                default,
+                domain_move,
+            } => {
+                let rewrites = match domain_move {
+                    Some(constrained) => constrained,
+                    None => typechange::classify(&from, &to).rewrites,
+                };
+                if rewrites && existing(&table) {
+                    hints.push(format!(
+                        "column {table}.{column}: the type change {from} → {to} rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait for the whole rewrite); schemactl does not make it online. The expand/contract alternative: add a column of the new type, keep it in step with a trigger, backfill it in batches (a data migration, `schemactl new`), move readers and writers to it, then drop the old column and rename the new one"
+                    ));
+                }
+                out.add(T::AlterColumnType {
+                    table,
+                    column,
+                    from,
+                    to,
+                    collation,
+                    had_default,
+                    default,
+                    domain_move,
+                });
+            }
+            other => out.add(other),
         }
+    }
+    *changes = out;
+    hints
+}
+
+/// A unique B-tree index on `columns` named `name`, built concurrently, for
+/// [`TableChange::AddConstraintUsingIndex`].
+fn unique_index(table: &QualifiedName, name: &str, columns: &[String]) -> TableChange {
+    TableChange::CreateIndex {
+        table: table.clone(),
+        name: name.to_string(),
+        index: Index {
+            unique: true,
+            method: "btree".to_string(),
+            keys: columns
+                .iter()
+                .map(|c| crate::model::IndexKey {
+                    column: Some(c.clone()),
+                    expr: None,
+                    descending: false,
+                    nulls_first: false,
+                    opclass: None,
+                })
+                .collect(),
+            include: Vec::new(),
+            predicate: None,
+            comment: None,
+        },
+        new_table: false,
+        concurrently: true,
+    }
+}
+
+/// The name of the transient `column IS NOT NULL` check: `table_column_set_not_null`
+/// (PostgreSQL's way of shortening), numbered if a constraint of the table has it already.
+fn not_null_check_name(table: &QualifiedName, column: &str, models: &[&Model]) -> String {
+    let taken = |n: &str| {
+        models.iter().any(|m| {
+            m.table(table).is_some_and(|t| {
+                t.checks.contains_key(n)
+                    || t.uniques.contains_key(n)
+                    || t.foreign_keys.contains_key(n)
+                    || t.exclusions.contains_key(n)
+                    || t.primary_key.as_ref().is_some_and(|p| p.name == n)
+            })
+        })
+    };
+    let mut pass = 0u32;
+    loop {
+        let label = if pass == 0 {
+            "set_not_null".to_string()
+        } else {
+            format!("set_not_null{pass}")
+        };
+        let name = crate::compile::names::make_object_name(&table.name, Some(column), &label);
+        if !taken(&name) {
+            return name;
+        }
+        pass += 1;
     }
 }

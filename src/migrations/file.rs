@@ -123,6 +123,9 @@ pub struct Header {
     pub hazards: Vec<String>,
     /// Allowances recorded when the migration was planned.
     pub allowed: Vec<String>,
+    /// `-- segments:`, how the steps run when not all in one transaction
+    /// ([`crate::apply::segments_line`]); informative only.
+    pub segments: Option<String>,
 }
 
 /// The header text, ending with the `--` line and the blank line before the body.
@@ -146,6 +149,9 @@ pub fn render_header(header: &Header) -> String {
     let allowed = clean_ids(&header.allowed);
     if !allowed.is_empty() {
         out.push_str(&format!("-- allowed: {}\n", allowed.join(", ")));
+    }
+    if let Some(segments) = &header.segments {
+        out.push_str(&format!("-- segments: {segments}\n"));
     }
     out.push_str("--\n\n");
     out
@@ -199,6 +205,7 @@ pub fn parse_header(text: &str) -> Result<Header, String> {
         parent: None,
         hazards: Vec::new(),
         allowed: Vec::new(),
+        segments: None,
     };
     let (mut seen_hazards, mut seen_allowed) = (false, false);
     for (i, line) in lines.enumerate() {
@@ -237,6 +244,7 @@ pub fn parse_header(text: &str) -> Result<Header, String> {
                 }
                 header.allowed = parse_ids(value, lineno)?;
             }
+            "segments" => header.segments = Some(value.to_string()),
             _ => {}
         }
     }
@@ -313,12 +321,14 @@ pub fn prepare(
         parent: Some(chain.head),
         hazards: new.hazards.clone(),
         allowed: new.allowed.clone(),
+        segments: crate::apply::segments_line(&new.up_body),
     };
     let up = text_file(&render_header(&header), new.up_body);
     let down = new.down_body.map(|body| {
         header.down = true;
         header.hazards = new.down_hazards;
         header.allowed = Vec::new();
+        header.segments = crate::apply::segments_line(&body);
         text_file(&render_header(&header), body)
     });
     let snapshot = text_file("", new.snapshot);

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::diff::Change;
 use crate::diff::step::{Deps, Phase, StepInfo};
-pub use crate::diff::step::{Hazard, StepKind};
+pub use crate::diff::step::{Hazard, Lock, StepKind, Transaction};
 use crate::render;
 
 /// The hazards that must be allowed explicitly: at `plan` time with `--allow` (the allowance
@@ -140,8 +140,11 @@ pub struct Step {
     pub object: String,
     pub sql: String,
     pub hazards: Vec<Hazard>,
-    /// False for statements that must run outside a transaction block (their own segment).
-    pub transactional: bool,
+    /// Which transaction it runs in (its segment of the migration).
+    pub transaction: Transaction,
+    /// The table lock it takes, for steps that change a table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<Lock>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -162,9 +165,16 @@ impl Plan {
         // Sized once (the step comment lines estimated): bodies run to megabytes.
         let mut s = String::with_capacity(self.steps.iter().map(|s| s.sql.len() + 80).sum());
         for (i, step) in self.steps.iter().enumerate() {
-            if !step.transactional {
-                s.push_str(crate::apply::NO_TRANSACTION);
-                s.push('\n');
+            match step.transaction {
+                Transaction::Shared => {}
+                Transaction::Own => {
+                    s.push_str(crate::apply::OWN_TRANSACTION);
+                    s.push('\n');
+                }
+                Transaction::None => {
+                    s.push_str(crate::apply::NO_TRANSACTION);
+                    s.push('\n');
+                }
             }
             s.push_str("-- step ");
             s.push_str(&(i + 1).to_string());
@@ -178,6 +188,22 @@ impl Plan {
             s.pop();
         }
         s
+    }
+
+    /// The segments the steps run in, as apply runs them: `(first step, last step,
+    /// transaction)` with 1-based step numbers. Shared steps form one transaction up to the
+    /// next step that runs in its own transaction or outside one.
+    pub fn segments(&self) -> Vec<(usize, usize, Transaction)> {
+        let mut out: Vec<(usize, usize, Transaction)> = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            match out.last_mut() {
+                Some((_, last, Transaction::Shared)) if step.transaction == Transaction::Shared => {
+                    *last = i + 1;
+                }
+                _ => out.push((i + 1, i + 1, step.transaction)),
+            }
+        }
+        out
     }
 
     /// Every hazard of every step, sorted and deduplicated.
@@ -231,7 +257,8 @@ pub fn plan_stages(stages: Vec<Vec<Change>>) -> Plan {
                 object: info.object,
                 sql: render::statement(&stage[i]),
                 hazards,
-                transactional: info.transactional,
+                transaction: info.transaction,
+                lock: info.lock,
             });
         }
     }

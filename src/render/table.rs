@@ -97,6 +97,27 @@ pub(super) fn statement(c: &TableChange) -> String {
             quote_qualified(q),
             quote_ident(name)
         ),
+        TableChange::AddConstraintUsingIndex {
+            table,
+            name,
+            primary,
+        } => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {};",
+            quote_qualified(table),
+            quote_ident(name),
+            if *primary { "PRIMARY KEY" } else { "UNIQUE" },
+            quote_ident(name)
+        ),
+        TableChange::SetNotNullChecked {
+            table,
+            column,
+            check,
+        } => format!(
+            "ALTER TABLE {t} ALTER COLUMN {} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {};",
+            quote_ident(column),
+            quote_ident(check),
+            t = quote_qualified(table)
+        ),
         TableChange::CreateIndex {
             table,
             name,
