@@ -92,6 +92,21 @@ fn an_unset_database_url_is_named() {
 }
 
 #[test]
+fn a_fresh_database_shows_no_drift_before_the_first_migration() {
+    // `public` with PostgreSQL's own privileges is what an empty database has.
+    let dir = support::project::project(&[("schemactl.toml", "")]);
+    let db = support::test_db();
+    let out = support::project::schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(said(&out).contains("No drift"), "{}", said(&out));
+    // Something of its own in it is drift.
+    db.connect().batch_execute("CREATE TABLE t ()").unwrap();
+    let out = support::project::schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("table public.t"), "{}", said(&out));
+}
+
+#[test]
 fn a_bad_connection_string_is_invalid_input_and_an_unreachable_server_a_failure() {
     let dir = planned();
     // Does not parse: exit 2, like any other bad input.

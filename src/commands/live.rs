@@ -147,7 +147,9 @@ pub(crate) fn compare_at(
             m.drop_ignored(&config.ignore);
             m
         }
-        _ => Model::default(),
+        // Version 0: an empty database, which still has the `public` schema as PostgreSQL
+        // creates it (its default privileges are no drift).
+        _ => empty_database(config),
     };
     // The head snapshot is parsed on a second thread while the catalog is read: the read
     // mostly waits for the server.
@@ -186,6 +188,16 @@ pub(crate) fn compare_at(
         details,
         sql,
     })
+}
+
+/// The model of a database nothing was applied to: the `public` schema, if managed, with
+/// nothing in it and its privileges left as PostgreSQL makes them.
+fn empty_database(config: &crate::schema::config::Config) -> Model {
+    let mut m = Model::default();
+    if config.schema_names().any(|s| s == "public") {
+        m.schemas.insert("public".to_string(), Default::default());
+    }
+    m
 }
 
 /// The differences, one `  - ` line each, then a blank line, `heading:`, a blank line and the
