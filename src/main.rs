@@ -143,7 +143,8 @@ enum Command {
         /// Allow gated hazards among them, comma-separated.
         #[arg(long, value_delimiter = ',', value_parser = hazard_parser())]
         allow: Vec<Hazard>,
-        /// Run the step outside a transaction (e.g. CREATE INDEX CONCURRENTLY).
+        /// Run the step, and the down file's, outside a transaction (e.g. CREATE INDEX
+        /// CONCURRENTLY and its DROP INDEX CONCURRENTLY).
         #[arg(long)]
         no_transaction: bool,
     },

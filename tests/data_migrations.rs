@@ -177,6 +177,12 @@ fn templates_are_filled_in_and_sealed_with_hash() {
         template.contains("-- schemactl:no-transaction\n-- step 1: hand-written fix_statuses"),
         "{template}"
     );
+    // The down file's step runs outside a transaction too (a concurrent build's undo).
+    let down = std::fs::read_to_string(path.with_extension("down.sql")).unwrap();
+    assert!(
+        down.contains("-- schemactl:no-transaction\n-- step 1: hand-written undo fix_statuses"),
+        "{down}"
+    );
     std::fs::write(
         &path,
         format!("{template}UPDATE items SET status = 'x' WHERE status IS NULL;\n"),

@@ -344,7 +344,7 @@ name = "t_a_idx"
     insta::assert_snapshot!(reviewable(&e.sql));
     for needle in [
         "DROP CONSTRAINT \"t_p_id_fkey\"",
-        "DROP INDEX CONCURRENTLY \"public\".\"t_a_idx\"",
+        "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"t_a_idx\"",
         "DROP CONSTRAINT \"t_a_check\"",
         "DROP CONSTRAINT \"p_code_key\"",
         "DROP COLUMN \"gone\"",

@@ -70,7 +70,7 @@ fn indexes_of_existing_tables_are_built_and_dropped_concurrently() {
     );
     let down = std::fs::read_to_string(d.join("migrations/0002_code_index.down.sql")).unwrap();
     assert!(
-        down.contains("DROP INDEX CONCURRENTLY \"public\".\"t_code_idx\";"),
+        down.contains("DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"t_code_idx\";"),
         "{down}"
     );
     ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply");
@@ -83,7 +83,7 @@ fn indexes_of_existing_tables_are_built_and_dropped_concurrently() {
     ok(schemactl(d, &["plan", "-m", "no_code_index"]), "plan drop");
     let up = migration(d, "0003_no_code_index");
     assert!(
-        up.contains("-- schemactl:no-transaction\n-- step 1: drop-index public.t.t_code_idx\nDROP INDEX CONCURRENTLY \"public\".\"t_code_idx\";"),
+        up.contains("-- schemactl:no-transaction\n-- step 1: drop-index public.t.t_code_idx\nDROP INDEX CONCURRENTLY IF EXISTS \"public\".\"t_code_idx\";"),
         "{up}"
     );
     ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply drop");
@@ -112,10 +112,17 @@ fn a_failed_concurrent_build_leaves_an_invalid_index_that_the_resumed_apply_rebu
         "{out}"
     );
 
-    // The duplicate fails the build: exit 3, and PostgreSQL leaves an INVALID index.
+    // The duplicate fails the build: exit 3, and PostgreSQL leaves an INVALID index, which
+    // the hint mentions.
     let failed = schemactl_db(d, &db.conninfo, &["apply"]);
     assert_eq!(failed.status.code(), Some(3), "{}", said(&failed));
     assert!(said(&failed).contains("t_code_idx"), "{}", said(&failed));
+    assert!(
+        said(&failed).contains("leaves an INVALID index")
+            && !said(&failed).contains("was rolled back"),
+        "{}",
+        said(&failed)
+    );
     assert_eq!(index_state(&db), [("t_code_idx".to_string(), false)]);
     // The catalog reader does not count it as present.
     let status = schemactl_db(d, &db.conninfo, &["status"]);
@@ -368,6 +375,20 @@ fn a_failing_validate_names_the_constraint_and_resumes_after_the_rows_are_fixed(
     );
     let status = said(&schemactl_db(d, &db.conninfo, &["status"]));
     assert!(status.contains("0002_constraints"), "{status}");
+    // A rollback would run the whole down file over the part that ran: refused.
+    let back = schemactl_db(d, &db.conninfo, &["rollback", "--to", "1"]);
+    assert_eq!(back.status.code(), Some(3), "{}", said(&back));
+    assert!(
+        said(&back).contains("part-way through its apply")
+            && said(&back).contains("0002_constraints stopped after"),
+        "{}",
+        said(&back)
+    );
+    assert!(
+        constraints(&db).contains(&("accounts_owner_id_fkey".to_string(), false)),
+        "{:?}",
+        constraints(&db)
+    );
 
     db.connect()
         .batch_execute("UPDATE accounts SET owner_id = 2 WHERE id = 7")
@@ -476,4 +497,88 @@ fn a_rewriting_type_change_is_left_blocking_with_the_expand_contract_hint() {
     ]);
     let out = ok(schemactl(fresh.path(), &["plan", "--dry-run"]), "plan new");
     assert!(!out.contains("expand/contract"), "{out}");
+}
+
+#[test]
+fn an_invalid_index_left_by_a_failed_build_is_drift_and_diff_drops_it() {
+    let dir = project(&[("schemactl.toml", ""), ("schema/t.toml", T)]);
+    let d = dir.path();
+    ok(schemactl(d, &["plan", "-m", "init"]), "plan init");
+    let db = support::test_db();
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply init");
+    let mut c = db.connect();
+    c.batch_execute("INSERT INTO t VALUES (1, 'a'), (2, 'a')")
+        .unwrap();
+    // A hand-run unique build fails on the duplicate and leaves its INVALID index.
+    assert!(
+        c.batch_execute("CREATE UNIQUE INDEX CONCURRENTLY stray ON t (code)")
+            .is_err()
+    );
+
+    let drift = schemactl_db(d, &db.conninfo, &["drift"]);
+    assert_eq!(drift.status.code(), Some(1), "{}", said(&drift));
+    assert!(
+        said(&drift).contains("extra in the database: INVALID index stray on public.t"),
+        "{}",
+        said(&drift)
+    );
+    let out = schemactl(d, &["diff", "--db", &db.conninfo]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let sql = text(&out.stdout);
+    assert!(
+        sql.contains("DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"stray\";"),
+        "{sql}"
+    );
+    c.batch_execute("DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"stray\"")
+        .unwrap();
+    ok(
+        schemactl_db(d, &db.conninfo, &["drift"]),
+        "drift after the drop",
+    );
+}
+
+#[test]
+fn not_null_checks_of_long_column_names_get_names_of_their_own() {
+    let cols = |nullable: bool| {
+        let n = if nullable { ", nullable = true" } else { "" };
+        format!(
+            "[tables.invoice.columns]\nid = {{ type = \"bigint\" }}\n\
+             notification_preference_for_marketing_emails_a = {{ type = \"text\"{n} }}\n\
+             notification_preference_for_marketing_emails_b = {{ type = \"text\"{n} }}\n"
+        )
+    };
+    let dir = project(&[("schemactl.toml", ""), ("schema/t.toml", &cols(true))]);
+    let d = dir.path();
+    ok(schemactl(d, &["plan", "-m", "init"]), "plan init");
+    let db = support::test_db();
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply init");
+    db.connect()
+        .batch_execute("INSERT INTO invoice VALUES (1, 'a', 'b')")
+        .unwrap();
+    std::fs::write(d.join("schema/t.toml"), cols(false)).unwrap();
+    ok(schemactl(d, &["plan", "-m", "not_null"]), "plan");
+    let up = migration(d, "0002_not_null");
+    let names: Vec<&str> = up
+        .lines()
+        .filter_map(|l| l.strip_prefix("-- step "))
+        .filter(|l| l.contains("add-check"))
+        .collect();
+    assert_eq!(names.len(), 2, "{up}");
+    assert_ne!(
+        names[0].rsplit('.').next(),
+        names[1].rsplit('.').next(),
+        "{up}"
+    );
+    // Each SET NOT NULL after its own validation.
+    for col in ["a", "b"] {
+        let set = up
+            .find(&format!("emails_{col}\" SET NOT NULL"))
+            .unwrap_or_else(|| panic!("{up}"));
+        let check = up[..set]
+            .rfind("VALIDATE CONSTRAINT")
+            .unwrap_or_else(|| panic!("{up}"));
+        assert!(check < set, "{up}");
+    }
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply");
+    ok(schemactl_db(d, &db.conninfo, &["drift"]), "drift");
 }

@@ -650,7 +650,7 @@ columns = [{ column = "code", opclass = "varchar_pattern_ops" }]"#,
         );
     let sql = s.step(&v2);
     assert!(
-        sql.contains(r#"DROP INDEX CONCURRENTLY "public"."hosts_name_id_idx";"#),
+        sql.contains(r#"DROP INDEX CONCURRENTLY IF EXISTS "public"."hosts_name_id_idx";"#),
         "{sql}"
     );
     assert!(

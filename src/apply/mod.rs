@@ -217,6 +217,10 @@ pub enum ApplyError {
     /// the half-undone state (one reason per such migration).
     #[error("{}", listed("a migration is part-way through its rollback:", .0))]
     PartWayBack(Vec<String>),
+    /// A migration is part-way through its apply: `rollback` must not run its down file,
+    /// which undoes the whole migration, over the part that ran, nor skip it.
+    #[error("{}", listed("a migration is part-way through its apply:", .0))]
+    PartWayUp(Vec<String>),
     /// The lock could not be taken in time.
     #[error("another schemactl apply holds the migration lock; gave up after {}s", .0.as_secs())]
     LockTimeout(Duration),
@@ -670,10 +674,11 @@ pub fn segments_line(text: &str) -> Option<String> {
             format!("{} {how}", step_range(&labels))
         })
         .collect();
-    Some(format!(
-        "{}; a transaction is retried after a lock timeout",
-        parts.join("; ")
-    ))
+    let mut line = parts.join("; ");
+    if segs.iter().any(|s| s.transactional) {
+        line.push_str("; a transaction is retried after a lock timeout");
+    }
+    Some(line)
 }
 
 /// blake3 over the SQL of the first `n` segments.
@@ -1228,6 +1233,22 @@ pub fn rollback(
             return Err(ApplyError::Mismatch(problems));
         }
         let state = latest(&rows);
+        let halfway: Vec<String> = chain
+            .migrations
+            .iter()
+            .filter(|m| m.version > to)
+            .filter_map(|m| state.get(&(m.version as i32)).map(|r| (m, r)))
+            .filter(|(_, r)| r.part_applied())
+            .map(|(m, r)| {
+                format!(
+                    "{} stopped after {} of its segments; its down file undoes the whole migration, not a part of it",
+                    m.stem, r.segments_done
+                )
+            })
+            .collect();
+        if !halfway.is_empty() {
+            return Err(ApplyError::PartWayUp(halfway));
+        }
         let mut todo: Vec<&Migration> = chain
             .migrations
             .iter()

@@ -154,6 +154,9 @@ pub struct Catalog {
     /// cannot be represented, each with the reason. Ignored and extension-owned objects are
     /// not listed here: leaving those out is intended.
     pub skipped: Vec<String>,
+    /// INVALID indexes (a concurrent build that failed or was cancelled): never part of the
+    /// model, but a unique one still checks every write, so `drift` reports them.
+    pub invalid_indexes: Vec<(QualifiedName, String)>,
 }
 
 /// The `search_path` set for the reading transaction (see the module docs).
@@ -193,6 +196,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
         ignore: &opts.ignore,
         model: Model::default(),
         skipped: Vec::new(),
+        invalid_indexes: Vec::new(),
     };
     // Queries run in the order their rows are decoded: user types before the columns that
     // use them, tables before constraints, views before materialized-view indexes. The three
@@ -227,6 +231,7 @@ pub fn read(client: &mut postgres::Client, opts: &ReadOptions) -> Result<Catalog
         model: r.model,
         queries,
         skipped: r.skipped,
+        invalid_indexes: r.invalid_indexes,
     })
 }
 
@@ -276,6 +281,7 @@ struct Reader<'a> {
     ignore: &'a [String],
     model: Model,
     skipped: Vec<String>,
+    invalid_indexes: Vec<(QualifiedName, String)>,
 }
 
 impl Reader<'_> {
@@ -481,6 +487,10 @@ impl Reader<'_> {
             return;
         }
         let q = QualifiedName::new(schema.clone(), tname.clone());
+        if !row.get::<_, bool>(18) {
+            self.invalid_indexes.push((q, name));
+            return;
+        }
         let matview = self
             .model
             .schemas

@@ -197,7 +197,8 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
        opcs.model,
        ixd.description,
        CASE WHEN xc.oid IS NOT NULL
-            THEN pg_catalog.obj_description(xc.oid, 'pg_constraint') END
+            THEN pg_catalog.obj_description(xc.oid, 'pg_constraint') END,
+       i.indisvalid
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -265,7 +266,6 @@ LEFT JOIN pg_catalog.pg_description ixd
        ON ixd.objoid = i.indexrelid AND ixd.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
       AND ixd.objsubid = 0
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition
-  AND i.indisvalid
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                     AND con.contype IN ('p', 'u'))

@@ -258,6 +258,11 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
             "part-way",
             "finish the rollback first (`schemactl status` shows where it stopped), then apply".to_string(),
         ),
+        ApplyError::PartWayUp(_) => (
+            Exit::Failure,
+            "part-way",
+            "finish the migration first: fix the cause and run `schemactl apply` (it resumes after the committed segments), then roll back; or repair the database by hand".to_string(),
+        ),
         ApplyError::NotAllowed(r) => (
             Exit::No,
             "hazard-not-allowed",
@@ -319,6 +324,16 @@ fn failed_hint(f: &Failure, rollback_to: Option<u32>) -> String {
         None => "`schemactl apply`".to_string(),
     };
     let lock_table = f.error.contains("max_locks_per_transaction");
+    // A statement outside a transaction is not undone: a concurrent index build that failed
+    // leaves its INVALID index, which the step's `DROP INDEX CONCURRENTLY IF EXISTS` removes
+    // when it runs again.
+    let alone = "it ran alone, outside a transaction, so it was not undone: a failed concurrent index build leaves an INVALID index (still checked on writes when unique), which the re-run drops and builds again";
+    if !f.part_way() && !f.transactional {
+        return format!(
+            "{} failed ({alone}); fix the cause, then run {again} again",
+            short_label(&f.step)
+        );
+    }
     if !f.part_way() {
         return if f.down {
             format!(
@@ -343,7 +358,7 @@ fn failed_hint(f: &Failure, rollback_to: Option<u32>) -> String {
     };
     let failed = short_label(&f.step);
     let undone = if !f.transactional {
-        format!("{failed} failed (it runs alone, outside a transaction)")
+        format!("{failed} failed ({alone})")
     } else if f.segment_steps.len() > 1 {
         format!(
             "{failed} failed and its segment ({}) was rolled back",

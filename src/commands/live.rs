@@ -11,7 +11,7 @@ use crate::catalog::inventory::{self, Kind, Object};
 use crate::catalog::{self, ReadOptions};
 use crate::diff;
 use crate::migrations::Chain;
-use crate::model::{Model, snapshot};
+use crate::model::{Model, QualifiedName, snapshot};
 use crate::plan;
 use crate::schema::config::Project;
 
@@ -163,9 +163,12 @@ pub(crate) fn compare_at(
         (expected, live)
     });
     let mut expected = older.unwrap_or(expected);
-    let live = live.map_err(|e| db_error(g, &e))?.model;
+    let read = live.map_err(|e| db_error(g, &e))?;
+    let live = read.model;
     catalog::server_forms(&mut db.client, &mut expected).map_err(|e| db_error(g, &e))?;
-    let details = deviation_details(&expected, &live);
+    let mut details = deviation_details(&expected, &live);
+    let leftovers = invalid_leftovers(&read.invalid_indexes, &expected);
+    details.extend(leftovers.iter().map(|(q, n)| invalid_index_deviation(q, n)));
     let found: Vec<String> = details.iter().map(|d| d.message.clone()).collect();
     let version = chain
         .migrations
@@ -176,6 +179,7 @@ pub(crate) fn compare_at(
         String::new()
     } else {
         let mut changes = diff::diff(&live, &expected);
+        changes.extend(drop_leftovers(&leftovers));
         if project.config.online {
             diff::table::online(&mut changes, &[&live, &expected]);
         }
@@ -188,6 +192,48 @@ pub(crate) fn compare_at(
         details,
         sql,
     })
+}
+
+/// The INVALID indexes (failed concurrent builds) that `expected` has no index or key of that
+/// name for: left-overs to drop. One that is declared is reported missing already, and the
+/// step that builds it drops the left-over first.
+fn invalid_leftovers(
+    invalid: &[(QualifiedName, String)],
+    expected: &Model,
+) -> Vec<(QualifiedName, String)> {
+    invalid
+        .iter()
+        .filter(|(q, n)| {
+            !expected.table(q).is_some_and(|t| {
+                t.indexes.contains_key(n)
+                    || t.uniques.contains_key(n)
+                    || t.exclusions.contains_key(n)
+                    || t.primary_key.as_ref().is_some_and(|p| &p.name == n)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+fn invalid_index_deviation(q: &QualifiedName, name: &str) -> super::deviation::Deviation {
+    super::deviation::Deviation {
+        change: "extra",
+        kind: "invalid index".to_string(),
+        object: crate::sql::display_path(&[&q.schema, &q.name, name]),
+        expected: None,
+        actual: None,
+        message: format!(
+            "extra in the database: INVALID index {name} on {q} (left by a failed concurrent build; a unique one still checks every write)"
+        ),
+    }
+}
+
+/// `DROP INDEX CONCURRENTLY` of each left-over.
+fn drop_leftovers(leftovers: &[(QualifiedName, String)]) -> Vec<diff::Change> {
+    leftovers
+        .iter()
+        .map(|(q, n)| diff::Change::Table(diff::TableChange::DropIndex(q.clone(), n.clone(), true)))
+        .collect()
 }
 
 /// The model of a database nothing was applied to: the `public` schema, if managed, with
@@ -342,8 +388,8 @@ pub fn diff_db(g: &Global) -> Outcome {
         Ok(db) => db,
         Err(o) => return o,
     };
-    let live = match catalog::read(&mut db.client, &read_options(&loaded.project)) {
-        Ok(c) => c.model,
+    let (live, invalid) = match catalog::read(&mut db.client, &read_options(&loaded.project)) {
+        Ok(c) => (c.model, c.invalid_indexes),
         Err(e) => return db_error(g, &e),
     };
     let mut loaded = loaded;
@@ -354,6 +400,7 @@ pub fn diff_db(g: &Global) -> Outcome {
     // Declared renames count here too: the database may still have the old names.
     let mut d = diff::compare(&live, &loaded.model, &loaded.renames);
     let mut changes = std::mem::take(&mut d.changes);
+    changes.extend(drop_leftovers(&invalid_leftovers(&invalid, &loaded.model)));
     if loaded.project.config.online {
         let hints = diff::table::online(&mut changes, &[&live, &loaded.model]);
         d.hints.extend(hints);

@@ -99,13 +99,14 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
     };
     let down = match &opts.down_sql {
         Some(p) => match read(p) {
-            Ok(sql) => body(&format!("undo {}", opts.name), &sql, false),
+            // The undo of a step outside a transaction (a concurrent build) is one too.
+            Ok(sql) => body(&format!("undo {}", opts.name), &sql, opts.no_transaction),
             Err(o) => return o,
         },
         None => body(
             &format!("undo {}", opts.name),
             "-- Write the SQL that undoes it (or leave only comments when there is nothing to undo), then run `schemactl hash`.\n",
-            false,
+            opts.no_transaction,
         ),
     };
     let hazards: Vec<String> = opts.hazards.iter().map(|h| h.id().to_string()).collect();

@@ -374,7 +374,7 @@ fn entry_line(e: &Entry<'_>, chain: &Chain) -> String {
                 ("down segment", "rollback")
             };
             format!(
-                "  RUNNING  {name} ({})  {what} {} started at {} and did not finish (it may have committed); unless a `{cmd}` is running now, `{cmd}` runs it again",
+                "  RUNNING  {name} ({})  {what} {} started at {} and did not finish (it may have committed); unless `{cmd}` is running now in another session, `{cmd}` runs it again",
                 committed(chain, r),
                 r.segments_done + 1,
                 utc(r.applied_at)

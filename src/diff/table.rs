@@ -1690,6 +1690,8 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
         .collect();
     let existing = |q: &QualifiedName| !created.contains(q) && !partitioned(q);
     let mut hints = Vec::new();
+    // Transient check names chosen so far: two long column names may shorten alike.
+    let mut chosen: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
     let mut out = Vec::with_capacity(changes.len());
     for c in std::mem::take(changes) {
         let Change::Table(t) = c else {
@@ -1752,7 +1754,8 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
                 column,
                 nullable: false,
             } if existing(&table) => {
-                let check = not_null_check_name(&table, &column, models);
+                let check = not_null_check_name(&table, &column, models, &chosen);
+                chosen.insert((table.clone(), check.clone()));
                 let expr =
                     Expr::parse(&format!("{} IS NOT NULL", crate::sql::quote_ident(&column)));
                 let Ok(expr) = expr else {
@@ -1840,18 +1843,25 @@ fn unique_index(table: &QualifiedName, name: &str, columns: &[String]) -> TableC
 }
 
 /// The name of the transient `column IS NOT NULL` check: `table_column_set_not_null`
-/// (PostgreSQL's way of shortening), numbered if a constraint of the table has it already.
-fn not_null_check_name(table: &QualifiedName, column: &str, models: &[&Model]) -> String {
+/// (PostgreSQL's way of shortening), numbered if a constraint of the table has it already or
+/// another such check of this plan took it.
+fn not_null_check_name(
+    table: &QualifiedName,
+    column: &str,
+    models: &[&Model],
+    chosen: &BTreeSet<(QualifiedName, String)>,
+) -> String {
     let taken = |n: &str| {
-        models.iter().any(|m| {
-            m.table(table).is_some_and(|t| {
-                t.checks.contains_key(n)
-                    || t.uniques.contains_key(n)
-                    || t.foreign_keys.contains_key(n)
-                    || t.exclusions.contains_key(n)
-                    || t.primary_key.as_ref().is_some_and(|p| p.name == n)
+        chosen.contains(&(table.clone(), n.to_string()))
+            || models.iter().any(|m| {
+                m.table(table).is_some_and(|t| {
+                    t.checks.contains_key(n)
+                        || t.uniques.contains_key(n)
+                        || t.foreign_keys.contains_key(n)
+                        || t.exclusions.contains_key(n)
+                        || t.primary_key.as_ref().is_some_and(|p| p.name == n)
+                })
             })
-        })
     };
     let mut pass = 0u32;
     loop {

@@ -265,11 +265,13 @@ pub(super) fn statement(c: &TableChange) -> String {
             quote_qualified(q),
             quote_ident(n)
         ),
-        TableChange::DropIndex(q, n, concurrently) => format!(
-            "DROP INDEX {}{};",
-            if *concurrently { "CONCURRENTLY " } else { "" },
+        // Outside a transaction the drop may have committed before a crash let the history
+        // say so: the resumed run must be able to run it again.
+        TableChange::DropIndex(q, n, true) => format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {};",
             quote_in(&q.schema, n)
         ),
+        TableChange::DropIndex(q, n, false) => format!("DROP INDEX {};", quote_in(&q.schema, n)),
     }
 }
 
