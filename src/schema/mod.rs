@@ -1122,6 +1122,7 @@ mod reference_tests {
             "[hazards]",
             "[roles]",
             "[online]",
+            "[apply]",
         ];
         let mut problems = Vec::new();
         for block in &blocks {
