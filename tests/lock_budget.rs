@@ -351,6 +351,18 @@ fn the_apply_table_of_schemactl_toml_sets_the_budget() {
     );
     assert!(err.contains(&format!("pid {pid}")), "{err}");
     assert!(!err.contains("retry 1"), "{err}");
+    // The same as JSON, with the details as data.
+    let out = schemactl_db(dir.path(), &db.conninfo, &["--format", "json", "apply"]);
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lock = &v["error"]["lock_timeout"];
+    assert_eq!(v["error"]["code"], "migration-failed", "{v}");
+    assert_eq!(lock["on"], "public.t", "{v}");
+    assert_eq!(lock["tries"], 1, "{v}");
+    assert_eq!(lock["lock_timeout_ms"], 100, "{v}");
+    assert_eq!(lock["held_by"][0]["pid"], pid, "{v}");
+    assert_eq!(lock["held_by"][0]["state"], "idle in transaction", "{v}");
+    assert_eq!(history(&db, 2), ["failed", "failed"]);
     held.batch_execute("COMMIT").unwrap();
     // A flag overrides the file.
     let (mut held, _) = holder(&db, "LOCK TABLE t IN ACCESS SHARE MODE");

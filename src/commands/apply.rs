@@ -229,9 +229,9 @@ fn progress(g: &Global) -> (apply::Progress, Option<indicatif::ProgressBar>) {
                 apply::Event::Applied { stem, took } => {
                     shown.println(format!("  applied {stem} ({})", duration(*took)));
                 }
-                apply::Event::LockRetry { .. } => {
+                apply::Event::LockRetry { stem, label, .. } => {
                     if let Some(line) = e.retry_line() {
-                        shown.println(format!("  {line}"));
+                        shown.println(format!("  {stem}: {}: {line}", short_label(label)));
                     }
                 }
             }
