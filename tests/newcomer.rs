@@ -91,6 +91,44 @@ fn an_unset_database_url_is_named() {
     assert!(said(&out).contains("$SHOP_DB is unset"), "{}", said(&out));
 }
 
+#[test]
+fn a_fresh_database_shows_no_drift_before_the_first_migration() {
+    // `public` with PostgreSQL's own privileges is what an empty database has.
+    let dir = support::project::project(&[("schemactl.toml", "")]);
+    let db = support::test_db();
+    let out = support::project::schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(said(&out).contains("No drift"), "{}", said(&out));
+    // Something of its own in it is drift.
+    db.connect().batch_execute("CREATE TABLE t ()").unwrap();
+    let out = support::project::schemactl_db(dir.path(), &db.conninfo, &["drift"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("table public.t"), "{}", said(&out));
+}
+
+#[test]
+fn a_bad_connection_string_is_invalid_input_and_an_unreachable_server_a_failure() {
+    let dir = planned();
+    // Does not parse: exit 2, like any other bad input.
+    for bad in ["not a url", "postgres://u@h:port/db", "host=h nosuch=1"] {
+        let out = bare(dir.path(), &["status", "--db", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", said(&out));
+        assert!(
+            said(&out).contains("invalid connection string in --db"),
+            "{}",
+            said(&out)
+        );
+    }
+    // Parses, but nothing listens there: exit 3.
+    let nowhere = dir.path().join("no-socket-here");
+    let url = format!(
+        "host={} port=1 dbname=x user=x connect_timeout=2",
+        nowhere.display()
+    );
+    let out = bare(dir.path(), &["status", "--db", &url]);
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+}
+
 /// A throwaway cluster that asks every role but the superuser for a password.
 fn password_cluster() -> (Cluster, String) {
     let cluster = Cluster::start().unwrap();

@@ -434,3 +434,46 @@ fn a_concurrent_build_killed_mid_way_is_cleaned_up_and_rebuilt_by_the_next_apply
     assert_eq!(index_state(&db), [("t_code_idx".to_string(), true)]);
     ok(schemactl_db(d, &db.conninfo, &["drift"]), "drift");
 }
+
+#[test]
+fn a_rewriting_type_change_is_left_blocking_with_the_expand_contract_hint() {
+    let dir = project(&[("schemactl.toml", ""), ("schema/t.toml", T)]);
+    let d = dir.path();
+    ok(schemactl(d, &["plan", "-m", "init"]), "plan init");
+    std::fs::write(
+        d.join("schema/t.toml"),
+        T.replace("\"integer\"", "\"bigint\""),
+    )
+    .unwrap();
+    let out = ok(
+        schemactl(
+            d,
+            &[
+                "--format",
+                "json",
+                "plan",
+                "--dry-run",
+                "--allow",
+                "rewrites_table",
+            ],
+        ),
+        "plan",
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let step = &v["steps"][0];
+    assert_eq!(step["kind"], "alter-column-type", "{v}");
+    assert_eq!(step["lock"], "access_exclusive", "{v}");
+    let hints = v["hints"].to_string();
+    assert!(
+        hints.contains("column public.t.id: the type change integer → bigint rewrites the table")
+            && hints.contains("expand/contract"),
+        "{v}"
+    );
+    // A new table needs no such advice.
+    let fresh = project(&[
+        ("schemactl.toml", ""),
+        ("schema/t.toml", &T.replace("\"integer\"", "\"bigint\"")),
+    ]);
+    let out = ok(schemactl(fresh.path(), &["plan", "--dry-run"]), "plan new");
+    assert!(!out.contains("expand/contract"), "{out}");
+}

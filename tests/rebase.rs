@@ -478,6 +478,15 @@ fn squash_replaces_the_first_migrations_and_databases_at_v_follow() {
     assert_eq!(body(&now["migrations/0002_audit.sql"]), body(&audit));
     all_clean(d, true);
 
+    // Before its first apply, status and drift already read the database at 0003 as at
+    // the squashed 0001 (as apply will record it), writing nothing.
+    let out = ok(schemactl_db(d, &at3.conninfo, &["status"]));
+    assert!(
+        out.contains("Current: 0001_squash_email; head: 0002_audit; 1 pending."),
+        "{out}"
+    );
+    let out = ok(schemactl_db(d, &at3.conninfo, &["drift"]));
+    assert!(out.starts_with("No drift"), "{out}");
     // The database at 0003 takes the squashed chain: only 0002_audit runs (a dry run says
     // so and writes nothing).
     let out = ok(schemactl_db(d, &at3.conninfo, &["apply", "--dry-run"]));

@@ -147,7 +147,9 @@ pub(crate) fn compare_at(
             m.drop_ignored(&config.ignore);
             m
         }
-        _ => Model::default(),
+        // Version 0: an empty database, which still has the `public` schema as PostgreSQL
+        // creates it (its default privileges are no drift).
+        _ => empty_database(config),
     };
     // The head snapshot is parsed on a second thread while the catalog is read: the read
     // mostly waits for the server.
@@ -188,6 +190,16 @@ pub(crate) fn compare_at(
     })
 }
 
+/// The model of a database nothing was applied to: the `public` schema, if managed, with
+/// nothing in it and its privileges left as PostgreSQL makes them.
+fn empty_database(config: &crate::schema::config::Config) -> Model {
+    let mut m = Model::default();
+    if config.schema_names().any(|s| s == "public") {
+        m.schemas.insert("public".to_string(), Default::default());
+    }
+    m
+}
+
 /// The differences, one `  - ` line each, then a blank line, `heading:`, a blank line and the
 /// SQL: how `drift` shows them, and `baseline` when it refuses.
 pub(crate) fn differences_text(found: &[String], heading: &str, sql: &str) -> String {
@@ -222,8 +234,9 @@ pub fn drift(g: &Global, dev: bool) -> Outcome {
             );
         }
     }
+    // A database at the end of a squashed range is read as `apply` will record it.
     let rows = match history.rows(&mut db.client) {
-        Ok(r) => r,
+        Ok(r) => apply::squash::as_brought_over(&chain, r),
         Err(e) => return db_error(g, &e),
     };
     let problems = apply::mismatches(&rows, &chain);

@@ -414,8 +414,12 @@ pub(crate) fn open_db(g: &Global, project: &Project, dev: bool) -> Result<Databa
         connect_timeout: None,
         application_name: "schemactl".into(),
     };
-    match crate::connect::connect(&options) {
-        Ok((client, target)) => Ok(Database {
+    // A connection string that does not parse is invalid input (exit 2); a server that
+    // cannot be reached is a runtime failure (exit 3).
+    let (config, target, mode) = crate::connect::resolve(&options)
+        .map_err(|e| Outcome::fail(g, Exit::Invalid, "connect", &e.message, &e.hint))?;
+    match crate::connect::connect_resolved(&config, &target, mode) {
+        Ok(client) => Ok(Database {
             client,
             label: target.to_string(),
             _dev: None,
