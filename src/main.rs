@@ -165,6 +165,19 @@ enum Command {
         /// Seconds to wait for another apply's lock.
         #[arg(long, value_name = "S", default_value_t = 60)]
         lock_timeout: u64,
+        /// How long each transactional segment of a migration may wait for a table lock
+        /// (PostgreSQL's lock_timeout, e.g. 500ms, 2s, 1min; 0: no limit) before it is rolled
+        /// back and retried [default: [apply] ddl_lock_timeout, else 2s].
+        #[arg(long, value_name = "DURATION", value_parser = duration_parser)]
+        ddl_lock_timeout: Option<std::time::Duration>,
+        /// statement_timeout of each transactional segment (e.g. 30s, 10min; 0: no limit)
+        /// [default: [apply] ddl_statement_timeout, else the session's own].
+        #[arg(long, value_name = "DURATION", value_parser = duration_parser)]
+        ddl_statement_timeout: Option<std::time::Duration>,
+        /// Retries of a segment that hit its lock timeout, waiting the lock timeout x 2^(n-1)
+        /// (at most 60 s) before retry n [default: [apply] ddl_retries, else 5].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+        ddl_retries: Option<u32>,
         /// Apply into a throwaway local PostgreSQL (no running server needed), then show status.
         #[arg(long, conflicts_with = "db")]
         dev: bool,
@@ -183,6 +196,19 @@ enum Command {
         /// Seconds to wait for another apply's lock.
         #[arg(long, value_name = "S", default_value_t = 60)]
         lock_timeout: u64,
+        /// How long each transactional segment of a migration may wait for a table lock
+        /// (PostgreSQL's lock_timeout, e.g. 500ms, 2s, 1min; 0: no limit) before it is rolled
+        /// back and retried [default: [apply] ddl_lock_timeout, else 2s].
+        #[arg(long, value_name = "DURATION", value_parser = duration_parser)]
+        ddl_lock_timeout: Option<std::time::Duration>,
+        /// statement_timeout of each transactional segment (e.g. 30s, 10min; 0: no limit)
+        /// [default: [apply] ddl_statement_timeout, else the session's own].
+        #[arg(long, value_name = "DURATION", value_parser = duration_parser)]
+        ddl_statement_timeout: Option<std::time::Duration>,
+        /// Retries of a segment that hit its lock timeout, waiting the lock timeout x 2^(n-1)
+        /// (at most 60 s) before retry n [default: [apply] ddl_retries, else 5].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+        ddl_retries: Option<u32>,
     },
     /// Adopt a database that already has the schema: if it equals the snapshot at V, record
     /// migrations 1..V as baselined (not run), under the lock; otherwise show the differences.
@@ -363,6 +389,11 @@ fn hazard_parser() -> impl clap::builder::TypedValueParser<Value = Hazard> {
         .try_map(|id| Hazard::parse(&id).ok_or_else(|| format!("unknown hazard `{id}`")))
 }
 
+/// `--ddl-lock-timeout`, `--ddl-statement-timeout`: `500ms`, `2s`, `1min`, or `0`.
+fn duration_parser(text: &str) -> Result<std::time::Duration, String> {
+    schemactl::apply::budget::parse_duration(text)
+}
+
 /// `--color`: `auto` colours when the stream is a terminal, `NO_COLOR` is unset or empty
 /// (https://no-color.org) and `TERM` is not `dumb`.
 fn color(arg: ColorArg, terminal: bool) -> bool {
@@ -449,6 +480,9 @@ fn main() -> ExitCode {
             dry_run,
             allow,
             lock_timeout,
+            ddl_lock_timeout,
+            ddl_statement_timeout,
+            ddl_retries,
             dev,
         } => commands::apply::run(
             &g,
@@ -458,6 +492,11 @@ fn main() -> ExitCode {
                 allow: allow.iter().map(|h| h.id().to_string()).collect(),
                 lock_timeout: std::time::Duration::from_secs(lock_timeout),
                 dev,
+                ddl: commands::apply::DdlFlags {
+                    lock_timeout: ddl_lock_timeout,
+                    statement_timeout: ddl_statement_timeout,
+                    retries: ddl_retries,
+                },
             },
         ),
         Command::Baseline {
@@ -477,11 +516,19 @@ fn main() -> ExitCode {
             to,
             allow,
             lock_timeout,
+            ddl_lock_timeout,
+            ddl_statement_timeout,
+            ddl_retries,
         } => commands::apply::rollback(
             &g,
             to,
             &allow.iter().map(|h| h.id().to_string()).collect::<Vec<_>>(),
             std::time::Duration::from_secs(lock_timeout),
+            commands::apply::DdlFlags {
+                lock_timeout: ddl_lock_timeout,
+                statement_timeout: ddl_statement_timeout,
+                retries: ddl_retries,
+            },
         ),
         Command::Hash => commands::hash::run(&g),
         Command::New {

@@ -2,6 +2,7 @@
 //! and execution — each migration in one transaction together with its history row, except
 //! statements marked `-- schemactl:no-transaction`, which run in their own recorded segment.
 
+pub mod budget;
 pub mod script;
 pub mod squash;
 
@@ -177,6 +178,20 @@ pub struct Failure {
     pub segment_steps: Vec<String>,
     /// Whether the failing segment ran in a transaction (else it was one statement alone).
     pub transactional: bool,
+    /// Set when the segment hit its lock timeout on every try (`error` says so).
+    pub gave_up: Option<Box<GaveUp>>,
+}
+
+/// Details of a transactional segment that hit its lock timeout on every try
+/// ([`Failure::gave_up`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaveUp {
+    pub tries: u32,
+    pub lock_timeout: Duration,
+    /// The relation(s) waited for (schema-qualified), else the step's label.
+    pub on: String,
+    /// Who held locks on them after the last try, oldest transaction first.
+    pub holders: Vec<budget::Holder>,
 }
 
 impl Failure {
@@ -735,6 +750,46 @@ pub enum Event<'a> {
     Step { stem: &'a str, label: &'a str },
     /// It is applied.
     Applied { stem: &'a str, took: Duration },
+    /// A transactional segment hit its lock timeout (`lock_timeout`) and was rolled back; it
+    /// runs again after `wait`. `retry` counts from 1 to `of`.
+    LockRetry {
+        stem: &'a str,
+        /// The step that waited.
+        label: &'a str,
+        /// The relation(s) it waited for (`public.t`), else the step's label.
+        on: &'a str,
+        /// `held by pid 4242 (transaction started …, state …)`, when it could be read.
+        held_by: Option<&'a str>,
+        retry: u32,
+        of: u32,
+        wait: Duration,
+    },
+}
+
+impl Event<'_> {
+    /// `lock timeout on public.t, retry 2 of 5 in 4 s; held by pid 4242 (…)` for
+    /// [`Event::LockRetry`].
+    pub fn retry_line(&self) -> Option<String> {
+        let Event::LockRetry {
+            on,
+            held_by,
+            retry,
+            of,
+            wait,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let mut line = format!(
+            "lock timeout on {on}, retry {retry} of {of} in {}",
+            budget::show(*wait)
+        );
+        if let Some(h) = held_by {
+            line.push_str(&format!("; {h}"));
+        }
+        Some(line)
+    }
 }
 
 /// A receiver of [`Event`]s.
@@ -779,6 +834,8 @@ pub struct Options {
     /// `deletes_data`).
     pub policy: Policy,
     pub lock_timeout: Duration,
+    /// Timeouts and retries of the migrations' transactional segments (`[apply]`).
+    pub ddl: budget::Budget,
     /// `[roles] manage = true`: roles created `NOLOGIN` before the migrations run, when
     /// they do not exist.
     pub roles: Vec<String>,
@@ -1055,7 +1112,10 @@ fn apply_locked(
             &m.up,
             done,
             Direction::Up,
-            &opts.progress,
+            &Exec {
+                progress: &opts.progress,
+                ddl: &opts.ddl,
+            },
         )?;
         opts.progress.emit(Event::Applied {
             stem: &m.stem,
@@ -1093,8 +1153,18 @@ impl Direction {
     }
 }
 
+/// Where [`run_text`] reports, and the lock budget of its transactional segments.
+struct Exec<'a> {
+    progress: &'a Progress,
+    ddl: &'a budget::Budget,
+}
+
 /// Run the segments of `text` (a migration's up or down file) after the first `done`,
 /// recording each committed segment and a failure with the statuses of `direction`.
+/// A transactional segment runs under `exec.ddl`'s timeouts; one that hits its lock timeout
+/// is rolled back (nothing recorded) and tried again after a backoff, and the failure is
+/// recorded only when the retries are used up. A non-transactional one runs with neither
+/// timeout.
 fn run_text(
     client: &mut Client,
     history: &History,
@@ -1102,8 +1172,9 @@ fn run_text(
     text: &str,
     done: i32,
     direction: Direction,
-    events: &Progress,
+    exec: &Exec,
 ) -> Result<Duration, ApplyError> {
+    let events = exec.progress;
     let (finished, in_progress, failed, running) = direction.statuses();
     let start = Instant::now();
     let segs = segments(text);
@@ -1114,17 +1185,65 @@ fn run_text(
         let number = i as i32 + 1;
         let last = number == total;
         let status = if last { finished } else { in_progress };
+        let mut gave_up = None;
         let outcome = if seg.transactional {
-            let mut tx = client.transaction()?;
-            match run_steps(&mut tx, seg, &m.stem, events) {
-                Ok(()) => {
-                    history.record(&mut tx, m, progress(status, number), start.elapsed(), None)?;
-                    tx.commit()?;
-                    Ok(())
-                }
-                Err(e) => {
-                    drop(tx); // rolls back this segment
-                    Err(e)
+            let mut tries: u32 = 0;
+            loop {
+                tries += 1;
+                let mut tx = client.transaction()?;
+                tx.batch_execute(&exec.ddl.set_local_sql())?;
+                match run_steps(&mut tx, seg, &m.stem, events) {
+                    Ok(()) => {
+                        history.record(
+                            &mut tx,
+                            m,
+                            progress(status, number),
+                            start.elapsed(),
+                            None,
+                        )?;
+                        tx.commit()?;
+                        break Ok(());
+                    }
+                    Err(e) => {
+                        drop(tx); // rolls back this segment
+                        if !e.lock_timeout {
+                            break Err(e);
+                        }
+                        // Who holds what the step waited for (best effort: the message
+                        // falls back to the step).
+                        let contention = budget::holders(client, &budget::candidates(&e.sql))
+                            .unwrap_or_default();
+                        let on = contention.on().unwrap_or_else(|| e.label.clone());
+                        let held_by = contention.held_by();
+                        if tries > exec.ddl.retries {
+                            let mut error = format!(
+                                "gave up after {tries} {}: lock timeout ({}) on {on} each time",
+                                if tries == 1 { "try" } else { "tries" },
+                                budget::show(exec.ddl.lock_timeout),
+                            );
+                            if let Some(h) = &held_by {
+                                error.push_str(&format!("; {h}"));
+                            }
+                            gave_up = Some(Box::new(GaveUp {
+                                tries,
+                                lock_timeout: exec.ddl.lock_timeout,
+                                on,
+                                holders: contention.holders,
+                            }));
+                            break Err(StepError { error, ..e });
+                        }
+                        let wait = exec.ddl.backoff(tries);
+                        events.emit(Event::LockRetry {
+                            stem: &m.stem,
+                            label: &e.label,
+                            on: &on,
+                            held_by: held_by.as_deref(),
+                            retry: tries,
+                            of: exec.ddl.retries,
+                            wait,
+                        });
+                        std::thread::sleep(wait);
+                    }
                 }
             }
         } else {
@@ -1138,7 +1257,12 @@ fn run_text(
                 start.elapsed(),
                 None,
             )?;
-            match run_steps(client, seg, &m.stem, events) {
+            // Neither timeout: see `budget::NO_TIMEOUTS_SQL`. Reset afterwards, so what runs
+            // next has the session's own values (transactional segments set theirs).
+            client.batch_execute(budget::NO_TIMEOUTS_SQL)?;
+            let ran = run_steps(client, seg, &m.stem, events);
+            client.batch_execute(budget::RESET_TIMEOUTS_SQL)?;
+            match ran {
                 Ok(()) => {
                     history.record(client, m, progress(status, number), start.elapsed(), None)?;
                     Ok(())
@@ -1146,7 +1270,10 @@ fn run_text(
                 Err(e) => Err(e),
             }
         };
-        if let Err((step, error)) = outcome {
+        if let Err(StepError {
+            label: step, error, ..
+        }) = outcome
+        {
             let message = format!("{step}: {error}");
             history.record(
                 client,
@@ -1171,6 +1298,7 @@ fn run_text(
                 committed_steps: labels(&segs[..i]),
                 segment_steps: labels(std::slice::from_ref(seg)),
                 transactional: seg.transactional,
+                gave_up,
             })));
         }
     }
@@ -1223,7 +1351,44 @@ pub fn rollback(
     policy: &Policy,
     lock_timeout: Duration,
 ) -> Result<Report, ApplyError> {
-    lock(client, &history.schema, lock_timeout)?;
+    rollback_with(
+        client,
+        history,
+        chain,
+        to,
+        &RollbackOptions {
+            allow: allow.to_vec(),
+            policy: policy.clone(),
+            lock_timeout,
+            ..Default::default()
+        },
+    )
+}
+
+/// Options of [`rollback_with`].
+#[derive(Clone, Debug, Default)]
+pub struct RollbackOptions {
+    /// Hazards of the down files allowed.
+    pub allow: Vec<String>,
+    pub policy: Policy,
+    /// How long to wait for another apply's advisory lock.
+    pub lock_timeout: Duration,
+    /// Timeouts and retries of the down files' transactional segments.
+    pub ddl: budget::Budget,
+    /// Told about lock retries ([`Event::LockRetry`]).
+    pub progress: Progress,
+}
+
+/// [`rollback`] with every option.
+pub fn rollback_with(
+    client: &mut Client,
+    history: &History,
+    chain: &Chain,
+    to: u32,
+    opts: &RollbackOptions,
+) -> Result<Report, ApplyError> {
+    let (allow, policy) = (&opts.allow[..], &opts.policy);
+    lock(client, &history.schema, opts.lock_timeout)?;
     let result = (|| {
         client.batch_execute(SESSION_SETTINGS)?;
         history.ensure(client)?;
@@ -1294,7 +1459,10 @@ pub fn rollback(
                 m.down.as_deref().unwrap_or(""),
                 start,
                 Direction::Down,
-                &Progress::default(),
+                &Exec {
+                    progress: &opts.progress,
+                    ddl: &opts.ddl,
+                },
             )?;
             report.applied.push((m.stem.clone(), took));
         }
@@ -1304,12 +1472,21 @@ pub fn rollback(
     result
 }
 
+/// A step that failed: its label, the error in words, whether it was a lock timeout, and
+/// its SQL (where [`budget::candidates`] looks for the relations it waited for).
+struct StepError {
+    label: String,
+    error: String,
+    lock_timeout: bool,
+    sql: String,
+}
+
 fn run_steps(
     client: &mut impl postgres::GenericClient,
     seg: &Segment,
     stem: &str,
     progress: &Progress,
-) -> Result<(), (String, String)> {
+) -> Result<(), StepError> {
     for (label, sql) in &seg.steps {
         progress.emit(Event::Step { stem, label });
         // Outside a transaction each statement goes alone: PostgreSQL runs a string of
@@ -1320,9 +1497,12 @@ fn run_steps(
             crate::sql::lex::statements(sql)
         };
         for statement in statements {
-            client
-                .batch_execute(statement)
-                .map_err(|e| (label.clone(), crate::devdb::describe_pg_error(&e)))?;
+            client.batch_execute(statement).map_err(|e| StepError {
+                label: label.clone(),
+                error: crate::devdb::describe_pg_error(&e),
+                lock_timeout: budget::is_lock_timeout(&e),
+                sql: statement.to_string(),
+            })?;
         }
     }
     Ok(())

@@ -15,6 +15,27 @@ pub struct Options {
     pub lock_timeout: Duration,
     /// Apply into a throwaway local PostgreSQL, then show its status.
     pub dev: bool,
+    /// `--ddl-lock-timeout`, `--ddl-statement-timeout`, `--ddl-retries`.
+    pub ddl: DdlFlags,
+}
+
+/// The lock budget flags of `apply` and `rollback`; each overrides its `[apply]` key.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DdlFlags {
+    pub lock_timeout: Option<Duration>,
+    pub statement_timeout: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+impl DdlFlags {
+    /// The budget: these flags over the project's `[apply]` over the defaults.
+    pub fn over(&self, config: &apply::budget::Budget) -> apply::budget::Budget {
+        apply::budget::Budget {
+            lock_timeout: self.lock_timeout.unwrap_or(config.lock_timeout),
+            statement_timeout: self.statement_timeout.or(config.statement_timeout),
+            retries: self.retries.unwrap_or(config.retries),
+        }
+    }
 }
 
 pub fn run(g: &Global, opts: &Options) -> Outcome {
@@ -124,6 +145,7 @@ pub fn run(g: &Global, opts: &Options) -> Outcome {
             allow: opts.allow.clone(),
             policy: project.config.policy(),
             lock_timeout: opts.lock_timeout,
+            ddl: opts.ddl.over(&project.config.ddl),
             roles: project.config.managed_roles.clone(),
             managed: Some(managed(&project)),
         },
@@ -207,6 +229,11 @@ fn progress(g: &Global) -> (apply::Progress, Option<indicatif::ProgressBar>) {
                 apply::Event::Applied { stem, took } => {
                     shown.println(format!("  applied {stem} ({})", duration(*took)));
                 }
+                apply::Event::LockRetry { stem, label, .. } => {
+                    if let Some(line) = e.retry_line() {
+                        shown.println(format!("  {stem}: {}: {line}", short_label(label)));
+                    }
+                }
             }
         });
         return (progress, Some(bar));
@@ -228,12 +255,32 @@ fn progress(g: &Global) -> (apply::Progress, Option<indicatif::ProgressBar>) {
             apply::Event::Applied { took, .. } => {
                 format!("{cur}: applied in {} (at {at})", duration(*took))
             }
+            apply::Event::LockRetry { label, .. } => format!(
+                "{cur}: {}: {} (at {at})",
+                short_label(label),
+                e.retry_line().unwrap_or_default()
+            ),
         };
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
         let _ = err.flush();
     });
     (progress, None)
+}
+
+/// Progress of a text-mode rollback on stderr: only its lock retries, as plain lines.
+fn retries_only(g: &Global) -> apply::Progress {
+    if g.quiet || g.format != Format::Text {
+        return apply::Progress::default();
+    }
+    apply::Progress::new(|e| {
+        use std::io::Write;
+        if let (apply::Event::LockRetry { stem, label, .. }, Some(line)) = (e, e.retry_line()) {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{stem} (down): {}: {line}", short_label(label));
+            let _ = err.flush();
+        }
+    })
 }
 
 /// The project's managed schemas and ignore list.
@@ -280,6 +327,23 @@ fn db_failure(g: &Global, e: &ApplyError, rollback_to: Option<u32>) -> Outcome {
             extra.insert("step".into(), json!(f.step));
             extra.insert("segments_done".into(), json!(f.segments_done));
             extra.insert("segments_total".into(), json!(f.segments_total));
+            if let Some(g) = &f.gave_up {
+                extra.insert(
+                    "lock_timeout".into(),
+                    json!({
+                        "on": g.on,
+                        "tries": g.tries,
+                        "lock_timeout_ms": g.lock_timeout.as_millis() as u64,
+                        "held_by": g.holders.iter().map(|h| json!({
+                            "relation": h.relation,
+                            "pid": h.pid,
+                            "xact_start": h.xact_start,
+                            "query_start": h.query_start,
+                            "state": h.state,
+                        })).collect::<Vec<_>>(),
+                    }),
+                );
+            }
             return Outcome::fail_with(
                 g,
                 Exit::Failure,
@@ -323,6 +387,38 @@ fn failed_hint(f: &Failure, rollback_to: Option<u32>) -> String {
         Some(to) => format!("`schemactl rollback --to {to}`"),
         None => "`schemactl apply`".to_string(),
     };
+    let rest = what_stayed(f, &again);
+    if let Some(g) = &f.gave_up {
+        return format!("{}; {rest}", gave_up_hint(g));
+    }
+    if f.error.contains("statement timeout") {
+        return format!(
+            "the step ran longer than --ddl-statement-timeout ([apply] ddl_statement_timeout): raise it, or split the work; {rest}"
+        );
+    }
+    rest
+}
+
+/// What to do about a segment that hit its lock timeout on every try.
+fn gave_up_hint(g: &apply::GaveUp) -> String {
+    let find = match g.holders.first() {
+        Some(h) => format!(
+            "another session holds a lock on {}: let pid {} finish, or stop it (SELECT pg_terminate_backend({}))",
+            h.relation, h.pid, h.pid
+        ),
+        None => format!(
+            "another session held a lock on {}: find it in pg_locks and pg_stat_activity and let it finish or stop it",
+            g.on
+        ),
+    };
+    format!(
+        "{find}; or raise --ddl-lock-timeout / --ddl-retries ([apply] ddl_lock_timeout, ddl_retries in schemactl.toml)"
+    )
+}
+
+/// What a failure left behind, and how to go on after fixing the cause ([`failed_hint`]
+/// without the timeout advice).
+fn what_stayed(f: &Failure, again: &str) -> String {
     let lock_table = f.error.contains("max_locks_per_transaction");
     // A statement outside a transaction is not undone: a concurrent index build that failed
     // leaves its INVALID index, which the step's `DROP INDEX CONCURRENTLY IF EXISTS` removes
@@ -401,7 +497,13 @@ fn not_allowed_hint(allow_needed: &[String], from_config: &[String], down: bool)
 }
 
 /// `schemactl rollback --to V`: run the down files of applied migrations after V.
-pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -> Outcome {
+pub fn rollback(
+    g: &Global,
+    to: u32,
+    allow: &[String],
+    lock_timeout: Duration,
+    ddl: DdlFlags,
+) -> Outcome {
     if let Some(o) = super::markdown::unsupported(g, "rollback") {
         return o;
     }
@@ -423,15 +525,18 @@ pub fn rollback(g: &Global, to: u32, allow: &[String], lock_timeout: Duration) -
         Err(o) => return o,
     };
     let history = super::history(&project);
-    let policy = project.config.policy();
-    match apply::rollback(
+    match apply::rollback_with(
         &mut db.client,
         &history,
         &chain,
         to,
-        allow,
-        &policy,
-        lock_timeout,
+        &apply::RollbackOptions {
+            allow: allow.to_vec(),
+            policy: project.config.policy(),
+            lock_timeout,
+            ddl: ddl.over(&project.config.ddl),
+            progress: retries_only(g),
+        },
     ) {
         Err(e) => db_failure(g, &e, Some(to)),
         Ok(report) => match g.format {

@@ -11,7 +11,7 @@ pub const FILE_NAME: &str = "schemactl.toml";
 
 /// The keys of `schemactl.toml` and of each of its tables.
 pub(crate) const CONFIG_KEYS: &[&str] = &[
-    "project", "database", "history", "hazards", "roles", "online",
+    "project", "database", "history", "hazards", "roles", "online", "apply",
 ];
 pub(crate) const PROJECT_KEYS: &[&str] = &[
     "schema_dir",
@@ -25,6 +25,8 @@ pub(crate) const HISTORY_KEYS: &[&str] = &["schema"];
 pub(crate) const ROLES_KEYS: &[&str] = &["manage", "names"];
 pub(crate) const HAZARDS_KEYS: &[&str] = &["require_allow"];
 pub(crate) const ONLINE_KEYS: &[&str] = &["enabled"];
+pub(crate) const APPLY_KEYS: &[&str] =
+    &["ddl_lock_timeout", "ddl_statement_timeout", "ddl_retries"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -44,6 +46,9 @@ pub struct Config {
     /// `[online] enabled` (default true): indexes of existing tables built and dropped
     /// `CONCURRENTLY` ([`crate::diff::table::online`]).
     pub online: bool,
+    /// `[apply] ddl_lock_timeout`, `ddl_statement_timeout`, `ddl_retries`: the lock budget of
+    /// the migrations' transactional segments (flags override each).
+    pub ddl: crate::apply::budget::Budget,
 }
 
 impl Config {
@@ -125,6 +130,7 @@ fn defaults() -> Config {
         require_allow: Vec::new(),
         managed_roles: Vec::new(),
         online: true,
+        ddl: crate::apply::budget::Budget::default(),
     }
 }
 
@@ -259,7 +265,50 @@ fn read(
             c.online = v.value;
         }
     }
+    if let Some(mut a) = r.table("apply") {
+        a.deny_unknown("[apply]", APPLY_KEYS);
+        if let Some(d) = duration(&mut a, "ddl_lock_timeout") {
+            c.ddl.lock_timeout = d;
+        }
+        if let Some(d) = duration(&mut a, "ddl_statement_timeout") {
+            c.ddl.statement_timeout = Some(d);
+        }
+        if let Some(v) = a.raw("ddl_retries") {
+            let max = crate::apply::budget::MAX_RETRIES;
+            let lit = crate::schema::reader::literal(file, v);
+            let n = match &lit.value {
+                crate::schema::reader::Literal::Integer(t) => t.parse::<i64>().ok(),
+                _ => None,
+            };
+            match n {
+                Some(n) if (0..=i64::from(max)).contains(&n) => c.ddl.retries = n as u32,
+                _ => a.diags.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        lit.span,
+                        format!("`ddl_retries` must be a whole number from 0 to {max}"),
+                    )
+                    .hint("how often a migration step that hit its lock timeout is tried again, e.g. ddl_retries = 5"),
+                ),
+            }
+        }
+    }
     c
+}
+
+/// A duration key of `[apply]` (`"500ms"`, `"2s"`, `"1min"`, `"0"`); an error otherwise.
+fn duration(r: &mut Reader<'_, '_>, key: &str) -> Option<std::time::Duration> {
+    let v = r.string(key)?;
+    match crate::apply::budget::parse_duration(&v.value) {
+        Ok(d) => Some(d),
+        Err(why) => {
+            r.diags.push(
+                Diagnostic::new("invalid-value", v.span, format!("`{key}`: {why}"))
+                    .hint("write a number and a unit, e.g. \"500ms\", \"2s\" or \"1min\"; \"0\" turns it off"),
+            );
+            None
+        }
+    }
 }
 
 /// The hazards of `[hazards] require_allow`; unknown and repeated ids are errors.

@@ -399,6 +399,7 @@ pub(crate) const KEY_LISTS: &[(&str, &str, &[&str])] = &[
     ("config::HAZARDS_KEYS", "`[hazards]`", config::HAZARDS_KEYS),
     ("config::ROLES_KEYS", "`[roles]`", config::ROLES_KEYS),
     ("config::ONLINE_KEYS", "`[online]`", config::ONLINE_KEYS),
+    ("config::APPLY_KEYS", "`[apply]`", config::APPLY_KEYS),
 ];
 
 /// All `*.toml` files under `dir`, recursively, sorted by path.
@@ -1121,6 +1122,7 @@ mod reference_tests {
             "[hazards]",
             "[roles]",
             "[online]",
+            "[apply]",
         ];
         let mut problems = Vec::new();
         for block in &blocks {
