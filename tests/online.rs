@@ -442,6 +442,13 @@ fn a_concurrent_build_killed_mid_way_is_cleaned_up_and_rebuilt_by_the_next_apply
         .unwrap();
     let killed = apply.join().unwrap();
     assert_eq!(killed.status.code(), Some(3), "{}", said(&killed));
+    // The error names the step, and says the failure could not be recorded.
+    assert!(
+        said(&killed).contains("failed at step 1: create-index public.t.t_code_idx")
+            && said(&killed).contains("the connection was lost"),
+        "{}",
+        said(&killed)
+    );
     writer.batch_execute("COMMIT").unwrap();
     // The INVALID index is left behind, and is not taken for the declared one.
     assert_eq!(index_state(&db), [("t_code_idx".to_string(), false)]);

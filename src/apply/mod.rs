@@ -1261,9 +1261,12 @@ fn run_text(
             // next has the session's own values (transactional segments set theirs).
             client.batch_execute(budget::NO_TIMEOUTS_SQL)?;
             let ran = run_steps(client, seg, &m.stem, events);
-            client.batch_execute(budget::RESET_TIMEOUTS_SQL)?;
+            // After a failed step the reset may fail too (a lost connection): the step's
+            // error is the one to report.
+            let reset = client.batch_execute(budget::RESET_TIMEOUTS_SQL);
             match ran {
                 Ok(()) => {
+                    reset?;
                     history.record(client, m, progress(status, number), start.elapsed(), None)?;
                     Ok(())
                 }
@@ -1271,17 +1274,28 @@ fn run_text(
             }
         };
         if let Err(StepError {
-            label: step, error, ..
+            label: step,
+            mut error,
+            ..
         }) = outcome
         {
             let message = format!("{step}: {error}");
-            history.record(
+            if let Err(e) = history.record(
                 client,
                 m,
                 progress(failed, number - 1),
                 start.elapsed(),
                 Some(&message),
-            )?;
+            ) {
+                // The session is gone (terminated, server restart): the failure cannot be
+                // recorded, but which step it was is still the thing to say.
+                if !client.is_closed() {
+                    return Err(e.into());
+                }
+                error.push_str(
+                    " (the connection was lost, so the failure is not recorded; `schemactl status` shows where the migration stopped, and `schemactl apply` resumes there)",
+                );
+            }
             let labels = |segs: &[Segment]| -> Vec<String> {
                 segs.iter()
                     .flat_map(|s| &s.steps)
