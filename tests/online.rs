@@ -375,6 +375,15 @@ fn a_failing_validate_names_the_constraint_and_resumes_after_the_rows_are_fixed(
     );
     let status = said(&schemactl_db(d, &db.conninfo, &["status"]));
     assert!(status.contains("0002_constraints"), "{status}");
+    // The server's DETAIL stays on the migration's line.
+    let line = status
+        .lines()
+        .find(|l| l.contains("FAILED"))
+        .unwrap_or_else(|| panic!("{status}"));
+    assert!(
+        line.contains("0002_constraints") && line.contains("is not present in table"),
+        "{status}"
+    );
     // A rollback would run the whole down file over the part that ran: refused.
     let back = schemactl_db(d, &db.conninfo, &["rollback", "--to", "1"]);
     assert_eq!(back.status.code(), Some(3), "{}", said(&back));

@@ -323,7 +323,16 @@ fn entry_line(e: &Entry<'_>, chain: &Chain) -> String {
         return format!("  pending  {}\n", e.name());
     };
     let name = &r.name;
-    let error = r.error.as_deref().unwrap_or("");
+    // One line per migration: a server message's DETAIL/HINT lines are joined to it.
+    let error = r
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut line = match r.status {
         Status::Applied => format!(
             "  applied  {name}  {} by {} in {}",
