@@ -440,7 +440,7 @@ fn run_size(n: usize) -> Value {
             .split(',')
             .filter_map(|kv| kv.split_once('='))
             .collect();
-        restart_with(&cluster, &pairs);
+        restart(&cluster, &pairs);
     }
     let server_settings = show_settings(&cluster);
     let history = History {
@@ -475,7 +475,7 @@ fn run_size(n: usize) -> Value {
                 eprintln!("apply failed with {server_settings}: {msg}");
                 apply_error = Some(msg);
                 cluster.drop_database("bench").expect("drop db");
-                restart_with(&cluster, &[("max_locks_per_transaction", "1024")]);
+                restart(&cluster, &[("max_locks_per_transaction", "1024")]);
             }
             Err(e) => panic!("apply: {e}"),
         }
@@ -1339,40 +1339,10 @@ fn generate(root: &Path, n: usize, layout: FileLayout) -> Stats {
     st
 }
 
-/// `ALTER SYSTEM SET` each setting and restart the cluster (`pg_ctl restart`, as the
-/// server's OS user when we are root, as `devdb` runs it).
-fn restart_with(cluster: &Cluster, settings: &[(&str, &str)]) {
-    {
-        let mut c = cluster.connect("postgres").expect("connect");
-        for (key, value) in settings {
-            c.batch_execute(&format!("ALTER SYSTEM SET {key} = '{value}'"))
-                .expect("alter system");
-        }
-    }
-    let pg_ctl = cluster.bin_dir().join("pg_ctl");
-    let mut cmd = if is_root() {
-        let user = std::env::var("SCHEMACTL_PG_OS_USER").unwrap_or_else(|_| "postgres".into());
-        let mut c = Command::new("runuser");
-        c.args(["-u", &user, "--"]).arg(&pg_ctl);
-        c
-    } else {
-        Command::new(&pg_ctl)
-    };
-    let out = cmd
-        .args(["restart", "-w", "-m", "fast", "-D"])
-        .arg(cluster.data_dir())
-        .arg("-l")
-        .arg(cluster.log_file())
-        .current_dir(cluster.temp_dir())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run pg_ctl");
-    assert!(
-        out.status.success(),
-        "pg_ctl restart failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn restart(cluster: &Cluster, settings: &[(&str, &str)]) {
+    cluster
+        .restart_with(settings)
+        .unwrap_or_else(|e| panic!("{e}"));
     eprintln!("restarted the cluster with {settings:?}");
 }
 
@@ -1391,17 +1361,6 @@ fn show_settings(cluster: &Cluster) -> String {
         v.push(format!("{key}={value}"));
     }
     v.join(" ")
-}
-
-fn is_root() -> bool {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
 }
 
 // ------------------------------------------------------------------------------------------

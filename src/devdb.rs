@@ -230,6 +230,48 @@ impl Cluster {
         Ok(())
     }
 
+    /// `ALTER SYSTEM SET` each setting and restart the server (`pg_ctl restart -w`), for
+    /// settings that need a restart (`listen_addresses`, the lock table size). Used by the
+    /// benchmarks; values are quoted as string literals.
+    pub fn restart_with(&self, settings: &[(&str, &str)]) -> Result<(), DevDbError> {
+        {
+            let mut c = self.connect("postgres")?;
+            for (key, value) in settings {
+                let sql = format!(
+                    "ALTER SYSTEM SET {} = '{}'",
+                    quote_ident(key),
+                    value.replace('\'', "''")
+                );
+                c.batch_execute(&sql)
+                    .map_err(|e| DevDbError::new(format!("{sql}: {}", describe_pg_error(&e))))?;
+            }
+        }
+        let pg_ctl = self.bin_dir.join("pg_ctl");
+        let out = self.run_as_server_user(
+            &pg_ctl,
+            &[
+                "restart".as_ref(),
+                "-w".as_ref(),
+                "-m".as_ref(),
+                "fast".as_ref(),
+                "-D".as_ref(),
+                self.data_dir.as_os_str(),
+                "-l".as_ref(),
+                self.log_file.as_os_str(),
+            ],
+        )?;
+        if !out.status.success() {
+            return Err(DevDbError::new(format!(
+                "could not restart the throwaway PostgreSQL server (pg_ctl restart: {}):\n{}\n\
+                 server log (last lines):\n{}",
+                out.status,
+                tail(&output_text(&out), LOG_TAIL_LINES),
+                self.log_tail()
+            )));
+        }
+        Ok(())
+    }
+
     /// Append our settings to `postgresql.conf` (avoids quoting paths through `pg_ctl -o`).
     fn write_settings(&self) -> Result<(), DevDbError> {
         let mut conf = String::from("\n# added by schemactl (throwaway cluster)\n");
