@@ -41,6 +41,10 @@
 //! - `SCHEMACTL_BENCH_ROWS`: rows of `items` (default 1000000).
 //! - `SCHEMACTL_BENCH_REPEAT`: runs per kind and form (default 3).
 //! - `SCHEMACTL_BENCH_KINDS`: comma-separated kinds (default all of the table above).
+//! - `SCHEMACTL_BENCH_PG_SETTINGS`: `key=value,…` server settings besides the bench's own
+//!   (`listen_addresses = 127.0.0.1`, `shared_buffers = 512MB`, `max_wal_size = 4GB`; the
+//!   throwaway cluster already runs without `fsync` and `synchronous_commit`), e.g.
+//!   `autovacuum=off`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -290,8 +294,17 @@ fn main() {
     }
 
     let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    // TCP for the writer and apply; the table and its indexes fit in shared buffers and no
+    // checkpoint is forced by WAL volume during a run. More with SCHEMACTL_BENCH_PG_SETTINGS.
+    let extra = std::env::var("SCHEMACTL_BENCH_PG_SETTINGS").unwrap_or_default();
+    let mut settings = vec![
+        ("listen_addresses", "127.0.0.1"),
+        ("shared_buffers", "512MB"),
+        ("max_wal_size", "4GB"),
+    ];
+    settings.extend(extra.split(',').filter_map(|kv| kv.split_once('=')));
     cluster
-        .restart_with(&[("listen_addresses", "127.0.0.1")])
+        .restart_with(&settings)
         .unwrap_or_else(|e| panic!("{e}"));
     let version: String = cluster
         .connect("postgres")
@@ -374,6 +387,7 @@ fn main() {
     println!(
         "\nOnline DDL under traffic: items of {rows} rows, PostgreSQL {version}, {repeat} run(s) each"
     );
+    println!("server settings: {settings:?} (besides the throwaway cluster's: no fsync)");
     println!(
         "longest write wait with no migration: {}\n",
         cell(&floor, ms)
