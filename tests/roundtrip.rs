@@ -113,6 +113,7 @@ fn default_seeds_generate_every_kind() {
         ".exclusions]]",
         "primary_key_name",
         "primary_key_comment",
+        "primary_key_deferrable",
         "schema_comment = ",
         "column_comments = ",
         "validated = false",
@@ -143,6 +144,20 @@ fn default_seeds_generate_every_kind() {
     ] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert!(n >= 5, "`{needle}` in {n} of {DEFAULT_CASES} projects");
+    }
+    // Deferrable unique and exclusion constraints: an entry of that list with `deferrable`.
+    for list in [".unique]]", ".exclusions]]"] {
+        let n = texts
+            .iter()
+            .filter(|t| {
+                t.split("\n\n")
+                    .any(|entry| entry.contains(list) && entry.contains("\ndeferrable = "))
+            })
+            .count();
+        assert!(
+            n >= 5,
+            "deferrable `{list}` in {n} of {DEFAULT_CASES} projects"
+        );
     }
 }
 

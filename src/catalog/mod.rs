@@ -384,6 +384,7 @@ impl Reader<'_> {
         let contype: String = row.get(3);
         let columns: Vec<String> = row.get(4);
         let validated: bool = row.get(13);
+        let deferrable = Deferrable::from_flags(row.get(11), row.get(12));
         let comment: Option<String> = row.get(14);
         let q = QualifiedName::new(schema.clone(), tname.clone());
         let mut skipped = Vec::new();
@@ -395,26 +396,20 @@ impl Reader<'_> {
         };
         match contype.as_str() {
             "p" => {
-                if row.get::<_, bool>(11) {
-                    skipped.push(format!(
-                        "primary key `{name}` on `{q}`: DEFERRABLE{} (the model has no deferrable primary keys: written as a plain primary key, and not compared)",
-                        if row.get::<_, bool>(12) { " INITIALLY DEFERRED" } else { "" }
-                    ));
-                }
                 table.primary_key = Some(PrimaryKey {
                     name,
                     columns,
+                    deferrable,
                     comment,
                 });
             }
             "u" => {
-                if row.get::<_, bool>(11) {
-                    skipped.push(format!(
-                        "unique constraint `{name}` on `{q}`: DEFERRABLE{} (the model has no deferrable unique constraints: written as a plain unique constraint, and not compared)",
-                        if row.get::<_, bool>(12) { " INITIALLY DEFERRED" } else { "" }
-                    ));
-                }
-                table.uniques.insert(name, Unique { columns, comment });
+                let unique = Unique {
+                    columns,
+                    deferrable,
+                    comment,
+                };
+                table.uniques.insert(name, unique);
             }
             "c" => {
                 let text: Option<String> = row.get(5);
@@ -443,11 +438,6 @@ impl Reader<'_> {
                     fk_action(&row.get::<_, String>(9)),
                     fk_action(&row.get::<_, String>(10)),
                 );
-                let deferrable = match (row.get::<_, bool>(11), row.get::<_, bool>(12)) {
-                    (false, _) => Deferrable::No,
-                    (true, false) => Deferrable::Immediate,
-                    (true, true) => Deferrable::Deferred,
-                };
                 match (rschema, rtable, actions) {
                     (Some(rs), Some(rt), (Some(on_delete), Some(on_update))) => {
                         table.foreign_keys.insert(
@@ -511,6 +501,7 @@ impl Reader<'_> {
                     let x = crate::model::Exclusion {
                         index,
                         operators,
+                        deferrable: Deferrable::from_flags(row.get(19), row.get(20)),
                         comment: row.get(17),
                     };
                     t.exclusions.insert(xname, x);

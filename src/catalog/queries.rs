@@ -155,7 +155,8 @@ ORDER BY 1, 2, 3";
 /// 14 the operator class per key position as the definition would print it (quoted,
 /// qualified when not visible), 15 the same in the model's spelling (`schema.name` only
 /// outside `pg_catalog` and `public`), 16 the index's comment, 17 the exclusion
-/// constraint's comment.
+/// constraint's comment, 18 `indisvalid`, 19 and 20 the exclusion constraint's
+/// `condeferrable` and `condeferred` (false without one).
 ///
 /// The definition prints a key's operator class only when it is not the default for the
 /// key's type and method (`get_opclass_name`, which asks `GetDefaultOpClass` with the type
@@ -198,7 +199,8 @@ SELECT n.nspname::text, c.relname::text, ic.relname::text, am.amname::text, i.in
        ixd.description,
        CASE WHEN xc.oid IS NOT NULL
             THEN pg_catalog.obj_description(xc.oid, 'pg_constraint') END,
-       i.indisvalid
+       i.indisvalid,
+       COALESCE(xc.condeferrable, false), COALESCE(xc.condeferred, false)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid

@@ -176,7 +176,8 @@ struct Pending<'a> {
 }
 
 /// A unique constraint before it is named: its explicit name, columns and comment.
-type UniqueSpec = (Option<Sp<String>>, Vec<String>, Option<String>);
+/// A unique constraint before naming: name, columns, comment, deferrability.
+type UniqueSpec = (Option<Sp<String>>, Vec<String>, Option<String>, Deferrable);
 
 struct PendingFk {
     span: Span,
@@ -900,7 +901,10 @@ impl Compiler {
                 pk_spans.insert(col.name.value.clone(), col.name.span.clone());
             }
             if let Some(u) = col.unique.as_ref().filter(|b| b.value) {
-                uniques.push(((None, vec![col.name.value.clone()], None), u.span.clone()));
+                uniques.push((
+                    (None, vec![col.name.value.clone()], None, Deferrable::No),
+                    u.span.clone(),
+                ));
             }
             if let Some(r) = &col.references {
                 match self.parse_column_reference(r, &name.schema) {
@@ -1018,6 +1022,7 @@ impl Compiler {
                 table.primary_key = Some(PrimaryKey {
                     name: String::new(),
                     columns: cols,
+                    deferrable: self.deferrable(&raw.primary_key_deferrable),
                     comment: self.literal_text(&raw.primary_key_comment, "primary_key_comment"),
                 });
             }
@@ -1049,6 +1054,19 @@ impl Compiler {
                 .hint("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `primary_key_comment`"),
             );
         }
+        if let Some(d) = &raw.primary_key_deferrable
+            && raw.primary_key.is_none()
+            && pk_shorthand.is_empty()
+        {
+            self.push(
+                Diagnostic::new(
+                    "invalid-value",
+                    d.span.clone(),
+                    format!("table `{name}` makes deferrable a primary key it does not declare"),
+                )
+                .hint("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `primary_key_deferrable`"),
+            );
+        }
 
         for u in &raw.uniques {
             self.named_rename(&name, &u.name, &u.renamed_from, "unique constraint", false);
@@ -1067,18 +1085,22 @@ impl Compiler {
             }
             if !cols.is_empty() {
                 let comment = self.literal_text(&u.comment, "comment");
-                uniques.push(((u.name.clone(), cols, comment), list.span.clone()));
+                let deferrable = self.deferrable(&u.deferrable);
+                uniques.push((
+                    (u.name.clone(), cols, comment, deferrable),
+                    list.span.clone(),
+                ));
             }
         }
         // PostgreSQL silently drops a UNIQUE equal to the primary key or to an earlier
         // UNIQUE in the same CREATE TABLE, so the model would not match the database.
         let mut pending_uniques: Vec<UniqueSpec> = Vec::new();
-        for ((n, cols, comment), span) in uniques {
+        for ((n, cols, comment, deferrable), span) in uniques {
             let same_as_pk = table
                 .primary_key
                 .as_ref()
                 .is_some_and(|pk| pk.columns == cols);
-            if same_as_pk || pending_uniques.iter().any(|(_, c, _)| *c == cols) {
+            if same_as_pk || pending_uniques.iter().any(|(_, c, _, _)| *c == cols) {
                 self.push(
                     Diagnostic::new(
                         "duplicate-unique",
@@ -1097,7 +1119,7 @@ impl Compiler {
                 );
                 continue;
             }
-            pending_uniques.push((n, cols, comment));
+            pending_uniques.push((n, cols, comment, deferrable));
         }
 
         let mut checks = Vec::new();
@@ -1189,8 +1211,10 @@ impl Compiler {
                 }
             }
         }
-        let unique_cols: Vec<Vec<String>> =
-            pending_uniques.iter().map(|(_, c, _)| c.clone()).collect();
+        let unique_cols: Vec<Vec<String>> = pending_uniques
+            .iter()
+            .map(|(_, c, _, _)| c.clone())
+            .collect();
         let unique_index_cols: Vec<Vec<String>> = indexes
             .iter()
             .filter(|(_, i)| i.unique)
@@ -1208,7 +1232,14 @@ impl Compiler {
         p.table.uniques = pending_uniques
             .into_iter()
             .enumerate()
-            .map(|(i, (n, columns, comment))| (placeholder(i, n), Unique { columns, comment }))
+            .map(|(i, (n, columns, comment, deferrable))| {
+                let unique = Unique {
+                    columns,
+                    deferrable,
+                    comment,
+                };
+                (placeholder(i, n), unique)
+            })
             .collect();
         p.table.checks = checks
             .into_iter()
@@ -1919,6 +1950,7 @@ impl Compiler {
                     crate::model::Exclusion {
                         index,
                         operators,
+                        deferrable: self.deferrable(&x.deferrable),
                         comment,
                     },
                 );
@@ -2153,10 +2185,13 @@ impl Compiler {
         };
         let on_delete = action(&a.on_delete);
         let on_update = action(&a.on_update);
-        // `deferrable = true` was read as "immediate", `false` as "false".
-        let deferrable = a
-            .deferrable
-            .as_ref()
+        let deferrable = self.deferrable(&a.deferrable);
+        (on_delete, on_update, deferrable)
+    }
+
+    /// A constraint's `deferrable` (`true` was read as "immediate", `false` as "false").
+    fn deferrable(&mut self, d: &Option<Sp<String>>) -> Deferrable {
+        d.as_ref()
             .and_then(|d| {
                 self.keyword(
                     d,
@@ -2168,8 +2203,7 @@ impl Compiler {
                     ],
                 )
             })
-            .unwrap_or_default();
-        (on_delete, on_update, deferrable)
+            .unwrap_or_default()
     }
 
     /// One of a closed set of words (case-insensitive); otherwise a diagnostic with the
@@ -2426,12 +2460,13 @@ impl Compiler {
         let same = |cols: &[String]| {
             cols.len() == wanted.len() && cols.iter().all(|c| wanted.contains(c.as_str()))
         };
-        let unique_target = rt
-            .table
-            .primary_key
-            .as_ref()
-            .is_some_and(|pk| same(&pk.columns))
-            || rt.table.uniques.values().any(|u| same(&u.columns))
+        // PostgreSQL looks for a unique index that is checked immediately: a deferrable key
+        // cannot be referenced.
+        let pk = rt.table.primary_key.as_ref();
+        let deferrable_target = pk.is_some_and(|pk| !pk.deferrable.is_no() && same(&pk.columns))
+            || (rt.table.uniques.values()).any(|u| !u.deferrable.is_no() && same(&u.columns));
+        let unique_target = pk.is_some_and(|pk| pk.deferrable.is_no() && same(&pk.columns))
+            || (rt.table.uniques.values()).any(|u| u.deferrable.is_no() && same(&u.columns))
             || rt.table.indexes.values().any(|i| {
                 i.unique
                     && i.predicate.is_none()
@@ -2443,6 +2478,24 @@ impl Compiler {
                             .collect::<Vec<_>>(),
                     )
             });
+        if !unique_target && deferrable_target {
+            let cols: Vec<&str> = ref_cols.iter().map(|c| c.value.as_str()).collect();
+            self.push(
+                Diagnostic::new(
+                    "fk-not-unique",
+                    fk.target_span.clone(),
+                    format!(
+                        "foreign key references ({}) of `{}`, whose key is deferrable",
+                        cols.join(", "),
+                        rt.name
+                    ),
+                )
+                .hint(
+                    "PostgreSQL cannot reference a deferrable key: remove its `deferrable`, or add a plain unique index on the same columns",
+                ),
+            );
+            return None;
+        }
         if !unique_target {
             let cols: Vec<&str> = ref_cols.iter().map(|c| c.value.as_str()).collect();
             self.push(

@@ -325,6 +325,7 @@ mod tests {
                     "t_a_key".to_string(),
                     crate::model::Unique {
                         columns: vec!["a".into()],
+                        deferrable: crate::model::Deferrable::No,
                         comment: comment.map(str::to_string),
                     },
                 )]

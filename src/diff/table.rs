@@ -127,6 +127,7 @@ pub enum TableChange {
         table: QualifiedName,
         name: String,
         primary: bool,
+        deferrable: crate::model::Deferrable,
     },
     /// `SET NOT NULL` once the validated check `check` (`column IS NOT NULL`) proves it, so
     /// PostgreSQL skips the scan; the check is dropped in the same statement group
@@ -1255,6 +1256,7 @@ fn step_of(c: &TableChange) -> StepInfo {
             table,
             name,
             primary,
+            ..
         } => step(
             if *primary {
                 StepKind::AddPrimaryKey
@@ -1606,6 +1608,7 @@ pub(super) fn deviation(c: &TableChange, expected: &Model, live: &Model) -> Opti
             table,
             name,
             primary,
+            ..
         } => format!(
             "extra in the database: {} {name} on {table}",
             if *primary {
@@ -1719,6 +1722,7 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
                     table: q,
                     name: n,
                     primary: false,
+                    deferrable: u.deferrable,
                 });
             }
             T::AddPrimaryKey(q, pk) if existing(&q) => {
@@ -1727,6 +1731,7 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
                     table: q,
                     name: pk.name,
                     primary: true,
+                    deferrable: pk.deferrable,
                 });
             }
             T::AddForeignKey {

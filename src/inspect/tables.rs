@@ -44,6 +44,7 @@ pub(super) fn write(
                 && *n
                     == names::make_object_name(name, Some(&names::name_addition(&u.columns)), "key")
                 && u.comment.is_none()
+                && u.deferrable.is_no()
                 && !unique_on.contains_key(c)
             {
                 unique_on.insert(c.clone(), n.clone());
@@ -82,6 +83,9 @@ pub(super) fn write(
         }
         if let Some(c) = &pk.comment {
             doc.kv("primary_key_comment", writer::string(c));
+        }
+        if let Some(d) = deferrable(pk.deferrable) {
+            doc.kv("primary_key_deferrable", d);
         }
     }
     partitions::lines(cx, doc, schema, t);
@@ -124,6 +128,9 @@ pub(super) fn write(
         doc.kv("columns", writer::strings(&u.columns));
         if *n != names::make_object_name(name, Some(&names::name_addition(&u.columns)), "key") {
             doc.kv("name", writer::string(n));
+        }
+        if let Some(d) = deferrable(u.deferrable) {
+            doc.kv("deferrable", d);
         }
         comments::line(doc, &u.comment);
         *counts.entry("unique constraints").or_default() += 1;
@@ -203,6 +210,9 @@ pub(super) fn write(
         }
         if let Some(p) = &x.index.predicate {
             doc.kv("where", writer::string(&expr_text(p)));
+        }
+        if let Some(d) = deferrable(x.deferrable) {
+            doc.kv("deferrable", d);
         }
         comments::line(doc, &x.comment);
         *counts.entry("exclusion constraints").or_default() += 1;
@@ -338,12 +348,19 @@ fn fk_actions(fk: &ForeignKey) -> Vec<(&'static str, Val)> {
         };
         kv.push((k, writer::line_string(v)));
     }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::Immediate => kv.push(("deferrable", writer::line_string("immediate"))),
-        Deferrable::Deferred => kv.push(("deferrable", writer::line_string("deferred"))),
+    if let Some(d) = deferrable(fk.deferrable) {
+        kv.push(("deferrable", d));
     }
     kv
+}
+
+/// A constraint's `deferrable` value, None for the default (not deferrable).
+fn deferrable(d: Deferrable) -> Option<Val> {
+    match d {
+        Deferrable::No => None,
+        Deferrable::Immediate => Some(writer::line_string("immediate")),
+        Deferrable::Deferred => Some(writer::line_string("deferred")),
+    }
 }
 
 /// The keys of an index entry (a table's or a materialized view's); `name` left out when it

@@ -477,6 +477,8 @@ pub enum Identity {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Deferrable::is_default")]
+    pub deferrable: Deferrable,
     /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -486,6 +488,8 @@ pub struct PrimaryKey {
 #[serde(deny_unknown_fields)]
 pub struct Unique {
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Deferrable::is_default")]
+    pub deferrable: Deferrable,
     /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -500,6 +504,8 @@ pub struct Exclusion {
     /// this one's).
     pub index: Index,
     pub operators: Vec<String>,
+    #[serde(default, skip_serializing_if = "Deferrable::is_default")]
+    pub deferrable: Deferrable,
     /// `COMMENT ON CONSTRAINT`: not part of the definition ([`Part::same_definition`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -619,9 +625,10 @@ impl Part for PrimaryKey {
         let PrimaryKey {
             name,
             columns,
+            deferrable,
             comment: _,
         } = self;
-        *name == o.name && *columns == o.columns
+        *name == o.name && *columns == o.columns && *deferrable == o.deferrable
     }
 }
 
@@ -632,9 +639,10 @@ impl Part for Unique {
     fn same_definition(&self, o: &Self) -> bool {
         let Unique {
             columns,
+            deferrable,
             comment: _,
         } = self;
-        *columns == o.columns
+        *columns == o.columns && *deferrable == o.deferrable
     }
 }
 
@@ -681,9 +689,10 @@ impl Part for Exclusion {
         let Exclusion {
             index,
             operators,
+            deferrable,
             comment: _,
         } = self;
-        index.same_definition(&o.index) && *operators == o.operators
+        index.same_definition(&o.index) && *operators == o.operators && *deferrable == o.deferrable
     }
 }
 
@@ -753,6 +762,24 @@ pub enum Deferrable {
 impl Deferrable {
     fn is_default(&self) -> bool {
         *self == Deferrable::No
+    }
+
+    /// From the catalog's `condeferrable` and `condeferred`.
+    pub fn from_flags(deferrable: bool, deferred: bool) -> Deferrable {
+        match (deferrable, deferred) {
+            (false, _) => Deferrable::No,
+            (true, false) => Deferrable::Immediate,
+            (true, true) => Deferrable::Deferred,
+        }
+    }
+
+    /// The clause after a constraint's definition: empty, or ` DEFERRABLE INITIALLY …`.
+    pub fn sql(&self) -> &'static str {
+        match self {
+            Deferrable::No => "",
+            Deferrable::Immediate => " DEFERRABLE INITIALLY IMMEDIATE",
+            Deferrable::Deferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
     }
 
     pub(crate) fn is_no(&self) -> bool {

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use super::{data_type, default_sql, idents};
 use crate::diff::TableChange;
 use crate::model::{
-    BaseType, Column, ColumnDefault, Deferrable, Exclusion, FkAction, ForeignKey, Identity, Index,
-    IndexKey, QualifiedName, Table,
+    BaseType, Column, ColumnDefault, Exclusion, FkAction, ForeignKey, Identity, Index, IndexKey,
+    QualifiedName, Table,
 };
 use crate::sql::{quote_ident, quote_in, quote_literal, quote_qualified};
 
@@ -67,16 +67,18 @@ pub(super) fn statement(c: &TableChange) -> String {
             column_definition(col)
         ),
         TableChange::AddPrimaryKey(q, pk) => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});",
+            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({}){};",
             quote_qualified(q),
             quote_ident(&pk.name),
-            idents(&pk.columns)
+            idents(&pk.columns),
+            pk.deferrable.sql()
         ),
         TableChange::AddUnique(q, name, u) => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});",
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({}){};",
             quote_qualified(q),
             quote_ident(name),
-            idents(&u.columns)
+            idents(&u.columns),
+            u.deferrable.sql()
         ),
         TableChange::AddExclusion(q, name, x) => {
             format!(
@@ -101,12 +103,14 @@ pub(super) fn statement(c: &TableChange) -> String {
             table,
             name,
             primary,
+            deferrable,
         } => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {};",
+            "ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{};",
             quote_qualified(table),
             quote_ident(name),
             if *primary { "PRIMARY KEY" } else { "UNIQUE" },
-            quote_ident(name)
+            quote_ident(name),
+            deferrable.sql()
         ),
         TableChange::SetNotNullChecked {
             table,
@@ -323,16 +327,18 @@ fn create_table(q: &QualifiedName, t: &Table) -> String {
     let mut items: Vec<String> = t.columns.iter().map(column_definition).collect();
     if let Some(pk) = &t.primary_key {
         items.push(format!(
-            "CONSTRAINT {} PRIMARY KEY ({})",
+            "CONSTRAINT {} PRIMARY KEY ({}){}",
             quote_ident(&pk.name),
-            idents(&pk.columns)
+            idents(&pk.columns),
+            pk.deferrable.sql()
         ));
     }
     for (name, u) in &t.uniques {
         items.push(format!(
-            "CONSTRAINT {} UNIQUE ({})",
+            "CONSTRAINT {} UNIQUE ({}){}",
             quote_ident(name),
-            idents(&u.columns)
+            idents(&u.columns),
+            u.deferrable.sql()
         ));
     }
     for (name, c) in &t.checks {
@@ -429,6 +435,7 @@ pub(super) fn exclusion(name: &str, x: &Exclusion) -> String {
     if let Some(p) = &x.index.predicate {
         let _ = write!(s, " WHERE ({})", p.sql());
     }
+    s.push_str(x.deferrable.sql());
     s
 }
 
@@ -465,11 +472,7 @@ fn foreign_key(fk: &ForeignKey) -> String {
     if fk.on_delete != FkAction::NoAction {
         let _ = write!(s, " ON DELETE {}", fk.on_delete.sql());
     }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::Immediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-        Deferrable::Deferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-    }
+    s.push_str(fk.deferrable.sql());
     if !fk.validated {
         s.push_str(" NOT VALID");
     }

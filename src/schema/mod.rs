@@ -86,6 +86,8 @@ pub struct RawTable {
     pub primary_key_name: Option<Sp<String>>,
     /// `primary_key_comment`: `COMMENT ON CONSTRAINT` of the primary key (either form).
     pub primary_key_comment: Option<Sp<String>>,
+    /// `primary_key_deferrable`: as a foreign key's `deferrable` (either form).
+    pub primary_key_deferrable: Option<Sp<String>>,
     pub columns: Vec<RawColumn>,
     pub uniques: Vec<RawUnique>,
     pub checks: Vec<RawCheck>,
@@ -140,6 +142,8 @@ pub struct RawUnique {
     pub columns: Option<Sp<Vec<Sp<String>>>>,
     pub renamed_from: Option<Sp<String>>,
     pub comment: Option<Sp<String>>,
+    /// As a foreign key's `deferrable`.
+    pub deferrable: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -165,6 +169,8 @@ pub struct RawIndex {
     pub renamed_from: Option<Sp<String>>,
     /// `COMMENT ON INDEX` (an index) or `COMMENT ON CONSTRAINT` (an exclusion constraint).
     pub comment: Option<Sp<String>>,
+    /// An exclusion constraint's `deferrable` (as a foreign key's); None for an index.
+    pub deferrable: Option<Sp<String>>,
 }
 
 #[derive(Debug)]
@@ -234,6 +240,7 @@ pub(crate) const TABLE_KEYS: &[&str] = &[
     "primary_key",
     "primary_key_name",
     "primary_key_comment",
+    "primary_key_deferrable",
     "renamed_from",
     "columns",
     "unique",
@@ -268,7 +275,8 @@ pub(crate) const COLUMN_KEYS: &[&str] = &[
     "comment",
     "renamed_from",
 ];
-pub(crate) const UNIQUE_KEYS: &[&str] = &["columns", "name", "renamed_from", "comment"];
+pub(crate) const UNIQUE_KEYS: &[&str] =
+    &["columns", "name", "renamed_from", "comment", "deferrable"];
 pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "comment"];
 pub(crate) const TABLE_CHECK_KEYS: &[&str] =
     &["expr", "name", "renamed_from", "validated", "comment"];
@@ -283,8 +291,15 @@ pub(crate) const INDEX_KEYS: &[&str] = &[
     "comment",
 ];
 pub(crate) const INDEX_KEY_KEYS: &[&str] = &["column", "expr", "order", "nulls", "opclass"];
-pub(crate) const EXCLUSION_KEYS: &[&str] =
-    &["columns", "name", "method", "include", "where", "comment"];
+pub(crate) const EXCLUSION_KEYS: &[&str] = &[
+    "columns",
+    "name",
+    "method",
+    "include",
+    "where",
+    "comment",
+    "deferrable",
+];
 pub(crate) const EXCLUSION_KEY_KEYS: &[&str] =
     &["column", "expr", "order", "nulls", "opclass", "with"];
 pub(crate) const FK_KEYS: &[&str] = &[
@@ -676,6 +691,7 @@ fn read_table(
     };
     let primary_key_name = r.string("primary_key_name");
     let primary_key_comment = r.string("primary_key_comment");
+    let primary_key_deferrable = read_deferrable(&mut r, "primary_key_deferrable");
     // Lists are sized exactly: a large schema has tens of thousands of columns (a RawColumn
     // is ~780 bytes), and growth by doubling would leave a third of that unused.
     let mut columns = Vec::new();
@@ -709,6 +725,7 @@ fn read_table(
                 columns: u.strings("columns"),
                 renamed_from: u.string("renamed_from"),
                 comment: u.string("comment"),
+                deferrable: read_deferrable(&mut u, "deferrable"),
             });
         }
     }
@@ -762,6 +779,7 @@ fn read_table(
         primary_key,
         primary_key_name,
         primary_key_comment,
+        primary_key_deferrable,
         columns,
         uniques,
         checks,
@@ -777,7 +795,17 @@ fn read_table(
 }
 
 fn read_actions(r: &mut Reader<'_, '_>) -> RawFkActions {
-    let deferrable = match r.raw("deferrable") {
+    RawFkActions {
+        on_delete: r.string("on_delete"),
+        on_update: r.string("on_update"),
+        deferrable: read_deferrable(r, "deferrable"),
+    }
+}
+
+/// A constraint's `deferrable`: `true` is read as "immediate", `false` as "false", a string
+/// as written (checked by the compiler).
+fn read_deferrable(r: &mut Reader<'_, '_>, key: &str) -> Option<Sp<String>> {
+    match r.raw(key) {
         Some(v) if v.get_ref().is_bool() => {
             let b = v.get_ref().as_bool().unwrap_or(false);
             Some(Sp::new(
@@ -785,13 +813,8 @@ fn read_actions(r: &mut Reader<'_, '_>) -> RawFkActions {
                 span(r.file, v.span()),
             ))
         }
-        Some(_) => r.string("deferrable"),
+        Some(_) => r.string(key),
         None => None,
-    };
-    RawFkActions {
-        on_delete: r.string("on_delete"),
-        on_update: r.string("on_update"),
-        deferrable,
     }
 }
 
@@ -935,6 +958,11 @@ fn read_index_like(
             r.string("renamed_from")
         },
         comment: r.string("comment"),
+        deferrable: if exclusion {
+            read_deferrable(&mut r, "deferrable")
+        } else {
+            None
+        },
     }
 }
 

@@ -165,6 +165,8 @@ struct Unique {
     cols: Vec<String>,
     name: Option<String>,
     comment: Option<String>,
+    /// `deferrable = "immediate"` or `"deferred"` (never on a key a foreign key references).
+    deferrable: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -197,6 +199,8 @@ struct Index {
     exclusion: bool,
     /// The index's comment, or the exclusion constraint's.
     comment: Option<String>,
+    /// An exclusion constraint's `deferrable`.
+    deferrable: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -227,6 +231,9 @@ struct Table {
     pk_name: Option<String>,
     /// `primary_key_comment` (written only while the table has a primary key).
     pk_comment: Option<String>,
+    /// `primary_key_deferrable` (written only while the table has a primary key; never on a
+    /// key a foreign key references).
+    pk_deferrable: Option<&'static str>,
     uniques: Vec<Unique>,
     checks: Vec<Check>,
     indexes: Vec<Index>,
@@ -270,6 +277,24 @@ impl Table {
             }
         }
         for u in &self.uniques {
+            out.push(u.cols.clone());
+        }
+        out
+    }
+
+    /// The keys a foreign key may reference: not the deferrable ones (PostgreSQL refuses
+    /// them).
+    pub(crate) fn referencable_keys(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        if let Some(pk) = self.pk.as_ref().filter(|_| self.pk_deferrable.is_none()) {
+            out.push(pk.clone());
+        }
+        for c in &self.columns {
+            if (c.primary_key && self.pk_deferrable.is_none()) || c.unique {
+                out.push(vec![c.name.clone()]);
+            }
+        }
+        for u in self.uniques.iter().filter(|u| u.deferrable.is_none()) {
             out.push(u.cols.clone());
         }
         out
@@ -809,6 +834,7 @@ fn first_version(seed: u64) -> Gen {
     grants(&mut g, seed);
     part_comments(&mut g, seed);
     more_comments(&mut g, seed);
+    deferrables(&mut g, seed);
     let mut rng = Rng::new(hash(&[&seed.to_string(), "extensions"]));
     for e in ["citext", "pg_trgm", "btree_gist", "hstore"] {
         if rng.chance(8) {
@@ -906,6 +932,53 @@ fn more_comments(g: &mut Gen, seed: u64) {
         }
     }
     g.rng = saved;
+}
+
+/// Deferrable primary keys, unique and exclusion constraints (about one in eight of each
+/// that no foreign key references), from a generator of their own.
+fn deferrables(g: &mut Gen, seed: u64) {
+    let mut rng = Rng::new(hash(&[&seed.to_string(), "deferrables"]));
+    let referenced: BTreeSet<(String, String, Vec<String>)> =
+        g.p.tables
+            .iter()
+            .flat_map(|t| {
+                let inline = t.columns.iter().filter_map(|c| c.references.as_ref());
+                inline
+                    .map(|r| (r.to.clone(), r.to_cols.clone()))
+                    .chain(t.fks.iter().map(|f| (f.to.clone(), f.to_cols.clone())))
+                    .collect::<Vec<_>>()
+            })
+            .map(|((schema, name), mut cols)| {
+                cols.sort();
+                (schema, name, cols)
+            })
+            .collect();
+    let free = |t: &Table, cols: &[String]| {
+        let mut cols = cols.to_vec();
+        cols.sort();
+        !referenced.contains(&(t.schema.clone(), t.name.clone(), cols))
+    };
+    const KINDS: &[&str] = &["immediate", "deferred"];
+    for t in 0..g.p.tables.len() {
+        let table = &g.p.tables[t];
+        let pk: Option<Vec<String>> = table.pk.clone().or_else(|| {
+            let c = table.columns.iter().find(|c| c.primary_key)?;
+            Some(vec![c.name.clone()])
+        });
+        if pk.is_some_and(|pk| free(table, &pk)) && rng.chance(12) {
+            g.p.tables[t].pk_deferrable = Some(rng.word(KINDS));
+        }
+        for u in 0..g.p.tables[t].uniques.len() {
+            if free(&g.p.tables[t], &g.p.tables[t].uniques[u].cols) && rng.chance(12) {
+                g.p.tables[t].uniques[u].deferrable = Some(rng.word(KINDS));
+            }
+        }
+        for ix in &mut g.p.tables[t].indexes {
+            if ix.exclusion && rng.chance(25) {
+                ix.deferrable = Some(rng.word(KINDS));
+            }
+        }
+    }
 }
 
 /// Comments on primary keys, unique, check, foreign key and exclusion constraints and
@@ -1760,6 +1833,7 @@ impl Gen {
             pk: None,
             pk_name: None,
             pk_comment: None,
+            pk_deferrable: None,
             uniques: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
@@ -1894,6 +1968,7 @@ impl Gen {
                 cols,
                 name,
                 comment: None,
+                deferrable: None,
             });
         }
     }
@@ -2072,6 +2147,7 @@ impl Gen {
             pattern_ops: false,
             exclusion: false,
             comment: None,
+            deferrable: None,
         };
         match self.rng.below(10) {
             0 if !gin.is_empty() => {
@@ -2198,7 +2274,12 @@ impl Gen {
     /// on new columns of the target's types.
     fn add_fk(&mut self, t: usize) {
         let targets: Vec<(usize, Vec<String>)> = (0..self.p.tables.len())
-            .flat_map(|i| self.p.tables[i].keys().into_iter().map(move |k| (i, k)))
+            .flat_map(|i| {
+                self.p.tables[i]
+                    .referencable_keys()
+                    .into_iter()
+                    .map(move |k| (i, k))
+            })
             .collect();
         if targets.is_empty() {
             return;
@@ -2542,6 +2623,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
     if let Some(c) = t.pk_comment.as_ref().filter(|_| t.has_pk()) {
         writeln!(s, "primary_key_comment = {}", ts(c)).unwrap();
     }
+    if let Some(d) = t.pk_deferrable.filter(|_| t.has_pk()) {
+        writeln!(s, "primary_key_deferrable = {}", ts(d)).unwrap();
+    }
     if let Some(r) = &t.renamed_from {
         writeln!(s, "renamed_from = {}", ts(r)).unwrap();
     }
@@ -2641,6 +2725,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         if let Some(c) = &u.comment {
             writeln!(s, "comment = {}", ts(c)).unwrap();
         }
+        if let Some(d) = u.deferrable {
+            writeln!(s, "deferrable = {}", ts(d)).unwrap();
+        }
         s.push('\n');
     }
     for c in &t.checks {
@@ -2708,6 +2795,9 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
         }
         if let Some(c) = &ix.comment {
             writeln!(s, "comment = {}", ts(c)).unwrap();
+        }
+        if let Some(d) = ix.deferrable.filter(|_| ix.exclusion) {
+            writeln!(s, "deferrable = {}", ts(d)).unwrap();
         }
         s.push('\n');
     }

@@ -1403,6 +1403,7 @@ fn widen_referenced_key(g: &mut Gen) -> Option<String> {
             cols: old.clone(),
             name: None,
             comment: None,
+            deferrable: None,
         });
     }
     Some(format!(
@@ -1746,7 +1747,7 @@ fn drop_fk(g: &mut Gen) -> Option<String> {
 fn keys_typed(g: &Gen, types: &[Ty]) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
     for (i, table) in g.p.tables.iter().enumerate() {
-        for key in table.keys() {
+        for key in table.referencable_keys() {
             if key.len() != types.len() {
                 continue;
             }
