@@ -822,13 +822,11 @@ include = ["code"]
     )]);
 }
 
-/// What the model cannot hold is not silently dropped: identity sequence options
-/// (SQLAlchemy's `Identity(start=…, cycle=True)`) are read as plain identity with a note,
-/// which inspect prints under "Not expressed". Default identity options give no note.
-/// Deferrable primary keys, unique and exclusion constraints are read with their
-/// deferrability.
+/// Identity sequence options (SQLAlchemy's `Identity(start=…, cycle=True)`) are read in the
+/// canonical form of `model::sequence` (default options are none); deferrable primary keys,
+/// unique and exclusion constraints with their deferrability. Nothing is left unread.
 #[test]
-fn identity_options_are_noted_and_deferrable_keys_read() {
+fn identity_options_and_deferrable_keys_are_read() {
     let db = support::test_db();
     let mut client = db.connect();
     client
@@ -844,12 +842,23 @@ fn identity_options_are_noted_and_deferrable_keys_read() {
         )
         .unwrap();
     let cat = read(&mut client, &options(&["public"]));
-    let notes = cat.skipped.join("\n");
-    assert_eq!(cat.skipped.len(), 1, "{notes}");
-    assert!(
-        notes.contains("`public.items.id`: identity options START WITH 10, INCREMENT BY 10, CYCLE"),
-        "{notes}"
+    assert!(cat.skipped.is_empty(), "{:?}", cat.skipped);
+    let t = &cat.model.schemas["public"].tables["items"];
+    let id = t.columns.iter().find(|c| c.name == "id").unwrap();
+    let o = id.identity_options.as_deref().expect("options read");
+    assert_eq!(
+        (
+            o.start,
+            o.increment,
+            o.cycle,
+            o.min_value,
+            o.max_value,
+            o.cache
+        ),
+        (Some(10), Some(10), true, None, None, None)
     );
+    let small = t.columns.iter().find(|c| c.name == "small").unwrap();
+    assert!(small.identity.is_some() && small.identity_options.is_none());
     use schemactl::model::Deferrable;
     let t = &cat.model.schemas["public"].tables["items"];
     assert_eq!(t.uniques["items_sku_key"].deferrable, Deferrable::Deferred);

@@ -114,6 +114,7 @@ fn default_seeds_generate_every_kind() {
         "primary_key_name",
         "primary_key_comment",
         "primary_key_deferrable",
+        "identity = { generated = ",
         "schema_comment = ",
         "column_comments = ",
         "validated = false",

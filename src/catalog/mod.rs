@@ -532,6 +532,29 @@ fn fk_action(code: &str) -> Option<FkAction> {
     })
 }
 
+/// An identity sequence's options (start, increment, min, max, cache, cycle) in the
+/// canonical form, of the column's type; None when all are the defaults.
+fn identity_options(
+    column_type: &DataType,
+    o: &[i64],
+) -> Option<Box<crate::model::sequence::Sequence>> {
+    let [start, increment, min, max, cache, cycle] = *o else {
+        return None;
+    };
+    let mut seq = crate::model::sequence::Sequence {
+        data_type: column_type.to_string(),
+        increment: Some(increment),
+        min_value: Some(min),
+        max_value: Some(max),
+        start: Some(start),
+        cache: Some(cache),
+        cycle: cycle != 0,
+        ..Default::default()
+    };
+    seq.normalise();
+    (!seq.is_plain()).then(|| Box::new(seq))
+}
+
 /// One column from a row of [`queries::COLUMNS`]; `None` (with a note) when its type cannot
 /// be read.
 fn column(
@@ -557,11 +580,9 @@ fn column(
         Some("d") => Some(Identity::ByDefault),
         _ => None,
     };
-    if let Some(options) = row.get::<_, Option<String>>(21) {
-        skipped.push(format!(
-            "column `{q}.{name}`: identity options {options} (the model has identity without sequence options: written as a plain identity column, and not compared)"
-        ));
-    }
+    let identity_options = identity
+        .and(row.get::<_, Option<Vec<i64>>>(21))
+        .and_then(|o| identity_options(&data_type, &o));
     let is_generated = row.get::<_, Option<String>>(13).as_deref() == Some("s");
     let expr_text: Option<String> = row.get(14);
     let serial: Option<String> = row.get(15);
@@ -592,6 +613,7 @@ fn column(
         nullable: !row.get::<_, Option<bool>>(11).unwrap_or(false),
         default,
         identity,
+        identity_options,
         generated,
         collation: row.get(16),
         comment: row.get(17),

@@ -40,8 +40,8 @@ ORDER BY 1, 2";
 /// typtype, 11 attnotnull, 12 attidentity, 13 attgenerated, 14 default / generation
 /// expression, 15 name of the owned serial sequence, 16 collation (only when not the
 /// type's default), 17 column comment, 18 relkind, 19 relrowsecurity, 20
-/// relforcerowsecurity, 21 an identity column's sequence options that are not the defaults
-/// (`START WITH 10, CYCLE`; NULL when all are: the model has no place for them).
+/// relforcerowsecurity, 21 an identity column's sequence options as `int8[]`: start,
+/// increment, min, max, cache, cycle (0 or 1); NULL for other columns.
 pub const COLUMNS: &str = "
 SELECT n.nspname::text, c.relname::text, td.description,
        a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -66,17 +66,8 @@ SELECT n.nspname::text, c.relname::text, td.description,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        cd.description,
        c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
-       (SELECT NULLIF(pg_catalog.concat_ws(', ',
-                CASE WHEN sq.seqstart <> 1 THEN 'START WITH ' || sq.seqstart END,
-                CASE WHEN sq.seqincrement <> 1 THEN 'INCREMENT BY ' || sq.seqincrement END,
-                CASE WHEN sq.seqmin <> 1 THEN 'MINVALUE ' || sq.seqmin END,
-                CASE WHEN sq.seqmax <> CASE
-                        WHEN sq.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype::pg_catalog.oid THEN 32767
-                        WHEN sq.seqtypid = 'pg_catalog.int4'::pg_catalog.regtype::pg_catalog.oid THEN 2147483647
-                        ELSE 9223372036854775807 END
-                     THEN 'MAXVALUE ' || sq.seqmax END,
-                CASE WHEN sq.seqcache <> 1 THEN 'CACHE ' || sq.seqcache END,
-                CASE WHEN sq.seqcycle THEN 'CYCLE' END), '')
+       (SELECT ARRAY[sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache,
+                     sq.seqcycle::int4]::int8[]
         FROM pg_catalog.pg_depend dep
         JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = dep.objid
         WHERE a.attidentity <> ''

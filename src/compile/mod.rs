@@ -1406,6 +1406,7 @@ impl Compiler {
             nullable: col.nullable.as_ref().is_some_and(|n| n.value),
             default: None,
             identity: None,
+            identity_options: None,
             generated: None,
             collation: col.collation.as_ref().map(|c| c.value.clone()),
             comment: self.literal_text(&col.comment, "comment"),
@@ -1543,6 +1544,16 @@ impl Compiler {
             }
             column.identity = identity;
             column.nullable = false;
+            if let (Some(o), true) = (&col.identity_options, integer) {
+                column.identity_options = self.identity_options(&o.value, &data_type.to_string());
+            }
+        } else if let Some(o) = &col.identity_options {
+            self.missing(
+                &o.span,
+                "identity",
+                "generated",
+                "add `generated = \"always\"` or `\"by_default\"`",
+            );
         }
 
         if let Some(g) = &col.generated_sql {
@@ -2925,6 +2936,7 @@ fn inherited_column(c: &Column) -> Column {
     Column {
         default: None,
         identity: None,
+        identity_options: None,
         generated: None,
         comment: None,
         ..c.clone()
@@ -2942,6 +2954,7 @@ fn invalid_column(name: &str) -> Column {
         nullable: true,
         default: None,
         identity: None,
+        identity_options: None,
         generated: None,
         collation: None,
         comment: None,

@@ -100,6 +100,34 @@ impl Compiler {
                 }
             }
         };
+        let mut seq = self.sequence_options(s, data_type, &mut ok);
+        if let Some(o) = &s.owned_by {
+            match self.owner(q, o, model) {
+                Some(owner) => seq.owned_by = Some(owner),
+                None => ok = false,
+            }
+        }
+        seq.normalise();
+        ok.then_some(seq)
+    }
+
+    /// An identity column's sequence options (the table form of `identity`), of the
+    /// column's type; None when every option is the default, or when one is invalid (each
+    /// reported).
+    pub(super) fn identity_options(
+        &mut self,
+        s: &RawSequence,
+        data_type: &str,
+    ) -> Option<Box<Sequence>> {
+        let mut ok = true;
+        let mut seq = self.sequence_options(s, data_type.to_string(), &mut ok);
+        seq.normalise();
+        (ok && !seq.is_plain()).then(|| Box::new(seq))
+    }
+
+    /// The options (and comment) of a sequence of `data_type`, checked as `CREATE SEQUENCE`
+    /// would; `ok` cleared on an error.
+    fn sequence_options(&mut self, s: &RawSequence, data_type: String, ok: &mut bool) -> Sequence {
         let increment = self.integer(&s.increment, "increment");
         let min_value = self.integer(&s.min_value, "min_value");
         let max_value = self.integer(&s.max_value, "max_value");
@@ -113,7 +141,7 @@ impl Compiler {
                 "`increment` must not be zero",
                 "write a positive increment, or a negative one for a descending sequence",
             );
-            ok = false;
+            *ok = false;
         }
         if let (Some(c), Some(lit)) = (cache, &s.cache)
             && c < 1
@@ -123,9 +151,9 @@ impl Compiler {
                 format!("`cache` is {c}; it must be at least 1"),
                 "write `cache = 1` (no caching) or more",
             );
-            ok = false;
+            *ok = false;
         }
-        let mut seq = Sequence {
+        let seq = Sequence {
             grants: None,
             data_type,
             increment: increment.filter(|i| *i != 0),
@@ -153,10 +181,10 @@ impl Compiler {
                     ),
                     "choose a value the sequence's type can hold, or a wider `type`",
                 );
-                ok = false;
+                *ok = false;
             }
         }
-        if ok {
+        if *ok {
             let e = seq.effective();
             let at = |l: &Option<Sp<Literal>>| l.as_ref().map(|l| l.span.clone());
             let span = at(&s.min_value)
@@ -171,7 +199,7 @@ impl Compiler {
                     ),
                     "PostgreSQL refuses a sequence whose minimum is not below its maximum",
                 );
-                ok = false;
+                *ok = false;
             } else if e.start < e.min_value || e.start > e.max_value {
                 let span = at(&s.start).unwrap_or(span);
                 self.invalid(
@@ -182,17 +210,10 @@ impl Compiler {
                     ),
                     "choose a start between the minimum and the maximum",
                 );
-                ok = false;
+                *ok = false;
             }
         }
-        if let Some(o) = &s.owned_by {
-            match self.owner(q, o, model) {
-                Some(owner) => seq.owned_by = Some(owner),
-                None => ok = false,
-            }
-        }
-        seq.normalise();
-        ok.then_some(seq)
+        seq
     }
 
     pub(super) fn invalid(&mut self, span: &Span, message: impl Into<String>, hint: &str) {

@@ -289,6 +289,7 @@ mod tests {
                 crate::model::Expr::parse(default).unwrap(),
             )),
             identity: None,
+            identity_options: None,
             generated: None,
             collation: None,
             comment: None,

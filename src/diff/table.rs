@@ -105,11 +105,16 @@ pub enum TableChange {
         /// Functions the old default called: it must change before they are dropped.
         old_calls: Vec<String>,
     },
+    /// Identity added, dropped, switched between ALWAYS and BY DEFAULT, or its sequence
+    /// options changed (`options`: the options wanted, None for the defaults; `from_options`
+    /// the ones it had).
     SetIdentity {
         table: QualifiedName,
         column: String,
         from: Option<Identity>,
         to: Option<Identity>,
+        from_options: Option<Box<crate::model::sequence::Sequence>>,
+        options: Option<Box<crate::model::sequence::Sequence>>,
     },
     DropPrimaryKey(QualifiedName, String),
     DropUnique(QualifiedName, String),
@@ -843,6 +848,8 @@ fn alter_column(
             column: new.name.clone(),
             from: old.identity,
             to: None,
+            from_options: old.identity_options.take(),
+            options: None,
         });
         old.identity = None;
     }
@@ -914,7 +921,16 @@ fn alter_column(
             data_type: new.data_type.clone(),
         });
     }
-    if old.identity != new.identity {
+    // Options compare without their type: a type change takes the sequence along.
+    let options = |c: &Column| {
+        c.identity_options
+            .as_deref()
+            .map(|o| crate::model::sequence::Sequence {
+                data_type: String::new(),
+                ..o.clone()
+            })
+    };
+    if old.identity != new.identity || (new.identity.is_some() && options(&old) != options(new)) {
         // Identity needs NOT NULL first (implied for a new identity column, not for an
         // existing one).
         if old.identity.is_none() && old.nullable {
@@ -929,6 +945,8 @@ fn alter_column(
             column: new.name.clone(),
             from: old.identity,
             to: new.identity,
+            from_options: old.identity_options.clone(),
+            options: new.identity_options.clone(),
         });
     }
     if old.nullable != new.nullable && new.identity.is_none() {

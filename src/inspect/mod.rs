@@ -432,6 +432,7 @@ mod tests {
                 nullable: true,
                 default: None,
                 identity: None,
+                identity_options: None,
                 generated: None,
                 collation: None,
                 comment: None,

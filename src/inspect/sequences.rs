@@ -9,25 +9,35 @@ use super::{comments, grants, path_part, tables};
 use crate::model::grant::GrantKind;
 use crate::model::{BaseType, ColumnDefault, Schema};
 
+/// A sequence's options that are not the defaults, as keys (of `[sequences]` and of an
+/// identity column's table form alike).
+pub(super) fn options(q: &crate::model::sequence::Sequence) -> Vec<(&'static str, writer::Val)> {
+    let mut out = Vec::new();
+    for (k, v) in [
+        ("increment", q.increment),
+        ("min_value", q.min_value),
+        ("max_value", q.max_value),
+        ("start", q.start),
+        ("cache", q.cache),
+    ] {
+        if let Some(v) = v {
+            out.push((k, writer::int(v)));
+        }
+    }
+    if q.cycle {
+        out.push(("cycle", writer::boolean(true)));
+    }
+    out
+}
+
 pub(super) fn write(doc: &mut Doc, s: &Schema, counts: &mut BTreeMap<&'static str, usize>) {
     for (name, q) in &s.sequences {
         doc.table(&["sequences", name]);
         if q.data_type != "bigint" {
             doc.kv("type", writer::string(&q.data_type));
         }
-        for (k, v) in [
-            ("increment", q.increment),
-            ("min_value", q.min_value),
-            ("max_value", q.max_value),
-            ("start", q.start),
-            ("cache", q.cache),
-        ] {
-            if let Some(v) = v {
-                doc.kv(k, writer::int(v));
-            }
-        }
-        if q.cycle {
-            doc.kv("cycle", writer::boolean(true));
+        for (k, v) in options(q) {
+            doc.kv(k, v);
         }
         if let Some(o) = &q.owned_by {
             doc.kv(

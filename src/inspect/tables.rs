@@ -266,7 +266,14 @@ fn column(
             Identity::Always => "always",
             Identity::ByDefault => "by_default",
         };
-        kv.push(("identity", writer::line_string(v)));
+        match &c.identity_options {
+            None => kv.push(("identity", writer::line_string(v))),
+            Some(o) => {
+                let mut t = vec![("generated", writer::line_string(v))];
+                t.extend(super::sequences::options(o));
+                kv.push(("identity", writer::inline(t)));
+            }
+        }
     }
     if let Some(g) = &c.generated {
         kv.push(("generated_sql", writer::line_string(&expr_text(g))));

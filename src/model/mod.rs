@@ -329,6 +329,11 @@ pub struct Column {
     pub default: Option<ColumnDefault>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// An identity column's sequence options, in the canonical form of `model::sequence`
+    /// (its `type` the column's; no owner, comment or grants); None when every option is
+    /// PostgreSQL's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_options: Option<Box<sequence::Sequence>>,
     /// `GENERATED ALWAYS AS (…) STORED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<Expr>,

@@ -54,7 +54,7 @@ pub(super) fn statement(c: &TableChange) -> String {
                 data_type(ty),
                 quote_qualified(table),
                 quote_ident(column),
-                continue_after_rows(&quote_literal(&seq), table, column),
+                continue_after_rows(&quote_literal(&seq), table, column, None),
                 quote_qualified(table),
                 quote_ident(column),
                 quote_literal(&seq)
@@ -232,15 +232,44 @@ pub(super) fn statement(c: &TableChange) -> String {
             column,
             from,
             to,
+            from_options,
+            options,
         } => {
             let kind = |i: &Identity| match i {
                 Identity::Always => "ALWAYS",
                 Identity::ByDefault => "BY DEFAULT",
             };
+            // Options as `ALTER SEQUENCE` would change them; the defaults where there are none.
+            let plain = |o: &Option<Box<crate::model::sequence::Sequence>>| {
+                o.as_deref().cloned().unwrap_or_else(|| {
+                    let other = options.as_deref().or(from_options.as_deref());
+                    crate::model::sequence::Sequence {
+                        data_type: other.map(|s| s.data_type.clone()).unwrap_or_default(),
+                        ..Default::default()
+                    }
+                })
+            };
+            let (from_seq, to_seq) = (plain(from_options), plain(options));
             let action = match (from, to) {
-                (None, Some(i)) => format!("ADD GENERATED {} AS IDENTITY", kind(i)),
+                (None, Some(i)) => format!(
+                    "ADD GENERATED {} AS IDENTITY{}",
+                    kind(i),
+                    identity_options(options)
+                ),
                 (Some(_), None) => "DROP IDENTITY".to_string(),
-                (Some(_), Some(i)) => format!("SET GENERATED {}", kind(i)),
+                (Some(f), Some(i)) => {
+                    let mut parts = Vec::new();
+                    if f != i {
+                        parts.push(format!("SET GENERATED {}", kind(i)));
+                    }
+                    // Each option a `SET` of its own; `RESTART` stays as it is.
+                    let clauses = super::sequence::changed_options(&from_seq, &to_seq);
+                    parts.extend(clauses.into_iter().map(|c| match c.as_str() {
+                        "RESTART" => c,
+                        _ => format!("SET {c}"),
+                    }));
+                    parts.join(" ")
+                }
                 (None, None) => String::new(),
             };
             let mut s = format!(
@@ -248,15 +277,23 @@ pub(super) fn statement(c: &TableChange) -> String {
                 quote_qualified(table),
                 quote_ident(column)
             );
-            // A new identity sequence starts at 1, below the values already in the column.
-            if from.is_none() && to.is_some() {
+            // A new identity sequence starts at its start, maybe among the values already in
+            // the column; so does one restarted because its direction flipped.
+            let restarted =
+                from.is_some() && to.is_some() && super::sequence::flips(&from_seq, &to_seq);
+            if (from.is_none() && to.is_some()) || restarted {
                 let seq = format!(
                     "pg_get_serial_sequence({}, {})",
                     quote_literal(&quote_qualified(table)),
                     quote_literal(column)
                 );
                 s.push('\n');
-                s.push_str(&continue_after_rows(&seq, table, column));
+                s.push_str(&continue_after_rows(
+                    &seq,
+                    table,
+                    column,
+                    options.as_deref(),
+                ));
             }
             s
         }
@@ -280,11 +317,35 @@ pub(super) fn statement(c: &TableChange) -> String {
 }
 
 /// Set a sequence so its next value follows the largest one in the column (at least 1).
-fn continue_after_rows(sequence: &str, table: &QualifiedName, column: &str) -> String {
+/// ` (START WITH 10 …)` after `AS IDENTITY`, or nothing for the default options.
+fn identity_options(options: &Option<Box<crate::model::sequence::Sequence>>) -> String {
+    match options {
+        Some(o) => format!(" ({})", super::sequence::options(o).join(" ")),
+        None => String::new(),
+    }
+}
+
+/// Set `sequence` so that its next value is past the rows already in `column`, and not
+/// before its start (`options`: an identity's; None for the defaults). A descending sequence
+/// continues below the smallest value.
+fn continue_after_rows(
+    sequence: &str,
+    table: &QualifiedName,
+    column: &str,
+    options: Option<&crate::model::sequence::Sequence>,
+) -> String {
+    let (start, ascending) = options
+        .map(|o| o.effective())
+        .map_or((1, true), |e| (e.start, e.increment > 0));
+    let col = quote_ident(column);
+    let next = if ascending {
+        format!("GREATEST(COALESCE(MAX({col})::bigint + 1, {start}), {start})")
+    } else {
+        format!("LEAST(COALESCE(MIN({col})::bigint - 1, {start}), {start})")
+    };
     format!(
-        "SELECT setval({sequence}, GREATEST(COALESCE(MAX({col})::bigint + 1, 1), 1), false) FROM {};",
-        quote_qualified(table),
-        col = quote_ident(column)
+        "SELECT setval({sequence}, {next}, false) FROM {};",
+        quote_qualified(table)
     )
 }
 
@@ -316,6 +377,7 @@ pub(super) fn column_definition(c: &Column) -> String {
             Identity::Always => " GENERATED ALWAYS AS IDENTITY",
             Identity::ByDefault => " GENERATED BY DEFAULT AS IDENTITY",
         });
+        s.push_str(&identity_options(&c.identity_options));
     }
     if let Some(g) = &c.generated {
         let _ = write!(s, " GENERATED ALWAYS AS ({}) STORED", g.sql());

@@ -113,6 +113,9 @@ pub struct RawColumn {
     pub default: Option<Sp<Literal>>,
     pub default_sql: Option<Sp<String>>,
     pub identity: Option<Sp<String>>,
+    /// The table form `identity = { generated = "…", start = …, … }`: its sequence options
+    /// (name = the column's), spanned by the table.
+    pub identity_options: Option<Sp<Box<RawSequence>>>,
     pub generated_sql: Option<Sp<String>>,
     pub primary_key: Option<Sp<bool>>,
     pub unique: Option<Sp<bool>>,
@@ -275,6 +278,16 @@ pub(crate) const COLUMN_KEYS: &[&str] = &[
     "comment",
     "renamed_from",
 ];
+/// The table form of a column's `identity`.
+pub(crate) const IDENTITY_KEYS: &[&str] = &[
+    "generated",
+    "start",
+    "increment",
+    "min_value",
+    "max_value",
+    "cache",
+    "cycle",
+];
 pub(crate) const UNIQUE_KEYS: &[&str] =
     &["columns", "name", "renamed_from", "comment", "deferrable"];
 pub(crate) const CHECK_KEYS: &[&str] = &["expr", "name", "renamed_from", "comment"];
@@ -325,6 +338,7 @@ pub(crate) const KEY_LISTS: &[(&str, &str, &[&str])] = &[
     ("ENUM_KEYS", "Enums", ENUM_KEYS),
     ("TABLE_KEYS", "Tables", TABLE_KEYS),
     ("COLUMN_KEYS", "Columns", COLUMN_KEYS),
+    ("IDENTITY_KEYS", "Columns", IDENTITY_KEYS),
     ("UNIQUE_KEYS", "Unique constraints", UNIQUE_KEYS),
     ("CHECK_KEYS", "Domains", CHECK_KEYS),
     ("TABLE_CHECK_KEYS", "Check constraints", TABLE_CHECK_KEYS),
@@ -839,6 +853,7 @@ fn read_column(
                 Some("type" | "type_sql")
             )
     });
+    let (identity, identity_options) = read_identity(&mut r, &name);
     RawColumn {
         type_misspelled,
         ty: r.string("type"),
@@ -846,7 +861,8 @@ fn read_column(
         nullable: r.bool("nullable"),
         default: r.literal("default"),
         default_sql: r.string("default_sql"),
-        identity: r.string("identity"),
+        identity,
+        identity_options,
         generated_sql: r.string("generated_sql"),
         primary_key: r.bool("primary_key"),
         unique: r.bool("unique"),
@@ -858,6 +874,40 @@ fn read_column(
         renamed_from: r.string("renamed_from"),
         name,
     }
+}
+
+/// `identity = "always"`, or the table form with sequence options
+/// (`identity = { generated = "always", start = 100, increment = 10 }`).
+fn read_identity(
+    r: &mut Reader<'_, '_>,
+    column: &Sp<String>,
+) -> (Option<Sp<String>>, Option<Sp<Box<RawSequence>>>) {
+    if r.raw("identity")
+        .is_none_or(|v| v.get_ref().as_table().is_none())
+    {
+        return (r.string("identity"), None);
+    }
+    let Some(mut t) = r.table("identity") else {
+        return (None, None);
+    };
+    t.deny_unknown("an identity", IDENTITY_KEYS);
+    let generated = t.string("generated");
+    let options = RawSequence {
+        name: column.clone(),
+        schema: None,
+        ty: None,
+        increment: t.literal("increment"),
+        min_value: t.literal("min_value"),
+        max_value: t.literal("max_value"),
+        start: t.literal("start"),
+        cache: t.literal("cache"),
+        cycle: t.bool("cycle"),
+        owned_by: None,
+        comment: None,
+        grants: None,
+        renamed_from: None,
+    };
+    (generated, Some(Sp::new(Box::new(options), t.span.clone())))
 }
 
 pub(crate) fn read_index(

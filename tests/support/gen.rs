@@ -2687,7 +2687,10 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
             None => {}
         }
         match &c.special {
-            Special::Identity(i) => attrs.push(format!("identity = {}", ts(i))),
+            Special::Identity(i) => match identity_options(&t.name, &c.name) {
+                Some(o) => attrs.push(format!("identity = {{ generated = {}, {o} }}", ts(i))),
+                None => attrs.push(format!("identity = {}", ts(i))),
+            },
             Special::Generated(g) => attrs.push(format!("generated_sql = {}", ts(g))),
             Special::Serial | Special::None => {}
         }
@@ -2823,6 +2826,20 @@ fn render_table(s: &mut String, p: &Project, t: &Table, file_schema: &str) {
 
 /// The `*_pattern_ops` operator class of column key `c` of btree index `ix` when the index
 /// asks for one and the column has a text type.
+/// Sequence options of an identity column, for about one in three, chosen by its table's
+/// and its own name (so a rename may change them, which the evolution tests then plan);
+/// every set fits a smallint.
+fn identity_options(table: &str, column: &str) -> Option<&'static str> {
+    const SETS: &[&str] = &[
+        "start = 100, increment = 5",
+        "increment = -1",
+        "start = 7, cache = 3, cycle = true",
+        "max_value = 30000",
+    ];
+    let h = hash(&[table, column, "identity-options"]);
+    (h % 3 == 0).then(|| SETS[(h / 3) as usize % SETS.len()])
+}
+
 fn pattern_ops(t: &Table, ix: &Index, c: &str) -> Option<&'static str> {
     if !ix.pattern_ops || ix.exclusion || !matches!(ix.method, None | Some("btree")) {
         return None;
