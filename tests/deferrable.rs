@@ -105,13 +105,24 @@ fn deferrable_keys_apply_read_back_equal_change_and_roll_back() {
     ok(schemactl(d, &["plan", "-m", "defer"]), "plan defer");
     let sql = std::fs::read_to_string(d.join("migrations/0002_defer.sql")).unwrap();
     assert!(
-        sql.contains("ADD CONSTRAINT \"items_pkey\" PRIMARY KEY USING INDEX \"items_pkey\";")
+        sql.contains("ADD CONSTRAINT \"items_pkey\" PRIMARY KEY USING INDEX \"items_pkey_new\";")
             && sql.contains(
-                "UNIQUE USING INDEX \"items_list_id_position_key\" DEFERRABLE INITIALLY IMMEDIATE;"
+                "UNIQUE USING INDEX \"items_list_id_position_key_new\" DEFERRABLE INITIALLY IMMEDIATE;"
             )
             && sql.contains("(\"slot\" WITH =) DEFERRABLE INITIALLY DEFERRED;"),
         "{sql}"
     );
+    // The keys are never missing: each is dropped in the transaction that adds its successor,
+    // after the successor's index is built.
+    for key in ["items_pkey", "items_list_id_position_key"] {
+        let built = sql
+            .find(&format!("CREATE UNIQUE INDEX CONCURRENTLY \"{key}_new\""))
+            .unwrap_or_else(|| panic!("{sql}"));
+        let dropped = sql
+            .find(&format!("DROP CONSTRAINT \"{key}\";\nALTER TABLE"))
+            .unwrap_or_else(|| panic!("{sql}"));
+        assert!(built < dropped, "{sql}");
+    }
     ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply defer");
     ok(
         schemactl_db(d, &db.conninfo, &["drift"]),

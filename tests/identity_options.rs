@@ -141,6 +141,25 @@ fn inspect_writes_identity_options_and_they_round_trip() {
         ) && files.contains("identity = \"always\""),
         "{files}"
     );
+    // A sequence of another type than its column's is not modelled: listed, not passed over
+    // in silence.
+    let typed = support::test_db();
+    typed
+        .connect()
+        .batch_execute(
+            "CREATE TABLE n (id int GENERATED ALWAYS AS IDENTITY); \
+             ALTER SEQUENCE n_id_seq AS smallint",
+        )
+        .unwrap();
+    let other = project(&[]);
+    let out = ok(
+        schemactl_db(other.path(), &typed.conninfo, &["inspect"]),
+        "inspect typed",
+    );
+    assert!(
+        out.contains("Not expressed") && out.contains("identity sequence of type smallint"),
+        "{out}"
+    );
     ok(schemactl(d, &["plan", "-m", "init"]), "plan");
     let db2 = support::test_db();
     ok(schemactl_db(d, &db2.conninfo, &["apply"]), "apply");
@@ -238,4 +257,81 @@ fn a_flipped_direction_restarts_clear_of_the_rows() {
         "rollback",
     );
     assert_eq!(insert(&mut c), 3);
+}
+
+#[test]
+fn a_raised_minimum_and_a_narrowed_type_apply_and_roll_back() {
+    let schema = |ty: &str, identity: &str| {
+        format!(
+            "[tables.t.columns]\nid = {{ type = \"{ty}\", identity = {identity} }}\n\
+             n = {{ type = \"integer\", nullable = true }}\n"
+        )
+    };
+    let dir = project(&[
+        ("schemactl.toml", ""),
+        ("schema/t.toml", &schema("bigint", "\"by_default\"")),
+    ]);
+    let d = dir.path();
+    ok(schemactl(d, &["plan", "-m", "init"]), "plan init");
+    let db = support::test_db();
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply init");
+    let mut c = db.connect();
+    c.batch_execute("INSERT INTO t (n) SELECT g FROM generate_series(1, 50) g")
+        .unwrap();
+
+    // The minimum moves above the current value (50): the sequence restarts at its start.
+    std::fs::write(
+        d.join("schema/t.toml"),
+        schema(
+            "bigint",
+            "{ generated = \"by_default\", start = 1000, min_value = 1000 }",
+        ),
+    )
+    .unwrap();
+    ok(schemactl(d, &["plan", "-m", "raise"]), "plan raise");
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply raise");
+    let id: i64 = c
+        .query_one("INSERT INTO t (n) VALUES (0) RETURNING id", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(id, 1000);
+
+    // A bound that only fits the old type, then a narrower type with a bound of its own: the
+    // options go first when the type narrows, after it when it widens (the down file).
+    std::fs::write(
+        d.join("schema/t.toml"),
+        schema(
+            "bigint",
+            "{ generated = \"always\", max_value = 10000000000 }",
+        ),
+    )
+    .unwrap();
+    ok(schemactl(d, &["plan", "-m", "wide"]), "plan wide");
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply wide");
+    std::fs::write(
+        d.join("schema/t.toml"),
+        schema("smallint", "{ generated = \"always\", max_value = 2000 }"),
+    )
+    .unwrap();
+    ok(
+        schemactl(d, &["plan", "-m", "narrow", "--allow", "deletes_data"]),
+        "plan narrow",
+    );
+    ok(schemactl_db(d, &db.conninfo, &["apply"]), "apply narrow");
+    ok(
+        schemactl_db(d, &db.conninfo, &["drift"]),
+        "drift after narrow",
+    );
+    ok(
+        schemactl_db(
+            d,
+            &db.conninfo,
+            &["rollback", "--to", "1", "--allow", "deletes_data"],
+        ),
+        "rollback",
+    );
+    ok(
+        schemactl_db(d, &db.conninfo, &["drift"]),
+        "drift after rollback",
+    );
 }

@@ -40,8 +40,8 @@ ORDER BY 1, 2";
 /// typtype, 11 attnotnull, 12 attidentity, 13 attgenerated, 14 default / generation
 /// expression, 15 name of the owned serial sequence, 16 collation (only when not the
 /// type's default), 17 column comment, 18 relkind, 19 relrowsecurity, 20
-/// relforcerowsecurity, 21 an identity column's sequence options as `int8[]`: start,
-/// increment, min, max, cache, cycle (0 or 1); NULL for other columns.
+/// relforcerowsecurity, 21 an identity column's sequence as `text[]`: start, increment,
+/// min, max, cache, cycle (0 or 1), its name and its type; NULL for other columns.
 pub const COLUMNS: &str = "
 SELECT n.nspname::text, c.relname::text, td.description,
        a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -66,10 +66,12 @@ SELECT n.nspname::text, c.relname::text, td.description,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END,
        cd.description,
        c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
-       (SELECT ARRAY[sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache,
-                     sq.seqcycle::int4]::int8[]
+       (SELECT ARRAY[sq.seqstart::text, sq.seqincrement::text, sq.seqmin::text,
+                     sq.seqmax::text, sq.seqcache::text, sq.seqcycle::int4::text,
+                     sc.relname::text, pg_catalog.format_type(sq.seqtypid, NULL)]
         FROM pg_catalog.pg_depend dep
         JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = dep.objid
+        JOIN pg_catalog.pg_class sc ON sc.oid = dep.objid
         WHERE a.attidentity <> ''
           AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
           AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass

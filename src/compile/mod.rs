@@ -2209,6 +2209,7 @@ impl Compiler {
                     "`deferrable` value",
                     &[
                         ("false", Deferrable::No),
+                        ("true", Deferrable::Immediate),
                         ("immediate", Deferrable::Immediate),
                         ("deferred", Deferrable::Deferred),
                     ],

@@ -131,8 +131,14 @@ pub enum TableChange {
     AddConstraintUsingIndex {
         table: QualifiedName,
         name: String,
+        /// The unique index (renamed to `name` by PostgreSQL): `name` itself, or a transient
+        /// name when the constraint `replaces` one of the same name.
+        index: String,
         primary: bool,
         deferrable: crate::model::Deferrable,
+        /// Drop the constraint of the same name in the same transaction first: a changed
+        /// key is never missing while its new index is built.
+        replaces: bool,
     },
     /// `SET NOT NULL` once the validated check `check` (`column IS NOT NULL`) proves it, so
     /// PostgreSQL skips the scan; the check is dropped in the same statement group
@@ -881,6 +887,31 @@ fn alter_column(
         (None, Some(sequence)) => Some(sequence),
         (None, None) => None,
     };
+    // An identity narrowed to a smaller type takes its new options first, in the old type:
+    // the type change then finds its bounds in range (widening sets them after).
+    let in_old_type = new.identity_options.as_deref().and_then(|o| {
+        let mut s = crate::model::sequence::Sequence {
+            data_type: old.data_type.to_string(),
+            ..o.clone()
+        };
+        s.normalise();
+        (!s.is_plain()).then(|| Box::new(s))
+    });
+    if let (Some(kind), Some(_)) = (old.identity, new.identity)
+        && old.data_type != new.data_type
+        && old.identity_options != in_old_type
+        && narrower(&new.data_type, &old.data_type)
+    {
+        out.add(TableChange::SetIdentity {
+            table: q.clone(),
+            column: new.name.clone(),
+            from: Some(kind),
+            to: Some(kind),
+            from_options: old.identity_options.take(),
+            options: in_old_type.clone(),
+        });
+        old.identity_options = in_old_type;
+    }
     if old.data_type != new.data_type || old.collation != new.collation {
         out.add(TableChange::AlterColumnType {
             table: q.clone(),
@@ -963,6 +994,12 @@ fn alter_column(
 /// the value PostgreSQL stores for that type (`'1 hour'` = `'01:00:00'::interval`, see
 /// `Expr::canonical_for_type`), and `nextval` by the sequence it names (an unqualified name
 /// is in `public`), so a database built from the schema reads back equal.
+/// Is integer type `a` narrower than `b` (smallint < integer < bigint)?
+fn narrower(a: &DataType, b: &DataType) -> bool {
+    let bounds = |t: &DataType| crate::model::sequence::type_bounds(&t.to_string());
+    matches!((bounds(a), bounds(b)), (Some((_, x)), Some((_, y))) if x < y)
+}
+
 fn same_default(a: &Column, b: &Column) -> bool {
     match (&a.default, &b.default) {
         (Some(ColumnDefault::Sql(x)), Some(ColumnDefault::Sql(y))) => {
@@ -1273,6 +1310,7 @@ fn step_of(c: &TableChange) -> StepInfo {
         T::AddConstraintUsingIndex {
             table,
             name,
+            index,
             primary,
             ..
         } => step(
@@ -1290,7 +1328,7 @@ fn step_of(c: &TableChange) -> StepInfo {
             ObjectKind::Index,
             &table.schema,
             &table.name,
-            name,
+            index,
         ))
         .effect(constraint_id(table, name), Effect::Create),
         // No scan: the validated check proves the column has no NULL.
@@ -1713,6 +1751,36 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
     let mut hints = Vec::new();
     // Transient check names chosen so far: two long column names may shorten alike.
     let mut chosen: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
+    // Unique and primary keys dropped and added again under the same name (columns or
+    // deferrability changed) on a table that exists.
+    let key_name = |c: &Change, added: bool| match (c, added) {
+        (Change::Table(T::DropUnique(q, n) | T::DropPrimaryKey(q, n)), false) => {
+            Some((q.clone(), n.clone()))
+        }
+        (Change::Table(T::AddUnique(q, n, _)), true) => Some((q.clone(), n.clone())),
+        (Change::Table(T::AddPrimaryKey(q, pk)), true) => Some((q.clone(), pk.name.clone())),
+        _ => None,
+    };
+    let added: BTreeSet<(QualifiedName, String)> =
+        changes.iter().filter_map(|c| key_name(c, true)).collect();
+    // Only when the key keeps its columns (its deferrability changed): with other columns,
+    // steps of the phases before (a column dropped, or made nullable once out of the primary
+    // key) need the old key gone first.
+    let columns_stay = |(q, n): &(QualifiedName, String)| {
+        let key_columns = |t: &Table| {
+            (t.primary_key.as_ref().filter(|p| p.name == *n))
+                .map(|p| p.columns.clone())
+                .or_else(|| t.uniques.get(n).map(|u| u.columns.clone()))
+        };
+        let mut each = models.iter().map(|m| m.table(q).and_then(key_columns));
+        let first = each.next().flatten();
+        first.is_some() && each.all(|c| c == first)
+    };
+    let replaced: BTreeSet<(QualifiedName, String)> = changes
+        .iter()
+        .filter_map(|c| key_name(c, false))
+        .filter(|k| added.contains(k) && existing(&k.0) && columns_stay(k))
+        .collect();
     let mut out = Vec::with_capacity(changes.len());
     for c in std::mem::take(changes) {
         let Change::Table(t) = c else {
@@ -1734,22 +1802,31 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
                 concurrently: true,
             }),
             T::DropIndex(q, n, _) if existing(&q) => out.add(T::DropIndex(q, n, true)),
+            // A replaced key is dropped by the step that adds its successor.
+            T::DropUnique(q, n) | T::DropPrimaryKey(q, n)
+                if replaced.contains(&(q.clone(), n.clone())) => {}
             T::AddUnique(q, n, u) if existing(&q) => {
-                out.add(unique_index(&q, &n, &u.columns));
+                let (index, replaces) = key_index(&q, &n, &replaced, models, &mut chosen);
+                out.add(unique_index(&q, &index, &u.columns));
                 out.add(T::AddConstraintUsingIndex {
                     table: q,
                     name: n,
+                    index,
                     primary: false,
                     deferrable: u.deferrable,
+                    replaces,
                 });
             }
             T::AddPrimaryKey(q, pk) if existing(&q) => {
-                out.add(unique_index(&q, &pk.name, &pk.columns));
+                let (index, replaces) = key_index(&q, &pk.name, &replaced, models, &mut chosen);
+                out.add(unique_index(&q, &index, &pk.columns));
                 out.add(T::AddConstraintUsingIndex {
                     table: q,
                     name: pk.name,
+                    index,
                     primary: true,
                     deferrable: pk.deferrable,
+                    replaces,
                 });
             }
             T::AddForeignKey {
@@ -1835,6 +1912,55 @@ pub fn online(changes: &mut Vec<super::Change>, models: &[&crate::model::Model])
     }
     *changes = out;
     hints
+}
+
+/// The index a key is made from: its own name, or, when it replaces a key of the same name,
+/// a transient one (`{name}_new`, numbered when taken) that `USING INDEX` renames.
+fn key_index(
+    table: &QualifiedName,
+    name: &str,
+    replaced: &BTreeSet<(QualifiedName, String)>,
+    models: &[&Model],
+    chosen: &mut BTreeSet<(QualifiedName, String)>,
+) -> (String, bool) {
+    if !replaced.contains(&(table.clone(), name.to_string())) {
+        return (name.to_string(), false);
+    }
+    let schema = QualifiedName::new(table.schema.clone(), String::new());
+    let taken = |n: &str| {
+        chosen.contains(&(schema.clone(), n.to_string()))
+            || models.iter().any(|m| {
+                m.schemas.get(&table.schema).is_some_and(|s| {
+                    s.tables.contains_key(n)
+                        || s.views.contains_key(n)
+                        || s.materialized_views.contains_key(n)
+                        || s.sequences.contains_key(n)
+                        || s.materialized_views
+                            .values()
+                            .any(|v| v.indexes.contains_key(n))
+                        || s.tables.values().any(|t| {
+                            t.indexes.contains_key(n)
+                                || t.uniques.contains_key(n)
+                                || t.exclusions.contains_key(n)
+                                || t.primary_key.as_ref().is_some_and(|p| p.name == n)
+                        })
+                })
+            })
+    };
+    let mut pass = 0u32;
+    loop {
+        let label = if pass == 0 {
+            "new".to_string()
+        } else {
+            format!("new{pass}")
+        };
+        let index = crate::compile::names::make_object_name(name, None, &label);
+        if !taken(&index) {
+            chosen.insert((schema, index.clone()));
+            return (index, true);
+        }
+        pass += 1;
+    }
 }
 
 /// A unique B-tree index on `columns` named `name`, built concurrently, for

@@ -102,16 +102,29 @@ pub(super) fn statement(c: &TableChange) -> String {
         TableChange::AddConstraintUsingIndex {
             table,
             name,
+            index,
             primary,
             deferrable,
-        } => format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{};",
-            quote_qualified(table),
-            quote_ident(name),
-            if *primary { "PRIMARY KEY" } else { "UNIQUE" },
-            quote_ident(name),
-            deferrable.sql()
-        ),
+            replaces,
+        } => {
+            let add = format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{};",
+                quote_qualified(table),
+                quote_ident(name),
+                if *primary { "PRIMARY KEY" } else { "UNIQUE" },
+                quote_ident(index),
+                deferrable.sql()
+            );
+            if *replaces {
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {};\n{add}",
+                    quote_qualified(table),
+                    quote_ident(name)
+                )
+            } else {
+                add
+            }
+        }
         TableChange::SetNotNullChecked {
             table,
             column,
@@ -250,6 +263,16 @@ pub(super) fn statement(c: &TableChange) -> String {
                 })
             };
             let (from_seq, to_seq) = (plain(from_options), plain(options));
+            // The sequence restarts (clear of the rows, below) when its direction flips, or
+            // when the bound it starts from moves inwards: its current value may be outside
+            // the new range, which PostgreSQL refuses.
+            let flipped = super::sequence::flips(&from_seq, &to_seq);
+            let (fe, te) = (from_seq.effective(), to_seq.effective());
+            let moved_in = if te.increment > 0 {
+                te.min_value > fe.min_value
+            } else {
+                te.max_value < fe.max_value
+            };
             let action = match (from, to) {
                 (None, Some(i)) => format!(
                     "ADD GENERATED {} AS IDENTITY{}",
@@ -268,6 +291,9 @@ pub(super) fn statement(c: &TableChange) -> String {
                         "RESTART" => c,
                         _ => format!("SET {c}"),
                     }));
+                    if moved_in && !flipped {
+                        parts.push("RESTART".to_string());
+                    }
                     parts.join(" ")
                 }
                 (None, None) => String::new(),
@@ -279,8 +305,7 @@ pub(super) fn statement(c: &TableChange) -> String {
             );
             // A new identity sequence starts at its start, maybe among the values already in
             // the column; so does one restarted because its direction flipped.
-            let restarted =
-                from.is_some() && to.is_some() && super::sequence::flips(&from_seq, &to_seq);
+            let restarted = from.is_some() && to.is_some() && (flipped || moved_in);
             if (from.is_none() && to.is_some()) || restarted {
                 let seq = format!(
                     "pg_get_serial_sequence({}, {})",
