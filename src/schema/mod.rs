@@ -827,6 +827,10 @@ fn read_deferrable(r: &mut Reader<'_, '_>, key: &str) -> Option<Sp<String>> {
                 span(r.file, v.span()),
             ))
         }
+        Some(v) if v.get_ref().as_str().is_none() => {
+            r.type_error(key, v, "true, false, \"immediate\" or \"deferred\"");
+            None
+        }
         Some(_) => r.string(key),
         None => None,
     }

@@ -75,7 +75,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             .map(|(k, _)| span(self.file, k.span()))
     }
 
-    fn type_error(&mut self, key: &str, v: &TomlSpanned<DeValue<'_>>, expected: &str) {
+    pub(crate) fn type_error(&mut self, key: &str, v: &TomlSpanned<DeValue<'_>>, expected: &str) {
         self.diags.push(
             Diagnostic::new(
                 "invalid-value",
