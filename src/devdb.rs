@@ -199,20 +199,7 @@ impl Cluster {
 
         self.write_settings()?;
 
-        let pg_ctl = self.bin_dir.join("pg_ctl");
-        let out = self.run_as_server_user(
-            &pg_ctl,
-            &[
-                "start".as_ref(),
-                "-w".as_ref(),
-                "-t".as_ref(),
-                "60".as_ref(),
-                "-D".as_ref(),
-                self.data_dir.as_os_str(),
-                "-l".as_ref(),
-                self.log_file.as_os_str(),
-            ],
-        )?;
+        let out = self.pg_ctl(&["start", "-w", "-t", "60"], true)?;
         if !out.status.success() {
             return Err(DevDbError::new(format!(
                 "could not start the throwaway PostgreSQL server (pg_ctl start: {}):\n{}\n\
@@ -246,20 +233,7 @@ impl Cluster {
                     .map_err(|e| DevDbError::new(format!("{sql}: {}", describe_pg_error(&e))))?;
             }
         }
-        let pg_ctl = self.bin_dir.join("pg_ctl");
-        let out = self.run_as_server_user(
-            &pg_ctl,
-            &[
-                "restart".as_ref(),
-                "-w".as_ref(),
-                "-m".as_ref(),
-                "fast".as_ref(),
-                "-D".as_ref(),
-                self.data_dir.as_os_str(),
-                "-l".as_ref(),
-                self.log_file.as_os_str(),
-            ],
-        )?;
+        let out = self.pg_ctl(&["restart", "-w", "-m", "fast"], true)?;
         if !out.status.success() {
             return Err(DevDbError::new(format!(
                 "could not restart the throwaway PostgreSQL server (pg_ctl restart: {}):\n{}\n\
@@ -270,6 +244,16 @@ impl Cluster {
             )));
         }
         Ok(())
+    }
+
+    /// `pg_ctl ARGS -D <data dir> [-l <log file>]` as the server's OS user.
+    fn pg_ctl(&self, args: &[&str], log: bool) -> Result<Output, DevDbError> {
+        let mut all: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        all.extend(["-D".as_ref(), self.data_dir.as_os_str()]);
+        if log {
+            all.extend(["-l".as_ref(), self.log_file.as_os_str()]);
+        }
+        self.run_as_server_user(&self.bin_dir.join("pg_ctl"), &all)
     }
 
     /// Append our settings to `postgresql.conf` (avoids quoting paths through `pg_ctl -o`).
@@ -483,21 +467,8 @@ rm -rf "$2"
     }
 
     fn stop_server(&self) {
-        let pg_ctl = self.bin_dir.join("pg_ctl");
         for mode in ["fast", "immediate"] {
-            let out = self.run_as_server_user(
-                &pg_ctl,
-                &[
-                    "stop".as_ref(),
-                    "-w".as_ref(),
-                    "-t".as_ref(),
-                    "30".as_ref(),
-                    "-m".as_ref(),
-                    mode.as_ref(),
-                    "-D".as_ref(),
-                    self.data_dir.as_os_str(),
-                ],
-            );
+            let out = self.pg_ctl(&["stop", "-w", "-t", "30", "-m", mode], false);
             if matches!(&out, Ok(o) if o.status.success()) {
                 return;
             }

@@ -1041,31 +1041,31 @@ impl Compiler {
                 self.ident(n, "constraint");
             }
         }
-        if let Some(c) = &raw.primary_key_comment
-            && raw.primary_key.is_none()
-            && pk_shorthand.is_empty()
-        {
-            self.push(
-                Diagnostic::new(
-                    "invalid-value",
-                    c.span.clone(),
-                    format!("table `{name}` comments on a primary key it does not declare"),
-                )
-                .hint("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `primary_key_comment`"),
-            );
-        }
-        if let Some(d) = &raw.primary_key_deferrable
-            && raw.primary_key.is_none()
-            && pk_shorthand.is_empty()
-        {
-            self.push(
-                Diagnostic::new(
-                    "invalid-value",
-                    d.span.clone(),
-                    format!("table `{name}` makes deferrable a primary key it does not declare"),
-                )
-                .hint("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `primary_key_deferrable`"),
-            );
+        // Options of a primary key the table does not declare.
+        if raw.primary_key.is_none() && pk_shorthand.is_empty() {
+            for (option, key, does) in [
+                (
+                    &raw.primary_key_comment,
+                    "primary_key_comment",
+                    "comments on",
+                ),
+                (
+                    &raw.primary_key_deferrable,
+                    "primary_key_deferrable",
+                    "makes deferrable",
+                ),
+            ] {
+                if let Some(o) = option {
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-value",
+                            o.span.clone(),
+                            format!("table `{name}` {does} a primary key it does not declare"),
+                        )
+                        .hint(format!("add `primary_key = [\"…\"]` to the table (or `primary_key = true` on a column), or remove `{key}`")),
+                    );
+                }
+            }
         }
 
         for u in &raw.uniques {

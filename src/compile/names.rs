@@ -146,7 +146,12 @@ pub fn choose_constraint_name(
 }
 
 /// The retry loop shared by `ChooseRelationName` and `ChooseConstraintName`.
-fn choose(name1: &str, name2: Option<&str>, label: &str, taken: impl Fn(&str) -> bool) -> String {
+pub(crate) fn choose(
+    name1: &str,
+    name2: Option<&str>,
+    label: &str,
+    taken: impl Fn(&str) -> bool,
+) -> String {
     let mut candidate = make_object_name(name1, name2, label);
     let mut pass = 0u64;
     while taken(&candidate) {

@@ -1947,20 +1947,9 @@ fn key_index(
                 })
             })
     };
-    let mut pass = 0u32;
-    loop {
-        let label = if pass == 0 {
-            "new".to_string()
-        } else {
-            format!("new{pass}")
-        };
-        let index = crate::compile::names::make_object_name(name, None, &label);
-        if !taken(&index) {
-            chosen.insert((schema, index.clone()));
-            return (index, true);
-        }
-        pass += 1;
-    }
+    let index = crate::compile::names::choose(name, None, "new", taken);
+    chosen.insert((schema, index.clone()));
+    (index, true)
 }
 
 /// A unique B-tree index on `columns` named `name`, built concurrently, for
@@ -2012,17 +2001,5 @@ fn not_null_check_name(
                 })
             })
     };
-    let mut pass = 0u32;
-    loop {
-        let label = if pass == 0 {
-            "set_not_null".to_string()
-        } else {
-            format!("set_not_null{pass}")
-        };
-        let name = crate::compile::names::make_object_name(&table.name, Some(column), &label);
-        if !taken(&name) {
-            return name;
-        }
-        pass += 1;
-    }
+    crate::compile::names::choose(&table.name, Some(column), "set_not_null", taken)
 }
